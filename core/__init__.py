@@ -1,0 +1,1 @@
+"""Ordo's headless core: the app factory, the order aggregate, the plugin manager."""

@@ -1,0 +1,1 @@
+"""Administration pages: users, roles and permissions, modules per company."""

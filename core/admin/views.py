@@ -1,0 +1,124 @@
+"""Administration pages: users, the role-permission matrix, modules per company."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from wtforms import SelectChoice
+
+from core import companies
+from core.admin.forms import ModuleForm, RolesForm, UserForm
+from core.auth.context import current_actor, requires
+from core.db import get_scoped, scoped
+from core.errors import ValidationError
+from core.extensions import db
+from core.models import Customer, Role, User
+from core.modules import module_states, set_enabled
+from core.web import attempt, flash_form_errors
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def _user_form(actor: User, user: User | None = None) -> UserForm:
+    form = UserForm(obj=user) if user else UserForm()
+    roles = db.session.execute(scoped(Role, actor.company_id).order_by(Role.name)).scalars()
+    form.roles.choices = [SelectChoice(role.name, role.label) for role in roles]
+    customers = db.session.execute(scoped(Customer, actor.company_id).order_by(Customer.code)).scalars()
+    form.customer_id.choices = [SelectChoice(0, "—")] + [SelectChoice(c.id, f"{c.code} {c.name}") for c in customers]
+    staff = db.session.execute(
+        scoped(User, actor.company_id).where(User.customer_id.is_(None)).order_by(User.name)).scalars()
+    form.superior_id.choices = [SelectChoice(0, "—")] + [
+        SelectChoice(u.id, u.name) for u in staff if user is None or u.id != user.id]
+    if user is not None and request.method == "GET":
+        form.roles.data = user.role_names
+        form.customer_id.data = user.customer_id or 0
+        form.superior_id.data = user.superior_id or 0
+    return form
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@requires("admin.users")
+def users():
+    actor = current_actor()
+    form = _user_form(actor)
+    if request.method == "POST":
+        if not form.validate_on_submit() or not form.password.data:
+            if not form.password.data:
+                flash(_("A new user needs a password of at least 8 characters."), "error")
+            flash_form_errors(form)
+        else:
+            created = attempt(lambda: companies.create_user(
+                actor.company, username=form.username.data, password=form.password.data,
+                name=form.name.data, roles=form.roles.data, email=form.email.data or None,
+                customer_id=form.customer_id.data or None, actor=actor))
+            if created is not None:
+                flash(_("User %(username)s created.", username=created.username), "success")
+                return redirect(url_for("admin.users"))
+    rows = db.session.execute(scoped(User, actor.company_id).order_by(User.username)).scalars().all()
+    return render_template("admin/users.html", users=rows, form=form)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@requires("admin.users")
+def user_edit(user_id: int):
+    actor = current_actor()
+    user = get_scoped(User, actor.company_id, user_id, what="user")
+    form = _user_form(actor, user)
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            flash_form_errors(form)
+        else:
+            def save():
+                companies.update_user(user, roles=form.roles.data, active=form.active.data,
+                                      name=form.name.data, email=form.email.data or None,
+                                      superior_id=form.superior_id.data or None, actor=actor)
+                if form.password.data:
+                    user.set_password(form.password.data)
+                return user
+            if attempt(save) is not None:
+                flash(_("User %(username)s saved.", username=user.username), "success")
+                return redirect(url_for("admin.users"))
+    return render_template("admin/user_edit.html", user=user, form=form)
+
+
+@bp.route("/roles", methods=["GET", "POST"])
+@requires("admin.roles")
+def roles():
+    actor = current_actor()
+    form = RolesForm()
+    role_rows = db.session.execute(scoped(Role, actor.company_id).order_by(Role.name)).scalars().all()
+    permissions = companies.all_permissions()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400, _("The form expired; reload the page and try again."))
+
+        def save():
+            for role in role_rows:
+                granted = request.form.getlist(f"role-{role.id}")
+                if role.name == "administrator" and "admin.roles" not in granted:
+                    raise ValidationError(_("The administrator role must keep admin.roles."),
+                                          field="permissions")
+                companies.set_role_permissions(role, granted, actor=actor)
+            return True
+        if attempt(save):
+            flash(_("Permissions saved."), "success")
+            return redirect(url_for("admin.roles"))
+    return render_template("admin/roles.html", roles=role_rows, permissions=permissions, form=form)
+
+
+@bp.route("/modules", methods=["GET", "POST"])
+@requires("admin.modules")
+def modules():
+    actor = current_actor()
+    form = ModuleForm()
+    if request.method == "POST":
+        name = request.form.get("module", "")
+        enable = request.form.get("enabled") == "1"
+        if not form.validate_on_submit():
+            abort(400, _("The form expired; reload the page and try again."))
+        state = attempt(lambda: set_enabled(actor.company, name, enable, actor=actor))
+        if state is not None:
+            flash(_("%(name)s is now %(state)s.", name=name,
+                    state=_("on") if state.enabled else _("off")), "success")
+        return redirect(url_for("admin.modules"))
+    return render_template("admin/modules.html", states=module_states(actor.company_id), form=form)

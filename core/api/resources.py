@@ -1,0 +1,211 @@
+"""The core's API resources: tokens, me, customers, products, orders, tasks, plugins, modules, documents."""
+from __future__ import annotations
+
+import marshmallow as ma
+from flask import Response, request
+from flask.views import MethodView
+from sqlalchemy import func, select
+
+from core import masterdata
+from core.api import ApiBlueprint
+from core.api.schemas import (
+    AuditEntrySchema, CustomerSchema, MeSchema, ModuleSchema, ModuleUpdateSchema, OrderPageSchema,
+    OrderQuerySchema, OrderSchema, PageArgsSchema, PluginSchema, ProductSchema, TaskSchema,
+    TokenRequestSchema, TokenSchema, order_payload,
+)
+from core.auth import services as auth_services
+from core.auth.context import require_actor, requires
+from core.db import get_scoped, scoped
+from core.documents import render_document
+from core.extensions import db
+from core.inbox import tasks_for
+from core.models import AuditEntry, Customer, Product, utcnow
+from core.modules import module_states, set_enabled
+from core.orders.queries import get_order, search_orders
+from core.plugins import registry
+
+blp = ApiBlueprint("core_api", __name__, description="Core resources")
+
+
+def public(view):
+    """Mark an endpoint that needs no bearer token."""
+    view.public = True
+    return view
+
+
+@blp.route("/tokens")
+class Tokens(MethodView):
+    @public
+    @blp.arguments(TokenRequestSchema)
+    @blp.response(201, TokenSchema)
+    def post(self, data):
+        """Exchange a username and password for a bearer token."""
+        user = auth_services.authenticate(data["username"], data["password"], remote_addr=request.remote_addr)
+        plain, token = auth_services.create_token(user, data["name"])
+        return {"token": plain, "name": token.name, "username": user.username}
+
+
+@blp.route("/me")
+class Me(MethodView):
+    @blp.response(200, MeSchema)
+    def get(self):
+        """The caller: user, company, roles and permissions."""
+        return require_actor()
+
+
+def _paged(query, args):
+    total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    items = db.session.execute(
+        query.limit(args["per_page"]).offset((args["page"] - 1) * args["per_page"])
+    ).scalars().all()
+    return {"items": items, "total": total, "page": args["page"], "per_page": args["per_page"]}
+
+
+def _master_data_routes(model, schema, path: str, noun: str) -> None:
+    """List, create, read and patch one kind of master data; one helper instead of two copies."""
+    page_schema = type(f"{model.__name__}PageSchema", (PageArgsSchema,), {})
+    patch_schema = type(f"{model.__name__}PatchSchema", (schema,), {})
+    list_schema = type(
+        f"{model.__name__}ListSchema", (OrderPageSchema,),
+        {"items": ma.fields.List(ma.fields.Nested(schema))},
+    )
+
+    class Collection(MethodView):
+        @requires(f"{noun}.view")
+        @blp.arguments(page_schema, location="query")
+        @blp.response(200, list_schema)
+        def get(self, args):
+            actor = require_actor()
+            return _paged(scoped(model, actor.company_id).order_by(model.code), args)
+
+        @requires(f"{noun}.manage")
+        @blp.arguments(schema)
+        @blp.response(201, schema)
+        def post(self, data):
+            actor = require_actor()
+            return masterdata.create(model, company_id=actor.company_id, data=data, actor=actor)
+
+    class Item(MethodView):
+        @requires(f"{noun}.view")
+        @blp.response(200, schema)
+        def get(self, item_id):
+            return get_scoped(model, require_actor().company_id, item_id, what=noun)
+
+        @requires(f"{noun}.manage")
+        @blp.arguments(patch_schema(partial=True))
+        @blp.response(200, schema)
+        def patch(self, data, item_id):
+            actor = require_actor()
+            row = get_scoped(model, actor.company_id, item_id, what=noun)
+            return masterdata.update(row, data=data, actor=actor)
+
+    Collection.get.__doc__ = f"List {noun}s, by code."
+    Collection.post.__doc__ = f"Create a {noun}."
+    Item.get.__doc__ = f"One {noun}."
+    Item.patch.__doc__ = f"Change some fields of a {noun}."
+    blp.route(path, endpoint=f"{noun}s")(Collection)
+    blp.route(f"{path}/<int:item_id>", endpoint=noun)(Item)
+
+
+_master_data_routes(Customer, CustomerSchema, "/customers", "customer")
+_master_data_routes(Product, ProductSchema, "/products", "product")
+
+
+@blp.route("/orders")
+class Orders(MethodView):
+    @requires("order.view")
+    @blp.arguments(OrderQuerySchema, location="query")
+    @blp.response(200, OrderPageSchema)
+    def get(self, args):
+        """List orders, newest first; filter by status, customer, number, requested date."""
+        actor = require_actor()
+        page = search_orders(actor, **args)
+        page["items"] = [order_payload(order, actor) for order in page["items"]]
+        return page
+
+
+@blp.route("/orders/<int:order_id>")
+class OrderItem(MethodView):
+    @requires("order.view")
+    @blp.response(200, OrderSchema)
+    def get(self, order_id):
+        """One order with its lines, totals and status."""
+        actor = require_actor()
+        return order_payload(get_order(actor, order_id), actor)
+
+
+@blp.route("/orders/<int:order_id>/timeline")
+class OrderTimeline(MethodView):
+    @requires("order.view")
+    @blp.response(200, AuditEntrySchema(many=True))
+    def get(self, order_id):
+        """The order's status history and audit entries, oldest first."""
+        actor = require_actor()
+        order = get_order(actor, order_id)
+        return db.session.execute(
+            select(AuditEntry).where(AuditEntry.order_id == order.id).order_by(AuditEntry.at, AuditEntry.id)
+        ).scalars().all()
+
+
+@blp.route("/orders/<int:order_id>/documents/<kind>")
+class OrderDocument(MethodView):
+    @requires("order.view")
+    @blp.response(200, content_type="application/pdf")
+    def get(self, order_id, kind):
+        """A PDF document of the order; ``kind`` is one the enabled plugins offer."""
+        actor = require_actor()
+        pdf, filename = render_document(get_order(actor, order_id), kind, actor)
+        return Response(pdf, mimetype="application/pdf",
+                        headers={"Content-Disposition": f'inline; filename="{filename}"'})
+
+
+@blp.route("/tasks")
+class Tasks(MethodView):
+    @requires(None)
+    @blp.response(200, TaskSchema(many=True))
+    def get(self):
+        """The caller's inbox: what waits for them, late first."""
+        now = utcnow()
+        return [
+            {**task.__dict__, "late": task.is_late(now)} for task in tasks_for(require_actor())
+        ]
+
+
+@blp.route("/plugins")
+class Plugins(MethodView):
+    @requires(None)
+    @blp.response(200, PluginSchema(many=True))
+    def get(self):
+        """Every installed plugin: name, version, stage, dependencies, hooks implemented."""
+        reg = registry()
+        return [
+            {"name": m.name, "version": m.version, "stage": m.stage.value if m.stage else None,
+             "depends": list(m.depends), "required": m.required, "hooks": reg.hooks_implemented(m.name)}
+            for m in reg.manifests.values()
+        ]
+
+
+def _module_payload(state) -> dict:
+    m = state.manifest
+    return {"name": m.name, "stage": m.stage.value if m.stage else None, "enabled": state.enabled,
+            "active": state.active, "required": m.required, "missing": list(state.missing)}
+
+
+@blp.route("/modules")
+class Modules(MethodView):
+    @requires(None)
+    @blp.response(200, ModuleSchema(many=True))
+    def get(self):
+        """The modules of the caller's company and whether each is on."""
+        return [_module_payload(s) for s in module_states(require_actor().company_id)]
+
+
+@blp.route("/modules/<name>")
+class ModuleItem(MethodView):
+    @requires("admin.modules")
+    @blp.arguments(ModuleUpdateSchema)
+    @blp.response(200, ModuleSchema)
+    def put(self, data, name):
+        """Switch a module on or off for the caller's company; orders in flight are not affected."""
+        actor = require_actor()
+        return _module_payload(set_enabled(actor.company, name, data["enabled"], actor=actor))

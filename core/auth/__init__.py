@@ -1,0 +1,1 @@
+"""Authentication and authorisation: sessions, API tokens, permissions, throttling."""

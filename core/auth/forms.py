@@ -1,0 +1,22 @@
+"""Forms of the login and account pages."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, Length
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=80)])
+    password = PasswordField(_l("Password"), validators=[DataRequired()])
+
+
+class LanguageForm(FlaskForm):
+    locale = SelectField(_l("Language"), choices=[SelectChoice("zh_CN", "简体中文"), SelectChoice("en", "English")])
+
+
+class TokenForm(FlaskForm):
+    name = StringField(_l("What will use the token"), validators=[DataRequired(), Length(max=120)])
+
+
+class RevokeForm(FlaskForm):
+    pass

@@ -1,0 +1,83 @@
+"""Login, logout and the account page (language, API tokens)."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_user, logout_user
+from sqlalchemy import select
+
+from core.auth import services
+from core.auth.context import current_actor, requires
+from core.auth.forms import LanguageForm, LoginForm, RevokeForm, TokenForm
+from core.extensions import db
+from core.models import ApiToken
+from core.web import attempt
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    # Only same-site paths: an open redirect would hand the session to anyone.
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("portal.inbox")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        user = attempt(lambda: services.authenticate(
+            form.username.data, form.password.data, remote_addr=request.remote_addr))
+        if user is not None:
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")))
+        status = 401
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    logout_user()
+    flash(_("You are signed out."), "success")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@requires(None)
+def account():
+    user = current_actor()
+    language = LanguageForm(prefix="lang", locale=user.locale or "zh_CN")
+    token_form = TokenForm(prefix="token")
+    new_token = None
+    if request.method == "POST" and "lang-locale" in request.form and language.validate_on_submit():
+        user.locale = language.locale.data
+        flash(_("Language saved."), "success")
+        return redirect(url_for("auth.account"))
+    if request.method == "POST" and "token-name" in request.form:
+        if not user.can("account.tokens"):
+            flash(_("You may not create API tokens."), "error")
+        elif token_form.validate_on_submit():
+            created = attempt(lambda: services.create_token(user, token_form.name.data))
+            if created is not None:
+                new_token = created[0]
+    tokens = db.session.execute(
+        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .order_by(ApiToken.created_at.desc())
+    ).scalars().all()
+    return render_template("auth/account.html", language=language, token_form=token_form,
+                           tokens=tokens, new_token=new_token, revoke_form=RevokeForm())
+
+
+@bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
+@requires(None)
+def revoke_token(token_id: int):
+    form = RevokeForm()
+    if form.validate_on_submit():
+        revoked = attempt(lambda: services.revoke_token(current_actor(), token_id) or True)
+        if revoked:
+            flash(_("The token is revoked."), "success")
+    return redirect(url_for("auth.account"))

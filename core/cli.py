@@ -1,0 +1,194 @@
+"""The ``ordo`` command line: a Flask CLI group with the core's commands.
+
+``ordo db upgrade`` comes from Flask-Migrate; ``ordo run`` serves the portal.
+"""
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from core import companies
+from core.db import unit_of_work
+from core.errors import OrdoError
+
+
+def fail(message: str) -> None:
+    """One line on stderr and exit status 2, for bad input on the command line."""
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(2)
+
+
+def _company(code: str):
+    company = companies.company_by_code(code)
+    if company is None:
+        fail(f"no company with the code {code!r}")
+    return company
+
+
+@click.group("users")
+def users_group() -> None:
+    """Manage users."""
+
+
+@users_group.command("create")
+@click.option("--company", "company_code", required=True, help="company code")
+@click.option("--username", required=True)
+@click.option("--name", default=None)
+@click.option("--email", default=None)
+@click.option("--role", "roles", multiple=True, help="role name; repeat for several")
+@click.password_option()
+@with_appcontext
+def users_create(company_code: str, username: str, name: str | None, email: str | None,
+                 roles: tuple[str, ...], password: str) -> None:
+    """Create a user in a company."""
+    company = _company(company_code)
+    try:
+        with unit_of_work():
+            user = companies.create_user(company, username=username, password=password,
+                                         name=name or username, email=email, roles=roles)
+    except OrdoError as error:
+        fail(error.message)
+    click.echo(f"created user {user.username} in {company.code} with roles {', '.join(roles) or '-'}")
+
+
+@click.group("tokens")
+def tokens_group() -> None:
+    """Manage API tokens."""
+
+
+@tokens_group.command("create")
+@click.option("--username", required=True)
+@click.option("--name", required=True, help="what will use the token")
+@with_appcontext
+def tokens_create(username: str, name: str) -> None:
+    """Create a bearer token for a user and print it (it is shown only once)."""
+    from sqlalchemy import select
+
+    from core.auth.services import create_token
+    from core.extensions import db
+    from core.models import User
+
+    user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    if user is None:
+        fail(f"no user named {username!r}")
+    try:
+        with unit_of_work():
+            plain, _ = create_token(user, name)
+    except OrdoError as error:
+        fail(error.message)
+    click.echo(plain)
+
+
+@click.group("plugins")
+def plugins_group() -> None:
+    """Inspect installed plugins."""
+
+
+@plugins_group.command("list")
+@with_appcontext
+def plugins_list() -> None:
+    """Every plugin: name, version, stage, enabled per company, hooks implemented."""
+    from sqlalchemy import select
+
+    from core.extensions import db
+    from core.models import Company
+    from core.modules import module_states
+    from core.plugins import registry
+
+    reg = registry()
+    company_rows = db.session.execute(select(Company).order_by(Company.code)).scalars().all()
+    states = {c.code: {s.manifest.name: s for s in module_states(c.id)} for c in company_rows}
+    for manifest in reg.manifests.values():
+        per_company = ", ".join(
+            f"{code}={'on' if s[manifest.name].active else ('waiting for ' + '+'.join(s[manifest.name].missing) if s[manifest.name].enabled else 'off')}"
+            for code, s in states.items()
+        ) or "no companies"
+        click.echo(f"{manifest.name} {manifest.version}  stage={manifest.stage.value if manifest.stage else '-'}"
+                   f"{'  required' if manifest.required else ''}  depends={','.join(manifest.depends) or '-'}")
+        click.echo(f"    enabled: {per_company}")
+        click.echo(f"    hooks: {', '.join(reg.hooks_implemented(manifest.name))}")
+
+
+@click.group("modules")
+def modules_group() -> None:
+    """Switch modules on and off per company, at run time."""
+
+
+def _toggle(name: str, company_code: str, enabled: bool) -> None:
+    from core.modules import set_enabled
+    from core.plugins import registry
+
+    if name not in registry().manifests:
+        fail(f"no plugin named {name!r} is installed (see 'ordo plugins list')")
+    company = _company(company_code)
+    try:
+        with unit_of_work():
+            state = set_enabled(company, name, enabled, actor=None)
+    except OrdoError as error:
+        fail(error.message)
+    status = "on" if state.active else ("off" if not state.enabled else "on, waiting for " + ", ".join(state.missing))
+    click.echo(f"{name} is {status} for {company.code}")
+
+
+@modules_group.command("enable")
+@click.argument("name")
+@click.option("--company", "company_code", required=True)
+@with_appcontext
+def modules_enable(name: str, company_code: str) -> None:
+    """Switch module NAME on for a company."""
+    _toggle(name, company_code, True)
+
+
+@modules_group.command("disable")
+@click.argument("name")
+@click.option("--company", "company_code", required=True)
+@with_appcontext
+def modules_disable(name: str, company_code: str) -> None:
+    """Switch module NAME off for a company; orders in flight finish as they started."""
+    _toggle(name, company_code, False)
+
+
+@click.group("outbox")
+def outbox_group() -> None:
+    """The notification outbox."""
+
+
+@outbox_group.command("send")
+@click.option("--limit", default=100, show_default=True)
+@with_appcontext
+def outbox_send(limit: int) -> None:
+    """Send due notifications over SMTP; failures are retried on the next run."""
+    from core.outbox import send_pending
+
+    report = send_pending(limit=limit)
+    click.echo(f"sent {report.sent}, to retry {report.retried}, given up {report.failed}")
+
+
+@click.command("demo")
+@click.option("--company", "company_code", default="DEMO", show_default=True)
+@with_appcontext
+def demo(company_code: str) -> None:
+    """Load a demo company: a user per role, customers, products, orders in several stages."""
+    from core.demo import load_demo
+
+    try:
+        credentials = load_demo(company_code)
+    except OrdoError as error:
+        fail(error.message)
+    click.echo(f"Demo company {company_code} is ready. Sign in with:")
+    for username, password, role in credentials:
+        click.echo(f"  {username:<12} {password:<16} {role}")
+
+
+def register(app: Flask) -> None:
+    for command in (users_group, tokens_group, plugins_group, modules_group, outbox_group, demo):
+        app.cli.add_command(command)
+
+
+def main() -> None:
+    from core.app import create_app
+
+    FlaskGroup(create_app=lambda: create_app(), name="ordo", help="Ordo order management.")(prog_name="ordo")

@@ -1,0 +1,170 @@
+"""The typed values that travel through hooks: event payloads and contributions.
+
+Every hook argument and return value in ``core.hookspecs`` is one of these, so a
+plugin author reads one module to know what they receive and what to return.
+"""
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from core.models import Order
+
+
+class Stage(enum.StrEnum):
+    """The stages of the procedure; each is owned by at most one plugin."""
+
+    INTAKE = "intake"
+    REVIEW = "review"
+    LOGISTICS = "logistics"
+    BILLING = "billing"
+    KPI = "kpi"
+
+
+# --- stage event payloads ---------------------------------------------------
+
+
+class Outcome(enum.StrEnum):
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    SENT_BACK = "sent_back"  # returned to the clerk to correct, then resubmitted
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The result of an order's review, passed to ``review_decided``."""
+
+    outcome: Outcome
+    reasons: tuple[str, ...] = ()
+    automatic: bool = False  # decided by the core because review was switched off
+    decided_by: int | None = None  # user id of the last decider
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """The customer's sign-off, passed to ``delivered``."""
+
+    signed_by: str
+    signed_at: datetime
+    reservations: str | None = None  # accepted with reservations when set
+    shipment_id: int | None = None  # None when the core's "mark delivered" was used
+
+
+@dataclass(frozen=True)
+class Payment:
+    """A confirmed payment, passed to ``paid``."""
+
+    amount: Decimal
+    received_at: datetime
+    is_prepayment: bool
+    fully_paid: bool  # the order's total is now covered
+    payment_id: int | None = None
+
+
+# --- contributions ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Permission:
+    """A named permission and the built-in roles that receive it by default."""
+
+    name: str
+    label: str
+    default_roles: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RoleSpec:
+    """A role a plugin adds to every company."""
+
+    name: str
+    label: str
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    """A link in the portal's navigation, shown to users holding ``permission``."""
+
+    label: str
+    endpoint: str
+    permission: str | None = None
+    order: int = 100
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Task:
+    """Something waiting for the current user in their inbox."""
+
+    title: str
+    url: str
+    kind: str
+    due_at: datetime | None = None
+    order_number: str | None = None
+
+    def is_late(self, now: datetime) -> bool:
+        return self.due_at is not None and self.due_at < now
+
+
+@dataclass(frozen=True)
+class ReviewStepSpec:
+    """A department's review step that every submitted order goes through."""
+
+    department: str  # "sales", "finance", "production", or a plugin's own
+    label: str
+    permission: str  # who may decide it, e.g. "review.decide.finance"
+    sequence: int  # steps are decided in ascending order
+    hours: int  # time limit in hours from when the step opens
+
+
+class Verdict(enum.StrEnum):
+    APPROVE = "approve"
+    REJECT = "reject"
+    NEEDS_STEP = "needs_step"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What a review rule concluded about an order (or a change to it)."""
+
+    rule: str
+    verdict: Verdict
+    reason_codes: tuple[str, ...] = ()
+    message: str = ""
+    department: str | None = None  # the step this finding belongs to
+    step: ReviewStepSpec | None = None  # the extra step, for NEEDS_STEP
+
+
+@dataclass(frozen=True)
+class Gate:
+    """An execution gate: while ``blocked``, the order may not go into execution."""
+
+    name: str
+    blocked: bool
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class DocumentKind:
+    """A PDF document of an order that a plugin can render."""
+
+    name: str  # the {kind} in /api/v1/orders/{id}/documents/{kind}
+    label: str
+    template: str  # under templates/pdf/
+    permission: str
+    context: Callable[[Order], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A section a plugin adds to the order page: a template and its context."""
+
+    title: str
+    template: str
+    context: Mapping[str, Any] = field(default_factory=dict)
+    order: int = 100

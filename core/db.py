@@ -1,0 +1,68 @@
+"""The one place that commits, and scoped queries that keep companies apart."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from core.errors import Conflict, NotFound
+from core.extensions import db
+
+M = TypeVar("M")
+
+
+def commit() -> None:
+    """Commit the session; a lost race becomes a Conflict and nothing is half saved."""
+    try:
+        db.session.commit()
+    except (StaleDataError, IntegrityError) as error:
+        db.session.rollback()
+        raise Conflict(_conflict_message(error)) from error
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+def _conflict_message(error: Exception) -> str:
+    if isinstance(error, StaleDataError):
+        return "The record was changed by someone else; reload it and try again."
+    return "The change conflicts with data saved meanwhile (a duplicate or a stale reference)."
+
+
+@contextmanager
+def unit_of_work() -> Iterator[None]:
+    """Run a block outside a request (CLI, jobs) and commit it as one transaction."""
+    try:
+        yield
+    except Exception:
+        db.session.rollback()
+        raise
+    commit()
+
+
+def flush() -> None:
+    """Flush pending changes, turning a lost race into a Conflict."""
+    try:
+        db.session.flush()
+    except (StaleDataError, IntegrityError) as error:
+        db.session.rollback()
+        raise Conflict(_conflict_message(error)) from error
+
+
+def scoped(model: type[M], company_id: int) -> Select[tuple[M]]:
+    """A SELECT of ``model`` limited to one company's rows."""
+    return select(model).where(model.company_id == company_id)  # type: ignore[attr-defined]
+
+
+def get_scoped(model: type[M], company_id: int, ident: Any, *, what: str | None = None) -> M:
+    """Load one row of ``model`` owned by the company, or raise NotFound."""
+    row = db.session.execute(
+        scoped(model, company_id).where(model.id == ident)  # type: ignore[attr-defined]
+    ).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"{what or model.__name__} {ident} does not exist")
+    return row

@@ -1,0 +1,26 @@
+"""Order documents: the kinds plugins offer, and rendering one for a user."""
+from __future__ import annotations
+
+from core.auth.context import check
+from core.contracts import DocumentKind
+from core.errors import NotFound
+from core.models import Order, User
+from core.modules import hooks_for_order
+from core.pdf import render_pdf
+
+
+def document_kinds(order: Order) -> dict[str, DocumentKind]:
+    """The document kinds available for the order, by name."""
+    return {kind.name: kind for contribution in hooks_for_order(order).document_kinds()
+            for kind in contribution}
+
+
+def render_document(order: Order, kind_name: str, user: User) -> tuple[bytes, str]:
+    """The PDF bytes and a file name; NotFound for a kind no enabled plugin offers."""
+    kind = document_kinds(order).get(kind_name)
+    if kind is None:
+        raise NotFound(f"no document kind {kind_name!r} for this order", field="kind")
+    check(user, kind.permission)
+    context = kind.context(order)
+    pdf = render_pdf(kind.template, order=order, user=user, show_prices=user.can("order.view_prices"), **context)
+    return pdf, f"{kind.name}-{order.display_number}.pdf"

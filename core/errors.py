@@ -1,0 +1,44 @@
+"""Errors that services raise and that views and the API turn into responses."""
+from __future__ import annotations
+
+
+class OrdoError(Exception):
+    """A business error with a message fit to show the user."""
+
+    status = 400
+    title = "Bad Request"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class ValidationError(OrdoError):
+    status = 400
+    title = "Invalid input"
+
+
+class PermissionDenied(OrdoError):
+    status = 403
+    title = "Forbidden"
+
+
+class NotFound(OrdoError):
+    status = 404
+    title = "Not Found"
+
+
+class Conflict(OrdoError):
+    """The record changed under the caller, or its state forbids the action."""
+
+    status = 409
+    title = "Conflict"
+
+
+class TransitionError(Conflict):
+    """The order's status does not allow this event."""
+
+
+class PluginError(RuntimeError):
+    """A plugin cannot be loaded: missing dependency, cycle, unknown hook."""

@@ -1,0 +1,272 @@
+"""Hook specifications: the only way plugins talk to the core and to each other.
+
+Stage events are fired by ``core.orders.advance`` and called on the plugins
+pinned on the order; a plugin never calls ``pm.hook.<event>`` itself. The
+extension hooks collect contributions and are called on the plugins switched
+on for the current company, unless a spec says otherwise. Implementations take
+the parameters they need by name and never the request.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    from core.contracts import (
+        Decision, Delivery, DocumentKind, Finding, Gate, MenuItem, Payment, Permission,
+        Panel, ReviewStepSpec, RoleSpec, Task,
+    )
+    from core.models import Order, User
+
+PROJECT = "ordo"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+# -------------------------------------------------------------------------
+# Stage events
+# -------------------------------------------------------------------------
+
+
+@hookspec
+def order_submitted(order: Order) -> None:
+    """React to an order that is complete, re-checked and submitted for review.
+
+    Fired by the core when intake submits an order (``advance(order, "submit")``),
+    after the order got its number, its pinned modules and the status
+    ``submitted``. The review plugin opens its steps here; when review is not
+    pinned on the order, the core's fallback approves the order instead.
+
+    :param order: the submitted order, status ``submitted``.
+
+    The return value is ignored. Raising rolls the submission back.
+    """
+
+
+@hookspec
+def review_decided(order: Order, decision: Decision) -> None:
+    """React to the end of an order's review: approved, rejected or sent back.
+
+    Fired by the core exactly once per review round, when the review plugin
+    records the last decision (``advance(order, "review_decided", ...)``), or
+    by the core's fallback when review is not pinned on the order.
+
+    :param order: the order, already in its new status (``approved``,
+        ``rejected`` or, when sent back, ``draft``).
+    :param decision: the outcome, the reasons and whether it was automatic.
+
+    The return value is ignored. Raising rolls the decision back.
+    """
+
+
+@hookspec
+def shipped(order: Order) -> None:
+    """React to goods leaving the warehouse for the customer.
+
+    Fired by the core when logistics dispatches a shipment
+    (``advance(order, "ship")``).
+
+    :param order: the order, status ``shipped``.
+
+    The return value is ignored.
+    """
+
+
+@hookspec
+def delivered(order: Order, delivery: Delivery) -> None:
+    """React to the customer signing for the goods.
+
+    Fired by the core when logistics records the customer's acceptance, or by
+    the core's "mark delivered" action when logistics is not pinned on the
+    order. Billing issues its invoice here; when billing is not pinned, the
+    core's fallback completes the order.
+
+    :param order: the order, status ``delivered`` (or ``completed`` when it was
+        already paid in full).
+    :param delivery: who signed, when, and any reservations.
+
+    The return value is ignored.
+    """
+
+
+@hookspec
+def paid(order: Order, payment: Payment) -> None:
+    """React to a confirmed payment for an order.
+
+    Fired by the core when billing records a payment (``advance(order, "pay")``).
+
+    :param order: the order; ``completed`` when this payment settled a
+        delivered order.
+    :param payment: the amount, whether it was a prepayment, whether the order
+        is now fully paid.
+
+    The return value is ignored.
+    """
+
+
+@hookspec
+def order_completed(order: Order) -> None:
+    """React to an order that is delivered and settled.
+
+    Fired by the core when the order reaches ``completed``.
+
+    :param order: the completed order.
+
+    The return value is ignored.
+    """
+
+
+@hookspec
+def order_cancelled(order: Order, reason: str) -> None:
+    """React to an order being cancelled before delivery.
+
+    Fired by the core on ``advance(order, "cancel")``.
+
+    :param order: the order, status ``cancelled``.
+    :param reason: why, as entered by the user.
+
+    The return value is ignored.
+    """
+
+
+# -------------------------------------------------------------------------
+# Access: permissions and roles
+# -------------------------------------------------------------------------
+
+
+@hookspec
+def ordo_permissions() -> list[Permission]:
+    """Return the permissions this plugin defines.
+
+    Called by the core on every registered plugin (enabled or not, so that an
+    administrator can grant them ahead of switching the module on) when a
+    company is created and when the roles page is shown.
+
+    Return a list of :class:`~core.contracts.Permission`; ``default_roles``
+    names the built-in roles that get the permission in a new company.
+    """
+
+
+@hookspec
+def ordo_roles() -> list[RoleSpec]:
+    """Return the roles this plugin adds to every company.
+
+    Called by the core on every registered plugin when a company is created.
+
+    Return a list of :class:`~core.contracts.RoleSpec`.
+    """
+
+
+# -------------------------------------------------------------------------
+# Portal contributions
+# -------------------------------------------------------------------------
+
+
+@hookspec
+def menu_items(user: User) -> list[MenuItem]:
+    """Return the navigation links this plugin adds to the portal.
+
+    Called by the core on the plugins enabled for the user's company each time
+    a page is rendered. The core hides items whose permission the user lacks.
+
+    :param user: the signed-in user.
+
+    Return a list of :class:`~core.contracts.MenuItem`.
+    """
+
+
+@hookspec
+def inbox_tasks(user: User) -> list[Task]:
+    """Return what is waiting for this user: steps to decide, goods to ship.
+
+    Called by the core on the plugins enabled for the user's company for the
+    task inbox page and ``GET /api/v1/tasks``. Only return tasks the user may act on.
+
+    :param user: the signed-in user.
+
+    Return a list of :class:`~core.contracts.Task`; late ones carry ``due_at``.
+    """
+
+
+@hookspec
+def document_kinds() -> list[DocumentKind]:
+    """Return the PDF documents this plugin can render for an order.
+
+    Called by the core on the plugins enabled for the company to serve
+    ``GET /api/v1/orders/{id}/documents/{kind}`` and the order page's links.
+
+    Return a list of :class:`~core.contracts.DocumentKind`.
+    """
+
+
+@hookspec
+def order_panels(order: Order, user: User) -> list[Panel]:
+    """Return the sections this plugin adds to an order's page.
+
+    Called by the order page, on the plugins pinned on the order (the company's
+    current set for a draft), each time the page is shown: review steps,
+    shipments, invoices, and the core's "mark delivered" form when logistics
+    is not pinned.
+
+    :param order: the order shown.
+    :param user: the signed-in user; return only what they may see.
+
+    Return a list of :class:`~core.contracts.Panel`.
+    """
+
+
+# -------------------------------------------------------------------------
+# Review
+# -------------------------------------------------------------------------
+
+
+@hookspec
+def review_steps(order: Order) -> list[ReviewStepSpec]:
+    """Return the review steps this plugin requires for an order.
+
+    Called by the review plugin, on the plugins pinned on the order, when the
+    order is submitted. The review plugin itself contributes sales, finance and
+    production; a plugin may add a department of its own.
+
+    :param order: the submitted order.
+
+    Return a list of :class:`~core.contracts.ReviewStepSpec`.
+    """
+
+
+@hookspec
+def review_rules(order: Order, change: object | None) -> list[Finding]:
+    """Check an order (or a change to it) and return findings.
+
+    Called by the review plugin, on the plugins pinned on the order, when the
+    order is submitted and the steps are opened. A ``reject`` finding rejects
+    the step of its ``department`` with the reason codes; ``needs_step`` adds
+    the finding's ``step``; ``approve`` is recorded as a note for the reviewer.
+
+    :param order: the order under review.
+    :param change: the change request under review, or ``None`` for a new order.
+
+    Return a list of :class:`~core.contracts.Finding` (empty when satisfied).
+    """
+
+
+# -------------------------------------------------------------------------
+# Execution
+# -------------------------------------------------------------------------
+
+
+@hookspec
+def execution_gates(order: Order) -> list[Gate]:
+    """Return the gates that may hold an approved order out of execution.
+
+    Called by logistics, on the plugins pinned on the order, before it ships
+    (and before later stages start production). Billing blocks orders on
+    prepayment until the prepayment is confirmed, without logistics knowing
+    billing exists.
+
+    :param order: the approved order.
+
+    Return a list of :class:`~core.contracts.Gate`; any ``blocked`` gate stops
+    execution and its reason is shown to the user.
+    """

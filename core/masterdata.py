@@ -1,0 +1,57 @@
+"""Creating and editing master data (customers, products) with one audited helper."""
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+
+from core import audit
+from core.db import flush
+from core.errors import Conflict
+from core.extensions import db
+from core.models import Customer, Product, User
+
+M = TypeVar("M", Customer, Product)
+
+
+def _snapshot(row: Any, keys: list[str]) -> dict[str, Any]:
+    return {key: _jsonable(getattr(row, key)) for key in keys}
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, (str, int, bool, float)):
+        return value
+    return str(value)
+
+
+def _check_code_free(model: type[M], company_id: int, code: str, exclude_id: int | None = None) -> None:
+    query = select(model.id).where(model.company_id == company_id, model.code == code)
+    if exclude_id is not None:
+        query = query.where(model.id != exclude_id)
+    if db.session.execute(query).first() is not None:
+        raise Conflict(f"the code {code} is already used", field="code")
+
+
+def create(model: type[M], *, company_id: int, data: dict[str, Any], actor: User | None) -> M:
+    """Add a customer or product to the company, refusing a duplicate code."""
+    _check_code_free(model, company_id, data["code"])
+    row = model(company_id=company_id, **data)
+    db.session.add(row)
+    flush()
+    audit.record(company_id=company_id, entity=model.__tablename__, entity_id=row.id,
+                 action="created", actor=actor, after=_snapshot(row, sorted(data)))
+    return row
+
+
+def update(row: M, *, data: dict[str, Any], actor: User | None) -> M:
+    """Change the given fields, auditing the before and after values."""
+    if "code" in data:
+        _check_code_free(type(row), row.company_id, data["code"], exclude_id=row.id)
+    keys = sorted(data)
+    before = _snapshot(row, keys)
+    for key, value in data.items():
+        setattr(row, key, value)
+    flush()
+    audit.record(company_id=row.company_id, entity=row.__tablename__, entity_id=row.id,
+                 action="updated", actor=actor, before=before, after=_snapshot(row, keys))
+    return row

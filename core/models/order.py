@@ -1,0 +1,129 @@
+"""The order aggregate: header, lines and the enums that describe them.
+
+Only ``core.orders.advance`` writes ``Order.status``; everything else reads it.
+"""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.extensions import db
+from core.models.masterdata import Customer, PaymentTerms, Product
+from core.models.types import Money, Quantity, Rate, UTCDateTime, enum_column, utcnow
+
+
+class OrderStatus(enum.StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"  # waiting for review
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"  # signed for by the customer
+    COMPLETED = "completed"  # delivered and settled
+    CANCELLED = "cancelled"
+
+
+class Channel(enum.StrEnum):
+    PHONE = "phone"
+    EMAIL = "email"
+    WEBSITE = "website"
+    ECOMMERCE = "ecommerce"
+    SALES_REP = "sales_rep"
+    PORTAL = "portal"
+    API = "api"
+
+
+class DeliveryMethod(enum.StrEnum):
+    EXPRESS = "express"
+    FREIGHT = "freight"
+    PICKUP = "pickup"
+
+
+class Order(db.Model):
+    __tablename__ = "order"
+    __table_args__ = (UniqueConstraint("company_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"), index=True)
+    number: Mapped[str | None] = mapped_column(String(32))
+    channel: Mapped[Channel] = mapped_column(enum_column(Channel))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    customer_reference: Mapped[str | None] = mapped_column(String(64))
+    contact: Mapped[str | None] = mapped_column(String(120))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    delivery_address: Mapped[str | None] = mapped_column(Text)
+    requested_date: Mapped[date] = mapped_column(Date)
+    promised_date: Mapped[date | None] = mapped_column(Date)
+    payment_terms: Mapped[PaymentTerms] = mapped_column(enum_column(PaymentTerms))
+    delivery_method: Mapped[DeliveryMethod] = mapped_column(enum_column(DeliveryMethod))
+    invoice_requirements: Mapped[str | None] = mapped_column(Text)
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    notes: Mapped[str | None] = mapped_column(Text)
+
+    status: Mapped[OrderStatus] = mapped_column(
+        enum_column(OrderStatus), default=OrderStatus.DRAFT, index=True
+    )
+    revision: Mapped[int] = mapped_column(default=1)
+    # The modules switched on for the company when the order was submitted;
+    # the order finishes under this set whatever is toggled later.
+    pinned_modules: Mapped[list[str] | None] = mapped_column(JSON)
+
+    subtotal: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0.00"))
+    tax_total: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0.00"))
+    total: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0.00"))
+
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    paid_in_full_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Row version: concurrent writers of the same order resolve to one winner.
+    version: Mapped[int] = mapped_column(default=1)
+
+    customer: Mapped[Customer] = relationship(lazy="joined")
+    lines: Mapped[list[OrderLine]] = relationship(
+        back_populates="order",
+        cascade="all, delete-orphan",
+        order_by="OrderLine.line_no",
+        lazy="selectin",
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def display_number(self) -> str:
+        return self.number or f"#{self.id}"
+
+    def has_module(self, name: str) -> bool:
+        """Whether ``name`` was switched on for this order when it was submitted."""
+        return name in (self.pinned_modules or ())
+
+    def __repr__(self) -> str:
+        return f"<Order {self.display_number} {self.status}>"
+
+
+class OrderLine(db.Model):
+    __tablename__ = "order_line"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("order.id", ondelete="CASCADE"), index=True)
+    line_no: Mapped[int]
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
+    description: Mapped[str] = mapped_column(String(200))
+    specification: Mapped[str | None] = mapped_column(String(200))
+    unit: Mapped[str] = mapped_column(String(16))
+    quantity: Mapped[Decimal] = mapped_column(Quantity())
+    unit_price: Mapped[Decimal] = mapped_column(Money())
+    tax_rate: Mapped[Decimal] = mapped_column(Rate())
+    net_amount: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0.00"))
+    tax_amount: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0.00"))
+    amount: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0.00"))
+
+    order: Mapped[Order] = relationship(back_populates="lines")
+    product: Mapped[Product] = relationship(lazy="joined")

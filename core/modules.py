@@ -1,0 +1,113 @@
+"""Per-company module settings: which plugins are switched on, changed at run time."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from core import audit
+from core.contracts import Stage
+from core.errors import NotFound, ValidationError
+from core.extensions import db
+from core.models import Company, ModuleSetting, Order, User
+from core.plugins import HookSubset, Manifest, registry
+
+
+@dataclass(frozen=True)
+class ModuleState:
+    manifest: Manifest
+    enabled: bool  # what the administrator chose
+    active: bool  # enabled and every dependency active
+    missing: tuple[str, ...]  # dependencies that keep an enabled module inactive
+
+
+def _chosen(company_id: int) -> dict[str, bool]:
+    rows = db.session.execute(
+        select(ModuleSetting.module, ModuleSetting.enabled).where(ModuleSetting.company_id == company_id)
+    )
+    return {module: enabled for module, enabled in rows}
+
+
+def _enabled(company_id: int) -> set[str]:
+    chosen = _chosen(company_id)
+    return {m.name for m in registry().modules if chosen.get(m.name, m.default_enabled)}
+
+
+def active_modules(company_id: int) -> frozenset[str]:
+    """The modules that take part in the company's hook calls right now."""
+    return registry().effective(_enabled(company_id))
+
+
+def module_states(company_id: int) -> list[ModuleState]:
+    enabled = _enabled(company_id)
+    active = registry().effective(enabled)
+    return [
+        ModuleState(
+            manifest=m,
+            enabled=m.name in enabled or m.required,
+            active=m.name in active,
+            missing=tuple(dep for dep in m.depends if dep not in active),
+        )
+        for m in registry().manifests.values()
+    ]
+
+
+def set_enabled(company: Company, name: str, enabled: bool, *, actor: User | None) -> ModuleState:
+    """Switch a module on or off for a company; orders in flight keep their pinned set."""
+    manifest = registry().manifests.get(name)
+    if manifest is None:
+        raise NotFound(f"no plugin named {name!r} is installed", field="name")
+    if manifest.required:
+        raise ValidationError(f"{name} is required and cannot be switched off", field="name")
+    before = _enabled(company.id)
+    if enabled:
+        inactive = [dep for dep in manifest.depends if dep not in active_modules(company.id)]
+        if inactive:
+            raise ValidationError(
+                f"{name} needs {', '.join(inactive)} switched on first", field="name"
+            )
+    setting = db.session.execute(
+        select(ModuleSetting).where(ModuleSetting.company_id == company.id, ModuleSetting.module == name)
+    ).scalar_one_or_none()
+    if setting is None:
+        setting = ModuleSetting(company_id=company.id, module=name, enabled=enabled)
+        db.session.add(setting)
+    setting.enabled = enabled
+    setting.changed_by_id = actor.id if actor else None
+    audit.record(
+        company_id=company.id,
+        entity="module",
+        entity_id=None,
+        action="module_enabled" if enabled else "module_disabled",
+        actor=actor,
+        before={"module": name, "enabled": name in before},
+        after={"module": name, "enabled": enabled},
+    )
+    db.session.flush()
+    return next(state for state in module_states(company.id) if state.manifest.name == name)
+
+
+def hooks_for_company(company_id: int) -> HookSubset:
+    """Hooks of the modules switched on for the company now (menus, inbox, pages)."""
+    return registry().hooks_for(active_modules(company_id))
+
+
+def hooks_for_order(order: Order) -> HookSubset:
+    """Hooks of the modules pinned on the order, or the company's current set for a draft."""
+    if order.pinned_modules is None:
+        return hooks_for_company(order.company_id)
+    return registry().hooks_for(order.pinned_modules)
+
+
+def order_has_stage(order: Order, stage: Stage) -> bool:
+    """Whether the plugin owning ``stage`` was pinned on the order (or is active, for a draft)."""
+    name = registry().stage_plugin(stage)
+    if name is None:
+        return False
+    pinned = order.pinned_modules if order.pinned_modules is not None else active_modules(order.company_id)
+    return name in pinned
+
+
+def company_has_stage(company_id: int, stage: Stage) -> bool:
+    name = registry().stage_plugin(stage)
+    return name is not None and name in active_modules(company_id)

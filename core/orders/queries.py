@@ -1,0 +1,56 @@
+"""Which orders a user may see: their company's, and for customers only their own."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, func, select
+
+from core.errors import NotFound
+from core.extensions import db
+from core.models import Order, OrderStatus, User
+
+
+def visible_orders(user: User) -> Select[tuple[Order]]:
+    query = select(Order).where(Order.company_id == user.company_id)
+    if user.customer_id is not None:
+        query = query.where(Order.customer_id == user.customer_id)
+    return query
+
+
+def get_order(user: User, order_id: int) -> Order:
+    """One order the user may see, or NotFound (also for other companies' orders)."""
+    order = db.session.execute(visible_orders(user).where(Order.id == order_id)).scalar_one_or_none()
+    if order is None:
+        raise NotFound(f"order {order_id} does not exist")
+    return order
+
+
+def search_orders(
+    user: User,
+    *,
+    status: OrderStatus | None = None,
+    customer_id: int | None = None,
+    number: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    page: int = 1,
+    per_page: int = 25,
+) -> dict[str, Any]:
+    """A page of the user's orders, newest first, with the total count."""
+    query = visible_orders(user)
+    if status is not None:
+        query = query.where(Order.status == status)
+    if customer_id is not None:
+        query = query.where(Order.customer_id == customer_id)
+    if number:
+        query = query.where(Order.number.contains(number))
+    if date_from is not None:
+        query = query.where(Order.requested_date >= date_from)
+    if date_to is not None:
+        query = query.where(Order.requested_date <= date_to)
+    total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    items = db.session.execute(
+        query.order_by(Order.created_at.desc(), Order.id.desc()).limit(per_page).offset((page - 1) * per_page)
+    ).scalars().all()
+    return {"items": list(items), "total": total, "page": page, "per_page": per_page}

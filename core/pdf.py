@@ -1,0 +1,43 @@
+"""PDF rendering with WeasyPrint: one font configuration and stylesheet, reused.
+
+Templates live in ``templates/pdf/`` and render through Flask's Jinja
+environment, so they are autoescaped like every page. Chinese text needs a
+real CJK font; the family is configured once (``ORDO_PDF_FONT_FAMILY``).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app, render_template
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+
+
+class PdfRenderer:
+    def __init__(self, font_family: str) -> None:
+        self.font_config = FontConfiguration()
+        self.font_family = font_family
+        self.stylesheet = CSS(string=self._base_css(), font_config=self.font_config)
+
+    def _base_css(self) -> str:
+        family = self.font_family.replace('"', "")
+        return (
+            "@page { size: A4; margin: 18mm 16mm; "
+            "@bottom-right { content: counter(page) ' / ' counter(pages); font-size: 8pt; } }"
+            f'body {{ font-family: "{family}", sans-serif; font-size: 10pt; }}'
+        )
+
+    def render(self, template: str, **context: Any) -> bytes:
+        html = render_template(f"pdf/{template}", **context)
+        return HTML(string=html, base_url=current_app.root_path).write_pdf(
+            stylesheets=[self.stylesheet], font_config=self.font_config
+        )
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["ordo.pdf"] = PdfRenderer(app.config["ORDO_PDF_FONT_FAMILY"])
+
+
+def render_pdf(template: str, **context: Any) -> bytes:
+    """Render ``templates/pdf/<template>`` to PDF bytes."""
+    return current_app.extensions["ordo.pdf"].render(template, **context)

@@ -1,0 +1,70 @@
+"""The portal shell: home, task inbox, navigation, error pages, the core's order actions."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+from wtforms import StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from core.auth.context import current_actor, requires
+from core.models import utcnow
+from core.modules import hooks_for_company
+from core.orders import actions
+from core.orders.queries import get_order
+from core.web import attempt, flash_form_errors
+from core.inbox import tasks_for
+
+bp = Blueprint("portal", __name__)
+
+
+class MarkDeliveredForm(FlaskForm):
+    signed_by = StringField("signed_by", validators=[DataRequired(), Length(max=120)])
+    reservations = TextAreaField("reservations", validators=[Length(max=2000)])
+
+
+def navigation(user) -> list:
+    """The menu items of the enabled plugins that ``user`` may use, in menu order."""
+    items = [item for contribution in hooks_for_company(user.company_id).menu_items(user=user)
+             for item in contribution]
+    return sorted((i for i in items if i.permission is None or user.can(i.permission)),
+                  key=lambda i: (i.order, str(i.label)))
+
+
+def render_error(status: int, message: str):
+    return render_template("core/error.html", status=status, message=message), status
+
+
+@bp.app_context_processor
+def inject_navigation() -> dict:
+    user = current_actor()
+    if user is None or request.path.startswith("/api/"):
+        return {"navigation": [], "actor": None}
+    return {"navigation": navigation(user), "actor": user}
+
+
+@bp.route("/")
+@requires(None)
+def home():
+    return redirect(url_for("portal.inbox"))
+
+
+@bp.route("/inbox")
+@requires(None)
+def inbox():
+    user = current_actor()
+    return render_template("core/inbox.html", tasks=tasks_for(user), now=utcnow())
+
+
+@bp.route("/orders/<int:order_id>/mark-delivered", methods=["POST"])
+@requires("order.mark_delivered")
+def mark_delivered(order_id: int):
+    user = current_actor()
+    order = get_order(user, order_id)
+    form = MarkDeliveredForm()
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+    elif attempt(lambda: actions.mark_delivered(order, actor=user, signed_by=form.signed_by.data,
+                                                reservations=form.reservations.data)):
+        flash(_("Order %(number)s is marked delivered.", number=order.display_number), "success")
+    return redirect(url_for("intake.order_detail", order_id=order_id))

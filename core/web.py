@@ -1,0 +1,29 @@
+"""Small helpers that portal views share: running a service call and flashing its error."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from flask import flash
+
+from core.errors import OrdoError
+from core.extensions import db
+
+T = TypeVar("T")
+
+
+def attempt(action: Callable[[], T]) -> T | None:
+    """Run a service call; on a business error, undo it, flash the message and return None."""
+    try:
+        return action()
+    except OrdoError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return None
+
+
+def flash_form_errors(form) -> None:
+    for field_name, messages in form.errors.items():
+        label = getattr(getattr(form, field_name, None), "label", None)
+        for message in messages if isinstance(messages, list) else [messages]:
+            flash(f"{label.text if label else field_name}: {message}", "error")

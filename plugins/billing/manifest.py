@@ -1,0 +1,14 @@
+"""Billing: Invoices and payments by settlement mode; prepayment gates execution."""
+from core.contracts import Stage
+from core.plugins import Manifest
+
+MANIFEST = Manifest(
+    name="billing",
+    version="0.1.0",
+    stage=Stage.BILLING,
+    hooks="plugins.billing.hooks",
+    blueprints=("plugins.billing.views:bp",),
+    api_blueprints=("plugins.billing.api:blp",),
+    default_enabled=True,
+    description="Invoices and payments by settlement mode; prepayment gates execution.",
+)

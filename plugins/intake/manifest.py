@@ -1,0 +1,15 @@
+"""Intake: order entry, numbering, re-check and submission. Always on."""
+from core.contracts import Stage
+from core.plugins import Manifest
+
+MANIFEST = Manifest(
+    name="intake",
+    version="0.1.0",
+    stage=Stage.INTAKE,
+    hooks="plugins.intake.hooks",
+    blueprints=("plugins.intake.views:bp",),
+    api_blueprints=("plugins.intake.api:blp",),
+    required=True,
+    default_enabled=True,
+    description="Order entry from every channel, order numbers, re-check and submission.",
+)

@@ -1,0 +1,14 @@
+"""Kpi: Records every stage event and counts them per period."""
+from core.contracts import Stage
+from core.plugins import Manifest
+
+MANIFEST = Manifest(
+    name="kpi",
+    version="0.1.0",
+    stage=Stage.KPI,
+    hooks="plugins.kpi.hooks",
+    blueprints=("plugins.kpi.views:bp",),
+    api_blueprints=("plugins.kpi.api:blp",),
+    default_enabled=True,
+    description="Records every stage event and counts them per period.",
+)

@@ -1,0 +1,14 @@
+"""Logistics: Shipments, dispatch and the customer's sign-off."""
+from core.contracts import Stage
+from core.plugins import Manifest
+
+MANIFEST = Manifest(
+    name="logistics",
+    version="0.1.0",
+    stage=Stage.LOGISTICS,
+    hooks="plugins.logistics.hooks",
+    blueprints=("plugins.logistics.views:bp",),
+    api_blueprints=("plugins.logistics.api:blp",),
+    default_enabled=True,
+    description="Shipments, dispatch and the customer's sign-off.",
+)

@@ -1,0 +1,2 @@
+"""Hook implementations of the review plugin."""
+from core.hookspecs import hookimpl  # noqa: F401

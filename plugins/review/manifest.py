@@ -1,0 +1,14 @@
+"""Review: Departmental review (sales, finance, production) with time limits and rules."""
+from core.contracts import Stage
+from core.plugins import Manifest
+
+MANIFEST = Manifest(
+    name="review",
+    version="0.1.0",
+    stage=Stage.REVIEW,
+    hooks="plugins.review.hooks",
+    blueprints=("plugins.review.views:bp",),
+    api_blueprints=("plugins.review.api:blp",),
+    default_enabled=True,
+    description="Departmental review (sales, finance, production) with time limits and rules.",
+)
