@@ -15,7 +15,9 @@ from core import pdf
 from core.api import API_PREFIX, OrdoApi, is_api_request
 from core.api.problems import from_ordo_error, problem
 from core.db import commit
-from core.errors import OrdoError
+from sqlalchemy.orm.exc import StaleDataError
+
+from core.errors import Conflict, OrdoError
 from core.extensions import babel, csrf, db, login_manager, migrate
 from core.plugins import Manifest, PluginRegistry, discover
 
@@ -181,6 +183,11 @@ def configure_blueprints(app: Flask) -> None:
 
 
 def configure_errors(app: Flask) -> None:
+    @app.errorhandler(StaleDataError)
+    def lost_race(error: StaleDataError) -> Any:
+        # An autoflush met a row that another request changed first.
+        return ordo_error(Conflict("The record was changed by someone else; reload it and try again."))
+
     @app.errorhandler(OrdoError)
     def ordo_error(error: OrdoError) -> Any:
         db.session.rollback()
@@ -212,5 +219,7 @@ def configure_transactions(app: Flask) -> None:
 
 def configure_cli(app: Flask) -> None:
     from core.cli import register
+    from core.migrations import db_group
 
+    app.cli.add_command(db_group())  # replaces Flask-Migrate's group: upgrade means all branches
     register(app)

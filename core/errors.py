@@ -19,6 +19,11 @@ class ValidationError(OrdoError):
     title = "Invalid input"
 
 
+class AuthenticationFailed(OrdoError):
+    status = 401
+    title = "Unauthorized"
+
+
 class PermissionDenied(OrdoError):
     status = 403
     title = "Forbidden"

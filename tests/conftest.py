@@ -74,6 +74,8 @@ def make_app(database_url: str, instance_path: Path, _schema: None):
             "WTF_CSRF_ENABLED": False,
             "SERVER_NAME": "ordo.test",
             "ORDO_PDF_FONT_FAMILY": "Noto Sans CJK SC",
+            # Tests create many users; a cheap hash keeps them fast (production uses scrypt).
+            "ORDO_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         }
         settings.update(config or {})
         app = create_app(settings, instance_path=instance_path, **kwargs)

@@ -9,7 +9,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from core import audit
-from core.errors import OrdoError, PermissionDenied, ValidationError
+from core.errors import AuthenticationFailed, OrdoError, ValidationError
 from core.extensions import db
 from core.models import ApiToken, LoginAttempt, User, utcnow
 
@@ -42,7 +42,7 @@ def authenticate(username: str, password: str, *, remote_addr: str | None) -> Us
     user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     if user is None or not user.active or not user.check_password(password):
         _remember_failure(username, remote_addr)
-        raise PermissionDenied("wrong username or password")
+        raise AuthenticationFailed("wrong username or password")
     db.session.add(LoginAttempt(username=username, remote_addr=remote_addr, succeeded=True))
     return user
 

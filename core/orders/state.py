@@ -15,6 +15,7 @@ from core import audit
 from core.contracts import Decision, Delivery, Outcome, Payment
 from core.db import flush
 from core.errors import TransitionError, ValidationError
+from core.extensions import db
 from core.models import Order, OrderStatus, User, utcnow
 
 S = OrderStatus
@@ -79,7 +80,7 @@ def advance(
     **payload: Any,
 ) -> Order:
     """Move ``order`` through ``event``: check, set status, audit, call the hook."""
-    from core.modules import active_modules, hooks_for_order
+    from core.modules import hooks_for_order
 
     transition = TRANSITIONS.get(event)
     if transition is None:
@@ -91,6 +92,24 @@ def advance(
         raise TransitionError(
             f"order {order.display_number} is {order.status.value}; it cannot be {_past(event)}"
         )
+
+    with db.session.no_autoflush:  # flush once, below, where a lost race becomes a Conflict
+        _apply(order, event, transition, actor, note, payload)
+    flush()
+
+    hook = getattr(hooks_for_order(order), transition.hook)
+    hook(order=order, **{key: payload[key] for key in transition.hook_args})
+
+    # An order that is both delivered and paid in full is complete.
+    if order.status == S.DELIVERED and order.paid_in_full_at is not None and event in {"deliver", "pay"}:
+        advance(order, "complete", actor=actor, note="delivered and paid in full")
+    return order
+
+
+def _apply(order: Order, event: str, transition: Transition, actor: User | None, note: str | None,
+           payload: dict[str, Any]) -> None:
+    """Set the new status and timestamps and write the audit entry."""
+    from core.modules import active_modules
 
     before = order.status
     now = utcnow()
@@ -122,15 +141,6 @@ def advance(
         after={"status": order.status.value, **_describe(payload)},
         note=note,
     )
-    flush()
-
-    hook = getattr(hooks_for_order(order), transition.hook)
-    hook(order=order, **{key: payload[key] for key in transition.hook_args})
-
-    # An order that is both delivered and paid in full is complete.
-    if order.status == S.DELIVERED and order.paid_in_full_at is not None and event in {"deliver", "pay"}:
-        advance(order, "complete", actor=actor, note="delivered and paid in full")
-    return order
 
 
 def _past(event: str) -> str:

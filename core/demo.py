@@ -1,0 +1,195 @@
+"""Demo data: a company with a user per role, customers, products and orders in several stages.
+
+The orders are driven through the public JSON API, exactly as an integration
+would, so the demo knows the API contract and nothing of the plugins' code,
+and it only uses the stages the company has switched on.
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from flask import current_app
+
+from core import companies, masterdata
+from core.auth.services import create_token
+from core.contracts import Stage
+from core.db import commit, unit_of_work
+from core.errors import Conflict, OrdoError
+from core.models import Company, Customer, PaymentTerms, Product
+from core.modules import company_has_stage
+
+COMPANY_NAME = "华东精工机械有限公司"
+
+# username, password, role, display name
+USERS = (
+    ("admin", "ordo-admin", "administrator", "系统管理员"),
+    ("sales", "ordo-sales", "sales", "李娜（销售）"),
+    ("finance", "ordo-finance", "finance", "王芳（财务）"),
+    ("production", "ordo-production", "production", "张伟（生产）"),
+    ("logistics", "ordo-logistics", "logistics", "刘洋（物流）"),
+    ("service", "ordo-service", "customer_service", "陈静（客服）"),
+    ("manager", "ordo-manager", "manager", "赵强（经理）"),
+    ("supervisor", "ordo-supervisor", "supervisor", "孙敏（监督小组）"),
+    ("customer", "ordo-customer", "customer", "上海华东机电 采购部"),
+)
+
+CUSTOMERS = (
+    ("C001", "上海华东机电有限公司", "上海", "上海", PaymentTerms.CASH_ON_DELIVERY, "800000"),
+    ("C002", "北京燕山化工股份公司", "北京", "北京", PaymentTerms.MONTHLY, "1500000"),
+    ("C003", "广州珠江设备贸易有限公司", "广东", "广州", PaymentTerms.PREPAYMENT, "0"),
+    ("C004", "成都天府水务集团", "四川", "成都", PaymentTerms.MONTHLY, "600000"),
+    ("C005", "Hamburg Industrial Supply GmbH", "Hamburg", "Hamburg", PaymentTerms.PREPAYMENT, "100000"),
+)
+
+PRODUCTS = (
+    ("P001", "不锈钢球阀 DN50", "DN50 PN16 CF8M", "个", "420.00", "360.00"),
+    ("P002", "耐高温密封圈", "Φ60 氟橡胶", "只", "8.50", "6.00"),
+    ("P003", "离心泵 IS80-65-160", "15kW 380V", "台", "6800.00", "6100.00"),
+    ("P004", "法兰垫片", "DN80 石墨复合", "片", "12.00", "9.50"),
+    ("P005", "电动执行器", "AC220V 开关型", "台", "2350.00", "2100.00"),
+    ("P006", "压力表", "0-1.6MPa Y-100", "块", "96.00", "80.00"),
+)
+
+
+class DemoClient:
+    """Calls the API as one demo user."""
+
+    def __init__(self, token: str) -> None:
+        self.client = current_app.test_client()
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        response = self.client.open(f"/api/v1{path}", method=method, json=body, headers=self.headers)
+        if response.status_code >= 400:
+            detail = (response.get_json(silent=True) or {}).get("detail", response.status)
+            raise OrdoError(f"demo data: {method} {path} failed: {detail}")
+        return response.get_json()
+
+
+def load_demo(code: str = "DEMO") -> list[tuple[str, str, str]]:
+    """Create the demo company and walk its orders through the enabled stages."""
+    if companies.company_by_code(code) is not None:
+        raise Conflict(f"company {code} already exists; the demo is loaded")
+    with unit_of_work():
+        company = companies.create_company(code, COMPANY_NAME)
+        company_customers = _master_data(company)
+        users = {}
+        for username, password, role, name in USERS:
+            customer_id = company_customers[0].id if role == "customer" else None
+            users[role] = companies.create_user(company, username=username, password=password, name=name,
+                                                roles=[role], email=f"{username}@demo.ordo",
+                                                customer_id=customer_id)
+        for role in ("sales", "finance", "production", "logistics", "customer_service"):
+            users[role].superior_id = users["manager"].id
+        tokens = {role: create_token(user, "demo data")[0] for role, user in users.items()}
+    _orders(company, company_customers, {role: DemoClient(token) for role, token in tokens.items()})
+    return [(username, password, role) for username, password, role, _ in USERS]
+
+
+def _master_data(company: Company) -> list[Customer]:
+    customers = [
+        masterdata.create(Customer, company_id=company.id, actor=None, data={
+            "code": code, "name": name, "province": province, "city": city, "payment_terms": terms,
+            "credit_limit": Decimal(limit), "contact": "采购部", "phone": "400-800-0000",
+            "email": f"{code.lower()}@customer.demo", "address": f"{province}{city}工业园区 1 号",
+        })
+        for code, name, province, city, terms, limit in CUSTOMERS
+    ]
+    for code, name, spec, unit, price, floor in PRODUCTS:
+        masterdata.create(Product, company_id=company.id, actor=None, data={
+            "code": code, "name": name, "specification": spec, "unit": unit,
+            "list_price": Decimal(price), "floor_price": Decimal(floor), "tax_rate": Decimal("0.13"),
+        })
+    commit()
+    return customers
+
+
+def _orders(company: Company, customers: list[Customer], api: dict[str, DemoClient]) -> None:
+    products = {p["code"]: p["id"] for p in api["administrator"].call("GET", "/products?per_page=50")["items"]}
+    sales = api["sales"]
+    review = company_has_stage(company.id, Stage.REVIEW)
+    logistics = company_has_stage(company.id, Stage.LOGISTICS)
+    billing = company_has_stage(company.id, Stage.BILLING)
+    soon = date.today() + timedelta(days=14)
+
+    def new_order(customer: Customer, lines: list[tuple[str, str, str | None]], **extra: Any) -> dict:
+        body = {
+            "customer_id": customer.id, "channel": extra.pop("channel", "phone"), "requested_date": soon.isoformat(),
+            "delivery_method": extra.pop("delivery_method", "freight"), "payment_terms": customer.payment_terms.value,
+            "lines": [{"product_id": products[code], "quantity": qty, **({"unit_price": price} if price else {})}
+                      for code, qty, price in lines],
+            **extra,
+        }
+        return sales.call("POST", "/orders", body)
+
+    def submit(order: dict) -> dict:
+        return sales.call("POST", f"/orders/{order['id']}/submit")
+
+    def approve_all(order: dict) -> None:
+        if not review:
+            return
+        for step in api["administrator"].call("GET", f"/orders/{order['id']}/reviews"):
+            if step["status"] == "open":
+                _decide_open_steps(api, order)
+                return
+
+    def deliver(order: dict, signed_by: str) -> None:
+        if logistics:
+            shipment = api["logistics"].call("POST", f"/orders/{order['id']}/shipments",
+                                             {"carrier": "顺丰速运", "tracking_number": f"SF{order['id']:010d}"})
+            api["logistics"].call("POST", f"/shipments/{shipment['id']}/dispatch")
+            api["customer_service"].call("POST", f"/shipments/{shipment['id']}/acceptance",
+                                         {"signed_by": signed_by, "rating": 5})
+
+    def pay(order: dict, amount: str | None = None) -> None:
+        if billing:
+            current = api["finance"].call("GET", f"/orders/{order['id']}")
+            api["finance"].call("POST", "/payments", {"order_id": order["id"], "amount": amount or current["total"],
+                                                      "method": "bank_transfer", "reference": "招商银行回单"})
+
+    c1, c2, c3, c4, c5 = customers
+    # Drafts: one just entered by phone, one from the e-commerce platform.
+    new_order(c1, [("P001", "10", None), ("P002", "200", None)], customer_reference="HD-PO-2611")
+    new_order(c4, [("P006", "40", None)], channel="ecommerce")
+    # In review: waiting for the departments.
+    submit(new_order(c2, [("P003", "2", None), ("P004", "50", None)], invoice_requirements="增值税专用发票"))
+    # Priced under the floor price: with review on, finance's floor-price rule rejects it.
+    submit(new_order(c4, [("P005", "3", "1800.00")]))
+    # Approved, prepayment not yet received.
+    approved = submit(new_order(c3, [("P005", "4", None)], delivery_method="express"))
+    approve_all(approved)
+    # Shipped, waiting for the customer's sign-off.
+    shipped = submit(new_order(c1, [("P003", "1", None)]))
+    approve_all(shipped)
+    if logistics:
+        shipment = api["logistics"].call("POST", f"/orders/{shipped['id']}/shipments",
+                                         {"carrier": "德邦物流", "tracking_number": "DB2611270001"})
+        api["logistics"].call("POST", f"/shipments/{shipment['id']}/dispatch")
+    # Signed for, invoice open.
+    signed = submit(new_order(c2, [("P001", "20", None), ("P006", "20", None)]))
+    approve_all(signed)
+    deliver(signed, "刘建国")
+    # Completed: delivered and paid (one by prepayment first).
+    done = submit(new_order(c1, [("P002", "500", None), ("P004", "100", None)], channel="email"))
+    approve_all(done)
+    deliver(done, "王海")
+    pay(done)
+    prepaid = submit(new_order(c5, [("P001", "6", None)], channel="website", delivery_method="express"))
+    approve_all(prepaid)
+    pay(prepaid)
+    deliver(prepaid, "M. Becker")
+
+
+def _decide_open_steps(api: dict[str, DemoClient], order: dict) -> None:
+    """Approve each open review step as the department that owns it, until the review ends."""
+    deciders = {"sales": "sales", "finance": "finance", "production": "production", "manager": "manager"}
+    for _ in range(10):
+        steps = api["administrator"].call("GET", f"/orders/{order['id']}/reviews")
+        open_steps = [s for s in steps if s["status"] == "open"]
+        if not open_steps:
+            return
+        step = open_steps[0]
+        decider = api[deciders.get(step["department"], "administrator")]
+        decider.call("POST", f"/reviews/{step['id']}/decision", {"decision": "approve", "reason": "符合要求"})

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The README's first command: install everything, create the SQLite database,
+# load the demo company and serve the portal on http://127.0.0.1:5000.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install.sh
+export ORDO_INSTANCE_PATH="${ORDO_INSTANCE_PATH:-$PWD/instance}"
+.venv/bin/ordo db upgrade
+if ! .venv/bin/ordo plugins list | grep -q "DEMO="; then
+    .venv/bin/ordo demo
+else
+    echo "The demo company is already loaded; sign in as admin / ordo-admin (see README)."
+fi
+echo "Serving Ordo on http://127.0.0.1:${PORT:-5000}  (Ctrl-C stops it)"
+exec .venv/bin/gunicorn --bind "127.0.0.1:${PORT:-5000}" --workers 2 --threads 4 --worker-class gthread \
+    "core.app:create_app()"

@@ -1,0 +1,1 @@
+"""Tiny plugins used by the core's tests."""

@@ -1,0 +1,158 @@
+"""The order state machine: one place changes status, audits it and fires the hook."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select, text
+
+from core.contracts import Decision, Delivery, Outcome, Payment
+from core.db import commit
+from core.errors import Conflict, TransitionError, ValidationError
+from core.extensions import db
+from core.models import AppendOnlyError, AuditEntry, OrderStatus, utcnow
+from core.orders import actions, advance, allowed_events, compute_totals
+from core.plugins import Manifest
+from tests import factories, orders
+from tests.core.samples import recorder
+
+RECORDER = Manifest(name="recorder", version="1", hooks="tests.core.samples.recorder", default_enabled=True)
+FAILING = Manifest(name="failing", version="1", hooks="tests.core.samples.failing_listener", default_enabled=True)
+
+
+@pytest.fixture
+def core_only(make_app):
+    """The core alone with an event recorder: every stage falls back to the core."""
+    recorder.SEEN.clear()
+    app = make_app(plugins=[RECORDER])
+    with app.app_context():
+        yield factories.build_world(app)
+
+
+def audit_actions(order) -> list[str]:
+    return list(db.session.execute(
+        select(AuditEntry.action).where(AuditEntry.order_id == order.id).order_by(AuditEntry.id)).scalars())
+
+
+def test_totals_are_decimal_and_rounded_per_line(core_only):
+    order = orders.draft(core_only, lines=[(core_only.products[0], "3", "33.335"), (core_only.products[1], "7", None)])
+    compute_totals(order)
+    assert [line.net_amount for line in order.lines] == [Decimal("100.01"), Decimal("59.50")]
+    assert order.subtotal == Decimal("159.51")
+    assert order.tax_total == Decimal("13.00") + Decimal("7.74")
+    assert order.total == order.subtotal + order.tax_total
+
+
+def test_an_order_without_a_number_cannot_be_submitted(core_only):
+    order = orders.draft(core_only)
+    with pytest.raises(ValidationError, match="needs its number"):
+        advance(order, "submit", actor=core_only.users["sales"])
+    assert order.status == OrderStatus.DRAFT
+
+
+def test_without_review_the_core_approves_on_submission_and_says_so(core_only):
+    order = orders.submitted(core_only)
+    assert order.status == OrderStatus.APPROVED
+    decided = db.session.execute(
+        select(AuditEntry).where(AuditEntry.order_id == order.id, AuditEntry.action == "review_decided")
+    ).scalar_one()
+    assert decided.after["automatic"] is True
+    assert "review module is not enabled" in decided.note
+    assert [event for event, order_id, _ in recorder.SEEN if order_id == order.id] == [
+        "order_submitted", "review_decided"]
+
+
+def test_the_modules_of_the_company_are_pinned_at_submission(core_only):
+    order = orders.submitted(core_only)
+    assert order.pinned_modules == ["recorder"]
+
+
+def test_events_that_the_status_does_not_allow_are_refused(core_only):
+    order = orders.draft(core_only)
+    delivery = Delivery(signed_by="张三", signed_at=utcnow())
+    with pytest.raises(TransitionError, match="is draft; it cannot be delivered"):
+        advance(order, "deliver", actor=None, delivery=delivery)
+    assert allowed_events(order) == ["submit", "cancel"]
+
+
+def test_an_event_needs_its_typed_payload(core_only):
+    order = orders.submitted(core_only)
+    with pytest.raises(TypeError, match="needs delivery=Delivery"):
+        advance(order, "deliver", actor=None, delivery={"signed_by": "x"})
+
+
+def test_without_billing_the_order_completes_when_marked_delivered(core_only):
+    order = orders.submitted(core_only)
+    actions.mark_delivered(order, actor=core_only.users["logistics"], signed_by="张三")
+    assert order.status == OrderStatus.COMPLETED
+    assert audit_actions(order) == ["submit", "review_decided", "deliver", "complete"]
+
+
+def test_a_delivered_order_completes_when_paid_in_full(core_only):
+    order = orders.submitted(core_only)
+    partial = Payment(amount=Decimal("100.00"), received_at=utcnow(), is_prepayment=True, fully_paid=False)
+    advance(order, "pay", actor=None, payment=partial)
+    assert order.status == OrderStatus.APPROVED and order.paid_in_full_at is None
+    rest = Payment(amount=order.total - Decimal("100.00"), received_at=utcnow(), is_prepayment=True, fully_paid=True)
+    advance(order, "pay", actor=None, payment=rest)
+    assert order.status == OrderStatus.APPROVED and order.paid_in_full_at is not None
+
+
+def test_a_listener_that_raises_rolls_the_whole_submission_back(make_app):
+    app = make_app(plugins=[FAILING])
+    with app.app_context():
+        world = factories.build_world(app)
+        order = orders.draft(world)
+        order.number = "SO-ROLLBACK"
+        commit()
+        order_id = order.id
+        with pytest.raises(Conflict, match="warehouse system refused"):
+            advance(order, "submit", actor=world.users["sales"])
+        db.session.rollback()
+        reloaded = db.session.get(type(order), order_id)
+        assert reloaded.status == OrderStatus.DRAFT
+        assert reloaded.pinned_modules is None
+        assert audit_actions(reloaded) == []
+
+
+def test_cancelling_needs_a_reason_and_fires_the_event(core_only):
+    order = orders.submitted(core_only)
+    with pytest.raises(ValidationError, match="reason"):
+        actions.cancel(order, actor=core_only.users["sales"], reason="  ")
+    actions.cancel(order, actor=core_only.users["sales"], reason="客户取消")
+    assert order.status == OrderStatus.CANCELLED
+    entry = db.session.execute(
+        select(AuditEntry).where(AuditEntry.order_id == order.id, AuditEntry.action == "cancel")).scalar_one()
+    assert entry.before == {"status": "approved"}
+    assert entry.after == {"status": "cancelled", "reason": "客户取消"}
+
+
+def test_audit_entries_are_append_only(core_only):
+    order = orders.submitted(core_only)
+    commit()
+    entry = db.session.execute(select(AuditEntry).where(AuditEntry.order_id == order.id)).scalars().first()
+    entry.note = "rewritten"
+    with pytest.raises(AppendOnlyError):
+        db.session.flush()
+    db.session.rollback()
+    db.session.delete(db.session.get(AuditEntry, entry.id))
+    with pytest.raises(AppendOnlyError):
+        db.session.flush()
+
+
+def test_two_writers_of_one_order_resolve_to_one_winner(core_only):
+    order = orders.submitted(core_only)
+    commit()
+    # Another worker changes the same order meanwhile (its version moves on).
+    with db.engine.begin() as other:
+        other.execute(text('UPDATE "order" SET version = version + 1, notes = :n WHERE id = :id'),
+                      {"n": "changed elsewhere", "id": order.id})
+    with pytest.raises(Conflict, match="changed by someone else"):
+        actions.mark_delivered(order, actor=core_only.users["logistics"], signed_by="张三")
+        commit()
+
+
+def test_review_decided_is_refused_twice(core_only):
+    order = orders.submitted(core_only)
+    with pytest.raises(TransitionError):
+        advance(order, "review_decided", actor=None, decision=Decision(Outcome.APPROVED))
