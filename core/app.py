@@ -110,8 +110,7 @@ def configure_auth(app: Flask) -> None:
 
     @app.before_request
     def authenticate() -> Any:
-        view = app.view_functions.get(request.endpoint or "")
-        if request.endpoint in PUBLIC_ENDPOINTS or getattr(view, "public", False):
+        if request.endpoint in PUBLIC_ENDPOINTS or _is_public(app.view_functions.get(request.endpoint or "")):
             return None
         if is_api_request():
             header = request.headers.get("Authorization", "")
@@ -144,6 +143,14 @@ def configure_auth(app: Flask) -> None:
         from core.portal import render_error
 
         return render_error(404, message)
+
+
+def _is_public(view: Any) -> bool:
+    """Whether a view (or, for a MethodView, the method answering this request) is marked public."""
+    view_class = getattr(view, "view_class", None)
+    if view_class is not None:
+        view = getattr(view_class, request.method.lower(), None)
+    return bool(getattr(view, "public", False))
 
 
 def _load(target: str) -> Any:

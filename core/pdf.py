@@ -21,8 +21,10 @@ class PdfRenderer:
 
     def _base_css(self) -> str:
         family = self.font_family.replace('"', "")
+        # Page-margin boxes inherit from @page, not from body: name the font there too,
+        # or page numbers print in the system's serif default.
         return (
-            "@page { size: A4; margin: 18mm 16mm; "
+            f'@page {{ size: A4; margin: 18mm 16mm; font-family: "{family}", sans-serif; '
             "@bottom-right { content: counter(page) ' / ' counter(pages); font-size: 8pt; } }"
             f'body {{ font-family: "{family}", sans-serif; font-size: 10pt; }}'
         )

@@ -129,6 +129,16 @@ class OrderSchema(ma.Schema):
     completed_at = ma.fields.AwareDateTime(allow_none=True)
     version = ma.fields.Integer(metadata={"description": "Row version; send it back as If-Match when editing."})
 
+    @ma.post_dump
+    def hide_prices(self, data: dict, **kwargs) -> dict:
+        """Users without ``order.view_prices`` (production, for example) never see amounts."""
+        from core.auth.context import current_actor
+
+        user = current_actor()
+        if user is None or not user.can("order.view_prices"):
+            strip_prices(data)
+        return data
+
 
 class OrderPageSchema(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(OrderSchema))
@@ -192,13 +202,20 @@ PRICE_FIELDS = ("subtotal", "tax_total", "total")
 LINE_PRICE_FIELDS = ("unit_price", "tax_rate", "net_amount", "tax_amount", "amount")
 
 
-def order_payload(order, user) -> dict:
-    """An order as JSON for ``user``: without prices unless they may see them."""
-    data = OrderSchema().dump(order)
-    if not user.can("order.view_prices"):
-        for key in PRICE_FIELDS:
-            data[key] = None
-        for line in data["lines"]:
-            for key in LINE_PRICE_FIELDS:
-                line[key] = None
+def strip_prices(data: dict) -> dict:
+    for key in PRICE_FIELDS:
+        data[key] = None
+    for line in data.get("lines", []):
+        for key in LINE_PRICE_FIELDS:
+            line[key] = None
     return data
+
+
+def order_payload(order, user) -> dict:
+    """An order as a JSON-ready dict for ``user``, for responses that nest it.
+
+    Endpoints that return a whole order declare ``@blp.response(..., OrderSchema)``
+    and return the ``Order`` itself; the schema hides prices the same way.
+    """
+    data = OrderSchema().dump(order)
+    return data if user.can("order.view_prices") else strip_prices(data)

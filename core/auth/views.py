@@ -11,6 +11,7 @@ from sqlalchemy import select
 from core.auth import services
 from core.auth.context import current_actor, requires
 from core.auth.forms import LanguageForm, LoginForm, RevokeForm, TokenForm
+from core.errors import OrdoError
 from core.extensions import db
 from core.models import ApiToken
 from core.web import attempt
@@ -30,12 +31,14 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        user = attempt(lambda: services.authenticate(
-            form.username.data, form.password.data, remote_addr=request.remote_addr))
-        if user is not None:
+        try:
+            user = services.authenticate(form.username.data, form.password.data, remote_addr=request.remote_addr)
+        except OrdoError as error:  # wrong password (401) or throttled (429)
+            flash(error.message, "error")
+            status = error.status
+        else:
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
-        status = 401
     return render_template("auth/login.html", form=form), status
 
 

@@ -1,0 +1,123 @@
+"""Signing in, throttling, sessions, CSRF and API tokens."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from core.extensions import db
+from core.models import ApiToken
+from tests import factories
+
+
+def test_a_user_signs_in_and_lands_in_the_inbox(client, world):
+    response = client.post("/login?next=/inbox", data={"username": "acme-sales", "password": factories.PASSWORD})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/inbox")
+    assert "收件箱" in client.get("/inbox", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True) \
+        or "Inbox" in client.get("/inbox").get_data(as_text=True)
+
+
+def test_pages_need_a_signed_in_user(client, world):
+    response = client.get("/inbox")
+    assert response.status_code == 302
+    assert "/login?next=" in response.headers["Location"]
+
+
+def test_a_wrong_password_is_refused_with_a_message(client, world):
+    response = client.post("/login", data={"username": "acme-sales", "password": "nope"})
+    assert response.status_code == 401
+    assert "wrong username or password" in response.get_data(as_text=True)
+
+
+def test_the_next_parameter_cannot_send_users_to_another_site(client, world):
+    response = client.post("/login?next=//evil.example/x",
+                           data={"username": "acme-sales", "password": factories.PASSWORD})
+    assert response.headers["Location"].endswith("/inbox")
+
+
+def test_logins_are_throttled_after_repeated_failures(make_app):
+    app = make_app({"ORDO_LOGIN_MAX_FAILURES": 3})
+    with app.app_context():
+        factories.build_world(app)
+        client = app.test_client()
+        for _ in range(3):
+            assert client.post("/login", data={"username": "acme-sales", "password": "bad"}).status_code == 401
+        locked = client.post("/login", data={"username": "acme-sales", "password": factories.PASSWORD})
+        assert locked.status_code == 429
+        assert "too many failed logins" in locked.get_data(as_text=True)
+        api = client.post("/api/v1/tokens", json={"username": "acme-sales", "password": factories.PASSWORD})
+        assert api.status_code == 429
+        assert api.content_type == "application/problem+json"
+
+
+def test_the_session_cookie_is_http_only_and_same_site(client, world):
+    response = client.post("/login", data={"username": "acme-sales", "password": factories.PASSWORD})
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_forms_without_a_csrf_token_are_refused(make_app):
+    app = make_app({"WTF_CSRF_ENABLED": True})
+    with app.app_context():
+        factories.build_world(app)
+        response = app.test_client().post("/login", data={"username": "acme-sales",
+                                                           "password": factories.PASSWORD})
+        assert response.status_code == 400
+        assert "CSRF" in response.get_data(as_text=True)
+
+
+def test_signing_out_ends_the_session(client, world):
+    client.post("/login", data={"username": "acme-sales", "password": factories.PASSWORD})
+    assert client.post("/logout").status_code == 302
+    assert client.get("/inbox").status_code == 302
+
+
+def test_a_token_is_exchanged_for_a_password_and_stored_only_as_a_digest(client, world):
+    response = client.post("/api/v1/tokens", json={"username": "acme-finance", "password": factories.PASSWORD,
+                                                   "name": "ERP bridge"})
+    assert response.status_code == 201
+    token = response.get_json()["token"]
+    stored = db.session.execute(select(ApiToken).where(ApiToken.name == "ERP bridge")).scalar_one()
+    assert token not in (stored.digest, stored.prefix) and len(stored.digest) == 64
+    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.status_code == 200
+    assert me.get_json()["roles"] == ["finance"]
+    assert me.get_json()["company"]["code"] == "ACME"
+
+
+def test_the_api_refuses_calls_without_a_valid_token(client, world):
+    for headers in ({}, {"Authorization": "Bearer ordo_nonsense"}, {"Authorization": "Basic abc"}):
+        response = client.get("/api/v1/me", headers=headers)
+        assert response.status_code == 401
+        assert response.content_type == "application/problem+json"
+        assert response.headers["WWW-Authenticate"] == "Bearer"
+
+
+def test_the_api_does_not_accept_the_portal_session(client, world):
+    client.post("/login", data={"username": "acme-sales", "password": factories.PASSWORD})
+    assert client.get("/api/v1/me").status_code == 401
+
+
+def test_a_token_is_created_and_revoked_in_the_portal(app, world):
+    client = factories.portal_login(app, world.users["sales"])
+    page = client.post("/account", data={"token-name": "shop sync"}).get_data(as_text=True)
+    token = page.split('id="new-token">')[1].split("<")[0]
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    stored = db.session.execute(select(ApiToken).where(ApiToken.name == "shop sync")).scalar_one()
+    client.post(f"/account/tokens/{stored.id}/revoke")
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+def test_a_user_picks_the_portal_language(app, world):
+    client = factories.portal_login(app, world.users["sales"])
+    client.post("/account", data={"lang-locale": "en"})
+    assert "Inbox" in client.get("/inbox").get_data(as_text=True)
+    client.post("/account", data={"lang-locale": "zh_CN"})
+    assert "收件箱" in client.get("/inbox").get_data(as_text=True)
+
+
+def test_the_cli_creates_a_token_that_works(app, world):
+    result = app.test_cli_runner().invoke(args=["tokens", "create", "--username", "acme-sales", "--name", "cli"])
+    assert result.exit_code == 0
+    token = result.output.strip()
+    client = app.test_client()
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
