@@ -110,6 +110,10 @@ def configure_auth(app: Flask) -> None:
 
     @app.before_request
     def authenticate() -> Any:
+        # Who acts is decided per request; an app context shared by several requests
+        # (tests push one around many) must not hand one request's user to the next.
+        g.pop("api_user", None)
+        g.pop("_login_user", None)
         if request.endpoint in PUBLIC_ENDPOINTS or _is_public(app.view_functions.get(request.endpoint or "")):
             return None
         if is_api_request():

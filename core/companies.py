@@ -74,6 +74,7 @@ def create_user(
     roles: Iterable[str] = (),
     email: str | None = None,
     customer_id: int | None = None,
+    superior_id: int | None = None,
     actor: User | None = None,
 ) -> User:
     username = username.strip()
@@ -84,7 +85,7 @@ def create_user(
     if db.session.execute(select(User).where(User.username == username)).scalar_one_or_none():
         raise Conflict(f"the username {username} is taken", field="username")
     user = User(company_id=company.id, username=username, name=name or username,
-                email=email, customer_id=customer_id)
+                email=email, customer_id=customer_id, superior_id=superior_id)
     user.set_password(password)
     user.roles = roles_by_name(company.id, roles)
     db.session.add(user)

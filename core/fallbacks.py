@@ -8,7 +8,6 @@ so a plugin could still act first.
 """
 from __future__ import annotations
 
-from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -80,6 +79,7 @@ class Essentials:
         from core.extensions import db
         from core.models import Order, OrderStatus
         from core.modules import order_has_stage
+        from core.portal import order_url
 
         orders = db.session.execute(
             select(Order).where(
@@ -90,7 +90,7 @@ class Essentials:
         return [
             Task(
                 title=str(_l("Mark delivered: %(number)s", number=order.display_number)),
-                url=url_for("intake.order_detail", order_id=order.id),
+                url=order_url(order.id),
                 kind="mark_delivered",
                 order_number=order.number,
             )

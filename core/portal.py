@@ -1,7 +1,7 @@
 """The portal shell: home, task inbox, navigation, error pages, the core's order actions."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
@@ -29,6 +29,13 @@ def navigation(user) -> list:
              for item in contribution]
     return sorted((i for i in items if i.permission is None or user.can(i.permission)),
                   key=lambda i: (i.order, str(i.label)))
+
+
+def order_url(order_id: int) -> str:
+    """Where an order is shown: intake's order page, or the API when intake is not loaded."""
+    if "intake.order_detail" in current_app.view_functions:
+        return url_for("intake.order_detail", order_id=order_id)
+    return url_for("core_api.OrderItem", order_id=order_id)
 
 
 def render_error(status: int, message: str):
@@ -67,4 +74,4 @@ def mark_delivered(order_id: int):
     elif attempt(lambda: actions.mark_delivered(order, actor=user, signed_by=form.signed_by.data,
                                                 reservations=form.reservations.data)):
         flash(_("Order %(number)s is marked delivered.", number=order.display_number), "success")
-    return redirect(url_for("intake.order_detail", order_id=order_id))
+    return redirect(order_url(order_id))

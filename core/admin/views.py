@@ -50,7 +50,8 @@ def users():
             created = attempt(lambda: companies.create_user(
                 actor.company, username=form.username.data, password=form.password.data,
                 name=form.name.data, roles=form.roles.data, email=form.email.data or None,
-                customer_id=form.customer_id.data or None, actor=actor))
+                customer_id=form.customer_id.data or None, superior_id=form.superior_id.data or None,
+                actor=actor))
             if created is not None:
                 flash(_("User %(username)s created.", username=created.username), "success")
                 return redirect(url_for("admin.users"))

@@ -1,0 +1,135 @@
+"""The portal shell and administration: roles seeded from hooks, navigation, inbox, admin pages."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from core.db import commit
+from core.extensions import db
+from core.models import AuditEntry, OrderStatus, Role, User
+from core.modules import active_modules
+from core.plugins import Manifest
+from tests import factories, orders
+
+RECORDER = Manifest(name="recorder", version="1", hooks="tests.core.samples.recorder", default_enabled=True)
+
+
+@pytest.fixture
+def core_world(make_app):
+    """The core alone: no stage plugins, so every stage falls back to the core."""
+    app = make_app(plugins=[RECORDER])
+    with app.app_context():
+        yield app, factories.build_world(app)
+
+
+def role(company_id: int, name: str) -> Role:
+    return db.session.execute(select(Role).where(Role.company_id == company_id, Role.name == name)).scalar_one()
+
+
+def test_a_new_company_gets_the_roles_from_ordo_roles_with_default_grants(app, world):
+    names = {r.name for r in db.session.execute(select(Role).where(Role.company_id == world.company.id)).scalars()}
+    assert names >= {"administrator", "sales", "finance", "production", "logistics", "customer_service",
+                     "manager", "supervisor", "customer"}
+    # ordo_permissions of every plugin: defaults go to the roles they name, all of them to the administrator.
+    assert "order.view_prices" not in role(world.company.id, "production").permissions
+    assert "order.view_prices" in role(world.company.id, "finance").permissions
+    assert "admin.modules" in role(world.company.id, "administrator").permissions
+
+
+def test_navigation_shows_only_menu_items_the_user_may_use(core_world):
+    app, world = core_world
+    admin_page = factories.portal_login(app, world.users["administrator"]).get("/inbox").get_data(as_text=True)
+    assert 'href="/admin/modules"' in admin_page and 'href="/admin/users"' in admin_page
+    sales_page = factories.portal_login(app, world.users["sales"]).get("/inbox").get_data(as_text=True)
+    assert 'href="/admin/modules"' not in sales_page and 'href="/inbox"' in sales_page
+
+
+def test_admin_pages_are_refused_without_the_permission(core_world):
+    app, world = core_world
+    client = factories.portal_login(app, world.users["sales"])
+    for path in ("/admin/users", "/admin/roles", "/admin/modules"):
+        response = client.get(path)
+        assert response.status_code == 403, path
+        assert "admin." in response.get_data(as_text=True)
+
+
+def test_an_administrator_creates_a_user_with_roles(core_world):
+    app, world = core_world
+    client = factories.portal_login(app, world.users["administrator"])
+    response = client.post("/admin/users", data={
+        "username": "li.na", "name": "李娜", "email": "li.na@example.cn", "password": "long-enough-1",
+        "roles": ["sales", "customer_service"], "customer_id": "0", "superior_id": str(world.users["manager"].id)})
+    assert response.status_code == 302
+    user = db.session.execute(select(User).where(User.username == "li.na")).scalar_one()
+    assert user.role_names == ["customer_service", "sales"]
+    assert user.superior_id == world.users["manager"].id
+
+
+def test_a_new_user_without_a_password_is_refused_and_nothing_is_saved(core_world):
+    app, world = core_world
+    client = factories.portal_login(app, world.users["administrator"])
+    page = client.post("/admin/users", data={"username": "nopass", "name": "x", "roles": ["sales"],
+                                             "customer_id": "0", "superior_id": "0"})
+    assert "needs a password" in page.get_data(as_text=True)
+    assert db.session.execute(select(User).where(User.username == "nopass")).scalar_one_or_none() is None
+
+
+def test_an_administrator_cannot_remove_their_own_administrator_role(core_world):
+    app, world = core_world
+    admin = world.users["administrator"]
+    client = factories.portal_login(app, admin)
+    page = client.post(f"/admin/users/{admin.id}", data={
+        "username": admin.username, "name": admin.name, "roles": ["sales"], "active": "y", "superior_id": "0",
+        "customer_id": "0"}, follow_redirects=True)
+    assert "cannot remove your own administrator role" in page.get_data(as_text=True)
+    db.session.expire_all()
+    assert "administrator" in db.session.get(User, admin.id).role_names
+
+
+def test_the_role_matrix_grants_and_revokes_permissions(core_world):
+    app, world = core_world
+    client = factories.portal_login(app, world.users["administrator"])
+    roles = db.session.execute(select(Role).where(Role.company_id == world.company.id)).scalars().all()
+    form = {f"role-{r.id}": sorted(r.permissions) for r in roles}
+    production = role(world.company.id, "production")
+    form[f"role-{production.id}"] = sorted(production.permissions | {"order.view_prices"})
+    assert client.post("/admin/roles", data=form).status_code == 302
+    db.session.expire_all()
+    assert "order.view_prices" in role(world.company.id, "production").permissions
+    entry = db.session.execute(select(AuditEntry).where(AuditEntry.action == "role_permissions_set",
+                                                        AuditEntry.entity_id == production.id)).scalar_one()
+    assert "order.view_prices" in entry.after["permissions"]
+
+
+def test_modules_are_switched_in_the_portal_without_a_restart(app, world):
+    client = factories.portal_login(app, world.users["administrator"])
+    client.post("/admin/modules", data={"module": "kpi", "enabled": "0"})
+    assert "kpi" not in active_modules(world.company.id)
+    page = client.get("/admin/modules").get_data(as_text=True)
+    assert "kpi" in page
+    client.post("/admin/modules", data={"module": "kpi", "enabled": "1"})
+    assert "kpi" in active_modules(world.company.id)
+
+
+def test_without_logistics_the_inbox_asks_to_mark_approved_orders_delivered(core_world):
+    app, world = core_world
+    order = orders.submitted(world)
+    commit()
+    client = factories.portal_login(app, world.users["logistics"])
+    inbox = client.get("/inbox").get_data(as_text=True)
+    assert order.number in inbox
+    # Sales may not mark orders delivered, so nothing waits for them.
+    assert order.number not in factories.portal_login(app, world.users["sales"]).get("/inbox").get_data(as_text=True)
+
+
+def test_marking_delivered_needs_the_permission_and_completes_without_billing(core_world):
+    app, world = core_world
+    order = orders.submitted(world)
+    commit()
+    refused = factories.portal_login(app, world.users["sales"]).post(
+        f"/orders/{order.id}/mark-delivered", data={"signed_by": "王海"})
+    assert refused.status_code == 403
+    client = factories.portal_login(app, world.users["logistics"])
+    client.post(f"/orders/{order.id}/mark-delivered", data={"signed_by": "王海"})
+    db.session.expire_all()
+    assert db.session.get(type(order), order.id).status == OrderStatus.COMPLETED
