@@ -133,13 +133,16 @@ def configure_auth(app: Flask) -> None:
 
     @app.before_request
     def refuse_disabled_module() -> Any:
-        """A plugin's pages and API answer 404 for a company that switched it off."""
+        """A plugin's pages and API answer 404 for a company that switched it off.
+
+        They stay open while orders that started with the module are in flight.
+        """
         from core.auth.context import current_actor
-        from core.modules import active_modules
+        from core.modules import modules_in_use
 
         owner = app.extensions["ordo.blueprint_owners"].get(request.blueprint or "")
         user = current_actor()
-        if owner is None or user is None or owner in active_modules(user.company_id):
+        if owner is None or user is None or owner in modules_in_use(user.company_id):
             return None
         message = f"the {owner} module is not enabled for your company"
         if is_api_request():

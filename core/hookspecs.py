@@ -180,8 +180,10 @@ def menu_items(user: User) -> list[MenuItem]:
 def inbox_tasks(user: User) -> list[Task]:
     """Return what is waiting for this user: steps to decide, goods to ship.
 
-    Called by the core on the plugins enabled for the user's company for the
-    task inbox page and ``GET /api/v1/tasks``. Only return tasks the user may act on.
+    Called by the core for the task inbox page and ``GET /api/v1/tasks``, on
+    the plugins enabled for the user's company and on those pinned on its
+    orders still in flight (a module switched off still lists their work).
+    Only return tasks the user may act on.
 
     :param user: the signed-in user.
 
@@ -193,8 +195,9 @@ def inbox_tasks(user: User) -> list[Task]:
 def document_kinds() -> list[DocumentKind]:
     """Return the PDF documents this plugin can render for an order.
 
-    Called by the core on the plugins enabled for the company to serve
-    ``GET /api/v1/orders/{id}/documents/{kind}`` and the order page's links.
+    Called by the core, on the plugins pinned on the order (the company's
+    current set for a draft), to serve ``GET /api/v1/orders/{id}/documents/{kind}``
+    and the order page's links.
 
     Return a list of :class:`~core.contracts.DocumentKind`.
     """

@@ -9,7 +9,7 @@ from core import audit
 from core.contracts import Stage
 from core.errors import NotFound, ValidationError
 from core.extensions import db
-from core.models import Company, ModuleSetting, Order, User
+from core.models import Company, ModuleSetting, Order, OrderStatus, User
 from core.plugins import HookSubset, Manifest, registry
 
 
@@ -85,6 +85,22 @@ def set_enabled(company: Company, name: str, enabled: bool, *, actor: User | Non
     )
     db.session.flush()
     return next(state for state in module_states(company.id) if state.manifest.name == name)
+
+
+OPEN_STATUSES = (OrderStatus.SUBMITTED, OrderStatus.APPROVED, OrderStatus.SHIPPED, OrderStatus.DELIVERED)
+
+
+def modules_in_use(company_id: int) -> frozenset[str]:
+    """The company's active modules plus those pinned on its orders still in flight.
+
+    A module switched off keeps its pages, API and inbox tasks until the last
+    order that started with it is finished, so no order is stranded.
+    """
+    pinned = db.session.execute(
+        select(Order.pinned_modules).where(Order.company_id == company_id, Order.status.in_(OPEN_STATUSES))
+    ).scalars()
+    in_flight = {name for modules in pinned for name in (modules or ())}
+    return active_modules(company_id) | registry().effective(in_flight)
 
 
 def hooks_for_company(company_id: int) -> HookSubset:

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from core import masterdata
 from core.api import ApiBlueprint
 from core.api.schemas import (
-    AuditEntrySchema, CustomerSchema, MeSchema, ModuleSchema, ModuleUpdateSchema, OrderPageSchema,
+    AuditEntrySchema, CustomerSchema, MarkDeliveredSchema, MeSchema, ModuleSchema, ModuleUpdateSchema, OrderPageSchema,
     OrderQuerySchema, OrderSchema, PageArgsSchema, PluginSchema, ProductSchema, TaskSchema,
     TokenRequestSchema, TokenSchema,
 )
@@ -21,6 +21,7 @@ from core.extensions import db
 from core.inbox import tasks_for
 from core.models import AuditEntry, Customer, Product, utcnow
 from core.modules import module_states, set_enabled
+from core.orders.actions import mark_delivered
 from core.orders.queries import get_order, search_orders
 from core.plugins import registry
 
@@ -128,6 +129,17 @@ class OrderItem(MethodView):
     def get(self, order_id):
         """One order with its lines, totals and status."""
         return get_order(require_actor(), order_id)
+
+
+@blp.route("/orders/<int:order_id>/mark-delivered")
+class OrderMarkDelivered(MethodView):
+    @requires("order.mark_delivered")
+    @blp.arguments(MarkDeliveredSchema)
+    @blp.response(200, OrderSchema)
+    def post(self, data, order_id):
+        """Record the customer's sign-off for an order whose modules do not include logistics."""
+        actor = require_actor()
+        return mark_delivered(get_order(actor, order_id), actor=actor, **data)
 
 
 @blp.route("/orders/<int:order_id>/timeline")

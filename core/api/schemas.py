@@ -155,6 +155,11 @@ class OrderQuerySchema(PageArgsSchema):
     date_to = ma.fields.Date(metadata={"description": "requested delivery date, to"})
 
 
+class MarkDeliveredSchema(ma.Schema):
+    signed_by = ma.fields.String(required=True, validate=validate.Length(min=1, max=120))
+    reservations = ma.fields.String(allow_none=True, validate=validate.Length(max=2000))
+
+
 class AuditEntrySchema(ma.Schema):
     id = ma.fields.Integer()
     at = ma.fields.AwareDateTime()

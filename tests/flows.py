@@ -1,0 +1,84 @@
+"""Driving an order through whatever stages its company has on, by the public API only."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import Flask
+
+from tests import factories
+from tests.factories import World
+
+STAGES = ("review", "logistics", "billing", "kpi")
+DECIDERS = {"sales": "sales", "finance": "finance", "production": "production", "manager": "manager"}
+
+
+class Flow:
+    """One API client per role of a world, and the steps an order takes."""
+
+    def __init__(self, app: Flask, world: World) -> None:
+        self.world = world
+        self.api = {role: factories.ApiClient(app, user) for role, user in world.users.items()}
+
+    def ok(self, response, status: int = 200) -> dict:
+        assert response.status_code == status, (response.status_code, response.get_data(as_text=True))
+        return response.get_json()
+
+    def create(self, *, customer=None, payment_terms: str = "cash_on_delivery", days: int = 14,
+               lines: list[dict] | None = None) -> dict:
+        customer = customer or self.world.customers[0]
+        body = {
+            "customer_id": customer.id, "channel": "phone", "payment_terms": payment_terms,
+            "requested_date": (date.today() + timedelta(days=days)).isoformat(), "delivery_method": "freight",
+            "lines": lines or [{"product_id": self.world.products[0].id, "quantity": "10"}],
+        }
+        return self.ok(self.api["sales"].post("/api/v1/orders", json=body), 201)
+
+    def submit(self, order: dict) -> dict:
+        return self.ok(self.api["sales"].post(f"/api/v1/orders/{order['id']}/submit"))
+
+    def get(self, order: dict) -> dict:
+        return self.ok(self.api["administrator"].get(f"/api/v1/orders/{order['id']}"))
+
+    def open_steps(self, order: dict) -> list[dict]:
+        steps = self.ok(self.api["administrator"].get(f"/api/v1/orders/{order['id']}/reviews"))
+        return [step for step in steps if step["status"] == "open"]
+
+    def approve_review(self, order: dict) -> None:
+        for _ in range(10):
+            steps = self.open_steps(order)
+            if not steps:
+                return
+            step = steps[0]
+            client = self.api[DECIDERS.get(step["department"], "administrator")]
+            self.ok(client.post(f"/api/v1/reviews/{step['id']}/decision",
+                                json={"decision": "approve", "reason": "ok"}))
+        raise AssertionError("the review did not end")
+
+    def deliver(self, order: dict, *, logistics: bool) -> None:
+        if logistics:
+            shipment = self.ok(self.api["logistics"].post(f"/api/v1/orders/{order['id']}/shipments",
+                                                          json={"carrier": "顺丰速运", "tracking_number": "SF1"}), 201)
+            self.ok(self.api["logistics"].post(f"/api/v1/shipments/{shipment['id']}/dispatch"))
+            self.ok(self.api["customer_service"].post(f"/api/v1/shipments/{shipment['id']}/acceptance",
+                                                      json={"signed_by": "王海", "rating": 5}))
+        else:
+            self.ok(self.api["logistics"].post(f"/api/v1/orders/{order['id']}/mark-delivered",
+                                               json={"signed_by": "王海"}))
+
+    def pay_in_full(self, order: dict) -> dict:
+        total = self.get(order)["total"]
+        return self.ok(self.api["finance"].post("/api/v1/payments", json={
+            "order_id": order["id"], "amount": total, "method": "bank_transfer"}), 201)
+
+    def run(self, stages: set[str]) -> dict:
+        """Entry to the end, through the stages given; returns the final order."""
+        order = self.submit(self.create())
+        if "review" in stages:
+            assert order["status"] == "submitted"
+            self.approve_review(order)
+        assert self.get(order)["status"] == "approved"
+        self.deliver(order, logistics="logistics" in stages)
+        if "billing" in stages:
+            assert self.get(order)["status"] == "delivered"
+            self.pay_in_full(order)
+        return self.get(order)
