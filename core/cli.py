@@ -28,6 +28,25 @@ def _company(code: str):
     return company
 
 
+@click.group("companies")
+def companies_group() -> None:
+    """Manage companies."""
+
+
+@companies_group.command("create")
+@click.argument("code")
+@click.argument("name")
+@with_appcontext
+def companies_create(code: str, name: str) -> None:
+    """Create company CODE called NAME, with the built-in roles and their default permissions."""
+    try:
+        with unit_of_work():
+            company = companies.create_company(code, name)
+    except OrdoError as error:
+        fail(error.message)
+    click.echo(f"created company {company.code} ({company.name})")
+
+
 @click.group("users")
 def users_group() -> None:
     """Manage users."""
@@ -184,7 +203,7 @@ def demo(company_code: str) -> None:
 
 
 def register(app: Flask) -> None:
-    for command in (users_group, tokens_group, plugins_group, modules_group, outbox_group, demo):
+    for command in (companies_group, users_group, tokens_group, plugins_group, modules_group, outbox_group, demo):
         app.cli.add_command(command)
 
 

@@ -61,3 +61,11 @@ def test_a_user_with_an_unknown_role_is_refused(app, world, runner):
                                  "--password", "s3cret-pass"])
     assert result.exit_code == 2
     assert result.output.strip() == "Error: unknown role: wizard"
+
+
+def test_a_company_is_created_with_its_roles(app, runner):
+    result = runner.invoke(args=["companies", "create", "hz01", "杭州分公司"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "created company HZ01 (杭州分公司)"
+    again = runner.invoke(args=["companies", "create", "HZ01", "again"])
+    assert again.exit_code == 2 and again.output.strip() == "Error: company HZ01 already exists"
