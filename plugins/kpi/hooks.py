@@ -1,2 +1,64 @@
-"""Hook implementations of the kpi plugin."""
-from core.hookspecs import hookimpl  # noqa: F401
+"""Hook implementations of the kpi plugin: every stage event becomes a fact.
+
+The listeners only add a row to the transaction of the action they measure:
+no I/O, and a company with kpi switched off never reaches them.
+"""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from core.contracts import Decision, Delivery, MenuItem, Payment, Permission
+from core.hookspecs import hookimpl
+from core.models import Order, User
+from plugins.kpi import services
+from plugins.kpi.models import KpiEventKind
+
+# -- stage events ------------------------------------------------------------
+
+
+@hookimpl
+def order_submitted(order: Order) -> None:
+    services.record(order, KpiEventKind.SUBMITTED)
+
+
+@hookimpl
+def review_decided(order: Order, decision: Decision) -> None:
+    services.record_decision(order, decision)
+
+
+@hookimpl
+def shipped(order: Order) -> None:
+    services.record(order, KpiEventKind.SHIPPED)
+
+
+@hookimpl
+def delivered(order: Order, delivery: Delivery) -> None:
+    services.record(order, KpiEventKind.DELIVERED, at=delivery.signed_at)
+
+
+@hookimpl
+def paid(order: Order, payment: Payment) -> None:
+    services.record(order, KpiEventKind.PAID, payment.amount, at=payment.received_at)
+
+
+@hookimpl
+def order_completed(order: Order) -> None:
+    services.record(order, KpiEventKind.COMPLETED)
+
+
+@hookimpl
+def order_cancelled(order: Order, reason: str) -> None:
+    services.record(order, KpiEventKind.CANCELLED)
+
+
+# -- access and navigation ---------------------------------------------------
+
+
+@hookimpl
+def ordo_permissions() -> list[Permission]:
+    return [Permission("kpi.view", _l("See KPIs"), ("administrator", "manager", "supervisor"))]
+
+
+@hookimpl
+def menu_items(user: User) -> list[MenuItem]:
+    return [MenuItem(_l("KPIs"), "kpi.dashboard", "kpi.view", order=800)]

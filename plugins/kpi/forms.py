@@ -1,0 +1,17 @@
+"""Forms of the kpi plugin."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField
+from wtforms.validators import Optional
+
+
+class PeriodForm(FlaskForm):
+    """The period of the dashboard, sent as GET parameters (a bookmarkable link, no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    date_from = DateField(_l("From"), validators=[Optional()])
+    date_to = DateField(_l("To"), validators=[Optional()])

@@ -1,0 +1,31 @@
+"""Marshmallow schemas of the kpi API: they validate the query and write the OpenAPI document."""
+from __future__ import annotations
+
+import marshmallow as ma
+
+from plugins.kpi.models import KpiEventKind
+
+
+class PeriodQuerySchema(ma.Schema):
+    date_from = ma.fields.Date(
+        load_default=None, metadata={"description": "First day counted; default: 29 days before date_to."})
+    date_to = ma.fields.Date(
+        load_default=None, metadata={"description": "Last day counted; default: today, in the company's time zone."})
+
+
+CountsSchema = ma.Schema.from_dict(
+    {kind.value: ma.fields.Integer(required=True) for kind in KpiEventKind}, name="KpiCountsSchema"
+)
+
+
+class KpiSchema(ma.Schema):
+    date_from = ma.fields.Date()
+    date_to = ma.fields.Date()
+    counts = ma.fields.Nested(CountsSchema, metadata={"description": "Facts per event kind in the period."})
+    approval_rate = ma.fields.Decimal(
+        as_string=True, allow_none=True,
+        metadata={"description": "Approved orders / review decisions, 0 to 1; null when nothing was decided."})
+    average_decision_hours = ma.fields.Decimal(
+        as_string=True, allow_none=True,
+        metadata={"description": "Mean hours from submission to review decision; null when nothing was decided."})
+    collected = ma.fields.Decimal(as_string=True, metadata={"description": "Sum of confirmed payments."})

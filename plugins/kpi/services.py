@@ -1,0 +1,152 @@
+"""Recording KPI facts and counting them per period.
+
+Every stage event of an order becomes one :class:`KpiEvent` row, written in the
+transaction of the action that caused it. Figures are counted from those rows
+over whole days in the company's own time zone, so "today" means the same day
+to the user and to the numbers.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from core.contracts import Decision, Outcome
+from core.errors import ValidationError
+from core.extensions import db
+from core.models import Company, Order, utcnow
+from plugins.kpi.models import DECISION_KINDS, KpiEvent, KpiEventKind
+
+DEFAULT_PERIOD_DAYS = 30
+# Periods stay inside what datetime can shift across time zones and a day boundary.
+EARLIEST = date(1970, 1, 1)
+LATEST = date(9999, 12, 30)
+HOURS_PLACES = Decimal("0.01")
+RATE_PLACES = Decimal("0.0001")
+ZERO = Decimal("0.00")
+
+OUTCOME_KINDS = {
+    Outcome.APPROVED: KpiEventKind.APPROVED,
+    Outcome.REJECTED: KpiEventKind.REJECTED,
+    Outcome.SENT_BACK: KpiEventKind.SENT_BACK,
+}
+
+# The department the procedure holds responsible for an event, where there is one.
+DEPARTMENTS = {
+    KpiEventKind.SHIPPED: "logistics",
+    KpiEventKind.DELIVERED: "logistics",
+    KpiEventKind.PAID: "finance",
+}
+
+
+def _hours_between(start: datetime | None, end: datetime) -> Decimal | None:
+    if start is None:
+        return None
+    seconds = Decimal((end - start).total_seconds())
+    return (seconds / 3600).quantize(HOURS_PLACES, rounding=ROUND_HALF_UP)
+
+
+def record(order: Order, kind: KpiEventKind, amount: Decimal | None = None, *,
+           at: datetime | None = None) -> KpiEvent:
+    """Write the fact that ``order`` went through ``kind``; ``amount`` defaults to the order's total."""
+    at = at or utcnow()
+    fact = KpiEvent(
+        company_id=order.company_id,
+        order_id=order.id,
+        event=kind,
+        at=at,
+        amount=order.total if amount is None else amount,
+        department=DEPARTMENTS.get(kind),
+        hours_since_submission=None if kind == KpiEventKind.SUBMITTED else _hours_between(order.submitted_at, at),
+    )
+    db.session.add(fact)
+    return fact
+
+
+def record_decision(order: Order, decision: Decision) -> KpiEvent:
+    """Write the outcome of an order's review round."""
+    return record(order, OUTCOME_KINDS[decision.outcome])
+
+
+# --- counting ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KpiSummary:
+    """The figures of one company over whole days ``date_from`` to ``date_to``, both included."""
+
+    date_from: date
+    date_to: date
+    counts: dict[KpiEventKind, int]
+    approval_rate: Decimal | None  # approved / decided; None when nothing was decided
+    average_decision_hours: Decimal | None  # submission to decision; None when nothing was decided
+    collected: Decimal  # sum of confirmed payments
+
+    @property
+    def decided(self) -> int:
+        return sum(self.counts[kind] for kind in DECISION_KINDS)
+
+
+def company_zone(company_id: int) -> ZoneInfo:
+    return ZoneInfo(db.session.get(Company, company_id).timezone)
+
+
+def period(company_id: int, date_from: date | None, date_to: date | None) -> tuple[date, date]:
+    """Fill in a missing end (today, in the company's zone) and start (30 days up to the end)."""
+    for name, day in (("date_from", date_from), ("date_to", date_to)):
+        if day is not None and not EARLIEST <= day <= LATEST:
+            raise ValidationError(
+                f"{name} must lie between {EARLIEST.isoformat()} and {LATEST.isoformat()}", field=name)
+    if date_to is None:
+        date_to = utcnow().astimezone(company_zone(company_id)).date()
+    if date_from is None:
+        date_from = max(date_to - timedelta(days=DEFAULT_PERIOD_DAYS - 1), EARLIEST)
+    if date_from > date_to:
+        raise ValidationError(
+            f"the period must start on or before its end ({date_to.isoformat()})", field="date_from"
+        )
+    return date_from, date_to
+
+
+def counts(company_id: int, date_from: date | None = None, date_to: date | None = None) -> KpiSummary:
+    """Count the company's facts per kind over the period, with the figures derived from them."""
+    date_from, date_to = period(company_id, date_from, date_to)
+    zone = company_zone(company_id)
+    start = datetime.combine(date_from, time.min, tzinfo=zone)
+    end = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=zone)
+    rows = db.session.execute(
+        select(
+            KpiEvent.event,
+            func.count(KpiEvent.id),
+            func.sum(KpiEvent.amount),
+            func.sum(KpiEvent.hours_since_submission),
+            func.count(KpiEvent.hours_since_submission),
+        )
+        .where(KpiEvent.company_id == company_id, KpiEvent.at >= start, KpiEvent.at < end)
+        .group_by(KpiEvent.event)
+    ).all()
+
+    per_kind = {kind: 0 for kind in KpiEventKind}
+    collected = ZERO
+    decision_hours, timed_decisions = Decimal(0), 0
+    for kind, count, amount, hours, timed in rows:
+        per_kind[kind] = count
+        if kind == KpiEventKind.PAID and amount is not None:
+            collected = Decimal(amount).quantize(ZERO, rounding=ROUND_HALF_UP)
+        if kind in DECISION_KINDS and hours is not None:
+            decision_hours += Decimal(hours)
+            timed_decisions += timed
+
+    decided = sum(per_kind[kind] for kind in DECISION_KINDS)
+    approval_rate = (
+        (Decimal(per_kind[KpiEventKind.APPROVED]) / decided).quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
+        if decided else None
+    )
+    average_hours = (
+        (decision_hours / timed_decisions).quantize(HOURS_PLACES, rounding=ROUND_HALF_UP)
+        if timed_decisions else None
+    )
+    return KpiSummary(date_from, date_to, per_kind, approval_rate, average_hours, collected)

@@ -1,0 +1,51 @@
+"""An app with intake and kpi only, so the core's fallbacks approve on submission and
+complete on delivery, and a helper that drives an order through the core."""
+from __future__ import annotations
+
+import itertools
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+
+from core.db import commit, flush
+from core.extensions import db
+from core.models import Channel, DeliveryMethod, Order, OrderLine, PaymentTerms
+from core.orders.state import advance
+from core.orders.totals import compute_totals
+from plugins.intake.manifest import MANIFEST as INTAKE
+from plugins.kpi.manifest import MANIFEST as KPI
+from tests.factories import World
+
+_numbers = itertools.count(1)
+
+
+@pytest.fixture
+def app(make_app):
+    app = make_app(plugins=[INTAKE, KPI])
+    with app.app_context():
+        yield app
+
+
+def submit_order(world: World, quantity: str = "10") -> Order:
+    """Enter an order of P001 for the first customer and submit it, as a sales clerk would."""
+    product = world.products[0]
+    order = Order(
+        company_id=world.company.id,
+        number=f"SO-KPI-{next(_numbers):04d}",
+        channel=Channel.PHONE,
+        customer_id=world.customers[0].id,
+        requested_date=date.today() + timedelta(days=14),
+        payment_terms=PaymentTerms.CASH_ON_DELIVERY,
+        delivery_method=DeliveryMethod.EXPRESS,
+        created_by_id=world.users["sales"].id,
+    )
+    order.lines.append(OrderLine(line_no=1, product_id=product.id, description=product.name,
+                                 unit=product.unit, quantity=Decimal(quantity),
+                                 unit_price=product.list_price, tax_rate=product.tax_rate))
+    compute_totals(order)
+    db.session.add(order)
+    flush()
+    advance(order, "submit", actor=world.users["sales"])
+    commit()
+    return order

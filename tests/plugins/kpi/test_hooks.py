@@ -1,0 +1,134 @@
+"""Every stage event of an order is recorded as one KPI fact."""
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from core.contracts import Decision, Outcome, Payment
+from core.db import commit
+from core.extensions import db
+from core.models import OrderStatus, utcnow
+from core.modules import set_enabled
+from core.orders.actions import cancel, mark_delivered
+from core.orders.state import advance
+from plugins.intake.manifest import MANIFEST as INTAKE
+from plugins.kpi.manifest import MANIFEST as KPI
+from plugins.kpi.models import KpiEvent, KpiEventKind
+from tests import factories
+from tests.plugins.kpi.conftest import submit_order
+from tests.plugins.kpi.manual_review import MANIFEST as MANUAL_REVIEW
+
+K = KpiEventKind
+
+
+def facts(order) -> list[KpiEvent]:
+    return db.session.execute(
+        select(KpiEvent).where(KpiEvent.order_id == order.id).order_by(KpiEvent.id)
+    ).scalars().all()
+
+
+def test_an_order_submitted_approved_and_signed_for_leaves_one_fact_per_event(world):
+    order = submit_order(world)
+    mark_delivered(order, actor=world.users["logistics"], signed_by="张三")
+    commit()
+
+    recorded = facts(order)
+    assert order.status == OrderStatus.COMPLETED
+    assert [fact.event for fact in recorded] == [K.SUBMITTED, K.APPROVED, K.DELIVERED, K.COMPLETED]
+    assert {fact.company_id for fact in recorded} == {world.company.id}
+    assert all(fact.amount == Decimal("1356.00") for fact in recorded)  # 10 x 120.00 + 13 % tax
+
+
+def test_facts_carry_the_hours_since_submission_and_the_department_that_answers_for_them(world):
+    order = submit_order(world)
+    order.submitted_at = utcnow() - timedelta(hours=30)  # the order waited a day and a quarter
+    mark_delivered(order, actor=world.users["logistics"], signed_by="张三")
+    commit()
+
+    by_kind = {fact.event: fact for fact in facts(order)}
+    assert by_kind[K.SUBMITTED].hours_since_submission is None
+    assert by_kind[K.APPROVED].hours_since_submission < Decimal("1")  # approved at submission
+    assert by_kind[K.DELIVERED].hours_since_submission == Decimal("30.00")
+    assert by_kind[K.DELIVERED].department == "logistics"
+    assert by_kind[K.SUBMITTED].department is None
+
+
+def test_paid_records_a_prepayment_with_the_amount_paid_not_the_order_total(world):
+    order = submit_order(world)
+    received = utcnow() - timedelta(hours=2)
+    advance(order, "pay", actor=world.users["finance"],
+            payment=Payment(amount=Decimal("500.00"), received_at=received, is_prepayment=True, fully_paid=False))
+    commit()
+
+    paid = [fact for fact in facts(order) if fact.event == K.PAID]
+    assert len(paid) == 1
+    assert paid[0].amount == Decimal("500.00")
+    assert paid[0].at == received
+    assert paid[0].department == "finance"
+
+
+def test_order_shipped_is_recorded_for_logistics(world):
+    order = submit_order(world)
+    advance(order, "ship", actor=world.users["logistics"])
+    commit()
+
+    shipped = facts(order)[-1]
+    assert shipped.event == K.SHIPPED
+    assert shipped.department == "logistics"
+    assert shipped.amount == order.total
+
+
+def test_order_cancelled_is_recorded_as_a_cancelled_fact(world):
+    order = submit_order(world)
+    cancel(order, actor=world.users["sales"], reason="客户取消")
+    commit()
+
+    assert [fact.event for fact in facts(order)] == [K.SUBMITTED, K.APPROVED, K.CANCELLED]
+
+
+def test_a_company_with_kpi_switched_off_records_nothing(world):
+    set_enabled(world.company, "kpi", False, actor=None)
+    commit()
+    order = submit_order(world)
+    mark_delivered(order, actor=world.users["logistics"], signed_by="张三")
+    commit()
+
+    assert order.status == OrderStatus.COMPLETED
+    assert db.session.execute(select(KpiEvent)).scalars().all() == []
+
+
+def test_another_company_switching_kpi_off_does_not_stop_measuring_ours(world, app):
+    other = factories.build_world(app, code="XYZ", modules={"kpi": False})
+    ours, theirs = submit_order(world), submit_order(other)
+
+    assert [fact.event for fact in facts(ours)] == [K.SUBMITTED, K.APPROVED]
+    assert facts(theirs) == []
+
+
+@pytest.fixture
+def reviewed_app(make_app):
+    app = make_app(plugins=[INTAKE, KPI, MANUAL_REVIEW])
+    with app.app_context():
+        yield app
+
+
+@pytest.mark.parametrize("outcome, kind", [
+    (Outcome.REJECTED, K.REJECTED),
+    (Outcome.SENT_BACK, K.SENT_BACK),
+    (Outcome.APPROVED, K.APPROVED),
+])
+def test_a_review_decision_is_recorded_by_its_outcome(reviewed_app, outcome, kind):
+    world = factories.build_world(reviewed_app)
+    order = submit_order(world)
+    assert order.status == OrderStatus.SUBMITTED  # waits for its reviewers
+    order.submitted_at = utcnow() - timedelta(hours=5)
+    advance(order, "review_decided", actor=world.users["finance"],
+            decision=Decision(outcome, reasons=("price under floor",), decided_by=world.users["finance"].id))
+    commit()
+
+    recorded = facts(order)
+    assert [fact.event for fact in recorded] == [K.SUBMITTED, kind]
+    assert recorded[1].hours_since_submission == Decimal("5.00")

@@ -1,0 +1,101 @@
+"""Counting facts per period, in the company's time zone, and the figures derived from them."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from core.db import commit
+from core.errors import ValidationError
+from core.models import utcnow
+from plugins.kpi import services
+from plugins.kpi.models import KpiEventKind
+from tests import factories
+from tests.plugins.kpi.conftest import submit_order
+
+K = KpiEventKind
+UTC = timezone.utc
+
+
+def test_every_kind_is_counted_and_kinds_without_facts_count_zero(world):
+    submit_order(world)
+    submit_order(world)
+
+    summary = services.counts(world.company.id)
+
+    assert summary.counts == {**{kind: 0 for kind in K}, K.SUBMITTED: 2, K.APPROVED: 2}
+
+
+def test_days_are_counted_in_the_company_time_zone(world):
+    order = submit_order(world)
+    # 23:59 on 1 March in Shanghai, and one minute later, already 2 March there.
+    services.record(order, K.SHIPPED, at=datetime(2026, 3, 1, 15, 59, tzinfo=UTC))
+    services.record(order, K.DELIVERED, at=datetime(2026, 3, 1, 16, 0, tzinfo=UTC))
+    commit()
+
+    first = services.counts(world.company.id, date(2026, 3, 1), date(2026, 3, 1))
+    second = services.counts(world.company.id, date(2026, 3, 2), date(2026, 3, 2))
+    both = services.counts(world.company.id, date(2026, 3, 1), date(2026, 3, 2))
+
+    assert (first.counts[K.SHIPPED], first.counts[K.DELIVERED]) == (1, 0)
+    assert (second.counts[K.SHIPPED], second.counts[K.DELIVERED]) == (0, 1)
+    assert (both.counts[K.SHIPPED], both.counts[K.DELIVERED]) == (1, 1)
+    assert both.counts[K.SUBMITTED] == 0  # submitted today, outside March 2026
+
+
+def test_the_default_period_is_the_last_thirty_days_ending_today(world):
+    order = submit_order(world)
+    services.record(order, K.SHIPPED, at=utcnow() - timedelta(days=29, hours=-1))
+    services.record(order, K.DELIVERED, at=utcnow() - timedelta(days=31))
+    commit()
+
+    summary = services.counts(world.company.id)
+
+    today = utcnow().astimezone(ZoneInfo("Asia/Shanghai")).date()
+    assert (summary.date_from, summary.date_to) == (today - timedelta(days=29), today)
+    assert summary.counts[K.SHIPPED] == 1
+    assert summary.counts[K.DELIVERED] == 0
+
+
+def test_a_period_that_ends_before_it_starts_is_refused_naming_date_from(world):
+    with pytest.raises(ValidationError) as refused:
+        services.counts(world.company.id, date(2026, 3, 2), date(2026, 3, 1))
+    assert refused.value.field == "date_from"
+
+
+def test_approval_rate_decision_time_and_collected_amount(world):
+    day = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
+    order = submit_order(world)
+    for kind, hours in ((K.APPROVED, 2), (K.APPROVED, 4), (K.APPROVED, 6), (K.REJECTED, 8)):
+        fact = services.record(order, kind, at=day)
+        fact.hours_since_submission = Decimal(hours)
+    services.record(order, K.PAID, Decimal("300.50"), at=day)
+    services.record(order, K.PAID, Decimal("1055.50"), at=day)
+    commit()
+
+    summary = services.counts(world.company.id, date(2026, 3, 10), date(2026, 3, 10))
+
+    assert summary.approval_rate == Decimal("0.7500")
+    assert summary.average_decision_hours == Decimal("5.00")
+    assert summary.collected == Decimal("1356.00")
+
+
+def test_a_period_without_decisions_has_no_rate_and_nothing_collected(world):
+    submit_order(world)
+
+    summary = services.counts(world.company.id, date(2020, 1, 1), date(2020, 1, 31))
+
+    assert summary.approval_rate is None
+    assert summary.average_decision_hours is None
+    assert summary.collected == Decimal("0.00")
+
+
+def test_another_company_facts_are_not_counted(world, app):
+    other = factories.build_world(app, code="XYZ")
+    submit_order(other)
+    submit_order(world)
+
+    assert services.counts(world.company.id).counts[K.SUBMITTED] == 1
+    assert services.counts(other.company.id).counts[K.SUBMITTED] == 1
