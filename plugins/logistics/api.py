@@ -1,4 +1,71 @@
-"""API of the logistics plugin."""
-from core.api import ApiBlueprint
+"""API of the logistics plugin: an order's shipments, dispatch and the customer's sign-off."""
+from __future__ import annotations
 
-blp = ApiBlueprint("logistics_api", __name__)
+from flask.views import MethodView
+
+from core.api import ApiBlueprint
+from core.auth.context import require_actor, requires
+from core.errors import PermissionDenied
+from core.orders.queries import get_order
+from plugins.logistics import services
+from plugins.logistics.schemas import (
+    AcceptanceSchema, ShipmentCreateSchema, ShipmentDispatchSchema, ShipmentSchema,
+)
+
+blp = ApiBlueprint("logistics_api", __name__, description="Shipments, dispatch and the customer's sign-off")
+
+
+@blp.route("/orders/<int:order_id>/shipments")
+class OrderShipments(MethodView):
+    @requires(None)
+    @blp.response(200, ShipmentSchema(many=True))
+    def get(self, order_id):
+        """The order's shipments, oldest first.
+
+        Staff need ``logistics.view``; a customer who may sign for goods
+        (``logistics.accept``) sees the shipments of their own orders.
+        """
+        actor = require_actor()
+        if not (actor.can("logistics.view") or actor.can("logistics.accept")):
+            raise PermissionDenied("you need the permission 'logistics.view' for this")
+        return services.shipments_of(get_order(actor, order_id))
+
+    @requires("logistics.ship")
+    @blp.arguments(ShipmentCreateSchema)
+    @blp.response(201, ShipmentSchema)
+    def post(self, data, order_id):
+        """Prepare a shipment of an approved order; 409 while an execution gate holds it back."""
+        actor = require_actor()
+        order = get_order(actor, order_id)
+        return services.create_shipment(order, actor, carrier=data.get("carrier"),
+                                        tracking_number=data.get("tracking_number"))
+
+
+@blp.route("/shipments/<int:shipment_id>/dispatch")
+class ShipmentDispatch(MethodView):
+    @requires("logistics.ship")
+    @blp.arguments(ShipmentDispatchSchema)
+    @blp.response(200, ShipmentSchema)
+    def post(self, data, shipment_id):
+        """Hand a prepared shipment to the carrier; the order becomes ``shipped``."""
+        actor = require_actor()
+        shipment = services.get_shipment(actor, shipment_id)
+        return services.dispatch(shipment, actor, carrier=data.get("carrier"),
+                                 tracking_number=data.get("tracking_number"))
+
+
+@blp.route("/shipments/<int:shipment_id>/acceptance")
+class ShipmentAcceptance(MethodView):
+    @requires("logistics.accept")
+    @blp.arguments(AcceptanceSchema)
+    @blp.response(200, ShipmentSchema)
+    def post(self, data, shipment_id):
+        """Record the customer's sign-off, reservations and rating; the order is delivered.
+
+        A pickup may be signed for straight from ``prepared``. The response's
+        ``order_status`` is ``delivered``, or ``completed`` when nothing is left to settle.
+        """
+        actor = require_actor()
+        shipment = services.get_shipment(actor, shipment_id)
+        return services.record_acceptance(shipment, actor, signed_by=data["signed_by"],
+                                          reservations=data.get("reservations"), rating=data.get("rating"))

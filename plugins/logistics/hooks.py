@@ -1,2 +1,120 @@
-"""Hook implementations of the logistics plugin."""
-from core.hookspecs import hookimpl  # noqa: F401
+"""Hook implementations of the logistics plugin: permissions, menu, inbox, order panel, delivery note."""
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from core.contracts import DocumentKind, MenuItem, Panel, Permission, Task
+from core.errors import Conflict
+from core.extensions import db
+from core.hookspecs import hookimpl
+from core.models import Company, Order, OrderStatus, User
+from plugins.logistics import services
+from plugins.logistics.forms import AcceptanceForm, ShipmentForm
+from plugins.logistics.models import Shipment, ShipmentStatus, status_label
+
+PERMISSIONS = (
+    Permission("logistics.view", _l("See shipments"),
+               ("administrator", "logistics", "customer_service", "sales", "manager", "supervisor", "production")),
+    Permission("logistics.ship", _l("Prepare and dispatch shipments"), ("administrator", "logistics")),
+    Permission("logistics.accept", _l("Record the customer's sign-off"),
+               ("administrator", "logistics", "customer_service", "customer")),
+)
+
+
+@hookimpl
+def ordo_permissions() -> list[Permission]:
+    return list(PERMISSIONS)
+
+
+@hookimpl
+def menu_items(user: User) -> list[MenuItem]:
+    return [MenuItem(_l("Shipments"), "logistics.shipments", "logistics.view", order=300)]
+
+
+@hookimpl
+def inbox_tasks(user: User) -> list[Task]:
+    tasks: list[Task] = []
+    if user.can("logistics.ship"):
+        tasks += [
+            Task(title=_("Ship order %(number)s", number=order.display_number), url=_order_url(order.id),
+                 kind="logistics.ship", due_at=_due(order), order_number=order.number)
+            for order in services.orders_to_ship(user)
+        ]
+        tasks += [
+            Task(title=_("Dispatch shipment %(number)s", number=shipment.number),
+                 url=_order_url(shipment.order_id), kind="logistics.dispatch", due_at=_due(shipment.order),
+                 order_number=shipment.order.number)
+            for shipment in services.shipments_to_dispatch(user)
+        ]
+    if user.can("logistics.accept"):
+        tasks += [
+            Task(title=_("Record the sign-off of shipment %(number)s", number=shipment.number),
+                 url=_order_url(shipment.order_id), kind="logistics.accept", order_number=shipment.order.number)
+            for shipment in services.shipments_awaiting_acceptance(user)
+        ]
+    return tasks
+
+
+@hookimpl
+def order_panels(order: Order, user: User) -> list[Panel]:
+    if not (user.can("logistics.view") or user.can("logistics.accept")):
+        return []
+    shipments = services.shipments_of(order)
+    current = next((s for s in shipments if s.is_open), None)
+    may_ship = user.can("logistics.ship")
+    can_create = may_ship and order.status == OrderStatus.APPROVED and current is None
+    if not shipments and not can_create:
+        return []
+    # Unbound forms (formdata=None): the order page may be shown after another form's POST.
+    can_dispatch = may_ship and current is not None and current.status == ShipmentStatus.PREPARED
+    can_accept = user.can("logistics.accept") and current is not None and current.awaits_acceptance
+    context: dict[str, Any] = {
+        "order": order,
+        "shipments": shipments,
+        "current": current,
+        "status_label": status_label,
+        "blocked": services.blocking_gates(order) if can_create else [],
+        "create_form": ShipmentForm(formdata=None) if can_create else None,
+        "dispatch_form": ShipmentForm(formdata=None, obj=current) if can_dispatch else None,
+        "acceptance_form": AcceptanceForm(formdata=None) if can_accept else None,
+    }
+    return [Panel(_("Shipments"), "logistics/order_panel.html", context, order=400)]
+
+
+@hookimpl
+def document_kinds() -> list[DocumentKind]:
+    return [DocumentKind("delivery_note", _l("Delivery note"), "delivery_note.html", "logistics.view",
+                         context=delivery_note_context)]
+
+
+def delivery_note_context(order: Order) -> dict[str, Any]:
+    """What the delivery note shows: the order's latest shipment, its lines and quantities."""
+    shipment: Shipment | None = services.latest_shipment(order)
+    if shipment is None:
+        raise Conflict(_("order %(number)s has no shipment yet; a delivery note needs one",
+                         number=order.display_number), field="kind")
+    return {
+        "shipment": shipment,
+        "company": db.session.get(Company, order.company_id),
+        "lines": order.lines,
+        "status_label": status_label,
+    }
+
+
+def _order_url(order_id: int) -> str:
+    return url_for("intake.order_detail", order_id=order_id)
+
+
+def _due(order: Order) -> datetime | None:
+    """Goods should leave by the start of the promised (or else requested) delivery day."""
+    day: date | None = order.promised_date or order.requested_date
+    if day is None:
+        return None
+    company = db.session.get(Company, order.company_id)
+    return datetime.combine(day, time.min, tzinfo=ZoneInfo(company.timezone if company else "UTC"))

@@ -1,0 +1,178 @@
+"""What logistics contributes through hooks: permissions, menu, inbox tasks, order panel, delivery note."""
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from flask import current_app
+from markupsafe import Markup
+
+from core.companies import all_permissions
+from core.db import commit
+from core.documents import document_kinds
+from core.errors import Conflict
+from core.modules import hooks_for_company, hooks_for_order, set_enabled
+from core.portal import navigation
+from plugins.logistics import services
+from tests import factories
+from tests.factories import ApiClient, reload
+from tests.plugins.logistics.gate_plugin import PREPAYMENT_REASON
+from tests.plugins.logistics.orders import submitted_order
+
+
+def _tasks(app, user) -> list[tuple[str, str]]:
+    return [(t["kind"], t["title"]) for t in ApiClient(app, user).get("/api/v1/tasks").get_json()
+            if t["kind"].startswith("logistics.")]
+
+
+def _panel_html(app, order, user) -> str:
+    """The logistics panel as the order page renders it: the panel's template with its context."""
+    with app.test_request_context():
+        panels = [p for contribution in hooks_for_order(order).order_panels(order=order, user=user)
+                  for p in contribution if p.template.startswith("logistics/")]
+        if not panels:
+            return ""
+        (panel,) = panels
+        page = {"actor": user, "user": user, "order": order}
+        return Markup(current_app.jinja_env.get_template(panel.template).render({**page, **panel.context}))
+
+
+def test_roles_get_the_logistics_permissions_by_default(world):
+    users = world.users
+    assert users["logistics"].can("logistics.ship") and users["logistics"].can("logistics.accept")
+    assert users["production"].can("logistics.view") and not users["production"].can("logistics.ship")
+    assert users["customer"].can("logistics.accept") and not users["customer"].can("logistics.ship")
+    assert not users["customer"].can("logistics.view")
+    assert not users["finance"].can("logistics.view")
+
+
+def test_the_shipments_menu_shows_to_those_who_may_see_shipments(app, world):
+    with app.test_request_context():
+        assert "logistics.shipments" in [i.endpoint for i in navigation(world.users["production"])]
+        assert "logistics.shipments" not in [i.endpoint for i in navigation(world.users["customer"])]
+
+
+def test_the_inbox_walks_an_order_from_shipping_to_sign_off(app, world):
+    order = submitted_order(world)
+    other_customers = submitted_order(world, customer=1)
+    logistics, customer = world.users["logistics"], world.users["customer"]
+
+    assert ("logistics.ship", f"Ship order {order.number}") in _tasks(app, logistics)
+    assert ("logistics.ship", f"Ship order {other_customers.number}") in _tasks(app, logistics)
+    assert _tasks(app, world.users["sales"]) == []
+
+    api = ApiClient(app, logistics)
+    shipment = api.post(f"/api/v1/orders/{order.id}/shipments").get_json()
+    assert ("logistics.dispatch", f"Dispatch shipment {shipment['number']}") in _tasks(app, logistics)
+    assert ("logistics.ship", f"Ship order {order.number}") not in _tasks(app, logistics)
+
+    api.post(f"/api/v1/shipments/{shipment['id']}/dispatch")
+    other = api.post(f"/api/v1/orders/{other_customers.id}/shipments").get_json()
+    api.post(f"/api/v1/shipments/{other['id']}/dispatch")
+    sign_off = ("logistics.accept", f"Record the sign-off of shipment {shipment['number']}")
+    assert _tasks(app, customer) == [sign_off]  # not the other customer's shipment
+    assert sign_off in _tasks(app, world.users["customer_service"])
+
+    ApiClient(app, customer).post(f"/api/v1/shipments/{shipment['id']}/acceptance", json={"signed_by": "王建国"})
+    assert _tasks(app, customer) == []
+    # The hook itself, as the core's inbox calls it: only the other order's sign-off remains.
+    with app.test_request_context():
+        contributed = [task.title for contribution in hooks_for_company(world.company.id).inbox_tasks(
+            user=world.users["customer_service"]) for task in contribution]
+    assert contributed == [f"Record the sign-off of shipment {other['number']}"]
+
+
+def test_the_inbox_links_each_task_to_the_order_page(app, world):
+    order = submitted_order(world)
+    (task,) = [t for t in ApiClient(app, world.users["logistics"]).get("/api/v1/tasks").get_json()
+               if t["kind"] == "logistics.ship"]
+    assert task["url"].endswith(f"/orders/{order.id}")
+    assert task["order_number"] == order.number
+    assert task["due_at"] is not None and task["late"] is False
+
+
+def test_the_order_panel_offers_each_user_only_what_they_may_do(app, world):
+    order = submitted_order(world)
+
+    for_logistics = _panel_html(app, order, world.users["logistics"])
+    assert f'action="/orders/{order.id}/shipments"' in for_logistics
+    assert _panel_html(app, order, world.users["production"]) == ""  # nothing shipped, nothing to do
+    assert _panel_html(app, order, world.users["customer"]) == ""
+
+    shipment = ApiClient(app, world.users["logistics"]).post(
+        f"/api/v1/orders/{order.id}/shipments", json={"carrier": "顺丰速运"}).get_json()
+    order = reload(order)
+    for_logistics = _panel_html(app, order, world.users["logistics"])
+    assert shipment["number"] in for_logistics and "顺丰速运" in for_logistics
+    assert f'action="/shipments/{shipment["id"]}/dispatch"' in for_logistics
+    assert f'action="/orders/{order.id}/shipments"' not in for_logistics
+    for_production = _panel_html(app, order, world.users["production"])
+    assert shipment["number"] in for_production and "<form" not in for_production
+
+    ApiClient(app, world.users["logistics"]).post(f"/api/v1/shipments/{shipment['id']}/dispatch")
+    order = reload(order)
+    for_customer = _panel_html(app, order, world.users["customer"])
+    assert f'action="/shipments/{shipment["id"]}/acceptance"' in for_customer
+    assert 'name="signed_by"' in for_customer and 'name="rating"' in for_customer
+    assert f"/shipments/{shipment['id']}/dispatch" not in for_customer
+
+    ApiClient(app, world.users["customer"]).post(f"/api/v1/shipments/{shipment['id']}/acceptance",
+                                                 json={"signed_by": "王建国", "reservations": "包装破损",
+                                                       "rating": 3})
+    done = _panel_html(app, reload(order), world.users["customer"])
+    assert "王建国" in done and "包装破损" in done and "3 / 5" in done and "<form" not in done
+
+
+def test_the_order_panel_says_why_an_order_cannot_be_shipped(gated_app):
+    world = factories.build_world(gated_app)
+    order = submitted_order(world)
+    html = _panel_html(gated_app, order, world.users["logistics"])
+    assert PREPAYMENT_REASON in html
+    assert "<form" not in html
+
+
+def test_the_delivery_note_embeds_the_chinese_font_and_shows_no_prices(app, world, tmp_path: Path):
+    order = submitted_order(world)
+    api = ApiClient(app, world.users["logistics"])
+    shipment = api.post(f"/api/v1/orders/{order.id}/shipments",
+                        json={"carrier": "顺丰速运", "tracking_number": "SF1234567890"}).get_json()
+
+    response = api.get(f"/api/v1/orders/{order.id}/documents/delivery_note")
+
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    pdf = tmp_path / "delivery_note.pdf"
+    pdf.write_bytes(response.data)
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+    # WeasyPrint names the subset "XXXXXX+Noto-Sans-CJK-SC"; other tools write "NotoSansCJKsc".
+    cjk = [line.split() for line in fonts.splitlines() if "NotoSansCJK" in line.split(" ")[0].replace("-", "")]
+    assert cjk, fonts
+    # Columns: name type [encoding...] emb sub uni object ID; "emb" is the fifth from the end.
+    assert all(columns[-5] == "yes" for columns in cjk), fonts
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert shipment["number"] in text and "SF1234567890" in text
+    assert "不锈钢阀门 DN50" in text and "上海华东机电有限公司" in text
+    assert "120.00" not in text and "8.50" not in text  # quantities only, never prices
+
+
+def test_no_delivery_note_before_there_is_a_shipment(app, world):
+    order = submitted_order(world)
+    response = ApiClient(app, world.users["logistics"]).get(f"/api/v1/orders/{order.id}/documents/delivery_note")
+    assert response.status_code == 409
+    assert order.number in response.get_json()["detail"]
+
+
+def test_with_logistics_switched_off_new_orders_are_marked_delivered_by_hand(app, world):
+    set_enabled(world.company, "logistics", False, actor=world.users["administrator"])
+    commit()
+    order = submitted_order(world)
+    logistics = world.users["logistics"]
+
+    assert {"logistics.view", "logistics.ship", "logistics.accept"} <= {p.name for p in all_permissions()}
+    assert "delivery_note" not in document_kinds(order)
+    assert [kind for kind, _ in _tasks(app, logistics)] == []
+    assert ApiClient(app, logistics).post(f"/api/v1/orders/{order.id}/shipments").status_code == 404
+    with pytest.raises(Conflict, match="mark it delivered"):
+        services.create_shipment(order, logistics)
