@@ -1,4 +1,96 @@
-"""API of the billing plugin."""
-from core.api import ApiBlueprint
+"""Billing's JSON API: invoices, recording payments, an order's payments."""
+from __future__ import annotations
 
-blp = ApiBlueprint("billing_api", __name__)
+from typing import Any
+
+from flask.views import MethodView
+
+from core.api import ApiBlueprint
+from core.auth.context import require_actor, requires
+from core.errors import NotFound
+from core.orders.queries import get_order
+from plugins.billing import services
+from plugins.billing.models import BillingPayment
+from plugins.billing.schemas import (
+    InvoicePageSchema, InvoiceQuerySchema, OrderPaymentsSchema, PaymentRequestSchema, PaymentResultSchema,
+)
+
+blp = ApiBlueprint("billing_api", __name__, description="Invoices and payments, by the order's payment terms")
+
+
+def invoice_payload(row: services.InvoiceBalance) -> dict[str, Any]:
+    invoice = row.invoice
+    return {
+        "id": invoice.id, "number": invoice.number, "order_id": invoice.order_id,
+        "order_number": invoice.order.number, "customer_id": invoice.order.customer_id,
+        "customer_name": invoice.order.customer.name, "currency": invoice.currency,
+        "subtotal": invoice.subtotal, "tax_total": invoice.tax_total, "total": invoice.total,
+        "paid": row.paid, "outstanding": row.outstanding, "issued_at": invoice.issued_at,
+        "due_date": invoice.due_date, "overdue": row.overdue, "status": invoice.status, "paid_at": invoice.paid_at,
+    }
+
+
+def payment_payload(payment: BillingPayment) -> dict[str, Any]:
+    return {
+        "id": payment.id, "order_id": payment.order_id, "invoice_id": payment.invoice_id,
+        "amount": payment.amount, "received_at": payment.received_at, "method": payment.method,
+        "reference": payment.reference, "is_prepayment": payment.is_prepayment,
+        "recorded_by": payment.recorded_by.name if payment.recorded_by else None,
+        "created_at": payment.created_at,
+    }
+
+
+@blp.route("/invoices")
+class Invoices(MethodView):
+    @requires("billing.view")
+    @blp.arguments(InvoiceQuerySchema, location="query")
+    @blp.response(200, InvoicePageSchema)
+    def get(self, args):
+        """List the company's invoices, newest first, with what is paid and outstanding."""
+        page = services.search_invoices(require_actor(), **args)
+        page["items"] = [invoice_payload(row) for row in page["items"]]
+        return page
+
+
+@blp.route("/payments")
+class Payments(MethodView):
+    @requires("billing.payment.record")
+    @blp.arguments(PaymentRequestSchema)
+    @blp.response(201, PaymentResultSchema)
+    def post(self, data):
+        """Record a payment received for an order; it may not exceed the outstanding balance.
+
+        A payment before delivery is a prepayment; paying a delivered order in full completes it.
+        """
+        actor = require_actor()
+        try:
+            order = get_order(actor, data["order_id"])
+        except NotFound as error:
+            raise NotFound(error.message, field="order_id") from None
+        payment = services.record_payment(
+            order, amount=data["amount"], received_at=data["received_at"], method=data["method"],
+            reference=data["reference"], actor=actor,
+        )
+        paid = services.paid_total(order)
+        return {**payment_payload(payment), "order_status": order.status, "fully_paid": paid >= order.total,
+                "outstanding": services.balance(order, paid)}
+
+
+@blp.route("/orders/<int:order_id>/payments")
+class OrderPayments(MethodView):
+    @requires("billing.view")
+    @blp.response(200, OrderPaymentsSchema)
+    def get(self, order_id):
+        """An order's payments, oldest first, with its invoice and balance."""
+        actor = require_actor()
+        order = get_order(actor, order_id)
+        payments = services.payments_for(order)
+        paid = sum((payment.amount for payment in payments), services.ZERO)
+        invoice = services.invoice_for(order)
+        return {
+            "order_id": order.id, "currency": order.currency, "total": order.total, "paid": paid,
+            "outstanding": services.balance(order, paid), "fully_paid": paid >= order.total,
+            "invoice": (invoice_payload(services.balances([invoice], services.company_today(order.company_id))[0])
+                        if invoice else None),
+            "items": [payment_payload(payment) for payment in payments],
+        }

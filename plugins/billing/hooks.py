@@ -1,2 +1,68 @@
-"""Hook implementations of the billing plugin."""
-from core.hookspecs import hookimpl  # noqa: F401
+"""Hook implementations of the billing plugin: thin calls into ``plugins.billing.services``."""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from core.contracts import Decision, Delivery, DocumentKind, Gate, MenuItem, Outcome, Panel, Permission, Task
+from core.hookspecs import hookimpl
+from core.models import Order, PaymentTerms, User
+from plugins.billing import services
+
+FINANCE_READERS = ("administrator", "finance", "sales", "manager", "supervisor")
+
+
+@hookimpl
+def ordo_permissions() -> list[Permission]:
+    return [
+        Permission("billing.view", _l("See invoices and payments"), FINANCE_READERS),
+        Permission("billing.payment.record", _l("Record payments received"), ("administrator", "finance")),
+    ]
+
+
+@hookimpl
+def review_decided(order: Order, decision: Decision) -> None:
+    """An approved prepayment order is invoiced at once: the customer pays against that invoice."""
+    if decision.outcome == Outcome.APPROVED and order.payment_terms == PaymentTerms.PREPAYMENT:
+        services.issue_invoice(order)
+
+
+@hookimpl
+def delivered(order: Order, delivery: Delivery) -> None:
+    """Cash-on-delivery and monthly orders are invoiced when the customer signs for the goods."""
+    services.issue_invoice(order)
+
+
+@hookimpl
+def order_cancelled(order: Order, reason: str) -> None:
+    services.cancel_invoice(order, reason)
+
+
+@hookimpl
+def execution_gates(order: Order) -> list[Gate]:
+    return services.prepayment_gates(order)
+
+
+@hookimpl
+def menu_items(user: User) -> list[MenuItem]:
+    return [MenuItem(_l("Invoices"), "billing.invoices", "billing.view", order=400)]
+
+
+@hookimpl
+def inbox_tasks(user: User) -> list[Task]:
+    return services.receivable_tasks(user)
+
+
+@hookimpl
+def order_panels(order: Order, user: User) -> list[Panel]:
+    if not user.can("billing.view"):
+        return []
+    context = services.order_billing(order, user)
+    if context is None:
+        return []
+    return [Panel(_("Invoice and payments"), "billing/order_panel.html", context, order=600)]
+
+
+@hookimpl
+def document_kinds() -> list[DocumentKind]:
+    return [DocumentKind("invoice", _l("Invoice"), "invoice.html", "billing.view", services.invoice_document)]

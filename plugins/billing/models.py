@@ -1,0 +1,76 @@
+"""Billing's tables: one invoice per order, and the payments received against orders."""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.extensions import db
+from core.models import Order, User
+from core.models.types import Money, UTCDateTime, enum_column, utcnow
+
+
+class InvoiceStatus(enum.StrEnum):
+    ISSUED = "issued"  # waiting for (the rest of) its payment
+    PAID = "paid"
+    CANCELLED = "cancelled"  # the order was cancelled before it was settled
+
+
+class PaymentMethod(enum.StrEnum):
+    BANK_TRANSFER = "bank_transfer"
+    CASH = "cash"
+    CHEQUE = "cheque"
+    ONLINE = "online"
+
+
+class Invoice(db.Model):
+    """The invoice of an order; an order has at most one (unique ``order_id``)."""
+
+    __tablename__ = "billing_invoice"
+    __table_args__ = (UniqueConstraint("company_id", "number"), UniqueConstraint("order_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"), index=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("order.id"))
+    number: Mapped[str] = mapped_column(String(40))
+    currency: Mapped[str] = mapped_column(String(3))
+    subtotal: Mapped[Decimal] = mapped_column(Money())
+    tax_total: Mapped[Decimal] = mapped_column(Money())
+    total: Mapped[Decimal] = mapped_column(Money())
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    due_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[InvoiceStatus] = mapped_column(
+        enum_column(InvoiceStatus), default=InvoiceStatus.ISSUED, index=True
+    )
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    order: Mapped[Order] = relationship(lazy="joined")
+
+    def __repr__(self) -> str:
+        return f"<Invoice {self.number} {self.status}>"
+
+
+class BillingPayment(db.Model):
+    """Money received for an order; named apart from ``core.contracts.Payment``, the event payload."""
+
+    __tablename__ = "billing_payment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"), index=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("order.id"), index=True)
+    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("billing_invoice.id"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Money())
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    method: Mapped[PaymentMethod] = mapped_column(enum_column(PaymentMethod))
+    reference: Mapped[str | None] = mapped_column(String(120))
+    is_prepayment: Mapped[bool]
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    recorded_by: Mapped[User | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<BillingPayment {self.amount} order={self.order_id}>"

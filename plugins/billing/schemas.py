@@ -1,0 +1,92 @@
+"""Marshmallow schemas of billing's API: they validate requests and write the OpenAPI document."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import marshmallow as ma
+from marshmallow import validate
+
+from core.api.schemas import PageArgsSchema
+from core.models import OrderStatus
+from plugins.billing.models import InvoiceStatus, PaymentMethod
+
+
+def Amount(**kwargs) -> ma.fields.Decimal:  # noqa: N802 - reads like a type
+    return ma.fields.Decimal(as_string=True, **kwargs)
+
+
+class InvoiceQuerySchema(PageArgsSchema):
+    order_id = ma.fields.Integer(validate=validate.Range(min=1))
+    status = ma.fields.Enum(InvoiceStatus, by_value=True)
+
+
+class InvoiceSchema(ma.Schema):
+    id = ma.fields.Integer()
+    number = ma.fields.String()
+    order_id = ma.fields.Integer()
+    order_number = ma.fields.String(allow_none=True)
+    customer_id = ma.fields.Integer()
+    customer_name = ma.fields.String()
+    currency = ma.fields.String()
+    subtotal = Amount()
+    tax_total = Amount()
+    total = Amount()
+    paid = Amount(metadata={"description": "received so far for the order"})
+    outstanding = Amount(metadata={"description": "still owed on the order"})
+    issued_at = ma.fields.AwareDateTime()
+    due_date = ma.fields.Date()
+    overdue = ma.fields.Boolean()
+    status = ma.fields.Enum(InvoiceStatus, by_value=True)
+    paid_at = ma.fields.AwareDateTime(allow_none=True)
+
+
+class InvoicePageSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(InvoiceSchema))
+    total = ma.fields.Integer()
+    page = ma.fields.Integer()
+    per_page = ma.fields.Integer()
+
+
+class PaymentRequestSchema(ma.Schema):
+    order_id = ma.fields.Integer(required=True, validate=validate.Range(min=1))
+    amount = ma.fields.Decimal(
+        required=True, validate=validate.Range(min=Decimal("0"), min_inclusive=False),
+        metadata={"description": "a decimal string greater than zero, at most two decimal places",
+                  "example": "1130.00"},
+    )
+    received_at = ma.fields.AwareDateTime(
+        load_default=None, metadata={"description": "when the money arrived, with its time zone; now when omitted"}
+    )
+    method = ma.fields.Enum(PaymentMethod, by_value=True, load_default=PaymentMethod.BANK_TRANSFER)
+    reference = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(max=120),
+                                 metadata={"description": "the bank's or the customer's reference"})
+
+
+class PaymentSchema(ma.Schema):
+    id = ma.fields.Integer()
+    order_id = ma.fields.Integer()
+    invoice_id = ma.fields.Integer(allow_none=True)
+    amount = Amount()
+    received_at = ma.fields.AwareDateTime()
+    method = ma.fields.Enum(PaymentMethod, by_value=True)
+    reference = ma.fields.String(allow_none=True)
+    is_prepayment = ma.fields.Boolean()
+    recorded_by = ma.fields.String(allow_none=True)
+    created_at = ma.fields.AwareDateTime()
+
+
+class PaymentResultSchema(PaymentSchema):
+    order_status = ma.fields.Enum(OrderStatus, by_value=True)
+    fully_paid = ma.fields.Boolean()
+    outstanding = Amount()
+
+
+class OrderPaymentsSchema(ma.Schema):
+    order_id = ma.fields.Integer()
+    currency = ma.fields.String()
+    total = Amount()
+    paid = Amount()
+    outstanding = Amount()
+    fully_paid = ma.fields.Boolean()
+    invoice = ma.fields.Nested(InvoiceSchema, allow_none=True)
+    items = ma.fields.List(ma.fields.Nested(PaymentSchema))

@@ -1,0 +1,487 @@
+"""Settlement: invoices by payment terms, payments against orders, the prepayment gate.
+
+An order has one invoice, issued from the order's totals: on approval for
+prepayment orders (the customer pays against it before production starts), on
+delivery for cash-on-delivery and monthly orders. A payment is recorded here and
+confirmed to the other stages through ``advance(order, "pay")``; the core
+completes a delivered order once it is paid in full. Nothing here commits.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import url_for
+from flask_babel import gettext as _
+from sqlalchemy import Select, and_, func, or_, select
+
+from core import audit, outbox
+from core.contracts import Gate, Payment as PaymentEvent, Stage, Task
+from core.db import flush
+from core.errors import Conflict, NotFound, TransitionError, ValidationError
+from core.extensions import db
+from core.models import Company, Order, OrderStatus, PaymentTerms, User, utcnow
+from core.modules import order_has_stage
+from core.orders import advance, money
+from plugins.billing.labels import choices, label
+from plugins.billing.models import BillingPayment, Invoice, InvoiceStatus, PaymentMethod
+
+ZERO = Decimal("0.00")
+LARGEST_AMOUNT = Decimal("999999999999.99")  # what a Money column holds
+FUTURE_TOLERANCE = timedelta(minutes=5)  # clocks of the payer's bank and ours differ a little
+
+# A payment is taken from approval until the order is settled.
+PAYABLE = frozenset({OrderStatus.APPROVED, OrderStatus.SHIPPED, OrderStatus.DELIVERED})
+INVOICEABLE = PAYABLE | {OrderStatus.COMPLETED}
+# Orders that will never be settled owe nothing.
+UNSETTLED = frozenset({OrderStatus.CANCELLED, OrderStatus.REJECTED, OrderStatus.DRAFT})
+
+
+# --- dates in the company's time zone ----------------------------------------
+
+
+def company_zone(company_id: int) -> ZoneInfo:
+    company = db.session.get(Company, company_id)
+    return ZoneInfo(company.timezone if company is not None else "UTC")
+
+
+def local_date(moment: datetime, zone: ZoneInfo) -> date:
+    return moment.astimezone(zone).date()
+
+
+def company_today(company_id: int) -> date:
+    return local_date(utcnow(), company_zone(company_id))
+
+
+def end_of_following_month(day: date) -> date:
+    first_of_next = (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+    first_after_that = (first_of_next + timedelta(days=32)).replace(day=1)
+    return first_after_that - timedelta(days=1)
+
+
+def due_date(order: Order, issued_at: datetime, zone: ZoneInfo) -> date:
+    """When the invoice falls due under the order's payment terms."""
+    issue_day = local_date(issued_at, zone)
+    delivery_day = local_date(order.delivered_at, zone) if order.delivered_at else issue_day
+    if order.payment_terms == PaymentTerms.CASH_ON_DELIVERY:
+        return delivery_day
+    if order.payment_terms == PaymentTerms.MONTHLY:
+        return end_of_following_month(delivery_day)
+    return issue_day  # prepayment: due before anything is produced
+
+
+def end_of_day(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(23, 59, 59), tzinfo=zone)
+
+
+# --- reading balances -------------------------------------------------------------
+
+
+def invoice_for(order: Order) -> Invoice | None:
+    return db.session.execute(select(Invoice).where(Invoice.order_id == order.id)).scalar_one_or_none()
+
+
+def payments_for(order: Order) -> list[BillingPayment]:
+    return list(db.session.execute(
+        select(BillingPayment).where(BillingPayment.order_id == order.id)
+        .order_by(BillingPayment.received_at, BillingPayment.id)
+    ).scalars())
+
+
+def paid_totals(order_ids: Iterable[int]) -> dict[int, Decimal]:
+    """The amount received for each order, in one query."""
+    ids = list(order_ids)
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(BillingPayment.order_id, func.sum(BillingPayment.amount))
+        .where(BillingPayment.order_id.in_(ids)).group_by(BillingPayment.order_id)
+    )
+    return {order_id: money(Decimal(total)) for order_id, total in rows}
+
+
+def paid_total(order: Order) -> Decimal:
+    return paid_totals([order.id]).get(order.id, ZERO)
+
+
+def balance(order: Order, paid: Decimal) -> Decimal:
+    """What is still owed on an order that has received ``paid``."""
+    if order.status in UNSETTLED:
+        return ZERO
+    return max(order.total - paid, ZERO)
+
+
+def outstanding(order: Order) -> Decimal:
+    return balance(order, paid_total(order))
+
+
+# --- invoices -------------------------------------------------------------------
+
+
+def issue_invoice(order: Order, *, actor: User | None = None) -> Invoice:
+    """Issue the order's invoice from its totals; an order has one, so a second call returns it."""
+    existing = invoice_for(order)
+    if existing is not None:
+        return existing
+    if order.status not in INVOICEABLE:
+        raise TransitionError(_("order %(number)s is %(status)s; it cannot be invoiced",
+                                number=order.display_number, status=order.status.value))
+    zone = company_zone(order.company_id)
+    issued_at = utcnow()
+    paid = paid_total(order)
+    invoice = Invoice(
+        company_id=order.company_id, order_id=order.id, number=f"INV-{order.display_number}",
+        currency=order.currency, subtotal=order.subtotal, tax_total=order.tax_total, total=order.total,
+        issued_at=issued_at, due_date=due_date(order, issued_at, zone), status=InvoiceStatus.ISSUED,
+    )
+    if paid >= order.total:  # settled in advance, e.g. a cash-on-delivery order paid early
+        invoice.status = InvoiceStatus.PAID
+        invoice.paid_at = order.paid_in_full_at or issued_at
+    db.session.add(invoice)
+    flush()
+    for payment in payments_for(order):  # payments taken before the invoice existed
+        payment.invoice_id = payment.invoice_id or invoice.id
+    audit.record(
+        company_id=order.company_id, order_id=order.id, entity="invoice", entity_id=invoice.id,
+        action="invoice_issued", actor=actor,
+        after={"number": invoice.number, "total": str(invoice.total), "currency": invoice.currency,
+               "due_date": invoice.due_date.isoformat(), "status": invoice.status.value},
+    )
+    _notify_customer(order, invoice, paid)
+    return invoice
+
+
+def _notify_customer(order: Order, invoice: Invoice, paid: Decimal) -> None:
+    """Queue the invoice email; the outbox sends it once the transaction commits."""
+    email = order.customer.email
+    if not email:
+        return
+    subject = _("Invoice %(invoice)s for your order %(order)s", invoice=invoice.number,
+                order=order.display_number)
+    lines = [
+        _("Dear %(customer)s,", customer=order.customer.name),
+        "",
+        _("we have issued invoice %(invoice)s for your order %(order)s.",
+          invoice=invoice.number, order=order.display_number),
+        _("Amount before tax: %(amount)s %(currency)s", amount=invoice.subtotal, currency=invoice.currency),
+        _("Tax: %(amount)s %(currency)s", amount=invoice.tax_total, currency=invoice.currency),
+        _("Total: %(amount)s %(currency)s", amount=invoice.total, currency=invoice.currency),
+    ]
+    owed = balance(order, paid)
+    if owed > ZERO:
+        lines.append(_("Please pay %(amount)s %(currency)s by %(date)s.",
+                       amount=owed, currency=invoice.currency, date=invoice.due_date.isoformat()))
+        if order.payment_terms == PaymentTerms.PREPAYMENT:
+            lines.append(_("We start production as soon as your prepayment is confirmed."))
+    else:
+        lines.append(_("This invoice is already paid in full. Thank you."))
+    outbox.enqueue(company_id=order.company_id, recipient=email, subject=subject, body="\n".join(lines),
+                   kind="invoice_issued", order_id=order.id)
+
+
+def cancel_invoice(order: Order, reason: str) -> Invoice | None:
+    """An order cancelled before it was settled no longer owes its invoice."""
+    invoice = invoice_for(order)
+    if invoice is None or invoice.status != InvoiceStatus.ISSUED:
+        return invoice
+    invoice.status = InvoiceStatus.CANCELLED
+    audit.record(company_id=order.company_id, order_id=order.id, entity="invoice", entity_id=invoice.id,
+                 action="invoice_cancelled", actor=None, before={"status": InvoiceStatus.ISSUED.value},
+                 after={"status": invoice.status.value}, note=reason)
+    return invoice
+
+
+def _mark_paid(invoice: Invoice, at: datetime, actor: User | None) -> None:
+    if invoice.status != InvoiceStatus.ISSUED:
+        return
+    invoice.status = InvoiceStatus.PAID
+    invoice.paid_at = at
+    audit.record(company_id=invoice.company_id, order_id=invoice.order_id, entity="invoice",
+                 entity_id=invoice.id, action="invoice_paid", actor=actor,
+                 before={"status": InvoiceStatus.ISSUED.value}, after={"status": invoice.status.value})
+
+
+# --- payments ---------------------------------------------------------------------
+
+
+def _valid_amount(amount: Any) -> Decimal:
+    try:
+        value = Decimal(str(amount).strip())
+    except (InvalidOperation, ValueError):
+        raise ValidationError(_("enter the amount as a number, for example 1250.00"), field="amount") from None
+    if not value.is_finite():
+        raise ValidationError(_("enter the amount as a number, for example 1250.00"), field="amount")
+    if value <= 0:
+        raise ValidationError(_("the amount must be greater than zero"), field="amount")
+    if value > LARGEST_AMOUNT:
+        raise ValidationError(_("the amount is too large"), field="amount")
+    if value.normalize().as_tuple().exponent < -2:
+        raise ValidationError(_("the amount has at most two decimal places"), field="amount")
+    return money(value)
+
+
+def _valid_received_at(received_at: datetime | None) -> datetime:
+    now = utcnow()
+    if received_at is None:
+        return now
+    if not isinstance(received_at, datetime) or received_at.tzinfo is None:
+        raise ValidationError(_("give the time the money was received with its time zone"),
+                              field="received_at")
+    if received_at > now + FUTURE_TOLERANCE:
+        raise ValidationError(_("a payment cannot be received in the future"), field="received_at")
+    return received_at
+
+
+def _valid_method(method: PaymentMethod | str) -> PaymentMethod:
+    try:
+        return PaymentMethod(method)
+    except ValueError:
+        allowed = ", ".join(m.value for m in PaymentMethod)
+        raise ValidationError(_("the method must be one of %(allowed)s", allowed=allowed),
+                              field="method") from None
+
+
+def _valid_reference(reference: str | None) -> str | None:
+    reference = (reference or "").strip() or None
+    if reference is not None and len(reference) > 120:
+        raise ValidationError(_("the reference has at most 120 characters"), field="reference")
+    return reference
+
+
+def _lock(order: Order) -> None:
+    """Hold the order's row so that two payments cannot both fit the same balance."""
+    db.session.execute(select(Order.id).where(Order.id == order.id).with_for_update())
+    db.session.refresh(order)
+
+
+def record_payment(
+    order: Order,
+    *,
+    amount: Decimal | str,
+    received_at: datetime | None = None,
+    method: PaymentMethod | str = PaymentMethod.BANK_TRANSFER,
+    reference: str | None = None,
+    actor: User,
+) -> BillingPayment:
+    """Record money received for an order and confirm it to the other stages.
+
+    The amount may not exceed what is still owed. A payment before delivery is a
+    prepayment. The ``paid`` event tells whether the order is now paid in full;
+    the core completes a delivered order that is.
+    """
+    value = _valid_amount(amount)
+    received_at = _valid_received_at(received_at)
+    method = _valid_method(method)
+    reference = _valid_reference(reference)
+    if not order_has_stage(order, Stage.BILLING):
+        raise Conflict(_("order %(number)s was submitted without billing; it settles without payments here",
+                         number=order.display_number))
+    _lock(order)
+    if order.status not in PAYABLE:
+        raise TransitionError(_("order %(number)s is %(status)s; it cannot take a payment",
+                                number=order.display_number, status=order.status.value))
+    owed = outstanding(order)
+    if value > owed:
+        raise ValidationError(
+            _("the amount %(amount)s is more than the outstanding balance of %(owed)s %(currency)s",
+              amount=value, owed=owed, currency=order.currency),
+            field="amount",
+        )
+    invoice = invoice_for(order)
+    payment = BillingPayment(
+        company_id=order.company_id, order_id=order.id, invoice_id=invoice.id if invoice else None,
+        amount=value, received_at=received_at, method=method, reference=reference,
+        is_prepayment=order.status != OrderStatus.DELIVERED,
+        recorded_by_id=actor.id, created_at=utcnow(),
+    )
+    db.session.add(payment)
+    flush()
+    fully_paid = paid_total(order) >= order.total
+    if fully_paid and invoice is not None:
+        _mark_paid(invoice, received_at, actor)
+    note = label(method) + (f" · {reference}" if reference else "")
+    advance(order, "pay", actor=actor, note=note, payment=PaymentEvent(
+        amount=value, received_at=received_at, is_prepayment=payment.is_prepayment,
+        fully_paid=fully_paid, payment_id=payment.id,
+    ))
+    return payment
+
+
+# --- execution gate -----------------------------------------------------------------
+
+
+def prepayment_gates(order: Order) -> list[Gate]:
+    """Hold a prepayment order out of execution until the prepayment covers its total."""
+    if order.payment_terms != PaymentTerms.PREPAYMENT:
+        return []
+    owed = outstanding(order)
+    if owed > ZERO:
+        return [Gate("prepayment", blocked=True,
+                     reason=_("waiting for the prepayment of %(amount)s %(currency)s",
+                              amount=owed, currency=order.currency))]
+    return [Gate("prepayment", blocked=False, reason=_("prepayment received"))]
+
+
+# --- lists, inbox, order page ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InvoiceBalance:
+    """An invoice with what was paid and what is still owed on its order."""
+
+    invoice: Invoice
+    paid: Decimal
+    outstanding: Decimal
+    overdue: bool
+
+
+def balances(invoices: list[Invoice], today: date) -> list[InvoiceBalance]:
+    paid = paid_totals(invoice.order_id for invoice in invoices)
+    rows = []
+    for invoice in invoices:
+        received = paid.get(invoice.order_id, ZERO)
+        owed = ZERO if invoice.status == InvoiceStatus.CANCELLED else balance(invoice.order, received)
+        rows.append(InvoiceBalance(invoice, received, owed, owed > ZERO and invoice.due_date < today))
+    return rows
+
+
+def _visible_invoices(user: User) -> Select[tuple[Invoice]]:
+    query = (select(Invoice).join(Order, Invoice.order_id == Order.id)
+             .where(Invoice.company_id == user.company_id))
+    if user.customer_id is not None:  # a customer user sees their own invoices only
+        query = query.where(Order.customer_id == user.customer_id)
+    return query
+
+
+def search_invoices(
+    user: User,
+    *,
+    order_id: int | None = None,
+    status: InvoiceStatus | None = None,
+    customer_id: int | None = None,
+    number: str | None = None,
+    overdue: bool = False,
+    page: int = 1,
+    per_page: int = 25,
+) -> dict[str, Any]:
+    """A page of the company's invoices (a customer user's own only), newest first."""
+    today = company_today(user.company_id)
+    query = _visible_invoices(user)
+    if order_id is not None:
+        query = query.where(Invoice.order_id == order_id)
+    if status is not None:
+        query = query.where(Invoice.status == status)
+    if customer_id is not None:
+        query = query.where(Order.customer_id == customer_id)
+    if number:
+        query = query.where(or_(Invoice.number.contains(number), Order.number.contains(number)))
+    if overdue:
+        query = query.where(Invoice.status == InvoiceStatus.ISSUED, Invoice.due_date < today)
+    total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    invoices = list(db.session.execute(
+        query.order_by(Invoice.issued_at.desc(), Invoice.id.desc()).limit(per_page).offset((page - 1) * per_page)
+    ).scalars())
+    return {"items": balances(invoices, today), "total": total, "page": page, "per_page": per_page}
+
+
+@dataclass
+class Receivables:
+    """What the company's open invoices still bring in, in one currency."""
+
+    currency: str
+    open_count: int = 0
+    outstanding: Decimal = ZERO
+    overdue_count: int = 0
+    overdue: Decimal = ZERO
+
+
+def receivables_summary(user: User) -> list[Receivables]:
+    """Outstanding and overdue amounts of the open invoices, per currency."""
+    today = company_today(user.company_id)
+    invoices = list(db.session.execute(
+        _visible_invoices(user).where(Invoice.status == InvoiceStatus.ISSUED)).scalars())
+    by_currency: dict[str, Receivables] = {}
+    for row in balances(invoices, today):
+        if row.outstanding <= ZERO:
+            continue
+        summary = by_currency.setdefault(row.invoice.currency, Receivables(row.invoice.currency))
+        summary.open_count += 1
+        summary.outstanding += row.outstanding
+        if row.overdue:
+            summary.overdue_count += 1
+            summary.overdue += row.outstanding
+    return [by_currency[currency] for currency in sorted(by_currency)]
+
+
+def receivable_tasks(user: User) -> list[Task]:
+    """Prepayments to confirm and delivered orders still owing, for those who record payments."""
+    if not user.can("billing.payment.record"):
+        return []
+    orders = [order for order in db.session.execute(
+        select(Order).where(
+            Order.company_id == user.company_id,
+            or_(and_(Order.status == OrderStatus.APPROVED, Order.payment_terms == PaymentTerms.PREPAYMENT),
+                Order.status == OrderStatus.DELIVERED),
+        ).order_by(Order.id)
+    ).scalars() if order_has_stage(order, Stage.BILLING)]
+    paid = paid_totals(order.id for order in orders)
+    invoices = {invoice.order_id: invoice for invoice in db.session.execute(
+        select(Invoice).where(Invoice.order_id.in_([order.id for order in orders]))).scalars()}
+    zone = company_zone(user.company_id)
+    tasks = []
+    for order in orders:
+        owed = balance(order, paid.get(order.id, ZERO))
+        if owed <= ZERO:
+            continue
+        invoice = invoices.get(order.id)
+        figures = {"number": order.display_number, "amount": owed, "currency": order.currency}
+        if order.status == OrderStatus.APPROVED:
+            title, kind = _("Confirm the prepayment for %(number)s: %(amount)s %(currency)s", **figures), "prepayment"
+        else:
+            title, kind = _("Collect payment for %(number)s: %(amount)s %(currency)s", **figures), "collect_payment"
+        tasks.append(Task(
+            title=title, url=url_for("intake.order_detail", order_id=order.id), kind=kind,
+            due_at=end_of_day(invoice.due_date, zone) if invoice else None, order_number=order.number,
+        ))
+    return tasks
+
+
+def order_billing(order: Order, user: User) -> dict[str, Any] | None:
+    """What the order page shows of billing: invoice, payments, balance, and whether to offer the form."""
+    if order.status in {OrderStatus.DRAFT, OrderStatus.SUBMITTED, OrderStatus.REJECTED}:
+        return None
+    payments = payments_for(order)
+    invoice = invoice_for(order)
+    if order.status == OrderStatus.CANCELLED and invoice is None and not payments:
+        return None
+    paid = sum((payment.amount for payment in payments), ZERO)
+    owed = balance(order, paid)
+    return {
+        "order": order,
+        "invoice": invoice,
+        "payments": payments,
+        "paid": paid,
+        "outstanding": owed,
+        "gates": prepayment_gates(order) if order.status == OrderStatus.APPROVED else [],
+        "can_record": user.can("billing.payment.record") and order.status in PAYABLE and owed > ZERO,
+        "methods": choices(PaymentMethod),
+    }
+
+
+def invoice_document(order: Order) -> dict[str, Any]:
+    """The context of the invoice PDF; NotFound until the order is invoiced."""
+    invoice = invoice_for(order)
+    if invoice is None:
+        raise NotFound(_("order %(number)s has no invoice yet", number=order.display_number), field="kind")
+    paid = paid_total(order)
+    return {
+        "invoice": invoice,
+        "company": db.session.get(Company, order.company_id),
+        "customer": order.customer,
+        "paid": paid,
+        "outstanding": ZERO if invoice.status == InvoiceStatus.CANCELLED else balance(order, paid),
+    }

@@ -1,0 +1,150 @@
+"""Billing's hooks: invoices on approval and delivery, the prepayment gate, the outbox, the inbox, the PDF."""
+from __future__ import annotations
+
+import subprocess
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from core.db import commit
+from core.documents import render_document
+from core.errors import NotFound
+from core.extensions import db
+from core.inbox import tasks_for
+from core.models import AuditEntry, OrderStatus, OutboxMessage, OutboxStatus, PaymentTerms, utcnow
+from core.modules import hooks_for_order
+from core.orders import actions
+from plugins.billing import services
+from plugins.billing.models import Invoice, InvoiceStatus
+from tests.plugins.billing.conftest import fresh
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def gates(order):
+    return [gate for contribution in hooks_for_order(order).execution_gates(order=order) for gate in contribution]
+
+
+def test_a_prepayment_order_cannot_ship_until_the_prepayment_is_confirmed(world, api, place_order):
+    order = place_order(PaymentTerms.PREPAYMENT)
+    assert order.status == OrderStatus.APPROVED
+
+    blocked, = [gate for gate in gates(order) if gate.blocked]
+    assert blocked.name == "prepayment"
+    assert blocked.reason == "waiting for the prepayment of 2316.50 CNY"
+
+    api("finance").post("/api/v1/payments", json={"order_id": order.id, "amount": "1000.00"})
+    assert "1316.50 CNY" in [gate for gate in gates(fresh(order.id)) if gate.blocked][0].reason
+
+    response = api("finance").post("/api/v1/payments", json={"order_id": order.id, "amount": "1316.50"})
+    assert response.get_json()["is_prepayment"] is True and response.get_json()["fully_paid"] is True
+    order = fresh(order.id)
+    assert order.status == OrderStatus.APPROVED  # paid, but not yet delivered
+    assert not [gate for gate in gates(order) if gate.blocked]
+    entries = db.session.execute(select(AuditEntry).where(
+        AuditEntry.order_id == order.id, AuditEntry.action == "pay").order_by(AuditEntry.id)).scalars().all()
+    assert [(e.after["is_prepayment"], e.after["fully_paid"]) for e in entries] == [(True, False), (True, True)]
+    assert db.session.execute(select(Invoice)).scalar_one().status == InvoiceStatus.PAID
+
+
+def test_a_prepaid_order_completes_when_it_is_signed_for(world, api, place_order, deliver):
+    order = place_order(PaymentTerms.PREPAYMENT)
+    api("finance").post("/api/v1/payments", json={"order_id": order.id, "amount": "2316.50"})
+    assert deliver(order).status == OrderStatus.COMPLETED
+
+
+def test_orders_on_other_terms_are_not_held_back(place_order):
+    order = place_order(PaymentTerms.CASH_ON_DELIVERY)
+    assert not [gate for gate in gates(order) if gate.blocked]
+
+
+def test_a_prepayment_order_is_invoiced_on_approval_and_the_customer_asked_to_pay(world, place_order):
+    order = place_order(PaymentTerms.PREPAYMENT)
+    invoice = db.session.execute(select(Invoice)).scalar_one()
+    assert invoice.order_id == order.id and invoice.status == InvoiceStatus.ISSUED
+    assert invoice.due_date == invoice.issued_at.astimezone(SHANGHAI).date()
+    message = db.session.execute(select(OutboxMessage)).scalar_one()
+    assert message.recipient == "c001@example.cn" and message.kind == "invoice_issued"
+    assert "2316.50 CNY" in message.body and "prepayment" in message.body
+
+
+def test_the_customer_gets_an_invoice_email_in_the_outbox_on_delivery(world, place_order, deliver):
+    order = place_order(PaymentTerms.CASH_ON_DELIVERY)
+    assert db.session.execute(select(OutboxMessage)).first() is None
+
+    deliver(order)
+    message = db.session.execute(select(OutboxMessage)).scalar_one()
+    assert message.recipient == world.customers[0].email
+    assert message.status == OutboxStatus.PENDING
+    assert message.kind == "invoice_issued" and message.order_id == order.id
+    assert f"INV-{order.number}" in message.subject
+    assert "Total: 2316.50 CNY" in message.body
+
+
+def test_no_email_is_queued_for_a_customer_without_an_address(world, place_order, deliver):
+    world.customers[1].email = None
+    commit()
+    deliver(place_order(customer=1))
+    assert db.session.execute(select(Invoice)).scalar_one() is not None
+    assert db.session.execute(select(OutboxMessage)).first() is None
+
+
+def test_a_monthly_order_falls_due_at_the_end_of_the_following_month(place_order, deliver):
+    order = deliver(place_order(PaymentTerms.MONTHLY))
+    invoice = db.session.execute(select(Invoice)).scalar_one()
+    delivered = order.delivered_at.astimezone(SHANGHAI).date()
+    assert invoice.due_date == services.end_of_following_month(delivered)
+    assert invoice.due_date.month == (delivered.month % 12) + 1
+
+
+def test_cancelling_an_approved_prepayment_order_cancels_its_invoice(world, place_order):
+    order = place_order(PaymentTerms.PREPAYMENT)
+    actions.cancel(order, actor=world.users["sales"], reason="the customer withdrew")
+    commit()
+    assert db.session.execute(select(Invoice)).scalar_one().status == InvoiceStatus.CANCELLED
+    assert services.outstanding(fresh(order.id)) == 0
+
+
+def test_finance_finds_prepayments_to_confirm_and_late_receivables_in_the_inbox(world, api, place_order, deliver):
+    prepaid = place_order(PaymentTerms.PREPAYMENT)
+    owing = deliver(place_order(PaymentTerms.CASH_ON_DELIVERY, customer=1))
+    settled = deliver(place_order(PaymentTerms.CASH_ON_DELIVERY))
+    api("finance").post("/api/v1/payments", json={"order_id": settled.id, "amount": "2316.50"})
+    waiting = place_order(PaymentTerms.MONTHLY)  # approved, nothing owed before delivery
+
+    invoice = db.session.execute(select(Invoice).where(Invoice.order_id == owing.id)).scalar_one()
+    invoice.due_date = invoice.due_date - timedelta(days=3)
+    commit()
+
+    tasks = {task.order_number: task for task in tasks_for(world.users["finance"])}
+    assert set(tasks) == {prepaid.number, owing.number}
+    assert tasks[prepaid.number].kind == "prepayment" and "2316.50 CNY" in tasks[prepaid.number].title
+    late = tasks[owing.number]
+    assert late.kind == "collect_payment"
+    assert late.due_at == datetime.combine(invoice.due_date, time(23, 59, 59), tzinfo=SHANGHAI)
+    assert late.is_late(utcnow()) and not tasks[prepaid.number].is_late(utcnow())
+    assert late.url.endswith(f"/orders/{owing.id}")
+    assert waiting.number not in tasks
+    assert not [t for t in tasks_for(world.users["sales"]) if t.kind in {"prepayment", "collect_payment"}]
+
+    listed = api("finance").get("/api/v1/tasks").get_json()
+    assert {(t["order_number"], t["late"]) for t in listed} >= {(owing.number, True), (prepaid.number, False)}
+
+
+def test_the_invoice_pdf_embeds_a_cjk_font(world, place_order, deliver, tmp_path):
+    order = place_order()
+    with pytest.raises(NotFound, match="no invoice yet"):  # a cash-on-delivery order before delivery
+        render_document(order, "invoice", world.users["finance"])
+
+    pdf, filename = render_document(deliver(order), "invoice", world.users["finance"])
+    assert filename == f"invoice-{order.number}.pdf"
+    path = tmp_path / filename
+    path.write_bytes(pdf)
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+    cjk = [line for line in fonts.splitlines() if "NotoSansCJK" in line.replace("-", "")]
+    assert cjk, fonts
+    assert all(" yes " in line for line in cjk), fonts
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert f"INV-{order.number}" in text and "2,316.50" in text and "上海华东机电有限公司" in text
