@@ -1,4 +1,65 @@
-"""API of the intake plugin."""
-from core.api import ApiBlueprint
+"""Intake's API: create a draft (idempotently), edit it, submit it."""
+from __future__ import annotations
 
-blp = ApiBlueprint("intake_api", __name__)
+from flask.views import MethodView
+
+from core.api import ApiBlueprint
+from core.api.schemas import OrderSchema
+from core.auth.context import require_actor, requires
+from core.errors import Conflict
+from core.orders.queries import get_order
+from plugins.intake import services
+from plugins.intake.schemas import IdempotencyHeaderSchema, IfMatchHeaderSchema, OrderCreateSchema, OrderPatchSchema
+
+blp = ApiBlueprint("intake_api", __name__, description="Order entry: create, edit and submit orders")
+
+CREATED = 201
+
+
+@blp.route("/orders")
+class NewOrder(MethodView):
+    @requires("order.create")
+    @blp.arguments(OrderCreateSchema)
+    @blp.arguments(IdempotencyHeaderSchema, location="headers")
+    @blp.response(CREATED, OrderSchema)
+    def post(self, data, headers):
+        """Create a draft order; a retry with the same Idempotency-Key replays it."""
+        actor = require_actor()
+        key = headers.get("idempotency_key")
+        fingerprint = services.request_hash(OrderCreateSchema().dump(data))
+        if key:
+            earlier = services.earlier_request(actor, key, fingerprint)
+            if earlier is not None:
+                order = get_order(actor, earlier.order_id)
+                return order, earlier.status_code, {"Idempotent-Replayed": "true"}
+        order = services.create_draft(actor.company, data, actor)
+        if key:
+            services.remember_request(order, actor, key, fingerprint, CREATED)
+        return order, CREATED
+
+
+@blp.route("/orders/<int:order_id>")
+class DraftOrder(MethodView):
+    @requires("order.edit")
+    @blp.arguments(OrderPatchSchema(partial=True))
+    @blp.arguments(IfMatchHeaderSchema, location="headers")
+    @blp.response(200, OrderSchema)
+    def patch(self, data, headers, order_id):
+        """Change some fields of a draft order; sent ``lines`` replace all lines."""
+        actor = require_actor()
+        order = get_order(actor, order_id)
+        expected = headers.get("if_match")
+        if expected is not None and expected.removeprefix("W/").strip('"') != str(order.version):
+            raise Conflict(f"order {order.display_number} changed since version {expected}; reload it",
+                           field="If-Match")
+        return services.update_draft(order, data, actor)
+
+
+@blp.route("/orders/<int:order_id>/submit")
+class SubmitOrder(MethodView):
+    @requires("order.submit")
+    @blp.response(200, OrderSchema)
+    def post(self, order_id):
+        """Re-check a draft, number it and submit it for review (approved at once when review is off)."""
+        actor = require_actor()
+        return services.submit(get_order(actor, order_id), actor)

@@ -1,2 +1,62 @@
-"""Hook implementations of the intake plugin."""
-from core.hookspecs import hookimpl  # noqa: F401
+"""Hook implementations of the intake plugin: permissions, menu, inbox and the order confirmation."""
+from __future__ import annotations
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+
+from core.contracts import DocumentKind, MenuItem, Permission, Task
+from core.hookspecs import hookimpl
+from core.models import Order, User
+from plugins.intake import services
+
+ENTRY_ROLES = ("administrator", "sales", "customer_service")
+
+
+@hookimpl
+def ordo_permissions() -> list[Permission]:
+    return [
+        Permission("order.create", _l("Enter new orders"), ENTRY_ROLES),
+        Permission("order.submit", _l("Submit orders for review"), ENTRY_ROLES),
+        Permission("order.edit", _l("Edit draft orders"), ENTRY_ROLES),
+    ]
+
+
+@hookimpl
+def menu_items(user: User) -> list[MenuItem]:
+    return [
+        MenuItem(_l("Orders"), "intake.orders", "order.view", order=10),
+        MenuItem(_l("New order"), "intake.new_order", "order.create", order=20),
+    ]
+
+
+@hookimpl
+def inbox_tasks(user: User) -> list[Task]:
+    """Drafts wait for a clerk to re-check and submit them; sent-back ones say so."""
+    if not user.can("order.submit"):
+        return []
+    return [
+        Task(
+            title=_draft_title(order),
+            url=url_for("intake.order_detail", order_id=order.id),
+            kind="intake.submit",
+            order_number=order.number,
+        )
+        for order in services.drafts_waiting(user)
+    ]
+
+
+def _draft_title(order: Order) -> str:
+    # A draft that was submitted before came back from review to be corrected.
+    if order.submitted_at is not None:
+        return str(_l("Correct and resubmit the sent-back order %(number)s (%(customer)s)",
+                      number=order.display_number, customer=order.customer.name))
+    return str(_l("Re-check and submit draft order %(number)s (%(customer)s)",
+                  number=order.display_number, customer=order.customer.name))
+
+
+@hookimpl
+def document_kinds() -> list[DocumentKind]:
+    return [
+        DocumentKind("confirmation", _l("Order confirmation"), "order_confirmation.html", "order.view",
+                     context=services.confirmation_context),
+    ]

@@ -1,0 +1,107 @@
+"""Forms of intake's portal pages: the order with a fixed number of line rows, and cancelling."""
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from typing import TypeVar
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField, DecimalField, FieldList, Form, FormField, IntegerField, SelectField, StringField, TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from core.models import Channel, DeliveryMethod, OrderStatus, PaymentTerms
+
+E = TypeVar("E", bound=enum.Enum)
+
+LINE_ROWS = 5
+
+
+def _optional(enum_class: type[E]) -> Callable[[object], E | None]:
+    """Coerce a select's value to ``enum_class``; the empty choice means "none chosen"."""
+
+    def coerce(value: object) -> E | None:
+        return enum_class(value) if value else None
+
+    return coerce
+
+
+class AmountField(DecimalField):
+    """A decimal figure; NaN and infinity are refused as not a number."""
+
+    def process_formdata(self, valuelist: list) -> None:
+        super().process_formdata(valuelist)
+        if self.data is not None and not self.data.is_finite():
+            self.data = None
+            raise ValueError(self.gettext("Not a valid decimal value."))
+
+
+class LineForm(Form):
+    """One line row; a row without a product is left out."""
+
+    product_id = SelectField(_l("Product"), coerce=int, choices=[], default=0)
+    quantity = AmountField(_l("Quantity"), places=None, validators=[Optional(), NumberRange(min=0)])
+    unit_price = AmountField(_l("Unit price (list price when empty)"), places=None,
+                              validators=[Optional(), NumberRange(min=0)])
+
+    def validate_quantity(self, field: AmountField) -> None:
+        if self.product_id.data and field.data is None:
+            raise ValidationError(_l("Enter the quantity of the chosen product."))
+        if field.data is not None and not self.product_id.data:
+            raise ValidationError(_l("Choose the product for this quantity."))
+
+    @property
+    def filled(self) -> bool:
+        return bool(self.product_id.data)
+
+
+class OrderForm(FlaskForm):
+    customer_id = SelectField(_l("Customer"), coerce=int, choices=[], validators=[DataRequired()])
+    channel = SelectField(_l("Received through"), coerce=Channel, choices=[])
+    customer_reference = StringField(_l("Customer's reference"), validators=[Optional(), Length(max=64)])
+    contact = StringField(_l("Contact (the customer's when empty)"), validators=[Optional(), Length(max=120)])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
+    delivery_address = TextAreaField(_l("Delivery address (the customer's when empty)"),
+                                     validators=[Optional(), Length(max=2000)])
+    requested_date = DateField(_l("Requested delivery date"), validators=[DataRequired()])
+    payment_terms = SelectField(_l("Payment terms"), coerce=_optional(PaymentTerms), choices=[])
+    delivery_method = SelectField(_l("Delivery method"), coerce=DeliveryMethod, choices=[])
+    invoice_requirements = TextAreaField(_l("Invoice requirements"), validators=[Optional(), Length(max=2000)])
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=4000)])
+    lines = FieldList(FormField(LineForm), min_entries=LINE_ROWS, max_entries=50)
+
+    def validate_lines(self, field: FieldList) -> None:
+        if not any(row.form.filled for row in field):
+            raise ValidationError(_l("Enter at least one line."))
+
+    def order_data(self) -> dict:
+        """The form as the service's ``data``: empty strings left to the service's defaults."""
+        data = {key: self[key].data for key in (
+            "customer_id", "channel", "customer_reference", "contact", "phone", "delivery_address",
+            "requested_date", "payment_terms", "delivery_method", "invoice_requirements", "notes")}
+        if "lines" in self:  # a user who may not see prices edits the header only
+            data["lines"] = [
+                {"product_id": row.form.product_id.data, "quantity": row.form.quantity.data,
+                 "unit_price": row.form.unit_price.data}
+                for row in self.lines if row.form.filled
+            ]
+        return data
+
+
+class OrderFilterForm(Form):
+    """The order list's filters, read from the query string."""
+
+    status = SelectField(_l("Status"), coerce=_optional(OrderStatus), choices=[])
+    number = StringField(_l("Order number"), validators=[Optional(), Length(max=32)])
+    customer_id = SelectField(_l("Customer"), coerce=int, choices=[], default=0)
+    page = IntegerField(_l("Page"), default=1, validators=[Optional(), NumberRange(min=1)])
+
+
+class CancelForm(FlaskForm):
+    reason = TextAreaField(_l("Reason for cancelling"), validators=[DataRequired(), Length(max=2000)])
+
+
+class ActionForm(FlaskForm):
+    """A button that posts nothing but its CSRF token (submit)."""

@@ -1,0 +1,41 @@
+"""Intake's own tables: the daily order-number sequences and API idempotency keys."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.extensions import db
+from core.models.types import UTCDateTime, utcnow
+
+
+class IntakeSequence(db.Model):
+    """The last order number handed out for one company on one (company-local) day."""
+
+    __tablename__ = "intake_sequence"
+    __table_args__ = (UniqueConstraint("company_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"), index=True)
+    day: Mapped[date] = mapped_column(Date)
+    last: Mapped[int] = mapped_column(default=0)
+
+
+class IntakeIdempotencyKey(db.Model):
+    """An ``Idempotency-Key`` a caller sent with ``POST /orders``, and what it produced.
+
+    A retry with the same key and body replays the order; a different body is refused.
+    """
+
+    __tablename__ = "intake_idempotency_key"
+    __table_args__ = (UniqueConstraint("company_id", "user_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(200))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    order_id: Mapped[int] = mapped_column(ForeignKey("order.id", ondelete="CASCADE"))
+    status_code: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,60 @@
+"""Marshmallow schemas of intake's API: they validate requests and document them in OpenAPI."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import marshmallow as ma
+from marshmallow import validate
+
+from core.api.schemas import MoneyField
+from core.models import Channel, DeliveryMethod, PaymentTerms
+
+ID = validate.Range(min=1, max=2**31 - 1)
+
+
+class OrderLineInputSchema(ma.Schema):
+    product_id = ma.fields.Integer(required=True, validate=ID)
+    quantity = ma.fields.Decimal(
+        required=True, as_string=True,
+        validate=validate.Range(min=Decimal("0"), min_inclusive=False, error="must be greater than 0"),
+    )
+    unit_price = MoneyField(metadata={"description": "net of tax; the product's list price when left out"})
+
+
+class OrderCreateSchema(ma.Schema):
+    customer_id = ma.fields.Integer(required=True, validate=ID)
+    channel = ma.fields.Enum(Channel, by_value=True, load_default=Channel.API)
+    customer_reference = ma.fields.String(allow_none=True, validate=validate.Length(max=64))
+    contact = ma.fields.String(allow_none=True, validate=validate.Length(max=120),
+                               metadata={"description": "the customer's contact when left out"})
+    phone = ma.fields.String(allow_none=True, validate=validate.Length(max=40))
+    delivery_address = ma.fields.String(allow_none=True, validate=validate.Length(max=2000),
+                                        metadata={"description": "the customer's address when left out"})
+    requested_date = ma.fields.Date(required=True)
+    payment_terms = ma.fields.Enum(PaymentTerms, by_value=True, allow_none=True,
+                                   metadata={"description": "the customer's terms when left out"})
+    delivery_method = ma.fields.Enum(DeliveryMethod, by_value=True, required=True)
+    invoice_requirements = ma.fields.String(allow_none=True, validate=validate.Length(max=2000))
+    notes = ma.fields.String(allow_none=True, validate=validate.Length(max=4000))
+    lines = ma.fields.List(ma.fields.Nested(OrderLineInputSchema), required=True,
+                           validate=validate.Length(min=1, error="an order needs at least one line"))
+
+
+class OrderPatchSchema(OrderCreateSchema):
+    """The fields of a draft to change; ``lines``, when sent, replace every line."""
+
+    channel = ma.fields.Enum(Channel, by_value=True)
+
+
+class IdempotencyHeaderSchema(ma.Schema):
+    idempotency_key = ma.fields.String(
+        data_key="Idempotency-Key", validate=validate.Length(min=1, max=200),
+        metadata={"description": "Send the same key again to replay the order created the first time."},
+    )
+
+
+class IfMatchHeaderSchema(ma.Schema):
+    if_match = ma.fields.String(
+        data_key="If-Match", validate=validate.Length(min=1, max=40),
+        metadata={"description": "The order's version as read; refused with 409 when it changed since."},
+    )

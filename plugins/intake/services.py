@@ -1,0 +1,281 @@
+"""Order entry: drafts and their edits, order numbers, the re-check before submission.
+
+Services take the acting user explicitly, raise ``core.errors`` with the field at
+fault, and never commit: the request (or the CLI's unit of work) does.
+"""
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from core import audit
+from core.db import flush, scoped
+from core.errors import Conflict, TransitionError, ValidationError
+from core.extensions import db
+from core.models import Company, Customer, Order, OrderLine, OrderStatus, Product, User
+from core.orders import actions, advance, compute_totals
+from core.orders.queries import visible_orders
+from plugins.intake.models import IntakeIdempotencyKey, IntakeSequence
+
+# Header fields a clerk enters as received; the customer and the lines are handled apart.
+HEADER_FIELDS = (
+    "channel", "customer_reference", "contact", "phone", "delivery_address", "requested_date",
+    "payment_terms", "delivery_method", "invoice_requirements", "notes",
+)
+REQUIRED_FIELDS = ("channel", "requested_date", "delivery_method")
+# Defaults taken from the customer's master data when the order leaves them empty.
+CUSTOMER_DEFAULTS = {"contact": "contact", "phone": "phone", "delivery_address": "address",
+                     "payment_terms": "payment_terms"}
+
+# The limits of the columns (Quantity is Numeric(14, 3), Money is Numeric(14, 2)).
+QUANTITY_PLACES = Decimal("0.001")
+MONEY_PLACES = Decimal("0.01")
+MAX_QUANTITY = Decimal("99999999999.999")
+MAX_MONEY = Decimal("999999999999.99")
+
+
+def company_today(company: Company) -> date:
+    """Today's date where the company works (``company.timezone``)."""
+    return datetime.now(ZoneInfo(company.timezone)).date()
+
+
+# --- drafts -------------------------------------------------------------------
+
+
+def create_draft(company: Company, data: Mapping[str, Any], actor: User) -> Order:
+    """Enter an order as received; it stays a draft until it is re-checked and submitted."""
+    customer = _customer(company.id, data.get("customer_id"), actor)
+    order = Order(company_id=company.id, customer=customer, customer_id=customer.id,
+                  currency=company.currency, created_by_id=actor.id)
+    _set_header(order, {key: data.get(key) for key in HEADER_FIELDS}, customer)
+    order.lines = _build_lines(company.id, data.get("lines") or [])
+    _compute(order)
+    db.session.add(order)
+    flush()
+    audit.record(company_id=company.id, order_id=order.id, entity="order", entity_id=order.id,
+                 action="created", actor=actor, after=_snapshot(order))
+    return order
+
+
+def update_draft(order: Order, data: Mapping[str, Any], actor: User) -> Order:
+    """Change some fields of a draft; ``lines``, when given, replace all lines."""
+    if order.status != OrderStatus.DRAFT:
+        raise TransitionError(
+            f"order {order.display_number} is {order.status.value}; only a draft can be edited")
+    before = _snapshot(order)
+    customer = order.customer
+    if "customer_id" in data:
+        customer = _customer(order.company_id, data["customer_id"], actor)
+        order.customer = customer
+    _set_header(order, {key: data[key] for key in HEADER_FIELDS if key in data}, customer)
+    if "lines" in data:
+        order.lines = _build_lines(order.company_id, data["lines"] or [])
+    _compute(order)
+    flush()
+    after = _snapshot(order)
+    changed = sorted(key for key in after if after[key] != before.get(key))
+    if changed:
+        audit.record(company_id=order.company_id, order_id=order.id, entity="order", entity_id=order.id,
+                     action="updated", actor=actor,
+                     before={key: before.get(key) for key in changed},
+                     after={key: after[key] for key in changed})
+    return order
+
+
+def _customer(company_id: int, customer_id: Any, actor: User) -> Customer:
+    if customer_id is None:
+        raise ValidationError("choose the customer who placed the order", field="customer_id")
+    customer = db.session.execute(
+        scoped(Customer, company_id).where(Customer.id == customer_id)).scalar_one_or_none()
+    if customer is None:
+        raise ValidationError(f"customer {customer_id} does not exist", field="customer_id")
+    if not customer.active:
+        raise ValidationError(f"customer {customer.name} is inactive", field="customer_id")
+    if actor.customer_id is not None and customer.id != actor.customer_id:
+        raise ValidationError("you can only place orders for your own company", field="customer_id")
+    return customer
+
+
+def _set_header(order: Order, values: Mapping[str, Any], customer: Customer) -> None:
+    for key, value in values.items():
+        if isinstance(value, str) and not isinstance(value, enum.Enum):
+            value = value.strip() or None
+        if value is None and key in CUSTOMER_DEFAULTS:
+            value = getattr(customer, CUSTOMER_DEFAULTS[key])
+        if value is None and key in REQUIRED_FIELDS:
+            raise ValidationError(f"{key.replace('_', ' ')} is required", field=key)
+        setattr(order, key, value)
+
+
+def _build_lines(company_id: int, rows: Sequence[Mapping[str, Any]]) -> list[OrderLine]:
+    """Order lines from ``{product_id, quantity, unit_price?}``, described as the product is."""
+    if not rows:
+        raise ValidationError("an order needs at least one line", field="lines")
+    wanted = {row.get("product_id") for row in rows} - {None}
+    products = {product.id: product for product in db.session.execute(
+        scoped(Product, company_id).where(Product.id.in_(wanted))).scalars()}
+    lines = []
+    for index, row in enumerate(rows):
+        where, n = f"lines[{index}]", index + 1
+        product = products.get(row.get("product_id"))
+        if product is None:
+            raise ValidationError(f"line {n}: product {row.get('product_id')} does not exist",
+                                  field=f"{where}.product_id")
+        if not product.active:
+            raise ValidationError(f"line {n}: product {product.code} is no longer sold",
+                                  field=f"{where}.product_id")
+        quantity = _checked(row.get("quantity"), f"line {n}: the quantity", f"{where}.quantity",
+                            QUANTITY_PLACES, MAX_QUANTITY, positive=True)
+        unit_price = row.get("unit_price")
+        unit_price = product.list_price if unit_price is None else _checked(
+            unit_price, f"line {n}: the unit price", f"{where}.unit_price", MONEY_PLACES, MAX_MONEY)
+        lines.append(OrderLine(line_no=n, product=product, product_id=product.id, description=product.name,
+                               specification=product.specification, unit=product.unit, quantity=quantity,
+                               unit_price=unit_price, tax_rate=product.tax_rate))
+    return lines
+
+
+def _checked(value: Any, what: str, field: str, places: Decimal, largest: Decimal,
+             positive: bool = False) -> Decimal:
+    """A Decimal that fits its column exactly: the clerk's figure is stored, never rounded."""
+    if value is None:
+        raise ValidationError(f"{what} is required", field=field)
+    value = Decimal(value)
+    if not value.is_finite() or value < 0 or (positive and value == 0):
+        raise ValidationError(f"{what} must be {'greater than 0' if positive else '0 or more'}", field=field)
+    if value > largest:
+        raise ValidationError(f"{what} is too large", field=field)
+    exact = value.quantize(places)  # the column's scale, as a reload would give it
+    if value != exact:
+        raise ValidationError(f"{what} has more than {-places.as_tuple().exponent} decimal places",
+                              field=field)
+    return exact
+
+
+def _compute(order: Order) -> None:
+    compute_totals(order)
+    for index, line in enumerate(order.lines):
+        if line.amount > MAX_MONEY:
+            raise ValidationError(f"line {index + 1}: the amount is too large", field=f"lines[{index}]")
+    if order.total > MAX_MONEY:
+        raise ValidationError("the order total is too large", field="lines")
+
+
+def _snapshot(order: Order) -> dict[str, Any]:
+    """The order as entered, JSON-safe, for the audit entry's before and after."""
+    snapshot: dict[str, Any] = {"customer_id": order.customer_id}
+    for key in HEADER_FIELDS:
+        value = getattr(order, key)
+        snapshot[key] = None if value is None else str(getattr(value, "value", value))
+    snapshot["lines"] = [
+        {"product_id": line.product_id, "quantity": str(line.quantity), "unit_price": str(line.unit_price)}
+        for line in order.lines
+    ]
+    snapshot["total"] = str(order.total)
+    return snapshot
+
+
+# --- numbering, re-check, submission ------------------------------------------
+
+
+def next_number(company: Company, today: date | None = None) -> str:
+    """The company's next order number for the day, e.g. ``SO20261127-0001``.
+
+    One upsert both creates the day's counter and increments it, so concurrent
+    submissions on PostgreSQL queue on the counter's row and never share a number.
+    """
+    day = today or company_today(company)
+    dialect = db.session.get_bind().dialect.name
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
+    statement = insert(IntakeSequence).values(company_id=company.id, day=day, last=1)
+    statement = statement.on_conflict_do_update(
+        index_elements=["company_id", "day"], set_={"last": IntakeSequence.last + 1}
+    ).returning(IntakeSequence.last)
+    last = db.session.execute(statement).scalar_one()
+    return f"{company.order_prefix}{day:%Y%m%d}-{last:04d}"
+
+
+def recheck(order: Order) -> None:
+    """Check a draft once more before it goes to review; raise on the first problem."""
+    company = db.session.get(Company, order.company_id)
+    if not order.customer.active:
+        raise ValidationError(f"customer {order.customer.name} is inactive", field="customer_id")
+    if not order.lines:
+        raise ValidationError("an order needs at least one line", field="lines")
+    for index, line in enumerate(order.lines):
+        if line.quantity is None or line.quantity <= 0:
+            raise ValidationError(f"line {index + 1}: the quantity must be greater than 0",
+                                  field=f"lines[{index}].quantity")
+        if not line.product.active:
+            raise ValidationError(f"line {index + 1}: product {line.product.code} is no longer sold",
+                                  field=f"lines[{index}].product_id")
+    today = company_today(company)
+    if order.requested_date < today:
+        raise ValidationError(
+            f"the requested delivery date {order.requested_date.isoformat()} is in the past; "
+            "confirm a new date with the customer", field="requested_date")
+
+
+def submit(order: Order, actor: User) -> Order:
+    """Re-check a draft, give it its number if it has none, and submit it for review."""
+    if order.status != OrderStatus.DRAFT:
+        raise TransitionError(
+            f"order {order.display_number} is {order.status.value}; only a draft can be submitted")
+    recheck(order)
+    if not order.number:
+        order.number = next_number(db.session.get(Company, order.company_id))
+    return advance(order, "submit", actor=actor)
+
+
+def cancel(order: Order, actor: User, reason: str) -> Order:
+    return actions.cancel(order, actor=actor, reason=reason)
+
+
+def drafts_waiting(user: User) -> list[Order]:
+    """Drafts the user may see that still have to be submitted, oldest first."""
+    return list(db.session.execute(
+        visible_orders(user).where(Order.status == OrderStatus.DRAFT).order_by(Order.created_at, Order.id)
+    ).scalars())
+
+
+def confirmation_context(order: Order) -> dict[str, Any]:
+    """What the order confirmation prints besides the order itself."""
+    company = db.session.get(Company, order.company_id)
+    return {"company": company, "customer": order.customer, "issued_on": company_today(company)}
+
+
+# --- idempotent creation through the API --------------------------------------
+
+
+def request_hash(body: Any) -> str:
+    """A fingerprint of a request body, the same for the same content in any key order."""
+    canonical = json.dumps(body, sort_keys=True, default=str, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def earlier_request(actor: User, key: str, fingerprint: str) -> IntakeIdempotencyKey | None:
+    """What an earlier request with this Idempotency-Key produced, or None for a new key."""
+    saved = db.session.execute(select(IntakeIdempotencyKey).where(
+        IntakeIdempotencyKey.company_id == actor.company_id,
+        IntakeIdempotencyKey.user_id == actor.id,
+        IntakeIdempotencyKey.key == key,
+    )).scalar_one_or_none()
+    if saved is not None and saved.request_hash != fingerprint:
+        raise Conflict(f"the Idempotency-Key {key!r} was already used with a different request body; "
+                       "send a new key for a new order", field="Idempotency-Key")
+    return saved
+
+
+def remember_request(order: Order, actor: User, key: str, fingerprint: str, status_code: int) -> None:
+    db.session.add(IntakeIdempotencyKey(company_id=actor.company_id, user_id=actor.id, key=key,
+                                        request_hash=fingerprint, order_id=order.id, status_code=status_code))
+    flush()

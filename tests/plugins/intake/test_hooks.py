@@ -1,0 +1,70 @@
+"""What intake contributes through hooks: permissions, menu, inbox tasks, the confirmation document."""
+from __future__ import annotations
+
+from core.companies import all_permissions
+from core.contracts import Decision, Outcome
+from core.documents import document_kinds
+from core.inbox import tasks_for
+from core.orders import advance
+from core.portal import navigation
+from plugins.intake import services
+from plugins.intake.manifest import MANIFEST
+from tests import factories
+from tests.plugins.intake import manual_review
+from tests.plugins.intake.helpers import draft
+
+
+def test_clerks_may_enter_edit_and_submit_orders_and_production_may_not(world):
+    defined = {p.name: set(p.default_roles) for p in all_permissions()}
+    clerks = {"administrator", "sales", "customer_service"}
+
+    assert defined["order.create"] == defined["order.submit"] == defined["order.edit"] == clerks
+    for role in clerks:
+        assert {"order.create", "order.submit", "order.edit"} <= world.users[role].permissions
+    assert not {"order.create", "order.submit", "order.edit"} & world.users["production"].permissions
+
+
+def test_the_menu_offers_new_orders_only_to_who_may_enter_them(app, world):
+    with app.test_request_context():
+        sales = [item.endpoint for item in navigation(world.users["sales"])]
+        production = [item.endpoint for item in navigation(world.users["production"])]
+
+    assert "intake.orders" in sales and "intake.new_order" in sales
+    assert "intake.orders" in production and "intake.new_order" not in production
+
+
+def test_drafts_wait_in_the_inbox_of_who_may_submit_them(app, world):
+    order = draft(world)
+
+    with app.test_request_context():
+        sales = [(task.kind, task.title, task.url) for task in tasks_for(world.users["sales"])]
+        assert tasks_for(world.users["finance"]) == []
+        assert tasks_for(world.users["customer"]) == []  # customers do not submit
+
+    assert sales == [("intake.submit", f"Re-check and submit draft order #{order.id} (上海华东机电有限公司)",
+                      f"/orders/{order.id}")]
+
+
+def test_a_sent_back_order_says_so_in_the_inbox(make_app):
+    app = make_app(plugins=[MANIFEST, manual_review.MANIFEST])
+    with app.app_context():
+        world = factories.build_world(app)
+        order = services.submit(draft(world), world.users["sales"])
+        with app.test_request_context():
+            assert tasks_for(world.users["sales"]) == []  # submitted: out of the clerk's hands
+        advance(order, "review_decided", actor=world.users["finance"],
+                decision=Decision(Outcome.SENT_BACK, reasons=("unit price below the floor",)))
+
+        with app.test_request_context():
+            [task] = tasks_for(world.users["sales"])
+
+    assert task.title == f"Correct and resubmit the sent-back order {order.number} (上海华东机电有限公司)"
+    assert task.order_number == order.number
+
+
+def test_every_order_offers_its_confirmation(world):
+    kinds = document_kinds(draft(world))
+
+    assert kinds["confirmation"].template == "order_confirmation.html"
+    assert kinds["confirmation"].permission == "order.view"
+    assert str(kinds["confirmation"].label) == "Order confirmation"

@@ -1,0 +1,196 @@
+"""The clerk's pages: enter an order in the portal, re-check it, submit it; who sees what on the order page."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from core.extensions import db
+from core.models import Order, OrderStatus
+from plugins.intake import services
+from tests.factories import portal_login
+from tests.plugins.intake.helpers import draft, next_week
+
+
+def form_data(world, **overrides) -> dict[str, str]:
+    data = {
+        "customer_id": str(world.customers[0].id), "channel": "phone", "customer_reference": "电话 0927",
+        "requested_date": next_week().isoformat(), "delivery_method": "freight", "payment_terms": "",
+        "lines-0-product_id": str(world.products[0].id), "lines-0-quantity": "2", "lines-0-unit_price": "",
+        "lines-1-product_id": "0", "lines-1-quantity": "", "lines-1-unit_price": "",
+        "lines-2-product_id": str(world.products[1].id), "lines-2-quantity": "50", "lines-2-unit_price": "7.80",
+    }
+    data.update(overrides)
+    return data
+
+
+def only_order() -> Order:
+    return db.session.execute(select(Order)).scalar_one()
+
+
+def test_a_clerk_enters_an_order_in_the_portal_and_submits_it(app, world):
+    client = portal_login(app, world.users["sales"])
+    page = client.get("/orders/new").get_data(as_text=True)
+    assert page.count('name="lines-4-product_id"') == 1  # five empty line rows
+
+    created = client.post("/orders/new", data=form_data(world))
+
+    order = only_order()
+    assert created.status_code == 302 and created.headers["Location"].endswith(f"/orders/{order.id}")
+    assert order.status == OrderStatus.DRAFT and order.customer_reference == "电话 0927"
+    assert [(line.description, line.quantity, line.unit_price) for line in order.lines] == [
+        ("不锈钢阀门 DN50", Decimal("2.000"), Decimal("120.00")), ("耐高温密封圈", Decimal("50.000"), Decimal("7.80"))]
+    detail = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert "Submit for review" in detail and "Edit the draft" in detail
+
+    submitted = client.post(f"/orders/{order.id}/submit", follow_redirects=True)
+
+    page = submitted.get_data(as_text=True)
+    db.session.expire_all()
+    number = only_order().number
+    today = services.company_today(world.company)
+    assert number == f"SO{today:%Y%m%d}-0001"
+    assert f"Order {number} is submitted" in page
+    assert 'class="status status-approved"' in page and "Submit for review" not in page
+    assert "approved automatically: the review module is not enabled" in page  # the timeline
+
+
+def test_a_form_without_any_line_is_shown_again_with_the_problem(app, world):
+    client = portal_login(app, world.users["sales"])
+
+    response = client.post("/orders/new", data=form_data(
+        world, **{"lines-0-product_id": "0", "lines-0-quantity": "", "lines-2-product_id": "0",
+                  "lines-2-quantity": "", "lines-2-unit_price": ""}))
+
+    assert response.status_code == 200
+    assert "Enter at least one line." in response.get_data(as_text=True)
+    assert db.session.execute(select(Order)).first() is None
+
+
+def test_a_quantity_without_a_product_and_nonsense_figures_are_marked_on_their_row(app, world):
+    client = portal_login(app, world.users["sales"])
+
+    response = client.post("/orders/new", data=form_data(
+        world, **{"lines-1-quantity": "3", "lines-0-quantity": "sNaN", "lines-2-unit_price": "-1"}))
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Choose the product for this quantity." in page
+    assert "Not a valid decimal value." in page
+    assert "Number must be at least 0." in page
+    assert db.session.execute(select(Order)).first() is None
+
+
+def test_a_service_refusal_is_flashed_and_nothing_is_saved(app, world):
+    client = portal_login(app, world.users["sales"])
+
+    response = client.post("/orders/new", data=form_data(world, **{"lines-0-quantity": "0"}))
+
+    assert response.status_code == 200
+    assert "line 1: the quantity must be greater than 0" in response.get_data(as_text=True)
+    assert db.session.execute(select(Order)).first() is None
+
+
+def test_a_draft_is_edited_in_the_portal(app, world):
+    order = draft(world)
+    client = portal_login(app, world.users["customer_service"])
+    assert 'value="2.000"' in client.get(f"/orders/{order.id}/edit").get_data(as_text=True)
+
+    response = client.post(f"/orders/{order.id}/edit", data=form_data(
+        world, notes="仓库自提前电话", **{"lines-2-product_id": "0", "lines-2-quantity": "",
+                                          "lines-2-unit_price": ""}))
+
+    assert response.status_code == 302
+    db.session.expire_all()
+    edited = db.session.get(Order, order.id)
+    assert edited.notes == "仓库自提前电话" and len(edited.lines) == 1
+    assert "Changed: " in client.get(f"/orders/{order.id}").get_data(as_text=True)
+
+
+def test_the_order_page_hides_every_price_from_production(app, world):
+    order = draft(world, lines=[{"product_id": world.products[0].id, "quantity": 2,
+                                 "unit_price": Decimal("123.45")}])
+
+    production = portal_login(app, world.users["production"]).get(f"/orders/{order.id}").get_data(as_text=True)
+    sales = portal_login(app, world.users["sales"]).get(f"/orders/{order.id}").get_data(as_text=True)
+
+    assert "不锈钢阀门 DN50" in production and "不锈钢阀门 DN50" in sales
+    assert "123.45" in sales and "Unit price" in sales and "Total" in sales
+    assert "123.45" not in production and "Unit price" not in production and "Total" not in production
+    assert "Submit for review" not in production  # production may not submit either
+
+
+def test_the_order_page_shows_the_panels_of_the_stages_and_the_documents(app, world):
+    order = services.submit(draft(world), world.users["sales"])
+    db.session.commit()
+
+    page = portal_login(app, world.users["logistics"]).get(f"/orders/{order.id}").get_data(as_text=True)
+
+    # Logistics is off, so the core's "mark delivered" panel is on the approved order's page.
+    assert '<section class="panel">\n  <h2>Delivery</h2>' in page
+    assert f'action="/orders/{order.id}/mark-delivered"' in page
+    assert f'href="/orders/{order.id}/documents/confirmation"' in page
+
+
+def test_a_customer_sees_only_their_own_orders(app, world):
+    mine = draft(world, customer_id=world.customers[0].id, customer_reference="MINE-1")
+    theirs = draft(world, customer_id=world.customers[1].id, customer_reference="THEIRS-1")
+    buyer = portal_login(app, world.users["customer"])
+
+    listing = buyer.get("/orders").get_data(as_text=True)
+
+    assert f"/orders/{mine.id}\"" in listing and f"/orders/{theirs.id}\"" not in listing
+    assert buyer.get(f"/orders/{theirs.id}").status_code == 404
+    assert buyer.get(f"/orders/{theirs.id}/documents/confirmation").status_code == 404
+
+
+def test_the_order_list_filters_by_status_and_number(app, world):
+    approved = services.submit(draft(world), world.users["sales"])
+    waiting = draft(world)
+    db.session.commit()
+    client = portal_login(app, world.users["sales"])
+
+    everything = client.get("/orders").get_data(as_text=True)
+    drafts = client.get("/orders?status=draft").get_data(as_text=True)
+    by_number = client.get(f"/orders?number={approved.number[-4:]}").get_data(as_text=True)
+    nonsense = client.get("/orders?status=lost&page=x")
+
+    assert "2 orders, page 1 of 1" in everything and "not understood" not in everything
+    assert f"/orders/{waiting.id}\"" in drafts and f"/orders/{approved.id}\"" not in drafts
+    assert f"/orders/{approved.id}\"" in by_number and f"/orders/{waiting.id}\"" not in by_number
+    assert nonsense.status_code == 200 and "Some filters were not understood" in nonsense.get_data(as_text=True)
+
+
+def test_a_draft_is_cancelled_with_a_reason(app, world):
+    order = draft(world)
+    client = portal_login(app, world.users["sales"])
+
+    without = client.post(f"/orders/{order.id}/cancel", data={"reason": ""}, follow_redirects=True)
+    assert "Give a reason for cancelling." in without.get_data(as_text=True)
+
+    client.post(f"/orders/{order.id}/cancel", data={"reason": "客户撤单"})
+    db.session.expire_all()
+    assert db.session.get(Order, order.id).status == OrderStatus.CANCELLED
+    assert "客户撤单" in client.get(f"/orders/{order.id}").get_data(as_text=True)
+
+
+def test_the_inbox_lists_drafts_waiting_to_be_submitted(app, world):
+    order = draft(world)
+
+    sales = portal_login(app, world.users["sales"]).get("/inbox").get_data(as_text=True)
+    production = portal_login(app, world.users["production"]).get("/inbox").get_data(as_text=True)
+
+    assert f"Re-check and submit draft order #{order.id} (上海华东机电有限公司)" in sales
+    assert f"/orders/{order.id}" in sales and f"/orders/{order.id}" not in production
+
+
+def test_the_order_list_pages_through_many_orders(app, world):
+    orders = [draft(world) for _ in range(26)]
+    client = portal_login(app, world.users["sales"])
+
+    first = client.get("/orders").get_data(as_text=True)
+    second = client.get("/orders?page=2").get_data(as_text=True)
+
+    assert "26 orders, page 1 of 2" in first and 'href="/orders?page=2" rel="next"' in first
+    assert f"/orders/{orders[0].id}\"" not in first  # newest first
+    assert f"/orders/{orders[0].id}\"" in second and 'rel="prev"' in second
