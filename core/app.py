@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, current_app, g, has_request_context, redirect, request, url_for
 from flask_babel import get_locale
+from flask_babel import refresh as refresh_locale
 
 from core import config as ordo_config
 from core import pdf
@@ -114,6 +115,7 @@ def configure_auth(app: Flask) -> None:
         # (tests push one around many) must not hand one request's user to the next.
         g.pop("api_user", None)
         g.pop("_login_user", None)
+        refresh_locale()  # likewise the language Flask-Babel worked out for the previous request
         if request.endpoint in PUBLIC_ENDPOINTS or _is_public(app.view_functions.get(request.endpoint or "")):
             return None
         if is_api_request():

@@ -160,6 +160,11 @@ class MarkDeliveredSchema(ma.Schema):
     reservations = ma.fields.String(allow_none=True, validate=validate.Length(max=2000))
 
 
+# Audit values anyone who may read the order may see; everything else may carry amounts.
+VISIBLE_AUDIT_KEYS = {"status", "outcome", "reasons", "automatic", "signed_by", "reservations", "reason",
+                      "is_prepayment", "fully_paid", "module", "enabled"}
+
+
 class AuditEntrySchema(ma.Schema):
     id = ma.fields.Integer()
     at = ma.fields.AwareDateTime()
@@ -170,6 +175,19 @@ class AuditEntrySchema(ma.Schema):
     before = ma.fields.Dict(allow_none=True)
     after = ma.fields.Dict(allow_none=True)
     note = ma.fields.String(allow_none=True)
+
+    @ma.post_dump
+    def hide_values(self, data: dict, **kwargs) -> dict:
+        """Without ``order.view_prices`` an entry shows which fields changed, not their values."""
+        from core.auth.context import current_actor
+
+        user = current_actor()
+        if user is None or not user.can("order.view_prices"):
+            for key in ("before", "after"):
+                if data.get(key):
+                    data[key] = {name: (value if name in VISIBLE_AUDIT_KEYS else "hidden")
+                                 for name, value in data[key].items()}
+        return data
 
 
 class TaskSchema(ma.Schema):

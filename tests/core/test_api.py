@@ -139,3 +139,24 @@ def test_nothing_a_client_sends_yields_a_500(app, world, admin_api):
                 raw = admin_api._call(method.upper(), url, data="{oops", headers={"Content-Type": "application/json"})
                 assert raw.status_code < 500, (method, url)
     assert checked > 50
+
+
+def test_the_timeline_hides_amounts_from_roles_without_price_permission(make_app):
+    from core.contracts import Payment
+    from core.db import commit
+    from core.models import utcnow
+    from core.orders import advance
+
+    app = make_app(plugins=[])  # without review the order is approved at submission
+    with app.app_context():
+        world = factories.build_world(app)
+        order = orders.submitted(world)
+        advance(order, "pay", actor=None, payment=Payment(amount=order.total, received_at=utcnow(),
+                                                          is_prepayment=True, fully_paid=True))
+        commit()
+        entries = factories.ApiClient(app, world.users["production"]).get(
+            f"/api/v1/orders/{order.id}/timeline").get_json()
+        paid = next(entry for entry in entries if entry["action"] == "pay")
+        assert paid["after"]["amount"] == "hidden" and paid["after"]["status"] == "approved"
+        finance = factories.ApiClient(app, world.users["finance"]).get(f"/api/v1/orders/{order.id}/timeline").get_json()
+        assert next(e for e in finance if e["action"] == "pay")["after"]["amount"] == str(order.total)
