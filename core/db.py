@@ -58,8 +58,20 @@ def scoped(model: type[M], company_id: int) -> Select[tuple[M]]:
     return select(model).where(model.company_id == company_id)  # type: ignore[attr-defined]
 
 
+# Ids are 32-bit integers; a larger number (from a URL) names no row, and
+# PostgreSQL refuses to compare it with an integer column at all.
+MAX_ID = 2**31 - 1
+
+
+def is_id(ident: Any) -> bool:
+    """Whether ``ident`` can be the id of a row; out-of-range numbers cannot."""
+    return not isinstance(ident, int) or 0 < ident <= MAX_ID
+
+
 def get_scoped(model: type[M], company_id: int, ident: Any, *, what: str | None = None) -> M:
     """Load one row of ``model`` owned by the company, or raise NotFound."""
+    if not is_id(ident):
+        raise NotFound(f"{what or model.__name__} {ident} does not exist")
     row = db.session.execute(
         scoped(model, company_id).where(model.id == ident)  # type: ignore[attr-defined]
     ).scalar_one_or_none()

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import Select, func, select
 
+from core.db import is_id
 from core.errors import NotFound
 from core.extensions import db
 from core.models import Order, OrderStatus, User
@@ -20,6 +21,8 @@ def visible_orders(user: User) -> Select[tuple[Order]]:
 
 def get_order(user: User, order_id: int) -> Order:
     """One order the user may see, or NotFound (also for other companies' orders)."""
+    if not is_id(order_id):
+        raise NotFound(f"order {order_id} does not exist")
     order = db.session.execute(visible_orders(user).where(Order.id == order_id)).scalar_one_or_none()
     if order is None:
         raise NotFound(f"order {order_id} does not exist")

@@ -1,2 +1,97 @@
-"""Hook implementations of the review plugin."""
-from core.hookspecs import hookimpl  # noqa: F401
+"""Hook implementations of the review plugin: thin calls into services and rules."""
+from __future__ import annotations
+
+from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from core.contracts import Finding, MenuItem, Panel, Permission, ReviewStepSpec, Task
+from core.fallbacks import STAFF
+from core.hookspecs import hookimpl
+from core.models import Order, User, utcnow
+from plugins.review import labels, rules, services
+
+PERMISSIONS = (
+    Permission("review.view", _l("See order reviews"), STAFF),
+    Permission("review.decide.sales", _l("Decide the sales review step"), ("administrator", "sales")),
+    Permission("review.decide.finance", _l("Decide the finance review step"), ("administrator", "finance")),
+    Permission("review.decide.production", _l("Decide the production review step"),
+               ("administrator", "production")),
+    Permission("review.decide.manager", _l("Decide the manager's review step (credit limit)"),
+               ("administrator", "manager")),
+)
+
+
+# --- stage events ---------------------------------------------------------------
+
+
+@hookimpl(trylast=True)
+def order_submitted(order: Order) -> None:
+    # trylast: other listeners see the submission before a rule can end the review at once.
+    services.open_review(order)
+
+
+@hookimpl
+def order_cancelled(order: Order, reason: str) -> None:
+    services.close_review(order)
+
+
+# --- review contributions ---------------------------------------------------------
+
+
+@hookimpl
+def review_steps(order: Order) -> list[ReviewStepSpec]:
+    return rules.standard_steps(order)
+
+
+@hookimpl
+def review_rules(order: Order, change: object | None) -> list[Finding]:
+    return rules.check(order, change)
+
+
+# --- access and portal ------------------------------------------------------------
+
+
+@hookimpl
+def ordo_permissions() -> list[Permission]:
+    return list(PERMISSIONS)
+
+
+@hookimpl
+def menu_items(user: User) -> list[MenuItem]:
+    return [MenuItem(_l("Reviews"), "review.queue", "review.view", order=20)]
+
+
+@hookimpl
+def inbox_tasks(user: User) -> list[Task]:
+    return [
+        Task(
+            title=_("Review (%(department)s): %(number)s",
+                    department=labels.department(step.department, step.label),
+                    number=step.order.display_number),
+            url=url_for("intake.order_detail", order_id=step.order_id),
+            kind="review",
+            due_at=step.due_at,
+            order_number=step.order.number,
+        )
+        for step in services.open_steps_for(user)
+    ]
+
+
+@hookimpl
+def order_panels(order: Order, user: User) -> list[Panel]:
+    if not user.can("review.view"):
+        return []
+    rounds = services.rounds(order)
+    if not rounds:
+        return []
+    step = services.open_step(order)
+    decidable = step if step is not None and user.can(step.permission) else None
+    context = {
+        "order": order,
+        "review_rounds": rounds,
+        "review_step": decidable,
+        "review_labels": labels,
+        "now": utcnow(),
+    }
+    return [Panel(_("Review"), "review/order_panel.html", context, order=200)]

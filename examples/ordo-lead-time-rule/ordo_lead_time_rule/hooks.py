@@ -1,0 +1,44 @@
+"""The lead-time rule: production cannot make and ship an order in fewer than a few days.
+
+Implements Ordo's ``review_rules`` hook. The review plugin calls it on every
+plugin pinned on a submitted order, records the findings, and rejects the step
+of the finding's department at once when the verdict is ``reject``.
+"""
+from __future__ import annotations
+
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+from core.contracts import Finding, Verdict
+from core.extensions import db
+from core.hookspecs import hookimpl
+from core.models import Company, Order, utcnow
+
+MIN_LEAD_DAYS = 3  # overridable per installation with the setting ORDO_LEAD_TIME_DAYS
+
+
+def company_today(company_id: int) -> date:
+    """Today's date where the company works, not where the server runs."""
+    company = db.session.get(Company, company_id)
+    return utcnow().astimezone(ZoneInfo(company.timezone)).date()
+
+
+@hookimpl
+def review_rules(order: Order, change: object | None) -> list[Finding]:
+    """Reject an order (or a change) whose requested date is fewer than the minimum days away."""
+    minimum = int(current_app.config.get("ORDO_LEAD_TIME_DAYS", MIN_LEAD_DAYS))
+    # A change request may move the date; judge the date it asks for.
+    requested = getattr(change, "requested_date", None) or order.requested_date
+    lead = (requested - company_today(order.company_id)).days
+    if lead >= minimum:
+        return []
+    return [Finding(
+        rule="lead_time",
+        verdict=Verdict.REJECT,
+        reason_codes=("lead_time_too_short",),
+        department="production",
+        message=(f"The requested date {requested.isoformat()} leaves {max(lead, 0)} day(s); "
+                 f"production needs at least {minimum}."),
+    )]

@@ -1,0 +1,57 @@
+"""Marshmallow schemas of the review API: they validate requests and write the OpenAPI document."""
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import validate
+
+from core.contracts import Verdict
+from core.models import utcnow
+from plugins.review.models import StepStatus
+from plugins.review.services import REASON_MAX, StepDecision
+
+
+class UserRefSchema(ma.Schema):
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+
+
+class FindingSchema(ma.Schema):
+    id = ma.fields.Integer()
+    round = ma.fields.Integer()
+    step_id = ma.fields.Integer(allow_none=True)
+    rule = ma.fields.String()
+    verdict = ma.fields.Enum(Verdict, by_value=True)
+    reason_codes = ma.fields.List(ma.fields.String())
+    message = ma.fields.String()
+
+
+class StepSchema(ma.Schema):
+    id = ma.fields.Integer()
+    order_id = ma.fields.Integer()
+    round = ma.fields.Integer()
+    department = ma.fields.String()
+    label = ma.fields.String()
+    permission = ma.fields.String(metadata={"description": "who may decide the step"})
+    sequence = ma.fields.Integer()
+    hours = ma.fields.Integer(metadata={"description": "time limit from when the step opens"})
+    status = ma.fields.Enum(StepStatus, by_value=True)
+    opened_at = ma.fields.AwareDateTime(allow_none=True)
+    due_at = ma.fields.AwareDateTime(allow_none=True)
+    late = ma.fields.Function(lambda step: step.is_late(utcnow()))
+    decided_at = ma.fields.AwareDateTime(allow_none=True)
+    decided_by = ma.fields.Nested(UserRefSchema, allow_none=True)
+    reason = ma.fields.String(allow_none=True)
+    version = ma.fields.Integer(metadata={"description": "Row version; send it back with a decision."})
+    findings = ma.fields.List(ma.fields.Nested(FindingSchema), metadata={"description": "the rules' findings"})
+
+
+class DecisionRequestSchema(ma.Schema):
+    decision = ma.fields.Enum(StepDecision, by_value=True, required=True)
+    reason = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(max=REASON_MAX),
+                              metadata={"description": "required to reject or send back"})
+    version = ma.fields.Integer(load_default=None, allow_none=True, strict=True,
+                                metadata={"description": "the step's version you saw; a stale one gets 409"})
+
+
+class DecisionResultSchema(StepSchema):
+    order_status = ma.fields.Function(lambda step: step.order.status.value)

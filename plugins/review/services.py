@@ -1,0 +1,299 @@
+"""Review rounds: opening the steps when an order is submitted, deciding them, ending the round.
+
+A round is the set of steps an order goes through after one submission. The
+steps are decided one at a time in ascending sequence; the round ends, and
+``review_decided`` is fired exactly once, when the last step is approved or
+any step is rejected or sent back. A sent-back order returns to draft and its
+resubmission opens the next round.
+"""
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+
+from core import audit
+from core.auth.context import check
+from core.contracts import Decision, Finding, Outcome, ReviewStepSpec, Verdict
+from core.db import flush, get_scoped
+from core.errors import Conflict, NotFound, ValidationError
+from core.extensions import db
+from core.models import Order, OrderStatus, User, utcnow
+from core.modules import hooks_for_order
+from core.orders.queries import get_order, visible_orders
+from core.orders.state import advance
+from plugins.review import labels
+from plugins.review.models import ReviewFinding, ReviewStep, StepStatus
+
+REASON_MAX = 2000
+
+
+class StepDecision(enum.StrEnum):
+    """What a reviewer decides about the open step."""
+
+    APPROVE = "approve"
+    REJECT = "reject"
+    SEND_BACK = "send_back"
+
+
+_STEP_STATUS = {
+    StepDecision.APPROVE: StepStatus.APPROVED,
+    StepDecision.REJECT: StepStatus.REJECTED,
+    StepDecision.SEND_BACK: StepStatus.SENT_BACK,
+}
+_OUTCOME = {StepDecision.REJECT: Outcome.REJECTED, StepDecision.SEND_BACK: Outcome.SENT_BACK}
+
+
+@dataclass
+class Round:
+    """One review round of an order, for pages and the API."""
+
+    number: int
+    steps: list[ReviewStep] = field(default_factory=list)
+    findings: list[ReviewFinding] = field(default_factory=list)
+
+
+# --- opening a round ----------------------------------------------------------
+
+
+def _flatten(contributions: Iterable[list | None]) -> list:
+    return [item for contribution in contributions for item in (contribution or [])]
+
+
+def current_round(order: Order) -> int:
+    """The number of the order's latest review round; 0 before its first submission."""
+    latest = db.session.execute(
+        select(func.max(ReviewStep.round)).where(ReviewStep.order_id == order.id)
+    ).scalar_one()
+    return latest or 0
+
+
+def _round_steps(order: Order, number: int) -> list[ReviewStep]:
+    return list(db.session.execute(
+        select(ReviewStep)
+        .where(ReviewStep.order_id == order.id, ReviewStep.round == number)
+        .order_by(ReviewStep.sequence, ReviewStep.id)
+    ).scalars())
+
+
+def _specs_for_round(specs: list[ReviewStepSpec], findings: list[Finding]) -> list[ReviewStepSpec]:
+    """The steps contributed plus those the rules ask for, one per department, by sequence."""
+    wanted = specs + [f.step for f in findings if f.verdict == Verdict.NEEDS_STEP and f.step is not None]
+    by_department: dict[str, ReviewStepSpec] = {}
+    for spec in sorted(wanted, key=lambda s: s.sequence):
+        by_department.setdefault(spec.department, spec)
+    return sorted(by_department.values(), key=lambda s: (s.sequence, s.department))
+
+
+def _open(step: ReviewStep, now: datetime) -> None:
+    step.status = StepStatus.OPEN
+    step.opened_at = now
+    step.due_at = now + timedelta(hours=step.hours)
+
+
+def open_review(order: Order) -> list[ReviewStep]:
+    """Start a review round for a submitted order: create its steps, record the rules' findings.
+
+    The first step opens at once and the others wait their turn. Each finding
+    is filed under a step: ``needs_step`` under the step it added, the others
+    under their department's step, or under the round's first step when the
+    rule named no department that has a step. A ``reject`` finding rejects its
+    step in the rule's name and ends the round as rejected before anyone is
+    asked.
+    """
+    hooks = hooks_for_order(order)
+    findings: list[Finding] = _flatten(hooks.review_rules(order=order, change=None))
+    specs = _specs_for_round(_flatten(hooks.review_steps(order=order)), findings)
+    number = current_round(order) + 1
+    steps = [
+        ReviewStep(company_id=order.company_id, order_id=order.id, round=number, department=spec.department,
+                   label=str(spec.label), permission=spec.permission, sequence=spec.sequence, hours=spec.hours,
+                   status=StepStatus.WAITING)
+        for spec in specs
+    ]
+    db.session.add_all(steps)
+    flush()
+    filed = [(finding, _step_of(finding, steps)) for finding in findings]
+    for finding, step in filed:
+        db.session.add(ReviewFinding(
+            company_id=order.company_id, order_id=order.id, round=number, step_id=step.id if step else None,
+            rule=finding.rule, verdict=finding.verdict, reason_codes=list(finding.reason_codes),
+            message=str(finding.message)))
+    audit.record(
+        company_id=order.company_id, order_id=order.id, entity="review_round", entity_id=None,
+        action="review_opened", actor=None,
+        after={"round": number, "steps": [s.department for s in steps],
+               "findings": [{"rule": f.rule, "verdict": f.verdict.value, "reason_codes": list(f.reason_codes)}
+                            for f in findings]},
+    )
+    rejections = [(finding, step) for finding, step in filed if finding.verdict == Verdict.REJECT]
+    if rejections:
+        _reject_by_rules(order, steps, rejections)
+    elif steps:
+        _open(steps[0], utcnow())
+        flush()
+    else:
+        # No plugin asked for a step: nothing stands between the order and approval.
+        advance(order, "review_decided", actor=None, decision=Decision(Outcome.APPROVED),
+                note="approved: no review step was required")
+    return steps
+
+
+def _step_of(finding: Finding, steps: list[ReviewStep]) -> ReviewStep | None:
+    department = finding.step.department if finding.verdict == Verdict.NEEDS_STEP and finding.step \
+        else finding.department
+    return next((s for s in steps if s.department == department), steps[0] if steps else None)
+
+
+def _reject_by_rules(order: Order, steps: list[ReviewStep],
+                     rejections: list[tuple[Finding, ReviewStep | None]]) -> None:
+    now = utcnow()
+    for step in steps:
+        messages = [str(finding.message) for finding, target in rejections if target is step]
+        if messages:
+            step.status = StepStatus.REJECTED
+            step.decided_at = now
+            step.reason = "\n".join(m for m in messages if m) or None
+        else:
+            step.status = StepStatus.CLOSED
+    flush()
+    reasons = tuple(dict.fromkeys(code for finding, _ in rejections for code in finding.reason_codes))
+    rules = ", ".join(dict.fromkeys(finding.rule for finding, _ in rejections))
+    advance(order, "review_decided", actor=None, decision=Decision(Outcome.REJECTED, reasons=reasons),
+            note=f"rejected by the review rules: {rules}")
+
+
+# --- deciding a step ------------------------------------------------------------
+
+
+def decide(
+    step: ReviewStep,
+    decision: StepDecision,
+    reason: str | None,
+    *,
+    actor: User,
+    expected_version: int | None = None,
+) -> ReviewStep:
+    """Record ``actor``'s decision on the open step and move the review on.
+
+    Approving opens the next waiting step, or approves the order when none is
+    left. Rejecting or sending back ends the round at once; both need a reason.
+    ``expected_version`` is the step's version the decider saw: a different
+    one means someone decided first, and the call fails with a conflict.
+    """
+    check(actor, step.permission)
+    if expected_version is not None and expected_version != step.version:
+        raise Conflict(f"the {_name(step)} step of order {step.order.display_number} was changed by someone "
+                       "else; reload it and try again", field="version")
+    order = step.order
+    if order.status != OrderStatus.SUBMITTED:
+        raise Conflict(f"order {order.display_number} is {order.status.value}; its review is over")
+    if step.status != StepStatus.OPEN:
+        raise Conflict(f"the {_name(step)} step of order {order.display_number} is {step.status.value}; "
+                       "only the open step can be decided")
+    reason = (reason or "").strip() or None
+    if decision != StepDecision.APPROVE and reason is None:
+        verb = "rejecting" if decision == StepDecision.REJECT else "sending the order back"
+        raise ValidationError(f"give a reason for {verb}", field="reason")
+    if reason is not None and len(reason) > REASON_MAX:
+        raise ValidationError(f"the reason is longer than {REASON_MAX} characters", field="reason")
+
+    now = utcnow()
+    step.status = _STEP_STATUS[decision]
+    step.decided_at = now
+    step.decided_by_id = actor.id
+    step.reason = reason
+    flush()  # the row-version check: of two concurrent decisions, the second fails here
+    audit.record(
+        company_id=order.company_id, order_id=order.id, entity="review_step", entity_id=step.id,
+        action="review_step_decided", actor=actor, before={"status": StepStatus.OPEN.value},
+        after={"status": step.status.value, "department": step.department, "round": step.round,
+               **({"reason": reason} if reason else {})},
+    )
+
+    if decision == StepDecision.APPROVE:
+        waiting = [s for s in _round_steps(order, step.round) if s.status == StepStatus.WAITING]
+        if waiting:
+            _open(waiting[0], now)
+            flush()
+        else:
+            advance(order, "review_decided", actor=actor,
+                    decision=Decision(Outcome.APPROVED, decided_by=actor.id))
+        return step
+
+    _close_waiting(order, step.round)
+    advance(order, "review_decided", actor=actor,
+            decision=Decision(_OUTCOME[decision], reasons=(reason,), decided_by=actor.id))
+    return step
+
+
+def _close_waiting(order: Order, number: int) -> None:
+    for other in _round_steps(order, number):
+        if other.status in (StepStatus.WAITING, StepStatus.OPEN):
+            other.status = StepStatus.CLOSED
+    flush()
+
+
+def close_review(order: Order) -> None:
+    """Close the steps still waiting in the order's latest round (the order was cancelled)."""
+    _close_waiting(order, current_round(order))
+
+
+def _name(step: ReviewStep) -> str:
+    return labels.department(step.department, step.label)
+
+
+# --- reading ------------------------------------------------------------------
+
+
+def rounds(order: Order) -> list[Round]:
+    """Every review round of the order, oldest first, with its steps and findings."""
+    by_number: dict[int, Round] = {}
+    steps = db.session.execute(
+        select(ReviewStep).where(ReviewStep.order_id == order.id)
+        .order_by(ReviewStep.round, ReviewStep.sequence, ReviewStep.id)
+    ).scalars()
+    for step in steps:
+        by_number.setdefault(step.round, Round(step.round)).steps.append(step)
+    findings = db.session.execute(
+        select(ReviewFinding).where(ReviewFinding.order_id == order.id)
+        .order_by(ReviewFinding.round, ReviewFinding.id)
+    ).scalars()
+    for finding in findings:
+        by_number.setdefault(finding.round, Round(finding.round)).findings.append(finding)
+    return [by_number[number] for number in sorted(by_number)]
+
+
+def open_step(order: Order) -> ReviewStep | None:
+    """The step waiting for a decision now, if the order is in review."""
+    if order.status != OrderStatus.SUBMITTED:
+        return None
+    return db.session.execute(
+        select(ReviewStep).where(ReviewStep.order_id == order.id, ReviewStep.status == StepStatus.OPEN)
+        .order_by(ReviewStep.round.desc())
+    ).scalars().first()
+
+
+def open_steps_for(user: User) -> list[ReviewStep]:
+    """The open steps ``user`` may decide, late (earliest due) first."""
+    orders = visible_orders(user).where(Order.status == OrderStatus.SUBMITTED).with_only_columns(Order.id)
+    steps = db.session.execute(
+        select(ReviewStep)
+        .where(ReviewStep.company_id == user.company_id, ReviewStep.status == StepStatus.OPEN,
+               ReviewStep.order_id.in_(orders))
+        .order_by(ReviewStep.due_at, ReviewStep.id)
+    ).scalars()
+    return [step for step in steps if user.can(step.permission)]
+
+
+def step_for(user: User, step_id: int) -> ReviewStep:
+    """A review step of an order ``user`` may see, or NotFound."""
+    step = get_scoped(ReviewStep, user.company_id, step_id, what="review step")
+    try:
+        get_order(user, step.order_id)
+    except NotFound:
+        raise NotFound(f"review step {step_id} does not exist") from None
+    return step

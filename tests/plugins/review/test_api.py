@@ -1,0 +1,160 @@
+"""The review API: GET /api/v1/orders/{id}/reviews and POST /api/v1/reviews/{step_id}/decision."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from core.db import commit
+from tests import factories
+
+
+def test_the_reviews_of_an_order_list_every_step_with_the_rules_findings(desk, world):
+    world.customers[0].credit_limit = Decimal("1000.00")
+    commit()
+    order_id = desk.place()
+
+    steps = desk.reviews(order_id)
+
+    assert [(s["round"], s["department"], s["status"], s["late"]) for s in steps] == [
+        (1, "sales", "open", False), (1, "manager", "waiting", False),
+        (1, "finance", "waiting", False), (1, "production", "waiting", False)]
+    assert all(s["order_id"] == order_id for s in steps)
+    manager = steps[1]
+    assert manager["permission"] == "review.decide.manager" and manager["hours"] == 8
+    assert [(f["rule"], f["verdict"], f["reason_codes"]) for f in manager["findings"]] == [
+        ("credit_limit", "needs_step", ["credit_limit_exceeded"])]
+    assert [s["findings"] for s in steps if s["department"] != "manager"] == [[], [], []]
+    sales = steps[0]
+    assert sales["opened_at"] and sales["due_at"] and sales["version"] == 2
+    assert sales["decided_by"] is None and sales["reason"] is None
+
+
+def test_a_decision_answers_with_the_step_and_the_order_status(desk, world):
+    order_id = desk.place()
+
+    response = desk.decide("sales", order_id, "sales", "approve")
+
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["department"] == "sales" and body["status"] == "approved"
+    assert body["decided_by"] == {"id": world.users["sales"].id, "name": world.users["sales"].name}
+    assert body["order_status"] == "submitted"
+    assert desk.step(order_id, "finance")["status"] == "open"
+
+
+def test_a_production_user_cannot_decide_the_finance_step(desk):
+    order_id = desk.place()
+    desk.decide("sales", order_id, "sales", "approve")
+
+    response = desk.decide("production", order_id, "finance", "approve")
+
+    assert response.status_code == 403
+    assert response.content_type == "application/problem+json"
+    assert "review.decide.finance" in response.get_json()["detail"]
+    assert desk.step(order_id, "finance")["status"] == "open"
+
+
+def test_a_decision_that_is_not_approve_reject_or_send_back_is_refused_naming_the_field(desk):
+    order_id = desk.place()
+
+    for body in ({"decision": "maybe"}, {}, {"decision": 1}):
+        step = desk.step(order_id, "sales")
+        response = desk.api("sales").post(f"/api/v1/reviews/{step['id']}/decision", json=body)
+        assert response.status_code == 400, body
+        assert response.content_type == "application/problem+json"
+        assert [e["field"] for e in response.get_json()["errors"]] == ["decision"]
+    assert desk.step(order_id, "sales")["status"] == "open"
+
+
+def test_a_version_that_is_not_a_number_is_refused_naming_the_field(desk):
+    order_id = desk.place()
+
+    response = desk.decide("sales", order_id, "sales", "approve", version="two")
+
+    assert response.status_code == 400
+    assert [e["field"] for e in response.get_json()["errors"]] == ["version"]
+
+
+def test_rejecting_without_a_reason_is_refused_naming_the_reason(desk):
+    order_id = desk.place()
+
+    response = desk.decide("sales", order_id, "sales", "reject", "")
+
+    assert response.status_code == 400
+    assert response.get_json()["errors"] == [{"field": "reason", "message": "give a reason for rejecting"}]
+    assert desk.order(order_id).status.value == "submitted"
+
+
+def test_two_decisions_on_the_same_step_one_wins_the_stale_one_gets_409(desk):
+    order_id = desk.place()
+    seen = desk.step(order_id, "sales")
+
+    first = desk.decide("sales", order_id, "sales", "approve", version=seen["version"])
+    second = desk.api("administrator").post(
+        f"/api/v1/reviews/{seen['id']}/decision",
+        json={"decision": "reject", "reason": "duplicate order", "version": seen["version"]})
+
+    assert first.status_code == 200
+    assert first.get_json()["version"] > seen["version"]
+    assert second.status_code == 409
+    assert second.content_type == "application/problem+json"
+    assert "changed by someone else" in second.get_json()["detail"]
+    assert desk.step(order_id, "sales", 1)["status"] == "approved"
+    assert desk.order(order_id).status.value == "submitted"
+
+
+def test_a_step_of_a_decided_order_cannot_be_decided_again(desk):
+    order_id = desk.place()
+    sales = desk.step(order_id, "sales")
+    desk.decide("sales", order_id, "sales", "send_back", "wrong customer")
+
+    response = desk.api("sales").post(f"/api/v1/reviews/{sales['id']}/decision", json={"decision": "approve"})
+
+    assert response.status_code == 409
+    assert "is draft; its review is over" in response.get_json()["detail"]
+
+
+def test_another_companys_orders_and_steps_are_not_found(app, desk):
+    order_id = desk.place()
+    step = desk.step(order_id, "sales")
+    other = factories.build_world(app, code="XYZ")
+    outsider = factories.ApiClient(app, other.users["administrator"])
+
+    assert outsider.get(f"/api/v1/orders/{order_id}/reviews").status_code == 404
+    response = outsider.post(f"/api/v1/reviews/{step['id']}/decision", json={"decision": "approve"})
+    assert response.status_code == 404
+    assert response.content_type == "application/problem+json"
+    assert desk.step(order_id, "sales")["status"] == "open"
+
+
+def test_a_customer_user_does_not_see_the_internal_review(desk):
+    order_id = desk.place()
+
+    response = desk.api("customer").get(f"/api/v1/orders/{order_id}/reviews")
+
+    assert response.status_code == 403
+
+
+def test_the_review_api_answers_404_for_a_company_that_switched_review_off(app):
+    other = factories.build_world(app, code="XYZ", modules={"review": False})
+    client = factories.ApiClient(app, other.users["administrator"])
+
+    response = client.get("/api/v1/orders/1/reviews")
+
+    assert response.status_code == 404
+    assert "review module is not enabled" in response.get_json()["detail"]
+
+
+def test_the_review_paths_are_in_the_openapi_document(desk):
+    document = desk.api("sales").get("/api/v1/openapi.json").get_json()
+
+    assert "/api/v1/orders/{order_id}/reviews" in document["paths"]
+    decision = document["paths"]["/api/v1/reviews/{step_id}/decision"]["post"]
+    assert "requestBody" in decision
+
+
+def test_unknown_steps_and_orders_are_not_found_however_large_the_number(desk):
+    for number in (999, 2**31, 2**63):
+        response = desk.api("sales").post(f"/api/v1/reviews/{number}/decision", json={"decision": "approve"})
+        assert response.status_code == 404, number
+        assert response.content_type == "application/problem+json"
+        assert desk.api("sales").get(f"/api/v1/orders/{number}/reviews").status_code == 404

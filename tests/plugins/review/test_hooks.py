@@ -1,0 +1,100 @@
+"""What review contributes to the rest of Ordo: ordo_permissions, menu_items, inbox_tasks and order_panels."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from core.db import commit
+from core.models import utcnow
+from tests import factories
+
+
+def test_every_department_decides_only_its_own_step_by_default(world):
+    users = world.users
+    assert users["sales"].can("review.decide.sales") and not users["sales"].can("review.decide.finance")
+    assert users["finance"].can("review.decide.finance") and not users["finance"].can("review.decide.production")
+    assert users["production"].can("review.decide.production") and not users["production"].can("review.decide.sales")
+    assert users["manager"].can("review.decide.manager")
+    assert all(users["administrator"].can(f"review.decide.{d}") for d in ("sales", "finance", "production", "manager"))
+    staff = ("administrator", "sales", "finance", "production", "logistics", "customer_service", "manager",
+             "supervisor")
+    assert all(users[role].can("review.view") for role in staff)
+    assert not users["supervisor"].can("review.decide.sales")
+    assert not users["customer"].can("review.view")
+
+
+def test_the_open_step_waits_in_the_inbox_of_whoever_may_decide_it(desk):
+    order_id = desk.place()
+    number = desk.order(order_id).number
+
+    sales_tasks = desk.api("sales").get("/api/v1/tasks").get_json()
+    finance_tasks = desk.api("finance").get("/api/v1/tasks").get_json()
+
+    review_tasks = [t for t in sales_tasks if t["kind"] == "review"]
+    assert [t["title"] for t in review_tasks] == [f"Review (Sales): {number}"]
+    assert review_tasks[0]["order_number"] == number
+    assert review_tasks[0]["url"].endswith(f"/orders/{order_id}")
+    assert review_tasks[0]["late"] is False
+    assert not [t for t in finance_tasks if t["kind"] == "review"]
+
+    desk.decide("sales", order_id, "sales", "approve")
+
+    finance_tasks = desk.api("finance").get("/api/v1/tasks").get_json()
+    assert [t["title"] for t in finance_tasks if t["kind"] == "review"] == [f"Review (Finance): {number}"]
+
+
+def test_late_steps_show_as_late_in_the_inbox(app, desk, world):
+    on_time = desk.place()
+    late = desk.place(("P002", "50", "8.50"))
+    step = desk.steps(late)[0]
+    step.opened_at = utcnow() - timedelta(hours=30)
+    step.due_at = step.opened_at + timedelta(hours=step.hours)
+    commit()
+
+    tasks = [t for t in desk.api("sales").get("/api/v1/tasks").get_json() if t["kind"] == "review"]
+
+    assert [(t["order_number"], t["late"]) for t in tasks] == [
+        (desk.order(late).number, True), (desk.order(on_time).number, False)]
+    page = factories.portal_login(app, world.users["sales"]).get("/inbox").get_data(as_text=True)
+    assert "late" in page and desk.order(late).number in page
+
+
+def test_the_reviews_menu_is_shown_to_staff_and_not_to_customers(app, world):
+    staff_page = factories.portal_login(app, world.users["finance"]).get("/inbox").get_data(as_text=True)
+    customer_page = factories.portal_login(app, world.users["customer"]).get("/inbox").get_data(as_text=True)
+
+    assert 'href="/reviews"' in staff_page
+    assert 'href="/reviews"' not in customer_page
+
+
+def test_the_order_page_shows_the_steps_findings_and_the_decision_form_to_the_decider(app, desk, world):
+    order_id = desk.place(("P001", "10", "90.00"))  # rejected by the floor-price rule
+    rejected_page = factories.portal_login(app, world.users["finance"]).get(f"/orders/{order_id}")
+    assert rejected_page.status_code == 200
+    html = rejected_page.get_data(as_text=True)
+    assert "Priced below the floor price: P001" in html
+    assert "price_below_floor" in html
+    assert 'id="review-round-1"' in html
+    assert "review rule" in html  # decided by the rule, not a person
+    assert 'name="decision"' not in html  # nothing left to decide
+
+    order_id = desk.place()
+    sales_page = factories.portal_login(app, world.users["sales"]).get(f"/orders/{order_id}").get_data(as_text=True)
+    production_page = factories.portal_login(app, world.users["production"]).get(
+        f"/orders/{order_id}").get_data(as_text=True)
+
+    step = desk.steps(order_id)[0]
+    assert f'action="/reviews/{step.id}/decide"' in sales_page
+    assert f'name="version" value="{step.version}"' in sales_page
+    assert 'name="decision"' not in production_page  # production sees the steps, decides only its own
+    assert "Production" in production_page and "Waiting" in production_page
+
+
+def test_a_customer_does_not_see_the_review_panel(app, desk, world):
+    order_id = desk.place(("P001", "10", "90.00"))
+
+    page = factories.portal_login(app, world.users["customer"]).get(f"/orders/{order_id}")
+
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert 'id="review-round-1"' not in html
+    assert "Priced below the floor price" not in html
