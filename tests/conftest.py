@@ -73,6 +73,8 @@ def make_app(database_url: str, instance_path: Path, _schema: None):
             "TESTING": True,
             "WTF_CSRF_ENABLED": False,
             "SERVER_NAME": "ordo.test",
+            # Tests read English unless they ask for Chinese (Accept-Language or the user's choice).
+            "BABEL_DEFAULT_LOCALE": "en",
             "ORDO_PDF_FONT_FAMILY": "Noto Sans CJK SC",
             # Tests create many users; a cheap hash keeps them fast (production uses scrypt).
             "ORDO_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
