@@ -7,6 +7,7 @@ with ``ordo db -x plugin=<name> revision --autogenerate --head <name>@head``.
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -34,7 +35,8 @@ def version_locations() -> list[str]:
 
 @migrate.configure
 def _configure_branches(config):
-    config.set_main_option("version_locations", " ".join(version_locations()))
+    config.set_main_option("path_separator", "os")
+    config.set_main_option("version_locations", os.pathsep.join(version_locations()))
     return config
 
 

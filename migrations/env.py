@@ -17,12 +17,7 @@ logger = logging.getLogger('alembic.env')
 
 
 def get_engine():
-    try:
-        # this works with Flask-SQLAlchemy<3 and Alchemical
-        return current_app.extensions['migrate'].db.get_engine()
-    except (TypeError, AttributeError):
-        # this works with Flask-SQLAlchemy>=3
-        return current_app.extensions['migrate'].db.engine
+    return current_app.extensions['migrate'].db.engine
 
 
 def get_engine_url():
@@ -52,6 +47,15 @@ def get_include_object():
     return include_object_for(context.get_x_argument(as_dictionary=True).get("plugin"))
 
 
+def render_item(type_, obj, autogen_context):
+    """Render the project's column types (aware datetimes) as the plain types they store."""
+    from sqlalchemy.types import TypeDecorator
+
+    if type_ == "type" and isinstance(obj, TypeDecorator):
+        return f"sa.{obj.impl!r}"
+    return False
+
+
 def get_metadata():
     if hasattr(target_db, 'metadatas'):
         return target_db.metadatas[None]
@@ -73,7 +77,7 @@ def run_migrations_offline():
     url = config.get_main_option("sqlalchemy.url")
     context.configure(
         url=url, target_metadata=get_metadata(), literal_binds=True,
-        include_object=get_include_object(),
+        include_object=get_include_object(), render_item=render_item,
     )
 
     with context.begin_transaction():
@@ -109,6 +113,7 @@ def run_migrations_online():
             connection=connection,
             target_metadata=get_metadata(),
             include_object=get_include_object(),
+            render_item=render_item,
             **conf_args
         )
 

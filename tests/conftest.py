@@ -62,6 +62,12 @@ def _empty_tables(app) -> None:
         db.engine.dispose()
 
 
+def settings_url(url: str) -> str:
+    from core.config import normalise_database_url
+
+    return normalise_database_url(url)
+
+
 @pytest.fixture
 def make_app(database_url: str, instance_path: Path, _schema: None):
     """Build an app; pass ``plugins=[...]`` manifests to replace entry-point discovery."""
@@ -86,7 +92,11 @@ def make_app(database_url: str, instance_path: Path, _schema: None):
 
     yield build
     for app in built:
-        _empty_tables(app)
+        if app.config["SQLALCHEMY_DATABASE_URI"] == settings_url(database_url):
+            _empty_tables(app)
+        else:  # an app on a database of its own (migration tests) is the test's to clean
+            with app.app_context():
+                db.engine.dispose()
 
 
 @pytest.fixture
