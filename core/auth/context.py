@@ -5,6 +5,7 @@ from functools import wraps
 from typing import Any, Callable, TypeVar
 
 from flask import g
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from core.errors import PermissionDenied
@@ -26,27 +27,37 @@ def current_actor() -> User | None:
 def require_actor() -> User:
     actor = current_actor()
     if actor is None:
-        raise PermissionDenied("sign in first")
+        raise PermissionDenied(_("sign in first"))
     return actor
 
 
 def check(user: User, permission: str) -> None:
     if not user.can(permission):
-        raise PermissionDenied(f"you need the permission {permission!r} for this")
+        raise PermissionDenied(_("you need the permission %(permission)s for this", permission=repr(permission)))
 
 
-def requires(permission: str | None) -> Callable[[F], F]:
+def holds(user: User, permission: str | tuple[str, ...] | None) -> bool:
+    """Whether ``user`` holds the permission (or, for a tuple, any one of them)."""
+    if permission is None:
+        return True
+    options = (permission,) if isinstance(permission, str) else permission
+    return any(user.can(option) for option in options)
+
+
+def requires(permission: str | tuple[str, ...] | None) -> Callable[[F], F]:
     """Decorate a page or API handler: the caller must hold ``permission``.
 
-    Pages and API use the same check; an anonymous caller is refused too.
+    A tuple means any one of the permissions. Pages and API use the same check;
+    an anonymous caller is refused too.
     """
 
     def decorate(view: F) -> F:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             user = require_actor()
-            if permission is not None:
-                check(user, permission)
+            if not holds(user, permission):
+                needed = permission if isinstance(permission, str) else " or ".join(permission)
+                raise PermissionDenied(f"you need the permission {needed!r} for this")
             return view(*args, **kwargs)
 
         wrapper.required_permission = permission  # type: ignore[attr-defined]

@@ -5,7 +5,6 @@ from flask.views import MethodView
 
 from core.api import ApiBlueprint
 from core.auth.context import require_actor, requires
-from core.errors import PermissionDenied
 from core.orders.queries import get_order
 from plugins.logistics import services
 from plugins.logistics.schemas import (
@@ -17,7 +16,7 @@ blp = ApiBlueprint("logistics_api", __name__, description="Shipments, dispatch a
 
 @blp.route("/orders/<int:order_id>/shipments")
 class OrderShipments(MethodView):
-    @requires(None)
+    @requires(("logistics.view", "logistics.accept"))
     @blp.response(200, ShipmentSchema(many=True))
     def get(self, order_id):
         """The order's shipments, oldest first.
@@ -25,10 +24,7 @@ class OrderShipments(MethodView):
         Staff need ``logistics.view``; a customer who may sign for goods
         (``logistics.accept``) sees the shipments of their own orders.
         """
-        actor = require_actor()
-        if not (actor.can("logistics.view") or actor.can("logistics.accept")):
-            raise PermissionDenied("you need the permission 'logistics.view' for this")
-        return services.shipments_of(get_order(actor, order_id))
+        return services.shipments_of(get_order(require_actor(), order_id))
 
     @requires("logistics.ship")
     @blp.arguments(ShipmentCreateSchema)
