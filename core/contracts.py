@@ -158,6 +158,8 @@ class DocumentKind:
     template: str  # under templates/pdf/
     permission: str
     context: Callable[[Order], dict[str, Any]]
+    # Whether the order has what the document shows yet (an invoice, a shipment).
+    available: Callable[[Order], bool] = field(default=lambda order: True)
 
 
 @dataclass(frozen=True)

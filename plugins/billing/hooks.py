@@ -65,4 +65,5 @@ def order_panels(order: Order, user: User) -> list[Panel]:
 
 @hookimpl
 def document_kinds() -> list[DocumentKind]:
-    return [DocumentKind("invoice", _l("Invoice"), "invoice.html", "billing.view", services.invoice_document)]
+    return [DocumentKind("invoice", _l("Invoice"), "invoice.html", "billing.view", services.invoice_document,
+                         available=lambda order: services.invoice_for(order) is not None)]

@@ -15,7 +15,7 @@ from wtforms import SelectChoice
 from core.auth.context import current_actor, requires
 from core.contracts import Panel
 from core.db import scoped
-from core.documents import document_kinds, render_document
+from core.documents import available_documents, render_document
 from core.extensions import db
 from core.labels import choices, label
 from core.models import (
@@ -117,7 +117,7 @@ def order_detail(order_id: int):
     timeline = db.session.execute(
         select(AuditEntry).where(AuditEntry.order_id == order.id).order_by(AuditEntry.at, AuditEntry.id)
     ).scalars().all()
-    documents = [kind for kind in document_kinds(order).values() if user.can(kind.permission)]
+    documents = available_documents(order, user)
     is_draft = order.status == OrderStatus.DRAFT
     return render_template(
         "intake/order_detail.html",

@@ -89,8 +89,11 @@ def order_panels(order: Order, user: User) -> list[Panel]:
 
 @hookimpl
 def document_kinds() -> list[DocumentKind]:
-    return [DocumentKind("delivery_note", _l("Delivery note"), "delivery_note.html", "logistics.view",
-                         context=delivery_note_context)]
+    # Every user who may read the order may read its delivery note (it shows no prices),
+    # customers included: it goes with the goods.
+    return [DocumentKind("delivery_note", _l("Delivery note"), "delivery_note.html", "order.view",
+                         context=delivery_note_context,
+                         available=lambda order: services.latest_shipment(order) is not None)]
 
 
 def delivery_note_context(order: Order) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from core.modules import hooks_for_company, hooks_for_order, set_enabled
 from core.portal import navigation
 from plugins.logistics import services
 from tests import factories
-from tests.factories import ApiClient, reload
+from tests.factories import ApiClient, portal_login, reload
 from tests.plugins.logistics.gate_plugin import PREPAYMENT_REASON
 from tests.plugins.logistics.orders import submitted_order
 
@@ -160,8 +160,10 @@ def test_the_delivery_note_embeds_the_chinese_font_and_shows_no_prices(app, worl
 def test_no_delivery_note_before_there_is_a_shipment(app, world):
     order = submitted_order(world)
     response = ApiClient(app, world.users["logistics"]).get(f"/api/v1/orders/{order.id}/documents/delivery_note")
-    assert response.status_code == 409
+    assert response.status_code == 404
     assert order.number in response.get_json()["detail"]
+    page = portal_login(app, world.users["logistics"]).get(f"/orders/{order.id}").get_data(as_text=True)
+    assert "documents/delivery_note" not in page and "documents/confirmation" in page
 
 
 def test_with_logistics_switched_off_new_orders_are_marked_delivered_by_hand(app, world):
