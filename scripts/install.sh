@@ -32,4 +32,8 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ constraints.txt -nt
     .venv/bin/python -m pip install --quiet -c constraints.txt -e ".[test]"
     touch "$stamp"
 fi
-.venv/bin/pybabel compile --use-fuzzy -q -d translations 2>/dev/null || .venv/bin/pybabel compile -q -d translations
+# The compiled catalogues (.mo) are build output: made here, never committed.
+if [ -d translations ]; then
+    .venv/bin/pybabel compile --statistics -d translations 2>&1 | grep -v "^compiling" || true
+    ls translations/*/LC_MESSAGES/messages.mo >/dev/null
+fi
