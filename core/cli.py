@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
 from core import companies
@@ -120,10 +120,14 @@ def plugins_list() -> None:
     reg = registry()
     company_rows = db.session.execute(select(Company).order_by(Company.code)).scalars().all()
     states = {c.code: {s.manifest.name: s for s in module_states(c.id)} for c in company_rows}
+    def state(module) -> str:
+        if module.active:
+            return "on"
+        return "waiting for " + "+".join(module.missing) if module.enabled else "off"
+
     for manifest in reg.manifests.values():
         per_company = ", ".join(
-            f"{code}={'on' if s[manifest.name].active else ('waiting for ' + '+'.join(s[manifest.name].missing) if s[manifest.name].enabled else 'off')}"
-            for code, s in states.items()
+            f"{code}={state(modules[manifest.name])}" for code, modules in states.items()
         ) or "no companies"
         click.echo(f"{manifest.name} {manifest.version}  stage={manifest.stage.value if manifest.stage else '-'}"
                    f"{'  required' if manifest.required else ''}  depends={','.join(manifest.depends) or '-'}")

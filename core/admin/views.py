@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 from wtforms import SelectChoice
 
 from core import companies
@@ -63,7 +62,7 @@ def users():
 @requires("admin.users")
 def user_edit(user_id: int):
     actor = current_actor()
-    user = get_scoped(User, actor.company_id, user_id, what="user")
+    user = get_scoped(User, actor.company_id, user_id, what=_("user"))
     form = _user_form(actor, user)
     if request.method == "POST":
         if not form.validate_on_submit():

@@ -36,7 +36,8 @@ def test_a_draft_takes_description_price_and_tax_from_the_product(world):
                                  "unit_price": Decimal("8.00")}])
 
     first, second = order.lines
-    assert (first.line_no, first.description, first.specification, first.unit) == (1, "不锈钢阀门 DN50", "DN50 PN16", "个")
+    assert (first.line_no, first.description, first.specification, first.unit) == (
+        1, "不锈钢阀门 DN50", "DN50 PN16", "个")
     assert first.unit_price == Decimal("120.00") and first.tax_rate == Decimal("0.13")
     assert second.unit_price == Decimal("8.00")  # the agreed price, not the list price
     assert order.subtotal == Decimal("320.00")
