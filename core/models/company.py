@@ -1,7 +1,8 @@
 """Companies and their per-company module settings."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -20,6 +21,15 @@ class Company(db.Model):
     currency: Mapped[str] = mapped_column(String(3), default="CNY")
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The company's time zone: its days, deadlines and periods are counted in it."""
+        return ZoneInfo(self.timezone)
+
+    def today(self) -> date:
+        """Today's date where the company is."""
+        return utcnow().astimezone(self.zone).date()
 
     def __repr__(self) -> str:
         return f"<Company {self.code}>"

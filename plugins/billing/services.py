@@ -45,8 +45,7 @@ UNSETTLED = frozenset({OrderStatus.CANCELLED, OrderStatus.REJECTED, OrderStatus.
 
 
 def company_zone(company_id: int) -> ZoneInfo:
-    company = db.session.get(Company, company_id)
-    return ZoneInfo(company.timezone if company is not None else "UTC")
+    return db.session.get(Company, company_id).zone
 
 
 def local_date(moment: datetime, zone: ZoneInfo) -> date:

@@ -9,11 +9,11 @@ import enum
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -43,11 +43,6 @@ MAX_QUANTITY = Decimal("99999999999.999")
 MAX_MONEY = Decimal("999999999999.99")
 
 
-def company_today(company: Company) -> date:
-    """Today's date where the company works (``company.timezone``)."""
-    return datetime.now(ZoneInfo(company.timezone)).date()
-
-
 # --- drafts -------------------------------------------------------------------
 
 
@@ -70,7 +65,8 @@ def update_draft(order: Order, data: Mapping[str, Any], actor: User) -> Order:
     """Change some fields of a draft; ``lines``, when given, replace all lines."""
     if order.status != OrderStatus.DRAFT:
         raise TransitionError(
-            f"order {order.display_number} is {order.status.value}; only a draft can be edited")
+            _("order %(number)s is %(status)s; only a draft can be edited",
+              number=order.display_number, status=order.status.value))
     before = _snapshot(order)
     customer = order.customer
     if "customer_id" in data:
@@ -93,15 +89,15 @@ def update_draft(order: Order, data: Mapping[str, Any], actor: User) -> Order:
 
 def _customer(company_id: int, customer_id: Any, actor: User) -> Customer:
     if customer_id is None:
-        raise ValidationError("choose the customer who placed the order", field="customer_id")
+        raise ValidationError(_("choose the customer who placed the order"), field="customer_id")
     customer = db.session.execute(
         scoped(Customer, company_id).where(Customer.id == customer_id)).scalar_one_or_none()
     if customer is None:
-        raise ValidationError(f"customer {customer_id} does not exist", field="customer_id")
+        raise ValidationError(_("customer %(id)s does not exist", id=customer_id), field="customer_id")
     if not customer.active:
-        raise ValidationError(f"customer {customer.name} is inactive", field="customer_id")
+        raise ValidationError(_("customer %(name)s is inactive", name=customer.name), field="customer_id")
     if actor.customer_id is not None and customer.id != actor.customer_id:
-        raise ValidationError("you can only place orders for your own company", field="customer_id")
+        raise ValidationError(_("you can only place orders for your own company"), field="customer_id")
     return customer
 
 
@@ -112,14 +108,14 @@ def _set_header(order: Order, values: Mapping[str, Any], customer: Customer) -> 
         if value is None and key in CUSTOMER_DEFAULTS:
             value = getattr(customer, CUSTOMER_DEFAULTS[key])
         if value is None and key in REQUIRED_FIELDS:
-            raise ValidationError(f"{key.replace('_', ' ')} is required", field=key)
+            raise ValidationError(_("%(what)s is required", what=key.replace("_", " ")), field=key)
         setattr(order, key, value)
 
 
 def _build_lines(company_id: int, rows: Sequence[Mapping[str, Any]]) -> list[OrderLine]:
     """Order lines from ``{product_id, quantity, unit_price?}``, described as the product is."""
     if not rows:
-        raise ValidationError("an order needs at least one line", field="lines")
+        raise ValidationError(_("an order needs at least one line"), field="lines")
     wanted = {row.get("product_id") for row in rows} - {None}
     products = {product.id: product for product in db.session.execute(
         scoped(Product, company_id).where(Product.id.in_(wanted))).scalars()}
@@ -128,16 +124,17 @@ def _build_lines(company_id: int, rows: Sequence[Mapping[str, Any]]) -> list[Ord
         where, n = f"lines[{index}]", index + 1
         product = products.get(row.get("product_id"))
         if product is None:
-            raise ValidationError(f"line {n}: product {row.get('product_id')} does not exist",
+            raise ValidationError(_("line %(n)s: product %(product)s does not exist",
+                                    n=n, product=row.get("product_id")),
                                   field=f"{where}.product_id")
         if not product.active:
-            raise ValidationError(f"line {n}: product {product.code} is no longer sold",
+            raise ValidationError(_("line %(n)s: product %(product)s is no longer sold", n=n, product=product.code),
                                   field=f"{where}.product_id")
-        quantity = _checked(row.get("quantity"), f"line {n}: the quantity", f"{where}.quantity",
+        quantity = _checked(row.get("quantity"), _("line %(n)s: the quantity", n=n), f"{where}.quantity",
                             QUANTITY_PLACES, MAX_QUANTITY, positive=True)
         unit_price = row.get("unit_price")
         unit_price = product.list_price if unit_price is None else _checked(
-            unit_price, f"line {n}: the unit price", f"{where}.unit_price", MONEY_PLACES, MAX_MONEY)
+            unit_price, _("line %(n)s: the unit price", n=n), f"{where}.unit_price", MONEY_PLACES, MAX_MONEY)
         lines.append(OrderLine(line_no=n, product=product, product_id=product.id, description=product.name,
                                specification=product.specification, unit=product.unit, quantity=quantity,
                                unit_price=unit_price, tax_rate=product.tax_rate))
@@ -148,15 +145,17 @@ def _checked(value: Any, what: str, field: str, places: Decimal, largest: Decima
              positive: bool = False) -> Decimal:
     """A Decimal that fits its column exactly: the clerk's figure is stored, never rounded."""
     if value is None:
-        raise ValidationError(f"{what} is required", field=field)
+        raise ValidationError(_("%(what)s is required", what=what), field=field)
     value = Decimal(value)
     if not value.is_finite() or value < 0 or (positive and value == 0):
-        raise ValidationError(f"{what} must be {'greater than 0' if positive else '0 or more'}", field=field)
+        raise ValidationError(_("%(what)s must be greater than 0", what=what) if positive
+                              else _("%(what)s must be 0 or more", what=what), field=field)
     if value > largest:
-        raise ValidationError(f"{what} is too large", field=field)
+        raise ValidationError(_("%(what)s is too large", what=what), field=field)
     exact = value.quantize(places)  # the column's scale, as a reload would give it
     if value != exact:
-        raise ValidationError(f"{what} has more than {-places.as_tuple().exponent} decimal places",
+        raise ValidationError(_("%(what)s has more than %(places)s decimal places",
+                                what=what, places=-places.as_tuple().exponent),
                               field=field)
     return exact
 
@@ -165,9 +164,9 @@ def _compute(order: Order) -> None:
     compute_totals(order)
     for index, line in enumerate(order.lines):
         if line.amount > MAX_MONEY:
-            raise ValidationError(f"line {index + 1}: the amount is too large", field=f"lines[{index}]")
+            raise ValidationError(_("line %(n)s: the amount is too large", n=index + 1), field=f"lines[{index}]")
     if order.total > MAX_MONEY:
-        raise ValidationError("the order total is too large", field="lines")
+        raise ValidationError(_("the order total is too large"), field="lines")
 
 
 def _snapshot(order: Order) -> dict[str, Any]:
@@ -193,7 +192,7 @@ def next_number(company: Company, today: date | None = None) -> str:
     One upsert both creates the day's counter and increments it, so concurrent
     submissions on PostgreSQL queue on the counter's row and never share a number.
     """
-    day = today or company_today(company)
+    day = today or company.today()
     dialect = db.session.get_bind().dialect.name
     insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
     statement = insert(IntakeSequence).values(company_id=company.id, day=day, last=1)
@@ -208,28 +207,30 @@ def recheck(order: Order) -> None:
     """Check a draft once more before it goes to review; raise on the first problem."""
     company = db.session.get(Company, order.company_id)
     if not order.customer.active:
-        raise ValidationError(f"customer {order.customer.name} is inactive", field="customer_id")
+        raise ValidationError(_("customer %(name)s is inactive", name=order.customer.name), field="customer_id")
     if not order.lines:
-        raise ValidationError("an order needs at least one line", field="lines")
+        raise ValidationError(_("an order needs at least one line"), field="lines")
     for index, line in enumerate(order.lines):
         if line.quantity is None or line.quantity <= 0:
-            raise ValidationError(f"line {index + 1}: the quantity must be greater than 0",
+            raise ValidationError(_("line %(n)s: the quantity must be greater than 0", n=index + 1),
                                   field=f"lines[{index}].quantity")
         if not line.product.active:
-            raise ValidationError(f"line {index + 1}: product {line.product.code} is no longer sold",
+            raise ValidationError(_("line %(n)s: product %(product)s is no longer sold",
+                                    n=index + 1, product=line.product.code),
                                   field=f"lines[{index}].product_id")
-    today = company_today(company)
+    today = company.today()
     if order.requested_date < today:
         raise ValidationError(
-            f"the requested delivery date {order.requested_date.isoformat()} is in the past; "
-            "confirm a new date with the customer", field="requested_date")
+            _("the requested delivery date %(date)s is in the past; confirm a new date with the customer",
+              date=order.requested_date.isoformat()), field="requested_date")
 
 
 def submit(order: Order, actor: User) -> Order:
     """Re-check a draft, give it its number if it has none, and submit it for review."""
     if order.status != OrderStatus.DRAFT:
         raise TransitionError(
-            f"order {order.display_number} is {order.status.value}; only a draft can be submitted")
+            _("order %(number)s is %(status)s; only a draft can be submitted",
+              number=order.display_number, status=order.status.value))
     recheck(order)
     if not order.number:
         order.number = next_number(db.session.get(Company, order.company_id))
@@ -250,7 +251,7 @@ def drafts_waiting(user: User) -> list[Order]:
 def confirmation_context(order: Order) -> dict[str, Any]:
     """What the order confirmation prints besides the order itself."""
     company = db.session.get(Company, order.company_id)
-    return {"company": company, "customer": order.customer, "issued_on": company_today(company)}
+    return {"company": company, "customer": order.customer, "issued_on": company.today()}
 
 
 # --- idempotent creation through the API --------------------------------------
@@ -270,8 +271,8 @@ def earlier_request(actor: User, key: str, fingerprint: str) -> IntakeIdempotenc
         IntakeIdempotencyKey.key == key,
     )).scalar_one_or_none()
     if saved is not None and saved.request_hash != fingerprint:
-        raise Conflict(f"the Idempotency-Key {key!r} was already used with a different request body; "
-                       "send a new key for a new order", field="Idempotency-Key")
+        raise Conflict(_("the Idempotency-Key %(key)s was already used with a different request body; "
+                         "send a new key for a new order", key=repr(key)), field="Idempotency-Key")
     return saved
 
 

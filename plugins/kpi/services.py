@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from core.contracts import Decision, Outcome
@@ -91,7 +92,7 @@ class KpiSummary:
 
 
 def company_zone(company_id: int) -> ZoneInfo:
-    return ZoneInfo(db.session.get(Company, company_id).timezone)
+    return db.session.get(Company, company_id).zone
 
 
 def period(company_id: int, date_from: date | None, date_to: date | None) -> tuple[date, date]:
@@ -99,14 +100,15 @@ def period(company_id: int, date_from: date | None, date_to: date | None) -> tup
     for name, day in (("date_from", date_from), ("date_to", date_to)):
         if day is not None and not EARLIEST <= day <= LATEST:
             raise ValidationError(
-                f"{name} must lie between {EARLIEST.isoformat()} and {LATEST.isoformat()}", field=name)
+                _("%(field)s must lie between %(earliest)s and %(latest)s",
+                  field=name, earliest=EARLIEST.isoformat(), latest=LATEST.isoformat()), field=name)
     if date_to is None:
         date_to = utcnow().astimezone(company_zone(company_id)).date()
     if date_from is None:
         date_from = max(date_to - timedelta(days=DEFAULT_PERIOD_DAYS - 1), EARLIEST)
     if date_from > date_to:
         raise ValidationError(
-            f"the period must start on or before its end ({date_to.isoformat()})", field="date_from"
+            _("the period must start on or before its end (%(end)s)", end=date_to.isoformat()), field="date_from"
         )
     return date_from, date_to
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import url_for
 from flask_babel import gettext as _
@@ -119,5 +118,4 @@ def _due(order: Order) -> datetime | None:
     day: date | None = order.promised_date or order.requested_date
     if day is None:
         return None
-    company = db.session.get(Company, order.company_id)
-    return datetime.combine(day, time.min, tzinfo=ZoneInfo(company.timezone if company else "UTC"))
+    return datetime.combine(day, time.min, tzinfo=db.session.get(Company, order.company_id).zone)

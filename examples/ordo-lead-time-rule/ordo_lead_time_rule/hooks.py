@@ -6,23 +6,14 @@ of the finding's department at once when the verdict is ``reject``.
 """
 from __future__ import annotations
 
-from datetime import date
-from zoneinfo import ZoneInfo
-
 from flask import current_app
 
 from core.contracts import Finding, Verdict
 from core.extensions import db
 from core.hookspecs import hookimpl
-from core.models import Company, Order, utcnow
+from core.models import Company, Order
 
 MIN_LEAD_DAYS = 3  # overridable per installation with the setting ORDO_LEAD_TIME_DAYS
-
-
-def company_today(company_id: int) -> date:
-    """Today's date where the company works, not where the server runs."""
-    company = db.session.get(Company, company_id)
-    return utcnow().astimezone(ZoneInfo(company.timezone)).date()
 
 
 @hookimpl
@@ -31,7 +22,7 @@ def review_rules(order: Order, change: object | None) -> list[Finding]:
     minimum = int(current_app.config.get("ORDO_LEAD_TIME_DAYS", MIN_LEAD_DAYS))
     # A change request may move the date; judge the date it asks for.
     requested = getattr(change, "requested_date", None) or order.requested_date
-    lead = (requested - company_today(order.company_id)).days
+    lead = (requested - db.session.get(Company, order.company_id).today()).days
     if lead >= minimum:
         return []
     return [Finding(

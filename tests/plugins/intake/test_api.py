@@ -7,7 +7,6 @@ from sqlalchemy import func, select
 
 from core.extensions import db
 from core.models import Order
-from plugins.intake import services
 from tests import factories
 from tests.plugins.intake.helpers import api_body, draft
 
@@ -157,7 +156,7 @@ def test_submitting_numbers_the_order_and_it_can_no_longer_be_patched(app, world
     late_patch = api.patch(f"/api/v1/orders/{created['id']}", json={"notes": "one more thing"})
 
     assert submitted.status_code == 200
-    today = services.company_today(world.company)
+    today = world.company.today()
     assert submitted.get_json()["number"] == f"SO{today:%Y%m%d}-0001"
     assert submitted.get_json()["status"] == "approved"  # review is off for this app
     assert late_patch.status_code == 409 and late_patch.mimetype == PROBLEM

@@ -209,7 +209,7 @@ def test_submitting_numbers_the_order_and_review_off_approves_it(world):
     services.submit(order, world.users["sales"])
     commit()
 
-    today = services.company_today(world.company)
+    today = world.company.today()
     assert order.number == f"SO{today:%Y%m%d}-0001"
     assert order.status == OrderStatus.APPROVED  # the core approves when review is off
     assert order.pinned_modules == ["intake"]
@@ -311,7 +311,7 @@ def test_concurrent_submissions_never_share_a_number(app, world):
         thread.join()
 
     assert errors == []
-    today = services.company_today(world.company)
+    today = world.company.today()
     assert sorted(numbers) == [f"SO{today:%Y%m%d}-{n:04d}" for n in range(1, clerks + 1)]
     db.session.expire_all()
     assert {o.status for o in db.session.execute(select(Order)).scalars()} == {OrderStatus.APPROVED}

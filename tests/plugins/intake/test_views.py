@@ -48,7 +48,7 @@ def test_a_clerk_enters_an_order_in_the_portal_and_submits_it(app, world):
     page = submitted.get_data(as_text=True)
     db.session.expire_all()
     number = only_order().number
-    today = services.company_today(world.company)
+    today = world.company.today()
     assert number == f"SO{today:%Y%m%d}-0001"
     assert f"Order {number} is submitted" in page
     assert 'class="status status-approved"' in page and "Submit for review" not in page
