@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Flask, current_app, g, has_request_context, redirect, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 from flask_babel import refresh as refresh_locale
 
 from core import config as ordo_config
@@ -123,7 +123,7 @@ def configure_auth(app: Flask) -> None:
             scheme, _, token = header.partition(" ")
             user = user_for_token(token.strip()) if scheme.lower() == "bearer" and token else None
             if user is None:
-                return problem(401, "Unauthorized", "send a valid token as 'Authorization: Bearer <token>'",
+                return problem(401, "Unauthorized", gettext("send a valid token as 'Authorization: Bearer <token>'"),
                                headers={"WWW-Authenticate": "Bearer"})
             g.api_user = user
             return None
@@ -146,7 +146,7 @@ def configure_auth(app: Flask) -> None:
         user = current_actor()
         if owner is None or user is None or owner in modules_in_use(user.company_id):
             return None
-        message = f"the {owner} module is not enabled for your company"
+        message = gettext("the %(module)s module is not enabled for your company", module=owner)
         if is_api_request():
             return problem(404, "Not Found", message)
         from core.portal import render_error
@@ -202,7 +202,7 @@ def configure_errors(app: Flask) -> None:
     @app.errorhandler(StaleDataError)
     def lost_race(error: StaleDataError) -> Any:
         # An autoflush met a row that another request changed first.
-        return ordo_error(Conflict("The record was changed by someone else; reload it and try again."))
+        return ordo_error(Conflict(gettext("The record was changed by someone else; reload it and try again.")))
 
     @app.errorhandler(OrdoError)
     def ordo_error(error: OrdoError) -> Any:

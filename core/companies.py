@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from core import audit
@@ -34,9 +35,9 @@ def create_company(code: str, name: str, *, actor: User | None = None) -> Compan
     """A company with the built-in and plugin roles, each granted its default permissions."""
     code = code.strip().upper()
     if not code:
-        raise ValidationError("a company needs a code", field="code")
+        raise ValidationError(_("a company needs a code"), field="code")
     if db.session.execute(select(Company).where(Company.code == code)).scalar_one_or_none():
-        raise Conflict(f"company {code} already exists", field="code")
+        raise Conflict(_("company %(code)s already exists", code=code), field="code")
     company = Company(code=code, name=name)
     db.session.add(company)
     db.session.flush()
@@ -79,11 +80,11 @@ def create_user(
 ) -> User:
     username = username.strip()
     if not username:
-        raise ValidationError("a user needs a username", field="username")
+        raise ValidationError(_("a user needs a username"), field="username")
     if len(password) < 8:
-        raise ValidationError("the password needs at least 8 characters", field="password")
+        raise ValidationError(_("the password needs at least 8 characters"), field="password")
     if db.session.execute(select(User).where(User.username == username)).scalar_one_or_none():
-        raise Conflict(f"the username {username} is taken", field="username")
+        raise Conflict(_("the username %(username)s is taken", username=username), field="username")
     user = User(company_id=company.id, username=username, name=name or username,
                 email=email, customer_id=customer_id, superior_id=superior_id)
     user.set_password(password)
@@ -101,7 +102,7 @@ def roles_by_name(company_id: int, names: Iterable[str]) -> list[Role]:
         select(Role).where(Role.company_id == company_id, Role.name.in_(names))).scalars())
     unknown = names - {role.name for role in roles}
     if unknown:
-        raise ValidationError(f"unknown role: {', '.join(sorted(unknown))}", field="roles")
+        raise ValidationError(_("unknown role: %(roles)s", roles=", ".join(sorted(unknown))), field="roles")
     return roles
 
 
@@ -114,10 +115,10 @@ def update_user(user: User, *, roles: Iterable[str], active: bool, name: str,
     """Change a user's roles, status and details; an administrator cannot lock themselves out."""
     roles = set(roles)
     if actor is not None and user.id == actor.id and ("administrator" not in roles or not active):
-        raise ValidationError("you cannot remove your own administrator role or deactivate yourself",
+        raise ValidationError(_("you cannot remove your own administrator role or deactivate yourself"),
                               field="roles")
     if superior_id == user.id:
-        raise ValidationError("a user cannot be their own superior", field="superior_id")
+        raise ValidationError(_("a user cannot be their own superior"), field="superior_id")
     before = {"roles": user.role_names, "active": user.active, "name": user.name}
     user.roles = roles_by_name(user.company_id, roles)
     user.active, user.name, user.email, user.superior_id = active, name, email, superior_id
@@ -133,7 +134,8 @@ def set_role_permissions(role: Role, permissions: Iterable[str], *, actor: User 
     known = {p.name for p in all_permissions()}
     unknown = wanted - known
     if unknown:
-        raise ValidationError(f"unknown permission: {', '.join(sorted(unknown))}", field="permissions")
+        raise ValidationError(_("unknown permission: %(permissions)s", permissions=", ".join(sorted(unknown))),
+                              field="permissions")
     before = sorted(role.permissions)
     role.grants[:] = [g for g in role.grants if g.permission in wanted]
     for name in sorted(wanted - role.permissions):

@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -29,8 +30,8 @@ def commit() -> None:
 
 def _conflict_message(error: Exception) -> str:
     if isinstance(error, StaleDataError):
-        return "The record was changed by someone else; reload it and try again."
-    return "The change conflicts with data saved meanwhile (a duplicate or a stale reference)."
+        return _("The record was changed by someone else; reload it and try again.")
+    return _("The change conflicts with data saved meanwhile (a duplicate or a stale reference).")
 
 
 @contextmanager
@@ -71,10 +72,10 @@ def is_id(ident: Any) -> bool:
 def get_scoped(model: type[M], company_id: int, ident: Any, *, what: str | None = None) -> M:
     """Load one row of ``model`` owned by the company, or raise NotFound."""
     if not is_id(ident):
-        raise NotFound(f"{what or model.__name__} {ident} does not exist")
+        raise NotFound(_("%(what)s %(id)s does not exist", what=what or model.__name__, id=ident))
     row = db.session.execute(
         scoped(model, company_id).where(model.id == ident)  # type: ignore[attr-defined]
     ).scalar_one_or_none()
     if row is None:
-        raise NotFound(f"{what or model.__name__} {ident} does not exist")
+        raise NotFound(_("%(what)s %(id)s does not exist", what=what or model.__name__, id=ident))
     return row

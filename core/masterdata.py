@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from core import audit
@@ -29,7 +30,7 @@ def _check_code_free(model: type[M], company_id: int, code: str, exclude_id: int
     if exclude_id is not None:
         query = query.where(model.id != exclude_id)
     if db.session.execute(query).first() is not None:
-        raise Conflict(f"the code {code} is already used", field="code")
+        raise Conflict(_("the code %(code)s is already used", code=code), field="code")
 
 
 def create(model: type[M], *, company_id: int, data: dict[str, Any], actor: User | None) -> M:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from core import audit
@@ -56,15 +57,16 @@ def set_enabled(company: Company, name: str, enabled: bool, *, actor: User | Non
     """Switch a module on or off for a company; orders in flight keep their pinned set."""
     manifest = registry().manifests.get(name)
     if manifest is None:
-        raise NotFound(f"no plugin named {name!r} is installed", field="name")
+        raise NotFound(_("no plugin named %(name)s is installed", name=repr(name)), field="name")
     if manifest.required:
-        raise ValidationError(f"{name} is required and cannot be switched off", field="name")
+        raise ValidationError(_("%(name)s is required and cannot be switched off", name=name), field="name")
     before = _enabled(company.id)
     if enabled:
         inactive = [dep for dep in manifest.depends if dep not in active_modules(company.id)]
         if inactive:
             raise ValidationError(
-                f"{name} needs {', '.join(inactive)} switched on first", field="name"
+                _("%(name)s needs %(modules)s switched on first", name=name, modules=", ".join(inactive)),
+                field="name"
             )
     setting = db.session.execute(
         select(ModuleSetting).where(ModuleSetting.company_id == company.id, ModuleSetting.module == name)

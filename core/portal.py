@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
@@ -19,8 +20,8 @@ bp = Blueprint("portal", __name__)
 
 
 class MarkDeliveredForm(FlaskForm):
-    signed_by = StringField("signed_by", validators=[DataRequired(), Length(max=120)])
-    reservations = TextAreaField("reservations", validators=[Length(max=2000)])
+    signed_by = StringField(_l("signed_by"), validators=[DataRequired(), Length(max=120)])
+    reservations = TextAreaField(_l("reservations"), validators=[Length(max=2000)])
 
 
 def navigation(user) -> list:

@@ -5,6 +5,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from flask import flash
+from flask_babel import gettext as _
 
 from core.errors import OrdoError
 from core.extensions import db
@@ -26,4 +27,4 @@ def flash_form_errors(form) -> None:
     for field_name, messages in form.errors.items():
         label = getattr(getattr(form, field_name, None), "label", None)
         for message in messages if isinstance(messages, list) else [messages]:
-            flash(f"{label.text if label else field_name}: {message}", "error")
+            flash(_("%(field)s: %(message)s", field=label.text if label else field_name, message=message), "error")

@@ -4,6 +4,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import marshmallow as ma
+from flask_babel import gettext as _
 from marshmallow import validate
 
 from core.models import Channel, DeliveryMethod, OrderStatus, PaymentTerms
@@ -69,7 +70,7 @@ class ProductSchema(ma.Schema):
     @ma.validates_schema
     def floor_below_list(self, data, **kwargs) -> None:
         if "floor_price" in data and "list_price" in data and data["floor_price"] > data["list_price"]:
-            raise ma.ValidationError("must not exceed the list price", "floor_price")
+            raise ma.ValidationError(_("must not exceed the list price"), "floor_price")
 
 
 class PageArgsSchema(ma.Schema):

@@ -57,7 +57,7 @@ def requires(permission: str | tuple[str, ...] | None) -> Callable[[F], F]:
             user = require_actor()
             if not holds(user, permission):
                 needed = permission if isinstance(permission, str) else " or ".join(permission)
-                raise PermissionDenied(f"you need the permission {needed!r} for this")
+                raise PermissionDenied(_("you need the permission %(permission)s for this", permission=repr(needed)))
             return view(*args, **kwargs)
 
         wrapper.required_permission = permission  # type: ignore[attr-defined]

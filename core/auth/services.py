@@ -6,6 +6,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from core import audit
@@ -25,7 +26,7 @@ def authenticate(username: str, password: str, *, remote_addr: str | None) -> Us
     """Check a username and password, refusing after too many recent failures."""
     username = (username or "").strip()
     if not username or not password:
-        raise ValidationError("enter your username and password", field="username")
+        raise ValidationError(_("enter your username and password"), field="username")
     window = timedelta(minutes=current_app.config["ORDO_LOGIN_WINDOW_MINUTES"])
     failures = db.session.execute(
         select(func.count()).select_from(LoginAttempt).where(
@@ -36,13 +37,13 @@ def authenticate(username: str, password: str, *, remote_addr: str | None) -> Us
     ).scalar_one()
     if failures >= current_app.config["ORDO_LOGIN_MAX_FAILURES"]:
         raise Throttled(
-            f"too many failed logins for {username}; try again in "
-            f"{current_app.config['ORDO_LOGIN_WINDOW_MINUTES']} minutes"
+            _("too many failed logins for %(username)s; try again in %(minutes)s minutes",
+              username=username, minutes=current_app.config["ORDO_LOGIN_WINDOW_MINUTES"])
         )
     user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     if user is None or not user.active or not user.check_password(password):
         _remember_failure(username, remote_addr)
-        raise AuthenticationFailed("wrong username or password")
+        raise AuthenticationFailed(_("wrong username or password"))
     db.session.add(LoginAttempt(username=username, remote_addr=remote_addr, succeeded=True))
     return user
 
@@ -66,7 +67,7 @@ def create_token(user: User, name: str, *, actor: User | None = None) -> tuple[s
     """A new bearer token for ``user``; the plain token is returned once and never stored."""
     name = (name or "").strip()
     if not name:
-        raise ValidationError("name the token after what will use it", field="name")
+        raise ValidationError(_("name the token after what will use it"), field="name")
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(company_id=user.company_id, user_id=user.id, name=name,
                      digest=_digest(plain), prefix=plain[:12])
@@ -92,7 +93,7 @@ def revoke_token(user: User, token_id: int) -> None:
         select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user.id)
     ).scalar_one_or_none()
     if token is None:
-        raise ValidationError(f"token {token_id} does not exist", field="token_id")
+        raise ValidationError(_("token %(id)s does not exist", id=token_id), field="token_id")
     token.revoked_at = utcnow()
     audit.record(company_id=user.company_id, entity="api_token", entity_id=token.id,
                  action="token_revoked", actor=user)

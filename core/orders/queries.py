@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 
 from core.db import is_id
@@ -22,10 +23,10 @@ def visible_orders(user: User) -> Select[tuple[Order]]:
 def get_order(user: User, order_id: int) -> Order:
     """One order the user may see, or NotFound (also for other companies' orders)."""
     if not is_id(order_id):
-        raise NotFound(f"order {order_id} does not exist")
+        raise NotFound(_("order %(id)s does not exist", id=order_id))
     order = db.session.execute(visible_orders(user).where(Order.id == order_id)).scalar_one_or_none()
     if order is None:
-        raise NotFound(f"order {order_id} does not exist")
+        raise NotFound(_("order %(id)s does not exist", id=order_id))
     return order
 
 

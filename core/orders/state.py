@@ -11,6 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import pgettext
+
 from core import audit
 from core.contracts import Decision, Delivery, Outcome, Payment
 from core.db import flush
@@ -90,7 +93,8 @@ def advance(
             raise TypeError(f"event {event!r} needs {key}={_PAYLOAD_TYPES[key].__name__}")
     if order.status not in transition.sources:
         raise TransitionError(
-            f"order {order.display_number} is {order.status.value}; it cannot be {_past(event)}"
+            _("order %(number)s is %(status)s; it cannot be %(action)s",
+              number=order.display_number, status=order.status.value, action=_past(event))
         )
 
     with db.session.no_autoflush:  # flush once, below, where a lost race becomes a Conflict
@@ -115,9 +119,9 @@ def _apply(order: Order, event: str, transition: Transition, actor: User | None,
     now = utcnow()
     if event == "submit":
         if not order.number:
-            raise ValidationError("an order needs its number before it is submitted", field="number")
+            raise ValidationError(_("an order needs its number before it is submitted"), field="number")
         if not order.lines:
-            raise ValidationError("an order needs at least one line", field="lines")
+            raise ValidationError(_("an order needs at least one line"), field="lines")
         order.pinned_modules = sorted(active_modules(order.company_id))
         order.submitted_at = now
     elif event == "review_decided":
@@ -145,13 +149,13 @@ def _apply(order: Order, event: str, transition: Transition, actor: User | None,
 
 def _past(event: str) -> str:
     return {
-        "submit": "submitted",
-        "review_decided": "decided",
-        "ship": "shipped",
-        "deliver": "delivered",
-        "pay": "paid",
-        "complete": "completed",
-        "cancel": "cancelled",
+        "submit": pgettext("order event", "submitted"),
+        "review_decided": pgettext("order event", "decided"),
+        "ship": pgettext("order event", "shipped"),
+        "deliver": pgettext("order event", "delivered"),
+        "pay": pgettext("order event", "paid"),
+        "complete": pgettext("order event", "completed"),
+        "cancel": pgettext("order event", "cancelled"),
     }[event]
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask.views import MethodView
+from flask_babel import gettext as _
 
 from core.api import ApiBlueprint
 from core.api.schemas import OrderSchema
@@ -50,7 +51,8 @@ class DraftOrder(MethodView):
         order = get_order(actor, order_id)
         expected = headers.get("if_match")
         if expected is not None and expected.removeprefix("W/").strip('"') != str(order.version):
-            raise Conflict(f"order {order.display_number} changed since version {expected}; reload it",
+            raise Conflict(_("order %(number)s changed since version %(version)s; reload it",
+                             number=order.display_number, version=expected),
                            field="If-Match")
         return services.update_draft(order, data, actor)
 

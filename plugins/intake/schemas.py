@@ -4,6 +4,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import marshmallow as ma
+from flask_babel import lazy_gettext as _l
 from marshmallow import validate
 
 from core.api.schemas import MoneyField
@@ -16,7 +17,7 @@ class OrderLineInputSchema(ma.Schema):
     product_id = ma.fields.Integer(required=True, validate=ID)
     quantity = ma.fields.Decimal(
         required=True, as_string=True,
-        validate=validate.Range(min=Decimal("0"), min_inclusive=False, error="must be greater than 0"),
+        validate=validate.Range(min=Decimal("0"), min_inclusive=False, error=_l("must be greater than 0")),
     )
     unit_price = MoneyField(metadata={"description": "net of tax; the product's list price when left out"})
 
@@ -37,7 +38,7 @@ class OrderCreateSchema(ma.Schema):
     invoice_requirements = ma.fields.String(allow_none=True, validate=validate.Length(max=2000))
     notes = ma.fields.String(allow_none=True, validate=validate.Length(max=4000))
     lines = ma.fields.List(ma.fields.Nested(OrderLineInputSchema), required=True,
-                           validate=validate.Length(min=1, error="an order needs at least one line"))
+                           validate=validate.Length(min=1, error=_l("an order needs at least one line")))
 
 
 class OrderPatchSchema(OrderCreateSchema):

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from core import audit
@@ -186,20 +187,24 @@ def decide(
     """
     check(actor, step.permission)
     if expected_version is not None and expected_version != step.version:
-        raise Conflict(f"the {_name(step)} step of order {step.order.display_number} was changed by someone "
-                       "else; reload it and try again", field="version")
+        raise Conflict(_("the %(step)s step of order %(number)s was changed by someone "
+                         "else; reload it and try again", step=_name(step), number=step.order.display_number),
+                       field="version")
     order = step.order
     if order.status != OrderStatus.SUBMITTED:
-        raise Conflict(f"order {order.display_number} is {order.status.value}; its review is over")
+        raise Conflict(_("order %(number)s is %(status)s; its review is over",
+                         number=order.display_number, status=order.status.value))
     if step.status != StepStatus.OPEN:
-        raise Conflict(f"the {_name(step)} step of order {order.display_number} is {step.status.value}; "
-                       "only the open step can be decided")
+        raise Conflict(_("the %(step)s step of order %(number)s is %(status)s; "
+                         "only the open step can be decided",
+                         step=_name(step), number=order.display_number, status=step.status.value))
     reason = (reason or "").strip() or None
     if decision != StepDecision.APPROVE and reason is None:
-        verb = "rejecting" if decision == StepDecision.REJECT else "sending the order back"
-        raise ValidationError(f"give a reason for {verb}", field="reason")
+        message = (_("give a reason for rejecting") if decision == StepDecision.REJECT
+                   else _("give a reason for sending the order back"))
+        raise ValidationError(message, field="reason")
     if reason is not None and len(reason) > REASON_MAX:
-        raise ValidationError(f"the reason is longer than {REASON_MAX} characters", field="reason")
+        raise ValidationError(_("the reason is longer than %(max)s characters", max=REASON_MAX), field="reason")
 
     now = utcnow()
     step.status = _STEP_STATUS[decision]
@@ -291,9 +296,9 @@ def open_steps_for(user: User) -> list[ReviewStep]:
 
 def step_for(user: User, step_id: int) -> ReviewStep:
     """A review step of an order ``user`` may see, or NotFound."""
-    step = get_scoped(ReviewStep, user.company_id, step_id, what="review step")
+    step = get_scoped(ReviewStep, user.company_id, step_id, what=_("review step"))
     try:
         get_order(user, step.order_id)
     except NotFound:
-        raise NotFound(f"review step {step_id} does not exist") from None
+        raise NotFound(_("review step %(id)s does not exist", id=step_id)) from None
     return step
