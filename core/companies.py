@@ -48,10 +48,16 @@ def create_company(code: str, name: str, *, actor: User | None = None) -> Compan
 
 
 def seed_roles(company: Company) -> None:
-    """Add missing roles and default grants; the administrator gets every permission."""
-    permissions = all_permissions()
+    """Add missing roles, and the default grants of permissions no role holds yet.
+
+    Run when a company is created and when a module is switched on, so that a
+    plugin installed later brings its roles and grants to existing companies.
+    A permission some role already holds is left as the administrator set it.
+    """
     existing = {role.name: role for role in db.session.execute(
         select(Role).where(Role.company_id == company.id)).scalars()}
+    held = {permission for role in existing.values() for permission in role.permissions}
+    permissions = [permission for permission in all_permissions() if permission.name not in held]
     for spec in all_roles():
         role = existing.get(spec.name)
         if role is None:

@@ -31,7 +31,10 @@ def _flag(name: str, default: bool) -> bool:
 def from_environment(instance_path: Path) -> dict[str, Any]:
     """Build the app's configuration from ORDO_* environment variables."""
     database_url = os.environ.get("ORDO_DATABASE_URL") or f"sqlite:///{instance_path / 'ordo.sqlite'}"
-    return {
+    # Any other ORDO_* variable is passed on as it is, so plugins can take settings
+    # of their own (the example's ORDO_LEAD_TIME_DAYS).
+    extra = {key: value for key, value in os.environ.items() if key.startswith("ORDO_")}
+    return extra | {
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SECRET_KEY": _secret_key(instance_path),

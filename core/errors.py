@@ -16,7 +16,7 @@ class OrdoError(Exception):
 
 class ValidationError(OrdoError):
     status = 400
-    title = "Invalid input"
+    title = "Bad Request"
 
 
 class AuthenticationFailed(OrdoError):

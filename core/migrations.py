@@ -2,8 +2,16 @@
 
 ``ordo db upgrade`` upgrades every branch (``heads``). A plugin's branch lives
 in ``migrations/versions/<plugin>`` for the bundled plugins and in the folder
-its manifest names for third-party ones. Autogenerate one plugin's revision
-with ``ordo db -x plugin=<name> revision --autogenerate --head <name>@head``.
+its manifest names (an absolute path) for third-party ones. ``-x plugin=<name>``
+limits autogenerate to that plugin's tables:
+
+- the first revision of a branch::
+
+    ordo db -x plugin=NAME revision --autogenerate --branch-label NAME \
+        --version-path FOLDER --head base --rev-id NAME_0001 -m "NAME tables"
+
+  then set ``depends_on = "core_0001"`` in it, so the core's tables come first;
+- later revisions: ``ordo db -x plugin=NAME revision --autogenerate --head NAME@head -m "..."``.
 """
 from __future__ import annotations
 

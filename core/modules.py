@@ -76,6 +76,10 @@ def set_enabled(company: Company, name: str, enabled: bool, *, actor: User | Non
         db.session.add(setting)
     setting.enabled = enabled
     setting.changed_by_id = actor.id if actor else None
+    if enabled:
+        from core.companies import seed_roles
+
+        seed_roles(company)  # a plugin installed after the company was made brings its grants
     audit.record(
         company_id=company.id,
         entity="module",

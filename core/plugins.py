@@ -64,7 +64,13 @@ def dependency_order(manifests: Iterable[Manifest]) -> list[Manifest]:
         if manifest.name in by_name:
             raise PluginError(f"plugin {manifest.name!r} is declared twice")
         by_name[manifest.name] = manifest
+    owners: dict[Stage, str] = {}
     for manifest in by_name.values():
+        if manifest.stage is not None:
+            if manifest.stage in owners:
+                raise PluginError(f"plugins {owners[manifest.stage]!r} and {manifest.name!r} both own the "
+                                  f"{manifest.stage.value} stage; uninstall one of them")
+            owners[manifest.stage] = manifest.name
         for needed in manifest.depends:
             if needed not in by_name:
                 raise PluginError(

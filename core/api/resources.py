@@ -14,7 +14,7 @@ from core.api.schemas import (
     TokenRequestSchema, TokenSchema,
 )
 from core.auth import services as auth_services
-from core.auth.context import require_actor, requires
+from core.auth.context import check, require_actor, requires
 from core.db import get_scoped, scoped
 from core.documents import render_document
 from core.extensions import db
@@ -37,11 +37,13 @@ def public(view):
 @blp.route("/tokens")
 class Tokens(MethodView):
     @public
+    @blp.doc(security=[])
     @blp.arguments(TokenRequestSchema)
     @blp.response(201, TokenSchema)
     def post(self, data):
-        """Exchange a username and password for a bearer token."""
+        """Exchange a username and password for a bearer token (needs ``account.tokens``)."""
         user = auth_services.authenticate(data["username"], data["password"], remote_addr=request.remote_addr)
+        check(user, "account.tokens")  # the same right the Account page asks for
         plain, token = auth_services.create_token(user, data["name"])
         return {"token": plain, "name": token.name, "username": user.username}
 

@@ -1,6 +1,7 @@
 """Marshmallow schemas of the core's resources: they validate requests and write the OpenAPI document."""
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import marshmallow as ma
@@ -161,9 +162,8 @@ class MarkDeliveredSchema(ma.Schema):
     reservations = ma.fields.String(allow_none=True, validate=validate.Length(max=2000))
 
 
-# Audit values anyone who may read the order may see; everything else may carry amounts.
-VISIBLE_AUDIT_KEYS = {"status", "outcome", "reasons", "automatic", "signed_by", "reservations", "reason",
-                      "is_prepayment", "fully_paid", "module", "enabled"}
+# Audit values that carry amounts, by key: hidden from roles without order.view_prices.
+MONEY_KEY = re.compile(r"price|amount|total|tax|paid|outstanding|balance|credit|lines", re.IGNORECASE)
 
 
 class AuditEntrySchema(ma.Schema):
@@ -186,7 +186,7 @@ class AuditEntrySchema(ma.Schema):
         if user is None or not user.can("order.view_prices"):
             for key in ("before", "after"):
                 if data.get(key):
-                    data[key] = {name: (value if name in VISIBLE_AUDIT_KEYS else "hidden")
+                    data[key] = {name: ("hidden" if MONEY_KEY.search(name) else value)
                                  for name, value in data[key].items()}
         return data
 

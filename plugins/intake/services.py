@@ -52,7 +52,7 @@ def create_draft(company: Company, data: Mapping[str, Any], actor: User) -> Orde
     order = Order(company_id=company.id, customer=customer, customer_id=customer.id,
                   currency=company.currency, created_by_id=actor.id)
     _set_header(order, {key: data.get(key) for key in HEADER_FIELDS}, customer)
-    order.lines = _build_lines(company.id, data.get("lines") or [])
+    order.lines = _build_lines(company.id, data.get("lines") or [], actor)
     _compute(order)
     db.session.add(order)
     flush()
@@ -74,7 +74,7 @@ def update_draft(order: Order, data: Mapping[str, Any], actor: User) -> Order:
         order.customer = customer
     _set_header(order, {key: data[key] for key in HEADER_FIELDS if key in data}, customer)
     if "lines" in data:
-        order.lines = _build_lines(order.company_id, data["lines"] or [])
+        order.lines = _build_lines(order.company_id, data["lines"] or [], actor)
     _compute(order)
     flush()
     after = _snapshot(order)
@@ -112,8 +112,11 @@ def _set_header(order: Order, values: Mapping[str, Any], customer: Customer) -> 
         setattr(order, key, value)
 
 
-def _build_lines(company_id: int, rows: Sequence[Mapping[str, Any]]) -> list[OrderLine]:
-    """Order lines from ``{product_id, quantity, unit_price?}``, described as the product is."""
+def _build_lines(company_id: int, rows: Sequence[Mapping[str, Any]], actor: User) -> list[OrderLine]:
+    """Order lines from ``{product_id, quantity, unit_price?}``, described as the product is.
+
+    Whoever may not see prices may not set them either: their lines take the list price.
+    """
     if not rows:
         raise ValidationError(_("an order needs at least one line"), field="lines")
     wanted = {row.get("product_id") for row in rows} - {None}
@@ -133,6 +136,9 @@ def _build_lines(company_id: int, rows: Sequence[Mapping[str, Any]]) -> list[Ord
         quantity = _checked(row.get("quantity"), _("line %(n)s: the quantity", n=n), f"{where}.quantity",
                             QUANTITY_PLACES, MAX_QUANTITY, positive=True)
         unit_price = row.get("unit_price")
+        if unit_price is not None and not actor.can("order.view_prices"):
+            raise ValidationError(_("line %(n)s: you may not set prices; the list price applies", n=n),
+                                  field=f"{where}.unit_price")
         unit_price = product.list_price if unit_price is None else _checked(
             unit_price, _("line %(n)s: the unit price", n=n), f"{where}.unit_price", MONEY_PLACES, MAX_MONEY)
         lines.append(OrderLine(line_no=n, product=product, product_id=product.id, description=product.name,

@@ -121,3 +121,9 @@ def test_the_cli_creates_a_token_that_works(app, world):
     token = result.output.strip()
     client = app.test_client()
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+
+
+def test_only_users_allowed_api_tokens_get_one_through_the_api(client, world):
+    response = client.post("/api/v1/tokens", json={"username": "acme-production", "password": factories.PASSWORD})
+    assert response.status_code == 403
+    assert "account.tokens" in response.get_json()["detail"]

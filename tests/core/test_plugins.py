@@ -75,3 +75,8 @@ def test_hooks_implemented_are_listed_per_plugin():
     assert registry.hooks_implemented("recorder") == [
         "delivered", "order_completed", "order_submitted", "paid", "review_decided",
     ]
+
+
+def test_two_plugins_cannot_own_one_stage():
+    with pytest.raises(PluginError, match="'review' and 'review2' both own the review stage"):
+        dependency_order([manifest("review", stage=Stage.REVIEW), manifest("review2", stage=Stage.REVIEW)])

@@ -133,3 +133,20 @@ def test_marking_delivered_needs_the_permission_and_completes_without_billing(co
     client.post(f"/orders/{order.id}/mark-delivered", data={"signed_by": "王海"})
     db.session.expire_all()
     assert db.session.get(type(order), order.id).status == OrderStatus.COMPLETED
+
+
+def test_a_plugin_installed_after_the_company_brings_its_grants_when_switched_on(core_world, make_app):
+    from core.modules import set_enabled
+    from core.plugins import discover
+
+    _, world = core_world
+    # The company was made with the core alone; now the bundled plugins are installed.
+    app = make_app(plugins=discover())
+    with app.app_context():
+        company = db.session.get(type(world.company), world.company.id)
+        assert "review.decide.finance" not in role(company.id, "finance").permissions
+        set_enabled(company, "review", True, actor=None)
+        commit()
+        assert "review.decide.finance" in role(company.id, "finance").permissions
+        assert "review.decide.finance" in role(company.id, "administrator").permissions
+        assert "review.decide.finance" not in role(company.id, "sales").permissions

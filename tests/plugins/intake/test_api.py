@@ -200,3 +200,21 @@ def test_the_openapi_document_describes_order_entry(app, world):
     assert "post" in spec["paths"]["/api/v1/orders/{order_id}/submit"]
     headers = [p["name"] for p in spec["paths"]["/api/v1/orders"]["post"]["parameters"] if p["in"] == "header"]
     assert headers == ["Idempotency-Key"]
+
+
+def test_a_user_who_may_not_see_prices_may_not_set_them(app, world):
+    from core.companies import set_role_permissions
+    from core.db import commit
+
+    # give production the right to enter orders, but still not to see prices
+    production_role = world.users["production"].roles[0]
+    set_role_permissions(production_role, production_role.permissions | {"order.create"}, actor=None)
+    commit()
+    api = factories.ApiClient(app, world.users["production"])
+    body = {"customer_id": world.customers[0].id, "requested_date": "2030-01-31", "delivery_method": "freight",
+            "lines": [{"product_id": world.products[0].id, "quantity": "1", "unit_price": "1.00"}]}
+    refused = api.post("/api/v1/orders", json=body)
+    assert refused.status_code == 400
+    assert refused.get_json()["errors"][0]["field"] == "lines[0].unit_price"
+    del body["lines"][0]["unit_price"]
+    assert api.post("/api/v1/orders", json=body).status_code == 201
