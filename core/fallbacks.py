@@ -52,6 +52,17 @@ CORE_PERMISSIONS = (
 
 AWAITING_DELIVERY = ("approved", "shipped")
 
+# The timeline's names for the events of core.orders.advance.
+ORDER_EVENT_LABELS = {
+    "submit": _l("Submitted"),
+    "review_decided": _l("Review decided"),
+    "ship": _l("Shipped"),
+    "deliver": _l("Signed for"),
+    "pay": _l("Payment received"),
+    "complete": _l("Completed"),
+    "cancel": _l("Cancelled"),
+}
+
 
 class Essentials:
     """The core's always-on contributions."""
@@ -72,6 +83,10 @@ class Essentials:
             MenuItem(_l("Roles"), "admin.roles", "admin.roles", order=910),
             MenuItem(_l("Modules"), "admin.modules", "admin.modules", order=920),
         ]
+
+    @hookimpl
+    def audit_action_labels(self) -> dict[str, object]:
+        return dict(ORDER_EVENT_LABELS)
 
     @hookimpl
     def inbox_tasks(self, user) -> list[Task]:

@@ -192,6 +192,18 @@ def inbox_tasks(user: User) -> list[Task]:
 
 
 @hookspec
+def audit_action_labels() -> dict[str, str]:
+    """Return how the order timeline names the audit actions this plugin records.
+
+    Called by the order page, on the plugins pinned on the order, to label
+    timeline entries such as ``shipment_dispatched``; an action no plugin
+    names shows as it was recorded.
+
+    Return a dict from action code to a (lazily) translated label.
+    """
+
+
+@hookspec
 def document_kinds() -> list[DocumentKind]:
     """Return the PDF documents this plugin can render for an order.
 

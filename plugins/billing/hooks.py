@@ -67,3 +67,9 @@ def order_panels(order: Order, user: User) -> list[Panel]:
 def document_kinds() -> list[DocumentKind]:
     return [DocumentKind("invoice", _l("Invoice"), "invoice.html", "billing.view", services.invoice_document,
                          available=lambda order: services.invoice_for(order) is not None)]
+
+
+@hookimpl
+def audit_action_labels() -> dict[str, object]:
+    return {"invoice_issued": _l("Invoice issued"), "invoice_paid": _l("Invoice paid"),
+            "invoice_cancelled": _l("Invoice cancelled")}

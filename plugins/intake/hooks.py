@@ -55,6 +55,11 @@ def _draft_title(order: Order) -> str:
 
 
 @hookimpl
+def audit_action_labels() -> dict[str, object]:
+    return {"created": _l("Entered"), "updated": _l("Edited")}
+
+
+@hookimpl
 def document_kinds() -> list[DocumentKind]:
     return [
         DocumentKind("confirmation", _l("Order confirmation"), "order_confirmation.html", "order.view",

@@ -7,7 +7,6 @@ from flask import (
     Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, session, url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import select
 from wtforms import SelectChoice
@@ -32,18 +31,6 @@ bp = Blueprint("intake", __name__)
 
 PER_PAGE = 25
 
-# How the timeline names the order's audited actions; a plugin's own actions show as recorded.
-TIMELINE_ACTIONS = {
-    "created": _l("Entered"),
-    "updated": _l("Edited"),
-    "submit": _l("Submitted"),
-    "review_decided": _l("Review decided"),
-    "ship": _l("Shipped"),
-    "deliver": _l("Signed for"),
-    "pay": _l("Payment received"),
-    "complete": _l("Completed"),
-    "cancel": _l("Cancelled"),
-}
 
 
 @bp.route("/orders")
@@ -125,7 +112,8 @@ def order_detail(order_id: int):
         panels=_panels(order, user),
         documents=documents,
         timeline=timeline,
-        timeline_actions=TIMELINE_ACTIONS,
+        timeline_actions={code: name for names in hooks_for_order(order).audit_action_labels()
+                          for code, name in names.items()},
         show_prices=user.can("order.view_prices"),
         can_edit=is_draft and user.can("order.edit"),
         can_submit=is_draft and user.can("order.submit"),

@@ -119,3 +119,9 @@ def _due(order: Order) -> datetime | None:
     if day is None:
         return None
     return datetime.combine(day, time.min, tzinfo=db.session.get(Company, order.company_id).zone)
+
+
+@hookimpl
+def audit_action_labels() -> dict[str, object]:
+    return {"shipment_created": _l("Shipment prepared"), "shipment_dispatched": _l("Shipment dispatched"),
+            "shipment_accepted": _l("Shipment signed for")}

@@ -95,3 +95,8 @@ def order_panels(order: Order, user: User) -> list[Panel]:
         "now": utcnow(),
     }
     return [Panel(_("Review"), "review/order_panel.html", context, order=200)]
+
+
+@hookimpl
+def audit_action_labels() -> dict[str, object]:
+    return {"review_opened": _l("Review opened"), "review_step_decided": _l("Review step decided")}

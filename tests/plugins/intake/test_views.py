@@ -8,6 +8,7 @@ from sqlalchemy import select
 from core.extensions import db
 from core.models import Order, OrderStatus
 from plugins.intake import services
+from tests import factories
 from tests.factories import portal_login
 from tests.plugins.intake.helpers import draft, next_week
 
@@ -194,3 +195,20 @@ def test_the_order_list_pages_through_many_orders(app, world):
     assert "26 orders, page 1 of 2" in first and 'href="/orders?page=2" rel="next"' in first
     assert f"/orders/{orders[0].id}\"" not in first  # newest first
     assert f"/orders/{orders[0].id}\"" in second and 'rel="prev"' in second
+
+
+def test_the_timeline_names_every_plugins_actions(make_app):
+    """audit_action_labels: each plugin names the audit actions it records."""
+    from core.plugins import discover
+    from tests.flows import Flow
+
+    app = make_app(plugins=discover())
+    with app.app_context():
+        world = factories.build_world(app)
+        order = Flow(app, world).run({"review", "logistics", "billing", "kpi"})
+        page = factories.portal_login(app, world.users["finance"]).get(f"/orders/{order['id']}").get_data(as_text=True)
+    timeline = page.split("Timeline", 1)[1]
+    for name in ("Entered", "Review opened", "Review step decided", "Shipment prepared", "Shipment dispatched",
+                 "Shipment signed for", "Invoice issued", "Invoice paid", "Payment received", "Completed"):
+        assert name in timeline, name
+    assert "shipment_created" not in timeline and "review_opened" not in timeline

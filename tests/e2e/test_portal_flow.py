@@ -1,0 +1,105 @@
+"""In a real browser (Debian's Chromium, driven by Playwright): an order goes from entry to
+paid through the portal's pages and forms, one department after another, with CSRF on."""
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests import factories
+
+CHROMIUM = Path("/usr/bin/chromium")
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
+
+
+@pytest.fixture
+def portal(make_app) -> Iterator[tuple[str, dict[str, int]]]:
+    """The portal served on 127.0.0.1 by a real HTTP server, with a company to work in."""
+    app = make_app({"WTF_CSRF_ENABLED": True, "SERVER_NAME": None})
+    with app.app_context():
+        world = factories.build_world(app)
+        ids = {"customer": world.customers[0].id, "product": world.products[0].id}
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}", ids
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+
+
+@pytest.fixture
+def browser():
+    with playwright_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        yield chromium
+        chromium.close()
+
+
+def signed_in(browser, base: str, username: str):
+    page = browser.new_context(locale="en-US").new_page()
+    page.goto(f"{base}/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(factories.PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r".*/inbox$"))
+    return page
+
+
+def status_of(page) -> str:
+    return page.locator("h1 .status").inner_text().strip()
+
+
+def test_an_order_goes_from_entry_to_paid_through_the_portal(portal, browser, tmp_path):
+    base, ids = portal
+
+    sales = signed_in(browser, base, "acme-sales")
+    sales.goto(f"{base}/orders/new")
+    sales.get_by_label("Customer", exact=True).select_option(str(ids["customer"]))
+    sales.get_by_label("Requested delivery date").fill("2030-01-31")
+    sales.get_by_label("Delivery method").select_option("freight")
+    sales.get_by_label("Product of line 1").select_option(str(ids["product"]))
+    sales.get_by_label("Quantity of line 1").fill("10")
+    sales.get_by_role("button", name="Save draft").click()
+    sales.wait_for_url(re.compile(r".*/orders/\d+$"))
+    order_url = sales.url
+    assert status_of(sales) == "Draft"
+    sales.get_by_role("button", name="Submit for review").click()
+    assert status_of(sales) == "In review"
+    number = re.search(r"SO\d{8}-\d{4}", sales.locator("h1").inner_text()).group(0)
+
+    for username in ("acme-sales", "acme-finance", "acme-production"):
+        reviewer = signed_in(browser, base, username)
+        assert number in reviewer.locator("main").inner_text(), f"{username} has no task for {number}"
+        reviewer.goto(order_url)
+        reviewer.get_by_label("Approve").check()
+        reviewer.get_by_role("button", name="Record decision").click()
+    assert status_of(reviewer) == "Approved"
+
+    logistics = signed_in(browser, base, "acme-logistics")
+    logistics.goto(order_url)
+    logistics.get_by_label("Carrier").fill("顺丰速运")
+    logistics.get_by_role("button", name="Prepare shipment").click()
+    logistics.get_by_role("button", name="Dispatch").click()
+    assert status_of(logistics) == "Shipped"
+
+    service = signed_in(browser, base, "acme-customer_service")
+    service.goto(order_url)
+    service.get_by_label("Signed for by").fill("王海")
+    service.get_by_role("button", name="Record sign-off").click()
+    assert status_of(service) == "Signed for"
+
+    finance = signed_in(browser, base, "acme-finance")
+    finance.goto(order_url)
+    finance.get_by_role("button", name="Record payment").click()
+    assert status_of(finance) == "Completed"
+    finance.screenshot(path=str(tmp_path / "completed.png"), full_page=True)
