@@ -168,6 +168,7 @@ def _load(target: str) -> Any:
 
 
 def configure_blueprints(app: Flask) -> None:
+    from core.admin.masterdata import bp as masterdata_bp
     from core.admin.views import bp as admin_bp
     from core.api.resources import blp as core_api
     from core.auth.views import bp as auth_bp
@@ -175,7 +176,7 @@ def configure_blueprints(app: Flask) -> None:
 
     owners: dict[str, str] = {}
     app.extensions["ordo.blueprint_owners"] = owners
-    for blueprint in (portal_bp, auth_bp, admin_bp):
+    for blueprint in (portal_bp, auth_bp, admin_bp, masterdata_bp):
         app.register_blueprint(blueprint)
     api = OrdoApi(app)
     app.extensions["ordo.api"] = api

@@ -79,6 +79,8 @@ class Essentials:
     def menu_items(self, user) -> list[MenuItem]:
         return [
             MenuItem(_l("Inbox"), "portal.inbox", None, order=0),
+            MenuItem(_l("Customers"), "masterdata.customers", "customer.view", order=800),
+            MenuItem(_l("Products"), "masterdata.products", "product.view", order=810),
             MenuItem(_l("Users"), "admin.users", "admin.users", order=900),
             MenuItem(_l("Roles"), "admin.roles", "admin.roles", order=910),
             MenuItem(_l("Modules"), "admin.modules", "admin.modules", order=920),

@@ -1,9 +1,18 @@
 """Forms of the administration pages."""
+from decimal import Decimal
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms import (
+    BooleanField, DecimalField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField,
+    TextAreaField, ValidationError,
+)
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from core.models import PaymentTerms
+
+MAX_MONEY = Decimal("999999999999.99")  # Money is Numeric(14, 2)
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -28,3 +37,36 @@ class ModuleForm(FlaskForm):
 
 class RolesForm(FlaskForm):
     """The permission matrix; its checkboxes are read from the request by name."""
+
+
+class CustomerForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    contact = StringField(_l("Contact"), validators=[Optional(), Length(max=120)])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
+    email = EmailField(_l("Email"), validators=[Optional(), Email(), Length(max=200)])
+    province = StringField(_l("Province"), validators=[Optional(), Length(max=60)])
+    city = StringField(_l("City"), validators=[Optional(), Length(max=60)])
+    address = TextAreaField(_l("Address"), validators=[Optional(), Length(max=2000)])
+    credit_limit = DecimalField(_l("Credit limit"), places=2, default=Decimal("0.00"),
+                                validators=[InputRequired(), NumberRange(min=0, max=MAX_MONEY)])
+    payment_terms = SelectField(_l("Default payment terms"), coerce=PaymentTerms, choices=[])
+    active = BooleanField(_l("Active"), default=True)
+
+
+class ProductForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    specification = StringField(_l("Specification"), validators=[Optional(), Length(max=200)])
+    unit = StringField(_l("Unit"), default="pcs", validators=[DataRequired(), Length(max=16)])
+    list_price = DecimalField(_l("List price"), places=2,
+                              validators=[InputRequired(), NumberRange(min=0, max=MAX_MONEY)])
+    floor_price = DecimalField(_l("Floor price"), places=2,
+                               validators=[InputRequired(), NumberRange(min=0, max=MAX_MONEY)])
+    tax_rate = DecimalField(_l("Tax rate"), places=4, default=Decimal("0.13"),
+                            validators=[InputRequired(), NumberRange(min=0, max=1)])
+    active = BooleanField(_l("Active"), default=True)
+
+    def validate_floor_price(self, field: DecimalField) -> None:
+        if self.list_price.data is not None and field.data is not None and field.data > self.list_price.data:
+            raise ValidationError(_l("must not exceed the list price"))

@@ -1,0 +1,121 @@
+"""Portal pages for master data: customers and products, listed, created and edited.
+
+One small set of views serves both kinds; what differs (model, form, columns,
+permission prefix) is described by a ``Kind``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import func, or_, select
+
+from core import masterdata
+from core.admin.forms import CustomerForm, ProductForm
+from core.auth.context import current_actor, requires
+from core.db import get_scoped, scoped
+from core.extensions import db
+from core.labels import choices
+from core.models import Customer, PaymentTerms, Product
+from core.web import attempt, flash_form_errors
+
+bp = Blueprint("masterdata", __name__)
+
+PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class Kind:
+    model: type
+    form: type[FlaskForm]
+    noun: str  # permission prefix and endpoint stem: customer.view, masterdata.customers
+    title: Any
+    singular: Any
+    columns: tuple[tuple[str, Any], ...]
+
+    def make_form(self, obj: Any = None) -> FlaskForm:
+        form = self.form(obj=obj)
+        if hasattr(form, "payment_terms"):
+            form.payment_terms.choices = choices(PaymentTerms)
+        return form
+
+
+CUSTOMERS = Kind(Customer, CustomerForm, "customer", _l("Customers"), _l("Customer"), (
+    ("code", _l("Code")), ("name", _l("Name")), ("contact", _l("Contact")), ("phone", _l("Phone")),
+    ("province", _l("Province")), ("city", _l("City")), ("credit_limit", _l("Credit limit")),
+    ("payment_terms", _l("Default payment terms")), ("active", _l("Active")),
+))
+PRODUCTS = Kind(Product, ProductForm, "product", _l("Products"), _l("Product"), (
+    ("code", _l("Code")), ("name", _l("Name")), ("specification", _l("Specification")), ("unit", _l("Unit")),
+    ("list_price", _l("List price")), ("floor_price", _l("Floor price")), ("tax_rate", _l("Tax rate")),
+    ("active", _l("Active")),
+))
+
+
+def _data(form: FlaskForm) -> dict[str, Any]:
+    """The form's fields as the service's data: blank text becomes None."""
+    data = {name: value for name, value in form.data.items() if name != "csrf_token"}
+    return {name: (value.strip() or None) if isinstance(value, str) and name not in {"code", "name"} else value
+            for name, value in data.items()}
+
+
+def _listing(kind: Kind):
+    user = current_actor()
+    search = (request.args.get("q") or "").strip()
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    query = scoped(kind.model, user.company_id)
+    if search:
+        query = query.where(or_(kind.model.code.contains(search), kind.model.name.contains(search)))
+    total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    rows = db.session.execute(
+        query.order_by(kind.model.code).limit(PER_PAGE).offset((page - 1) * PER_PAGE)).scalars().all()
+    return render_template("admin/masterdata_list.html", kind=kind, rows=rows, search=search, page=page,
+                           pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), total=total,
+                           can_manage=user.can(f"{kind.noun}.manage"))
+
+
+def _editing(kind: Kind, row: Any = None):
+    user = current_actor()
+    form = kind.make_form(obj=row)
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            flash_form_errors(form)
+        else:
+            def save():
+                if row is None:
+                    return masterdata.create(kind.model, company_id=user.company_id, data=_data(form), actor=user)
+                return masterdata.update(row, data=_data(form), actor=user)
+            saved = attempt(save)
+            if saved is not None:
+                flash(_("%(what)s %(code)s saved.", what=kind.singular, code=saved.code), "success")
+                return redirect(url_for(f"masterdata.{kind.noun}s"))
+    return render_template("admin/masterdata_form.html", kind=kind, form=form, row=row)
+
+
+def _register(kind: Kind) -> None:
+    plural = f"{kind.noun}s"
+
+    @requires(f"{kind.noun}.view")
+    def listing():
+        return _listing(kind)
+
+    @requires(f"{kind.noun}.manage")
+    def new():
+        return _editing(kind)
+
+    @requires(f"{kind.noun}.manage")
+    def edit(item_id: int):
+        return _editing(kind, get_scoped(kind.model, current_actor().company_id, item_id, what=kind.noun))
+
+    bp.add_url_rule(f"/{plural}", endpoint=plural, view_func=listing)
+    bp.add_url_rule(f"/{plural}/new", endpoint=f"new_{kind.noun}", view_func=new, methods=["GET", "POST"])
+    bp.add_url_rule(f"/{plural}/<int:item_id>", endpoint=f"edit_{kind.noun}", view_func=edit,
+                    methods=["GET", "POST"])
+
+
+_register(CUSTOMERS)
+_register(PRODUCTS)

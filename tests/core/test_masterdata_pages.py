@@ -1,0 +1,61 @@
+"""Customer and product pages: sales keeps customers, the administrator keeps products."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from core.extensions import db
+from core.models import AuditEntry, Customer, PaymentTerms, Product
+from tests import factories
+
+NEW_CUSTOMER = {"code": "C100", "name": "杭州西湖电气", "contact": "陈工", "phone": "0571-8888",
+                "email": "", "province": "浙江", "city": "杭州", "address": "", "credit_limit": "200000",
+                "payment_terms": "monthly", "active": "y"}
+
+
+def test_sales_creates_and_edits_a_customer(app, world):
+    client = factories.portal_login(app, world.users["sales"])
+    assert client.post("/customers/new", data=NEW_CUSTOMER).status_code == 302
+    customer = db.session.execute(select(Customer).where(Customer.code == "C100")).scalar_one()
+    assert customer.credit_limit == Decimal("200000.00") and customer.payment_terms == PaymentTerms.MONTHLY
+    assert customer.email is None  # blank stays empty, not ""
+    client.post(f"/customers/{customer.id}", data={**NEW_CUSTOMER, "credit_limit": "250000.50"})
+    db.session.expire_all()
+    assert db.session.get(Customer, customer.id).credit_limit == Decimal("250000.50")
+    entry = db.session.execute(select(AuditEntry).where(
+        AuditEntry.entity == "customer", AuditEntry.action == "updated")).scalar_one()
+    assert entry.before["credit_limit"] == "200000.00" and entry.after["credit_limit"] == "250000.50"
+    listing = client.get("/customers?q=西湖").get_data(as_text=True)
+    assert "杭州西湖电气" in listing and "北京燕山化工股份公司" not in listing
+
+
+def test_a_duplicate_customer_code_is_refused_and_nothing_is_saved(app, world):
+    client = factories.portal_login(app, world.users["sales"])
+    page = client.post("/customers/new", data={**NEW_CUSTOMER, "code": "C001"}).get_data(as_text=True)
+    assert "the code C001 is already used" in page
+    assert db.session.execute(select(Customer).where(Customer.name == "杭州西湖电气")).first() is None
+
+
+def test_a_floor_price_above_the_list_price_is_refused_on_the_page(app, world):
+    client = factories.portal_login(app, world.users["administrator"])
+    page = client.post("/products/new", data={"code": "P100", "name": "球阀", "unit": "个", "list_price": "10",
+                                              "floor_price": "12", "tax_rate": "0.13", "active": "y"})
+    assert "must not exceed the list price" in page.get_data(as_text=True)
+    assert db.session.execute(select(Product).where(Product.code == "P100")).first() is None
+
+
+def test_production_may_read_products_but_not_change_them(app, world):
+    client = factories.portal_login(app, world.users["production"])
+    assert "不锈钢阀门 DN50" in client.get("/products").get_data(as_text=True)
+    assert client.get("/products/new").status_code == 403
+    assert client.get(f"/products/{world.products[0].id}").status_code == 403
+    assert client.get("/customers").status_code == 200
+
+
+def test_another_companys_customer_cannot_be_opened(app, world):
+    rival = factories.company("RIVAL")
+    theirs = factories.customer(rival, "C009", "深圳湾科技有限公司")
+    client = factories.portal_login(app, world.users["sales"])
+    assert client.get(f"/customers/{theirs.id}").status_code == 404
+    assert "深圳湾科技有限公司" not in client.get("/customers").get_data(as_text=True)
