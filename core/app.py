@@ -92,10 +92,8 @@ def _select_locale() -> str:
 
 
 def configure_plugins(app: Flask, plugins: Sequence[Manifest] | None) -> None:
-    registry = PluginRegistry(discover() if plugins is None else plugins)
-    app.extensions["ordo.plugins"] = registry
-    for manifest in registry.manifests.values():
-        importlib.import_module(manifest.hooks)  # already imported; keeps models registered
+    # Registering a plugin imports its hooks module, and with it the plugin's models.
+    app.extensions["ordo.plugins"] = PluginRegistry(discover() if plugins is None else plugins)
 
 
 def configure_auth(app: Flask) -> None:

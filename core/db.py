@@ -54,6 +54,13 @@ def flush() -> None:
         raise Conflict(_conflict_message(error)) from error
 
 
+def page_of(query: Select[Any], page: int, per_page: int) -> dict[str, Any]:
+    """One page of a query's rows with the total, as lists and the API return them."""
+    pagination = db.paginate(query, page=page, per_page=per_page, max_per_page=None, error_out=False)
+    return {"items": list(pagination.items), "total": pagination.total, "page": page, "per_page": per_page,
+            "pages": max(pagination.pages, 1)}
+
+
 def scoped(model: type[M], company_id: int) -> Select[tuple[M]]:
     """A SELECT of ``model`` limited to one company's rows."""
     return select(model).where(model.company_id == company_id)  # type: ignore[attr-defined]

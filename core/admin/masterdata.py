@@ -12,13 +12,12 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_
 
 from core import masterdata
 from core.admin.forms import CustomerForm, ProductForm
 from core.auth.context import current_actor, requires
-from core.db import get_scoped, scoped
-from core.extensions import db
+from core.db import get_scoped, page_of, scoped
 from core.labels import choices
 from core.models import Customer, PaymentTerms, Product
 from core.web import attempt, flash_form_errors
@@ -70,11 +69,9 @@ def _listing(kind: Kind):
     query = scoped(kind.model, user.company_id)
     if search:
         query = query.where(or_(kind.model.code.contains(search), kind.model.name.contains(search)))
-    total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    rows = db.session.execute(
-        query.order_by(kind.model.code).limit(PER_PAGE).offset((page - 1) * PER_PAGE)).scalars().all()
-    return render_template("admin/masterdata_list.html", kind=kind, rows=rows, search=search, page=page,
-                           pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), total=total,
+    found = page_of(query.order_by(kind.model.code), page, PER_PAGE)
+    return render_template("admin/masterdata_list.html", kind=kind, rows=found["items"], search=search,
+                           page=page, pages=found["pages"], total=found["total"],
                            can_manage=user.can(f"{kind.noun}.manage"))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import marshmallow as ma
 from flask import Response, request
 from flask.views import MethodView
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from core import masterdata
 from core.api import ApiBlueprint
@@ -15,7 +15,7 @@ from core.api.schemas import (
 )
 from core.auth import services as auth_services
 from core.auth.context import check, require_actor, requires
-from core.db import get_scoped, scoped
+from core.db import get_scoped, page_of, scoped
 from core.documents import render_document
 from core.extensions import db
 from core.inbox import tasks_for
@@ -56,14 +56,6 @@ class Me(MethodView):
         return require_actor()
 
 
-def _paged(query, args):
-    total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    items = db.session.execute(
-        query.limit(args["per_page"]).offset((args["page"] - 1) * args["per_page"])
-    ).scalars().all()
-    return {"items": items, "total": total, "page": args["page"], "per_page": args["per_page"]}
-
-
 def _master_data_routes(model, schema, path: str, noun: str) -> None:
     """List, create, read and patch one kind of master data; one helper instead of two copies."""
     page_schema = type(f"{model.__name__}PageSchema", (PageArgsSchema,), {})
@@ -79,7 +71,7 @@ def _master_data_routes(model, schema, path: str, noun: str) -> None:
         @blp.response(200, list_schema)
         def get(self, args):
             actor = require_actor()
-            return _paged(scoped(model, actor.company_id).order_by(model.code), args)
+            return page_of(scoped(model, actor.company_id).order_by(model.code), args["page"], args["per_page"])
 
         @requires(f"{noun}.manage")
         @blp.arguments(schema)

@@ -5,9 +5,9 @@ from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 
-from core.db import is_id
+from core.db import is_id, page_of
 from core.errors import NotFound
 from core.extensions import db
 from core.models import Order, OrderStatus, User
@@ -53,8 +53,4 @@ def search_orders(
         query = query.where(Order.requested_date >= date_from)
     if date_to is not None:
         query = query.where(Order.requested_date <= date_to)
-    total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    items = db.session.execute(
-        query.order_by(Order.created_at.desc(), Order.id.desc()).limit(per_page).offset((page - 1) * per_page)
-    ).scalars().all()
-    return {"items": list(items), "total": total, "page": page, "per_page": per_page}
+    return page_of(query.order_by(Order.created_at.desc(), Order.id.desc()), page, per_page)

@@ -21,7 +21,7 @@ from sqlalchemy import Select, and_, func, or_, select
 
 from core import audit, outbox
 from core.contracts import Gate, Payment as PaymentEvent, Stage, Task
-from core.db import flush
+from core.db import flush, page_of
 from core.errors import Conflict, NotFound, TransitionError, ValidationError
 from core.extensions import db
 from core.models import Company, Order, OrderStatus, PaymentTerms, User, utcnow
@@ -380,11 +380,8 @@ def search_invoices(
         query = query.where(or_(Invoice.number.contains(number), Order.number.contains(number)))
     if overdue:
         query = query.where(Invoice.status == InvoiceStatus.ISSUED, Invoice.due_date < today)
-    total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    invoices = list(db.session.execute(
-        query.order_by(Invoice.issued_at.desc(), Invoice.id.desc()).limit(per_page).offset((page - 1) * per_page)
-    ).scalars())
-    return {"items": balances(invoices, today), "total": total, "page": page, "per_page": per_page}
+    found = page_of(query.order_by(Invoice.issued_at.desc(), Invoice.id.desc()), page, per_page)
+    return {**found, "items": balances(found["items"], today)}
 
 
 @dataclass
