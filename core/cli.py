@@ -1,6 +1,7 @@
-"""The ``ordo`` command line: a Flask CLI group with the core's commands.
+"""The core's ``ordo`` commands, added to the app's CLI by the factory.
 
-``ordo db upgrade`` comes from Flask-Migrate; ``ordo run`` serves the portal.
+``ordo db upgrade`` comes from ``core.migrations``; the ``ordo`` program itself
+is ``core.console``.
 """
 from __future__ import annotations
 
@@ -8,11 +9,19 @@ import sys
 
 import click
 from flask import Flask
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import with_appcontext
+from sqlalchemy import select
 
 from core import companies
+from core.auth.services import create_token
 from core.db import unit_of_work
+from core.demo import load_demo
 from core.errors import OrdoError
+from core.extensions import db
+from core.models import Company, User
+from core.modules import module_states, set_enabled
+from core.outbox import send_pending
+from core.plugins import registry
 
 
 def fail(message: str) -> None:
@@ -84,11 +93,7 @@ def tokens_group() -> None:
 @with_appcontext
 def tokens_create(username: str, name: str) -> None:
     """Create a bearer token for a user and print it (it is shown only once)."""
-    from sqlalchemy import select
 
-    from core.auth.services import create_token
-    from core.extensions import db
-    from core.models import User
 
     user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     if user is None:
@@ -110,12 +115,7 @@ def plugins_group() -> None:
 @with_appcontext
 def plugins_list() -> None:
     """Every plugin: name, version, stage, enabled per company, hooks implemented."""
-    from sqlalchemy import select
 
-    from core.extensions import db
-    from core.models import Company
-    from core.modules import module_states
-    from core.plugins import registry
 
     reg = registry()
     company_rows = db.session.execute(select(Company).order_by(Company.code)).scalars().all()
@@ -141,8 +141,6 @@ def modules_group() -> None:
 
 
 def _toggle(name: str, company_code: str, enabled: bool) -> None:
-    from core.modules import set_enabled
-    from core.plugins import registry
 
     if name not in registry().manifests:
         fail(f"no plugin named {name!r} is installed (see 'ordo plugins list')")
@@ -184,7 +182,6 @@ def outbox_group() -> None:
 @with_appcontext
 def outbox_send(limit: int) -> None:
     """Send due notifications over SMTP; failures are retried on the next run."""
-    from core.outbox import send_pending
 
     report = send_pending(limit=limit)
     click.echo(f"sent {report.sent}, to retry {report.retried}, given up {report.failed}")
@@ -195,7 +192,6 @@ def outbox_send(limit: int) -> None:
 @with_appcontext
 def demo(company_code: str) -> None:
     """Load a demo company: a user per role, customers, products, orders in several stages."""
-    from core.demo import load_demo
 
     try:
         credentials = load_demo(company_code)
@@ -209,9 +205,3 @@ def demo(company_code: str) -> None:
 def register(app: Flask) -> None:
     for command in (companies_group, users_group, tokens_group, plugins_group, modules_group, outbox_group, demo):
         app.cli.add_command(command)
-
-
-def main() -> None:
-    from core.app import create_app
-
-    FlaskGroup(create_app=lambda: create_app(), name="ordo", help="Ordo order management.")(prog_name="ordo")

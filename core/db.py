@@ -1,10 +1,17 @@
-"""The one place that commits, and scoped queries that keep companies apart."""
+"""The one place that commits and rolls back, and scoped queries that keep companies apart.
+
+Services flush and raise; they never commit or roll back. A request's work is
+committed or discarded by the handlers ``core.app`` installs (which call
+``commit`` and ``discard`` here), and a CLI command's or a job's by
+``unit_of_work``.
+"""
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+from flask import g, has_request_context
 from flask_babel import gettext as _
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
@@ -21,11 +28,31 @@ def commit() -> None:
     try:
         db.session.commit()
     except (StaleDataError, IntegrityError) as error:
-        db.session.rollback()
+        discard()
         raise Conflict(_conflict_message(error)) from error
     except Exception:
-        db.session.rollback()
+        discard()
         raise
+
+
+def discard() -> None:
+    """Undo everything the current transaction did: the one rollback."""
+    db.session.rollback()
+
+
+def fail_request() -> None:
+    """Discard the current request's work at once; nothing later in it is committed.
+
+    For portal views that show a business error on the page they render
+    (``core.web.attempt``): the page can still read the database, and the
+    request's earlier work is not committed half done.
+    """
+    discard()
+    g.ordo_request_failed = True
+
+
+def request_failed() -> bool:
+    return has_request_context() and bool(g.get("ordo_request_failed"))
 
 
 def _conflict_message(error: Exception) -> str:
@@ -40,17 +67,16 @@ def unit_of_work() -> Iterator[None]:
     try:
         yield
     except Exception:
-        db.session.rollback()
+        discard()
         raise
     commit()
 
 
 def flush() -> None:
-    """Flush pending changes, turning a lost race into a Conflict."""
+    """Flush pending changes, turning a lost race into a Conflict (the caller's handler rolls back)."""
     try:
         db.session.flush()
     except (StaleDataError, IntegrityError) as error:
-        db.session.rollback()
         raise Conflict(_conflict_message(error)) from error
 
 

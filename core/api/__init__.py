@@ -16,6 +16,7 @@ from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException
 
 from core.api.problems import PROBLEM_JSON, from_http_exception
+from core.web import render_error
 
 # Bad input is a client error the caller must fix: 400, as the contract says.
 ApiBlueprint.ARGUMENTS_PARSER.DEFAULT_VALIDATION_STATUS = 400
@@ -60,8 +61,6 @@ class OrdoApi(Api):
     def handle_http_exception(self, error: HTTPException):  # type: ignore[override]
         if is_api_request():
             return from_http_exception(error)
-        from core.portal import render_error
-
         return render_error(error.code or 500, error.description or error.name)
 
 

@@ -3,7 +3,7 @@
 An order has one invoice, issued from the order's totals: on approval for
 prepayment orders (the customer pays against it before production starts), on
 delivery for cash-on-delivery and monthly orders. A payment is recorded here and
-confirmed to the other stages through ``advance(order, "pay")``; the core
+confirmed to the other stages through ``core.orders.record_payment``; the core
 completes a delivered order once it is paid in full. Nothing here commits.
 """
 from __future__ import annotations
@@ -15,7 +15,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, func, or_, select
 
@@ -25,8 +24,9 @@ from core.db import flush, page_of
 from core.errors import Conflict, NotFound, TransitionError, ValidationError
 from core.extensions import db
 from core.models import Company, Order, OrderStatus, PaymentTerms, User, utcnow
-from core.modules import order_has_stage
-from core.orders import advance, money
+from core.modules import order_has_stage, pinned
+from core.orders import events, money
+from core.portal import order_url
 from plugins.billing.labels import choices, label
 from plugins.billing.models import BillingPayment, Invoice, InvoiceStatus, PaymentMethod
 
@@ -303,10 +303,10 @@ def record_payment(
     if fully_paid and invoice is not None:
         _mark_paid(invoice, received_at, actor)
     note = label(method) + (f" · {reference}" if reference else "")
-    advance(order, "pay", actor=actor, note=note, payment=PaymentEvent(
+    events.record_payment(order, PaymentEvent(
         amount=value, received_at=received_at, is_prepayment=payment.is_prepayment,
         fully_paid=fully_paid, payment_id=payment.id,
-    ))
+    ), actor=actor, note=note)
     return payment
 
 
@@ -417,13 +417,14 @@ def receivable_tasks(user: User) -> list[Task]:
     """Prepayments to confirm and delivered orders still owing, for those who record payments."""
     if not user.can("billing.payment.record"):
         return []
-    orders = [order for order in db.session.execute(
+    orders = list(db.session.execute(
         select(Order).where(
             Order.company_id == user.company_id,
             or_(and_(Order.status == OrderStatus.APPROVED, Order.payment_terms == PaymentTerms.PREPAYMENT),
                 Order.status == OrderStatus.DELIVERED),
+            pinned(Stage.BILLING),
         ).order_by(Order.id)
-    ).scalars() if order_has_stage(order, Stage.BILLING)]
+    ).scalars())
     paid = paid_totals(order.id for order in orders)
     invoices = {invoice.order_id: invoice for invoice in db.session.execute(
         select(Invoice).where(Invoice.order_id.in_([order.id for order in orders]))).scalars()}
@@ -440,7 +441,7 @@ def receivable_tasks(user: User) -> list[Task]:
         else:
             title, kind = _("Collect payment for %(number)s: %(amount)s %(currency)s", **figures), "collect_payment"
         tasks.append(Task(
-            title=title, url=url_for("intake.order_detail", order_id=order.id), kind=kind,
+            title=title, url=order_url(order.id), kind=kind,
             due_at=end_of_day(invoice.due_date, zone) if invoice else None, order_number=order.number,
         ))
     return tasks

@@ -1,12 +1,13 @@
 """Portal pages of the billing plugin: the invoice list and the order page's payment form."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request
 from flask_babel import gettext as _
 
 from core.auth.context import current_actor, requires
 from core.orders.queries import get_order
 from core.web import attempt, flash_form_errors
+from core.portal import order_url
 from plugins.billing import services
 from plugins.billing.forms import InvoiceFilterForm, PaymentForm
 from plugins.billing.labels import label
@@ -64,4 +65,4 @@ def record_payment(order_id: int):
         if payment is not None:
             flash(_("Payment of %(amount)s %(currency)s recorded for order %(number)s.",
                     amount=payment.amount, currency=order.currency, number=order.display_number), "success")
-    return redirect(url_for("intake.order_detail", order_id=order_id))
+    return redirect(order_url(order_id))

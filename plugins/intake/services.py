@@ -22,7 +22,7 @@ from core.db import flush, scoped
 from core.errors import Conflict, TransitionError, ValidationError
 from core.extensions import db
 from core.models import Company, Customer, Order, OrderLine, OrderStatus, Product, User
-from core.orders import actions, advance, compute_totals
+from core.orders import actions, compute_totals, events
 from core.orders.queries import visible_orders
 from plugins.intake.models import IntakeIdempotencyKey, IntakeSequence
 
@@ -240,7 +240,7 @@ def submit(order: Order, actor: User) -> Order:
     recheck(order)
     if not order.number:
         order.number = next_number(db.session.get(Company, order.company_id))
-    return advance(order, "submit", actor=actor)
+    return events.submit(order, actor=actor)
 
 
 def cancel(order: Order, actor: User, reason: str) -> Order:

@@ -4,7 +4,6 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
-from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -13,6 +12,7 @@ from core.errors import Conflict
 from core.extensions import db
 from core.hookspecs import hookimpl
 from core.models import Company, Order, OrderStatus, User
+from core.portal import order_url
 from plugins.logistics import services
 from plugins.logistics.forms import AcceptanceForm, ShipmentForm
 from plugins.logistics.models import Shipment, ShipmentStatus, status_label
@@ -110,7 +110,7 @@ def delivery_note_context(order: Order) -> dict[str, Any]:
 
 
 def _order_url(order_id: int) -> str:
-    return url_for("intake.order_detail", order_id=order_id)
+    return order_url(order_id)
 
 
 def _due(order: Order) -> datetime | None:

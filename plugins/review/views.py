@@ -1,12 +1,13 @@
 """Portal pages of the review plugin: the review queue and the order panel's decision form."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template
 from flask_babel import gettext as _
 
 from core.auth.context import current_actor, requires
 from core.models import utcnow
 from core.web import attempt, flash_form_errors
+from core.portal import order_url
 from plugins.review import labels, services
 from plugins.review.forms import DecisionForm
 from plugins.review.services import StepDecision
@@ -47,4 +48,4 @@ def decide(step_id: int):
         if attempt(lambda: services.decide(step, decision, form.reason.data, actor=user,
                                            expected_version=version)) is not None:
             flash(_done(decision, name, number), "success")
-    return redirect(url_for("intake.order_detail", order_id=order_id))
+    return redirect(order_url(order_id))

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from core import hookdoc
-from core.plugins import PluginRegistry, discover
+from core.app import build_registry
+from core.plugins import discover
 
 ROOT = Path(__file__).resolve().parents[2]
 SPECS = hookdoc.hook_functions()
@@ -30,7 +31,7 @@ def test_every_spec_documents_each_parameter_and_its_return(spec):
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda spec: spec.__name__)
 def test_every_hook_is_implemented_by_the_core_or_a_bundled_plugin(spec):
-    registry = PluginRegistry(discover())
+    registry = build_registry(discover())
     implementers = {impl.plugin_name for impl in getattr(registry.pm.hook, spec.__name__).get_hookimpls()}
     assert implementers, f"nobody implements {spec.__name__}"
 

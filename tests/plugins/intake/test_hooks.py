@@ -5,7 +5,7 @@ from core.companies import all_permissions
 from core.contracts import Decision, Outcome
 from core.documents import document_kinds
 from core.inbox import tasks_for
-from core.orders import advance
+from core.orders import events
 from core.portal import navigation
 from plugins.intake import services
 from plugins.intake.manifest import MANIFEST
@@ -52,8 +52,7 @@ def test_a_sent_back_order_says_so_in_the_inbox(make_app):
         order = services.submit(draft(world), world.users["sales"])
         with app.test_request_context():
             assert tasks_for(world.users["sales"]) == []  # submitted: out of the clerk's hands
-        advance(order, "review_decided", actor=world.users["finance"],
-                decision=Decision(Outcome.SENT_BACK, reasons=("unit price below the floor",)))
+        events.decide_review(order, actor=world.users["finance"], decision=Decision(Outcome.SENT_BACK, reasons=("unit price below the floor",)))
 
         with app.test_request_context():
             [task] = tasks_for(world.users["sales"])
