@@ -71,16 +71,17 @@ def test_every_hook_has_a_test_named_test_hook_and_its_name():
     missing = [f"test_hook_{spec.__name__}" for spec in SPECS if f"test_hook_{spec.__name__}" not in defined]
 
     assert not missing, (
-        "no test of these hooks: " + ", ".join(missing)
+        "these hooks have no test named after them: " + ", ".join(missing)
         + ". Write each in the test module mirroring the code that calls the hook: register a plugin that"
           " implements it and assert what the hook promises."
     )
 
 
 def test_every_hook_has_a_documentation_entry_headed_by_its_exact_signature():
-    entries = {}
+    entries: dict[str, str] = {}
     for document in DOCUMENTS:
-        entries.update(documentation_entries((ROOT / document).read_text(encoding="utf-8")))
+        for code, text in documentation_entries((ROOT / document).read_text(encoding="utf-8")).items():
+            entries[code] = entries.get(code) or text
     declared = declared_signatures()
 
     problems = []
