@@ -19,6 +19,7 @@ from flask import current_app
 
 from core import fallbacks, hookspecs
 from core.contracts import Stage
+from core.default_jobs import CoreJobs
 from core.errors import PluginError
 
 ENTRY_POINT_GROUP = "ordo.plugins"
@@ -120,6 +121,7 @@ class PluginRegistry:
         self.manifests: dict[str, Manifest] = {m.name: m for m in dependency_order(manifests)}
         # The core's own behaviour is written as plugins too; these are never switched off.
         self.pm.register(fallbacks.Essentials(), name="core")
+        self.pm.register(CoreJobs(), name="core.jobs")
         self._fallback_names: dict[Stage, str] = {}
         for stage, fallback in fallbacks.STAGE_FALLBACKS.items():
             name = f"core.fallback.{stage.value}"
