@@ -45,7 +45,7 @@ PUBLIC_ENDPOINTS = {"auth.login", "static", "api-docs.openapi_json"}
 
 # The core's own plugins, registered by name as pytest lists its essential and
 # default plugins; the plugin manager knows none of them.
-ESSENTIAL_PLUGINS = {"core": "core.defaults.essentials"}
+ESSENTIAL_PLUGINS = {"core": "core.defaults.essentials", "core.jobs": "core.defaults.jobs"}
 STAGE_FALLBACKS = {
     Stage.REVIEW: "core.defaults.review",
     Stage.LOGISTICS: "core.defaults.logistics",

@@ -17,7 +17,7 @@ import pluggy
 
 if TYPE_CHECKING:
     from core.contracts import (
-        Decision, Delivery, DocumentKind, Finding, Gate, MenuItem, Payment, Permission,
+        Decision, Delivery, DocumentKind, Finding, Gate, Job, MenuItem, Payment, Permission,
         Panel, ReviewStepSpec, RoleSpec, Task,
     )
     from core.models import Order, User
@@ -289,4 +289,28 @@ def execution_gates(order: Order) -> list[Gate]:
 
     Return a list of :class:`~core.contracts.Gate`; any ``blocked`` gate stops
     execution and its reason is shown to the user.
+    """
+
+
+# -------------------------------------------------------------------------
+# Jobs
+# -------------------------------------------------------------------------
+
+
+@hookspec
+def ordo_jobs() -> list[Job]:
+    """Return the periodic jobs this plugin contributes to ``ordo worker``.
+
+    Called by the core on every registered plugin, enabled or not, when
+    ``ordo worker`` starts and for ``ordo jobs list`` and ``ordo jobs run``.
+    A job runs once for the whole installation, not per company: do the work
+    through ``core.jobs.per_company(plugin, work)``, which calls ``work`` for
+    each company whose modules include the plugin, so the job never asks
+    whether it is switched on. The core contributes ``outbox.send``.
+
+    Return a list of :class:`~core.contracts.Job`; each name is unique across
+    plugins. The worker runs a job when it is due (``every`` after its last
+    start), under a lease, in its own transaction: the return value of
+    ``run`` is logged and kept as the job's last result; raising rolls the
+    run back and records the failure.
     """

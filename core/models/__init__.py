@@ -1,6 +1,7 @@
 """The core's models; plugins keep theirs in their own ``models.py``."""
 from core.models.audit import AppendOnlyError, AuditEntry
 from core.models.company import Company, ModuleSetting
+from core.models.jobs import JobLease, JobOutcome
 from core.models.masterdata import Customer, PaymentTerms, Product
 from core.models.order import Channel, DeliveryMethod, Order, OrderLine, OrderModule, OrderStatus
 from core.models.outbox import OutboxMessage, OutboxStatus
@@ -9,7 +10,8 @@ from core.models.users import ApiToken, LoginAttempt, Role, RolePermission, User
 
 __all__ = [
     "ApiToken", "AppendOnlyError", "AuditEntry", "Channel", "Company", "Customer",
-    "DeliveryMethod", "LoginAttempt", "ModuleSetting", "Order", "OrderLine", "OrderModule", "OrderStatus",
+    "DeliveryMethod", "JobLease", "JobOutcome", "LoginAttempt", "ModuleSetting", "Order", "OrderLine",
+    "OrderModule", "OrderStatus",
     "OutboxMessage", "OutboxStatus", "PaymentTerms", "Product", "Role", "RolePermission",
     "User", "user_role", "utcnow",
 ]

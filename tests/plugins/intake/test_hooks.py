@@ -55,7 +55,8 @@ def test_a_sent_back_order_says_so_in_the_inbox(make_app):
         order = services.submit(draft(world), world.users["sales"])
         with app.test_request_context():
             assert tasks_for(world.users["sales"]) == []  # submitted: out of the clerk's hands
-        events.decide_review(order, actor=world.users["finance"], decision=Decision(Outcome.SENT_BACK, reasons=("unit price below the floor",)))
+        events.decide_review(order, Decision(Outcome.SENT_BACK, reasons=("unit price below the floor",)),
+                             actor=world.users["finance"])
 
         with app.test_request_context():
             [task] = tasks_for(world.users["sales"])

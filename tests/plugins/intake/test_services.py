@@ -262,7 +262,8 @@ def test_a_sent_back_order_keeps_its_number_when_resubmitted(make_app):
         order = services.submit(draft(world), world.users["sales"])
         number = order.number
         assert order.status == OrderStatus.SUBMITTED
-        events.decide_review(order, actor=world.users["finance"], decision=Decision(Outcome.SENT_BACK, reasons=("invoice title missing",)))
+        events.decide_review(order, Decision(Outcome.SENT_BACK, reasons=("invoice title missing",)),
+                             actor=world.users["finance"])
 
         services.update_draft(order, {"invoice_requirements": "增值税专用发票"}, world.users["sales"])
         services.submit(order, world.users["sales"])
