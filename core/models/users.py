@@ -8,7 +8,7 @@ from sqlalchemy import Column, ForeignKey, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from core.extensions import db
+from core.extensions import Model, db
 from core.models.types import UTCDateTime, utcnow
 
 user_role = Table(
@@ -19,7 +19,7 @@ user_role = Table(
 )
 
 
-class Role(db.Model):
+class Role(Model):
     __tablename__ = "role"
     __table_args__ = (UniqueConstraint("company_id", "name"),)
 
@@ -36,7 +36,7 @@ class Role(db.Model):
         return {grant.permission for grant in self.grants}
 
 
-class RolePermission(db.Model):
+class RolePermission(Model):
     __tablename__ = "role_permission"
     __table_args__ = (UniqueConstraint("role_id", "permission"),)
 
@@ -46,7 +46,7 @@ class RolePermission(db.Model):
     role: Mapped[Role] = relationship(back_populates="grants")
 
 
-class User(db.Model):
+class User(Model):
     __tablename__ = "user"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -99,7 +99,7 @@ class User(db.Model):
         return f"<User {self.username}>"
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A bearer token for the JSON API; only its SHA-256 digest is stored."""
 
     __tablename__ = "api_token"
@@ -117,7 +117,7 @@ class ApiToken(db.Model):
     user: Mapped[User] = relationship()
 
 
-class LoginAttempt(db.Model):
+class LoginAttempt(Model):
     """Failed and successful logins, kept in the database so every worker throttles alike."""
 
     __tablename__ = "login_attempt"
