@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from flask import current_app
 from sqlalchemy import Column, ForeignKey, String, Table, UniqueConstraint
@@ -10,6 +11,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.extensions import Model, db
 from core.models.types import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from core.models.company import Company
+    from core.models.masterdata import Customer
 
 user_role = Table(
     "user_role",
@@ -62,9 +67,9 @@ class User(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     roles: Mapped[list[Role]] = relationship(secondary=user_role, lazy="selectin")
-    company = relationship("Company", lazy="joined")
-    customer = relationship("Customer")
-    superior = relationship("User", remote_side=[id])
+    company: Mapped[Company] = relationship(lazy="joined")
+    customer: Mapped[Customer | None] = relationship()
+    superior: Mapped[User | None] = relationship(remote_side=[id])
 
     # Flask-Login's user protocol.
     @property
