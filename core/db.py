@@ -9,18 +9,32 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from flask import g, has_request_context
 from flask_babel import gettext as _
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped
 from sqlalchemy.orm.exc import StaleDataError
 
 from core.errors import Conflict, NotFound
 from core.extensions import db
 
-M = TypeVar("M")
+
+
+class CompanyOwned(Protocol):
+    """A model whose rows belong to one company, such as Order, Customer or User."""
+
+    # A mapped column is a descriptor on the class: ``Order.company_id`` is the
+    # column to filter on, ``order.company_id`` the int. ClassVar[Mapped[...]] says
+    # exactly that; a plain ``Mapped[int]`` member would also require it settable
+    # with a Mapped, which no model class is.
+    id: ClassVar[Mapped[int]]
+    company_id: ClassVar[Mapped[int]]
+
+
+M = TypeVar("M", bound=CompanyOwned)
 
 
 def commit() -> None:
@@ -87,9 +101,9 @@ def page_of(query: Select[Any], page: int, per_page: int) -> dict[str, Any]:
             "pages": max(pagination.pages, 1)}
 
 
-def scoped(model: type[M], company_id: int) -> Select[tuple[M]]:
+def scoped(model: type[M], company_id: int) -> Select[M]:
     """A SELECT of ``model`` limited to one company's rows."""
-    return select(model).where(model.company_id == company_id)  # type: ignore[attr-defined]
+    return select(model).where(model.company_id == company_id)
 
 
 # Ids are 32-bit integers; a larger number (from a URL) names no row, and
@@ -106,9 +120,7 @@ def get_scoped(model: type[M], company_id: int, ident: Any, *, what: str | None 
     """Load one row of ``model`` owned by the company, or raise NotFound."""
     if not is_id(ident):
         raise NotFound(_("%(what)s %(id)s does not exist", what=what or model.__name__, id=ident))
-    row = db.session.execute(
-        scoped(model, company_id).where(model.id == ident)  # type: ignore[attr-defined]
-    ).scalar_one_or_none()
+    row = db.session.execute(scoped(model, company_id).where(model.id == ident)).scalar_one_or_none()
     if row is None:
         raise NotFound(_("%(what)s %(id)s does not exist", what=what or model.__name__, id=ident))
     return row

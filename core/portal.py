@@ -9,13 +9,13 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from core.auth.context import current_actor, requires
+from core.auth.context import current_actor, require_actor, requires
 from core.models import utcnow
 from core.modules import hooks_for_company
 from core.orders import actions
 from core.inbox import tasks_for
 from core.orders.queries import get_order
-from core.web import attempt, flash_form_errors
+from core.web import attempt, flash_form_errors, required
 
 bp = Blueprint("portal", __name__)
 
@@ -55,19 +55,19 @@ def home():
 @bp.route("/inbox")
 @requires(None)
 def inbox():
-    user = current_actor()
+    user = require_actor()
     return render_template("core/inbox.html", tasks=tasks_for(user), now=utcnow())
 
 
 @bp.route("/orders/<int:order_id>/mark-delivered", methods=["POST"])
 @requires("order.mark_delivered")
 def mark_delivered(order_id: int):
-    user = current_actor()
+    user = require_actor()
     order = get_order(user, order_id)
     form = MarkDeliveredForm()
     if not form.validate_on_submit():
         flash_form_errors(form)
-    elif attempt(lambda: actions.mark_delivered(order, actor=user, signed_by=form.signed_by.data,
+    elif attempt(lambda: actions.mark_delivered(order, actor=user, signed_by=required(form.signed_by.data),
                                                 reservations=form.reservations.data)):
         flash(_("Order %(number)s is marked delivered.", number=order.display_number), "success")
     return redirect(order_url(order_id))

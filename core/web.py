@@ -36,3 +36,15 @@ def flash_form_errors(form: Any) -> None:
         label = getattr(getattr(form, field_name, None), "label", None)
         for message in messages if isinstance(messages, list) else [messages]:
             flash(_("%(field)s: %(message)s", field=label.text if label else field_name, message=message), "error")
+
+
+def required(data: T | None) -> T:
+    """The data of a form field whose DataRequired or InputRequired validator has passed.
+
+    WTForms types every field's data as optional (a field the request did not send
+    keeps its default); once the form has validated, such a field has data, so None
+    here means the view read a form it did not validate.
+    """
+    if data is None:
+        raise RuntimeError("a required form field has no data: validate the form before reading it")
+    return data

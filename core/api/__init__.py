@@ -7,6 +7,7 @@ what the API accepts.
 from __future__ import annotations
 
 import http
+from typing import Any
 
 import marshmallow as ma
 from flask import request
@@ -49,7 +50,7 @@ class OrdoApi(Api):
     def _register_responses(self) -> None:
         # As flask-smorest's own, but the error responses are documented as problem+json.
         for status in http.HTTPStatus:
-            response = {"description": status.phrase}
+            response: dict[str, Any] = {"description": status.phrase}
             if status >= 400:
                 response["schema"] = self.ERROR_SCHEMA
             prepare_response(response, self.spec, PROBLEM_JSON)
@@ -58,7 +59,7 @@ class OrdoApi(Api):
         prepare_response(response, self.spec, PROBLEM_JSON)
         self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
 
-    def handle_http_exception(self, error: HTTPException):  # type: ignore[override]
+    def handle_http_exception(self, error: HTTPException):
         if is_api_request():
             return from_http_exception(error)
         return render_error(error.code or 500, error.description or error.name)

@@ -12,7 +12,7 @@ from decimal import Decimal
 from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.extensions import db
+from core.extensions import Model
 from core.models.masterdata import Customer, PaymentTerms, Product
 from core.models.types import Money, Quantity, Rate, UTCDateTime, enum_column, utcnow
 
@@ -44,7 +44,7 @@ class DeliveryMethod(enum.StrEnum):
     PICKUP = "pickup"
 
 
-class Order(db.Model):
+class Order(Model):
     __tablename__ = "order"
     __table_args__ = (
         UniqueConstraint("company_id", "number"),
@@ -122,7 +122,7 @@ class Order(db.Model):
         return f"<Order {self.display_number} {self.status}>"
 
 
-class OrderLine(db.Model):
+class OrderLine(Model):
     __tablename__ = "order_line"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -45,7 +45,7 @@ UNSETTLED = frozenset({OrderStatus.CANCELLED, OrderStatus.REJECTED, OrderStatus.
 
 
 def company_zone(company_id: int) -> ZoneInfo:
-    return db.session.get(Company, company_id).zone
+    return db.session.get_one(Company, company_id).zone
 
 
 def local_date(moment: datetime, zone: ZoneInfo) -> date:
@@ -218,7 +218,8 @@ def _valid_amount(amount: Any) -> Decimal:
         raise ValidationError(_("the amount must be greater than zero"), field="amount")
     if value > LARGEST_AMOUNT:
         raise ValidationError(_("the amount is too large"), field="amount")
-    if value.normalize().as_tuple().exponent < -2:
+    exponent = value.normalize().as_tuple().exponent  # an int, since the value is finite
+    if isinstance(exponent, int) and exponent < -2:
         raise ValidationError(_("the amount has at most two decimal places"), field="amount")
     return money(value)
 
@@ -348,7 +349,7 @@ def balances(invoices: list[Invoice], today: date) -> list[InvoiceBalance]:
     return rows
 
 
-def _visible_invoices(user: User) -> Select[tuple[Invoice]]:
+def _visible_invoices(user: User) -> Select[Invoice]:
     query = (select(Invoice).join(Order, Invoice.order_id == Order.id)
              .where(Invoice.company_id == user.company_id))
     if user.customer_id is not None:  # a customer user sees their own invoices only

@@ -118,7 +118,7 @@ def _due(order: Order) -> datetime | None:
     day: date | None = order.promised_date or order.requested_date
     if day is None:
         return None
-    return datetime.combine(day, time.min, tzinfo=db.session.get(Company, order.company_id).zone)
+    return datetime.combine(day, time.min, tzinfo=db.session.get_one(Company, order.company_id).zone)
 
 
 @hookimpl

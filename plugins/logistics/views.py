@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request
 from flask_babel import gettext as _
 
-from core.auth.context import current_actor, requires
+from core.auth.context import require_actor, requires
 from core.errors import ValidationError
 from core.orders.queries import get_order
 from core.web import attempt, flash_form_errors
@@ -27,7 +27,7 @@ def shipments():
                                 values=", ".join(s.value for s in ShipmentStatus)), field="status") from None
     return render_template(
         "logistics/shipments.html",
-        shipments=services.list_shipments(current_actor(), status),
+        shipments=services.list_shipments(require_actor(), status),
         status=status,
         statuses=list(ShipmentStatus),
         status_label=status_label,
@@ -37,7 +37,7 @@ def shipments():
 @bp.route("/orders/<int:order_id>/shipments", methods=["POST"])
 @requires("logistics.ship")
 def create_shipment(order_id: int):
-    user = current_actor()
+    user = require_actor()
     order = get_order(user, order_id)
     form = ShipmentForm()
     if not form.validate_on_submit():
@@ -53,7 +53,7 @@ def create_shipment(order_id: int):
 @bp.route("/shipments/<int:shipment_id>/dispatch", methods=["POST"])
 @requires("logistics.ship")
 def dispatch(shipment_id: int):
-    user = current_actor()
+    user = require_actor()
     shipment = services.get_shipment(user, shipment_id)
     order_id = shipment.order_id
     form = ShipmentForm()
@@ -68,7 +68,7 @@ def dispatch(shipment_id: int):
 @bp.route("/shipments/<int:shipment_id>/acceptance", methods=["POST"])
 @requires("logistics.accept")
 def accept(shipment_id: int):
-    user = current_actor()
+    user = require_actor()
     shipment = services.get_shipment(user, shipment_id)
     order_id = shipment.order_id
     number = shipment.number
