@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import NoReturn
 import threading
 from datetime import datetime, timedelta
 
@@ -28,7 +29,7 @@ from core.outbox import send_pending
 from core.plugins import registry
 
 
-def fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
     """One line on stderr and exit status 2, for bad input on the command line."""
     click.echo(f"Error: {message}", err=True)
     sys.exit(2)

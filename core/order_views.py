@@ -16,7 +16,7 @@ from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from core.audit import order_timeline
-from core.auth.context import current_actor, requires
+from core.auth.context import require_actor, requires
 from core.contracts import Panel
 from core.documents import available_documents, render_document
 from core.models import Order, User
@@ -24,7 +24,7 @@ from core.modules import hooks_for_order
 from core.orders import OrderEvent, actions, allowed_events
 from core.orders.queries import get_order
 from core.portal import order_url
-from core.web import attempt
+from core.web import attempt, required
 
 bp = Blueprint("orders", __name__)
 
@@ -36,7 +36,7 @@ class CancelForm(FlaskForm):
 @bp.route("/orders/<int:order_id>")
 @requires("order.view")
 def detail(order_id: int) -> Any:
-    user = current_actor()
+    user = require_actor()
     order = get_order(user, order_id)
     return render_template(
         "core/order_detail.html",
@@ -55,12 +55,12 @@ def detail(order_id: int) -> Any:
 @bp.route("/orders/<int:order_id>/cancel", methods=["POST"])
 @requires("order.cancel")
 def cancel(order_id: int) -> Any:
-    user = current_actor()
+    user = require_actor()
     order = get_order(user, order_id)
     form = CancelForm()
     if not form.validate_on_submit():
         flash(_("Give a reason for cancelling."), "error")
-    elif attempt(lambda: actions.cancel(order, actor=user, reason=form.reason.data)) is not None:
+    elif attempt(lambda: actions.cancel(order, actor=user, reason=required(form.reason.data))) is not None:
         flash(_("Order %(number)s is cancelled.", number=order.display_number), "success")
     return redirect(order_url(order_id))
 
@@ -68,7 +68,7 @@ def cancel(order_id: int) -> Any:
 @bp.route("/orders/<int:order_id>/documents/<kind>")
 @requires("order.view")
 def document(order_id: int, kind: str) -> Any:
-    user = current_actor()
+    user = require_actor()
     pdf, filename = render_document(get_order(user, order_id), kind, user)
     return current_app.response_class(pdf, mimetype="application/pdf",
                                       headers={"Content-Disposition": f'inline; filename="{filename}"'})

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.extensions import db
+from core.extensions import Model
 from core.models.types import UTCDateTime, enum_column
 
 
@@ -16,7 +16,7 @@ class JobOutcome(enum.StrEnum):
     FAILED = "failed"  # rolled back; the job is tried again when it is next due
 
 
-class JobLease(db.Model):
+class JobLease(Model):
     """One row per job: which worker may run it until when, and how its last run went.
 
     Not a business row, so it belongs to no company: a job works for every

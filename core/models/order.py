@@ -143,7 +143,7 @@ class OrderLine(Model):
     product: Mapped[Product] = relationship(lazy="joined")
 
 
-class OrderModule(db.Model):
+class OrderModule(Model):
     """One module pinned on an order: the pinned set, queryable in SQL."""
 
     __tablename__ = "order_module"

@@ -5,9 +5,10 @@ from math import ceil
 
 from flask import Blueprint, abort, flash, redirect, render_template, request
 from flask_babel import gettext as _
-from wtforms import SelectChoice
+# types-WTForms describes WTForms 3.2, which had no SelectChoice (new in 3.3).
+from wtforms import SelectChoice  # type: ignore[attr-defined]
 
-from core.auth.context import current_actor, requires
+from core.auth.context import require_actor, requires
 from core.db import scoped
 from core.extensions import db
 from core.labels import choices, label
@@ -27,7 +28,7 @@ PER_PAGE = 25
 @bp.route("/orders")
 @requires("order.view")
 def orders():
-    user = current_actor()
+    user = require_actor()
     filters = OrderFilterForm(request.args)
     filters.status.choices = [SelectChoice("", _("Any status"))] + choices(OrderStatus)
     filters.customer_id.choices = [SelectChoice(0, _("Any customer"))] + _customer_choices(user)
@@ -50,7 +51,7 @@ def orders():
 @bp.route("/orders/new", methods=["GET", "POST"])
 @requires("order.create")
 def new_order():
-    user = current_actor()
+    user = require_actor()
     form = _order_form(user)
     if request.method == "GET":
         form.channel.data = Channel.PORTAL if user.customer_id else Channel.PHONE
@@ -70,7 +71,7 @@ def new_order():
 @bp.route("/orders/<int:order_id>/edit", methods=["GET", "POST"])
 @requires("order.edit")
 def edit_order(order_id: int):
-    user = current_actor()
+    user = require_actor()
     order = get_order(user, order_id)
     if order.status != OrderStatus.DRAFT:
         flash(_("Order %(number)s is no longer a draft and cannot be edited.", number=order.display_number),
@@ -90,7 +91,7 @@ def edit_order(order_id: int):
 @bp.route("/orders/<int:order_id>/submit", methods=["POST"])
 @requires("order.submit")
 def submit_order(order_id: int):
-    user = current_actor()
+    user = require_actor()
     order = get_order(user, order_id)
     if not ActionForm().validate_on_submit():
         abort(400, _("The form expired; reload the page and try again."))

@@ -7,6 +7,8 @@ needs to know which plugin holds an order back (billing, for a prepayment).
 """
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import gettext as _
 from sqlalchemy import Select, exists, select
 
@@ -33,7 +35,7 @@ RATINGS = range(1, 6)
 # --- queries -------------------------------------------------------------------
 
 
-def visible_shipments(user: User) -> Select[tuple[Shipment]]:
+def visible_shipments(user: User) -> Select[Shipment]:
     """The shipments of the user's company; a customer user sees only their own customer's."""
     query = select(Shipment).join(Order, Shipment.order_id == Order.id).where(
         Shipment.company_id == user.company_id
@@ -244,7 +246,7 @@ def _state(shipment: Shipment) -> dict:
 
 
 def _audit(shipment: Shipment, action: str, actor: User, *, before: dict | None) -> None:
-    after = {
+    after: dict[str, Any] = {
         "number": shipment.number,
         "status": shipment.status.value,
         "delivery_method": shipment.delivery_method.value,

@@ -229,7 +229,8 @@ def decide(
         return step
 
     _close_waiting(order, step.round)
-    events.decide_review(order, Decision(_OUTCOME[decision], reasons=(reason,), decided_by=actor.id), actor=actor)
+    outcome = Decision(_OUTCOME[decision], reasons=(reason,) if reason else (), decided_by=actor.id)
+    events.decide_review(order, outcome, actor=actor)
     return step
 
 
