@@ -97,15 +97,15 @@ def configure_plugins(app: Flask, plugins: Sequence[Manifest] | None) -> None:
 
 
 def configure_auth(app: Flask) -> None:
-    from core.auth.services import user_for_token
+    from core.auth.context import bearer_user
+    from core.auth.services import active_user
     from core.models import User
 
     login_manager.login_view = "auth.login"
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        user = db.session.get(User, int(user_id))
-        return user if user is not None and user.active else None
+        return active_user(int(user_id))
 
     @app.before_request
     def authenticate() -> Any:
@@ -119,7 +119,7 @@ def configure_auth(app: Flask) -> None:
         if is_api_request():
             header = request.headers.get("Authorization", "")
             scheme, _, token = header.partition(" ")
-            user = user_for_token(token.strip()) if scheme.lower() == "bearer" and token else None
+            user = bearer_user(token.strip()) if scheme.lower() == "bearer" and token else None
             if user is None:
                 return problem(401, "Unauthorized", gettext("send a valid token as 'Authorization: Bearer <token>'"),
                                headers={"WWW-Authenticate": "Bearer"})
