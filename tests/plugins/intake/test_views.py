@@ -212,3 +212,16 @@ def test_the_timeline_names_every_plugins_actions(make_app):
                  "Shipment signed for", "Invoice issued", "Invoice paid", "Payment received", "Completed"):
         assert name in timeline, name
     assert "shipment_created" not in timeline and "review_opened" not in timeline
+
+
+def test_a_price_or_quantity_with_more_places_than_stored_is_refused_on_its_row_not_rounded(app, world):
+    client = portal_login(app, world.users["sales"])
+
+    response = client.post("/orders/new", data=form_data(
+        world, **{"lines-0-quantity": "1.0005", "lines-2-unit_price": "7.805"}))
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "must have at most 3 decimal places; it is not rounded" in page
+    assert "must have at most 2 decimal places; it is not rounded" in page
+    assert db.session.execute(select(Order)).first() is None
