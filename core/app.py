@@ -12,11 +12,13 @@ from flask_babel import get_locale, gettext
 from flask_babel import refresh as refresh_locale
 
 from core import config as ordo_config
-from core import pdf
+from core import pdf, sqlite
 from core.api import API_PREFIX, OrdoApi, is_api_request
 from core.api.problems import from_ordo_error, problem
-from core.db import commit
+from core.db import busy, commit, is_busy
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import RequestURITooLarge
 
 from core.errors import Conflict, OrdoError
 from core.extensions import babel, csrf, db, login_manager, migrate
@@ -66,6 +68,7 @@ def configure_extensions(app: Flask) -> None:
     import core.models  # noqa: F401 - register the core's tables
 
     db.init_app(app)
+    sqlite.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -211,6 +214,22 @@ def configure_errors(app: Flask) -> None:
         from core.portal import render_error
 
         return render_error(error.status, error.message)
+
+    @app.errorhandler(OperationalError)
+    def database_busy(error: OperationalError) -> Any:
+        # A write that outwaited the busy timeout is worth retrying (503), not a fault (500).
+        if not is_busy(error):
+            raise error
+        db.session.rollback()  # before the message: choosing its language may read the user
+        return ordo_error(busy())
+
+    def refuse_long_url() -> None:
+        """414 (problem+json for the API) for a URL over ORDO_MAX_URL_LENGTH, before anything reads it."""
+        limit = app.config["ORDO_MAX_URL_LENGTH"]
+        if len(request.environ.get("RAW_URI") or request.full_path) > limit:
+            raise RequestURITooLarge(gettext("The URL is longer than %(limit)s characters.", limit=limit))
+
+    app.before_request_funcs.setdefault(None, []).insert(0, refuse_long_url)
 
 
 def configure_transactions(app: Flask) -> None:

@@ -12,5 +12,7 @@ else
     echo "The demo company is already loaded; sign in as admin / ordo-admin (see README)."
 fi
 echo "Serving Ordo on http://127.0.0.1:${PORT:-5000}  (Ctrl-C stops it)"
+# --limit-request-line 8190 (gunicorn's largest) lets URLs over Ordo's own limit
+# (ORDO_MAX_URL_LENGTH, 4096) reach the app, which refuses them with problem+json.
 exec .venv/bin/gunicorn --bind "127.0.0.1:${PORT:-5000}" --workers 2 --threads 4 --worker-class gthread \
-    "core.app:create_app()"
+    --limit-request-line 8190 "core.app:create_app()"
