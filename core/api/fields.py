@@ -19,9 +19,10 @@ class FixedDecimal(ma.fields.Decimal):
     """A decimal string that its column holds exactly; read as a Decimal of the column's scale."""
 
     def __init__(self, fixed: Fixed, **kwargs: Any) -> None:
+        kwargs["metadata"] = {"description": f"a decimal string, at most {fixed.scale} decimal places",
+                              **(kwargs.get("metadata") or {})}
         super().__init__(places=fixed.scale, as_string=True, **kwargs)
         self.fixed = fixed
-        self.metadata.setdefault("description", f"a decimal string, at most {fixed.scale} decimal places")
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> decimal.Decimal:
         if value is True or value is False or not isinstance(value, (str, int, float, decimal.Decimal)):
