@@ -11,22 +11,24 @@ from flask import Blueprint, Flask, current_app, g, has_request_context, redirec
 from flask_babel import get_locale, gettext
 from flask_babel import refresh as refresh_locale
 from flask_login import current_user
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import RequestURITooLarge
 
 import core.models  # noqa: F401 - register the core's tables
 from core import config as ordo_config
-from core import pdf
+from core import pdf, sqlite
 from core.admin.masterdata import bp as masterdata_bp
 from core.admin.views import bp as admin_bp
 from core.api import API_PREFIX, OrdoApi, is_api_request
 from core.api.problems import from_ordo_error, problem
 from core.api.resources import blp as core_api
-from core.auth.context import current_actor
-from core.auth.services import user_for_token
+from core.auth.context import bearer_user, current_actor
+from core.auth.services import active_user
 from core.auth.views import bp as auth_bp
 from core.cli import register as register_commands
 from core.contracts import Stage
-from core.db import commit, discard, request_failed
+from core.db import busy, commit, discard, is_busy, request_failed
 from core.errors import Conflict, OrdoError
 from core.extensions import babel, csrf, db, login_manager, migrate
 from core.labels import label, system_note
@@ -90,6 +92,7 @@ def configure_settings(app: Flask, config: Mapping[str, Any] | None) -> None:
 
 def configure_extensions(app: Flask) -> None:
     db.init_app(app)
+    sqlite.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -133,8 +136,7 @@ def configure_auth(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        user = db.session.get(User, int(user_id))
-        return user if user is not None and user.active else None
+        return active_user(int(user_id))
 
     @app.before_request
     def authenticate() -> Any:
@@ -148,7 +150,7 @@ def configure_auth(app: Flask) -> None:
         if is_api_request():
             header = request.headers.get("Authorization", "")
             scheme, _, token = header.partition(" ")
-            user = user_for_token(token.strip()) if scheme.lower() == "bearer" and token else None
+            user = bearer_user(token.strip()) if scheme.lower() == "bearer" and token else None
             if user is None:
                 return problem(401, "Unauthorized", gettext("send a valid token as 'Authorization: Bearer <token>'"),
                                headers={"WWW-Authenticate": "Bearer"})
@@ -225,6 +227,22 @@ def configure_errors(app: Flask) -> None:
         if is_api_request():
             return from_ordo_error(error)
         return render_error(error.status, error.message)
+
+    @app.errorhandler(OperationalError)
+    def database_busy(error: OperationalError) -> Any:
+        # A write that outwaited the busy timeout is worth retrying (503), not a fault (500).
+        if not is_busy(error):
+            raise error
+        discard()  # before the message: choosing its language may read the user
+        return ordo_error(busy())
+
+    def refuse_long_url() -> None:
+        """414 (problem+json for the API) for a URL over ORDO_MAX_URL_LENGTH, before anything reads it."""
+        limit = app.config["ORDO_MAX_URL_LENGTH"]
+        if len(request.environ.get("RAW_URI") or request.full_path) > limit:
+            raise RequestURITooLarge(gettext("The URL is longer than %(limit)s characters.", limit=limit))
+
+    app.before_request_funcs.setdefault(None, []).insert(0, refuse_long_url)
 
 
 def configure_transactions(app: Flask) -> None:

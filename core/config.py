@@ -50,6 +50,13 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "ORDO_TIMEZONE": os.environ.get("ORDO_TIMEZONE", "Asia/Shanghai"),
         "ORDO_LOGIN_MAX_FAILURES": int(os.environ.get("ORDO_LOGIN_MAX_FAILURES", "5")),
         "ORDO_LOGIN_WINDOW_MINUTES": int(os.environ.get("ORDO_LOGIN_WINDOW_MINUTES", "15")),
+        # An API token's last use is recorded at most this often, apart from the request.
+        "ORDO_TOKEN_TOUCH_MINUTES": int(os.environ.get("ORDO_TOKEN_TOUCH_MINUTES", "5")),
+        # How long an SQLite connection waits for another's write lock before giving up (503).
+        "ORDO_SQLITE_BUSY_TIMEOUT_MS": int(os.environ.get("ORDO_SQLITE_BUSY_TIMEOUT_MS", "5000")),
+        # Requests the app refuses itself, with problem+json: a longer URL (414), a larger body (413).
+        "ORDO_MAX_URL_LENGTH": int(os.environ.get("ORDO_MAX_URL_LENGTH", "4096")),
+        "MAX_CONTENT_LENGTH": int(os.environ.get("ORDO_MAX_CONTENT_LENGTH", str(20 * 1024 * 1024))),
         "ORDO_SMTP_HOST": os.environ.get("ORDO_SMTP_HOST", "127.0.0.1"),
         "ORDO_SMTP_PORT": int(os.environ.get("ORDO_SMTP_PORT", "25")),
         "ORDO_SMTP_USER": os.environ.get("ORDO_SMTP_USER"),

@@ -14,11 +14,11 @@ from typing import Any, ClassVar, Protocol, TypeVar
 from flask import g, has_request_context
 from flask_babel import gettext as _
 from sqlalchemy import Select, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm.exc import StaleDataError
 
-from core.errors import Conflict, NotFound
+from core.errors import Conflict, NotFound, Unavailable
 from core.extensions import db
 
 
@@ -44,6 +44,11 @@ def commit() -> None:
     except (StaleDataError, IntegrityError) as error:
         discard()
         raise Conflict(_conflict_message(error)) from error
+    except OperationalError as error:
+        discard()
+        if is_busy(error):
+            raise busy() from error
+        raise
     except Exception:
         discard()
         raise
@@ -67,6 +72,26 @@ def fail_request() -> None:
 
 def request_failed() -> bool:
     return has_request_context() and bool(g.get("ordo_request_failed"))
+
+
+# How long a client is asked to wait after a 503 for a busy database.
+RETRY_AFTER_SECONDS = 2
+# PostgreSQL's "try again" errors: serialization failure, deadlock, lock not available.
+_PG_RETRY_CODES = {"40001", "40P01", "55P03"}
+
+
+def is_busy(error: OperationalError) -> bool:
+    """Whether the database refused for a lock held by someone else, rather than for a fault."""
+    original = error.orig
+    if getattr(original, "sqlite_errorname", None) in {"SQLITE_BUSY", "SQLITE_LOCKED"}:
+        return True
+    if "database is locked" in str(original) or "database table is locked" in str(original):
+        return True
+    return getattr(original, "sqlstate", None) in _PG_RETRY_CODES
+
+
+def busy() -> Unavailable:
+    return Unavailable(_("The database is busy; try again in a moment."), retry_after=RETRY_AFTER_SECONDS)
 
 
 def _conflict_message(error: Exception) -> str:

@@ -41,6 +41,17 @@ class Conflict(OrdoError):
     title = "Conflict"
 
 
+class Unavailable(OrdoError):
+    """The database is busy (a lock held too long); the same request may succeed in a moment."""
+
+    status = 503
+    title = "Service Unavailable"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class TransitionError(Conflict):
     """The order's status does not allow this event."""
 

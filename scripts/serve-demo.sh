@@ -15,8 +15,10 @@ fi
 echo "Serving Ordo on http://127.0.0.1:${PORT:-5000} with the worker beside it  (Ctrl-C stops both)"
 .venv/bin/ordo worker &
 worker=$!
+# --limit-request-line 8190 (gunicorn's largest) lets URLs over Ordo's own limit
+# (ORDO_MAX_URL_LENGTH, 4096) reach the app, which refuses them with problem+json.
 .venv/bin/gunicorn --bind "127.0.0.1:${PORT:-5000}" --workers 2 --threads 4 --worker-class gthread \
-    "core.app:create_app()" &
+    --limit-request-line 8190 "core.app:create_app()" &
 web=$!
 # Whichever way this script ends, the worker stops with gunicorn (it finishes a running job first).
 trap 'kill -TERM "$web" 2>/dev/null || true' INT TERM

@@ -10,9 +10,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from core.figures import MONEY, RATE
+from core.forms import FixedPoint
 from core.models import PaymentTerms
-
-MAX_MONEY = Decimal("999999999999.99")  # Money is Numeric(14, 2)
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -49,7 +49,7 @@ class CustomerForm(FlaskForm):
     city = StringField(_l("City"), validators=[Optional(), Length(max=60)])
     address = TextAreaField(_l("Address"), validators=[Optional(), Length(max=2000)])
     credit_limit = DecimalField(_l("Credit limit"), places=2, default=Decimal("0.00"),
-                                validators=[InputRequired(), NumberRange(min=0, max=MAX_MONEY)])
+                                validators=[InputRequired(), FixedPoint(MONEY), NumberRange(min=0)])
     payment_terms = SelectField(_l("Default payment terms"), coerce=PaymentTerms, choices=[])
     active = BooleanField(_l("Active"), default=True)
 
@@ -60,13 +60,15 @@ class ProductForm(FlaskForm):
     specification = StringField(_l("Specification"), validators=[Optional(), Length(max=200)])
     unit = StringField(_l("Unit"), default="pcs", validators=[DataRequired(), Length(max=16)])
     list_price = DecimalField(_l("List price"), places=2,
-                              validators=[InputRequired(), NumberRange(min=0, max=MAX_MONEY)])
+                              validators=[InputRequired(), FixedPoint(MONEY), NumberRange(min=0)])
     floor_price = DecimalField(_l("Floor price"), places=2,
-                               validators=[InputRequired(), NumberRange(min=0, max=MAX_MONEY)])
+                               validators=[InputRequired(), FixedPoint(MONEY), NumberRange(min=0)])
     tax_rate = DecimalField(_l("Tax rate"), places=4, default=Decimal("0.13"),
-                            validators=[InputRequired(), NumberRange(min=0, max=1)])
+                            validators=[InputRequired(), FixedPoint(RATE), NumberRange(min=0, max=1)])
     active = BooleanField(_l("Active"), default=True)
 
     def validate_floor_price(self, field: DecimalField) -> None:
-        if self.list_price.data is not None and field.data is not None and field.data > self.list_price.data:
+        if self.list_price.errors or self.list_price.data is None or field.data is None:
+            return  # nothing to compare with (a refused list price is reported on its own)
+        if field.data > self.list_price.data:
             raise ValidationError(_l("must not exceed the list price"))

@@ -65,4 +65,6 @@ def from_http_exception(error: HTTPException) -> Response:
 
 def from_ordo_error(error: OrdoError) -> Response:
     errors = [{"field": error.field, "message": error.message}] if error.field else None
-    return problem(error.status, error.title, error.message, errors)
+    retry_after = getattr(error, "retry_after", None)
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+    return problem(error.status, error.title, error.message, errors, headers)

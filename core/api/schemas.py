@@ -8,13 +8,9 @@ import marshmallow as ma
 from flask_babel import gettext as _
 from marshmallow import validate
 
+from core.api.fields import IdField, MoneyField, RateField
 from core.auth.context import current_actor
 from core.models import Channel, DeliveryMethod, OrderStatus, PaymentTerms
-
-
-def MoneyField(**kwargs) -> ma.fields.Decimal:  # noqa: N802
-    kwargs.setdefault("places", 2)
-    return ma.fields.Decimal(as_string=True, validate=validate.Range(min=Decimal("0")), **kwargs)
 
 
 class TokenRequestSchema(ma.Schema):
@@ -63,10 +59,7 @@ class ProductSchema(ma.Schema):
     unit = ma.fields.String(load_default="pcs", validate=validate.Length(min=1, max=16))
     list_price = MoneyField(required=True)
     floor_price = MoneyField(required=True)
-    tax_rate = ma.fields.Decimal(
-        as_string=True, places=4, load_default=Decimal("0.13"),
-        validate=validate.Range(min=Decimal("0"), max=Decimal("1")),
-    )
+    tax_rate = RateField(load_default=Decimal("0.13"))
     active = ma.fields.Boolean(load_default=True)
 
     @ma.validates_schema
@@ -150,7 +143,7 @@ class OrderPageSchema(ma.Schema):
 
 class OrderQuerySchema(PageArgsSchema):
     status = ma.fields.Enum(OrderStatus, by_value=True)
-    customer_id = ma.fields.Integer()
+    customer_id = IdField(in_query=True)
     number = ma.fields.String()
     date_from = ma.fields.Date(metadata={"description": "requested delivery date, from"})
     date_to = ma.fields.Date(metadata={"description": "requested delivery date, to"})

@@ -1,19 +1,43 @@
 """Who is acting: the portal's signed-in user or the API's token holder."""
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import wraps
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
-from flask import g
+from flask import Response, after_this_request, current_app, g
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from core.auth import services as auth_services
 from core.errors import PermissionDenied
-from core.models import User
+from core.extensions import db
+from core.models import User, utcnow
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+
+def bearer_user(plain: str) -> User | None:
+    """The user an API token acts for; its use is recorded after the response, every few minutes at most.
+
+    The stamp is written on a connection of its own once the response is closed, so a
+    read stays a read and the request's transaction never holds the token row.
+    """
+    token = auth_services.live_token(plain)
+    if token is None:
+        return None
+    now, every = utcnow(), timedelta(minutes=current_app.config["ORDO_TOKEN_TOUCH_MINUTES"])
+    if auth_services.use_is_due(token, now, every):
+        engine, token_id = db.engine, token.id
+
+        @after_this_request
+        def record_after_closing(response: Response) -> Response:
+            response.call_on_close(lambda: auth_services.record_use(engine, token_id, now, every))
+            return response
+
+    return token.user
 
 
 def current_actor() -> User | None:

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime, timezone
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import DateTime, Enum, Numeric, TypeDecorator
 
-MONEY_PLACES = Decimal("0.01")
+from core.figures import MONEY, QUANTITY, RATE
+
+MONEY_PLACES = MONEY.step
 
 
 def utcnow() -> datetime:
@@ -37,15 +38,15 @@ class UTCDateTime(TypeDecorator):
 
 
 def Money() -> Numeric:  # noqa: N802 - reads like a type in column declarations
-    return Numeric(14, 2, asdecimal=True)
+    return Numeric(*MONEY, asdecimal=True)
 
 
 def Quantity() -> Numeric:  # noqa: N802
-    return Numeric(14, 3, asdecimal=True)
+    return Numeric(*QUANTITY, asdecimal=True)
 
 
 def Rate() -> Numeric:  # noqa: N802
-    return Numeric(6, 4, asdecimal=True)
+    return Numeric(*RATE, asdecimal=True)
 
 
 def enum_column(enum_class: type[enum.Enum], length: int = 24) -> Enum:

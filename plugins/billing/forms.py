@@ -8,12 +8,14 @@ from wtforms import BooleanField, DateTimeLocalField, DecimalField, Form, Intege
 from wtforms import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from core.figures import MONEY
+from core.forms import FixedPoint
 from plugins.billing.labels import choices
 from plugins.billing.models import InvoiceStatus, PaymentMethod
 
 
 class PaymentForm(FlaskForm):
-    amount = DecimalField(_l("Amount"), places=2, validators=[InputRequired()])
+    amount = DecimalField(_l("Amount"), places=2, validators=[InputRequired(), FixedPoint(MONEY)])
     received_at = DateTimeLocalField(_l("Received at"), format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
                                      validators=[Optional()])
     method = SelectField(_l("Method"), default=PaymentMethod.BANK_TRANSFER.value)

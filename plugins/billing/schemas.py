@@ -6,6 +6,7 @@ from decimal import Decimal
 import marshmallow as ma
 from marshmallow import validate
 
+from core.api.fields import IdField, MoneyField
 from core.api.schemas import PageArgsSchema
 from core.models import OrderStatus
 from plugins.billing.models import InvoiceStatus, PaymentMethod
@@ -16,7 +17,7 @@ def Amount(**kwargs) -> ma.fields.Decimal:  # noqa: N802 - reads like a type
 
 
 class InvoiceQuerySchema(PageArgsSchema):
-    order_id = ma.fields.Integer(validate=validate.Range(min=1))
+    order_id = IdField(in_query=True)
     status = ma.fields.Enum(InvoiceStatus, by_value=True)
 
 
@@ -48,8 +49,8 @@ class InvoicePageSchema(ma.Schema):
 
 
 class PaymentRequestSchema(ma.Schema):
-    order_id = ma.fields.Integer(required=True, validate=validate.Range(min=1))
-    amount = ma.fields.Decimal(
+    order_id = IdField(required=True)
+    amount = MoneyField(
         required=True, validate=validate.Range(min=Decimal("0"), min_inclusive=False),
         metadata={"description": "a decimal string greater than zero, at most two decimal places",
                   "example": "1130.00"},

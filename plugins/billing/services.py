@@ -17,12 +17,14 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import lazyload, selectinload
 
 from core import audit, outbox
 from core.contracts import Gate, Payment as PaymentEvent, Stage, Task
 from core.db import flush, page_of
 from core.errors import Conflict, NotFound, TransitionError, ValidationError
 from core.extensions import db
+from core.figures import MONEY
 from core.models import Company, Order, OrderStatus, PaymentTerms, User, utcnow
 from core.modules import order_has_stage, pinned
 from core.orders import events, money
@@ -31,7 +33,7 @@ from plugins.billing.labels import choices, label
 from plugins.billing.models import BillingPayment, Invoice, InvoiceStatus, PaymentMethod
 
 ZERO = Decimal("0.00")
-LARGEST_AMOUNT = Decimal("999999999999.99")  # what a Money column holds
+LARGEST_AMOUNT = MONEY.largest
 FUTURE_TOLERANCE = timedelta(minutes=5)  # clocks of the payer's bank and ours differ a little
 
 # A payment is taken from approval until the order is settled.
@@ -81,13 +83,18 @@ def end_of_day(day: date, zone: ZoneInfo) -> datetime:
 
 
 def invoice_for(order: Order) -> Invoice | None:
-    return db.session.execute(select(Invoice).where(Invoice.order_id == order.id)).scalar_one_or_none()
+    # The order is at hand: joining it again would reload its lines.
+    return db.session.execute(
+        select(Invoice).where(Invoice.order_id == order.id).options(lazyload(Invoice.order))
+    ).scalar_one_or_none()
 
 
 def payments_for(order: Order) -> list[BillingPayment]:
     return list(db.session.execute(
         select(BillingPayment).where(BillingPayment.order_id == order.id)
         .order_by(BillingPayment.received_at, BillingPayment.id)
+        # Who recorded each payment, in one statement; their own permissions are not needed.
+        .options(selectinload(BillingPayment.recorded_by).lazyload(User.roles))
     ).scalars())
 
 

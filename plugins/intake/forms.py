@@ -12,6 +12,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from core.figures import MONEY, QUANTITY
+from core.forms import FixedPoint
 from core.models import Channel, DeliveryMethod, OrderStatus, PaymentTerms
 
 E = TypeVar("E", bound=enum.Enum)
@@ -28,25 +30,16 @@ def _optional(enum_class: type[E]) -> Callable[[object], E | None]:
     return coerce
 
 
-class AmountField(DecimalField):
-    """A decimal figure; NaN and infinity are refused as not a number."""
-
-    def process_formdata(self, valuelist: list) -> None:
-        super().process_formdata(valuelist)
-        if self.data is not None and not self.data.is_finite():
-            self.data = None
-            raise ValueError(self.gettext("Not a valid decimal value."))
-
-
 class LineForm(Form):
     """One line row; a row without a product is left out."""
 
     product_id = SelectField(_l("Product"), coerce=int, choices=[], default=0)
-    quantity = AmountField(_l("Quantity"), places=None, validators=[Optional(), NumberRange(min=0)])
-    unit_price = AmountField(_l("Unit price (list price when empty)"), places=None,
-                              validators=[Optional(), NumberRange(min=0)])
+    quantity = DecimalField(_l("Quantity"), places=None,
+                            validators=[Optional(), FixedPoint(QUANTITY), NumberRange(min=0)])
+    unit_price = DecimalField(_l("Unit price (list price when empty)"), places=None,
+                              validators=[Optional(), FixedPoint(MONEY), NumberRange(min=0)])
 
-    def validate_quantity(self, field: AmountField) -> None:
+    def validate_quantity(self, field: DecimalField) -> None:
         if self.product_id.data and field.data is None:
             raise ValidationError(_l("Enter the quantity of the chosen product."))
         if field.data is not None and not self.product_id.data:

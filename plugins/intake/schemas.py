@@ -7,23 +7,21 @@ import marshmallow as ma
 from flask_babel import lazy_gettext as _l
 from marshmallow import validate
 
-from core.api.schemas import MoneyField
+from core.api.fields import IdField, MoneyField, QuantityField
 from core.models import Channel, DeliveryMethod, PaymentTerms
-
-ID = validate.Range(min=1, max=2**31 - 1)
 
 
 class OrderLineInputSchema(ma.Schema):
-    product_id = ma.fields.Integer(required=True, validate=ID)
-    quantity = ma.fields.Decimal(
-        required=True, as_string=True,
+    product_id = IdField(required=True)
+    quantity = QuantityField(
+        required=True,
         validate=validate.Range(min=Decimal("0"), min_inclusive=False, error=_l("must be greater than 0")),
     )
     unit_price = MoneyField(metadata={"description": "net of tax; the product's list price when left out"})
 
 
 class OrderCreateSchema(ma.Schema):
-    customer_id = ma.fields.Integer(required=True, validate=ID)
+    customer_id = IdField(required=True)
     channel = ma.fields.Enum(Channel, by_value=True, load_default=Channel.API)
     customer_reference = ma.fields.String(allow_none=True, validate=validate.Length(max=64))
     contact = ma.fields.String(allow_none=True, validate=validate.Length(max=120),

@@ -21,6 +21,7 @@ from core import audit
 from core.db import flush, scoped
 from core.errors import Conflict, TransitionError, ValidationError
 from core.extensions import db
+from core.figures import MONEY, QUANTITY
 from core.models import Company, Customer, Order, OrderLine, OrderStatus, Product, User
 from core.orders import actions, compute_totals, events
 from core.orders.queries import visible_orders
@@ -36,11 +37,11 @@ REQUIRED_FIELDS = ("channel", "requested_date", "delivery_method")
 CUSTOMER_DEFAULTS = {"contact": "contact", "phone": "phone", "delivery_address": "address",
                      "payment_terms": "payment_terms"}
 
-# The limits of the columns (Quantity is Numeric(14, 3), Money is Numeric(14, 2)).
-QUANTITY_PLACES = Decimal("0.001")
-MONEY_PLACES = Decimal("0.01")
-MAX_QUANTITY = Decimal("99999999999.999")
-MAX_MONEY = Decimal("999999999999.99")
+# The limits of the columns.
+QUANTITY_PLACES = QUANTITY.step
+MONEY_PLACES = MONEY.step
+MAX_QUANTITY = QUANTITY.largest
+MAX_MONEY = MONEY.largest
 
 
 # --- drafts -------------------------------------------------------------------

@@ -11,6 +11,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, exists, select
+from sqlalchemy.orm import lazyload
 
 from core import audit
 from core.auth.context import check
@@ -64,9 +65,10 @@ def list_shipments(user: User, status: ShipmentStatus | None = None) -> list[Shi
 
 
 def shipments_of(order: Order) -> list[Shipment]:
+    # The order is at hand: joining it again would reload its lines.
     return list(db.session.execute(
         select(Shipment).where(Shipment.company_id == order.company_id, Shipment.order_id == order.id)
-        .order_by(Shipment.id)
+        .order_by(Shipment.id).options(lazyload(Shipment.order))
     ).scalars())
 
 

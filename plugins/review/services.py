@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from core import audit
 from core.auth.context import check
@@ -259,6 +260,8 @@ def rounds(order: Order) -> list[Round]:
     steps = db.session.execute(
         select(ReviewStep).where(ReviewStep.order_id == order.id)
         .order_by(ReviewStep.round, ReviewStep.sequence, ReviewStep.id)
+        # Who decided each step, for every step in one statement; their own permissions are not needed.
+        .options(selectinload(ReviewStep.decided_by).lazyload(User.roles))
     ).scalars()
     for step in steps:
         by_number.setdefault(step.round, Round(step.round)).steps.append(step)

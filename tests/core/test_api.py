@@ -160,3 +160,32 @@ def test_the_timeline_hides_amounts_from_roles_without_price_permission(make_app
         assert paid["after"]["amount"] == "hidden" and paid["after"]["status"] == "approved"
         finance = factories.ApiClient(app, world.users["finance"]).get(f"/api/v1/orders/{order.id}/timeline").get_json()
         assert next(e for e in finance if e["action"] == "pay")["after"]["amount"] == str(order.total)
+
+
+def test_master_data_figures_with_more_places_than_stored_are_refused_not_rounded(admin_api, world):
+    product = {"code": "X1", "name": "x", "list_price": "10", "floor_price": "1"}
+    cases = [
+        ("/api/v1/products", {**product, "list_price": "10.123"}, "list_price"),
+        ("/api/v1/products", {**product, "floor_price": "1.0000001"}, "floor_price"),
+        ("/api/v1/products", {**product, "tax_rate": "0.12345"}, "tax_rate"),
+        ("/api/v1/products", {**product, "list_price": "NaN"}, "list_price"),
+        ("/api/v1/customers", {"code": "C100", "name": "x", "credit_limit": "1000.001"}, "credit_limit"),
+        ("/api/v1/customers", {"code": "C100", "name": "x", "credit_limit": "1e12"}, "credit_limit"),
+    ]
+    for path, body, field in cases:
+        response = admin_api.post(path, json=body)
+        assert response.status_code == 400, (body, response.get_json())
+        assert [error["field"] for error in response.get_json()["errors"]] == [field], (body, response.get_json())
+    patched = admin_api.patch(f"/api/v1/products/{world.products[0].id}", json={"list_price": "120.005"})
+    assert patched.status_code == 400 and patched.get_json()["errors"][0]["field"] == "list_price"
+    assert admin_api.get(f"/api/v1/products/{world.products[0].id}").get_json()["list_price"] == "120.00"
+    exact = admin_api.post("/api/v1/products", json={**product, "list_price": "10.100", "tax_rate": "0.0600"})
+    assert exact.status_code == 201
+    assert (exact.get_json()["list_price"], exact.get_json()["tax_rate"]) == ("10.10", "0.0600")
+
+
+def test_a_field_error_names_the_field_in_the_callers_language(admin_api):
+    response = admin_api.post("/api/v1/customers", json={"code": "C100", "name": "x", "credit_limit": "1.001"},
+                              headers={"Accept-Language": "zh-CN"})
+    error, = response.get_json()["errors"]
+    assert error["field"] == "credit_limit" and "2" in error["message"] and "decimal" not in error["message"]

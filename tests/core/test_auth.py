@@ -1,8 +1,11 @@
 """Signing in, throttling, sessions, CSRF and API tokens."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import timedelta
 
+from sqlalchemy import event, select, update
+
+from core.db import commit
 from core.extensions import db
 from core.models import ApiToken
 from tests import factories
@@ -127,3 +130,77 @@ def test_only_users_allowed_api_tokens_get_one_through_the_api(client, world):
     response = client.post("/api/v1/tokens", json={"username": "acme-production", "password": factories.PASSWORD})
     assert response.status_code == 403
     assert "account.tokens" in response.get_json()["detail"]
+
+
+def _last_used(token_id: int):
+    """The stamp as the database has it now, not as this test's session remembers it."""
+    with db.engine.connect() as connection:
+        return connection.execute(select(ApiToken.last_used_at).where(ApiToken.id == token_id)).scalar_one()
+
+
+def test_a_tokens_use_is_recorded_after_the_response_at_most_every_few_minutes(make_app):
+    app = make_app({"ORDO_TOKEN_TOUCH_MINUTES": 5})
+    with app.app_context():
+        world = factories.build_world(app)
+        api = factories.ApiClient(app, world.users["sales"])
+        token_id = db.session.execute(select(ApiToken.id).where(ApiToken.name == "tests")).scalar_one()
+
+        response = api.get("/api/v1/me")
+        assert response.status_code == 200
+        assert _last_used(token_id) is None  # nothing written while the request ran
+        response.close()  # the server has sent the body
+        first = _last_used(token_id)
+        assert first is not None
+
+        api.get("/api/v1/me", buffered=True)
+        assert _last_used(token_id) == first  # used again within 5 minutes: not written again
+
+        earlier = first - timedelta(minutes=6)
+        with db.engine.begin() as connection:
+            connection.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=earlier))
+        api.get("/api/v1/me", buffered=True)
+        assert _last_used(token_id) > first
+
+
+def test_two_requests_that_find_a_stale_stamp_write_it_once(make_app):
+    app = make_app()
+    with app.app_context():
+        world = factories.build_world(app)
+        api = factories.ApiClient(app, world.users["sales"])
+        token_id = db.session.execute(select(ApiToken.id).where(ApiToken.name == "tests")).scalar_one()
+        # Two workers read the token before either has recorded its use.
+        first, second = api.get("/api/v1/me"), api.get("/api/v1/me")
+        first.close()
+        stamped = _last_used(token_id)
+        second.close()
+        assert _last_used(token_id) == stamped
+
+
+def test_an_api_read_writes_nothing_in_its_own_transaction(make_app):
+    app = make_app()
+    with app.app_context():
+        world = factories.build_world(app)
+        api = factories.ApiClient(app, world.users["sales"])
+        engine = db.engine
+    writes: list[str] = []
+
+    def record(connection, cursor, statement, parameters, context, executemany) -> None:
+        if statement.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")):
+            writes.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        response = api.get("/api/v1/orders")
+        assert response.status_code == 200 and writes == []
+        response.close()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert len(writes) == 1 and writes[0].lstrip().upper().startswith("UPDATE API_TOKEN")
+
+
+def test_a_token_of_a_deactivated_user_is_refused(app, world):
+    api = factories.ApiClient(app, world.users["sales"])
+    assert api.get("/api/v1/me").status_code == 200
+    world.users["sales"].active = False
+    commit()
+    assert api.get("/api/v1/me").status_code == 401

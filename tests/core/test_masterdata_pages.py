@@ -59,3 +59,20 @@ def test_another_companys_customer_cannot_be_opened(app, world):
     client = factories.portal_login(app, world.users["sales"])
     assert client.get(f"/customers/{theirs.id}").status_code == 404
     assert "深圳湾科技有限公司" not in client.get("/customers").get_data(as_text=True)
+
+
+def test_figures_with_more_places_than_stored_are_refused_on_the_page_not_rounded(app, world):
+    admin = factories.portal_login(app, world.users["administrator"])
+    product = {"code": "P100", "name": "球阀", "unit": "个", "list_price": "10", "floor_price": "8",
+               "tax_rate": "0.13", "active": "y"}
+    for field, wrong, message in (("list_price", "10.125", "at most 2 decimal places"),
+                                  ("tax_rate", "0.12345", "at most 4 decimal places"),
+                                  ("list_price", "NaN", "Not a valid decimal value."),
+                                  ("floor_price", "1e12", "at most 12 digits before the decimal point")):
+        page = admin.post("/products/new", data={**product, field: wrong})
+        assert page.status_code == 200 and message in page.get_data(as_text=True), (field, wrong)
+    assert db.session.execute(select(Product).where(Product.code == "P100")).first() is None
+    sales = factories.portal_login(app, world.users["sales"])
+    page = sales.post("/customers/new", data={**NEW_CUSTOMER, "credit_limit": "200000.001"})
+    assert "at most 2 decimal places" in page.get_data(as_text=True)
+    assert db.session.execute(select(Customer).where(Customer.code == "C100")).first() is None

@@ -111,6 +111,10 @@ def test_bad_payment_input_is_refused_naming_the_field(api, place_order, deliver
         ({"order_id": order.id, "amount": "10.00", "method": "bitcoin"}, "method"),
         ({"order_id": order.id, "amount": "10.00", "reference": "x" * 121}, "reference"),
         ({"order_id": "seven", "amount": "10.00"}, "order_id"),
+        ({"order_id": order.id + 0.5, "amount": "10.00"}, "order_id"),
+        ({"order_id": str(order.id), "amount": "10.00"}, "order_id"),
+        ({"order_id": True, "amount": "10.00"}, "order_id"),
+        ({"order_id": order.id, "amount": "10.1234567890"}, "amount"),
     ]
     for body, field in cases:
         response = api("finance").post("/api/v1/payments", json=body)

@@ -41,6 +41,9 @@ def test_a_payment_over_the_balance_is_refused_on_the_page(app, world, place_ord
     assert "more than the outstanding balance of 2316.50 CNY" in page
     finance.post(f"/orders/{order.id}/payments", data={"amount": "lots", "method": "bank_transfer"})
     assert '<p class="flash error" role="alert">Amount: ' in finance.get(f"/orders/{order.id}").get_data(as_text=True)
+    finance.post(f"/orders/{order.id}/payments", data={"amount": "100.005", "method": "bank_transfer"})
+    assert "Amount: must have at most 2 decimal places; it is not rounded" in finance.get(
+        f"/orders/{order.id}").get_data(as_text=True)
     assert db.session.execute(select(BillingPayment)).first() is None
 
 

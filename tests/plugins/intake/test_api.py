@@ -218,3 +218,38 @@ def test_a_user_who_may_not_see_prices_may_not_set_them(app, world):
     assert refused.get_json()["errors"][0]["field"] == "lines[0].unit_price"
     del body["lines"][0]["unit_price"]
     assert api.post("/api/v1/orders", json=body).status_code == 201
+
+
+def test_a_price_or_quantity_with_more_places_than_stored_is_refused_not_rounded(app, world):
+    api = factories.ApiClient(app, world.users["sales"])
+    product = world.products[0].id
+    cases = [
+        ({"product_id": product, "quantity": "2", "unit_price": "10.1234567890"}, "lines[0].unit_price"),
+        ({"product_id": product, "quantity": "2", "unit_price": "10.001"}, "lines[0].unit_price"),
+        ({"product_id": product, "quantity": "2", "unit_price": "1e13"}, "lines[0].unit_price"),
+        ({"product_id": product, "quantity": "1.0005"}, "lines[0].quantity"),
+        ({"product_id": product, "quantity": "Infinity"}, "lines[0].quantity"),
+        ({"product_id": product, "quantity": True}, "lines[0].quantity"),
+    ]
+    for line, field in cases:
+        response = api.post("/api/v1/orders", json=api_body(world, lines=[line]))
+        assert response.status_code == 400 and response.mimetype == PROBLEM, (line, response.get_json())
+        assert fields(response) == {field}, (line, response.get_json())
+    assert order_count() == 0
+
+    exact = api.post("/api/v1/orders", json=api_body(world, lines=[
+        {"product_id": product, "quantity": "1.500", "unit_price": "10.10"}]))
+    assert exact.status_code == 201
+    assert (exact.get_json()["lines"][0]["quantity"], exact.get_json()["lines"][0]["unit_price"]) == ("1.500", "10.10")
+
+
+def test_an_id_that_is_not_an_integer_is_refused_naming_it(app, world):
+    api = factories.ApiClient(app, world.users["sales"])
+    product = world.products[0].id
+    for wrong in (product + 0.5, str(product), True, float(product)):
+        response = api.post("/api/v1/orders", json=api_body(world, lines=[{"product_id": wrong, "quantity": "1"}]))
+        assert response.status_code == 400, (wrong, response.get_json())
+        assert response.get_json()["errors"] == [{"field": "lines[0].product_id", "message": "Not a valid integer."}]
+        response = api.post("/api/v1/orders", json=api_body(world, customer_id=wrong))
+        assert fields(response) == {"customer_id"}, (wrong, response.get_json())
+    assert order_count() == 0

@@ -158,3 +158,14 @@ def test_the_order_list_pages_through_many_orders(app, world):
     assert f"/orders/{orders[0].id}\"" in second and 'rel="prev"' in second
 
 
+def test_a_price_or_quantity_with_more_places_than_stored_is_refused_on_its_row_not_rounded(app, world):
+    client = portal_login(app, world.users["sales"])
+
+    response = client.post("/orders/new", data=form_data(
+        world, **{"lines-0-quantity": "1.0005", "lines-2-unit_price": "7.805"}))
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "must have at most 3 decimal places; it is not rounded" in page
+    assert "must have at most 2 decimal places; it is not rounded" in page
+    assert db.session.execute(select(Order)).first() is None
