@@ -1,7 +1,6 @@
 """KPI facts: one row per stage event of an order, the ground truth every figure is counted from."""
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 from decimal import Decimal
 
@@ -9,22 +8,12 @@ from sqlalchemy import ForeignKey, Index, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.extensions import Model
+from core.orders.events import EventFact
 from core.models.types import Money, UTCDateTime, enum_column, utcnow
 
 
-class KpiEventKind(enum.StrEnum):
-    """What happened to the order; one member per stage event the core fires."""
-
-    SUBMITTED = "submitted"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    SENT_BACK = "sent_back"
-    SHIPPED = "shipped"
-    DELIVERED = "delivered"
-    PAID = "paid"
-    COMPLETED = "completed"
-    CANCELLED = "cancelled"
-
+# What happened to the order: the core's event table names the fact kinds, KPIs count them.
+KpiEventKind = EventFact
 
 DECISION_KINDS = (KpiEventKind.APPROVED, KpiEventKind.REJECTED, KpiEventKind.SENT_BACK)
 

@@ -15,10 +15,11 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from core.contracts import Decision, Outcome
+from core.contracts import Decision
 from core.errors import ValidationError
 from core.extensions import db
 from core.models import Company, Order, utcnow
+from core.orders.events import REVIEW_FACTS
 from plugins.kpi.models import DECISION_KINDS, KpiEvent, KpiEventKind
 
 DEFAULT_PERIOD_DAYS = 30
@@ -29,11 +30,7 @@ HOURS_PLACES = Decimal("0.01")
 RATE_PLACES = Decimal("0.0001")
 ZERO = Decimal("0.00")
 
-OUTCOME_KINDS = {
-    Outcome.APPROVED: KpiEventKind.APPROVED,
-    Outcome.REJECTED: KpiEventKind.REJECTED,
-    Outcome.SENT_BACK: KpiEventKind.SENT_BACK,
-}
+OUTCOME_KINDS = REVIEW_FACTS
 
 # The department the procedure holds responsible for an event, where there is one.
 DEPARTMENTS = {
