@@ -1,6 +1,7 @@
 """The core's models; plugins keep theirs in their own ``models.py``."""
 from core.models.audit import AppendOnlyError, AuditEntry
 from core.models.company import Company, ModuleSetting
+from core.models.document import StoredDocument
 from core.models.masterdata import Customer, PaymentTerms, Product
 from core.models.order import Channel, DeliveryMethod, Order, OrderLine, OrderStatus
 from core.models.outbox import OutboxMessage, OutboxStatus
@@ -11,5 +12,5 @@ __all__ = [
     "ApiToken", "AppendOnlyError", "AuditEntry", "Channel", "Company", "Customer",
     "DeliveryMethod", "LoginAttempt", "ModuleSetting", "Order", "OrderLine", "OrderStatus",
     "OutboxMessage", "OutboxStatus", "PaymentTerms", "Product", "Role", "RolePermission",
-    "User", "user_role", "utcnow",
+    "StoredDocument", "User", "user_role", "utcnow",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 from math import ceil
 
 from flask import (
-    Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, session, url_for,
+    Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for,
 )
 from flask_babel import gettext as _
 from markupsafe import Markup
@@ -14,7 +14,7 @@ from wtforms import SelectChoice
 from core.auth.context import current_actor, requires
 from core.contracts import Panel
 from core.db import scoped
-from core.documents import available_documents, render_document
+from core.documents import available_documents, document_response, stored_document
 from core.extensions import db
 from core.labels import choices, label
 from core.models import (
@@ -153,9 +153,7 @@ def cancel_order(order_id: int):
 @requires("order.view")
 def order_document(order_id: int, kind: str):
     user = current_actor()
-    pdf, filename = render_document(get_order(user, order_id), kind, user)
-    return Response(pdf, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="{filename}"'})
+    return document_response(stored_document(get_order(user, order_id), kind, user))
 
 
 # --- helpers --------------------------------------------------------------------

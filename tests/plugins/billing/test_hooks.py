@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from core.db import commit
-from core.documents import render_document
+from core.documents import stored_document
 from core.errors import NotFound
 from core.extensions import db
 from core.inbox import tasks_for
@@ -136,9 +136,10 @@ def test_finance_finds_prepayments_to_confirm_and_late_receivables_in_the_inbox(
 def test_the_invoice_pdf_embeds_a_cjk_font(world, place_order, deliver, tmp_path):
     order = place_order()
     with pytest.raises(NotFound, match="no invoice yet"):  # a cash-on-delivery order before delivery
-        render_document(order, "invoice", world.users["finance"])
+        stored_document(order, "invoice", world.users["finance"])
 
-    pdf, filename = render_document(deliver(order), "invoice", world.users["finance"])
+    document = stored_document(deliver(order), "invoice", world.users["finance"])
+    pdf, filename = document.content, document.filename
     assert filename == f"invoice-{order.number}.pdf"
     path = tmp_path / filename
     path.write_bytes(pdf)
