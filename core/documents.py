@@ -82,7 +82,7 @@ def stored_document(order: Order, kind_name: str, user: User) -> Document:
                            field="kind")
         source = kind.source(order) if kind.source is not None else DocumentSource(order_version(order))
         show_prices = user.can("order.view_prices")
-        address = {
+        address: dict[str, Any] = {
             "company_id": order.company_id, "order_id": order.id, "kind": kind.name, "entity": source.entity,
             "entity_id": order.id if source.entity_id is None else source.entity_id,
             "version": source.version, "variant": variant(show_prices),
@@ -101,13 +101,15 @@ def stored_document(order: Order, kind_name: str, user: User) -> Document:
 
 def document_response(document: Document) -> Response:
     """The document as an inline PDF with its content hash as ETag; 304 to a client that has it already."""
-    response = Response(document.content, mimetype="application/pdf",
-                        headers={"Content-Disposition": f'inline; filename="{document.filename}"'})
+    has_it = request.if_none_match.contains_weak(document.content_hash)
+    response = Response(status=304) if has_it else Response(
+        document.content, mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{document.filename}"'})
     response.set_etag(document.content_hash)
     # For the user who asked only; and asked again every time, since a new version may replace it.
     response.cache_control.private = True
     response.cache_control.no_cache = True
-    return response.make_conditional(request.environ)
+    return response
 
 
 # --- versions and variants --------------------------------------------------------
@@ -177,7 +179,9 @@ def _holds_sqlite_write_lock() -> bool:
     Python's sqlite3 opens a transaction only before a write, so ``in_transaction`` says just that.
     """
     connection = db.session.connection()
-    return connection.dialect.name == "sqlite" and bool(connection.connection.dbapi_connection.in_transaction)
+    if connection.dialect.name != "sqlite":
+        return False
+    return bool(getattr(connection.connection.dbapi_connection, "in_transaction", False))
 
 
 def _store(address: dict[str, Any], content: bytes) -> StoredDocument:
