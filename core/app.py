@@ -10,21 +10,47 @@ from typing import Any
 from flask import Blueprint, Flask, current_app, g, has_request_context, redirect, request, url_for
 from flask_babel import get_locale, gettext
 from flask_babel import refresh as refresh_locale
-
-from core import config as ordo_config
-from core import pdf
-from core.api import API_PREFIX, OrdoApi, is_api_request
-from core.api.problems import from_ordo_error, problem
-from core.db import commit
+from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
+import core.models  # noqa: F401 - register the core's tables
+from core import config as ordo_config
+from core import pdf
+from core.admin.masterdata import bp as masterdata_bp
+from core.admin.views import bp as admin_bp
+from core.api import API_PREFIX, OrdoApi, is_api_request
+from core.api.problems import from_ordo_error, problem
+from core.api.resources import blp as core_api
+from core.auth.context import current_actor
+from core.auth.services import user_for_token
+from core.auth.views import bp as auth_bp
+from core.cli import register as register_commands
+from core.contracts import Stage
+from core.db import commit, discard, request_failed
 from core.errors import Conflict, OrdoError
 from core.extensions import babel, csrf, db, login_manager, migrate
+from core.labels import label, system_note
+from core.migrations import db_group
+from core.models import User
+from core.modules import modules_in_use
+from core.order_views import bp as orders_bp
 from core.plugins import Manifest, PluginRegistry, discover
+from core.portal import bp as portal_bp
+from core.portal import order_url
+from core.web import render_error
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ("zh_CN", "en")
 PUBLIC_ENDPOINTS = {"auth.login", "static", "api-docs.openapi_json"}
+
+# The core's own plugins, registered by name as pytest lists its essential and
+# default plugins; the plugin manager knows none of them.
+ESSENTIAL_PLUGINS = {"core": "core.defaults.essentials", "core.jobs": "core.defaults.jobs"}
+STAGE_FALLBACKS = {
+    Stage.REVIEW: "core.defaults.review",
+    Stage.LOGISTICS: "core.defaults.logistics",
+    Stage.BILLING: "core.defaults.billing",
+}
 
 
 def create_app(
@@ -63,26 +89,22 @@ def configure_settings(app: Flask, config: Mapping[str, Any] | None) -> None:
 
 
 def configure_extensions(app: Flask) -> None:
-    import core.models  # noqa: F401 - register the core's tables
-
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=_select_locale,
                    default_translation_directories=str(ROOT / "translations"))
-    from core.labels import label
-
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["status_label"] = label
     app.jinja_env.globals["label"] = label
+    app.jinja_env.globals["system_note"] = system_note
+    app.jinja_env.globals["order_url"] = order_url
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     pdf.init_app(app)
 
 
 def _select_locale() -> str:
-    from core.auth.context import current_actor
-
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     user = current_actor()
@@ -93,13 +115,20 @@ def _select_locale() -> str:
 
 def configure_plugins(app: Flask, plugins: Sequence[Manifest] | None) -> None:
     # Registering a plugin imports its hooks module, and with it the plugin's models.
-    app.extensions["ordo.plugins"] = PluginRegistry(discover() if plugins is None else plugins)
+    app.extensions["ordo.plugins"] = build_registry(discover() if plugins is None else plugins)
+
+
+def build_registry(manifests: Sequence[Manifest]) -> PluginRegistry:
+    """The plugin registry of these manifests with the core's own plugins."""
+    return PluginRegistry(
+        manifests,
+        essentials=[(name, importlib.import_module(module)) for name, module in ESSENTIAL_PLUGINS.items()],
+        fallbacks={stage: (f"core.fallback.{stage.value}", importlib.import_module(module))
+                   for stage, module in STAGE_FALLBACKS.items()},
+    )
 
 
 def configure_auth(app: Flask) -> None:
-    from core.auth.services import user_for_token
-    from core.models import User
-
     login_manager.login_view = "auth.login"
 
     @login_manager.user_loader
@@ -125,8 +154,6 @@ def configure_auth(app: Flask) -> None:
                                headers={"WWW-Authenticate": "Bearer"})
             g.api_user = user
             return None
-        from flask_login import current_user
-
         if not current_user.is_authenticated:
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         return None
@@ -137,9 +164,6 @@ def configure_auth(app: Flask) -> None:
 
         They stay open while orders that started with the module are in flight.
         """
-        from core.auth.context import current_actor
-        from core.modules import modules_in_use
-
         owner = app.extensions["ordo.blueprint_owners"].get(request.blueprint or "")
         user = current_actor()
         if owner is None or user is None or owner in modules_in_use(user.company_id):
@@ -147,8 +171,6 @@ def configure_auth(app: Flask) -> None:
         message = gettext("the %(module)s module is not enabled for your company", module=owner)
         if is_api_request():
             return problem(404, "Not Found", message)
-        from core.portal import render_error
-
         return render_error(404, message)
 
 
@@ -166,16 +188,10 @@ def _load(target: str) -> Any:
 
 
 def configure_blueprints(app: Flask) -> None:
-    from core.admin.masterdata import bp as masterdata_bp
-    from core.admin.views import bp as admin_bp
-    from core.api.resources import blp as core_api
-    from core.auth.views import bp as auth_bp
-    from core.portal import bp as portal_bp
-
     owners: dict[str, str] = {}
     app.extensions["ordo.blueprint_owners"] = owners
-    for blueprint in (portal_bp, auth_bp, admin_bp, masterdata_bp):
-        app.register_blueprint(blueprint)
+    for core_blueprint in (portal_bp, orders_bp, auth_bp, admin_bp, masterdata_bp):
+        app.register_blueprint(core_blueprint)
     api = OrdoApi(app)
     app.extensions["ordo.api"] = api
     api.register_blueprint(core_api, url_prefix=API_PREFIX)
@@ -205,36 +221,38 @@ def configure_errors(app: Flask) -> None:
 
     @app.errorhandler(OrdoError)
     def ordo_error(error: OrdoError) -> Any:
-        db.session.rollback()
+        discard()  # before rendering: the page reads the database with a clean session
         if is_api_request():
             return from_ordo_error(error)
-        from core.portal import render_error
-
         return render_error(error.status, error.message)
 
 
 def configure_transactions(app: Flask) -> None:
-    """Commit a request's work when it succeeded; this is the portal's and API's one commit."""
+    """A request is one transaction: committed here when it succeeded, discarded otherwise.
+
+    This is the portal's and the API's one commit; views and services never
+    commit, and services never roll back.
+    """
 
     @app.after_request
     def commit_on_success(response: Any) -> Any:
-        if response.status_code >= 400:
-            db.session.rollback()
+        if response.status_code >= 400 or request_failed():
+            discard()
             return response
         try:
             commit()
         except OrdoError as error:
             if is_api_request():
                 return from_ordo_error(error)
-            from core.portal import render_error
-
             return app.make_response(render_error(error.status, error.message))
         return response
 
+    @app.teardown_request
+    def discard_on_error(error: BaseException | None) -> None:
+        if error is not None:
+            discard()
+
 
 def configure_cli(app: Flask) -> None:
-    from core.cli import register
-    from core.migrations import db_group
-
     app.cli.add_command(db_group())  # replaces Flask-Migrate's group: upgrade means all branches
-    register(app)
+    register_commands(app)

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
 from core.extensions import db
-from core.models import AuditEntry, User
+from core.models import AuditEntry, Order, User
 
 
 def actor_label(actor: User | None) -> str:
@@ -38,3 +40,10 @@ def record(
     )
     db.session.add(entry)
     return entry
+
+
+def order_timeline(order: Order) -> list[AuditEntry]:
+    """The order's audit entries, oldest first: its timeline."""
+    return list(db.session.execute(
+        select(AuditEntry).where(AuditEntry.order_id == order.id).order_by(AuditEntry.at, AuditEntry.id)
+    ).scalars())

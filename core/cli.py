@@ -1,21 +1,35 @@
-"""The ``ordo`` command line: a Flask CLI group with the core's commands.
+"""The core's ``ordo`` commands, added to the app's CLI by the factory.
 
-``ordo db upgrade`` comes from Flask-Migrate; ``ordo run`` serves the portal.
+``ordo db upgrade`` comes from ``core.migrations``; the ``ordo`` program itself
+is ``core.console``.
 """
 from __future__ import annotations
 
+import logging
 import sys
+from typing import NoReturn
+import threading
+from datetime import datetime, timedelta
 
 import click
 from flask import Flask
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import with_appcontext
+from sqlalchemy import select
 
 from core import companies
+from core.auth.services import create_token
 from core.db import unit_of_work
+from core.demo import load_demo
 from core.errors import OrdoError
+from core.extensions import db
+from core.jobs import Worker, collect_jobs, lease_of, leases, serve, stopping_on_signals
+from core.models import Company, JobLease, User, utcnow
+from core.modules import module_states, set_enabled
+from core.outbox import send_pending
+from core.plugins import registry
 
 
-def fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
     """One line on stderr and exit status 2, for bad input on the command line."""
     click.echo(f"Error: {message}", err=True)
     sys.exit(2)
@@ -84,11 +98,7 @@ def tokens_group() -> None:
 @with_appcontext
 def tokens_create(username: str, name: str) -> None:
     """Create a bearer token for a user and print it (it is shown only once)."""
-    from sqlalchemy import select
 
-    from core.auth.services import create_token
-    from core.extensions import db
-    from core.models import User
 
     user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     if user is None:
@@ -110,12 +120,7 @@ def plugins_group() -> None:
 @with_appcontext
 def plugins_list() -> None:
     """Every plugin: name, version, stage, enabled per company, hooks implemented."""
-    from sqlalchemy import select
 
-    from core.extensions import db
-    from core.models import Company
-    from core.modules import module_states
-    from core.plugins import registry
 
     reg = registry()
     company_rows = db.session.execute(select(Company).order_by(Company.code)).scalars().all()
@@ -141,8 +146,6 @@ def modules_group() -> None:
 
 
 def _toggle(name: str, company_code: str, enabled: bool) -> None:
-    from core.modules import set_enabled
-    from core.plugins import registry
 
     if name not in registry().manifests:
         fail(f"no plugin named {name!r} is installed (see 'ordo plugins list')")
@@ -184,10 +187,104 @@ def outbox_group() -> None:
 @with_appcontext
 def outbox_send(limit: int) -> None:
     """Send due notifications over SMTP; failures are retried on the next run."""
-    from core.outbox import send_pending
 
     report = send_pending(limit=limit)
     click.echo(f"sent {report.sent}, to retry {report.retried}, given up {report.failed}")
+
+
+def _log_to_stderr() -> None:
+    """The worker's log lines on stderr, unless logging is set up already (tests, a wrapper)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def _when(moment: datetime) -> str:
+    return f"{moment:%Y-%m-%d %H:%M:%S} UTC"
+
+
+def _interval(every: timedelta) -> str:
+    seconds = int(every.total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds // size} {unit}"
+    return f"{every.total_seconds():g} s"
+
+
+def _last_run(lease: JobLease | None) -> str:
+    if lease is None or lease.last_started_at is None:
+        return "never"
+    started = _when(lease.last_started_at)
+    if lease.last_outcome is None or lease.last_finished_at is None or lease.last_finished_at < lease.last_started_at:
+        return f"started {started}, not finished"
+    return f"started {started}, {lease.last_outcome.value}: {lease.last_result or 'nothing to do'}"
+
+
+def _lease(lease: JobLease | None, now: datetime) -> str:
+    if lease is None or lease.leased_until is None or lease.leased_until < now:
+        return "free"
+    return f"held by {lease.holder} until {_when(lease.leased_until)}"
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Run every due job once, then exit.")
+@click.option("--interval", default=5.0, show_default=True, type=click.FloatRange(min=0.1),
+              help="Seconds between two passes over the jobs.")
+@with_appcontext
+def worker_command(once: bool, interval: float) -> None:
+    """Run the periodic jobs of the core and every plugin, each under a lease in the database.
+
+    Several workers, on one machine or several, never run one job at once.
+    SIGTERM or SIGINT stops the worker once the running job has finished.
+    """
+    _log_to_stderr()
+    worker = Worker(collect_jobs(registry()))
+    with stopping_on_signals(threading.Event()) as stop:
+        if not once:
+            serve(worker, interval=interval, stop=stop)
+            return
+        runs = worker.run_due(stop=stop)
+    for run in runs:
+        click.echo(f"{run.name}: {run.outcome.value}: {run.result or 'nothing to do'}")
+    if not runs:
+        click.echo("no job was due")
+    if any(run.failed for run in runs):
+        sys.exit(1)
+
+
+@click.group("jobs")
+def jobs_group() -> None:
+    """Periodic jobs: their schedule and last run; run one now."""
+
+
+@jobs_group.command("list")
+@with_appcontext
+def jobs_list() -> None:
+    """Every job: its schedule, its last run and result, and who holds its lease."""
+    now = utcnow()
+    rows = leases()
+    for name, job in collect_jobs(registry()).items():
+        click.echo(f"{name}  every {_interval(job.every)}  {job.description}".rstrip())
+        click.echo(f"    last run: {_last_run(rows.get(name))}")
+        click.echo(f"    lease: {_lease(rows.get(name), now)}")
+
+
+@jobs_group.command("run")
+@click.argument("name")
+@with_appcontext
+def jobs_run(name: str) -> None:
+    """Run job NAME once now, under its lease, whatever its schedule says."""
+    _log_to_stderr()
+    worker = Worker(collect_jobs(registry()))
+    if name not in worker.jobs:
+        fail(f"no job named {name!r} (see 'ordo jobs list')")
+    with stopping_on_signals(threading.Event()):
+        run = worker.run(name, force=True)
+    if run is None:
+        click.echo(f"Error: {name} is running ({_lease(lease_of(name), utcnow())}); try again later", err=True)
+        sys.exit(1)
+    if run.failed:
+        click.echo(f"Error: {name} failed and was rolled back: {run.result}", err=True)
+        sys.exit(1)
+    click.echo(f"{name}: {run.result or 'nothing to do'}")
 
 
 @click.command("demo")
@@ -195,7 +292,6 @@ def outbox_send(limit: int) -> None:
 @with_appcontext
 def demo(company_code: str) -> None:
     """Load a demo company: a user per role, customers, products, orders in several stages."""
-    from core.demo import load_demo
 
     try:
         credentials = load_demo(company_code)
@@ -209,9 +305,5 @@ def demo(company_code: str) -> None:
 def register(app: Flask) -> None:
     for command in (companies_group, users_group, tokens_group, plugins_group, modules_group, outbox_group, demo):
         app.cli.add_command(command)
-
-
-def main() -> None:
-    from core.app import create_app
-
-    FlaskGroup(create_app=lambda: create_app(), name="ordo", help="Ordo order management.")(prog_name="ordo")
+    app.cli.add_command(worker_command)
+    app.cli.add_command(jobs_group)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -186,3 +186,25 @@ class Panel:
     template: str
     context: Mapping[str, Any] = field(default_factory=dict)
     order: int = 100
+
+
+# --- jobs ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Job:
+    """A periodic job for ``ordo worker``: its name, how often it runs, and the work.
+
+    ``run`` receives the worker's clock and returns what it did in a few words,
+    for the log and ``ordo jobs list`` (``None`` when there was nothing to do).
+    The worker calls it in a transaction of its own, under a lease in the
+    database, so it never runs on two workers at once. It must be idempotent:
+    a run whose worker died is run again once the lease expires.
+    """
+
+    name: str  # "<owner>.<what>", unique across plugins: "outbox.send", "review.sweep"
+    every: timedelta  # started again this long after the last start
+    run: Callable[[datetime], str | None]
+    description: str = ""
+    # Longer than a run can take: a crashed worker's lease expires after this.
+    lease: timedelta = timedelta(minutes=10)

@@ -1,19 +1,40 @@
-"""The one place that commits, and scoped queries that keep companies apart."""
+"""The one place that commits and rolls back, and scoped queries that keep companies apart.
+
+Services flush and raise; they never commit or roll back. A request's work is
+committed or discarded by the handlers ``core.app`` installs (which call
+``commit`` and ``discard`` here), and a CLI command's or a job's by
+``unit_of_work``.
+"""
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
+from flask import g, has_request_context
 from flask_babel import gettext as _
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped
 from sqlalchemy.orm.exc import StaleDataError
 
 from core.errors import Conflict, NotFound
 from core.extensions import db
 
-M = TypeVar("M")
+
+
+class CompanyOwned(Protocol):
+    """A model whose rows belong to one company, such as Order, Customer or User."""
+
+    # A mapped column is a descriptor on the class: ``Order.company_id`` is the
+    # column to filter on, ``order.company_id`` the int. ClassVar[Mapped[...]] says
+    # exactly that; a plain ``Mapped[int]`` member would also require it settable
+    # with a Mapped, which no model class is.
+    id: ClassVar[Mapped[int]]
+    company_id: ClassVar[Mapped[int]]
+
+
+M = TypeVar("M", bound=CompanyOwned)
 
 
 def commit() -> None:
@@ -21,11 +42,31 @@ def commit() -> None:
     try:
         db.session.commit()
     except (StaleDataError, IntegrityError) as error:
-        db.session.rollback()
+        discard()
         raise Conflict(_conflict_message(error)) from error
     except Exception:
-        db.session.rollback()
+        discard()
         raise
+
+
+def discard() -> None:
+    """Undo everything the current transaction did: the one rollback."""
+    db.session.rollback()
+
+
+def fail_request() -> None:
+    """Discard the current request's work at once; nothing later in it is committed.
+
+    For portal views that show a business error on the page they render
+    (``core.web.attempt``): the page can still read the database, and the
+    request's earlier work is not committed half done.
+    """
+    discard()
+    g.ordo_request_failed = True
+
+
+def request_failed() -> bool:
+    return has_request_context() and bool(g.get("ordo_request_failed"))
 
 
 def _conflict_message(error: Exception) -> str:
@@ -40,17 +81,16 @@ def unit_of_work() -> Iterator[None]:
     try:
         yield
     except Exception:
-        db.session.rollback()
+        discard()
         raise
     commit()
 
 
 def flush() -> None:
-    """Flush pending changes, turning a lost race into a Conflict."""
+    """Flush pending changes, turning a lost race into a Conflict (the caller's handler rolls back)."""
     try:
         db.session.flush()
     except (StaleDataError, IntegrityError) as error:
-        db.session.rollback()
         raise Conflict(_conflict_message(error)) from error
 
 
@@ -61,9 +101,9 @@ def page_of(query: Select[Any], page: int, per_page: int) -> dict[str, Any]:
             "pages": max(pagination.pages, 1)}
 
 
-def scoped(model: type[M], company_id: int) -> Select[tuple[M]]:
+def scoped(model: type[M], company_id: int) -> Select[M]:
     """A SELECT of ``model`` limited to one company's rows."""
-    return select(model).where(model.company_id == company_id)  # type: ignore[attr-defined]
+    return select(model).where(model.company_id == company_id)
 
 
 # Ids are 32-bit integers; a larger number (from a URL) names no row, and
@@ -80,9 +120,7 @@ def get_scoped(model: type[M], company_id: int, ident: Any, *, what: str | None 
     """Load one row of ``model`` owned by the company, or raise NotFound."""
     if not is_id(ident):
         raise NotFound(_("%(what)s %(id)s does not exist", what=what or model.__name__, id=ident))
-    row = db.session.execute(
-        scoped(model, company_id).where(model.id == ident)  # type: ignore[attr-defined]
-    ).scalar_one_or_none()
+    row = db.session.execute(scoped(model, company_id).where(model.id == ident)).scalar_one_or_none()
     if row is None:
         raise NotFound(_("%(what)s %(id)s does not exist", what=what or model.__name__, id=ident))
     return row

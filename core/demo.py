@@ -61,6 +61,16 @@ class DemoClient:
         self.headers = {"Authorization": f"Bearer {token}"}
 
     def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Send a request whose answer is one JSON object."""
+        answer: dict[str, Any] = self._send(method, path, body)
+        return answer
+
+    def list(self, path: str) -> list[dict[str, Any]]:
+        """GET a resource whose answer is a JSON list of objects."""
+        answer: list[dict[str, Any]] = self._send("GET", path, None)
+        return answer
+
+    def _send(self, method: str, path: str, body: dict[str, Any] | None) -> Any:
         response = self.client.open(f"/api/v1{path}", method=method, json=body, headers=self.headers)
         if response.status_code >= 400:
             detail = (response.get_json(silent=True) or {}).get("detail", response.status)
@@ -130,7 +140,7 @@ def _orders(company: Company, customers: list[Customer], api: dict[str, DemoClie
     def approve_all(order: dict) -> None:
         if not review:
             return
-        for step in api["administrator"].call("GET", f"/orders/{order['id']}/reviews"):
+        for step in api["administrator"].list(f"/orders/{order['id']}/reviews"):
             if step["status"] == "open":
                 _decide_open_steps(api, order)
                 return
@@ -186,7 +196,7 @@ def _decide_open_steps(api: dict[str, DemoClient], order: dict) -> None:
     """Approve each open review step as the department that owns it, until the review ends."""
     deciders = {"sales": "sales", "finance": "finance", "production": "production", "manager": "manager"}
     for _ in range(10):
-        steps = api["administrator"].call("GET", f"/orders/{order['id']}/reviews")
+        steps = api["administrator"].list(f"/orders/{order['id']}/reviews")
         open_steps = [s for s in steps if s["status"] == "open"]
         if not open_steps:
             return

@@ -35,7 +35,7 @@ from core.pdf import render_pdf
 # Columns that record an order's life rather than what it says: no document prints them,
 # so a status change alone makes no new version of the order's documents.
 LIFECYCLE_COLUMNS = frozenset({
-    "status", "version", "pinned_modules", "created_by_id", "created_at", "submitted_at", "decided_at",
+    "status", "version", "created_by_id", "created_at", "submitted_at", "decided_at",
     "delivered_at", "paid_in_full_at", "completed_at",
 })
 

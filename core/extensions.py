@@ -1,4 +1,6 @@
 """Flask extensions, created unbound here and bound to an app in the factory."""
+from typing import TYPE_CHECKING
+
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -22,6 +24,16 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+# The base class of every model. Flask-SQLAlchemy builds db.Model at run time as a
+# copy of Base (same registry and metadata) with its bind and table-name mixins, so
+# a type checker cannot see it as a class; to mypy it is Base, whose SQLAlchemy 2
+# typing (Mapped[] columns, registry, __table__) is what the models rely on.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
+
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -1,5 +1,6 @@
 """The hook reference in the README, generated from ``core.hookspecs``.
 
+Each hook gets an entry headed by its exact signature, then its docstring.
 ``python -m core.hookdoc README.md`` rewrites the block between the markers;
 a test fails when the README and the specs differ.
 """
@@ -23,9 +24,29 @@ def hook_functions() -> list:
     return [obj for _, obj in sorted(found, key=lambda item: item[1].__code__.co_firstlineno)]
 
 
+class _Annotation:
+    """An annotation that prints as written in the spec (``Order``, not ``'Order'``)."""
+
+    def __init__(self, annotation: object) -> None:
+        self.text = annotation if isinstance(annotation, str) else inspect.formatannotation(annotation)
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def _as_written(annotation: object) -> object:
+    return annotation if annotation is inspect.Signature.empty else _Annotation(annotation)
+
+
 def signature(function) -> str:
-    params = ", ".join(inspect.signature(function).parameters)
-    return f"{function.__name__}({params})"
+    """The hook's exact signature, as implementers see it: ``paid(order: Order, payment: Payment) -> None``."""
+    spec = inspect.signature(function)
+    # The specs' annotations are strings (postponed evaluation): print them bare, as in the source.
+    spec = spec.replace(
+        parameters=[p.replace(annotation=_as_written(p.annotation)) for p in spec.parameters.values()],
+        return_annotation=_as_written(spec.return_annotation),
+    )
+    return f"{function.__name__}{spec}"
 
 
 def markdown() -> str:

@@ -1,7 +1,10 @@
 """Hook specifications: the only way plugins talk to the core and to each other.
 
-Stage events are fired by ``core.orders.advance`` and called on the plugins
-pinned on the order; a plugin never calls ``pm.hook.<event>`` itself. The
+Stage events are fired by the core's typed event functions in
+``core.orders.events`` and called on the plugins pinned on the order; a plugin
+never calls ``pm.hook.<event>`` itself. Events never nest: an event fired
+while another's hook runs is queued and dispatched after that hook returns, so
+each listener sees the order in the status its spec names. The
 extension hooks collect contributions and are called on the plugins switched
 on for the current company, unless a spec says otherwise. Implementations take
 the parameters they need by name and never the request.
@@ -14,7 +17,7 @@ import pluggy
 
 if TYPE_CHECKING:
     from core.contracts import (
-        Decision, Delivery, DocumentKind, Finding, Gate, MenuItem, Payment, Permission,
+        Decision, Delivery, DocumentKind, Finding, Gate, Job, MenuItem, Payment, Permission,
         Panel, ReviewStepSpec, RoleSpec, Task,
     )
     from core.models import Order, User
@@ -33,10 +36,11 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 def order_submitted(order: Order) -> None:
     """React to an order that is complete, re-checked and submitted for review.
 
-    Fired by the core when intake submits an order (``advance(order, "submit")``),
+    Fired by the core when intake submits an order (``core.orders.submit``),
     after the order got its number, its pinned modules and the status
     ``submitted``. The review plugin opens its steps here; when review is not
-    pinned on the order, the core's fallback approves the order instead.
+    pinned on the order, the core's fallback approves the order instead. A
+    decision made here is queued: every listener sees ``submitted``.
 
     :param order: the submitted order, status ``submitted``.
 
@@ -49,8 +53,8 @@ def review_decided(order: Order, decision: Decision) -> None:
     """React to the end of an order's review: approved, rejected or sent back.
 
     Fired by the core exactly once per review round, when the review plugin
-    records the last decision (``advance(order, "review_decided", ...)``), or
-    by the core's fallback when review is not pinned on the order.
+    records the last decision (``core.orders.decide_review``), or by the
+    core's fallback when review is not pinned on the order.
 
     :param order: the order, already in its new status (``approved``,
         ``rejected`` or, when sent back, ``draft``).
@@ -65,7 +69,7 @@ def shipped(order: Order) -> None:
     """React to goods leaving the warehouse for the customer.
 
     Fired by the core when logistics dispatches a shipment
-    (``advance(order, "ship")``).
+    (``core.orders.ship``).
 
     :param order: the order, status ``shipped``.
 
@@ -77,13 +81,13 @@ def shipped(order: Order) -> None:
 def delivered(order: Order, delivery: Delivery) -> None:
     """React to the customer signing for the goods.
 
-    Fired by the core when logistics records the customer's acceptance, or by
-    the core's "mark delivered" action when logistics is not pinned on the
-    order. Billing issues its invoice here; when billing is not pinned, the
-    core's fallback completes the order.
+    Fired by the core (``core.orders.deliver``) when logistics records the
+    customer's acceptance, or by the core's "mark delivered" action when
+    logistics is not pinned on the order. Billing issues its invoice here; when
+    billing is not pinned, the core's fallback completes the order (after this
+    hook: ``order_completed`` follows).
 
-    :param order: the order, status ``delivered`` (or ``completed`` when it was
-        already paid in full).
+    :param order: the order, status ``delivered``.
     :param delivery: who signed, when, and any reservations.
 
     The return value is ignored.
@@ -94,10 +98,11 @@ def delivered(order: Order, delivery: Delivery) -> None:
 def paid(order: Order, payment: Payment) -> None:
     """React to a confirmed payment for an order.
 
-    Fired by the core when billing records a payment (``advance(order, "pay")``).
+    Fired by the core when billing records a payment (``core.orders.record_payment``).
+    When the payment settles a delivered order, ``order_completed`` follows
+    after this hook.
 
-    :param order: the order; ``completed`` when this payment settled a
-        delivered order.
+    :param order: the order, in the status it had before the payment.
     :param payment: the amount, whether it was a prepayment, whether the order
         is now fully paid.
 
@@ -121,7 +126,7 @@ def order_completed(order: Order) -> None:
 def order_cancelled(order: Order, reason: str) -> None:
     """React to an order being cancelled before delivery.
 
-    Fired by the core on ``advance(order, "cancel")``.
+    Fired by the core on ``core.orders.cancel``.
 
     :param order: the order, status ``cancelled``.
     :param reason: why, as entered by the user.
@@ -284,4 +289,28 @@ def execution_gates(order: Order) -> list[Gate]:
 
     Return a list of :class:`~core.contracts.Gate`; any ``blocked`` gate stops
     execution and its reason is shown to the user.
+    """
+
+
+# -------------------------------------------------------------------------
+# Jobs
+# -------------------------------------------------------------------------
+
+
+@hookspec
+def ordo_jobs() -> list[Job]:
+    """Return the periodic jobs this plugin contributes to ``ordo worker``.
+
+    Called by the core on every registered plugin, enabled or not, when
+    ``ordo worker`` starts and for ``ordo jobs list`` and ``ordo jobs run``.
+    A job runs once for the whole installation, not per company: do the work
+    through ``core.jobs.per_company(plugin, work)``, which calls ``work`` for
+    each company whose modules include the plugin, so the job never asks
+    whether it is switched on. The core contributes ``outbox.send``.
+
+    Return a list of :class:`~core.contracts.Job`; each name is unique across
+    plugins. The worker runs a job when it is due (``every`` after its last
+    start), under a lease, in its own transaction: the return value of
+    ``run`` is logged and kept as the job's last result; raising rolls the
+    run back and records the failure.
     """

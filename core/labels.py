@@ -4,9 +4,11 @@ from __future__ import annotations
 import enum
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectChoice
+# types-WTForms describes WTForms 3.2, which had no SelectChoice (new in 3.3).
+from wtforms import SelectChoice  # type: ignore[attr-defined]
 
 from core.models import Channel, DeliveryMethod, OrderStatus, PaymentTerms
+from core.orders.events import SYSTEM_NOTES
 
 LABELS: dict[enum.Enum, object] = {
     OrderStatus.DRAFT: _l("Draft"),
@@ -49,3 +51,9 @@ def label(value: enum.Enum | str) -> str:
 def choices(enum_class: type[enum.Enum]) -> list[SelectChoice]:
     """The members of an enum as choices of a select field, labelled in the user's language."""
     return [SelectChoice(member.value, label(member)) for member in enum_class]
+
+
+def system_note(note: str) -> str:
+    """A timeline note: the core's own notes are codes shown in the user's language; typed text as typed."""
+    found = SYSTEM_NOTES.get(note)
+    return str(found) if found is not None else note

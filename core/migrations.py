@@ -22,11 +22,11 @@ from pathlib import Path
 import click
 from flask import current_app, g
 from flask.cli import with_appcontext
-from flask_migrate import cli as migrate_cli
+import flask_migrate.cli as migrate_cli
 from flask_migrate import upgrade as _upgrade
 from sqlalchemy import Table
 
-from core.extensions import db, migrate
+from core.extensions import Model, db, migrate
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -53,7 +53,7 @@ def table_owners() -> dict[str, str]:
     registry = current_app.extensions["ordo.plugins"]
     packages = {m.hooks.rpartition(".")[0] or m.hooks: m.name for m in registry.manifests.values()}
     owners: dict[str, str] = {}
-    for mapper in db.Model.registry.mappers:
+    for mapper in Model.registry.mappers:
         module = mapper.class_.__module__
         owner = "core" if module.startswith("core.") else next(
             (name for package, name in packages.items() if module == package or module.startswith(package + ".")),

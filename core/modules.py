@@ -1,16 +1,18 @@
 """Per-company module settings: which plugins are switched on, changed at run time."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, exists, false, select
 
 from core import audit
+from core.companies import seed_roles
 from core.contracts import Stage
 from core.errors import NotFound, ValidationError
 from core.extensions import db
-from core.models import Company, ModuleSetting, Order, OrderStatus, User
+from core.models import Company, ModuleSetting, Order, OrderModule, OrderStatus, User
 from core.plugins import HookSubset, Manifest, registry
 
 
@@ -77,8 +79,6 @@ def set_enabled(company: Company, name: str, enabled: bool, *, actor: User | Non
     setting.enabled = enabled
     setting.changed_by_id = actor.id if actor else None
     if enabled:
-        from core.companies import seed_roles
-
         seed_roles(company)  # a plugin installed after the company was made brings its grants
     audit.record(
         company_id=company.id,
@@ -96,17 +96,39 @@ def set_enabled(company: Company, name: str, enabled: bool, *, actor: User | Non
 OPEN_STATUSES = (OrderStatus.SUBMITTED, OrderStatus.APPROVED, OrderStatus.SHIPPED, OrderStatus.DELIVERED)
 
 
+def pin_modules(order: Order, modules: Iterable[str]) -> None:
+    """Pin exactly ``modules`` on the order (at submission; again at a resubmission)."""
+    wanted = set(modules)
+    order.module_rows = [row for row in order.module_rows if row.module in wanted] + [
+        OrderModule(module=name) for name in sorted(wanted - {row.module for row in order.module_rows})
+    ]
+
+
 def modules_in_use(company_id: int) -> frozenset[str]:
     """The company's active modules plus those pinned on its orders still in flight.
 
     A module switched off keeps its pages, API and inbox tasks until the last
-    order that started with it is finished, so no order is stranded.
+    order that started with it is finished, so no order is stranded. One
+    indexed query over the pinned set of the company's open orders.
     """
-    pinned = db.session.execute(
-        select(Order.pinned_modules).where(Order.company_id == company_id, Order.status.in_(OPEN_STATUSES))
+    in_flight = db.session.execute(
+        select(OrderModule.module).distinct()
+        .join(Order, Order.id == OrderModule.order_id)
+        .where(Order.company_id == company_id, Order.status.in_(OPEN_STATUSES))
     ).scalars()
-    in_flight = {name for modules in pinned for name in (modules or ())}
     return active_modules(company_id) | registry().effective(in_flight)
+
+
+def pinned(stage: Stage | str) -> ColumnElement[bool]:
+    """SQL: the order carries this stage (or module) in its pinned set.
+
+    For queries over many orders (inbox tasks, lists): the stage's own orders
+    are selected by the database, never filtered in Python.
+    """
+    name = registry().stage_plugin(stage) if isinstance(stage, Stage) else stage
+    if name is None:
+        return false()  # no plugin owns the stage: no order carries it
+    return exists().where(OrderModule.order_id == Order.id, OrderModule.module == name)
 
 
 def hooks_for_company(company_id: int) -> HookSubset:

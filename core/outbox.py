@@ -96,7 +96,7 @@ def send_pending(*, limit: int = 100, now: datetime | None = None) -> SendReport
     report = SendReport()
     max_attempts = current_app.config["ORDO_OUTBOX_MAX_ATTEMPTS"]
     for message_id in _claim(now, limit):
-        message = db.session.get(OutboxMessage, message_id)
+        message = db.session.get_one(OutboxMessage, message_id)  # claimed just now; outbox rows are never deleted
         try:
             _deliver(_as_email(message))
         except (smtplib.SMTPException, OSError) as error:

@@ -9,7 +9,7 @@ switched on for the company.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import Any
@@ -17,7 +17,7 @@ from typing import Any
 import pluggy
 from flask import current_app
 
-from core import fallbacks, hookspecs
+from core import hookspecs
 from core.contracts import Stage
 from core.errors import PluginError
 
@@ -114,16 +114,27 @@ class HookSubset:
 class PluginRegistry:
     """The loaded plugins of one app, in dependency order, and their hook callers."""
 
-    def __init__(self, manifests: Sequence[Manifest]) -> None:
+    def __init__(
+        self,
+        manifests: Sequence[Manifest],
+        *,
+        essentials: Sequence[tuple[str, object]] = (),
+        fallbacks: Mapping[Stage, tuple[str, object]] | None = None,
+    ) -> None:
+        """Register the core's own plugins and the manifests' hook modules.
+
+        :param essentials: ``(name, plugin)`` pairs that take part in every call.
+        :param fallbacks: per stage, the ``(name, plugin)`` that takes part in a
+            call exactly when no plugin owning that stage does.
+        """
         self.pm = pluggy.PluginManager(hookspecs.PROJECT)
         self.pm.add_hookspecs(hookspecs)
         self.manifests: dict[str, Manifest] = {m.name: m for m in dependency_order(manifests)}
-        # The core's own behaviour is written as plugins too; these are never switched off.
-        self.pm.register(fallbacks.Essentials(), name="core")
+        for name, plugin in essentials:
+            self.pm.register(plugin, name=name)
         self._fallback_names: dict[Stage, str] = {}
-        for stage, fallback in fallbacks.STAGE_FALLBACKS.items():
-            name = f"core.fallback.{stage.value}"
-            self.pm.register(fallback(), name=name)
+        for stage, (name, plugin) in (fallbacks or {}).items():
+            self.pm.register(plugin, name=name)
             self._fallback_names[stage] = name
         for manifest in self.manifests.values():
             try:

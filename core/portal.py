@@ -1,20 +1,21 @@
-"""The portal shell: home, task inbox, navigation, error pages, the core's order actions."""
+"""The portal shell: home, task inbox, navigation, links to orders, "mark delivered"."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from core.auth.context import current_actor, requires
+from core.auth.context import current_actor, require_actor, requires
 from core.models import utcnow
 from core.modules import hooks_for_company
 from core.orders import actions
-from core.orders.queries import get_order
-from core.web import attempt, flash_form_errors
 from core.inbox import tasks_for
+from core.orders.queries import get_order
+from core.web import attempt, flash_form_errors, required
 
 bp = Blueprint("portal", __name__)
 
@@ -33,14 +34,8 @@ def navigation(user) -> list:
 
 
 def order_url(order_id: int) -> str:
-    """Where an order is shown: intake's order page, or the API when intake is not loaded."""
-    if "intake.order_detail" in current_app.view_functions:
-        return url_for("intake.order_detail", order_id=order_id)
-    return url_for("core_api.OrderItem", order_id=order_id)
-
-
-def render_error(status: int, message: str):
-    return render_template("core/error.html", status=status, message=message), status
+    """Where an order is shown: the core's order page, where every plugin adds its panel."""
+    return url_for("orders.detail", order_id=order_id)
 
 
 @bp.app_context_processor
@@ -60,19 +55,19 @@ def home():
 @bp.route("/inbox")
 @requires(None)
 def inbox():
-    user = current_actor()
+    user = require_actor()
     return render_template("core/inbox.html", tasks=tasks_for(user), now=utcnow())
 
 
 @bp.route("/orders/<int:order_id>/mark-delivered", methods=["POST"])
 @requires("order.mark_delivered")
 def mark_delivered(order_id: int):
-    user = current_actor()
+    user = require_actor()
     order = get_order(user, order_id)
     form = MarkDeliveredForm()
     if not form.validate_on_submit():
         flash_form_errors(form)
-    elif attempt(lambda: actions.mark_delivered(order, actor=user, signed_by=form.signed_by.data,
+    elif attempt(lambda: actions.mark_delivered(order, actor=user, signed_by=required(form.signed_by.data),
                                                 reservations=form.reservations.data)):
         flash(_("Order %(number)s is marked delivered.", number=order.display_number), "success")
     return redirect(order_url(order_id))

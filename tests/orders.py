@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from core.extensions import db
 from core.models import Channel, DeliveryMethod, Order, OrderLine, User
-from core.orders import advance, compute_totals
+from core.orders import events, compute_totals
 from tests.factories import World
 
 _numbers = iter(range(1, 1_000_000))
@@ -39,5 +39,5 @@ def submitted(world: World, **kwargs) -> Order:
     """A draft with a test number, submitted through the core's state machine."""
     order = draft(world, **kwargs)
     order.number = f"T{world.company.code}-{next(_numbers):05d}"
-    advance(order, "submit", actor=world.users["sales"])
+    events.submit(order, actor=world.users["sales"])
     return order

@@ -6,9 +6,10 @@ permission prefix) is described by a ``Kind``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -16,7 +17,7 @@ from sqlalchemy import or_
 
 from core import masterdata
 from core.admin.forms import CustomerForm, ProductForm
-from core.auth.context import current_actor, requires
+from core.auth.context import require_actor, requires
 from core.db import get_scoped, page_of, scoped
 from core.labels import choices
 from core.models import Customer, PaymentTerms, Product
@@ -26,10 +27,12 @@ bp = Blueprint("masterdata", __name__)
 
 PER_PAGE = 50
 
+M = TypeVar("M", Customer, Product)
+
 
 @dataclass(frozen=True)
-class Kind:
-    model: type
+class Kind(Generic[M]):
+    model: type[M]
     form: type[FlaskForm]
     noun: str  # permission prefix and endpoint stem: customer.view, masterdata.customers
     title: Any
@@ -62,8 +65,8 @@ def _data(form: FlaskForm) -> dict[str, Any]:
             for name, value in data.items()}
 
 
-def _listing(kind: Kind):
-    user = current_actor()
+def _listing(kind: Kind[M]) -> str:
+    user = require_actor()
     search = (request.args.get("q") or "").strip()
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     query = scoped(kind.model, user.company_id)
@@ -75,8 +78,8 @@ def _listing(kind: Kind):
                            can_manage=user.can(f"{kind.noun}.manage"))
 
 
-def _editing(kind: Kind, row: Any = None):
-    user = current_actor()
+def _editing(kind: Kind[M], row: M | None = None) -> ResponseReturnValue:
+    user = require_actor()
     form = kind.make_form(obj=row)
     if request.method == "POST":
         if not form.validate_on_submit():
@@ -93,7 +96,7 @@ def _editing(kind: Kind, row: Any = None):
     return render_template("admin/masterdata_form.html", kind=kind, form=form, row=row)
 
 
-def _register(kind: Kind) -> None:
+def _register(kind: Kind[M]) -> None:
     plural = f"{kind.noun}s"
 
     @requires(f"{kind.noun}.view")
@@ -106,7 +109,7 @@ def _register(kind: Kind) -> None:
 
     @requires(f"{kind.noun}.manage")
     def edit(item_id: int):
-        return _editing(kind, get_scoped(kind.model, current_actor().company_id, item_id, what=kind.noun))
+        return _editing(kind, get_scoped(kind.model, require_actor().company_id, item_id, what=kind.noun))
 
     bp.add_url_rule(f"/{plural}", endpoint=plural, view_func=listing)
     bp.add_url_rule(f"/{plural}/new", endpoint=f"new_{kind.noun}", view_func=new, methods=["GET", "POST"])

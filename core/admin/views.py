@@ -3,17 +3,18 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from wtforms import SelectChoice
+# types-WTForms describes WTForms 3.2, which had no SelectChoice (new in 3.3).
+from wtforms import SelectChoice  # type: ignore[attr-defined]
 
 from core import companies
 from core.admin.forms import ModuleForm, RolesForm, UserForm
-from core.auth.context import current_actor, requires
+from core.auth.context import require_actor, requires
 from core.db import get_scoped, scoped
 from core.errors import ValidationError
 from core.extensions import db
 from core.models import Customer, Role, User
 from core.modules import module_states, set_enabled
-from core.web import attempt, flash_form_errors
+from core.web import attempt, flash_form_errors, required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -38,7 +39,7 @@ def _user_form(actor: User, user: User | None = None) -> UserForm:
 @bp.route("/users", methods=["GET", "POST"])
 @requires("admin.users")
 def users():
-    actor = current_actor()
+    actor = require_actor()
     form = _user_form(actor)
     if request.method == "POST":
         if not form.validate_on_submit() or not form.password.data:
@@ -46,9 +47,10 @@ def users():
                 flash(_("A new user needs a password of at least 8 characters."), "error")
             flash_form_errors(form)
         else:
+            password = form.password.data
             created = attempt(lambda: companies.create_user(
-                actor.company, username=form.username.data, password=form.password.data,
-                name=form.name.data, roles=form.roles.data, email=form.email.data or None,
+                actor.company, username=required(form.username.data), password=password,
+                name=required(form.name.data), roles=form.roles.data or [], email=form.email.data or None,
                 customer_id=form.customer_id.data or None, superior_id=form.superior_id.data or None,
                 actor=actor))
             if created is not None:
@@ -61,7 +63,7 @@ def users():
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @requires("admin.users")
 def user_edit(user_id: int):
-    actor = current_actor()
+    actor = require_actor()
     user = get_scoped(User, actor.company_id, user_id, what=_("user"))
     form = _user_form(actor, user)
     if request.method == "POST":
@@ -69,8 +71,8 @@ def user_edit(user_id: int):
             flash_form_errors(form)
         else:
             def save():
-                companies.update_user(user, roles=form.roles.data, active=form.active.data,
-                                      name=form.name.data, email=form.email.data or None,
+                companies.update_user(user, roles=form.roles.data or [], active=form.active.data,
+                                      name=required(form.name.data), email=form.email.data or None,
                                       superior_id=form.superior_id.data or None, actor=actor)
                 if form.password.data:
                     user.set_password(form.password.data)
@@ -84,7 +86,7 @@ def user_edit(user_id: int):
 @bp.route("/roles", methods=["GET", "POST"])
 @requires("admin.roles")
 def roles():
-    actor = current_actor()
+    actor = require_actor()
     form = RolesForm()
     role_rows = db.session.execute(scoped(Role, actor.company_id).order_by(Role.name)).scalars().all()
     permissions = companies.all_permissions()
@@ -109,7 +111,7 @@ def roles():
 @bp.route("/modules", methods=["GET", "POST"])
 @requires("admin.modules")
 def modules():
-    actor = current_actor()
+    actor = require_actor()
     form = ModuleForm()
     if request.method == "POST":
         name = request.form.get("module", "")

@@ -7,6 +7,7 @@ what the API accepts.
 from __future__ import annotations
 
 import http
+from typing import Any
 
 import marshmallow as ma
 from flask import request
@@ -16,6 +17,7 @@ from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException
 
 from core.api.problems import PROBLEM_JSON, from_http_exception
+from core.web import render_error
 
 # Bad input is a client error the caller must fix: 400, as the contract says.
 ApiBlueprint.ARGUMENTS_PARSER.DEFAULT_VALIDATION_STATUS = 400
@@ -48,7 +50,7 @@ class OrdoApi(Api):
     def _register_responses(self) -> None:
         # As flask-smorest's own, but the error responses are documented as problem+json.
         for status in http.HTTPStatus:
-            response = {"description": status.phrase}
+            response: dict[str, Any] = {"description": status.phrase}
             if status >= 400:
                 response["schema"] = self.ERROR_SCHEMA
             prepare_response(response, self.spec, PROBLEM_JSON)
@@ -57,11 +59,9 @@ class OrdoApi(Api):
         prepare_response(response, self.spec, PROBLEM_JSON)
         self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
 
-    def handle_http_exception(self, error: HTTPException):  # type: ignore[override]
+    def handle_http_exception(self, error: HTTPException):
         if is_api_request():
             return from_http_exception(error)
-        from core.portal import render_error
-
         return render_error(error.code or 500, error.description or error.name)
 
 

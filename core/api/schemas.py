@@ -8,6 +8,7 @@ import marshmallow as ma
 from flask_babel import gettext as _
 from marshmallow import validate
 
+from core.auth.context import current_actor
 from core.models import Channel, DeliveryMethod, OrderStatus, PaymentTerms
 
 
@@ -134,8 +135,6 @@ class OrderSchema(ma.Schema):
     @ma.post_dump
     def hide_prices(self, data: dict, **kwargs) -> dict:
         """Users without ``order.view_prices`` (production, for example) never see amounts."""
-        from core.auth.context import current_actor
-
         user = current_actor()
         if user is None or not user.can("order.view_prices"):
             strip_prices(data)
@@ -180,8 +179,6 @@ class AuditEntrySchema(ma.Schema):
     @ma.post_dump
     def hide_values(self, data: dict, **kwargs) -> dict:
         """Without ``order.view_prices`` an entry shows which fields changed, not their values."""
-        from core.auth.context import current_actor
-
         user = current_actor()
         if user is None or not user.can("order.view_prices"):
             for key in ("before", "after"):

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from core import audit
 from core.errors import AuthenticationFailed, OrdoError, ValidationError
@@ -53,7 +53,7 @@ def _remember_failure(username: str, remote_addr: str | None) -> None:
     # the failure must outlive that, so it is written on a connection of its own.
     with db.engine.begin() as connection:
         connection.execute(
-            LoginAttempt.__table__.insert().values(
+            insert(LoginAttempt).values(
                 username=username, remote_addr=remote_addr, succeeded=False, at=utcnow()
             )
         )

@@ -9,12 +9,12 @@ from flask_login import login_user, logout_user
 from sqlalchemy import select
 
 from core.auth import services
-from core.auth.context import current_actor, requires
+from core.auth.context import require_actor, requires
 from core.auth.forms import LanguageForm, LoginForm, RevokeForm, TokenForm
 from core.errors import OrdoError
 from core.extensions import db
 from core.models import ApiToken
-from core.web import attempt
+from core.web import attempt, required
 
 bp = Blueprint("auth", __name__)
 
@@ -32,7 +32,8 @@ def login():
     status = 200
     if form.validate_on_submit():
         try:
-            user = services.authenticate(form.username.data, form.password.data, remote_addr=request.remote_addr)
+            user = services.authenticate(required(form.username.data), required(form.password.data),
+                                         remote_addr=request.remote_addr)
         except OrdoError as error:  # wrong password (401) or throttled (429)
             flash(error.message, "error")
             status = error.status
@@ -52,7 +53,7 @@ def logout():
 @bp.route("/account", methods=["GET", "POST"])
 @requires(None)
 def account():
-    user = current_actor()
+    user = require_actor()
     language = LanguageForm(prefix="lang", locale=user.locale or "zh_CN")
     token_form = TokenForm(prefix="token")
     new_token = None
@@ -64,7 +65,7 @@ def account():
         if not user.can("account.tokens"):
             flash(_("You may not create API tokens."), "error")
         elif token_form.validate_on_submit():
-            created = attempt(lambda: services.create_token(user, token_form.name.data))
+            created = attempt(lambda: services.create_token(user, required(token_form.name.data)))
             if created is not None:
                 new_token = created[0]
     tokens = db.session.execute(
@@ -78,9 +79,12 @@ def account():
 @bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
 @requires(None)
 def revoke_token(token_id: int):
+    user = require_actor()
     form = RevokeForm()
     if form.validate_on_submit():
-        revoked = attempt(lambda: services.revoke_token(current_actor(), token_id) or True)
-        if revoked:
+        def revoke() -> bool:
+            services.revoke_token(user, token_id)
+            return True
+        if attempt(revoke):
             flash(_("The token is revoked."), "success")
     return redirect(url_for("auth.account"))

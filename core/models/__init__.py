@@ -2,15 +2,17 @@
 from core.models.audit import AppendOnlyError, AuditEntry
 from core.models.company import Company, ModuleSetting
 from core.models.document import StoredDocument
+from core.models.jobs import JobLease, JobOutcome
 from core.models.masterdata import Customer, PaymentTerms, Product
-from core.models.order import Channel, DeliveryMethod, Order, OrderLine, OrderStatus
+from core.models.order import Channel, DeliveryMethod, Order, OrderLine, OrderModule, OrderStatus
 from core.models.outbox import OutboxMessage, OutboxStatus
 from core.models.types import utcnow
 from core.models.users import ApiToken, LoginAttempt, Role, RolePermission, User, user_role
 
 __all__ = [
     "ApiToken", "AppendOnlyError", "AuditEntry", "Channel", "Company", "Customer",
-    "DeliveryMethod", "LoginAttempt", "ModuleSetting", "Order", "OrderLine", "OrderStatus",
+    "DeliveryMethod", "JobLease", "JobOutcome", "LoginAttempt", "ModuleSetting", "Order", "OrderLine",
+    "OrderModule", "OrderStatus",
     "OutboxMessage", "OutboxStatus", "PaymentTerms", "Product", "Role", "RolePermission",
     "StoredDocument", "User", "user_role", "utcnow",
 ]

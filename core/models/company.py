@@ -7,11 +7,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.extensions import db
+from core.extensions import Model
 from core.models.types import UTCDateTime, utcnow
 
 
-class Company(db.Model):
+class Company(Model):
     __tablename__ = "company"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -35,7 +35,7 @@ class Company(db.Model):
         return f"<Company {self.code}>"
 
 
-class ModuleSetting(db.Model):
+class ModuleSetting(Model):
     """Whether a module is switched on for a company; no row means the module's default."""
 
     __tablename__ = "module_setting"

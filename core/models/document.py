@@ -14,12 +14,12 @@ from typing import Any
 from sqlalchemy import ForeignKey, LargeBinary, String, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.extensions import db
+from core.extensions import Model
 from core.models.audit import AppendOnlyError
 from core.models.types import UTCDateTime, utcnow
 
 
-class StoredDocument(db.Model):
+class StoredDocument(Model):
     __tablename__ = "stored_document"
     # The address; two first requests for the same one race to a single row.
     __table_args__ = (UniqueConstraint("company_id", "order_id", "kind", "entity", "entity_id", "version",

@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.extensions import db
+from core.extensions import Model
 from core.models.types import Money, Rate, UTCDateTime, enum_column, utcnow
 
 
@@ -18,7 +18,7 @@ class PaymentTerms(enum.StrEnum):
     MONTHLY = "monthly"
 
 
-class Customer(db.Model):
+class Customer(Model):
     __tablename__ = "customer"
     __table_args__ = (UniqueConstraint("company_id", "code"),)
 
@@ -43,7 +43,7 @@ class Customer(db.Model):
         return f"<Customer {self.code}>"
 
 
-class Product(db.Model):
+class Product(Model):
     __tablename__ = "product"
     __table_args__ = (UniqueConstraint("company_id", "code"),)
 

@@ -1,6 +1,7 @@
 """The order aggregate: header, lines and the enums that describe them.
 
-Only ``core.orders.advance`` writes ``Order.status``; everything else reads it.
+Only the event functions of ``core.orders.events`` write ``Order.status``;
+everything else reads it.
 """
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.extensions import db
+from core.extensions import Model
 from core.models.masterdata import Customer, PaymentTerms, Product
 from core.models.types import Money, Quantity, Rate, UTCDateTime, enum_column, utcnow
 
@@ -43,9 +44,13 @@ class DeliveryMethod(enum.StrEnum):
     PICKUP = "pickup"
 
 
-class Order(db.Model):
+class Order(Model):
     __tablename__ = "order"
-    __table_args__ = (UniqueConstraint("company_id", "number"),)
+    __table_args__ = (
+        UniqueConstraint("company_id", "number"),
+        # "The company's open orders" is asked on every request (modules in use, inboxes).
+        Index("ix_order_company_status", "company_id", "status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("company.id"), index=True)
@@ -68,9 +73,6 @@ class Order(db.Model):
         enum_column(OrderStatus), default=OrderStatus.DRAFT, index=True
     )
     revision: Mapped[int] = mapped_column(default=1)
-    # The modules switched on for the company when the order was submitted;
-    # the order finishes under this set whatever is toggled later.
-    pinned_modules: Mapped[list[str] | None] = mapped_column(JSON)
 
     subtotal: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0.00"))
     tax_total: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0.00"))
@@ -87,6 +89,11 @@ class Order(db.Model):
     version: Mapped[int] = mapped_column(default=1)
 
     customer: Mapped[Customer] = relationship(lazy="joined")
+    # The modules switched on for the company when the order was submitted;
+    # the order finishes under this set whatever is toggled later.
+    module_rows: Mapped[list[OrderModule]] = relationship(
+        cascade="all, delete-orphan", order_by="OrderModule.module", lazy="selectin"
+    )
     lines: Mapped[list[OrderLine]] = relationship(
         back_populates="order",
         cascade="all, delete-orphan",
@@ -100,6 +107,13 @@ class Order(db.Model):
     def display_number(self) -> str:
         return self.number or f"#{self.id}"
 
+    @property
+    def pinned_modules(self) -> list[str] | None:
+        """The modules pinned at submission, sorted; None for an order never submitted."""
+        if self.submitted_at is None:
+            return None
+        return [row.module for row in self.module_rows]
+
     def has_module(self, name: str) -> bool:
         """Whether ``name`` was switched on for this order when it was submitted."""
         return name in (self.pinned_modules or ())
@@ -108,7 +122,7 @@ class Order(db.Model):
         return f"<Order {self.display_number} {self.status}>"
 
 
-class OrderLine(db.Model):
+class OrderLine(Model):
     __tablename__ = "order_line"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -127,3 +141,13 @@ class OrderLine(db.Model):
 
     order: Mapped[Order] = relationship(back_populates="lines")
     product: Mapped[Product] = relationship(lazy="joined")
+
+
+class OrderModule(Model):
+    """One module pinned on an order: the pinned set, queryable in SQL."""
+
+    __tablename__ = "order_module"
+    __table_args__ = (Index("ix_order_module_module", "module", "order_id"),)
+
+    order_id: Mapped[int] = mapped_column(ForeignKey("order.id", ondelete="CASCADE"), primary_key=True)
+    module: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -2,14 +2,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from flask import current_app
 from sqlalchemy import Column, ForeignKey, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from core.extensions import db
+from core.extensions import Model, db
 from core.models.types import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from core.models.company import Company
+    from core.models.masterdata import Customer
 
 user_role = Table(
     "user_role",
@@ -19,7 +24,7 @@ user_role = Table(
 )
 
 
-class Role(db.Model):
+class Role(Model):
     __tablename__ = "role"
     __table_args__ = (UniqueConstraint("company_id", "name"),)
 
@@ -36,7 +41,7 @@ class Role(db.Model):
         return {grant.permission for grant in self.grants}
 
 
-class RolePermission(db.Model):
+class RolePermission(Model):
     __tablename__ = "role_permission"
     __table_args__ = (UniqueConstraint("role_id", "permission"),)
 
@@ -46,7 +51,7 @@ class RolePermission(db.Model):
     role: Mapped[Role] = relationship(back_populates="grants")
 
 
-class User(db.Model):
+class User(Model):
     __tablename__ = "user"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -62,9 +67,9 @@ class User(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     roles: Mapped[list[Role]] = relationship(secondary=user_role, lazy="selectin")
-    company = relationship("Company", lazy="joined")
-    customer = relationship("Customer")
-    superior = relationship("User", remote_side=[id])
+    company: Mapped[Company] = relationship(lazy="joined")
+    customer: Mapped[Customer | None] = relationship()
+    superior: Mapped[User | None] = relationship(remote_side=[id])
 
     # Flask-Login's user protocol.
     @property
@@ -99,7 +104,7 @@ class User(db.Model):
         return f"<User {self.username}>"
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A bearer token for the JSON API; only its SHA-256 digest is stored."""
 
     __tablename__ = "api_token"
@@ -117,7 +122,7 @@ class ApiToken(db.Model):
     user: Mapped[User] = relationship()
 
 
-class LoginAttempt(db.Model):
+class LoginAttempt(Model):
     """Failed and successful logins, kept in the database so every worker throttles alike."""
 
     __tablename__ = "login_attempt"

@@ -7,7 +7,7 @@ from core.contracts import Delivery, Stage
 from core.errors import Conflict, ValidationError
 from core.models import Order, User, utcnow
 from core.modules import order_has_stage
-from core.orders.state import advance
+from core.orders import events
 
 
 def mark_delivered(order: Order, *, actor: User, signed_by: str, reservations: str | None = None) -> Order:
@@ -19,11 +19,12 @@ def mark_delivered(order: Order, *, actor: User, signed_by: str, reservations: s
     if not signed_by:
         raise ValidationError(_("say who signed for the goods"), field="signed_by")
     delivery = Delivery(signed_by=signed_by, signed_at=utcnow(), reservations=reservations or None)
-    return advance(order, "deliver", actor=actor, delivery=delivery)
+    return events.deliver(order, delivery, actor=actor)
 
 
 def cancel(order: Order, *, actor: User, reason: str) -> Order:
+    """Cancel an order before delivery; the reason is required and kept as typed."""
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(_("give a reason for cancelling"), field="reason")
-    return advance(order, "cancel", actor=actor, reason=reason)
+    return events.cancel(order, reason, actor=actor)

@@ -13,7 +13,7 @@ from core.extensions import db
 from core.models import Order, OrderStatus, User
 
 
-def visible_orders(user: User) -> Select[tuple[Order]]:
+def visible_orders(user: User) -> Select[Order]:
     query = select(Order).where(Order.company_id == user.company_id)
     if user.customer_id is not None:
         query = query.where(Order.customer_id == user.customer_id)

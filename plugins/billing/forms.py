@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (
-    BooleanField, DateTimeLocalField, DecimalField, Form, IntegerField, SelectChoice, SelectField, StringField,
-)
+from wtforms import BooleanField, DateTimeLocalField, DecimalField, Form, IntegerField, SelectField, StringField
+# types-WTForms describes WTForms 3.2, which had no SelectChoice (new in 3.3).
+from wtforms import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from plugins.billing.labels import choices

@@ -4,7 +4,8 @@ from __future__ import annotations
 import enum
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectChoice
+# types-WTForms describes WTForms 3.2, which had no SelectChoice (new in 3.3).
+from wtforms import SelectChoice  # type: ignore[attr-defined]
 
 from plugins.billing.models import InvoiceStatus, PaymentMethod
 

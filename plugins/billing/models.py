@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.extensions import db
+from core.extensions import Model
 from core.models import Order, User
 from core.models.types import Money, UTCDateTime, enum_column, utcnow
 
@@ -26,7 +26,7 @@ class PaymentMethod(enum.StrEnum):
     ONLINE = "online"
 
 
-class Invoice(db.Model):
+class Invoice(Model):
     """The invoice of an order; an order has at most one (unique ``order_id``)."""
 
     __tablename__ = "billing_invoice"
@@ -53,7 +53,7 @@ class Invoice(db.Model):
         return f"<Invoice {self.number} {self.status}>"
 
 
-class BillingPayment(db.Model):
+class BillingPayment(Model):
     """Money received for an order; named apart from ``core.contracts.Payment``, the event payload."""
 
     __tablename__ = "billing_payment"

@@ -3,7 +3,7 @@
 An order has one invoice, issued from the order's totals: on approval for
 prepayment orders (the customer pays against it before production starts), on
 delivery for cash-on-delivery and monthly orders. A payment is recorded here and
-confirmed to the other stages through ``advance(order, "pay")``; the core
+confirmed to the other stages through ``core.orders.record_payment``; the core
 completes a delivered order once it is paid in full. Nothing here commits.
 """
 from __future__ import annotations
@@ -15,7 +15,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, func, or_, select
 
@@ -26,8 +25,9 @@ from core.documents import fingerprint, order_version
 from core.errors import Conflict, NotFound, TransitionError, ValidationError
 from core.extensions import db
 from core.models import Company, Order, OrderStatus, PaymentTerms, User, utcnow
-from core.modules import order_has_stage
-from core.orders import advance, money
+from core.modules import order_has_stage, pinned
+from core.orders import events, money
+from core.portal import order_url
 from plugins.billing.labels import choices, label
 from plugins.billing.models import BillingPayment, Invoice, InvoiceStatus, PaymentMethod
 
@@ -46,7 +46,7 @@ UNSETTLED = frozenset({OrderStatus.CANCELLED, OrderStatus.REJECTED, OrderStatus.
 
 
 def company_zone(company_id: int) -> ZoneInfo:
-    return db.session.get(Company, company_id).zone
+    return db.session.get_one(Company, company_id).zone
 
 
 def local_date(moment: datetime, zone: ZoneInfo) -> date:
@@ -219,7 +219,8 @@ def _valid_amount(amount: Any) -> Decimal:
         raise ValidationError(_("the amount must be greater than zero"), field="amount")
     if value > LARGEST_AMOUNT:
         raise ValidationError(_("the amount is too large"), field="amount")
-    if value.normalize().as_tuple().exponent < -2:
+    exponent = value.normalize().as_tuple().exponent  # an int, since the value is finite
+    if isinstance(exponent, int) and exponent < -2:
         raise ValidationError(_("the amount has at most two decimal places"), field="amount")
     return money(value)
 
@@ -304,10 +305,10 @@ def record_payment(
     if fully_paid and invoice is not None:
         _mark_paid(invoice, received_at, actor)
     note = label(method) + (f" · {reference}" if reference else "")
-    advance(order, "pay", actor=actor, note=note, payment=PaymentEvent(
+    events.record_payment(order, PaymentEvent(
         amount=value, received_at=received_at, is_prepayment=payment.is_prepayment,
         fully_paid=fully_paid, payment_id=payment.id,
-    ))
+    ), actor=actor, note=note)
     return payment
 
 
@@ -349,7 +350,7 @@ def balances(invoices: list[Invoice], today: date) -> list[InvoiceBalance]:
     return rows
 
 
-def _visible_invoices(user: User) -> Select[tuple[Invoice]]:
+def _visible_invoices(user: User) -> Select[Invoice]:
     query = (select(Invoice).join(Order, Invoice.order_id == Order.id)
              .where(Invoice.company_id == user.company_id))
     if user.customer_id is not None:  # a customer user sees their own invoices only
@@ -418,13 +419,14 @@ def receivable_tasks(user: User) -> list[Task]:
     """Prepayments to confirm and delivered orders still owing, for those who record payments."""
     if not user.can("billing.payment.record"):
         return []
-    orders = [order for order in db.session.execute(
+    orders = list(db.session.execute(
         select(Order).where(
             Order.company_id == user.company_id,
             or_(and_(Order.status == OrderStatus.APPROVED, Order.payment_terms == PaymentTerms.PREPAYMENT),
                 Order.status == OrderStatus.DELIVERED),
+            pinned(Stage.BILLING),
         ).order_by(Order.id)
-    ).scalars() if order_has_stage(order, Stage.BILLING)]
+    ).scalars())
     paid = paid_totals(order.id for order in orders)
     invoices = {invoice.order_id: invoice for invoice in db.session.execute(
         select(Invoice).where(Invoice.order_id.in_([order.id for order in orders]))).scalars()}
@@ -441,7 +443,7 @@ def receivable_tasks(user: User) -> list[Task]:
         else:
             title, kind = _("Collect payment for %(number)s: %(amount)s %(currency)s", **figures), "collect_payment"
         tasks.append(Task(
-            title=title, url=url_for("intake.order_detail", order_id=order.id), kind=kind,
+            title=title, url=order_url(order.id), kind=kind,
             due_at=end_of_day(invoice.due_date, zone) if invoice else None, order_number=order.number,
         ))
     return tasks

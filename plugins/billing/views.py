@@ -1,12 +1,13 @@
 """Portal pages of the billing plugin: the invoice list and the order page's payment form."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request
 from flask_babel import gettext as _
 
-from core.auth.context import current_actor, requires
+from core.auth.context import require_actor, requires
 from core.orders.queries import get_order
-from core.web import attempt, flash_form_errors
+from core.portal import order_url
+from core.web import attempt, flash_form_errors, required
 from plugins.billing import services
 from plugins.billing.forms import InvoiceFilterForm, PaymentForm
 from plugins.billing.labels import label
@@ -26,7 +27,7 @@ def billing_label(value) -> str:
 @bp.route("/invoices")
 @requires("billing.view")
 def invoices():
-    actor = current_actor()
+    actor = require_actor()
     form = InvoiceFilterForm(request.args)
     filters: dict = {}
     if form.validate():
@@ -49,7 +50,7 @@ def invoices():
 @bp.route("/orders/<int:order_id>/payments", methods=["POST"])
 @requires("billing.payment.record")
 def record_payment(order_id: int):
-    actor = current_actor()
+    actor = require_actor()
     order = get_order(actor, order_id)
     form = PaymentForm()
     if not form.validate_on_submit():
@@ -59,9 +60,9 @@ def record_payment(order_id: int):
         if received_at is not None:  # the browser sends the company's local time, without a zone
             received_at = received_at.replace(tzinfo=services.company_zone(actor.company_id))
         payment = attempt(lambda: services.record_payment(
-            order, amount=form.amount.data, received_at=received_at, method=form.method.data,
+            order, amount=required(form.amount.data), received_at=received_at, method=form.method.data,
             reference=form.reference.data, actor=actor))
         if payment is not None:
             flash(_("Payment of %(amount)s %(currency)s recorded for order %(number)s.",
                     amount=payment.amount, currency=order.currency, number=order.display_number), "success")
-    return redirect(url_for("intake.order_detail", order_id=order_id))
+    return redirect(order_url(order_id))

@@ -99,9 +99,5 @@ class OrderFilterForm(Form):
     page = IntegerField(_l("Page"), default=1, validators=[Optional(), NumberRange(min=1)])
 
 
-class CancelForm(FlaskForm):
-    reason = TextAreaField(_l("Reason for cancelling"), validators=[DataRequired(), Length(max=2000)])
-
-
 class ActionForm(FlaskForm):
     """A button that posts nothing but its CSRF token (submit)."""

@@ -1,13 +1,14 @@
-"""Hook implementations of the intake plugin: permissions, menu, inbox and the order confirmation."""
+"""Hook implementations of the intake plugin: permissions, menu, inbox, draft actions, the confirmation."""
 from __future__ import annotations
 
-from flask import url_for
 from flask_babel import lazy_gettext as _l
 
-from core.contracts import DocumentKind, MenuItem, Permission, Task
+from core.contracts import DocumentKind, MenuItem, Panel, Permission, Task
 from core.hookspecs import hookimpl
-from core.models import Order, User
+from core.models import Order, OrderStatus, User
+from core.portal import order_url
 from plugins.intake import services
+from plugins.intake.forms import ActionForm
 
 ENTRY_ROLES = ("administrator", "sales", "customer_service")
 
@@ -37,7 +38,7 @@ def inbox_tasks(user: User) -> list[Task]:
     return [
         Task(
             title=_draft_title(order),
-            url=url_for("intake.order_detail", order_id=order.id),
+            url=order_url(order.id),
             kind="intake.submit",
             order_number=order.number,
         )
@@ -67,3 +68,15 @@ def document_kinds() -> list[DocumentKind]:
         DocumentKind("confirmation", _l("Order confirmation"), "order_confirmation.html", "order.view",
                      context=services.confirmation_context),
     ]
+
+
+@hookimpl
+def order_panels(order: Order, user: User) -> list[Panel]:
+    """A draft's own actions on the order page: edit it, re-check and submit it."""
+    if order.status != OrderStatus.DRAFT:
+        return []
+    can_edit, can_submit = user.can("order.edit"), user.can("order.submit")
+    if not (can_edit or can_submit):
+        return []
+    return [Panel(str(_l("Draft")), "intake/draft_panel.html",
+                  {"can_edit": can_edit, "can_submit": can_submit, "action_form": ActionForm()}, order=10)]

@@ -6,11 +6,11 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.extensions import db
+from core.extensions import Model
 from core.models.types import UTCDateTime, utcnow
 
 
-class IntakeSequence(db.Model):
+class IntakeSequence(Model):
     """The last order number handed out for one company on one (company-local) day."""
 
     __tablename__ = "intake_sequence"
@@ -22,7 +22,7 @@ class IntakeSequence(db.Model):
     last: Mapped[int] = mapped_column(default=0)
 
 
-class IntakeIdempotencyKey(db.Model):
+class IntakeIdempotencyKey(Model):
     """An ``Idempotency-Key`` a caller sent with ``POST /orders``, and what it produced.
 
     A retry with the same key and body replays the order; a different body is refused.

@@ -22,7 +22,7 @@ from core.db import flush, scoped
 from core.errors import Conflict, TransitionError, ValidationError
 from core.extensions import db
 from core.models import Company, Customer, Order, OrderLine, OrderStatus, Product, User
-from core.orders import actions, advance, compute_totals
+from core.orders import actions, compute_totals, events
 from core.orders.queries import visible_orders
 from plugins.intake.models import IntakeIdempotencyKey, IntakeSequence
 
@@ -125,7 +125,8 @@ def _build_lines(company_id: int, rows: Sequence[Mapping[str, Any]], actor: User
     lines = []
     for index, row in enumerate(rows):
         where, n = f"lines[{index}]", index + 1
-        product = products.get(row.get("product_id"))
+        product_id = row.get("product_id")
+        product = products.get(product_id) if isinstance(product_id, int) else None
         if product is None:
             raise ValidationError(_("line %(n)s: product %(product)s does not exist",
                                     n=n, product=row.get("product_id")),
@@ -161,7 +162,7 @@ def _checked(value: Any, what: str, field: str, places: Decimal, largest: Decima
     exact = value.quantize(places)  # the column's scale, as a reload would give it
     if value != exact:
         raise ValidationError(_("%(what)s has more than %(places)s decimal places",
-                                what=what, places=-places.as_tuple().exponent),
+                                what=what, places=-int(places.as_tuple().exponent)),
                               field=field)
     return exact
 
@@ -200,10 +201,13 @@ def next_number(company: Company, today: date | None = None) -> str:
     """
     day = today or company.today()
     dialect = db.session.get_bind().dialect.name
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
-    statement = insert(IntakeSequence).values(company_id=company.id, day=day, last=1)
-    statement = statement.on_conflict_do_update(
-        index_elements=["company_id", "day"], set_={"last": IntakeSequence.last + 1}
+    values = {"company_id": company.id, "day": day, "last": 1}
+    keys, increment = ["company_id", "day"], {"last": IntakeSequence.last + 1}
+    # Both dialects spell the upsert alike, as two distinct Insert types.
+    statement = (
+        postgresql.insert(IntakeSequence).values(values).on_conflict_do_update(index_elements=keys, set_=increment)
+        if dialect == "postgresql"
+        else sqlite.insert(IntakeSequence).values(values).on_conflict_do_update(index_elements=keys, set_=increment)
     ).returning(IntakeSequence.last)
     last = db.session.execute(statement).scalar_one()
     return f"{company.order_prefix}{day:%Y%m%d}-{last:04d}"
@@ -211,7 +215,7 @@ def next_number(company: Company, today: date | None = None) -> str:
 
 def recheck(order: Order) -> None:
     """Check a draft once more before it goes to review; raise on the first problem."""
-    company = db.session.get(Company, order.company_id)
+    company = db.session.get_one(Company, order.company_id)
     if not order.customer.active:
         raise ValidationError(_("customer %(name)s is inactive", name=order.customer.name), field="customer_id")
     if not order.lines:
@@ -239,8 +243,8 @@ def submit(order: Order, actor: User) -> Order:
               number=order.display_number, status=order.status.value))
     recheck(order)
     if not order.number:
-        order.number = next_number(db.session.get(Company, order.company_id))
-    return advance(order, "submit", actor=actor)
+        order.number = next_number(db.session.get_one(Company, order.company_id))
+    return events.submit(order, actor=actor)
 
 
 def cancel(order: Order, actor: User, reason: str) -> Order:
@@ -256,7 +260,7 @@ def drafts_waiting(user: User) -> list[Order]:
 
 def confirmation_context(order: Order) -> dict[str, Any]:
     """What the order confirmation prints besides the order itself."""
-    company = db.session.get(Company, order.company_id)
+    company = db.session.get_one(Company, order.company_id)
     return {"company": company, "customer": order.customer, "issued_on": company.today()}
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import ForeignKey, Index, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.extensions import db
+from core.extensions import Model
 from core.models.types import Money, UTCDateTime, enum_column, utcnow
 
 
@@ -29,7 +29,7 @@ class KpiEventKind(enum.StrEnum):
 DECISION_KINDS = (KpiEventKind.APPROVED, KpiEventKind.REJECTED, KpiEventKind.SENT_BACK)
 
 
-class KpiEvent(db.Model):
+class KpiEvent(Model):
     """A fact: an order went through a stage event at a moment, with what it was worth then."""
 
     __tablename__ = "kpi_event"

@@ -92,7 +92,7 @@ class KpiSummary:
 
 
 def company_zone(company_id: int) -> ZoneInfo:
-    return db.session.get(Company, company_id).zone
+    return db.session.get_one(Company, company_id).zone
 
 
 def period(company_id: int, date_from: date | None, date_to: date | None) -> tuple[date, date]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from flask_babel import lazy_gettext as _l
 
-from core.auth.context import current_actor, requires
+from core.auth.context import require_actor, requires
 from core.web import attempt, flash_form_errors
 from plugins.kpi import services
 from plugins.kpi.forms import PeriodForm
@@ -28,7 +28,7 @@ KIND_LABELS = {
 @bp.route("/kpi")
 @requires("kpi.view")
 def dashboard():
-    user = current_actor()
+    user = require_actor()
     form = PeriodForm(request.args)
     summary = None
     if not form.validate():

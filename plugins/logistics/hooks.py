@@ -4,7 +4,6 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
-from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -14,6 +13,7 @@ from core.errors import Conflict
 from core.extensions import db
 from core.hookspecs import hookimpl
 from core.models import Company, Order, OrderStatus, User
+from core.portal import order_url
 from plugins.logistics import services
 from plugins.logistics.forms import AcceptanceForm, ShipmentForm
 from plugins.logistics.models import Shipment, ShipmentStatus, status_label
@@ -122,7 +122,7 @@ def delivery_note_context(order: Order) -> dict[str, Any]:
 
 
 def _order_url(order_id: int) -> str:
-    return url_for("intake.order_detail", order_id=order_id)
+    return order_url(order_id)
 
 
 def _due(order: Order) -> datetime | None:
@@ -130,7 +130,7 @@ def _due(order: Order) -> datetime | None:
     day: date | None = order.promised_date or order.requested_date
     if day is None:
         return None
-    return datetime.combine(day, time.min, tzinfo=db.session.get(Company, order.company_id).zone)
+    return datetime.combine(day, time.min, tzinfo=db.session.get_one(Company, order.company_id).zone)
 
 
 @hookimpl

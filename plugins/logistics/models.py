@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.extensions import db
+from core.extensions import Model
 from core.models import DeliveryMethod, Order
 from core.models.types import UTCDateTime, enum_column, utcnow
 
@@ -19,7 +19,7 @@ class ShipmentStatus(enum.StrEnum):
     ACCEPTED = "accepted"  # the customer signed for the goods
 
 
-class Shipment(db.Model):
+class Shipment(Model):
     __tablename__ = "logistics_shipment"
     __table_args__ = (
         UniqueConstraint("company_id", "number"),

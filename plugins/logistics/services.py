@@ -1,11 +1,13 @@
 """Shipments: prepare one for an approved order, dispatch it, record the customer's sign-off.
 
-The order moves only through ``core.orders.advance``: dispatching fires ``ship``,
-the sign-off fires ``deliver``. Whether an order may go into execution at all is
+The order moves only through the core's event functions: dispatching fires
+``ship``, the sign-off fires ``deliver``. Whether an order may go into execution at all is
 asked of the execution gates of the plugins pinned on it, so logistics never
 needs to know which plugin holds an order back (billing, for a prepayment).
 """
 from __future__ import annotations
+
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, exists, select
@@ -18,9 +20,9 @@ from core.errors import Conflict, NotFound, ValidationError
 from core.extensions import db
 from core.labels import label
 from core.models import DeliveryMethod, Order, OrderStatus, User, utcnow
-from core.modules import hooks_for_order, order_has_stage
+from core.modules import hooks_for_order, order_has_stage, pinned
 from core.orders.queries import get_order
-from core.orders.state import advance
+from core.orders import events
 from plugins.logistics.models import Shipment, ShipmentStatus, status_label
 
 CARRIER_MAX = 120
@@ -33,7 +35,7 @@ RATINGS = range(1, 6)
 # --- queries -------------------------------------------------------------------
 
 
-def visible_shipments(user: User) -> Select[tuple[Shipment]]:
+def visible_shipments(user: User) -> Select[Shipment]:
     """The shipments of the user's company; a customer user sees only their own customer's."""
     query = select(Shipment).join(Order, Shipment.order_id == Order.id).where(
         Shipment.company_id == user.company_id
@@ -90,10 +92,9 @@ def orders_to_ship(user: User) -> list[Order]:
     no_shipment = ~exists(select(Shipment.id).where(Shipment.order_id == Order.id))
     orders = db.session.execute(
         select(Order).where(Order.company_id == user.company_id, Order.status == OrderStatus.APPROVED,
-                            no_shipment).order_by(Order.requested_date, Order.id)
+                            pinned(Stage.LOGISTICS), no_shipment).order_by(Order.requested_date, Order.id)
     ).scalars()
-    return [order for order in orders
-            if order_has_stage(order, Stage.LOGISTICS) and not blocking_gates(order)]
+    return [order for order in orders if not blocking_gates(order)]
 
 
 def shipments_to_dispatch(user: User) -> list[Shipment]:
@@ -169,7 +170,7 @@ def dispatch(shipment: Shipment, actor: User, carrier: str | None = None,
     shipment.dispatched_at = utcnow()
     flush()
     _audit(shipment, "shipment_dispatched", actor, before=before)
-    advance(shipment.order, "ship", actor=actor, note=f"shipment {shipment.number} dispatched")
+    events.ship(shipment.order, actor=actor, note=f"shipment {shipment.number} dispatched")
     return shipment
 
 
@@ -203,7 +204,7 @@ def record_acceptance(shipment: Shipment, actor: User, signed_by: str | None,
     flush()
     _audit(shipment, "shipment_accepted", actor, before=before)
     delivery = Delivery(signed_by=signed_by, signed_at=now, reservations=reservations, shipment_id=shipment.id)
-    advance(order, "deliver", actor=actor, delivery=delivery)
+    events.deliver(order, delivery, actor=actor)
     return shipment
 
 
@@ -245,7 +246,7 @@ def _state(shipment: Shipment) -> dict:
 
 
 def _audit(shipment: Shipment, action: str, actor: User, *, before: dict | None) -> None:
-    after = {
+    after: dict[str, Any] = {
         "number": shipment.number,
         "status": shipment.status.value,
         "delivery_method": shipment.delivery_method.value,

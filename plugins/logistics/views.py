@@ -1,13 +1,14 @@
 """Portal pages of the logistics plugin: the shipments list and the order panel's forms."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request
 from flask_babel import gettext as _
 
-from core.auth.context import current_actor, requires
+from core.auth.context import require_actor, requires
 from core.errors import ValidationError
 from core.orders.queries import get_order
 from core.web import attempt, flash_form_errors
+from core.portal import order_url
 from plugins.logistics import services
 from plugins.logistics.forms import AcceptanceForm, ShipmentForm
 from plugins.logistics.models import ShipmentStatus, status_label
@@ -26,7 +27,7 @@ def shipments():
                                 values=", ".join(s.value for s in ShipmentStatus)), field="status") from None
     return render_template(
         "logistics/shipments.html",
-        shipments=services.list_shipments(current_actor(), status),
+        shipments=services.list_shipments(require_actor(), status),
         status=status,
         statuses=list(ShipmentStatus),
         status_label=status_label,
@@ -36,7 +37,7 @@ def shipments():
 @bp.route("/orders/<int:order_id>/shipments", methods=["POST"])
 @requires("logistics.ship")
 def create_shipment(order_id: int):
-    user = current_actor()
+    user = require_actor()
     order = get_order(user, order_id)
     form = ShipmentForm()
     if not form.validate_on_submit():
@@ -46,13 +47,13 @@ def create_shipment(order_id: int):
             order, user, carrier=form.carrier.data, tracking_number=form.tracking_number.data))
         if shipment is not None:
             flash(_("Shipment %(number)s is prepared.", number=shipment.number), "success")
-    return redirect(url_for("intake.order_detail", order_id=order_id))
+    return redirect(order_url(order_id))
 
 
 @bp.route("/shipments/<int:shipment_id>/dispatch", methods=["POST"])
 @requires("logistics.ship")
 def dispatch(shipment_id: int):
-    user = current_actor()
+    user = require_actor()
     shipment = services.get_shipment(user, shipment_id)
     order_id = shipment.order_id
     form = ShipmentForm()
@@ -61,13 +62,13 @@ def dispatch(shipment_id: int):
     elif attempt(lambda: services.dispatch(
             shipment, user, carrier=form.carrier.data, tracking_number=form.tracking_number.data)):
         flash(_("Shipment %(number)s is dispatched.", number=shipment.number), "success")
-    return redirect(url_for("intake.order_detail", order_id=order_id))
+    return redirect(order_url(order_id))
 
 
 @bp.route("/shipments/<int:shipment_id>/acceptance", methods=["POST"])
 @requires("logistics.accept")
 def accept(shipment_id: int):
-    user = current_actor()
+    user = require_actor()
     shipment = services.get_shipment(user, shipment_id)
     order_id = shipment.order_id
     number = shipment.number
@@ -78,4 +79,4 @@ def accept(shipment_id: int):
             shipment, user, signed_by=form.signed_by.data, reservations=form.reservations.data,
             rating=form.rating_value)):
         flash(_("The sign-off for %(number)s is recorded.", number=number), "success")
-    return redirect(url_for("intake.order_detail", order_id=order_id))
+    return redirect(order_url(order_id))

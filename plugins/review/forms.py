@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, SelectChoice, TextAreaField
+from wtforms import HiddenField, RadioField, TextAreaField
+# types-WTForms describes WTForms 3.2, which had no SelectChoice (new in 3.3).
+from wtforms import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from plugins.review.services import REASON_MAX, StepDecision

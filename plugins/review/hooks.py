@@ -1,14 +1,14 @@
 """Hook implementations of the review plugin: thin calls into services and rules."""
 from __future__ import annotations
 
-from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from core.contracts import Finding, MenuItem, Panel, Permission, ReviewStepSpec, Task
-from core.fallbacks import STAFF
+from core.roles import STAFF
 from core.hookspecs import hookimpl
 from core.models import Order, User, utcnow
+from core.portal import order_url
 from plugins.review import labels, rules, services
 
 PERMISSIONS = (
@@ -69,7 +69,7 @@ def inbox_tasks(user: User) -> list[Task]:
             title=_("Review (%(department)s): %(number)s",
                     department=labels.department(step.department, step.label),
                     number=step.order.display_number),
-            url=url_for("intake.order_detail", order_id=step.order_id),
+            url=order_url(step.order_id),
             kind="review",
             due_at=step.due_at,
             order_number=step.order.number,

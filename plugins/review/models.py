@@ -8,7 +8,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.contracts import Verdict
-from core.extensions import db
+from core.extensions import Model
 from core.models import Order, User
 from core.models.types import UTCDateTime, enum_column
 
@@ -22,7 +22,7 @@ class StepStatus(enum.StrEnum):
     CLOSED = "closed"  # the review ended before this step's turn came
 
 
-class ReviewStep(db.Model):
+class ReviewStep(Model):
     """One department's step in one review round of an order."""
 
     __tablename__ = "review_step"
@@ -61,7 +61,7 @@ class ReviewStep(db.Model):
         return f"<ReviewStep {self.order_id}/{self.round} {self.department} {self.status}>"
 
 
-class ReviewFinding(db.Model):
+class ReviewFinding(Model):
     """What a review rule concluded about an order when its round opened."""
 
     __tablename__ = "review_finding"

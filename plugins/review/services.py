@@ -25,7 +25,7 @@ from core.extensions import db
 from core.models import Order, OrderStatus, User, utcnow
 from core.modules import hooks_for_order
 from core.orders.queries import get_order, visible_orders
-from core.orders.state import advance
+from core.orders import events
 from plugins.review import labels
 from plugins.review.models import ReviewFinding, ReviewStep, StepStatus
 
@@ -138,8 +138,8 @@ def open_review(order: Order) -> list[ReviewStep]:
         flush()
     else:
         # No plugin asked for a step: nothing stands between the order and approval.
-        advance(order, "review_decided", actor=None, decision=Decision(Outcome.APPROVED),
-                note="approved: no review step was required")
+        events.decide_review(order, Decision(Outcome.APPROVED), actor=None,
+                             note="approved: no review step was required")
     return steps
 
 
@@ -163,8 +163,8 @@ def _reject_by_rules(order: Order, steps: list[ReviewStep],
     flush()
     reasons = tuple(dict.fromkeys(code for finding, _ in rejections for code in finding.reason_codes))
     rules = ", ".join(dict.fromkeys(finding.rule for finding, _ in rejections))
-    advance(order, "review_decided", actor=None, decision=Decision(Outcome.REJECTED, reasons=reasons),
-            note=f"rejected by the review rules: {rules}")
+    events.decide_review(order, Decision(Outcome.REJECTED, reasons=reasons), actor=None,
+                         note=f"rejected by the review rules: {rules}")
 
 
 # --- deciding a step ------------------------------------------------------------
@@ -225,13 +225,12 @@ def decide(
             _open(waiting[0], now)
             flush()
         else:
-            advance(order, "review_decided", actor=actor,
-                    decision=Decision(Outcome.APPROVED, decided_by=actor.id))
+            events.decide_review(order, Decision(Outcome.APPROVED, decided_by=actor.id), actor=actor)
         return step
 
     _close_waiting(order, step.round)
-    advance(order, "review_decided", actor=actor,
-            decision=Decision(_OUTCOME[decision], reasons=(reason,), decided_by=actor.id))
+    outcome = Decision(_OUTCOME[decision], reasons=(reason,) if reason else (), decided_by=actor.id)
+    events.decide_review(order, outcome, actor=actor)
     return step
 
 

@@ -1,12 +1,13 @@
 """Portal pages of the review plugin: the review queue and the order panel's decision form."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template
 from flask_babel import gettext as _
 
-from core.auth.context import current_actor, requires
+from core.auth.context import require_actor, requires
 from core.models import utcnow
 from core.web import attempt, flash_form_errors
+from core.portal import order_url
 from plugins.review import labels, services
 from plugins.review.forms import DecisionForm
 from plugins.review.services import StepDecision
@@ -26,7 +27,7 @@ def _done(decision: StepDecision, step: str, number: str) -> str:
 @requires("review.view")
 def queue():
     """The open steps the user may decide, late first."""
-    user = current_actor()
+    user = require_actor()
     return render_template("review/queue.html", steps=services.open_steps_for(user), now=utcnow(),
                            review_labels=labels)
 
@@ -34,7 +35,7 @@ def queue():
 @bp.route("/reviews/<int:step_id>/decide", methods=["POST"])
 @requires("review.view")
 def decide(step_id: int):
-    user = current_actor()
+    user = require_actor()
     step = services.step_for(user, step_id)
     order_id, number = step.order_id, step.order.display_number
     name = labels.department(step.department, step.label)
@@ -47,4 +48,4 @@ def decide(step_id: int):
         if attempt(lambda: services.decide(step, decision, form.reason.data, actor=user,
                                            expected_version=version)) is not None:
             flash(_done(decision, name, number), "success")
-    return redirect(url_for("intake.order_detail", order_id=order_id))
+    return redirect(order_url(order_id))

@@ -145,13 +145,13 @@ def test_the_timeline_hides_amounts_from_roles_without_price_permission(make_app
     from core.contracts import Payment
     from core.db import commit
     from core.models import utcnow
-    from core.orders import advance
+    from core.orders import events
 
     app = make_app(plugins=[])  # without review the order is approved at submission
     with app.app_context():
         world = factories.build_world(app)
         order = orders.submitted(world)
-        advance(order, "pay", actor=None, payment=Payment(amount=order.total, received_at=utcnow(),
+        events.record_payment(order, actor=None, payment=Payment(amount=order.total, received_at=utcnow(),
                                                           is_prepayment=True, fully_paid=True))
         commit()
         entries = factories.ApiClient(app, world.users["production"]).get(

@@ -5,6 +5,7 @@ import pytest
 
 from core.contracts import Stage
 from core.errors import PluginError
+from core.defaults import review as review_fallback
 from core.plugins import Manifest, PluginRegistry, dependency_order, discover
 
 BUNDLED = {"intake", "review", "logistics", "billing", "kpi"}
@@ -59,7 +60,7 @@ def test_an_inactive_dependency_makes_its_dependents_inactive():
 
 def test_the_review_fallback_takes_part_exactly_when_review_is_absent():
     review = manifest("review", stage=Stage.REVIEW)
-    registry = PluginRegistry([review])
+    registry = PluginRegistry([review], fallbacks={Stage.REVIEW: ("core.fallback.review", review_fallback)})
 
     def names(active):
         callers = registry.hooks_for(active).order_submitted.get_hookimpls()

@@ -1,6 +1,8 @@
 """The portal shell and administration: roles seeded from hooks, navigation, inbox, admin pages."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -9,7 +11,9 @@ from core.extensions import db
 from core.models import AuditEntry, OrderStatus, Role, User
 from core.modules import active_modules
 from core.plugins import Manifest
+from core.portal import navigation
 from tests import factories, orders
+from tests.core.samples.inspection.manifest import MANIFEST as INSPECTION
 
 RECORDER = Manifest(name="recorder", version="1", hooks="tests.core.samples.recorder", default_enabled=True)
 
@@ -150,3 +154,26 @@ def test_a_plugin_installed_after_the_company_brings_its_grants_when_switched_on
         assert "review.decide.finance" in role(company.id, "finance").permissions
         assert "review.decide.finance" in role(company.id, "administrator").permissions
         assert "review.decide.finance" not in role(company.id, "sales").permissions
+
+
+def test_hook_menu_items(make_app):
+    """An enabled plugin's link shows, in menu order, to who holds its permission, and leads to its page."""
+    app = make_app(plugins=[INSPECTION])
+    with app.app_context():
+        world = factories.build_world(app)
+        switched_off = factories.build_world(app, "XYZ", modules={"inspection": False})
+        with app.test_request_context():
+            menu = [(str(item.label), item.endpoint) for item in navigation(world.users["production"])]
+        production = factories.portal_login(app, world.users["production"])
+        page = production.get("/inbox").get_data(as_text=True)
+        linked = production.get("/inspections")
+        sales_page = factories.portal_login(app, world.users["sales"]).get("/inbox").get_data(as_text=True)
+        elsewhere = factories.portal_login(app, switched_off.users["production"]).get("/inbox").get_data(as_text=True)
+
+    assert menu == [("Inbox", "portal.inbox"), ("Inspections", "inspection.inspections"),
+                    ("Customers", "masterdata.customers"), ("Products", "masterdata.products")]
+    nav = page.split("<nav", 1)[1].split("</nav>", 1)[0]
+    assert re.search(r'<a href="/inspections"\s*>Inspections</a>', nav)
+    assert linked.status_code == 200 and "<h1>Inspections</h1>" in linked.get_data(as_text=True)
+    assert 'href="/inspections"' not in sales_page  # sales lacks inspection.record
+    assert 'href="/inspections"' not in elsewhere  # a company with the plugin off

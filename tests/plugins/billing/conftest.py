@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from core.db import commit
 from core.models import Channel, DeliveryMethod, Order, OrderLine, PaymentTerms
-from core.orders import actions, advance, compute_totals
+from core.orders import events, actions, compute_totals
 from plugins.billing.manifest import MANIFEST as BILLING
 from plugins.intake.manifest import MANIFEST as INTAKE
 from core.extensions import db
@@ -76,7 +76,7 @@ def place_order(world):
         db.session.add(order)
         db.session.flush()
         if submit:
-            advance(order, "submit", actor=world.users["sales"])
+            events.submit(order, actor=world.users["sales"])
         commit()
         return fresh(order.id)
 

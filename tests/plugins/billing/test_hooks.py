@@ -1,8 +1,10 @@
-"""Billing's hooks: invoices on approval and delivery, the prepayment gate, the outbox, the inbox, the PDF."""
+"""Billing's hooks (invoices on approval and delivery, the prepayment gate, the outbox, the inbox, the PDF),
+and the paid and order_completed events its payments fire."""
 from __future__ import annotations
 
 import subprocess
 from datetime import datetime, time, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,7 +19,11 @@ from core.models import AuditEntry, OrderStatus, OutboxMessage, OutboxStatus, Pa
 from core.modules import hooks_for_order
 from core.orders import actions
 from plugins.billing import services
+from plugins.billing.manifest import MANIFEST as BILLING
 from plugins.billing.models import Invoice, InvoiceStatus
+from plugins.intake.manifest import MANIFEST as INTAKE
+from tests import factories, witness
+from tests.flows import Flow
 from tests.plugins.billing.conftest import fresh
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -175,3 +181,60 @@ def test_a_payment_makes_a_new_version_of_the_invoice_and_the_one_sent_stays_as_
     assert {(row.entity, row.entity_id) for row in rows} == {("invoice", invoice.id)} and len(rows) == 2
     assert "2,316.50" in pdf_text(sent.content, tmp_path, "sent.pdf").split("Outstanding")[1]
     assert "1,316.50" in pdf_text(later.content, tmp_path, "later.pdf").split("Outstanding")[1]
+
+
+def _pay(flow: Flow, order: dict, amount: str) -> dict:
+    return flow.ok(flow.api["finance"].post("/api/v1/payments", json={"order_id": order["id"], "amount": amount}), 201)
+
+
+def test_hook_paid(make_app):
+    """Listeners get each confirmed payment: its amount, when it came, whether it was a prepayment and
+    whether the order is now paid in full."""
+    app = witness.watching(make_app, INTAKE, BILLING)  # review and logistics absent: the core stands in
+    with app.app_context():
+        flow = Flow(app, factories.build_world(app))
+        prepaid = flow.submit(flow.create(payment_terms="prepayment"))  # 10 x 120.00 + 13 % = 1356.00
+        prepayment = _pay(flow, prepaid, "1356.00")
+        on_delivery = flow.submit(flow.create())
+        flow.deliver(on_delivery, logistics=False)
+        part = _pay(flow, on_delivery, "1000.00")
+
+    [before_delivery] = witness.events(prepaid["id"], "paid")
+    assert before_delivery.status == OrderStatus.APPROVED
+    payment = before_delivery.payload["payment"]
+    assert (payment.amount, payment.is_prepayment, payment.fully_paid) == (Decimal("1356.00"), True, True)
+    assert payment.payment_id == prepayment["id"]
+    assert payment.received_at == datetime.fromisoformat(prepayment["received_at"])
+    assert payment.received_at.tzinfo is not None
+
+    [partial] = witness.events(on_delivery["id"], "paid")
+    assert partial.status == OrderStatus.DELIVERED
+    payment = partial.payload["payment"]
+    assert (payment.amount, payment.is_prepayment, payment.fully_paid) == (Decimal("1000.00"), False, False)
+    assert payment.payment_id == part["id"]
+    assert witness.events(on_delivery["id"], "order_completed") == []
+
+
+def test_hook_order_completed(make_app):
+    """Fired once, on the order in status completed, when it is both delivered and paid in full,
+    whichever came last; without billing, on delivery."""
+    app = witness.watching(make_app, INTAKE, BILLING)
+    with app.app_context():
+        flow = Flow(app, factories.build_world(app))
+        settled_last = flow.submit(flow.create())
+        flow.deliver(settled_last, logistics=False)
+        _pay(flow, settled_last, "1000.00")
+        _pay(flow, settled_last, "356.00")
+        delivered_last = flow.submit(flow.create(payment_terms="prepayment"))
+        _pay(flow, delivered_last, "1356.00")
+        flow.deliver(delivered_last, logistics=False)
+        unbilled = Flow(app, factories.build_world(app, "XYZ", modules={"billing": False}))
+        free = unbilled.submit(unbilled.create())
+        unbilled.deliver(free, logistics=False)
+
+    for order, settling in ((settled_last, "paid"), (delivered_last, "delivered"), (free, "delivered")):
+        [completed] = witness.events(order["id"], "order_completed")
+        assert completed.status == OrderStatus.COMPLETED
+        # The order completes after the listeners of the event that settled it have seen it delivered.
+        *_, last, completing = witness.events(order["id"])
+        assert (last.hook, last.status, completing.hook) == (settling, OrderStatus.DELIVERED, "order_completed")

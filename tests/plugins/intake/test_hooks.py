@@ -1,15 +1,18 @@
-"""What intake contributes through hooks: permissions, menu, inbox tasks, the confirmation document."""
+"""What intake contributes through hooks (permissions, menu, inbox tasks, the confirmation document),
+and the stage events its submissions and cancellations fire."""
 from __future__ import annotations
 
 from core.companies import all_permissions
 from core.contracts import Decision, Outcome
+from core.db import commit
 from core.documents import document_kinds
 from core.inbox import tasks_for
-from core.orders import advance
+from core.models import OrderStatus
+from core.orders import events
 from core.portal import navigation
 from plugins.intake import services
 from plugins.intake.manifest import MANIFEST
-from tests import factories
+from tests import factories, witness
 from tests.plugins.intake import manual_review
 from tests.plugins.intake.helpers import draft
 
@@ -52,8 +55,8 @@ def test_a_sent_back_order_says_so_in_the_inbox(make_app):
         order = services.submit(draft(world), world.users["sales"])
         with app.test_request_context():
             assert tasks_for(world.users["sales"]) == []  # submitted: out of the clerk's hands
-        advance(order, "review_decided", actor=world.users["finance"],
-                decision=Decision(Outcome.SENT_BACK, reasons=("unit price below the floor",)))
+        events.decide_review(order, Decision(Outcome.SENT_BACK, reasons=("unit price below the floor",)),
+                             actor=world.users["finance"])
 
         with app.test_request_context():
             [task] = tasks_for(world.users["sales"])
@@ -68,3 +71,37 @@ def test_every_order_offers_its_confirmation(world):
     assert kinds["confirmation"].template == "order_confirmation.html"
     assert kinds["confirmation"].permission == "order.view"
     assert str(kinds["confirmation"].label) == "Order confirmation"
+
+
+def test_hook_order_submitted(make_app):
+    """Listeners get the submitted order numbered, with its modules pinned, in status submitted."""
+    app = witness.watching(make_app, MANIFEST)  # review absent: the core approves the order after the event
+    with app.app_context():
+        world = factories.build_world(app)
+        order = services.submit(draft(world), world.users["sales"])
+        commit()
+
+        [submitted] = witness.events(order.id, "order_submitted")
+
+    assert submitted.status == OrderStatus.SUBMITTED
+    assert submitted.number == order.number and order.number.startswith("SO")
+    assert submitted.pinned_modules == ("intake", "witness")
+    assert [event.hook for event in witness.events(order.id)] == ["order_submitted", "review_decided"]
+    assert order.status == OrderStatus.APPROVED
+
+
+def test_hook_order_cancelled(make_app):
+    """Listeners get the cancelled order in status cancelled, with the reason the user gave."""
+    app = witness.watching(make_app, MANIFEST, manual_review.MANIFEST)  # submitted orders wait in review
+    with app.app_context():
+        world = factories.build_world(app)
+        order = services.submit(draft(world), world.users["sales"])
+        commit()
+        services.cancel(order, world.users["sales"], "客户改从其他供应商采购")
+        commit()
+
+        [cancelled] = witness.events(order.id, "order_cancelled")
+
+    assert cancelled.status == OrderStatus.CANCELLED
+    assert cancelled.payload == {"reason": "客户改从其他供应商采购"}
+    assert [event.hook for event in witness.events(order.id)] == ["order_submitted", "order_cancelled"]

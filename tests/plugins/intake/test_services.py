@@ -16,7 +16,7 @@ from core.errors import TransitionError, ValidationError
 from core.extensions import db
 from core.masterdata import update as update_master
 from core.models import AuditEntry, Order, OrderStatus, PaymentTerms, User
-from core.orders import advance
+from core.orders import events
 from plugins.intake import services
 from plugins.intake.manifest import MANIFEST
 from plugins.intake.models import IntakeSequence
@@ -262,8 +262,8 @@ def test_a_sent_back_order_keeps_its_number_when_resubmitted(make_app):
         order = services.submit(draft(world), world.users["sales"])
         number = order.number
         assert order.status == OrderStatus.SUBMITTED
-        advance(order, "review_decided", actor=world.users["finance"],
-                decision=Decision(Outcome.SENT_BACK, reasons=("invoice title missing",)))
+        events.decide_review(order, Decision(Outcome.SENT_BACK, reasons=("invoice title missing",)),
+                             actor=world.users["finance"])
 
         services.update_draft(order, {"invoice_requirements": "增值税专用发票"}, world.users["sales"])
         services.submit(order, world.users["sales"])

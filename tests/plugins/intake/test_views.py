@@ -5,11 +5,17 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from core.db import commit
 from core.extensions import db
 from core.models import Order, OrderStatus
+from core.plugins import discover
 from plugins.intake import services
+from plugins.intake.manifest import MANIFEST
 from tests import factories
+from tests.core.samples.inspection import services as inspection
+from tests.core.samples.inspection.manifest import MANIFEST as INSPECTION
 from tests.factories import portal_login
+from tests.flows import Flow
 from tests.plugins.intake.helpers import draft, next_week
 
 
@@ -197,11 +203,8 @@ def test_the_order_list_pages_through_many_orders(app, world):
     assert f"/orders/{orders[0].id}\"" in second and 'rel="prev"' in second
 
 
-def test_the_timeline_names_every_plugins_actions(make_app):
-    """audit_action_labels: each plugin names the audit actions it records."""
-    from core.plugins import discover
-    from tests.flows import Flow
-
+def test_hook_audit_action_labels(make_app):
+    """Each plugin pinned on the order names, on its timeline, the audit actions it records."""
     app = make_app(plugins=discover())
     with app.app_context():
         world = factories.build_world(app)
@@ -212,3 +215,27 @@ def test_the_timeline_names_every_plugins_actions(make_app):
                  "Shipment signed for", "Invoice issued", "Invoice paid", "Payment received", "Completed"):
         assert name in timeline, name
     assert "shipment_created" not in timeline and "review_opened" not in timeline
+
+
+def test_hook_order_panels(make_app):
+    """A plugin's panel shows on the order page, in panel order, rendered with its context, to whom it chose."""
+    app = make_app(plugins=[MANIFEST, INSPECTION])  # logistics absent: the core adds its "Delivery" panel
+    with app.app_context():
+        world = factories.build_world(app)
+        order = services.submit(draft(world), world.users["sales"])
+        commit()
+        number = order.number
+
+        def page(role: str) -> str:
+            return portal_login(app, world.users[role]).get(f"/orders/{order.id}").get_data(as_text=True)
+
+        waiting, sales = page("production"), page("sales")
+        inspection.inspect(order, world.users["production"], "pressure test passed")
+        commit()
+        inspected, admin = page("production"), page("administrator")
+
+    assert '<h2>Inspection</h2>' in waiting
+    assert f"The goods of {number} wait for an inspection by Production User." in waiting
+    assert "Inspected by Production User (acme-production): pressure test passed" in inspected
+    assert '<h2>Inspection</h2>' not in sales  # sales may not record inspections
+    assert admin.index("<h2>Inspection</h2>") < admin.index("<h2>Delivery</h2>")  # 450 before the core's 500

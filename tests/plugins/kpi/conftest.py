@@ -11,7 +11,7 @@ import pytest
 from core.db import commit, flush
 from core.extensions import db
 from core.models import Channel, DeliveryMethod, Order, OrderLine, PaymentTerms
-from core.orders.state import advance
+from core.orders import events
 from core.orders.totals import compute_totals
 from plugins.intake.manifest import MANIFEST as INTAKE
 from plugins.kpi.manifest import MANIFEST as KPI
@@ -46,6 +46,6 @@ def submit_order(world: World, quantity: str = "10") -> Order:
     compute_totals(order)
     db.session.add(order)
     flush()
-    advance(order, "submit", actor=world.users["sales"])
+    events.submit(order, actor=world.users["sales"])
     commit()
     return order

@@ -13,7 +13,7 @@ from core.extensions import db
 from core.models import OrderStatus, utcnow
 from core.modules import set_enabled
 from core.orders.actions import cancel, mark_delivered
-from core.orders.state import advance
+from core.orders import events
 from plugins.intake.manifest import MANIFEST as INTAKE
 from plugins.kpi.manifest import MANIFEST as KPI
 from plugins.kpi.models import KpiEvent, KpiEventKind
@@ -59,8 +59,9 @@ def test_facts_carry_the_hours_since_submission_and_the_department_that_answers_
 def test_paid_records_a_prepayment_with_the_amount_paid_not_the_order_total(world):
     order = submit_order(world)
     received = utcnow() - timedelta(hours=2)
-    advance(order, "pay", actor=world.users["finance"],
-            payment=Payment(amount=Decimal("500.00"), received_at=received, is_prepayment=True, fully_paid=False))
+    events.record_payment(order, Payment(amount=Decimal("500.00"), received_at=received, is_prepayment=True,
+                                         fully_paid=False),
+                          actor=world.users["finance"])
     commit()
 
     paid = [fact for fact in facts(order) if fact.event == K.PAID]
@@ -72,7 +73,7 @@ def test_paid_records_a_prepayment_with_the_amount_paid_not_the_order_total(worl
 
 def test_order_shipped_is_recorded_for_logistics(world):
     order = submit_order(world)
-    advance(order, "ship", actor=world.users["logistics"])
+    events.ship(order, actor=world.users["logistics"])
     commit()
 
     shipped = facts(order)[-1]
@@ -125,8 +126,8 @@ def test_a_review_decision_is_recorded_by_its_outcome(reviewed_app, outcome, kin
     order = submit_order(world)
     assert order.status == OrderStatus.SUBMITTED  # waits for its reviewers
     order.submitted_at = utcnow() - timedelta(hours=5)
-    advance(order, "review_decided", actor=world.users["finance"],
-            decision=Decision(outcome, reasons=("price under floor",), decided_by=world.users["finance"].id))
+    events.decide_review(order, Decision(outcome, reasons=("price under floor",), decided_by=world.users["finance"].id),
+                         actor=world.users["finance"])
     commit()
 
     recorded = facts(order)

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from core.db import commit
 from core.extensions import db
 from core.models import Channel, DeliveryMethod, Order, OrderLine, PaymentTerms
-from core.orders import advance, compute_totals
+from core.orders import events, compute_totals
 
 
 def submitted_order(world, *, customer: int = 0, delivery_method: DeliveryMethod = DeliveryMethod.EXPRESS,
@@ -44,6 +44,6 @@ def submitted_order(world, *, customer: int = 0, delivery_method: DeliveryMethod
     db.session.add(order)
     db.session.flush()
     if submit:
-        advance(order, "submit", actor=world.users["sales"])
+        events.submit(order, actor=world.users["sales"])
     commit()
     return order

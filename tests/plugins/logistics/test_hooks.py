@@ -1,7 +1,9 @@
-"""What logistics contributes through hooks: permissions, menu, inbox tasks, order panel, delivery note."""
+"""What logistics contributes through hooks (permissions, menu, inbox tasks, order panel, delivery note),
+and the shipped and delivered events its shipments fire."""
 from __future__ import annotations
 
 import subprocess
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -15,10 +17,16 @@ from core.documents import document_kinds, stored_document
 from core.errors import Conflict
 from core.extensions import db
 from core.models import StoredDocument
+
+
+from core.models import OrderStatus
 from core.modules import hooks_for_company, hooks_for_order, set_enabled
 from core.portal import navigation
+from plugins.intake.manifest import MANIFEST as INTAKE
 from plugins.logistics import services
-from tests import factories
+from plugins.logistics.manifest import MANIFEST as LOGISTICS
+from tests import factories, witness
+from tests.flows import Flow
 from tests.factories import ApiClient, portal_login, reload
 from tests.plugins.logistics.gate_plugin import PREPAYMENT_REASON
 from tests.plugins.logistics.orders import submitted_order
@@ -199,3 +207,52 @@ def test_with_logistics_switched_off_new_orders_are_marked_delivered_by_hand(app
     assert ApiClient(app, logistics).post(f"/api/v1/orders/{order.id}/shipments").status_code == 404
     with pytest.raises(Conflict, match="mark it delivered"):
         services.create_shipment(order, logistics)
+
+
+def _dispatched(flow: Flow, order: dict) -> dict:
+    """Prepare the order's shipment and hand it to the carrier, as logistics does through the API."""
+    shipment = flow.ok(flow.api["logistics"].post(f"/api/v1/orders/{order['id']}/shipments",
+                                                  json={"carrier": "顺丰速运", "tracking_number": "SF1"}), 201)
+    assert witness.events(order["id"], "shipped") == []  # prepared is not shipped yet
+    return flow.ok(flow.api["logistics"].post(f"/api/v1/shipments/{shipment['id']}/dispatch"))
+
+
+def test_hook_shipped(make_app):
+    """Listeners get the order in status shipped when its shipment is dispatched, and only then."""
+    app = witness.watching(make_app, INTAKE, LOGISTICS)  # review absent: approved at submission
+    with app.app_context():
+        flow = Flow(app, factories.build_world(app))
+        order = flow.submit(flow.create())
+        _dispatched(flow, order)
+
+    [shipped] = witness.events(order["id"], "shipped")
+    assert shipped.status == OrderStatus.SHIPPED and shipped.payload == {}
+    assert [event.hook for event in witness.events(order["id"])] == ["order_submitted", "review_decided", "shipped"]
+
+
+def test_hook_delivered(make_app):
+    """Listeners get the order in status delivered with who signed, when, any reservations and the shipment;
+    through the core's "mark delivered" when logistics is off, without a shipment."""
+    app = witness.watching(make_app, INTAKE, LOGISTICS)  # billing absent: the core completes it afterwards
+    with app.app_context():
+        flow = Flow(app, factories.build_world(app))
+        order = flow.submit(flow.create())
+        shipment = _dispatched(flow, order)
+        accepted = flow.ok(flow.api["customer_service"].post(
+            f"/api/v1/shipments/{shipment['id']}/acceptance",
+            json={"signed_by": "王海", "reservations": "外箱一角破损", "rating": 4}))
+        by_hand = Flow(app, factories.build_world(app, "XYZ", modules={"logistics": False}))
+        marked = by_hand.submit(by_hand.create())
+        by_hand.deliver(marked, logistics=False)
+
+    [signed] = witness.events(order["id"], "delivered")
+    assert signed.status == OrderStatus.DELIVERED
+    delivery = signed.payload["delivery"]
+    assert (delivery.signed_by, delivery.reservations, delivery.shipment_id) == ("王海", "外箱一角破损", shipment["id"])
+    assert delivery.signed_at == datetime.fromisoformat(accepted["accepted_at"])
+    assert [event.hook for event in witness.events(order["id"])][-2:] == ["delivered", "order_completed"]
+
+    [by_core] = witness.events(marked["id"], "delivered")
+    assert by_core.status == OrderStatus.DELIVERED
+    assert by_core.payload["delivery"].signed_by == "王海" and by_core.payload["delivery"].shipment_id is None
+    assert by_core.payload["delivery"].signed_at.tzinfo is not None

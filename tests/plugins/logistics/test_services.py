@@ -17,7 +17,8 @@ from tests.plugins.logistics.gate_plugin import PREPAYMENT_REASON
 from tests.plugins.logistics.orders import submitted_order
 
 
-def test_the_order_is_asked_of_its_plugins_execution_gates(gated_app):
+def test_hook_execution_gates(gated_app):
+    """Another plugin's blocked gate holds the order out of execution, and logistics says why."""
     world = factories.build_world(gated_app)
     order = submitted_order(world)
 

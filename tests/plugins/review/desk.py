@@ -14,7 +14,7 @@ from typing import Any
 from core.db import commit
 from core.extensions import db
 from core.models import Channel, DeliveryMethod, Order, OrderLine
-from core.orders import advance, compute_totals
+from core.orders import events, compute_totals
 from plugins.review.models import ReviewStep
 from tests import factories
 
@@ -61,7 +61,7 @@ class Desk:
         if not order.number:
             self.numbered += 1
             order.number = f"SO{date.today():%Y%m%d}-{self.numbered:04d}"
-        advance(order, "submit", actor=self.world.users["sales"])
+        events.submit(order, actor=self.world.users["sales"])
         commit()
         return order
 

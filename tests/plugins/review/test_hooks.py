@@ -1,11 +1,16 @@
-"""What review contributes to the rest of Ordo: ordo_permissions, menu_items, inbox_tasks and order_panels."""
+"""What review contributes to the rest of Ordo (ordo_permissions, menu_items, inbox_tasks, order_panels),
+and the review_decided event that ends each round."""
 from __future__ import annotations
 
 from datetime import timedelta
 
+from core.contracts import Decision, Outcome
 from core.db import commit
-from core.models import utcnow
-from tests import factories
+from core.models import OrderStatus, utcnow
+from plugins.intake.manifest import MANIFEST as INTAKE
+from plugins.review.manifest import MANIFEST as REVIEW
+from tests import factories, witness
+from tests.flows import Flow
 
 
 def test_every_department_decides_only_its_own_step_by_default(world):
@@ -98,3 +103,41 @@ def test_a_customer_does_not_see_the_review_panel(app, desk, world):
     html = page.get_data(as_text=True)
     assert 'id="review-round-1"' not in html
     assert "Priced below the floor price" not in html
+
+
+def test_hook_review_decided(make_app):
+    """Fired once per round, when the last step is decided or a rule rejects, on the order already in its
+    new status; with review switched off, the core approves at submission and says it was automatic."""
+    app = witness.watching(make_app, INTAKE, REVIEW)
+    with app.app_context():
+        world = factories.build_world(app)
+        flow = Flow(app, world)
+        approved = flow.submit(flow.create())
+        flow.approve_review(approved)  # sales, then finance, then production
+        sent_back = flow.submit(flow.create())
+        [sales_step] = flow.open_steps(sent_back)
+        flow.ok(flow.api["sales"].post(f"/api/v1/reviews/{sales_step['id']}/decision",
+                                       json={"decision": "send_back", "reason": "交货地址不全"}))
+        under_floor = flow.submit(flow.create(lines=[
+            {"product_id": world.products[0].id, "quantity": "10", "unit_price": "90.00"}]))
+        elsewhere = Flow(app, factories.build_world(app, "XYZ", modules={"review": False}))
+        automatic = elsewhere.submit(elsewhere.create())
+        users = {role: user.id for role, user in world.users.items()}
+
+    [approval] = witness.events(approved["id"], "review_decided")
+    assert approval.status == OrderStatus.APPROVED
+    assert approval.payload == {"decision": Decision(Outcome.APPROVED, decided_by=users["production"])}
+
+    [return_] = witness.events(sent_back["id"], "review_decided")
+    assert return_.status == OrderStatus.DRAFT
+    assert return_.payload == {"decision": Decision(Outcome.SENT_BACK, reasons=("交货地址不全",),
+                                                    decided_by=users["sales"])}
+
+    [rejection] = witness.events(under_floor["id"], "review_decided")  # by the price rule, at submission
+    assert rejection.status == OrderStatus.REJECTED
+    assert rejection.payload == {"decision": Decision(Outcome.REJECTED, reasons=("price_below_floor",))}
+
+    [fallback] = witness.events(automatic["id"], "review_decided")
+    assert fallback.status == OrderStatus.APPROVED
+    assert fallback.payload == {"decision": Decision(Outcome.APPROVED, reasons=("review not enabled",),
+                                                     automatic=True)}

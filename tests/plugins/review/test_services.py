@@ -290,8 +290,8 @@ QUALITY_PLUGIN = Manifest(name="quality", version="1.0", hooks="tests.plugins.re
                           depends=("review",), default_enabled=True)
 
 
-def test_a_plugin_of_ones_own_adds_a_department_and_rules_that_review_applies(make_app):
-    """Its review_steps add a quality step; its review_rules leave a note, or reject a blocked customer."""
+def test_hook_review_steps(make_app):
+    """A plugin's review_steps add its department's step to every round, in sequence, decided in turn."""
     app = make_app(plugins=[INTAKE, REVIEW, QUALITY_PLUGIN])
     with app.app_context():
         desk = Desk(app, factories.build_world(app))
@@ -301,9 +301,29 @@ def test_a_plugin_of_ones_own_adds_a_department_and_rules_that_review_applies(ma
         assert [(s.department, s.status) for s in steps] == [
             ("sales", StepStatus.OPEN), ("finance", StepStatus.WAITING),
             ("quality", StepStatus.WAITING), ("production", StepStatus.WAITING)]
+        quality = desk.step(regular, "quality")
+        assert (quality["label"], quality["hours"]) == ("Quality", 12)
+
+        desk.decide("sales", regular, "sales", "approve")
+        desk.decide("finance", regular, "finance", "approve")
+        assert statuses(desk, regular)["quality"] == StepStatus.OPEN
+        # The step is decided with the permission its spec names (review.decide.production).
+        assert desk.decide("finance", regular, "quality", "approve").status_code == 403
+        assert desk.decide("production", regular, "quality", "approve").status_code == 200
+        assert statuses(desk, regular)["production"] == StepStatus.OPEN
+
+
+def test_hook_review_rules(make_app):
+    """A plugin's review_rules leave their findings on the step of their department; a reject ends the round."""
+    app = make_app(plugins=[INTAKE, REVIEW, QUALITY_PLUGIN])
+    with app.app_context():
+        desk = Desk(app, factories.build_world(app))
+        regular = desk.place()
+
         note = desk.step(regular, "sales")["findings"]
         assert [(f["rule"], f["verdict"], f["message"]) for f in note] == [
             ("loyalty", "approve", "A regular customer since 2019.")]
+        assert desk.order(regular).status == OrderStatus.SUBMITTED  # a note decides nothing
 
         blocked_id = desk.draft()
         desk.order(blocked_id).customer_reference = "BLOCKED"

@@ -1,4 +1,4 @@
-"""The order state machine: one place changes status, audits it and fires the hook."""
+"""The order's events: one place changes status, audits it and fires the hook; events never nest."""
 from __future__ import annotations
 
 from decimal import Decimal
@@ -11,13 +11,17 @@ from core.db import commit
 from core.errors import Conflict, TransitionError, ValidationError
 from core.extensions import db
 from core.models import AppendOnlyError, AuditEntry, OrderStatus, utcnow
-from core.orders import actions, advance, allowed_events, compute_totals
-from core.plugins import Manifest
+from core.orders import EVENTS, OrderEvent, actions, allowed_events, compute_totals, events
+from core.orders.events import EventFact
+from core.plugins import Manifest, discover
 from tests import factories, orders
-from tests.core.samples import recorder
+from tests.core.samples import recorder, status_witness
 
 RECORDER = Manifest(name="recorder", version="1", hooks="tests.core.samples.recorder", default_enabled=True)
 FAILING = Manifest(name="failing", version="1", hooks="tests.core.samples.failing_listener", default_enabled=True)
+WITNESS = Manifest(name="witness", version="1", hooks="tests.core.samples.status_witness", default_enabled=True)
+FAILING_FOLLOW_UP = Manifest(name="failing_follow_up", version="1", hooks="tests.core.samples.failing_follow_up",
+                             default_enabled=True)
 
 
 @pytest.fixture
@@ -46,7 +50,7 @@ def test_totals_are_decimal_and_rounded_per_line(core_only):
 def test_an_order_without_a_number_cannot_be_submitted(core_only):
     order = orders.draft(core_only)
     with pytest.raises(ValidationError, match="needs its number"):
-        advance(order, "submit", actor=core_only.users["sales"])
+        events.submit(order, actor=core_only.users["sales"])
     assert order.status == OrderStatus.DRAFT
 
 
@@ -57,7 +61,7 @@ def test_without_review_the_core_approves_on_submission_and_says_so(core_only):
         select(AuditEntry).where(AuditEntry.order_id == order.id, AuditEntry.action == "review_decided")
     ).scalar_one()
     assert decided.after["automatic"] is True
-    assert "review module is not enabled" in decided.note
+    assert decided.note == "review_not_enabled"  # a code, shown through a label on the timeline
     assert [event for event, order_id, _ in recorder.SEEN if order_id == order.id] == [
         "order_submitted", "review_decided"]
 
@@ -71,14 +75,67 @@ def test_events_that_the_status_does_not_allow_are_refused(core_only):
     order = orders.draft(core_only)
     delivery = Delivery(signed_by="张三", signed_at=utcnow())
     with pytest.raises(TransitionError, match="is draft; it cannot be delivered"):
-        advance(order, "deliver", actor=None, delivery=delivery)
+        events.deliver(order, delivery, actor=None)
     assert allowed_events(order) == ["submit", "cancel"]
 
 
-def test_an_event_needs_its_typed_payload(core_only):
+def test_a_trylast_listener_sees_submitted_when_review_is_off(make_app):
+    """The fallback's approval is queued: it runs after every order_submitted listener."""
+    status_witness.SEEN.clear()
+    app = make_app(plugins=[WITNESS])
+    with app.app_context():
+        order = orders.submitted(factories.build_world(app))
+        assert order.status == OrderStatus.APPROVED
+    assert status_witness.SEEN == [("order_submitted", "submitted"), ("review_decided", "approved")]
+
+
+def test_a_trylast_listener_sees_submitted_when_review_decides_at_once(make_app):
+    """Review's rules reject an order under the floor price inside order_submitted; the decision waits."""
+    status_witness.SEEN.clear()
+    app = make_app(plugins=[*discover(), WITNESS])
+    with app.app_context():
+        world = factories.build_world(app)
+        order = orders.submitted(world, lines=[(world.products[1], "10", "1.00")])
+        assert order.status == OrderStatus.REJECTED
+    assert status_witness.SEEN == [("order_submitted", "submitted"), ("review_decided", "rejected")]
+
+
+def test_completion_after_payment_is_dispatched_after_paid(core_only):
+    status_witness.SEEN.clear()
     order = orders.submitted(core_only)
-    with pytest.raises(TypeError, match="needs delivery=Delivery"):
-        advance(order, "deliver", actor=None, delivery={"signed_by": "x"})
+    actions.mark_delivered(order, actor=core_only.users["logistics"], signed_by="张三")
+    assert order.status == OrderStatus.COMPLETED
+    assert [event for event, order_id, _ in recorder.SEEN if order_id == order.id] == [
+        "order_submitted", "review_decided", "delivered", "order_completed"]
+    assert audit_actions(order)[-2:] == ["deliver", "complete"]
+
+
+def test_a_raising_follow_up_rolls_the_whole_action_back(make_app):
+    app = make_app(plugins=[FAILING_FOLLOW_UP])
+    with app.app_context():
+        world = factories.build_world(app)
+        order = orders.draft(world)
+        order.number = "SO-TEST-1"
+        commit()
+        order_id = order.id
+        with pytest.raises(Conflict, match="ERP bridge refused"):
+            events.submit(order, actor=world.users["sales"])
+        db.session.rollback()
+        reloaded = db.session.get(type(order), order_id)
+        assert reloaded.status == OrderStatus.DRAFT
+        assert reloaded.pinned_modules is None
+        assert audit_actions(reloaded) == []
+        # The dispatcher is idle again: the next action is not queued behind the failed one.
+        reloaded.number = "SO-TEST-2"
+        assert events.cancel(reloaded, "customer withdrew", actor=None).status == OrderStatus.CANCELLED
+
+
+def test_one_table_of_events_names_every_hook_label_and_fact():
+    assert {spec.hook for spec in EVENTS.values()} == {
+        "order_submitted", "review_decided", "shipped", "delivered", "paid", "order_completed", "order_cancelled"}
+    assert {spec.fact for spec in EVENTS.values() if spec.fact} | {
+        EventFact.APPROVED, EventFact.REJECTED, EventFact.SENT_BACK} == set(EventFact)
+    assert events.fact_of(OrderEvent.REVIEW_DECIDED, Decision(Outcome.SENT_BACK)) == EventFact.SENT_BACK
 
 
 def test_without_billing_the_order_completes_when_marked_delivered(core_only):
@@ -91,10 +148,10 @@ def test_without_billing_the_order_completes_when_marked_delivered(core_only):
 def test_a_delivered_order_completes_when_paid_in_full(core_only):
     order = orders.submitted(core_only)
     partial = Payment(amount=Decimal("100.00"), received_at=utcnow(), is_prepayment=True, fully_paid=False)
-    advance(order, "pay", actor=None, payment=partial)
+    events.record_payment(order, actor=None, payment=partial)
     assert order.status == OrderStatus.APPROVED and order.paid_in_full_at is None
     rest = Payment(amount=order.total - Decimal("100.00"), received_at=utcnow(), is_prepayment=True, fully_paid=True)
-    advance(order, "pay", actor=None, payment=rest)
+    events.record_payment(order, actor=None, payment=rest)
     assert order.status == OrderStatus.APPROVED and order.paid_in_full_at is not None
 
 
@@ -107,7 +164,7 @@ def test_a_listener_that_raises_rolls_the_whole_submission_back(make_app):
         commit()
         order_id = order.id
         with pytest.raises(Conflict, match="warehouse system refused"):
-            advance(order, "submit", actor=world.users["sales"])
+            events.submit(order, actor=world.users["sales"])
         db.session.rollback()
         reloaded = db.session.get(type(order), order_id)
         assert reloaded.status == OrderStatus.DRAFT
@@ -155,4 +212,4 @@ def test_two_writers_of_one_order_resolve_to_one_winner(core_only):
 def test_review_decided_is_refused_twice(core_only):
     order = orders.submitted(core_only)
     with pytest.raises(TransitionError):
-        advance(order, "review_decided", actor=None, decision=Decision(Outcome.APPROVED))
+        events.decide_review(order, actor=None, decision=Decision(Outcome.APPROVED))

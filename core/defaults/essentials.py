@@ -1,0 +1,66 @@
+"""The core's always-on contributions: permissions, roles, menu, timeline labels, inbox."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from core.contracts import MenuItem, Permission, RoleSpec, Stage, Task
+from core.extensions import db
+from core.hookspecs import hookimpl
+from core.models import Order, OrderStatus, User
+from core.modules import pinned
+from core.orders.events import event_labels
+from core.portal import order_url
+from core.roles import BUILTIN_ROLES, CORE_PERMISSIONS
+
+AWAITING_DELIVERY = (OrderStatus.APPROVED, OrderStatus.SHIPPED)
+
+
+@hookimpl
+def ordo_permissions() -> list[Permission]:
+    return list(CORE_PERMISSIONS)
+
+
+@hookimpl
+def ordo_roles() -> list[RoleSpec]:
+    return list(BUILTIN_ROLES)
+
+
+@hookimpl
+def menu_items(user: User) -> list[MenuItem]:
+    return [
+        MenuItem(_l("Inbox"), "portal.inbox", None, order=0),
+        MenuItem(_l("Customers"), "masterdata.customers", "customer.view", order=800),
+        MenuItem(_l("Products"), "masterdata.products", "product.view", order=810),
+        MenuItem(_l("Users"), "admin.users", "admin.users", order=900),
+        MenuItem(_l("Roles"), "admin.roles", "admin.roles", order=910),
+        MenuItem(_l("Modules"), "admin.modules", "admin.modules", order=920),
+    ]
+
+
+@hookimpl
+def audit_action_labels() -> dict[str, object]:
+    return dict(event_labels())
+
+
+@hookimpl
+def inbox_tasks(user: User) -> list[Task]:
+    """Orders pinned without logistics wait for someone to mark them delivered."""
+    if not user.can("order.mark_delivered"):
+        return []
+    orders = db.session.execute(
+        select(Order).where(
+            Order.company_id == user.company_id,
+            Order.status.in_(AWAITING_DELIVERY),
+            ~pinned(Stage.LOGISTICS),
+        ).order_by(Order.id)
+    ).scalars()
+    return [
+        Task(
+            title=str(_l("Mark delivered: %(number)s", number=order.display_number)),
+            url=order_url(order.id),
+            kind="mark_delivered",
+            order_number=order.number,
+        )
+        for order in orders
+    ]

@@ -1,0 +1,16 @@
+"""Logistics off: the order page offers the core's "mark delivered" form."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from core.contracts import Panel
+from core.defaults.essentials import AWAITING_DELIVERY
+from core.hookspecs import hookimpl
+from core.models import Order, User
+
+
+@hookimpl(trylast=True)
+def order_panels(order: Order, user: User) -> list[Panel]:
+    if order.status not in AWAITING_DELIVERY or not user.can("order.mark_delivered"):
+        return []
+    return [Panel(str(_l("Delivery")), "core/mark_delivered_panel.html", {"order": order}, order=500)]

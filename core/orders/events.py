@@ -1,0 +1,323 @@
+"""The order's events: one table, and the typed functions that fire them.
+
+Every status change of an order goes through one of the functions below
+(``submit``, ``decide_review``, ``ship``, ``deliver``, ``record_payment``,
+``cancel``; ``complete`` is the core's own). Each checks that the event is
+allowed in the order's status, sets the status, writes the audit entry and
+calls the event's hook on the plugins pinned on the order, inside the caller's
+transaction; a listener that raises rolls the whole action back.
+
+Events never nest: an event fired while a hook is running (review approving at
+once inside ``order_submitted``, an order completing inside ``paid``) is queued
+and dispatched after the current hook returns, in order, by the outermost call.
+So every listener sees the order in the status its hook spec promises.
+
+``EVENTS`` is the one table of events: the timeline's labels, the past tense of
+error messages and the fact kinds that KPIs count all derive from it.
+"""
+from __future__ import annotations
+
+import enum
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import pgettext
+from flask_babel.speaklater import LazyString
+
+from core import audit
+from core.contracts import Decision, Delivery, Outcome, Payment
+from core.db import flush
+from core.errors import TransitionError, ValidationError
+from core.extensions import db
+from core.models import Order, OrderStatus, User, utcnow
+from core.modules import active_modules, hooks_for_order, pin_modules
+
+S = OrderStatus
+
+
+class OrderEvent(enum.StrEnum):
+    """An event in an order's life; the value is the audit action it records."""
+
+    SUBMIT = "submit"
+    REVIEW_DECIDED = "review_decided"
+    SHIP = "ship"
+    DELIVER = "deliver"
+    PAY = "pay"
+    COMPLETE = "complete"
+    CANCEL = "cancel"
+
+
+class EventFact(enum.StrEnum):
+    """What happened, as KPIs count it: one kind per event, three for a review's outcomes."""
+
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    SENT_BACK = "sent_back"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
+    PAID = "paid"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+REVIEW_FACTS: Mapping[Outcome, EventFact] = {
+    Outcome.APPROVED: EventFact.APPROVED,
+    Outcome.REJECTED: EventFact.REJECTED,
+    Outcome.SENT_BACK: EventFact.SENT_BACK,
+}
+
+REVIEW_TARGETS: Mapping[Outcome, OrderStatus] = {
+    Outcome.APPROVED: S.APPROVED,
+    Outcome.REJECTED: S.REJECTED,
+    Outcome.SENT_BACK: S.DRAFT,
+}
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    """One row of the event table."""
+
+    event: OrderEvent
+    hook: str  # the hook spec in core.hookspecs called on the pinned plugins
+    sources: frozenset[OrderStatus]  # the statuses the event is allowed in
+    label: LazyString  # how the timeline names it
+    past: Callable[[], str]  # "cannot be %(action)s"
+    fact: EventFact | None  # the KPI fact kind; None when it depends on the payload
+
+
+EVENTS: Mapping[OrderEvent, EventSpec] = {
+    spec.event: spec
+    for spec in (
+        EventSpec(OrderEvent.SUBMIT, "order_submitted", frozenset({S.DRAFT}),
+                  _l("Submitted"), lambda: pgettext("order event", "submitted"), EventFact.SUBMITTED),
+        EventSpec(OrderEvent.REVIEW_DECIDED, "review_decided", frozenset({S.SUBMITTED}),
+                  _l("Review decided"), lambda: pgettext("order event", "decided"), None),
+        EventSpec(OrderEvent.SHIP, "shipped", frozenset({S.APPROVED}),
+                  _l("Shipped"), lambda: pgettext("order event", "shipped"), EventFact.SHIPPED),
+        EventSpec(OrderEvent.DELIVER, "delivered", frozenset({S.APPROVED, S.SHIPPED}),
+                  _l("Signed for"), lambda: pgettext("order event", "delivered"), EventFact.DELIVERED),
+        # A payment leaves the status as it is; settling a delivered order completes it.
+        EventSpec(OrderEvent.PAY, "paid", frozenset({S.APPROVED, S.SHIPPED, S.DELIVERED}),
+                  _l("Payment received"), lambda: pgettext("order event", "paid"), EventFact.PAID),
+        EventSpec(OrderEvent.COMPLETE, "order_completed", frozenset({S.DELIVERED}),
+                  _l("Completed"), lambda: pgettext("order event", "completed"), EventFact.COMPLETED),
+        EventSpec(OrderEvent.CANCEL, "order_cancelled", frozenset({S.DRAFT, S.SUBMITTED, S.APPROVED}),
+                  _l("Cancelled"), lambda: pgettext("order event", "cancelled"), EventFact.CANCELLED),
+    )
+}
+
+# How the core's own system notes read on the timeline; stored as codes, shown as labels.
+SYSTEM_NOTES: Mapping[str, LazyString] = {
+    "paid_in_full": _l("delivered and paid in full"),
+    "review_not_enabled": _l("approved automatically: the review module is not enabled"),
+    "billing_not_enabled": _l("completed on delivery: the billing module is not enabled"),
+}
+
+
+def event_labels() -> dict[str, LazyString]:
+    """The timeline's names of the order events, by audit action."""
+    return {spec.event.value: spec.label for spec in EVENTS.values()}
+
+
+def allowed_events(order: Order) -> list[OrderEvent]:
+    """The events the order's current status allows, in table order."""
+    return [spec.event for spec in EVENTS.values() if order.status in spec.sources]
+
+
+def fact_of(event: OrderEvent, decision: Decision | None = None) -> EventFact:
+    """The KPI fact kind an event stands for (a review's depends on its outcome)."""
+    spec = EVENTS[event]
+    if spec.fact is not None:
+        return spec.fact
+    if decision is None:
+        raise ValueError(f"the fact of {event.value!r} depends on the decision")
+    return REVIEW_FACTS[decision.outcome]
+
+
+# --- the typed event functions ---------------------------------------------
+
+
+def submit(order: Order, *, actor: User | None) -> Order:
+    """Intake's order is complete and re-checked: pin the modules and start review."""
+    return _fire(_Pending(order, OrderEvent.SUBMIT, actor, _apply_submit))
+
+
+def decide_review(order: Order, decision: Decision, *, actor: User | None, note: str | None = None) -> Order:
+    """Every review step is decided: approve, reject or send the order back."""
+    return _fire(_Pending(order, OrderEvent.REVIEW_DECIDED, actor, _apply_review, note=note,
+                          hook_args={"decision": decision}, summary=_decision_summary(decision)))
+
+
+def ship(order: Order, *, actor: User | None, note: str | None = None) -> Order:
+    """The goods left for the customer."""
+    return _fire(_Pending(order, OrderEvent.SHIP, actor, _to(S.SHIPPED), note=note))
+
+
+def deliver(order: Order, delivery: Delivery, *, actor: User | None, note: str | None = None) -> Order:
+    """The customer signed for the goods; a delivered order already paid in full completes."""
+    summary: dict[str, Any] = {"signed_by": delivery.signed_by}
+    if delivery.reservations:
+        summary["reservations"] = delivery.reservations
+    return _fire(_Pending(order, OrderEvent.DELIVER, actor, _apply_delivery, note=note,
+                          hook_args={"delivery": delivery}, summary=summary))
+
+
+def record_payment(order: Order, payment: Payment, *, actor: User | None, note: str | None = None) -> Order:
+    """A payment was confirmed; a delivered order it settles completes."""
+    summary = {"amount": str(payment.amount), "is_prepayment": payment.is_prepayment,
+               "fully_paid": payment.fully_paid}
+    return _fire(_Pending(order, OrderEvent.PAY, actor, _apply_payment, note=note,
+                          hook_args={"payment": payment}, summary=summary))
+
+
+def complete(order: Order, *, actor: User | None, note: str | None = None) -> Order:
+    """The order is delivered and settled (the core's rule, or a fallback's when billing is off)."""
+    return _fire(_Pending(order, OrderEvent.COMPLETE, actor, _apply_complete, note=note))
+
+
+def cancel(order: Order, reason: str, *, actor: User | None) -> Order:
+    """The order is cancelled before delivery, with the user's reason."""
+    return _fire(_Pending(order, OrderEvent.CANCEL, actor, _to(S.CANCELLED),
+                          hook_args={"reason": reason}, summary={"reason": reason}))
+
+
+# --- dispatch ----------------------------------------------------------------
+
+
+Apply = Callable[[Order, "_Pending"], OrderStatus]
+
+
+@dataclass
+class _Pending:
+    order: Order
+    event: OrderEvent
+    actor: User | None
+    apply: Apply  # sets timestamps, returns the new status
+    note: str | None = None
+    hook_args: dict[str, Any] = field(default_factory=dict)
+    summary: dict[str, Any] = field(default_factory=dict)  # JSON-safe, for the audit entry
+
+
+@dataclass
+class _Dispatcher:
+    """The events of one session's transaction: the running one and the queued follow-ups."""
+
+    running: bool = False
+    queue: deque[_Pending] = field(default_factory=deque)
+
+
+_SESSION_KEY = "ordo.order_events"
+
+
+def _dispatcher() -> _Dispatcher:
+    info = db.session.info
+    dispatcher = info.get(_SESSION_KEY)
+    if dispatcher is None:
+        dispatcher = info[_SESSION_KEY] = _Dispatcher()
+    return dispatcher
+
+
+def _fire(pending: _Pending) -> Order:
+    """Dispatch an event now, or queue it when another event's hook is running."""
+    dispatcher = _dispatcher()
+    if dispatcher.running:
+        _enqueue(dispatcher, pending)
+        return pending.order
+    dispatcher.running = True
+    try:
+        _dispatch(dispatcher, pending)
+        while dispatcher.queue:
+            _dispatch(dispatcher, dispatcher.queue.popleft())
+    finally:
+        dispatcher.running = False
+        dispatcher.queue.clear()
+    return pending.order
+
+
+def _enqueue(dispatcher: _Dispatcher, pending: _Pending) -> None:
+    # Completion can be asked for twice in one action (the core's rule and a fallback's);
+    # it happens once.
+    if pending.event == OrderEvent.COMPLETE and any(
+        queued.event == OrderEvent.COMPLETE and queued.order is pending.order for queued in dispatcher.queue
+    ):
+        return
+    dispatcher.queue.append(pending)
+
+
+def _dispatch(dispatcher: _Dispatcher, pending: _Pending) -> None:
+    order, spec = pending.order, EVENTS[pending.event]
+    if order.status not in spec.sources:
+        raise TransitionError(
+            _("order %(number)s is %(status)s; it cannot be %(action)s",
+              number=order.display_number, status=order.status.value, action=spec.past())
+        )
+    before = order.status
+    with db.session.no_autoflush:  # flush once, below, where a lost race becomes a Conflict
+        order.status = pending.apply(order, pending)
+        audit.record(
+            company_id=order.company_id,
+            order_id=order.id,
+            entity="order",
+            entity_id=order.id,
+            action=pending.event.value,
+            actor=pending.actor,
+            before={"status": before.value},
+            after={"status": order.status.value, **pending.summary},
+            note=pending.note,
+        )
+    flush()
+    getattr(hooks_for_order(order), spec.hook)(order=order, **pending.hook_args)
+    if (pending.event in (OrderEvent.DELIVER, OrderEvent.PAY)
+            and order.status == S.DELIVERED and order.paid_in_full_at is not None):
+        _enqueue(dispatcher, _Pending(order, OrderEvent.COMPLETE, pending.actor, _apply_complete,
+                                      note="paid_in_full"))
+
+
+# --- what each event sets ----------------------------------------------------
+
+
+def _to(status: OrderStatus) -> Apply:
+    return lambda order, pending: status
+
+
+def _apply_submit(order: Order, pending: _Pending) -> OrderStatus:
+    if not order.number:
+        raise ValidationError(_("an order needs its number before it is submitted"), field="number")
+    if not order.lines:
+        raise ValidationError(_("an order needs at least one line"), field="lines")
+    pin_modules(order, active_modules(order.company_id))
+    order.submitted_at = utcnow()
+    return S.SUBMITTED
+
+
+def _apply_review(order: Order, pending: _Pending) -> OrderStatus:
+    order.decided_at = utcnow()
+    decision: Decision = pending.hook_args["decision"]
+    return REVIEW_TARGETS[decision.outcome]
+
+
+def _apply_delivery(order: Order, pending: _Pending) -> OrderStatus:
+    delivery: Delivery = pending.hook_args["delivery"]
+    order.delivered_at = delivery.signed_at
+    return S.DELIVERED
+
+
+def _apply_payment(order: Order, pending: _Pending) -> OrderStatus:
+    payment: Payment = pending.hook_args["payment"]
+    if payment.fully_paid:
+        order.paid_in_full_at = order.paid_in_full_at or payment.received_at
+    return order.status
+
+
+def _apply_complete(order: Order, pending: _Pending) -> OrderStatus:
+    order.completed_at = utcnow()
+    return S.COMPLETED
+
+
+def _decision_summary(decision: Decision) -> dict[str, Any]:
+    return {"outcome": decision.outcome.value, "reasons": list(decision.reasons), "automatic": decision.automatic}

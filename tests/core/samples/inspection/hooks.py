@@ -1,0 +1,55 @@
+"""The inspection plugin's hook implementations: thin calls into its services."""
+from __future__ import annotations
+
+from core.contracts import DocumentKind, MenuItem, Panel, Permission, RoleSpec, Task
+from core.hookspecs import hookimpl
+from core.models import Order, User
+from core.portal import order_url
+from tests.core.samples.inspection import services
+
+INSPECTOR = RoleSpec("inspector", "Quality inspector")
+RECORD = Permission(services.PERMISSION, "Record goods inspections", ("production", "inspector"))
+
+
+@hookimpl
+def ordo_permissions() -> list[Permission]:
+    return [RECORD]
+
+
+@hookimpl
+def ordo_roles() -> list[RoleSpec]:
+    return [INSPECTOR]
+
+
+@hookimpl
+def menu_items(user: User) -> list[MenuItem]:
+    return [MenuItem("Inspections", "inspection.inspections", services.PERMISSION, order=350)]
+
+
+@hookimpl
+def inbox_tasks(user: User) -> list[Task]:
+    if not user.can(services.PERMISSION):
+        return []
+    return [Task(title=f"Inspect the goods of order {order.display_number}", url=order_url(order.id),
+                 kind="inspection", due_at=services.due_at(order), order_number=order.number)
+            for order in services.awaiting_inspection(user)]
+
+
+@hookimpl
+def order_panels(order: Order, user: User) -> list[Panel]:
+    if not user.can(services.PERMISSION):
+        return []
+    return [Panel("Inspection", "inspection/order_panel.html", {"inspection": services.inspection_of(order)},
+                  order=450)]
+
+
+@hookimpl
+def document_kinds() -> list[DocumentKind]:
+    return [DocumentKind("certificate", "Certificate of conformity", "inspection_certificate.html",
+                         services.PERMISSION, context=services.certificate_context,
+                         available=services.is_inspected)]
+
+
+@hookimpl
+def audit_action_labels() -> dict[str, str]:
+    return {services.ACTION: "Goods inspected"}
