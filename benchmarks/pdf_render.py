@@ -6,7 +6,9 @@ every render. The reference renders the very same HTML the way a one-off
 script would: a new FontConfiguration and stylesheet each time. Both render an
 order confirmation of a Chinese customer with the Noto CJK font, so the ratio
 is what the reuse buys (and shows that the CJK path is not the slow fontTools
-fallback, which is about 7x slower without libharfbuzz-subset0).
+fallback, which is about 7x slower without libharfbuzz-subset0). The last line
+is what a request for the same document costs once it is stored
+(``core.documents.stored_document``: the version check and the stored bytes).
 
     .venv/bin/python benchmarks/pdf_render.py --renders 20
 """
@@ -35,7 +37,7 @@ def main() -> None:
     from core.app import create_app
     from core.db import commit
     from core.extensions import db
-    from core.documents import document_kinds
+    from core.documents import document_kinds, stored_document
     from core.pdf import render_pdf
     from tests import factories, orders
 
@@ -50,7 +52,7 @@ def main() -> None:
         order.number = "SO20261127-0001"
         commit()
         kind = document_kinds(order)["confirmation"]
-        context = {"order": order, "user": world.users["sales"], "show_prices": True, **kind.context(order)}
+        context = {"order": order, "show_prices": True, **kind.context(order)}
         base_css = app.extensions["ordo.pdf"]._base_css()
 
         def ordo() -> bytes:
@@ -62,9 +64,12 @@ def main() -> None:
             return HTML(string=html, base_url=str(ROOT)).write_pdf(
                 stylesheets=[CSS(string=base_css, font_config=fonts)], font_config=fonts)
 
+        def stored() -> bytes:
+            return stored_document(order, "confirmation", world.users["sales"]).content
+
         results = {}
-        for name, render in (("ordo", ordo), ("plain", plain)):
-            render()  # warm-up: imports, font discovery
+        for name, render in (("ordo", ordo), ("plain", plain), ("stored", stored)):
+            render()  # warm-up: imports, font discovery; the first stored() renders and stores
             samples = []
             for _ in range(args.renders):
                 start = time.perf_counter()
@@ -74,6 +79,7 @@ def main() -> None:
     print(f"order confirmation, median of {args.renders} renders:")
     print(f"  ordo (reused fonts and stylesheet) {results['ordo']:8.1f} ms")
     print(f"  plain WeasyPrint (fresh each time) {results['plain']:8.1f} ms")
+    print(f"  stored (served from the store)     {results['stored']:8.1f} ms")
     print(f"ratio plain / ordo: {results['plain'] / results['ordo']:.2f}x")
 
 

@@ -150,8 +150,21 @@ class Gate:
 
 
 @dataclass(frozen=True)
+class DocumentSource:
+    """Which version of what a document shows: where its rendering is stored.
+
+    Every change that shows on the document must give a new ``version``; an
+    unchanged source serves the bytes rendered the first time.
+    """
+
+    version: str
+    entity: str = "order"  # what the document is of: the order, or a plugin's entity ("invoice")
+    entity_id: int | None = None  # None: the order's id
+
+
+@dataclass(frozen=True)
 class DocumentKind:
-    """A PDF document of an order that a plugin can render."""
+    """A PDF document of an order that a plugin can render; rendered once per version and stored."""
 
     name: str  # the {kind} in /api/v1/orders/{id}/documents/{kind}
     label: str
@@ -160,6 +173,9 @@ class DocumentKind:
     context: Callable[[Order], dict[str, Any]]
     # Whether the order has what the document shows yet (an invoice, a shipment).
     available: Callable[[Order], bool] = field(default=lambda order: True)
+    # The version of the source, asked on every request; None: the order's own
+    # (``core.documents.order_version``: its revision and everything of it a document prints).
+    source: Callable[[Order], DocumentSource] | None = None
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,55 @@
-"""Order documents: the kinds plugins offer, and rendering one for a user."""
+"""Order documents: the kinds plugins offer, and the stored rendering of one that a user asks for.
+
+A document is rendered once per version of its source (``DocumentKind.source``)
+and variant (the language, and whether prices are shown), and stored as a
+``StoredDocument``; every later request serves the stored bytes. The first
+request renders and stores it in a short transaction of its own, on a
+connection of its own: the render is never inside another write, the
+request's own session writes nothing, and two first requests racing for the
+same version end with one row that both serve.
+"""
 from __future__ import annotations
 
+import enum
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from decimal import Decimal
+from typing import Any
+
+from flask import Response, current_app, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from sqlalchemy import inspect, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from core.auth.context import check
-from core.contracts import DocumentKind
+from core.contracts import DocumentKind, DocumentSource
 from core.errors import NotFound
-from core.models import Order, User
+from core.extensions import db
+from core.models import Company, Order, StoredDocument, User, utcnow
 from core.modules import hooks_for_order
 from core.pdf import render_pdf
+
+# Columns that record an order's life rather than what it says: no document prints them,
+# so a status change alone makes no new version of the order's documents.
+LIFECYCLE_COLUMNS = frozenset({
+    "status", "version", "created_by_id", "created_at", "submitted_at", "decided_at",
+    "delivered_at", "paid_in_full_at", "completed_at",
+})
+
+
+@dataclass(frozen=True)
+class Document:
+    """A stored rendering of a document, as it is served."""
+
+    filename: str
+    content: bytes
+    content_hash: str  # sha256 of ``content``, hex: the ETag
+    version: str
+    variant: str
+    created_at: datetime
 
 
 def document_kinds(order: Order) -> dict[str, DocumentKind]:
@@ -22,15 +63,138 @@ def available_documents(order: Order, user: User) -> list[DocumentKind]:
     return [kind for kind in document_kinds(order).values() if user.can(kind.permission) and kind.available(order)]
 
 
-def render_document(order: Order, kind_name: str, user: User) -> tuple[bytes, str]:
-    """The PDF bytes and a file name; NotFound for a kind no enabled plugin offers."""
+def stored_document(order: Order, kind_name: str, user: User) -> Document:
+    """The document ``kind_name`` of the order as ``user`` sees it, rendered and stored on first request.
+
+    NotFound for a kind no plugin of the order offers or one the order has not
+    yet; PermissionDenied without the kind's permission. Call it where the
+    document's source is committed (a GET, a job), never inside a write.
+    """
     kind = document_kinds(order).get(kind_name)
     if kind is None:
         raise NotFound(_("no document kind %(kind)s for this order", kind=repr(kind_name)), field="kind")
     check(user, kind.permission)
-    if not kind.available(order):
-        raise NotFound(_("order %(number)s has no %(kind)s yet", number=order.display_number, kind=kind_name),
-                       field="kind")
-    context = kind.context(order)
-    pdf = render_pdf(kind.template, order=order, user=user, show_prices=user.can("order.view_prices"), **context)
-    return pdf, f"{kind.name}-{order.display_number}.pdf"
+    # Reading the source flushes none of the caller's pending changes: a GET stays a read, and
+    # on SQLite the write lock stays free for the store's own transaction.
+    with db.session.no_autoflush:
+        if not kind.available(order):
+            raise NotFound(_("order %(number)s has no %(kind)s yet", number=order.display_number, kind=kind_name),
+                           field="kind")
+        source = kind.source(order) if kind.source is not None else DocumentSource(order_version(order))
+        show_prices = user.can("order.view_prices")
+        address: dict[str, Any] = {
+            "company_id": order.company_id, "order_id": order.id, "kind": kind.name, "entity": source.entity,
+            "entity_id": order.id if source.entity_id is None else source.entity_id,
+            "version": source.version, "variant": variant(show_prices),
+        }
+        row = db.session.execute(select(StoredDocument).filter_by(**address)).scalar_one_or_none()
+        filename = f"{kind.name}-{order.display_number}.pdf"
+        if row is None:
+            content = _render(kind, order, show_prices)
+            if _holds_sqlite_write_lock():
+                # Storing would wait for the caller's own lock: serve this rendering unstored,
+                # and leave the store to the next request that has written nothing.
+                return Document(filename, content, _hash(content), source.version, address["variant"], utcnow())
+            row = _store(address, content)
+    return Document(filename, row.content, row.content_hash, row.version, row.variant, row.created_at)
+
+
+def document_response(document: Document) -> Response:
+    """The document as an inline PDF with its content hash as ETag; 304 to a client that has it already."""
+    has_it = request.if_none_match.contains_weak(document.content_hash)
+    response = Response(status=304) if has_it else Response(
+        document.content, mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{document.filename}"'})
+    response.set_etag(document.content_hash)
+    # For the user who asked only; and asked again every time, since a new version may replace it.
+    response.cache_control.private = True
+    response.cache_control.no_cache = True
+    return response
+
+
+# --- versions and variants --------------------------------------------------------
+
+
+def order_version(order: Order) -> str:
+    """The version of what the order's documents print of it: its revision and a digest of its content.
+
+    The content is every column of the order (but its lifecycle columns), of its
+    lines and their products, of its customer and of the company, so any change
+    that can show on a document makes a new version.
+    """
+    company = db.session.get(Company, order.company_id)
+    return f"r{order.revision}-" + fingerprint(
+        _columns(order, leave_out=LIFECYCLE_COLUMNS), order.customer, company,
+        *order.lines, *(line.product for line in order.lines),
+    )
+
+
+def fingerprint(*parts: Any) -> str:
+    """A short digest of what a document shows: a model row by its column values, any other value as itself."""
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update((_columns(part) if inspect(part, raiseerr=False) is not None else _plain(part)).encode())
+        digest.update(b"\x00")
+    return digest.hexdigest()[:20]
+
+
+def variant(show_prices: bool) -> str:
+    """The variant of a rendering: the language it is in (every template is translated) and the prices."""
+    locale = get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"]
+    return f"{locale}:{'prices' if show_prices else 'no-prices'}"
+
+
+def _columns(row: Any, leave_out: frozenset[str] = frozenset()) -> str:
+    values = ",".join(f"{attr.key}={_plain(getattr(row, attr.key))}"
+                      for attr in inspect(row).mapper.column_attrs if attr.key not in leave_out)
+    return f"{type(row).__name__}({values})"
+
+
+def _plain(value: Any) -> str:
+    # The same value in memory and as loaded from either database reads the same.
+    if isinstance(value, enum.Enum):
+        return str(value.value)
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc).isoformat()
+    return repr(value)
+
+
+# --- rendering and storing ----------------------------------------------------------
+
+
+def _render(kind: DocumentKind, order: Order, show_prices: bool) -> bytes:
+    # One rendering serves every user of the variant, so the template gets no user.
+    return render_pdf(kind.template, order=order, show_prices=show_prices, **kind.context(order))
+
+
+def _hash(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+def _holds_sqlite_write_lock() -> bool:
+    """Whether the caller's transaction has written to SQLite, whose single write lock it then holds.
+
+    Python's sqlite3 opens a transaction only before a write, so ``in_transaction`` says just that.
+    """
+    connection = db.session.connection()
+    if connection.dialect.name != "sqlite":
+        return False
+    return bool(getattr(connection.connection.dbapi_connection, "in_transaction", False))
+
+
+def _store(address: dict[str, Any], content: bytes) -> StoredDocument:
+    """Store a rendering in a transaction of its own; a concurrent first request's row wins if it came first."""
+    with Session(db.engine, expire_on_commit=False) as session:
+        row = StoredDocument(**address, content=content, content_hash=_hash(content), size=len(content))
+        session.add(row)
+        try:
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            winner = session.execute(select(StoredDocument).filter_by(**address)).scalar_one_or_none()
+            if winner is None:
+                raise  # not a race on the address: the order or company is not committed
+            return winner
+        return row

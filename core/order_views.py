@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, Length
 from core.audit import order_timeline
 from core.auth.context import require_actor, requires
 from core.contracts import Panel
-from core.documents import available_documents, render_document
+from core.documents import available_documents, document_response, stored_document
 from core.models import Order, User
 from core.modules import hooks_for_order
 from core.orders import OrderEvent, actions, allowed_events
@@ -69,9 +69,7 @@ def cancel(order_id: int) -> Any:
 @requires("order.view")
 def document(order_id: int, kind: str) -> Any:
     user = require_actor()
-    pdf, filename = render_document(get_order(user, order_id), kind, user)
-    return current_app.response_class(pdf, mimetype="application/pdf",
-                                      headers={"Content-Disposition": f'inline; filename="{filename}"'})
+    return document_response(stored_document(get_order(user, order_id), kind, user))
 
 
 def _panels(order: Order, user: User) -> list[tuple[Panel, Markup]]:

@@ -1,14 +1,15 @@
 """PDF rendering with WeasyPrint: one font configuration and stylesheet, reused.
 
 Templates live in ``templates/pdf/`` and render through Flask's Jinja
-environment, so they are autoescaped like every page. Chinese text needs a
+environment, so they are autoescaped and translated like every page, but see
+only what the caller passes: no request, no current user. Chinese text needs a
 real CJK font; the family is configured once (``ORDO_PDF_FONT_FAMILY``).
 """
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app, render_template
+from flask import Flask, current_app
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
@@ -30,7 +31,10 @@ class PdfRenderer:
         )
 
     def render(self, template: str, **context: Any) -> bytes:
-        html = render_template(f"pdf/{template}", **context)
+        # From the environment itself, without the request's context processors (current_user, the
+        # navigation): a document is stored and served to every user of its variant, so nothing of
+        # who asked first may print on it.
+        html = current_app.jinja_env.get_template(f"pdf/{template}").render(context)
         return HTML(string=html, base_url=current_app.root_path).write_pdf(
             stylesheets=[self.stylesheet], font_config=self.font_config
         )

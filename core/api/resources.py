@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import marshmallow as ma
-from flask import Response, request
+from flask import request
 from flask.views import MethodView
 from sqlalchemy import select
 
@@ -16,7 +16,7 @@ from core.api.schemas import (
 from core.auth import services as auth_services
 from core.auth.context import check, require_actor, requires
 from core.db import get_scoped, page_of, scoped
-from core.documents import render_document
+from core.documents import document_response, stored_document
 from core.extensions import db
 from core.inbox import tasks_for
 from core.models import AuditEntry, Customer, Product, utcnow
@@ -153,12 +153,11 @@ class OrderTimeline(MethodView):
 class OrderDocument(MethodView):
     @requires("order.view")
     @blp.response(200, content_type="application/pdf")
+    @blp.alt_response(304, description="Not Modified: the If-None-Match ETag is the stored document's")
     def get(self, order_id, kind):
         """A PDF document of the order; ``kind`` is one the enabled plugins offer."""
         actor = require_actor()
-        pdf, filename = render_document(get_order(actor, order_id), kind, actor)
-        return Response(pdf, mimetype="application/pdf",
-                        headers={"Content-Disposition": f'inline; filename="{filename}"'})
+        return document_response(stored_document(get_order(actor, order_id), kind, actor))
 
 
 @blp.route("/tasks")

@@ -1,6 +1,7 @@
 """The core's models; plugins keep theirs in their own ``models.py``."""
 from core.models.audit import AppendOnlyError, AuditEntry
 from core.models.company import Company, ModuleSetting
+from core.models.document import StoredDocument
 from core.models.jobs import JobLease, JobOutcome
 from core.models.masterdata import Customer, PaymentTerms, Product
 from core.models.order import Channel, DeliveryMethod, Order, OrderLine, OrderModule, OrderStatus
@@ -13,5 +14,5 @@ __all__ = [
     "DeliveryMethod", "JobLease", "JobOutcome", "LoginAttempt", "ModuleSetting", "Order", "OrderLine",
     "OrderModule", "OrderStatus",
     "OutboxMessage", "OutboxStatus", "PaymentTerms", "Product", "Role", "RolePermission",
-    "User", "user_role", "utcnow",
+    "StoredDocument", "User", "user_role", "utcnow",
 ]

@@ -66,7 +66,8 @@ def order_panels(order: Order, user: User) -> list[Panel]:
 @hookimpl
 def document_kinds() -> list[DocumentKind]:
     return [DocumentKind("invoice", _l("Invoice"), "invoice.html", "billing.view", services.invoice_document,
-                         available=lambda order: services.invoice_for(order) is not None)]
+                         available=lambda order: services.invoice_for(order) is not None,
+                         source=services.invoice_source)]
 
 
 @hookimpl

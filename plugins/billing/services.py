@@ -20,8 +20,9 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import lazyload, selectinload
 
 from core import audit, outbox
-from core.contracts import Gate, Payment as PaymentEvent, Stage, Task
+from core.contracts import DocumentSource, Gate, Payment as PaymentEvent, Stage, Task
 from core.db import flush, page_of
+from core.documents import fingerprint, order_version
 from core.errors import Conflict, NotFound, TransitionError, ValidationError
 from core.extensions import db
 from core.figures import MONEY
@@ -490,3 +491,15 @@ def invoice_document(order: Order) -> dict[str, Any]:
         "paid": paid,
         "outstanding": ZERO if invoice.status == InvoiceStatus.CANCELLED else balance(order, paid),
     }
+
+
+def invoice_source(order: Order) -> DocumentSource:
+    """The version of the invoice PDF: the invoice, what was paid against it, and the order it bills.
+
+    A payment or a cancellation makes a new version; the one sent before stays stored as it was.
+    """
+    invoice = invoice_for(order)
+    if invoice is None:
+        raise NotFound(_("order %(number)s has no invoice yet", number=order.display_number), field="kind")
+    return DocumentSource(f"{order_version(order)}.{fingerprint(invoice, paid_total(order))}",
+                          entity="invoice", entity_id=invoice.id)

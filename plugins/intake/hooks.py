@@ -62,6 +62,8 @@ def audit_action_labels() -> dict[str, object]:
 
 @hookimpl
 def document_kinds() -> list[DocumentKind]:
+    # No source of its own: a version is the order's content (core.documents.order_version), and
+    # the date of issue it prints is the day that version was first rendered.
     return [
         DocumentKind("confirmation", _l("Order confirmation"), "order_confirmation.html", "order.view",
                      context=services.confirmation_context),

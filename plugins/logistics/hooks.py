@@ -7,7 +7,8 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from core.contracts import DocumentKind, MenuItem, Panel, Permission, Task
+from core.contracts import DocumentKind, DocumentSource, MenuItem, Panel, Permission, Task
+from core.documents import order_version
 from core.errors import Conflict
 from core.extensions import db
 from core.hookspecs import hookimpl
@@ -92,17 +93,28 @@ def document_kinds() -> list[DocumentKind]:
     # customers included: it goes with the goods.
     return [DocumentKind("delivery_note", _l("Delivery note"), "delivery_note.html", "order.view",
                          context=delivery_note_context,
-                         available=lambda order: services.latest_shipment(order) is not None)]
+                         available=lambda order: services.latest_shipment(order) is not None,
+                         source=delivery_note_source)]
 
 
-def delivery_note_context(order: Order) -> dict[str, Any]:
-    """What the delivery note shows: the order's latest shipment, its lines and quantities."""
+def delivery_note_source(order: Order) -> DocumentSource:
+    """The version of the delivery note: its shipment (whose row version counts every change) and the order."""
+    shipment = _shipment_for_note(order)
+    return DocumentSource(f"{order_version(order)}.s{shipment.version}", entity="shipment", entity_id=shipment.id)
+
+
+def _shipment_for_note(order: Order) -> Shipment:
     shipment: Shipment | None = services.latest_shipment(order)
     if shipment is None:
         raise Conflict(_("order %(number)s has no shipment yet; a delivery note needs one",
                          number=order.display_number), field="kind")
+    return shipment
+
+
+def delivery_note_context(order: Order) -> dict[str, Any]:
+    """What the delivery note shows: the order's latest shipment, its lines and quantities."""
     return {
-        "shipment": shipment,
+        "shipment": _shipment_for_note(order),
         "company": db.session.get(Company, order.company_id),
         "lines": order.lines,
         "status_label": status_label,

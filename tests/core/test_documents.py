@@ -1,18 +1,240 @@
-"""Order documents: the kinds the plugins pinned on an order offer, and who may open them."""
+"""Order documents: the kinds the plugins pinned on an order offer, who may open them, and how they
+are stored: rendered once per version of their source and variant, served with an ETag.
+
+Renders are counted at the app's PDF renderer (``app.extensions["ordo.pdf"]``),
+so "renders nothing" means WeasyPrint was not called at all.
+"""
 from __future__ import annotations
 
+import hashlib
 import subprocess
 from pathlib import Path
 
+import pytest
+from sqlalchemy import select
+
 from core.db import commit
-from core.documents import document_kinds
+from core.documents import document_kinds, stored_document
+from core.extensions import db
+from core.models import AppendOnlyError, LoginAttempt, StoredDocument
 from core.modules import set_enabled
 from plugins.intake import services as intake
 from plugins.intake.manifest import MANIFEST as INTAKE
-from tests import factories
+from tests import factories, orders
 from tests.core.samples.inspection import services as inspection
 from tests.core.samples.inspection.manifest import MANIFEST as INSPECTION
 from tests.plugins.intake.helpers import draft
+
+
+@pytest.fixture
+def renders(app, monkeypatch) -> list[str]:
+    """The templates the app renders to PDF from now on, one entry per render."""
+    renderer = app.extensions["ordo.pdf"]
+    rendered: list[str] = []
+    render = renderer.render
+
+    def counted(template, **context):
+        rendered.append(template)
+        return render(template, **context)
+
+    monkeypatch.setattr(renderer, "render", counted)
+    return rendered
+
+
+def a_draft(world) -> object:
+    order = orders.draft(world)
+    commit()
+    return order
+
+
+def stored(order) -> list[StoredDocument]:
+    db.session.expire_all()
+    return list(db.session.execute(
+        select(StoredDocument).where(StoredDocument.order_id == order.id).order_by(StoredDocument.id)
+    ).scalars())
+
+
+def confirmation(order) -> str:
+    return f"/orders/{order.id}/documents/confirmation"
+
+
+def test_a_second_get_serves_the_stored_bytes_and_renders_nothing(app, world, renders):
+    order = a_draft(world)
+    sales = factories.portal_login(app, world.users["sales"])
+
+    first = sales.get(confirmation(order))
+    second = sales.get(confirmation(order))
+
+    assert first.status_code == second.status_code == 200
+    assert renders == ["order_confirmation.html"]
+    assert second.data == first.data and first.data.startswith(b"%PDF-")
+    [row] = stored(order)
+    assert (row.company_id, row.kind, row.entity, row.entity_id) == (world.company.id, "confirmation", "order",
+                                                                       order.id)
+    assert row.version.startswith("r1-") and row.variant == "en:prices"
+    assert row.content == first.data and row.size == len(first.data)
+    assert row.content_hash == hashlib.sha256(first.data).hexdigest()
+
+
+@pytest.mark.parametrize("through", ["portal", "api"])
+def test_the_etag_is_the_content_hash_and_a_client_that_has_the_document_gets_a_304(app, world, through):
+    order = a_draft(world)
+    if through == "portal":
+        client, path = factories.portal_login(app, world.users["sales"]), confirmation(order)
+    else:
+        client, path = factories.ApiClient(app, world.users["sales"]), f"/api/v1{confirmation(order)}"
+
+    first = client.get(path)
+    again = client.get(path, headers={"If-None-Match": first.headers["ETag"]})
+    other = client.get(path, headers={"If-None-Match": '"0123456789abcdef"'})
+
+    assert first.status_code == 200
+    assert first.headers["ETag"] == f'"{hashlib.sha256(first.data).hexdigest()}"'
+    assert set(first.headers["Cache-Control"].split(", ")) == {"private", "no-cache"}
+    assert first.headers["Content-Disposition"] == f'inline; filename="confirmation-#{order.id}.pdf"'
+    assert again.status_code == 304 and again.data == b""
+    assert again.headers["ETag"] == first.headers["ETag"]
+    assert other.status_code == 200 and other.data == first.data
+
+
+def test_a_changed_draft_is_a_new_version_and_the_old_bytes_stay_stored(app, world, renders):
+    order = a_draft(world)
+    sales = factories.portal_login(app, world.users["sales"])
+    before = sales.get(confirmation(order))
+
+    edited = factories.ApiClient(app, world.users["sales"]).patch(
+        f"/api/v1/orders/{order.id}", json={"notes": "请在周五前送达"})
+    after = sales.get(confirmation(order))
+    again = sales.get(confirmation(order))
+
+    assert edited.status_code == 200, edited.get_json()
+    assert after.headers["ETag"] != before.headers["ETag"] and again.data == after.data
+    assert renders == ["order_confirmation.html"] * 2
+    old, new = stored(order)
+    assert old.version != new.version and old.variant == new.variant
+    assert old.content == before.data and new.content == after.data
+
+
+def test_a_new_revision_of_the_order_is_a_new_version(app, world):
+    order = a_draft(world)
+    sales = factories.portal_login(app, world.users["sales"])
+    sales.get(confirmation(order))
+
+    order.revision = 2  # what an approved change request makes
+    commit()
+    sales.get(confirmation(order))
+
+    assert [row.version[:3] for row in stored(order)] == ["r1-", "r2-"]
+
+
+def test_a_status_change_alone_keeps_the_version(make_app):
+    app = make_app(plugins=[INTAKE])  # review and logistics off: approved at submission, delivered by hand
+    with app.app_context():
+        world = factories.build_world(app)
+        order = a_draft(world)
+        api = factories.ApiClient(app, world.users["administrator"])
+        assert api.post(f"/api/v1/orders/{order.id}/submit").status_code == 200
+        portal = factories.portal_login(app, world.users["sales"])
+        approved = portal.get(confirmation(order))
+
+        delivered = api.post(f"/api/v1/orders/{order.id}/mark-delivered", json={"signed_by": "王经理"})
+        later = portal.get(confirmation(order))
+
+        assert delivered.status_code == 200, delivered.get_json()
+        assert later.headers["ETag"] == approved.headers["ETag"]
+        assert len(stored(order)) == 1
+
+
+def test_who_may_not_see_prices_gets_a_rendering_of_their_own(app, world, renders):
+    order = a_draft(world)
+    production = factories.portal_login(app, world.users["production"])
+    sales = factories.portal_login(app, world.users["sales"])
+
+    hidden = production.get(confirmation(order))
+    shown = sales.get(confirmation(order))
+    hidden_again = production.get(confirmation(order))
+
+    assert hidden.data != shown.data and hidden_again.data == hidden.data
+    assert renders == ["order_confirmation.html"] * 2
+    assert {row.variant: row.content for row in stored(order)} == {"en:no-prices": hidden.data,
+                                                                   "en:prices": shown.data}
+
+
+def test_each_language_is_a_variant_of_its_own(app, world):
+    order = a_draft(world)
+    sales = factories.portal_login(app, world.users["sales"])
+
+    chinese = sales.get(confirmation(order), headers={"Accept-Language": "zh-CN"})
+    english = sales.get(confirmation(order), headers={"Accept-Language": "en"})
+
+    assert chinese.data != english.data
+    assert sorted(row.variant for row in stored(order)) == ["en:prices", "zh_Hans_CN:prices"]
+
+
+def test_permission_and_availability_are_checked_before_any_etag(app, world):
+    order = a_draft(world)
+    theirs = orders.draft(world, customer=world.customers[1])
+    commit()
+    etag = factories.portal_login(app, world.users["sales"]).get(confirmation(order)).headers["ETag"]
+    buyer = factories.portal_login(app, world.users["customer"])
+    production = factories.ApiClient(app, world.users["production"])
+
+    assert buyer.get(confirmation(theirs), headers={"If-None-Match": etag}).status_code == 404
+    assert buyer.get(f"/orders/{order.id}/documents/delivery_note",
+                     headers={"If-None-Match": "*"}).status_code == 404  # no shipment yet
+    assert buyer.get(f"/orders/{order.id}/documents/receipt", headers={"If-None-Match": "*"}).status_code == 404
+    refused = production.get(f"/api/v1/orders/{order.id}/documents/invoice", headers={"If-None-Match": "*"})
+    assert refused.status_code == 403 and "billing.view" in refused.get_json()["detail"]
+    assert [row.kind for row in stored(order)] == ["confirmation"] and stored(theirs) == []
+
+
+def test_two_first_requests_at_once_store_one_row_and_both_serve_it(app, world, monkeypatch):
+    order = a_draft(world)
+    renderer = app.extensions["ordo.pdf"]
+    render = renderer.render
+    calls = []
+    served_meanwhile = []
+
+    def render_while_another_request_stores_first(template, **context):
+        calls.append(template)
+        pdf = render(template, **context)
+        if len(calls) == 1:  # the first request, still rendering when the second one finishes
+            served_meanwhile.append(stored_document(order, "confirmation", world.users["administrator"]))
+            return pdf + b"\n% the slower request's own rendering"
+        return pdf
+
+    monkeypatch.setattr(renderer, "render", render_while_another_request_stores_first)
+    slower = stored_document(order, "confirmation", world.users["sales"])
+
+    [row] = stored(order)
+    [faster] = served_meanwhile
+    assert slower.content == faster.content == row.content
+    assert slower.content_hash == faster.content_hash == row.content_hash
+    assert not slower.content.endswith(b"rendering")
+
+
+def test_a_caller_that_has_written_still_gets_its_document(app, world):
+    order = a_draft(world)
+    db.session.add(LoginAttempt(username="someone", succeeded=False))
+    db.session.flush()  # an unrelated write the caller has not committed yet
+
+    first = stored_document(order, "confirmation", world.users["sales"])
+    commit()
+    second = stored_document(order, "confirmation", world.users["sales"])
+
+    assert first.content_hash == second.content_hash
+    assert [row.content_hash for row in stored(order)] == [second.content_hash]
+
+
+def test_a_stored_document_is_never_changed(app, world):
+    order = a_draft(world)
+    stored_document(order, "confirmation", world.users["sales"])
+    [row] = stored(order)
+
+    row.content = b"%PDF- something else"
+    with pytest.raises(AppendOnlyError):
+        db.session.flush()
+    db.session.rollback()
 
 
 def pdf_text(pdf: bytes, tmp_path: Path) -> str:

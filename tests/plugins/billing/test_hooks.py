@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import select
 
 from core.db import commit
-from core.documents import render_document
+from core.documents import stored_document
 from core.errors import NotFound
 from core.extensions import db
 from core.inbox import tasks_for
-from core.models import AuditEntry, OrderStatus, OutboxMessage, OutboxStatus, PaymentTerms, utcnow
+from core.models import AuditEntry, OrderStatus, OutboxMessage, OutboxStatus, PaymentTerms, StoredDocument, utcnow
 from core.modules import hooks_for_order
 from core.orders import actions
 from plugins.billing import services
@@ -142,9 +142,10 @@ def test_finance_finds_prepayments_to_confirm_and_late_receivables_in_the_inbox(
 def test_the_invoice_pdf_embeds_a_cjk_font(world, place_order, deliver, tmp_path):
     order = place_order()
     with pytest.raises(NotFound, match="no invoice yet"):  # a cash-on-delivery order before delivery
-        render_document(order, "invoice", world.users["finance"])
+        stored_document(order, "invoice", world.users["finance"])
 
-    pdf, filename = render_document(deliver(order), "invoice", world.users["finance"])
+    document = stored_document(deliver(order), "invoice", world.users["finance"])
+    pdf, filename = document.content, document.filename
     assert filename == f"invoice-{order.number}.pdf"
     path = tmp_path / filename
     path.write_bytes(pdf)
@@ -154,6 +155,32 @@ def test_the_invoice_pdf_embeds_a_cjk_font(world, place_order, deliver, tmp_path
     assert all(" yes " in line for line in cjk), fonts
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
     assert f"INV-{order.number}" in text and "2,316.50" in text and "上海华东机电有限公司" in text
+
+
+def pdf_text(pdf: bytes, tmp_path, name: str) -> str:
+    path = tmp_path / name
+    path.write_bytes(pdf)
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def test_a_payment_makes_a_new_version_of_the_invoice_and_the_one_sent_stays_as_it_was(
+        world, api, place_order, deliver, tmp_path):
+    order = deliver(place_order())
+    finance = world.users["finance"]
+    sent = stored_document(order, "invoice", finance)
+
+    paid = api("finance").post("/api/v1/payments", json={"order_id": order.id, "amount": "1000.00"})
+    later = stored_document(fresh(order.id), "invoice", finance)
+    sent_again = db.session.execute(select(StoredDocument).where(StoredDocument.version == sent.version)).scalar_one()
+
+    assert paid.status_code == 201, paid.get_json()
+    assert later.version != sent.version and later.content_hash != sent.content_hash
+    assert sent_again.content == sent.content and sent_again.content_hash == sent.content_hash
+    invoice = services.invoice_for(order)
+    rows = db.session.execute(select(StoredDocument).where(StoredDocument.kind == "invoice")).scalars().all()
+    assert {(row.entity, row.entity_id) for row in rows} == {("invoice", invoice.id)} and len(rows) == 2
+    assert "2,316.50" in pdf_text(sent.content, tmp_path, "sent.pdf").split("Outstanding")[1]
+    assert "1,316.50" in pdf_text(later.content, tmp_path, "later.pdf").split("Outstanding")[1]
 
 
 def _pay(flow: Flow, order: dict, amount: str) -> dict:

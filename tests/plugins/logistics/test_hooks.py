@@ -9,11 +9,16 @@ from pathlib import Path
 import pytest
 from flask import current_app
 from markupsafe import Markup
+from sqlalchemy import select
 
 from core.companies import all_permissions
 from core.db import commit
-from core.documents import document_kinds
+from core.documents import document_kinds, stored_document
 from core.errors import Conflict
+from core.extensions import db
+from core.models import StoredDocument
+
+
 from core.models import OrderStatus
 from core.modules import hooks_for_company, hooks_for_order, set_enabled
 from core.portal import navigation
@@ -161,6 +166,24 @@ def test_the_delivery_note_embeds_the_chinese_font_and_shows_no_prices(app, worl
     assert shipment["number"] in text and "SF1234567890" in text
     assert "不锈钢阀门 DN50" in text and "上海华东机电有限公司" in text
     assert "120.00" not in text and "8.50" not in text  # quantities only, never prices
+
+
+def test_dispatching_the_shipment_makes_a_new_version_of_its_delivery_note(app, world):
+    order = submitted_order(world)
+    api = ApiClient(app, world.users["logistics"])
+    shipment = api.post(f"/api/v1/orders/{order.id}/shipments").get_json()
+    prepared = stored_document(reload(order), "delivery_note", world.users["logistics"])
+
+    dispatched = api.post(f"/api/v1/shipments/{shipment['id']}/dispatch",
+                          json={"carrier": "顺丰速运", "tracking_number": "SF1234567890"})
+    on_its_way = stored_document(reload(order), "delivery_note", world.users["logistics"])
+
+    assert dispatched.status_code == 200, dispatched.get_json()
+    assert on_its_way.version != prepared.version and on_its_way.content != prepared.content
+    rows = db.session.execute(select(StoredDocument).where(StoredDocument.order_id == order.id)
+                              .order_by(StoredDocument.id)).scalars().all()
+    assert [(row.entity, row.entity_id) for row in rows] == [("shipment", shipment["id"])] * 2
+    assert [row.content for row in rows] == [prepared.content, on_its_way.content]
 
 
 def test_no_delivery_note_before_there_is_a_shipment(app, world):
