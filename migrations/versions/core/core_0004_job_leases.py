@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'core_0004'
-down_revision = "core_0002"
+down_revision = "core_0003"
 branch_labels = None
 depends_on = None
 
