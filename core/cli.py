@@ -10,13 +10,14 @@ import sys
 from typing import NoReturn
 import threading
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import click
 from flask import Flask
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from core import companies
+from core import backup, companies
 from core.auth.services import create_token
 from core.db import unit_of_work
 from core.demo import load_demo
@@ -287,6 +288,90 @@ def jobs_run(name: str) -> None:
     click.echo(f"{name}: {run.result or 'nothing to do'}")
 
 
+@click.group("backup")
+def backup_group() -> None:
+    """Back the database up into one file with a manifest; verify a backup; restore one."""
+
+
+def _backup_failed(error: backup.BackupError) -> NoReturn:
+    click.echo(f"Error: {error}", err=True)
+    sys.exit(1)
+
+
+def _report(verification: backup.Verification) -> None:
+    """Table by table, what the restored copy holds against the manifest; exit 1 on any difference."""
+    manifest = verification.manifest
+    click.echo(f"checksum of the dump: {'ok' if verification.checksum_ok else 'MISMATCH'}")
+    if not verification.checksum_ok:
+        click.echo("Error: the dump does not match its checksum: the file is damaged or was changed", err=True)
+        sys.exit(1)
+    heads = ", ".join(verification.schema_heads or ()) or "none"
+    click.echo(f"schema heads: {heads} ({'ok' if verification.heads_ok else 'MISMATCH'})")
+    width = max((len(check.name) for check in verification.tables), default=0)
+    for check in verification.tables:
+        if check.ok:
+            click.echo(f"  {check.name:<{width}}  {check.found:>9}  ok")
+        else:
+            expected = "missing" if check.expected is None else check.expected
+            found = "missing" if check.found is None else check.found
+            click.echo(f"  {check.name:<{width}}  manifest {expected}, restored {found}  MISMATCH")
+    if not verification.ok:
+        click.echo("Error: the restored copy does not match the manifest", err=True)
+        sys.exit(1)
+    click.echo(f"ok: {len(verification.tables)} tables, {verification.rows} rows, as the manifest says "
+               f"(a {manifest.database} backup of {_when(manifest.created_at)})")
+
+
+@backup_group.command("create")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The file to write (never replaced); by default backups/ordo-<UTC time>.zip "
+                   "in the instance folder.")
+@with_appcontext
+def backup_create(output: Path | None) -> None:
+    """Write a consistent backup of the database, while the app goes on writing."""
+    try:
+        path, manifest = backup.create_backup(output)
+    except backup.BackupError as error:
+        _backup_failed(error)
+    click.echo(f"backup written to {path}")
+    click.echo(f"  {manifest.database} {manifest.server_version or ''}".rstrip()
+               + f", schema heads: {', '.join(manifest.schema_heads) or 'none'}")
+    click.echo(f"  {len(manifest.tables)} tables, {manifest.rows} rows; sha256 of the dump {manifest.dump_sha256}")
+
+
+@backup_group.command("verify")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_verify(file: Path) -> None:
+    """Restore FILE into a scratch database and compare its checksum and rows with its manifest (exit 1 if not)."""
+    try:
+        verification = backup.verify_backup(file)
+    except backup.BackupError as error:
+        _backup_failed(error)
+    _report(verification)
+
+
+@backup_group.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Yes, replace the current database with the backup's.")
+@click.option("--allow-other-schema", is_flag=True,
+              help="Restore a backup made under other migrations; run 'ordo db upgrade' afterwards.")
+@with_appcontext
+def backup_restore(file: Path, yes: bool, allow_other_schema: bool) -> None:
+    """Replace the configured database with the one in FILE. Stop the app and the workers first."""
+    if not yes:
+        fail("restoring replaces the current database and everything written since the backup; "
+             "stop the app and the workers, then run again with --yes")
+    try:
+        verification = backup.restore_backup(file, allow_other_schema=allow_other_schema)
+    except backup.BackupError as error:
+        _backup_failed(error)
+    click.echo(f"restored {file}")
+    _report(verification)
+    if verification.schema_heads is not None and verification.schema_heads != backup.code_heads():
+        click.echo("The schema is not this code's: run 'ordo db upgrade' before starting the app.")
+
+
 @click.command("demo")
 @click.option("--company", "company_code", default="DEMO", show_default=True)
 @with_appcontext
@@ -307,3 +392,4 @@ def register(app: Flask) -> None:
         app.cli.add_command(command)
     app.cli.add_command(worker_command)
     app.cli.add_command(jobs_group)
+    app.cli.add_command(backup_group)

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Install everything Ordo needs on a Debian machine, idempotently:
 # system packages (WeasyPrint's libraries, HarfBuzz subsetting, a CJK font,
-# poppler for the PDF tests, Chromium for the browser tests), a virtual
+# poppler for the PDF tests, Chromium for the browser tests, pg_dump and
+# pg_restore for `ordo backup` on PostgreSQL), a virtual
 # environment in .venv with the pinned Python dependencies, and the compiled
 # translations.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(python3 python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
-          fonts-noto-cjk fontconfig poppler-utils chromium)
+          fonts-noto-cjk fontconfig poppler-utils chromium postgresql-client)
 missing=()
 for package in "${PACKAGES[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
