@@ -1,4 +1,4 @@
-"""Users, roles, permission grants, API tokens and login attempts."""
+"""Users, roles, permission grants, API tokens, login attempts and the login throttle's counters."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -123,7 +123,10 @@ class ApiToken(Model):
 
 
 class LoginAttempt(Model):
-    """Failed and successful logins, kept in the database so every worker throttles alike."""
+    """A log of password checks, failed and successful, with the address they came from.
+
+    The throttle does not read it: it counts in ``LoginThrottle``.
+    """
 
     __tablename__ = "login_attempt"
 
@@ -132,3 +135,21 @@ class LoginAttempt(Model):
     remote_addr: Mapped[str | None] = mapped_column(String(64))
     succeeded: Mapped[bool]
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+
+class LoginThrottle(Model):
+    """Recent failed logins of one key, counted by ``core.auth.throttle`` for every worker alike.
+
+    A key is an address (``username`` empty: every account from there), an account
+    (``address`` empty: from every address), or an account from one address.
+    """
+
+    __tablename__ = "login_throttle"
+
+    username: Mapped[str] = mapped_column(String(80), primary_key=True)
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    window_started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Past this the row counts as new (and may be swept away).
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

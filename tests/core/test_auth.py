@@ -1,4 +1,4 @@
-"""Signing in, throttling, sessions, CSRF and API tokens."""
+"""Signing in, sessions, CSRF and API tokens (the throttle: test_auth_throttle.py)."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -35,21 +35,6 @@ def test_the_next_parameter_cannot_send_users_to_another_site(client, world):
     response = client.post("/login?next=//evil.example/x",
                            data={"username": "acme-sales", "password": factories.PASSWORD})
     assert response.headers["Location"].endswith("/inbox")
-
-
-def test_logins_are_throttled_after_repeated_failures(make_app):
-    app = make_app({"ORDO_LOGIN_MAX_FAILURES": 3})
-    with app.app_context():
-        factories.build_world(app)
-        client = app.test_client()
-        for _ in range(3):
-            assert client.post("/login", data={"username": "acme-sales", "password": "bad"}).status_code == 401
-        locked = client.post("/login", data={"username": "acme-sales", "password": factories.PASSWORD})
-        assert locked.status_code == 429
-        assert "too many failed logins" in locked.get_data(as_text=True)
-        api = client.post("/api/v1/tokens", json={"username": "acme-sales", "password": factories.PASSWORD})
-        assert api.status_code == 429
-        assert api.content_type == "application/problem+json"
 
 
 def test_the_session_cookie_is_http_only_and_same_site(client, world):
