@@ -1,4 +1,4 @@
-"""Password login with throttling, and API tokens stored as digests."""
+"""Password login with throttling, portal sessions that can be ended, and API tokens stored as digests."""
 from __future__ import annotations
 
 import hashlib
@@ -77,6 +77,19 @@ def _log_attempt(username: str, address: str, now: datetime, *, succeeded: bool)
         connection.execute(
             insert(LoginAttempt).values(username=username, remote_addr=address, succeeded=succeeded, at=now)
         )
+
+
+def session_user(session_id: str) -> User | None:
+    """The active user a portal session names, while its session version is still the user's.
+
+    Logout, a new password and deactivation move the version on (``User.end_sessions``),
+    which ends every session signed in before, on every device.
+    """
+    user_id, _colon, version = session_id.partition(":")
+    if not (user_id.isdecimal() and version.isdecimal()):
+        return None  # a session from before versions, or not one of ours
+    user = active_user(int(user_id))
+    return user if user is not None and user.session_version == int(version) else None
 
 
 def _digest(token: str) -> str:

@@ -49,6 +49,8 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    # Signing out anywhere signs out everywhere: a copied cookie dies with the rest.
+    require_actor().end_sessions()
     logout_user()
     flash(_("You are signed out."), "success")
     return redirect(url_for("auth.login"))

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from flask import current_app
 from sqlalchemy import Column, ForeignKey, String, Table, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.extensions import Model, db
@@ -65,6 +65,8 @@ class User(Model):
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"), index=True)
     superior_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Carried in every portal session (see get_id); moving it on ends them all.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     roles: Mapped[list[Role]] = relationship(secondary=user_role, lazy="selectin")
     company: Mapped[Company] = relationship(lazy="joined")
@@ -80,11 +82,27 @@ class User(Model):
     is_anonymous = False
 
     def get_id(self) -> str:
-        return str(self.id)
+        # What the portal's session stores: the user loader accepts it only while the
+        # version is still the user's (core.auth.services.session_user).
+        return f"{self.id}:{self.session_version}"
+
+    def end_sessions(self) -> None:
+        """End every portal session of this user, on every device; API tokens are not touched."""
+        self.session_version = (self.session_version or 0) + 1
 
     def set_password(self, password: str) -> None:
+        """Store a new password; the sessions signed in with the old one end."""
         method = current_app.config.get("ORDO_PASSWORD_HASH_METHOD", "scrypt")
         self.password_hash = generate_password_hash(password, method=method)
+        self.end_sessions()
+
+    @validates("active")
+    def _deactivating_ends_sessions(self, key: str, active: bool) -> bool:
+        # Whatever deactivates a user (the admin page, a script), their sessions end
+        # with it, so reactivating them later does not bring an old cookie back to life.
+        if self.active and not active:
+            self.end_sessions()
+        return active
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

@@ -1,7 +1,9 @@
-"""login throttle
+"""login throttle and session versions
 
-The login throttle's counters: per address, per account, per account from one
-address.
+The login throttle's counters (per address, per account, per account from one
+address) and each user's session version, which logout, a new password and
+deactivation move on to end every portal session. Sessions signed in before this
+revision carry no version and end: everyone signs in once more.
 
 Revision ID: core_0005
 Revises: core_0004
@@ -32,8 +34,14 @@ def upgrade():
     with op.batch_alter_table('login_throttle', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_login_throttle_expires_at'), ['expires_at'], unique=False)
 
+    with op.batch_alter_table('user', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('session_version', sa.Integer(), server_default='0', nullable=False))
+
 
 def downgrade():
+    with op.batch_alter_table('user', schema=None) as batch_op:
+        batch_op.drop_column('session_version')
+
     with op.batch_alter_table('login_throttle', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_login_throttle_expires_at'))
 
