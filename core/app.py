@@ -24,7 +24,7 @@ from core.api import API_PREFIX, OrdoApi, is_api_request
 from core.api.problems import from_ordo_error, problem
 from core.api.resources import blp as core_api
 from core.auth.context import bearer_user, current_actor
-from core.auth.services import active_user
+from core.auth.services import session_user
 from core.auth.views import bp as auth_bp
 from core.cli import register as register_commands
 from core.contracts import Stage
@@ -135,8 +135,8 @@ def configure_auth(app: Flask) -> None:
     login_manager.login_view = "auth.login"
 
     @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        return active_user(int(user_id))
+    def load_user(session_id: str) -> User | None:
+        return session_user(session_id)  # "<id>:<session version>", see User.get_id
 
     @app.before_request
     def authenticate() -> Any:

@@ -48,8 +48,16 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "BABEL_DEFAULT_LOCALE": os.environ.get("ORDO_DEFAULT_LOCALE", "zh_CN"),
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("ORDO_TIMEZONE", "Asia/Shanghai"),
         "ORDO_TIMEZONE": os.environ.get("ORDO_TIMEZONE", "Asia/Shanghai"),
-        "ORDO_LOGIN_MAX_FAILURES": int(os.environ.get("ORDO_LOGIN_MAX_FAILURES", "5")),
+        # Login throttling (core.auth.throttle; docs/deploying.md, "Login throttling"): failures per
+        # address per window; free failures for one account from one address, then a wait that
+        # doubles from BACKOFF up to MAX_BACKOFF; the ceiling per account over every address.
+        "ORDO_LOGIN_MAX_FAILURES_PER_ADDRESS": int(os.environ.get("ORDO_LOGIN_MAX_FAILURES_PER_ADDRESS", "20")),
         "ORDO_LOGIN_WINDOW_MINUTES": int(os.environ.get("ORDO_LOGIN_WINDOW_MINUTES", "15")),
+        "ORDO_LOGIN_MAX_FAILURES": int(os.environ.get("ORDO_LOGIN_MAX_FAILURES", "5")),
+        "ORDO_LOGIN_BACKOFF_SECONDS": int(os.environ.get("ORDO_LOGIN_BACKOFF_SECONDS", "60")),
+        "ORDO_LOGIN_MAX_BACKOFF_MINUTES": int(os.environ.get("ORDO_LOGIN_MAX_BACKOFF_MINUTES", "60")),
+        "ORDO_LOGIN_ACCOUNT_MAX_FAILURES": int(os.environ.get("ORDO_LOGIN_ACCOUNT_MAX_FAILURES", "100")),
+        "ORDO_LOGIN_ACCOUNT_WINDOW_MINUTES": int(os.environ.get("ORDO_LOGIN_ACCOUNT_WINDOW_MINUTES", "60")),
         # An API token's last use is recorded at most this often, apart from the request.
         "ORDO_TOKEN_TOUCH_MINUTES": int(os.environ.get("ORDO_TOKEN_TOUCH_MINUTES", "5")),
         # How long an SQLite connection waits for another's write lock before giving up (503).

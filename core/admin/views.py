@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import login_user
 # types-WTForms describes WTForms 3.2, which had no SelectChoice (new in 3.3).
 from wtforms import SelectChoice  # type: ignore[attr-defined]
 
@@ -78,6 +79,8 @@ def user_edit(user_id: int):
                     user.set_password(form.password.data)
                 return user
             if attempt(save) is not None:
+                if form.password.data and user.id == actor.id:
+                    login_user(user)  # a new password ends your other sessions, not this one
                 flash(_("User %(username)s saved.", username=user.username), "success")
                 return redirect(url_for("admin.users"))
     return render_template("admin/user_edit.html", user=user, form=form)

@@ -1,19 +1,22 @@
-"""Password login with throttling, and API tokens stored as digests."""
+"""Password login with throttling, portal sessions that can be ended, and API tokens stored as digests."""
 from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Engine, func, insert, or_, select, update
+from flask_babel import ngettext
+from sqlalchemy import Engine, insert, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Load, joinedload
 
 from core import audit
+from core.auth import throttle
 from core.errors import AuthenticationFailed, OrdoError, ValidationError
 from core.extensions import db
 from core.models import ApiToken, LoginAttempt, Role, User, utcnow
@@ -27,42 +30,66 @@ class Throttled(OrdoError):
     status = 429
     title = "Too Many Requests"
 
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
-def authenticate(username: str, password: str, *, remote_addr: str | None) -> User:
-    """Check a username and password, refusing after too many recent failures."""
+
+def authenticate(username: str, password: str, *, remote_addr: str | None, now: datetime | None = None) -> User:
+    """Check a username and password, as the login throttle allows (``core.auth.throttle``).
+
+    Too many recent failures from this address slow it down (429, ``Throttled`` with
+    the seconds to wait); they never stop the right password from another address.
+    """
     username = (username or "").strip()
     if not username or not password:
         raise ValidationError(_("enter your username and password"), field="username")
-    window = timedelta(minutes=current_app.config["ORDO_LOGIN_WINDOW_MINUTES"])
-    failures = db.session.execute(
-        select(func.count()).select_from(LoginAttempt).where(
-            LoginAttempt.username == username,
-            LoginAttempt.succeeded.is_(False),
-            LoginAttempt.at > utcnow() - window,
-        )
-    ).scalar_one()
-    if failures >= current_app.config["ORDO_LOGIN_MAX_FAILURES"]:
-        raise Throttled(
-            _("too many failed logins for %(username)s; try again in %(minutes)s minutes",
-              username=username, minutes=current_app.config["ORDO_LOGIN_WINDOW_MINUTES"])
-        )
+    now, address = now or utcnow(), throttle.address_key(remote_addr)
+    admitted = throttle.admit(db.engine, username, address, now=now,
+                              policy=throttle.Policy.from_config(current_app.config))
+    if isinstance(admitted, throttle.Refusal):
+        raise _throttled(admitted, username)
     user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     if user is None or not user.active or not user.check_password(password):
-        _remember_failure(username, remote_addr)
+        _log_attempt(username, address, now, succeeded=False)
         raise AuthenticationFailed(_("wrong username or password"))
-    db.session.add(LoginAttempt(username=username, remote_addr=remote_addr, succeeded=True))
+    throttle.succeeded(db.engine, admitted)
+    _log_attempt(username, address, now, succeeded=True)
     return user
 
 
-def _remember_failure(username: str, remote_addr: str | None) -> None:
-    # A failed login is answered with an error, which rolls the request back;
-    # the failure must outlive that, so it is written on a connection of its own.
+def _throttled(refusal: throttle.Refusal, username: str) -> Throttled:
+    minutes = math.ceil(refusal.retry_after / 60)
+    if refusal.whole_address:
+        message = ngettext("too many failed logins from your address; try again in %(num)d minute",
+                           "too many failed logins from your address; try again in %(num)d minutes", minutes)
+    else:
+        message = ngettext("too many failed logins for %(username)s from your address; try again in %(num)d minute",
+                           "too many failed logins for %(username)s from your address; "
+                           "try again in %(num)d minutes", minutes, username=username)
+    return Throttled(message, retry_after=refusal.retry_after)
+
+
+def _log_attempt(username: str, address: str, now: datetime, *, succeeded: bool) -> None:
+    # On a connection of its own, like the throttle's counts: the error that answers a
+    # failed login rolls the request back, and a success is a success whatever follows.
     with db.engine.begin() as connection:
         connection.execute(
-            insert(LoginAttempt).values(
-                username=username, remote_addr=remote_addr, succeeded=False, at=utcnow()
-            )
+            insert(LoginAttempt).values(username=username, remote_addr=address, succeeded=succeeded, at=now)
         )
+
+
+def session_user(session_id: str) -> User | None:
+    """The active user a portal session names, while its session version is still the user's.
+
+    Logout, a new password and deactivation move the version on (``User.end_sessions``),
+    which ends every session signed in before, on every device.
+    """
+    user_id, _colon, version = session_id.partition(":")
+    if not (user_id.isdecimal() and version.isdecimal()):
+        return None  # a session from before versions, or not one of ours
+    user = active_user(int(user_id))
+    return user if user is not None and user.session_version == int(version) else None
 
 
 def _digest(token: str) -> str:

@@ -30,21 +30,27 @@ def _safe_next(target: str | None) -> str:
 def login():
     form = LoginForm()
     status = 200
+    headers: dict[str, str] = {}
     if form.validate_on_submit():
         try:
             user = services.authenticate(required(form.username.data), required(form.password.data),
                                          remote_addr=request.remote_addr)
-        except OrdoError as error:  # wrong password (401) or throttled (429)
+        except services.Throttled as error:
+            flash(error.message, "error")
+            status, headers = error.status, {"Retry-After": str(error.retry_after)}
+        except OrdoError as error:  # wrong username or password (401)
             flash(error.message, "error")
             status = error.status
         else:
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
-    return render_template("auth/login.html", form=form), status
+    return render_template("auth/login.html", form=form), status, headers
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    # Signing out anywhere signs out everywhere: a copied cookie dies with the rest.
+    require_actor().end_sessions()
     logout_user()
     flash(_("You are signed out."), "success")
     return redirect(url_for("auth.login"))

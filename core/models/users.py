@@ -1,4 +1,4 @@
-"""Users, roles, permission grants, API tokens and login attempts."""
+"""Users, roles, permission grants, API tokens, login attempts and the login throttle's counters."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from flask import current_app
 from sqlalchemy import Column, ForeignKey, String, Table, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.extensions import Model, db
@@ -65,6 +65,8 @@ class User(Model):
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"), index=True)
     superior_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Carried in every portal session (see get_id); moving it on ends them all.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     roles: Mapped[list[Role]] = relationship(secondary=user_role, lazy="selectin")
     company: Mapped[Company] = relationship(lazy="joined")
@@ -80,11 +82,27 @@ class User(Model):
     is_anonymous = False
 
     def get_id(self) -> str:
-        return str(self.id)
+        # What the portal's session stores: the user loader accepts it only while the
+        # version is still the user's (core.auth.services.session_user).
+        return f"{self.id}:{self.session_version}"
+
+    def end_sessions(self) -> None:
+        """End every portal session of this user, on every device; API tokens are not touched."""
+        self.session_version = (self.session_version or 0) + 1
 
     def set_password(self, password: str) -> None:
+        """Store a new password; the sessions signed in with the old one end."""
         method = current_app.config.get("ORDO_PASSWORD_HASH_METHOD", "scrypt")
         self.password_hash = generate_password_hash(password, method=method)
+        self.end_sessions()
+
+    @validates("active")
+    def _deactivating_ends_sessions(self, key: str, active: bool) -> bool:
+        # Whatever deactivates a user (the admin page, a script), their sessions end
+        # with it, so reactivating them later does not bring an old cookie back to life.
+        if self.active and not active:
+            self.end_sessions()
+        return active
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
@@ -123,7 +141,10 @@ class ApiToken(Model):
 
 
 class LoginAttempt(Model):
-    """Failed and successful logins, kept in the database so every worker throttles alike."""
+    """A log of password checks, failed and successful, with the address they came from.
+
+    The throttle does not read it: it counts in ``LoginThrottle``.
+    """
 
     __tablename__ = "login_attempt"
 
@@ -132,3 +153,21 @@ class LoginAttempt(Model):
     remote_addr: Mapped[str | None] = mapped_column(String(64))
     succeeded: Mapped[bool]
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+
+class LoginThrottle(Model):
+    """Recent failed logins of one key, counted by ``core.auth.throttle`` for every worker alike.
+
+    A key is an address (``username`` empty: every account from there), an account
+    (``address`` empty: from every address), or an account from one address.
+    """
+
+    __tablename__ = "login_throttle"
+
+    username: Mapped[str] = mapped_column(String(80), primary_key=True)
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    window_started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Past this the row counts as new (and may be swept away).
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

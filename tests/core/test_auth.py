@@ -1,4 +1,4 @@
-"""Signing in, throttling, sessions, CSRF and API tokens."""
+"""Signing in, sessions that end everywhere, CSRF and API tokens (the throttle: test_auth_throttle.py)."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -37,21 +37,6 @@ def test_the_next_parameter_cannot_send_users_to_another_site(client, world):
     assert response.headers["Location"].endswith("/inbox")
 
 
-def test_logins_are_throttled_after_repeated_failures(make_app):
-    app = make_app({"ORDO_LOGIN_MAX_FAILURES": 3})
-    with app.app_context():
-        factories.build_world(app)
-        client = app.test_client()
-        for _ in range(3):
-            assert client.post("/login", data={"username": "acme-sales", "password": "bad"}).status_code == 401
-        locked = client.post("/login", data={"username": "acme-sales", "password": factories.PASSWORD})
-        assert locked.status_code == 429
-        assert "too many failed logins" in locked.get_data(as_text=True)
-        api = client.post("/api/v1/tokens", json={"username": "acme-sales", "password": factories.PASSWORD})
-        assert api.status_code == 429
-        assert api.content_type == "application/problem+json"
-
-
 def test_the_session_cookie_is_http_only_and_same_site(client, world):
     response = client.post("/login", data={"username": "acme-sales", "password": factories.PASSWORD})
     cookie = response.headers["Set-Cookie"]
@@ -71,6 +56,81 @@ def test_forms_without_a_csrf_token_are_refused(make_app):
 def test_signing_out_ends_the_session(client, world):
     client.post("/login", data={"username": "acme-sales", "password": factories.PASSWORD})
     assert client.post("/logout").status_code == 302
+    assert client.get("/inbox").status_code == 302
+
+
+def _session_cookie(client) -> str:
+    cookie = client.get_cookie("session", domain="ordo.test")
+    assert cookie is not None
+    return cookie.value
+
+
+def _replayed(app, cookie: str):
+    """The inbox as someone who copied the session cookie sees it, from another browser."""
+    other = app.test_client()
+    other.set_cookie("session", cookie, domain="ordo.test")
+    return other.get("/inbox")
+
+
+def _edit_user(client, user, **changes):
+    form = {"username": user.username, "name": user.name, "roles": user.role_names, "active": "y",
+            "superior_id": "0", "customer_id": "0"}
+    form.update(changes)
+    return client.post(f"/admin/users/{user.id}", data={k: v for k, v in form.items() if v is not None})
+
+
+def test_a_copied_session_cookie_stops_working_after_logout(app, world):
+    client = factories.portal_login(app, world.users["sales"])
+    copied = _session_cookie(client)
+    assert _replayed(app, copied).status_code == 200
+    client.post("/logout")
+    replayed = _replayed(app, copied)
+    assert replayed.status_code == 302 and "/login" in replayed.headers["Location"]
+
+
+def test_signing_out_on_one_device_signs_out_every_device(app, world):
+    laptop = factories.portal_login(app, world.users["sales"])
+    phone = factories.portal_login(app, world.users["sales"])
+    laptop.post("/logout")
+    assert phone.get("/inbox").status_code == 302
+
+
+def test_a_new_password_ends_every_session_but_not_the_api_tokens(app, world):
+    sales = world.users["sales"]
+    api = factories.ApiClient(app, sales)
+    copied = _session_cookie(factories.portal_login(app, sales))
+    admin = factories.portal_login(app, world.users["administrator"])
+    assert _edit_user(admin, sales, password="a-new-password-9").status_code == 302
+    assert _replayed(app, copied).status_code == 302
+    assert api.get("/api/v1/me").status_code == 200  # a token is a credential of its own
+    new = app.test_client().post("/login", data={"username": sales.username, "password": "a-new-password-9"})
+    assert new.status_code == 302
+
+
+def test_an_administrator_who_changes_their_own_password_stays_signed_in_there_only(app, world):
+    admin_user = world.users["administrator"]
+    elsewhere = _session_cookie(factories.portal_login(app, admin_user))
+    admin = factories.portal_login(app, admin_user)
+    assert _edit_user(admin, admin_user, password="a-new-password-9").status_code == 302
+    assert admin.get("/inbox").status_code == 200
+    assert _replayed(app, elsewhere).status_code == 302
+
+
+def test_deactivating_a_user_ends_their_sessions_for_good(app, world):
+    sales = world.users["sales"]
+    copied = _session_cookie(factories.portal_login(app, sales))
+    admin = factories.portal_login(app, world.users["administrator"])
+    assert _edit_user(admin, sales, active=None).status_code == 302  # unticked
+    assert _replayed(app, copied).status_code == 302
+    assert _edit_user(admin, sales).status_code == 302  # active again: the old cookie stays dead
+    assert _replayed(app, copied).status_code == 302
+    assert factories.portal_login(app, sales).get("/inbox").status_code == 200
+
+
+def test_a_session_without_a_version_is_not_accepted(app, world):
+    client = factories.portal_login(app, world.users["sales"])
+    with client.session_transaction() as session:
+        session["_user_id"] = str(world.users["sales"].id)  # as sessions were before versions
     assert client.get("/inbox").status_code == 302
 
 
