@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from core.auth.context import check
+from core.auth.context import check, sees_prices
 from core.contracts import DocumentKind
 from core.errors import NotFound
 from core.models import Order, User
@@ -32,5 +32,5 @@ def render_document(order: Order, kind_name: str, user: User) -> tuple[bytes, st
         raise NotFound(_("order %(number)s has no %(kind)s yet", number=order.display_number, kind=kind_name),
                        field="kind")
     context = kind.context(order)
-    pdf = render_pdf(kind.template, order=order, user=user, show_prices=user.can("order.view_prices"), **context)
+    pdf = render_pdf(kind.template, order=order, user=user, show_prices=sees_prices(user), **context)
     return pdf, f"{kind.name}-{order.display_number}.pdf"
