@@ -23,7 +23,7 @@ from core.admin.views import bp as admin_bp
 from core.api import API_PREFIX, OrdoApi, is_api_request
 from core.api.problems import from_ordo_error, problem
 from core.api.resources import blp as core_api
-from core.auth.context import bearer_user, current_actor
+from core.auth.context import bearer_user, current_actor, sees_prices
 from core.auth.services import session_user
 from core.auth.views import bp as auth_bp
 from core.cli import register as register_commands
@@ -104,7 +104,13 @@ def configure_extensions(app: Flask) -> None:
     app.jinja_env.globals["system_note"] = system_note
     app.jinja_env.globals["order_url"] = order_url
     app.jinja_env.policies["ext.i18n.trimmed"] = True
+    app.context_processor(price_visibility)
     pdf.init_app(app)
+
+
+def price_visibility() -> dict[str, bool]:
+    """Every page and document knows whether its reader may see amounts: ``{% if show_prices %}``."""
+    return {"show_prices": sees_prices(current_actor())}
 
 
 def _select_locale() -> str:

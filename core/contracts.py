@@ -146,7 +146,7 @@ class Gate:
 
     name: str
     blocked: bool
-    reason: str = ""
+    reason: str = ""  # shown to anyone who may see the order: no amounts
 
 
 @dataclass(frozen=True)

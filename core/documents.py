@@ -24,7 +24,7 @@ from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core.auth.context import check
+from core.auth.context import check, sees_prices
 from core.contracts import DocumentKind, DocumentSource
 from core.errors import NotFound
 from core.extensions import db
@@ -81,7 +81,7 @@ def stored_document(order: Order, kind_name: str, user: User) -> Document:
             raise NotFound(_("order %(number)s has no %(kind)s yet", number=order.display_number, kind=kind_name),
                            field="kind")
         source = kind.source(order) if kind.source is not None else DocumentSource(order_version(order))
-        show_prices = user.can("order.view_prices")
+        show_prices = sees_prices(user)
         address: dict[str, Any] = {
             "company_id": order.company_id, "order_id": order.id, "kind": kind.name, "entity": source.entity,
             "entity_id": order.id if source.entity_id is None else source.entity_id,

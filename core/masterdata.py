@@ -4,12 +4,14 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import Numeric, select
 
 from core import audit
+from core.auth.context import VIEW_PRICES, sees_prices
 from core.db import flush
-from core.errors import Conflict
+from core.errors import Conflict, PermissionDenied
 from core.extensions import db
+from core.figures import MONEY
 from core.models import Customer, Product, User
 
 M = TypeVar("M", Customer, Product)
@@ -25,6 +27,34 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
+def money_fields(model: type[M]) -> tuple[str, ...]:
+    """The columns of ``model`` that hold amounts (credit limit, prices): only ``order.view_prices`` sees them."""
+    return tuple(column.key for column in model.__table__.columns
+                 if isinstance(column.type, Numeric) and (column.type.precision, column.type.scale) == MONEY)
+
+
+def may_create(model: type[M], actor: User | None) -> bool:
+    """Whether ``actor`` can add one: a row whose amounts have no default needs someone who may set them."""
+    return actor is None or sees_prices(actor) or all(
+        model.__table__.columns[name].default is not None for name in money_fields(model))
+
+
+def check_may_create(model: type[M], actor: User | None) -> None:
+    if not may_create(model, actor):
+        raise PermissionDenied(_("creating it sets its prices, which needs the permission %(permission)s",
+                                 permission=repr(VIEW_PRICES)))
+
+
+def _check_may_set_amounts(model: type[M], data: dict[str, Any], actor: User | None) -> None:
+    """Refuse amounts from a user who may not see them, whatever their value (a value is never confirmed)."""
+    if actor is None or sees_prices(actor):
+        return
+    sent = [name for name in money_fields(model) if name in data]
+    if sent:
+        raise PermissionDenied(_("you need the permission %(permission)s to set %(fields)s",
+                                 permission=repr(VIEW_PRICES), fields=", ".join(sent)), field=sent[0])
+
+
 def _check_code_free(model: type[M], company_id: int, code: str, exclude_id: int | None = None) -> None:
     query = select(model.id).where(model.company_id == company_id, model.code == code)
     if exclude_id is not None:
@@ -35,6 +65,8 @@ def _check_code_free(model: type[M], company_id: int, code: str, exclude_id: int
 
 def create(model: type[M], *, company_id: int, data: dict[str, Any], actor: User | None) -> M:
     """Add a customer or product to the company, refusing a duplicate code."""
+    _check_may_set_amounts(model, data, actor)
+    check_may_create(model, actor)
     _check_code_free(model, company_id, data["code"])
     row = model(company_id=company_id, **data)
     db.session.add(row)
@@ -46,6 +78,7 @@ def create(model: type[M], *, company_id: int, data: dict[str, Any], actor: User
 
 def update(row: M, *, data: dict[str, Any], actor: User | None) -> M:
     """Change the given fields, auditing the before and after values."""
+    _check_may_set_amounts(type(row), data, actor)
     if "code" in data:
         _check_code_free(type(row), row.company_id, data["code"], exclude_id=row.id)
     keys = sorted(data)

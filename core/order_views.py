@@ -46,7 +46,6 @@ def detail(order_id: int) -> Any:
         timeline=order_timeline(order),
         timeline_actions={code: name for names in hooks_for_order(order).audit_action_labels()
                           for code, name in names.items()},
-        show_prices=user.can("order.view_prices"),
         can_cancel=OrderEvent.CANCEL in allowed_events(order) and user.can("order.cancel"),
         cancel_form=CancelForm(),
     )
@@ -82,5 +81,6 @@ def _panels(order: Order, user: User) -> list[tuple[Panel, Markup]]:
     panels = sorted((panel for contribution in hooks_for_order(order).order_panels(order=order, user=user)
                      for panel in contribution), key=lambda panel: panel.order)
     page = {"request": request, "session": session, "g": g, "actor": user, "order": order, "user": user}
+    current_app.update_template_context(page)  # what the context processors give every page: show_prices, ...
     return [(panel, Markup(current_app.jinja_env.get_template(panel.template).render({**page, **panel.context})))
             for panel in panels]

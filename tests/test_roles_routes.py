@@ -1,14 +1,25 @@
 """Roles x routes: every page and API read of the skeleton answers each built-in role as its
-permission says, and customers and other companies see nothing that is not theirs."""
+permission says, customers and other companies see nothing that is not theirs, and a role
+without ``order.view_prices`` reads no amount on any page, API answer or document."""
 from __future__ import annotations
 
 import re
+import subprocess
+from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Numeric, func, select
 
 from core.auth.context import holds
+from core.companies import all_permissions, set_role_permissions
+from core.db import commit
+from core.demo import load_demo
+from core.documents import document_kinds
 from core.extensions import db
+from core.figures import MONEY
+from core.models import Company, Customer, Order, OrderStatus, Product, User
+from core.orders import actions
+from plugins.billing.models import BillingPayment
 from tests import factories
 from tests.flows import Flow
 
@@ -129,3 +140,129 @@ def test_a_user_cannot_read_another_companys_data(app, scene):
         assert response.status_code == 404, (url, response.status_code)
     listed = api.get("/api/v1/orders").get_json()
     assert listed["total"] == 0
+
+
+# --- amounts: a role without order.view_prices reads none, on any page, API answer or document ---
+
+
+@pytest.fixture
+def demo(app):
+    """The demo company: master data, and orders in every stage (draft to completed, prepayment waiting),
+    one of its drafts cancelled."""
+    logins = load_demo()
+    company = db.session.execute(select(Company).where(Company.code == "DEMO")).scalar_one()
+    passwords = {username: password for username, password, _ in logins}
+    users = {user.username: (user, passwords[user.username]) for user in db.session.execute(
+        select(User).where(User.company_id == company.id)).scalars()}
+    draft = db.session.execute(select(Order).where(Order.company_id == company.id, Order.status == OrderStatus.DRAFT)
+                               .order_by(Order.id)).scalars().first()
+    actions.cancel(draft, actor=users["sales"][0], reason="客户取消")
+    commit()
+    statuses = set(db.session.execute(select(Order.status).where(Order.company_id == company.id)).scalars())
+    assert statuses == set(OrderStatus), statuses
+    return company, users
+
+
+def amounts_in_database() -> set[Decimal]:
+    """Every amount stored (any money column of any table) and what is derived from them:
+    each order's paid and outstanding balance, and the sums the lists and KPIs show."""
+    found: set[Decimal] = set()
+    for table in db.metadata.sorted_tables:
+        money = [column for column in table.columns
+                 if isinstance(column.type, Numeric) and (column.type.precision, column.type.scale) == MONEY]
+        if money:
+            found.update(value for row in db.session.execute(select(*money)) for value in row if value is not None)
+    paid = dict(db.session.execute(
+        select(BillingPayment.order_id, func.sum(BillingPayment.amount)).group_by(BillingPayment.order_id)).all())
+    owed = [order.total - paid.get(order.id, Decimal(0)) for order in db.session.execute(select(Order)).scalars()]
+    found.update(paid.values())
+    found.update(owed)
+    found.update((sum(paid.values(), Decimal(0)), sum(owed, Decimal(0))))
+    return {amount for amount in found if amount > 0}
+
+
+def spellings(amount: Decimal) -> set[str]:
+    """How an amount may print: 1234.50, 1,234.50, 1234.5 (and 100.0 for a float)."""
+    forms = {f"{amount:.2f}", f"{amount:,.2f}", str(float(amount)), format(amount.normalize(), "f")}
+    return {form for form in forms if "." in form}  # "1234" alone is any quantity or id
+
+
+def amount_finder(amounts: set[Decimal]) -> re.Pattern[str]:
+    forms = sorted({form for amount in amounts for form in spellings(amount)}, key=len, reverse=True)
+    return re.compile(r"(?<![\d.,])(?:" + "|".join(re.escape(form) for form in forms) + r")(?!\d)")
+
+
+def readable_text(response) -> str:
+    if response.mimetype == "application/pdf":
+        return subprocess.run(["pdftotext", "-enc", "UTF-8", "-", "-"], input=response.data, check=True,
+                              capture_output=True).stdout.decode()
+    return response.get_data(as_text=True)
+
+
+def demo_urls(app, company) -> list[str]:
+    """Every GET route with every demo record its parameters can name."""
+    orders = db.session.execute(select(Order).where(Order.company_id == company.id)).scalars().all()
+    ids = {
+        "order_id": [order.id for order in orders],
+        "user_id": [db.session.execute(select(User.id).where(User.company_id == company.id)).scalars().first()],
+        "customer": [c.id for c in db.session.execute(select(Customer).where(Customer.company_id == company.id))
+                     .scalars()],
+        "product": [p.id for p in db.session.execute(select(Product).where(Product.company_id == company.id))
+                    .scalars()],
+    }
+    urls = []
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.endpoint == "static":
+            continue
+        params = set(rule.arguments)
+        assert params <= {"order_id", "item_id", "kind", "user_id"}, f"{rule.rule}: say which demo ids it takes"
+        choices: list[dict] = [{}]
+        if "item_id" in params:
+            choices = [{"item_id": i} for i in ids["customer" if "customer" in rule.rule else "product"]]
+        if "user_id" in params:
+            choices = [{"user_id": i} for i in ids["user_id"]]
+        if "order_id" in params:
+            choices = [{"order_id": order.id, **({"kind": kind} if "kind" in params else {})}
+                       for order in orders
+                       for kind in (document_kinds(order) if "kind" in params else [None])]
+        urls += [re.sub(r"<(?:\w+:)?(\w+)>", lambda m, c=choice: str(c[m.group(1)]), rule.rule) for choice in choices]
+    return urls
+
+
+def amounts_shown(app, user, password: str, urls: list[str], finder: re.Pattern[str]) -> list[tuple]:
+    """(user, url, status, amounts) for each page, API answer or document of ``urls`` showing ``user`` an amount."""
+    portal = app.test_client()
+    assert portal.post("/login", data={"username": user.username, "password": password}).status_code == 302
+    api = factories.ApiClient(app, user)
+    shown = []
+    for url in urls:
+        response = (api if url.startswith("/api/") else portal).get(url)
+        assert response.status_code < 500, (user.username, url, response.status_code)
+        found = finder.findall(readable_text(response))
+        if found:
+            shown.append((user.username, url, response.status_code, sorted(set(found))))
+    return shown
+
+
+def test_roles_without_the_price_permission_read_no_amount_anywhere(app, demo):
+    company, users = demo
+    blind = [(user, password) for user, password in users.values() if not user.can("order.view_prices")]
+    assert {user.role_names[0] for user, _ in blind} == {"production", "logistics"}
+    finder = amount_finder(amounts_in_database())
+    urls = demo_urls(app, company)
+    assert len(urls) >= 150
+    shown = [leak for user, password in blind for leak in amounts_shown(app, user, password, urls, finder)]
+    assert not shown, "\n".join(map(str, shown))
+
+
+def test_a_role_with_every_other_permission_still_reads_no_amount(app, demo):
+    """Invoices, KPIs, master data forms, payments: what no default role without prices can open."""
+    company, users = demo
+    production, password = users["production"]
+    role = production.roles[0]
+    every = {permission.name for permission in all_permissions()} - {"order.view_prices"}
+    set_role_permissions(role, every, actor=None)
+    commit()
+    finder = amount_finder(amounts_in_database())
+    shown = amounts_shown(app, production, password, demo_urls(app, company), finder)
+    assert not shown, "\n".join(map(str, shown))

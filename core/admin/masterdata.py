@@ -17,10 +17,10 @@ from sqlalchemy import or_
 
 from core import masterdata
 from core.admin.forms import CustomerForm, ProductForm
-from core.auth.context import require_actor, requires
+from core.auth.context import require_actor, requires, sees_prices
 from core.db import get_scoped, page_of, scoped
 from core.labels import choices
-from core.models import Customer, PaymentTerms, Product
+from core.models import Customer, PaymentTerms, Product, User
 from core.web import attempt, flash_form_errors
 
 bp = Blueprint("masterdata", __name__)
@@ -39,10 +39,22 @@ class Kind(Generic[M]):
     singular: Any
     columns: tuple[tuple[str, Any], ...]
 
-    def make_form(self, obj: Any = None) -> FlaskForm:
+    @property
+    def amounts(self) -> tuple[str, ...]:
+        """The fields holding amounts (credit limit, prices): shown and set only with ``order.view_prices``."""
+        return masterdata.money_fields(self.model)
+
+    def columns_for(self, show_prices: bool) -> tuple[tuple[str, Any], ...]:
+        return self.columns if show_prices else tuple(c for c in self.columns if c[0] not in self.amounts)
+
+    def make_form(self, user: User, obj: Any = None) -> FlaskForm:
+        """The form for ``user``: without the price permission it has no amount fields to read or send."""
         form = self.form(obj=obj)
         if hasattr(form, "payment_terms"):
             form.payment_terms.choices = choices(PaymentTerms)
+        if not sees_prices(user):
+            for name in self.amounts:
+                del form[name]
         return form
 
 
@@ -75,12 +87,15 @@ def _listing(kind: Kind[M]) -> str:
     found = page_of(query.order_by(kind.model.code), page, PER_PAGE)
     return render_template("admin/masterdata_list.html", kind=kind, rows=found["items"], search=search,
                            page=page, pages=found["pages"], total=found["total"],
-                           can_manage=user.can(f"{kind.noun}.manage"))
+                           can_manage=user.can(f"{kind.noun}.manage"),
+                           can_create=user.can(f"{kind.noun}.manage") and masterdata.may_create(kind.model, user))
 
 
 def _editing(kind: Kind[M], row: M | None = None) -> ResponseReturnValue:
     user = require_actor()
-    form = kind.make_form(obj=row)
+    if row is None:
+        masterdata.check_may_create(kind.model, user)
+    form = kind.make_form(user, obj=row)
     if request.method == "POST":
         if not form.validate_on_submit():
             flash_form_errors(form)

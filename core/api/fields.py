@@ -39,19 +39,34 @@ class FixedDecimal(ma.fields.Decimal):
         return number.quantize(self.fixed.step)  # exact: only trailing zeros change
 
 
+MONEY_FLAG = "money"
+
+
 def MoneyField(**kwargs: Any) -> FixedDecimal:  # noqa: N802 - reads like a type
-    """An amount of money, 0 or more unless ``validate`` says otherwise."""
+    """An amount of money, 0 or more unless ``validate`` says otherwise.
+
+    Its metadata says ``money``: ``core.api.schemas.PricedSchema`` answers it as null
+    to a caller who may not see prices.
+    """
     kwargs.setdefault("validate", validate.Range(min=decimal.Decimal("0")))
+    kwargs["metadata"] = {MONEY_FLAG: True, **(kwargs.get("metadata") or {})}
     return FixedDecimal(MONEY, **kwargs)
 
 
+def is_money(field: ma.fields.Field) -> bool:
+    """Whether a field carries amounts (``metadata={"money": ...}``): hidden from who may not see prices."""
+    return bool(field.metadata.get(MONEY_FLAG))
+
+
 def QuantityField(**kwargs: Any) -> FixedDecimal:  # noqa: N802
+    kwargs["metadata"] = {MONEY_FLAG: False, **(kwargs.get("metadata") or {})}
     return FixedDecimal(QUANTITY, **kwargs)
 
 
 def RateField(**kwargs: Any) -> FixedDecimal:  # noqa: N802
-    """A rate from 0 to 1 (a tax rate of 13 % is ``"0.13"``)."""
+    """A rate from 0 to 1 (a tax rate of 13 % is ``"0.13"``); not an amount unless its metadata says so."""
     kwargs.setdefault("validate", validate.Range(min=decimal.Decimal("0"), max=decimal.Decimal("1")))
+    kwargs["metadata"] = {MONEY_FLAG: False, **(kwargs.get("metadata") or {})}
     return FixedDecimal(RATE, **kwargs)
 
 

@@ -11,7 +11,7 @@ from core.api import ApiBlueprint
 from core.api.schemas import (
     AuditEntrySchema, CustomerSchema, MarkDeliveredSchema, MeSchema, ModuleSchema, ModuleUpdateSchema, OrderPageSchema,
     OrderQuerySchema, OrderSchema, PageArgsSchema, PluginSchema, ProductSchema, TaskSchema,
-    TokenRequestSchema, TokenSchema,
+    TokenRequestSchema, TokenSchema, response_schema,
 )
 from core.auth import services as auth_services
 from core.auth.context import check, require_actor, requires
@@ -60,9 +60,10 @@ def _master_data_routes(model, schema, path: str, noun: str) -> None:
     """List, create, read and patch one kind of master data; one helper instead of two copies."""
     page_schema = type(f"{model.__name__}PageSchema", (PageArgsSchema,), {})
     patch_schema = type(f"{model.__name__}PatchSchema", (schema,), {})
+    answer = response_schema(schema)  # its amounts are null for a caller who may not see prices
     list_schema = type(
         f"{model.__name__}ListSchema", (OrderPageSchema,),
-        {"items": ma.fields.List(ma.fields.Nested(schema))},
+        {"items": ma.fields.List(ma.fields.Nested(answer))},
     )
 
     class Collection(MethodView):
@@ -75,20 +76,20 @@ def _master_data_routes(model, schema, path: str, noun: str) -> None:
 
         @requires(f"{noun}.manage")
         @blp.arguments(schema)
-        @blp.response(201, schema)
+        @blp.response(201, answer)
         def post(self, data):
             actor = require_actor()
             return masterdata.create(model, company_id=actor.company_id, data=data, actor=actor)
 
     class Item(MethodView):
         @requires(f"{noun}.view")
-        @blp.response(200, schema)
+        @blp.response(200, answer)
         def get(self, item_id):
             return get_scoped(model, require_actor().company_id, item_id, what=noun)
 
         @requires(f"{noun}.manage")
         @blp.arguments(patch_schema(partial=True))
-        @blp.response(200, schema)
+        @blp.response(200, answer)
         def patch(self, data, item_id):
             actor = require_actor()
             row = get_scoped(model, actor.company_id, item_id, what=noun)

@@ -1,16 +1,60 @@
 """Marshmallow schemas of the core's resources: they validate requests and write the OpenAPI document."""
 from __future__ import annotations
 
+import copy
 import re
 from decimal import Decimal
+from typing import Any
 
 import marshmallow as ma
 from flask_babel import gettext as _
 from marshmallow import validate
 
-from core.api.fields import IdField, MoneyField, RateField
-from core.auth.context import current_actor
+from core.api.fields import MONEY_FLAG, IdField, MoneyField, QuantityField, RateField, is_money
+from core.auth.context import current_actor, sees_prices
 from core.models import Channel, DeliveryMethod, OrderStatus, PaymentTerms
+
+HIDDEN = "hidden"
+
+
+class PricedSchema(ma.Schema):
+    """The base of every schema with amounts in it: they are null for a caller without ``order.view_prices``.
+
+    A field carries amounts when its metadata says ``money`` (every ``MoneyField`` does).
+    ``money=True`` answers the field as null; for a dict of free-form values (an audit
+    entry's before and after), a compiled pattern hides the values of the keys it matches.
+    Nested schemas hide their own fields, so an order's lines are covered by theirs.
+    """
+
+    @ma.post_dump
+    def hide_amounts(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        if sees_prices(current_actor()):
+            return data
+        for name, field in self.dump_fields.items():
+            key = field.data_key or name
+            flag = field.metadata.get(MONEY_FLAG)
+            if not flag or data.get(key) is None:
+                continue
+            if isinstance(flag, re.Pattern):
+                data[key] = {entry: HIDDEN if flag.search(entry) else value for entry, value in data[key].items()}
+            else:
+                data[key] = None
+        return data
+
+
+def response_schema(schema: type[ma.Schema]) -> type[ma.Schema]:
+    """A request schema as the API answers it: the same fields, its amounts possibly null (hidden).
+
+    Customers and products are sent and read with one set of fields; a request must
+    carry real amounts, an answer may not, and the OpenAPI document says both.
+    """
+    nullable = {}
+    for name, field in schema._declared_fields.items():
+        if is_money(field):
+            nullable[name] = copy.copy(field)
+            nullable[name].allow_none = True
+    name = schema.__name__.removesuffix("Schema")
+    return type(f"{name}ReadSchema", (schema,), {"__module__": schema.__module__, **nullable})
 
 
 class TokenRequestSchema(ma.Schema):
@@ -36,7 +80,7 @@ class MeSchema(ma.Schema):
     locale = ma.fields.String(allow_none=True)
 
 
-class CustomerSchema(ma.Schema):
+class CustomerSchema(PricedSchema):
     id = ma.fields.Integer(dump_only=True)
     code = ma.fields.String(required=True, validate=validate.Length(min=1, max=32))
     name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
@@ -46,12 +90,12 @@ class CustomerSchema(ma.Schema):
     address = ma.fields.String(allow_none=True)
     province = ma.fields.String(allow_none=True, validate=validate.Length(max=60))
     city = ma.fields.String(allow_none=True, validate=validate.Length(max=60))
-    credit_limit = MoneyField(load_default=Decimal("0.00"))
+    credit_limit = MoneyField()  # 0.00 when left out (the column's default)
     payment_terms = ma.fields.Enum(PaymentTerms, by_value=True, load_default=PaymentTerms.CASH_ON_DELIVERY)
     active = ma.fields.Boolean(load_default=True)
 
 
-class ProductSchema(ma.Schema):
+class ProductSchema(PricedSchema):
     id = ma.fields.Integer(dump_only=True)
     code = ma.fields.String(required=True, validate=validate.Length(min=1, max=32))
     name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
@@ -79,7 +123,7 @@ class CustomerRefSchema(ma.Schema):
     name = ma.fields.String()
 
 
-class OrderLineSchema(ma.Schema):
+class OrderLineSchema(PricedSchema):
     id = ma.fields.Integer()
     line_no = ma.fields.Integer()
     product_id = ma.fields.Integer()
@@ -87,15 +131,16 @@ class OrderLineSchema(ma.Schema):
     description = ma.fields.String()
     specification = ma.fields.String(allow_none=True)
     unit = ma.fields.String()
-    quantity = ma.fields.Decimal(as_string=True)
-    unit_price = ma.fields.Decimal(as_string=True, allow_none=True)
-    tax_rate = ma.fields.Decimal(as_string=True, allow_none=True)
-    net_amount = ma.fields.Decimal(as_string=True, allow_none=True)
-    tax_amount = ma.fields.Decimal(as_string=True, allow_none=True)
-    amount = ma.fields.Decimal(as_string=True, allow_none=True)
+    quantity = QuantityField()
+    unit_price = MoneyField(allow_none=True)
+    # The line's tax rate goes with its amounts, as on the order page and the confirmation.
+    tax_rate = RateField(allow_none=True, metadata={MONEY_FLAG: True})
+    net_amount = MoneyField(allow_none=True)
+    tax_amount = MoneyField(allow_none=True)
+    amount = MoneyField(allow_none=True)
 
 
-class OrderSchema(ma.Schema):
+class OrderSchema(PricedSchema):
     id = ma.fields.Integer()
     number = ma.fields.String(allow_none=True)
     status = ma.fields.Enum(OrderStatus, by_value=True)
@@ -113,9 +158,9 @@ class OrderSchema(ma.Schema):
     invoice_requirements = ma.fields.String(allow_none=True)
     currency = ma.fields.String()
     notes = ma.fields.String(allow_none=True)
-    subtotal = ma.fields.Decimal(as_string=True, allow_none=True)
-    tax_total = ma.fields.Decimal(as_string=True, allow_none=True)
-    total = ma.fields.Decimal(as_string=True, allow_none=True)
+    subtotal = MoneyField(allow_none=True)
+    tax_total = MoneyField(allow_none=True)
+    total = MoneyField(allow_none=True)
     pinned_modules = ma.fields.List(ma.fields.String(), allow_none=True)
     lines = ma.fields.List(ma.fields.Nested(OrderLineSchema))
     created_at = ma.fields.AwareDateTime()
@@ -124,14 +169,6 @@ class OrderSchema(ma.Schema):
     delivered_at = ma.fields.AwareDateTime(allow_none=True)
     completed_at = ma.fields.AwareDateTime(allow_none=True)
     version = ma.fields.Integer(metadata={"description": "Row version; send it back as If-Match when editing."})
-
-    @ma.post_dump
-    def hide_prices(self, data: dict, **kwargs) -> dict:
-        """Users without ``order.view_prices`` (production, for example) never see amounts."""
-        user = current_actor()
-        if user is None or not user.can("order.view_prices"):
-            strip_prices(data)
-        return data
 
 
 class OrderPageSchema(ma.Schema):
@@ -154,31 +191,23 @@ class MarkDeliveredSchema(ma.Schema):
     reservations = ma.fields.String(allow_none=True, validate=validate.Length(max=2000))
 
 
-# Audit values that carry amounts, by key: hidden from roles without order.view_prices.
+# Audit values that carry amounts, by key: without order.view_prices an entry shows
+# which of them changed, not their values.
 MONEY_KEY = re.compile(r"price|amount|total|tax|paid|outstanding|balance|credit|lines", re.IGNORECASE)
+_AUDIT_VALUES = {MONEY_FLAG: MONEY_KEY,
+                 "description": f"values of keys that carry amounts read '{HIDDEN}' without order.view_prices"}
 
 
-class AuditEntrySchema(ma.Schema):
+class AuditEntrySchema(PricedSchema):
     id = ma.fields.Integer()
     at = ma.fields.AwareDateTime()
     entity = ma.fields.String()
     entity_id = ma.fields.Integer(allow_none=True)
     action = ma.fields.String()
     actor = ma.fields.String(attribute="actor_label")
-    before = ma.fields.Dict(allow_none=True)
-    after = ma.fields.Dict(allow_none=True)
+    before = ma.fields.Dict(allow_none=True, metadata=_AUDIT_VALUES)
+    after = ma.fields.Dict(allow_none=True, metadata=_AUDIT_VALUES)
     note = ma.fields.String(allow_none=True)
-
-    @ma.post_dump
-    def hide_values(self, data: dict, **kwargs) -> dict:
-        """Without ``order.view_prices`` an entry shows which fields changed, not their values."""
-        user = current_actor()
-        if user is None or not user.can("order.view_prices"):
-            for key in ("before", "after"):
-                if data.get(key):
-                    data[key] = {name: ("hidden" if MONEY_KEY.search(name) else value)
-                                 for name, value in data[key].items()}
-        return data
 
 
 class TaskSchema(ma.Schema):
@@ -210,26 +239,3 @@ class ModuleSchema(ma.Schema):
 
 class ModuleUpdateSchema(ma.Schema):
     enabled = ma.fields.Boolean(required=True)
-
-
-PRICE_FIELDS = ("subtotal", "tax_total", "total")
-LINE_PRICE_FIELDS = ("unit_price", "tax_rate", "net_amount", "tax_amount", "amount")
-
-
-def strip_prices(data: dict) -> dict:
-    for key in PRICE_FIELDS:
-        data[key] = None
-    for line in data.get("lines", []):
-        for key in LINE_PRICE_FIELDS:
-            line[key] = None
-    return data
-
-
-def order_payload(order, user) -> dict:
-    """An order as a JSON-ready dict for ``user``, for responses that nest it.
-
-    Endpoints that return a whole order declare ``@blp.response(..., OrderSchema)``
-    and return the ``Order`` itself; the schema hides prices the same way.
-    """
-    data = OrderSchema().dump(order)
-    return data if user.can("order.view_prices") else strip_prices(data)

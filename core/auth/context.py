@@ -63,6 +63,18 @@ def check(user: User, permission: str) -> None:
         raise PermissionDenied(_("you need the permission %(permission)s for this", permission=repr(permission)))
 
 
+VIEW_PRICES = "order.view_prices"
+
+
+def sees_prices(user: User | None) -> bool:
+    """Whether ``user`` may see and set amounts: prices, totals, credit limits, invoices, payments.
+
+    Every page, API answer and document asks this one question (``order.view_prices``);
+    nobody at all (a job, the CLI) counts as not seeing them.
+    """
+    return user is not None and user.can(VIEW_PRICES)
+
+
 def holds(user: User, permission: str | tuple[str, ...] | None) -> bool:
     """Whether ``user`` holds the permission (or, for a tuple, any one of them)."""
     if permission is None:

@@ -7,13 +7,14 @@ import marshmallow as ma
 from marshmallow import validate
 
 from core.api.fields import IdField, MoneyField
-from core.api.schemas import PageArgsSchema
+from core.api.schemas import PageArgsSchema, PricedSchema
 from core.models import OrderStatus
 from plugins.billing.models import InvoiceStatus, PaymentMethod
 
 
 def Amount(**kwargs) -> ma.fields.Decimal:  # noqa: N802 - reads like a type
-    return ma.fields.Decimal(as_string=True, **kwargs)
+    """An amount in an answer: null for a caller who may not see prices (``PricedSchema``)."""
+    return MoneyField(allow_none=True, **kwargs)
 
 
 class InvoiceQuerySchema(PageArgsSchema):
@@ -21,7 +22,7 @@ class InvoiceQuerySchema(PageArgsSchema):
     status = ma.fields.Enum(InvoiceStatus, by_value=True)
 
 
-class InvoiceSchema(ma.Schema):
+class InvoiceSchema(PricedSchema):
     id = ma.fields.Integer()
     number = ma.fields.String()
     order_id = ma.fields.Integer()
@@ -48,7 +49,7 @@ class InvoicePageSchema(ma.Schema):
     per_page = ma.fields.Integer()
 
 
-class PaymentRequestSchema(ma.Schema):
+class PaymentRequestSchema(PricedSchema):
     order_id = IdField(required=True)
     amount = MoneyField(
         required=True, validate=validate.Range(min=Decimal("0"), min_inclusive=False),
@@ -63,7 +64,7 @@ class PaymentRequestSchema(ma.Schema):
                                  metadata={"description": "the bank's or the customer's reference"})
 
 
-class PaymentSchema(ma.Schema):
+class PaymentSchema(PricedSchema):
     id = ma.fields.Integer()
     order_id = ma.fields.Integer()
     invoice_id = ma.fields.Integer(allow_none=True)
@@ -82,7 +83,7 @@ class PaymentResultSchema(PaymentSchema):
     outstanding = Amount()
 
 
-class OrderPaymentsSchema(ma.Schema):
+class OrderPaymentsSchema(PricedSchema):
     order_id = ma.fields.Integer()
     currency = ma.fields.String()
     total = Amount()

@@ -20,6 +20,7 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import lazyload, selectinload
 
 from core import audit, outbox
+from core.auth.context import VIEW_PRICES, check, sees_prices
 from core.contracts import DocumentSource, Gate, Payment as PaymentEvent, Stage, Task
 from core.db import flush, page_of
 from core.documents import fingerprint, order_version
@@ -279,8 +280,10 @@ def record_payment(
 
     The amount may not exceed what is still owed. A payment before delivery is a
     prepayment. The ``paid`` event tells whether the order is now paid in full;
-    the core completes a delivered order that is.
+    the core completes a delivered order that is. Only a user who may see prices
+    records one: the refusal of too large an amount would tell the balance.
     """
+    check(actor, VIEW_PRICES)
     value = _valid_amount(amount)
     received_at = _valid_received_at(received_at)
     method = _valid_method(method)
@@ -328,9 +331,8 @@ def prepayment_gates(order: Order) -> list[Gate]:
         return []
     owed = outstanding(order)
     if owed > ZERO:
-        return [Gate("prepayment", blocked=True,
-                     reason=_("waiting for the prepayment of %(amount)s %(currency)s",
-                              amount=owed, currency=order.currency))]
+        # No amount in the reason: logistics and production read it; the billing panel shows the balance.
+        return [Gate("prepayment", blocked=True, reason=_("waiting for the prepayment"))]
     return [Gate("prepayment", blocked=False, reason=_("prepayment received"))]
 
 
@@ -444,16 +446,23 @@ def receivable_tasks(user: User) -> list[Task]:
         if owed <= ZERO:
             continue
         invoice = invoices.get(order.id)
-        figures = {"number": order.display_number, "amount": owed, "currency": order.currency}
-        if order.status == OrderStatus.APPROVED:
-            title, kind = _("Confirm the prepayment for %(number)s: %(amount)s %(currency)s", **figures), "prepayment"
-        else:
-            title, kind = _("Collect payment for %(number)s: %(amount)s %(currency)s", **figures), "collect_payment"
         tasks.append(Task(
-            title=title, url=order_url(order.id), kind=kind,
+            title=_task_title(order, owed, user), url=order_url(order.id),
+            kind="prepayment" if order.status == OrderStatus.APPROVED else "collect_payment",
             due_at=end_of_day(invoice.due_date, zone) if invoice else None, order_number=order.number,
         ))
     return tasks
+
+
+def _task_title(order: Order, owed: Decimal, user: User) -> str:
+    """What an inbox task says; the amount only to a user who may see prices."""
+    prepayment = order.status == OrderStatus.APPROVED
+    if not sees_prices(user):
+        return (_("Confirm the prepayment for %(number)s", number=order.display_number) if prepayment
+                else _("Collect payment for %(number)s", number=order.display_number))
+    figures = {"number": order.display_number, "amount": owed, "currency": order.currency}
+    return (_("Confirm the prepayment for %(number)s: %(amount)s %(currency)s", **figures) if prepayment
+            else _("Collect payment for %(number)s: %(amount)s %(currency)s", **figures))
 
 
 def order_billing(order: Order, user: User) -> dict[str, Any] | None:
@@ -473,7 +482,8 @@ def order_billing(order: Order, user: User) -> dict[str, Any] | None:
         "paid": paid,
         "outstanding": owed,
         "gates": prepayment_gates(order) if order.status == OrderStatus.APPROVED else [],
-        "can_record": user.can("billing.payment.record") and order.status in PAYABLE and owed > ZERO,
+        "can_record": (user.can("billing.payment.record") and sees_prices(user)
+                       and order.status in PAYABLE and owed > ZERO),
         "methods": choices(PaymentMethod),
     }
 

@@ -8,10 +8,11 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import validate
 
 from core.api.fields import IdField, MoneyField, QuantityField
+from core.api.schemas import PricedSchema
 from core.models import Channel, DeliveryMethod, PaymentTerms
 
 
-class OrderLineInputSchema(ma.Schema):
+class OrderLineInputSchema(PricedSchema):
     product_id = IdField(required=True)
     quantity = QuantityField(
         required=True,

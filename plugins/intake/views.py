@@ -44,8 +44,7 @@ def orders():
     )
     pages = max(1, ceil(page["total"] / PER_PAGE))
     args = {key: value for key, value in request.args.items() if key != "page" and value}
-    return render_template("intake/orders.html", page=page, pages=pages, filters=filters, args=args,
-                           show_prices=user.can("order.view_prices"))
+    return render_template("intake/orders.html", page=page, pages=pages, filters=filters, args=args)
 
 
 @bp.route("/orders/new", methods=["GET", "POST"])
@@ -64,8 +63,7 @@ def new_order():
             return redirect(order_url(order.id))
     elif request.method == "POST":
         flash(_("Check the fields marked below."), "error")
-    return render_template("intake/order_form.html", form=form, order=None,
-                           show_prices=user.can("order.view_prices"))
+    return render_template("intake/order_form.html", form=form, order=None)
 
 
 @bp.route("/orders/<int:order_id>/edit", methods=["GET", "POST"])
@@ -84,8 +82,7 @@ def edit_order(order_id: int):
             return redirect(order_url(order.id))
     elif request.method == "POST":
         flash(_("Check the fields marked below."), "error")
-    return render_template("intake/order_form.html", form=form, order=order,
-                           show_prices=user.can("order.view_prices"))
+    return render_template("intake/order_form.html", form=form, order=order)
 
 
 @bp.route("/orders/<int:order_id>/submit", methods=["POST"])

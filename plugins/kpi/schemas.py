@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import marshmallow as ma
 
+from core.api.fields import MONEY_FLAG, MoneyField, RateField
+from core.api.schemas import PricedSchema
 from plugins.kpi.models import KpiEventKind
 
 
@@ -18,14 +20,15 @@ CountsSchema = ma.Schema.from_dict(
 )
 
 
-class KpiSchema(ma.Schema):
+class KpiSchema(PricedSchema):
     date_from = ma.fields.Date()
     date_to = ma.fields.Date()
     counts = ma.fields.Nested(CountsSchema, metadata={"description": "Facts per event kind in the period."})
-    approval_rate = ma.fields.Decimal(
-        as_string=True, allow_none=True,
+    approval_rate = RateField(
+        allow_none=True,
         metadata={"description": "Approved orders / review decisions, 0 to 1; null when nothing was decided."})
     average_decision_hours = ma.fields.Decimal(
         as_string=True, allow_none=True,
-        metadata={"description": "Mean hours from submission to review decision; null when nothing was decided."})
-    collected = ma.fields.Decimal(as_string=True, metadata={"description": "Sum of confirmed payments."})
+        metadata={MONEY_FLAG: False,
+                  "description": "Mean hours from submission to review decision; null when nothing was decided."})
+    collected = MoneyField(allow_none=True, metadata={"description": "Sum of confirmed payments."})

@@ -2,9 +2,16 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
+import marshmallow as ma
 import pytest
+from sqlalchemy import select
 
+from core.api.fields import MONEY_FLAG, is_money
+from core.api.schemas import PricedSchema
+from core.extensions import db
+from core.models import Customer, Product
 from tests import factories, orders
 
 
@@ -189,3 +196,75 @@ def test_a_field_error_names_the_field_in_the_callers_language(admin_api):
                               headers={"Accept-Language": "zh-CN"})
     error, = response.get_json()["errors"]
     assert error["field"] == "credit_limit" and "2" in error["message"] and "decimal" not in error["message"]
+
+
+def api_schemas() -> list[type[ma.Schema]]:
+    """Every marshmallow schema of the core and the bundled plugins, generated ones included."""
+    found, todo = [], [ma.Schema]
+    while todo:
+        schema = todo.pop()
+        todo += schema.__subclasses__()
+        if any(base.__module__.startswith(("core.", "plugins.")) for base in schema.__mro__):
+            found.append(schema)  # generated ones (type(...)) name the module of their metaclass
+    return found
+
+
+def test_every_decimal_of_every_api_schema_says_whether_it_is_an_amount(app):
+    schemas = api_schemas()
+    assert {"OrderSchema", "ProductReadSchema", "InvoiceSchema", "KpiSchema"} <= {s.__name__ for s in schemas}
+    for schema in schemas:
+        for name, field in schema._declared_fields.items():
+            if isinstance(field, ma.fields.Decimal):
+                assert MONEY_FLAG in field.metadata, f"{schema.__name__}.{name}: an amount (MoneyField) or not?"
+            if is_money(field):
+                assert issubclass(schema, PricedSchema), f"{schema.__name__}.{name} would show amounts to anyone"
+
+
+def test_master_data_amounts_are_null_for_roles_without_the_price_permission(app, world):
+    product, customer = world.products[0], world.customers[0]
+    production = factories.ApiClient(app, world.users["production"])
+    read = production.get(f"/api/v1/products/{product.id}").get_json()
+    assert (read["list_price"], read["floor_price"], read["code"], read["tax_rate"]) == (None, None, "P001", "0.1300")
+    assert production.get(f"/api/v1/customers/{customer.id}").get_json()["credit_limit"] is None
+    assert {item["credit_limit"] for item in production.get("/api/v1/customers").get_json()["items"]} == {None}
+    sales = factories.ApiClient(app, world.users["sales"])
+    assert sales.get(f"/api/v1/products/{product.id}").get_json()["list_price"] == "120.00"
+    assert sales.get(f"/api/v1/customers/{customer.id}").get_json()["credit_limit"] == "500000.00"
+
+
+def test_the_openapi_document_says_answers_may_hide_amounts_but_requests_carry_them(app):
+    schemas = app.test_client().get("/api/v1/openapi.json").get_json()["components"]["schemas"]
+    assert schemas["ProductRead"]["properties"]["list_price"]["nullable"] is True
+    assert "nullable" not in schemas["Product"]["properties"]["list_price"]
+    assert "list_price" in schemas["Product"]["required"]
+    assert schemas["CustomerRead"]["properties"]["credit_limit"]["nullable"] is True
+    products = app.test_client().get("/api/v1/openapi.json").get_json()["paths"]["/api/v1/products/{item_id}"]
+    assert products["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith(
+        "/ProductRead")
+
+
+def test_a_role_that_may_keep_master_data_but_not_see_prices_may_not_set_them(app, world):
+    from core.companies import set_role_permissions
+    from core.db import commit
+
+    role = world.users["production"].roles[0]
+    set_role_permissions(role, role.permissions | {"product.manage", "customer.manage"}, actor=None)
+    commit()
+    api = factories.ApiClient(app, world.users["production"])
+    product, customer = world.products[0], world.customers[0]
+
+    refused = api.patch(f"/api/v1/products/{product.id}", json={"name": "球阀", "list_price": "120.00"})
+    assert refused.status_code == 403  # even with the value it has: a refusal never confirms an amount
+    assert "order.view_prices" in refused.get_json()["detail"] and "list_price" in refused.get_json()["detail"]
+    renamed = api.patch(f"/api/v1/products/{product.id}", json={"name": "球阀"})
+    assert renamed.status_code == 200 and renamed.get_json()["list_price"] is None
+    assert api.post("/api/v1/products", json={"code": "X1", "name": "x", "list_price": "10",
+                                              "floor_price": "1"}).status_code == 403
+    assert api.patch(f"/api/v1/customers/{customer.id}", json={"credit_limit": "1.00"}).status_code == 403
+    assert api.post("/api/v1/customers", json={"code": "C100", "name": "x", "credit_limit": "0.00"}).status_code == 403
+    created = api.post("/api/v1/customers", json={"code": "C100", "name": "杭州西湖电气"})
+    assert created.status_code == 201 and created.get_json()["credit_limit"] is None
+    db.session.expire_all()
+    assert db.session.get(Product, product.id).list_price == Decimal("120.00")
+    assert db.session.execute(select(Customer).where(Customer.code == "C100")).scalar_one().credit_limit == 0
+    assert db.session.get(Customer, customer.id).credit_limit == Decimal("500000.00")

@@ -76,3 +76,40 @@ def test_figures_with_more_places_than_stored_are_refused_on_the_page_not_rounde
     page = sales.post("/customers/new", data={**NEW_CUSTOMER, "credit_limit": "200000.001"})
     assert "at most 2 decimal places" in page.get_data(as_text=True)
     assert db.session.execute(select(Customer).where(Customer.code == "C100")).first() is None
+
+
+def test_production_reads_products_and_customers_without_their_amounts(app, world):
+    client = factories.portal_login(app, world.users["production"])
+    products = client.get("/products").get_data(as_text=True)
+    assert "不锈钢阀门 DN50" in products and "DN50 PN16" in products
+    assert "120.00" not in products and "100.00" not in products and "List price" not in products
+    customers = client.get("/customers").get_data(as_text=True)
+    assert "上海华东机电有限公司" in customers
+    assert "500000.00" not in customers and "Credit limit" not in customers
+    assert "120.00" in factories.portal_login(app, world.users["sales"]).get("/products").get_data(as_text=True)
+
+
+def test_a_role_that_may_keep_master_data_but_not_see_prices_edits_everything_else(app, world):
+    from core.companies import set_role_permissions
+    from core.db import commit
+
+    role = world.users["production"].roles[0]
+    set_role_permissions(role, role.permissions | {"product.manage", "customer.manage"}, actor=None)
+    commit()
+    client = factories.portal_login(app, world.users["production"])
+    product = world.products[0]
+    form = client.get(f"/products/{product.id}").get_data(as_text=True)
+    assert 'name="name"' in form and 'name="list_price"' not in form and "120.00" not in form
+    saved = client.post(f"/products/{product.id}", data={
+        "code": "P001", "name": "球阀", "unit": "个", "tax_rate": "0.13", "active": "y",
+        "list_price": "1.00", "floor_price": "1.00"})  # sent anyway: the form has no such fields
+    assert saved.status_code == 302
+    db.session.expire_all()
+    changed = db.session.get(Product, product.id)
+    assert (changed.name, changed.list_price, changed.floor_price) == ("球阀", Decimal("120.00"), Decimal("100.00"))
+    assert "/products/new" not in client.get("/products").get_data(as_text=True)
+    refused = client.get("/products/new")
+    assert refused.status_code == 403 and "order.view_prices" in refused.get_data(as_text=True)
+    assert client.post("/customers/new", data={**NEW_CUSTOMER, "credit_limit": "999999"}).status_code == 302
+    customer = db.session.execute(select(Customer).where(Customer.code == "C100")).scalar_one()
+    assert customer.credit_limit == Decimal("0.00")  # left to someone who may see credit limits

@@ -39,10 +39,10 @@ def test_a_prepayment_order_cannot_ship_until_the_prepayment_is_confirmed(world,
 
     blocked, = [gate for gate in gates(order) if gate.blocked]
     assert blocked.name == "prepayment"
-    assert blocked.reason == "waiting for the prepayment of 2316.50 CNY"
+    assert blocked.reason == "waiting for the prepayment"  # no amount: logistics and production read it
 
     api("finance").post("/api/v1/payments", json={"order_id": order.id, "amount": "1000.00"})
-    assert "1316.50 CNY" in [gate for gate in gates(fresh(order.id)) if gate.blocked][0].reason
+    assert [gate.name for gate in gates(fresh(order.id)) if gate.blocked] == ["prepayment"]
 
     response = api("finance").post("/api/v1/payments", json={"order_id": order.id, "amount": "1316.50"})
     assert response.get_json()["is_prepayment"] is True and response.get_json()["fully_paid"] is True

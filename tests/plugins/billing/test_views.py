@@ -62,7 +62,7 @@ def test_sales_sees_the_balance_but_no_payment_form(app, world, place_order, del
 def test_a_prepayment_order_page_says_what_holds_it_back(app, world, place_order):
     order = place_order(PaymentTerms.PREPAYMENT)
     page = portal_login(app, world.users["finance"]).get(f"/orders/{order.id}").get_data(as_text=True)
-    assert "waiting for the prepayment of 2316.50 CNY" in page
+    assert "waiting for the prepayment" in page and "2,316.50" in page
 
 
 def test_the_invoice_list_shows_what_is_outstanding_and_filters(app, world, api, place_order, deliver):
