@@ -169,13 +169,33 @@ class DocumentKind:
     name: str  # the {kind} in /api/v1/orders/{id}/documents/{kind}
     label: str
     template: str  # under templates/pdf/
-    permission: str
+    permission: str  # what staff need to open it
     context: Callable[[Order], dict[str, Any]]
     # Whether the order has what the document shows yet (an invoice, a shipment).
     available: Callable[[Order], bool] = field(default=lambda order: True)
     # The version of the source, asked on every request; None: the order's own
     # (``core.documents.order_version``: its revision and everything of it a document prints).
     source: Callable[[Order], DocumentSource] | None = None
+    # A document the customer receives (confirmation, delivery note, invoice): a customer
+    # user opens it for the orders they may see with ``order.view`` alone. It must then print
+    # nothing internal, since one rendering serves staff and customer alike.
+    customer_copy: bool = False
+
+
+@dataclass(frozen=True)
+class CustomerView:
+    """What a customer user sees of one audit action on their order's timeline.
+
+    An action nobody declares is internal: a customer never sees its entries. Of a
+    declared one, the customer sees the entry, who acted only as "you", a colleague
+    of their own customer or the company, and of its recorded values (``before``
+    and ``after``) only ``fields``, whoever acted; ``own_fields`` are text someone
+    typed, shown only when the customer's own people wrote it (a cancellation's
+    reason). The entry's note is shown on the customer's own entries only.
+    """
+
+    fields: frozenset[str] = frozenset({"status"})
+    own_fields: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -24,9 +24,9 @@ from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core.auth.context import check, sees_prices
+from core.auth.context import sees_prices
 from core.contracts import DocumentKind, DocumentSource
-from core.errors import NotFound
+from core.errors import NotFound, PermissionDenied
 from core.extensions import db
 from core.models import Company, Order, StoredDocument, User, utcnow
 from core.modules import hooks_for_order
@@ -58,22 +58,35 @@ def document_kinds(order: Order) -> dict[str, DocumentKind]:
             for kind in contribution}
 
 
+def may_open(user: User, order: Order, kind: DocumentKind) -> bool:
+    """Whether ``user`` may open the document ``kind`` of ``order``, an order they may see.
+
+    Staff need the kind's permission. A customer user opens the customer's copies
+    (``DocumentKind.customer_copy``) of their own customer's orders with ``order.view``.
+    """
+    if user.customer_id is not None and kind.customer_copy:
+        return user.customer_id == order.customer_id and user.can("order.view")
+    return user.can(kind.permission)
+
+
 def available_documents(order: Order, user: User) -> list[DocumentKind]:
     """The documents of the order that exist yet and that ``user`` may open."""
-    return [kind for kind in document_kinds(order).values() if user.can(kind.permission) and kind.available(order)]
+    return [kind for kind in document_kinds(order).values() if may_open(user, order, kind) and kind.available(order)]
 
 
 def stored_document(order: Order, kind_name: str, user: User) -> Document:
     """The document ``kind_name`` of the order as ``user`` sees it, rendered and stored on first request.
 
     NotFound for a kind no plugin of the order offers or one the order has not
-    yet; PermissionDenied without the kind's permission. Call it where the
-    document's source is committed (a GET, a job), never inside a write.
+    yet; PermissionDenied when ``user`` may not open it (``may_open``). Call it
+    where the document's source is committed (a GET, a job), never inside a write.
     """
     kind = document_kinds(order).get(kind_name)
     if kind is None:
         raise NotFound(_("no document kind %(kind)s for this order", kind=repr(kind_name)), field="kind")
-    check(user, kind.permission)
+    if not may_open(user, order, kind):
+        needed = "order.view" if user.customer_id is not None and kind.customer_copy else kind.permission
+        raise PermissionDenied(_("you need the permission %(permission)s for this", permission=repr(needed)))
     # Reading the source flushes none of the caller's pending changes: a GET stays a read, and
     # on SQLite the write lock stays free for the store's own transaction.
     with db.session.no_autoflush:

@@ -17,7 +17,7 @@ import pluggy
 
 if TYPE_CHECKING:
     from core.contracts import (
-        Decision, Delivery, DocumentKind, Finding, Gate, Job, MenuItem, Payment, Permission,
+        CustomerView, Decision, Delivery, DocumentKind, Finding, Gate, Job, MenuItem, Payment, Permission,
         Panel, ReviewStepSpec, RoleSpec, Task,
     )
     from core.models import Order, User
@@ -205,6 +205,21 @@ def audit_action_labels() -> dict[str, str]:
     names shows as it was recorded.
 
     Return a dict from action code to a (lazily) translated label.
+    """
+
+
+@hookspec
+def customer_timeline_actions() -> dict[str, CustomerView]:
+    """Return the audit actions this plugin records that a customer may see on their order's timeline.
+
+    Called by the order page and ``GET /api/v1/orders/{id}/timeline``, on the
+    plugins pinned on the order, when the reader is a customer user. An action
+    no plugin returns is internal (review steps, a clerk's edits) and never
+    reaches a customer; the core returns its order events, each showing its
+    outcome but no internal reason or note.
+
+    Return a dict from action code to :class:`~core.contracts.CustomerView`:
+    which of the entry's recorded values the customer sees.
     """
 
 

@@ -15,7 +15,6 @@ from markupsafe import Markup
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from core.audit import order_timeline
 from core.auth.context import require_actor, requires
 from core.contracts import Panel
 from core.documents import available_documents, document_response, stored_document
@@ -24,6 +23,7 @@ from core.modules import hooks_for_order
 from core.orders import OrderEvent, actions, allowed_events
 from core.orders.queries import get_order
 from core.portal import order_url
+from core.timeline import timeline
 from core.web import attempt, required
 
 bp = Blueprint("orders", __name__)
@@ -43,7 +43,7 @@ def detail(order_id: int) -> Any:
         order=order,
         panels=_panels(order, user),
         documents=available_documents(order, user),
-        timeline=order_timeline(order),
+        timeline=timeline(order, user),
         timeline_actions={code: name for names in hooks_for_order(order).audit_action_labels()
                           for code, name in names.items()},
         can_cancel=OrderEvent.CANCEL in allowed_events(order) and user.can("order.cancel"),

@@ -4,7 +4,6 @@ from __future__ import annotations
 import marshmallow as ma
 from flask import request
 from flask.views import MethodView
-from sqlalchemy import select
 
 from core import masterdata
 from core.api import ApiBlueprint
@@ -17,13 +16,13 @@ from core.auth import services as auth_services
 from core.auth.context import check, require_actor, requires
 from core.db import get_scoped, page_of, scoped
 from core.documents import document_response, stored_document
-from core.extensions import db
 from core.inbox import tasks_for
-from core.models import AuditEntry, Customer, Product, utcnow
+from core.models import Customer, Product, utcnow
 from core.modules import module_states, set_enabled
 from core.orders.actions import mark_delivered
 from core.orders.queries import get_order, search_orders
 from core.plugins import registry
+from core.timeline import timeline
 
 blp = ApiBlueprint("core_api", __name__, description="Core resources")
 
@@ -142,12 +141,9 @@ class OrderTimeline(MethodView):
     @requires("order.view")
     @blp.response(200, AuditEntrySchema(many=True))
     def get(self, order_id):
-        """The order's status history and audit entries, oldest first."""
+        """The order's status history and audit entries, oldest first; a customer sees the customer-facing ones."""
         actor = require_actor()
-        order = get_order(actor, order_id)
-        return db.session.execute(
-            select(AuditEntry).where(AuditEntry.order_id == order.id).order_by(AuditEntry.at, AuditEntry.id)
-        ).scalars().all()
+        return timeline(get_order(actor, order_id), actor)
 
 
 @blp.route("/orders/<int:order_id>/documents/<kind>")

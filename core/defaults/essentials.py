@@ -1,15 +1,15 @@
-"""The core's always-on contributions: permissions, roles, menu, timeline labels, inbox."""
+"""The core's always-on contributions: permissions, roles, menu, timeline labels and customer view, inbox."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from core.contracts import MenuItem, Permission, RoleSpec, Stage, Task
+from core.contracts import CustomerView, MenuItem, Permission, RoleSpec, Stage, Task
 from core.extensions import db
 from core.hookspecs import hookimpl
 from core.models import Order, OrderStatus, User
 from core.modules import pinned
-from core.orders.events import event_labels
+from core.orders.events import customer_views, event_labels
 from core.portal import order_url
 from core.roles import BUILTIN_ROLES, CORE_PERMISSIONS
 
@@ -41,6 +41,11 @@ def menu_items(user: User) -> list[MenuItem]:
 @hookimpl
 def audit_action_labels() -> dict[str, object]:
     return dict(event_labels())
+
+
+@hookimpl
+def customer_timeline_actions() -> dict[str, CustomerView]:
+    return customer_views()
 
 
 @hookimpl

@@ -13,7 +13,8 @@ and dispatched after the current hook returns, in order, by the outermost call.
 So every listener sees the order in the status its hook spec promises.
 
 ``EVENTS`` is the one table of events: the timeline's labels, the past tense of
-error messages and the fact kinds that KPIs count all derive from it.
+error messages, the fact kinds that KPIs count and what a customer sees of each
+on their timeline all derive from it.
 """
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ from flask_babel import pgettext
 from flask_babel.speaklater import LazyString
 
 from core import audit
-from core.contracts import Decision, Delivery, Outcome, Payment
+from core.contracts import CustomerView, Decision, Delivery, Outcome, Payment
 from core.db import flush
 from core.errors import TransitionError, ValidationError
 from core.extensions import db
@@ -88,26 +89,37 @@ class EventSpec:
     label: LazyString  # how the timeline names it
     past: Callable[[], str]  # "cannot be %(action)s"
     fact: EventFact | None  # the KPI fact kind; None when it depends on the payload
+    # What a customer sees of it on their timeline; None: the event is internal.
+    customer: CustomerView | None = None
 
 
 EVENTS: Mapping[OrderEvent, EventSpec] = {
     spec.event: spec
     for spec in (
         EventSpec(OrderEvent.SUBMIT, "order_submitted", frozenset({S.DRAFT}),
-                  _l("Submitted"), lambda: pgettext("order event", "submitted"), EventFact.SUBMITTED),
+                  _l("Submitted"), lambda: pgettext("order event", "submitted"), EventFact.SUBMITTED,
+                  customer=CustomerView()),
+        # The outcome, never the reviewers' reasons.
         EventSpec(OrderEvent.REVIEW_DECIDED, "review_decided", frozenset({S.SUBMITTED}),
-                  _l("Review decided"), lambda: pgettext("order event", "decided"), None),
+                  _l("Review decided"), lambda: pgettext("order event", "decided"), None,
+                  customer=CustomerView(frozenset({"status", "outcome"}))),
         EventSpec(OrderEvent.SHIP, "shipped", frozenset({S.APPROVED}),
-                  _l("Shipped"), lambda: pgettext("order event", "shipped"), EventFact.SHIPPED),
+                  _l("Shipped"), lambda: pgettext("order event", "shipped"), EventFact.SHIPPED,
+                  customer=CustomerView()),
         EventSpec(OrderEvent.DELIVER, "delivered", frozenset({S.APPROVED, S.SHIPPED}),
-                  _l("Signed for"), lambda: pgettext("order event", "delivered"), EventFact.DELIVERED),
+                  _l("Signed for"), lambda: pgettext("order event", "delivered"), EventFact.DELIVERED,
+                  customer=CustomerView(frozenset({"status", "signed_by", "reservations"}))),
         # A payment leaves the status as it is; settling a delivered order completes it.
         EventSpec(OrderEvent.PAY, "paid", frozenset({S.APPROVED, S.SHIPPED, S.DELIVERED}),
-                  _l("Payment received"), lambda: pgettext("order event", "paid"), EventFact.PAID),
+                  _l("Payment received"), lambda: pgettext("order event", "paid"), EventFact.PAID,
+                  customer=CustomerView(frozenset({"status", "amount", "is_prepayment", "fully_paid"}))),
         EventSpec(OrderEvent.COMPLETE, "order_completed", frozenset({S.DELIVERED}),
-                  _l("Completed"), lambda: pgettext("order event", "completed"), EventFact.COMPLETED),
+                  _l("Completed"), lambda: pgettext("order event", "completed"), EventFact.COMPLETED,
+                  customer=CustomerView()),
+        # The reason only when the customer gave it: staff's reasons are their own.
         EventSpec(OrderEvent.CANCEL, "order_cancelled", frozenset({S.DRAFT, S.SUBMITTED, S.APPROVED}),
-                  _l("Cancelled"), lambda: pgettext("order event", "cancelled"), EventFact.CANCELLED),
+                  _l("Cancelled"), lambda: pgettext("order event", "cancelled"), EventFact.CANCELLED,
+                  customer=CustomerView(own_fields=frozenset({"reason"}))),
     )
 }
 
@@ -122,6 +134,11 @@ SYSTEM_NOTES: Mapping[str, LazyString] = {
 def event_labels() -> dict[str, LazyString]:
     """The timeline's names of the order events, by audit action."""
     return {spec.event.value: spec.label for spec in EVENTS.values()}
+
+
+def customer_views() -> dict[str, CustomerView]:
+    """What a customer sees of the order events on their timeline, by audit action."""
+    return {spec.event.value: spec.customer for spec in EVENTS.values() if spec.customer is not None}
 
 
 def allowed_events(order: Order) -> list[OrderEvent]:

@@ -1,11 +1,17 @@
-"""Which orders a user may see: their company's, and for customers only their own."""
+"""Which orders a user may see: their company's, and for a customer user only their own.
+
+``visible_to`` is the one rule, as a SQL condition on ``Order``: every list, the
+order page, the API and every plugin that lists orders (or rows of orders) for a
+user applies it, so a customer never sees another customer's order or a draft
+staff are working on, wherever they look.
+"""
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 
 from core.db import is_id, page_of
 from core.errors import NotFound
@@ -13,11 +19,25 @@ from core.extensions import db
 from core.models import Order, OrderStatus, User
 
 
+def visible_to(user: User) -> ColumnElement[bool]:
+    """Whether ``user`` may see an order: the condition to add to any query that joins ``Order``.
+
+    Staff see every order of their company. A customer user sees their own
+    customer's orders once submitted (and whatever became of them since), and
+    the drafts they made themselves; never a draft made by staff, neither one a
+    clerk is entering nor one review sent back for correction, nor an order
+    cancelled before it was ever submitted.
+    """
+    company = Order.company_id == user.company_id
+    if user.customer_id is None:
+        return company
+    submitted = and_(Order.submitted_at.is_not(None), Order.status != OrderStatus.DRAFT)
+    return and_(company, Order.customer_id == user.customer_id, or_(submitted, Order.created_by_id == user.id))
+
+
 def visible_orders(user: User) -> Select[Order]:
-    query = select(Order).where(Order.company_id == user.company_id)
-    if user.customer_id is not None:
-        query = query.where(Order.customer_id == user.customer_id)
-    return query
+    """The orders ``user`` may see, as a query to narrow further."""
+    return select(Order).where(visible_to(user))
 
 
 def get_order(user: User, order_id: int) -> Order:

@@ -4,7 +4,9 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from core.contracts import Decision, Delivery, DocumentKind, Gate, MenuItem, Outcome, Panel, Permission, Task
+from core.contracts import (
+    CustomerView, Decision, Delivery, DocumentKind, Gate, MenuItem, Outcome, Panel, Permission, Task,
+)
 from core.hookspecs import hookimpl
 from core.models import Order, PaymentTerms, User
 from plugins.billing import services
@@ -55,7 +57,9 @@ def inbox_tasks(user: User) -> list[Task]:
 
 @hookimpl
 def order_panels(order: Order, user: User) -> list[Panel]:
-    if not user.can("billing.view"):
+    # Billing's panel names who recorded each payment and holds finance's form: staff only. A
+    # customer reads their invoice as a document, and its payments on the timeline.
+    if user.customer_id is not None or not user.can("billing.view"):
         return []
     context = services.order_billing(order, user)
     if context is None:
@@ -65,12 +69,23 @@ def order_panels(order: Order, user: User) -> list[Panel]:
 
 @hookimpl
 def document_kinds() -> list[DocumentKind]:
+    # The customer's own copy: a customer user opens it without seeing billing's pages.
     return [DocumentKind("invoice", _l("Invoice"), "invoice.html", "billing.view", services.invoice_document,
                          available=lambda order: services.invoice_for(order) is not None,
-                         source=services.invoice_source)]
+                         source=services.invoice_source, customer_copy=True)]
 
 
 @hookimpl
 def audit_action_labels() -> dict[str, object]:
     return {"invoice_issued": _l("Invoice issued"), "invoice_paid": _l("Invoice paid"),
             "invoice_cancelled": _l("Invoice cancelled")}
+
+
+@hookimpl
+def customer_timeline_actions() -> dict[str, CustomerView]:
+    # The invoice's figures are the customer's; who cancelled it and why stays with staff.
+    return {
+        "invoice_issued": CustomerView(frozenset({"number", "total", "currency", "due_date", "status"})),
+        "invoice_paid": CustomerView(),
+        "invoice_cancelled": CustomerView(),
+    }

@@ -30,6 +30,7 @@ from core.figures import MONEY
 from core.models import Company, Order, OrderStatus, PaymentTerms, User, utcnow
 from core.modules import order_has_stage, pinned
 from core.orders import events, money
+from core.orders.queries import visible_orders, visible_to
 from core.portal import order_url
 from plugins.billing.labels import choices, label
 from plugins.billing.models import BillingPayment, Invoice, InvoiceStatus, PaymentMethod
@@ -360,11 +361,9 @@ def balances(invoices: list[Invoice], today: date) -> list[InvoiceBalance]:
 
 
 def _visible_invoices(user: User) -> Select[Invoice]:
-    query = (select(Invoice).join(Order, Invoice.order_id == Order.id)
-             .where(Invoice.company_id == user.company_id))
-    if user.customer_id is not None:  # a customer user sees their own invoices only
-        query = query.where(Order.customer_id == user.customer_id)
-    return query
+    # The orders' rule: a customer user sees the invoices of their own customer's orders only.
+    return (select(Invoice).join(Order, Invoice.order_id == Order.id)
+            .where(Invoice.company_id == user.company_id, visible_to(user)))
 
 
 def search_invoices(
@@ -429,8 +428,7 @@ def receivable_tasks(user: User) -> list[Task]:
     if not user.can("billing.payment.record"):
         return []
     orders = list(db.session.execute(
-        select(Order).where(
-            Order.company_id == user.company_id,
+        visible_orders(user).where(
             or_(and_(Order.status == OrderStatus.APPROVED, Order.payment_terms == PaymentTerms.PREPAYMENT),
                 Order.status == OrderStatus.DELIVERED),
             pinned(Stage.BILLING),

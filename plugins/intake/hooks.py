@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from core.contracts import DocumentKind, MenuItem, Panel, Permission, Task
+from core.contracts import CustomerView, DocumentKind, MenuItem, Panel, Permission, Task
 from core.hookspecs import hookimpl
 from core.models import Order, OrderStatus, User
 from core.portal import order_url
@@ -61,12 +61,18 @@ def audit_action_labels() -> dict[str, object]:
 
 
 @hookimpl
+def customer_timeline_actions() -> dict[str, CustomerView]:
+    # When the order was entered, not what it said then; a clerk's edits of a draft are their own.
+    return {"created": CustomerView(frozenset())}
+
+
+@hookimpl
 def document_kinds() -> list[DocumentKind]:
     # No source of its own: a version is the order's content (core.documents.order_version), and
     # the date of issue it prints is the day that version was first rendered.
     return [
         DocumentKind("confirmation", _l("Order confirmation"), "order_confirmation.html", "order.view",
-                     context=services.confirmation_context),
+                     context=services.confirmation_context, customer_copy=True),
     ]
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from core.contracts import DocumentKind, DocumentSource, MenuItem, Panel, Permission, Task
+from core.contracts import CustomerView, DocumentKind, DocumentSource, MenuItem, Panel, Permission, Task
 from core.documents import order_version
 from core.errors import Conflict
 from core.extensions import db
@@ -94,7 +94,7 @@ def document_kinds() -> list[DocumentKind]:
     return [DocumentKind("delivery_note", _l("Delivery note"), "delivery_note.html", "order.view",
                          context=delivery_note_context,
                          available=lambda order: services.latest_shipment(order) is not None,
-                         source=delivery_note_source)]
+                         source=delivery_note_source, customer_copy=True)]
 
 
 def delivery_note_source(order: Order) -> DocumentSource:
@@ -137,3 +137,17 @@ def _due(order: Order) -> datetime | None:
 def audit_action_labels() -> dict[str, object]:
     return {"shipment_created": _l("Shipment prepared"), "shipment_dispatched": _l("Shipment dispatched"),
             "shipment_accepted": _l("Shipment signed for")}
+
+
+SHIPMENT_FACTS = frozenset({"number", "status", "delivery_method", "carrier", "tracking_number"})
+
+
+@hookimpl
+def customer_timeline_actions() -> dict[str, CustomerView]:
+    # Every step of a shipment is the customer's news: goods ready, on their way (carrier and
+    # tracking number), signed for (by whom, with what reservations and rating).
+    return {
+        "shipment_created": CustomerView(SHIPMENT_FACTS),
+        "shipment_dispatched": CustomerView(SHIPMENT_FACTS),
+        "shipment_accepted": CustomerView(SHIPMENT_FACTS | {"signed_by", "reservations", "rating"}),
+    }

@@ -22,7 +22,7 @@ from core.extensions import db
 from core.labels import label
 from core.models import DeliveryMethod, Order, OrderStatus, User, utcnow
 from core.modules import hooks_for_order, order_has_stage, pinned
-from core.orders.queries import get_order
+from core.orders.queries import get_order, visible_orders, visible_to
 from core.orders import events
 from plugins.logistics.models import Shipment, ShipmentStatus, status_label
 
@@ -37,13 +37,10 @@ RATINGS = range(1, 6)
 
 
 def visible_shipments(user: User) -> Select[Shipment]:
-    """The shipments of the user's company; a customer user sees only their own customer's."""
-    query = select(Shipment).join(Order, Shipment.order_id == Order.id).where(
-        Shipment.company_id == user.company_id
+    """The shipments of the orders the user may see (a customer user: their own customer's only)."""
+    return select(Shipment).join(Order, Shipment.order_id == Order.id).where(
+        Shipment.company_id == user.company_id, visible_to(user)
     )
-    if user.customer_id is not None:
-        query = query.where(Order.customer_id == user.customer_id)
-    return query
 
 
 def get_shipment(user: User, shipment_id: int) -> Shipment:
@@ -93,8 +90,8 @@ def orders_to_ship(user: User) -> list[Order]:
     and nothing holding them back."""
     no_shipment = ~exists(select(Shipment.id).where(Shipment.order_id == Order.id))
     orders = db.session.execute(
-        select(Order).where(Order.company_id == user.company_id, Order.status == OrderStatus.APPROVED,
-                            pinned(Stage.LOGISTICS), no_shipment).order_by(Order.requested_date, Order.id)
+        visible_orders(user).where(Order.status == OrderStatus.APPROVED, pinned(Stage.LOGISTICS), no_shipment)
+        .order_by(Order.requested_date, Order.id)
     ).scalars()
     return [order for order in orders if not blocking_gates(order)]
 

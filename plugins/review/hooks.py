@@ -80,7 +80,9 @@ def inbox_tasks(user: User) -> list[Task]:
 
 @hookimpl
 def order_panels(order: Order, user: User) -> list[Panel]:
-    if not user.can("review.view"):
+    # Reviewers, their reasons and the rules' findings are internal: a customer user sees the
+    # review's outcome on the timeline only, whatever permissions their role was given.
+    if user.customer_id is not None or not user.can("review.view"):
         return []
     rounds = services.rounds(order)
     if not rounds:
@@ -100,3 +102,7 @@ def order_panels(order: Order, user: User) -> list[Panel]:
 @hookimpl
 def audit_action_labels() -> dict[str, object]:
     return {"review_opened": _l("Review opened"), "review_step_decided": _l("Review step decided")}
+
+
+# No customer_timeline_actions: both actions are internal; a customer sees the review's outcome
+# on the core's "review_decided" entry.

@@ -5,8 +5,10 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
+from core.db import commit
 from core.extensions import db
 from core.models import Order
+from plugins.intake import services
 from tests import factories
 from tests.plugins.intake.helpers import api_body, draft
 
@@ -175,8 +177,9 @@ def test_submitting_an_order_due_yesterday_names_the_requested_date(app, world):
 
 
 def test_a_customer_user_cannot_read_another_customers_order(app, world):
-    theirs = draft(world, customer_id=world.customers[1].id)
-    mine = draft(world, customer_id=world.customers[0].id)
+    theirs = services.submit(draft(world, customer_id=world.customers[1].id), world.users["sales"])
+    mine = services.submit(draft(world, customer_id=world.customers[0].id), world.users["sales"])
+    commit()
     buyer = factories.ApiClient(app, world.users["customer"])
 
     assert buyer.get(f"/api/v1/orders/{theirs.id}").status_code == 404

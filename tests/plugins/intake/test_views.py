@@ -108,8 +108,11 @@ def test_a_draft_is_edited_in_the_portal(app, world):
 
 
 def test_a_customer_sees_only_their_own_orders(app, world):
-    mine = draft(world, customer_id=world.customers[0].id, customer_reference="MINE-1")
-    theirs = draft(world, customer_id=world.customers[1].id, customer_reference="THEIRS-1")
+    mine = services.submit(draft(world, customer_id=world.customers[0].id, customer_reference="MINE-1"),
+                           world.users["sales"])
+    theirs = services.submit(draft(world, customer_id=world.customers[1].id, customer_reference="THEIRS-1"),
+                             world.users["sales"])
+    db.session.commit()
     buyer = portal_login(app, world.users["customer"])
 
     listing = buyer.get("/orders").get_data(as_text=True)

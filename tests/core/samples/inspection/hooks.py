@@ -1,7 +1,7 @@
 """The inspection plugin's hook implementations: thin calls into its services."""
 from __future__ import annotations
 
-from core.contracts import DocumentKind, MenuItem, Panel, Permission, RoleSpec, Task
+from core.contracts import CustomerView, DocumentKind, MenuItem, Panel, Permission, RoleSpec, Task
 from core.hookspecs import hookimpl
 from core.models import Order, User
 from core.portal import order_url
@@ -53,3 +53,9 @@ def document_kinds() -> list[DocumentKind]:
 @hookimpl
 def audit_action_labels() -> dict[str, str]:
     return {services.ACTION: "Goods inspected"}
+
+
+@hookimpl
+def customer_timeline_actions() -> dict[str, CustomerView]:
+    # The customer learns the result of the inspection, not who inspected.
+    return {services.ACTION: CustomerView(frozenset({"result"}))}
