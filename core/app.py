@@ -39,7 +39,7 @@ from core.order_views import bp as orders_bp
 from core.plugins import Manifest, PluginRegistry, discover
 from core.portal import bp as portal_bp
 from core.portal import order_url
-from core.web import render_error
+from core.web import IdConverter, render_error
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ("zh_CN", "en")
@@ -192,6 +192,7 @@ def _load(target: str) -> Any:
 def configure_blueprints(app: Flask) -> None:
     owners: dict[str, str] = {}
     app.extensions["ordo.blueprint_owners"] = owners
+    app.url_map.converters["id"] = IdConverter  # before any rule: ``<id:order_id>``
     for core_blueprint in (portal_bp, orders_bp, auth_bp, admin_bp, masterdata_bp):
         app.register_blueprint(core_blueprint)
     api = OrdoApi(app)

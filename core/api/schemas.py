@@ -10,6 +10,7 @@ from marshmallow import validate
 
 from core.api.fields import IdField, MoneyField, RateField
 from core.auth.context import current_actor
+from core.db import MAX_ID
 from core.models import Channel, DeliveryMethod, OrderStatus, PaymentTerms
 
 
@@ -69,7 +70,7 @@ class ProductSchema(ma.Schema):
 
 
 class PageArgsSchema(ma.Schema):
-    page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_ID))
     per_page = ma.fields.Integer(load_default=25, validate=validate.Range(min=1, max=200))
 
 

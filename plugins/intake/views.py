@@ -68,7 +68,7 @@ def new_order():
                            show_prices=user.can("order.view_prices"))
 
 
-@bp.route("/orders/<int:order_id>/edit", methods=["GET", "POST"])
+@bp.route("/orders/<id:order_id>/edit", methods=["GET", "POST"])
 @requires("order.edit")
 def edit_order(order_id: int):
     user = require_actor()
@@ -88,7 +88,7 @@ def edit_order(order_id: int):
                            show_prices=user.can("order.view_prices"))
 
 
-@bp.route("/orders/<int:order_id>/submit", methods=["POST"])
+@bp.route("/orders/<id:order_id>/submit", methods=["POST"])
 @requires("order.submit")
 def submit_order(order_id: int):
     user = require_actor()
