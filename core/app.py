@@ -39,6 +39,7 @@ from core.order_views import bp as orders_bp
 from core.plugins import Manifest, PluginRegistry, discover
 from core.portal import bp as portal_bp
 from core.portal import order_url
+from core.security import configure_security
 from core.web import IdConverter, render_error
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,6 +72,7 @@ def create_app(
         static_folder=str(ROOT / "static"),
     )
     configure_settings(app, config)
+    configure_security(app)  # first: its after_request then runs last, on the response that is sent
     configure_extensions(app)
     configure_plugins(app, plugins)
     configure_auth(app)
