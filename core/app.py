@@ -39,7 +39,8 @@ from core.order_views import bp as orders_bp
 from core.plugins import Manifest, PluginRegistry, discover
 from core.portal import bp as portal_bp
 from core.portal import order_url
-from core.web import render_error
+from core.security import configure_security
+from core.web import IdConverter, render_error
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ("zh_CN", "en")
@@ -71,6 +72,7 @@ def create_app(
         static_folder=str(ROOT / "static"),
     )
     configure_settings(app, config)
+    configure_security(app)  # first: its after_request then runs last, on the response that is sent
     configure_extensions(app)
     configure_plugins(app, plugins)
     configure_auth(app)
@@ -198,6 +200,7 @@ def _load(target: str) -> Any:
 def configure_blueprints(app: Flask) -> None:
     owners: dict[str, str] = {}
     app.extensions["ordo.blueprint_owners"] = owners
+    app.url_map.converters["id"] = IdConverter  # before any rule: ``<id:order_id>``
     for core_blueprint in (portal_bp, orders_bp, auth_bp, admin_bp, masterdata_bp):
         app.register_blueprint(core_blueprint)
     api = OrdoApi(app)

@@ -45,6 +45,11 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": _flag("ORDO_SECURE_COOKIES", False),
         "WTF_CSRF_TIME_LIMIT": None,
+        # How many reverse proxies stand in front of the app; their X-Forwarded-For, -Proto and
+        # -Host are believed only then (0: the headers are ignored). See core.security.
+        "ORDO_TRUSTED_PROXIES": int(os.environ.get("ORDO_TRUSTED_PROXIES", "0")),
+        # Strict-Transport-Security's max-age on HTTPS responses; 0 sends no HSTS header.
+        "ORDO_HSTS_SECONDS": int(os.environ.get("ORDO_HSTS_SECONDS", "0")),
         "BABEL_DEFAULT_LOCALE": os.environ.get("ORDO_DEFAULT_LOCALE", "zh_CN"),
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("ORDO_TIMEZONE", "Asia/Shanghai"),
         "ORDO_TIMEZONE": os.environ.get("ORDO_TIMEZONE", "Asia/Shanghai"),

@@ -33,7 +33,7 @@ class CancelForm(FlaskForm):
     reason = TextAreaField(_l("Reason for cancelling"), validators=[DataRequired(), Length(max=2000)])
 
 
-@bp.route("/orders/<int:order_id>")
+@bp.route("/orders/<id:order_id>")
 @requires("order.view")
 def detail(order_id: int) -> Any:
     user = require_actor()
@@ -51,7 +51,7 @@ def detail(order_id: int) -> Any:
     )
 
 
-@bp.route("/orders/<int:order_id>/cancel", methods=["POST"])
+@bp.route("/orders/<id:order_id>/cancel", methods=["POST"])
 @requires("order.cancel")
 def cancel(order_id: int) -> Any:
     user = require_actor()
@@ -64,7 +64,7 @@ def cancel(order_id: int) -> Any:
     return redirect(order_url(order_id))
 
 
-@bp.route("/orders/<int:order_id>/documents/<kind>")
+@bp.route("/orders/<id:order_id>/documents/<kind>")
 @requires("order.view")
 def document(order_id: int, kind: str) -> Any:
     user = require_actor()

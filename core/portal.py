@@ -59,7 +59,7 @@ def inbox():
     return render_template("core/inbox.html", tasks=tasks_for(user), now=utcnow())
 
 
-@bp.route("/orders/<int:order_id>/mark-delivered", methods=["POST"])
+@bp.route("/orders/<id:order_id>/mark-delivered", methods=["POST"])
 @requires("order.mark_delivered")
 def mark_delivered(order_id: int):
     user = require_actor()

@@ -6,8 +6,9 @@ from typing import Any, TypeVar
 
 from flask import flash, render_template
 from flask_babel import gettext as _
+from werkzeug.routing import IntegerConverter, Map, ValidationError
 
-from core.db import fail_request
+from core.db import MAX_ID, fail_request
 from core.errors import OrdoError
 
 T = TypeVar("T")
@@ -24,6 +25,23 @@ def attempt(action: Callable[[], T]) -> T | None:
         fail_request()
         flash(error.message, "error")
         return None
+
+
+class IdConverter(IntegerConverter):
+    """``<id:name>`` in a route: a row's id, from 1 to ``MAX_ID``.
+
+    A larger number names no row, so the rule does not match and the answer is
+    404, before a query could send it to a database that refuses to compare it
+    with an integer column (PostgreSQL) or to bind it at all (SQLite, past 2**63).
+    """
+
+    def __init__(self, map: Map) -> None:
+        super().__init__(map, min=1, max=MAX_ID)
+
+    def to_python(self, value: str) -> int:
+        if len(value) > len(str(MAX_ID)):  # refused before int() reads a long run of digits
+            raise ValidationError()
+        return super().to_python(value)
 
 
 def render_error(status: int, message: str) -> tuple[str, int]:

@@ -15,6 +15,7 @@ from sqlalchemy import text
 
 from core.app import create_app
 from core.extensions import db
+from core.models.audit import APPEND_ONLY_TRIGGERS, DROP_APPEND_ONLY_TRIGGERS
 from tests import factories
 
 
@@ -53,12 +54,20 @@ def _empty_tables(app) -> None:
         db.session.remove()
         tables = [t.name for t in reversed(db.metadata.sorted_tables)]
         with db.engine.begin() as connection:
+            # audit_entry refuses DELETE and TRUNCATE (core.models.audit): the triggers are
+            # set aside for the cleanup, as an owner of the schema would, and put back.
             if connection.dialect.name == "postgresql":
                 quoted = ", ".join(f'"{name}"' for name in tables)
+                connection.execute(text("ALTER TABLE audit_entry DISABLE TRIGGER USER"))
                 connection.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+                connection.execute(text("ALTER TABLE audit_entry ENABLE TRIGGER USER"))
             else:
+                for statement in DROP_APPEND_ONLY_TRIGGERS["sqlite"]:
+                    connection.execute(text(statement))
                 for name in tables:
                     connection.execute(text(f'DELETE FROM "{name}"'))
+                for statement in APPEND_ONLY_TRIGGERS["sqlite"]:
+                    connection.execute(text(statement))
         db.engine.dispose()
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import or_
 from core import masterdata
 from core.admin.forms import CustomerForm, ProductForm
 from core.auth.context import require_actor, requires, sees_prices
-from core.db import get_scoped, page_of, scoped
+from core.db import MAX_ID, get_scoped, page_of, scoped
 from core.labels import choices
 from core.models import Customer, PaymentTerms, Product, User
 from core.web import attempt, flash_form_errors
@@ -80,7 +80,9 @@ def _data(form: FlaskForm) -> dict[str, Any]:
 def _listing(kind: Kind[M]) -> str:
     user = require_actor()
     search = (request.args.get("q") or "").strip()
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = request.args.get("page", 1, type=int) or 1
+    if not 1 <= page <= MAX_ID:  # past the last page is empty; past MAX_ID no database can count to
+        page = 1
     query = scoped(kind.model, user.company_id)
     if search:
         query = query.where(or_(kind.model.code.contains(search), kind.model.name.contains(search)))
@@ -128,7 +130,7 @@ def _register(kind: Kind[M]) -> None:
 
     bp.add_url_rule(f"/{plural}", endpoint=plural, view_func=listing)
     bp.add_url_rule(f"/{plural}/new", endpoint=f"new_{kind.noun}", view_func=new, methods=["GET", "POST"])
-    bp.add_url_rule(f"/{plural}/<int:item_id>", endpoint=f"edit_{kind.noun}", view_func=edit,
+    bp.add_url_rule(f"/{plural}/<id:item_id>", endpoint=f"edit_{kind.noun}", view_func=edit,
                     methods=["GET", "POST"])
 
 

@@ -61,7 +61,7 @@ def users():
     return render_template("admin/users.html", users=rows, form=form)
 
 
-@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@bp.route("/users/<id:user_id>", methods=["GET", "POST"])
 @requires("admin.users")
 def user_edit(user_id: int):
     actor = require_actor()

@@ -99,7 +99,7 @@ def _master_data_routes(model, schema, path: str, noun: str) -> None:
     Item.get.__doc__ = f"One {noun}."
     Item.patch.__doc__ = f"Change some fields of a {noun}."
     blp.route(path, endpoint=f"{noun}s")(Collection)
-    blp.route(f"{path}/<int:item_id>", endpoint=noun)(Item)
+    blp.route(f"{path}/<id:item_id>", endpoint=noun)(Item)
 
 
 _master_data_routes(Customer, CustomerSchema, "/customers", "customer")
@@ -116,7 +116,7 @@ class Orders(MethodView):
         return search_orders(require_actor(), **args)
 
 
-@blp.route("/orders/<int:order_id>")
+@blp.route("/orders/<id:order_id>")
 class OrderItem(MethodView):
     @requires("order.view")
     @blp.response(200, OrderSchema)
@@ -125,7 +125,7 @@ class OrderItem(MethodView):
         return get_order(require_actor(), order_id)
 
 
-@blp.route("/orders/<int:order_id>/mark-delivered")
+@blp.route("/orders/<id:order_id>/mark-delivered")
 class OrderMarkDelivered(MethodView):
     @requires("order.mark_delivered")
     @blp.arguments(MarkDeliveredSchema)
@@ -136,7 +136,7 @@ class OrderMarkDelivered(MethodView):
         return mark_delivered(get_order(actor, order_id), actor=actor, **data)
 
 
-@blp.route("/orders/<int:order_id>/timeline")
+@blp.route("/orders/<id:order_id>/timeline")
 class OrderTimeline(MethodView):
     @requires("order.view")
     @blp.response(200, AuditEntrySchema(many=True))
@@ -146,7 +146,7 @@ class OrderTimeline(MethodView):
         return timeline(get_order(actor, order_id), actor)
 
 
-@blp.route("/orders/<int:order_id>/documents/<kind>")
+@blp.route("/orders/<id:order_id>/documents/<kind>")
 class OrderDocument(MethodView):
     @requires("order.view")
     @blp.response(200, content_type="application/pdf")

@@ -12,6 +12,7 @@ from marshmallow import validate
 
 from core.api.fields import MONEY_FLAG, IdField, MoneyField, QuantityField, RateField, is_money
 from core.auth.context import current_actor, sees_prices
+from core.db import MAX_ID
 from core.models import Channel, DeliveryMethod, OrderStatus, PaymentTerms
 
 HIDDEN = "hidden"
@@ -113,7 +114,7 @@ class ProductSchema(PricedSchema):
 
 
 class PageArgsSchema(ma.Schema):
-    page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_ID))
     per_page = ma.fields.Integer(load_default=25, validate=validate.Range(min=1, max=200))
 
 

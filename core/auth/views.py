@@ -82,7 +82,7 @@ def account():
                            tokens=tokens, new_token=new_token, revoke_form=RevokeForm())
 
 
-@bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
+@bp.route("/account/tokens/<id:token_id>/revoke", methods=["POST"])
 @requires(None)
 def revoke_token(token_id: int):
     user = require_actor()

@@ -76,7 +76,7 @@ class Payments(MethodView):
                 "outstanding": services.balance(order, paid)}
 
 
-@blp.route("/orders/<int:order_id>/payments")
+@blp.route("/orders/<id:order_id>/payments")
 class OrderPayments(MethodView):
     @requires("billing.view")
     @blp.response(200, OrderPaymentsSchema)

@@ -8,6 +8,7 @@ from wtforms import BooleanField, DateTimeLocalField, DecimalField, Form, Intege
 from wtforms import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from core.db import MAX_ID
 from core.figures import MONEY
 from core.forms import FixedPoint
 from plugins.billing.labels import choices
@@ -32,7 +33,7 @@ class InvoiceFilterForm(Form):
     status = SelectField(_l("Status"), validators=[Optional()])
     number = StringField(_l("Invoice or order number"), validators=[Optional(), Length(max=40)])
     overdue = BooleanField(_l("Overdue only"))
-    page = IntegerField(_l("Page"), default=1, validators=[Optional(), NumberRange(min=1)])
+    page = IntegerField(_l("Page"), default=1, validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -47,7 +47,7 @@ def invoices():
     )
 
 
-@bp.route("/orders/<int:order_id>/payments", methods=["POST"])
+@bp.route("/orders/<id:order_id>/payments", methods=["POST"])
 @requires("billing.payment.record")
 def record_payment(order_id: int):
     actor = require_actor()

@@ -39,7 +39,7 @@ class NewOrder(MethodView):
         return order, CREATED
 
 
-@blp.route("/orders/<int:order_id>")
+@blp.route("/orders/<id:order_id>")
 class DraftOrder(MethodView):
     @requires("order.edit")
     @blp.arguments(OrderPatchSchema(partial=True))
@@ -57,7 +57,7 @@ class DraftOrder(MethodView):
         return services.update_draft(order, data, actor)
 
 
-@blp.route("/orders/<int:order_id>/submit")
+@blp.route("/orders/<id:order_id>/submit")
 class SubmitOrder(MethodView):
     @requires("order.submit")
     @blp.response(200, OrderSchema)

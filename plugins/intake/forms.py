@@ -12,6 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from core.db import MAX_ID
 from core.figures import MONEY, QUANTITY
 from core.forms import FixedPoint
 from core.models import Channel, DeliveryMethod, OrderStatus, PaymentTerms
@@ -89,7 +90,7 @@ class OrderFilterForm(Form):
     status = SelectField(_l("Status"), coerce=_optional(OrderStatus), choices=[])
     number = StringField(_l("Order number"), validators=[Optional(), Length(max=32)])
     customer_id = SelectField(_l("Customer"), coerce=int, choices=[], default=0)
-    page = IntegerField(_l("Page"), default=1, validators=[Optional(), NumberRange(min=1)])
+    page = IntegerField(_l("Page"), default=1, validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
 
 
 class ActionForm(FlaskForm):

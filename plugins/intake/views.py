@@ -66,7 +66,7 @@ def new_order():
     return render_template("intake/order_form.html", form=form, order=None)
 
 
-@bp.route("/orders/<int:order_id>/edit", methods=["GET", "POST"])
+@bp.route("/orders/<id:order_id>/edit", methods=["GET", "POST"])
 @requires("order.edit")
 def edit_order(order_id: int):
     user = require_actor()
@@ -85,7 +85,7 @@ def edit_order(order_id: int):
     return render_template("intake/order_form.html", form=form, order=order)
 
 
-@bp.route("/orders/<int:order_id>/submit", methods=["POST"])
+@bp.route("/orders/<id:order_id>/submit", methods=["POST"])
 @requires("order.submit")
 def submit_order(order_id: int):
     user = require_actor()

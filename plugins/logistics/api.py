@@ -14,7 +14,7 @@ from plugins.logistics.schemas import (
 blp = ApiBlueprint("logistics_api", __name__, description="Shipments, dispatch and the customer's sign-off")
 
 
-@blp.route("/orders/<int:order_id>/shipments")
+@blp.route("/orders/<id:order_id>/shipments")
 class OrderShipments(MethodView):
     @requires(("logistics.view", "logistics.accept"))
     @blp.response(200, ShipmentSchema(many=True))
@@ -37,7 +37,7 @@ class OrderShipments(MethodView):
                                         tracking_number=data.get("tracking_number"))
 
 
-@blp.route("/shipments/<int:shipment_id>/dispatch")
+@blp.route("/shipments/<id:shipment_id>/dispatch")
 class ShipmentDispatch(MethodView):
     @requires("logistics.ship")
     @blp.arguments(ShipmentDispatchSchema)
@@ -50,7 +50,7 @@ class ShipmentDispatch(MethodView):
                                  tracking_number=data.get("tracking_number"))
 
 
-@blp.route("/shipments/<int:shipment_id>/acceptance")
+@blp.route("/shipments/<id:shipment_id>/acceptance")
 class ShipmentAcceptance(MethodView):
     @requires("logistics.accept")
     @blp.arguments(AcceptanceSchema)

@@ -34,7 +34,7 @@ def shipments():
     )
 
 
-@bp.route("/orders/<int:order_id>/shipments", methods=["POST"])
+@bp.route("/orders/<id:order_id>/shipments", methods=["POST"])
 @requires("logistics.ship")
 def create_shipment(order_id: int):
     user = require_actor()
@@ -50,7 +50,7 @@ def create_shipment(order_id: int):
     return redirect(order_url(order_id))
 
 
-@bp.route("/shipments/<int:shipment_id>/dispatch", methods=["POST"])
+@bp.route("/shipments/<id:shipment_id>/dispatch", methods=["POST"])
 @requires("logistics.ship")
 def dispatch(shipment_id: int):
     user = require_actor()
@@ -65,7 +65,7 @@ def dispatch(shipment_id: int):
     return redirect(order_url(order_id))
 
 
-@bp.route("/shipments/<int:shipment_id>/acceptance", methods=["POST"])
+@bp.route("/shipments/<id:shipment_id>/acceptance", methods=["POST"])
 @requires("logistics.accept")
 def accept(shipment_id: int):
     user = require_actor()

@@ -12,7 +12,7 @@ from plugins.review.schemas import DecisionRequestSchema, DecisionResultSchema, 
 blp = ApiBlueprint("review_api", __name__, description="Departmental review of submitted orders")
 
 
-@blp.route("/orders/<int:order_id>/reviews")
+@blp.route("/orders/<id:order_id>/reviews")
 class OrderReviews(MethodView):
     @requires("review.view")
     @blp.response(200, StepSchema(many=True))
@@ -22,7 +22,7 @@ class OrderReviews(MethodView):
         return [step for review_round in services.rounds(order) for step in review_round.steps]
 
 
-@blp.route("/reviews/<int:step_id>/decision")
+@blp.route("/reviews/<id:step_id>/decision")
 class StepDecisionResource(MethodView):
     @requires("review.view")
     @blp.arguments(DecisionRequestSchema)

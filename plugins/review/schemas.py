@@ -5,6 +5,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from core.contracts import Verdict
+from core.db import MAX_ID
 from core.models import utcnow
 from plugins.review.models import StepStatus
 from plugins.review.services import REASON_MAX, StepDecision
@@ -50,6 +51,7 @@ class DecisionRequestSchema(ma.Schema):
     reason = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(max=REASON_MAX),
                               metadata={"description": "required to reject or send back"})
     version = ma.fields.Integer(load_default=None, allow_none=True, strict=True,
+                                validate=validate.Range(min=1, max=MAX_ID),
                                 metadata={"description": "the step's version you saw; a stale one gets 409"})
 
 

@@ -32,7 +32,7 @@ def queue():
                            review_labels=labels)
 
 
-@bp.route("/reviews/<int:step_id>/decide", methods=["POST"])
+@bp.route("/reviews/<id:step_id>/decide", methods=["POST"])
 @requires("review.view")
 def decide(step_id: int):
     user = require_actor()

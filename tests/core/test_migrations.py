@@ -9,7 +9,9 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 
+from core import audit, companies
 from core.extensions import db
 
 
@@ -48,3 +50,23 @@ def test_upgrading_every_branch_creates_exactly_the_models_schema(make_app, empt
         db.engine.dispose()
     assert differences == []
     assert {"order", "intake_sequence", "review_step", "logistics_shipment", "billing_invoice", "kpi_event"} <= tables
+
+
+def test_the_migrated_audit_log_refuses_update_and_delete(make_app, empty_database_url):
+    app = make_app({"SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        assert app.test_cli_runner().invoke(args=["db", "upgrade"]).exit_code == 0
+        company = companies.create_company("ACME", "Acme")
+        audit.record(company_id=company.id, entity="company", entity_id=company.id, action="test", actor=None)
+        db.session.commit()
+        for statement in ("UPDATE audit_entry SET note = 'rewritten'", "DELETE FROM audit_entry"):
+            with pytest.raises(IntegrityError, match="audit_entry is append-only"):
+                db.session.execute(text(statement))
+            db.session.rollback()
+
+        result = app.test_cli_runner().invoke(args=["db", "downgrade", "core_0005"])
+        assert result.exit_code == 0, result.output
+        db.session.execute(text("UPDATE audit_entry SET note = 'rewritten'"))  # the triggers went with core_0006
+        db.session.rollback()
+        db.session.remove()
+        db.engine.dispose()
