@@ -8,7 +8,7 @@ import marshmallow as ma
 from flask_babel import gettext as _
 from marshmallow import validate
 
-from core.api.fields import IdField, MoneyField, RateField
+from core.api.fields import IdField, MoneyField, QuantityField, RateField
 from core.auth.context import current_actor
 from core.models import Channel, DeliveryMethod, OrderStatus, PaymentTerms
 
@@ -87,12 +87,12 @@ class OrderLineSchema(ma.Schema):
     description = ma.fields.String()
     specification = ma.fields.String(allow_none=True)
     unit = ma.fields.String()
-    quantity = ma.fields.Decimal(as_string=True)
-    unit_price = ma.fields.Decimal(as_string=True, allow_none=True)
-    tax_rate = ma.fields.Decimal(as_string=True, allow_none=True)
-    net_amount = ma.fields.Decimal(as_string=True, allow_none=True)
-    tax_amount = ma.fields.Decimal(as_string=True, allow_none=True)
-    amount = ma.fields.Decimal(as_string=True, allow_none=True)
+    quantity = QuantityField()
+    unit_price = MoneyField(allow_none=True)
+    tax_rate = RateField(allow_none=True)
+    net_amount = MoneyField(allow_none=True)
+    tax_amount = MoneyField(allow_none=True)
+    amount = MoneyField(allow_none=True)
 
 
 class OrderSchema(ma.Schema):
@@ -113,9 +113,9 @@ class OrderSchema(ma.Schema):
     invoice_requirements = ma.fields.String(allow_none=True)
     currency = ma.fields.String()
     notes = ma.fields.String(allow_none=True)
-    subtotal = ma.fields.Decimal(as_string=True, allow_none=True)
-    tax_total = ma.fields.Decimal(as_string=True, allow_none=True)
-    total = ma.fields.Decimal(as_string=True, allow_none=True)
+    subtotal = MoneyField(allow_none=True)
+    tax_total = MoneyField(allow_none=True)
+    total = MoneyField(allow_none=True)
     pinned_modules = ma.fields.List(ma.fields.String(), allow_none=True)
     lines = ma.fields.List(ma.fields.Nested(OrderLineSchema))
     created_at = ma.fields.AwareDateTime()

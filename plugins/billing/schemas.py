@@ -13,7 +13,8 @@ from plugins.billing.models import InvoiceStatus, PaymentMethod
 
 
 def Amount(**kwargs) -> ma.fields.Decimal:  # noqa: N802 - reads like a type
-    return ma.fields.Decimal(as_string=True, **kwargs)
+    """An amount the API sends: money, never negative (a balance stops at zero)."""
+    return MoneyField(**kwargs)
 
 
 class InvoiceQuerySchema(PageArgsSchema):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
+from core.api.fields import RateField
 from plugins.kpi.models import KpiEventKind
 
 
@@ -22,10 +23,11 @@ class KpiSchema(ma.Schema):
     date_from = ma.fields.Date()
     date_to = ma.fields.Date()
     counts = ma.fields.Nested(CountsSchema, metadata={"description": "Facts per event kind in the period."})
-    approval_rate = ma.fields.Decimal(
-        as_string=True, allow_none=True,
+    approval_rate = RateField(
+        allow_none=True,
         metadata={"description": "Approved orders / review decisions, 0 to 1; null when nothing was decided."})
     average_decision_hours = ma.fields.Decimal(
-        as_string=True, allow_none=True,
+        places=2, as_string=True, allow_none=True,
         metadata={"description": "Mean hours from submission to review decision; null when nothing was decided."})
-    collected = ma.fields.Decimal(as_string=True, metadata={"description": "Sum of confirmed payments."})
+    # A sum over the period may outgrow one amount's column: a decimal string of any length.
+    collected = ma.fields.Decimal(places=2, as_string=True, metadata={"description": "Sum of confirmed payments."})
