@@ -153,6 +153,7 @@ class OrderTimeline(MethodView):
 class OrderDocument(MethodView):
     @requires("order.view")
     @blp.response(200, content_type="application/pdf")
+    @blp.doc(responses={200: {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}})
     def get(self, order_id, kind):
         """A PDF document of the order; ``kind`` is one the enabled plugins offer."""
         actor = require_actor()

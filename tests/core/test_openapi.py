@@ -6,11 +6,13 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
+from openapi_schema_validator import OAS30ReadValidator
 from openapi_spec_validator import validate
 
 from core.api import ERROR_STATUSES
 from core.db import commit
 from tests import factories, orders
+from tests.flows import STAGES, Flow
 
 METHODS = {"get", "put", "post", "patch", "delete"}
 BOUNDS = {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "x-minimum", "x-maximum"}
@@ -87,3 +89,81 @@ def test_every_operation_declares_its_errors_as_problem_json_and_nothing_else(do
     for status in ERROR_STATUSES:
         content = document["components"]["responses"][status.name]["content"]
         assert content == {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+
+
+class Conformance:
+    """Checks a response against what the document declares for its operation: status, content type, body."""
+
+    def __init__(self, document: dict) -> None:
+        self.document = document
+        self.routes = [(re.compile(re.sub(r"\\\{[a-z_]+\\\}", "[^/]+", re.escape(path))), path)
+                       for path in document["paths"]]
+        self.checked: set[tuple[str, str, int]] = set()
+
+    def operation(self, method: str, url: str) -> tuple[str, dict]:
+        path = url.partition("?")[0]
+        for pattern, template in self.routes:
+            if pattern.fullmatch(path) and method.lower() in self.document["paths"][template]:
+                return template, self.document["paths"][template][method.lower()]
+        raise AssertionError(f"{method} {path} is not in the OpenAPI document")
+
+    def check(self, method: str, url: str, response) -> None:
+        template, operation = self.operation(method, url)
+        status = str(response.status_code)
+        assert status in operation["responses"], (method, template, status, response.get_data(as_text=True))
+        declared = operation["responses"][status]
+        if "$ref" in declared:
+            declared = self.document["components"]["responses"][declared["$ref"].rsplit("/", 1)[1]]
+        content = declared.get("content", {})
+        assert response.mimetype in content, (method, template, status, response.mimetype, list(content))
+        schema = content[response.mimetype].get("schema")
+        if schema and response.mimetype.endswith("json"):
+            OAS30ReadValidator({**schema, "components": self.document["components"]}).validate(response.get_json())
+        self.checked.add((method, template, response.status_code))
+
+    def watch(self, api: factories.ApiClient) -> factories.ApiClient:
+        call = api._call
+
+        def checked_call(method: str, path: str, *args, **kwargs):
+            response = call(method, path, *args, **kwargs)
+            self.check(method, path, response)
+            return response
+
+        api._call = checked_call  # type: ignore[method-assign]
+        return api
+
+
+def test_what_the_api_sends_through_an_order_s_whole_life_is_what_the_document_declares(app, document):
+    """Every response of a whole order, under all stages and under none, for every role that reads it."""
+    conformance = Conformance(document)
+    for code, stages in (("FULL", set(STAGES)), ("BARE", set())):
+        world = factories.build_world(app, code, modules={stage: stage in stages for stage in STAGES})
+        flow = Flow(app, world)
+        for api in flow.api.values():
+            conformance.watch(api)
+        customer = conformance.watch(factories.ApiClient(app, world.customer_user))
+        order = flow.run(stages)
+        assert order["status"] == "completed"
+        draft = flow.create()
+        for role, api in [*flow.api.items(), ("customer", customer)]:
+            for path in ("/api/v1/me", "/api/v1/tasks", "/api/v1/modules", "/api/v1/plugins", "/api/v1/orders",
+                         f"/api/v1/orders/{order['id']}", f"/api/v1/orders/{draft['id']}",
+                         f"/api/v1/orders/{order['id']}/timeline", f"/api/v1/orders/{order['id']}/reviews",
+                         f"/api/v1/orders/{order['id']}/shipments", f"/api/v1/orders/{order['id']}/payments",
+                         "/api/v1/invoices", "/api/v1/kpi", "/api/v1/customers", "/api/v1/products",
+                         f"/api/v1/customers/{world.customers[0].id}", f"/api/v1/products/{world.products[0].id}",
+                         f"/api/v1/orders/{order['id']}/documents/confirmation", "/api/v1/orders/999999"):
+                api.get(path)
+        admin = flow.api["administrator"]
+        admin.patch(f"/api/v1/customers/{world.customers[0].id}", json={"contact": None, "credit_limit": "10.00"})
+        admin.patch(f"/api/v1/products/{world.products[0].id}", json={"specification": None})
+        admin.patch(f"/api/v1/orders/{draft['id']}", json={"notes": None}, headers={"If-Match": '"99"'})
+        admin.post(f"/api/v1/orders/{order['id']}/submit")
+        admin.put("/api/v1/modules/kpi", json={"enabled": False})
+        admin.post("/api/v1/customers", json={"code": "C900", "name": "新客户", "email": None, "credit_limit": "0"})
+        admin.post("/api/v1/products", json={"code": "P900", "name": "新产品", "list_price": "10", "floor_price": "8"})
+        sign_in = {"username": world.users["sales"].username, "password": factories.PASSWORD}
+        conformance.check("POST", "/api/v1/tokens", app.test_client().post("/api/v1/tokens", json=sign_in))
+    statuses = {status for _, _, status in conformance.checked}
+    assert {200, 201, 404, 409} <= statuses
+    assert len({(method, template) for method, template, _ in conformance.checked}) >= 32
