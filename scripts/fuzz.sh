@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # Fuzz the JSON API with schemathesis, from the app's own OpenAPI document.
 #
-# For each user (a customer, a salesperson, the administrator, in that order) the
-# script loads the demo company into a throwaway SQLite database of its own, so no
-# run's side effects (a module switched off, a customer disabled) reach another,
-# makes that user a bearer token with `ordo tokens create`, serves the app with
-# gunicorn on a free port of 127.0.0.1 and runs schemathesis against
-# /api/v1/openapi.json: every operation the document lists, a bounded number of
-# examples each, a fixed seed. It fails on any 5xx, any status, content type or body
-# the document does not declare, and any operation schemathesis could not generate.
+# The script loads the demo company into a throwaway SQLite database (`ordo db upgrade`,
+# `ordo demo`) and makes a bearer token for each user (`ordo tokens create`). For each
+# user (a customer, a salesperson, the administrator, in that order) it copies that
+# database, so no run's side effects (a module switched off, a customer disabled)
+# reach another, serves the app with gunicorn on a free port of 127.0.0.1 and runs
+# schemathesis against /api/v1/openapi.json: every operation the document lists (a new
+# route is fuzzed as soon as it is in the document), a bounded number of examples
+# each, a fixed seed. It fails on any 5xx, any status, content type or body the
+# document does not declare, and any operation schemathesis could not generate.
 #
-#   ORDO_FUZZ_MAX_EXAMPLES  examples per operation and phase (default 25)
+#   ORDO_FUZZ_MAX_EXAMPLES  examples per operation and phase (default 50)
 #   ORDO_FUZZ_SEED          the seed (default 6); the same seed replays the same requests
 #   ORDO_FUZZ_USERS         the demo users to fuzz as (default "customer sales admin")
 #   ORDO_FUZZ_KEEP          set to 1 to keep the databases, logs and reports (the folder is printed)
@@ -23,7 +24,7 @@ if [ -z "${ORDO_VENV:-}" ]; then
 fi
 VENV="$(cd "${ORDO_VENV:-.venv}" && pwd)"
 PY="$VENV/bin/python"
-MAX_EXAMPLES="${ORDO_FUZZ_MAX_EXAMPLES:-25}"
+MAX_EXAMPLES="${ORDO_FUZZ_MAX_EXAMPLES:-50}"
 SEED="${ORDO_FUZZ_SEED:-6}"
 read -r -a USERS <<<"${ORDO_FUZZ_USERS:-customer sales admin}"
 CHECKS=not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance
@@ -48,18 +49,27 @@ ordo() { "$PY" -c 'import sys; from core.console import main; sys.argv[0] = "ord
 free_port() { "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 started=$SECONDS
+# The demo company with a token per user, loaded once; each run gets a copy of its own.
+template="$work/template"
+mkdir -p "$template"
+export ORDO_INSTANCE_PATH="$template/instance" ORDO_DATABASE_URL="sqlite:///$template/ordo.sqlite"
+if ! { ordo db upgrade && ordo demo; } >"$template/setup.log" 2>&1; then
+    cat "$template/setup.log" >&2
+    echo "FATAL: could not load the demo company" >&2
+    exit 1
+fi
+declare -A tokens
+for user in "${USERS[@]}"; do
+    tokens[$user]="$(ordo tokens create --username "$user" --name fuzz)"
+done
+
 failed=0
 summaries=()
 for user in "${USERS[@]}"; do
     run="$work/$user"
-    mkdir -p "$run"
+    cp -R "$template" "$run"
     export ORDO_INSTANCE_PATH="$run/instance" ORDO_DATABASE_URL="sqlite:///$run/ordo.sqlite"
-    if ! { ordo db upgrade && ordo demo; } >"$run/setup.log" 2>&1; then
-        cat "$run/setup.log" >&2
-        echo "FATAL: could not load the demo company for $user" >&2
-        exit 1
-    fi
-    token="$(ordo tokens create --username "$user" --name fuzz)"
+    token="${tokens[$user]}"
     port="$(free_port)"
     # --limit-request-line 8190 (gunicorn's largest) lets long URLs reach the app, which answers 414 itself;
     # no control socket, which would be shared with any other gunicorn of this user.
