@@ -16,11 +16,17 @@ from core.figures import MONEY, QUANTITY, RATE, Fixed
 
 
 class FixedDecimal(ma.fields.Decimal):
-    """A decimal string that its column holds exactly; read as a Decimal of the column's scale."""
+    """A decimal string that its column holds exactly; read as a Decimal of the column's scale.
 
-    def __init__(self, fixed: Fixed, **kwargs: Any) -> None:
-        kwargs["metadata"] = {"description": f"a decimal string, at most {fixed.scale} decimal places",
-                              **(kwargs.get("metadata") or {})}
+    The OpenAPI document describes it as what is sent: a string with a pattern
+    (``decimal2properties``), never a number.
+    """
+
+    def __init__(self, fixed: Fixed, *, example: str | None = None, **kwargs: Any) -> None:
+        metadata = {"description": f"a decimal string, at most {fixed.scale} decimal places"}
+        if example is not None:
+            metadata["example"] = example
+        kwargs["metadata"] = {**metadata, **(kwargs.get("metadata") or {})}
         super().__init__(places=fixed.scale, as_string=True, **kwargs)
         self.fixed = fixed
 
@@ -50,7 +56,7 @@ def MoneyField(**kwargs: Any) -> FixedDecimal:  # noqa: N802 - reads like a type
     """
     kwargs.setdefault("validate", validate.Range(min=decimal.Decimal("0")))
     kwargs["metadata"] = {MONEY_FLAG: True, **(kwargs.get("metadata") or {})}
-    return FixedDecimal(MONEY, **kwargs)
+    return FixedDecimal(MONEY, example="123.45", **kwargs)
 
 
 def is_money(field: ma.fields.Field) -> bool:
@@ -60,14 +66,52 @@ def is_money(field: ma.fields.Field) -> bool:
 
 def QuantityField(**kwargs: Any) -> FixedDecimal:  # noqa: N802
     kwargs["metadata"] = {MONEY_FLAG: False, **(kwargs.get("metadata") or {})}
-    return FixedDecimal(QUANTITY, **kwargs)
+    return FixedDecimal(QUANTITY, example="12.5", **kwargs)
 
 
 def RateField(**kwargs: Any) -> FixedDecimal:  # noqa: N802
     """A rate from 0 to 1 (a tax rate of 13 % is ``"0.13"``); not an amount unless its metadata says so."""
     kwargs.setdefault("validate", validate.Range(min=decimal.Decimal("0"), max=decimal.Decimal("1")))
     kwargs["metadata"] = {MONEY_FLAG: False, **(kwargs.get("metadata") or {})}
-    return FixedDecimal(RATE, **kwargs)
+    return FixedDecimal(RATE, example="0.13", **kwargs)
+
+
+def decimal_pattern(*, digits: int | None, places: int | None, signed: bool) -> str:
+    """The pattern of a decimal string: ``digits`` before the point at most, ``places`` after."""
+    whole = rf"\d{{1,{digits}}}" if digits else r"\d+"
+    fraction = rf"(\.\d{{1,{places}}})?" if places else ("" if places == 0 else r"(\.\d+)?")
+    return f"^{'-?' if signed else ''}{whole}{fraction}$"
+
+
+def _refuses_negatives(field: ma.fields.Field) -> bool:
+    return any(isinstance(v, validate.Range) and v.min is not None and v.min >= 0 for v in field.validators)
+
+
+# What a number has and a string must not: bounds, as OpenAPI or as apispec's extension for non-numbers.
+NUMERIC_KEYWORDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "x-minimum",
+                    "x-maximum")
+
+
+def decimal2properties(self: Any, field: ma.fields.Field, ret: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """apispec attribute function: a Decimal sent as a string is documented as a string with a pattern.
+
+    Registered on the API's marshmallow plugin (``OrdoApi``); apispec calls it for
+    every field after its own functions, which wrote the Decimal as a number with
+    its Range as bounds (``"minimum": "0.00"``, a string, which OpenAPI refuses).
+    A bound a pattern cannot say (more than zero, at most 1) stays in the description.
+    """
+    if not isinstance(field, ma.fields.Decimal) or not field.as_string:
+        return {}
+    for keyword in NUMERIC_KEYWORDS:
+        ret.pop(keyword, None)
+    places = field.places
+    scale = None if places is None else -int(places.as_tuple().exponent)
+    if isinstance(field, FixedDecimal):
+        pattern = decimal_pattern(digits=field.fixed.precision - field.fixed.scale, places=field.fixed.scale,
+                                  signed=not _refuses_negatives(field))
+    else:
+        pattern = decimal_pattern(digits=None, places=scale, signed=not _refuses_negatives(field))
+    return {"type": "string", "format": "decimal", "pattern": pattern}
 
 
 def IdField(*, in_query: bool = False, **kwargs: Any) -> ma.fields.Integer:  # noqa: N802

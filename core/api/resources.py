@@ -151,6 +151,7 @@ class OrderDocument(MethodView):
     @requires("order.view")
     @blp.response(200, content_type="application/pdf")
     @blp.alt_response(304, description="Not Modified: the If-None-Match ETag is the stored document's")
+    @blp.doc(responses={200: {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}})
     def get(self, order_id, kind):
         """A PDF document of the order; ``kind`` is one the enabled plugins offer."""
         actor = require_actor()

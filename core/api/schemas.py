@@ -70,14 +70,21 @@ class TokenSchema(ma.Schema):
     username = ma.fields.String()
 
 
+class CompanyRefSchema(ma.Schema):
+    id = ma.fields.Integer()
+    code = ma.fields.String()
+    name = ma.fields.String()
+
+
 class MeSchema(ma.Schema):
     id = ma.fields.Integer()
     username = ma.fields.String()
     name = ma.fields.String()
-    company = ma.fields.Function(lambda u: {"id": u.company.id, "code": u.company.code, "name": u.company.name})
+    company = ma.fields.Nested(CompanyRefSchema)
     customer_id = ma.fields.Integer(allow_none=True)
     roles = ma.fields.List(ma.fields.String(), attribute="role_names")
-    permissions = ma.fields.Function(lambda u: sorted(u.permissions))
+    permissions = ma.fields.Function(lambda u: sorted(u.permissions),
+                                     metadata={"type": "array", "items": {"type": "string"}})
     locale = ma.fields.String(allow_none=True)
 
 

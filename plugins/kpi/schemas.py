@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from core.api.fields import MONEY_FLAG, MoneyField, RateField
+from core.api.fields import MONEY_FLAG, RateField
 from core.api.schemas import PricedSchema
 from plugins.kpi.models import KpiEventKind
 
@@ -28,7 +28,9 @@ class KpiSchema(PricedSchema):
         allow_none=True,
         metadata={"description": "Approved orders / review decisions, 0 to 1; null when nothing was decided."})
     average_decision_hours = ma.fields.Decimal(
-        as_string=True, allow_none=True,
+        places=2, as_string=True, allow_none=True,
         metadata={MONEY_FLAG: False,
                   "description": "Mean hours from submission to review decision; null when nothing was decided."})
-    collected = MoneyField(allow_none=True, metadata={"description": "Sum of confirmed payments."})
+    # A sum over the period may outgrow one amount's column: a decimal string of any length.
+    collected = ma.fields.Decimal(places=2, as_string=True, allow_none=True,
+                                  metadata={MONEY_FLAG: True, "description": "Sum of confirmed payments."})

@@ -6,7 +6,7 @@ from marshmallow import validate
 
 from core.contracts import Verdict
 from core.db import MAX_ID
-from core.models import utcnow
+from core.models import OrderStatus, utcnow
 from plugins.review.models import StepStatus
 from plugins.review.services import REASON_MAX, StepDecision
 
@@ -38,7 +38,7 @@ class StepSchema(ma.Schema):
     status = ma.fields.Enum(StepStatus, by_value=True)
     opened_at = ma.fields.AwareDateTime(allow_none=True)
     due_at = ma.fields.AwareDateTime(allow_none=True)
-    late = ma.fields.Function(lambda step: step.is_late(utcnow()))
+    late = ma.fields.Function(lambda step: step.is_late(utcnow()), metadata={"type": "boolean"})
     decided_at = ma.fields.AwareDateTime(allow_none=True)
     decided_by = ma.fields.Nested(UserRefSchema, allow_none=True)
     reason = ma.fields.String(allow_none=True)
@@ -56,4 +56,4 @@ class DecisionRequestSchema(ma.Schema):
 
 
 class DecisionResultSchema(StepSchema):
-    order_status = ma.fields.Function(lambda step: step.order.status.value)
+    order_status = ma.fields.Enum(OrderStatus, by_value=True, attribute="order.status")
