@@ -11,11 +11,11 @@ from typing import Any
 
 import marshmallow as ma
 from apispec import BasePlugin
-from flask import request
+from flask import current_app, request
 from flask_smorest import Api
 from flask_smorest import Blueprint as ApiBlueprint
 from flask_smorest.utils import prepare_response
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from core.api.fields import decimal2properties
 from core.api.problems import PROBLEM_JSON, from_http_exception
@@ -101,9 +101,29 @@ class OrdoApi(Api):
         self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
 
     def handle_http_exception(self, error: HTTPException):
+        error = _not_found_for_any_method(error)
         if is_api_request():
             return from_http_exception(error)
         return render_error(error.code or 500, error.description or error.name)
+
+
+def _not_found_for_any_method(error: HTTPException) -> HTTPException:
+    """A 405 whose path names no row for any method is a 404.
+
+    Werkzeug answers 405 when another method's rule has the same shape, even if
+    the id in the path is out of range for every one of them (``PATCH
+    /orders/0``): no method could succeed, so the resource does not exist.
+    """
+    if not isinstance(error, MethodNotAllowed):
+        return error
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    for method in error.valid_methods or ():
+        try:
+            adapter.match(method=method)
+        except HTTPException:
+            continue
+        return error
+    return NotFound()
 
 
 __all__ = ["API_PREFIX", "ERROR_STATUSES", "ApiBlueprint", "OrdoApi", "ProblemSchema", "is_api_request"]
