@@ -10,7 +10,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from core.figures import MONEY
 from core.forms import FixedPoint
-from plugins.billing.labels import choices
+from core.labels import choices
 from plugins.billing.models import InvoiceStatus, PaymentMethod
 
 
