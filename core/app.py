@@ -31,7 +31,8 @@ from core.contracts import Stage
 from core.db import busy, commit, discard, is_busy, request_failed
 from core.errors import Conflict, OrdoError
 from core.extensions import babel, csrf, db, login_manager, migrate
-from core.labels import label, system_note
+from core.labels import collect as collect_labels
+from core.labels import MODULE, label, system_note
 from core.migrations import db_group
 from core.models import User
 from core.modules import modules_in_use
@@ -103,6 +104,7 @@ def configure_extensions(app: Flask) -> None:
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["status_label"] = label
     app.jinja_env.globals["label"] = label
+    app.jinja_env.filters["label"] = label
     app.jinja_env.globals["system_note"] = system_note
     app.jinja_env.globals["order_url"] = order_url
     app.jinja_env.policies["ext.i18n.trimmed"] = True
@@ -126,7 +128,8 @@ def _select_locale() -> str:
 
 def configure_plugins(app: Flask, plugins: Sequence[Manifest] | None) -> None:
     # Registering a plugin imports its hooks module, and with it the plugin's models.
-    app.extensions["ordo.plugins"] = build_registry(discover() if plugins is None else plugins)
+    registry = app.extensions["ordo.plugins"] = build_registry(discover() if plugins is None else plugins)
+    app.extensions["ordo.labels"] = collect_labels(registry)
 
 
 def build_registry(manifests: Sequence[Manifest]) -> PluginRegistry:
@@ -178,7 +181,7 @@ def configure_auth(app: Flask) -> None:
         user = current_actor()
         if owner is None or user is None or owner in modules_in_use(user.company_id):
             return None
-        message = gettext("the %(module)s module is not enabled for your company", module=owner)
+        message = gettext("the %(module)s module is not enabled for your company", module=label(owner, MODULE))
         if is_api_request():
             return problem(404, "Not Found", message)
         return render_error(404, message)

@@ -40,8 +40,9 @@ class Decision:
     """The result of an order's review, passed to ``review_decided``."""
 
     outcome: Outcome
-    reasons: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()  # reason codes (labelled under "reason"), or a reviewer's words
     automatic: bool = False  # decided by the core because review was switched off
+    rules: tuple[str, ...] = ()  # the review rules that decided it, by name, when no person did
     decided_by: int | None = None  # user id of the last decider
 
 
@@ -64,6 +65,7 @@ class Payment:
     is_prepayment: bool
     fully_paid: bool  # the order's total is now covered
     payment_id: int | None = None
+    method: str | None = None  # how it was paid, as a code labelled under "payment_method"
 
 
 # --- contributions ----------------------------------------------------------
@@ -132,10 +134,12 @@ class Verdict(enum.StrEnum):
 class Finding:
     """What a review rule concluded about an order (or a change to it)."""
 
-    rule: str
+    rule: str  # its name, labelled under "rule"
     verdict: Verdict
-    reason_codes: tuple[str, ...] = ()
-    message: str = ""
+    reason_codes: tuple[str, ...] = ()  # labelled under "reason"
+    message: str = ""  # the rule's own words, kept with the finding and shown when no reason code has a label
+    # What the finding is about, shown beside the reasons' labels in every language: product codes, a name.
+    params: Mapping[str, str] = field(default_factory=dict)
     department: str | None = None  # the step this finding belongs to
     step: ReviewStepSpec | None = None  # the extra step, for NEEDS_STEP
 

@@ -24,9 +24,9 @@ from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core.auth.context import sees_prices
+from core.auth.context import check, sees_prices
 from core.contracts import DocumentKind, DocumentSource
-from core.errors import NotFound, PermissionDenied
+from core.errors import NotFound
 from core.extensions import db
 from core.models import Company, Order, StoredDocument, User, utcnow
 from core.modules import hooks_for_order
@@ -85,8 +85,7 @@ def stored_document(order: Order, kind_name: str, user: User) -> Document:
     if kind is None:
         raise NotFound(_("no document kind %(kind)s for this order", kind=repr(kind_name)), field="kind")
     if not may_open(user, order, kind):
-        needed = "order.view" if user.customer_id is not None and kind.customer_copy else kind.permission
-        raise PermissionDenied(_("you need the permission %(permission)s for this", permission=repr(needed)))
+        check(user, "order.view" if user.customer_id is not None and kind.customer_copy else kind.permission)
     # Reading the source flushes none of the caller's pending changes: a GET stays a read, and
     # on SQLite the write lock stays free for the store's own transaction.
     with db.session.no_autoflush:

@@ -25,8 +25,14 @@ class AuthenticationFailed(OrdoError):
 
 
 class PermissionDenied(OrdoError):
+    """The caller lacks a permission; ``permissions`` names the codes that would do (the message, their labels)."""
+
     status = 403
     title = "Forbidden"
+
+    def __init__(self, message: str, *, field: str | None = None, permissions: tuple[str, ...] = ()) -> None:
+        super().__init__(message, field=field)
+        self.permissions = permissions
 
 
 class NotFound(OrdoError):

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
         CustomerView, Decision, Delivery, DocumentKind, Finding, Gate, Job, MenuItem, Payment, Permission,
         Panel, ReviewStepSpec, RoleSpec, Task,
     )
+    from flask_babel.speaklater import LazyString
+
     from core.models import Order, User
 
 PROJECT = "ordo"
@@ -197,17 +199,6 @@ def inbox_tasks(user: User) -> list[Task]:
 
 
 @hookspec
-def audit_action_labels() -> dict[str, str]:
-    """Return how the order timeline names the audit actions this plugin records.
-
-    Called by the order page, on the plugins pinned on the order, to label
-    timeline entries such as ``shipment_dispatched``; an action no plugin
-    names shows as it was recorded.
-
-    Return a dict from action code to a (lazily) translated label.
-    """
-
-
 @hookspec
 def customer_timeline_actions() -> dict[str, CustomerView]:
     """Return the audit actions this plugin records that a customer may see on their order's timeline.
@@ -248,6 +239,35 @@ def order_panels(order: Order, user: User) -> list[Panel]:
     :param user: the signed-in user; return only what they may see.
 
     Return a list of :class:`~core.contracts.Panel`.
+    """
+
+
+@hookspec
+def ordo_labels() -> dict[str, dict[str, LazyString]]:
+    """Return how the codes this plugin stores and shows read, in the reader's language.
+
+    Called by the core once, when the app is built, on every registered plugin,
+    enabled or not (the timeline of an old order still names what a module
+    switched off recorded). Pages and documents show stored codes through
+    ``core.labels.label(value, namespace)``, also the Jinja global and filter
+    ``label``; a code nobody labels shows as it was stored, so text a user
+    typed stays as typed.
+
+    The namespaces the core reads: ``status.<entity>`` (the ``status`` of an
+    audit entry's ``before`` and ``after``: ``status.order``,
+    ``status.shipment``, ``status.invoice``, ``status.review_step``),
+    ``audit.action`` (the timeline's names of audit actions), ``note`` (notes
+    the services record as codes, such as ``shipment_dispatched``; a note's
+    label may name values of its entry's ``after`` as ``%(key)s``), ``reason``
+    (reason codes of findings and decisions), ``rule`` (review rules by name)
+    and ``payment_method``. A plugin adds namespaces of its own at will.
+    Permissions, roles and modules are labelled by what they declare
+    (:class:`~core.contracts.Permission` and :class:`~core.contracts.RoleSpec`
+    labels, ``Manifest.label`` and ``Manifest.description``).
+
+    Return a dict from namespace to a dict from code to a label made with
+    ``lazy_gettext``. A code may be an enum member: ``label(member)`` then needs
+    no namespace. Two plugins labelling one code in one namespace fail at start-up.
     """
 
 

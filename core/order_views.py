@@ -44,8 +44,6 @@ def detail(order_id: int) -> Any:
         panels=_panels(order, user),
         documents=available_documents(order, user),
         timeline=timeline(order, user),
-        timeline_actions={code: name for names in hooks_for_order(order).audit_action_labels()
-                          for code, name in names.items()},
         can_cancel=OrderEvent.CANCEL in allowed_events(order) and user.can("order.cancel"),
         cancel_form=CancelForm(),
     )

@@ -38,6 +38,8 @@ class Manifest:
     migrations: str | None = None  # folder of this plugin's Alembic branch
     required: bool = False  # cannot be switched off (intake is how orders enter)
     default_enabled: bool = False  # switched on for companies that never chose
+    # What people read on the modules page, lazily translated (``lazy_gettext``); the name when empty.
+    label: str = ""
     description: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -77,9 +77,8 @@ def settings_url(url: str) -> str:
     return normalise_database_url(url)
 
 
-@pytest.fixture
-def make_app(database_url: str, instance_path: Path, _schema: None):
-    """Build an app; pass ``plugins=[...]`` manifests to replace entry-point discovery."""
+def _builder(database_url: str, instance_path: Path):
+    """A function that builds apps on the test database, and one that empties the tables they used."""
     built = []
 
     def build(config: dict | None = None, **kwargs):
@@ -99,13 +98,33 @@ def make_app(database_url: str, instance_path: Path, _schema: None):
         built.append(app)
         return app
 
+    def clean_up() -> None:
+        for app in built:
+            if app.config["SQLALCHEMY_DATABASE_URI"] == settings_url(database_url):
+                _empty_tables(app)
+            else:  # an app on a database of its own (migration tests) is the test's to clean
+                with app.app_context():
+                    db.engine.dispose()
+
+    return build, clean_up
+
+
+@pytest.fixture
+def make_app(database_url: str, instance_path: Path, _schema: None):
+    """Build an app; pass ``plugins=[...]`` manifests to replace entry-point discovery."""
+    build, clean_up = _builder(database_url, instance_path)
     yield build
-    for app in built:
-        if app.config["SQLALCHEMY_DATABASE_URI"] == settings_url(database_url):
-            _empty_tables(app)
-        else:  # an app on a database of its own (migration tests) is the test's to clean
-            with app.app_context():
-                db.engine.dispose()
+    clean_up()
+
+
+@pytest.fixture(scope="module")
+def app_builders(database_url: str, instance_path: Path, _schema: None):
+    """For data that several tests of a module read and none changes (the demo), built once.
+
+    ``build, clean_up = app_builders()`` gives what ``make_app`` uses; the
+    caller (a module-scoped fixture) calls ``clean_up()`` when its tests are done.
+    """
+    return lambda: _builder(database_url, instance_path)
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from core.auth.context import require_actor, requires
 from core.db import get_scoped, scoped
 from core.errors import ValidationError
 from core.extensions import db
+from core.labels import MODULE, PERMISSION, ROLE, label
 from core.models import Customer, Role, User
 from core.modules import module_states, set_enabled
 from core.web import attempt, flash_form_errors, required
@@ -23,7 +24,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 def _user_form(actor: User, user: User | None = None) -> UserForm:
     form = UserForm(obj=user) if user else UserForm()
     roles = db.session.execute(scoped(Role, actor.company_id).order_by(Role.name)).scalars()
-    form.roles.choices = [SelectChoice(role.name, role.label) for role in roles]
+    form.roles.choices = [SelectChoice(role.name, label(role.name, ROLE, role.label)) for role in roles]
     customers = db.session.execute(scoped(Customer, actor.company_id).order_by(Customer.code)).scalars()
     form.customer_id.choices = [SelectChoice(0, "—")] + [SelectChoice(c.id, f"{c.code} {c.name}") for c in customers]
     staff = db.session.execute(
@@ -101,7 +102,8 @@ def roles():
             for role in role_rows:
                 granted = request.form.getlist(f"role-{role.id}")
                 if role.name == "administrator" and "admin.roles" not in granted:
-                    raise ValidationError(_("The administrator role must keep admin.roles."),
+                    raise ValidationError(_("The administrator role must keep the permission “%(permission)s”.",
+                                            permission=label("admin.roles", PERMISSION)),
                                           field="permissions")
                 companies.set_role_permissions(role, granted, actor=actor)
             return True
@@ -123,7 +125,7 @@ def modules():
             abort(400, _("The form expired; reload the page and try again."))
         state = attempt(lambda: set_enabled(actor.company, name, enable, actor=actor))
         if state is not None:
-            flash(_("%(name)s is now %(state)s.", name=name,
+            flash(_("%(name)s is now %(state)s.", name=label(name, MODULE),
                     state=_("on") if state.enabled else _("off")), "success")
         return redirect(url_for("admin.modules"))
     return render_template("admin/modules.html", states=module_states(actor.company_id), form=form)

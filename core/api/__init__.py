@@ -39,6 +39,9 @@ class ProblemSchema(ma.Schema):
     status = ma.fields.Integer(metadata={"example": 400})
     detail = ma.fields.String(metadata={"example": "lines[0].quantity: Not a valid number."})
     instance = ma.fields.String(metadata={"example": "/api/v1/orders"})
+    permissions = ma.fields.List(ma.fields.String(), metadata={
+        "description": "on a 403: the permission codes any one of which would do",
+        "example": ["billing.view"]})
     errors = ma.fields.List(ma.fields.Dict(), metadata={
         "description": "one entry per field at fault: {field, message}",
         "example": [{"field": "lines[0].quantity", "message": "Not a valid number."}]})

@@ -37,7 +37,7 @@ def flatten_messages(messages: Any, prefix: str = "") -> list[dict[str, str]]:
 
 
 def problem(status: int, title: str, detail: str, errors: list[dict[str, str]] | None = None,
-            headers: dict[str, str] | None = None) -> Response:
+            headers: dict[str, str] | None = None, extra: dict[str, Any] | None = None) -> Response:
     body: dict[str, Any] = {
         "type": "about:blank",
         "title": title,
@@ -47,6 +47,7 @@ def problem(status: int, title: str, detail: str, errors: list[dict[str, str]] |
     }
     if errors:
         body["errors"] = errors
+    body.update(extra or {})
     response = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM_JSON)
     for key, value in (headers or {}).items():
         response.headers[key] = value
@@ -67,4 +68,7 @@ def from_ordo_error(error: OrdoError) -> Response:
     errors = [{"field": error.field, "message": error.message}] if error.field else None
     retry_after = getattr(error, "retry_after", None)
     headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
-    return problem(error.status, error.title, error.message, errors, headers)
+    # A refusal names the permission codes for integrators; its detail names their labels for people.
+    permissions = getattr(error, "permissions", ())
+    return problem(error.status, error.title, error.message, errors, headers,
+                   {"permissions": list(permissions)} if permissions else None)

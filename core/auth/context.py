@@ -13,6 +13,7 @@ from flask_login import current_user
 from core.auth import services as auth_services
 from core.errors import PermissionDenied
 from core.extensions import db
+from core.labels import PERMISSION, label
 from core.models import User, utcnow
 
 P = ParamSpec("P")
@@ -60,7 +61,17 @@ def require_actor() -> User:
 
 def check(user: User, permission: str) -> None:
     if not user.can(permission):
-        raise PermissionDenied(_("you need the permission %(permission)s for this", permission=repr(permission)))
+        raise _denied((permission,))
+
+
+def _denied(permissions: tuple[str, ...]) -> PermissionDenied:
+    """The refusal, naming what is missing as people know it: the permissions' labels."""
+    names = [label(permission, PERMISSION) for permission in permissions]
+    if len(names) == 1:
+        return PermissionDenied(_("you need the permission “%(permission)s” for this", permission=names[0]),
+                                permissions=permissions)
+    return PermissionDenied(_("you need one of the permissions %(permissions)s for this",
+                              permissions=", ".join(f"“{name}”" for name in names)), permissions=permissions)
 
 
 VIEW_PRICES = "order.view_prices"
@@ -95,8 +106,7 @@ def requires(permission: str | tuple[str, ...] | None) -> Callable[[Callable[P, 
         def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
             user = require_actor()
             if permission is not None and not holds(user, permission):
-                needed = permission if isinstance(permission, str) else " or ".join(permission)
-                raise PermissionDenied(_("you need the permission %(permission)s for this", permission=repr(needed)))
+                raise _denied((permission,) if isinstance(permission, str) else permission)
             return view(*args, **kwargs)
 
         # Read by tests/test_roles_routes.py to list every route's permission. Python

@@ -1,5 +1,7 @@
-"""The core's always-on contributions: permissions, roles, menu, timeline labels and customer view, inbox."""
+"""The core's always-on contributions: permissions, roles, menu, labels, customer view, inbox."""
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -7,9 +9,10 @@ from sqlalchemy import select
 from core.contracts import CustomerView, MenuItem, Permission, RoleSpec, Stage, Task
 from core.extensions import db
 from core.hookspecs import hookimpl
+from core.labels import AUDIT_ACTION, CORE_LABELS, NOTE
 from core.models import Order, OrderStatus, User
 from core.modules import pinned
-from core.orders.events import customer_views, event_labels
+from core.orders.events import SYSTEM_NOTES, customer_views, event_labels
 from core.portal import order_url
 from core.roles import BUILTIN_ROLES, CORE_PERMISSIONS
 
@@ -39,8 +42,8 @@ def menu_items(user: User) -> list[MenuItem]:
 
 
 @hookimpl
-def audit_action_labels() -> dict[str, object]:
-    return dict(event_labels())
+def ordo_labels() -> dict[str, Mapping[str, object]]:
+    return {**CORE_LABELS, AUDIT_ACTION: event_labels(), NOTE: SYSTEM_NOTES}
 
 
 @hookimpl

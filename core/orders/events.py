@@ -34,6 +34,7 @@ from core.contracts import CustomerView, Decision, Delivery, Outcome, Payment
 from core.db import flush
 from core.errors import TransitionError, ValidationError
 from core.extensions import db
+from core.labels import label
 from core.models import Order, OrderStatus, User, utcnow
 from core.modules import active_modules, hooks_for_order, pin_modules
 
@@ -170,9 +171,10 @@ def decide_review(order: Order, decision: Decision, *, actor: User | None, note:
                           hook_args={"decision": decision}, summary=_decision_summary(decision)))
 
 
-def ship(order: Order, *, actor: User | None, note: str | None = None) -> Order:
-    """The goods left for the customer."""
-    return _fire(_Pending(order, OrderEvent.SHIP, actor, _to(S.SHIPPED), note=note))
+def ship(order: Order, *, actor: User | None, note: str | None = None, shipment: str | None = None) -> Order:
+    """The goods left for the customer; ``shipment`` is the number of what left, kept on the audit entry."""
+    return _fire(_Pending(order, OrderEvent.SHIP, actor, _to(S.SHIPPED), note=note,
+                          summary={"shipment": shipment} if shipment else {}))
 
 
 def deliver(order: Order, delivery: Delivery, *, actor: User | None, note: str | None = None) -> Order:
@@ -186,8 +188,10 @@ def deliver(order: Order, delivery: Delivery, *, actor: User | None, note: str |
 
 def record_payment(order: Order, payment: Payment, *, actor: User | None, note: str | None = None) -> Order:
     """A payment was confirmed; a delivered order it settles completes."""
-    summary = {"amount": str(payment.amount), "is_prepayment": payment.is_prepayment,
-               "fully_paid": payment.fully_paid}
+    summary: dict[str, Any] = {"amount": str(payment.amount), "is_prepayment": payment.is_prepayment,
+                               "fully_paid": payment.fully_paid}
+    if payment.method:
+        summary["method"] = payment.method
     return _fire(_Pending(order, OrderEvent.PAY, actor, _apply_payment, note=note,
                           hook_args={"payment": payment}, summary=summary))
 
@@ -271,7 +275,7 @@ def _dispatch(dispatcher: _Dispatcher, pending: _Pending) -> None:
     if order.status not in spec.sources:
         raise TransitionError(
             _("order %(number)s is %(status)s; it cannot be %(action)s",
-              number=order.display_number, status=order.status.value, action=spec.past())
+              number=order.display_number, status=label(order.status), action=spec.past())
         )
     before = order.status
     with db.session.no_autoflush:  # flush once, below, where a lost race becomes a Conflict
@@ -337,4 +341,7 @@ def _apply_complete(order: Order, pending: _Pending) -> OrderStatus:
 
 
 def _decision_summary(decision: Decision) -> dict[str, Any]:
-    return {"outcome": decision.outcome.value, "reasons": list(decision.reasons), "automatic": decision.automatic}
+    summary = {"outcome": decision.outcome.value, "reasons": list(decision.reasons), "automatic": decision.automatic}
+    if decision.rules:
+        summary["rules"] = list(decision.rules)
+    return summary

@@ -11,7 +11,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from core.db import MAX_ID
 from core.figures import MONEY
 from core.forms import FixedPoint
-from plugins.billing.labels import choices
+from core.labels import choices
 from plugins.billing.models import InvoiceStatus, PaymentMethod
 
 

@@ -1,6 +1,8 @@
 """Hook implementations of the billing plugin: thin calls into ``plugins.billing.services``."""
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -10,6 +12,7 @@ from core.contracts import (
 from core.hookspecs import hookimpl
 from core.models import Order, PaymentTerms, User
 from plugins.billing import services
+from plugins.billing.labels import LABELS
 
 FINANCE_READERS = ("administrator", "finance", "sales", "manager", "supervisor")
 
@@ -76,9 +79,8 @@ def document_kinds() -> list[DocumentKind]:
 
 
 @hookimpl
-def audit_action_labels() -> dict[str, object]:
-    return {"invoice_issued": _l("Invoice issued"), "invoice_paid": _l("Invoice paid"),
-            "invoice_cancelled": _l("Invoice cancelled")}
+def ordo_labels() -> Mapping[str, Mapping[str, object]]:
+    return LABELS
 
 
 @hookimpl

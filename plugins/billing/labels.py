@@ -1,28 +1,33 @@
-"""Translated labels of billing's enums, for pages, forms and documents."""
+"""The billing plugin's labels: invoice statuses, payment methods, its audit actions.
+
+``LABELS`` is what the plugin returns from ``ordo_labels``; pages, forms and the
+invoice look the codes up with the core's ``label`` and ``choices``.
+"""
 from __future__ import annotations
 
-import enum
+from collections.abc import Mapping
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
-# types-WTForms describes WTForms 3.2, which had no SelectChoice (new in 3.3).
-from wtforms import SelectChoice  # type: ignore[attr-defined]
 
 from plugins.billing.models import InvoiceStatus, PaymentMethod
 
-LABELS: dict[enum.Enum, object] = {
-    InvoiceStatus.ISSUED: _l("Issued"),
-    InvoiceStatus.PAID: _l("Paid"),
-    InvoiceStatus.CANCELLED: _l("Cancelled"),
-    PaymentMethod.BANK_TRANSFER: _l("Bank transfer"),
-    PaymentMethod.CASH: _l("Cash"),
-    PaymentMethod.CHEQUE: _l("Cheque"),
-    PaymentMethod.ONLINE: _l("Online payment"),
+LABELS: Mapping[str, Mapping[str, Any]] = {
+    "status.invoice": {
+        InvoiceStatus.ISSUED: _l("Issued"),
+        InvoiceStatus.PAID: _l("Paid"),
+        InvoiceStatus.CANCELLED: _l("Cancelled"),
+    },
+    # Also the namespace of the ``method`` a payment carries to the core's timeline.
+    "payment_method": {
+        PaymentMethod.BANK_TRANSFER: _l("Bank transfer"),
+        PaymentMethod.CASH: _l("Cash"),
+        PaymentMethod.CHEQUE: _l("Cheque"),
+        PaymentMethod.ONLINE: _l("Online payment"),
+    },
+    "audit.action": {
+        "invoice_issued": _l("Invoice issued"),
+        "invoice_paid": _l("Invoice paid"),
+        "invoice_cancelled": _l("Invoice cancelled"),
+    },
 }
-
-
-def label(value: enum.Enum) -> str:
-    return str(LABELS.get(value, value.value))
-
-
-def choices(enum_class: type[enum.Enum]) -> list[SelectChoice]:
-    return [SelectChoice(member.value, label(member)) for member in enum_class]

@@ -1,4 +1,6 @@
 """Billing: Invoices and payments by settlement mode; prepayment gates execution."""
+from flask_babel import lazy_gettext as _l
+
 from core.contracts import Stage
 from core.plugins import Manifest
 
@@ -10,5 +12,6 @@ MANIFEST = Manifest(
     blueprints=("plugins.billing.views:bp",),
     api_blueprints=("plugins.billing.api:blp",),
     default_enabled=True,
-    description="Invoices and payments by settlement mode; prepayment gates execution.",
+    label=_l("Billing"),
+    description=_l("Invoices and payments by settlement mode; prepayment gates execution."),
 )

@@ -27,12 +27,12 @@ from core.documents import fingerprint, order_version
 from core.errors import Conflict, NotFound, TransitionError, ValidationError
 from core.extensions import db
 from core.figures import MONEY
+from core.labels import choices, label
 from core.models import Company, Order, OrderStatus, PaymentTerms, User, utcnow
 from core.modules import order_has_stage, pinned
 from core.orders import events, money
 from core.orders.queries import visible_orders, visible_to
 from core.portal import order_url
-from plugins.billing.labels import choices, label
 from plugins.billing.models import BillingPayment, Invoice, InvoiceStatus, PaymentMethod
 
 ZERO = Decimal("0.00")
@@ -295,7 +295,7 @@ def record_payment(
     _lock(order)
     if order.status not in PAYABLE:
         raise TransitionError(_("order %(number)s is %(status)s; it cannot take a payment",
-                                number=order.display_number, status=order.status.value))
+                                number=order.display_number, status=label(order.status)))
     owed = outstanding(order)
     if value > owed:
         raise ValidationError(
@@ -315,11 +315,11 @@ def record_payment(
     fully_paid = paid_total(order) >= order.total
     if fully_paid and invoice is not None:
         _mark_paid(invoice, received_at, actor)
-    note = label(method) + (f" · {reference}" if reference else "")
+    # The method is a code the timeline labels; the reference was typed and stays as typed.
     events.record_payment(order, PaymentEvent(
         amount=value, received_at=received_at, is_prepayment=payment.is_prepayment,
-        fully_paid=fully_paid, payment_id=payment.id,
-    ), actor=actor, note=note)
+        fully_paid=fully_paid, payment_id=payment.id, method=method.value,
+    ), actor=actor, note=reference)
     return payment
 
 

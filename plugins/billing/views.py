@@ -10,18 +10,11 @@ from core.portal import order_url
 from core.web import attempt, flash_form_errors, required
 from plugins.billing import services
 from plugins.billing.forms import InvoiceFilterForm, PaymentForm
-from plugins.billing.labels import label
 from plugins.billing.models import InvoiceStatus
 
 bp = Blueprint("billing", __name__)
 
 PER_PAGE = 25
-
-
-@bp.app_template_global("billing_label")
-def billing_label(value) -> str:
-    """Billing's enum labels in any template, including its order panel and the invoice PDF."""
-    return label(value)
 
 
 @bp.route("/invoices")

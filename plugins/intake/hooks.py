@@ -56,8 +56,8 @@ def _draft_title(order: Order) -> str:
 
 
 @hookimpl
-def audit_action_labels() -> dict[str, object]:
-    return {"created": _l("Entered"), "updated": _l("Edited")}
+def ordo_labels() -> dict[str, dict[str, object]]:
+    return {"audit.action": {"created": _l("Entered"), "updated": _l("Edited")}}
 
 
 @hookimpl

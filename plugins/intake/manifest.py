@@ -1,4 +1,6 @@
 """Intake: order entry, numbering, re-check and submission. Always on."""
+from flask_babel import lazy_gettext as _l
+
 from core.contracts import Stage
 from core.plugins import Manifest
 
@@ -11,5 +13,6 @@ MANIFEST = Manifest(
     api_blueprints=("plugins.intake.api:blp",),
     required=True,
     default_enabled=True,
-    description="Order entry from every channel, order numbers, re-check and submission.",
+    label=_l("Intake"),
+    description=_l("Order entry from every channel, order numbers, re-check and submission."),
 )

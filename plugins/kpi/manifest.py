@@ -1,4 +1,6 @@
 """Kpi: Records every stage event and counts them per period."""
+from flask_babel import lazy_gettext as _l
+
 from core.contracts import Stage
 from core.plugins import Manifest
 
@@ -10,5 +12,6 @@ MANIFEST = Manifest(
     blueprints=("plugins.kpi.views:bp",),
     api_blueprints=("plugins.kpi.api:blp",),
     default_enabled=True,
-    description="Records every stage event and counts them per period.",
+    label=_l("KPIs"),
+    description=_l("Records every stage event and counts them per period."),
 )

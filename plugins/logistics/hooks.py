@@ -1,6 +1,7 @@
 """Hook implementations of the logistics plugin: permissions, menu, inbox, order panel, delivery note."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime, time
 from typing import Any
 
@@ -16,7 +17,8 @@ from core.models import Company, Order, OrderStatus, User
 from core.portal import order_url
 from plugins.logistics import services
 from plugins.logistics.forms import AcceptanceForm, ShipmentForm
-from plugins.logistics.models import Shipment, ShipmentStatus, status_label
+from plugins.logistics.labels import LABELS
+from plugins.logistics.models import Shipment, ShipmentStatus
 
 PERMISSIONS = (
     Permission("logistics.view", _l("See shipments"),
@@ -78,7 +80,6 @@ def order_panels(order: Order, user: User) -> list[Panel]:
         "order": order,
         "shipments": shipments,
         "current": current,
-        "status_label": status_label,
         "blocked": services.blocking_gates(order) if can_create else [],
         "create_form": ShipmentForm(formdata=None) if can_create else None,
         "dispatch_form": ShipmentForm(formdata=None, obj=current) if can_dispatch else None,
@@ -117,7 +118,6 @@ def delivery_note_context(order: Order) -> dict[str, Any]:
         "shipment": _shipment_for_note(order),
         "company": db.session.get(Company, order.company_id),
         "lines": order.lines,
-        "status_label": status_label,
     }
 
 
@@ -134,9 +134,8 @@ def _due(order: Order) -> datetime | None:
 
 
 @hookimpl
-def audit_action_labels() -> dict[str, object]:
-    return {"shipment_created": _l("Shipment prepared"), "shipment_dispatched": _l("Shipment dispatched"),
-            "shipment_accepted": _l("Shipment signed for")}
+def ordo_labels() -> Mapping[str, Mapping[str, object]]:
+    return LABELS
 
 
 SHIPMENT_FACTS = frozenset({"number", "status", "delivery_method", "carrier", "tracking_number"})

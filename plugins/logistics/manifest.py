@@ -1,4 +1,6 @@
 """Logistics: Shipments, dispatch and the customer's sign-off."""
+from flask_babel import lazy_gettext as _l
+
 from core.contracts import Stage
 from core.plugins import Manifest
 
@@ -10,5 +12,6 @@ MANIFEST = Manifest(
     blueprints=("plugins.logistics.views:bp",),
     api_blueprints=("plugins.logistics.api:blp",),
     default_enabled=True,
-    description="Shipments, dispatch and the customer's sign-off.",
+    label=_l("Logistics"),
+    description=_l("Shipments, dispatch and the customer's sign-off."),
 )

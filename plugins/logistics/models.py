@@ -4,7 +4,6 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -64,14 +63,3 @@ class Shipment(Model):
     def __repr__(self) -> str:
         return f"<Shipment {self.number} {self.status}>"
 
-
-# Translated labels of the statuses, for pages and documents (the core's labels cover only its enums).
-STATUS_LABELS: dict[ShipmentStatus, object] = {
-    ShipmentStatus.PREPARED: _l("Prepared"),
-    ShipmentStatus.DISPATCHED: _l("Dispatched"),
-    ShipmentStatus.ACCEPTED: _l("Signed for"),
-}
-
-
-def status_label(status: ShipmentStatus) -> str:
-    return str(STATUS_LABELS[status])

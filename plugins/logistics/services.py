@@ -24,7 +24,7 @@ from core.models import DeliveryMethod, Order, OrderStatus, User, utcnow
 from core.modules import hooks_for_order, order_has_stage, pinned
 from core.orders.queries import get_order, visible_orders, visible_to
 from core.orders import events
-from plugins.logistics.models import Shipment, ShipmentStatus, status_label
+from plugins.logistics.models import Shipment, ShipmentStatus
 
 CARRIER_MAX = 120
 TRACKING_MAX = 64
@@ -169,7 +169,7 @@ def dispatch(shipment: Shipment, actor: User, carrier: str | None = None,
     shipment.dispatched_at = utcnow()
     flush()
     _audit(shipment, "shipment_dispatched", actor, before=before)
-    events.ship(shipment.order, actor=actor, note=f"shipment {shipment.number} dispatched")
+    events.ship(shipment.order, actor=actor, note="shipment_dispatched", shipment=shipment.number)
     return shipment
 
 
@@ -237,7 +237,7 @@ def _text(value: str | None, field: str, max_length: int) -> str | None:
 
 
 def _status(shipment: Shipment) -> str:
-    return status_label(shipment.status)
+    return label(shipment.status)
 
 
 def _state(shipment: Shipment) -> dict:

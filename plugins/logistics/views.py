@@ -11,7 +11,7 @@ from core.web import attempt, flash_form_errors
 from core.portal import order_url
 from plugins.logistics import services
 from plugins.logistics.forms import AcceptanceForm, ShipmentForm
-from plugins.logistics.models import ShipmentStatus, status_label
+from plugins.logistics.models import ShipmentStatus
 
 bp = Blueprint("logistics", __name__)
 
@@ -30,7 +30,6 @@ def shipments():
         shipments=services.list_shipments(require_actor(), status),
         status=status,
         statuses=list(ShipmentStatus),
-        status_label=status_label,
     )
 
 

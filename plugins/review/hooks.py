@@ -1,6 +1,8 @@
 """Hook implementations of the review plugin: thin calls into services and rules."""
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -100,8 +102,8 @@ def order_panels(order: Order, user: User) -> list[Panel]:
 
 
 @hookimpl
-def audit_action_labels() -> dict[str, object]:
-    return {"review_opened": _l("Review opened"), "review_step_decided": _l("Review step decided")}
+def ordo_labels() -> Mapping[str, Mapping[str, object]]:
+    return labels.LABELS
 
 
 # No customer_timeline_actions: both actions are internal; a customer sees the review's outcome

@@ -1,4 +1,6 @@
 """Review: Departmental review (sales, finance, production) with time limits and rules."""
+from flask_babel import lazy_gettext as _l
+
 from core.contracts import Stage
 from core.plugins import Manifest
 
@@ -10,5 +12,6 @@ MANIFEST = Manifest(
     blueprints=("plugins.review.views:bp",),
     api_blueprints=("plugins.review.api:blp",),
     default_enabled=True,
-    description="Departmental review (sales, finance, production) with time limits and rules.",
+    label=_l("Review"),
+    description=_l("Departmental review (sales, finance, production) with time limits and rules."),
 )

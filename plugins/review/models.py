@@ -75,3 +75,4 @@ class ReviewFinding(Model):
     verdict: Mapped[Verdict] = mapped_column(enum_column(Verdict))
     reason_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
     message: Mapped[str] = mapped_column(Text, default="")
+    params: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # what the finding is about

@@ -38,6 +38,7 @@ def floor_price(order: Order) -> Finding | None:
         reason_codes=("price_below_floor",),
         message=_("Priced below the floor price: %(products)s", products=", ".join(codes)),
         department="finance",
+        params={"products": ", ".join(codes)},
     )
 
 
@@ -53,6 +54,7 @@ def credit_limit(order: Order) -> Finding | None:
                   customer=order.customer.name),
         department="sales",
         step=MANAGER,
+        params={"customer": order.customer.name},
     )
 
 

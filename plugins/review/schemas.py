@@ -24,6 +24,8 @@ class FindingSchema(ma.Schema):
     verdict = ma.fields.Enum(Verdict, by_value=True)
     reason_codes = ma.fields.List(ma.fields.String())
     message = ma.fields.String()
+    params = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String(),
+                            metadata={"description": "what the finding is about (product codes, a name)"})
 
 
 class StepSchema(ma.Schema):

@@ -23,6 +23,7 @@ from core.contracts import Decision, Finding, Outcome, ReviewStepSpec, Verdict
 from core.db import flush, get_scoped
 from core.errors import Conflict, NotFound, ValidationError
 from core.extensions import db
+from core.labels import label
 from core.models import Order, OrderStatus, User, utcnow
 from core.modules import hooks_for_order
 from core.orders.queries import get_order, visible_orders
@@ -123,7 +124,7 @@ def open_review(order: Order) -> list[ReviewStep]:
         db.session.add(ReviewFinding(
             company_id=order.company_id, order_id=order.id, round=number, step_id=step.id if step else None,
             rule=finding.rule, verdict=finding.verdict, reason_codes=list(finding.reason_codes),
-            message=str(finding.message)))
+            message=str(finding.message), params={key: str(value) for key, value in finding.params.items()}))
     audit.record(
         company_id=order.company_id, order_id=order.id, entity="review_round", entity_id=None,
         action="review_opened", actor=None,
@@ -139,8 +140,7 @@ def open_review(order: Order) -> list[ReviewStep]:
         flush()
     else:
         # No plugin asked for a step: nothing stands between the order and approval.
-        events.decide_review(order, Decision(Outcome.APPROVED), actor=None,
-                             note="approved: no review step was required")
+        events.decide_review(order, Decision(Outcome.APPROVED), actor=None, note="no_review_step")
     return steps
 
 
@@ -163,9 +163,9 @@ def _reject_by_rules(order: Order, steps: list[ReviewStep],
             step.status = StepStatus.CLOSED
     flush()
     reasons = tuple(dict.fromkeys(code for finding, _ in rejections for code in finding.reason_codes))
-    rules = ", ".join(dict.fromkeys(finding.rule for finding, _ in rejections))
-    events.decide_review(order, Decision(Outcome.REJECTED, reasons=reasons), actor=None,
-                         note=f"rejected by the review rules: {rules}")
+    rules = tuple(dict.fromkeys(finding.rule for finding, _ in rejections))
+    events.decide_review(order, Decision(Outcome.REJECTED, reasons=reasons, rules=rules), actor=None,
+                         note="rejected_by_rules")
 
 
 # --- deciding a step ------------------------------------------------------------
@@ -194,11 +194,11 @@ def decide(
     order = step.order
     if order.status != OrderStatus.SUBMITTED:
         raise Conflict(_("order %(number)s is %(status)s; its review is over",
-                         number=order.display_number, status=order.status.value))
+                         number=order.display_number, status=label(order.status)))
     if step.status != StepStatus.OPEN:
         raise Conflict(_("the %(step)s step of order %(number)s is %(status)s; "
                          "only the open step can be decided",
-                         step=_name(step), number=order.display_number, status=step.status.value))
+                         step=_name(step), number=order.display_number, status=label(step.status)))
     reason = (reason or "").strip() or None
     if decision != StepDecision.APPROVE and reason is None:
         message = (_("give a reason for rejecting") if decision == StepDecision.REJECT

@@ -189,7 +189,8 @@ def test_the_cli_creates_a_token_that_works(app, world):
 def test_only_users_allowed_api_tokens_get_one_through_the_api(client, world):
     response = client.post("/api/v1/tokens", json={"username": "acme-production", "password": factories.PASSWORD})
     assert response.status_code == 403
-    assert "account.tokens" in response.get_json()["detail"]
+    assert response.get_json()["permissions"] == ["account.tokens"]
+    assert response.get_json()["detail"] == "you need the permission “Create API tokens for oneself” for this"
 
 
 def _last_used(token_id: int):

@@ -1,9 +1,12 @@
 """The core's order page: every stage's panel, the timeline, documents, prices hidden, cancelling."""
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
+
+from sqlalchemy import select
 
 from core.db import commit
 from core.extensions import db
@@ -11,6 +14,7 @@ from core.models import Order, OrderStatus
 from core.plugins import discover
 from plugins.intake import services
 from plugins.intake.manifest import MANIFEST
+from plugins.logistics.models import Shipment
 from tests import factories
 from tests.core.samples.inspection import services as inspection
 from tests.core.samples.inspection.manifest import MANIFEST as INSPECTION
@@ -65,18 +69,46 @@ def test_a_draft_is_cancelled_with_a_reason(app, world):
     assert "客户撤单" in client.get(f"/orders/{order.id}").get_data(as_text=True)
 
 
-def test_hook_audit_action_labels(make_app):
-    """Each plugin pinned on the order names, on its timeline, the audit actions it records."""
+def test_the_timeline_names_every_entry_status_and_note_by_its_label(make_app):
+    """Each plugin's audit actions, its entities' statuses and its notes read as labels, never as codes."""
     app = make_app(plugins=discover())
     with app.app_context():
         world = factories.build_world(app)
         order = Flow(app, world).run({"review", "logistics", "billing", "kpi"})
-        page = factories.portal_login(app, world.users["finance"]).get(f"/orders/{order['id']}").get_data(as_text=True)
-    timeline = page.split("Timeline", 1)[1]
+        client = factories.portal_login(app, world.users["finance"])
+        english = client.get(f"/orders/{order['id']}").get_data(as_text=True)
+        chinese = client.get(f"/orders/{order['id']}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+        shipment = db.session.execute(select(Shipment)).scalar_one()
+    timeline = english.split("Timeline", 1)[1]
     for name in ("Entered", "Review opened", "Review step decided", "Shipment prepared", "Shipment dispatched",
-                 "Shipment signed for", "Invoice issued", "Invoice paid", "Payment received", "Completed"):
+                 "Shipment signed for", "Invoice issued", "Invoice paid", "Payment received", "Completed",
+                 "Draft → In review", "Open → Approved", "Prepared → Dispatched", "Issued → Paid",
+                 f"shipment {shipment.number} dispatched", "Bank transfer", "delivered and paid in full"):
         assert name in timeline, name
-    assert "shipment_created" not in timeline and "review_opened" not in timeline
+    for code in ("shipment_created", "review_opened", "review_step_decided", "bank_transfer", "paid_in_full"):
+        assert code not in timeline, code
+    assert "Approved → Approved" not in timeline  # a payment before delivery leaves the status as it was
+    zh = chinese.split("处理记录", 1)[1]
+    for name in ("草稿 → 审核中", "待审核 → 已通过", "已备货 → 已发运", "已开具 → 已付清", "审核中 → 已通过",
+                 f"发货单 {shipment.number} 已发货", "银行转账", "已签收且已全额付款"):
+        assert name in zh, name
+    for code in ("open", "prepared", "dispatched", "issued", "paid"):  # English words only as codes here
+        assert not re.search(rf"(?<![\w-]){code}(?![\w-])", zh), code
+
+
+def test_an_order_rejected_by_a_rule_names_the_rule_and_the_reason(make_app):
+    app = make_app(plugins=discover())
+    with app.app_context():
+        world = factories.build_world(app)
+        flow = Flow(app, world)
+        order = flow.submit(flow.create(lines=[
+            {"product_id": world.products[0].id, "quantity": "10", "unit_price": "1.00"}]))  # under the floor
+        page = factories.portal_login(app, world.users["sales"]).get(
+            f"/orders/{order['id']}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    timeline = page.split("处理记录", 1)[1]
+    assert "审核中 → 已驳回" in timeline
+    assert "被审核规则驳回" in timeline and "审核规则：底价规则" in timeline and "价格低于底价" in timeline
+    assert "floor_price" not in page and "price_below_floor" not in page
 
 
 def test_hook_order_panels(make_app):

@@ -74,7 +74,7 @@ def test_the_modules_of_the_company_are_pinned_at_submission(core_only):
 def test_events_that_the_status_does_not_allow_are_refused(core_only):
     order = orders.draft(core_only)
     delivery = Delivery(signed_by="张三", signed_at=utcnow())
-    with pytest.raises(TransitionError, match="is draft; it cannot be delivered"):
+    with pytest.raises(TransitionError, match="is Draft; it cannot be delivered"):
         events.deliver(order, delivery, actor=None)
     assert allowed_events(order) == ["submit", "cancel"]
 

@@ -51,10 +51,12 @@ def test_navigation_shows_only_menu_items_the_user_may_use(core_world):
 def test_admin_pages_are_refused_without_the_permission(core_world):
     app, world = core_world
     client = factories.portal_login(app, world.users["sales"])
-    for path in ("/admin/users", "/admin/roles", "/admin/modules"):
+    needed = {"/admin/users": "Manage users", "/admin/roles": "Manage roles and permissions",
+              "/admin/modules": "Switch modules on and off"}
+    for path, permission in needed.items():
         response = client.get(path)
         assert response.status_code == 403, path
-        assert "admin." in response.get_data(as_text=True)
+        assert f"you need the permission “{permission}” for this" in response.get_data(as_text=True)
 
 
 def test_an_administrator_creates_a_user_with_roles(core_world):
@@ -113,6 +115,32 @@ def test_modules_are_switched_in_the_portal_without_a_restart(app, world):
     assert "kpi" in page
     client.post("/admin/modules", data={"module": "kpi", "enabled": "1"})
     assert "kpi" in active_modules(world.company.id)
+
+
+def test_the_admin_pages_name_modules_roles_and_permissions_in_the_users_language(app, world):
+    client = factories.portal_login(app, world.users["administrator"])
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh-CN"
+    modules = client.get("/admin/modules").get_data(as_text=True)
+    users = client.get("/admin/users").get_data(as_text=True)
+    roles = client.get("/admin/roles").get_data(as_text=True)
+    switched = client.post("/admin/modules", data={"module": "kpi", "enabled": "0"}, follow_redirects=True)
+
+    assert ("<strong>结算</strong><br><small>按结算方式开具发票、登记收款；预付款到账前订单不进入执行。</small>"
+            in modules)
+    assert "<td>结算与收款</td>" in modules  # the stage
+    assert "<strong>billing</strong>" not in modules and "Invoices and payments" not in modules
+    assert "<td>客服</td>" in users and "<td>customer_service</td>" not in users
+    assert 'value="customer_service"> <label for="roles-2">客服</label>' in users  # the roles to choose from
+    assert "<th>监督员</th>" in roles and 'title="order.view_prices">查看价格和金额</th>' in roles
+    assert "<code>" not in roles
+    assert "模块 考核指标 已停用。" in switched.get_data(as_text=True)
+
+
+def test_the_refusal_names_the_missing_permission_in_the_users_language(core_world):
+    app, world = core_world
+    client = factories.portal_login(app, world.users["customer"])
+    page = client.get("/admin/users", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "你需要“管理用户”权限才能执行此操作" in page and "admin.users" not in page
 
 
 def test_without_logistics_the_inbox_asks_to_mark_approved_orders_delivered(core_world):

@@ -127,7 +127,7 @@ def test_a_payment_is_taken_only_from_approval_on(api, place_order):
     draft = place_order(submit=False)
     response = pay(api, draft, "10.00")
     assert response.status_code == 409
-    assert "draft" in response.get_json()["detail"]
+    assert "is Draft; it cannot take a payment" in response.get_json()["detail"]
 
 
 def test_a_payment_received_earlier_keeps_its_date(api, place_order, deliver):
@@ -143,7 +143,8 @@ def test_finance_may_record_payments_sales_may_not(api, place_order, deliver):
 
     refused = pay(api, order, "100.00", role="sales")
     assert refused.status_code == 403
-    assert "billing.payment.record" in refused.get_json()["detail"]
+    assert refused.get_json()["permissions"] == ["billing.payment.record"]
+    assert refused.get_json()["detail"] == "you need the permission “Record payments received” for this"
     assert pay(api, order, "100.00", role="production").status_code == 403
     assert db.session.execute(select(BillingPayment)).first() is None
 

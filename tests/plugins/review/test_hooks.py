@@ -76,8 +76,9 @@ def test_the_order_page_shows_the_steps_findings_and_the_decision_form_to_the_de
     rejected_page = factories.portal_login(app, world.users["finance"]).get(f"/orders/{order_id}")
     assert rejected_page.status_code == 200
     html = rejected_page.get_data(as_text=True)
-    assert "Priced below the floor price: P001" in html
-    assert "price_below_floor" in html
+    # The finding reads by its labels, the reason's label with the products it names.
+    assert "Reject</strong> · Floor price rule: priced below the floor price (P001)" in html
+    assert "price_below_floor" not in html and "floor_price" not in html
     assert 'id="review-round-1"' in html
     assert "review rule" in html  # decided by the rule, not a person
     assert 'name="decision"' not in html  # nothing left to decide
@@ -135,7 +136,8 @@ def test_hook_review_decided(make_app):
 
     [rejection] = witness.events(under_floor["id"], "review_decided")  # by the price rule, at submission
     assert rejection.status == OrderStatus.REJECTED
-    assert rejection.payload == {"decision": Decision(Outcome.REJECTED, reasons=("price_below_floor",))}
+    assert rejection.payload == {"decision": Decision(Outcome.REJECTED, reasons=("price_below_floor",),
+                                                      rules=("floor_price",))}
 
     [fallback] = witness.events(automatic["id"], "review_decided")
     assert fallback.status == OrderStatus.APPROVED

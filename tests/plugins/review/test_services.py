@@ -67,12 +67,14 @@ def test_finance_rejects_an_order_priced_under_the_floor_price(desk):
     finding = db.session.execute(select(ReviewFinding).where(ReviewFinding.order_id == order_id)).scalar_one()
     assert (finding.rule, finding.verdict.value, finding.reason_codes) == (
         "floor_price", "reject", ["price_below_floor"])
+    assert finding.params == {"products": "P001"}  # what the reason's label is about, in every language
     assert finding.step_id == finance.id
     decided = db.session.execute(
         select(AuditEntry).where(AuditEntry.order_id == order_id, AuditEntry.action == "review_decided")
     ).scalar_one()
     assert decided.after["outcome"] == "rejected"
-    assert decided.after["reasons"] == ["price_below_floor"]
+    assert decided.after["reasons"] == ["price_below_floor"] and decided.after["rules"] == ["floor_price"]
+    assert decided.note == "rejected_by_rules"  # a code, shown through a label on the timeline
     assert decided.actor_id is None
 
 
@@ -196,7 +198,7 @@ def test_only_the_open_step_can_be_decided(desk, world):
     order_id = desk.place()
     finance = desk.steps(order_id)[1]
 
-    with pytest.raises(Conflict, match="Finance step .* is waiting; only the open step"):
+    with pytest.raises(Conflict, match="Finance step .* is Waiting; only the open step"):
         services.decide(finance, StepDecision.APPROVE, None, actor=world.users["finance"])
 
 
@@ -204,8 +206,9 @@ def test_a_reviewer_needs_the_permission_of_the_step(desk, world):
     order_id = desk.place()
     sales = desk.steps(order_id)[0]
 
-    with pytest.raises(PermissionDenied, match="review.decide.sales"):
+    with pytest.raises(PermissionDenied, match="Decide the sales review step") as refused:
         services.decide(sales, StepDecision.APPROVE, None, actor=world.users["production"])
+    assert refused.value.permissions == ("review.decide.sales",)
 
 
 def test_a_cancelled_order_closes_its_review_and_its_steps_cannot_be_decided(desk, world):
@@ -216,7 +219,7 @@ def test_a_cancelled_order_closes_its_review_and_its_steps_cannot_be_decided(des
 
     assert set(statuses(desk, order_id).values()) == {StepStatus.CLOSED}
     sales = desk.steps(order_id)[0]
-    with pytest.raises(Conflict, match="is cancelled; its review is over"):
+    with pytest.raises(Conflict, match="is Cancelled; its review is over"):
         services.decide(sales, StepDecision.APPROVE, None, actor=world.users["sales"])
 
 

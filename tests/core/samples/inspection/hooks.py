@@ -51,8 +51,8 @@ def document_kinds() -> list[DocumentKind]:
 
 
 @hookimpl
-def audit_action_labels() -> dict[str, str]:
-    return {services.ACTION: "Goods inspected"}
+def ordo_labels() -> dict[str, dict[str, str]]:
+    return {"audit.action": {services.ACTION: "Goods inspected"}}
 
 
 @hookimpl

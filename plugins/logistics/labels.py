@@ -1,0 +1,28 @@
+"""The logistics plugin's labels: shipment statuses, its audit actions and timeline notes.
+
+``LABELS`` is what the plugin returns from ``ordo_labels``; pages and documents
+look the codes up with the core's ``label``.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+from plugins.logistics.models import ShipmentStatus
+
+LABELS: Mapping[str, Mapping[str, Any]] = {
+    "status.shipment": {
+        ShipmentStatus.PREPARED: _l("Prepared"),
+        ShipmentStatus.DISPATCHED: _l("Dispatched"),
+        ShipmentStatus.ACCEPTED: _l("Signed for"),
+    },
+    "audit.action": {
+        "shipment_created": _l("Shipment prepared"),
+        "shipment_dispatched": _l("Shipment dispatched"),
+        "shipment_accepted": _l("Shipment signed for"),
+    },
+    # The order's "shipped" entry names the shipment that left (its ``after`` holds the number).
+    "note": {"shipment_dispatched": _l("shipment %(shipment)s dispatched")},
+}

@@ -1,0 +1,297 @@
+"""Everything on a page is in the reader's language: a crawl of the demo as every demo role.
+
+Each demo user signs in and follows every same-origin link from the inbox and
+the menu, each page once, in Chinese and in English. A Chinese page fails on a
+raw enum value, a permission code or an English catalogue message in its
+visible text; an English page fails on Chinese. Text people typed and proper
+names (the demo's customers, products, users, carriers, references, reasons)
+are excepted: the allow-list is read from the database's typed columns.
+
+The demo is loaded once per language, through the API in the other language
+(the Chinese reader reads a demo entered in English and the other way round),
+so a sentence a service stored in the words of whoever caused it shows up.
+PDF documents and the API are not pages; their own tests read them.
+"""
+from __future__ import annotations
+
+import enum
+import functools
+import importlib
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+import pytest
+from babel.messages.pofile import read_po
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from core.companies import all_permissions
+from core.demo import USERS, load_demo
+from core.extensions import db
+from core.models import ApiToken, Company, Customer, Order, OrderLine, Product, User
+from plugins.billing.models import BillingPayment, Invoice
+from plugins.logistics.models import Shipment
+from plugins.review.models import ReviewStep
+
+ROOT = Path(__file__).resolve().parents[1]
+CHINESE_CATALOGUE = ROOT / "translations" / "zh_Hans_CN" / "LC_MESSAGES" / "messages.po"
+MAX_PAGES = 300  # per crawl: the demo has a few dozen pages per role; more means a link loops
+SKIPPED_PATHS = ("/static/", "/api/")
+CHINESE_HEADERS = "zh-CN,zh;q=0.9"
+ENGLISH_HEADERS = "en-US,en;q=0.9"
+CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]+")
+# Names of the languages on the account page, each written in its own language.
+LANGUAGE_NAMES = ("简体中文", "English")
+ROLES = [role for _username, _password, role, _name in USERS]
+
+
+# --- what a page shows ------------------------------------------------------------
+
+
+class _VisibleText(HTMLParser):
+    """The text a reader sees: element content without tags, attributes, scripts or styles."""
+
+    HIDDEN = {"script", "style", "template"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.links: list[str] = []
+        self._hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.HIDDEN:
+            self._hidden += 1
+        elif tag == "a":
+            href = dict(attrs).get("href")
+            if href:
+                self.links.append(href)
+        self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.HIDDEN and self._hidden:
+            self._hidden -= 1
+        self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._hidden:
+            self.parts.append(data)
+
+
+def read_page(html: str) -> tuple[str, list[str]]:
+    parser = _VisibleText()
+    parser.feed(html)
+    parser.close()
+    return "".join(parser.parts), parser.links
+
+
+# --- what must not show ----------------------------------------------------------
+
+
+def _project_modules() -> Iterator[str]:
+    for package in ("core", "plugins"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            parts = list(path.relative_to(ROOT).with_suffix("").parts)
+            if parts[-1] == "__init__":
+                parts.pop()
+            yield ".".join(parts)
+
+
+@functools.cache
+def enum_values() -> frozenset[str]:
+    """Every member of every StrEnum the core and the plugins define."""
+    values: set[str] = set()
+    for name in _project_modules():
+        module = importlib.import_module(name)
+        for thing in vars(module).values():
+            if (isinstance(thing, type) and issubclass(thing, enum.StrEnum) and thing is not enum.StrEnum
+                    and thing.__module__ == name):
+                values |= {member.value for member in thing}
+    return frozenset(values)
+
+
+def _pattern(text: str) -> str:
+    """A literal as a regular expression that matches it as a whole word."""
+    start = r"(?<![\w.])" if text[:1].isalnum() else ""
+    end = r"(?![\w])" if text[-1:].isalnum() else ""
+    return start + re.escape(text) + end
+
+
+PLACEHOLDER = re.compile(r"%(?:\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa]")
+
+
+class Message:
+    """A catalogue message as patterns: it shows when every literal piece of it shows as whole words.
+
+    The pieces between placeholders are matched one by one rather than as one
+    expression: the placeholders stand for any text, and a pattern of several
+    lazy wildcards backtracks without end on a long page.
+    """
+
+    def __init__(self, msgid: str) -> None:
+        self.msgid = msgid
+        pieces = [piece.replace("%%", "%").strip() for piece in PLACEHOLDER.split(msgid)]
+        self.patterns = [re.compile(_pattern(piece)) for piece in pieces if re.search(r"[A-Za-z]{2,}", piece)]
+
+    def shows_in(self, text: str) -> bool:
+        return bool(self.patterns) and all(pattern.search(text) for pattern in self.patterns)
+
+
+@functools.cache
+def english_messages() -> tuple[Message, ...]:
+    """Every catalogue message whose Chinese differs from its English and that has words to read."""
+    with CHINESE_CATALOGUE.open("rb") as source:
+        catalogue = read_po(source)
+    found = []
+    for message in catalogue:
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, (list, tuple)) else (message.id,)
+        strings = message.string if isinstance(message.string, (list, tuple)) else (message.string,)
+        found += [Message(msgid) for msgid in ids if msgid not in strings]
+    return tuple(message for message in found if message.patterns)
+
+
+def typed_texts() -> list[str]:
+    """What people typed or named in the demo (and integrations sent): shown as it was entered.
+
+    Only columns that hold such text; a column holding codes (statuses, actions,
+    rule names, notes) never excuses what it holds. A review step's reason is
+    typed only when a person decided the step.
+    """
+    columns = [
+        Company.code, Company.name, User.username, User.name, User.email, ApiToken.name,
+        Customer.code, Customer.name, Customer.contact, Customer.phone, Customer.email, Customer.address,
+        Customer.province, Customer.city,
+        Product.code, Product.name, Product.specification, Product.unit,
+        Order.number, Order.customer_reference, Order.contact, Order.phone, Order.delivery_address,
+        Order.invoice_requirements, Order.notes, Order.currency,
+        OrderLine.description, OrderLine.specification, OrderLine.unit,
+        Shipment.number, Shipment.carrier, Shipment.tracking_number, Shipment.signed_by, Shipment.reservations,
+        Invoice.number, BillingPayment.reference,
+    ]
+    values: set[str] = set()
+    for column in columns:
+        values |= {value for value in db.session.execute(select(column).distinct()).scalars() if value}
+    values |= {reason for reason in db.session.execute(
+        select(ReviewStep.reason).where(ReviewStep.decided_by_id.is_not(None))).scalars() if reason}
+    return sorted(values, key=len, reverse=True)
+
+
+def without(text: str, excused: Iterable[str]) -> str:
+    for value in excused:
+        text = text.replace(value, " ")
+    return text
+
+
+# --- the crawl ---------------------------------------------------------------------
+
+
+@dataclass
+class Crawl:
+    pages: dict[str, str] = field(default_factory=dict)  # url -> visible text
+    broken: list[str] = field(default_factory=list)
+
+
+def crawl(client: FlaskClient, start: Iterable[str]) -> Crawl:
+    """Follow same-origin GET links breadth first, each page once, at most MAX_PAGES."""
+    result = Crawl()
+    queue = list(start)
+    seen = set(queue)
+    while queue and len(result.pages) < MAX_PAGES:
+        url = queue.pop(0)
+        response = client.get(url, follow_redirects=True)
+        if response.status_code >= 400:
+            result.broken.append(f"{url}: {response.status_code}")
+        if response.mimetype != "text/html":
+            continue
+        text, links = read_page(response.get_data(as_text=True))
+        result.pages[url] = text
+        for href in links:
+            target, _fragment = urldefrag(urljoin(url, href))
+            parts = urlsplit(target)
+            if parts.scheme not in ("", "http") or parts.netloc not in ("", "ordo.test"):
+                continue
+            local = parts.path + (f"?{parts.query}" if parts.query else "")
+            if local in seen or local.startswith(SKIPPED_PATHS) or "/documents/" in local:
+                continue
+            seen.add(local)
+            queue.append(local)
+    assert len(result.pages) < MAX_PAGES, f"more than {MAX_PAGES} pages: a link loops?"
+    return result
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who reads the demo, and the language it was entered in: the other one."""
+
+    language: str  # Accept-Language
+    entered_in: str  # the app's default locale while the demo was loaded through the API
+
+
+# Each reader reads a demo entered in the other language, so nothing stored in the writer's words can hide.
+CHINESE = Reader(CHINESE_HEADERS, entered_in="en")
+ENGLISH = Reader(ENGLISH_HEADERS, entered_in="zh_CN")
+
+
+@pytest.fixture(scope="module", params=[CHINESE, ENGLISH], ids=["chinese", "english"])
+def demo(request, app_builders):
+    """The demo, loaded once per reader for all the roles' crawls: they only read."""
+    reader: Reader = request.param
+    build, clean_up = app_builders()
+    app = build({"BABEL_DEFAULT_LOCALE": reader.entered_in})
+    try:
+        with app.app_context():
+            load_demo()
+            yield app, reader
+    finally:
+        clean_up()
+
+
+def signed_in(app, role: str, language: str) -> FlaskClient:
+    username, password = next((u, p) for u, p, r, _name in USERS if r == role)
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = language
+    response = client.post("/login", data={"username": username, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client
+
+
+def _report(problems: dict[str, list[str]]) -> str:
+    return "\n".join(f"{url}: {', '.join(repr(item) for item in sorted(set(found)))}"
+                     for url, found in sorted(problems.items()))
+
+
+@functools.cache
+def codes() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """Every raw enum value and permission code, each as a whole-word pattern."""
+    names = sorted(enum_values() | {permission.name for permission in all_permissions()})
+    return tuple((name, re.compile(_pattern(name))) for name in names)
+
+
+def english_left(text: str) -> list[str]:
+    """The raw enum values, permission codes and English catalogue messages a Chinese page shows."""
+    if not re.search(r"[A-Za-z]{2,}", text):
+        return []
+    return ([name for name, pattern in codes() if pattern.search(text)]
+            + [message.msgid for message in english_messages() if message.shows_in(text)])
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_page_a_role_reaches_speaks_the_readers_language(demo, role):
+    """Chinese pages show no raw code nor English message; English pages show no Chinese, but what people typed."""
+    app, reader = demo
+    result = crawl(signed_in(app, role, reader.language), ["/inbox"])
+    excused = typed_texts() + list(LANGUAGE_NAMES)
+    if reader is CHINESE:
+        problems = {url: english_left(without(text, excused)) for url, text in result.pages.items()}
+    else:
+        problems = {url: CJK.findall(without(text, excused)) for url, text in result.pages.items()}
+    problems = {url: found for url, found in problems.items() if found}
+    assert not result.broken, f"links that fail for {role}: {result.broken}"
+    assert "/inbox" in result.pages and len(result.pages) > 1, sorted(result.pages)
+    assert not problems, f"not in the reader's language, on the pages of {role}:\n{_report(problems)}"
