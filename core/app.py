@@ -41,6 +41,7 @@ from core.plugins import Manifest, PluginRegistry, discover
 from core.portal import bp as portal_bp
 from core.portal import order_url
 from core.security import configure_security
+from core.time_left import time_left
 from core.web import IdConverter, render_error
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -107,6 +108,7 @@ def configure_extensions(app: Flask) -> None:
     app.jinja_env.filters["label"] = label
     app.jinja_env.globals["system_note"] = system_note
     app.jinja_env.globals["order_url"] = order_url
+    app.jinja_env.globals["time_left_of"] = time_left  # the data of the ``time_left`` macro
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.context_processor(price_visibility)
     pdf.init_app(app)
@@ -155,6 +157,7 @@ def configure_auth(app: Flask) -> None:
         # (tests push one around many) must not hand one request's user to the next.
         g.pop("api_user", None)
         g.pop("_login_user", None)
+        g.pop("ordo_inbox_tasks", None)  # core.portal.inbox_tasks: one request's tasks
         refresh_locale()  # likewise the language Flask-Babel worked out for the previous request
         if request.endpoint in PUBLIC_ENDPOINTS or _is_public(app.view_functions.get(request.endpoint or "")):
             return None

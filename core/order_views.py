@@ -22,6 +22,7 @@ from core.models import Order, User
 from core.modules import hooks_for_order
 from core.orders import OrderEvent, actions, allowed_events
 from core.orders.queries import get_order
+from core.orders.stages import status_steps
 from core.portal import order_url
 from core.timeline import timeline
 from core.web import attempt, required
@@ -41,6 +42,7 @@ def detail(order_id: int) -> Any:
     return render_template(
         "core/order_detail.html",
         order=order,
+        steps=status_steps(order),
         panels=_panels(order, user),
         documents=available_documents(order, user),
         timeline=timeline(order, user),

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -10,7 +10,8 @@ from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from core.auth.context import current_actor, require_actor, requires
-from core.models import utcnow
+from core.contracts import Task
+from core.models import User, utcnow
 from core.modules import hooks_for_company
 from core.orders import actions
 from core.inbox import tasks_for
@@ -43,7 +44,17 @@ def inject_navigation() -> dict:
     user = current_actor()
     if user is None or request.path.startswith("/api/"):
         return {"navigation": [], "actor": None}
-    return {"navigation": navigation(user), "actor": user}
+    items = navigation(user)
+    count = len(inbox_tasks(user)) if any(item.endpoint == "portal.inbox" for item in items) else 0
+    return {"navigation": items, "actor": user, "inbox_count": count}
+
+
+def inbox_tasks(user: User) -> list[Task]:
+    """The user's tasks, gathered once per request: the inbox page and its menu badge share them."""
+    tasks = g.get("ordo_inbox_tasks")
+    if tasks is None:
+        tasks = g.ordo_inbox_tasks = tasks_for(user)
+    return tasks
 
 
 @bp.route("/")
@@ -56,7 +67,7 @@ def home():
 @requires(None)
 def inbox():
     user = require_actor()
-    return render_template("core/inbox.html", tasks=tasks_for(user), now=utcnow())
+    return render_template("core/inbox.html", tasks=inbox_tasks(user), now=utcnow())
 
 
 @bp.route("/orders/<id:order_id>/mark-delivered", methods=["POST"])

@@ -2,9 +2,10 @@
 # Install everything Ordo needs on a Debian machine, idempotently:
 # system packages (WeasyPrint's libraries, HarfBuzz subsetting, a CJK font,
 # poppler for the PDF tests, Chromium for the browser tests, pg_dump and
-# pg_restore for `ordo backup` on PostgreSQL), a virtual
-# environment in .venv with the pinned Python dependencies, and the compiled
-# translations.
+# pg_restore for `ordo backup` on PostgreSQL, npm for the front-end libraries), a virtual
+# environment in .venv with the pinned Python dependencies, the front-end
+# libraries (htmx, ECharts) from package-lock.json copied into static/vendor/,
+# and the compiled translations.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,6 +15,8 @@ missing=()
 for package in "${PACKAGES[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
 done
+# npm may come with a nodejs package of its own (NodeSource's does); Debian's is the package npm.
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ]; then
         echo "Installing ${missing[*]} needs root; run this script as root (or with sudo)." >&2
@@ -34,6 +37,15 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ constraints.txt -nt
     .venv/bin/python -m pip install --quiet -c constraints.txt -e ".[test]"
     touch "$stamp"
 fi
+# The front-end libraries: pinned by package-lock.json, installed when node_modules is
+# missing or older than the lock, and served by the app from static/vendor/ (not
+# committed; nothing is fetched from a CDN at run time).
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    npm ci --omit=dev --no-audit --no-fund --loglevel=error
+fi
+mkdir -p static/vendor
+cp node_modules/htmx.org/dist/htmx.min.js node_modules/echarts/dist/echarts.min.js static/vendor/
+
 # The compiled catalogues (.mo) are build output: made here, never committed.
 if [ -d translations ]; then
     .venv/bin/pybabel compile --statistics -d translations 2>&1 | grep -v "^compiling" || true

@@ -10,3 +10,13 @@ document.addEventListener("change", (event) => {
     field.form.requestSubmit();
   }
 });
+
+// A form marked data-confirm (a destructive action: cancelling an order, switching a
+// module off) asks before it is sent; without scripts it is sent as it is.
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (form instanceof HTMLFormElement && form.hasAttribute("data-confirm")
+      && !window.confirm(form.getAttribute("data-confirm"))) {
+    event.preventDefault();
+  }
+});

@@ -69,6 +69,22 @@ def test_a_draft_is_cancelled_with_a_reason(app, world):
     assert "客户撤单" in client.get(f"/orders/{order.id}").get_data(as_text=True)
 
 
+def test_the_order_page_shows_the_status_bar_and_keeps_cancelling_in_the_more_menu(app, world):
+    order = services.submit(draft(world), world.users["sales"])  # intake only: approved on submission
+    db.session.commit()
+
+    page = portal_login(app, world.users["sales"]).get(f"/orders/{order.id}").get_data(as_text=True)
+
+    bar = page[page.index('<ol class="status-bar"'):page.index("</ol>")]
+    # No review and no logistics pinned: neither "In review" nor "Shipped" is a step.
+    assert [step.strip() for step in re.findall(r'<li[^>]*>([^<]*)</li>', bar)] == [
+        "Draft", "Approved", "Signed for", "Completed"]
+    assert re.search(r'<li class="step step-current"\s+aria-current="step">Approved</li>', bar)
+    more = page[page.index('<details class="more-actions">'):page.index("</details>")]
+    assert f'action="/orders/{order.id}/cancel"' in more
+    assert f'data-confirm="Cancel order {order.number}? This cannot be undone."' in more
+
+
 def test_the_timeline_names_every_entry_status_and_note_by_its_label(make_app):
     """Each plugin's audit actions, its entities' statuses and its notes read as labels, never as codes."""
     app = make_app(plugins=discover())

@@ -154,6 +154,33 @@ def test_without_logistics_the_inbox_asks_to_mark_approved_orders_delivered(core
     assert order.number not in factories.portal_login(app, world.users["sales"]).get("/inbox").get_data(as_text=True)
 
 
+def test_the_inbox_menu_item_counts_the_users_tasks_and_the_inbox_shows_time_left(core_world):
+    app, world = core_world
+    for _ in range(2):
+        orders.submitted(world)
+    commit()
+    client = factories.portal_login(app, world.users["logistics"])
+
+    inbox = client.get("/inbox").get_data(as_text=True)
+    assert re.search(r'href="/inbox"\s+aria-current="page">Inbox <span class="count" aria-label="2 tasks">2</span>',
+                     inbox)
+    # The core's "mark delivered" tasks have no deadline, so no badge; sales has nothing waiting.
+    assert "time-left" not in inbox
+    sales = factories.portal_login(app, world.users["sales"]).get("/inbox").get_data(as_text=True)
+    assert 'class="count"' not in sales
+
+
+def test_every_page_starts_with_a_skip_link_and_loads_htmx_from_the_app(core_world):
+    app, world = core_world
+    page = factories.portal_login(app, world.users["sales"]).get("/inbox").get_data(as_text=True)
+    body = page[page.index("<body>"):]
+    assert re.match(r'<body>\s*<a class="skip-link" href="#content">Skip to content</a>', body)
+    assert '<main id="content" tabindex="-1">' in page
+    assert '<script src="/static/vendor/htmx.min.js" defer></script>' in page
+    assert """<meta name="htmx-config" content='{"includeIndicatorCSS": false}'>""" in page
+    assert "<style" not in page and " style=" not in page  # the CSP allows no inline style
+
+
 def test_marking_delivered_needs_the_permission_and_completes_without_billing(core_world):
     app, world = core_world
     order = orders.submitted(world)

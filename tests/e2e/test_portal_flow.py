@@ -3,56 +3,14 @@ paid through the portal's pages and forms, one department after another, with CS
 from __future__ import annotations
 
 import re
-import threading
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
-from tests import factories
+from tests.e2e.browser import CHROMIUM, signed_in
 
-CHROMIUM = Path("/usr/bin/chromium")
 playwright_api = pytest.importorskip("playwright.sync_api")
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
-
-
-@pytest.fixture
-def portal(make_app) -> Iterator[tuple[str, dict[str, int]]]:
-    """The portal served on 127.0.0.1 by a real HTTP server, with a company to work in."""
-    app = make_app({"WTF_CSRF_ENABLED": True, "SERVER_NAME": None})
-    with app.app_context():
-        world = factories.build_world(app)
-        ids = {"customer": world.customers[0].id, "product": world.products[0].id}
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", ids
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
-
-
-@pytest.fixture
-def browser():
-    with playwright_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
-        yield chromium
-        chromium.close()
-
-
-def signed_in(browser, base: str, username: str):
-    page = browser.new_context(locale="en-US").new_page()
-    page.goto(f"{base}/login")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(factories.PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r".*/inbox$"))
-    return page
 
 
 def status_of(page) -> str:

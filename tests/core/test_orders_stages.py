@@ -1,0 +1,104 @@
+"""The order's status bar: its steps follow the stages pinned on the order and stop where it stopped."""
+from __future__ import annotations
+
+import pytest
+
+from core.contracts import Decision, Delivery, Outcome
+from core.db import commit
+from core.models import OrderStatus, utcnow
+from core.modules import set_enabled
+from core.orders import actions, events
+from core.orders.stages import Step, StepState, status_steps
+from core.plugins import discover
+from tests import factories, orders
+
+S = OrderStatus
+ALL_STAGES = {"review": True, "logistics": True, "billing": True, "kpi": True}
+
+
+@pytest.fixture
+def build(make_app):
+    app = make_app(plugins=discover())
+    context = app.app_context()
+    context.push()
+    yield lambda **modules: factories.build_world(app, modules={**ALL_STAGES, **modules})
+    context.pop()
+
+
+def states(steps: list[Step]) -> list[tuple[OrderStatus, StepState]]:
+    return [(step.status, step.state) for step in steps]
+
+
+def test_a_draft_shows_every_step_of_the_company_stages_ahead(build):
+    order = orders.draft(build())
+    assert states(status_steps(order)) == [
+        (S.DRAFT, StepState.CURRENT), (S.SUBMITTED, StepState.UPCOMING), (S.APPROVED, StepState.UPCOMING),
+        (S.SHIPPED, StepState.UPCOMING), (S.DELIVERED, StepState.UPCOMING), (S.COMPLETED, StepState.UPCOMING),
+    ]
+    assert [step.label for step in status_steps(order)] == [
+        "Draft", "In review", "Approved", "Shipped", "Signed for", "Completed"]
+
+
+def test_an_order_in_review_has_the_draft_done_and_review_current(build):
+    order = orders.submitted(build())
+    assert order.status == S.SUBMITTED
+    assert states(status_steps(order))[:3] == [
+        (S.DRAFT, StepState.DONE), (S.SUBMITTED, StepState.CURRENT), (S.APPROVED, StepState.UPCOMING)]
+
+
+def test_without_review_or_logistics_pinned_their_steps_are_left_out(build):
+    world = build(review=False, logistics=False)
+    order = orders.submitted(world)  # approved at once: no review pinned
+    for module in ("review", "logistics"):  # switched on later: the order keeps the set it was submitted with
+        set_enabled(world.company, module, True, actor=world.users["administrator"])
+    assert states(status_steps(order)) == [
+        (S.DRAFT, StepState.DONE), (S.APPROVED, StepState.CURRENT),
+        (S.DELIVERED, StepState.UPCOMING), (S.COMPLETED, StepState.UPCOMING)]
+    actions.mark_delivered(order, actor=world.users["logistics"], signed_by="王五")
+    assert states(status_steps(order))[-2:] == [(S.DELIVERED, StepState.CURRENT), (S.COMPLETED, StepState.UPCOMING)]
+
+
+def test_a_completed_order_has_every_step_done_and_the_last_current(build):
+    world = build(review=False, billing=False)
+    order = orders.submitted(world)
+    events.ship(order, actor=None)
+    events.deliver(order, Delivery(signed_by="王五", signed_at=utcnow()), actor=None)
+    assert order.status == S.COMPLETED  # billing off: complete on delivery
+    assert states(status_steps(order)) == [
+        (S.DRAFT, StepState.DONE), (S.APPROVED, StepState.DONE), (S.SHIPPED, StepState.DONE),
+        (S.DELIVERED, StepState.DONE), (S.COMPLETED, StepState.CURRENT)]
+
+
+def test_a_rejected_order_stops_in_review(build):
+    order = orders.submitted(build())
+    events.decide_review(order, Decision(Outcome.REJECTED, reasons=("price_below_floor",)), actor=None)
+    steps = status_steps(order)
+    assert states(steps) == [(S.DRAFT, StepState.DONE), (S.SUBMITTED, StepState.DONE),
+                             (S.REJECTED, StepState.CURRENT)]
+    assert steps[-1].stopped and steps[-1].label == "Rejected"
+
+
+@pytest.mark.parametrize(("review", "before_cancelling", "reached"), [
+    (True, None, [S.DRAFT]),
+    (True, "submit", [S.DRAFT, S.SUBMITTED]),
+    (True, "approve", [S.DRAFT, S.SUBMITTED, S.APPROVED]),
+    (False, "submit", [S.DRAFT, S.APPROVED]),
+])
+def test_a_cancelled_order_shows_where_it_stopped(build, review, before_cancelling, reached):
+    world = build(review=review)
+    order = orders.submitted(world) if before_cancelling else orders.draft(world)
+    if before_cancelling == "approve":
+        events.decide_review(order, Decision(Outcome.APPROVED), actor=None)
+    actions.cancel(order, actor=world.users["sales"], reason="客户取消")
+    commit()
+    steps = status_steps(order)
+    assert states(steps) == [(status, StepState.DONE) for status in reached] + [(S.CANCELLED, StepState.CURRENT)]
+    assert steps[-1].stopped
+
+
+def test_an_order_sent_back_and_cancelled_stopped_at_its_draft(build):
+    world = build()
+    order = orders.submitted(world)
+    events.decide_review(order, Decision(Outcome.SENT_BACK, reasons=("missing_address",)), actor=None)
+    actions.cancel(order, actor=world.users["sales"], reason="客户取消")
+    assert states(status_steps(order)) == [(S.DRAFT, StepState.DONE), (S.CANCELLED, StepState.CURRENT)]

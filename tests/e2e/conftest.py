@@ -1,0 +1,39 @@
+"""The browser tests' fixtures: the portal on a real HTTP server and Debian's Chromium."""
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests import factories
+from tests.e2e.browser import CHROMIUM
+
+
+@pytest.fixture
+def portal(make_app) -> Iterator[tuple[str, dict[str, int]]]:
+    """The portal served on 127.0.0.1 by a real HTTP server, with a company to work in."""
+    app = make_app({"WTF_CSRF_ENABLED": True, "SERVER_NAME": None})
+    with app.app_context():
+        world = factories.build_world(app)
+        ids = {"customer": world.customers[0].id, "product": world.products[0].id}
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}", ids
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+
+
+@pytest.fixture
+def browser():
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        yield chromium
+        chromium.close()
