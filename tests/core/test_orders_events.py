@@ -110,26 +110,6 @@ def test_completion_after_payment_is_dispatched_after_paid(core_only):
     assert audit_actions(order)[-2:] == ["deliver", "complete"]
 
 
-def test_a_raising_follow_up_rolls_the_whole_action_back(make_app):
-    app = make_app(plugins=[FAILING_FOLLOW_UP])
-    with app.app_context():
-        world = factories.build_world(app)
-        order = orders.draft(world)
-        order.number = "SO-TEST-1"
-        commit()
-        order_id = order.id
-        with pytest.raises(Conflict, match="ERP bridge refused"):
-            events.submit(order, actor=world.users["sales"])
-        db.session.rollback()
-        reloaded = db.session.get(type(order), order_id)
-        assert reloaded.status == OrderStatus.DRAFT
-        assert reloaded.pinned_modules is None
-        assert audit_actions(reloaded) == []
-        # The dispatcher is idle again: the next action is not queued behind the failed one.
-        reloaded.number = "SO-TEST-2"
-        assert events.cancel(reloaded, "customer withdrew", actor=None).status == OrderStatus.CANCELLED
-
-
 def test_one_table_of_events_names_every_hook_label_and_fact():
     assert {spec.hook for spec in EVENTS.values()} == {
         "order_submitted", "review_decided", "shipped", "delivered", "paid", "order_completed", "order_cancelled"}
@@ -155,21 +135,27 @@ def test_a_delivered_order_completes_when_paid_in_full(core_only):
     assert order.status == OrderStatus.APPROVED and order.paid_in_full_at is not None
 
 
-def test_a_listener_that_raises_rolls_the_whole_submission_back(make_app):
-    app = make_app(plugins=[FAILING])
+@pytest.mark.parametrize(("listener", "refusal"), [
+    (FAILING, "warehouse system refused"),  # a listener of the event itself
+    (FAILING_FOLLOW_UP, "ERP bridge refused"),  # a listener of the follow-up queued behind it
+], ids=["listener", "follow-up"])
+def test_a_listener_that_raises_rolls_the_whole_action_back(make_app, listener, refusal):
+    app = make_app(plugins=[listener])
     with app.app_context():
         world = factories.build_world(app)
         order = orders.draft(world)
         order.number = "SO-ROLLBACK"
         commit()
         order_id = order.id
-        with pytest.raises(Conflict, match="warehouse system refused"):
+        with pytest.raises(Conflict, match=refusal):
             events.submit(order, actor=world.users["sales"])
         db.session.rollback()
         reloaded = db.session.get(type(order), order_id)
         assert reloaded.status == OrderStatus.DRAFT
         assert reloaded.pinned_modules is None
         assert audit_actions(reloaded) == []
+        # The dispatcher is idle again: the next action is not queued behind the failed one.
+        assert events.cancel(reloaded, "customer withdrew", actor=None).status == OrderStatus.CANCELLED
 
 
 def test_cancelling_needs_a_reason_and_fires_the_event(core_only):
