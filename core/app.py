@@ -103,7 +103,6 @@ def configure_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=_select_locale,
                    default_translation_directories=str(ROOT / "translations"))
     app.jinja_env.globals["get_locale"] = get_locale
-    app.jinja_env.globals["status_label"] = label
     app.jinja_env.globals["label"] = label
     app.jinja_env.filters["label"] = label
     app.jinja_env.globals["system_note"] = system_note

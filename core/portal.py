@@ -1,7 +1,6 @@
 """The portal shell: home, task inbox, navigation, links to orders, "mark delivered"."""
 from __future__ import annotations
 
-
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -10,11 +9,11 @@ from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from core.auth.context import current_actor, require_actor, requires
-from core.contracts import Task
+from core.contracts import MenuItem, Task
 from core.models import User, utcnow
 from core.modules import hooks_for_company
-from core.orders import actions
 from core.inbox import tasks_for
+from core.orders import actions
 from core.orders.queries import get_order
 from core.web import attempt, flash_form_errors, required
 
@@ -26,7 +25,7 @@ class MarkDeliveredForm(FlaskForm):
     reservations = TextAreaField(_l("reservations"), validators=[Length(max=2000)])
 
 
-def navigation(user) -> list:
+def navigation(user: User) -> list[MenuItem]:
     """The menu items of the enabled plugins that ``user`` may use, in menu order."""
     items = [item for contribution in hooks_for_company(user.company_id).menu_items(user=user)
              for item in contribution]
