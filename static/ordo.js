@@ -147,9 +147,14 @@ function lineRows(table) {
   return [...table.querySelectorAll("tr.line-row")];
 }
 
+// Line numbers, and the numbers in the inputs' names for screen readers ("Quantity of line 3").
 function renumber(table) {
   lineRows(table).forEach((row, index) => {
-    row.querySelector(".line-no").textContent = String(index + 1);
+    const n = String(index + 1);
+    row.querySelector(".line-no").textContent = n;
+    for (const element of row.querySelectorAll("[aria-label]")) {
+      element.setAttribute("aria-label", element.getAttribute("aria-label").replace(/\d+/, n));
+    }
   });
 }
 

@@ -107,6 +107,7 @@ class LookupField(Field):
         self.kind = kind
         self.text = ""
         self.row: Customer | Product | None = None
+        self.bad_id = False  # an id no row of the company has, or no id at all: never what the type-ahead sends
 
     def process(self, formdata: Any, data: Any = None, extra_filters: Any = None) -> None:
         super().process(formdata, data, extra_filters)
@@ -121,6 +122,7 @@ class LookupField(Field):
             self.data = int(raw)
         else:
             self.data = None
+            self.bad_id = True
             raise ValueError(_("Not a valid choice: %(value)s.", value=raw[:20]))
 
     def _value(self) -> str:
@@ -156,6 +158,7 @@ class LookupField(Field):
             if row is not None and self.text and self.text != describe(row):
                 row = None  # typed over the pick (or without scripts, over the saved one): the text counts
             elif row is None and not self.text:
+                self.bad_id = True
                 raise StopValidation(_("There is no such %(what)s to choose (%(id)s).",
                                        what=LOOKUPS[self.kind].noun, id=self.data))
         if row is None and self.text:
@@ -237,7 +240,15 @@ def attempt_on(form: Any, action: Callable[[], T]) -> T | None:
 
 
 def edit_rows(rows: FieldList, formdata: Any) -> bool:
-    """Apply the table's "Add a line" or "Remove" button (sent without scripts); whether one was pressed."""
+    """Apply the table's "Add a line" or "Remove" button (sent without scripts); whether one was pressed.
+
+    The rows are checked as the quote checks them, so typed products are resolved and quoted
+    and what is wrong shows on its row.
+    """
+    if "add_line" not in formdata and "remove_line" not in formdata:
+        return False
+    for row in rows:
+        row.form.validate()
     if "add_line" in formdata:
         add_row(rows)
         return True

@@ -49,7 +49,12 @@ def _matches(kind: str) -> Any:
 @bp.route("/orders/quote", methods=["POST"])
 @requires(("order.create", "order.edit"))
 def quote_lines() -> Any:
-    """The line table's amounts, tax and total, as strings, or the rows' errors by input id (400)."""
+    """The line table's amounts, tax and total as strings, and the rows' errors by input id.
+
+    Errors in what was typed (a quantity with too many places, a product nobody can find) are
+    part of the answer: the table shows them as it goes. A product id the type-ahead never
+    offered (not a number, not one of the company's) is a bad request: 400.
+    """
     actor = require_actor()
     form = LinesForm()
     form.validate()
@@ -67,4 +72,5 @@ def quote_lines() -> Any:
         "total": money_text(result.totals.total) if prices else None,
         "errors": errors,
     }
-    return jsonify(body), 400 if errors else 200
+    bad_request = "csrf_token" in errors or any(row.form.product_id.bad_id for row in form.lines)
+    return jsonify(body), 400 if bad_request else 200
