@@ -10,6 +10,7 @@ from typing import Any
 from flask import Blueprint, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
 
 from core import masterdata
 from core.auth.context import require_actor, requires, sees_prices
@@ -56,7 +57,10 @@ def quote_lines() -> Any:
     offered (not a number, not one of the company's) is a bad request: 400.
     """
     actor = require_actor()
-    form = LinesForm()
+    # The script sends a product's id once it is picked; text typed but not picked yet is not
+    # a product (without scripts the page's own form resolves typed text).
+    typed = MultiDict([(key, value) for key, value in request.form.items(multi=True) if not key.endswith("-text")])
+    form = LinesForm(formdata=typed)
     form.validate()
     result = quote(form.lines, actor)
     errors = errors_by_id(form, list(result.errors.items()))
