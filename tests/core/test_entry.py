@@ -120,7 +120,8 @@ def test_another_companys_product_cannot_be_quoted(app, sales, world):
 
 
 def test_a_role_that_enters_no_orders_gets_no_quote(app, world):
-    answer = portal_login(app, world.users["logistics"]).post("/orders/quote", data=rows((world.products[0].id, "1", "")))
+    logistics = portal_login(app, world.users["logistics"])
+    answer = logistics.post("/orders/quote", data=rows((world.products[0].id, "1", "")))
     assert answer.status_code == 403
 
 
