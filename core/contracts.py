@@ -8,9 +8,12 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
+
+from core.models.masterdata import PaymentTerms
+from core.models.order import DeliveryMethod
 
 if TYPE_CHECKING:
     from core.models import Order
@@ -66,6 +69,69 @@ class Payment:
     fully_paid: bool  # the order's total is now covered
     payment_id: int | None = None
     method: str | None = None  # how it was paid, as a code labelled under "payment_method"
+
+
+@dataclass(frozen=True)
+class LineChange:
+    """One line of an order change: a line's new quantity, price or specification, a line added or removed.
+
+    ``line_no`` names the line of the base revision that changes or goes
+    (``remove``); an added line has no ``line_no`` and names its ``product_id``.
+    A value left ``None`` stays as it was.
+    """
+
+    line_no: int | None = None
+    product_id: int | None = None  # an added line's product
+    quantity: Decimal | None = None
+    unit_price: Decimal | None = None
+    specification: str | None = None
+    remove: bool = False
+
+    @property
+    def added(self) -> bool:
+        return self.line_no is None
+
+
+@dataclass(frozen=True)
+class OrderChange:
+    """A change to a submitted order, as review rules and ``order_changed`` listeners receive it.
+
+    What changes is the diff against ``base_revision``, the order's revision
+    when the change was requested: ``lines`` (quantities, prices, specifications,
+    lines added or removed) and the header's ``requested_date``,
+    ``delivery_method`` and ``payment_terms`` (``None``: unchanged). The impact
+    is what the order comes to once the change applies: the new totals and the
+    difference in total against the base revision. A rule reads the order as
+    it is now (the base revision) and the change beside it.
+    """
+
+    base_revision: int
+    lines: tuple[LineChange, ...] = ()
+    requested_date: date | None = None
+    delivery_method: DeliveryMethod | None = None
+    payment_terms: PaymentTerms | None = None
+    reason: str = ""  # why the customer asks for it, as typed
+    change_id: int | None = None  # the change request's id in the plugin that records it
+    requested_by: int | None = None  # user id
+    new_subtotal: Decimal | None = None
+    new_tax_total: Decimal | None = None
+    new_total: Decimal | None = None
+    price_difference: Decimal | None = None  # new total minus the base revision's total
+
+    @property
+    def fields(self) -> frozenset[str]:
+        """The names of what changes: ``quantity``, ``unit_price``, ``specification``, ``lines`` (added or
+        removed), ``requested_date``, ``delivery_method``, ``payment_terms``."""
+        changed: set[str] = set()
+        for line in self.lines:
+            if line.added or line.remove:
+                changed.add("lines")
+                continue
+            changed |= {name for name in ("quantity", "unit_price", "specification")
+                        if getattr(line, name) is not None}
+        changed |= {name for name in ("requested_date", "delivery_method", "payment_terms")
+                    if getattr(self, name) is not None}
+        return frozenset(changed)
 
 
 # --- contributions ----------------------------------------------------------

@@ -11,11 +11,16 @@ def money(value: Decimal) -> Decimal:
     return value.quantize(MONEY_PLACES, rounding=ROUND_HALF_UP)
 
 
+def line_amounts(quantity: Decimal, unit_price: Decimal, tax_rate: Decimal) -> tuple[Decimal, Decimal, Decimal]:
+    """Net, tax and gross amount of a line of ``quantity`` at ``unit_price``; prices are net of tax."""
+    net = money(Decimal(quantity) * Decimal(unit_price))
+    tax = money(net * Decimal(tax_rate))
+    return net, tax, net + tax
+
+
 def compute_line(line: OrderLine) -> None:
-    """Net, tax and gross amount of one line; prices are net of tax."""
-    line.net_amount = money(Decimal(line.quantity) * Decimal(line.unit_price))
-    line.tax_amount = money(line.net_amount * Decimal(line.tax_rate))
-    line.amount = line.net_amount + line.tax_amount
+    """Net, tax and gross amount of one line."""
+    line.net_amount, line.tax_amount, line.amount = line_amounts(line.quantity, line.unit_price, line.tax_rate)
 
 
 def compute_totals(order: Order) -> None:
