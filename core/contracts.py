@@ -93,34 +93,56 @@ class LineChange:
 
 
 @dataclass(frozen=True)
-class OrderChange:
-    """A change to a submitted order, as review rules and ``order_changed`` listeners receive it.
+class FieldChange:
+    """One field of an order as a change request would change it: the value now and the one asked for."""
 
-    What changes is the diff against ``base_revision``, the order's revision
-    when the change was requested: ``lines`` (quantities, prices, specifications,
-    lines added or removed) and the header's ``requested_date``,
-    ``delivery_method`` and ``payment_terms`` (``None``: unchanged). The impact
-    is what the order comes to once the change applies: the new totals and the
-    difference in total against the base revision. A rule reads the order as
-    it is now (the base revision) and the change beside it.
+    field: str  # an ``Order`` attribute ("requested_date") or "lines"
+    old: Any
+    new: Any
+
+
+@dataclass(frozen=True)
+class OrderChange:
+    """A change to a submitted order, as review rules and ``change_requested``/``order_changed`` listeners get it.
+
+    The order is the current revision (``revision - 1``); the change is what
+    the change request asks for, twice over: ``changes``, one
+    :class:`FieldChange` per field that moves (``requested_date``,
+    ``delivery_method``, ``payment_terms``, and ``lines``, whose ``old`` and
+    ``new`` are the order's lines before and after as tuples of dicts with
+    ``line_no``, ``product_code``, ``specification``, ``quantity`` and
+    ``unit_price``), and the typed diff the core applies: ``lines`` (a
+    :class:`LineChange` per line that changes, is added or removed) and the
+    header's new values (``None``: unchanged). The impact is what the order
+    comes to once it applies: the new totals and the difference in total.
     """
 
-    base_revision: int
+    change_id: int | None
+    revision: int  # the revision the change would produce
+    changes: tuple[FieldChange, ...] = ()
+    new_total: Decimal | None = None  # the order's total after the change, when it moves
     lines: tuple[LineChange, ...] = ()
     requested_date: date | None = None
     delivery_method: DeliveryMethod | None = None
     payment_terms: PaymentTerms | None = None
-    reason: str = ""  # why the customer asks for it, as typed
-    change_id: int | None = None  # the change request's id in the plugin that records it
+    reason: str = ""  # why it is asked for, as typed
     requested_by: int | None = None  # user id
     new_subtotal: Decimal | None = None
     new_tax_total: Decimal | None = None
-    new_total: Decimal | None = None
-    price_difference: Decimal | None = None  # new total minus the base revision's total
+    price_difference: Decimal | None = None  # the new total minus the current one
+
+    @property
+    def base_revision(self) -> int:
+        """The revision the change was asked against: the order's current one while it is reviewed."""
+        return self.revision - 1
+
+    def changed(self, name: str) -> FieldChange | None:
+        """The change to field ``name``, or None when it stays as it is."""
+        return next((change for change in self.changes if change.field == name), None)
 
     @property
     def fields(self) -> frozenset[str]:
-        """The names of what changes: ``quantity``, ``unit_price``, ``specification``, ``lines`` (added or
+        """What the typed diff changes: ``quantity``, ``unit_price``, ``specification``, ``lines`` (added or
         removed), ``requested_date``, ``delivery_method``, ``payment_terms``."""
         changed: set[str] = set()
         for line in self.lines:

@@ -233,7 +233,7 @@ def request_change(order: Order, change: OrderChange, *, actor: User | None) -> 
 
 def apply_change(order: Order, change: OrderChange, *, actor: User | None, note: str | None = None) -> Order:
     """Every required step approved the change: keep the current revision and make the change the next one."""
-    summary = {**_change_summary(change), "revision": change.base_revision + 1}
+    summary = {**_change_summary(change), "revision": change.revision}
     return _fire(_Pending(order, OrderEvent.APPLY_CHANGE, actor, _apply_change, note=note,
                           hook_args={"change": change}, summary=summary))
 

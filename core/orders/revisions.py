@@ -83,7 +83,7 @@ def check(order: Order, change: OrderChange) -> None:
     if change.base_revision != order.revision:
         raise Conflict(_("order %(number)s is at revision %(current)s now; the change was made against "
                          "revision %(base)s", number=order.display_number, current=order.revision,
-                         base=change.base_revision), field="base_revision")
+                         base=change.base_revision), field="revision")
     if not change.fields:
         raise ValidationError(_("the change changes nothing"), field="lines")
     by_number = {line.line_no: line for line in order.lines}

@@ -1,4 +1,4 @@
-"""An order's revisions: an approved change makes the next one, the old one stays readable, the stage decides what may change."""
+"""An order's revisions: an approved change makes the next one, the old one stays readable, the stage limits it."""
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -35,7 +35,7 @@ def seen(order) -> list[tuple[str, str]]:
 
 def test_hook_change_requested(core_only):
     order = orders.submitted(core_only)
-    change = OrderChange(base_revision=1, requested_date=order.requested_date + timedelta(days=7))
+    change = OrderChange(None, 2, requested_date=order.requested_date + timedelta(days=7))
 
     events.request_change(order, change, actor=core_only.users["sales"])
 
@@ -48,7 +48,7 @@ def test_hook_order_changed(core_only):
     order = orders.submitted(world, lines=[(world.products[0], "10", None), (world.products[1], "100", None)])
     old_total = order.total
     change = OrderChange(
-        base_revision=1, change_id=7,
+        change_id=7, revision=2,
         lines=(LineChange(line_no=1, quantity=Decimal("12")), LineChange(line_no=2, remove=True),
                LineChange(product_id=world.products[1].id, quantity=Decimal("5"), specification="耐 300℃")),
         delivery_method=DeliveryMethod.EXPRESS, payment_terms=PaymentTerms.PREPAYMENT,
@@ -76,7 +76,7 @@ def test_hook_order_changed(core_only):
 
 def test_a_kept_revision_is_never_changed(core_only):
     order = orders.submitted(core_only)
-    events.apply_change(order, OrderChange(base_revision=1, payment_terms=PaymentTerms.MONTHLY), actor=None)
+    events.apply_change(order, OrderChange(None, 2, payment_terms=PaymentTerms.MONTHLY), actor=None)
     kept = db.session.execute(select(OrderRevision).where(OrderRevision.order_id == order.id)).scalar_one()
     kept.total = Decimal("1.00")
     with pytest.raises(AppendOnlyError):
@@ -85,10 +85,10 @@ def test_a_kept_revision_is_never_changed(core_only):
 
 def test_a_change_against_an_old_revision_is_refused(core_only):
     order = orders.submitted(core_only)
-    events.apply_change(order, OrderChange(base_revision=1, payment_terms=PaymentTerms.MONTHLY), actor=None)
+    events.apply_change(order, OrderChange(None, 2, payment_terms=PaymentTerms.MONTHLY), actor=None)
     with pytest.raises(Conflict, match="revision 2 now") as refused:
-        events.apply_change(order, OrderChange(base_revision=1, payment_terms=PaymentTerms.PREPAYMENT), actor=None)
-    assert refused.value.field == "base_revision"
+        events.apply_change(order, OrderChange(None, 2, payment_terms=PaymentTerms.PREPAYMENT), actor=None)
+    assert refused.value.field == "revision"
     assert order.payment_terms == PaymentTerms.MONTHLY
 
 
@@ -96,19 +96,19 @@ def test_once_shipped_quantities_lines_date_and_method_stay_as_shipped(core_only
     order = orders.submitted(core_only)
     events.ship(order, actor=None)
     refused = {
-        "lines[0].quantity": OrderChange(base_revision=1, lines=(LineChange(line_no=1, quantity=Decimal("8")),)),
-        "lines[0].remove": OrderChange(base_revision=1, lines=(LineChange(line_no=1, remove=True),
+        "lines[0].quantity": OrderChange(None, 2, lines=(LineChange(line_no=1, quantity=Decimal("8")),)),
+        "lines[0].remove": OrderChange(None, 2, lines=(LineChange(line_no=1, remove=True),
                                                                LineChange(product_id=core_only.products[1].id,
                                                                           quantity=Decimal("1")))),
-        "requested_date": OrderChange(base_revision=1, requested_date=date.today() + timedelta(days=30)),
-        "delivery_method": OrderChange(base_revision=1, delivery_method=DeliveryMethod.PICKUP),
+        "requested_date": OrderChange(None, 2, requested_date=date.today() + timedelta(days=30)),
+        "delivery_method": OrderChange(None, 2, delivery_method=DeliveryMethod.PICKUP),
     }
     for field, change in refused.items():
         with pytest.raises(Conflict, match="shipped") as error:
             revisions.check(order, change)
         assert error.value.field == field
     # The price and the terms still may change.
-    events.apply_change(order, OrderChange(base_revision=1, lines=(LineChange(line_no=1, unit_price=Decimal("110")),),
+    events.apply_change(order, OrderChange(None, 2, lines=(LineChange(line_no=1, unit_price=Decimal("110")),),
                                            payment_terms=PaymentTerms.MONTHLY), actor=None)
     assert order.revision == 2 and order.status == OrderStatus.SHIPPED
 
@@ -118,16 +118,16 @@ def test_an_order_that_is_not_approved_or_shipped_cannot_change(core_only, statu
     order = orders.draft(core_only)
     order.status = status  # the stage alone is what the check reads
     with pytest.raises(Conflict) as error:
-        revisions.check(order, OrderChange(base_revision=1, payment_terms=PaymentTerms.MONTHLY))
+        revisions.check(order, OrderChange(None, 2, payment_terms=PaymentTerms.MONTHLY))
     assert error.value.field == "order"
 
 
 def test_a_change_that_changes_nothing_or_leaves_no_line_is_refused(core_only):
     order = orders.submitted(core_only)
     with pytest.raises(ValidationError, match="changes nothing"):
-        revisions.check(order, OrderChange(base_revision=1))
+        revisions.check(order, OrderChange(None, 2))
     with pytest.raises(ValidationError, match="at least one line"):
-        revisions.check(order, OrderChange(base_revision=1, lines=(LineChange(line_no=1, remove=True),)))
+        revisions.check(order, OrderChange(None, 2, lines=(LineChange(line_no=1, remove=True),)))
     with pytest.raises(ValidationError) as error:
-        revisions.check(order, OrderChange(base_revision=1, lines=(LineChange(line_no=9, quantity=Decimal("1")),)))
+        revisions.check(order, OrderChange(None, 2, lines=(LineChange(line_no=9, quantity=Decimal("1")),)))
     assert error.value.field == "lines[0].line_no"
