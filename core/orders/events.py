@@ -37,8 +37,7 @@ from core.extensions import db
 from core.labels import label
 from core.models import Order, OrderStatus, User, utcnow
 from core.modules import active_modules, hooks_for_order, pin_modules
-from core.orders import revisions
-from core.orders.revisions import CHANGEABLE_STATUSES
+from core.orders.revisions import CHANGEABLE_STATUSES, apply_change_to, check_change
 
 S = OrderStatus
 
@@ -224,9 +223,9 @@ def cancel(order: Order, reason: str, *, actor: User | None) -> Order:
 def request_change(order: Order, change: OrderChange, *, actor: User | None) -> Order:
     """A change to the order was recorded: its review starts (with review off, it applies at once).
 
-    The change is checked against the order's stage first (``core.orders.revisions.check``).
+    The change is checked against the order's stage first (``core.orders.revisions.check_change``).
     """
-    revisions.check(order, change)
+    check_change(order, change)
     return _fire(_Pending(order, OrderEvent.REQUEST_CHANGE, actor, _to_same, hook_args={"change": change},
                           summary=_change_summary(change)))
 
@@ -343,7 +342,7 @@ def _to_same(order: Order, pending: _Pending) -> OrderStatus:
 
 def _apply_change(order: Order, pending: _Pending) -> OrderStatus:
     change: OrderChange = pending.hook_args["change"]
-    revisions.apply(order, change)
+    apply_change_to(order, change)
     return order.status
 
 

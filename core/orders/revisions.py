@@ -1,10 +1,10 @@
 """An order's revisions: what a change may touch at the order's stage, its impact, and applying it.
 
-The order row holds the current revision; ``apply`` keeps the revision a
+The order row holds the current revision; ``apply_change_to`` keeps the revision a
 change replaces as an ``OrderRevision`` and then edits the order, so every
 earlier revision stays readable (``revisions``). Only the event function
-``core.orders.events.apply_change`` calls ``apply``; a plugin recording change
-requests asks ``check`` (what may change now, refused with the reason and the
+``core.orders.events.apply_change`` calls ``apply_change_to``; a plugin recording change
+requests asks ``check_change`` (what may change now, refused with the reason and the
 field) and ``impact`` (the new totals) before any review starts.
 
 What may change depends on the stage. An approved order may change in
@@ -76,7 +76,7 @@ def shipped_quantity(order: Order, line: OrderLine) -> Decimal:
     return Decimal("0")
 
 
-def check(order: Order, change: OrderChange) -> None:
+def check_change(order: Order, change: OrderChange) -> None:
     """Refuse a change the order's stage or content does not allow: Conflict or ValidationError naming the field."""
     if order.status not in CHANGEABLE_STATUSES:
         raise Conflict(_stage_refusal(order), field="order")
@@ -176,7 +176,7 @@ def _resulting_lines(order: Order, change: OrderChange) -> list[tuple[Decimal, D
         if wanted.added:
             product = db.session.get(Product, wanted.product_id)
             if product is None or wanted.quantity is None:
-                continue  # ``check`` refuses it with the field
+                continue  # ``check_change`` refuses it with the field
             price = wanted.unit_price if wanted.unit_price is not None else product.list_price
             result.append((wanted.quantity, price, product.tax_rate))
     return result
@@ -185,9 +185,9 @@ def _resulting_lines(order: Order, change: OrderChange) -> list[tuple[Decimal, D
 # --- applying and reading ------------------------------------------------------------
 
 
-def apply(order: Order, change: OrderChange) -> None:
+def apply_change_to(order: Order, change: OrderChange) -> None:
     """Keep the current revision and make the change the order's next one (for ``events.apply_change``)."""
-    check(order, change)
+    check_change(order, change)
     db.session.add(snapshot(order, change.change_id))
     by_number = {w.line_no: w for w in change.lines if not w.added}
     kept = []
@@ -208,7 +208,7 @@ def apply(order: Order, change: OrderChange) -> None:
         if not wanted.added:
             continue
         product = db.session.get(Product, wanted.product_id)
-        assert product is not None and wanted.quantity is not None  # check() refused anything else
+        assert product is not None and wanted.quantity is not None  # check_change() refused anything else
         next_no += 1
         kept.append(OrderLine(line_no=next_no, product=product, product_id=product.id, description=product.name,
                               specification=wanted.specification or product.specification, unit=product.unit,

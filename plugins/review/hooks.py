@@ -6,12 +6,14 @@ from collections.abc import Mapping
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from core.contracts import Finding, MenuItem, Panel, Permission, ReviewStepSpec, Task
+from core.contracts import (
+    CustomerView, DocumentKind, Finding, MenuItem, OrderChange, Panel, Permission, ReviewStepSpec, Task,
+)
 from core.roles import STAFF
 from core.hookspecs import hookimpl
 from core.models import Order, User, utcnow
 from core.portal import order_url
-from plugins.review import labels, rules, services
+from plugins.review import change_documents, change_labels, change_views, changes, labels, rules, services
 
 PERMISSIONS = (
     Permission("review.view", _l("See order reviews"), STAFF),
@@ -21,6 +23,11 @@ PERMISSIONS = (
                ("administrator", "production")),
     Permission("review.decide.manager", _l("Decide the manager's review step (credit limit)"),
                ("administrator", "manager")),
+    Permission(changes.VIEW, _l("See an order's change requests"), STAFF + ("customer",)),
+    Permission(changes.REQUEST, _l("Request changes to orders"),
+               ("administrator", "sales", "customer_service", "manager", "customer")),
+    Permission(changes.ACKNOWLEDGE, _l("Acknowledge an applied change for the customer"),
+               ("customer", "customer_service")),
 )
 
 
@@ -36,6 +43,7 @@ def order_submitted(order: Order) -> None:
 @hookimpl
 def order_cancelled(order: Order, reason: str) -> None:
     services.close_review(order)
+    changes.close(order)
 
 
 # --- review contributions ---------------------------------------------------------
@@ -82,6 +90,10 @@ def inbox_tasks(user: User) -> list[Task]:
 
 @hookimpl
 def order_panels(order: Order, user: User) -> list[Panel]:
+    return change_views.panels(order, user) + _review_panels(order, user)
+
+
+def _review_panels(order: Order, user: User) -> list[Panel]:
     # Reviewers, their reasons and the rules' findings are internal: a customer user sees the
     # review's outcome on the timeline only, whatever permissions their role was given.
     if user.customer_id is not None or not user.can("review.view"):
@@ -103,8 +115,34 @@ def order_panels(order: Order, user: User) -> list[Panel]:
 
 @hookimpl
 def ordo_labels() -> Mapping[str, Mapping[str, object]]:
-    return labels.LABELS
+    return change_labels.merged(labels.LABELS)
 
 
-# No customer_timeline_actions: both actions are internal; a customer sees the review's outcome
-# on the core's "review_decided" entry.
+# The review's own actions are internal: a customer sees the review's outcome on the core's
+# "review_decided" entry (customer_timeline_actions below lists only the change requests').
+
+
+# --- change requests ---------------------------------------------------------------
+
+
+@hookimpl(trylast=True)
+def change_requested(order: Order, change: OrderChange) -> None:
+    # trylast: other listeners see the request before a rule can end its review at once.
+    changes.open_review(order, change)
+
+
+@hookimpl
+def order_changed(order: Order, change: OrderChange) -> None:
+    changes.applied(order, change)
+
+
+@hookimpl
+def customer_timeline_actions() -> dict[str, CustomerView]:
+    # A customer sees what became of their change and their acknowledgement; never the reviewers' reasons.
+    return {"change_decided": CustomerView(frozenset({"status", "outcome", "change"})),
+            "change_acknowledged": CustomerView(frozenset({"change"}))}
+
+
+@hookimpl
+def document_kinds() -> list[DocumentKind]:
+    return [change_documents.CHANGE_REQUEST_FORM]

@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from core import audit
 from core.auth.context import check
-from core.contracts import Decision, Finding, Outcome, ReviewStepSpec, Verdict
+from core.contracts import Decision, Finding, OrderChange, Outcome, ReviewStepSpec, Verdict
 from core.db import flush, get_scoped
 from core.errors import Conflict, NotFound, ValidationError
 from core.extensions import db
@@ -28,10 +28,12 @@ from core.models import Order, OrderStatus, User, utcnow
 from core.modules import hooks_for_order
 from core.orders.queries import get_order, visible_orders
 from core.orders import events
-from plugins.review import labels
+from plugins.review import change_rounds, labels
 from plugins.review.models import ReviewFinding, ReviewStep, StepStatus
 
 REASON_MAX = 2000
+# The statuses in which an order has a review round open: its own, or a change's.
+IN_REVIEW = (OrderStatus.SUBMITTED, *change_rounds.CHANGEABLE_STATUSES)
 
 
 class StepDecision(enum.StrEnum):
@@ -98,7 +100,15 @@ def _open(step: ReviewStep, now: datetime) -> None:
 
 
 def open_review(order: Order) -> list[ReviewStep]:
-    """Start a review round for a submitted order: create its steps, record the rules' findings.
+    """Start a review round for a submitted order (``open_round`` without a change)."""
+    return open_round(db.session, order)
+
+
+def open_round(session: object, order: Order, *, change: OrderChange | None = None) -> list[ReviewStep]:
+    """Start a review round for a submitted order, or for a change to it: create its steps, record the findings.
+
+    A change's round is decided by the same steps and rules (which receive the
+    change); it ends in ``change_rounds`` instead of the order's review event.
 
     The first step opens at once and the others wait their turn. Each finding
     is filed under a step: ``needs_step`` under the step it added, the others
@@ -108,9 +118,11 @@ def open_review(order: Order) -> list[ReviewStep]:
     asked.
     """
     hooks = hooks_for_order(order)
-    findings: list[Finding] = _flatten(hooks.review_rules(order=order, change=None))
+    findings: list[Finding] = _flatten(hooks.review_rules(order=order, change=change))
     specs = _specs_for_round(_flatten(hooks.review_steps(order=order)), findings)
     number = current_round(order) + 1
+    if change is not None:
+        change_rounds.link(change, number)
     steps = [
         ReviewStep(company_id=order.company_id, order_id=order.id, round=number, department=spec.department,
                    label=str(spec.label), permission=spec.permission, sequence=spec.sequence, hours=spec.hours,
@@ -138,6 +150,8 @@ def open_review(order: Order) -> list[ReviewStep]:
     elif steps:
         _open(steps[0], utcnow())
         flush()
+    elif change is not None:
+        change_rounds.approved(order, number, actor=None)
     else:
         # No plugin asked for a step: nothing stands between the order and approval.
         events.decide_review(order, Decision(Outcome.APPROVED), actor=None, note="no_review_step")
@@ -164,6 +178,9 @@ def _reject_by_rules(order: Order, steps: list[ReviewStep],
     flush()
     reasons = tuple(dict.fromkeys(code for finding, _ in rejections for code in finding.reason_codes))
     rules = tuple(dict.fromkeys(finding.rule for finding, _ in rejections))
+    if change_rounds.of_round(order, steps[0].round) is not None:
+        change_rounds.refused(order, steps[0].round, Outcome.REJECTED, reasons, actor=None)
+        return
     events.decide_review(order, Decision(Outcome.REJECTED, reasons=reasons, rules=rules), actor=None,
                          note="rejected_by_rules")
 
@@ -192,7 +209,8 @@ def decide(
                          "else; reload it and try again", step=_name(step), number=step.order.display_number),
                        field="version")
     order = step.order
-    if order.status != OrderStatus.SUBMITTED:
+    change = change_rounds.of_round(order, step.round)
+    if order.status != OrderStatus.SUBMITTED and change is None:
         raise Conflict(_("order %(number)s is %(status)s; its review is over",
                          number=order.display_number, status=label(order.status)))
     if step.status != StepStatus.OPEN:
@@ -225,11 +243,16 @@ def decide(
         if waiting:
             _open(waiting[0], now)
             flush()
+        elif change is not None:
+            change_rounds.approved(order, step.round, actor=actor)
         else:
             events.decide_review(order, Decision(Outcome.APPROVED, decided_by=actor.id), actor=actor)
         return step
 
     _close_waiting(order, step.round)
+    if change is not None:
+        change_rounds.refused(order, step.round, _OUTCOME[decision], (reason,) if reason else (), actor=actor)
+        return step
     outcome = Decision(_OUTCOME[decision], reasons=(reason,) if reason else (), decided_by=actor.id)
     events.decide_review(order, outcome, actor=actor)
     return step
@@ -275,8 +298,8 @@ def rounds(order: Order) -> list[Round]:
 
 
 def open_step(order: Order) -> ReviewStep | None:
-    """The step waiting for a decision now, if the order is in review."""
-    if order.status != OrderStatus.SUBMITTED:
+    """The step waiting for a decision now, if the order (or a change to it) is in review."""
+    if order.status not in IN_REVIEW:
         return None
     return db.session.execute(
         select(ReviewStep).where(ReviewStep.order_id == order.id, ReviewStep.status == StepStatus.OPEN)
@@ -286,7 +309,7 @@ def open_step(order: Order) -> ReviewStep | None:
 
 def open_steps_for(user: User) -> list[ReviewStep]:
     """The open steps ``user`` may decide, late (earliest due) first."""
-    orders = visible_orders(user).where(Order.status == OrderStatus.SUBMITTED).with_only_columns(Order.id)
+    orders = visible_orders(user).where(Order.status.in_(IN_REVIEW)).with_only_columns(Order.id)
     steps = db.session.execute(
         select(ReviewStep)
         .where(ReviewStep.company_id == user.company_id, ReviewStep.status == StepStatus.OPEN,

@@ -105,7 +105,7 @@ def test_once_shipped_quantities_lines_date_and_method_stay_as_shipped(core_only
     }
     for field, change in refused.items():
         with pytest.raises(Conflict, match="shipped") as error:
-            revisions.check(order, change)
+            revisions.check_change(order, change)
         assert error.value.field == field
     # The price and the terms still may change.
     events.apply_change(order, OrderChange(None, 2, lines=(LineChange(line_no=1, unit_price=Decimal("110")),),
@@ -118,16 +118,16 @@ def test_an_order_that_is_not_approved_or_shipped_cannot_change(core_only, statu
     order = orders.draft(core_only)
     order.status = status  # the stage alone is what the check reads
     with pytest.raises(Conflict) as error:
-        revisions.check(order, OrderChange(None, 2, payment_terms=PaymentTerms.MONTHLY))
+        revisions.check_change(order, OrderChange(None, 2, payment_terms=PaymentTerms.MONTHLY))
     assert error.value.field == "order"
 
 
 def test_a_change_that_changes_nothing_or_leaves_no_line_is_refused(core_only):
     order = orders.submitted(core_only)
     with pytest.raises(ValidationError, match="changes nothing"):
-        revisions.check(order, OrderChange(None, 2))
+        revisions.check_change(order, OrderChange(None, 2))
     with pytest.raises(ValidationError, match="at least one line"):
-        revisions.check(order, OrderChange(None, 2, lines=(LineChange(line_no=1, remove=True),)))
+        revisions.check_change(order, OrderChange(None, 2, lines=(LineChange(line_no=1, remove=True),)))
     with pytest.raises(ValidationError) as error:
-        revisions.check(order, OrderChange(None, 2, lines=(LineChange(line_no=9, quantity=Decimal("1")),)))
+        revisions.check_change(order, OrderChange(None, 2, lines=(LineChange(line_no=9, quantity=Decimal("1")),)))
     assert error.value.field == "lines[0].line_no"

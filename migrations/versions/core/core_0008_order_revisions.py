@@ -1,6 +1,6 @@
 """order revisions: the revisions an approved change replaced, kept readable
 
-Revision ID: core_0007
+Revision ID: core_0008
 Revises: core_0006
 Create Date: 2026-12-01 10:30:00.000000
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'core_0007'
+revision = 'core_0008'
 down_revision = 'core_0006'
 branch_labels = None
 depends_on = None
