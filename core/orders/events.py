@@ -1,7 +1,7 @@
 """The order's events: one table, and the typed functions that fire them.
 
 Every status change of an order goes through one of the functions below
-(``submit``, ``decide_review``, ``ship``, ``deliver``, ``record_payment``,
+(``submit``, ``decide_review``, ``review_overdue``, ``ship``, ``deliver``, ``record_payment``,
 ``cancel``, ``request_change``, ``apply_change``; ``complete`` is the core's own). Each checks that the event is
 allowed in the order's status, sets the status, writes the audit entry and
 calls the event's hook on the plugins pinned on the order, inside the caller's
@@ -30,7 +30,7 @@ from flask_babel import pgettext
 from flask_babel.speaklater import LazyString
 
 from core import audit
-from core.contracts import CustomerView, Decision, Delivery, OrderChange, Outcome, Payment
+from core.contracts import CustomerView, Decision, Delivery, OrderChange, Outcome, Payment, ReviewOverdue
 from core.db import flush
 from core.errors import TransitionError, ValidationError
 from core.extensions import db
@@ -47,6 +47,7 @@ class OrderEvent(enum.StrEnum):
 
     SUBMIT = "submit"
     REVIEW_DECIDED = "review_decided"
+    REVIEW_OVERDUE = "review_overdue"
     SHIP = "ship"
     DELIVER = "deliver"
     PAY = "pay"
@@ -63,6 +64,7 @@ class EventFact(enum.StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
     SENT_BACK = "sent_back"
+    REVIEW_OVERDUE = "review_overdue"  # a review step ran past its limit (once per escalation level)
     SHIPPED = "shipped"
     DELIVERED = "delivered"
     PAID = "paid"
@@ -109,6 +111,10 @@ EVENTS: Mapping[OrderEvent, EventSpec] = {
         EventSpec(OrderEvent.REVIEW_DECIDED, "review_decided", frozenset({S.SUBMITTED}),
                   _l("Review decided"), lambda: pgettext("order event", "decided"), None,
                   customer=CustomerView(frozenset({"status", "outcome"}))),
+        # Internal: the customer does not see their order's review running late.
+        EventSpec(OrderEvent.REVIEW_OVERDUE, "review_overdue", frozenset({S.SUBMITTED}),
+                  _l("Review step overdue"), lambda: pgettext("order event", "marked overdue"),
+                  EventFact.REVIEW_OVERDUE),
         EventSpec(OrderEvent.SHIP, "shipped", frozenset({S.APPROVED}),
                   _l("Shipped"), lambda: pgettext("order event", "shipped"), EventFact.SHIPPED,
                   customer=CustomerView()),
@@ -184,6 +190,16 @@ def decide_review(order: Order, decision: Decision, *, actor: User | None, note:
                           hook_args={"decision": decision}, summary=_decision_summary(decision)))
 
 
+def review_overdue(order: Order, overdue: ReviewOverdue, *, actor: User | None = None) -> Order:
+    """A review step ran past its limit and went up a level (or its reviewer said why); the status stays."""
+    summary: dict[str, Any] = {"department": overdue.department, "level": overdue.level,
+                               "escalated_to": list(overdue.escalated_to)}
+    if overdue.reason:
+        summary["reason"] = overdue.reason
+    return _fire(_Pending(order, OrderEvent.REVIEW_OVERDUE, actor, _same, hook_args={"overdue": overdue},
+                          summary=summary))
+
+
 def ship(order: Order, *, actor: User | None, note: str | None = None, shipment: str | None = None) -> Order:
     """The goods left for the customer; ``shipment`` is the number of what left, kept on the audit entry."""
     return _fire(_Pending(order, OrderEvent.SHIP, actor, _to(S.SHIPPED), note=note,
@@ -226,7 +242,7 @@ def request_change(order: Order, change: OrderChange, *, actor: User | None) -> 
     The change is checked against the order's stage first (``core.orders.revisions.check_change``).
     """
     check_change(order, change)
-    return _fire(_Pending(order, OrderEvent.REQUEST_CHANGE, actor, _to_same, hook_args={"change": change},
+    return _fire(_Pending(order, OrderEvent.REQUEST_CHANGE, actor, _same, hook_args={"change": change},
                           summary=_change_summary(change)))
 
 
@@ -336,7 +352,7 @@ def _to(status: OrderStatus) -> Apply:
     return lambda order, pending: status
 
 
-def _to_same(order: Order, pending: _Pending) -> OrderStatus:
+def _same(order: Order, pending: _Pending) -> OrderStatus:
     return order.status
 
 
@@ -381,9 +397,12 @@ def _apply_complete(order: Order, pending: _Pending) -> OrderStatus:
 
 
 def _decision_summary(decision: Decision) -> dict[str, Any]:
-    summary = {"outcome": decision.outcome.value, "reasons": list(decision.reasons), "automatic": decision.automatic}
+    summary: dict[str, Any] = {"outcome": decision.outcome.value, "reasons": list(decision.reasons),
+                               "automatic": decision.automatic}
     if decision.rules:
         summary["rules"] = list(decision.rules)
+    if decision.steps:
+        summary["steps"] = {department: outcome for department, outcome in decision.steps}
     return summary
 
 

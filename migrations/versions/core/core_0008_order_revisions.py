@@ -1,7 +1,7 @@
 """order revisions: the revisions an approved change replaced, kept readable
 
 Revision ID: core_0008
-Revises: core_0006
+Revises: core_0007
 Create Date: 2026-12-01 10:30:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'core_0008'
-down_revision = 'core_0006'
+down_revision = 'core_0007'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """change requests: the order change request form, its diff, impact, review round and acknowledgement
 
 Revision ID: review_0004
-Revises: review_0002
+Revises: review_0003
 Create Date: 2026-12-01 11:00:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'review_0004'
-down_revision = 'review_0002'
+down_revision = 'review_0003'
 branch_labels = None
 depends_on = 'core_0008'
 

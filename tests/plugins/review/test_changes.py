@@ -114,7 +114,7 @@ def test_a_rejected_change_leaves_revision_1_untouched(desk):
     ok(desk.api("sales").post(f"/api/v1/reviews/{approve_all_but['id']}/decision", json={"decision": "approve"}))
     finance = open_steps(desk, order_id)[0]
     rejected = desk.api("finance").post(f"/api/v1/reviews/{finance['id']}/decision",
-                                        json={"decision": "reject", "reason": "价格需重新谈判"})
+                                        json={"decision": "reject", "reason_code": "price", "reason": "价格需重新谈判"})
     assert rejected.status_code == 200, rejected.get_json()
 
     order = desk.order(order_id)
