@@ -127,6 +127,8 @@ class OrderChange:
     requested_date: date | None = None
     delivery_method: DeliveryMethod | None = None
     payment_terms: PaymentTerms | None = None
+    # The delivery date the reviewing departments promise once the change applies (their answer).
+    promised_date: date | None = None
     reason: str = ""  # why it is asked for, as typed
     requested_by: int | None = None  # user id
     new_subtotal: Decimal | None = None
@@ -145,7 +147,7 @@ class OrderChange:
     @property
     def fields(self) -> frozenset[str]:
         """What the typed diff changes: ``quantity``, ``unit_price``, ``specification``, ``lines`` (added or
-        removed), ``requested_date``, ``delivery_method``, ``payment_terms``."""
+        removed), ``requested_date``, ``delivery_method``, ``payment_terms``, ``promised_date``."""
         changed: set[str] = set()
         for line in self.lines:
             if line.added or line.remove:
@@ -153,7 +155,7 @@ class OrderChange:
                 continue
             changed |= {name for name in ("quantity", "unit_price", "specification")
                         if getattr(line, name) is not None}
-        changed |= {name for name in ("requested_date", "delivery_method", "payment_terms")
+        changed |= {name for name in ("requested_date", "delivery_method", "payment_terms", "promised_date")
                     if getattr(self, name) is not None}
         return frozenset(changed)
 

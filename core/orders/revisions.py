@@ -35,7 +35,7 @@ from core.orders.totals import compute_totals, line_amounts
 
 CHANGEABLE_STATUSES = frozenset({OrderStatus.APPROVED, OrderStatus.SHIPPED})
 # What the goods leaving fixes: the change fields that stay as shipped.
-FIXED_ONCE_SHIPPED = frozenset({"quantity", "lines", "requested_date", "delivery_method"})
+FIXED_ONCE_SHIPPED = frozenset({"quantity", "lines", "requested_date", "delivery_method", "promised_date"})
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ def check_change(order: Order, change: OrderChange) -> None:
     if not remaining and not any(w.added for w in change.lines):
         raise ValidationError(_("an order needs at least one line"), field="lines")
     if order.status == OrderStatus.SHIPPED:
-        for name in ("requested_date", "delivery_method"):
+        for name in ("requested_date", "delivery_method", "promised_date"):
             if getattr(change, name) is not None:
                 raise Conflict(_shipped_refusal(order), field=name)
 
@@ -222,6 +222,8 @@ def apply_change_to(order: Order, change: OrderChange) -> None:
         order.delivery_method = change.delivery_method
     if change.payment_terms is not None:
         order.payment_terms = change.payment_terms
+    if change.promised_date is not None:
+        order.promised_date = change.promised_date
     compute_totals(order)
     order.revision += 1
 

@@ -8,7 +8,7 @@ from core.auth.context import require_actor, requires
 from core.orders.queries import get_order
 from plugins.review import changes
 from plugins.review.change_models import RequestedVia
-from plugins.review.change_schemas import AcknowledgeSchema, ChangeRequestSchema, ChangeSchema
+from plugins.review.change_schemas import AcknowledgeSchema, ChangeRequestSchema, ChangeSchema, PromiseSchema
 
 blp = ApiBlueprint("review_changes_api", __name__,
                    description="Change requests of orders: their review and the customer's acknowledgement")
@@ -43,6 +43,18 @@ class Change(MethodView):
     def get(self, change_id):
         """One change request: its diff, impact, status and acknowledgement."""
         return changes.change_for(require_actor(), change_id)
+
+
+@blp.route("/changes/<id:change_id>/promised-date")
+class PromisedDate(MethodView):
+    @requires("review.view")
+    @blp.arguments(PromiseSchema)
+    @blp.response(200, ChangeSchema)
+    def post(self, data, change_id):
+        """A reviewer of an open step answers the change's delivery-date impact: the date they can promise."""
+        actor = require_actor()
+        return changes.promise_date(changes.change_for(actor, change_id), data["promised_date"], actor=actor,
+                                    expected_version=data["version"])
 
 
 @blp.route("/changes/<id:change_id>/acknowledge")

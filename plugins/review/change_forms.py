@@ -12,7 +12,7 @@ from wtforms import (
     BooleanField, DateField, DecimalField, FieldList, Form, FormField, HiddenField, IntegerField, SelectField,
     StringField, TextAreaField,
 )
-from wtforms.validators import Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from core.contracts import LineChange
 from core.db import MAX_ID
@@ -70,6 +70,11 @@ class ChangeForm(FlaskForm):
         return ChangeInput(lines=tuple(lines), requested_date=self.requested_date.data,
                            delivery_method=self.delivery_method.data, payment_terms=self.payment_terms.data,
                            reason=self.reason.data)
+
+
+class PromiseForm(FlaskForm):
+    promised_date = DateField(_l("Delivery date we can promise"), validators=[DataRequired()])
+    version = HiddenField(validators=[Optional(), Regexp(r"^\d+$")])
 
 
 class AcknowledgeForm(FlaskForm):

@@ -32,6 +32,7 @@ CHANGE_LABELS: Mapping[str, Mapping[str, Any]] = {
     "audit.action": {
         "change_decided": _l("Change decided"),
         "change_acknowledged": _l("Change acknowledged by the customer"),
+        "change_date_promised": _l("Delivery date promised for a change"),
     },
     "note": {
         "change_no_review_step": _l("change approved: no review step was required"),

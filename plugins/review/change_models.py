@@ -61,6 +61,9 @@ class ChangeRequest(Model):
     new_tax_total: Mapped[Decimal] = mapped_column(Money())
     new_total: Mapped[Decimal] = mapped_column(Money())
     price_difference: Mapped[Decimal] = mapped_column(Money())
+    # The delivery date the reviewers promise if the change applies (their answer on its impact).
+    promised_date: Mapped[date | None] = mapped_column(Date)
+    promised_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     # The review round of the order's steps that decides it.
     round: Mapped[int | None]
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -74,6 +77,7 @@ class ChangeRequest(Model):
     order: Mapped[Order] = relationship()
     requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id])
     acknowledged_by: Mapped[User | None] = relationship(foreign_keys=[acknowledged_by_id])
+    promised_by: Mapped[User | None] = relationship(foreign_keys=[promised_by_id])
 
     __mapper_args__ = {"version_id_col": version}
 

@@ -91,6 +91,7 @@ def to_contract(record: ChangeRequest) -> OrderChange:
         requested_date=record.requested_date,
         delivery_method=DeliveryMethod(record.delivery_method) if record.delivery_method else None,
         payment_terms=PaymentTerms(record.payment_terms) if record.payment_terms else None,
+        promised_date=record.promised_date,
         reason=record.reason or "", requested_by=record.requested_by_id,
         new_subtotal=record.new_subtotal, new_tax_total=record.new_tax_total,
         price_difference=record.price_difference,

@@ -52,6 +52,14 @@ class ChangeRequestSchema(ma.Schema):
                            reason=data["reason"])
 
 
+class PromiseSchema(ma.Schema):
+    promised_date = ma.fields.Date(required=True, metadata={
+        "description": "the delivery date the departments can promise if the change applies"})
+    version = ma.fields.Integer(load_default=None, allow_none=True, strict=True,
+                                validate=validate.Range(min=1, max=MAX_ID),
+                                metadata={"description": "the change's version you saw; a stale one gets 409"})
+
+
 class AcknowledgeSchema(ma.Schema):
     version = ma.fields.Integer(load_default=None, allow_none=True, strict=True,
                                 validate=validate.Range(min=1, max=MAX_ID),
@@ -116,6 +124,9 @@ class ChangeSchema(PricedSchema):
                                   metadata={"description": "the new total minus the old one"})
     delivery_days = ma.fields.Function(changes.delivery_days, allow_none=True, metadata={
         "type": "integer", "description": "days the delivery date moves; null when it stays"})
+    promised_date = ma.fields.Date(allow_none=True, metadata={
+        "description": "the delivery date the reviewers promise once it applies (their answer)"})
+    promised_by = ma.fields.Nested(UserRefSchema, allow_none=True)
     decided_at = ma.fields.AwareDateTime(allow_none=True)
     acknowledged_at = ma.fields.AwareDateTime(allow_none=True)
     acknowledged_by = ma.fields.Nested(UserRefSchema, allow_none=True)

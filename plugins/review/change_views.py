@@ -19,7 +19,7 @@ from core.orders.queries import get_order
 from core.orders.revisions import CHANGEABLE_STATUSES, revisions
 from core.web import attempt, flash_form_errors
 from plugins.review import changes
-from plugins.review.change_forms import AcknowledgeForm, ChangeForm
+from plugins.review.change_forms import AcknowledgeForm, ChangeForm, PromiseForm
 from plugins.review.change_models import ChangeRequest, ChangeStatus, RequestedVia
 
 bp = Blueprint("review_changes", __name__)
@@ -69,6 +69,8 @@ def change(change_id: int) -> Any:
         line_diff=changes.line_diff(record), header_diff=changes.header_diff(record),
         delivery_days=changes.delivery_days(record), may_acknowledge=may_acknowledge,
         acknowledge_form=AcknowledgeForm(formdata=None, version=record.version),
+        promise_form=PromiseForm(formdata=None, version=record.version,
+                                                promised_date=record.promised_date) if changes.may_promise(record, user) else None,
         is_newest=changes.latest_change(record.order) is record,
         revisions=revisions(record.order),
     )
@@ -86,6 +88,22 @@ def acknowledge(change_id: int) -> Any:
         version = int(form.version.data) if form.version.data else None
         if attempt(lambda: changes.acknowledge(record, actor=user, expected_version=version)) is not None:
             flash(_("Thank you: change %(change)s is acknowledged.", change=record.number), "success")
+    return redirect(url_for("review_changes.change", change_id=change_id))
+
+
+@bp.route("/changes/<id:change_id>/promised-date", methods=["POST"])
+@requires("review.view")
+def promise(change_id: int) -> Any:
+    user = require_actor()
+    record = changes.change_for(user, change_id)
+    form = PromiseForm()
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+    else:
+        version = int(form.version.data) if form.version.data else None
+        if attempt(lambda: changes.promise_date(record, form.promised_date.data, actor=user,
+                                                expected_version=version)) is not None:
+            flash(_("The delivery date of change %(change)s is recorded.", change=record.number), "success")
     return redirect(url_for("review_changes.change", change_id=change_id))
 
 

@@ -32,7 +32,8 @@ from core.db import flush, get_scoped
 from core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from core.extensions import db
 from core.figures import MONEY
-from core.models import Order, PaymentTerms, Product, User, utcnow
+from core.labels import label
+from core.models import Company, Order, OrderStatus, PaymentTerms, Product, User, utcnow
 from core.models.order import DeliveryMethod
 from core.orders import events, revisions
 from core.orders.queries import get_order
@@ -258,6 +259,52 @@ def acknowledge(record: ChangeRequest, *, actor: User, expected_version: int | N
                  entity_id=record.id, action="change_acknowledged", actor=actor,
                  before={"status": record.status.value}, after={"status": record.status.value,
                                                                 "change_id": record.id, "change": record.number})
+    return record
+
+
+def _open_steps(record: ChangeRequest) -> list[Any]:
+    return [step for step in services.open_steps(record.order) if step.round == record.round]
+
+
+def may_promise(record: ChangeRequest, user: User) -> bool:
+    """Whether ``user`` may answer the change's delivery date: a decider of an open step of its round."""
+    return record.status == ChangeStatus.IN_REVIEW and any(
+        services.may_decide(user, step) for step in _open_steps(record))
+
+
+def promise_date(record: ChangeRequest, promised: date, *, actor: User,
+                 expected_version: int | None = None) -> ChangeRequest:
+    """A reviewer of the change's open round answers its delivery-date impact: the date they can promise.
+
+    Whoever may decide an open step of the round may answer (production, typically);
+    the date applies to the order with the change (``Order.promised_date``).
+    """
+    if record.status != ChangeStatus.IN_REVIEW:
+        raise Conflict(_("change %(change)s is %(status)s; its review is over", change=record.number,
+                         status=label(record.status)), field="status")
+    order = record.order
+    steps = _open_steps(record)
+    if not may_promise(record, actor):
+        raise PermissionDenied(_("only a reviewer of an open step of change %(change)s answers its delivery date",
+                                 change=record.number), permissions=tuple(sorted({s.permission for s in steps})))
+    if expected_version is not None and expected_version != record.version:
+        raise Conflict(_("change %(change)s was changed by someone else; reload it and try again",
+                         change=record.number), field="version")
+    today = db.session.get_one(Company, order.company_id).today()
+    if promised < today:
+        raise ValidationError(_("the promised date %(date)s is in the past", date=promised.isoformat()),
+                              field="promised_date")
+    if order.status == OrderStatus.SHIPPED:
+        raise Conflict(_("order %(number)s has shipped: its lines, quantities, delivery method and delivery "
+                         "date stay as shipped", number=order.display_number), field="promised_date")
+    before = record.promised_date
+    record.promised_date = promised
+    record.promised_by_id = actor.id
+    flush()
+    audit.record(company_id=record.company_id, order_id=record.order_id, entity="change_request",
+                 entity_id=record.id, action="change_date_promised", actor=actor,
+                 before={"promised_date": before.isoformat() if before else None},
+                 after={"promised_date": promised.isoformat(), "change_id": record.id, "change": record.number})
     return record
 
 

@@ -39,6 +39,8 @@ def upgrade():
     sa.Column('new_tax_total', sa.Numeric(precision=14, scale=2), nullable=False),
     sa.Column('new_total', sa.Numeric(precision=14, scale=2), nullable=False),
     sa.Column('price_difference', sa.Numeric(precision=14, scale=2), nullable=False),
+    sa.Column('promised_date', sa.Date(), nullable=True),
+    sa.Column('promised_by_id', sa.Integer(), nullable=True),
     sa.Column('round', sa.Integer(), nullable=True),
     sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('decision_reason', sa.Text(), nullable=True),
@@ -49,6 +51,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['acknowledged_by_id'], ['user.id'], name=op.f('fk_review_change_request_acknowledged_by_id_user')),
     sa.ForeignKeyConstraint(['company_id'], ['company.id'], name=op.f('fk_review_change_request_company_id_company')),
     sa.ForeignKeyConstraint(['order_id'], ['order.id'], name=op.f('fk_review_change_request_order_id_order')),
+    sa.ForeignKeyConstraint(['promised_by_id'], ['user.id'], name=op.f('fk_review_change_request_promised_by_id_user')),
     sa.ForeignKeyConstraint(['requested_by_id'], ['user.id'], name=op.f('fk_review_change_request_requested_by_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_review_change_request')),
     sa.UniqueConstraint('order_id', 'sequence', name=op.f('uq_review_change_request_order_id'))

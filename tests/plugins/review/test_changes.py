@@ -270,3 +270,24 @@ def test_with_review_off_for_the_company_a_change_applies_at_once(make_app):
         assert entry.note == "change_review_not_enabled"
         assert desk.order(waiting).status == OrderStatus.SUBMITTED  # the other order still waits
         assert db.session.execute(select(ChangeRequest.status)).scalar_one() == ChangeStatus.APPLIED
+
+
+def test_production_answers_the_delivery_date_and_it_applies_with_the_change(desk, world):
+    order_id = approved(desk)
+    change = ok(ask(desk, order_id, QUANTITY_AND_DATE), 201)
+    promised = (date.today() + timedelta(days=35)).isoformat()
+    path = f"/api/v1/changes/{change['id']}/promised-date"
+    # Only a decider of an open step answers: sales' step is open, production's waits.
+    assert desk.api("production").post(path, json={"promised_date": promised}).status_code == 403
+    past = desk.api("sales").post(path, json={"promised_date": "2020-01-01"})
+    assert past.status_code == 400 and past.get_json()["errors"][0]["field"] == "promised_date"
+
+    answered = ok(desk.api("sales").post(path, json={"promised_date": promised}))
+
+    assert answered["promised_date"] == promised and answered["promised_by"]["id"] == world.users["sales"].id
+    assert desk.order(order_id).promised_date is None  # not before the change applies
+    approve_all(desk, order_id)
+    assert desk.order(order_id).promised_date.isoformat() == promised
+    assert revisions.revision(desk.order(order_id), 1).promised_date is None
+    late = desk.api("sales").post(path, json={"promised_date": promised})
+    assert late.status_code == 409 and late.get_json()["errors"][0]["field"] == "status"

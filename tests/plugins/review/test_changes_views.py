@@ -71,3 +71,18 @@ def test_production_reads_the_change_without_prices(app, desk, world):
     change = ok(ask(desk, order_id, {"lines": [{"line_no": 1, "quantity": "15", "unit_price": "118.00"}]}), 201)
     shown = portal_login(app, world.users["production"]).get(f"/changes/{change['id']}").get_data(as_text=True)
     assert "15" in shown and "118.00" not in shown and "2034.00" not in shown and "Price difference" not in shown
+
+
+def test_the_reviewer_of_the_open_step_records_the_promised_date_on_the_change_page(app, desk, world):
+    order_id = approved(desk)
+    change = ok(ask(desk, order_id, {"requested_date": "2099-01-10"}), 201)
+    sales = portal_login(app, world.users["sales"])
+    assert "Delivery date we can promise" in sales.get(f"/changes/{change['id']}").get_data(as_text=True)
+    assert "Delivery date we can promise" not in portal_login(app, world.users["production"]).get(
+        f"/changes/{change['id']}").get_data(as_text=True)
+
+    response = sales.post(f"/changes/{change['id']}/promised-date", data={"promised_date": "2099-01-20"})
+
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(ChangeRequest, change["id"]).promised_date.isoformat() == "2099-01-20"
