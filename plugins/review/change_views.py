@@ -69,8 +69,8 @@ def change(change_id: int) -> Any:
         line_diff=changes.line_diff(record), header_diff=changes.header_diff(record),
         delivery_days=changes.delivery_days(record), may_acknowledge=may_acknowledge,
         acknowledge_form=AcknowledgeForm(formdata=None, version=record.version),
-        promise_form=PromiseForm(formdata=None, version=record.version,
-                                                promised_date=record.promised_date) if changes.may_promise(record, user) else None,
+        promise_form=(PromiseForm(formdata=None, version=record.version, promised_date=record.promised_date)
+                      if changes.may_promise(record, user) else None),
         is_newest=changes.latest_change(record.order) is record,
         revisions=revisions(record.order),
     )
