@@ -26,8 +26,9 @@ POLICY_LABELS = {
     StepPolicy.ALL: _l("All must approve"),
     StepPolicy.QUORUM: _l("N of M approve"),
 }
-WEEKDAYS = [(1, _l("Monday")), (2, _l("Tuesday")), (3, _l("Wednesday")), (4, _l("Thursday")),
-            (5, _l("Friday")), (6, _l("Saturday")), (7, _l("Sunday"))]
+WEEKDAYS = [SelectChoice(number, name) for number, name in (
+    (1, _l("Monday")), (2, _l("Tuesday")), (3, _l("Wednesday")), (4, _l("Thursday")), (5, _l("Friday")),
+    (6, _l("Saturday")), (7, _l("Sunday")))]
 CODE = Regexp(r"^[a-z0-9_]*$", message=_l("lower-case letters, digits and underscores"))
 
 
@@ -62,7 +63,8 @@ class StepRowForm(Form):
     permission = StringField(_l("Permission"), validators=[Optional(), Length(max=120)])
     sequence = IntegerField(_l("Position"), validators=[Optional(), NumberRange(min=0, max=1000)])
     hours = IntegerField(_l("Limit (working hours)"), validators=[Optional(), NumberRange(min=1, max=24 * 365)])
-    policy = SelectField(_l("Policy"), choices=[SelectChoice(p.value, POLICY_LABELS[p]) for p in StepPolicy])
+    policy = SelectField(_l("Policy"), choices=[SelectChoice(p.value, POLICY_LABELS[p]) for p in StepPolicy],
+                         validators=[Optional()])
     quorum = IntegerField(_l("Approvals (N)"), default=1, validators=[Optional(), NumberRange(min=1, max=50)])
     roles = StringField(_l("Roles (comma-separated)"), validators=[Optional(), Length(max=400)])
     users = StringField(_l("Named users (user names, comma-separated)"), validators=[Optional(), Length(max=400)])

@@ -6,6 +6,7 @@ from datetime import date, time
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
+from wtforms import FieldList
 
 from core import calendar
 from core.auth.context import require_actor, requires
@@ -148,6 +149,15 @@ def settings():
                            sample=sample, preview=preview, preview_missing=missing, review_labels=labels)
 
 
+def _flash_rows(rows: FieldList) -> None:
+    """The errors of a table's rows, each named by its row and column."""
+    for number, entry in enumerate(rows.entries, start=1):
+        for name, messages in entry.form.errors.items():
+            for message in messages:
+                flash(_("row %(row)s, %(field)s: %(message)s", row=number, field=entry.form[name].label.text,
+                        message=message), "error")
+
+
 def _back():
     return redirect(url_for("review.settings"))
 
@@ -183,7 +193,8 @@ def _step_rows(form: StepsForm, company_id: int) -> list[policy.StepRow]:
             department=data["department"], label=data["label"] or data["department"],
             permission=data["permission"] or f"review.decide.{data['department']}",
             sequence=data["sequence"] if data["sequence"] is not None else 10 * (len(rows) + 1),
-            hours=data["hours"] or 24, policy=StepPolicy(data["policy"]), quorum=data["quorum"] or 1,
+            hours=data["hours"] or 24, policy=StepPolicy(data["policy"] or StepPolicy.ANY.value),
+            quorum=data["quorum"] or 1,
             roles=tuple(_split(data["roles"])), users=tuple(by_name[name] for name in _split(data["users"])),
             enabled=bool(data["enabled"])))
     return rows
@@ -195,7 +206,7 @@ def save_steps():
     user = require_actor()
     form = StepsForm()
     if not form.validate_on_submit():
-        flash_form_errors(form)
+        _flash_rows(form.steps)
     elif attempt(lambda: policy.save_steps(user.company_id, _step_rows(form, user.company_id),
                                            actor=user)) is not None:
         flash(_("The review steps are saved; new orders go through them."), "success")
@@ -208,7 +219,7 @@ def save_reasons():
     user = require_actor()
     form = ReasonsForm()
     if not form.validate_on_submit():
-        flash_form_errors(form)
+        _flash_rows(form.reasons)
     else:
         reasons = [policy.Reason(e.form.data["code"], e.form.data["label_en"] or "", e.form.data["label_zh"] or "")
                    for e in form.reasons.entries if e.form.data["code"]]
