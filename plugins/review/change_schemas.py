@@ -18,7 +18,7 @@ from plugins.review.changes import ChangeInput
 from plugins.review.schemas import UserRefSchema
 
 
-class LineChangeSchema(ma.Schema):
+class LineChangeSchema(PricedSchema):
     line_no = ma.fields.Integer(load_default=None, allow_none=True, strict=True,
                                 validate=validate.Range(min=1, max=MAX_ID),
                                 metadata={"description": "the line that changes or goes; leave out to add a line"})

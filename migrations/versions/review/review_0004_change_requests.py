@@ -13,7 +13,7 @@ import sqlalchemy as sa
 revision = 'review_0004'
 down_revision = 'review_0003'
 branch_labels = None
-depends_on = 'core_0008'
+depends_on = None
 
 
 def upgrade():
