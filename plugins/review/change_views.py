@@ -17,7 +17,7 @@ from core.models import Order, PaymentTerms, Product, User
 from core.models.order import DeliveryMethod
 from core.orders.queries import get_order
 from core.orders.revisions import CHANGEABLE_STATUSES, revisions
-from core.web import attempt, flash_form_errors
+from core.web import attempt, flash_form_errors, required
 from plugins.review import changes
 from plugins.review.change_forms import AcknowledgeForm, ChangeForm, PromiseForm
 from plugins.review.change_models import ChangeRequest, ChangeStatus, RequestedVia
@@ -101,7 +101,7 @@ def promise(change_id: int) -> Any:
         flash_form_errors(form)
     else:
         version = int(form.version.data) if form.version.data else None
-        if attempt(lambda: changes.promise_date(record, form.promised_date.data, actor=user,
+        if attempt(lambda: changes.promise_date(record, required(form.promised_date.data), actor=user,
                                                 expected_version=version)) is not None:
             flash(_("The delivery date of change %(change)s is recorded.", change=record.number), "success")
     return redirect(url_for("review_changes.change", change_id=change_id))
