@@ -8,9 +8,12 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
+
+from core.models.masterdata import PaymentTerms
+from core.models.order import DeliveryMethod
 
 if TYPE_CHECKING:
     from core.models import Order
@@ -68,6 +71,93 @@ class Payment:
     fully_paid: bool  # the order's total is now covered
     payment_id: int | None = None
     method: str | None = None  # how it was paid, as a code labelled under "payment_method"
+
+
+@dataclass(frozen=True)
+class LineChange:
+    """One line of an order change: a line's new quantity, price or specification, a line added or removed.
+
+    ``line_no`` names the line of the base revision that changes or goes
+    (``remove``); an added line has no ``line_no`` and names its ``product_id``.
+    A value left ``None`` stays as it was.
+    """
+
+    line_no: int | None = None
+    product_id: int | None = None  # an added line's product
+    quantity: Decimal | None = None
+    unit_price: Decimal | None = None
+    specification: str | None = None
+    remove: bool = False
+
+    @property
+    def added(self) -> bool:
+        return self.line_no is None
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field of an order as a change request would change it: the value now and the one asked for."""
+
+    field: str  # an ``Order`` attribute ("requested_date") or "lines"
+    old: Any
+    new: Any
+
+
+@dataclass(frozen=True)
+class OrderChange:
+    """A change to a submitted order, as review rules and ``change_requested``/``order_changed`` listeners get it.
+
+    The order is the current revision (``revision - 1``); the change is what
+    the change request asks for, twice over: ``changes``, one
+    :class:`FieldChange` per field that moves (``requested_date``,
+    ``delivery_method``, ``payment_terms``, and ``lines``, whose ``old`` and
+    ``new`` are the order's lines before and after as tuples of dicts with
+    ``line_no``, ``product_code``, ``specification``, ``quantity`` and
+    ``unit_price``), and the typed diff the core applies: ``lines`` (a
+    :class:`LineChange` per line that changes, is added or removed) and the
+    header's new values (``None``: unchanged). The impact is what the order
+    comes to once it applies: the new totals and the difference in total.
+    """
+
+    change_id: int | None
+    revision: int  # the revision the change would produce
+    changes: tuple[FieldChange, ...] = ()
+    new_total: Decimal | None = None  # the order's total after the change, when it moves
+    lines: tuple[LineChange, ...] = ()
+    requested_date: date | None = None
+    delivery_method: DeliveryMethod | None = None
+    payment_terms: PaymentTerms | None = None
+    # The delivery date the reviewing departments promise once the change applies (their answer).
+    promised_date: date | None = None
+    reason: str = ""  # why it is asked for, as typed
+    requested_by: int | None = None  # user id
+    new_subtotal: Decimal | None = None
+    new_tax_total: Decimal | None = None
+    price_difference: Decimal | None = None  # the new total minus the current one
+
+    @property
+    def base_revision(self) -> int:
+        """The revision the change was asked against: the order's current one while it is reviewed."""
+        return self.revision - 1
+
+    def changed(self, name: str) -> FieldChange | None:
+        """The change to field ``name``, or None when it stays as it is."""
+        return next((change for change in self.changes if change.field == name), None)
+
+    @property
+    def fields(self) -> frozenset[str]:
+        """What the typed diff changes: ``quantity``, ``unit_price``, ``specification``, ``lines`` (added or
+        removed), ``requested_date``, ``delivery_method``, ``payment_terms``, ``promised_date``."""
+        changed: set[str] = set()
+        for line in self.lines:
+            if line.added or line.remove:
+                changed.add("lines")
+                continue
+            changed |= {name for name in ("quantity", "unit_price", "specification")
+                        if getattr(line, name) is not None}
+        changed |= {name for name in ("requested_date", "delivery_method", "payment_terms", "promised_date")
+                    if getattr(self, name) is not None}
+        return frozenset(changed)
 
 
 # --- contributions ----------------------------------------------------------
@@ -171,32 +261,6 @@ class Finding:
     department: str | None = None  # the step this finding belongs to
     step: ReviewStepSpec | None = None  # the extra step, for NEEDS_STEP
     severity: Severity = Severity.INFO  # of an ``approve`` finding (a note): info, warning or blocking
-
-
-@dataclass(frozen=True)
-class FieldChange:
-    """One field of an order as a change request would change it: the value now and the one asked for."""
-
-    field: str  # an ``Order`` attribute ("requested_date") or "lines"
-    old: Any
-    new: Any
-
-
-@dataclass(frozen=True)
-class OrderChange:
-    """A change to a submitted order under review, passed to ``review_rules`` beside the order.
-
-    The order is the current revision; ``changes`` are what the change request asks for.
-    """
-
-    change_id: int | None
-    revision: int  # the revision the change would produce
-    changes: tuple[FieldChange, ...] = ()
-    new_total: Decimal | None = None  # the order's total after the change, when it moves
-
-    def changed(self, name: str) -> FieldChange | None:
-        """The change to field ``name``, or None when it stays as it is."""
-        return next((change for change in self.changes if change.field == name), None)
 
 
 @dataclass(frozen=True)

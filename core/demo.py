@@ -170,6 +170,10 @@ def _orders(company: Company, customers: list[Customer], api: dict[str, DemoClie
     # Approved, prepayment not yet received.
     approved = submit(new_order(c3, [("P005", "4", None)], delivery_method="express"))
     approve_all(approved)
+    if review:
+        # The customer asks for one more: a change request the same departments now review.
+        api["customer_service"].call("POST", f"/orders/{approved['id']}/changes",
+                                     {"lines": [{"line_no": 1, "quantity": "5"}], "reason": "客户追加一台"})
     # Shipped, waiting for the customer's sign-off.
     shipped = submit(new_order(c1, [("P003", "1", None)]))
     approve_all(shipped)

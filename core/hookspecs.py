@@ -156,6 +156,43 @@ def order_cancelled(order: Order, reason: str) -> None:
     """
 
 
+@hookspec
+def change_requested(order: Order, change: OrderChange) -> None:
+    """React to a change request recorded for an approved or shipped order.
+
+    Fired by the core (``core.orders.request_change``) when the plugin that
+    records change requests (review) has stored one, after the core checked
+    that the order's stage allows every field it changes. The review plugin
+    opens the change's review round here; when review is not pinned on the
+    order, the core's fallback approves the change at once (``order_changed``
+    follows, queued). The order is untouched until the change applies.
+
+    :param order: the order, at revision ``change.base_revision``, in its status.
+    :param change: what changes (the diff against the current revision) and
+        its impact on the totals; see :class:`~core.contracts.OrderChange`.
+
+    The return value is ignored. Raising rolls the request back.
+    """
+
+
+@hookspec
+def order_changed(order: Order, change: OrderChange) -> None:
+    """React to an approved change: the order is now at its next revision.
+
+    Fired by the core (``core.orders.apply_change``) once every required step
+    approved the change (or at once, by the core's fallback, when review is not
+    pinned on the order). The revision the change replaced is kept and stays
+    readable (``core.orders.revisions.revisions``). Execution re-plans and
+    billing adjusts here; the review plugin tells the customer the impact.
+
+    :param order: the order with the change applied, ``revision`` one higher
+        than ``change.base_revision``, in the status it had.
+    :param change: what changed and its impact (new totals, price difference).
+
+    The return value is ignored. Raising rolls the change back.
+    """
+
+
 # -------------------------------------------------------------------------
 # Access: permissions and roles
 # -------------------------------------------------------------------------

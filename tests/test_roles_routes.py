@@ -20,6 +20,7 @@ from core.figures import MONEY
 from core.models import Company, Customer, Order, OrderStatus, Product, User
 from core.orders import actions
 from plugins.billing.models import BillingPayment
+from plugins.review.change_models import ChangeRequest
 from tests import factories
 from tests.flows import Flow
 
@@ -33,6 +34,10 @@ def scene(app):
     world = factories.build_world(app)
     flow = Flow(app, world)
     done = flow.run({"review", "logistics", "billing", "kpi"})
+    changed = flow.submit(flow.create())  # approved, with a change request in review
+    flow.approve_review(changed)
+    change = flow.ok(flow.api["sales"].post(f"/api/v1/orders/{changed['id']}/changes",
+                                            json={"payment_terms": "monthly"}), 201)
     from plugins.billing.models import Invoice  # the records the pages show, looked up for their ids
     from plugins.logistics.models import Shipment
     from plugins.review.models import ReviewStep
@@ -44,6 +49,7 @@ def scene(app):
         "invoice_id": db.session.execute(select(Invoice.id).where(Invoice.order_id == done["id"])).scalar_one(),
         "item_id": world.customers[0].id,
         "user_id": world.users["sales"].id,
+        "change_id": change["id"],
         "kind": "confirmation",
         "name": "review",
     }
@@ -209,14 +215,19 @@ def demo_urls(app, company) -> list[str]:
                      .scalars()],
         "product": [p.id for p in db.session.execute(select(Product).where(Product.company_id == company.id))
                     .scalars()],
+        "change_id": list(db.session.execute(
+            select(ChangeRequest.id).where(ChangeRequest.company_id == company.id)).scalars()),
     }
     urls = []
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or rule.endpoint == "static":
             continue
         params = set(rule.arguments)
-        assert params <= {"order_id", "item_id", "kind", "user_id"}, f"{rule.rule}: say which demo ids it takes"
+        assert params <= {"order_id", "item_id", "kind", "user_id", "change_id"}, \
+            f"{rule.rule}: say which demo ids it takes"
         choices: list[dict] = [{}]
+        if "change_id" in params:
+            choices = [{"change_id": i} for i in ids["change_id"]]
         if "item_id" in params:
             choices = [{"item_id": i} for i in ids["customer" if "customer" in rule.rule else "product"]]
         if "user_id" in params:

@@ -35,6 +35,7 @@ from core.extensions import db
 from core.models import ApiToken, Company, Customer, Order, OrderLine, Product, User
 from plugins.billing.models import BillingPayment, Invoice
 from plugins.logistics.models import Shipment
+from plugins.review.change_models import ChangeRequest
 from plugins.review.models import ReviewStep
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -172,7 +173,7 @@ def typed_texts() -> list[str]:
         Order.invoice_requirements, Order.notes, Order.currency,
         OrderLine.description, OrderLine.specification, OrderLine.unit,
         Shipment.number, Shipment.carrier, Shipment.tracking_number, Shipment.signed_by, Shipment.reservations,
-        Invoice.number, BillingPayment.reference,
+        Invoice.number, BillingPayment.reference, ChangeRequest.reason,
     ]
     values: set[str] = set()
     for column in columns:

@@ -7,6 +7,7 @@ from core.models.jobs import JobLease, JobOutcome
 from core.models.masterdata import Customer, PaymentTerms, Product
 from core.models.order import Channel, DeliveryMethod, Order, OrderLine, OrderModule, OrderStatus
 from core.models.outbox import OutboxMessage, OutboxStatus
+from core.models.revision import OrderRevision
 from core.models.types import utcnow
 from core.models.users import ApiToken, LoginAttempt, LoginThrottle, Role, RolePermission, User, user_role
 
@@ -14,7 +15,7 @@ __all__ = [
     "ApiToken", "AppendOnlyError", "AuditEntry", "Channel", "Company", "Customer",
     "DeliveryMethod", "Holiday",
     "JobLease", "JobOutcome", "LoginAttempt", "LoginThrottle", "ModuleSetting", "Order", "OrderLine",
-    "OrderModule", "OrderStatus",
+    "OrderModule", "OrderRevision", "OrderStatus",
     "OutboxMessage", "OutboxStatus", "PaymentTerms", "Product", "Role", "RolePermission",
     "StoredDocument", "User", "WorkingCalendar", "user_role", "utcnow",
 ]

@@ -2,7 +2,7 @@
 
 Every status change of an order goes through one of the functions below
 (``submit``, ``decide_review``, ``review_overdue``, ``ship``, ``deliver``, ``record_payment``,
-``cancel``; ``complete`` is the core's own). Each checks that the event is
+``cancel``, ``request_change``, ``apply_change``; ``complete`` is the core's own). Each checks that the event is
 allowed in the order's status, sets the status, writes the audit entry and
 calls the event's hook on the plugins pinned on the order, inside the caller's
 transaction; a listener that raises rolls the whole action back.
@@ -30,13 +30,14 @@ from flask_babel import pgettext
 from flask_babel.speaklater import LazyString
 
 from core import audit
-from core.contracts import CustomerView, Decision, Delivery, Outcome, Payment, ReviewOverdue
+from core.contracts import CustomerView, Decision, Delivery, OrderChange, Outcome, Payment, ReviewOverdue
 from core.db import flush
 from core.errors import TransitionError, ValidationError
 from core.extensions import db
 from core.labels import label
 from core.models import Order, OrderStatus, User, utcnow
 from core.modules import active_modules, hooks_for_order, pin_modules
+from core.orders.revisions import CHANGEABLE_STATUSES, apply_change_to, check_change
 
 S = OrderStatus
 
@@ -52,6 +53,8 @@ class OrderEvent(enum.StrEnum):
     PAY = "pay"
     COMPLETE = "complete"
     CANCEL = "cancel"
+    REQUEST_CHANGE = "change_requested"
+    APPLY_CHANGE = "change_applied"
 
 
 class EventFact(enum.StrEnum):
@@ -67,6 +70,8 @@ class EventFact(enum.StrEnum):
     PAID = "paid"
     COMPLETED = "completed"
     CANCELLED = "cancelled"
+    CHANGE_REQUESTED = "change_requested"
+    CHANGED = "changed"
 
 
 REVIEW_FACTS: Mapping[Outcome, EventFact] = {
@@ -127,6 +132,13 @@ EVENTS: Mapping[OrderEvent, EventSpec] = {
         EventSpec(OrderEvent.CANCEL, "order_cancelled", frozenset({S.DRAFT, S.SUBMITTED, S.APPROVED}),
                   _l("Cancelled"), lambda: pgettext("order event", "cancelled"), EventFact.CANCELLED,
                   customer=CustomerView(own_fields=frozenset({"reason"}))),
+        # A change leaves the status as it is; applying it makes the order's next revision.
+        EventSpec(OrderEvent.REQUEST_CHANGE, "change_requested", CHANGEABLE_STATUSES,
+                  _l("Change requested"), lambda: pgettext("order event", "changed"), EventFact.CHANGE_REQUESTED,
+                  customer=CustomerView(frozenset({"status", "base_revision", "change_id"}))),
+        EventSpec(OrderEvent.APPLY_CHANGE, "order_changed", CHANGEABLE_STATUSES,
+                  _l("Change applied"), lambda: pgettext("order event", "changed"), EventFact.CHANGED,
+                  customer=CustomerView(frozenset({"status", "revision", "change_id"}))),
     )
 }
 
@@ -135,6 +147,7 @@ SYSTEM_NOTES: Mapping[str, LazyString] = {
     "paid_in_full": _l("delivered and paid in full"),
     "review_not_enabled": _l("approved automatically: the review module is not enabled"),
     "billing_not_enabled": _l("completed on delivery: the billing module is not enabled"),
+    "change_review_not_enabled": _l("change approved automatically: the review module is not enabled"),
 }
 
 
@@ -221,6 +234,23 @@ def cancel(order: Order, reason: str, *, actor: User | None) -> Order:
     """The order is cancelled before delivery, with the user's reason."""
     return _fire(_Pending(order, OrderEvent.CANCEL, actor, _to(S.CANCELLED),
                           hook_args={"reason": reason}, summary={"reason": reason}))
+
+
+def request_change(order: Order, change: OrderChange, *, actor: User | None) -> Order:
+    """A change to the order was recorded: its review starts (with review off, it applies at once).
+
+    The change is checked against the order's stage first (``core.orders.revisions.check_change``).
+    """
+    check_change(order, change)
+    return _fire(_Pending(order, OrderEvent.REQUEST_CHANGE, actor, _same, hook_args={"change": change},
+                          summary=_change_summary(change)))
+
+
+def apply_change(order: Order, change: OrderChange, *, actor: User | None, note: str | None = None) -> Order:
+    """Every required step approved the change: keep the current revision and make the change the next one."""
+    summary = {**_change_summary(change), "revision": change.revision}
+    return _fire(_Pending(order, OrderEvent.APPLY_CHANGE, actor, _apply_change, note=note,
+                          hook_args={"change": change}, summary=summary))
 
 
 # --- dispatch ----------------------------------------------------------------
@@ -326,6 +356,12 @@ def _same(order: Order, pending: _Pending) -> OrderStatus:
     return order.status
 
 
+def _apply_change(order: Order, pending: _Pending) -> OrderStatus:
+    change: OrderChange = pending.hook_args["change"]
+    apply_change_to(order, change)
+    return order.status
+
+
 def _apply_submit(order: Order, pending: _Pending) -> OrderStatus:
     if not order.number:
         raise ValidationError(_("an order needs its number before it is submitted"), field="number")
@@ -367,4 +403,11 @@ def _decision_summary(decision: Decision) -> dict[str, Any]:
         summary["rules"] = list(decision.rules)
     if decision.steps:
         summary["steps"] = {department: outcome for department, outcome in decision.steps}
+    return summary
+
+
+def _change_summary(change: OrderChange) -> dict[str, Any]:
+    summary: dict[str, Any] = {"base_revision": change.base_revision, "fields": sorted(change.fields)}
+    if change.change_id is not None:
+        summary["change_id"] = change.change_id
     return summary

@@ -8,13 +8,17 @@ from flask_babel import lazy_gettext as _l
 
 from datetime import timedelta
 
-from core.contracts import Finding, Job, MenuItem, OrderChange, Panel, Permission, ReviewStepSpec, Task
+from core.contracts import (
+    CustomerView, DocumentKind, Finding, Job, MenuItem, OrderChange, Panel, Permission, ReviewStepSpec, Task,
+)
 from core.jobs import per_company
 from core.roles import STAFF
 from core.hookspecs import hookimpl
 from core.models import Order, User, utcnow
 from core.portal import order_url
-from plugins.review import labels, policy, rules, services, sweep
+from plugins.review import (
+    change_documents, change_labels, change_views, changes, labels, policy, rules, services, sweep,
+)
 
 PERMISSIONS = (
     Permission("review.view", _l("See order reviews"), STAFF),
@@ -24,6 +28,11 @@ PERMISSIONS = (
                ("administrator", "production")),
     Permission("review.decide.manager", _l("Decide the manager's review step (credit limit)"),
                ("administrator", "manager")),
+    Permission(changes.VIEW, _l("See an order's change requests"), STAFF + ("customer",)),
+    Permission(changes.REQUEST, _l("Request changes to orders"),
+               ("administrator", "sales", "customer_service", "manager", "customer")),
+    Permission(changes.ACKNOWLEDGE, _l("Acknowledge an applied change for the customer"),
+               ("customer", "customer_service")),
     Permission(services.OVERRIDE, _l("Override a blocking review finding with a reason"),
                ("administrator", "manager")),
     Permission("review.configure", _l("Set the company's review steps, reasons and capacity"), ("administrator",)),
@@ -42,6 +51,7 @@ def order_submitted(order: Order) -> None:
 @hookimpl
 def order_cancelled(order: Order, reason: str) -> None:
     services.close_review(order)
+    changes.close(order)
 
 
 # --- review contributions ---------------------------------------------------------
@@ -89,6 +99,10 @@ def inbox_tasks(user: User) -> list[Task]:
 
 @hookimpl
 def order_panels(order: Order, user: User) -> list[Panel]:
+    return change_views.panels(order, user) + _review_panels(order, user)
+
+
+def _review_panels(order: Order, user: User) -> list[Panel]:
     # Reviewers, their reasons and the rules' findings are internal: a customer user sees the
     # review's outcome on the timeline only, whatever permissions their role was given.
     if user.customer_id is not None or not user.can("review.view"):
@@ -113,7 +127,7 @@ def order_panels(order: Order, user: User) -> list[Panel]:
 
 @hookimpl
 def ordo_labels() -> Mapping[str, Mapping[str, object]]:
-    return labels.LABELS
+    return change_labels.merged(labels.LABELS)
 
 
 @hookimpl
@@ -122,5 +136,31 @@ def ordo_jobs() -> list[Job]:
                 description="Remind and escalate review steps past their limit in working hours")]
 
 
-# No customer_timeline_actions: both actions are internal; a customer sees the review's outcome
-# on the core's "review_decided" entry.
+# The review's own actions are internal: a customer sees the review's outcome on the core's
+# "review_decided" entry (customer_timeline_actions below lists only the change requests').
+
+
+# --- change requests ---------------------------------------------------------------
+
+
+@hookimpl(trylast=True)
+def change_requested(order: Order, change: OrderChange) -> None:
+    # trylast: other listeners see the request before a rule can end its review at once.
+    changes.open_review(order, change)
+
+
+@hookimpl
+def order_changed(order: Order, change: OrderChange) -> None:
+    changes.applied(order, change)
+
+
+@hookimpl
+def customer_timeline_actions() -> dict[str, CustomerView]:
+    # A customer sees what became of their change and their acknowledgement; never the reviewers' reasons.
+    return {"change_decided": CustomerView(frozenset({"status", "outcome", "change"})),
+            "change_acknowledged": CustomerView(frozenset({"change"}))}
+
+
+@hookimpl
+def document_kinds() -> list[DocumentKind]:
+    return [change_documents.CHANGE_REQUEST_FORM]

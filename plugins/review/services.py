@@ -34,7 +34,7 @@ from core.models import Order, OrderStatus, User, utcnow
 from core.modules import hooks_for_order
 from core.orders import events
 from core.orders.queries import get_order, visible_orders
-from plugins.review import labels, policy
+from plugins.review import change_rounds, labels, policy
 from plugins.review.models import (
     ReviewDecision, ReviewFinding, ReviewRound, ReviewStep, RoundStatus, StepDecision, StepStatus,
 )
@@ -42,6 +42,8 @@ from plugins.review.models import (
 __all__ = ["REASON_MAX", "StepDecision", "open_round", "open_review", "decide", "plan", "rounds"]
 
 REASON_MAX = 2000
+# The statuses in which an order has a review round open: its own, or a change's (change_rounds).
+IN_REVIEW = (OrderStatus.SUBMITTED, *change_rounds.CHANGEABLE_STATUSES)
 OVERRIDE = "review.override"
 
 _STEP_STATUS = {
@@ -197,6 +199,8 @@ def open_round(session: Session | scoped_session[Any], order: Order, *,
     """
     planned = plan(order, change)
     number = current_round(order) + 1
+    if change is not None:
+        change_rounds.link(change, number)
     now = utcnow()
     record = ReviewRound(company_id=order.company_id, order_id=order.id, number=number, opened_at=now)
     session.add(record)
@@ -230,6 +234,9 @@ def open_round(session: Session | scoped_session[Any], order: Order, *,
     elif steps:
         _open_next_group(steps, now)
         flush()
+    elif change is not None:
+        _end_round(record, Outcome.APPROVED, now)
+        change_rounds.approved(order, number, actor=None)
     else:
         # No plugin asked for a step: nothing stands between the order and approval.
         _end_round(record, Outcome.APPROVED, now)
@@ -274,6 +281,9 @@ def _reject_by_rules(order: Order, record: ReviewRound, steps: list[ReviewStep],
     flush()
     reasons = tuple(dict.fromkeys(code for finding, _ in rejections for code in finding.reason_codes))
     rules = tuple(dict.fromkeys(finding.rule for finding, _ in rejections))
+    if change_rounds.of_round(order, record.number) is not None:
+        change_rounds.refused(order, record.number, Outcome.REJECTED, reasons, actor=None)
+        return
     events.decide_review(order, Decision(Outcome.REJECTED, reasons=reasons, rules=rules, steps=_outcomes(steps)),
                          actor=None, note="rejected_by_rules")
 
@@ -335,7 +345,8 @@ def decide(
                          "else; reload it and try again", step=_name(step), number=step.order.display_number),
                        field="version")
     order = step.order
-    if order.status != OrderStatus.SUBMITTED:
+    change = change_rounds.of_round(order, step.round)
+    if order.status != OrderStatus.SUBMITTED and change is None:
         raise Conflict(_("order %(number)s is %(status)s; its review is over",
                          number=order.display_number, status=label(order.status)))
     if step.status != StepStatus.OPEN:
@@ -391,12 +402,19 @@ def decide(
             flush()
             return step
         _end_round(record, Outcome.APPROVED, now)
+        if change is not None:
+            change_rounds.approved(order, step.round, actor=actor)
+            return step
         events.decide_review(order, Decision(Outcome.APPROVED, decided_by=actor.id, steps=_outcomes(steps)),
                              actor=actor)
         return step
 
     _close_waiting(steps)
     _end_round(record, _OUTCOME[decision], now)
+    if change is not None:
+        change_rounds.refused(order, step.round, _OUTCOME[decision], tuple(r for r in (reason_code, reason) if r),
+                              actor=actor)
+        return step
     outcome = Decision(_OUTCOME[decision], reasons=tuple(r for r in (reason_code, reason) if r),
                        decided_by=actor.id, steps=_outcomes(steps))
     events.decide_review(order, outcome, actor=actor)
@@ -476,8 +494,8 @@ def rounds(order: Order) -> list[Round]:
 
 
 def open_steps(order: Order) -> list[ReviewStep]:
-    """The steps waiting for decisions now, if the order is in review."""
-    if order.status != OrderStatus.SUBMITTED:
+    """The steps waiting for decisions now, if the order (or a change to it) is in review."""
+    if order.status not in IN_REVIEW:
         return []
     return list(db.session.execute(
         select(ReviewStep).where(ReviewStep.order_id == order.id, ReviewStep.status == StepStatus.OPEN,
@@ -494,7 +512,7 @@ def open_step(order: Order) -> ReviewStep | None:
 
 def open_steps_for(user: User) -> list[ReviewStep]:
     """The open steps ``user`` may decide and has not decided yet, late (earliest due) first."""
-    orders = visible_orders(user).where(Order.status == OrderStatus.SUBMITTED).with_only_columns(Order.id)
+    orders = visible_orders(user).where(Order.status.in_(IN_REVIEW)).with_only_columns(Order.id)
     steps = db.session.execute(
         select(ReviewStep)
         .where(ReviewStep.company_id == user.company_id, ReviewStep.status == StepStatus.OPEN,

@@ -74,7 +74,8 @@ def test_the_review_fallback_takes_part_exactly_when_review_is_absent():
 def test_hooks_implemented_are_listed_per_plugin():
     registry = PluginRegistry([manifest("recorder")])
     assert registry.hooks_implemented("recorder") == [
-        "delivered", "order_completed", "order_submitted", "paid", "review_decided",
+        "change_requested", "delivered", "order_changed", "order_completed", "order_submitted", "paid",
+        "review_decided",
     ]
 
 

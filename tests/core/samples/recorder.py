@@ -31,3 +31,13 @@ def paid(order, payment):
 @hookimpl
 def order_completed(order):
     _note("order_completed", order)
+
+
+@hookimpl
+def change_requested(order, change):
+    _note("change_requested", order, f"r{change.base_revision}")
+
+
+@hookimpl
+def order_changed(order, change):
+    _note("order_changed", order, f"r{order.revision}")
