@@ -8,14 +8,13 @@ from typing import TypeVar
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField, DecimalField, FieldList, Form, FormField, IntegerField, SelectField, StringField, TextAreaField,
+    DateField, DecimalField, FieldList, Form, FormField, SelectField, StringField, TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from core.db import MAX_ID
 from core.figures import MONEY, QUANTITY
 from core.forms import FixedPoint
-from core.models import Channel, DeliveryMethod, OrderStatus, PaymentTerms
+from core.models import Channel, DeliveryMethod, PaymentTerms
 
 E = TypeVar("E", bound=enum.Enum)
 
@@ -82,15 +81,6 @@ class OrderForm(FlaskForm):
                 for row in self.lines if row.form.filled
             ]
         return data
-
-
-class OrderFilterForm(Form):
-    """The order list's filters, read from the query string."""
-
-    status = SelectField(_l("Status"), coerce=_optional(OrderStatus), choices=[])
-    number = StringField(_l("Order number"), validators=[Optional(), Length(max=32)])
-    customer_id = SelectField(_l("Customer"), coerce=int, choices=[], default=0)
-    page = IntegerField(_l("Page"), default=1, validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
 
 
 class ActionForm(FlaskForm):
