@@ -101,7 +101,7 @@ class Column:
     kind: Kind = Kind.TEXT
     sortable: bool = False
     text: Callable[[Row[Any]], str] | None = None
-    href: Callable[[Row[Any]], str] | None = None
+    href: Callable[[Row[Any]], str | None] | None = None
     namespace: str | None = None
     badge: bool = False
     when: Callable[[User], bool] | None = None
@@ -125,6 +125,8 @@ class Filter:
     :param key: the query parameter (``status``; ``created`` gives ``created_from`` and ``created_to``).
     :param title: its label on the page.
     :param expr: the SQL expression it compares (for ``FLAG``, the condition itself).
+    :param condition: for a ``FLAG`` whose condition depends on the user (their company's today),
+        the condition for ``user``, in place of ``expr``.
     :param kind: see :class:`FilterKind`.
     :param choices: for ``CHOICE``, the enum whose values it takes.
     :param options: for ``ID``, the ``(id, text)`` pairs to offer for ``user``, if a select serves;
@@ -139,6 +141,7 @@ class Filter:
     choices: type[enum.Enum] | None = None
     options: Callable[[User], Sequence[tuple[int, str]]] | None = None
     when: Callable[[User], bool] | None = None
+    condition: Callable[[User], ColumnElement[bool]] | None = None
 
 
 @dataclass(frozen=True)
@@ -176,6 +179,7 @@ class ListSpec:
     :param filters: the filters offered.
     :param group_bys: the group-bys offered.
     :param default_sort: ``key`` or ``-key`` of a sortable column.
+    :param carry: values every row carries without a column, by name (an order's id for a link).
     """
 
     name: str
@@ -187,6 +191,7 @@ class ListSpec:
     group_bys: tuple[GroupBy, ...] = ()
     default_sort: str = "-id"
     per_page: int = PER_PAGE
+    carry: Mapping[str, Any] = field(default_factory=dict)
 
     def columns_for(self, user: User) -> tuple[Column, ...]:
         """The columns ``user`` gets: no amounts without ``order.view_prices``."""
@@ -243,7 +248,7 @@ def parse(spec: ListSpec, user: User, args: MultiDict[str, str]) -> Query:
     values: dict[str, Any] = {}
     zone = _zone(user)
     for filter_ in spec.filters_for(user):
-        condition = _filter(filter_, args, values, zone)
+        condition = _filter(filter_, args, values, user, zone)
         if condition is not None:
             conditions.append(condition)
     group = _group(spec, user, args.get("group") or "")
@@ -264,7 +269,7 @@ def _sort(spec: ListSpec, columns: Sequence[Column], given: str) -> tuple[Column
     return sortable[key], descending
 
 
-def _filter(filter_: Filter, args: MultiDict[str, str], values: dict[str, Any],
+def _filter(filter_: Filter, args: MultiDict[str, str], values: dict[str, Any], user: User,
             zone: ZoneInfo) -> ColumnElement[bool] | None:
     key = filter_.key
     if filter_.kind == FilterKind.DATE_RANGE:
@@ -278,7 +283,9 @@ def _filter(filter_: Filter, args: MultiDict[str, str], values: dict[str, Any],
     if filter_.kind == FilterKind.FLAG:
         on = bool(given) and given[0] not in {"0", "false", "n"}
         values[key] = on
-        return filter_.expr if on else None
+        if not on:
+            return None
+        return filter_.condition(user) if filter_.condition is not None else filter_.expr
     if not given:
         values[key] = None
         return None
@@ -412,7 +419,8 @@ def filtered(spec: ListSpec, user: User, query: Query) -> Select[Any]:
     """The list's source with the search and the filters applied, selecting the columns and the id."""
     statement = spec.source(user).with_only_columns(
         spec.id.label("id"), *[column.expr.label(column.key) for column in spec.columns_for(user)
-                               if column.key != "id"], maintain_column_froms=True)
+                               if column.key != "id"],
+        *[expr.label(key) for key, expr in spec.carry.items()], maintain_column_froms=True)
     if query.q and spec.search:
         statement = statement.where(or_(*[expr.icontains(query.q, autoescape=True) for expr in spec.search]))
     return statement.where(*query.conditions)

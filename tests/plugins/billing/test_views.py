@@ -78,9 +78,12 @@ def test_the_invoice_list_shows_what_is_outstanding_and_filters(app, world, api,
 
     paid = manager.get("/invoices?status=paid").get_data(as_text=True)
     assert f"INV-{paid_order.number}" in paid and f"INV-{open_order.number}" not in paid
-    by_number = manager.get(f"/invoices?number={open_order.number}").get_data(as_text=True)
+    by_number = manager.get(f"/invoices?q={open_order.number}").get_data(as_text=True)
     assert f"INV-{open_order.number}" in by_number and f"INV-{paid_order.number}" not in by_number
-    bad = manager.get("/invoices?status=lost&page=0")
-    assert bad.status_code == 200 and "Not a valid choice" in bad.get_data(as_text=True)
+    assert "0.00</td>" in paid and "2,316.50</td>" in by_number  # outstanding
+    bad = manager.get("/invoices?status=lost")
+    assert bad.status_code == 400 and "status must be one of" in bad.get_data(as_text=True)
+    grouped = manager.get("/invoices?group=status").get_data(as_text=True)
+    assert '<a href="/invoices?status=issued">Issued</a></td>\n          <td class="num">1</td>' in grouped
 
     assert portal_login(app, world.users["production"]).get("/invoices").status_code == 403
