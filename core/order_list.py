@@ -59,7 +59,7 @@ ORDER_LIST = ListSpec(
         Column("number", _l("Order"), Order.number, sortable=True, text=_number, href=_link),
         Column("customer_code", _l("Customer code"), Customer.code, when=_staff),
         Column("customer", _l("Customer"), Customer.name),
-        Column("customer_reference", _l("Customer PO number"), Order.customer_reference),
+        Column("customer_reference", _l("Customer reference"), Order.customer_reference),
         Column("channel", _l("Channel"), Order.channel, Kind.CODE),
         Column("status", _l("Status"), Order.status, Kind.CODE, badge=True),
         Column("salesperson", _l("Salesperson"), Creator.name, when=_staff),

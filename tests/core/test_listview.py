@@ -184,7 +184,7 @@ def test_export_in_chinese_has_chinese_headers_and_labels(app, world, book):
     exported = client.get("/orders?status=approved&format=csv", headers={"Accept-Language": "zh-CN"})
     header, row = list(csv.reader(io.StringIO(exported.get_data(as_text=True).lstrip("\ufeff"))))
     assert header[header.index("状态")] and row[header.index("状态")] == "已通过"
-    assert row[header.index("渠道")] == "电话"
+    assert row[header.index("接收渠道")] == "电话"
 
 
 def test_a_role_without_prices_sees_no_amounts_in_the_list_or_the_export(app, world, book):
