@@ -14,7 +14,8 @@ models' schema with the list's indexes, then times, as the median of --repeat ru
 each two ways: the list view's queries alone (``core.listview.read_list``, including its
 capped count) and the whole page through the Flask test client (sign-in session,
 rendering, and the portal's chrome: the menu's inbox count, which reads every waiting
-draft; hence drafts are one order in a hundred, as a clerk submits them the same day). The floor is the same question asked with the fewest means: one raw
+draft; hence drafts are one order in a hundred, as a clerk submits them the same day).
+The floor is the same question asked with the fewest means: one raw
 SELECT ... LIMIT 50 (or the raw GROUP BY) through SQLAlchemy Core on the same
 connection pool. The ratios say what the list view adds to what the database must do.
 
@@ -125,6 +126,10 @@ def median_ms(action: Callable[[], Any], repeat: int) -> float:
     return statistics.median(times)
 
 
+def report(name: str, floor_ms: float, listed: float, page: float) -> None:
+    print(f"{name:14} {floor_ms:9.2f} {listed:9.2f} {listed / floor_ms:6.1f} {page:9.2f} {page / floor_ms:6.1f}")
+
+
 def main() -> None:
     args = parse_args()
     began = time.perf_counter()
@@ -170,7 +175,7 @@ def main() -> None:
                 assert len(read_list(ORDER_LIST, user, MultiDict(query)).rows) == 50
             page = median_ms(lambda query=query: client.get("/orders", query_string=query), args.repeat)
             floor_ms = median_ms(floor, args.repeat)
-            print(f"{name:14} {floor_ms:9.2f} {listed:9.2f} {listed / floor_ms:6.1f} {page:9.2f} {page / floor_ms:6.1f}")
+            report(name, floor_ms, listed, page)
 
         grouped = select(Order.status, func.count()).where(company).group_by(Order.status)
 
@@ -182,7 +187,7 @@ def main() -> None:
             listed = median_ms(lambda: read_list(ORDER_LIST, user, MultiDict({"group": "status"})), args.repeat)
         page = median_ms(lambda: client.get("/orders", query_string={"group": "status"}), args.repeat)
         floor_ms = median_ms(group_floor, args.repeat)
-        print(f"{'group-by':14} {floor_ms:9.2f} {listed:9.2f} {listed / floor_ms:6.1f} {page:9.2f} {page / floor_ms:6.1f}")
+        report("group-by", floor_ms, listed, page)
         print("list ms: core.listview.read_list (page + capped count [+ groups]); page ms: GET /orders, rendered")
         db.session.remove()
         db.engine.dispose()
