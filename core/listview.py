@@ -716,6 +716,7 @@ def list_response(spec: ListSpec, user: User, template: str, **context: Any) -> 
     if format_ is not None:
         return export_response(spec, user, format_)
     page = read_list(spec, user)
-    if request.headers.get("HX-Request") == "true" and request.headers.get("HX-Target") == "list-results":
+    # htmx 4 names the target as "div#list-results", htmx 2 as "list-results".
+    if request.headers.get("HX-Request") == "true" and request.headers.get("HX-Target", "").endswith("list-results"):
         return render_template("core/list_results.html", page=page)
     return render_template(template, page=page, **context)
