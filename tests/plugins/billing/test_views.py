@@ -1,11 +1,15 @@
 """Billing's portal pages: the invoice list and the payment form on the order page."""
 from __future__ import annotations
 
+import io
+from datetime import timedelta
+
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from core.extensions import db
 from core.models import OrderStatus, PaymentTerms
-from plugins.billing.models import BillingPayment, PaymentMethod
+from plugins.billing.models import BillingPayment, Invoice, PaymentMethod
 from tests.factories import portal_login
 from tests.plugins.billing.conftest import fresh
 
@@ -87,3 +91,21 @@ def test_the_invoice_list_shows_what_is_outstanding_and_filters(app, world, api,
     assert '<a href="/invoices?status=issued">Issued</a></td>\n          <td class="num">1</td>' in grouped
 
     assert portal_login(app, world.users["production"]).get("/invoices").status_code == 403
+
+
+def test_the_invoice_list_finds_overdue_invoices_and_exports_what_it_shows(app, world, api, place_order, deliver):
+    late = deliver(place_order())
+    current = deliver(place_order(customer=1))
+    invoice = db.session.execute(select(Invoice).where(Invoice.order_id == late.id)).scalar_one()
+    invoice.due_date = world.company.today() - timedelta(days=3)
+    db.session.commit()
+    manager = portal_login(app, world.users["manager"])
+
+    overdue = manager.get("/invoices?overdue=1").get_data(as_text=True)
+    assert f"INV-{late.number}" in overdue and f"INV-{current.number}" not in overdue
+    sheet = load_workbook(io.BytesIO(manager.get("/invoices?overdue=1&format=xlsx").data)).active
+    header, *rows = list(sheet.values)
+    assert [row[0] for row in rows] == [f"INV-{late.number}"]
+    assert rows[0][header.index("Outstanding")] == 2316.5 and rows[0][header.index("Status")] == "Issued"
+    exported = manager.get("/invoices?sort=-total&format=csv").get_data(as_text=True)
+    assert exported.count("INV-") == 2
