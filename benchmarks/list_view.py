@@ -41,7 +41,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import func, insert, select  # noqa: E402
+from sqlalchemy import func, insert, literal, or_, select, tuple_  # noqa: E402
 from werkzeug.datastructures import MultiDict  # noqa: E402
 
 from core.app import create_app  # noqa: E402
@@ -150,14 +150,19 @@ def main() -> None:
         cases = {
             "first page": ({}, lambda c: c.where(company).order_by(*newest)),
             "deep page": ({"after": cursor_token(deep_row.created_at, deep_row.id)},
-                          lambda c: c.where(company, (Order.created_at < deep_row.created_at) | (
-                              (Order.created_at == deep_row.created_at) & (Order.id < deep_row.id)))
+                          lambda c: c.where(company, tuple_(Order.created_at, Order.id)
+                                            < tuple_(literal(deep_row.created_at, Order.created_at.type),
+                                                     literal(deep_row.id)))
                           .order_by(*newest)),
             "sorted, deep": ({"sort": "total", "after": cursor_token(total_row.total, total_row.id)},
-                             lambda c: c.where(company, (Order.total > total_row.total) | (
-                                 (Order.total == total_row.total) & (Order.id > total_row.id))).order_by(*by_total)),
+                             lambda c: c.where(company, tuple_(Order.total, Order.id)
+                                               > tuple_(literal(total_row.total, Order.total.type),
+                                                        literal(total_row.id))).order_by(*by_total)),
+            # The same four fields the order list searches: the floor of a substring search is a scan.
             "search": ({"q": needle}, lambda c: c.join(Customer, Order.customer_id == Customer.id)
-                       .where(company, Customer.name.icontains(needle)).order_by(*newest)),
+                       .where(company, or_(*[field.icontains(needle, autoescape=True) for field in (
+                           Order.number, Customer.name, Customer.code, Order.customer_reference)]))
+                       .order_by(*newest)),
         }
         columns = select(Order.id, Order.number, Order.customer_id, Order.status, Order.created_at, Order.total)
         client = factories.portal_login(app, user)

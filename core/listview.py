@@ -45,7 +45,7 @@ from flask import Response, render_template, request, stream_with_context, url_f
 from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from sqlalchemy import ColumnElement, DateTime, Row, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, DateTime, Row, Select, and_, func, literal, or_, select, tuple_
 from werkzeug.datastructures import MultiDict
 
 from core.auth.context import sees_prices
@@ -447,20 +447,22 @@ def _ordered(spec: ListSpec, statement: Select[Any], query: Query, backwards: bo
 
 
 def _past(spec: ListSpec, query: Query, cursor: Cursor, backwards: bool) -> ColumnElement[bool]:
-    """The rows that come after ``cursor`` in the list's order (before it, ``backwards``)."""
+    """The rows that come after ``cursor`` in the list's order (before it, ``backwards``).
+
+    A row-value comparison, ``(column, id) > (value, id)``, which PostgreSQL and SQLite
+    answer from the (company_id, column, id) index as one range.
+    """
     descending = query.descending != backwards
     ident = spec.id
-    later_id = ident < cursor.id if descending else ident > cursor.id
     if query.sort is None:
-        return later_id
+        return ident < cursor.id if descending else ident > cursor.id
     expr, value = query.sort.expr, cursor.value
-    nullable = _nullable(expr)
     if value is None:  # NULLs come last ascending, first descending
-        same = and_(expr.is_(None), later_id)
+        same = and_(expr.is_(None), ident < cursor.id if descending else ident > cursor.id)
         return or_(same, expr.is_not(None)) if descending else same
-    later = expr < value if descending else expr > value
-    step = or_(later, and_(expr == value, later_id))
-    return or_(step, expr.is_(None)) if nullable and not descending else step
+    pair, start = tuple_(expr, ident), tuple_(literal(value, expr.type), literal(cursor.id, ident.type))
+    step = pair < start if descending else pair > start
+    return or_(step, expr.is_(None)) if _nullable(expr) and not descending else step
 
 
 @dataclass(frozen=True)
