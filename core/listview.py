@@ -64,6 +64,11 @@ GROUP_LIMIT = 200
 # Rows read per query while exporting.
 EXPORT_CHUNK = 1_000
 MAX_SEARCH = 200
+# Days a filter or a cursor may name: the ends of the calendar overflow once moved to another time zone.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)
+# Sort values of whole-number and decimal columns that any database compares without overflowing.
+LARGEST_INT = 2**31 - 1
+LARGEST_EXPONENT = 30
 
 
 class Kind(enum.StrEnum):
@@ -244,6 +249,8 @@ def parse(spec: ListSpec, user: User, args: MultiDict[str, str]) -> Query:
     q = (args.get("q") or "").strip()
     if len(q) > MAX_SEARCH:
         raise ValidationError(_("the search text is longer than %(limit)s characters", limit=MAX_SEARCH), field="q")
+    if not q.isprintable():  # a NUL byte, which PostgreSQL refuses in any string
+        raise ValidationError(_("the search text contains control characters"), field="q")
     sort, descending = _sort(spec, columns, args.get("sort") or spec.default_sort)
     conditions: list[ColumnElement[bool]] = []
     values: dict[str, Any] = {}
@@ -302,7 +309,7 @@ def _filter(filter_: Filter, args: MultiDict[str, str], values: dict[str, Any], 
         return filter_.expr.in_(members)
     ids = []
     for value in given:
-        if not value.isdigit() or len(value) > 10 or not is_id(int(value)) or int(value) == 0:
+        if not (value.isascii() and value.isdigit()) or len(value) > 10 or not is_id(int(value)) or int(value) == 0:
             raise ValidationError(_("%(field)s must be the id of a record, not %(value)s",
                                     field=key, value=repr(value[:40])), field=key)
         ids.append(int(value))
@@ -315,10 +322,13 @@ def _date(args: MultiDict[str, str], key: str) -> date | None:
     if not given:
         return None
     try:
-        return date.fromisoformat(given)
+        day = date.fromisoformat(given)
+        if not FIRST_DAY <= day <= LAST_DAY:
+            raise ValueError(day)
     except ValueError:
         raise ValidationError(_("%(field)s must be a date like 2026-12-31, not %(value)s",
                                 field=key, value=repr(given[:40])), field=key) from None
+    return day
 
 
 def _date_range(expr: Any, start: date | None, end: date | None, zone: ZoneInfo) -> ColumnElement[bool] | None:
@@ -371,21 +381,24 @@ def _from_cursor(sort: Column | None, value: Any) -> Any:
     """The sort value a cursor carries, as the column's type; a value of another type is refused."""
     kind = Kind.INT if sort is None else sort.kind
     if kind in {Kind.INT}:
-        if not isinstance(value, int) or isinstance(value, bool):
+        if not isinstance(value, int) or isinstance(value, bool) or abs(value) > LARGEST_INT:
             raise ValueError(value)
         return value
-    if not isinstance(value, str):
+    if not isinstance(value, str) or not value.isprintable():
         raise ValueError(value)
     if kind in {Kind.MONEY, Kind.NUMBER}:
         number = Decimal(value)
-        if not number.is_finite():
+        if not number.is_finite() or abs(number.adjusted()) > LARGEST_EXPONENT:
             raise ValueError(value)
         return number
     if kind == Kind.DATE:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
+        if not FIRST_DAY <= day <= LAST_DAY:
+            raise ValueError(value)
+        return day
     if kind == Kind.DATETIME:
         moment = datetime.fromisoformat(value)
-        if moment.tzinfo is None:
+        if moment.tzinfo is None or not FIRST_DAY <= moment.date() <= LAST_DAY:
             raise ValueError(value)
         return moment
     if kind == Kind.BOOL:

@@ -16,7 +16,7 @@ from werkzeug.datastructures import MultiDict
 from core import listview
 from core.db import commit
 from core.extensions import db
-from core.listview import read_list
+from core.listview import cursor_token, read_list
 from core.models import Channel, OrderStatus
 from core.order_list import ORDER_LIST
 from tests import orders
@@ -221,6 +221,14 @@ def test_a_customer_sees_and_exports_only_their_own_submitted_orders(app, world,
     ("status=lost", "status must be one of"),
     ("customer=abc", "customer must be the id of a record"),
     ("customer=0", "customer must be the id of a record"),
+    ("customer=%C2%B2", "customer must be the id of a record"),  # a superscript two is a digit to Python
+    ("created_to=9999-12-31", "created_to must be a date"),
+    ("created_from=0001-01-01", "created_from must be a date"),
+    ("q=a%00b", "control characters"),
+    ("sort=total&after=" + cursor_token("1e999999", 1), "after is not a position in this list"),
+    ("sort=-created_at&before=" + cursor_token("0001-01-01T00:00:00+14:00", 1), "before is not a position"),
+    ("sort=number&after=" + cursor_token("x\x00", 1), "after is not a position in this list"),
+    ("sort=-id&after=" + cursor_token(2**70, 1), "after is not a position in this list"),
     ("group=colour", "cannot be grouped by"),
     ("format=pdf", "format must be one of"),
     ("q=" + "x" * 201, "longer than 200 characters"),
