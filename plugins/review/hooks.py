@@ -6,12 +6,15 @@ from collections.abc import Mapping
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from core.contracts import Finding, MenuItem, Panel, Permission, ReviewStepSpec, Task
+from datetime import timedelta
+
+from core.contracts import Finding, Job, MenuItem, OrderChange, Panel, Permission, ReviewStepSpec, Task
+from core.jobs import per_company
 from core.roles import STAFF
 from core.hookspecs import hookimpl
 from core.models import Order, User, utcnow
 from core.portal import order_url
-from plugins.review import labels, rules, services
+from plugins.review import labels, policy, rules, services, sweep
 
 PERMISSIONS = (
     Permission("review.view", _l("See order reviews"), STAFF),
@@ -21,6 +24,9 @@ PERMISSIONS = (
                ("administrator", "production")),
     Permission("review.decide.manager", _l("Decide the manager's review step (credit limit)"),
                ("administrator", "manager")),
+    Permission(services.OVERRIDE, _l("Override a blocking review finding with a reason"),
+               ("administrator", "manager")),
+    Permission("review.configure", _l("Set the company's review steps, reasons and capacity"), ("administrator",)),
 )
 
 
@@ -47,7 +53,7 @@ def review_steps(order: Order) -> list[ReviewStepSpec]:
 
 
 @hookimpl
-def review_rules(order: Order, change: object | None) -> list[Finding]:
+def review_rules(order: Order, change: OrderChange | None) -> list[Finding]:
     return rules.check(order, change)
 
 
@@ -61,7 +67,8 @@ def ordo_permissions() -> list[Permission]:
 
 @hookimpl
 def menu_items(user: User) -> list[MenuItem]:
-    return [MenuItem(_l("Reviews"), "review.queue", "review.view", order=20)]
+    return [MenuItem(_l("Reviews"), "review.queue", "review.view", order=20),
+            MenuItem(_l("Review settings"), "review.settings", "review.configure", order=910)]
 
 
 @hookimpl
@@ -89,12 +96,15 @@ def order_panels(order: Order, user: User) -> list[Panel]:
     rounds = services.rounds(order)
     if not rounds:
         return []
-    step = services.open_step(order)
-    decidable = step if step is not None and user.can(step.permission) else None
+    decidable = [step for step in services.open_steps(order)
+                 if services.may_decide(user, step) and not any(d.user_id == user.id for d in step.decisions)]
     context = {
         "order": order,
         "review_rounds": rounds,
-        "review_step": decidable,
+        "review_steps_open": decidable,
+        "review_step": decidable[0] if decidable else None,
+        "review_reasons": policy.reason_choices(order.company_id),
+        "review_can_override": user.can(services.OVERRIDE),
         "review_labels": labels,
         "now": utcnow(),
     }
@@ -104,6 +114,12 @@ def order_panels(order: Order, user: User) -> list[Panel]:
 @hookimpl
 def ordo_labels() -> Mapping[str, Mapping[str, object]]:
     return labels.LABELS
+
+
+@hookimpl
+def ordo_jobs() -> list[Job]:
+    return [Job("review.sweep", timedelta(minutes=5), per_company("review", sweep.sweep),
+                description="Remind and escalate review steps past their limit in working hours")]
 
 
 # No customer_timeline_actions: both actions are internal; a customer sees the review's outcome
