@@ -4,8 +4,8 @@ The order list (core.listview, core.order_list) reads its pages by keyset on
 (sort column, id) within a company: one index per sortable column, so that the
 first page and the thousandth cost the same at 100,000 orders.
 
-Revision ID: core_0007
-Revises: core_0006
+Revision ID: core_0008
+Revises: core_0007
 Create Date: 2026-12-01 11:00:00.000000
 
 """
@@ -13,8 +13,8 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = 'core_0007'
-down_revision = 'core_0006'
+revision = 'core_0008'
+down_revision = 'core_0007'
 branch_labels = None
 depends_on = None
 
