@@ -1,4 +1,4 @@
-"""The order page, owned by the core (the owner of ``Order``): every plugin adds its panel.
+"""The order list and the order page, owned by the core (the owner of ``Order``): every plugin adds its panel.
 
 Also the core's actions on an order (cancel) and its stored documents.
 Plugins link here through ``core.portal.order_url``.
@@ -18,7 +18,9 @@ from wtforms.validators import DataRequired, Length
 from core.auth.context import require_actor, requires
 from core.contracts import Panel
 from core.documents import available_documents, document_response, stored_document
+from core.listview import list_response
 from core.models import Order, User
+from core.order_list import ORDER_LIST
 from core.modules import hooks_for_order
 from core.orders import OrderEvent, actions, allowed_events
 from core.orders.queries import get_order
@@ -32,6 +34,13 @@ bp = Blueprint("orders", __name__)
 
 class CancelForm(FlaskForm):
     reason = TextAreaField(_l("Reason for cancelling"), validators=[DataRequired(), Length(max=2000)])
+
+
+@bp.route("/orders")
+@requires("order.view")
+def index() -> Any:
+    """The orders the user may see, searched, filtered, sorted, grouped and exported (``core.order_list``)."""
+    return list_response(ORDER_LIST, require_actor(), "core/order_list.html")
 
 
 @bp.route("/orders/<id:order_id>")

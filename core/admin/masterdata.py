@@ -1,11 +1,13 @@
 """Portal pages for master data: customers and products, listed, created and edited.
 
-One small set of views serves both kinds; what differs (model, form, columns,
-permission prefix) is described by a ``Kind``.
+One small set of views serves both kinds; what differs (model, form, list,
+permission prefix) is described by a ``Kind``. The lists are list views
+(``core.listview``): search, filters, sort, group-by, export.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -13,19 +15,18 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy import or_
+from sqlalchemy import Row, Select, select
 
 from core import masterdata
 from core.admin.forms import CustomerForm, ProductForm
-from core.auth.context import require_actor, requires, sees_prices
-from core.db import MAX_ID, get_scoped, page_of, scoped
+from core.auth.context import current_actor, require_actor, requires, sees_prices
+from core.db import get_scoped
 from core.labels import choices
+from core.listview import Column, Filter, FilterKind, GroupBy, Kind as ColumnKind, ListSpec, list_response
 from core.models import Customer, PaymentTerms, Product, User
 from core.entry.forms import attempt_on
 
 bp = Blueprint("masterdata", __name__)
-
-PER_PAGE = 50
 
 M = TypeVar("M", Customer, Product)
 
@@ -37,15 +38,12 @@ class Kind(Generic[M]):
     noun: str  # permission prefix and endpoint stem: customer.view, masterdata.customers
     title: Any
     singular: Any
-    columns: tuple[tuple[str, Any], ...]
+    listing: ListSpec
 
     @property
     def amounts(self) -> tuple[str, ...]:
         """The fields holding amounts (credit limit, prices): shown and set only with ``order.view_prices``."""
         return masterdata.money_fields(self.model)
-
-    def columns_for(self, show_prices: bool) -> tuple[tuple[str, Any], ...]:
-        return self.columns if show_prices else tuple(c for c in self.columns if c[0] not in self.amounts)
 
     def make_form(self, user: User, obj: Any = None) -> FlaskForm:
         """The form for ``user``: without the price permission it has no amount fields to read or send."""
@@ -58,16 +56,63 @@ class Kind(Generic[M]):
         return form
 
 
-CUSTOMERS = Kind(Customer, CustomerForm, "customer", _l("Customers"), _l("Customer"), (
-    ("code", _l("Code")), ("name", _l("Name")), ("contact", _l("Contact")), ("phone", _l("Phone")),
-    ("province", _l("Province")), ("city", _l("City")), ("credit_limit", _l("Credit limit")),
-    ("payment_terms", _l("Default payment terms")), ("active", _l("Active")),
-))
-PRODUCTS = Kind(Product, ProductForm, "product", _l("Products"), _l("Product"), (
-    ("code", _l("Code")), ("name", _l("Name")), ("specification", _l("Specification")), ("unit", _l("Unit")),
-    ("list_price", _l("List price")), ("floor_price", _l("Floor price")), ("tax_rate", _l("Tax rate")),
-    ("active", _l("Active")),
-))
+def _rows_of(model: type[M]) -> Callable[[User], Select[Any]]:
+    def source(user: User) -> Select[Any]:
+        return select(model.id).where(model.company_id == user.company_id)
+    return source
+
+
+def _editor(noun: str) -> Callable[[Row[Any]], str | None]:
+    """The code links to the edit page for those who may keep the master data."""
+    def href(row: Row[Any]) -> str | None:
+        actor = current_actor()
+        return url_for(f"masterdata.edit_{noun}", item_id=row.id) if actor and actor.can(f"{noun}.manage") else None
+    return href
+
+
+CUSTOMER_LIST = ListSpec(
+    name="customers", source=_rows_of(Customer), id=Customer.id,
+    columns=(
+        Column("code", _l("Code"), Customer.code, sortable=True, href=_editor("customer")),
+        Column("name", _l("Name"), Customer.name, sortable=True),
+        Column("contact", _l("Contact"), Customer.contact),
+        Column("phone", _l("Phone"), Customer.phone),
+        Column("province", _l("Province"), Customer.province, sortable=True),
+        Column("city", _l("City"), Customer.city),
+        Column("credit_limit", _l("Credit limit"), Customer.credit_limit, ColumnKind.MONEY, sortable=True),
+        Column("payment_terms", _l("Default payment terms"), Customer.payment_terms, ColumnKind.CODE),
+        Column("active", _l("Active"), Customer.active, ColumnKind.BOOL),
+    ),
+    search=(Customer.code, Customer.name, Customer.contact, Customer.phone),
+    filters=(
+        Filter("payment_terms", _l("Default payment terms"), Customer.payment_terms, choices=PaymentTerms),
+        Filter("inactive", _l("Inactive only"), Customer.active.is_(False), FilterKind.FLAG),
+    ),
+    group_bys=(
+        GroupBy("province", _l("Province"), Customer.province),
+        GroupBy("payment_terms", _l("Default payment terms"), Customer.payment_terms, filter="payment_terms"),
+    ),
+    default_sort="code",
+)
+PRODUCT_LIST = ListSpec(
+    name="products", source=_rows_of(Product), id=Product.id,
+    columns=(
+        Column("code", _l("Code"), Product.code, sortable=True, href=_editor("product")),
+        Column("name", _l("Name"), Product.name, sortable=True),
+        Column("specification", _l("Specification"), Product.specification),
+        Column("unit", _l("Unit"), Product.unit),
+        Column("list_price", _l("List price"), Product.list_price, ColumnKind.MONEY, sortable=True),
+        Column("floor_price", _l("Floor price"), Product.floor_price, ColumnKind.MONEY, sortable=True),
+        Column("tax_rate", _l("Tax rate"), Product.tax_rate, ColumnKind.NUMBER),
+        Column("active", _l("Active"), Product.active, ColumnKind.BOOL),
+    ),
+    search=(Product.code, Product.name, Product.specification),
+    filters=(Filter("inactive", _l("Inactive only"), Product.active.is_(False), FilterKind.FLAG),),
+    group_bys=(GroupBy("unit", _l("Unit"), Product.unit), GroupBy("tax_rate", _l("Tax rate"), Product.tax_rate)),
+    default_sort="code",
+)
+CUSTOMERS = Kind(Customer, CustomerForm, "customer", _l("Customers"), _l("Customer"), CUSTOMER_LIST)
+PRODUCTS = Kind(Product, ProductForm, "product", _l("Products"), _l("Product"), PRODUCT_LIST)
 
 
 def _data(form: FlaskForm) -> dict[str, Any]:
@@ -77,20 +122,10 @@ def _data(form: FlaskForm) -> dict[str, Any]:
             for name, value in data.items()}
 
 
-def _listing(kind: Kind[M]) -> str:
+def _listing(kind: Kind[M]) -> Any:
     user = require_actor()
-    search = (request.args.get("q") or "").strip()
-    page = request.args.get("page", 1, type=int) or 1
-    if not 1 <= page <= MAX_ID:  # past the last page is empty; past MAX_ID no database can count to
-        page = 1
-    query = scoped(kind.model, user.company_id)
-    if search:
-        query = query.where(or_(kind.model.code.contains(search), kind.model.name.contains(search)))
-    found = page_of(query.order_by(kind.model.code), page, PER_PAGE)
-    return render_template("admin/masterdata_list.html", kind=kind, rows=found["items"], search=search,
-                           page=page, pages=found["pages"], total=found["total"],
-                           can_manage=user.can(f"{kind.noun}.manage"),
-                           can_create=user.can(f"{kind.noun}.manage") and masterdata.may_create(kind.model, user))
+    return list_response(kind.listing, user, "admin/masterdata_list.html", kind=kind,
+                         can_create=user.can(f"{kind.noun}.manage") and masterdata.may_create(kind.model, user))
 
 
 def _editing(kind: Kind[M], row: M | None = None) -> ResponseReturnValue:

@@ -33,6 +33,7 @@ def ordo_roles() -> list[RoleSpec]:
 def menu_items(user: User) -> list[MenuItem]:
     return [
         MenuItem(_l("Inbox"), "portal.inbox", None, order=0),
+        MenuItem(_l("Orders"), "orders.index", "order.view", order=10),
         MenuItem(_l("Customers"), "masterdata.customers", "customer.view", order=800),
         MenuItem(_l("Products"), "masterdata.products", "product.view", order=810),
         MenuItem(_l("Users"), "admin.users", "admin.users", order=900),

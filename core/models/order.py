@@ -44,12 +44,19 @@ class DeliveryMethod(enum.StrEnum):
     PICKUP = "pickup"
 
 
+# The columns the order list sorts by (core.order_list), each indexed with company_id and id.
+ORDER_LIST_SORTS = ("number", "created_at", "submitted_at", "requested_date", "total")
+
+
 class Order(Model):
     __tablename__ = "order"
     __table_args__ = (
         UniqueConstraint("company_id", "number"),
         # "The company's open orders" is asked on every request (modules in use, inboxes).
         Index("ix_order_company_status", "company_id", "status"),
+        # The order list's keyset pages (core.listview): one per sortable column, ending in the tiebreaker.
+        *(Index(f"ix_order_company_{column}_id", "company_id", column, "id")
+          for column in ORDER_LIST_SORTS),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

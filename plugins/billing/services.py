@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, type_coerce
 from sqlalchemy.orm import lazyload, selectinload
 
 from core import audit, outbox
@@ -30,6 +30,7 @@ from core.extensions import db
 from core.figures import MONEY
 from core.labels import choices, label
 from core.models import Company, Customer, Order, OrderStatus, PaymentTerms, User, utcnow
+from core.models.types import Money
 from core.modules import order_has_stage, pinned
 from core.orders import events, money
 from core.orders.queries import visible_orders, visible_to
@@ -361,7 +362,28 @@ def balances(invoices: list[Invoice], today: date) -> list[InvoiceBalance]:
     return rows
 
 
-def _visible_invoices(user: User) -> Select[Invoice]:
+def paid_on_invoice() -> ColumnElement[Decimal]:
+    """What was received for an invoice's order, as a SQL expression for a list of invoices."""
+    received = (select(func.sum(BillingPayment.amount)).where(BillingPayment.order_id == Invoice.order_id)
+                .scalar_subquery())
+    return type_coerce(func.coalesce(received, ZERO), Money())
+
+
+def outstanding_on_invoice() -> ColumnElement[Decimal]:
+    """What is still owed on an invoice, as ``balances`` computes it, in SQL (the list joins ``Order``)."""
+    owed = Order.total - paid_on_invoice()
+    return type_coerce(case((Invoice.status == InvoiceStatus.CANCELLED, ZERO), (Order.status.in_(UNSETTLED), ZERO),
+                            (owed > ZERO, owed), else_=ZERO), Money())
+
+
+def overdue_condition(user: User) -> ColumnElement[bool]:
+    """The invoices still owed past their due date, in the user's company's today."""
+    return and_(Invoice.status == InvoiceStatus.ISSUED, Invoice.due_date < company_today(user.company_id),
+                outstanding_on_invoice() > ZERO)
+
+
+def visible_invoices(user: User) -> Select[Invoice]:
+    """The invoices ``user`` may see, joined to their orders."""
     # The orders' rule: a customer user sees the invoices of their own customer's orders only.
     return (select(Invoice).join(Order, Invoice.order_id == Order.id)
             .where(Invoice.company_id == user.company_id, visible_to(user)))
@@ -380,7 +402,7 @@ def search_invoices(
 ) -> dict[str, Any]:
     """A page of the company's invoices (a customer user's own only), newest first."""
     today = company_today(user.company_id)
-    query = _visible_invoices(user)
+    query = visible_invoices(user)
     if order_id is not None:
         query = query.where(Invoice.order_id == order_id)
     if status is not None:
@@ -410,7 +432,7 @@ def receivables_summary(user: User) -> list[Receivables]:
     """Outstanding and overdue amounts of the open invoices, per currency."""
     today = company_today(user.company_id)
     invoices = list(db.session.execute(
-        _visible_invoices(user).where(Invoice.status == InvoiceStatus.ISSUED)).scalars())
+        visible_invoices(user).where(Invoice.status == InvoiceStatus.ISSUED)).scalars())
     by_currency: dict[str, Receivables] = {}
     for row in balances(invoices, today):
         if row.outstanding <= ZERO:

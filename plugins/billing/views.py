@@ -1,43 +1,76 @@
-"""Portal pages of the billing plugin: the invoice list and the order page's payment form."""
+"""Portal pages of the billing plugin: the invoice list (a list view) and the order page's payment form."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request
+from typing import Any
+
+from flask import Blueprint, flash, redirect
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Row, Select
 
 from core.auth.context import require_actor, requires
+from core.listview import Column, Filter, FilterKind, GroupBy, Kind, ListSpec, list_response
+from core.models import Customer, Order, User
 from core.orders.queries import get_order
 from core.portal import order_url
 from core.web import attempt, flash_form_errors, required
 from plugins.billing import services
-from plugins.billing.forms import InvoiceFilterForm, PaymentForm
-from plugins.billing.models import InvoiceStatus
+from plugins.billing.forms import PaymentForm
+from plugins.billing.models import Invoice, InvoiceStatus
 
 bp = Blueprint("billing", __name__)
 
-PER_PAGE = 25
+
+def _invoices(user: User) -> Select[Any]:
+    return services.visible_invoices(user).join(Customer, Order.customer_id == Customer.id)
+
+
+def _order_number(row: Row[Any]) -> str:
+    return row.order or f"#{row.order_id}"
+
+
+def _order_link(row: Row[Any]) -> str:
+    return order_url(row.order_id)
+
+
+INVOICE_LIST = ListSpec(
+    name="invoices",
+    source=_invoices,
+    id=Invoice.id,
+    columns=(
+        Column("number", _l("Invoice"), Invoice.number, sortable=True),
+        Column("order", _l("Order"), Order.number, text=_order_number, href=_order_link),
+        Column("customer", _l("Customer"), Customer.name),
+        Column("issued_at", _l("Issued"), Invoice.issued_at, Kind.DATETIME, sortable=True),
+        Column("due_date", _l("Due"), Invoice.due_date, Kind.DATE, sortable=True),
+        Column("total", _l("Total"), Invoice.total, Kind.MONEY, sortable=True),
+        Column("paid", _l("Paid"), services.paid_on_invoice(), Kind.MONEY),
+        Column("outstanding", _l("Outstanding"), services.outstanding_on_invoice(), Kind.MONEY),
+        Column("currency", _l("Currency"), Invoice.currency),
+        Column("status", _l("Status"), Invoice.status, Kind.CODE, badge=True),
+    ),
+    search=(Invoice.number, Order.number, Customer.name, Customer.code, Order.customer_reference),
+    filters=(
+        Filter("status", _l("Status"), Invoice.status, choices=InvoiceStatus),
+        Filter("overdue", _l("Overdue only"), None, FilterKind.FLAG, condition=services.overdue_condition),
+        Filter("issued", _l("Issued"), Invoice.issued_at, FilterKind.DATE_RANGE),
+        Filter("due", _l("Due"), Invoice.due_date, FilterKind.DATE_RANGE),
+    ),
+    group_bys=(
+        GroupBy("status", _l("Status"), Invoice.status, filter="status"),
+        GroupBy("customer", _l("Customer"), Order.customer_id, text=Customer.name,
+                when=lambda user: user.customer_id is None),
+    ),
+    default_sort="-issued_at",
+    carry={"order_id": Invoice.order_id},
+)
 
 
 @bp.route("/invoices")
 @requires("billing.view")
 def invoices():
     actor = require_actor()
-    form = InvoiceFilterForm(request.args)
-    filters: dict = {}
-    if form.validate():
-        filters = {
-            "status": InvoiceStatus(form.status.data) if form.status.data else None,
-            "number": (form.number.data or "").strip() or None,
-            "overdue": form.overdue.data,
-            "page": form.page.data or 1,
-        }
-    else:
-        flash_form_errors(form)
-    page = services.search_invoices(actor, per_page=PER_PAGE, **filters)
-    query = {key: value for key, value in request.args.items() if key != "page" and value}
-    return render_template(
-        "billing/invoices.html", form=form, page=page, query=query, pages=-(-page["total"] // PER_PAGE),
-        summary=services.receivables_summary(actor),
-    )
+    return list_response(INVOICE_LIST, actor, "billing/invoices.html", summary=services.receivables_summary(actor))
 
 
 @bp.route("/orders/<id:order_id>/payments", methods=["POST"])

@@ -7,12 +7,11 @@ from typing import TypeVar
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, FieldList, Form, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms import DateField, FieldList, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from core.db import MAX_ID
 from core.entry.forms import LookupField, filled_rows, line_data, line_rows
-from core.models import Channel, DeliveryMethod, OrderStatus, PaymentTerms
+from core.models import Channel, DeliveryMethod, PaymentTerms
 
 E = TypeVar("E", bound=enum.Enum)
 
@@ -54,15 +53,6 @@ class OrderForm(FlaskForm):
         if "lines" in self:  # a user who may not see prices edits the header only
             data["lines"] = line_data(self.lines)
         return data
-
-
-class OrderFilterForm(Form):
-    """The order list's filters, read from the query string."""
-
-    status = SelectField(_l("Status"), coerce=_optional(OrderStatus), choices=[])
-    number = StringField(_l("Order number"), validators=[Optional(), Length(max=32)])
-    customer_id = SelectField(_l("Customer"), coerce=int, choices=[], default=0)
-    page = IntegerField(_l("Page"), default=1, validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
 
 
 class ActionForm(FlaskForm):

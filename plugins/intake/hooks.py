@@ -25,7 +25,6 @@ def ordo_permissions() -> list[Permission]:
 @hookimpl
 def menu_items(user: User) -> list[MenuItem]:
     return [
-        MenuItem(_l("Orders"), "intake.orders", "order.view", order=10),
         MenuItem(_l("New order"), "intake.new_order", "order.create", order=20),
     ]
 

@@ -1,7 +1,6 @@
-"""Portal pages of intake: the order list, order entry and editing, submission."""
+"""Portal pages of intake: order entry and editing, submission (the order list is the core's)."""
 from __future__ import annotations
 
-from math import ceil
 
 from flask import Blueprint, abort, flash, redirect, render_template, request
 from flask_babel import gettext as _
@@ -14,38 +13,14 @@ from core.entry.forms import attempt_on, edit_rows, quote
 from core.extensions import db
 from core.labels import choices, label
 from core.models import Channel, Customer, DeliveryMethod, Order, OrderStatus, PaymentTerms, User
-from core.orders.queries import get_order, search_orders
+from core.orders.queries import get_order
 from core.portal import order_url
 from core.web import attempt
 from plugins.intake import services
-from plugins.intake.forms import ActionForm, OrderFilterForm, OrderForm
+from plugins.intake.forms import ActionForm, OrderForm
 
 bp = Blueprint("intake", __name__)
 
-PER_PAGE = 25
-
-
-
-@bp.route("/orders")
-@requires("order.view")
-def orders():
-    user = require_actor()
-    filters = OrderFilterForm(request.args)
-    filters.status.choices = [SelectChoice("", _("Any status"))] + choices(OrderStatus)
-    filters.customer_id.choices = [SelectChoice(0, _("Any customer"))] + _customer_choices(user)
-    if not filters.validate():
-        flash(_("Some filters were not understood and are ignored."), "error")
-    page = search_orders(
-        user,
-        status=filters.status.data if not filters.status.errors else None,
-        customer_id=(filters.customer_id.data or None) if not filters.customer_id.errors else None,
-        number=(filters.number.data or "").strip() or None,
-        page=filters.page.data if filters.page.data and not filters.page.errors else 1,
-        per_page=PER_PAGE,
-    )
-    pages = max(1, ceil(page["total"] / PER_PAGE))
-    args = {key: value for key, value in request.args.items() if key != "page" and value}
-    return render_template("intake/orders.html", page=page, pages=pages, filters=filters, args=args)
 
 
 @bp.route("/orders/new", methods=["GET", "POST"])

@@ -53,14 +53,6 @@ def get_shipment(user: User, shipment_id: int) -> Shipment:
     return shipment
 
 
-def list_shipments(user: User, status: ShipmentStatus | None = None) -> list[Shipment]:
-    """The user's shipments, newest first, optionally of one status."""
-    query = visible_shipments(user)
-    if status is not None:
-        query = query.where(Shipment.status == status)
-    return list(db.session.execute(query.order_by(Shipment.created_at.desc(), Shipment.id.desc())).scalars())
-
-
 def shipments_of(order: Order) -> list[Shipment]:
     # The order is at hand: joining it again would reload its lines.
     return list(db.session.execute(

@@ -1,36 +1,77 @@
-"""Portal pages of the logistics plugin: the shipments list and the order panel's forms."""
+"""Portal pages of the logistics plugin: the shipments list (a list view) and the order panel's forms."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request
+from typing import Any
+
+from flask import Blueprint, flash, redirect
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Row, Select
 
 from core.auth.context import require_actor, requires
-from core.errors import ValidationError
+from core.listview import Column, Filter, FilterKind, GroupBy, Kind, ListSpec, list_response
+from core.models import Customer, DeliveryMethod, Order, User
 from core.orders.queries import get_order
 from core.web import attempt, flash_form_errors
 from core.portal import order_url
 from plugins.logistics import services
 from plugins.logistics.forms import AcceptanceForm, ShipmentForm
-from plugins.logistics.models import ShipmentStatus
+from plugins.logistics.models import Shipment, ShipmentStatus
 
 bp = Blueprint("logistics", __name__)
+
+
+def _shipments(user: User) -> Select[Any]:
+    return services.visible_shipments(user).join(Customer, Order.customer_id == Customer.id)
+
+
+def _order_number(row: Row[Any]) -> str:
+    return row.order or f"#{row.order_id}"
+
+
+def _order_link(row: Row[Any]) -> str:
+    return order_url(row.order_id)
+
+
+SHIPMENT_LIST = ListSpec(
+    name="shipments",
+    source=_shipments,
+    id=Shipment.id,
+    columns=(
+        Column("number", _l("Shipment"), Shipment.number, sortable=True),
+        Column("order", _l("Order"), Order.number, text=_order_number, href=_order_link),
+        Column("customer", _l("Customer"), Customer.name),
+        Column("status", _l("Status"), Shipment.status, Kind.CODE, badge=True),
+        Column("delivery_method", _l("Delivery method"), Shipment.delivery_method, Kind.CODE),
+        Column("carrier", _l("Carrier"), Shipment.carrier, sortable=True),
+        Column("tracking_number", _l("Tracking number"), Shipment.tracking_number),
+        Column("created_at", _l("Prepared"), Shipment.created_at, Kind.DATETIME, sortable=True),
+        Column("dispatched_at", _l("Dispatched"), Shipment.dispatched_at, Kind.DATETIME, sortable=True),
+        Column("signed_by", _l("Signed for by"), Shipment.signed_by),
+        Column("reservations", _l("Reservations"), Shipment.reservations),
+        Column("rating", _l("Satisfaction"), Shipment.rating, Kind.INT, sortable=True),
+    ),
+    search=(Shipment.number, Shipment.tracking_number, Shipment.carrier, Order.number, Customer.name,
+            Customer.code),
+    filters=(
+        Filter("status", _l("Status"), Shipment.status, choices=ShipmentStatus),
+        Filter("delivery_method", _l("Delivery method"), Shipment.delivery_method, choices=DeliveryMethod),
+        Filter("dispatched", _l("Dispatched"), Shipment.dispatched_at, FilterKind.DATE_RANGE),
+    ),
+    group_bys=(
+        GroupBy("status", _l("Status"), Shipment.status, filter="status"),
+        GroupBy("delivery_method", _l("Delivery method"), Shipment.delivery_method, filter="delivery_method"),
+        GroupBy("carrier", _l("Carrier"), Shipment.carrier),
+    ),
+    default_sort="-created_at",
+    carry={"order_id": Shipment.order_id},
+)
 
 
 @bp.route("/shipments")
 @requires("logistics.view")
 def shipments():
-    status_arg = request.args.get("status") or None
-    try:
-        status = ShipmentStatus(status_arg) if status_arg else None
-    except ValueError:
-        raise ValidationError(_("status must be one of: %(values)s",
-                                values=", ".join(s.value for s in ShipmentStatus)), field="status") from None
-    return render_template(
-        "logistics/shipments.html",
-        shipments=services.list_shipments(require_actor(), status),
-        status=status,
-        statuses=list(ShipmentStatus),
-    )
+    return list_response(SHIPMENT_LIST, require_actor(), "logistics/shipments.html")
 
 
 @bp.route("/orders/<id:order_id>/shipments", methods=["POST"])

@@ -1,6 +1,8 @@
 """Customer and product pages: sales keeps customers, the administrator keeps products."""
 from __future__ import annotations
 
+import csv
+import io
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -123,3 +125,21 @@ def test_a_role_that_may_keep_master_data_but_not_see_prices_edits_everything_el
     assert client.post("/customers/new", data={**NEW_CUSTOMER, "credit_limit": "999999"}).status_code == 302
     customer = db.session.execute(select(Customer).where(Customer.code == "C100")).scalar_one()
     assert customer.credit_limit == Decimal("0.00")  # left to someone who may see credit limits
+
+
+def test_the_customer_list_searches_sorts_groups_and_exports_without_amounts_for_production(app, world):
+    factories.customer(world.company, "C003", "杭州西湖电气", province="浙江", city="杭州")
+    client = factories.portal_login(app, world.users["production"])
+
+    assert "杭州西湖电气" in client.get("/customers?q=c003").get_data(as_text=True)
+    listed = client.get("/customers?sort=-code").get_data(as_text=True)
+    assert listed.index("C003") < listed.index("C002") < listed.index("C001")
+    grouped = client.get("/customers?group=province").get_data(as_text=True)
+    assert "<td>上海</td>\n          <td class=\"num\">1</td>" in grouped
+    exported = client.get("/customers?format=csv").get_data(as_text=True).lstrip("\ufeff")
+    header, *rows = list(csv.reader(io.StringIO(exported)))
+    assert [row[0] for row in rows] == ["C001", "C002", "C003"] and "Credit limit" not in header
+    assert client.get("/customers?sort=credit_limit").status_code == 400
+    sales = factories.portal_login(app, world.users["sales"])
+    assert "Credit limit" in sales.get("/customers?format=csv").get_data(as_text=True)
+    assert "P002" in sales.get("/products?sort=-list_price&q=密封").get_data(as_text=True)

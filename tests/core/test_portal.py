@@ -225,7 +225,7 @@ def test_hook_menu_items(make_app):
         sales_page = factories.portal_login(app, world.users["sales"]).get("/inbox").get_data(as_text=True)
         elsewhere = factories.portal_login(app, switched_off.users["production"]).get("/inbox").get_data(as_text=True)
 
-    assert menu == [("Inbox", "portal.inbox"), ("Inspections", "inspection.inspections"),
+    assert menu == [("Inbox", "portal.inbox"), ("Orders", "orders.index"), ("Inspections", "inspection.inspections"),
                     ("Customers", "masterdata.customers"), ("Products", "masterdata.products")]
     nav = page.split("<nav", 1)[1].split("</nav>", 1)[0]
     assert re.search(r'<a href="/inspections"\s*>Inspections</a>', nav)

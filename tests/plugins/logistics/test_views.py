@@ -1,6 +1,9 @@
 """The logistics portal: the shipments list and the order page's shipping and sign-off forms."""
 from __future__ import annotations
 
+import csv
+import io
+
 from sqlalchemy import select
 
 from core.extensions import db
@@ -105,3 +108,22 @@ def test_only_those_who_may_see_shipments_get_the_list_or_the_forms(app, world):
     response = portal_login(app, world.users["sales"]).post(f"/orders/{order.id}/shipments", data={})
     assert response.status_code == 403
     assert _shipments(order) == []
+
+
+def test_the_shipments_list_searches_groups_and_exports(app, world):
+    first_order, second_order = submitted_order(world), submitted_order(world, customer=1)
+    api = ApiClient(app, world.users["logistics"])
+    first = api.post(f"/api/v1/orders/{first_order.id}/shipments", json={"carrier": "顺丰速运"}).get_json()
+    api.post(f"/api/v1/shipments/{first['id']}/dispatch")
+    second = api.post(f"/api/v1/orders/{second_order.id}/shipments", json={"carrier": "德邦物流"}).get_json()
+    viewer = portal_login(app, world.users["production"])
+
+    found = viewer.get("/shipments?q=德邦").get_data(as_text=True)
+    assert second["number"] in found and first["number"] not in found
+    grouped = viewer.get("/shipments?group=status").get_data(as_text=True)
+    assert '<a href="/shipments?status=dispatched">Dispatched</a></td>\n          <td class="num">1</td>' in grouped
+    exported = viewer.get("/shipments?sort=number&format=csv")
+    header, *rows = list(csv.reader(io.StringIO(exported.get_data(as_text=True).lstrip("\ufeff"))))
+    assert [row[0] for row in rows] == sorted([first["number"], second["number"]])
+    assert {row[header.index("Carrier")] for row in rows} == {"顺丰速运", "德邦物流"}
+    assert viewer.get("/shipments?dispatched_from=yesterday").status_code == 400

@@ -1,0 +1,737 @@
+"""The list view every list page uses: search, filters, sort, group-by, keyset pages and export.
+
+A page declares its list once as a :class:`ListSpec` (the SQL source of its rows, the
+columns, the filters, the search fields and the group-bys) and calls :func:`read_list`
+with the request's query string; the template shows it with the ``list_view`` macro of
+``templates/macros.html``, and :func:`export_response` answers the same query as CSV or
+Excel. Everything is a GET parameter, so a link to a list is the list:
+
+``q``
+    free text, matched (case-insensitively, as a substring) against the search fields;
+``<filter>`` (``status``, ``customer``, ...) and ``<filter>_from`` / ``<filter>_to``
+    for a date range;
+``sort``
+    a sortable column's key, ``-key`` for descending; the row id breaks ties;
+``group``
+    a group-by's key: the counts per group, from one GROUP BY query;
+``after`` / ``before``
+    the keyset cursor of the next or previous page: the sort value and id of the
+    page's last (first) row, so a deep page costs what the first does (no OFFSET);
+``format``
+    ``csv`` or ``xlsx``: every row that matches, read in keyset chunks.
+
+A parameter that makes no sense (an unknown sort column, a bad date, a cursor this
+list did not make) is a :class:`~core.errors.ValidationError` naming it: a 400 page,
+never a 500. Amount columns (``money=True``) exist only for users who may see
+prices: for anyone else they are neither shown, sorted on, grouped by nor exported.
+Reading a list writes nothing.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import csv
+import enum
+import io
+import json
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Response, render_template, request, stream_with_context, url_for
+from flask_babel import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from sqlalchemy import ColumnElement, DateTime, Row, Select, and_, func, literal, or_, select, tuple_
+from werkzeug.datastructures import MultiDict
+
+from core.auth.context import sees_prices
+from core.db import is_id
+from core.errors import ValidationError
+from core.extensions import db
+from core.labels import label
+from core.models import User
+
+PER_PAGE = 50
+# Counting stops here: past it the page says "more than 1,000", and no page counts a whole big table
+# (a search that matches one order in ten reads 10,000 rows to count to 1,000, not the whole table).
+COUNT_LIMIT = 1_000
+# Groups shown at most; a group-by over a column with more values than this shows the largest.
+GROUP_LIMIT = 200
+# Rows read per query while exporting.
+EXPORT_CHUNK = 1_000
+MAX_SEARCH = 200
+# Days a filter or a cursor may name: the ends of the calendar overflow once moved to another time zone.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)
+# Sort values of whole-number and decimal columns that any database compares without overflowing.
+LARGEST_INT = 2**31 - 1
+LARGEST_EXPONENT = 30
+
+
+class Kind(enum.StrEnum):
+    """How a column's values read, sort, compare with a cursor and export."""
+
+    TEXT = "text"
+    INT = "int"
+    MONEY = "money"  # an amount: Decimal, shown with two places, hidden without order.view_prices
+    NUMBER = "number"  # a Decimal that is not an amount (a rate, a quantity)
+    DATE = "date"
+    DATETIME = "datetime"  # timezone-aware; shown and exported in the company's time
+    CODE = "code"  # a stored code (an enum): shown and exported through its label
+    BOOL = "bool"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a list.
+
+    :param key: the column's name in the row and in ``sort=``; also the CSV header's code.
+    :param title: the header, a lazy string (shown in the reader's language).
+    :param expr: the SQL expression the value is read from.
+    :param kind: how the value reads (:class:`Kind`); ``MONEY`` columns are hidden without prices.
+    :param sortable: whether ``sort=key`` is allowed; give the column an index with ``id`` if the list is big.
+    :param text: the shown and exported text of a row's value, when it is not the value itself
+        (``lambda row: row.number or f"#{row.id}"``).
+    :param href: where the value links to (``lambda row: order_url(row.id)``).
+    :param namespace: the label namespace of a ``CODE`` column whose values are plain strings.
+    :param badge: show a ``CODE`` value as a status badge.
+    :param when: whether ``user`` gets the column at all (staff names are not for customer users).
+    """
+
+    key: str
+    title: Any
+    expr: Any
+    kind: Kind = Kind.TEXT
+    sortable: bool = False
+    text: Callable[[Row[Any]], str] | None = None
+    href: Callable[[Row[Any]], str | None] | None = None
+    namespace: str | None = None
+    badge: bool = False
+    when: Callable[[User], bool] | None = None
+
+    @property
+    def money(self) -> bool:
+        return self.kind == Kind.MONEY
+
+
+class FilterKind(enum.StrEnum):
+    CHOICE = "choice"  # one of an enum's values (or several: ?status=a&status=b)
+    ID = "id"  # a row's id (a customer, a salesperson), as a type-ahead or a select sends it
+    DATE_RANGE = "date_range"  # <key>_from and <key>_to, both included
+    FLAG = "flag"  # on or off: a condition of the list's own (overdue only)
+
+
+@dataclass(frozen=True)
+class Filter:
+    """One filter of a list.
+
+    :param key: the query parameter (``status``; ``created`` gives ``created_from`` and ``created_to``).
+    :param title: its label on the page.
+    :param expr: the SQL expression it compares (for ``FLAG``, the condition itself).
+    :param condition: for a ``FLAG`` whose condition depends on the user (their company's today),
+        the condition for ``user``, in place of ``expr``.
+    :param kind: see :class:`FilterKind`.
+    :param choices: for ``CHOICE``, the enum whose values it takes.
+    :param options: for ``ID``, the ``(id, text)`` pairs to offer for ``user``, if a select serves;
+        without it the page shows a number field (which a type-ahead can enhance).
+    :param when: whether ``user`` gets the filter at all.
+    """
+
+    key: str
+    title: Any
+    expr: Any
+    kind: FilterKind = FilterKind.CHOICE
+    choices: type[enum.Enum] | None = None
+    options: Callable[[User], Sequence[tuple[int, str]]] | None = None
+    when: Callable[[User], bool] | None = None
+    condition: Callable[[User], ColumnElement[bool]] | None = None
+
+
+@dataclass(frozen=True)
+class GroupBy:
+    """A column to group the list by, with a count per group.
+
+    :param key: the ``group=`` value.
+    :param title: its label on the page.
+    :param expr: the SQL expression grouped on.
+    :param text: the expression whose value names a group (a customer's name for its id); ``expr`` if None.
+    :param filter: the filter that narrows the list to one group, so each group links to its rows.
+    :param namespace: the label namespace of the group values, for plain-string codes.
+    :param when: whether ``user`` gets the group-by at all.
+    """
+
+    key: str
+    title: Any
+    expr: Any
+    text: Any = None
+    filter: str | None = None
+    namespace: str | None = None
+    when: Callable[[User], bool] | None = None
+
+
+@dataclass(frozen=True)
+class ListSpec:
+    """A list, declared once: where its rows come from and what a reader can do with them.
+
+    :param name: names the export file (``orders.csv``).
+    :param source: the SELECT of the rows ``user`` may see (tenancy and visibility applied),
+        with the joins the columns need; its selected columns are replaced by the list's.
+    :param id: the rows' id column: the tiebreaker of every sort and the second half of a cursor.
+    :param columns: the columns, in order.
+    :param search: the expressions ``q`` is matched against.
+    :param filters: the filters offered.
+    :param group_bys: the group-bys offered.
+    :param default_sort: ``key`` or ``-key`` of a sortable column.
+    :param carry: values every row carries without a column, by name (an order's id for a link).
+    """
+
+    name: str
+    source: Callable[[User], Select[Any]]
+    id: Any
+    columns: tuple[Column, ...]
+    search: tuple[Any, ...] = ()
+    filters: tuple[Filter, ...] = ()
+    group_bys: tuple[GroupBy, ...] = ()
+    default_sort: str = "-id"
+    per_page: int = PER_PAGE
+    carry: Mapping[str, Any] = field(default_factory=dict)
+
+    def columns_for(self, user: User) -> tuple[Column, ...]:
+        """The columns ``user`` gets: no amounts without ``order.view_prices``."""
+        prices = sees_prices(user)
+        return tuple(column for column in self.columns
+                     if (prices or not column.money) and _granted(column.when, user))
+
+    def filters_for(self, user: User) -> tuple[Filter, ...]:
+        return tuple(filter_ for filter_ in self.filters if _granted(filter_.when, user))
+
+    def group_bys_for(self, user: User) -> tuple[GroupBy, ...]:
+        """The group-bys ``user`` gets: none over a column they do not get."""
+        hidden = {column.key for column in self.columns} - {column.key for column in self.columns_for(user)}
+        return tuple(group for group in self.group_bys if group.key not in hidden and _granted(group.when, user))
+
+
+def _granted(when: Callable[[User], bool] | None, user: User) -> bool:
+    return when is None or when(user)
+
+
+# --- the query string ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a page starts: after (or before) the row with this sort value and id."""
+
+    value: Any
+    id: int
+    backwards: bool = False
+
+
+@dataclass(frozen=True)
+class Query:
+    """A list request, parsed and checked."""
+
+    q: str = ""
+    sort: Column | None = None
+    descending: bool = False
+    conditions: tuple[ColumnElement[bool], ...] = ()
+    values: Mapping[str, Any] = field(default_factory=dict)  # the filters' values as the form shows them
+    group: GroupBy | None = None
+    cursor: Cursor | None = None
+
+
+def parse(spec: ListSpec, user: User, args: MultiDict[str, str]) -> Query:
+    """Read and check a list's query string; anything it cannot use is a ValidationError naming it."""
+    columns = spec.columns_for(user)
+    q = (args.get("q") or "").strip()
+    if len(q) > MAX_SEARCH:
+        raise ValidationError(_("the search text is longer than %(limit)s characters", limit=MAX_SEARCH), field="q")
+    if not q.isprintable():  # a NUL byte, which PostgreSQL refuses in any string
+        raise ValidationError(_("the search text contains control characters"), field="q")
+    sort, descending = _sort(spec, columns, args.get("sort") or spec.default_sort)
+    conditions: list[ColumnElement[bool]] = []
+    values: dict[str, Any] = {}
+    zone = _zone(user)
+    for filter_ in spec.filters_for(user):
+        condition = _filter(filter_, args, values, user, zone)
+        if condition is not None:
+            conditions.append(condition)
+    group = _group(spec, user, args.get("group") or "")
+    cursor = _cursor(sort, args)
+    return Query(q=q, sort=sort, descending=descending, conditions=tuple(conditions), values=values,
+                 group=group, cursor=cursor)
+
+
+def _sort(spec: ListSpec, columns: Sequence[Column], given: str) -> tuple[Column | None, bool]:
+    descending = given.startswith("-")
+    key = given[1:] if descending else given
+    if key == "id":
+        return None, descending
+    sortable = {column.key: column for column in columns if column.sortable}
+    if key not in sortable:
+        raise ValidationError(_("the list cannot be sorted by %(sort)s; it sorts by: %(keys)s",
+                                sort=repr(given[:40]), keys=", ".join(sortable) or "id"), field="sort")
+    return sortable[key], descending
+
+
+def _filter(filter_: Filter, args: MultiDict[str, str], values: dict[str, Any], user: User,
+            zone: ZoneInfo) -> ColumnElement[bool] | None:
+    key = filter_.key
+    if filter_.kind == FilterKind.DATE_RANGE:
+        start, end = _date(args, f"{key}_from"), _date(args, f"{key}_to")
+        values[f"{key}_from"], values[f"{key}_to"] = start, end
+        if start is not None and end is not None and end < start:
+            raise ValidationError(_("%(field)s: the end of the range is before its start", field=filter_.title),
+                                  field=f"{key}_to")
+        return _date_range(filter_.expr, start, end, zone)
+    given = [value.strip() for value in args.getlist(key) if value.strip()]
+    if filter_.kind == FilterKind.FLAG:
+        on = bool(given) and given[0] not in {"0", "false", "n"}
+        values[key] = on
+        if not on:
+            return None
+        return filter_.condition(user) if filter_.condition is not None else filter_.expr
+    if not given:
+        values[key] = None
+        return None
+    if filter_.kind == FilterKind.CHOICE:
+        assert filter_.choices is not None, f"the choice filter {key} names no enum"
+        known = {member.value: member for member in filter_.choices}
+        unknown = [value for value in given if value not in known]
+        if unknown:
+            raise ValidationError(_("%(field)s must be one of: %(values)s", field=key, values=", ".join(known)),
+                                  field=key)
+        members = [known[value] for value in given]
+        values[key] = members[0] if len(members) == 1 else members
+        return filter_.expr.in_(members)
+    ids = []
+    for value in given:
+        if not (value.isascii() and value.isdigit()) or len(value) > 10 or not is_id(int(value)) or int(value) == 0:
+            raise ValidationError(_("%(field)s must be the id of a record, not %(value)s",
+                                    field=key, value=repr(value[:40])), field=key)
+        ids.append(int(value))
+    values[key] = ids[0] if len(ids) == 1 else ids
+    return filter_.expr.in_(ids)
+
+
+def _date(args: MultiDict[str, str], key: str) -> date | None:
+    given = (args.get(key) or "").strip()
+    if not given:
+        return None
+    try:
+        day = date.fromisoformat(given)
+        if not FIRST_DAY <= day <= LAST_DAY:
+            raise ValueError(day)
+    except ValueError:
+        raise ValidationError(_("%(field)s must be a date like 2026-12-31, not %(value)s",
+                                field=key, value=repr(given[:40])), field=key) from None
+    return day
+
+
+def _date_range(expr: Any, start: date | None, end: date | None, zone: ZoneInfo) -> ColumnElement[bool] | None:
+    """Days counted in the company's time zone, both ends included; a datetime column compares instants."""
+    if start is None and end is None:
+        return None
+    type_ = expr.type
+    is_datetime = isinstance(getattr(type_, "impl", type_), DateTime)
+    conditions = []
+    if start is not None:
+        conditions.append(expr >= (datetime.combine(start, time.min, zone) if is_datetime else start))
+    if end is not None:
+        if is_datetime:
+            conditions.append(expr < datetime.combine(end + timedelta(days=1), time.min, zone))
+        else:
+            conditions.append(expr <= end)
+    return and_(*conditions)
+
+
+def _group(spec: ListSpec, user: User, key: str) -> GroupBy | None:
+    if not key:
+        return None
+    offered = {group.key: group for group in spec.group_bys_for(user)}
+    if key not in offered:
+        raise ValidationError(_("the list cannot be grouped by %(group)s; it groups by: %(keys)s",
+                                group=repr(key[:40]), keys=", ".join(offered)), field="group")
+    return offered[key]
+
+
+def _cursor(sort: Column | None, args: MultiDict[str, str]) -> Cursor | None:
+    after, before = args.get("after"), args.get("before")
+    if after and before:
+        raise ValidationError(_("a page starts either after or before a row, not both"), field="after")
+    token = after or before
+    if not token:
+        return None
+    name = "after" if after else "before"
+    try:
+        value, ident = json.loads(base64.urlsafe_b64decode(token.encode("ascii") + b"==").decode("utf-8"))
+        if not isinstance(ident, int) or isinstance(ident, bool) or not is_id(ident) or ident < 1:
+            raise ValueError(ident)
+        parsed = None if value is None else _from_cursor(sort, value)
+    except (ValueError, TypeError, UnicodeError, binascii.Error, InvalidOperation):
+        raise ValidationError(_("%(field)s is not a position in this list; follow the list's own links",
+                                field=name), field=name) from None
+    return Cursor(parsed, ident, backwards=bool(before))
+
+
+def _from_cursor(sort: Column | None, value: Any) -> Any:
+    """The sort value a cursor carries, as the column's type; a value of another type is refused."""
+    kind = Kind.INT if sort is None else sort.kind
+    if kind in {Kind.INT}:
+        if not isinstance(value, int) or isinstance(value, bool) or abs(value) > LARGEST_INT:
+            raise ValueError(value)
+        return value
+    if not isinstance(value, str) or not value.isprintable():
+        raise ValueError(value)
+    if kind in {Kind.MONEY, Kind.NUMBER}:
+        number = Decimal(value)
+        if not number.is_finite() or abs(number.adjusted()) > LARGEST_EXPONENT:
+            raise ValueError(value)
+        return number
+    if kind == Kind.DATE:
+        day = date.fromisoformat(value)
+        if not FIRST_DAY <= day <= LAST_DAY:
+            raise ValueError(value)
+        return day
+    if kind == Kind.DATETIME:
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is None or not FIRST_DAY <= moment.date() <= LAST_DAY:
+            raise ValueError(value)
+        return moment
+    if kind == Kind.BOOL:
+        return value == "1"
+    enum_class = getattr(getattr(sort, "expr", None), "type", None)
+    if kind == Kind.CODE and getattr(enum_class, "enum_class", None) is not None:
+        return enum_class.enum_class(value)  # type: ignore[union-attr]
+    return value
+
+
+def cursor_token(value: Any, ident: int) -> str:
+    """The ``after=`` (or ``before=``) token of the row with this sort value and id."""
+    if isinstance(value, enum.Enum):
+        value = value.value
+    if isinstance(value, bool):
+        value = "1" if value else "0"
+    elif isinstance(value, (date, datetime)):
+        value = value.isoformat()
+    elif isinstance(value, Decimal):
+        value = str(value)
+    return base64.urlsafe_b64encode(json.dumps([value, ident]).encode("utf-8")).decode("ascii").rstrip("=")
+
+
+# --- the queries ----------------------------------------------------------------------
+
+
+def _nullable(expr: Any) -> bool:
+    column = getattr(expr, "expression", expr)
+    return bool(getattr(column, "nullable", True)) and not getattr(column, "primary_key", False)
+
+
+def filtered(spec: ListSpec, user: User, query: Query) -> Select[Any]:
+    """The list's source with the search and the filters applied, selecting the columns and the id."""
+    statement = spec.source(user).with_only_columns(
+        spec.id.label("id"), *[column.expr.label(column.key) for column in spec.columns_for(user)
+                               if column.key != "id"],
+        *[expr.label(key) for key, expr in spec.carry.items()], maintain_column_froms=True)
+    if query.q and spec.search:
+        statement = statement.where(or_(*[expr.icontains(query.q, autoescape=True) for expr in spec.search]))
+    return statement.where(*query.conditions)
+
+
+def _ordered(spec: ListSpec, statement: Select[Any], query: Query, backwards: bool) -> Select[Any]:
+    """Sorted on (sort column, id), each ascending or descending; NULLs last ascending, first descending.
+
+    That is where PostgreSQL's indexes put them (both ways round), so an index on
+    (company_id, column, id) serves every page in either direction.
+    """
+    descending = query.descending != backwards
+    terms = []
+    if query.sort is not None:
+        expr = query.sort.expr
+        if _nullable(expr):
+            terms.append(expr.desc().nulls_first() if descending else expr.asc().nulls_last())
+        else:
+            terms.append(expr.desc() if descending else expr.asc())
+    terms.append(spec.id.desc() if descending else spec.id.asc())
+    return statement.order_by(*terms)
+
+
+def _past(spec: ListSpec, query: Query, cursor: Cursor, backwards: bool) -> ColumnElement[bool]:
+    """The rows that come after ``cursor`` in the list's order (before it, ``backwards``).
+
+    A row-value comparison, ``(column, id) > (value, id)``, which PostgreSQL and SQLite
+    answer from the (company_id, column, id) index as one range.
+    """
+    descending = query.descending != backwards
+    ident = spec.id
+    if query.sort is None:
+        return ident < cursor.id if descending else ident > cursor.id
+    expr, value = query.sort.expr, cursor.value
+    if value is None:  # NULLs come last ascending, first descending
+        same = and_(expr.is_(None), ident < cursor.id if descending else ident > cursor.id)
+        return or_(same, expr.is_not(None)) if descending else same
+    pair, start = tuple_(expr, ident), tuple_(literal(value, expr.type), literal(cursor.id, ident.type))
+    step = pair < start if descending else pair > start
+    return or_(step, expr.is_(None)) if _nullable(expr) and not descending else step
+
+
+@dataclass(frozen=True)
+class Group:
+    value: Any
+    text: str
+    count: int
+    href: str | None
+
+
+@dataclass
+class ListPage:
+    """One page of a list, ready for the ``list_view`` macro."""
+
+    spec: ListSpec
+    query: Query
+    columns: tuple[Column, ...]
+    rows: list[Row[Any]]
+    next_cursor: str | None
+    previous_cursor: str | None
+    count: int
+    count_capped: bool
+    groups: list[Group] | None
+    filters: tuple[Filter, ...]
+    options: Mapping[str, Sequence[tuple[int, str]]]
+    group_bys: tuple[GroupBy, ...]
+    args: dict[str, Any]
+    endpoint: str
+    view_args: dict[str, Any]
+
+    def url(self, **changes: Any) -> str:
+        """This list's URL with some parameters changed (None removes one); a new sort or filter starts at page 1."""
+        args = {key: value for key, value in self.args.items() if key not in {"after", "before"}}
+        args.update(changes)
+        return url_for(self.endpoint, **self.view_args, **{key: value for key, value in args.items()
+                                                           if value not in (None, "", [])})
+
+    def sort_url(self, column: Column) -> str:
+        """The header link: sort by this column, or the other way round if it already is."""
+        current = self.query.sort is not None and self.query.sort.key == column.key
+        return self.url(sort=f"-{column.key}" if current and not self.query.descending else column.key)
+
+    def sorted_as(self, column: Column) -> str | None:
+        """``ascending`` or ``descending`` for the column the list is sorted by (aria-sort), else None."""
+        if self.query.sort is None or self.query.sort.key != column.key:
+            return None
+        return "descending" if self.query.descending else "ascending"
+
+    def export_url(self, format_: str) -> str:
+        return self.url(format=format_)
+
+    def cell(self, row: Row[Any], column: Column) -> Any:
+        """A row's value for a column: its text when the column says how to write it."""
+        return column.text(row) if column.text is not None else row._mapping[column.key]
+
+
+def read_list(spec: ListSpec, user: User, args: MultiDict[str, str] | None = None) -> ListPage:
+    """One page of ``spec`` for ``user``, as the request's query string asks."""
+    args = request.args if args is None else args
+    query = parse(spec, user, args)
+    statement = filtered(spec, user, query)
+    rows, next_cursor, previous_cursor = _page(spec, statement, query)
+    count = db.session.execute(select(func.count()).select_from(
+        statement.order_by(None).limit(COUNT_LIMIT + 1).subquery())).scalar_one()
+    page = ListPage(
+        spec=spec, query=query, columns=spec.columns_for(user), rows=rows, next_cursor=next_cursor,
+        previous_cursor=previous_cursor, count=min(count, COUNT_LIMIT), count_capped=count > COUNT_LIMIT,
+        groups=None, filters=spec.filters_for(user),
+        options={f.key: f.options(user) for f in spec.filters_for(user) if f.options is not None},
+        group_bys=spec.group_bys_for(user),
+        args={key: args.getlist(key) if len(args.getlist(key)) > 1 else args.get(key) for key in args
+              if key != "format"},
+        endpoint=request.endpoint or "", view_args=dict(request.view_args or {}),
+    )
+    if query.group is not None:
+        page.groups = _groups(page, statement, query.group)
+    return page
+
+
+def _page(spec: ListSpec, statement: Select[Any], query: Query) -> tuple[list[Row[Any]], str | None, str | None]:
+    cursor = query.cursor
+    backwards = cursor is not None and cursor.backwards
+    paged = _ordered(spec, statement, query, backwards)
+    if cursor is not None:
+        paged = paged.where(_past(spec, query, cursor, backwards))
+    rows = list(db.session.execute(paged.limit(spec.per_page + 1)))
+    more = len(rows) > spec.per_page
+    rows = rows[:spec.per_page]
+    if backwards:
+        rows.reverse()
+    if not rows:
+        return rows, None, None
+    key = query.sort.key if query.sort is not None else "id"
+    first, last = rows[0], rows[-1]
+    has_next = more if not backwards else True
+    has_previous = (cursor is not None) if not backwards else more
+    return (rows, cursor_token(last._mapping[key], last.id) if has_next else None,
+            cursor_token(first._mapping[key], first.id) if has_previous else None)
+
+
+def _groups(page: ListPage, statement: Select[Any], group: GroupBy) -> list[Group]:
+    text = group.text if group.text is not None else group.expr
+    grouped = (statement.order_by(None).with_only_columns(
+        group.expr.label("value"), text.label("text"), func.count().label("count"), maintain_column_froms=True)
+        .group_by(group.expr, text).order_by(func.count().desc(), group.expr).limit(GROUP_LIMIT))
+    groups = []
+    for row in db.session.execute(grouped):
+        value = row.value
+        href = None
+        if group.filter is not None and value is not None:
+            href = page.url(**{group.filter: value.value if isinstance(value, enum.Enum) else value, "group": None})
+        groups.append(Group(value, _text(row.text, group.namespace), row._mapping["count"], href))
+    return groups
+
+
+def _text(value: Any, namespace: str | None = None) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, enum.Enum) or namespace is not None:
+        return label(value, namespace)
+    return str(value)
+
+
+def _zone(user: User) -> ZoneInfo:
+    return user.company.zone
+
+
+# --- export -----------------------------------------------------------------------------
+
+
+def export_format(args: MultiDict[str, str] | None = None) -> str | None:
+    """``csv`` or ``xlsx`` when the request asks for an export, None for the page; anything else is refused."""
+    given = (request.args if args is None else args).get("format")
+    if not given:
+        return None
+    if given not in EXPORTERS:
+        raise ValidationError(_("format must be one of: %(values)s", values=", ".join(EXPORTERS)), field="format")
+    return given
+
+
+def export_rows(spec: ListSpec, user: User, args: MultiDict[str, str] | None = None) -> Iterator[Row[Any]]:
+    """Every row of the list as filtered and sorted, all pages, read in keyset chunks of EXPORT_CHUNK."""
+    query = replace(parse(spec, user, request.args if args is None else args), cursor=None)
+    statement = filtered(spec, user, query)
+    key = query.sort.key if query.sort is not None else "id"
+    cursor: Cursor | None = None
+    while True:
+        paged = _ordered(spec, statement, query, False)
+        if cursor is not None:
+            paged = paged.where(_past(spec, query, cursor, False))
+        rows = list(db.session.execute(paged.limit(EXPORT_CHUNK)))
+        yield from rows
+        if len(rows) < EXPORT_CHUNK:
+            return
+        cursor = Cursor(rows[-1]._mapping[key], rows[-1].id)
+
+
+def _export_value(column: Column, row: Row[Any], zone: ZoneInfo) -> Any:
+    """A cell as a spreadsheet wants it: numbers as Decimal, dates as dates, codes through their labels."""
+    if column.text is not None:
+        return column.text(row)
+    value = row._mapping[column.key]
+    if value is None:
+        return None
+    if column.kind == Kind.CODE:
+        return label(value, column.namespace)
+    if column.kind == Kind.BOOL:
+        return _("yes") if value else _("no")
+    if isinstance(value, datetime):  # spreadsheets know no time zones: the company's wall-clock time
+        return value.astimezone(zone).replace(tzinfo=None)
+    return value
+
+
+def _csv(spec: ListSpec, user: User, columns: tuple[Column, ...], rows: Iterator[Row[Any]]) -> Response:
+    zone = _zone(user)
+
+    def lines() -> Iterator[str]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+
+        def flushed() -> str:
+            text = buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+            return text
+
+        writer.writerow([str(column.title) for column in columns])
+        yield "\ufeff" + flushed()  # the byte-order mark: Excel then reads the file as UTF-8
+        for number, row in enumerate(rows, start=1):
+            writer.writerow([_csv_value(_export_value(column, row, zone)) for column in columns])
+            if number % EXPORT_CHUNK == 0:
+                yield flushed()
+        yield flushed()
+
+    return Response(stream_with_context(lines()), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{spec.name}.csv"'})
+
+
+def _csv_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    return "" if value is None else value
+
+
+NUMBER_FORMATS = {Kind.MONEY: "#,##0.00", Kind.DATE: "yyyy-mm-dd", Kind.DATETIME: "yyyy-mm-dd hh:mm"}
+
+
+def _xlsx(spec: ListSpec, user: User, columns: tuple[Column, ...], rows: Iterator[Row[Any]]) -> Response:
+    """A write-only workbook (rows go to a temporary file as they come), sent once it is complete."""
+    zone = _zone(user)
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=spec.name[:31])
+    sheet.append([str(column.title) for column in columns])
+    for row in rows:
+        cells = []
+        for column in columns:
+            cell = WriteOnlyCell(sheet, value=_export_value(column, row, zone))
+            if column.kind in NUMBER_FORMATS and column.text is None:
+                cell.number_format = NUMBER_FORMATS[column.kind]
+            cells.append(cell)
+        sheet.append(cells)
+    output = io.BytesIO()
+    workbook.save(output)
+    return Response(output.getvalue(),
+                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="{spec.name}.xlsx"'})
+
+
+EXPORTERS: Mapping[str, Callable[[ListSpec, User, tuple[Column, ...], Iterator[Row[Any]]], Response]] = {
+    "csv": _csv, "xlsx": _xlsx,
+}
+
+
+def export_response(spec: ListSpec, user: User, format_: str) -> Response:
+    """The list's rows as filtered, every page of them, as a CSV or Excel download."""
+    rows = export_rows(spec, user)
+    return EXPORTERS[format_](spec, user, spec.columns_for(user), rows)
+
+
+# --- the page ------------------------------------------------------------------------------
+
+
+def list_response(spec: ListSpec, user: User, template: str, **context: Any) -> Any:
+    """A list page's whole answer: the export if ``format`` asks for one, else the page.
+
+    An htmx request from the list's own form (target ``list-results``) gets only the
+    results (``core/list_results.html``); ``template`` shows the list with the
+    ``list_view`` macro, given ``page``.
+    """
+    format_ = export_format()
+    if format_ is not None:
+        return export_response(spec, user, format_)
+    page = read_list(spec, user)
+    # htmx 4 names the target as "div#list-results", htmx 2 as "list-results".
+    if request.headers.get("HX-Request") == "true" and request.headers.get("HX-Target", "").endswith("list-results"):
+        return render_template("core/list_results.html", page=page)
+    return render_template(template, page=page, **context)
