@@ -66,7 +66,7 @@ CUSTOMERS = Kind(Customer, CustomerForm, "customer", _l("Customers"), _l("Custom
 PRODUCTS = Kind(Product, ProductForm, "product", _l("Products"), _l("Product"), (
     ("code", _l("Code")), ("name", _l("Name")), ("specification", _l("Specification")), ("unit", _l("Unit")),
     ("list_price", _l("List price")), ("floor_price", _l("Floor price")), ("tax_rate", _l("Tax rate")),
-    ("active", _l("Active")),
+    ("lead_time_days", _l("Lead time (days)")), ("active", _l("Active")),
 ))
 
 

@@ -8,7 +8,8 @@ from typing import TypeVar
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField, DecimalField, FieldList, Form, FormField, IntegerField, SelectField, StringField, TextAreaField,
+    DateField, DateTimeLocalField, DecimalField, FieldList, Form, FormField, IntegerField, SelectField, StringField,
+    TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
@@ -54,6 +55,11 @@ class LineForm(Form):
 class OrderForm(FlaskForm):
     customer_id = SelectField(_l("Customer"), coerce=int, choices=[], validators=[DataRequired()])
     channel = SelectField(_l("Received through"), coerce=Channel, choices=[])
+    # Receipt: where the order came from and when (company-local time; now when empty).
+    source_reference = StringField(_l("Source reference (platform order id, email subject and date, caller)"),
+                                   validators=[Optional(), Length(max=200)])
+    received_at = DateTimeLocalField(_l("Received at (now when empty)"), format="%Y-%m-%dT%H:%M",
+                                     validators=[Optional()])
     customer_reference = StringField(_l("Customer's reference"), validators=[Optional(), Length(max=64)])
     contact = StringField(_l("Contact (the customer's when empty)"), validators=[Optional(), Length(max=120)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
@@ -73,7 +79,8 @@ class OrderForm(FlaskForm):
     def order_data(self) -> dict:
         """The form as the service's ``data``: empty strings left to the service's defaults."""
         data = {key: self[key].data for key in (
-            "customer_id", "channel", "customer_reference", "contact", "phone", "delivery_address",
+            "customer_id", "channel", "source_reference", "received_at",
+            "customer_reference", "contact", "phone", "delivery_address",
             "requested_date", "payment_terms", "delivery_method", "invoice_requirements", "notes")}
         if "lines" in self:  # a user who may not see prices edits the header only
             data["lines"] = [

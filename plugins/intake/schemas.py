@@ -24,6 +24,14 @@ class OrderLineInputSchema(PricedSchema):
 class OrderCreateSchema(ma.Schema):
     customer_id = IdField(required=True)
     channel = ma.fields.Enum(Channel, by_value=True, load_default=Channel.API)
+    source_reference = ma.fields.String(
+        allow_none=True, validate=validate.Length(max=200),
+        metadata={"description": "where the order came from: the platform's order id, the email's subject "
+                                 "and date, the caller; an order with the same reference is a duplicate"})
+    received_at = ma.fields.AwareDateTime(
+        allow_none=True,
+        metadata={"description": "when the order was received, with its time zone (may be before it was "
+                                 "entered, never in the future); now when left out"})
     customer_reference = ma.fields.String(allow_none=True, validate=validate.Length(max=64))
     contact = ma.fields.String(allow_none=True, validate=validate.Length(max=120),
                                metadata={"description": "the customer's contact when left out"})

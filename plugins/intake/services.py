@@ -9,7 +9,7 @@ import enum
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -22,14 +22,15 @@ from core.db import flush, scoped
 from core.errors import Conflict, TransitionError, ValidationError
 from core.extensions import db
 from core.figures import MONEY, QUANTITY
-from core.models import Company, Customer, Order, OrderLine, OrderStatus, Product, User
+from core.models import Company, Customer, Order, OrderLine, OrderStatus, Product, User, utcnow
 from core.orders import actions, compute_totals, events
 from core.orders.queries import visible_orders
 from plugins.intake.models import IntakeIdempotencyKey, IntakeSequence
 
 # Header fields a clerk enters as received; the customer and the lines are handled apart.
 HEADER_FIELDS = (
-    "channel", "customer_reference", "contact", "phone", "delivery_address", "requested_date",
+    "channel", "source_reference", "received_at",
+    "customer_reference", "contact", "phone", "delivery_address", "requested_date",
     "payment_terms", "delivery_method", "invoice_requirements", "notes",
 )
 REQUIRED_FIELDS = ("channel", "requested_date", "delivery_method")
@@ -106,11 +107,29 @@ def _set_header(order: Order, values: Mapping[str, Any], customer: Customer) -> 
     for key, value in values.items():
         if isinstance(value, str) and not isinstance(value, enum.Enum):
             value = value.strip() or None
+        if key == "received_at":
+            value = _received_at(value, order)
         if value is None and key in CUSTOMER_DEFAULTS:
             value = getattr(customer, CUSTOMER_DEFAULTS[key])
         if value is None and key in REQUIRED_FIELDS:
             raise ValidationError(_("%(what)s is required", what=key.replace("_", " ")), field=key)
         setattr(order, key, value)
+
+
+# A clock a little ahead of the server's is not the future: how far a received time may be ahead.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def _received_at(value: Any, order: Order) -> datetime:
+    """When the order was received: as entered, now when left out; never naive, never in the future."""
+    if value is None:
+        return order.received_at or utcnow()
+    if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
+        raise ValidationError(_("the time the order was received needs a time zone"), field="received_at")
+    if value > utcnow() + CLOCK_SKEW:
+        raise ValidationError(_("the time the order was received %(at)s is in the future",
+                                at=value.isoformat(timespec="minutes")), field="received_at")
+    return value.astimezone(timezone.utc)  # as a reload gives it back
 
 
 def _build_lines(company_id: int, rows: Sequence[Mapping[str, Any]], actor: User) -> list[OrderLine]:

@@ -1,6 +1,7 @@
 """Portal pages of intake: the order list, order entry and editing, submission."""
 from __future__ import annotations
 
+from datetime import datetime
 from math import ceil
 
 from flask import Blueprint, abort, flash, redirect, render_template, request
@@ -12,7 +13,7 @@ from core.auth.context import require_actor, requires
 from core.db import scoped
 from core.extensions import db
 from core.labels import choices, label
-from core.models import Channel, Customer, DeliveryMethod, Order, OrderStatus, PaymentTerms, Product, User
+from core.models import Channel, Customer, DeliveryMethod, Order, OrderStatus, PaymentTerms, Product, User, utcnow
 from core.orders.queries import get_order, search_orders
 from core.portal import order_url
 from core.web import attempt
@@ -55,6 +56,7 @@ def new_order():
     if request.method == "GET":
         form.channel.data = Channel.PORTAL if user.customer_id else Channel.PHONE
         form.delivery_method.data = DeliveryMethod.EXPRESS
+        form.received_at.data = _local(utcnow(), user)
     if form.validate_on_submit():
         order = attempt(lambda: services.create_draft(user.company, _order_data(form, user), user))
         if order is not None:
@@ -112,6 +114,8 @@ def _customer_choices(user: User, current: Customer | None = None) -> list[Selec
 def _order_form(user: User, order: Order | None = None) -> OrderForm:
     """The order form with its choices; a user who may not see prices edits no lines of a draft."""
     form = OrderForm(obj=order)
+    if order is not None and request.method == "GET":
+        form.received_at.data = _local(order.received_at, user)
     form.customer_id.choices = [SelectChoice(0, "—")] + _customer_choices(user, order.customer if order else None)
     form.channel.choices = choices(Channel)
     form.payment_terms.choices = [SelectChoice("", _("The customer's terms"))] + choices(PaymentTerms)
@@ -133,8 +137,15 @@ def _order_form(user: User, order: Order | None = None) -> OrderForm:
     return form
 
 
+def _local(moment: datetime, user: User) -> datetime:
+    """A moment as the company's wall clock shows it, for a datetime-local input."""
+    return moment.astimezone(user.company.zone).replace(tzinfo=None, second=0, microsecond=0)
+
+
 def _order_data(form: OrderForm, user: User) -> dict:
     data = form.order_data()
+    if data.get("received_at") is not None:  # typed on the company's wall clock
+        data["received_at"] = data["received_at"].replace(tzinfo=user.company.zone)
     if not user.can("order.view_prices"):  # whoever may not see prices orders at list price
         for line in data.get("lines", []):
             line["unit_price"] = None
