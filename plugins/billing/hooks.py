@@ -10,7 +10,7 @@ from core.contracts import (
     CustomerView, Decision, Delivery, DocumentKind, Gate, MenuItem, Outcome, Panel, Permission, Task,
 )
 from core.hookspecs import hookimpl
-from core.models import Order, PaymentTerms, User
+from core.models import Company, Customer, Order, PaymentTerms, User
 from plugins.billing import services
 from plugins.billing.labels import LABELS
 
@@ -91,3 +91,9 @@ def customer_timeline_actions() -> dict[str, CustomerView]:
         "invoice_paid": CustomerView(),
         "invoice_cancelled": CustomerView(),
     }
+
+
+@hookimpl
+def customer_credit_hold(company: Company, customer: Customer) -> str | None:
+    """Invoices long overdue and unpaid hold the customer's new orders."""
+    return services.credit_hold_reason(company, customer)

@@ -28,7 +28,7 @@ from core.errors import Conflict, NotFound, TransitionError, ValidationError
 from core.extensions import db
 from core.figures import MONEY
 from core.labels import choices, label
-from core.models import Company, Order, OrderStatus, PaymentTerms, User, utcnow
+from core.models import Company, Customer, Order, OrderStatus, PaymentTerms, User, utcnow
 from core.modules import order_has_stage, pinned
 from core.orders import events, money
 from core.orders.queries import visible_orders, visible_to
@@ -421,6 +421,28 @@ def receivables_summary(user: User) -> list[Receivables]:
             summary.overdue_count += 1
             summary.overdue += row.outstanding
     return [by_currency[currency] for currency in sorted(by_currency)]
+
+
+# --- credit hold ---------------------------------------------------------------------
+
+# An invoice unpaid this many days past its due date puts the customer on credit hold.
+CREDIT_HOLD_OVERDUE_DAYS = 30
+
+
+def credit_hold_reason(company: Company, customer: Customer) -> str | None:
+    """Why the customer may not order now (invoices long overdue and unpaid), or None."""
+    limit = company.today() - timedelta(days=CREDIT_HOLD_OVERDUE_DAYS)
+    invoices = list(db.session.execute(
+        select(Invoice).join(Order, Invoice.order_id == Order.id).where(
+            Invoice.company_id == company.id, Order.customer_id == customer.id,
+            Invoice.status == InvoiceStatus.ISSUED, Invoice.due_date < limit)).scalars())
+    late = [row for row in balances(invoices, company.today()) if row.outstanding > ZERO]
+    if not late:
+        return None
+    return _("%(customer)s is on credit hold: %(count)s invoice(s) unpaid more than %(days)s days past due "
+             "(oldest %(number)s, due %(due)s)", customer=customer.name, count=len(late),
+             days=CREDIT_HOLD_OVERDUE_DAYS, number=min(late, key=lambda r: r.invoice.due_date).invoice.number,
+             due=min(row.invoice.due_date for row in late).isoformat())
 
 
 def receivable_tasks(user: User) -> list[Task]:

@@ -4,17 +4,21 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_babel import gettext as _
 
-from core.api import ApiBlueprint
+from core.api import ApiBlueprint, ProblemSchema
+from core.api.problems import PROBLEM_JSON
 from core.api.schemas import OrderSchema
 from core.auth.context import require_actor, requires
 from core.errors import Conflict
 from core.orders.queries import get_order
 from plugins.intake import services
-from plugins.intake.schemas import IdempotencyHeaderSchema, IfMatchHeaderSchema, OrderCreateSchema, OrderPatchSchema
+from plugins.intake.schemas import (
+    IdempotencyHeaderSchema, IfMatchHeaderSchema, OrderCreateSchema, OrderPatchSchema, SubmitSchema,
+)
 
 blp = ApiBlueprint("intake_api", __name__, description="Order entry: create, edit and submit orders")
 
 CREATED = 201
+UNPROCESSABLE = 422
 
 
 @blp.route("/orders")
@@ -60,8 +64,13 @@ class DraftOrder(MethodView):
 @blp.route("/orders/<id:order_id>/submit")
 class SubmitOrder(MethodView):
     @requires("order.submit")
+    @blp.arguments(SubmitSchema(), required=False)
     @blp.response(200, OrderSchema)
-    def post(self, order_id):
+    @blp.alt_response(UNPROCESSABLE, description="The checks found blocking problems, or warnings not confirmed: "
+                      "``errors`` lists each with its field, code and severity.", schema=ProblemSchema,
+                      content_type=PROBLEM_JSON)
+    def post(self, data, order_id):
         """Re-check a draft, number it and submit it for review (approved at once when review is off)."""
         actor = require_actor()
-        return services.submit(get_order(actor, order_id), actor)
+        return services.submit(get_order(actor, order_id), actor, confirm_warnings=data.get("confirm_warnings", False),
+                               version=data.get("version"))

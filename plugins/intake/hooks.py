@@ -8,6 +8,7 @@ from core.hookspecs import hookimpl
 from core.models import Order, OrderStatus, User
 from core.portal import order_url
 from plugins.intake import services
+from plugins.intake.checks import Check, Severity
 from plugins.intake.forms import ActionForm
 
 ENTRY_ROLES = ("administrator", "sales", "customer_service")
@@ -57,7 +58,20 @@ def _draft_title(order: Order) -> str:
 
 @hookimpl
 def ordo_labels() -> dict[str, dict[str, object]]:
-    return {"audit.action": {"created": _l("Entered"), "updated": _l("Edited")}}
+    return {
+        "audit.action": {"created": _l("Entered"), "updated": _l("Edited"),
+                         "warnings_confirmed": _l("Warnings confirmed")},
+        "intake.severity": {Severity.BLOCKING: _l("Must be corrected"), Severity.WARNING: _l("Warning")},
+        "intake.check": {
+            Check.NO_LINES: _l("No lines"), Check.CUSTOMER_INACTIVE: _l("Customer inactive"),
+            Check.CREDIT_HOLD: _l("Credit hold"), Check.CONTACT_MISSING: _l("Contact missing"),
+            Check.PHONE_MISSING: _l("Phone missing"), Check.ADDRESS_MISSING: _l("Delivery address missing"),
+            Check.QUANTITY_ZERO: _l("Quantity zero"), Check.PRODUCT_DISCONTINUED: _l("Product no longer sold"),
+            Check.PRICE_UNDER_FLOOR: _l("Price under the floor price"),
+            Check.DATE_IN_PAST: _l("Delivery date in the past"),
+            Check.DATE_BEFORE_LEAD_TIME: _l("Delivery date sooner than the lead time"),
+        },
+    }
 
 
 @hookimpl

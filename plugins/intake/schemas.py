@@ -66,3 +66,14 @@ class IfMatchHeaderSchema(ma.Schema):
         data_key="If-Match", validate=validate.Length(min=1, max=40),
         metadata={"description": "The order's version as read; refused with 409 when it changed since."},
     )
+
+
+class SubmitSchema(ma.Schema):
+    """What the clerk confirms when submitting; an empty body confirms nothing."""
+
+    confirm_warnings = ma.fields.Boolean(
+        load_default=False,
+        metadata={"description": "submit despite the checks' warnings; the confirmation is recorded"})
+    version = ma.fields.Integer(
+        validate=validate.Range(min=1),
+        metadata={"description": "the draft's version as re-checked; refused with 409 when it changed since"})

@@ -25,6 +25,7 @@ from core.figures import MONEY, QUANTITY
 from core.models import Company, Customer, Order, OrderLine, OrderStatus, Product, User, utcnow
 from core.orders import actions, compute_totals, events
 from core.orders.queries import visible_orders
+from plugins.intake import checks
 from plugins.intake.models import IntakeIdempotencyKey, IntakeSequence
 
 # Header fields a clerk enters as received; the customer and the lines are handled apart.
@@ -233,35 +234,32 @@ def next_number(company: Company, today: date | None = None) -> str:
     return f"{company.order_prefix}{day:%Y%m%d}-{last:04d}"
 
 
-def recheck(order: Order) -> None:
-    """Check a draft once more before it goes to review; raise on the first problem."""
-    company = db.session.get_one(Company, order.company_id)
-    if not order.customer.active:
-        raise ValidationError(_("customer %(name)s is inactive", name=order.customer.name), field="customer_id")
-    if not order.lines:
-        raise ValidationError(_("an order needs at least one line"), field="lines")
-    for index, line in enumerate(order.lines):
-        if line.quantity is None or line.quantity <= 0:
-            raise ValidationError(_("line %(n)s: the quantity must be greater than 0", n=index + 1),
-                                  field=f"lines[{index}].quantity")
-        if not line.product.active:
-            raise ValidationError(_("line %(n)s: product %(product)s is no longer sold",
-                                    n=index + 1, product=line.product.code),
-                                  field=f"lines[{index}].product_id")
-    today = company.today()
-    if order.requested_date < today:
-        raise ValidationError(
-            _("the requested delivery date %(date)s is in the past; confirm a new date with the customer",
-              date=order.requested_date.isoformat()), field="requested_date")
+def recheck(order: Order) -> list[checks.Problem]:
+    """Check a draft once more before it goes to review: every problem, blocking ones first."""
+    return checks.check_order(order)
 
 
-def submit(order: Order, actor: User) -> Order:
-    """Re-check a draft, give it its number if it has none, and submit it for review."""
+def submit(order: Order, actor: User, *, confirm_warnings: bool = False, version: int | None = None) -> Order:
+    """Re-check a draft, give it its number if it has none, and submit it for review.
+
+    Blocking problems refuse it; warnings refuse it unless ``confirm_warnings``, and a
+    confirmation is recorded with the warnings it covered. ``version`` is the draft's
+    version as the clerk re-checked it: a draft edited since is not submitted blindly.
+    """
     if order.status != OrderStatus.DRAFT:
         raise TransitionError(
             _("order %(number)s is %(status)s; only a draft can be submitted",
               number=order.display_number, status=order.status.value))
-    recheck(order)
+    if version is not None and version != order.version:
+        raise Conflict(_("order %(number)s was changed after you re-checked it; re-check it again",
+                         number=order.display_number), field="version")
+    problems = recheck(order)
+    if checks.blocking(problems) or (problems and not confirm_warnings):
+        raise checks.ChecksFailed(problems)
+    if problems:
+        audit.record(company_id=order.company_id, order_id=order.id, entity="order", entity_id=order.id,
+                     action="warnings_confirmed", actor=actor,
+                     after={"warnings": [{"check": p.check.value, "field": p.field} for p in problems]})
     if not order.number:
         order.number = next_number(db.session.get_one(Company, order.company_id))
     return events.submit(order, actor=actor)

@@ -172,7 +172,8 @@ def test_submitting_an_order_due_yesterday_names_the_requested_date(app, world):
 
     response = api.post(f"/api/v1/orders/{created['id']}/submit")
 
-    assert response.status_code == 400 and fields(response) == {"requested_date"}
+    assert response.status_code == 422 and fields(response) == {"requested_date"}
+    assert response.get_json()["errors"][0]["severity"] == "blocking"
     assert api.get(f"/api/v1/orders/{created['id']}").get_json()["status"] == "draft"
 
 
