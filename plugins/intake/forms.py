@@ -8,6 +8,7 @@ from typing import TypeVar
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField, DateTimeLocalField, DecimalField, FieldList, Form, FormField, IntegerField, SelectField, StringField,
     TextAreaField,
 )
@@ -71,6 +72,8 @@ class OrderForm(FlaskForm):
     invoice_requirements = TextAreaField(_l("Invoice requirements"), validators=[Optional(), Length(max=2000)])
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=4000)])
     lines = FieldList(FormField(LineForm), min_entries=LINE_ROWS, max_entries=50)
+    # Ticked once the clerk has checked that an order flagged as a possible duplicate is distinct.
+    confirm_duplicate = BooleanField(_l("This is a distinct order, not one already entered"))
 
     def validate_lines(self, field: FieldList) -> None:
         if not any(row.form.filled for row in field):

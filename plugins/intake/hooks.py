@@ -20,6 +20,8 @@ def ordo_permissions() -> list[Permission]:
         Permission("order.create", _l("Enter new orders"), ENTRY_ROLES),
         Permission("order.submit", _l("Submit orders for review"), ENTRY_ROLES),
         Permission("order.edit", _l("Edit draft orders"), ENTRY_ROLES),
+        Permission("intake.settings", _l("Set how orders are taken: number format, duplicates, portal orders"),
+                   ("administrator",)),
     ]
 
 
@@ -60,7 +62,9 @@ def _draft_title(order: Order) -> str:
 def ordo_labels() -> dict[str, dict[str, object]]:
     return {
         "audit.action": {"created": _l("Entered"), "updated": _l("Edited"),
-                         "warnings_confirmed": _l("Warnings confirmed")},
+                         "warnings_confirmed": _l("Warnings confirmed"),
+                         "duplicate_confirmed": _l("Confirmed distinct from a possible duplicate"),
+                         "settings_changed": _l("Intake settings changed")},
         "intake.severity": {Severity.BLOCKING: _l("Must be corrected"), Severity.WARNING: _l("Warning")},
         "intake.check": {
             Check.NO_LINES: _l("No lines"), Check.CUSTOMER_INACTIVE: _l("Customer inactive"),

@@ -46,6 +46,10 @@ class OrderCreateSchema(ma.Schema):
     notes = ma.fields.String(allow_none=True, validate=validate.Length(max=4000))
     lines = ma.fields.List(ma.fields.Nested(OrderLineInputSchema), required=True,
                            validate=validate.Length(min=1, error=_l("an order needs at least one line")))
+    confirm_duplicate = ma.fields.Boolean(
+        load_default=False,
+        metadata={"description": "save it although it looks like an order already entered (same source "
+                                 "reference, or same customer and lines within the duplicate window); recorded"})
 
 
 class OrderPatchSchema(OrderCreateSchema):
@@ -71,9 +75,23 @@ class IfMatchHeaderSchema(ma.Schema):
 class SubmitSchema(ma.Schema):
     """What the clerk confirms when submitting; an empty body confirms nothing."""
 
+    confirm_duplicate = ma.fields.Boolean(
+        load_default=False, metadata={"description": "submit it although it looks like an order already entered"})
     confirm_warnings = ma.fields.Boolean(
         load_default=False,
         metadata={"description": "submit despite the checks' warnings; the confirmation is recorded"})
     version = ma.fields.Integer(
         validate=validate.Range(min=1),
         metadata={"description": "the draft's version as re-checked; refused with 409 when it changed since"})
+
+
+class IntakeSettingsSchema(ma.Schema):
+    """How the company takes orders."""
+
+    number_format = ma.fields.String(validate=validate.Length(min=1, max=64), metadata={
+        "description": "the order number: {prefix} (the company's), {date:%Y%m%d} (its local date of submission) "
+                       "and {seq:04d} (the day's sequence), e.g. SO{date:%Y%m%d}-{seq:04d}"})
+    duplicate_window_days = ma.fields.Integer(validate=validate.Range(min=0, max=365), metadata={
+        "description": "orders of one customer with the same lines received this many days apart are flagged"})
+    portal_submits_directly = ma.fields.Boolean(metadata={
+        "description": "a customer's portal order is submitted at once rather than waiting for a clerk's re-check"})

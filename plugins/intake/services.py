@@ -25,7 +25,8 @@ from core.figures import MONEY, QUANTITY
 from core.models import Company, Customer, Order, OrderLine, OrderStatus, Product, User, utcnow
 from core.orders import actions, compute_totals, events
 from core.orders.queries import visible_orders
-from plugins.intake import checks
+from plugins.intake import checks, duplicates
+from plugins.intake.settings import format_number, settings_for
 from plugins.intake.models import IntakeIdempotencyKey, IntakeSequence
 
 # Header fields a clerk enters as received; the customer and the lines are handled apart.
@@ -49,8 +50,14 @@ MAX_MONEY = MONEY.largest
 # --- drafts -------------------------------------------------------------------
 
 
-def create_draft(company: Company, data: Mapping[str, Any], actor: User) -> Order:
-    """Enter an order as received; it stays a draft until it is re-checked and submitted."""
+def create_draft(company: Company, data: Mapping[str, Any], actor: User, *, check_duplicates: bool = False,
+                 confirm_duplicate: bool = False) -> Order:
+    """Enter an order as received; it stays a draft until it is re-checked and submitted.
+
+    The entry points that take orders from people and clients (the API, the portal,
+    the import) pass ``check_duplicates``: a possible duplicate is then refused unless
+    ``confirm_duplicate``, and a confirmation is recorded.
+    """
     customer = _customer(company.id, data.get("customer_id"), actor)
     order = Order(company_id=company.id, customer=customer, customer_id=customer.id,
                   currency=company.currency, created_by_id=actor.id)
@@ -61,11 +68,23 @@ def create_draft(company: Company, data: Mapping[str, Any], actor: User) -> Orde
     flush()
     audit.record(company_id=company.id, order_id=order.id, entity="order", entity_id=order.id,
                  action="created", actor=actor, after=_snapshot(order))
+    _guard_duplicates(order, actor, check_duplicates, confirm_duplicate)
     return order
 
 
-def update_draft(order: Order, data: Mapping[str, Any], actor: User) -> Order:
-    """Change some fields of a draft; ``lines``, when given, replace all lines."""
+def _guard_duplicates(order: Order, actor: User, check: bool, confirm: bool) -> None:
+    """Refuse an unconfirmed possible duplicate when asked to; record a confirmation."""
+    if not (check or confirm):
+        return
+    others = duplicates.unconfirmed(order)
+    if others and not confirm:
+        raise duplicates.DuplicateSuspected(order, others)
+    duplicates.confirm_distinct(order, others, actor)
+
+
+def update_draft(order: Order, data: Mapping[str, Any], actor: User, *, check_duplicates: bool = False,
+                 confirm_duplicate: bool = False) -> Order:
+    """Change some fields of a draft; ``lines``, when given, replace all lines (duplicates as on entry)."""
     if order.status != OrderStatus.DRAFT:
         raise TransitionError(
             _("order %(number)s is %(status)s; only a draft can be edited",
@@ -87,6 +106,7 @@ def update_draft(order: Order, data: Mapping[str, Any], actor: User) -> Order:
                      action="updated", actor=actor,
                      before={key: before.get(key) for key in changed},
                      after={key: after[key] for key in changed})
+    _guard_duplicates(order, actor, check_duplicates, confirm_duplicate)
     return order
 
 
@@ -215,7 +235,7 @@ def _snapshot(order: Order) -> dict[str, Any]:
 
 
 def next_number(company: Company, today: date | None = None) -> str:
-    """The company's next order number for the day, e.g. ``SO20261127-0001``.
+    """The company's next order number for the day, e.g. ``SO20261127-0001``, in the company's format.
 
     One upsert both creates the day's counter and increments it, so concurrent
     submissions on PostgreSQL queue on the counter's row and never share a number.
@@ -231,7 +251,7 @@ def next_number(company: Company, today: date | None = None) -> str:
         else sqlite.insert(IntakeSequence).values(values).on_conflict_do_update(index_elements=keys, set_=increment)
     ).returning(IntakeSequence.last)
     last = db.session.execute(statement).scalar_one()
-    return f"{company.order_prefix}{day:%Y%m%d}-{last:04d}"
+    return format_number(settings_for(company.id).number_format, company.order_prefix, day, last)
 
 
 def recheck(order: Order) -> list[checks.Problem]:
@@ -239,7 +259,8 @@ def recheck(order: Order) -> list[checks.Problem]:
     return checks.check_order(order)
 
 
-def submit(order: Order, actor: User, *, confirm_warnings: bool = False, version: int | None = None) -> Order:
+def submit(order: Order, actor: User, *, confirm_warnings: bool = False, version: int | None = None,
+           check_duplicates: bool = False, confirm_duplicate: bool = False) -> Order:
     """Re-check a draft, give it its number if it has none, and submit it for review.
 
     Blocking problems refuse it; warnings refuse it unless ``confirm_warnings``, and a
@@ -256,6 +277,7 @@ def submit(order: Order, actor: User, *, confirm_warnings: bool = False, version
     problems = recheck(order)
     if checks.blocking(problems) or (problems and not confirm_warnings):
         raise checks.ChecksFailed(problems)
+    _guard_duplicates(order, actor, check_duplicates, confirm_duplicate)
     if problems:
         audit.record(company_id=order.company_id, order_id=order.id, entity="order", entity_id=order.id,
                      action="warnings_confirmed", actor=actor,

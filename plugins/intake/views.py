@@ -1,6 +1,7 @@
 """Portal pages of intake: the order list, order entry and editing, submission."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from math import ceil
 
@@ -18,6 +19,7 @@ from core.orders.queries import get_order, search_orders
 from core.portal import order_url
 from core.web import attempt
 from plugins.intake import services
+from plugins.intake.duplicates import DuplicateSuspected
 from plugins.intake.forms import LINE_ROWS, ActionForm, OrderFilterForm, OrderForm
 
 bp = Blueprint("intake", __name__)
@@ -53,19 +55,22 @@ def orders():
 def new_order():
     user = require_actor()
     form = _order_form(user)
+    flagged: list[Order] = []
     if request.method == "GET":
         form.channel.data = Channel.PORTAL if user.customer_id else Channel.PHONE
         form.delivery_method.data = DeliveryMethod.EXPRESS
         form.received_at.data = _local(utcnow(), user)
     if form.validate_on_submit():
-        order = attempt(lambda: services.create_draft(user.company, _order_data(form, user), user))
+        order = attempt(_flagging(flagged, lambda: services.create_draft(
+            user.company, _order_data(form, user), user, check_duplicates=True,
+            confirm_duplicate=bool(form.confirm_duplicate.data))))
         if order is not None:
             flash(_("Draft order %(number)s saved. Re-check it, then submit it.",
                     number=order.display_number), "success")
             return redirect(order_url(order.id))
     elif request.method == "POST":
         flash(_("Check the fields marked below."), "error")
-    return render_template("intake/order_form.html", form=form, order=None)
+    return render_template("intake/order_form.html", form=form, order=None, duplicates=flagged)
 
 
 @bp.route("/orders/<id:order_id>/edit", methods=["GET", "POST"])
@@ -78,13 +83,16 @@ def edit_order(order_id: int):
               "error")
         return redirect(order_url(order.id))
     form = _order_form(user, order)
+    flagged: list[Order] = []
     if form.validate_on_submit():
-        if attempt(lambda: services.update_draft(order, _order_data(form, user), user)) is not None:
+        if attempt(_flagging(flagged, lambda: services.update_draft(
+                order, _order_data(form, user), user, check_duplicates=True,
+                confirm_duplicate=bool(form.confirm_duplicate.data)))) is not None:
             flash(_("Order %(number)s saved.", number=order.display_number), "success")
             return redirect(order_url(order.id))
     elif request.method == "POST":
         flash(_("Check the fields marked below."), "error")
-    return render_template("intake/order_form.html", form=form, order=order)
+    return render_template("intake/order_form.html", form=form, order=order, duplicates=flagged)
 
 
 @bp.route("/orders/<id:order_id>/submit", methods=["POST"])
@@ -101,6 +109,19 @@ def submit_order(order_id: int):
 
 
 # --- helpers --------------------------------------------------------------------
+
+
+def _flagging(flagged: list[Order], save: Callable[[], Order]) -> Callable[[], Order]:
+    """``save``, keeping the orders it is suspected to repeat for the page to name."""
+
+    def run() -> Order:
+        try:
+            return save()
+        except DuplicateSuspected as error:
+            flagged.extend(error.others)
+            raise
+
+    return run
 
 
 def _customer_choices(user: User, current: Customer | None = None) -> list[SelectChoice]:
