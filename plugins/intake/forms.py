@@ -1,4 +1,4 @@
-"""Forms of intake's portal pages: the order with a fixed number of line rows, and cancelling."""
+"""Forms of intake's portal pages: the order with a fixed number of line rows, the list filters, submission."""
 from __future__ import annotations
 
 import enum
@@ -13,6 +13,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import HiddenInput
 
 from core.db import MAX_ID
 from core.figures import MONEY, QUANTITY
@@ -103,5 +104,9 @@ class OrderFilterForm(Form):
     page = IntegerField(_l("Page"), default=1, validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
 
 
-class ActionForm(FlaskForm):
-    """A button that posts nothing but its CSRF token (submit)."""
+class SubmitForm(FlaskForm):
+    """The re-check page's confirmation: the draft's version as shown, and what the clerk confirms."""
+
+    version = IntegerField(widget=HiddenInput(), validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
+    confirm_warnings = BooleanField(_l("I have checked the warnings above; submit the order as it is"))
+    confirm_duplicate = BooleanField(_l("This is a distinct order, not one already entered"))

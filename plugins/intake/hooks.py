@@ -9,7 +9,6 @@ from core.models import Order, OrderStatus, User
 from core.portal import order_url
 from plugins.intake import services
 from plugins.intake.checks import Check, Severity
-from plugins.intake.forms import ActionForm
 
 ENTRY_ROLES = ("administrator", "sales", "customer_service")
 
@@ -103,4 +102,4 @@ def order_panels(order: Order, user: User) -> list[Panel]:
     if not (can_edit or can_submit):
         return []
     return [Panel(str(_l("Draft")), "intake/draft_panel.html",
-                  {"can_edit": can_edit, "can_submit": can_submit, "action_form": ActionForm()}, order=10)]
+                  {"can_edit": can_edit, "can_submit": can_submit}, order=10)]

@@ -5,7 +5,7 @@ from collections.abc import Callable
 from datetime import datetime
 from math import ceil
 
-from flask import Blueprint, abort, flash, redirect, render_template, request
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 # types-WTForms describes WTForms 3.2, which had no SelectChoice (new in 3.3).
 from wtforms import SelectChoice  # type: ignore[attr-defined]
@@ -18,9 +18,9 @@ from core.models import Channel, Customer, DeliveryMethod, Order, OrderStatus, P
 from core.orders.queries import get_order, search_orders
 from core.portal import order_url
 from core.web import attempt
-from plugins.intake import services
+from plugins.intake import checks, duplicates, services
 from plugins.intake.duplicates import DuplicateSuspected
-from plugins.intake.forms import LINE_ROWS, ActionForm, OrderFilterForm, OrderForm
+from plugins.intake.forms import LINE_ROWS, OrderFilterForm, OrderForm, SubmitForm
 
 bp = Blueprint("intake", __name__)
 
@@ -95,16 +95,42 @@ def edit_order(order_id: int):
     return render_template("intake/order_form.html", form=form, order=order, duplicates=flagged)
 
 
+@bp.route("/orders/<id:order_id>/recheck")
+@requires("order.submit")
+def recheck_order(order_id: int):
+    """A read-only summary of exactly what will be submitted, with the checks' findings."""
+    user = require_actor()
+    order = get_order(user, order_id)
+    if order.status != OrderStatus.DRAFT:
+        flash(_("Order %(number)s is no longer a draft.", number=order.display_number), "error")
+        return redirect(order_url(order.id))
+    return _recheck_page(order)
+
+
+def _recheck_page(order: Order, status: int = 200):
+    problems = services.recheck(order)
+    form = SubmitForm(version=order.version)
+    return render_template(
+        "intake/recheck.html", order=order, form=form, blocking=checks.blocking(problems),
+        warnings=checks.warnings(problems), problems=checks.by_field(problems),
+        duplicates=duplicates.unconfirmed(order)), status
+
+
 @bp.route("/orders/<id:order_id>/submit", methods=["POST"])
 @requires("order.submit")
 def submit_order(order_id: int):
     user = require_actor()
     order = get_order(user, order_id)
-    if not ActionForm().validate_on_submit():
+    form = SubmitForm()
+    if not form.validate_on_submit():
         abort(400, _("The form expired; reload the page and try again."))
-    if attempt(lambda: services.submit(order, user)) is not None:
-        flash(_("Order %(number)s is submitted; it is now: %(status)s.",
-                number=order.display_number, status=label(order.status)), "success")
+    submitted = attempt(lambda: services.submit(
+        order, user, confirm_warnings=bool(form.confirm_warnings.data), version=form.version.data,
+        check_duplicates=True, confirm_duplicate=bool(form.confirm_duplicate.data)))
+    if submitted is None:
+        return redirect(url_for("intake.recheck_order", order_id=order_id))
+    flash(_("Order %(number)s is submitted; it is now: %(status)s.",
+            number=order.display_number, status=label(order.status)), "success")
     return redirect(order_url(order_id))
 
 
