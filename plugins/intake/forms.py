@@ -110,3 +110,10 @@ class SubmitForm(FlaskForm):
     version = IntegerField(widget=HiddenInput(), validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
     confirm_warnings = BooleanField(_l("I have checked the warnings above; submit the order as it is"))
     confirm_duplicate = BooleanField(_l("This is a distinct order, not one already entered"))
+
+
+class WaitingForm(FlaskForm):
+    """Send a draft back to the customer: what is missing, and whether to email them."""
+
+    missing = TextAreaField(_l("What is missing or doubtful"), validators=[DataRequired(), Length(max=2000)])
+    email = BooleanField(_l("Email the customer"))

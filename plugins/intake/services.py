@@ -25,7 +25,7 @@ from core.figures import MONEY, QUANTITY
 from core.models import Company, Customer, Order, OrderLine, OrderStatus, Product, User, utcnow
 from core.orders import actions, compute_totals, events
 from core.orders.queries import visible_orders
-from plugins.intake import checks, duplicates
+from plugins.intake import checks, duplicates, waiting
 from plugins.intake.settings import format_number, settings_for
 from plugins.intake.models import IntakeIdempotencyKey, IntakeSequence
 
@@ -107,6 +107,7 @@ def update_draft(order: Order, data: Mapping[str, Any], actor: User, *, check_du
                      before={key: before.get(key) for key in changed},
                      after={key: after[key] for key in changed})
     _guard_duplicates(order, actor, check_duplicates, confirm_duplicate)
+    waiting.mark_answered(order, actor)  # an edit carries the customer's answer
     return order
 
 
@@ -274,6 +275,10 @@ def submit(order: Order, actor: User, *, confirm_warnings: bool = False, version
     if version is not None and version != order.version:
         raise Conflict(_("order %(number)s was changed after you re-checked it; re-check it again",
                          number=order.display_number), field="version")
+    wait = waiting.open_wait(order)
+    if wait is not None:
+        raise Conflict(_("order %(number)s is waiting for the customer (%(missing)s); mark it answered or edit it "
+                         "first", number=order.display_number, missing=wait.missing), field="waiting")
     problems = recheck(order)
     if checks.blocking(problems) or (problems and not confirm_warnings):
         raise checks.ChecksFailed(problems)

@@ -17,10 +17,10 @@ from core.labels import choices, label
 from core.models import Channel, Customer, DeliveryMethod, Order, OrderStatus, PaymentTerms, Product, User, utcnow
 from core.orders.queries import get_order, search_orders
 from core.portal import order_url
-from core.web import attempt
-from plugins.intake import checks, duplicates, services
+from core.web import attempt, flash_form_errors
+from plugins.intake import checks, duplicates, services, waiting
 from plugins.intake.duplicates import DuplicateSuspected
-from plugins.intake.forms import LINE_ROWS, OrderFilterForm, OrderForm, SubmitForm
+from plugins.intake.forms import LINE_ROWS, OrderFilterForm, OrderForm, SubmitForm, WaitingForm
 
 bp = Blueprint("intake", __name__)
 
@@ -131,6 +131,34 @@ def submit_order(order_id: int):
         return redirect(url_for("intake.recheck_order", order_id=order_id))
     flash(_("Order %(number)s is submitted; it is now: %(status)s.",
             number=order.display_number, status=label(order.status)), "success")
+    return redirect(order_url(order_id))
+
+
+@bp.route("/orders/<id:order_id>/waiting", methods=["POST"])
+@requires("order.edit")
+def mark_waiting(order_id: int):
+    """The clerk sends the draft back to the customer for what is missing."""
+    user = require_actor()
+    order = get_order(user, order_id)
+    form = WaitingForm()
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+    elif attempt(lambda: waiting.mark_waiting(order, form.missing.data or "", user,
+                                              email=bool(form.email.data))) is not None:
+        flash(_("Order %(number)s is waiting for the customer's answer.", number=order.display_number), "success")
+    return redirect(order_url(order_id))
+
+
+@bp.route("/orders/<id:order_id>/answered", methods=["POST"])
+@requires("order.edit")
+def mark_answered(order_id: int):
+    user = require_actor()
+    order = get_order(user, order_id)
+    if not SubmitForm().validate_on_submit():
+        abort(400, _("The form expired; reload the page and try again."))
+    if attempt(lambda: waiting.mark_answered(order, user)) is not None:
+        flash(_("The customer's answer is noted; re-check order %(number)s.", number=order.display_number),
+              "success")
     return redirect(order_url(order_id))
 
 
