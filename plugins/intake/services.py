@@ -22,7 +22,7 @@ from core.db import flush, scoped
 from core.errors import Conflict, TransitionError, ValidationError
 from core.extensions import db
 from core.figures import MONEY, QUANTITY
-from core.models import Company, Customer, Order, OrderLine, OrderStatus, Product, User, utcnow
+from core.models import Channel, Company, Customer, Order, OrderLine, OrderStatus, Product, User, utcnow
 from core.orders import actions, compute_totals, events
 from core.orders.queries import visible_orders
 from plugins.intake import checks, duplicates, waiting
@@ -290,6 +290,15 @@ def submit(order: Order, actor: User, *, confirm_warnings: bool = False, version
     if not order.number:
         order.number = next_number(db.session.get_one(Company, order.company_id))
     return events.submit(order, actor=actor)
+
+
+def place_customer_order(company: Company, data: Mapping[str, Any], actor: User) -> Order:
+    """A customer user's order from the portal: a draft for the clerk's re-check, or submitted at once
+    when the company allows it and the order passes every check (anything to confirm waits for a clerk)."""
+    order = create_draft(company, {**data, "channel": Channel.PORTAL}, actor, check_duplicates=True)
+    if settings_for(company.id).portal_submits_directly and not recheck(order) and not duplicates.unconfirmed(order):
+        submit(order, actor)
+    return order
 
 
 def cancel(order: Order, actor: User, reason: str) -> Order:

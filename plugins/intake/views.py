@@ -61,6 +61,16 @@ def new_order():
         form.delivery_method.data = DeliveryMethod.EXPRESS
         form.received_at.data = _local(utcnow(), user)
     if form.validate_on_submit():
+        if user.customer_id is not None:  # a customer ordering for themselves
+            placed = attempt(_flagging(flagged, lambda: services.place_customer_order(
+                user.company, _order_data(form, user), user)))
+            if placed is not None:
+                flash(_("Thank you: order %(number)s is submitted.", number=placed.display_number)
+                      if placed.status != OrderStatus.DRAFT else
+                      _("Thank you: order %(number)s is received; we will check it and confirm it.",
+                        number=placed.display_number), "success")
+                return redirect(order_url(placed.id))
+            return render_template("intake/order_form.html", form=form, order=None, duplicates=[])
         order = attempt(_flagging(flagged, lambda: services.create_draft(
             user.company, _order_data(form, user), user, check_duplicates=True,
             confirm_duplicate=bool(form.confirm_duplicate.data))))
