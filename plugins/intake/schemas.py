@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import validate
 
 from core.api.fields import IdField, MoneyField, QuantityField
+from core.db import MAX_ID
 from core.api.schemas import PricedSchema
 from core.models import Channel, DeliveryMethod, PaymentTerms
 
@@ -81,7 +82,7 @@ class SubmitSchema(ma.Schema):
         load_default=False,
         metadata={"description": "submit despite the checks' warnings; the confirmation is recorded"})
     version = ma.fields.Integer(
-        validate=validate.Range(min=1),
+        validate=validate.Range(min=1, max=MAX_ID),
         metadata={"description": "the draft's version as re-checked; refused with 409 when it changed since"})
 
 

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 revision = 'intake_0002'
 down_revision = 'intake_0001'
 branch_labels = None
-depends_on = 'core_0007'
+depends_on = None
 
 
 def upgrade():
