@@ -135,7 +135,8 @@ def _orders(company: Company, customers: list[Customer], api: dict[str, DemoClie
         return sales.call("POST", "/orders", body)
 
     def submit(order: dict) -> dict:
-        return sales.call("POST", f"/orders/{order['id']}/submit")
+        # The clerk confirms the checks' warnings (the order priced under the floor is meant to be).
+        return sales.call("POST", f"/orders/{order['id']}/submit", {"confirm_warnings": True})
 
     def approve_all(order: dict) -> None:
         if not review:

@@ -1,6 +1,8 @@
 """Errors that services raise and that views and the API turn into responses."""
 from __future__ import annotations
 
+from typing import Any
+
 
 class OrdoError(Exception):
     """A business error with a message fit to show the user."""
@@ -8,15 +10,26 @@ class OrdoError(Exception):
     status = 400
     title = "Bad Request"
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
+    def __init__(self, message: str, *, field: str | None = None,
+                 errors: list[dict[str, Any]] | None = None, extra: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        # Several problems at once, each ``{field, message, ...}``; and members the problem+json adds.
+        self.errors = errors
+        self.extra = extra
 
 
 class ValidationError(OrdoError):
     status = 400
     title = "Bad Request"
+
+
+class Unprocessable(OrdoError):
+    """The request is well formed but the record fails the business checks it must pass (422)."""
+
+    status = 422
+    title = "Unprocessable Content"
 
 
 class AuthenticationFailed(OrdoError):

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     )
     from flask_babel.speaklater import LazyString
 
-    from core.models import Customer, Company, Order, User
+    from core.models import Company, Customer, Order, User
 
 PROJECT = "ordo"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -324,6 +324,30 @@ def ordo_labels() -> dict[str, dict[str, LazyString]]:
     Return a dict from namespace to a dict from code to a label made with
     ``lazy_gettext``. A code may be an enum member: ``label(member)`` then needs
     no namespace. Two plugins labelling one code in one namespace fail at start-up.
+    """
+
+
+# -------------------------------------------------------------------------
+# Intake
+# -------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def customer_credit_hold(company: Company, customer: Customer) -> str | None:
+    """Say whether a customer is on credit hold, and why, before an order of theirs is submitted.
+
+    Called by intake's checks (``plugins.intake.checks``), on the plugins
+    enabled for the company, each time a clerk re-checks or submits an order
+    and when a customer places one. Billing answers from its invoices
+    (overdue and unpaid beyond a threshold); a company without billing has no
+    credit holds. A hold blocks the submission next to the customer field.
+
+    :param company: the company taking the order.
+    :param customer: the customer who placed it.
+
+    Return the reason, a plain sentence in the reader's language (no amounts:
+    a clerk who may not see prices reads it), or ``None`` when the customer
+    may order. Stops at the first non-None result.
     """
 
 

@@ -21,6 +21,9 @@ def draft(world: World, *, customer=None, lines=None, actor: User | None = None,
         requested_date=fields.pop("requested_date", date.today() + timedelta(days=14)),
         payment_terms=fields.pop("payment_terms", customer.payment_terms),
         delivery_method=fields.pop("delivery_method", DeliveryMethod.FREIGHT),
+        # The contact details intake takes from the customer when the clerk leaves them empty.
+        contact=fields.pop("contact", customer.contact), phone=fields.pop("phone", customer.phone),
+        delivery_address=fields.pop("delivery_address", customer.address),
         created_by_id=(actor or world.users["sales"]).id, **fields,
     )
     for number, (product, quantity, price) in enumerate(lines or [(world.products[0], "10", None)], start=1):

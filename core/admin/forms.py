@@ -4,8 +4,8 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField, DecimalField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField,
-    TextAreaField, ValidationError,
+    BooleanField, DecimalField, EmailField, IntegerField, PasswordField, SelectField, SelectMultipleField,
+    StringField, TextAreaField, ValidationError,
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -65,6 +65,9 @@ class ProductForm(FlaskForm):
                                validators=[InputRequired(), FixedPoint(MONEY), NumberRange(min=0)])
     tax_rate = DecimalField(_l("Tax rate"), places=4, default=Decimal("0.13"),
                             validators=[InputRequired(), FixedPoint(RATE), NumberRange(min=0, max=1)])
+    # Left empty: no lead time (0 days).
+    lead_time_days = IntegerField(_l("Lead time (days)"), default=0, filters=[lambda days: days or 0],
+                                  validators=[Optional(), NumberRange(min=0, max=3650)])
     active = BooleanField(_l("Active"), default=True)
 
     def validate_floor_price(self, field: DecimalField) -> None:

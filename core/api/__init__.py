@@ -50,7 +50,8 @@ class ProblemSchema(ma.Schema):
 # The errors any operation may answer, as problem+json: bad input (400), no or a bad token (401),
 # a missing permission (403), an unknown row or a module switched off (404), a lost race or a
 # state that forbids the action (409), a body or URL over the limits (413, 414), too many
-# attempts (429), a database busy past its timeout (503). Validation is 400, never 422.
+# attempts (429), a database busy past its timeout (503). Validation is 400, never 422; a route whose
+# stored record can fail business checks (intake's submit) declares its own 422.
 ERROR_STATUSES = (
     http.HTTPStatus.BAD_REQUEST, http.HTTPStatus.UNAUTHORIZED, http.HTTPStatus.FORBIDDEN, http.HTTPStatus.NOT_FOUND,
     http.HTTPStatus.CONFLICT, http.HTTPStatus.REQUEST_ENTITY_TOO_LARGE, http.HTTPStatus.REQUEST_URI_TOO_LONG,

@@ -65,10 +65,10 @@ def from_http_exception(error: HTTPException) -> Response:
 
 
 def from_ordo_error(error: OrdoError) -> Response:
-    errors = [{"field": error.field, "message": error.message}] if error.field else None
+    errors = error.errors or ([{"field": error.field, "message": error.message}] if error.field else None)
     retry_after = getattr(error, "retry_after", None)
     headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
     # A refusal names the permission codes for integrators; its detail names their labels for people.
     permissions = getattr(error, "permissions", ())
-    return problem(error.status, error.title, error.message, errors, headers,
-                   {"permissions": list(permissions)} if permissions else None)
+    extra = {**({"permissions": list(permissions)} if permissions else {}), **(error.extra or {})}
+    return problem(error.status, error.title, error.message, errors, headers, extra or None)

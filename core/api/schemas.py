@@ -112,6 +112,8 @@ class ProductSchema(PricedSchema):
     list_price = MoneyField(required=True)
     floor_price = MoneyField(required=True)
     tax_rate = RateField(load_default=Decimal("0.13"))
+    lead_time_days = ma.fields.Integer(load_default=0, validate=validate.Range(min=0, max=3650),
+                                       metadata={"description": "calendar days from order to delivery at the soonest"})
     active = ma.fields.Boolean(load_default=True)
 
     @ma.validates_schema
@@ -155,6 +157,8 @@ class OrderSchema(PricedSchema):
     revision = ma.fields.Integer()
     channel = ma.fields.Enum(Channel, by_value=True)
     customer = ma.fields.Nested(CustomerRefSchema)
+    source_reference = ma.fields.String(allow_none=True)
+    received_at = ma.fields.AwareDateTime()
     customer_reference = ma.fields.String(allow_none=True)
     contact = ma.fields.String(allow_none=True)
     phone = ma.fields.String(allow_none=True)

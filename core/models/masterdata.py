@@ -56,6 +56,8 @@ class Product(Model):
     list_price: Mapped[Decimal] = mapped_column(Money())
     floor_price: Mapped[Decimal] = mapped_column(Money())
     tax_rate: Mapped[Decimal] = mapped_column(Rate(), default=Decimal("0.13"))
+    # Calendar days from order to delivery at the soonest; intake warns of a requested date sooner.
+    lead_time_days: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

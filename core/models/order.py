@@ -57,6 +57,8 @@ class Order(Model):
         # The order list's keyset pages (core.listview): one per sortable column, ending in the tiebreaker.
         *(Index(f"ix_order_company_{column}_id", "company_id", column, "id")
           for column in ORDER_LIST_SORTS),
+        # Duplicates and re-imports are found by the channel's own reference.
+        Index("ix_order_company_source_reference", "company_id", "source_reference"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -65,6 +67,12 @@ class Order(Model):
     channel: Mapped[Channel] = mapped_column(enum_column(Channel))
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
     customer_reference: Mapped[str | None] = mapped_column(String(64))
+    # Where the order came from, as the channel names it: the platform's order id, the
+    # email's subject and date, the caller. Typed text, kept as entered.
+    source_reference: Mapped[str | None] = mapped_column(String(200))
+    # When the order reached the company, which may be before it was entered: the
+    # processing-timeliness KPI measures receipt to submission.
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     contact: Mapped[str | None] = mapped_column(String(120))
     phone: Mapped[str | None] = mapped_column(String(40))
     delivery_address: Mapped[str | None] = mapped_column(Text)

@@ -100,3 +100,9 @@ def customer_timeline_actions() -> dict[str, CustomerView]:
 def customer_receivables(company: Company, customer: Customer) -> Receivables | None:
     """Review's credit and history checks ask what the customer owes; billing keeps the books."""
     return services.customer_receivables(company, customer)
+
+
+@hookimpl
+def customer_credit_hold(company: Company, customer: Customer) -> str | None:
+    """Invoices long overdue and unpaid hold the customer's new orders."""
+    return services.credit_hold_reason(company, customer)

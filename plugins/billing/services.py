@@ -446,6 +446,28 @@ def receivables_summary(user: User) -> list[Receivables]:
     return [by_currency[currency] for currency in sorted(by_currency)]
 
 
+# --- credit hold ---------------------------------------------------------------------
+
+# An invoice unpaid this many days past its due date puts the customer on credit hold.
+CREDIT_HOLD_OVERDUE_DAYS = 30
+
+
+def credit_hold_reason(company: Company, customer: Customer) -> str | None:
+    """Why the customer may not order now (invoices long overdue and unpaid), or None."""
+    limit = company.today() - timedelta(days=CREDIT_HOLD_OVERDUE_DAYS)
+    invoices = list(db.session.execute(
+        select(Invoice).join(Order, Invoice.order_id == Order.id).where(
+            Invoice.company_id == company.id, Order.customer_id == customer.id,
+            Invoice.status == InvoiceStatus.ISSUED, Invoice.due_date < limit)).scalars())
+    late = [row for row in balances(invoices, company.today()) if row.outstanding > ZERO]
+    if not late:
+        return None
+    return _("%(customer)s is on credit hold: %(count)s invoice(s) unpaid more than %(days)s days past due "
+             "(oldest %(number)s, due %(due)s)", customer=customer.name, count=len(late),
+             days=CREDIT_HOLD_OVERDUE_DAYS, number=min(late, key=lambda r: r.invoice.due_date).invoice.number,
+             due=min(row.invoice.due_date for row in late).isoformat())
+
+
 def receivable_tasks(user: User) -> list[Task]:
     """Prepayments to confirm and delivered orders still owing, for those who record payments."""
     if not user.can("billing.payment.record"):

@@ -4,17 +4,23 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_babel import gettext as _
 
-from core.api import ApiBlueprint
+from core.api import ApiBlueprint, ProblemSchema
+from core.api.problems import PROBLEM_JSON
 from core.api.schemas import OrderSchema
 from core.auth.context import require_actor, requires
 from core.errors import Conflict
 from core.orders.queries import get_order
 from plugins.intake import services
-from plugins.intake.schemas import IdempotencyHeaderSchema, IfMatchHeaderSchema, OrderCreateSchema, OrderPatchSchema
+from plugins.intake.schemas import (
+    IdempotencyHeaderSchema, IfMatchHeaderSchema, IntakeSettingsSchema, OrderCreateSchema, OrderPatchSchema,
+    SubmitSchema,
+)
+from plugins.intake.settings import settings_for, update_settings
 
 blp = ApiBlueprint("intake_api", __name__, description="Order entry: create, edit and submit orders")
 
 CREATED = 201
+UNPROCESSABLE = 422
 
 
 @blp.route("/orders")
@@ -33,7 +39,8 @@ class NewOrder(MethodView):
             if earlier is not None:
                 order = get_order(actor, earlier.order_id)
                 return order, earlier.status_code, {"Idempotent-Replayed": "true"}
-        order = services.create_draft(actor.company, data, actor)
+        order = services.create_draft(actor.company, data, actor, check_duplicates=True,
+                                      confirm_duplicate=data.get("confirm_duplicate", False))
         if key:
             services.remember_request(order, actor, key, fingerprint, CREATED)
         return order, CREATED
@@ -54,14 +61,38 @@ class DraftOrder(MethodView):
             raise Conflict(_("order %(number)s changed since version %(version)s; reload it",
                              number=order.display_number, version=expected),
                            field="If-Match")
-        return services.update_draft(order, data, actor)
+        return services.update_draft(order, data, actor, check_duplicates=True,
+                                     confirm_duplicate=data.get("confirm_duplicate", False))
 
 
 @blp.route("/orders/<id:order_id>/submit")
 class SubmitOrder(MethodView):
     @requires("order.submit")
+    @blp.arguments(SubmitSchema(), required=False)
     @blp.response(200, OrderSchema)
-    def post(self, order_id):
+    @blp.alt_response(UNPROCESSABLE, description="The checks found blocking problems, or warnings not confirmed: "
+                      "``errors`` lists each with its field, code and severity.", schema=ProblemSchema,
+                      content_type=PROBLEM_JSON)
+    def post(self, data, order_id):
         """Re-check a draft, number it and submit it for review (approved at once when review is off)."""
         actor = require_actor()
-        return services.submit(get_order(actor, order_id), actor)
+        return services.submit(get_order(actor, order_id), actor, confirm_warnings=data.get("confirm_warnings", False),
+                               version=data.get("version"), check_duplicates=True,
+                               confirm_duplicate=data.get("confirm_duplicate", False))
+
+
+@blp.route("/intake/settings")
+class IntakeSettings(MethodView):
+    @requires("intake.settings")
+    @blp.response(200, IntakeSettingsSchema)
+    def get(self):
+        """How the company takes orders: number format, duplicate window, direct portal submission."""
+        return settings_for(require_actor().company_id)
+
+    @requires("intake.settings")
+    @blp.arguments(IntakeSettingsSchema)
+    @blp.response(200, IntakeSettingsSchema)
+    def put(self, data):
+        """Change how the company takes orders; fields left out stay as they are."""
+        actor = require_actor()
+        return update_settings(actor.company, data, actor)

@@ -1,14 +1,18 @@
 """Hook implementations of the intake plugin: permissions, menu, inbox, draft actions, the confirmation."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask_babel import lazy_gettext as _l
 
 from core.contracts import CustomerView, DocumentKind, MenuItem, Panel, Permission, Task
 from core.hookspecs import hookimpl
-from core.models import Order, OrderStatus, User
+from core.models import Order, OrderStatus, User, utcnow
 from core.portal import order_url
-from plugins.intake import services
-from plugins.intake.forms import ActionForm
+from plugins.intake import services, waiting
+from plugins.intake.checks import Check, Severity
+from plugins.intake.forms import WaitingForm
+from plugins.intake.models import IntakeWaiting
 
 ENTRY_ROLES = ("administrator", "sales", "customer_service")
 
@@ -19,6 +23,8 @@ def ordo_permissions() -> list[Permission]:
         Permission("order.create", _l("Enter new orders"), ENTRY_ROLES),
         Permission("order.submit", _l("Submit orders for review"), ENTRY_ROLES),
         Permission("order.edit", _l("Edit draft orders"), ENTRY_ROLES),
+        Permission("intake.settings", _l("Set how orders are taken: number format, duplicates, portal orders"),
+                   ("administrator",)),
     ]
 
 
@@ -34,15 +40,22 @@ def inbox_tasks(user: User) -> list[Task]:
     """Drafts wait for a clerk to re-check and submit them; sent-back ones say so."""
     if not user.can("order.submit"):
         return []
+    drafts = services.drafts_waiting(user)
+    waits = waiting.waits_for([order.id for order in drafts])
+    now = utcnow()
     return [
-        Task(
-            title=_draft_title(order),
-            url=order_url(order.id),
-            kind="intake.submit",
-            order_number=order.number,
-        )
-        for order in services.drafts_waiting(user)
+        Task(title=_waiting_title(order, waits[order.id], now), url=order_url(order.id), kind="intake.waiting",
+             order_number=order.number)
+        if order.id in waits else
+        Task(title=_draft_title(order), url=order_url(order.id), kind="intake.submit", order_number=order.number)
+        for order in drafts
     ]
+
+
+def _waiting_title(order: Order, wait: IntakeWaiting, now: datetime) -> str:
+    return str(_l("Waiting %(days)s day(s) for the customer's answer on draft order %(number)s (%(customer)s): "
+                  "%(missing)s", days=(now - wait.since).days, number=order.display_number,
+                  customer=order.customer.name, missing=wait.missing))
 
 
 def _draft_title(order: Order) -> str:
@@ -56,7 +69,24 @@ def _draft_title(order: Order) -> str:
 
 @hookimpl
 def ordo_labels() -> dict[str, dict[str, object]]:
-    return {"audit.action": {"created": _l("Entered"), "updated": _l("Edited")}}
+    return {
+        "audit.action": {"created": _l("Entered"), "updated": _l("Edited"),
+                         "warnings_confirmed": _l("Warnings confirmed"),
+                         "duplicate_confirmed": _l("Confirmed distinct from a possible duplicate"),
+                         "settings_changed": _l("Intake settings changed"),
+                         "waiting_for_customer": _l("Sent back to the customer for missing data"),
+                         "customer_answered": _l("Customer answered")},
+        "intake.severity": {Severity.BLOCKING: _l("Must be corrected"), Severity.WARNING: _l("Warning")},
+        "intake.check": {
+            Check.NO_LINES: _l("No lines"), Check.CUSTOMER_INACTIVE: _l("Customer inactive"),
+            Check.CREDIT_HOLD: _l("Credit hold"), Check.CONTACT_MISSING: _l("Contact missing"),
+            Check.PHONE_MISSING: _l("Phone missing"), Check.ADDRESS_MISSING: _l("Delivery address missing"),
+            Check.QUANTITY_ZERO: _l("Quantity zero"), Check.PRODUCT_DISCONTINUED: _l("Product no longer sold"),
+            Check.PRICE_UNDER_FLOOR: _l("Price under the floor price"),
+            Check.DATE_IN_PAST: _l("Delivery date in the past"),
+            Check.DATE_BEFORE_LEAD_TIME: _l("Delivery date sooner than the lead time"),
+        },
+    }
 
 
 @hookimpl
@@ -84,4 +114,5 @@ def order_panels(order: Order, user: User) -> list[Panel]:
     if not (can_edit or can_submit):
         return []
     return [Panel(str(_l("Draft")), "intake/draft_panel.html",
-                  {"can_edit": can_edit, "can_submit": can_submit, "action_form": ActionForm()}, order=10)]
+                  {"can_edit": can_edit, "can_submit": can_submit, "wait": waiting.open_wait(order),
+                   "waiting_form": WaitingForm()}, order=10)]

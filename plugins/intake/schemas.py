@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import validate
 
 from core.api.fields import IdField, MoneyField, QuantityField
+from core.db import MAX_ID
 from core.api.schemas import PricedSchema
 from core.models import Channel, DeliveryMethod, PaymentTerms
 
@@ -24,6 +25,14 @@ class OrderLineInputSchema(PricedSchema):
 class OrderCreateSchema(ma.Schema):
     customer_id = IdField(required=True)
     channel = ma.fields.Enum(Channel, by_value=True, load_default=Channel.API)
+    source_reference = ma.fields.String(
+        allow_none=True, validate=validate.Length(max=200),
+        metadata={"description": "where the order came from: the platform's order id, the email's subject "
+                                 "and date, the caller; an order with the same reference is a duplicate"})
+    received_at = ma.fields.AwareDateTime(
+        allow_none=True,
+        metadata={"description": "when the order was received, with its time zone (may be before it was "
+                                 "entered, never in the future); now when left out"})
     customer_reference = ma.fields.String(allow_none=True, validate=validate.Length(max=64))
     contact = ma.fields.String(allow_none=True, validate=validate.Length(max=120),
                                metadata={"description": "the customer's contact when left out"})
@@ -38,6 +47,10 @@ class OrderCreateSchema(ma.Schema):
     notes = ma.fields.String(allow_none=True, validate=validate.Length(max=4000))
     lines = ma.fields.List(ma.fields.Nested(OrderLineInputSchema), required=True,
                            validate=validate.Length(min=1, error=_l("an order needs at least one line")))
+    confirm_duplicate = ma.fields.Boolean(
+        load_default=False,
+        metadata={"description": "save it although it looks like an order already entered (same source "
+                                 "reference, or same customer and lines within the duplicate window); recorded"})
 
 
 class OrderPatchSchema(OrderCreateSchema):
@@ -58,3 +71,28 @@ class IfMatchHeaderSchema(ma.Schema):
         data_key="If-Match", validate=validate.Length(min=1, max=40),
         metadata={"description": "The order's version as read; refused with 409 when it changed since."},
     )
+
+
+class SubmitSchema(ma.Schema):
+    """What the clerk confirms when submitting; an empty body confirms nothing."""
+
+    confirm_duplicate = ma.fields.Boolean(
+        load_default=False, metadata={"description": "submit it although it looks like an order already entered"})
+    confirm_warnings = ma.fields.Boolean(
+        load_default=False,
+        metadata={"description": "submit despite the checks' warnings; the confirmation is recorded"})
+    version = ma.fields.Integer(
+        validate=validate.Range(min=1, max=MAX_ID),
+        metadata={"description": "the draft's version as re-checked; refused with 409 when it changed since"})
+
+
+class IntakeSettingsSchema(ma.Schema):
+    """How the company takes orders."""
+
+    number_format = ma.fields.String(validate=validate.Length(min=1, max=64), metadata={
+        "description": "the order number: {prefix} (the company's), {date:%Y%m%d} (its local date of submission) "
+                       "and {seq:04d} (the day's sequence), e.g. SO{date:%Y%m%d}-{seq:04d}"})
+    duplicate_window_days = ma.fields.Integer(validate=validate.Range(min=0, max=365), metadata={
+        "description": "orders of one customer with the same lines received this many days apart are flagged"})
+    portal_submits_directly = ma.fields.Boolean(metadata={
+        "description": "a customer's portal order is submitted at once rather than waiting for a clerk's re-check"})

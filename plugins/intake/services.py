@@ -9,7 +9,7 @@ import enum
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -22,14 +22,17 @@ from core.db import flush, scoped
 from core.errors import Conflict, TransitionError, ValidationError
 from core.extensions import db
 from core.figures import MONEY, QUANTITY
-from core.models import Company, Customer, Order, OrderLine, OrderStatus, Product, User
+from core.models import Channel, Company, Customer, Order, OrderLine, OrderStatus, Product, User, utcnow
 from core.orders import actions, compute_totals, events
 from core.orders.queries import visible_orders
+from plugins.intake import checks, duplicates, waiting
+from plugins.intake.settings import format_number, settings_for
 from plugins.intake.models import IntakeIdempotencyKey, IntakeSequence
 
 # Header fields a clerk enters as received; the customer and the lines are handled apart.
 HEADER_FIELDS = (
-    "channel", "customer_reference", "contact", "phone", "delivery_address", "requested_date",
+    "channel", "source_reference", "received_at",
+    "customer_reference", "contact", "phone", "delivery_address", "requested_date",
     "payment_terms", "delivery_method", "invoice_requirements", "notes",
 )
 REQUIRED_FIELDS = ("channel", "requested_date", "delivery_method")
@@ -47,8 +50,14 @@ MAX_MONEY = MONEY.largest
 # --- drafts -------------------------------------------------------------------
 
 
-def create_draft(company: Company, data: Mapping[str, Any], actor: User) -> Order:
-    """Enter an order as received; it stays a draft until it is re-checked and submitted."""
+def create_draft(company: Company, data: Mapping[str, Any], actor: User, *, check_duplicates: bool = False,
+                 confirm_duplicate: bool = False) -> Order:
+    """Enter an order as received; it stays a draft until it is re-checked and submitted.
+
+    The entry points that take orders from people and clients (the API, the portal,
+    the import) pass ``check_duplicates``: a possible duplicate is then refused unless
+    ``confirm_duplicate``, and a confirmation is recorded.
+    """
     customer = _customer(company.id, data.get("customer_id"), actor)
     order = Order(company_id=company.id, customer=customer, customer_id=customer.id,
                   currency=company.currency, created_by_id=actor.id)
@@ -59,11 +68,23 @@ def create_draft(company: Company, data: Mapping[str, Any], actor: User) -> Orde
     flush()
     audit.record(company_id=company.id, order_id=order.id, entity="order", entity_id=order.id,
                  action="created", actor=actor, after=_snapshot(order))
+    _guard_duplicates(order, actor, check_duplicates, confirm_duplicate)
     return order
 
 
-def update_draft(order: Order, data: Mapping[str, Any], actor: User) -> Order:
-    """Change some fields of a draft; ``lines``, when given, replace all lines."""
+def _guard_duplicates(order: Order, actor: User, check: bool, confirm: bool) -> None:
+    """Refuse an unconfirmed possible duplicate when asked to; record a confirmation."""
+    if not (check or confirm):
+        return
+    others = duplicates.unconfirmed(order)
+    if others and not confirm:
+        raise duplicates.DuplicateSuspected(order, others)
+    duplicates.confirm_distinct(order, others, actor)
+
+
+def update_draft(order: Order, data: Mapping[str, Any], actor: User, *, check_duplicates: bool = False,
+                 confirm_duplicate: bool = False) -> Order:
+    """Change some fields of a draft; ``lines``, when given, replace all lines (duplicates as on entry)."""
     if order.status != OrderStatus.DRAFT:
         raise TransitionError(
             _("order %(number)s is %(status)s; only a draft can be edited",
@@ -85,6 +106,8 @@ def update_draft(order: Order, data: Mapping[str, Any], actor: User) -> Order:
                      action="updated", actor=actor,
                      before={key: before.get(key) for key in changed},
                      after={key: after[key] for key in changed})
+    _guard_duplicates(order, actor, check_duplicates, confirm_duplicate)
+    waiting.mark_answered(order, actor)  # an edit carries the customer's answer
     return order
 
 
@@ -106,11 +129,29 @@ def _set_header(order: Order, values: Mapping[str, Any], customer: Customer) -> 
     for key, value in values.items():
         if isinstance(value, str) and not isinstance(value, enum.Enum):
             value = value.strip() or None
+        if key == "received_at":
+            value = _received_at(value, order)
         if value is None and key in CUSTOMER_DEFAULTS:
             value = getattr(customer, CUSTOMER_DEFAULTS[key])
         if value is None and key in REQUIRED_FIELDS:
             raise ValidationError(_("%(what)s is required", what=key.replace("_", " ")), field=key)
         setattr(order, key, value)
+
+
+# A clock a little ahead of the server's is not the future: how far a received time may be ahead.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def _received_at(value: Any, order: Order) -> datetime:
+    """When the order was received: as entered, now when left out; never naive, never in the future."""
+    if value is None:
+        return order.received_at or utcnow()
+    if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
+        raise ValidationError(_("the time the order was received needs a time zone"), field="received_at")
+    if value > utcnow() + CLOCK_SKEW:
+        raise ValidationError(_("the time the order was received %(at)s is in the future",
+                                at=value.isoformat(timespec="minutes")), field="received_at")
+    return value.astimezone(timezone.utc)  # as a reload gives it back
 
 
 def _build_lines(company_id: int, rows: Sequence[Mapping[str, Any]], actor: User) -> list[OrderLine]:
@@ -195,7 +236,7 @@ def _snapshot(order: Order) -> dict[str, Any]:
 
 
 def next_number(company: Company, today: date | None = None) -> str:
-    """The company's next order number for the day, e.g. ``SO20261127-0001``.
+    """The company's next order number for the day, e.g. ``SO20261127-0001``, in the company's format.
 
     One upsert both creates the day's counter and increments it, so concurrent
     submissions on PostgreSQL queue on the counter's row and never share a number.
@@ -211,41 +252,53 @@ def next_number(company: Company, today: date | None = None) -> str:
         else sqlite.insert(IntakeSequence).values(values).on_conflict_do_update(index_elements=keys, set_=increment)
     ).returning(IntakeSequence.last)
     last = db.session.execute(statement).scalar_one()
-    return f"{company.order_prefix}{day:%Y%m%d}-{last:04d}"
+    return format_number(settings_for(company.id).number_format, company.order_prefix, day, last)
 
 
-def recheck(order: Order) -> None:
-    """Check a draft once more before it goes to review; raise on the first problem."""
-    company = db.session.get_one(Company, order.company_id)
-    if not order.customer.active:
-        raise ValidationError(_("customer %(name)s is inactive", name=order.customer.name), field="customer_id")
-    if not order.lines:
-        raise ValidationError(_("an order needs at least one line"), field="lines")
-    for index, line in enumerate(order.lines):
-        if line.quantity is None or line.quantity <= 0:
-            raise ValidationError(_("line %(n)s: the quantity must be greater than 0", n=index + 1),
-                                  field=f"lines[{index}].quantity")
-        if not line.product.active:
-            raise ValidationError(_("line %(n)s: product %(product)s is no longer sold",
-                                    n=index + 1, product=line.product.code),
-                                  field=f"lines[{index}].product_id")
-    today = company.today()
-    if order.requested_date < today:
-        raise ValidationError(
-            _("the requested delivery date %(date)s is in the past; confirm a new date with the customer",
-              date=order.requested_date.isoformat()), field="requested_date")
+def recheck(order: Order) -> list[checks.Problem]:
+    """Check a draft once more before it goes to review: every problem, blocking ones first."""
+    return checks.check_order(order)
 
 
-def submit(order: Order, actor: User) -> Order:
-    """Re-check a draft, give it its number if it has none, and submit it for review."""
+def submit(order: Order, actor: User, *, confirm_warnings: bool = False, version: int | None = None,
+           check_duplicates: bool = False, confirm_duplicate: bool = False) -> Order:
+    """Re-check a draft, give it its number if it has none, and submit it for review.
+
+    Blocking problems refuse it; warnings refuse it unless ``confirm_warnings``, and a
+    confirmation is recorded with the warnings it covered. ``version`` is the draft's
+    version as the clerk re-checked it: a draft edited since is not submitted blindly.
+    """
     if order.status != OrderStatus.DRAFT:
         raise TransitionError(
             _("order %(number)s is %(status)s; only a draft can be submitted",
               number=order.display_number, status=order.status.value))
-    recheck(order)
+    if version is not None and version != order.version:
+        raise Conflict(_("order %(number)s was changed after you re-checked it; re-check it again",
+                         number=order.display_number), field="version")
+    wait = waiting.open_wait(order)
+    if wait is not None:
+        raise Conflict(_("order %(number)s is waiting for the customer (%(missing)s); mark it answered or edit it "
+                         "first", number=order.display_number, missing=wait.missing), field="waiting")
+    problems = recheck(order)
+    if checks.blocking(problems) or (problems and not confirm_warnings):
+        raise checks.ChecksFailed(problems)
+    _guard_duplicates(order, actor, check_duplicates, confirm_duplicate)
+    if problems:
+        audit.record(company_id=order.company_id, order_id=order.id, entity="order", entity_id=order.id,
+                     action="warnings_confirmed", actor=actor,
+                     after={"warnings": [{"check": p.check.value, "field": p.field} for p in problems]})
     if not order.number:
         order.number = next_number(db.session.get_one(Company, order.company_id))
     return events.submit(order, actor=actor)
+
+
+def place_customer_order(company: Company, data: Mapping[str, Any], actor: User) -> Order:
+    """A customer user's order from the portal: a draft for the clerk's re-check, or submitted at once
+    when the company allows it and the order passes every check (anything to confirm waits for a clerk)."""
+    order = create_draft(company, {**data, "channel": Channel.PORTAL}, actor, check_duplicates=True)
+    if settings_for(company.id).portal_submits_directly and not recheck(order) and not duplicates.unconfirmed(order):
+        submit(order, actor)
+    return order
 
 
 def cancel(order: Order, actor: User, reason: str) -> Order:

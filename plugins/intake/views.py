@@ -1,26 +1,28 @@
-"""Portal pages of intake: order entry and editing, submission (the order list is the core's)."""
+"""Portal pages of intake: order entry and editing, re-check and submission, waiting for the customer.
+
+The order list is the core's (core.order_list)."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 
-from flask import Blueprint, abort, flash, redirect, render_template, request
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 # types-WTForms describes WTForms 3.2, which had no SelectChoice (new in 3.3).
 from wtforms import SelectChoice  # type: ignore[attr-defined]
 
 from core.auth.context import require_actor, requires
-from core.db import scoped
 from core.entry.forms import attempt_on, edit_rows, quote
-from core.extensions import db
 from core.labels import choices, label
-from core.models import Channel, Customer, DeliveryMethod, Order, OrderStatus, PaymentTerms, User
+from core.models import Channel, DeliveryMethod, Order, OrderStatus, PaymentTerms, User, utcnow
 from core.orders.queries import get_order
 from core.portal import order_url
-from core.web import attempt
-from plugins.intake import services
-from plugins.intake.forms import ActionForm, OrderForm
+from core.web import attempt, flash_form_errors
+from plugins.intake import checks, duplicates, services, waiting
+from plugins.intake.duplicates import DuplicateSuspected
+from plugins.intake.forms import OrderForm, SubmitForm, WaitingForm
 
 bp = Blueprint("intake", __name__)
-
 
 
 @bp.route("/orders/new", methods=["GET", "POST"])
@@ -28,20 +30,34 @@ bp = Blueprint("intake", __name__)
 def new_order():
     user = require_actor()
     form = _order_form(user)
+    flagged: list[Order] = []
     if request.method == "GET":
         form.channel.data = Channel.PORTAL if user.customer_id else Channel.PHONE
         form.delivery_method.data = DeliveryMethod.EXPRESS
+        form.received_at.data = _local(utcnow(), user)
     if "lines" in form and request.method == "POST" and edit_rows(form.lines, request.form):
         return _form_page(form, user, None)
     if form.validate_on_submit():
-        order = attempt_on(form, lambda: services.create_draft(user.company, _order_data(form, user), user))
+        if user.customer_id is not None:  # a customer ordering for themselves
+            placed = attempt_on(form, _flagging(flagged, lambda: services.place_customer_order(
+                user.company, _order_data(form, user), user)))
+            if placed is not None:
+                flash(_("Thank you: order %(number)s is submitted.", number=placed.display_number)
+                      if placed.status != OrderStatus.DRAFT else
+                      _("Thank you: order %(number)s is received; we will check it and confirm it.",
+                        number=placed.display_number), "success")
+                return redirect(order_url(placed.id))
+            return _form_page(form, user, None)
+        order = attempt_on(form, _flagging(flagged, lambda: services.create_draft(
+            user.company, _order_data(form, user), user, check_duplicates=True,
+            confirm_duplicate=bool(form.confirm_duplicate.data))))
         if order is not None:
             flash(_("Draft order %(number)s saved. Re-check it, then submit it.",
                     number=order.display_number), "success")
             return redirect(order_url(order.id))
     elif request.method == "POST":
         flash(_("Check the fields marked below."), "error")
-    return _form_page(form, user, None)
+    return _form_page(form, user, None, flagged)
 
 
 @bp.route("/orders/<id:order_id>/edit", methods=["GET", "POST"])
@@ -54,15 +70,39 @@ def edit_order(order_id: int):
               "error")
         return redirect(order_url(order.id))
     form = _order_form(user, order)
+    flagged: list[Order] = []
     if "lines" in form and request.method == "POST" and edit_rows(form.lines, request.form):
         return _form_page(form, user, order)
     if form.validate_on_submit():
-        if attempt_on(form, lambda: services.update_draft(order, _order_data(form, user), user)) is not None:
+        if attempt_on(form, _flagging(flagged, lambda: services.update_draft(
+                order, _order_data(form, user), user, check_duplicates=True,
+                confirm_duplicate=bool(form.confirm_duplicate.data)))) is not None:
             flash(_("Order %(number)s saved.", number=order.display_number), "success")
             return redirect(order_url(order.id))
     elif request.method == "POST":
         flash(_("Check the fields marked below."), "error")
-    return _form_page(form, user, order)
+    return _form_page(form, user, order, flagged)
+
+
+@bp.route("/orders/<id:order_id>/recheck")
+@requires("order.submit")
+def recheck_order(order_id: int):
+    """A read-only summary of exactly what will be submitted, with the checks' findings."""
+    user = require_actor()
+    order = get_order(user, order_id)
+    if order.status != OrderStatus.DRAFT:
+        flash(_("Order %(number)s is no longer a draft.", number=order.display_number), "error")
+        return redirect(order_url(order.id))
+    return _recheck_page(order)
+
+
+def _recheck_page(order: Order, status: int = 200):
+    problems = services.recheck(order)
+    form = SubmitForm(version=order.version)
+    return render_template(
+        "intake/recheck.html", order=order, form=form, blocking=checks.blocking(problems),
+        warnings=checks.warnings(problems), problems=checks.by_field(problems),
+        duplicates=duplicates.unconfirmed(order)), status
 
 
 @bp.route("/orders/<id:order_id>/submit", methods=["POST"])
@@ -70,28 +110,68 @@ def edit_order(order_id: int):
 def submit_order(order_id: int):
     user = require_actor()
     order = get_order(user, order_id)
-    if not ActionForm().validate_on_submit():
+    form = SubmitForm()
+    if not form.validate_on_submit():
         abort(400, _("The form expired; reload the page and try again."))
-    if attempt(lambda: services.submit(order, user)) is not None:
-        flash(_("Order %(number)s is submitted; it is now: %(status)s.",
-                number=order.display_number, status=label(order.status)), "success")
+    submitted = attempt(lambda: services.submit(
+        order, user, confirm_warnings=bool(form.confirm_warnings.data), version=form.version.data,
+        check_duplicates=True, confirm_duplicate=bool(form.confirm_duplicate.data)))
+    if submitted is None:
+        return redirect(url_for("intake.recheck_order", order_id=order_id))
+    flash(_("Order %(number)s is submitted; it is now: %(status)s.",
+            number=order.display_number, status=label(order.status)), "success")
+    return redirect(order_url(order_id))
+
+
+@bp.route("/orders/<id:order_id>/waiting", methods=["POST"])
+@requires("order.edit")
+def mark_waiting(order_id: int):
+    """The clerk sends the draft back to the customer for what is missing."""
+    user = require_actor()
+    order = get_order(user, order_id)
+    form = WaitingForm()
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+    elif attempt(lambda: waiting.mark_waiting(order, form.missing.data or "", user,
+                                              email=bool(form.email.data))) is not None:
+        flash(_("Order %(number)s is waiting for the customer's answer.", number=order.display_number), "success")
+    return redirect(order_url(order_id))
+
+
+@bp.route("/orders/<id:order_id>/answered", methods=["POST"])
+@requires("order.edit")
+def mark_answered(order_id: int):
+    user = require_actor()
+    order = get_order(user, order_id)
+    if not SubmitForm().validate_on_submit():
+        abort(400, _("The form expired; reload the page and try again."))
+    if attempt(lambda: waiting.mark_answered(order, user)) is not None:
+        flash(_("The customer's answer is noted; re-check order %(number)s.", number=order.display_number),
+              "success")
     return redirect(order_url(order_id))
 
 
 # --- helpers --------------------------------------------------------------------
 
 
-def _customer_choices(user: User, current: Customer | None = None) -> list[SelectChoice]:
-    query = scoped(Customer, user.company_id).order_by(Customer.code)
-    if user.customer_id is not None:
-        query = query.where(Customer.id == user.customer_id)
-    rows = [c for c in db.session.execute(query).scalars() if c.active or c == current]
-    return [SelectChoice(c.id, f"{c.code} {c.name}") for c in rows]
+def _flagging(flagged: list[Order], save: Callable[[], Order]) -> Callable[[], Order]:
+    """``save``, keeping the orders it is suspected to repeat for the page to name."""
+
+    def run() -> Order:
+        try:
+            return save()
+        except DuplicateSuspected as error:
+            flagged.extend(error.others)
+            raise
+
+    return run
 
 
 def _order_form(user: User, order: Order | None = None) -> OrderForm:
     """The order form with its choices; a user who may not see prices edits no lines of a draft."""
     form = OrderForm(obj=order)
+    if order is not None and request.method == "GET":
+        form.received_at.data = _local(order.received_at, user)
     form.channel.choices = choices(Channel)
     form.payment_terms.choices = [SelectChoice("", _("The customer's terms"))] + choices(PaymentTerms)
     form.delivery_method.choices = choices(DeliveryMethod)
@@ -100,14 +180,23 @@ def _order_form(user: User, order: Order | None = None) -> OrderForm:
     return form
 
 
-def _form_page(form: OrderForm, user: User, order: Order | None) -> str:
-    """The order form, its line table's figures computed as saving would (core.entry.forms.quote)."""
+def _form_page(form: OrderForm, user: User, order: Order | None, flagged: list[Order] | None = None) -> str:
+    """The order form, its line table's figures computed as saving would (core.entry.forms.quote),
+    and the orders this one may repeat."""
     figures = quote(form.lines, user) if "lines" in form else None
-    return render_template("intake/order_form.html", form=form, order=order, figures=figures)
+    return render_template("intake/order_form.html", form=form, order=order, figures=figures,
+                           duplicates=flagged or [])
+
+
+def _local(moment: datetime, user: User) -> datetime:
+    """A moment as the company's wall clock shows it, for a datetime-local input."""
+    return moment.astimezone(user.company.zone).replace(tzinfo=None, second=0, microsecond=0)
 
 
 def _order_data(form: OrderForm, user: User) -> dict:
     data = form.order_data()
+    if data.get("received_at") is not None:  # typed on the company's wall clock
+        data["received_at"] = data["received_at"].replace(tzinfo=user.company.zone)
     if not user.can("order.view_prices"):  # whoever may not see prices orders at list price
         for line in data.get("lines", []):
             line["unit_price"] = None

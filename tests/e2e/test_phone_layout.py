@@ -57,6 +57,8 @@ def test_the_order_form_and_the_order_page_fit_a_390_px_phone(portal, browser, s
     page.wait_for_url(re.compile(r".*/orders/\d+$"))
     check(page, console, f"draft-{language}", screenshots)
 
+    page.locator("a[href$='/recheck']").click()  # the re-check summary, then the confirmation
+    page.wait_for_url(re.compile(r".*/orders/\d+/recheck$"))
     page.locator("form[action$='/submit'] button[type='submit']").click()
     page.wait_for_url(re.compile(r".*/orders/\d+$"))
     # The status bar has moved on to review, and sales' own review step asks in a radio group with a legend.

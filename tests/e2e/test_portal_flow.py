@@ -31,7 +31,8 @@ def test_an_order_goes_from_entry_to_paid_through_the_portal(portal, browser, tm
     sales.wait_for_url(re.compile(r".*/orders/\d+$"))
     order_url = sales.url
     assert status_of(sales) == "Draft"
-    sales.get_by_role("button", name="Submit for review").click()
+    sales.get_by_role("link", name="Submit for review").click()  # the re-check summary
+    sales.get_by_role("button", name="Confirm and submit for review").click()
     assert status_of(sales) == "In review"
     number = re.search(r"SO\d{8}-\d{4}", sales.locator("h1").inner_text()).group(0)
 

@@ -238,3 +238,30 @@ def test_hook_order_completed(make_app):
         # The order completes after the listeners of the event that settled it have seen it delivered.
         *_, last, completing = witness.events(order["id"])
         assert (last.hook, last.status, completing.hook) == (settling, OrderStatus.DELIVERED, "order_completed")
+
+
+def test_a_customer_with_an_invoice_unpaid_a_month_past_due_is_on_credit_hold(world, place_order):
+    order = place_order(PaymentTerms.PREPAYMENT)  # invoiced on approval
+    invoice = db.session.execute(select(Invoice).where(Invoice.order_id == order.id)).scalar_one()
+    hooks = hooks_for_order(order)
+    assert hooks.customer_credit_hold(company=world.company, customer=world.customers[0]) is None
+
+    invoice.due_date = world.company.today() - timedelta(days=services.CREDIT_HOLD_OVERDUE_DAYS + 1)
+    commit()
+
+    reason = hooks.customer_credit_hold(company=world.company, customer=world.customers[0])
+    assert reason == (f"上海华东机电有限公司 is on credit hold: 1 invoice(s) unpaid more than 30 days past due "
+                      f"(oldest {invoice.number}, due {invoice.due_date.isoformat()})")
+    assert hooks.customer_credit_hold(company=world.company, customer=world.customers[1]) is None
+
+
+def test_a_paid_invoice_long_past_due_holds_nothing(world, api, place_order):
+    order = place_order(PaymentTerms.PREPAYMENT)
+    invoice = db.session.execute(select(Invoice).where(Invoice.order_id == order.id)).scalar_one()
+    invoice.due_date = world.company.today() - timedelta(days=90)
+    commit()
+    paid = api("finance").post("/api/v1/payments", json={"order_id": order.id, "amount": str(order.total),
+                                                          "method": "bank_transfer"})
+    assert paid.status_code == 201, paid.get_json()
+
+    assert services.credit_hold_reason(world.company, world.customers[0]) is None

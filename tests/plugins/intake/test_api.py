@@ -67,7 +67,7 @@ def test_idempotency_keys_belong_to_the_caller(app, world):
     key = {"Idempotency-Key": "same-key"}
     mine = factories.ApiClient(app, world.users["sales"]).post("/api/v1/orders", json=api_body(world), headers=key)
     theirs = factories.ApiClient(app, world.users["customer_service"]).post(
-        "/api/v1/orders", json=api_body(world), headers=key)
+        "/api/v1/orders", json=api_body(world, confirm_duplicate=True), headers=key)  # the same content, told apart
 
     assert mine.status_code == theirs.status_code == 201
     assert mine.get_json()["id"] != theirs.get_json()["id"]
@@ -172,7 +172,8 @@ def test_submitting_an_order_due_yesterday_names_the_requested_date(app, world):
 
     response = api.post(f"/api/v1/orders/{created['id']}/submit")
 
-    assert response.status_code == 400 and fields(response) == {"requested_date"}
+    assert response.status_code == 422 and fields(response) == {"requested_date"}
+    assert response.get_json()["errors"][0]["severity"] == "blocking"
     assert api.get(f"/api/v1/orders/{created['id']}").get_json()["status"] == "draft"
 
 

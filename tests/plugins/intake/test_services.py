@@ -18,6 +18,7 @@ from core.masterdata import update as update_master
 from core.models import AuditEntry, Order, OrderStatus, PaymentTerms, User
 from core.orders import events
 from plugins.intake import services
+from plugins.intake.checks import ChecksFailed
 from plugins.intake.manifest import MANIFEST
 from plugins.intake.models import IntakeSequence
 from tests import factories
@@ -221,7 +222,7 @@ def test_submitting_numbers_the_order_and_review_off_approves_it(world):
 def test_a_requested_date_in_the_past_is_sent_back_to_the_customer_not_submitted(world):
     order = draft(world, requested_date=date.today() - timedelta(days=2))
 
-    with pytest.raises(ValidationError) as refused:
+    with pytest.raises(ChecksFailed) as refused:
         services.submit(order, world.users["sales"])
 
     assert refused.value.field == "requested_date" and "in the past" in refused.value.message
@@ -234,7 +235,7 @@ def test_the_recheck_catches_a_customer_deactivated_after_entry(world):
     order = draft(world)
     update_master(world.customers[0], data={"active": False}, actor=None)
 
-    with pytest.raises(ValidationError) as refused:
+    with pytest.raises(ChecksFailed) as refused:
         services.submit(order, world.users["sales"])
     assert refused.value.field == "customer_id"
 
@@ -243,7 +244,7 @@ def test_the_recheck_catches_a_product_withdrawn_after_entry(world):
     order = draft(world)
     update_master(world.products[0], data={"active": False}, actor=None)
 
-    with pytest.raises(ValidationError) as refused:
+    with pytest.raises(ChecksFailed) as refused:
         services.submit(order, world.users["sales"])
     assert refused.value.field == "lines[0].product_id"
 

@@ -1,0 +1,178 @@
+"""The checks an order passes before it is submitted: each problem next to its field.
+
+A *blocking* problem stops the submission until the draft is corrected (or the
+customer answered); a *warning* lets it through once the clerk confirms it,
+and the confirmation is recorded (``plugins.intake.services.submit``). The
+checks read the order as entered and change nothing.
+"""
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from core.errors import Unprocessable
+from core.extensions import db
+from core.models import Company, DeliveryMethod, Order
+from core.modules import hooks_for_company
+
+
+class Severity(enum.StrEnum):
+    BLOCKING = "blocking"
+    WARNING = "warning"
+
+
+class Check(enum.StrEnum):
+    """What a problem is about; recorded with a confirmation and labelled for people."""
+
+    NO_LINES = "no_lines"
+    CUSTOMER_INACTIVE = "customer_inactive"
+    CREDIT_HOLD = "credit_hold"
+    CONTACT_MISSING = "contact_missing"
+    PHONE_MISSING = "phone_missing"
+    ADDRESS_MISSING = "address_missing"
+    QUANTITY_ZERO = "quantity_zero"
+    PRODUCT_DISCONTINUED = "product_discontinued"
+    PRICE_UNDER_FLOOR = "price_under_floor"
+    DATE_IN_PAST = "date_in_past"
+    DATE_BEFORE_LEAD_TIME = "date_before_lead_time"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem: the field at fault (``lines[2].unit_price``), how serious, a plain message."""
+
+    field: str
+    check: Check
+    severity: Severity
+    message: str
+
+    @property
+    def blocking(self) -> bool:
+        return self.severity == Severity.BLOCKING
+
+    def as_error(self) -> dict[str, str]:
+        """The problem as an entry of a problem+json's ``errors``."""
+        return {"field": self.field, "message": self.message, "code": self.check.value,
+                "severity": self.severity.value}
+
+
+class ChecksFailed(Unprocessable):
+    """Submission refused: blocking problems, or warnings nobody confirmed; lists every one of them."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        first = problems[0]
+        if any(problem.blocking for problem in problems):
+            detail = _("The order cannot be submitted: %(problems)s",
+                       problems="; ".join(problem.message for problem in problems))
+        else:
+            detail = _("Confirm the warnings to submit the order: %(problems)s",
+                       problems="; ".join(problem.message for problem in problems))
+        super().__init__(detail, field=first.field, errors=[problem.as_error() for problem in problems])
+        self.problems = problems
+
+
+def check_order(order: Order) -> list[Problem]:
+    """Every problem of the order as it stands, blocking ones first, in the order of the form."""
+    company = db.session.get_one(Company, order.company_id)
+    problems = [*_customer_problems(company, order), *_contact_problems(order), *_line_problems(order),
+                *_date_problems(company, order)]
+    return sorted(problems, key=lambda problem: not problem.blocking)
+
+
+def blocking(problems: Iterable[Problem]) -> list[Problem]:
+    return [problem for problem in problems if problem.blocking]
+
+
+def warnings(problems: Iterable[Problem]) -> list[Problem]:
+    return [problem for problem in problems if not problem.blocking]
+
+
+_LINE_FIELD = re.compile(r"^lines\[(\d+)\]\.(\w+)$")
+
+
+def form_field(path: str) -> str:
+    """The form's input for a problem's path: ``lines[2].unit_price`` is ``lines-2-unit_price``."""
+    match = _LINE_FIELD.match(path)
+    return f"lines-{match[1]}-{match[2]}" if match else path
+
+
+def by_field(problems: Iterable[Problem]) -> dict[str, list[str]]:
+    """Messages per form input, for the inline errors of the order form."""
+    found: dict[str, list[str]] = {}
+    for problem in problems:
+        found.setdefault(form_field(problem.field), []).append(problem.message)
+    return found
+
+
+# --- the checks -------------------------------------------------------------------
+
+
+def _customer_problems(company: Company, order: Order) -> list[Problem]:
+    customer = order.customer
+    if not customer.active:
+        return [Problem("customer_id", Check.CUSTOMER_INACTIVE, Severity.BLOCKING,
+                        _("customer %(name)s is inactive", name=customer.name))]
+    hold = hooks_for_company(company.id).customer_credit_hold(company=company, customer=customer)
+    if hold:
+        return [Problem("customer_id", Check.CREDIT_HOLD, Severity.BLOCKING, str(hold))]
+    return []
+
+
+def _contact_problems(order: Order) -> list[Problem]:
+    problems = []
+    if not order.contact:
+        problems.append(Problem("contact", Check.CONTACT_MISSING, Severity.BLOCKING,
+                                _("the contact person is missing; ask the customer who to contact")))
+    if not order.phone:
+        problems.append(Problem("phone", Check.PHONE_MISSING, Severity.BLOCKING,
+                                _("the contact's phone number is missing; ask the customer")))
+    if not order.delivery_address and order.delivery_method != DeliveryMethod.PICKUP:
+        problems.append(Problem("delivery_address", Check.ADDRESS_MISSING, Severity.BLOCKING,
+                                _("the delivery address is missing; ask the customer where to deliver")))
+    return problems
+
+
+def _line_problems(order: Order) -> list[Problem]:
+    if not order.lines:
+        return [Problem("lines", Check.NO_LINES, Severity.BLOCKING, _("an order needs at least one line"))]
+    problems = []
+    for index, line in enumerate(order.lines):
+        where, n = f"lines[{index}]", index + 1
+        if not line.product.active:
+            problems.append(Problem(f"{where}.product_id", Check.PRODUCT_DISCONTINUED, Severity.BLOCKING,
+                                    _("line %(n)s: product %(product)s is no longer sold",
+                                      n=n, product=line.product.code)))
+        if line.quantity is None or line.quantity <= 0:
+            problems.append(Problem(f"{where}.quantity", Check.QUANTITY_ZERO, Severity.BLOCKING,
+                                    _("line %(n)s: the quantity must be greater than 0", n=n)))
+        # No amounts in the message: a clerk who may not see prices reads it too.
+        if line.unit_price < line.product.floor_price:
+            problems.append(Problem(f"{where}.unit_price", Check.PRICE_UNDER_FLOOR, Severity.WARNING,
+                                    _("line %(n)s: the unit price is under the floor price of product "
+                                      "%(product)s; finance will review it", n=n, product=line.product.code)))
+    return problems
+
+
+def _date_problems(company: Company, order: Order) -> list[Problem]:
+    today = company.today()
+    if order.requested_date < today:
+        return [Problem("requested_date", Check.DATE_IN_PAST, Severity.BLOCKING,
+                        _("the requested delivery date %(date)s is in the past; confirm a new date with the "
+                          "customer", date=order.requested_date.isoformat()))]
+    slowest = max(order.lines, key=lambda line: line.product.lead_time_days, default=None)
+    if slowest is None or order.requested_date >= today + timedelta(days=slowest.product.lead_time_days):
+        return []
+    days = slowest.product.lead_time_days
+    return [Problem("requested_date", Check.DATE_BEFORE_LEAD_TIME, Severity.WARNING,
+                    ngettext("the requested delivery date %(date)s is sooner than product %(product)s can be "
+                             "delivered (%(num)s day of lead time: %(soonest)s at the soonest)",
+                             "the requested delivery date %(date)s is sooner than product %(product)s can be "
+                             "delivered (%(num)s days of lead time: %(soonest)s at the soonest)",
+                             days, date=order.requested_date.isoformat(), product=slowest.product.code,
+                             soonest=(today + timedelta(days=days)).isoformat()))]
