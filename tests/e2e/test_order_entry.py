@@ -83,8 +83,11 @@ def test_a_clerk_enters_eight_lines_with_the_type_ahead_and_sees_the_total_befor
     assert page.locator(".status-bar [aria-current='step']").inner_text() == "Draft"
     page.screenshot(path=str(screenshots / "draft.png"), full_page=True)
 
-    page.get_by_role("button", name="Submit for review").click()
-    page.wait_for_load_state()
+    page.locator("a[href$='/recheck']").first.click()  # the re-check summary, then the confirmation
+    page.wait_for_url(re.compile(r".*/orders/\d+/recheck$"))
+    page.screenshot(path=str(screenshots / "recheck.png"), full_page=True)
+    page.locator("form[action$='/submit'] button[type='submit']").click()
+    page.wait_for_url(re.compile(r".*/orders/\d+$"))
     assert page.locator(".status-bar [aria-current='step']").inner_text() == "In review"
     assert page.locator(".status-bar .step-done").count() == 1
     page.screenshot(path=str(screenshots / "order-page.png"), full_page=True)
