@@ -327,6 +327,23 @@ def execution_gates(order: Order) -> list[Gate]:
     """
 
 
+@hookspec
+def execution_started(order: Order) -> bool:
+    """Return whether work on this approved order's goods has begun.
+
+    Called by the core's status bar (``core.orders.stages``), on the plugins
+    pinned on the order, for an order that is ``approved`` and has logistics
+    pinned: the bar then shows 生产中 (in production) as its current step.
+    Logistics answers ``True`` once a shipment of the order was prepared;
+    a production plugin would answer from its own work orders.
+
+    :param order: the approved order.
+
+    Return ``True`` when work has begun; the step is reached when any plugin
+    says so.
+    """
+
+
 # -------------------------------------------------------------------------
 # Jobs
 # -------------------------------------------------------------------------

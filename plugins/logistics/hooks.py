@@ -89,6 +89,12 @@ def order_panels(order: Order, user: User) -> list[Panel]:
 
 
 @hookimpl
+def execution_started(order: Order) -> bool:
+    # Preparing the first shipment is the first trace of work on the goods that logistics keeps.
+    return services.latest_shipment(order) is not None
+
+
+@hookimpl
 def document_kinds() -> list[DocumentKind]:
     # Every user who may read the order may read its delivery note (it shows no prices),
     # customers included: it goes with the goods.
