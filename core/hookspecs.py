@@ -17,8 +17,8 @@ import pluggy
 
 if TYPE_CHECKING:
     from core.contracts import (
-        CustomerView, Decision, Delivery, DocumentKind, Finding, Gate, Job, MenuItem, Payment, Permission,
-        Panel, ReviewStepSpec, RoleSpec, Task,
+        CustomerView, Decision, Delivery, DocumentKind, Finding, Gate, Job, MenuItem, OrderAction, Payment,
+        Permission, Panel, ReviewStepSpec, RoleSpec, Task,
     )
     from flask_babel.speaklater import LazyString
 
@@ -239,6 +239,25 @@ def order_panels(order: Order, user: User) -> list[Panel]:
     :param user: the signed-in user; return only what they may see.
 
     Return a list of :class:`~core.contracts.Panel`.
+    """
+
+
+@hookspec
+def order_actions(order: Order, user: User) -> list[OrderAction]:
+    """Return what this user can do next on an order through this plugin.
+
+    Called by the order page, on the plugins pinned on the order (the company's
+    current set for a draft), each time the page is shown. The page makes the
+    ``primary`` action with the lowest ``priority`` its main button beside the
+    status bar (submit a draft, decide the open review step, ship, record a
+    payment) and lists the others in its "more" menu. An action that needs
+    input links (``GET``) to the form that takes it, usually the plugin's panel
+    on the page (``core.portal.panel_url``); one that needs none posts at once.
+
+    :param order: the order shown.
+    :param user: the signed-in user; return only what they may do now.
+
+    Return a list of :class:`~core.contracts.OrderAction`.
     """
 
 

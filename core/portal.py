@@ -38,6 +38,17 @@ def order_url(order_id: int) -> str:
     return url_for("orders.detail", order_id=order_id)
 
 
+def panel_anchor(template: str) -> str:
+    """The id of a panel's section on the order page: its template's path, "logistics/order_panel.html"
+    → "logistics-order_panel"."""
+    return template.removesuffix(".html").replace("/", "-")
+
+
+def panel_url(order_id: int, template: str) -> str:
+    """A link to a plugin's panel on the order page, for an action whose form is in the panel."""
+    return f"{order_url(order_id)}#{panel_anchor(template)}"
+
+
 @bp.app_context_processor
 def inject_navigation() -> dict:
     user = current_actor()

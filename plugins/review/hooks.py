@@ -6,12 +6,14 @@ from collections.abc import Mapping
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from core.contracts import Finding, MenuItem, Panel, Permission, ReviewStepSpec, Task
+from core.contracts import Finding, MenuItem, OrderAction, Panel, Permission, ReviewStepSpec, Task
 from core.roles import STAFF
 from core.hookspecs import hookimpl
 from core.models import Order, User, utcnow
-from core.portal import order_url
+from core.portal import order_url, panel_url
 from plugins.review import labels, rules, services
+
+PANEL = "review/order_panel.html"
 
 PERMISSIONS = (
     Permission("review.view", _l("See order reviews"), STAFF),
@@ -81,6 +83,18 @@ def inbox_tasks(user: User) -> list[Task]:
 
 
 @hookimpl
+def order_actions(order: Order, user: User) -> list[OrderAction]:
+    """Deciding the open step, for whoever may decide it: the form is in the review panel."""
+    if user.customer_id is not None or not user.can("review.view"):
+        return []
+    step = services.open_step(order)
+    if step is None or not user.can(step.permission):
+        return []
+    return [OrderAction(_("Decide: %(step)s", step=labels.department(step.department, step.label)),
+                        panel_url(order.id, PANEL), primary=True, priority=10)]
+
+
+@hookimpl
 def order_panels(order: Order, user: User) -> list[Panel]:
     # Reviewers, their reasons and the rules' findings are internal: a customer user sees the
     # review's outcome on the timeline only, whatever permissions their role was given.
@@ -98,7 +112,7 @@ def order_panels(order: Order, user: User) -> list[Panel]:
         "review_labels": labels,
         "now": utcnow(),
     }
-    return [Panel(_("Review"), "review/order_panel.html", context, order=200)]
+    return [Panel(_("Review"), PANEL, context, order=200)]
 
 
 @hookimpl
