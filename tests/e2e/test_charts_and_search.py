@@ -64,8 +64,8 @@ def test_the_kpi_page_draws_its_charts_from_its_tables(shop, browser, tmp_path, 
     console = Console(page)
     page.goto(f"{base}/account")  # the reader's language, chosen as a user would
     page.locator("#lang-locale").select_option(language)
-    page.locator("#lang-locale").evaluate("field => field.form.requestSubmit()")
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the choice is saved before the next page is asked for
+        page.locator("#lang-locale").evaluate("field => field.form.requestSubmit()")
     page.goto(f"{base}/kpi", wait_until="networkidle")
     assert page.locator("#chart-stage-events figcaption").inner_text() == (
         "各环节事件" if language == "zh_CN" else "Stage events")
