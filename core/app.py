@@ -29,6 +29,8 @@ from core.auth.views import bp as auth_bp
 from core.cli import register as register_commands
 from core.contracts import Stage
 from core.db import busy, commit, discard, is_busy, request_failed
+from core.entry.forms import iter_errors
+from core.entry.views import bp as entry_bp
 from core.errors import Conflict, OrdoError
 from core.extensions import babel, csrf, db, login_manager, migrate
 from core.labels import collect as collect_labels
@@ -108,6 +110,7 @@ def configure_extensions(app: Flask) -> None:
     app.jinja_env.globals["system_note"] = system_note
     app.jinja_env.globals["order_url"] = order_url
     app.jinja_env.globals["panel_anchor"] = panel_anchor  # the id of a panel's section on the order page
+    app.jinja_env.globals["form_errors"] = iter_errors  # the ``error_summary`` macro's list
     app.jinja_env.globals["time_left_of"] = time_left  # the data of the ``time_left`` macro
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.context_processor(price_visibility)
@@ -207,7 +210,7 @@ def configure_blueprints(app: Flask) -> None:
     owners: dict[str, str] = {}
     app.extensions["ordo.blueprint_owners"] = owners
     app.url_map.converters["id"] = IdConverter  # before any rule: ``<id:order_id>``
-    for core_blueprint in (portal_bp, orders_bp, auth_bp, admin_bp, masterdata_bp):
+    for core_blueprint in (portal_bp, orders_bp, auth_bp, admin_bp, masterdata_bp, entry_bp):
         app.register_blueprint(core_blueprint)
     api = OrdoApi(app)
     app.extensions["ordo.api"] = api

@@ -44,6 +44,8 @@ class Decision:
     automatic: bool = False  # decided by the core because review was switched off
     rules: tuple[str, ...] = ()  # the review rules that decided it, by name, when no person did
     decided_by: int | None = None  # user id of the last decider
+    # Each review step's outcome, as (department, outcome) pairs: "approved", "rejected", "sent_back", "closed".
+    steps: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -113,21 +115,47 @@ class Task:
         return self.due_at is not None and self.due_at < now
 
 
+class StepPolicy(enum.StrEnum):
+    """How many of a step's deciders must approve it."""
+
+    ANY = "any"  # any one of them
+    ALL = "all"  # every one of them
+    QUORUM = "quorum"  # N of them (``ReviewStepSpec.quorum``)
+
+
 @dataclass(frozen=True)
 class ReviewStepSpec:
-    """A department's review step that every submitted order goes through."""
+    """A department's review step that every submitted order goes through.
+
+    Steps with the same ``sequence`` are open at the same time (a parallel
+    group); the groups are decided in ascending ``sequence``.
+    """
 
     department: str  # "sales", "finance", "production", or a plugin's own
     label: str
     permission: str  # who may decide it, e.g. "review.decide.finance"
-    sequence: int  # steps are decided in ascending order
-    hours: int  # time limit in hours from when the step opens
+    sequence: int  # steps are decided in ascending order; equal sequences in parallel
+    hours: int  # time limit in working hours from when the step opens
+    policy: StepPolicy = StepPolicy.ANY
+    quorum: int = 1  # approvals needed under ``StepPolicy.QUORUM``
+    # Who may decide it besides holders of ``permission``: when either is set, only they
+    # (users holding one of ``roles``, or named by id in ``users``) decide.
+    roles: tuple[str, ...] = ()
+    users: tuple[int, ...] = ()
 
 
 class Verdict(enum.StrEnum):
     APPROVE = "approve"
     REJECT = "reject"
     NEEDS_STEP = "needs_step"
+
+
+class Severity(enum.StrEnum):
+    """How much a finding weighs: ``blocking`` stops its step's approval unless a manager overrides it."""
+
+    INFO = "info"
+    WARNING = "warning"
+    BLOCKING = "blocking"
 
 
 @dataclass(frozen=True)
@@ -142,6 +170,63 @@ class Finding:
     params: Mapping[str, str] = field(default_factory=dict)
     department: str | None = None  # the step this finding belongs to
     step: ReviewStepSpec | None = None  # the extra step, for NEEDS_STEP
+    severity: Severity = Severity.INFO  # of an ``approve`` finding (a note): info, warning or blocking
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field of an order as a change request would change it: the value now and the one asked for."""
+
+    field: str  # an ``Order`` attribute ("requested_date") or "lines"
+    old: Any
+    new: Any
+
+
+@dataclass(frozen=True)
+class OrderChange:
+    """A change to a submitted order under review, passed to ``review_rules`` beside the order.
+
+    The order is the current revision; ``changes`` are what the change request asks for.
+    """
+
+    change_id: int | None
+    revision: int  # the revision the change would produce
+    changes: tuple[FieldChange, ...] = ()
+    new_total: Decimal | None = None  # the order's total after the change, when it moves
+
+    def changed(self, name: str) -> FieldChange | None:
+        """The change to field ``name``, or None when it stays as it is."""
+        return next((change for change in self.changes if change.field == name), None)
+
+
+@dataclass(frozen=True)
+class Receivables:
+    """What a customer owes the company, as billing sees it, passed back from ``customer_receivables``."""
+
+    outstanding: Decimal  # invoiced and not yet paid
+    overdue: Decimal  # of which past the due date
+    late_payments: int = 0  # invoices paid after their due date, or still unpaid past it
+    currency: str = "CNY"
+
+
+class OverdueKind(enum.StrEnum):
+    REMINDER = "reminder"  # the reviewers were reminded
+    ESCALATION = "escalation"  # the step went up to a superior
+    DELAY = "delay"  # a reviewer said why they cannot finish in time
+
+
+@dataclass(frozen=True)
+class ReviewOverdue:
+    """A review step that ran past its limit, passed to ``review_overdue``."""
+
+    step_id: int
+    department: str
+    kind: OverdueKind  # escalated by the sweep, or a reviewer's delay notice
+    level: int  # 1: the reviewers' superiors, 2: one further up, ...
+    due_at: datetime  # the limit that was missed
+    new_due_at: datetime | None  # the escalated step's new limit
+    escalated_to: tuple[int, ...] = ()  # user ids
+    reason: str | None = None  # the reviewer's own words, when they gave them
 
 
 @dataclass(frozen=True)

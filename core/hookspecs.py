@@ -17,12 +17,12 @@ import pluggy
 
 if TYPE_CHECKING:
     from core.contracts import (
-        CustomerView, Decision, Delivery, DocumentKind, Finding, Gate, Job, MenuItem, OrderAction, Payment,
-        Permission, Panel, ReviewStepSpec, RoleSpec, Task,
+        CustomerView, Decision, Delivery, DocumentKind, Finding, Gate, Job, MenuItem, OrderAction, OrderChange,
+        Payment, Permission, Panel, Receivables, ReviewOverdue, ReviewStepSpec, RoleSpec, Task,
     )
     from flask_babel.speaklater import LazyString
 
-    from core.models import Order, User
+    from core.models import Customer, Company, Order, User
 
 PROJECT = "ordo"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -63,6 +63,25 @@ def review_decided(order: Order, decision: Decision) -> None:
     :param decision: the outcome, the reasons and whether it was automatic.
 
     The return value is ignored. Raising rolls the decision back.
+    """
+
+
+@hookspec
+def review_overdue(order: Order, overdue: ReviewOverdue) -> None:
+    """React to a review step that ran past its limit in working hours.
+
+    Fired by the core (``core.orders.review_overdue``) when the review
+    plugin's sweep finds an open step past its limit: once per level, when the
+    step is first escalated to the reviewers' superiors and each time an
+    escalated limit runs out again (one level further up), and when a reviewer
+    records why they cannot finish in time. The order's status does not
+    change. KPIs count it as the fact ``review_overdue``.
+
+    :param order: the order under review, status ``submitted``.
+    :param overdue: which step, which level, the limit missed and the new one,
+        who it went to and the reviewer's reason when they gave one.
+
+    The return value is ignored. Raising rolls the sweep's step back.
     """
 
 
@@ -310,18 +329,38 @@ def review_steps(order: Order) -> list[ReviewStepSpec]:
 
 
 @hookspec
-def review_rules(order: Order, change: object | None) -> list[Finding]:
+def review_rules(order: Order, change: OrderChange | None) -> list[Finding]:
     """Check an order (or a change to it) and return findings.
 
-    Called by the review plugin, on the plugins pinned on the order, when the
-    order is submitted and the steps are opened. A ``reject`` finding rejects
-    the step of its ``department`` with the reason codes; ``needs_step`` adds
-    the finding's ``step``; ``approve`` is recorded as a note for the reviewer.
+    Called by the review plugin, on the plugins pinned on the order, when a
+    review round opens (and by the dry-run, which writes nothing). A
+    ``reject`` finding rejects the step of its ``department`` with the reason
+    codes; ``needs_step`` adds the finding's ``step``; ``approve`` is shown on
+    its step with its ``severity``: ``info`` and ``warning`` inform the
+    reviewer, ``blocking`` stops the step's approval until a manager
+    overrides it with a reason.
 
-    :param order: the order under review.
+    :param order: the order under review (its lines, customer and products loaded).
     :param change: the change request under review, or ``None`` for a new order.
 
     Return a list of :class:`~core.contracts.Finding` (empty when satisfied).
+    """
+
+
+@hookspec(firstresult=True)
+def customer_receivables(company: Company, customer: Customer) -> Receivables | None:
+    """Return what the customer owes the company: outstanding and overdue receivables.
+
+    Called by the review plugin's credit and history checks, on the plugins
+    switched on for the company. Billing answers from its invoices and
+    payments; with billing switched off nobody answers and the checks say they
+    had no receivables to see.
+
+    :param company: the customer's company.
+    :param customer: the customer.
+
+    Return a :class:`~core.contracts.Receivables`, or ``None`` to leave it to
+    another plugin. Stops at the first non-None result.
     """
 
 

@@ -4,17 +4,38 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from flask_babel import gettext as _
-from sqlalchemy import Numeric, select
+from sqlalchemy import Numeric, Select, or_, select
 
 from core import audit
 from core.auth.context import VIEW_PRICES, sees_prices
-from core.db import flush
+from core.db import flush, scoped
 from core.errors import Conflict, PermissionDenied
 from core.extensions import db
 from core.figures import MONEY
 from core.models import Customer, Product, User
 
 M = TypeVar("M", Customer, Product)
+
+# What a search as you type matches: the columns a clerk knows a customer or a product by.
+LOOKUP_COLUMNS: dict[type, tuple[str, ...]] = {
+    Customer: ("code", "name", "phone"),
+    Product: ("code", "name", "specification"),
+}
+MAX_QUERY = 100  # characters of a search; longer is no search anyone types
+
+
+def matching(model: type[M], company_id: int, q: str | None) -> Select[M]:
+    """The company's rows of ``model`` whose code, name or phone/specification contains ``q``, by code.
+
+    Case-insensitive; ``%`` and ``_`` match themselves. The company's index narrows the scan
+    and callers take one page of it (``page_of``, or a lookup's first few rows).
+    """
+    query = scoped(model, company_id)
+    text = (q or "").strip()
+    if text:
+        query = query.where(or_(*(getattr(model, name).icontains(text, autoescape=True)
+                                  for name in LOOKUP_COLUMNS[model])))
+    return query.order_by(model.code)
 
 
 def _snapshot(row: Any, keys: list[str]) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.contracts import Decision, Delivery, Payment
+from core.contracts import Decision, Delivery, Payment, ReviewOverdue
 from core.hookspecs import hookimpl
 from core.models import Order, OrderStatus
 from core.plugins import Manifest
@@ -80,3 +80,8 @@ def order_completed(order: Order) -> None:
 @hookimpl
 def order_cancelled(order: Order, reason: str) -> None:
     _note("order_cancelled", order, reason=reason)
+
+
+@hookimpl
+def review_overdue(order: Order, overdue: ReviewOverdue) -> None:
+    _note("review_overdue", order, overdue=overdue)

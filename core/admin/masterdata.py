@@ -21,7 +21,7 @@ from core.auth.context import require_actor, requires, sees_prices
 from core.db import MAX_ID, get_scoped, page_of, scoped
 from core.labels import choices
 from core.models import Customer, PaymentTerms, Product, User
-from core.web import attempt, flash_form_errors
+from core.entry.forms import attempt_on
 
 bp = Blueprint("masterdata", __name__)
 
@@ -100,13 +100,13 @@ def _editing(kind: Kind[M], row: M | None = None) -> ResponseReturnValue:
     form = kind.make_form(user, obj=row)
     if request.method == "POST":
         if not form.validate_on_submit():
-            flash_form_errors(form)
+            flash(_("Check the fields marked below."), "error")  # each error stands next to its field
         else:
             def save():
                 if row is None:
                     return masterdata.create(kind.model, company_id=user.company_id, data=_data(form), actor=user)
                 return masterdata.update(row, data=_data(form), actor=user)
-            saved = attempt(save)
+            saved = attempt_on(form, save)  # a duplicate code goes next to the code
             if saved is not None:
                 flash(_("%(what)s %(code)s saved.", what=kind.singular, code=saved.code), "success")
                 return redirect(url_for(f"masterdata.{kind.noun}s"))

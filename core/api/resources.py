@@ -14,7 +14,7 @@ from core.api.schemas import (
 )
 from core.auth import services as auth_services
 from core.auth.context import check, require_actor, requires
-from core.db import get_scoped, page_of, scoped
+from core.db import get_scoped, page_of
 from core.documents import document_response, stored_document
 from core.inbox import tasks_for
 from core.models import Customer, Product, utcnow
@@ -57,7 +57,11 @@ class Me(MethodView):
 
 def _master_data_routes(model, schema, path: str, noun: str) -> None:
     """List, create, read and patch one kind of master data; one helper instead of two copies."""
-    page_schema = type(f"{model.__name__}PageSchema", (PageArgsSchema,), {})
+    searched = ", ".join(masterdata.LOOKUP_COLUMNS[model])
+    page_schema = type(f"{model.__name__}PageSchema", (PageArgsSchema,), {
+        "q": ma.fields.String(validate=ma.validate.Length(max=masterdata.MAX_QUERY), metadata={
+            "description": f"only the {noun}s whose {searched} contains this text, ignoring case"}),
+    })
     patch_schema = type(f"{model.__name__}PatchSchema", (schema,), {})
     answer = response_schema(schema)  # its amounts are null for a caller who may not see prices
     list_schema = type(
@@ -71,7 +75,7 @@ def _master_data_routes(model, schema, path: str, noun: str) -> None:
         @blp.response(200, list_schema)
         def get(self, args):
             actor = require_actor()
-            return page_of(scoped(model, actor.company_id).order_by(model.code), args["page"], args["per_page"])
+            return page_of(masterdata.matching(model, actor.company_id, args.get("q")), args["page"], args["per_page"])
 
         @requires(f"{noun}.manage")
         @blp.arguments(schema)
@@ -94,7 +98,7 @@ def _master_data_routes(model, schema, path: str, noun: str) -> None:
             row = get_scoped(model, actor.company_id, item_id, what=noun)
             return masterdata.update(row, data=data, actor=actor)
 
-    Collection.get.__doc__ = f"List {noun}s, by code."
+    Collection.get.__doc__ = f"List {noun}s, by code; ``q`` searches their {searched}."
     Collection.post.__doc__ = f"Create a {noun}."
     Item.get.__doc__ = f"One {noun}."
     Item.patch.__doc__ = f"Change some fields of a {noun}."

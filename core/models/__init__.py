@@ -1,5 +1,6 @@
 """The core's models; plugins keep theirs in their own ``models.py``."""
 from core.models.audit import AppendOnlyError, AuditEntry
+from core.models.calendar import Holiday, WorkingCalendar
 from core.models.company import Company, ModuleSetting
 from core.models.document import StoredDocument
 from core.models.jobs import JobLease, JobOutcome
@@ -11,8 +12,9 @@ from core.models.users import ApiToken, LoginAttempt, LoginThrottle, Role, RoleP
 
 __all__ = [
     "ApiToken", "AppendOnlyError", "AuditEntry", "Channel", "Company", "Customer",
-    "DeliveryMethod", "JobLease", "JobOutcome", "LoginAttempt", "LoginThrottle", "ModuleSetting", "Order", "OrderLine",
+    "DeliveryMethod", "Holiday",
+    "JobLease", "JobOutcome", "LoginAttempt", "LoginThrottle", "ModuleSetting", "Order", "OrderLine",
     "OrderModule", "OrderStatus",
     "OutboxMessage", "OutboxStatus", "PaymentTerms", "Product", "Role", "RolePermission",
-    "StoredDocument", "User", "user_role", "utcnow",
+    "StoredDocument", "User", "WorkingCalendar", "user_role", "utcnow",
 ]

@@ -1,11 +1,11 @@
 """The order aggregate's behaviour: its events, totals, queries and core actions."""
 from core.orders.events import (
     EVENTS, EventFact, OrderEvent, allowed_events, cancel, complete, decide_review, deliver, record_payment,
-    ship, submit,
+    review_overdue, ship, submit,
 )
 from core.orders.totals import compute_totals, money
 
 __all__ = [
     "EVENTS", "EventFact", "OrderEvent", "allowed_events", "cancel", "complete", "compute_totals",
-    "decide_review", "deliver", "money", "record_payment", "ship", "submit",
+    "decide_review", "deliver", "money", "record_payment", "review_overdue", "ship", "submit",
 ]

@@ -1,7 +1,7 @@
 """The order's events: one table, and the typed functions that fire them.
 
 Every status change of an order goes through one of the functions below
-(``submit``, ``decide_review``, ``ship``, ``deliver``, ``record_payment``,
+(``submit``, ``decide_review``, ``review_overdue``, ``ship``, ``deliver``, ``record_payment``,
 ``cancel``; ``complete`` is the core's own). Each checks that the event is
 allowed in the order's status, sets the status, writes the audit entry and
 calls the event's hook on the plugins pinned on the order, inside the caller's
@@ -30,7 +30,7 @@ from flask_babel import pgettext
 from flask_babel.speaklater import LazyString
 
 from core import audit
-from core.contracts import CustomerView, Decision, Delivery, Outcome, Payment
+from core.contracts import CustomerView, Decision, Delivery, Outcome, Payment, ReviewOverdue
 from core.db import flush
 from core.errors import TransitionError, ValidationError
 from core.extensions import db
@@ -46,6 +46,7 @@ class OrderEvent(enum.StrEnum):
 
     SUBMIT = "submit"
     REVIEW_DECIDED = "review_decided"
+    REVIEW_OVERDUE = "review_overdue"
     SHIP = "ship"
     DELIVER = "deliver"
     PAY = "pay"
@@ -60,6 +61,7 @@ class EventFact(enum.StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
     SENT_BACK = "sent_back"
+    REVIEW_OVERDUE = "review_overdue"  # a review step ran past its limit (once per escalation level)
     SHIPPED = "shipped"
     DELIVERED = "delivered"
     PAID = "paid"
@@ -104,6 +106,10 @@ EVENTS: Mapping[OrderEvent, EventSpec] = {
         EventSpec(OrderEvent.REVIEW_DECIDED, "review_decided", frozenset({S.SUBMITTED}),
                   _l("Review decided"), lambda: pgettext("order event", "decided"), None,
                   customer=CustomerView(frozenset({"status", "outcome"}))),
+        # Internal: the customer does not see their order's review running late.
+        EventSpec(OrderEvent.REVIEW_OVERDUE, "review_overdue", frozenset({S.SUBMITTED}),
+                  _l("Review step overdue"), lambda: pgettext("order event", "marked overdue"),
+                  EventFact.REVIEW_OVERDUE),
         EventSpec(OrderEvent.SHIP, "shipped", frozenset({S.APPROVED}),
                   _l("Shipped"), lambda: pgettext("order event", "shipped"), EventFact.SHIPPED,
                   customer=CustomerView()),
@@ -169,6 +175,16 @@ def decide_review(order: Order, decision: Decision, *, actor: User | None, note:
     """Every review step is decided: approve, reject or send the order back."""
     return _fire(_Pending(order, OrderEvent.REVIEW_DECIDED, actor, _apply_review, note=note,
                           hook_args={"decision": decision}, summary=_decision_summary(decision)))
+
+
+def review_overdue(order: Order, overdue: ReviewOverdue, *, actor: User | None = None) -> Order:
+    """A review step ran past its limit and went up a level (or its reviewer said why); the status stays."""
+    summary: dict[str, Any] = {"department": overdue.department, "level": overdue.level,
+                               "escalated_to": list(overdue.escalated_to)}
+    if overdue.reason:
+        summary["reason"] = overdue.reason
+    return _fire(_Pending(order, OrderEvent.REVIEW_OVERDUE, actor, _same, hook_args={"overdue": overdue},
+                          summary=summary))
 
 
 def ship(order: Order, *, actor: User | None, note: str | None = None, shipment: str | None = None) -> Order:
@@ -306,6 +322,10 @@ def _to(status: OrderStatus) -> Apply:
     return lambda order, pending: status
 
 
+def _same(order: Order, pending: _Pending) -> OrderStatus:
+    return order.status
+
+
 def _apply_submit(order: Order, pending: _Pending) -> OrderStatus:
     if not order.number:
         raise ValidationError(_("an order needs its number before it is submitted"), field="number")
@@ -341,7 +361,10 @@ def _apply_complete(order: Order, pending: _Pending) -> OrderStatus:
 
 
 def _decision_summary(decision: Decision) -> dict[str, Any]:
-    summary = {"outcome": decision.outcome.value, "reasons": list(decision.reasons), "automatic": decision.automatic}
+    summary: dict[str, Any] = {"outcome": decision.outcome.value, "reasons": list(decision.reasons),
+                               "automatic": decision.automatic}
     if decision.rules:
         summary["rules"] = list(decision.rules)
+    if decision.steps:
+        summary["steps"] = {department: outcome for department, outcome in decision.steps}
     return summary

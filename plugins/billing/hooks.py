@@ -7,10 +7,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from core.contracts import (
-    CustomerView, Decision, Delivery, DocumentKind, Gate, MenuItem, OrderAction, Outcome, Panel, Permission, Task,
+    CustomerView, Decision, Delivery, DocumentKind, Gate, MenuItem, OrderAction, Outcome, Panel, Permission,
+    Receivables, Task,
 )
 from core.hookspecs import hookimpl
-from core.models import Order, PaymentTerms, User
+from core.models import Company, Customer, Order, PaymentTerms, User
 from core.portal import panel_url
 from plugins.billing import services
 from plugins.billing.labels import LABELS
@@ -104,3 +105,12 @@ def customer_timeline_actions() -> dict[str, CustomerView]:
         "invoice_paid": CustomerView(),
         "invoice_cancelled": CustomerView(),
     }
+
+
+# --- receivables for the review's credit checks --------------------------------
+
+
+@hookimpl
+def customer_receivables(company: Company, customer: Customer) -> Receivables | None:
+    """Review's credit and history checks ask what the customer owes; billing keeps the books."""
+    return services.customer_receivables(company, customer)

@@ -21,14 +21,15 @@ from sqlalchemy.orm import lazyload, selectinload
 
 from core import audit, outbox
 from core.auth.context import VIEW_PRICES, check, sees_prices
-from core.contracts import DocumentSource, Gate, Payment as PaymentEvent, Stage, Task
+from core.contracts import DocumentSource, Gate, Payment as PaymentEvent, Receivables as CustomerReceivables
+from core.contracts import Stage, Task
 from core.db import flush, page_of
 from core.documents import fingerprint, order_version
 from core.errors import Conflict, NotFound, TransitionError, ValidationError
 from core.extensions import db
 from core.figures import MONEY
 from core.labels import choices, label
-from core.models import Company, Order, OrderStatus, PaymentTerms, User, utcnow
+from core.models import Company, Customer, Order, OrderStatus, PaymentTerms, User, utcnow
 from core.modules import order_has_stage, pinned
 from core.orders import events, money
 from core.orders.queries import visible_orders, visible_to
@@ -511,3 +512,30 @@ def invoice_source(order: Order) -> DocumentSource:
         raise NotFound(_("order %(number)s has no invoice yet", number=order.display_number), field="kind")
     return DocumentSource(f"{order_version(order)}.{fingerprint(invoice, paid_total(order))}",
                           entity="invoice", entity_id=invoice.id)
+
+
+# --- what a customer owes, for the review's credit checks (customer_receivables) -------------
+
+
+def customer_receivables(company: Company, customer: Customer) -> CustomerReceivables:
+    """What the customer owes on issued invoices, what of it is overdue, and how often they paid late."""
+    invoices = list(db.session.execute(
+        select(Invoice).join(Order, Order.id == Invoice.order_id)
+        .where(Invoice.company_id == company.id, Order.customer_id == customer.id,
+               Invoice.status != InvoiceStatus.CANCELLED)
+        .options(lazyload(Invoice.order))
+    ).scalars())
+    paid = paid_totals(invoice.order_id for invoice in invoices)
+    today = company.today()
+    outstanding_total = overdue = ZERO
+    late = 0
+    for invoice in invoices:
+        owed = max(invoice.total - paid.get(invoice.order_id, ZERO), ZERO)
+        outstanding_total += owed
+        if owed > ZERO and invoice.due_date < today:
+            overdue += owed
+            late += 1
+        elif invoice.paid_at is not None and local_date(invoice.paid_at, company.zone) > invoice.due_date:
+            late += 1
+    return CustomerReceivables(outstanding=money(outstanding_total), overdue=money(overdue), late_payments=late,
+                               currency=company.currency)

@@ -1,4 +1,4 @@
-"""Forms of intake's portal pages: the order with a fixed number of line rows, and cancelling."""
+"""Forms of intake's portal pages: the order (customer and lines from core.entry), the order list's filters."""
 from __future__ import annotations
 
 import enum
@@ -7,19 +7,14 @@ from typing import TypeVar
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (
-    DateField, DecimalField, FieldList, Form, FormField, IntegerField, SelectField, StringField, TextAreaField,
-)
+from wtforms import DateField, FieldList, Form, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from core.db import MAX_ID
-from core.figures import MONEY, QUANTITY
-from core.forms import FixedPoint
+from core.entry.forms import LookupField, filled_rows, line_data, line_rows
 from core.models import Channel, DeliveryMethod, OrderStatus, PaymentTerms
 
 E = TypeVar("E", bound=enum.Enum)
-
-LINE_ROWS = 5
 
 
 def _optional(enum_class: type[E]) -> Callable[[object], E | None]:
@@ -31,28 +26,9 @@ def _optional(enum_class: type[E]) -> Callable[[object], E | None]:
     return coerce
 
 
-class LineForm(Form):
-    """One line row; a row without a product is left out."""
-
-    product_id = SelectField(_l("Product"), coerce=int, choices=[], default=0)
-    quantity = DecimalField(_l("Quantity"), places=None,
-                            validators=[Optional(), FixedPoint(QUANTITY), NumberRange(min=0)])
-    unit_price = DecimalField(_l("Unit price (list price when empty)"), places=None,
-                              validators=[Optional(), FixedPoint(MONEY), NumberRange(min=0)])
-
-    def validate_quantity(self, field: DecimalField) -> None:
-        if self.product_id.data and field.data is None:
-            raise ValidationError(_l("Enter the quantity of the chosen product."))
-        if field.data is not None and not self.product_id.data:
-            raise ValidationError(_l("Choose the product for this quantity."))
-
-    @property
-    def filled(self) -> bool:
-        return bool(self.product_id.data)
-
-
 class OrderForm(FlaskForm):
-    customer_id = SelectField(_l("Customer"), coerce=int, choices=[], validators=[DataRequired()])
+    customer_id = LookupField(_l("Customer"), kind="customer",
+                              validators=[DataRequired(_l("Choose the customer who placed the order."))])
     channel = SelectField(_l("Received through"), coerce=Channel, choices=[])
     customer_reference = StringField(_l("Customer's reference"), validators=[Optional(), Length(max=64)])
     contact = StringField(_l("Contact (the customer's when empty)"), validators=[Optional(), Length(max=120)])
@@ -64,10 +40,10 @@ class OrderForm(FlaskForm):
     delivery_method = SelectField(_l("Delivery method"), coerce=DeliveryMethod, choices=[])
     invoice_requirements = TextAreaField(_l("Invoice requirements"), validators=[Optional(), Length(max=2000)])
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=4000)])
-    lines = FieldList(FormField(LineForm), min_entries=LINE_ROWS, max_entries=50)
+    lines = line_rows()
 
     def validate_lines(self, field: FieldList) -> None:
-        if not any(row.form.filled for row in field):
+        if not filled_rows(field):
             raise ValidationError(_l("Enter at least one line."))
 
     def order_data(self) -> dict:
@@ -76,11 +52,7 @@ class OrderForm(FlaskForm):
             "customer_id", "channel", "customer_reference", "contact", "phone", "delivery_address",
             "requested_date", "payment_terms", "delivery_method", "invoice_requirements", "notes")}
         if "lines" in self:  # a user who may not see prices edits the header only
-            data["lines"] = [
-                {"product_id": row.form.product_id.data, "quantity": row.form.quantity.data,
-                 "unit_price": row.form.unit_price.data}
-                for row in self.lines if row.form.filled
-            ]
+            data["lines"] = line_data(self.lines)
         return data
 
 

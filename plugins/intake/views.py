@@ -10,14 +10,15 @@ from wtforms import SelectChoice  # type: ignore[attr-defined]
 
 from core.auth.context import require_actor, requires
 from core.db import scoped
+from core.entry.forms import attempt_on, edit_rows, quote
 from core.extensions import db
 from core.labels import choices, label
-from core.models import Channel, Customer, DeliveryMethod, Order, OrderStatus, PaymentTerms, Product, User
+from core.models import Channel, Customer, DeliveryMethod, Order, OrderStatus, PaymentTerms, User
 from core.orders.queries import get_order, search_orders
 from core.portal import order_url
 from core.web import attempt
 from plugins.intake import services
-from plugins.intake.forms import LINE_ROWS, ActionForm, OrderFilterForm, OrderForm
+from plugins.intake.forms import ActionForm, OrderFilterForm, OrderForm
 
 bp = Blueprint("intake", __name__)
 
@@ -55,15 +56,17 @@ def new_order():
     if request.method == "GET":
         form.channel.data = Channel.PORTAL if user.customer_id else Channel.PHONE
         form.delivery_method.data = DeliveryMethod.EXPRESS
+    if "lines" in form and request.method == "POST" and edit_rows(form.lines, request.form):
+        return _form_page(form, user, None)
     if form.validate_on_submit():
-        order = attempt(lambda: services.create_draft(user.company, _order_data(form, user), user))
+        order = attempt_on(form, lambda: services.create_draft(user.company, _order_data(form, user), user))
         if order is not None:
             flash(_("Draft order %(number)s saved. Re-check it, then submit it.",
                     number=order.display_number), "success")
             return redirect(order_url(order.id))
     elif request.method == "POST":
         flash(_("Check the fields marked below."), "error")
-    return render_template("intake/order_form.html", form=form, order=None)
+    return _form_page(form, user, None)
 
 
 @bp.route("/orders/<id:order_id>/edit", methods=["GET", "POST"])
@@ -76,13 +79,15 @@ def edit_order(order_id: int):
               "error")
         return redirect(order_url(order.id))
     form = _order_form(user, order)
+    if "lines" in form and request.method == "POST" and edit_rows(form.lines, request.form):
+        return _form_page(form, user, order)
     if form.validate_on_submit():
-        if attempt(lambda: services.update_draft(order, _order_data(form, user), user)) is not None:
+        if attempt_on(form, lambda: services.update_draft(order, _order_data(form, user), user)) is not None:
             flash(_("Order %(number)s saved.", number=order.display_number), "success")
             return redirect(order_url(order.id))
     elif request.method == "POST":
         flash(_("Check the fields marked below."), "error")
-    return render_template("intake/order_form.html", form=form, order=order)
+    return _form_page(form, user, order)
 
 
 @bp.route("/orders/<id:order_id>/submit", methods=["POST"])
@@ -112,25 +117,18 @@ def _customer_choices(user: User, current: Customer | None = None) -> list[Selec
 def _order_form(user: User, order: Order | None = None) -> OrderForm:
     """The order form with its choices; a user who may not see prices edits no lines of a draft."""
     form = OrderForm(obj=order)
-    form.customer_id.choices = [SelectChoice(0, "—")] + _customer_choices(user, order.customer if order else None)
     form.channel.choices = choices(Channel)
     form.payment_terms.choices = [SelectChoice("", _("The customer's terms"))] + choices(PaymentTerms)
     form.delivery_method.choices = choices(DeliveryMethod)
     if order is not None and not user.can("order.view_prices"):
         del form.lines
-        return form
-    if order is not None and request.method == "GET":
-        while len(form.lines) < max(LINE_ROWS, len(order.lines) + 2):
-            form.lines.append_entry()
-    on_order = {line.product_id for line in order.lines} if order else set()
-    products = [p for p in db.session.execute(
-        scoped(Product, user.company_id).order_by(Product.code)).scalars() if p.active or p.id in on_order]
-    product_choices = [SelectChoice(0, "—")] + [
-        SelectChoice(p.id, f"{p.code} {p.name}" + (f" ({p.specification})" if p.specification else ""))
-        for p in products]
-    for row in form.lines:
-        row.form.product_id.choices = product_choices
     return form
+
+
+def _form_page(form: OrderForm, user: User, order: Order | None) -> str:
+    """The order form, its line table's figures computed as saving would (core.entry.forms.quote)."""
+    figures = quote(form.lines, user) if "lines" in form else None
+    return render_template("intake/order_form.html", form=form, order=order, figures=figures)
 
 
 def _order_data(form: OrderForm, user: User) -> dict:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from core.contracts import Decision, Delivery, MenuItem, Payment, Permission
+from core.contracts import Decision, Delivery, MenuItem, Payment, Permission, ReviewOverdue
 from core.hookspecs import hookimpl
 from core.models import Order, User
 from plugins.kpi import services
@@ -24,6 +24,12 @@ def order_submitted(order: Order) -> None:
 @hookimpl
 def review_decided(order: Order, decision: Decision) -> None:
     services.record_decision(order, decision)
+
+
+@hookimpl
+def review_overdue(order: Order, overdue: ReviewOverdue) -> None:
+    # Once per escalation level and per delay notice: the sweep fires it once for each.
+    services.record(order, KpiEventKind.REVIEW_OVERDUE)
 
 
 @hookimpl

@@ -20,6 +20,7 @@ KIND_LABELS = {
     KpiEventKind.APPROVED: _l("Approved"),
     KpiEventKind.REJECTED: _l("Rejected"),
     KpiEventKind.SENT_BACK: _l("Sent back"),
+    KpiEventKind.REVIEW_OVERDUE: _l("Review steps overdue"),
     KpiEventKind.SHIPPED: _l("Shipped"),
     KpiEventKind.DELIVERED: _l("Signed for"),
     KpiEventKind.PAID: _l("Payments"),

@@ -1,4 +1,4 @@
-"""The review API: an order's review rounds, and deciding a step."""
+"""The review API: an order's review rounds, its dry-run, deciding a step, overriding, reporting a delay."""
 from __future__ import annotations
 
 from flask.views import MethodView
@@ -6,8 +6,10 @@ from flask.views import MethodView
 from core.api import ApiBlueprint
 from core.auth.context import require_actor, requires
 from core.orders.queries import get_order
-from plugins.review import services
-from plugins.review.schemas import DecisionRequestSchema, DecisionResultSchema, StepSchema
+from plugins.review import services, sweep
+from plugins.review.schemas import (
+    DecisionRequestSchema, DecisionResultSchema, FindingSchema, PreviewSchema, ReasonRequestSchema, StepSchema,
+)
 
 blp = ApiBlueprint("review_api", __name__, description="Departmental review of submitted orders")
 
@@ -22,14 +24,45 @@ class OrderReviews(MethodView):
         return [step for review_round in services.rounds(order) for step in review_round.steps]
 
 
+@blp.route("/orders/<id:order_id>/review-preview")
+class OrderReviewPreview(MethodView):
+    @requires("review.view")
+    @blp.response(200, PreviewSchema)
+    def get(self, order_id):
+        """What a review of the order would be now: every step and rule's findings; nothing is decided or written."""
+        return services.plan(get_order(require_actor(), order_id))
+
+
 @blp.route("/reviews/<id:step_id>/decision")
 class StepDecisionResource(MethodView):
     @requires("review.view")
     @blp.arguments(DecisionRequestSchema)
     @blp.response(200, DecisionResultSchema)
     def post(self, data, step_id):
-        """Approve, reject or send back the open step; a reason is required for the last two."""
+        """Approve, reject or send back an open step; a reason code and a reason are required for the last two."""
         actor = require_actor()
         step = services.step_for(actor, step_id)
         return services.decide(step, data["decision"], data["reason"], actor=actor,
-                               expected_version=data["version"])
+                               expected_version=data["version"], reason_code=data["reason_code"])
+
+
+@blp.route("/reviews/<id:step_id>/delay")
+class StepDelayResource(MethodView):
+    @requires("review.view")
+    @blp.arguments(ReasonRequestSchema)
+    @blp.response(200, StepSchema)
+    def post(self, data, step_id):
+        """A reviewer says why the step cannot be finished in time: the reminders stop, the superior is told."""
+        actor = require_actor()
+        return sweep.report_delay(services.step_for(actor, step_id), data["reason"], actor=actor)
+
+
+@blp.route("/review-findings/<id:finding_id>/override")
+class FindingOverrideResource(MethodView):
+    @requires("review.view")
+    @blp.arguments(ReasonRequestSchema)
+    @blp.response(200, FindingSchema)
+    def post(self, data, finding_id):
+        """A manager overrides a blocking finding with a reason, so that its step may be approved."""
+        actor = require_actor()
+        return services.override(services.finding_for(actor, finding_id), data["reason"], actor=actor)

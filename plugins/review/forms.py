@@ -1,29 +1,102 @@
-"""Forms of the review plugin's pages."""
+"""Forms of the review plugin's pages: a decision, an override, a delay, and the settings page's sections."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, TextAreaField
+from wtforms import (
+    BooleanField, DecimalField, FieldList, Form, FormField, HiddenField, IntegerField, RadioField, SelectField,
+    SelectMultipleField, StringField, TextAreaField, TimeField,
+)
 # types-WTForms describes WTForms 3.2, which had no SelectChoice (new in 3.3).
 from wtforms import SelectChoice  # type: ignore[attr-defined]
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
+from core.contracts import StepPolicy
+from core.forms import FixedPoint
+from core.figures import QUANTITY, Fixed
 from plugins.review.services import REASON_MAX, StepDecision
 
 DECISION_LABELS = {
     StepDecision.APPROVE: _l("Approve"),
     StepDecision.REJECT: _l("Reject"),
-    StepDecision.SEND_BACK: _l("Send back for correction"),
+    StepDecision.SEND_BACK: _l("Send back for information"),
 }
+POLICY_LABELS = {
+    StepPolicy.ANY: _l("Any one approves"),
+    StepPolicy.ALL: _l("All must approve"),
+    StepPolicy.QUORUM: _l("N of M approve"),
+}
+WEEKDAYS = [SelectChoice(number, name) for number, name in (
+    (1, _l("Monday")), (2, _l("Tuesday")), (3, _l("Wednesday")), (4, _l("Thursday")), (5, _l("Friday")),
+    (6, _l("Saturday")), (7, _l("Sunday")))]
+CODE = Regexp(r"^[a-z0-9_]*$", message=_l("lower-case letters, digits and underscores"))
 
 
 class DecisionForm(FlaskForm):
-    """The open step's decision; the service insists on a reason for reject and send back."""
+    """An open step's decision; the service insists on a reason code and a reason for reject and send back."""
 
     decision = RadioField(
         _l("Decision"),
         choices=[SelectChoice(choice.value, DECISION_LABELS[choice]) for choice in StepDecision],
         validators=[DataRequired()],
     )
+    reason_code = StringField(_l("Reason code"), validators=[Optional(), Length(max=64)])
     reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=REASON_MAX)])
     version = HiddenField(validators=[Optional(), Regexp(r"^\d+$")])
+
+
+class ReasonForm(FlaskForm):
+    """An override of a blocking finding, or a delay notice: the reason in words."""
+
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=REASON_MAX)])
+
+
+class GeneralForm(FlaskForm):
+    allow_self_approval = BooleanField(_l("The person who entered an order may approve its sales step"))
+    max_discount = DecimalField(_l("Largest discount off the list price (share, e.g. 0.20)"),
+                                validators=[DataRequired(), FixedPoint(Fixed(5, 4)), NumberRange(min=0, max=1)])
+
+
+class StepRowForm(Form):
+    department = StringField(_l("Code"), validators=[Optional(), CODE, Length(max=64)])
+    label = StringField(_l("Name"), validators=[Optional(), Length(max=120)])
+    permission = StringField(_l("Permission"), validators=[Optional(), Length(max=120)])
+    sequence = IntegerField(_l("Position"), validators=[Optional(), NumberRange(min=0, max=1000)])
+    hours = IntegerField(_l("Limit (working hours)"), validators=[Optional(), NumberRange(min=1, max=24 * 365)])
+    policy = SelectField(_l("Policy"), choices=[SelectChoice(p.value, POLICY_LABELS[p]) for p in StepPolicy],
+                         validators=[Optional()])
+    quorum = IntegerField(_l("Approvals (N)"), default=1, validators=[Optional(), NumberRange(min=1, max=50)])
+    roles = StringField(_l("Roles (comma-separated)"), validators=[Optional(), Length(max=400)])
+    users = StringField(_l("Named users (user names, comma-separated)"), validators=[Optional(), Length(max=400)])
+    enabled = BooleanField(_l("Applies"), default=True)
+
+
+class StepsForm(FlaskForm):
+    steps = FieldList(FormField(StepRowForm), min_entries=1, max_entries=20)
+
+
+class ReasonRowForm(Form):
+    code = StringField(_l("Code"), validators=[Optional(), CODE, Length(max=64)])
+    label_en = StringField(_l("English"), validators=[Optional(), Length(max=200)])
+    label_zh = StringField(_l("Chinese"), validators=[Optional(), Length(max=200)])
+
+
+class ReasonsForm(FlaskForm):
+    reasons = FieldList(FormField(ReasonRowForm), min_entries=1, max_entries=50)
+
+
+class CapacityForm(FlaskForm):
+    code = StringField(_l("Product line"), validators=[DataRequired(), CODE, Length(max=32)])
+    label = StringField(_l("Name"), validators=[Optional(), Length(max=120)])
+    products = StringField(_l("Product codes (comma-separated)"), validators=[Optional(), Length(max=1000)])
+    units_per_day = DecimalField(_l("Units per working day"),
+                                 validators=[DataRequired(), FixedPoint(QUANTITY), NumberRange(min=0)])
+    lead_days = IntegerField(_l("Lead time (working days)"), default=0,
+                             validators=[Optional(), NumberRange(min=0, max=365)])
+
+
+class CalendarForm(FlaskForm):
+    weekdays = SelectMultipleField(_l("Working days"), coerce=int, choices=WEEKDAYS)
+    day_start = TimeField(_l("Day starts"), validators=[DataRequired()])
+    day_end = TimeField(_l("Day ends (00:00: midnight)"), validators=[DataRequired()])
+    holidays = TextAreaField(_l("Holidays (one a line: YYYY-MM-DD name)"), validators=[Optional(), Length(max=8000)])

@@ -6,12 +6,16 @@ from collections.abc import Mapping
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from core.contracts import Finding, MenuItem, OrderAction, Panel, Permission, ReviewStepSpec, Task
+from datetime import timedelta
+
+from core.contracts import Finding, Job, MenuItem, OrderAction, OrderChange, Panel, Permission, ReviewStepSpec, Task
+from core.jobs import per_company
 from core.roles import STAFF
 from core.hookspecs import hookimpl
 from core.models import Order, User, utcnow
 from core.portal import order_url, panel_url
-from plugins.review import labels, rules, services
+from plugins.review import labels, policy, rules, services, sweep
+from plugins.review.models import ReviewStep
 
 PANEL = "review/order_panel.html"
 
@@ -23,6 +27,9 @@ PERMISSIONS = (
                ("administrator", "production")),
     Permission("review.decide.manager", _l("Decide the manager's review step (credit limit)"),
                ("administrator", "manager")),
+    Permission(services.OVERRIDE, _l("Override a blocking review finding with a reason"),
+               ("administrator", "manager")),
+    Permission("review.configure", _l("Set the company's review steps, reasons and capacity"), ("administrator",)),
 )
 
 
@@ -49,7 +56,7 @@ def review_steps(order: Order) -> list[ReviewStepSpec]:
 
 
 @hookimpl
-def review_rules(order: Order, change: object | None) -> list[Finding]:
+def review_rules(order: Order, change: OrderChange | None) -> list[Finding]:
     return rules.check(order, change)
 
 
@@ -63,7 +70,8 @@ def ordo_permissions() -> list[Permission]:
 
 @hookimpl
 def menu_items(user: User) -> list[MenuItem]:
-    return [MenuItem(_l("Reviews"), "review.queue", "review.view", order=20)]
+    return [MenuItem(_l("Reviews"), "review.queue", "review.view", order=20),
+            MenuItem(_l("Review settings"), "review.settings", "review.configure", order=910)]
 
 
 @hookimpl
@@ -84,14 +92,19 @@ def inbox_tasks(user: User) -> list[Task]:
 
 @hookimpl
 def order_actions(order: Order, user: User) -> list[OrderAction]:
-    """Deciding the open step, for whoever may decide it: the form is in the review panel."""
+    """Deciding an open step this user may decide and has not yet: the form is in the review panel."""
     if user.customer_id is not None or not user.can("review.view"):
         return []
-    step = services.open_step(order)
-    if step is None or not user.can(step.permission):
+    step = next((step for step in _decidable(order, user)), None)
+    if step is None:
         return []
     return [OrderAction(_("Decide: %(step)s", step=labels.department(step.department, step.label)),
                         panel_url(order.id, PANEL), primary=True, priority=10)]
+
+
+def _decidable(order: Order, user: User) -> list[ReviewStep]:
+    return [step for step in services.open_steps(order)
+            if services.may_decide(user, step) and not any(d.user_id == user.id for d in step.decisions)]
 
 
 @hookimpl
@@ -103,12 +116,14 @@ def order_panels(order: Order, user: User) -> list[Panel]:
     rounds = services.rounds(order)
     if not rounds:
         return []
-    step = services.open_step(order)
-    decidable = step if step is not None and user.can(step.permission) else None
+    decidable = _decidable(order, user)
     context = {
         "order": order,
         "review_rounds": rounds,
-        "review_step": decidable,
+        "review_steps_open": decidable,
+        "review_step": decidable[0] if decidable else None,
+        "review_reasons": policy.reason_choices(order.company_id),
+        "review_can_override": user.can(services.OVERRIDE),
         "review_labels": labels,
         "now": utcnow(),
     }
@@ -118,6 +133,12 @@ def order_panels(order: Order, user: User) -> list[Panel]:
 @hookimpl
 def ordo_labels() -> Mapping[str, Mapping[str, object]]:
     return labels.LABELS
+
+
+@hookimpl
+def ordo_jobs() -> list[Job]:
+    return [Job("review.sweep", timedelta(minutes=5), per_company("review", sweep.sweep),
+                description="Remind and escalate review steps past their limit in working hours")]
 
 
 # No customer_timeline_actions: both actions are internal; a customer sees the review's outcome

@@ -1,29 +1,41 @@
-"""The review plugin's own contributions to a review: the three departments' steps and the built-in rules.
+"""The review plugin's own contributions to a review: the company's steps and the built-in checks.
 
 They are returned through the same hooks (``review_steps``, ``review_rules``)
 that a third-party plugin implements, so the built-in policy is one plugin's
-opinion among others, not a special case.
+opinion among others, not a special case. Each check reads the order as it is
+and returns at most one finding; a check with nothing to say returns None.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, timedelta
+from decimal import Decimal
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
 
-from core.contracts import Finding, ReviewStepSpec, Verdict
-from core.models import Order
+from core.calendar import calendar_for
+from core.contracts import Finding, OrderChange, Receivables, ReviewStepSpec, Severity, Verdict
+from core.extensions import db
+from core.models import Company, Order, OrderLine, OrderStatus, Product
+from core.modules import hooks_for_company
+from plugins.review import policy
+from plugins.review.policy import MANAGER
 
-SALES = ReviewStepSpec("sales", _l("Sales"), "review.decide.sales", sequence=10, hours=24)
-FINANCE = ReviewStepSpec("finance", _l("Finance"), "review.decide.finance", sequence=20, hours=24)
-PRODUCTION = ReviewStepSpec("production", _l("Production"), "review.decide.production", sequence=30, hours=48)
-# Added by the credit-limit rule: a manager signs off before finance looks at the order.
-MANAGER = ReviewStepSpec("manager", _l("Manager"), "review.decide.manager", sequence=15, hours=8)
+# What a customer still has on order with the company: reviewed or waiting, not yet shipped.
+OPEN_STATUSES = (OrderStatus.SUBMITTED, OrderStatus.APPROVED)
+EXPOSED_STATUSES = (OrderStatus.SUBMITTED, OrderStatus.APPROVED, OrderStatus.SHIPPED)
 
 
 def standard_steps(order: Order) -> list[ReviewStepSpec]:
-    """Every order is reviewed by sales, finance and production, in that order."""
-    return [SALES, FINANCE, PRODUCTION]
+    """The steps the company's administrator set (sales, finance and production until they do)."""
+    return policy.configured_steps(order.company_id)
+
+
+def receivables(order: Order) -> Receivables | None:
+    """What the customer owes, as the plugin keeping the books answers (billing); None: nobody keeps them."""
+    company = db.session.get(Company, order.company_id)
+    return hooks_for_company(order.company_id).customer_receivables(company=company, customer=order.customer)
 
 
 def floor_price(order: Order) -> Finding | None:
@@ -42,9 +54,38 @@ def floor_price(order: Order) -> Finding | None:
     )
 
 
+def discount(order: Order) -> Finding | None:
+    """A line discounted beyond the company's policy off the list price blocks finance's approval."""
+    largest = policy.settings_for(order.company_id).max_discount
+    codes = sorted({line.product.code for line in order.lines
+                    if line.unit_price >= line.product.floor_price
+                    and line.unit_price < line.product.list_price * (Decimal(1) - largest)})
+    if not codes:
+        return None
+    return Finding(rule="discount", verdict=Verdict.APPROVE, severity=Severity.BLOCKING,
+                   reason_codes=("discount_beyond_policy",),
+                   message=_("Discounted beyond the policy: %(products)s", products=", ".join(codes)),
+                   department="finance", params={"products": ", ".join(codes)})
+
+
+def _open_orders_total(order: Order) -> Decimal:
+    total = db.session.execute(
+        select(func.coalesce(func.sum(Order.total), 0)).where(
+            Order.company_id == order.company_id, Order.customer_id == order.customer_id,
+            Order.id != order.id, Order.status.in_(EXPOSED_STATUSES))
+    ).scalar_one()
+    return Decimal(total)
+
+
 def credit_limit(order: Order) -> Finding | None:
-    """An order above the customer's credit limit needs a manager's approval too."""
-    if order.total <= order.customer.credit_limit:
+    """An order that takes the customer past their credit limit needs a manager's approval too.
+
+    The exposure is this order, the customer's other open orders and what
+    they still owe on invoices (when billing keeps the books).
+    """
+    owed = receivables(order)
+    exposure = order.total + _open_orders_total(order) + (owed.outstanding if owed else Decimal(0))
+    if exposure <= order.customer.credit_limit:
         return None
     return Finding(
         rule="credit_limit",
@@ -58,9 +99,128 @@ def credit_limit(order: Order) -> Finding | None:
     )
 
 
-RULES: tuple[Callable[[Order], Finding | None], ...] = (floor_price, credit_limit)
+def overdue_receivables(order: Order) -> Finding | None:
+    """Sales is warned of a customer with overdue invoices, and told when no receivables could be seen."""
+    owed = receivables(order)
+    if owed is None:
+        return Finding(rule="receivables", verdict=Verdict.APPROVE, severity=Severity.INFO,
+                       reason_codes=("receivables_unknown",),
+                       message=_("No receivables to see: billing is not enabled."), department="sales")
+    if owed.overdue <= 0:
+        return None
+    return Finding(rule="receivables", verdict=Verdict.APPROVE, severity=Severity.WARNING,
+                   reason_codes=("overdue_receivables",),
+                   message=_("%(customer)s has overdue receivables.", customer=order.customer.name),
+                   department="sales", params={"customer": order.customer.name})
 
 
-def check(order: Order, change: object | None = None) -> list[Finding]:
-    """Run the built-in rules on the order; an empty list means nothing to report."""
+def history(order: Order) -> Finding | None:
+    """Sales sees a new customer, or one whose earlier orders were refused or paid late."""
+    counts = dict(db.session.execute(
+        select(Order.status, func.count()).where(
+            Order.company_id == order.company_id, Order.customer_id == order.customer_id, Order.id != order.id,
+            Order.submitted_at.is_not(None)).group_by(Order.status)).all())
+    placed = sum(counts.values())
+    refused = counts.get(OrderStatus.REJECTED, 0)
+    owed = receivables(order)
+    late = owed.late_payments if owed else 0
+    if placed == 0:
+        return Finding(rule="history", verdict=Verdict.APPROVE, severity=Severity.INFO,
+                       reason_codes=("new_customer",), message=_("A new customer: no earlier orders."),
+                       department="sales")
+    if not refused and not late:
+        return None
+    return Finding(rule="history", verdict=Verdict.APPROVE, severity=Severity.WARNING,
+                   reason_codes=("customer_history",),
+                   message=_("Earlier orders: %(orders)s, refused: %(refused)s, paid late: %(late)s",
+                             orders=placed, refused=refused, late=late),
+                   department="sales", params={"orders": str(placed), "refused": str(refused), "late": str(late)})
+
+
+def payment_terms(order: Order) -> Finding | None:
+    """Finance is warned when the order's payment terms are not the ones the customer is allowed."""
+    if order.payment_terms == order.customer.payment_terms:
+        return None
+    return Finding(rule="payment_terms", verdict=Verdict.APPROVE, severity=Severity.WARNING,
+                   reason_codes=("payment_terms_outside",),
+                   message=_("Payment terms %(terms)s are not the customer's allowed terms.",
+                             terms=order.payment_terms.value),
+                   department="finance", params={"terms": order.payment_terms.value})
+
+
+def invoice_data(order: Order) -> Finding | None:
+    """Finance is warned when the invoice lacks what it needs: the customer's address, or the requirements."""
+    missing = [name for name, value in (("address", order.customer.address), ("email", order.customer.email))
+               if not (value or "").strip()]
+    if not missing:
+        return None
+    return Finding(rule="invoice_data", verdict=Verdict.APPROVE, severity=Severity.WARNING,
+                   reason_codes=("invoice_data_missing",),
+                   message=_("Invoice data missing: %(fields)s", fields=", ".join(missing)),
+                   department="finance", params={"fields": ", ".join(missing)})
+
+
+def _today(order: Order) -> date:
+    company = db.session.get(Company, order.company_id)
+    return company.today() if company is not None else date.today()
+
+
+def _lines_of(order: Order) -> list[tuple[str, str, int, Decimal, set[str]]]:
+    """(line code, label, lead days, units per day, product codes) of each line the order uses."""
+    codes = {line.product.code for line in order.lines}
+    return [(line.code, line.label, line.lead_days, line.units_per_day, set(line.products))
+            for line in policy.capacity_lines(order.company_id) if codes & set(line.products)]
+
+
+def lead_time(order: Order) -> Finding | None:
+    """Production is warned of a requested date earlier than a product line's lead time allows."""
+    calendar = calendar_for(order.company_id)
+    today = _today(order)
+    short = sorted(code for code, _label, days, _units, _products in _lines_of(order)
+                   if order.requested_date < calendar.add_working_days(today, days))
+    if not short:
+        return None
+    return Finding(rule="product_lead_time", verdict=Verdict.APPROVE, severity=Severity.WARNING,
+                   reason_codes=("before_lead_time",),
+                   message=_("Requested earlier than the lead time of %(lines)s", lines=", ".join(short)),
+                   department="production", params={"lines": ", ".join(short)})
+
+
+def capacity(order: Order) -> Finding | None:
+    """Production's approval is blocked when a product line cannot make the open orders by the requested date.
+
+    The demand is this order's quantity of the line's products and that of the
+    other open orders wanted by the same date; the capacity is units per day
+    times the working days (holidays off) from today to the requested date.
+    """
+    calendar = calendar_for(order.company_id)
+    today = _today(order)
+    days = calendar.working_days(today, order.requested_date - timedelta(days=1))
+    full = []
+    for code, _label, _days, per_day, products in _lines_of(order):
+        mine = sum((line.quantity for line in order.lines if line.product.code in products), Decimal(0))
+        others = db.session.execute(
+            select(func.coalesce(func.sum(OrderLine.quantity), 0))
+            .join(Order, Order.id == OrderLine.order_id).join(Product, Product.id == OrderLine.product_id)
+            .where(Order.company_id == order.company_id, Order.id != order.id, Order.status.in_(OPEN_STATUSES),
+                   Order.requested_date <= order.requested_date, Product.code.in_(products))
+        ).scalar_one()
+        if mine + Decimal(others) > per_day * days:
+            full.append(code)
+    if not full:
+        return None
+    return Finding(rule="capacity", verdict=Verdict.APPROVE, severity=Severity.BLOCKING,
+                   reason_codes=("capacity_exceeded",),
+                   message=_("Not enough capacity by the requested date: %(lines)s", lines=", ".join(full)),
+                   department="production", params={"lines": ", ".join(full)})
+
+
+RULES: tuple[Callable[[Order], Finding | None], ...] = (
+    floor_price, discount, credit_limit, overdue_receivables, history, payment_terms, invoice_data, lead_time,
+    capacity,
+)
+
+
+def check(order: Order, change: OrderChange | None = None) -> list[Finding]:
+    """Run the built-in checks on the order; an empty list means nothing to report."""
     return [finding for rule in RULES if (finding := rule(order)) is not None]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from core.contracts import Verdict
+from core.contracts import Severity, StepPolicy, Verdict
 from core.db import MAX_ID
 from core.models import OrderStatus, utcnow
 from plugins.review.models import StepStatus
@@ -26,6 +26,18 @@ class FindingSchema(ma.Schema):
     message = ma.fields.String()
     params = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String(),
                             metadata={"description": "what the finding is about (product codes, a name)"})
+    severity = ma.fields.Enum(Severity, by_value=True,
+                              metadata={"description": "blocking: the step cannot be approved until overridden"})
+    overridden_at = ma.fields.AwareDateTime(allow_none=True)
+    override_reason = ma.fields.String(allow_none=True)
+
+
+class StepDecisionEntrySchema(ma.Schema):
+    user = ma.fields.Nested(UserRefSchema)
+    decision = ma.fields.Enum(StepDecision, by_value=True)
+    reason_code = ma.fields.String(allow_none=True)
+    reason = ma.fields.String(allow_none=True)
+    decided_at = ma.fields.AwareDateTime()
 
 
 class StepSchema(ma.Schema):
@@ -36,7 +48,15 @@ class StepSchema(ma.Schema):
     label = ma.fields.String()
     permission = ma.fields.String(metadata={"description": "who may decide the step"})
     sequence = ma.fields.Integer()
-    hours = ma.fields.Integer(metadata={"description": "time limit from when the step opens"})
+    hours = ma.fields.Integer(metadata={"description": "time limit in working hours from when the step opens"})
+    policy = ma.fields.Enum(StepPolicy, by_value=True)
+    required = ma.fields.Integer(metadata={"description": "approvals that satisfy the policy"})
+    approvals = ma.fields.Integer()
+    escalation_level = ma.fields.Integer(metadata={"description": "0: not escalated; 1: the reviewers' superiors"})
+    delay_reason = ma.fields.String(allow_none=True)
+    reason_code = ma.fields.String(allow_none=True)
+    decisions = ma.fields.List(ma.fields.Nested(StepDecisionEntrySchema),
+                               metadata={"description": "every decision on the step, oldest first"})
     status = ma.fields.Enum(StepStatus, by_value=True)
     opened_at = ma.fields.AwareDateTime(allow_none=True)
     due_at = ma.fields.AwareDateTime(allow_none=True)
@@ -50,6 +70,9 @@ class StepSchema(ma.Schema):
 
 class DecisionRequestSchema(ma.Schema):
     decision = ma.fields.Enum(StepDecision, by_value=True, required=True)
+    reason_code = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64),
+                                   metadata={"description": "required to reject or send back: one of the "
+                                                            "company's reason codes"})
     reason = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(max=REASON_MAX),
                               metadata={"description": "required to reject or send back"})
     version = ma.fields.Integer(load_default=None, allow_none=True, strict=True,
@@ -59,3 +82,33 @@ class DecisionRequestSchema(ma.Schema):
 
 class DecisionResultSchema(StepSchema):
     order_status = ma.fields.Enum(OrderStatus, by_value=True, attribute="order.status")
+
+
+class ReasonRequestSchema(ma.Schema):
+    reason = ma.fields.String(required=True, validate=validate.Length(min=1, max=REASON_MAX))
+
+
+class PreviewStepSchema(ma.Schema):
+    department = ma.fields.String()
+    label = ma.fields.String()
+    permission = ma.fields.String()
+    sequence = ma.fields.Integer(metadata={"description": "equal sequences are reviewed side by side"})
+    hours = ma.fields.Integer()
+    policy = ma.fields.Enum(StepPolicy, by_value=True)
+    quorum = ma.fields.Integer()
+
+
+class PreviewFindingSchema(ma.Schema):
+    rule = ma.fields.String()
+    verdict = ma.fields.Enum(Verdict, by_value=True)
+    severity = ma.fields.Enum(Severity, by_value=True)
+    reason_codes = ma.fields.List(ma.fields.String())
+    message = ma.fields.String()
+    department = ma.fields.String(allow_none=True)
+    params = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
+
+
+class PreviewSchema(ma.Schema):
+    steps = ma.fields.List(ma.fields.Nested(PreviewStepSchema))
+    findings = ma.fields.List(ma.fields.Nested(PreviewFindingSchema))
+    rejected = ma.fields.Boolean(metadata={"description": "the rules would reject the order at once"})

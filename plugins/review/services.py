@@ -1,46 +1,48 @@
-"""Review rounds: opening the steps when an order is submitted, deciding them, ending the round.
+"""Review of submitted orders: rounds of steps, each person's decision, the policy of each step.
 
-A round is the set of steps an order goes through after one submission. The
-steps are decided one at a time in ascending sequence; the round ends, and
-``review_decided`` is fired exactly once, when the last step is approved or
-any step is rejected or sent back. A sent-back order returns to draft and its
-resubmission opens the next round.
+A round opens when an order is submitted (``open_round``). The rules'
+findings and the steps are worked out first (``plan``, which writes nothing:
+the dry-run shows it as it is); then the steps are created and the first
+group (the steps of the lowest ``sequence``, side by side) opens. A step is
+approved once its policy is met (any one, all, or N of its deciders); the
+next group opens when every step of the group is approved, and the order is
+approved when none is left. One rejection rejects the order; one send-back
+returns it to draft, and its resubmission opens the next round, keeping the
+old one. Decisions are rows of their own, never changed: one per person and
+step.
 """
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from typing import Any
+from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, scoped_session, selectinload
 
 from core import audit
 from core.auth.context import check
-from core.contracts import Decision, Finding, Outcome, ReviewStepSpec, Verdict
+from core.calendar import add_working_hours
+from core.contracts import Decision, Finding, OrderChange, Outcome, ReviewStepSpec, Severity, StepPolicy, Verdict
 from core.db import flush, get_scoped
-from core.errors import Conflict, NotFound, ValidationError
+from core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from core.extensions import db
 from core.labels import label
 from core.models import Order, OrderStatus, User, utcnow
 from core.modules import hooks_for_order
-from core.orders.queries import get_order, visible_orders
 from core.orders import events
-from plugins.review import labels
-from plugins.review.models import ReviewFinding, ReviewStep, StepStatus
+from core.orders.queries import get_order, visible_orders
+from plugins.review import labels, policy
+from plugins.review.models import (
+    ReviewDecision, ReviewFinding, ReviewRound, ReviewStep, RoundStatus, StepDecision, StepStatus,
+)
+
+__all__ = ["REASON_MAX", "StepDecision", "open_round", "open_review", "decide", "plan", "rounds"]
 
 REASON_MAX = 2000
-
-
-class StepDecision(enum.StrEnum):
-    """What a reviewer decides about the open step."""
-
-    APPROVE = "approve"
-    REJECT = "reject"
-    SEND_BACK = "send_back"
-
+OVERRIDE = "review.override"
 
 _STEP_STATUS = {
     StepDecision.APPROVE: StepStatus.APPROVED,
@@ -48,6 +50,8 @@ _STEP_STATUS = {
     StepDecision.SEND_BACK: StepStatus.SENT_BACK,
 }
 _OUTCOME = {StepDecision.REJECT: Outcome.REJECTED, StepDecision.SEND_BACK: Outcome.SENT_BACK}
+_ROUND_STATUS = {Outcome.APPROVED: RoundStatus.APPROVED, Outcome.REJECTED: RoundStatus.REJECTED,
+                 Outcome.SENT_BACK: RoundStatus.SENT_BACK}
 
 
 @dataclass
@@ -57,29 +61,31 @@ class Round:
     number: int
     steps: list[ReviewStep] = field(default_factory=list)
     findings: list[ReviewFinding] = field(default_factory=list)
+    record: ReviewRound | None = None
 
 
-# --- opening a round ----------------------------------------------------------
+@dataclass(frozen=True)
+class Plan:
+    """What a review round of the order would be: its steps and the rules' findings. Nothing stored."""
+
+    steps: list[ReviewStepSpec]
+    findings: list[Finding]
+
+    def findings_of(self, department: str) -> list[Finding]:
+        first = self.steps[0].department if self.steps else None
+        return [f for f in self.findings if _department_of(f, self.steps) == department
+                or (_department_of(f, self.steps) is None and department == first)]
+
+    @property
+    def rejected(self) -> bool:
+        return any(f.verdict == Verdict.REJECT for f in self.findings)
+
+
+# --- planning (the dry-run reads this too) --------------------------------------
 
 
 def _flatten(contributions: Iterable[list | None]) -> list:
     return [item for contribution in contributions for item in (contribution or [])]
-
-
-def current_round(order: Order) -> int:
-    """The number of the order's latest review round; 0 before its first submission."""
-    latest = db.session.execute(
-        select(func.max(ReviewStep.round)).where(ReviewStep.order_id == order.id)
-    ).scalar_one()
-    return latest or 0
-
-
-def _round_steps(order: Order, number: int) -> list[ReviewStep]:
-    return list(db.session.execute(
-        select(ReviewStep)
-        .where(ReviewStep.order_id == order.id, ReviewStep.round == number)
-        .order_by(ReviewStep.sequence, ReviewStep.id)
-    ).scalars())
 
 
 def _specs_for_round(specs: list[ReviewStepSpec], findings: list[Finding]) -> list[ReviewStepSpec]:
@@ -91,57 +97,150 @@ def _specs_for_round(specs: list[ReviewStepSpec], findings: list[Finding]) -> li
     return sorted(by_department.values(), key=lambda s: (s.sequence, s.department))
 
 
+def _department_of(finding: Finding, steps: list[ReviewStepSpec]) -> str | None:
+    department = finding.step.department if finding.verdict == Verdict.NEEDS_STEP and finding.step \
+        else finding.department
+    return department if any(s.department == department for s in steps) else None
+
+
+def plan(order: Order, change: OrderChange | None = None) -> Plan:
+    """The steps and findings a review round of ``order`` would have, without writing anything."""
+    hooks = hooks_for_order(order)
+    findings: list[Finding] = _flatten(hooks.review_rules(order=order, change=change))
+    specs = _specs_for_round(_flatten(hooks.review_steps(order=order)), findings)
+    return Plan(specs, findings)
+
+
+# --- who decides -------------------------------------------------------------------
+
+
+def may_decide(user: User, step: ReviewStep) -> bool:
+    """Whether ``user`` may decide the step: its named users and roles, or the holders of its permission.
+
+    A superior the late step was escalated to may decide it too; a customer's users never.
+    """
+    if user.customer_id is not None or not user.active or user.company_id != step.company_id:
+        return False
+    if user.id in (step.escalated_to or ()):
+        return True
+    if step.roles or step.users:
+        return user.id in step.users or bool(set(step.roles) & set(user.role_names))
+    return user.can(step.permission)
+
+
+def deciders(step: ReviewStep) -> list[User]:
+    """Every active staff user of the company who may decide the step."""
+    users = db.session.execute(
+        select(User).where(User.company_id == step.company_id, User.active, User.customer_id.is_(None))
+        .order_by(User.id)).scalars()
+    return [user for user in users if may_decide(user, step)]
+
+
+def _required(step: ReviewStep) -> int:
+    if step.policy == StepPolicy.ANY:
+        return 1
+    if step.policy == StepPolicy.QUORUM:
+        return max(step.quorum, 1)
+    return max(len(deciders(step)), 1)
+
+
+# --- opening a round ----------------------------------------------------------
+
+
+def current_round(order: Order) -> int:
+    """The number of the order's latest review round; 0 before its first submission."""
+    latest = db.session.execute(
+        select(func.max(ReviewStep.round)).where(ReviewStep.order_id == order.id)
+    ).scalar_one()
+    return latest or 0
+
+
+def _round_steps(order_id: int, number: int) -> list[ReviewStep]:
+    return list(db.session.execute(
+        select(ReviewStep)
+        .where(ReviewStep.order_id == order_id, ReviewStep.round == number)
+        .order_by(ReviewStep.sequence, ReviewStep.id)
+    ).scalars())
+
+
 def _open(step: ReviewStep, now: datetime) -> None:
+    required = _required(step)  # before the changes: its query would flush them half made
+    due = add_working_hours(step.company_id, now, step.hours)
     step.status = StepStatus.OPEN
     step.opened_at = now
-    step.due_at = now + timedelta(hours=step.hours)
+    step.due_at = due
+    step.required = required
 
 
-def open_review(order: Order) -> list[ReviewStep]:
-    """Start a review round for a submitted order: create its steps, record the rules' findings.
+def _open_next_group(steps: list[ReviewStep], now: datetime) -> bool:
+    """Open the waiting steps of the lowest sequence; False when none is waiting."""
+    waiting = [s for s in steps if s.status == StepStatus.WAITING]
+    if not waiting:
+        return False
+    first = min(s.sequence for s in waiting)
+    for step in waiting:
+        if step.sequence == first:
+            _open(step, now)
+    return True
 
-    The first step opens at once and the others wait their turn. Each finding
-    is filed under a step: ``needs_step`` under the step it added, the others
-    under their department's step, or under the round's first step when the
-    rule named no department that has a step. A ``reject`` finding rejects its
-    step in the rule's name and ends the round as rejected before anyone is
-    asked.
+
+def open_round(session: Session | scoped_session[Any], order: Order, *,
+               change: OrderChange | None = None) -> ReviewRound:
+    """Start a review round for a submitted order (or a change to it): its steps and the rules' findings.
+
+    The first group of steps opens at once and the others wait their turn.
+    Each finding is filed under a step: ``needs_step`` under the step it
+    added, the others under their department's step, or under the round's
+    first step when the rule named no department that has a step. A
+    ``reject`` finding rejects its step in the rule's name and ends the round
+    as rejected before anyone is asked.
     """
-    hooks = hooks_for_order(order)
-    findings: list[Finding] = _flatten(hooks.review_rules(order=order, change=None))
-    specs = _specs_for_round(_flatten(hooks.review_steps(order=order)), findings)
+    planned = plan(order, change)
     number = current_round(order) + 1
+    now = utcnow()
+    record = ReviewRound(company_id=order.company_id, order_id=order.id, number=number, opened_at=now)
+    session.add(record)
+    session.flush()
     steps = [
-        ReviewStep(company_id=order.company_id, order_id=order.id, round=number, department=spec.department,
-                   label=str(spec.label), permission=spec.permission, sequence=spec.sequence, hours=spec.hours,
-                   status=StepStatus.WAITING)
-        for spec in specs
+        ReviewStep(company_id=order.company_id, order_id=order.id, round=number, round_id=record.id,
+                   department=spec.department, label=str(spec.label), permission=spec.permission,
+                   sequence=spec.sequence, hours=spec.hours, policy=spec.policy, quorum=spec.quorum,
+                   roles=list(spec.roles), users=list(spec.users), status=StepStatus.WAITING)
+        for spec in planned.steps
     ]
-    db.session.add_all(steps)
+    session.add_all(steps)
     flush()
-    filed = [(finding, _step_of(finding, steps)) for finding in findings]
+    filed = [(finding, _step_of(finding, steps)) for finding in planned.findings]
     for finding, step in filed:
-        db.session.add(ReviewFinding(
+        session.add(ReviewFinding(
             company_id=order.company_id, order_id=order.id, round=number, step_id=step.id if step else None,
-            rule=finding.rule, verdict=finding.verdict, reason_codes=list(finding.reason_codes),
-            message=str(finding.message), params={key: str(value) for key, value in finding.params.items()}))
+            rule=finding.rule, verdict=finding.verdict, severity=finding.severity,
+            reason_codes=list(finding.reason_codes), message=str(finding.message),
+            params={key: str(value) for key, value in finding.params.items()}))
     audit.record(
-        company_id=order.company_id, order_id=order.id, entity="review_round", entity_id=None,
+        company_id=order.company_id, order_id=order.id, entity="review_round", entity_id=record.id,
         action="review_opened", actor=None,
         after={"round": number, "steps": [s.department for s in steps],
-               "findings": [{"rule": f.rule, "verdict": f.verdict.value, "reason_codes": list(f.reason_codes)}
-                            for f in findings]},
+               "findings": [{"rule": f.rule, "verdict": f.verdict.value, "severity": f.severity.value,
+                             "reason_codes": list(f.reason_codes)} for f in planned.findings]},
     )
     rejections = [(finding, step) for finding, step in filed if finding.verdict == Verdict.REJECT]
     if rejections:
-        _reject_by_rules(order, steps, rejections)
+        _reject_by_rules(order, record, steps, rejections)
     elif steps:
-        _open(steps[0], utcnow())
+        _open_next_group(steps, now)
         flush()
     else:
         # No plugin asked for a step: nothing stands between the order and approval.
+        _end_round(record, Outcome.APPROVED, now)
         events.decide_review(order, Decision(Outcome.APPROVED), actor=None, note="no_review_step")
-    return steps
+    return record
+
+
+def open_review(order: Order) -> list[ReviewStep]:
+    """Start a review round for a newly submitted order; returns its steps."""
+    record = open_round(db.session, order)
+    return _round_steps(order.id, record.number)
 
 
 def _step_of(finding: Finding, steps: list[ReviewStep]) -> ReviewStep | None:
@@ -150,7 +249,17 @@ def _step_of(finding: Finding, steps: list[ReviewStep]) -> ReviewStep | None:
     return next((s for s in steps if s.department == department), steps[0] if steps else None)
 
 
-def _reject_by_rules(order: Order, steps: list[ReviewStep],
+def _end_round(record: ReviewRound | None, outcome: Outcome, now: datetime) -> None:
+    if record is not None:
+        record.status = _ROUND_STATUS[outcome]
+        record.decided_at = now
+
+
+def _outcomes(steps: list[ReviewStep]) -> tuple[tuple[str, str], ...]:
+    return tuple((s.department, s.status.value) for s in steps)
+
+
+def _reject_by_rules(order: Order, record: ReviewRound, steps: list[ReviewStep],
                      rejections: list[tuple[Finding, ReviewStep | None]]) -> None:
     now = utcnow()
     for step in steps:
@@ -161,14 +270,40 @@ def _reject_by_rules(order: Order, steps: list[ReviewStep],
             step.reason = "\n".join(m for m in messages if m) or None
         else:
             step.status = StepStatus.CLOSED
+    _end_round(record, Outcome.REJECTED, now)
     flush()
     reasons = tuple(dict.fromkeys(code for finding, _ in rejections for code in finding.reason_codes))
     rules = tuple(dict.fromkeys(finding.rule for finding, _ in rejections))
-    events.decide_review(order, Decision(Outcome.REJECTED, reasons=reasons, rules=rules), actor=None,
-                         note="rejected_by_rules")
+    events.decide_review(order, Decision(Outcome.REJECTED, reasons=reasons, rules=rules, steps=_outcomes(steps)),
+                         actor=None, note="rejected_by_rules")
 
 
 # --- deciding a step ------------------------------------------------------------
+
+
+def _round_record(step: ReviewStep) -> ReviewRound | None:
+    return db.session.get(ReviewRound, step.round_id) if step.round_id else None
+
+
+def _check_reason(step: ReviewStep, decision: StepDecision, reason_code: str | None,
+                  reason: str | None) -> tuple[str | None, str | None]:
+    reason = (reason or "").strip() or None
+    reason_code = (reason_code or "").strip() or None
+    if reason is not None and len(reason) > REASON_MAX:
+        raise ValidationError(_("the reason is longer than %(max)s characters", max=REASON_MAX), field="reason")
+    if decision == StepDecision.APPROVE:
+        return None, reason
+    if reason_code is None:
+        raise ValidationError(_("choose a reason code for rejecting or sending back"), field="reason_code")
+    codes = [code for code, _label in policy.reason_choices(step.company_id)]
+    if reason_code not in codes:
+        raise ValidationError(_("reason code %(code)s is not one of %(codes)s", code=reason_code,
+                                codes=", ".join(codes)), field="reason_code")
+    if reason is None:
+        message = (_("give a reason for rejecting") if decision == StepDecision.REJECT
+                   else _("give a reason for sending the order back"))
+        raise ValidationError(message, field="reason")
+    return reason_code, reason
 
 
 def decide(
@@ -178,15 +313,23 @@ def decide(
     *,
     actor: User,
     expected_version: int | None = None,
+    reason_code: str | None = None,
 ) -> ReviewStep:
-    """Record ``actor``'s decision on the open step and move the review on.
+    """Record ``actor``'s decision on an open step and move the review on.
 
-    Approving opens the next waiting step, or approves the order when none is
-    left. Rejecting or sending back ends the round at once; both need a reason.
-    ``expected_version`` is the step's version the decider saw: a different
-    one means someone decided first, and the call fails with a conflict.
+    An approval counts towards the step's policy; once it is met the step is
+    approved, and when its whole group is, the next group opens, or the order
+    is approved when none is left. Rejecting or sending back ends the round at
+    once; both need a reason code from the company's list and the reason in
+    words. ``expected_version`` is the step's version the decider saw: a
+    different one means someone decided first, and the call fails with a
+    conflict. Nothing is written when the call fails.
     """
-    check(actor, step.permission)
+    if not may_decide(actor, step):
+        if not (step.roles or step.users):
+            check(actor, step.permission)
+        raise PermissionDenied(_("you may not decide the %(step)s step", step=_name(step)),
+                               permissions=(step.permission,))
     if expected_version is not None and expected_version != step.version:
         raise Conflict(_("the %(step)s step of order %(number)s was changed by someone "
                          "else; reload it and try again", step=_name(step), number=step.order.display_number),
@@ -197,46 +340,71 @@ def decide(
                          number=order.display_number, status=label(order.status)))
     if step.status != StepStatus.OPEN:
         raise Conflict(_("the %(step)s step of order %(number)s is %(status)s; "
-                         "only the open step can be decided",
+                         "only an open step can be decided",
                          step=_name(step), number=order.display_number, status=label(step.status)))
-    reason = (reason or "").strip() or None
-    if decision != StepDecision.APPROVE and reason is None:
-        message = (_("give a reason for rejecting") if decision == StepDecision.REJECT
-                   else _("give a reason for sending the order back"))
-        raise ValidationError(message, field="reason")
-    if reason is not None and len(reason) > REASON_MAX:
-        raise ValidationError(_("the reason is longer than %(max)s characters", max=REASON_MAX), field="reason")
+    if any(d.user_id == actor.id for d in step.decisions):
+        raise Conflict(_("you have already decided the %(step)s step of order %(number)s",
+                         step=_name(step), number=order.display_number))
+    if (decision == StepDecision.APPROVE and step.department == "sales" and order.created_by_id == actor.id
+            and not policy.settings_for(step.company_id).allow_self_approval):
+        raise PermissionDenied(_("you entered order %(number)s: someone else approves its sales step",
+                                 number=order.display_number))
+    reason_code, reason = _check_reason(step, decision, reason_code, reason)
+    if decision == StepDecision.APPROVE:
+        blocking = [f for f in step.findings if f.blocks]
+        if blocking:
+            raise Conflict(_("the %(step)s step has blocking findings (%(rules)s); a manager must override "
+                             "them with a reason first", step=_name(step),
+                             rules=", ".join(label(f.rule, "rule") for f in blocking)))
 
     now = utcnow()
-    step.status = _STEP_STATUS[decision]
-    step.decided_at = now
-    step.decided_by_id = actor.id
-    step.reason = reason
+    db.session.add(ReviewDecision(company_id=step.company_id, step_id=step.id, user_id=actor.id, decision=decision,
+                                  reason_code=reason_code, reason=reason, decided_at=now))
+    if decision == StepDecision.APPROVE:
+        step.approvals += 1
+        settled = step.approvals >= step.required
+    else:
+        settled = True
+    if settled:
+        step.status = _STEP_STATUS[decision]
+        step.decided_at = now
+        step.decided_by_id = actor.id
+        step.reason_code = reason_code
+        step.reason = reason
     flush()  # the row-version check: of two concurrent decisions, the second fails here
     audit.record(
         company_id=order.company_id, order_id=order.id, entity="review_step", entity_id=step.id,
         action="review_step_decided", actor=actor, before={"status": StepStatus.OPEN.value},
         after={"status": step.status.value, "department": step.department, "round": step.round,
-               **({"reason": reason} if reason else {})},
+               "decision": decision.value, "approvals": step.approvals, "required": step.required,
+               **({"reason_code": reason_code} if reason_code else {}), **({"reason": reason} if reason else {})},
     )
-
-    if decision == StepDecision.APPROVE:
-        waiting = [s for s in _round_steps(order, step.round) if s.status == StepStatus.WAITING]
-        if waiting:
-            _open(waiting[0], now)
-            flush()
-        else:
-            events.decide_review(order, Decision(Outcome.APPROVED, decided_by=actor.id), actor=actor)
+    if not settled:
         return step
 
-    _close_waiting(order, step.round)
-    outcome = Decision(_OUTCOME[decision], reasons=(reason,) if reason else (), decided_by=actor.id)
+    steps = _round_steps(order.id, step.round)
+    record = _round_record(step)
+    if decision == StepDecision.APPROVE:
+        if any(s.status == StepStatus.OPEN for s in steps):
+            return step  # the rest of the group is still deciding
+        if _open_next_group(steps, now):
+            flush()
+            return step
+        _end_round(record, Outcome.APPROVED, now)
+        events.decide_review(order, Decision(Outcome.APPROVED, decided_by=actor.id, steps=_outcomes(steps)),
+                             actor=actor)
+        return step
+
+    _close_waiting(steps)
+    _end_round(record, _OUTCOME[decision], now)
+    outcome = Decision(_OUTCOME[decision], reasons=tuple(r for r in (reason_code, reason) if r),
+                       decided_by=actor.id, steps=_outcomes(steps))
     events.decide_review(order, outcome, actor=actor)
     return step
 
 
-def _close_waiting(order: Order, number: int) -> None:
-    for other in _round_steps(order, number):
+def _close_waiting(steps: list[ReviewStep]) -> None:
+    for other in steps:
         if other.status in (StepStatus.WAITING, StepStatus.OPEN):
             other.status = StepStatus.CLOSED
     flush()
@@ -244,7 +412,38 @@ def _close_waiting(order: Order, number: int) -> None:
 
 def close_review(order: Order) -> None:
     """Close the steps still waiting in the order's latest round (the order was cancelled)."""
-    _close_waiting(order, current_round(order))
+    number = current_round(order)
+    _close_waiting(_round_steps(order.id, number))
+    record = db.session.execute(select(ReviewRound).where(
+        ReviewRound.order_id == order.id, ReviewRound.number == number)).scalar_one_or_none()
+    if record is not None and record.status == RoundStatus.OPEN:
+        record.status = RoundStatus.CLOSED
+        record.decided_at = utcnow()
+        flush()
+
+
+def override(finding: ReviewFinding, reason: str | None, *, actor: User) -> ReviewFinding:
+    """A manager lets a blocking finding through with a reason, so its step may be approved."""
+    if not actor.can(OVERRIDE):
+        raise PermissionDenied(_("only a manager may override a blocking finding"), permissions=(OVERRIDE,))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("give a reason for overriding the finding"), field="reason")
+    if len(reason) > REASON_MAX:
+        raise ValidationError(_("the reason is longer than %(max)s characters", max=REASON_MAX), field="reason")
+    if finding.severity != Severity.BLOCKING:
+        raise Conflict(_("only a blocking finding can be overridden"))
+    if finding.overridden_at is not None:
+        raise Conflict(_("the finding is already overridden"))
+    step = db.session.get(ReviewStep, finding.step_id) if finding.step_id else None
+    if step is None or step.status not in (StepStatus.OPEN, StepStatus.WAITING):
+        raise Conflict(_("the finding's step is no longer open"))
+    finding.overridden_by_id, finding.overridden_at, finding.override_reason = actor.id, utcnow(), reason
+    flush()
+    audit.record(company_id=finding.company_id, order_id=finding.order_id, entity="review_finding",
+                 entity_id=finding.id, action="review_finding_overridden", actor=actor,
+                 after={"rule": finding.rule, "step": step.department, "reason": reason})
+    return finding
 
 
 def _name(step: ReviewStep) -> str:
@@ -257,6 +456,8 @@ def _name(step: ReviewStep) -> str:
 def rounds(order: Order) -> list[Round]:
     """Every review round of the order, oldest first, with its steps and findings."""
     by_number: dict[int, Round] = {}
+    for record in db.session.execute(select(ReviewRound).where(ReviewRound.order_id == order.id)).scalars():
+        by_number.setdefault(record.number, Round(record.number)).record = record
     steps = db.session.execute(
         select(ReviewStep).where(ReviewStep.order_id == order.id)
         .order_by(ReviewStep.round, ReviewStep.sequence, ReviewStep.id)
@@ -274,18 +475,25 @@ def rounds(order: Order) -> list[Round]:
     return [by_number[number] for number in sorted(by_number)]
 
 
-def open_step(order: Order) -> ReviewStep | None:
-    """The step waiting for a decision now, if the order is in review."""
+def open_steps(order: Order) -> list[ReviewStep]:
+    """The steps waiting for decisions now, if the order is in review."""
     if order.status != OrderStatus.SUBMITTED:
-        return None
-    return db.session.execute(
-        select(ReviewStep).where(ReviewStep.order_id == order.id, ReviewStep.status == StepStatus.OPEN)
-        .order_by(ReviewStep.round.desc())
-    ).scalars().first()
+        return []
+    return list(db.session.execute(
+        select(ReviewStep).where(ReviewStep.order_id == order.id, ReviewStep.status == StepStatus.OPEN,
+                                 ReviewStep.round == current_round(order))
+        .order_by(ReviewStep.sequence, ReviewStep.id)
+    ).scalars())
+
+
+def open_step(order: Order) -> ReviewStep | None:
+    """The first step waiting for a decision now, if the order is in review."""
+    found = open_steps(order)
+    return found[0] if found else None
 
 
 def open_steps_for(user: User) -> list[ReviewStep]:
-    """The open steps ``user`` may decide, late (earliest due) first."""
+    """The open steps ``user`` may decide and has not decided yet, late (earliest due) first."""
     orders = visible_orders(user).where(Order.status == OrderStatus.SUBMITTED).with_only_columns(Order.id)
     steps = db.session.execute(
         select(ReviewStep)
@@ -293,7 +501,8 @@ def open_steps_for(user: User) -> list[ReviewStep]:
                ReviewStep.order_id.in_(orders))
         .order_by(ReviewStep.due_at, ReviewStep.id)
     ).scalars()
-    return [step for step in steps if user.can(step.permission)]
+    return [step for step in steps
+            if may_decide(user, step) and not any(d.user_id == user.id for d in step.decisions)]
 
 
 def step_for(user: User, step_id: int) -> ReviewStep:
@@ -304,3 +513,13 @@ def step_for(user: User, step_id: int) -> ReviewStep:
     except NotFound:
         raise NotFound(_("review step %(id)s does not exist", id=step_id)) from None
     return step
+
+
+def finding_for(user: User, finding_id: int) -> ReviewFinding:
+    """A finding of an order ``user`` may see, or NotFound."""
+    finding = get_scoped(ReviewFinding, user.company_id, finding_id, what=_("review finding"))
+    try:
+        get_order(user, finding.order_id)
+    except NotFound:
+        raise NotFound(_("review finding %(id)s does not exist", id=finding_id)) from None
+    return finding

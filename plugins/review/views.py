@@ -1,26 +1,41 @@
-"""Portal pages of the review plugin: the review queue and the order panel's decision form."""
+"""Portal pages of the review plugin: the review queue, the order panel's forms, and the settings page."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template
-from flask_babel import gettext as _
+from datetime import date, time
 
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from wtforms import FieldList
+
+from core import calendar
 from core.auth.context import require_actor, requires
-from core.models import utcnow
-from core.web import attempt, flash_form_errors
+from core.contracts import StepPolicy
+from core.errors import NotFound, ValidationError
+from core.extensions import db
+from core.models import Holiday, Order, User, WorkingCalendar, utcnow
+from core.orders.queries import get_order
 from core.portal import order_url
-from plugins.review import labels, services
-from plugins.review.forms import DecisionForm
+from core.web import attempt, flash_form_errors, required
+from plugins.review import labels, policy, services, sweep
+from plugins.review.forms import (
+    CalendarForm, CapacityForm, DecisionForm, GeneralForm, ReasonForm, ReasonsForm, StepsForm,
+)
+from plugins.review.models import StepStatus
 from plugins.review.services import StepDecision
 
 bp = Blueprint("review", __name__)
+CONFIGURE = "review.configure"
 
 
-def _done(decision: StepDecision, step: str, number: str) -> str:
-    if decision == StepDecision.APPROVE:
+def _done(decision: StepDecision, step: str, number: str, settled: bool) -> str:
+    if decision == StepDecision.APPROVE and settled:
         return _("The %(step)s step of order %(number)s is approved.", step=step, number=number)
+    if decision == StepDecision.APPROVE:
+        return _("Your approval of the %(step)s step of order %(number)s is recorded.", step=step, number=number)
     if decision == StepDecision.REJECT:
         return _("Order %(number)s is rejected.", number=number)
-    return _("Order %(number)s is sent back for correction.", number=number)
+    return _("Order %(number)s is sent back for information.", number=number)
 
 
 @bp.route("/reviews")
@@ -45,7 +60,215 @@ def decide(step_id: int):
     else:
         decision = StepDecision(form.decision.data)
         version = int(form.version.data) if form.version.data else None
-        if attempt(lambda: services.decide(step, decision, form.reason.data, actor=user,
-                                           expected_version=version)) is not None:
-            flash(_done(decision, name, number), "success")
+        decided = attempt(lambda: services.decide(step, decision, form.reason.data, actor=user,
+                                                  expected_version=version, reason_code=form.reason_code.data))
+        if decided is not None:
+            flash(_done(decision, name, number, decided.status != StepStatus.OPEN), "success")
     return redirect(order_url(order_id))
+
+
+@bp.route("/reviews/findings/<id:finding_id>/override", methods=["POST"])
+@requires("review.view")
+def override(finding_id: int):
+    user = require_actor()
+    finding = services.finding_for(user, finding_id)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+    elif attempt(lambda: services.override(finding, form.reason.data, actor=user)) is not None:
+        flash(_("The finding is overridden; the step may be approved."), "success")
+    return redirect(order_url(finding.order_id))
+
+
+@bp.route("/reviews/<id:step_id>/delay", methods=["POST"])
+@requires("review.view")
+def delay(step_id: int):
+    user = require_actor()
+    step = services.step_for(user, step_id)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+    elif attempt(lambda: sweep.report_delay(step, form.reason.data, actor=user)) is not None:
+        flash(_("The delay is recorded and your superior is told."), "success")
+    return redirect(order_url(step.order_id))
+
+
+# --- settings -------------------------------------------------------------------
+
+
+def _usernames(company_id: int) -> dict[int, str]:
+    return dict(db.session.execute(select(User.id, User.username).where(User.company_id == company_id)).all())
+
+
+def _sample(user: User, number: str | None):
+    """The sample order of the preview, by number, and what its review would be; nothing is written."""
+    if not number:
+        return None, None
+    order = db.session.execute(select(Order).where(Order.company_id == user.company_id,
+                                                   Order.number == number.strip())).scalar_one_or_none()
+    if order is None:
+        return None, _("There is no order %(number)s.", number=number.strip())
+    try:
+        order = get_order(user, order.id)
+    except NotFound:
+        return None, _("There is no order %(number)s.", number=number.strip())
+    return services.plan(order), None
+
+
+@bp.route("/reviews/settings")
+@requires(CONFIGURE)
+def settings():
+    """The company's review steps, policy, reason codes, capacity and calendar, with a preview on a sample order."""
+    user = require_actor()
+    company_id = user.company_id
+    names = _usernames(company_id)
+    rows = policy.step_rows(company_id)
+    steps = StepsForm(data={"steps": [
+        {"department": r.department, "label": r.label, "permission": r.permission, "sequence": r.sequence,
+         "hours": r.hours, "policy": r.policy.value, "quorum": r.quorum, "roles": ", ".join(r.roles),
+         "users": ", ".join(names.get(u, str(u)) for u in r.users), "enabled": r.enabled} for r in rows]
+        + [{"policy": StepPolicy.ANY.value, "quorum": 1, "enabled": True}]})
+    own = policy.reason_codes(company_id)
+    reasons = ReasonsForm(data={"reasons": [{"code": r.code, "label_en": r.label_en, "label_zh": r.label_zh}
+                                            for r in own] + [{}]})
+    chosen = policy.settings_for(company_id)
+    general = GeneralForm(data={"allow_self_approval": chosen.allow_self_approval,
+                                "max_discount": chosen.max_discount})
+    work = db.session.get(WorkingCalendar, company_id)
+    holidays = db.session.execute(select(Holiday).where(Holiday.company_id == company_id)
+                                  .order_by(Holiday.day)).scalars()
+    calendar_form = CalendarForm(data={
+        "weekdays": work.weekdays if work else list(range(1, 8)),
+        "day_start": work.day_start if work else time(0, 0), "day_end": work.day_end if work else time(0, 0),
+        "holidays": "\n".join(f"{h.day.isoformat()} {h.name}".strip() for h in holidays)})
+    sample = request.args.get("order", "")[:32]
+    preview, missing = _sample(user, sample)
+    return render_template("review/settings.html", steps_form=steps, reasons_form=reasons, general_form=general,
+                           capacity_form=CapacityForm(), calendar_form=calendar_form,
+                           capacity_lines=policy.capacity_lines(company_id), calendar_24x7=work is None,
+                           sample=sample, preview=preview, preview_missing=missing, review_labels=labels)
+
+
+def _flash_rows(rows: FieldList) -> None:
+    """The errors of a table's rows, each named by its row and column."""
+    for number, entry in enumerate(rows.entries, start=1):
+        for name, messages in entry.form.errors.items():
+            for message in messages:
+                flash(_("row %(row)s, %(field)s: %(message)s", row=number, field=entry.form[name].label.text,
+                        message=message), "error")
+
+
+def _back():
+    return redirect(url_for("review.settings"))
+
+
+@bp.route("/reviews/settings/general", methods=["POST"])
+@requires(CONFIGURE)
+def save_general():
+    user = require_actor()
+    form = GeneralForm()
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+    elif attempt(lambda: policy.save_settings(user.company_id, allow_self_approval=bool(form.allow_self_approval.data),
+                                              max_discount=required(form.max_discount.data), actor=user)) is not None:
+        flash(_("The review settings are saved."), "success")
+    return _back()
+
+
+def _split(text: str | None) -> list[str]:
+    return [part.strip() for part in (text or "").split(",") if part.strip()]
+
+
+def _step_rows(form: StepsForm, company_id: int) -> list[policy.StepRow]:
+    by_name = {name: user_id for user_id, name in _usernames(company_id).items()}
+    rows: list[policy.StepRow] = []
+    for entry in form.steps.entries:
+        data = entry.form.data
+        if not data["department"]:
+            continue  # the blank row for adding a step
+        unknown = [name for name in _split(data["users"]) if name not in by_name]
+        if unknown:
+            raise ValidationError(_("no such user: %(names)s", names=", ".join(unknown)), field="users")
+        rows.append(policy.StepRow(
+            department=data["department"], label=data["label"] or data["department"],
+            permission=data["permission"] or f"review.decide.{data['department']}",
+            sequence=data["sequence"] if data["sequence"] is not None else 10 * (len(rows) + 1),
+            hours=data["hours"] or 24, policy=StepPolicy(data["policy"] or StepPolicy.ANY.value),
+            quorum=data["quorum"] or 1,
+            roles=tuple(_split(data["roles"])), users=tuple(by_name[name] for name in _split(data["users"])),
+            enabled=bool(data["enabled"])))
+    return rows
+
+
+@bp.route("/reviews/settings/steps", methods=["POST"])
+@requires(CONFIGURE)
+def save_steps():
+    user = require_actor()
+    form = StepsForm()
+    if not form.validate_on_submit():
+        _flash_rows(form.steps)
+    elif attempt(lambda: policy.save_steps(user.company_id, _step_rows(form, user.company_id),
+                                           actor=user)) is not None:
+        flash(_("The review steps are saved; new orders go through them."), "success")
+    return _back()
+
+
+@bp.route("/reviews/settings/reasons", methods=["POST"])
+@requires(CONFIGURE)
+def save_reasons():
+    user = require_actor()
+    form = ReasonsForm()
+    if not form.validate_on_submit():
+        _flash_rows(form.reasons)
+    else:
+        reasons = [policy.Reason(e.form.data["code"], e.form.data["label_en"] or "", e.form.data["label_zh"] or "")
+                   for e in form.reasons.entries if e.form.data["code"]]
+        if attempt(lambda: policy.save_reasons(user.company_id, reasons, actor=user)) is not None:
+            flash(_("The reason codes are saved."), "success")
+    return _back()
+
+
+@bp.route("/reviews/settings/capacity", methods=["POST"])
+@requires(CONFIGURE)
+def save_capacity():
+    user = require_actor()
+    form = CapacityForm()
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+    elif attempt(lambda: policy.save_capacity_line(
+            user.company_id, code=form.code.data or "", label_=form.label.data or "",
+            products=_split(form.products.data), units_per_day=required(form.units_per_day.data),
+            lead_days=form.lead_days.data or 0, actor=user)) is not None:
+        flash(_("The product line's capacity is saved."), "success")
+    return _back()
+
+
+def _holidays(text: str | None) -> dict[date, str]:
+    found: dict[date, str] = {}
+    for line in (text or "").splitlines():
+        if not line.strip():
+            continue
+        day, _space, name = line.strip().partition(" ")
+        try:
+            found[date.fromisoformat(day)] = name.strip()[:120]
+        except ValueError:
+            raise ValidationError(_("%(line)s: a holiday starts with its date, YYYY-MM-DD", line=line.strip()[:40]),
+                                  field="holidays") from None
+    return found
+
+
+@bp.route("/reviews/settings/calendar", methods=["POST"])
+@requires(CONFIGURE)
+def save_calendar():
+    user = require_actor()
+    form = CalendarForm()
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+    elif not form.weekdays.data:
+        flash(_("Working days: choose at least one."), "error")
+    elif attempt(lambda: calendar.set_calendar(user.company_id, weekdays=list(form.weekdays.data or []),
+                                               day_start=required(form.day_start.data),
+                                               day_end=required(form.day_end.data),
+                                               holidays=_holidays(form.holidays.data))) is not None:
+        flash(_("The working-hours calendar is saved."), "success")
+    return _back()

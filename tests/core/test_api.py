@@ -268,3 +268,45 @@ def test_a_role_that_may_keep_master_data_but_not_see_prices_may_not_set_them(ap
     assert db.session.get(Product, product.id).list_price == Decimal("120.00")
     assert db.session.execute(select(Customer).where(Customer.code == "C100")).scalar_one().credit_limit == 0
     assert db.session.get(Customer, customer.id).credit_limit == Decimal("500000.00")
+
+
+def test_q_finds_customers_by_code_name_or_phone_and_never_another_companys(app, world, admin_api):
+    other = factories.build_world(app, code="OTHER")  # the same codes, names and phones in another company
+    factories.customer(world.company, "C003", "杭州西湖电气", phone="0571-8888-1234")
+
+    def codes(q: str) -> list[str]:
+        answer = admin_api.get("/api/v1/customers", query_string={"q": q})
+        assert answer.status_code == 200
+        return [item["code"] for item in answer.get_json()["items"]]
+
+    assert codes("c00") == ["C001", "C002", "C003"]  # by code, ignoring case, ordered by code
+    assert codes("燕山") == ["C002"]  # by name
+    assert codes("8888-12") == ["C003"]  # by phone
+    assert codes("100%") == []  # % is a character, not a wildcard
+    assert other.customers[0].id not in {
+        item["id"] for item in admin_api.get("/api/v1/customers?q=C001").get_json()["items"]}
+
+
+def test_q_finds_products_by_code_name_or_specification(app, world, admin_api):
+    factories.product(world.company, "P003", "球阀", specification="DN80 PN25")
+
+    def codes(q: str) -> list[str]:
+        return [item["code"] for item in admin_api.get("/api/v1/products", query_string={"q": q}).get_json()["items"]]
+
+    assert codes("p003") == ["P003"]
+    assert codes("密封圈") == ["P002"]
+    assert codes("dn80") == ["P003"]
+    assert codes("PN16") == ["P001", "P002"]
+
+
+def test_q_longer_than_a_search_is_a_400_naming_it(admin_api):
+    response = admin_api.get("/api/v1/customers", query_string={"q": "x" * 101})
+    assert response.status_code == 400 and response.content_type == "application/problem+json"
+    assert response.get_json()["errors"][0]["field"] == "q"
+
+
+def test_the_openapi_document_declares_q_on_the_master_data_lists(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    for path in ("/api/v1/customers", "/api/v1/products"):
+        parameters = {p["name"]: p for p in spec["paths"][path]["get"]["parameters"]}
+        assert parameters["q"]["in"] == "query" and "contains" in parameters["q"]["description"]

@@ -61,7 +61,9 @@ def review(flow: Flow, order: dict, decision: str = "approve", reason: str = CRE
             return
         step = steps[0]
         flow.ok(flow.api[DECIDERS.get(step["department"], "administrator")].post(
-            f"/api/v1/reviews/{step['id']}/decision", json={"decision": decision, "reason": reason}))
+            f"/api/v1/reviews/{step['id']}/decision",
+            json={"decision": decision, "reason": reason,
+                  **({} if decision == "approve" else {"reason_code": "other"})}))
         if decision != "approve":
             return
     raise AssertionError("the review did not end")

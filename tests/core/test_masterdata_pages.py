@@ -33,8 +33,18 @@ def test_sales_creates_and_edits_a_customer(app, world):
 def test_a_duplicate_customer_code_is_refused_and_nothing_is_saved(app, world):
     client = factories.portal_login(app, world.users["sales"])
     page = client.post("/customers/new", data={**NEW_CUSTOMER, "code": "C001"}).get_data(as_text=True)
-    assert "the code C001 is already used" in page
+    assert '<span class="error" id="code-error1">the code C001 is already used</span>' in page  # by the code
     assert db.session.execute(select(Customer).where(Customer.name == "杭州西湖电气")).first() is None
+
+
+def test_every_error_of_a_customer_is_shown_at_once_next_to_its_field(app, world):
+    client = factories.portal_login(app, world.users["sales"])
+    page = client.post("/customers/new", data={**NEW_CUSTOMER, "name": "", "email": "not-an-address",
+                                               "credit_limit": "1.001"}).get_data(as_text=True)
+    for field_id in ("name", "email", "credit_limit"):
+        assert f'id="{field_id}-error1"' in page and f'aria-describedby="{field_id}-error1"' in page, field_id
+        assert f'<a href="#{field_id}">' in page  # listed in the summary too
+    assert db.session.execute(select(Customer).where(Customer.code == "C100")).first() is None
 
 
 def test_a_floor_price_above_the_list_price_is_refused_on_the_page(app, world):

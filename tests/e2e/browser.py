@@ -18,3 +18,26 @@ def signed_in(browser, base: str, username: str, **context):
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(re.compile(r".*/inbox$"))
     return page
+
+
+class Console:
+    """Every JavaScript error and console error (CSP violations and failed requests are logged as errors) of a page."""
+
+    def __init__(self, page) -> None:
+        self.problems: list[str] = []
+        page.on("console", lambda message: self.problems.append(f"console: {message.text}")
+                if message.type == "error" else None)
+        page.on("pageerror", lambda error: self.problems.append(f"pageerror: {error}"))
+
+
+def pick(page, label: str, typed: str, option: str) -> None:
+    """Type into the type-ahead named ``label`` and pick the match that reads ``option`` with the keyboard."""
+    box = page.get_by_role("combobox", name=label, exact=True)
+    box.fill(typed)
+    listbox = page.locator(f"[id='{box.get_attribute('aria-controls')}']")
+    listbox.get_by_role("option", name=option).wait_for()
+    options = listbox.get_by_role("option").all_inner_texts()
+    for _ in range(options.index(next(text for text in options if option in text)) + 1):
+        box.press("ArrowDown")
+    box.press("Enter")
+    assert box.get_attribute("aria-expanded") == "false"

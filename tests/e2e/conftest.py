@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
@@ -12,9 +13,15 @@ from tests.e2e.browser import CHROMIUM
 
 
 @pytest.fixture
-def portal(make_app) -> Iterator[tuple[str, dict[str, int]]]:
+def portal_app(make_app):
+    """The app the ``portal`` serves, for a test that reads what the browser saved."""
+    return make_app({"WTF_CSRF_ENABLED": True, "SERVER_NAME": None})
+
+
+@pytest.fixture
+def portal(portal_app) -> Iterator[tuple[str, dict[str, int]]]:
     """The portal served on 127.0.0.1 by a real HTTP server, with a company to work in."""
-    app = make_app({"WTF_CSRF_ENABLED": True, "SERVER_NAME": None})
+    app = portal_app
     with app.app_context():
         world = factories.build_world(app)
         ids = {"customer": world.customers[0].id, "product": world.products[0].id}
@@ -26,6 +33,22 @@ def portal(make_app) -> Iterator[tuple[str, dict[str, int]]]:
     finally:
         server.shutdown()
         thread.join(timeout=5)
+
+
+def pytest_addoption(parser) -> None:
+    parser.addoption("--e2e-output", default=None,
+                     help="a folder for the browser tests' screenshots (else each test's tmp_path)")
+
+
+@pytest.fixture
+def screenshots(request, tmp_path) -> Path:
+    """Where a browser test saves its screenshots: ``--e2e-output`` or the test's tmp_path."""
+    folder = request.config.getoption("--e2e-output")
+    if folder is None:
+        return tmp_path
+    path = Path(folder) / request.node.name
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import current_app
 
-from core.contracts import Finding, Verdict
+from core.contracts import Finding, OrderChange, Verdict
 from core.extensions import db
 from core.hookspecs import hookimpl
 from core.models import Company, Order
@@ -17,11 +17,12 @@ MIN_LEAD_DAYS = 3  # overridable per installation with the setting ORDO_LEAD_TIM
 
 
 @hookimpl
-def review_rules(order: Order, change: object | None) -> list[Finding]:
+def review_rules(order: Order, change: OrderChange | None) -> list[Finding]:
     """Reject an order (or a change) whose requested date is fewer than the minimum days away."""
     minimum = int(current_app.config.get("ORDO_LEAD_TIME_DAYS", MIN_LEAD_DAYS))
     # A change request may move the date; judge the date it asks for.
-    requested = getattr(change, "requested_date", None) or order.requested_date
+    moved = change.changed("requested_date") if change is not None else None
+    requested = moved.new if moved is not None else order.requested_date
     lead = (requested - db.session.get(Company, order.company_id).today()).days
     if lead >= minimum:
         return []

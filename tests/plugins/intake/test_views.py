@@ -31,7 +31,8 @@ def only_order() -> Order:
 def test_a_clerk_enters_an_order_in_the_portal_and_submits_it(app, world):
     client = portal_login(app, world.users["sales"])
     page = client.get("/orders/new").get_data(as_text=True)
-    assert page.count('name="lines-4-product_id"') == 1  # five empty line rows
+    assert 'name="lines-0-product_id"' in page and 'name="lines-1-product_id"' not in page  # one row to start
+    assert 'name="add_line"' in page  # and as many more as the clerk adds
 
     created = client.post("/orders/new", data=form_data(world))
 
@@ -81,13 +82,14 @@ def test_a_quantity_without_a_product_and_nonsense_figures_are_marked_on_their_r
     assert db.session.execute(select(Order)).first() is None
 
 
-def test_a_service_refusal_is_flashed_and_nothing_is_saved(app, world):
+def test_a_quantity_of_0_is_marked_on_its_row_and_nothing_is_saved(app, world):
     client = portal_login(app, world.users["sales"])
 
     response = client.post("/orders/new", data=form_data(world, **{"lines-0-quantity": "0"}))
 
+    page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "line 1: the quantity must be greater than 0" in response.get_data(as_text=True)
+    assert '<span class="error" id="lines-0-quantity-error1">The quantity must be greater than 0.</span>' in page
     assert db.session.execute(select(Order)).first() is None
 
 
@@ -172,3 +174,51 @@ def test_a_price_or_quantity_with_more_places_than_stored_is_refused_on_its_row_
     assert "must have at most 3 decimal places; it is not rounded" in page
     assert "must have at most 2 decimal places; it is not rounded" in page
     assert db.session.execute(select(Order)).first() is None
+
+
+def test_an_order_of_twelve_lines_is_saved_whole(app, world):
+    client = portal_login(app, world.users["sales"])
+    lines = {}
+    for index in range(12):
+        lines.update({f"lines-{index}-product_id": str(world.products[index % 2].id),
+                      f"lines-{index}-quantity": str(index + 1), f"lines-{index}-unit_price": ""})
+    data = {key: value for key, value in form_data(world).items() if not key.startswith("lines-")}
+
+    assert client.post("/orders/new", data={**data, **lines}).status_code == 302
+
+    order = only_order()
+    assert [line.quantity for line in order.lines] == [Decimal(n) for n in range(1, 13)]
+
+
+def test_every_error_is_shown_in_one_pass_next_to_its_own_row(app, world):
+    client = portal_login(app, world.users["sales"])
+
+    response = client.post("/orders/new", data=form_data(world, **{
+        "customer_id": "", "customer_id-text": "nobody",
+        "lines-0-quantity": "1.0001", "lines-1-quantity": "3", "lines-2-unit_price": "7.805",
+        "lines-3-product_id-text": "不存在的产品", "lines-3-quantity": "1"}))
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and db.session.execute(select(Order)).first() is None
+    for field_id, message in [
+        ("customer_id", "No customer matches “nobody”."),
+        ("lines-0-quantity", "must have at most 3 decimal places; it is not rounded"),
+        ("lines-1-quantity", "Choose the product for this quantity."),
+        ("lines-2-unit_price", "must have at most 2 decimal places; it is not rounded"),
+        ("lines-3-product_id", "No product matches “不存在的产品”."),
+    ]:
+        assert f'<span class="error" id="{field_id}-error1">{message}</span>' in page, field_id
+        assert f'aria-describedby="{field_id}-error1"' in page or f'-hint {field_id}-error1"' in page, field_id
+        assert f'href="#{field_id}' in page  # and listed, with a link, in the summary at the top
+    assert 'class="error-summary"' in page
+
+
+def test_without_javascript_add_a_line_and_remove_re_render_the_form(app, world):
+    client = portal_login(app, world.users["sales"])
+
+    added = client.post("/orders/new", data=form_data(world, add_line="1")).get_data(as_text=True)
+    assert 'name="lines-3-product_id"' in added and db.session.execute(select(Order)).first() is None
+    assert "271.20" in added  # the rows are quoted as they are: line 1, 2 × 120.00 + 13 % tax
+
+    removed = client.post("/orders/new", data=form_data(world, remove_line="lines-0")).get_data(as_text=True)
+    assert 'name="lines-0-product_id"' not in removed and 'name="lines-2-product_id"' in removed

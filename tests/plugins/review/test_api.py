@@ -22,7 +22,10 @@ def test_the_reviews_of_an_order_list_every_step_with_the_rules_findings(desk, w
     assert manager["permission"] == "review.decide.manager" and manager["hours"] == 8
     assert [(f["rule"], f["verdict"], f["reason_codes"]) for f in manager["findings"]] == [
         ("credit_limit", "needs_step", ["credit_limit_exceeded"])]
-    assert [s["findings"] for s in steps if s["department"] != "manager"] == [[], [], []]
+    # Sales is told what it could not check: no billing, no receivables; a customer with no history.
+    assert [(f["rule"], f["severity"], f["reason_codes"]) for f in steps[0]["findings"]] == [
+        ("receivables", "info", ["receivables_unknown"]), ("history", "info", ["new_customer"])]
+    assert [s["findings"] for s in steps[2:]] == [[], []]
     sales = steps[0]
     assert sales["opened_at"] and sales["due_at"] and sales["version"] == 2
     assert sales["decided_by"] is None and sales["reason"] is None
@@ -78,7 +81,7 @@ def test_a_version_that_is_not_a_number_is_refused_naming_the_field(desk):
 def test_rejecting_without_a_reason_is_refused_naming_the_reason(desk):
     order_id = desk.place()
 
-    response = desk.decide("sales", order_id, "sales", "reject", "")
+    response = desk.decide("sales", order_id, "sales", "reject", "", reason_code="credit")
 
     assert response.status_code == 400
     assert response.get_json()["errors"] == [{"field": "reason", "message": "give a reason for rejecting"}]

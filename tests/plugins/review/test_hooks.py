@@ -118,7 +118,8 @@ def test_hook_review_decided(make_app):
         sent_back = flow.submit(flow.create())
         [sales_step] = flow.open_steps(sent_back)
         flow.ok(flow.api["sales"].post(f"/api/v1/reviews/{sales_step['id']}/decision",
-                                       json={"decision": "send_back", "reason": "交货地址不全"}))
+                                       json={"decision": "send_back", "reason_code": "missing_information",
+                                             "reason": "交货地址不全"}))
         under_floor = flow.submit(flow.create(lines=[
             {"product_id": world.products[0].id, "quantity": "10", "unit_price": "90.00"}]))
         elsewhere = Flow(app, factories.build_world(app, "XYZ", modules={"review": False}))
@@ -127,17 +128,21 @@ def test_hook_review_decided(make_app):
 
     [approval] = witness.events(approved["id"], "review_decided")
     assert approval.status == OrderStatus.APPROVED
-    assert approval.payload == {"decision": Decision(Outcome.APPROVED, decided_by=users["production"])}
+    # Each step's outcome travels with the decision.
+    assert approval.payload == {"decision": Decision(Outcome.APPROVED, decided_by=users["production"], steps=(
+        ("sales", "approved"), ("finance", "approved"), ("production", "approved")))}
 
     [return_] = witness.events(sent_back["id"], "review_decided")
     assert return_.status == OrderStatus.DRAFT
-    assert return_.payload == {"decision": Decision(Outcome.SENT_BACK, reasons=("交货地址不全",),
-                                                    decided_by=users["sales"])}
+    assert return_.payload == {"decision": Decision(
+        Outcome.SENT_BACK, reasons=("missing_information", "交货地址不全"), decided_by=users["sales"],
+        steps=(("sales", "sent_back"), ("finance", "closed"), ("production", "closed")))}
 
     [rejection] = witness.events(under_floor["id"], "review_decided")  # by the price rule, at submission
     assert rejection.status == OrderStatus.REJECTED
     assert rejection.payload == {"decision": Decision(Outcome.REJECTED, reasons=("price_below_floor",),
-                                                      rules=("floor_price",))}
+                                                      rules=("floor_price",), steps=(
+        ("sales", "closed"), ("finance", "rejected"), ("production", "closed")))}
 
     [fallback] = witness.events(automatic["id"], "review_decided")
     assert fallback.status == OrderStatus.APPROVED

@@ -52,7 +52,8 @@ def test_sending_back_without_a_reason_is_refused_with_a_message(app, desk, worl
     step = desk.steps(order_id)[0]
     client = factories.portal_login(app, world.users["sales"])
 
-    response = client.post(f"/reviews/{step.id}/decide", data={"decision": "send_back", "reason": ""},
+    response = client.post(f"/reviews/{step.id}/decide", data={"decision": "send_back",
+                                                                    "reason_code": "missing_information", "reason": ""},
                            follow_redirects=True)
 
     assert "give a reason for sending the order back" in response.get_data(as_text=True)
@@ -65,7 +66,8 @@ def test_sending_back_with_a_reason_returns_the_order_to_the_clerk(app, desk, wo
     step = desk.steps(order_id)[0]
     client = factories.portal_login(app, world.users["sales"])
 
-    client.post(f"/reviews/{step.id}/decide", data={"decision": "send_back", "reason": "quantity unclear"})
+    client.post(f"/reviews/{step.id}/decide", data={"decision": "send_back", "reason_code": "missing_information",
+                                                           "reason": "quantity unclear"})
 
     assert desk.order(order_id).status == OrderStatus.DRAFT
     assert desk.steps(order_id)[0].reason == "quantity unclear"
@@ -89,7 +91,8 @@ def test_a_stale_form_is_refused_after_someone_else_decided(app, desk, world):
     desk.decide("administrator", order_id, "sales", "approve")
 
     response = factories.portal_login(app, world.users["sales"]).post(
-        f"/reviews/{step.id}/decide", data={"decision": "reject", "reason": "duplicate", "version": seen},
+        f"/reviews/{step.id}/decide", data={"decision": "reject", "reason_code": "other", "reason": "duplicate",
+                                            "version": seen},
         follow_redirects=True)
 
     assert "changed by someone else" in response.get_data(as_text=True)
