@@ -41,7 +41,7 @@ from core.modules import modules_in_use
 from core.order_views import bp as orders_bp
 from core.plugins import Manifest, PluginRegistry, discover
 from core.portal import bp as portal_bp
-from core.portal import order_url
+from core.portal import order_url, panel_anchor
 from core.security import configure_security
 from core.time_left import time_left
 from core.web import IdConverter, render_error
@@ -109,6 +109,7 @@ def configure_extensions(app: Flask) -> None:
     app.jinja_env.filters["label"] = label
     app.jinja_env.globals["system_note"] = system_note
     app.jinja_env.globals["order_url"] = order_url
+    app.jinja_env.globals["panel_anchor"] = panel_anchor  # the id of a panel's section on the order page
     app.jinja_env.globals["form_errors"] = iter_errors  # the ``error_summary`` macro's list
     app.jinja_env.globals["time_left_of"] = time_left  # the data of the ``time_left`` macro
     app.jinja_env.policies["ext.i18n.trimmed"] = True

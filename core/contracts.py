@@ -361,6 +361,32 @@ class Panel:
     order: int = 100
 
 
+class ActionMethod(enum.StrEnum):
+    GET = "get"  # a link: to the form that does it (on the order page or a page of its own)
+    POST = "post"  # a button that acts at once, sending nothing but its CSRF token
+
+
+@dataclass(frozen=True)
+class OrderAction:
+    """Something the user can do next on an order, offered by the plugin that does it.
+
+    The order page shows the ``primary`` action with the lowest ``priority`` as
+    its one main button beside the status bar, and every other action in its
+    "more" menu, by priority. A ``destructive`` action (cancelling the order)
+    asks for confirmation first: a POST one carries a required "I confirm"
+    checkbox, whose value the view must check (``confirm``), and with scripts a
+    dialog asks ``confirm_text`` instead; a GET one leads to a page that does the same.
+    """
+
+    label: str
+    url: str
+    method: ActionMethod = ActionMethod.GET
+    primary: bool = False  # may be the order's main next action
+    priority: int = 100  # lower first: the main action and the menu's order
+    destructive: bool = False
+    confirm_text: str | None = None  # the question a destructive action asks
+
+
 # --- jobs ---------------------------------------------------------------------
 
 

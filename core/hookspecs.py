@@ -17,8 +17,8 @@ import pluggy
 
 if TYPE_CHECKING:
     from core.contracts import (
-        CustomerView, Decision, Delivery, DocumentKind, Finding, Gate, Job, MenuItem, OrderChange, Payment,
-        Permission, Panel, Receivables, ReviewOverdue, ReviewStepSpec, RoleSpec, Task,
+        CustomerView, Decision, Delivery, DocumentKind, Finding, Gate, Job, MenuItem, OrderAction, OrderChange,
+        Payment, Permission, Panel, Receivables, ReviewOverdue, ReviewStepSpec, RoleSpec, Task,
     )
     from flask_babel.speaklater import LazyString
 
@@ -299,6 +299,25 @@ def order_panels(order: Order, user: User) -> list[Panel]:
 
 
 @hookspec
+def order_actions(order: Order, user: User) -> list[OrderAction]:
+    """Return what this user can do next on an order through this plugin.
+
+    Called by the order page, on the plugins pinned on the order (the company's
+    current set for a draft), each time the page is shown. The page makes the
+    ``primary`` action with the lowest ``priority`` its main button beside the
+    status bar (submit a draft, decide the open review step, ship, record a
+    payment) and lists the others in its "more" menu. An action that needs
+    input links (``GET``) to the form that takes it, usually the plugin's panel
+    on the page (``core.portal.panel_url``); one that needs none posts at once.
+
+    :param order: the order shown.
+    :param user: the signed-in user; return only what they may do now.
+
+    Return a list of :class:`~core.contracts.OrderAction`.
+    """
+
+
+@hookspec
 def ordo_labels() -> dict[str, dict[str, LazyString]]:
     """Return how the codes this plugin stores and shows read, in the reader's language.
 
@@ -424,6 +443,23 @@ def execution_gates(order: Order) -> list[Gate]:
 
     Return a list of :class:`~core.contracts.Gate`; any ``blocked`` gate stops
     execution and its reason is shown to the user.
+    """
+
+
+@hookspec
+def execution_started(order: Order) -> bool:
+    """Return whether work on this approved order's goods has begun.
+
+    Called by the core's status bar (``core.orders.stages``), on the plugins
+    pinned on the order, for an order that is ``approved`` and has logistics
+    pinned: the bar then shows 生产中 (in production) as its current step.
+    Logistics answers ``True`` once a shipment of the order was prepared;
+    a production plugin would answer from its own work orders.
+
+    :param order: the approved order.
+
+    Return ``True`` when work has begun; the step is reached when any plugin
+    says so.
     """
 
 

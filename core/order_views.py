@@ -1,10 +1,12 @@
 """The order list and the order page, owned by the core (the owner of ``Order``): every plugin adds its panel.
 
-Also the core's actions on an order (cancel) and its stored documents.
+Also the page's main next action and its "more" menu (``order_actions``), the
+core's actions on an order (cancel, confirmed first) and its stored documents.
 Plugins link here through ``core.portal.order_url``.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session
@@ -12,17 +14,17 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup
-from wtforms import TextAreaField
+from wtforms import BooleanField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from core.auth.context import require_actor, requires
-from core.contracts import Panel
+from core.contracts import OrderAction, Panel
 from core.documents import available_documents, document_response, stored_document
 from core.listview import list_response
 from core.models import Order, User
 from core.order_list import ORDER_LIST
 from core.modules import hooks_for_order
-from core.orders import OrderEvent, actions, allowed_events
+from core.orders import actions
 from core.orders.queries import get_order
 from core.orders.stages import status_steps
 from core.portal import order_url
@@ -34,6 +36,24 @@ bp = Blueprint("orders", __name__)
 
 class CancelForm(FlaskForm):
     reason = TextAreaField(_l("Reason for cancelling"), validators=[DataRequired(), Length(max=2000)])
+    # Without scripts the box is the confirmation; with them, a dialog ticks it (static/ordo.js).
+    confirm = BooleanField(_l("I confirm: cancel this order. This cannot be undone."))
+
+
+@dataclass(frozen=True)
+class NextActions:
+    """What the order page offers this user: one main action, and the rest for the "more" menu."""
+
+    main: OrderAction | None
+    more: list[OrderAction]
+
+
+def order_actions(order: Order, user: User) -> NextActions:
+    """The actions the plugins pinned on the order offer ``user``: the first primary one is the main one."""
+    offered = sorted((action for contribution in hooks_for_order(order).order_actions(order=order, user=user)
+                      for action in contribution), key=lambda action: (action.priority, str(action.label)))
+    main = next((action for action in offered if action.primary), None)
+    return NextActions(main, [action for action in offered if action is not main])
 
 
 @bp.route("/orders")
@@ -52,25 +72,29 @@ def detail(order_id: int) -> Any:
         "core/order_detail.html",
         order=order,
         steps=status_steps(order),
+        actions=order_actions(order, user),
         panels=_panels(order, user),
         documents=available_documents(order, user),
         timeline=timeline(order, user),
-        can_cancel=OrderEvent.CANCEL in allowed_events(order) and user.can("order.cancel"),
-        cancel_form=CancelForm(),
     )
 
 
-@bp.route("/orders/<id:order_id>/cancel", methods=["POST"])
+@bp.route("/orders/<id:order_id>/cancel", methods=["GET", "POST"])
 @requires("order.cancel")
 def cancel(order_id: int) -> Any:
+    """Cancelling asks first: a page with the reason and an "I confirm" box; nothing changes unticked."""
     user = require_actor()
     order = get_order(user, order_id)
     form = CancelForm()
-    if not form.validate_on_submit():
-        flash(_("Give a reason for cancelling."), "error")
-    elif attempt(lambda: actions.cancel(order, actor=user, reason=required(form.reason.data))) is not None:
-        flash(_("Order %(number)s is cancelled.", number=order.display_number), "success")
-    return redirect(order_url(order_id))
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            flash(_("Give a reason for cancelling."), "error")
+        elif not form.confirm.data:
+            form.confirm.errors = [_("Tick the box to confirm that the order is cancelled.")]
+        elif attempt(lambda: actions.cancel(order, actor=user, reason=required(form.reason.data))) is not None:
+            flash(_("Order %(number)s is cancelled.", number=order.display_number), "success")
+            return redirect(order_url(order_id))
+    return render_template("core/order_cancel.html", order=order, form=form)
 
 
 @bp.route("/orders/<id:order_id>/documents/<kind>")

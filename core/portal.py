@@ -1,4 +1,4 @@
-"""The portal shell: home, task inbox, navigation, links to orders, "mark delivered"."""
+"""The portal shell: home, task inbox, global search, navigation, links to orders, "mark delivered"."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
@@ -10,11 +10,13 @@ from wtforms.validators import DataRequired, Length
 
 from core.auth.context import current_actor, require_actor, requires
 from core.contracts import MenuItem, Task
+from core.errors import ValidationError
 from core.models import User, utcnow
 from core.modules import hooks_for_company
 from core.inbox import tasks_for
 from core.orders import actions
 from core.orders.queries import get_order
+from core.search import MAX_QUERY, search as search_orders
 from core.web import attempt, flash_form_errors, required
 
 bp = Blueprint("portal", __name__)
@@ -36,6 +38,17 @@ def navigation(user: User) -> list[MenuItem]:
 def order_url(order_id: int) -> str:
     """Where an order is shown: the core's order page, where every plugin adds its panel."""
     return url_for("orders.detail", order_id=order_id)
+
+
+def panel_anchor(template: str) -> str:
+    """The id of a panel's section on the order page: its template's path, "logistics/order_panel.html"
+    → "logistics-order_panel"."""
+    return template.removesuffix(".html").replace("/", "-")
+
+
+def panel_url(order_id: int, template: str) -> str:
+    """A link to a plugin's panel on the order page, for an action whose form is in the panel."""
+    return f"{order_url(order_id)}#{panel_anchor(template)}"
 
 
 @bp.app_context_processor
@@ -67,6 +80,22 @@ def home():
 def inbox():
     user = require_actor()
     return render_template("core/inbox.html", tasks=inbox_tasks(user), now=utcnow())
+
+
+@bp.route("/search")
+@requires("order.view")
+def search():
+    """The header's search box: orders by number, customer, customer's PO number or product, grouped."""
+    user = require_actor()
+    raw = request.args.get("q", "")
+    try:
+        results, error = search_orders(user, raw), None
+    except ValidationError as refused:
+        results, error = None, refused.message
+    # An empty box is an invitation to type; a query over the limit is a bad request.
+    status = 400 if error and raw.strip() else 200
+    return render_template("core/search.html", query=raw[:MAX_QUERY * 2], results=results, error=error,
+                           max_query=MAX_QUERY), status
 
 
 @bp.route("/orders/<id:order_id>/mark-delivered", methods=["POST"])

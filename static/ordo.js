@@ -12,12 +12,35 @@ document.addEventListener("change", (event) => {
 });
 
 // A form marked data-confirm (a destructive action: cancelling an order, switching a
-// module off) asks before it is sent; without scripts it is sent as it is.
+// module off) asks in a dialog before it is sent. Without scripts its required "I confirm"
+// box (name="confirm") is the confirmation; with them the box is hidden and the dialog ticks it.
+function confirmBox(form) {
+  const box = form.querySelector("input[type=checkbox][name=confirm]");
+  return box instanceof HTMLInputElement ? box : null;
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  for (const form of document.querySelectorAll("form[data-confirm]")) {
+    const box = confirmBox(form);
+    if (box) {
+      box.required = false;
+      (box.closest("label") || box).hidden = true;
+    }
+  }
+});
+
 document.addEventListener("submit", (event) => {
   const form = event.target;
-  if (form instanceof HTMLFormElement && form.hasAttribute("data-confirm")
-      && !window.confirm(form.getAttribute("data-confirm"))) {
+  if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-confirm")) {
+    return;
+  }
+  if (!window.confirm(form.getAttribute("data-confirm"))) {
     event.preventDefault();
+    return;
+  }
+  const box = confirmBox(form);
+  if (box) {
+    box.checked = true;
   }
 });
 

@@ -123,6 +123,9 @@ def modules():
         enable = request.form.get("enabled") == "1"
         if not form.validate_on_submit():
             abort(400, _("The form expired; reload the page and try again."))
+        if not enable and request.form.get("confirm") != "y":  # switching off asks first; nothing changes
+            flash(_("%(name)s stays on: tick the box to confirm switching it off.", name=label(name, MODULE)), "error")
+            return redirect(url_for("admin.modules"))
         state = attempt(lambda: set_enabled(actor.company, name, enable, actor=actor))
         if state is not None:
             flash(_("%(name)s is now %(state)s.", name=label(name, MODULE),

@@ -1,18 +1,19 @@
-"""The core's always-on contributions: permissions, roles, menu, labels, customer view, inbox."""
+"""The core's always-on contributions: permissions, roles, menu, labels, customer view, inbox, cancelling."""
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from core.contracts import CustomerView, MenuItem, Permission, RoleSpec, Stage, Task
+from core.contracts import CustomerView, MenuItem, OrderAction, Permission, RoleSpec, Stage, Task
 from core.extensions import db
 from core.hookspecs import hookimpl
 from core.labels import AUDIT_ACTION, CORE_LABELS, NOTE
 from core.models import Order, OrderStatus, User
 from core.modules import pinned
-from core.orders.events import SYSTEM_NOTES, customer_views, event_labels
+from core.orders.events import SYSTEM_NOTES, OrderEvent, allowed_events, customer_views, event_labels
 from core.portal import order_url
 from core.roles import BUILTIN_ROLES, CORE_PERMISSIONS
 
@@ -50,6 +51,15 @@ def ordo_labels() -> dict[str, Mapping[str, object]]:
 @hookimpl
 def customer_timeline_actions() -> dict[str, CustomerView]:
     return customer_views()
+
+
+@hookimpl
+def order_actions(order: Order, user: User) -> list[OrderAction]:
+    """Cancelling, never the main action: it leads to a page that asks for a reason and a confirmation."""
+    if OrderEvent.CANCEL not in allowed_events(order) or not user.can("order.cancel"):
+        return []
+    return [OrderAction(str(_l("Cancel the order")), url_for("orders.cancel", order_id=order.id),
+                        priority=900, destructive=True)]
 
 
 @hookimpl

@@ -7,13 +7,16 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from core.contracts import (
-    CustomerView, Decision, Delivery, DocumentKind, Gate, MenuItem, Outcome, Panel, Permission, Receivables, Task,
+    CustomerView, Decision, Delivery, DocumentKind, Gate, MenuItem, OrderAction, Outcome, Panel, Permission,
+    Receivables, Task,
 )
 from core.hookspecs import hookimpl
 from core.models import Company, Customer, Order, PaymentTerms, User
+from core.portal import panel_url
 from plugins.billing import services
 from plugins.billing.labels import LABELS
 
+PANEL = "billing/order_panel.html"
 FINANCE_READERS = ("administrator", "finance", "sales", "manager", "supervisor")
 
 
@@ -59,6 +62,17 @@ def inbox_tasks(user: User) -> list[Task]:
 
 
 @hookimpl
+def order_actions(order: Order, user: User) -> list[OrderAction]:
+    """Recording a payment while something is owed; the form is in the billing panel."""
+    if user.customer_id is not None or not user.can("billing.view"):
+        return []
+    context = services.order_billing(order, user)
+    if context is None or not context["can_record"]:
+        return []
+    return [OrderAction(_("Record a payment"), panel_url(order.id, PANEL), primary=True, priority=40)]
+
+
+@hookimpl
 def order_panels(order: Order, user: User) -> list[Panel]:
     # Billing's panel names who recorded each payment and holds finance's form: staff only. A
     # customer reads their invoice as a document, and its payments on the timeline.
@@ -67,7 +81,7 @@ def order_panels(order: Order, user: User) -> list[Panel]:
     context = services.order_billing(order, user)
     if context is None:
         return []
-    return [Panel(_("Invoice and payments"), "billing/order_panel.html", context, order=600)]
+    return [Panel(_("Invoice and payments"), PANEL, context, order=600)]
 
 
 @hookimpl

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask import url_for
 from flask_babel import lazy_gettext as _l
 
-from core.contracts import CustomerView, DocumentKind, MenuItem, Panel, Permission, Task
+from core.contracts import CustomerView, DocumentKind, MenuItem, OrderAction, Panel, Permission, Task
 from core.hookspecs import hookimpl
 from core.models import Order, OrderStatus, User, utcnow
 from core.portal import order_url
@@ -103,6 +104,22 @@ def document_kinds() -> list[DocumentKind]:
         DocumentKind("confirmation", _l("Order confirmation"), "order_confirmation.html", "order.view",
                      context=services.confirmation_context, customer_copy=True),
     ]
+
+
+@hookimpl
+def order_actions(order: Order, user: User) -> list[OrderAction]:
+    """A draft's next action is re-checking and submitting it (not while it waits for the customer);
+    editing it comes next."""
+    if order.status != OrderStatus.DRAFT:
+        return []
+    offered = []
+    if user.can("order.submit") and waiting.open_wait(order) is None:
+        offered.append(OrderAction(str(_l("Submit for review")), url_for("intake.recheck_order", order_id=order.id),
+                                   primary=True, priority=10))
+    if user.can("order.edit"):
+        offered.append(OrderAction(str(_l("Edit the draft")), url_for("intake.edit_order", order_id=order.id),
+                                   primary=True, priority=20))
+    return offered
 
 
 @hookimpl

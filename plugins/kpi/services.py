@@ -7,6 +7,7 @@ to the user and to the numbers.
 """
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -149,3 +150,82 @@ def counts(company_id: int, date_from: date | None = None, date_to: date | None 
         if timed_decisions else None
     )
     return KpiSummary(date_from, date_to, per_kind, approval_rate, average_hours, collected)
+
+
+# --- over time --------------------------------------------------------------
+
+
+class Granularity(enum.StrEnum):
+    DAY = "day"
+    MONTH = "month"
+    YEAR = "year"
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """The facts of one day, month or year of the period, in the company's zone."""
+
+    start: date
+    counts: dict[KpiEventKind, int]
+    collected: Decimal  # confirmed payments
+
+
+@dataclass(frozen=True)
+class KpiTimeline:
+    granularity: Granularity
+    buckets: list[Bucket]  # from the first bucket with a fact to the last, none left out between
+
+
+def granularity_of(date_from: date, date_to: date) -> Granularity:
+    """Days up to two months, months up to five years, years beyond: a chart stays readable."""
+    days = (date_to - date_from).days + 1
+    if days <= 62:
+        return Granularity.DAY
+    return Granularity.MONTH if days <= 5 * 366 else Granularity.YEAR
+
+
+def _bucket_start(day: date, granularity: Granularity) -> date:
+    if granularity == Granularity.DAY:
+        return day
+    return day.replace(day=1) if granularity == Granularity.MONTH else day.replace(month=1, day=1)
+
+
+def _next_bucket(start: date, granularity: Granularity) -> date:
+    if granularity == Granularity.DAY:
+        return start + timedelta(days=1)
+    if granularity == Granularity.MONTH:
+        return date(start.year + start.month // 12, start.month % 12 + 1, 1)
+    return date(start.year + 1, 1, 1)
+
+
+def over_time(company_id: int, date_from: date | None = None, date_to: date | None = None) -> KpiTimeline:
+    """The same facts as ``counts``, per day, month or year of the period (the dashboard's charts).
+
+    The facts are read once and bucketed by their day in the company's zone, so a
+    day means the same here as in ``counts``; the buckets run from the first one
+    holding a fact to the last, every one between included even when empty.
+    """
+    date_from, date_to = period(company_id, date_from, date_to)
+    zone = company_zone(company_id)
+    start = datetime.combine(date_from, time.min, tzinfo=zone)
+    end = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=zone)
+    granularity = granularity_of(date_from, date_to)
+    rows = db.session.execute(
+        select(KpiEvent.event, KpiEvent.at, KpiEvent.amount)
+        .where(KpiEvent.company_id == company_id, KpiEvent.at >= start, KpiEvent.at < end)
+    ).all()
+    per_bucket: dict[date, tuple[dict[KpiEventKind, int], list[Decimal]]] = {}
+    for kind, at, amount in rows:
+        key = _bucket_start(at.astimezone(zone).date(), granularity)
+        kinds, paid = per_bucket.setdefault(key, ({k: 0 for k in KpiEventKind}, []))
+        kinds[kind] += 1
+        if kind == KpiEventKind.PAID and amount is not None:
+            paid.append(Decimal(amount))
+    buckets: list[Bucket] = []
+    if per_bucket:
+        day, last = min(per_bucket), max(per_bucket)
+        while day <= last:
+            kinds, paid = per_bucket.get(day, ({k: 0 for k in KpiEventKind}, []))
+            buckets.append(Bucket(day, kinds, sum(paid, ZERO).quantize(ZERO, rounding=ROUND_HALF_UP)))
+            day = _next_bucket(day, granularity)
+    return KpiTimeline(granularity, buckets)

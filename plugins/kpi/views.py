@@ -1,14 +1,17 @@
-"""Portal pages of the kpi plugin: the dashboard of a period's figures."""
+"""Portal pages of the kpi plugin: the dashboard of a period's figures, as cards and charts."""
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from core.auth.context import require_actor, requires
+from core.auth.context import require_actor, requires, sees_prices
+from core.charts import Chart, ChartKind, chart
+from core.models import User
 from core.web import attempt, flash_form_errors
 from plugins.kpi import services
 from plugins.kpi.forms import PeriodForm
-from plugins.kpi.models import KpiEventKind
+from plugins.kpi.models import DECISION_KINDS, KpiEventKind
 
 bp = Blueprint("kpi", __name__)
 
@@ -40,5 +43,36 @@ def dashboard():
         summary = services.counts(user.company_id)
     # Fields left empty show the period actually counted; typed values stay as typed.
     form.date_from.data, form.date_to.data = summary.date_from, summary.date_to
+    timeline = services.over_time(user.company_id, summary.date_from, summary.date_to)
     return render_template("kpi/dashboard.html", form=form, summary=summary, kinds=KpiEventKind,
-                           kind_labels=KIND_LABELS)
+                           kind_labels=KIND_LABELS, charts=charts(user, summary, timeline))
+
+
+# The kinds the chart over time follows: an order's way from entry to the end.
+OVER_TIME = (KpiEventKind.SUBMITTED, KpiEventKind.APPROVED, KpiEventKind.SHIPPED, KpiEventKind.COMPLETED)
+BUCKET_FORMAT = {services.Granularity.DAY: "%Y-%m-%d", services.Granularity.MONTH: "%Y-%m",
+                 services.Granularity.YEAR: "%Y"}
+BUCKET_TITLES = {services.Granularity.DAY: _l("Day"), services.Granularity.MONTH: _l("Month"),
+                 services.Granularity.YEAR: _l("Year")}
+
+
+def charts(user: User, summary: services.KpiSummary, timeline: services.KpiTimeline) -> list[Chart]:
+    """The dashboard's charts, each from the figures its table shows; amounts only for who sees prices."""
+    found = [
+        chart("stage-events", ChartKind.BAR, _("Stage events"), _("Event"),
+              [(KIND_LABELS[kind], [count]) for kind, count in summary.counts.items()], [_("Number")]),
+        chart("review-decisions", ChartKind.PIE, _("Review decisions"), _("Decision"),
+              [(KIND_LABELS[kind], [summary.counts[kind]]) for kind in DECISION_KINDS] if summary.decided else [],
+              [_("Number")]),
+    ]
+    bucket = BUCKET_FORMAT[timeline.granularity]
+    found.append(chart("over-time", ChartKind.LINE, _("Orders over time"), BUCKET_TITLES[timeline.granularity],
+                       [(day.start.strftime(bucket), [day.counts[kind] for kind in OVER_TIME])
+                        for day in timeline.buckets],
+                       [KIND_LABELS[kind] for kind in OVER_TIME]))
+    if sees_prices(user):
+        found.append(chart("collected", ChartKind.BAR, _("Collected over time"),
+                           BUCKET_TITLES[timeline.granularity],
+                           [(day.start.strftime(bucket), [day.collected]) for day in timeline.buckets],
+                           [_("Collected (%(currency)s)", currency=user.company.currency)]))
+    return found

@@ -8,17 +8,19 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from core.contracts import CustomerView, DocumentKind, DocumentSource, MenuItem, Panel, Permission, Task
+from core.contracts import CustomerView, DocumentKind, DocumentSource, MenuItem, OrderAction, Panel, Permission, Task
 from core.documents import order_version
 from core.errors import Conflict
 from core.extensions import db
 from core.hookspecs import hookimpl
 from core.models import Company, Order, OrderStatus, User
-from core.portal import order_url
+from core.portal import order_url, panel_url
 from plugins.logistics import services
 from plugins.logistics.forms import AcceptanceForm, ShipmentForm
 from plugins.logistics.labels import LABELS
 from plugins.logistics.models import Shipment, ShipmentStatus
+
+PANEL = "logistics/order_panel.html"
 
 PERMISSIONS = (
     Permission("logistics.view", _l("See shipments"),
@@ -64,6 +66,21 @@ def inbox_tasks(user: User) -> list[Task]:
 
 
 @hookimpl
+def order_actions(order: Order, user: User) -> list[OrderAction]:
+    """The shipment's next step for this user; its form is in the shipments panel."""
+    current = services.open_shipment(order)
+    if user.can("logistics.ship"):
+        if order.status == OrderStatus.APPROVED and current is None and not services.blocking_gates(order):
+            return [OrderAction(_("Prepare shipment"), panel_url(order.id, PANEL), primary=True, priority=20)]
+        if current is not None and current.status == ShipmentStatus.PREPARED:
+            return [OrderAction(_("Dispatch %(number)s", number=current.number), panel_url(order.id, PANEL),
+                                primary=True, priority=20)]
+    if user.can("logistics.accept") and current is not None and current.awaits_acceptance:
+        return [OrderAction(_("Record sign-off"), panel_url(order.id, PANEL), primary=True, priority=30)]
+    return []
+
+
+@hookimpl
 def order_panels(order: Order, user: User) -> list[Panel]:
     if not (user.can("logistics.view") or user.can("logistics.accept")):
         return []
@@ -85,7 +102,13 @@ def order_panels(order: Order, user: User) -> list[Panel]:
         "dispatch_form": ShipmentForm(formdata=None, obj=current) if can_dispatch else None,
         "acceptance_form": AcceptanceForm(formdata=None) if can_accept else None,
     }
-    return [Panel(_("Shipments"), "logistics/order_panel.html", context, order=400)]
+    return [Panel(_("Shipments"), PANEL, context, order=400)]
+
+
+@hookimpl
+def execution_started(order: Order) -> bool:
+    # Preparing the first shipment is the first trace of work on the goods that logistics keeps.
+    return services.latest_shipment(order) is not None
 
 
 @hookimpl

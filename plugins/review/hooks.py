@@ -9,16 +9,20 @@ from flask_babel import lazy_gettext as _l
 from datetime import timedelta
 
 from core.contracts import (
-    CustomerView, DocumentKind, Finding, Job, MenuItem, OrderChange, Panel, Permission, ReviewStepSpec, Task,
+    CustomerView, DocumentKind, Finding, Job, MenuItem, OrderAction, OrderChange, Panel, Permission, ReviewStepSpec,
+    Task,
 )
 from core.jobs import per_company
 from core.roles import STAFF
 from core.hookspecs import hookimpl
 from core.models import Order, User, utcnow
-from core.portal import order_url
+from core.portal import order_url, panel_url
 from plugins.review import (
     change_documents, change_labels, change_views, changes, labels, policy, rules, services, sweep,
 )
+from plugins.review.models import ReviewStep
+
+PANEL = "review/order_panel.html"
 
 PERMISSIONS = (
     Permission("review.view", _l("See order reviews"), STAFF),
@@ -98,6 +102,23 @@ def inbox_tasks(user: User) -> list[Task]:
 
 
 @hookimpl
+def order_actions(order: Order, user: User) -> list[OrderAction]:
+    """Deciding an open step this user may decide and has not yet: the form is in the review panel."""
+    if user.customer_id is not None or not user.can("review.view"):
+        return []
+    step = next((step for step in _decidable(order, user)), None)
+    if step is None:
+        return []
+    return [OrderAction(_("Decide: %(step)s", step=labels.department(step.department, step.label)),
+                        panel_url(order.id, PANEL), primary=True, priority=10)]
+
+
+def _decidable(order: Order, user: User) -> list[ReviewStep]:
+    return [step for step in services.open_steps(order)
+            if services.may_decide(user, step) and not any(d.user_id == user.id for d in step.decisions)]
+
+
+@hookimpl
 def order_panels(order: Order, user: User) -> list[Panel]:
     return change_views.panels(order, user) + _review_panels(order, user)
 
@@ -110,8 +131,7 @@ def _review_panels(order: Order, user: User) -> list[Panel]:
     rounds = services.rounds(order)
     if not rounds:
         return []
-    decidable = [step for step in services.open_steps(order)
-                 if services.may_decide(user, step) and not any(d.user_id == user.id for d in step.decisions)]
+    decidable = _decidable(order, user)
     context = {
         "order": order,
         "review_rounds": rounds,
@@ -122,7 +142,7 @@ def _review_panels(order: Order, user: User) -> list[Panel]:
         "review_labels": labels,
         "now": utcnow(),
     }
-    return [Panel(_("Review"), "review/order_panel.html", context, order=200)]
+    return [Panel(_("Review"), PANEL, context, order=200)]
 
 
 @hookimpl

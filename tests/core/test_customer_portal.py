@@ -259,7 +259,7 @@ def test_a_cancellation_shows_the_reason_the_customer_gave_and_not_the_one_staff
 
 
 def _cancel_on_the_portal(shop: Shop, user: User, order_id: int, reason: str) -> None:
-    response = shop.portal(user).post(f"/orders/{order_id}/cancel", data={"reason": reason})
+    response = shop.portal(user).post(f"/orders/{order_id}/cancel", data={"reason": reason, "confirm": "y"})
     assert response.status_code == 302, response.get_data(as_text=True)
 
 

@@ -51,19 +51,28 @@ def test_the_order_page_shows_the_panels_of_the_stages_and_the_documents(app, wo
     page = portal_login(app, world.users["logistics"]).get(f"/orders/{order.id}").get_data(as_text=True)
 
     # Logistics is off, so the core's "mark delivered" panel is on the approved order's page.
-    assert '<section class="panel">\n  <h2>Delivery</h2>' in page
+    assert '<section class="panel" id="core-mark_delivered_panel">\n  <h2>Delivery</h2>' in page
     assert f'action="/orders/{order.id}/mark-delivered"' in page
     assert f'href="/orders/{order.id}/documents/confirmation"' in page
 
 
-def test_a_draft_is_cancelled_with_a_reason(app, world):
+def test_a_draft_is_cancelled_with_a_reason_once_confirmed(app, world):
     order = draft(world)
     client = portal_login(app, world.users["sales"])
 
-    without = client.post(f"/orders/{order.id}/cancel", data={"reason": ""}, follow_redirects=True)
-    assert "Give a reason for cancelling." in without.get_data(as_text=True)
+    asked = client.get(f"/orders/{order.id}/cancel").get_data(as_text=True)
+    without = client.post(f"/orders/{order.id}/cancel", data={"reason": "", "confirm": "y"}).get_data(as_text=True)
+    unconfirmed = client.post(f"/orders/{order.id}/cancel", data={"reason": "客户撤单"}).get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Order, order.id).status == OrderStatus.DRAFT  # nothing changed, asking included
 
-    client.post(f"/orders/{order.id}/cancel", data={"reason": "客户撤单"})
+    assert 'name="confirm" required type="checkbox" value="y"' in asked
+    assert f'data-confirm="Cancel order {order.display_number}? This cannot be undone."' in asked
+    assert "Give a reason for cancelling." in without
+    assert "Tick the box to confirm that the order is cancelled." in unconfirmed and "客户撤单" in unconfirmed
+
+    done = client.post(f"/orders/{order.id}/cancel", data={"reason": "客户撤单", "confirm": "y"})
+    assert done.status_code == 302 and done.location.endswith(f"/orders/{order.id}")
     db.session.expire_all()
     assert db.session.get(Order, order.id).status == OrderStatus.CANCELLED
     assert "客户撤单" in client.get(f"/orders/{order.id}").get_data(as_text=True)
@@ -81,8 +90,7 @@ def test_the_order_page_shows_the_status_bar_and_keeps_cancelling_in_the_more_me
         "Draft", "Approved", "Signed for", "Completed"]
     assert re.search(r'<li class="step step-current"\s+aria-current="step">Approved</li>', bar)
     more = page[page.index('<details class="more-actions">'):page.index("</details>")]
-    assert f'action="/orders/{order.id}/cancel"' in more
-    assert f'data-confirm="Cancel order {order.number}? This cannot be undone."' in more
+    assert f'<a class="button danger" href="/orders/{order.id}/cancel">Cancel the order</a>' in more
 
 
 def test_the_timeline_names_every_entry_status_and_note_by_its_label(make_app):
@@ -149,3 +157,92 @@ def test_hook_order_panels(make_app):
     assert "Inspected by Production User (acme-production): pressure test passed" in inspected
     assert '<h2>Inspection</h2>' not in sales  # sales may not record inspections
     assert admin.index("<h2>Inspection</h2>") < admin.index("<h2>Delivery</h2>")  # 450 before the core's 500
+
+
+# --- the main next action and the "more" menu --------------------------------------------------
+
+
+def _actions_of(page: str) -> tuple[str | None, list[str]]:
+    """The main action's label and the labels in the "more" menu, as the page shows them."""
+    if '<div class="order-actions">' not in page:
+        return None, []
+    block = page[page.index('<div class="order-actions">'):]
+    block = block[:block.index("</div>")]
+    main = re.match(r'<div class="order-actions">\s*(?:<form[^>]*>.*?)?<(?:a|button)[^>]*class="[^"]*primary[^"]*"'
+                    r'[^>]*>([^<]+)<', block, re.S)
+    more = block[block.index("<details"):] if "<details" in block else ""
+    return (main.group(1).strip() if main else None,
+            [label.strip() for label in re.findall(r'<(?:a|button)[^>]*>([^<]+)</(?:a|button)>', more)])
+
+
+@pytest.fixture
+def every_stage(make_app):
+    app = make_app(plugins=discover())
+    with app.app_context():
+        world = factories.build_world(app)
+        yield app, world, Flow(app, world)
+
+
+def test_a_draft_offers_sales_to_submit_it_and_the_rest_in_the_more_menu(every_stage):
+    app, world, flow = every_stage
+    order = flow.create()
+
+    sales = portal_login(app, world.users["sales"]).get(f"/orders/{order['id']}").get_data(as_text=True)
+    production = portal_login(app, world.users["production"]).get(f"/orders/{order['id']}").get_data(as_text=True)
+
+    assert _actions_of(sales) == ("Submit for review", ["Edit the draft", "Cancel the order"])
+    main = sales[sales.index('<div class="order-actions">'):]
+    assert main.index(f'<form method="post" action="/orders/{order["id"]}/submit"') < main.index("Submit for review")
+    assert _actions_of(production) == (None, [])  # production may neither submit, edit nor cancel a draft
+
+
+def test_the_open_review_step_is_the_main_action_of_whoever_decides_it(every_stage):
+    app, world, flow = every_stage
+    order = flow.submit(flow.create())
+    sales_step = flow.open_steps(order)[0]
+    assert sales_step["department"] == "sales"
+    # The clerk who entered the order may not approve its sales step: the administrator does.
+    flow.ok(flow.api["administrator"].post(f"/api/v1/reviews/{sales_step['id']}/decision",
+                                           json={"decision": "approve"}))
+    assert flow.open_steps(order)[0]["department"] == "finance"
+
+    def actions(role: str) -> tuple[str | None, list[str]]:
+        page = portal_login(app, world.users[role]).get(f"/orders/{order['id']}").get_data(as_text=True)
+        return _actions_of(page)
+
+    finance = portal_login(app, world.users["finance"]).get(f"/orders/{order['id']}").get_data(as_text=True)
+    assert _actions_of(finance) == ("Decide: Finance", [])
+    assert f'<a class="button primary" href="/orders/{order["id"]}#review-order_panel">' in finance
+    assert '<section class="panel" id="review-order_panel">' in finance  # where the link leads
+    assert actions("sales") == (None, ["Cancel the order"])  # not sales' step; it may still cancel
+    assert actions("supervisor") == (None, [])  # reads everything, may do nothing
+
+
+def test_an_approved_order_offers_logistics_to_ship_and_finance_to_record_a_payment(every_stage):
+    app, world, flow = every_stage
+    order = flow.submit(flow.create())
+    flow.approve_review(order)
+
+    def actions(role: str) -> tuple[str | None, list[str]]:
+        page = portal_login(app, world.users[role]).get(f"/orders/{order['id']}").get_data(as_text=True)
+        return _actions_of(page)
+
+    assert actions("logistics") == ("Prepare shipment", [])
+    assert actions("finance") == ("Record a payment", [])
+    assert actions("administrator") == ("Prepare shipment", ["Record a payment", "Cancel the order"])
+    flow.ok(flow.api["logistics"].post(f"/api/v1/orders/{order['id']}/shipments", json={}), 201)
+    assert actions("logistics")[0].startswith("Dispatch ")
+
+
+def test_hook_order_actions(make_app):
+    """Intake alone: the core's fallbacks offer "mark delivered" as the main action and cancelling in the menu."""
+    app = make_app(plugins=[MANIFEST])
+    with app.app_context():
+        world = factories.build_world(app)
+        order_id = services.submit(draft(world), world.users["sales"]).id
+        commit()
+        client = portal_login(app, world.users["administrator"])
+        page = client.get(f"/orders/{order_id}").get_data(as_text=True)
+
+    assert _actions_of(page) == ("Mark delivered", ["Cancel the order"])
+    assert f'href="/orders/{order_id}#core-mark_delivered_panel"' in page

@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 import pytest
+from flask_babel import force_locale
 
 from core.contracts import Decision, Delivery, Outcome
 from core.db import commit
 from core.models import OrderStatus, utcnow
 from core.modules import set_enabled
 from core.orders import actions, events
-from core.orders.stages import Step, StepState, status_steps
+from core.orders.stages import IN_PRODUCTION, Step, StepState, status_steps
 from core.plugins import discover
+from plugins.logistics import services as logistics
 from tests import factories, orders
 
 S = OrderStatus
@@ -25,18 +27,45 @@ def build(make_app):
     context.pop()
 
 
-def states(steps: list[Step]) -> list[tuple[OrderStatus, StepState]]:
-    return [(step.status, step.state) for step in steps]
+P = IN_PRODUCTION
+
+
+def states(steps: list[Step]) -> list[tuple[OrderStatus | str, StepState]]:
+    return [(step.status or step.key, step.state) for step in steps]
 
 
 def test_a_draft_shows_every_step_of_the_company_stages_ahead(build):
     order = orders.draft(build())
     assert states(status_steps(order)) == [
         (S.DRAFT, StepState.CURRENT), (S.SUBMITTED, StepState.UPCOMING), (S.APPROVED, StepState.UPCOMING),
-        (S.SHIPPED, StepState.UPCOMING), (S.DELIVERED, StepState.UPCOMING), (S.COMPLETED, StepState.UPCOMING),
+        (P, StepState.UPCOMING), (S.SHIPPED, StepState.UPCOMING), (S.DELIVERED, StepState.UPCOMING),
+        (S.COMPLETED, StepState.UPCOMING),
     ]
     assert [step.label for step in status_steps(order)] == [
-        "Draft", "In review", "Approved", "Shipped", "Signed for", "Completed"]
+        "Draft", "In review", "Approved", "In production", "Shipped", "Signed for", "Completed"]
+
+
+def test_the_chinese_bar_reads_as_the_procedure(build):
+    order = orders.draft(build())
+    with force_locale("zh_CN"):
+        labels = [step.label for step in status_steps(order)]
+    assert labels == [
+        "草稿", "审核中", "已通过", "生产中", "已发货", "已签收", "已完成"]
+
+
+def test_hook_execution_started(build):
+    """An approved order is in production once logistics prepared its first shipment, not before."""
+    world = build(review=False)
+    order = orders.submitted(world)
+    assert order.status == S.APPROVED
+    assert states(status_steps(order))[1:3] == [(S.APPROVED, StepState.CURRENT), (P, StepState.UPCOMING)]
+
+    logistics.create_shipment(order, world.users["logistics"])
+
+    assert order.status == S.APPROVED  # production has no status of its own
+    assert states(status_steps(order)) == [
+        (S.DRAFT, StepState.DONE), (S.APPROVED, StepState.DONE), (P, StepState.CURRENT),
+        (S.SHIPPED, StepState.UPCOMING), (S.DELIVERED, StepState.UPCOMING), (S.COMPLETED, StepState.UPCOMING)]
 
 
 def test_an_order_in_review_has_the_draft_done_and_review_current(build):
@@ -65,8 +94,8 @@ def test_a_completed_order_has_every_step_done_and_the_last_current(build):
     events.deliver(order, Delivery(signed_by="王五", signed_at=utcnow()), actor=None)
     assert order.status == S.COMPLETED  # billing off: complete on delivery
     assert states(status_steps(order)) == [
-        (S.DRAFT, StepState.DONE), (S.APPROVED, StepState.DONE), (S.SHIPPED, StepState.DONE),
-        (S.DELIVERED, StepState.DONE), (S.COMPLETED, StepState.CURRENT)]
+        (S.DRAFT, StepState.DONE), (S.APPROVED, StepState.DONE), (P, StepState.DONE),
+        (S.SHIPPED, StepState.DONE), (S.DELIVERED, StepState.DONE), (S.COMPLETED, StepState.CURRENT)]
 
 
 def test_a_rejected_order_stops_in_review(build):

@@ -109,11 +109,28 @@ def test_the_role_matrix_grants_and_revokes_permissions(core_world):
 
 def test_modules_are_switched_in_the_portal_without_a_restart(app, world):
     client = factories.portal_login(app, world.users["administrator"])
-    client.post("/admin/modules", data={"module": "kpi", "enabled": "0"})
+    client.post("/admin/modules", data={"module": "kpi", "enabled": "0", "confirm": "y"})
     assert "kpi" not in active_modules(world.company.id)
     page = client.get("/admin/modules").get_data(as_text=True)
     assert "kpi" in page
     client.post("/admin/modules", data={"module": "kpi", "enabled": "1"})
+    assert "kpi" in active_modules(world.company.id)
+
+
+def test_switching_a_module_off_needs_a_confirmation(app, world):
+    client = factories.portal_login(app, world.users["administrator"])
+    page = client.get("/admin/modules").get_data(as_text=True)
+    kpi = page[page.index('<input type="hidden" name="module" value="kpi">'):]
+    kpi = kpi[:kpi.index("</form>")]
+    assert '<input type="checkbox" name="confirm" value="y" required> I confirm: switch KPIs off' in kpi
+
+    unconfirmed = client.post("/admin/modules", data={"module": "kpi", "enabled": "0"}, follow_redirects=True)
+
+    assert "KPIs stays on: tick the box to confirm switching it off." in unconfirmed.get_data(as_text=True)
+    assert "kpi" in active_modules(world.company.id)
+    client.post("/admin/modules", data={"module": "kpi", "enabled": "0", "confirm": "y"})
+    assert "kpi" not in active_modules(world.company.id)
+    client.post("/admin/modules", data={"module": "kpi", "enabled": "1"})  # switching on asks nothing
     assert "kpi" in active_modules(world.company.id)
 
 
@@ -123,7 +140,8 @@ def test_the_admin_pages_name_modules_roles_and_permissions_in_the_users_languag
     modules = client.get("/admin/modules").get_data(as_text=True)
     users = client.get("/admin/users").get_data(as_text=True)
     roles = client.get("/admin/roles").get_data(as_text=True)
-    switched = client.post("/admin/modules", data={"module": "kpi", "enabled": "0"}, follow_redirects=True)
+    switched = client.post("/admin/modules", data={"module": "kpi", "enabled": "0", "confirm": "y"},
+                           follow_redirects=True)
 
     assert ("<strong>结算</strong><br><small>按结算方式开具发票、登记收款；预付款到账前订单不进入执行。</small>"
             in modules)

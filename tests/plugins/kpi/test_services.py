@@ -1,7 +1,7 @@
 """Counting facts per period, in the company's time zone, and the figures derived from them."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -99,3 +99,40 @@ def test_another_company_facts_are_not_counted(world, app):
 
     assert services.counts(world.company.id).counts[K.SUBMITTED] == 1
     assert services.counts(other.company.id).counts[K.SUBMITTED] == 1
+
+
+def test_the_facts_over_time_are_counted_per_day_of_the_company_zone(app, world):
+    """A fact at 23:30 UTC counts on the next day in Shanghai; empty days between facts stay in."""
+    order = submit_order(world)
+    services.record(order, KpiEventKind.SUBMITTED, at=datetime(2026, 3, 1, 23, 30, tzinfo=timezone.utc))
+    services.record(order, KpiEventKind.PAID, Decimal("10.50"), at=datetime(2026, 3, 4, 1, 0, tzinfo=timezone.utc))
+    services.record(order, KpiEventKind.PAID, Decimal("5.25"), at=datetime(2026, 3, 4, 2, 0, tzinfo=timezone.utc))
+    commit()
+
+    timeline = services.over_time(world.company.id, date(2026, 3, 1), date(2026, 3, 31))
+
+    assert timeline.granularity == services.Granularity.DAY
+    assert [bucket.start for bucket in timeline.buckets] == [date(2026, 3, 2), date(2026, 3, 3), date(2026, 3, 4)]
+    assert [bucket.counts[KpiEventKind.SUBMITTED] for bucket in timeline.buckets] == [1, 0, 0]
+    assert [bucket.collected for bucket in timeline.buckets] == [Decimal("0.00"), Decimal("0.00"), Decimal("15.75")]
+    total = services.counts(world.company.id, date(2026, 3, 1), date(2026, 3, 31))
+    assert sum(bucket.counts[KpiEventKind.PAID] for bucket in timeline.buckets) == total.counts[KpiEventKind.PAID]
+
+
+def test_long_periods_are_counted_per_month_and_per_year(app, world):
+    order = submit_order(world)  # submitted today, 2026 or later
+    for day in (date(2025, 11, 20), date(2026, 2, 3)):
+        services.record(order, KpiEventKind.SUBMITTED, at=datetime.combine(day, time(6), tzinfo=timezone.utc))
+    commit()
+
+    months = services.over_time(world.company.id, date(2025, 6, 1), date(2026, 5, 31))
+    years = services.over_time(world.company.id, date(2000, 1, 1), date(2030, 12, 31))
+
+    assert months.granularity == services.Granularity.MONTH
+    assert [(b.start, b.counts[KpiEventKind.SUBMITTED]) for b in months.buckets] == [
+        (date(2025, 11, 1), 1), (date(2025, 12, 1), 0), (date(2026, 1, 1), 0), (date(2026, 2, 1), 1)]
+    assert years.granularity == services.Granularity.YEAR
+    today = utcnow().date()
+    assert [(b.start, b.counts[KpiEventKind.SUBMITTED]) for b in years.buckets][:2] == [
+        (date(2025, 1, 1), 1), (date(2026, 1, 1), 2 if today.year == 2026 else 1)]
+    assert services.over_time(world.company.id, date(1990, 1, 1), date(1990, 1, 31)).buckets == []

@@ -1,11 +1,17 @@
 """The KPI dashboard: a period form and cards with the counts and figures."""
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime, timezone
 from decimal import Decimal
 
+import pytest
+from sqlalchemy import select
+
 from core.db import commit
+from core.extensions import db
+from core.models import Role, RolePermission
 from plugins.kpi import services
 from plugins.kpi.models import KpiEventKind
 from tests.factories import portal_login
@@ -86,3 +92,72 @@ def test_the_menu_offers_kpis_only_to_those_who_may_see_them(app, world):
     assert 'href="/kpi"' in manager_home.get_data(as_text=True)
     assert 'href="/kpi"' not in sales.get("/inbox", headers=ENGLISH).get_data(as_text=True)
     assert sales.get("/kpi", headers=ENGLISH).status_code == 403
+
+
+# --- charts -------------------------------------------------------------------------------
+
+
+def charts_of(html: str) -> dict[str, tuple[dict, list[list[str]]]]:
+    """Each chart of the page: its JSON and its table's rows (category first), by key."""
+    found = {}
+    for key, body in re.findall(r'<figure class="chart chart-\w+" id="chart-([\w-]+)">(.*?)</figure>', html, re.S):
+        data = re.search(r'<script type="application/json"[^>]*>(.*?)</script>', body, re.S)
+        rows = [re.findall(r"<t[hd][^>]*>\s*(.*?)\s*</t[hd]>", row)
+                for row in re.findall(r"<tr>(.*?)</tr>", body.split("<tbody>", 1)[-1], re.S)]
+        found[key] = (json.loads(data.group(1)) if data else None, rows)
+    return found
+
+
+def _march(world) -> None:
+    order = submit_order(world)
+    for day, kinds in ((2, (K.SUBMITTED, K.APPROVED)), (4, (K.SUBMITTED, K.REJECTED, K.SHIPPED)), (5, (K.COMPLETED,))):
+        for kind in kinds:
+            services.record(order, kind, at=datetime(2026, 3, day, 2, 0, tzinfo=timezone.utc))
+    services.record(order, K.PAID, Decimal("1356.00"), at=datetime(2026, 3, 5, 3, 0, tzinfo=timezone.utc))
+    commit()
+
+
+@pytest.mark.parametrize(("language", "names"), [
+    ("en", {"stage-events": "Stage events", "submitted": "Submitted", "day": "Day", "approved": "Approved"}),
+    ("zh-CN", {"stage-events": "各环节事件", "submitted": "已提交", "day": "日期", "approved": "已通过"}),
+])
+def test_the_dashboard_draws_each_chart_from_the_figures_of_its_table(app, world, language, names):
+    _march(world)
+
+    html = portal_login(app, world.users["manager"]).get(
+        "/kpi?date_from=2026-03-01&date_to=2026-03-31", headers={"Accept-Language": language}).get_data(as_text=True)
+    charts = charts_of(html)
+
+    assert set(charts) == {"stage-events", "review-decisions", "over-time", "collected"}
+    assert 'src="/static/vendor/echarts.min.js"' in html and 'src="/static/ordo-charts.js"' in html
+    for key, (data, rows) in charts.items():  # the table and the chart show the same numbers
+        assert [[category, *(series["values"][index] for series in data["series"])]
+                for index, category in enumerate(data["categories"])] == rows, key
+    events, _rows = charts["stage-events"]
+    assert events["title"] == names["stage-events"]
+    per_kind = dict(zip(events["categories"], events["series"][0]["values"], strict=True))
+    assert per_kind[names["submitted"]] == "2" == figure(html, "kpi-count-submitted")  # the cards' figure too
+    over_time, rows = charts["over-time"]
+    assert over_time["kind"] == "line"
+    assert [series["name"] for series in over_time["series"]][:2] == [names["submitted"], names["approved"]]
+    assert rows == [["2026-03-02", "1", "1", "0", "0"], ["2026-03-03", "0", "0", "0", "0"],
+                    ["2026-03-04", "1", "0", "1", "0"], ["2026-03-05", "0", "0", "0", "1"]]
+    assert f"<th scope=\"col\">{names['day']}</th>" in html
+    assert charts["collected"][1] == [["2026-03-02", "0.00"], ["2026-03-03", "0.00"], ["2026-03-04", "0.00"],
+                                      ["2026-03-05", "1356.00"]]
+    decisions, rows = charts["review-decisions"]
+    assert decisions["kind"] == "pie" and [row[1] for row in rows] == ["1", "1", "0"]
+
+
+def test_amounts_stay_off_the_charts_of_a_reader_without_prices(app, world):
+    _march(world)
+    production = db.session.execute(select(Role).where(Role.company_id == world.company.id,
+                                                       Role.name == "production")).scalar_one()
+    production.grants.append(RolePermission(permission="kpi.view"))
+    commit()
+
+    html = portal_login(app, world.users["production"]).get(
+        "/kpi?date_from=2026-03-01&date_to=2026-03-31", headers=ENGLISH).get_data(as_text=True)
+
+    assert set(charts_of(html)) == {"stage-events", "review-decisions", "over-time"}
+    assert "1356" not in html and "Collected" not in html
