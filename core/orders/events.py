@@ -112,7 +112,8 @@ EVENTS: Mapping[OrderEvent, EventSpec] = {
                   _l("Review decided"), lambda: pgettext("order event", "decided"), None,
                   customer=CustomerView(frozenset({"status", "outcome"}))),
         # Internal: the customer does not see their order's review running late.
-        EventSpec(OrderEvent.REVIEW_OVERDUE, "review_overdue", frozenset({S.SUBMITTED}),
+        # A change request's review runs late on an approved or shipped order.
+        EventSpec(OrderEvent.REVIEW_OVERDUE, "review_overdue", frozenset({S.SUBMITTED}) | CHANGEABLE_STATUSES,
                   _l("Review step overdue"), lambda: pgettext("order event", "marked overdue"),
                   EventFact.REVIEW_OVERDUE),
         EventSpec(OrderEvent.SHIP, "shipped", frozenset({S.APPROVED}),

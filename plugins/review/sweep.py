@@ -1,7 +1,7 @@
 """Late review steps: the sweep that reminds, escalates up the chain of superiors, and delay notices.
 
 ``sweep(company, now)`` (the ``review.sweep`` job and ``ordo review sweep``)
-takes each open step past its limit, locked with ``SKIP LOCKED`` on
+takes each open step past its limit (of an order's review or of a change request's), locked with ``SKIP LOCKED`` on
 PostgreSQL so that two sweeps at once never take the same step. The first
 time a step runs out, its reviewers are reminded and it goes up to their
 superiors (``User.superior_id``), level 1, with a new limit in working
@@ -30,7 +30,7 @@ from core.models import Company, Order, OrderStatus, User, utcnow
 from core.orders import events
 from plugins.review import labels
 from plugins.review.models import ReviewNotice, ReviewStep, StepStatus
-from plugins.review.services import REASON_MAX, deciders, may_decide
+from plugins.review.services import IN_REVIEW, REASON_MAX, deciders, may_decide
 
 __all__ = ["report_delay", "sweep"]
 
@@ -113,7 +113,7 @@ def sweep(company: Company, now: datetime | None = None) -> str | None:
         select(ReviewStep)
         .join(Order, Order.id == ReviewStep.order_id)
         .where(ReviewStep.company_id == company.id, ReviewStep.status == StepStatus.OPEN,
-               ReviewStep.due_at < now, ReviewStep.delay_reason.is_(None), Order.status == OrderStatus.SUBMITTED)
+               ReviewStep.due_at < now, ReviewStep.delay_reason.is_(None), Order.status.in_(IN_REVIEW))
         .order_by(ReviewStep.id)
         .with_for_update(of=ReviewStep, skip_locked=True)
     ).scalars())
@@ -131,7 +131,7 @@ def report_delay(step: ReviewStep, reason: str | None, *, actor: User) -> Review
         raise ValidationError(_("say why the step cannot be finished in time"), field="reason")
     if len(reason) > REASON_MAX:
         raise ValidationError(_("the reason is longer than %(max)s characters", max=REASON_MAX), field="reason")
-    if step.status != StepStatus.OPEN or step.order.status != OrderStatus.SUBMITTED:
+    if step.status != StepStatus.OPEN or step.order.status not in IN_REVIEW:
         raise Conflict(_("only an open step can be late"))
     if step.delay_reason is not None:
         raise Conflict(_("a delay is already recorded for this step"))

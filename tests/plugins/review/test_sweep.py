@@ -124,6 +124,26 @@ def test_the_sweep_reminds_once_and_escalates_one_level_per_expiry(desk, world):
     assert sales_notices == 3 and sales_step(desk, order_id).escalation_level == 2
 
 
+def test_a_change_requests_late_step_is_escalated_like_an_orders(desk, world):
+    ids = chain(world)
+    order_id = desk.place()
+    for department in ("sales", "finance", "production"):
+        role = "administrator" if department == "sales" else department
+        assert desk.decide(role, order_id, department, "approve").status_code == 200
+    assert desk.order(order_id).status.value == "approved"
+    asked = desk.api("sales").post(f"/api/v1/orders/{order_id}/changes",
+                                   json={"lines": [{"line_no": 1, "quantity": "15"}], "reason": "客户追加数量"})
+    assert asked.status_code == 201, asked.get_json()
+    change_step = desk.steps(order_id)[-3]  # the change's round: sales first, on an approved order
+    assert (change_step.round, change_step.department, change_step.status.value) == (2, "sales", "open")
+
+    assert sweep.sweep(company(world), change_step.opened_at + timedelta(hours=25)) == "1 late review steps escalated"
+    commit()
+    assert [n for n in notices(order_id) if n[0] == 1] == [
+        (1, "escalation", [ids["manager"]]), (1, "reminder", sorted([ids["sales"], ids["administrator"]]))]
+    assert desk.steps(order_id)[-3].escalation_level == 1
+
+
 def test_limits_are_counted_in_working_hours_across_a_weekend(desk, world):
     chain(world)
     calendar.set_calendar(world.company.id, weekdays=[1, 2, 3, 4, 5], day_start=time(9), day_end=time(18))
