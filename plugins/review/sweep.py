@@ -26,7 +26,7 @@ from core.db import flush
 from core.errors import Conflict, PermissionDenied, ValidationError
 from core.extensions import db
 from core.jobs import INSERT_IGNORING_DUPLICATES
-from core.models import Company, Order, OrderStatus, User, utcnow
+from core.models import Company, Order, User, utcnow
 from core.orders import events
 from plugins.review import labels
 from plugins.review.models import ReviewNotice, ReviewStep, StepStatus
