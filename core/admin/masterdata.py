@@ -104,7 +104,7 @@ PRODUCT_LIST = ListSpec(
         Column("list_price", _l("List price"), Product.list_price, ColumnKind.MONEY, sortable=True),
         Column("floor_price", _l("Floor price"), Product.floor_price, ColumnKind.MONEY, sortable=True),
         Column("tax_rate", _l("Tax rate"), Product.tax_rate, ColumnKind.NUMBER),
-        Column("lead_time_days", _l("Lead time (days)"), Product.lead_time_days, ColumnKind.NUMBER, sortable=True),
+        Column("lead_time_days", _l("Lead time (days)"), Product.lead_time_days, ColumnKind.INT, sortable=True),
         Column("active", _l("Active"), Product.active, ColumnKind.BOOL),
     ),
     search=(Product.code, Product.name, Product.specification),

@@ -26,6 +26,8 @@ KIND_LABELS = {
     KpiEventKind.PAID: _l("Payments"),
     KpiEventKind.COMPLETED: _l("Completed"),
     KpiEventKind.CANCELLED: _l("Cancelled"),
+    KpiEventKind.CHANGE_REQUESTED: _l("Change requested"),
+    KpiEventKind.CHANGED: _l("Change applied"),
 }
 
 

@@ -192,7 +192,8 @@ def test_a_draft_offers_sales_to_submit_it_and_the_rest_in_the_more_menu(every_s
 
     assert _actions_of(sales) == ("Submit for review", ["Edit the draft", "Cancel the order"])
     main = sales[sales.index('<div class="order-actions">'):]
-    assert main.index(f'<form method="post" action="/orders/{order["id"]}/submit"') < main.index("Submit for review")
+    # Submitting starts with the re-check summary of exactly what will be submitted.
+    assert main.index(f'href="/orders/{order["id"]}/recheck"') < main.index("Submit for review")
     assert _actions_of(production) == (None, [])  # production may neither submit, edit nor cancel a draft
 
 

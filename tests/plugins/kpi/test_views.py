@@ -12,7 +12,7 @@ from sqlalchemy import select
 from core.db import commit
 from core.extensions import db
 from core.models import Role, RolePermission
-from plugins.kpi import services
+from plugins.kpi import services, views
 from plugins.kpi.models import KpiEventKind
 from tests.factories import portal_login
 from tests.plugins.kpi.conftest import submit_order
@@ -161,3 +161,8 @@ def test_amounts_stay_off_the_charts_of_a_reader_without_prices(app, world):
 
     assert set(charts_of(html)) == {"stage-events", "review-decisions", "over-time"}
     assert "1356" not in html and "Collected" not in html
+
+
+def test_every_kind_of_fact_the_dashboard_counts_has_its_label():
+    from_views = set(views.KIND_LABELS)
+    assert from_views == set(KpiEventKind), set(KpiEventKind) - from_views
