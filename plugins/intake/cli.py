@@ -8,7 +8,7 @@ from flask import Blueprint
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from core.errors import ValidationError
+from core.errors import OrdoError
 from core.extensions import db
 from core.models import Company, User
 from plugins.intake import imports, mappings
@@ -43,7 +43,7 @@ def import_orders_command(file: Path, mapping_name: str, company_code: str | Non
         with click.progressbar(length=rows, label=_("Importing %(name)s", name=file.name)) as bar:
             result = imports.import_orders(company, file.name, data, mapping, actor, submit=submit,
                                            progress=bar.update)
-    except ValidationError as refused:
+    except OrdoError as refused:
         raise click.ClickException(str(refused)) from refused
     click.echo(_("%(rows)s rows, %(created)s orders created (%(submitted)s submitted), %(already)s already "
                  "imported, %(errors)s errors", rows=result.rows, created=len(result.created),

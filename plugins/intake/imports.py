@@ -24,7 +24,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from core.db import unit_of_work
-from core.errors import OrdoError, ValidationError
+from core.errors import OrdoError, PermissionDenied, ValidationError
 from core.extensions import db
 from core.models import Company, Customer, DeliveryMethod, Order, OrderLine, Product, User
 from plugins.intake import checks, services
@@ -143,11 +143,17 @@ def _columns(header: list[str], mapping: ColumnMapping) -> tuple[dict[str, int],
 def import_orders(company: Company, filename: str, data: bytes, mapping: ColumnMapping, actor: User, *,
                   submit: bool = False, progress: Callable[[int], None] | None = None) -> ImportResult:
     """Import the file's orders into the company, committing each chunk of orders; see the module."""
+    if not actor.can("order.create"):
+        raise PermissionDenied(_("you may not enter orders, so you may not import them"),
+                               permissions=("order.create",))
     table = read_table(filename, data)
     positions, unknown = _columns(table[0], mapping)
     result = ImportResult(rows=len(table) - 1)
     result.warnings = [_("column %(column)s is not part of the mapping %(mapping)s and was not imported",
                          column=name, mapping=mapping.name) for name in unknown]
+    if "unit_price" in positions and not actor.can("order.view_prices"):
+        result.warnings.append(_("you may not set prices: the column %(column)s was not imported and the list "
+                                 "prices apply", column=table[0][positions["unit_price"]].strip()))
     headers = {name: table[0][index].strip() for name, index in positions.items()}
     column = {name: headers.get(name) or mapping.header_for(name) for name in mapping.columns}
     orders: dict[str, list[_Row]] = {}

@@ -8,7 +8,10 @@ from decimal import Decimal
 import pytest
 from openpyxl import Workbook
 
-from core.models import Channel, Order, OrderStatus
+from core import companies
+from core.db import commit
+from core.errors import PermissionDenied
+from core.models import Channel, Order, OrderStatus, Role
 from plugins.intake import imports, mappings
 from plugins.intake.imports import ImportRefused
 from tests.plugins.intake.helpers import next_week
@@ -153,3 +156,23 @@ def test_the_cli_imports_with_a_progress_bar_and_a_summary(app, world, tmp_path)
     again = runner.invoke(args=["import", "orders", str(path), "--mapping", "generic", "--company", "ACME",
                                 "--username", world.users["sales"].username])
     assert "0 orders created" in again.output and "already imported: K1" in again.output
+
+
+def test_a_clerk_who_may_not_see_prices_is_told_the_list_prices_apply(app, world):
+    role = Role.query.filter_by(company_id=world.company.id, name="customer_service").one()
+    companies.set_role_permissions(role, role.permissions - {"order.view_prices"}, actor=None)
+    commit()
+    rows = [GENERIC_HEADER, ["N1", "C001", "P001", "1", "99.00", ""]]
+    result = imports.import_orders(world.company, "orders.csv", csv_bytes(rows), GENERIC,
+                                   world.users["customer_service"])
+
+    assert result.warnings == ["you may not set prices: the column unit_price was not imported and the list "
+                               "prices apply"]
+    assert Order.query.filter_by(source_reference="generic:N1").one().lines[0].unit_price == Decimal("120.00")
+
+
+def test_who_may_not_enter_orders_may_not_import_them(app, world):
+    rows = [GENERIC_HEADER, ["L1", "C001", "P001", "1", "", ""]]
+    with pytest.raises(PermissionDenied, match="you may not enter orders, so you may not import them"):
+        imports.import_orders(world.company, "orders.csv", csv_bytes(rows), GENERIC, world.users["logistics"])
+    assert imported(world) == 0
