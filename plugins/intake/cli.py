@@ -39,10 +39,9 @@ def import_orders_command(file: Path, mapping_name: str, company_code: str | Non
     mapping = mappings.BUILT_IN[mapping_name]
     data = file.read_bytes()
     try:
-        rows = len(imports.read_table(file.name, data)) - 1
-        with click.progressbar(length=rows, label=_("Importing %(name)s", name=file.name)) as bar:
-            result = imports.import_orders(company, file.name, data, mapping, actor, submit=submit,
-                                           progress=bar.update)
+        table = imports.read_table(file.name, data)
+        with click.progressbar(length=len(table) - 1, label=_("Importing %(name)s", name=file.name)) as bar:
+            result = imports.import_table(company, table, mapping, actor, submit=submit, progress=bar.update)
     except OrdoError as refused:
         raise click.ClickException(str(refused)) from refused
     click.echo(_("%(rows)s rows, %(created)s orders created (%(submitted)s submitted), %(already)s already "

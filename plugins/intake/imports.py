@@ -143,10 +143,15 @@ def _columns(header: list[str], mapping: ColumnMapping) -> tuple[dict[str, int],
 def import_orders(company: Company, filename: str, data: bytes, mapping: ColumnMapping, actor: User, *,
                   submit: bool = False, progress: Callable[[int], None] | None = None) -> ImportResult:
     """Import the file's orders into the company, committing each chunk of orders; see the module."""
+    return import_table(company, read_table(filename, data), mapping, actor, submit=submit, progress=progress)
+
+
+def import_table(company: Company, table: list[list[str]], mapping: ColumnMapping, actor: User, *,
+                 submit: bool = False, progress: Callable[[int], None] | None = None) -> ImportResult:
+    """Import the rows :func:`read_table` read (header first); ``progress`` is told the rows done per chunk."""
     if not actor.can("order.create"):
         raise PermissionDenied(_("you may not enter orders, so you may not import them"),
                                permissions=("order.create",))
-    table = read_table(filename, data)
     positions, unknown = _columns(table[0], mapping)
     result = ImportResult(rows=len(table) - 1)
     result.warnings = [_("column %(column)s is not part of the mapping %(mapping)s and was not imported",

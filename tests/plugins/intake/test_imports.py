@@ -176,3 +176,13 @@ def test_who_may_not_enter_orders_may_not_import_them(app, world):
     with pytest.raises(PermissionDenied, match="you may not enter orders, so you may not import them"):
         imports.import_orders(world.company, "orders.csv", csv_bytes(rows), GENERIC, world.users["logistics"])
     assert imported(world) == 0
+
+
+def test_the_cli_says_why_it_refuses_a_file(app, world, tmp_path):
+    path = tmp_path / "orders.txt"
+    path.write_text("order_ref\nA\n")
+    result = app.test_cli_runner().invoke(args=["import", "orders", str(path), "--mapping", "generic",
+                                                "--username", world.users["sales"].username])
+
+    assert result.exit_code == 1
+    assert "orders.txt is neither a CSV nor an Excel (.xlsx) file" in result.output
