@@ -1,0 +1,363 @@
+"""Import orders from e-commerce exports and order files (CSV in UTF-8 or GB18030, Excel .xlsx).
+
+Rows that share a platform order id become one order with several lines; the order's
+source reference is ``<mapping>:<order id>``, so importing the same file again creates
+nothing new. Each order is entered through the same services and checks as an entry
+by hand; a bad row is reported with its row number (as in the file: the header is
+row 1), its column and the reason, and only its order is left out. Orders are
+committed in chunks, one transaction each.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask_babel import gettext as _
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from core.db import unit_of_work
+from core.errors import OrdoError, PermissionDenied, ValidationError
+from core.extensions import db
+from core.models import Company, Customer, DeliveryMethod, Order, OrderLine, Product, User
+from plugins.intake import checks, services
+from plugins.intake.mappings import REQUIRED, ColumnMapping
+
+MAX_BYTES = 20 * 1024 * 1024
+CHUNK = 500
+_ENCODINGS = ("utf-8-sig", "gb18030")
+_IN_CHUNK = 900  # parameters per IN (...) query, under every database's limit
+
+
+class ImportRefused(ValidationError):
+    """The whole file is refused: its type, size, encoding or columns; says which."""
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    column: str
+    reason: str
+
+
+@dataclass
+class ImportResult:
+    rows: int = 0
+    created: list[int] = field(default_factory=list)
+    submitted: int = 0
+    already_imported: list[str] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Row:
+    number: int
+    values: dict[str, str]
+
+
+# --- reading the file ---------------------------------------------------------------
+
+
+def read_table(filename: str, data: bytes) -> list[list[str]]:
+    """The file's rows as text, header first; refuses what is not a readable CSV or xlsx file."""
+    name = filename.lower()
+    if not (name.endswith(".csv") or name.endswith(".xlsx")):
+        raise ImportRefused(_("%(name)s is neither a CSV nor an Excel (.xlsx) file", name=filename), field="file")
+    if not data:
+        raise ImportRefused(_("%(name)s is empty", name=filename), field="file")
+    if len(data) > MAX_BYTES:
+        raise ImportRefused(_("%(name)s is larger than the limit of %(mb)s MB", name=filename,
+                              mb=MAX_BYTES // (1024 * 1024)), field="file")
+    rows = _read_xlsx(filename, data) if name.endswith(".xlsx") else _read_csv(filename, data)
+    rows = [row for row in rows if any(cell.strip() for cell in row)]
+    if len(rows) < 2:
+        raise ImportRefused(_("%(name)s is empty: it has no rows under the header", name=filename), field="file")
+    return rows
+
+
+def _read_csv(filename: str, data: bytes) -> list[list[str]]:
+    for encoding in _ENCODINGS:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return list(csv.reader(io.StringIO(text, newline="")))
+    raise ImportRefused(_("%(name)s has an unknown encoding; save it as UTF-8 or GB18030", name=filename),
+                        field="file")
+
+
+def _read_xlsx(filename: str, data: bytes) -> list[list[str]]:
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
+        raise ImportRefused(_("%(name)s is not a readable Excel (.xlsx) file", name=filename),
+                            field="file") from error
+    try:
+        sheet = workbook.worksheets[0]
+        return [[_cell(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+    finally:
+        workbook.close()
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _columns(header: list[str], mapping: ColumnMapping) -> tuple[dict[str, int], list[str]]:
+    """Which position holds which field, and the headers the mapping does not know."""
+    names = [cell.strip() for cell in header]
+    found: dict[str, int] = {}
+    for field_name, aliases in mapping.columns.items():
+        for alias in aliases:
+            if alias in names:
+                found[field_name] = names.index(alias)
+                break
+    known = set(found.values())
+    unknown = [name for index, name in enumerate(names) if index not in known and name]
+    missing = [mapping.header_for(name) for name in REQUIRED if name not in found]
+    if missing:
+        raise ImportRefused(_("the file has no column %(columns)s, which the mapping %(mapping)s needs",
+                              columns=", ".join(missing), mapping=mapping.name), field="file")
+    return found, unknown
+
+
+# --- importing ------------------------------------------------------------------------
+
+
+def import_orders(company: Company, filename: str, data: bytes, mapping: ColumnMapping, actor: User, *,
+                  submit: bool = False, progress: Callable[[int], None] | None = None) -> ImportResult:
+    """Import the file's orders into the company, committing each chunk of orders; see the module."""
+    return import_table(company, read_table(filename, data), mapping, actor, submit=submit, progress=progress)
+
+
+def import_table(company: Company, table: list[list[str]], mapping: ColumnMapping, actor: User, *,
+                 submit: bool = False, progress: Callable[[int], None] | None = None) -> ImportResult:
+    """Import the rows :func:`read_table` read (header first); ``progress`` is told the rows done per chunk."""
+    if not actor.can("order.create"):
+        raise PermissionDenied(_("you may not enter orders, so you may not import them"),
+                               permissions=("order.create",))
+    positions, unknown = _columns(table[0], mapping)
+    result = ImportResult(rows=len(table) - 1)
+    result.warnings = [_("column %(column)s is not part of the mapping %(mapping)s and was not imported",
+                         column=name, mapping=mapping.name) for name in unknown]
+    if "unit_price" in positions and not actor.can("order.view_prices"):
+        result.warnings.append(_("you may not set prices: the column %(column)s was not imported and the list "
+                                 "prices apply", column=table[0][positions["unit_price"]].strip()))
+    headers = {name: table[0][index].strip() for name, index in positions.items()}
+    column = {name: headers.get(name) or mapping.header_for(name) for name in mapping.columns}
+    orders: dict[str, list[_Row]] = {}
+    for number, cells in enumerate(table[1:], start=2):
+        if not any(cell.strip() for cell in cells):
+            continue
+        values = {name: (cells[index].strip() if index < len(cells) else "") for name, index in positions.items()}
+        if not values["order_ref"]:
+            result.errors.append(RowError(number, column["order_ref"], _("the order number is empty")))
+            continue
+        orders.setdefault(values["order_ref"], []).append(_Row(number, values))
+    customers = _customers(company.id, {rows[0].values["customer_code"] for rows in orders.values()})
+    products = _products(company.id,
+                        {row.values["product_code"] for rows in orders.values() for row in rows})
+    references = list(orders)
+    for start in range(0, len(references), CHUNK):
+        chunk = references[start:start + CHUNK]
+        with unit_of_work():
+            existing = _existing_references(company.id, [f"{mapping.name}:{ref}" for ref in chunk])
+            for ref in chunk:
+                source = f"{mapping.name}:{ref}"
+                if source in existing:
+                    result.already_imported.append(ref)
+                    continue
+                _import_one(company, mapping, actor, source, orders[ref], customers, products, column, submit,
+                            result)
+        if progress is not None:
+            progress(sum(len(orders[ref]) for ref in chunk))
+    result.errors.sort(key=lambda error: error.row)
+    return result
+
+
+def _in_chunks(values: Iterable[str]) -> Iterator[list[str]]:
+    values = sorted(values)
+    for start in range(0, len(values), _IN_CHUNK):
+        yield values[start:start + _IN_CHUNK]
+
+
+def _customers(company_id: int, codes: set[str]) -> dict[str, Customer]:
+    found: dict[str, Customer] = {}
+    for part in _in_chunks(codes - {""}):
+        found.update((row.code, row) for row in db.session.execute(
+            select(Customer).where(Customer.company_id == company_id, Customer.code.in_(part))).scalars())
+    return found
+
+
+def _products(company_id: int, codes: set[str]) -> dict[str, Product]:
+    found: dict[str, Product] = {}
+    for part in _in_chunks(codes - {""}):
+        found.update((row.code, row) for row in db.session.execute(
+            select(Product).where(Product.company_id == company_id, Product.code.in_(part))).scalars())
+    return found
+
+
+def _existing_references(company_id: int, sources: list[str]) -> set[str]:
+    found: set[str] = set()
+    for part in _in_chunks(sources):
+        found.update(ref for ref in db.session.execute(select(Order.source_reference).where(
+            Order.company_id == company_id, Order.source_reference.in_(part))).scalars() if ref)
+    return found
+
+
+def _import_one(company: Company, mapping: ColumnMapping, actor: User, source: str, rows: list[_Row],
+                customers: dict[str, Customer], products: dict[str, Product], column: dict[str, str],
+                submit: bool, result: ImportResult) -> None:
+    errors: list[RowError] = []
+    first = rows[0]
+    customer = customers.get(first.values["customer_code"])
+    if not first.values["customer_code"]:
+        errors.append(RowError(first.number, column["customer_code"], _("the customer code is empty")))
+    elif customer is None or not customer.active:
+        errors.append(RowError(first.number, column["customer_code"],
+                               _("customer %(code)s does not exist", code=first.values["customer_code"])
+                               if customer is None else _("customer %(name)s is inactive", name=customer.name)))
+    for row in rows[1:]:
+        if row.values["customer_code"] and row.values["customer_code"] != first.values["customer_code"]:
+            errors.append(RowError(row.number, column["customer_code"],
+                                   _("the customer differs from row %(row)s of the same order", row=first.number)))
+    lines = [line for row in rows if (line := _line(row, products, column, actor, errors)) is not None]
+    requested = _requested_date(first, column, errors)
+    if errors:
+        result.errors.extend(errors)
+        return
+    assert customer is not None
+    if requested is None:
+        slowest = max((products[row.values["product_code"]].lead_time_days for row in rows), default=0)
+        requested = company.today() + timedelta(days=slowest)
+    data = {"customer_id": customer.id, "channel": mapping.channel, "source_reference": source,
+            "customer_reference": source.split(":", 1)[1][:100], "requested_date": requested,
+            "delivery_method": DeliveryMethod.EXPRESS, "contact": first.values.get("contact") or None,
+            "phone": first.values.get("phone") or None, "delivery_address": first.values.get("address") or None,
+            "notes": first.values.get("notes") or None, "lines": lines}
+    problems = _problems(company, customer, data, products, rows)
+    blocking = checks.blocking(problems)
+    if blocking:
+        result.errors.extend(_problem_error(problem, rows, column) for problem in blocking)
+        return
+    try:
+        order = services.create_draft(company, data, actor)
+    except ValidationError as error:
+        result.errors.append(RowError(first.number, column.get(error.field or "", column["order_ref"]),
+                                      str(error)))
+        return
+    result.created.append(order.id)
+    if submit and not problems:
+        try:
+            services.submit(order, actor)
+            result.submitted += 1
+        except OrdoError as error:
+            result.warnings.append(_("order %(ref)s was left as a draft: %(reason)s", ref=source, reason=error))
+    elif submit:
+        result.warnings.append(_("order %(ref)s was left as a draft: its warnings need a clerk's confirmation "
+                                 "(%(problems)s)", ref=source, problems="; ".join(p.message for p in problems)))
+
+
+def _line(row: _Row, products: dict[str, Product], column: dict[str, str], actor: User,
+          errors: list[RowError]) -> dict[str, Any] | None:
+    code = row.values["product_code"]
+    product = products.get(code)
+    if not code:
+        errors.append(RowError(row.number, column["product_code"], _("the product code is empty")))
+    elif product is None:
+        errors.append(RowError(row.number, column["product_code"], _("product %(code)s does not exist", code=code)))
+    elif not product.active:
+        errors.append(RowError(row.number, column["product_code"],
+                               _("product %(code)s is no longer sold", code=code)))
+    quantity = _decimal(row, "quantity", column, errors, services.QUANTITY_PLACES, services.MAX_QUANTITY,
+                        positive=True)
+    price_text = row.values.get("unit_price") or ""
+    unit_price = None
+    if price_text and actor.can("order.view_prices"):
+        unit_price = _decimal(row, "unit_price", column, errors, services.MONEY_PLACES, services.MAX_MONEY)
+    if product is None or quantity is None or (price_text and actor.can("order.view_prices") and unit_price is None):
+        return None
+    return {"product_id": product.id, "quantity": quantity, "unit_price": unit_price}
+
+
+def _decimal(row: _Row, name: str, column: dict[str, str], errors: list[RowError], places: Decimal,
+             largest: Decimal, positive: bool = False) -> Decimal | None:
+    text = (row.values.get(name) or "").replace(",", "").lstrip("¥￥")
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        errors.append(RowError(row.number, column[name], _("%(value)s is not a number", value=repr(text))
+                               if text else _("the value is empty")))
+        return None
+    if not value.is_finite() or value < 0 or (positive and value == 0):
+        errors.append(RowError(row.number, column[name], _("the value must be greater than 0") if positive
+                               else _("the value must be 0 or more")))
+    elif value > largest:
+        errors.append(RowError(row.number, column[name], _("the value is too large")))
+    elif value != value.quantize(places):
+        errors.append(RowError(row.number, column[name], _("the value has more than %(places)s decimal places",
+                                                           places=-int(places.as_tuple().exponent))))
+    else:
+        return value.quantize(places)
+    return None
+
+
+def _requested_date(row: _Row, column: dict[str, str], errors: list[RowError]) -> date | None:
+    text = row.values.get("requested_date") or ""
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text.replace("/", "-")[:10])
+    except ValueError:
+        errors.append(RowError(row.number, column["requested_date"],
+                               _("%(value)s is not a date (YYYY-MM-DD)", value=repr(text))))
+        return None
+
+
+def _problems(company: Company, customer: Customer, data: dict[str, Any], products: dict[str, Product],
+              rows: list[_Row]) -> list[checks.Problem]:
+    """The checks of an entry, on the order as it would be entered; nothing is saved."""
+    order = Order(company_id=company.id, customer=customer, customer_id=customer.id,
+                  requested_date=data["requested_date"], delivery_method=data["delivery_method"],
+                  contact=data["contact"] or customer.contact, phone=data["phone"] or customer.phone,
+                  delivery_address=data["delivery_address"] or customer.address)
+    order.lines = [OrderLine(line_no=n, product=products[row.values["product_code"]],
+                             quantity=line["quantity"],
+                             unit_price=products[row.values["product_code"]].list_price
+                             if line["unit_price"] is None else line["unit_price"])
+                   for n, (row, line) in enumerate(zip(rows, data["lines"], strict=True), start=1)]
+    with db.session.no_autoflush:
+        problems = checks.check_order(order)
+    if order in db.session:
+        db.session.expunge(order)
+    return problems
+
+
+_PROBLEM_COLUMNS = {"customer_id": "customer_code", "contact": "contact", "phone": "phone",
+                    "delivery_address": "address", "requested_date": "requested_date"}
+_LINE_FIELD = re.compile(r"^lines\[(\d+)\]\.(\w+)$")
+_LINE_COLUMNS = {"product_id": "product_code", "quantity": "quantity", "unit_price": "unit_price"}
+
+
+def _problem_error(problem: checks.Problem, rows: list[_Row], column: dict[str, str]) -> RowError:
+    match = _LINE_FIELD.match(problem.field)
+    if match:
+        return RowError(rows[int(match[1])].number, column[_LINE_COLUMNS.get(match[2], "product_code")],
+                        problem.message)
+    return RowError(rows[0].number, column[_PROBLEM_COLUMNS.get(problem.field, "order_ref")], problem.message)

@@ -1,0 +1,76 @@
+"""Column mappings of order files: which header of an export holds which field of an order.
+
+Built in: the order exports of Taobao/Tmall, JD and Pinduoduo (their usual Chinese
+headers) and a generic one with English headers. A field may be spelled several
+ways; the first header of the file that matches one of them is used.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask_babel import lazy_gettext as _l
+
+from core.models import Channel
+
+# The fields an import reads; the first four are needed in every file.
+REQUIRED = ("order_ref", "customer_code", "product_code", "quantity")
+FIELDS = (*REQUIRED, "unit_price", "requested_date", "contact", "phone", "address", "notes")
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    name: str
+    label: object
+    columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    channel: Channel = Channel.ECOMMERCE
+
+    def header_for(self, name: str) -> str:
+        """The usual header of a field, to name a column the file does not have."""
+        return self.columns[name][0]
+
+
+BUILT_IN: dict[str, ColumnMapping] = {mapping.name: mapping for mapping in (
+    ColumnMapping("taobao", _l("Taobao/Tmall order export"), {
+        "order_ref": ("订单编号", "订单号"),
+        "customer_code": ("买家会员名", "客户编码"),
+        "product_code": ("商家编码", "商品编码"),
+        "quantity": ("购买数量", "宝贝数量", "数量"),
+        "unit_price": ("商品单价", "商品价格", "单价"),
+        "requested_date": ("要求到货日期",),
+        "contact": ("收货人姓名", "收货人"),
+        "phone": ("联系手机", "联系电话"),
+        "address": ("收货地址",),
+        "notes": ("订单备注", "买家留言"),
+    }),
+    ColumnMapping("jd", _l("JD order export"), {
+        "order_ref": ("订单号", "订单编号"),
+        "customer_code": ("客户编码", "下单帐号", "下单账号"),
+        "product_code": ("商家编码", "商品编码", "商家SKU"),
+        "quantity": ("订购数量", "数量"),
+        "unit_price": ("单价", "京东价", "商品单价"),
+        "requested_date": ("期望配送日期",),
+        "contact": ("收货人", "客户姓名"),
+        "phone": ("联系电话", "联系手机"),
+        "address": ("收货地址", "客户地址"),
+        "notes": ("订单备注", "商家备注"),
+    }),
+    ColumnMapping("pinduoduo", _l("Pinduoduo order export"), {
+        "order_ref": ("订单号", "订单编号"),
+        "customer_code": ("客户编码", "买家会员名"),
+        "product_code": ("商家编码-SKU维度", "商品编码", "商家编码"),
+        "quantity": ("商品数量(件)", "数量", "购买数量"),
+        "unit_price": ("商品单价", "单价"),
+        "requested_date": ("要求到货日期",),
+        "contact": ("收货人", "收货人姓名"),
+        "phone": ("手机", "联系电话"),
+        "address": ("收货地址", "详细地址"),
+        "notes": ("商家备注", "订单备注"),
+    }),
+    ColumnMapping("generic", _l("Generic order file (English headers)"), {
+        name: (name,) for name in FIELDS
+    }),
+)}
+
+
+def get(name: str) -> ColumnMapping | None:
+    return BUILT_IN.get(name)
