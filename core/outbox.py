@@ -54,7 +54,7 @@ def enqueue(*, company_id: int, recipient: str, subject: str, body: str, kind: s
                             subject=subject, body=body, message_id=f"<{uuid.uuid4().hex}@{domain}>")
     db.session.add(message)
     if attachments:
-        db.session.flush([message])
+        db.session.flush()
         for ref in attachments:
             db.session.add(OutboxAttachment(
                 message_id=message.id, order_id=ref.order.id, document_kind=ref.kind, revision=ref.order.revision,
