@@ -37,7 +37,7 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
 
 @pytest.fixture
 def app(make_app, smtp):
-    """Intake with a review stage that waits (to send an order back and resubmit it), in the shipped default language."""
+    """Intake, a review stage that waits (to send an order back and resubmit it), the shipped default language."""
     app = make_app({"ORDO_SMTP_HOST": "127.0.0.1", "ORDO_SMTP_PORT": smtp[1], "BABEL_DEFAULT_LOCALE": "zh_CN"},
                    plugins=[MANIFEST, manual_review.MANIFEST])
     with app.app_context():
