@@ -17,6 +17,7 @@ from core.db import commit
 from core.extensions import db
 from core.models import AuditEntry, OutboxAttachment, OutboxMessage, OutboxStatus, StoredDocument
 from core.orders import events
+from core import outbox
 from core.outbox import send_pending
 from plugins.intake import confirmation, services
 from plugins.intake.manifest import MANIFEST
@@ -142,3 +143,17 @@ def test_the_attachment_is_the_same_pdf_a_user_opens(app, world, inbox):
     [part] = list(inbox.messages[0].iter_attachments())
     assert response.status_code == 200
     assert response.data == part.get_content()
+
+
+def test_an_attachment_that_cannot_be_issued_is_retried_not_sent_without_it(world, inbox):
+    order = services.submit(draft(world), world.users["sales"])
+    outbox.enqueue(company_id=order.company_id, order_id=order.id, recipient="wang@example.cn", subject="x", body="y",
+                   kind="test", attachments=[outbox.DocumentRef(order, "no-such-kind", "x.pdf", "zh_CN")])
+    commit()
+
+    report = send_pending()
+
+    assert (report.sent, report.retried) == (1, 1)  # the confirmation goes; the broken one waits
+    broken = db.session.execute(select(OutboxMessage).where(OutboxMessage.kind == "test")).scalar_one()
+    assert broken.status == OutboxStatus.PENDING and "no-such-kind" in (broken.last_error or "")
+    assert [email["Subject"] for email in inbox.messages] == [confirmations(order)[0].subject]
