@@ -50,6 +50,7 @@ class Document:
     version: str
     variant: str
     created_at: datetime
+    stored_id: int | None = None  # the StoredDocument row; None for a rendering served unstored
 
 
 def document_kinds(order: Order) -> dict[str, DocumentKind]:
@@ -86,6 +87,25 @@ def stored_document(order: Order, kind_name: str, user: User) -> Document:
         raise NotFound(_("no document kind %(kind)s for this order", kind=repr(kind_name)), field="kind")
     if not may_open(user, order, kind):
         check(user, "order.view" if user.customer_id is not None and kind.customer_copy else kind.permission)
+    return _stored(order, kind, sees_prices(user))
+
+
+def issued_document(order: Order, kind_name: str) -> Document:
+    """The customer's copy of the order's document ``kind_name``, rendered and stored on first use.
+
+    For what the system sends the customer itself (the outbox attaches it): no user
+    asks, so only a kind that is a customer copy (``DocumentKind.customer_copy``) is
+    issued, with its prices, as the customer sees it. In the current locale. Call it
+    where the document's source is committed (a job, the outbox sender), never inside a write.
+    """
+    kind = document_kinds(order).get(kind_name)
+    if kind is None or not kind.customer_copy:
+        raise NotFound(_("no document kind %(kind)s for this order", kind=repr(kind_name)), field="kind")
+    return _stored(order, kind, True)
+
+
+def _stored(order: Order, kind: DocumentKind, show_prices: bool) -> Document:
+    kind_name = kind.name
     # Reading the source flushes none of the caller's pending changes: a GET stays a read, and
     # on SQLite the write lock stays free for the store's own transaction.
     with db.session.no_autoflush:
@@ -93,7 +113,6 @@ def stored_document(order: Order, kind_name: str, user: User) -> Document:
             raise NotFound(_("order %(number)s has no %(kind)s yet", number=order.display_number, kind=kind_name),
                            field="kind")
         source = kind.source(order) if kind.source is not None else DocumentSource(order_version(order))
-        show_prices = sees_prices(user)
         address: dict[str, Any] = {
             "company_id": order.company_id, "order_id": order.id, "kind": kind.name, "entity": source.entity,
             "entity_id": order.id if source.entity_id is None else source.entity_id,
@@ -106,9 +125,9 @@ def stored_document(order: Order, kind_name: str, user: User) -> Document:
             if _holds_sqlite_write_lock():
                 # Storing would wait for the caller's own lock: serve this rendering unstored,
                 # and leave the store to the next request that has written nothing.
-                return Document(filename, content, _hash(content), source.version, address["variant"], utcnow())
+                return Document(filename, content, _hash(content), source.version, address["variant"], utcnow(), None)
             row = _store(address, content)
-    return Document(filename, row.content, row.content_hash, row.version, row.variant, row.created_at)
+    return Document(filename, row.content, row.content_hash, row.version, row.variant, row.created_at, row.id)
 
 
 def document_response(document: Document) -> Response:

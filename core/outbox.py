@@ -6,34 +6,67 @@ messages, delivers them over SMTP and records the result one message at a
 time; a failure is retried later with back-off and a sent message is never
 picked up again. Every message carries a stable Message-ID, so a receiver can
 drop the rare duplicate of a message whose delivery outlived a crash.
+
+A message may carry an order's documents as attachments (``DocumentRef``): the
+queue holds a reference, not the bytes, so the action that queues it renders
+nothing. The sender issues the document at send time (rendered and stored once
+per version, ``core.documents.issued_document``, in the message's language) and
+records the stored document it attached, so a later send attaches the same bytes.
 """
 from __future__ import annotations
 
 import smtplib
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate
 
 from flask import current_app
+from flask_babel import force_locale
 from sqlalchemy import select, update
 
 from core.db import commit
+from core.documents import issued_document
+from core.errors import NotFound
 from core.extensions import db
-from core.models import OutboxMessage, OutboxStatus, utcnow
+from core.models import Order, OutboxAttachment, OutboxMessage, OutboxStatus, StoredDocument, utcnow
 
 CLAIM_TIMEOUT = timedelta(minutes=10)
 
 
+@dataclass(frozen=True)
+class DocumentRef:
+    """An order's document to attach: its kind, at the order's current revision, in ``locale``."""
+
+    order: Order
+    kind: str
+    filename: str
+    locale: str
+
+
 def enqueue(*, company_id: int, recipient: str, subject: str, body: str, kind: str,
-            order_id: int | None = None) -> OutboxMessage:
-    """Queue an email in the current transaction."""
+            order_id: int | None = None, attachments: Sequence[DocumentRef] = ()) -> OutboxMessage:
+    """Queue an email in the current transaction, with references to the documents it attaches."""
     domain = current_app.config["ORDO_MAIL_FROM"].rpartition("@")[2] or "ordo.local"
     message = OutboxMessage(company_id=company_id, order_id=order_id, kind=kind, recipient=recipient,
                             subject=subject, body=body, message_id=f"<{uuid.uuid4().hex}@{domain}>")
     db.session.add(message)
+    if attachments:
+        db.session.flush()
+        for ref in attachments:
+            db.session.add(OutboxAttachment(
+                message_id=message.id, order_id=ref.order.id, document_kind=ref.kind, revision=ref.order.revision,
+                locale=ref.locale, filename=ref.filename, mime_type="application/pdf"))
     return message
+
+
+def attachments_of(message: OutboxMessage) -> list[OutboxAttachment]:
+    """The message's attachments, in the order they were queued."""
+    return list(db.session.execute(
+        select(OutboxAttachment).where(OutboxAttachment.message_id == message.id).order_by(OutboxAttachment.id)
+    ).scalars())
 
 
 @dataclass
@@ -69,7 +102,23 @@ def _claim(now: datetime, limit: int) -> list[int]:
     return ids
 
 
+def _attachment_bytes(attachment: OutboxAttachment) -> tuple[bytes, int | None]:
+    """The stored bytes the attachment refers to, issuing (rendering and storing) the document on first send."""
+    if attachment.stored_document_id is not None:
+        return db.session.get_one(StoredDocument, attachment.stored_document_id).content, attachment.stored_document_id
+    order = db.session.get_one(Order, attachment.order_id)
+    with force_locale(attachment.locale):
+        document = issued_document(order, attachment.document_kind)
+    return document.content, document.stored_id
+
+
 def _as_email(message: OutboxMessage) -> EmailMessage:
+    # Issue every attachment before writing anything: no render runs inside a write.
+    attachments = attachments_of(message)
+    issued = [_attachment_bytes(attachment) for attachment in attachments]
+    for attachment, (_, stored_id) in zip(attachments, issued, strict=True):
+        attachment.stored_document_id = stored_id
+    files = [(attachment, content) for attachment, (content, _) in zip(attachments, issued, strict=True)]
     email = EmailMessage()
     email["From"] = current_app.config["ORDO_MAIL_FROM"]
     email["To"] = message.recipient
@@ -77,6 +126,9 @@ def _as_email(message: OutboxMessage) -> EmailMessage:
     email["Message-ID"] = message.message_id
     email["Date"] = formatdate(localtime=False)
     email.set_content(message.body)
+    for attachment, content in files:
+        maintype, _, subtype = attachment.mime_type.partition("/")
+        email.add_attachment(content, maintype=maintype, subtype=subtype, filename=attachment.filename)
     return email
 
 
@@ -99,7 +151,7 @@ def send_pending(*, limit: int = 100, now: datetime | None = None) -> SendReport
         message = db.session.get_one(OutboxMessage, message_id)  # claimed just now; outbox rows are never deleted
         try:
             _deliver(_as_email(message))
-        except (smtplib.SMTPException, OSError) as error:
+        except (smtplib.SMTPException, OSError, NotFound) as error:
             message.attempts += 1
             message.last_error = f"{type(error).__name__}: {error}"[:2000]
             if message.attempts >= max_attempts:

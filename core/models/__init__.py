@@ -6,7 +6,7 @@ from core.models.document import StoredDocument
 from core.models.jobs import JobLease, JobOutcome
 from core.models.masterdata import Customer, PaymentTerms, Product
 from core.models.order import Channel, DeliveryMethod, Order, OrderLine, OrderModule, OrderStatus
-from core.models.outbox import OutboxMessage, OutboxStatus
+from core.models.outbox import OutboxAttachment, OutboxMessage, OutboxStatus
 from core.models.revision import OrderRevision
 from core.models.types import utcnow
 from core.models.users import ApiToken, LoginAttempt, LoginThrottle, Role, RolePermission, User, user_role
@@ -16,6 +16,6 @@ __all__ = [
     "DeliveryMethod", "Holiday",
     "JobLease", "JobOutcome", "LoginAttempt", "LoginThrottle", "ModuleSetting", "Order", "OrderLine",
     "OrderModule", "OrderRevision", "OrderStatus",
-    "OutboxMessage", "OutboxStatus", "PaymentTerms", "Product", "Role", "RolePermission",
+    "OutboxAttachment", "OutboxMessage", "OutboxStatus", "PaymentTerms", "Product", "Role", "RolePermission",
     "StoredDocument", "User", "WorkingCalendar", "user_role", "utcnow",
 ]

@@ -38,3 +38,24 @@ class OutboxMessage(Model):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class OutboxAttachment(Model):
+    """A file sent with an outbox message: a reference to an order's stored document, never a copy of its bytes.
+
+    The message names the document (``document_kind`` of ``order_id`` at ``revision``, in
+    ``locale``); the sender renders and stores it on first send (``core.documents.issued_document``)
+    and records the stored document it attached, so a resend attaches the same bytes.
+    """
+
+    __tablename__ = "outbox_attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("outbox_message.id"), index=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("order.id"))
+    document_kind: Mapped[str] = mapped_column(String(64))
+    revision: Mapped[int]
+    locale: Mapped[str] = mapped_column(String(10))
+    stored_document_id: Mapped[int | None] = mapped_column(ForeignKey("stored_document.id"))
+    filename: Mapped[str] = mapped_column(String(200))
+    mime_type: Mapped[str] = mapped_column(String(100), default="application/pdf")

@@ -10,7 +10,7 @@ from core.contracts import CustomerView, DocumentKind, MenuItem, OrderAction, Pa
 from core.hookspecs import hookimpl
 from core.models import Order, OrderStatus, User, utcnow
 from core.portal import order_url
-from plugins.intake import services, waiting
+from plugins.intake import confirmation, services, waiting
 from plugins.intake.checks import Check, Severity
 from plugins.intake.forms import WaitingForm
 from plugins.intake.models import IntakeWaiting
@@ -76,7 +76,8 @@ def ordo_labels() -> dict[str, dict[str, object]]:
                          "duplicate_confirmed": _l("Confirmed distinct from a possible duplicate"),
                          "settings_changed": _l("Intake settings changed"),
                          "waiting_for_customer": _l("Sent back to the customer for missing data"),
-                         "customer_answered": _l("Customer answered")},
+                         "customer_answered": _l("Customer answered"),
+                         "confirmation_not_sent": _l("No confirmation emailed: the customer has no email address")},
         "intake.severity": {Severity.BLOCKING: _l("Must be corrected"), Severity.WARNING: _l("Warning")},
         "intake.check": {
             Check.NO_LINES: _l("No lines"), Check.CUSTOMER_INACTIVE: _l("Customer inactive"),
@@ -94,6 +95,12 @@ def ordo_labels() -> dict[str, dict[str, object]]:
 def customer_timeline_actions() -> dict[str, CustomerView]:
     # When the order was entered, not what it said then; a clerk's edits of a draft are their own.
     return {"created": CustomerView(frozenset())}
+
+
+@hookimpl
+def order_submitted(order: Order) -> None:
+    """The customer gets the order confirmation by email, with its PDF attached."""
+    confirmation.send_confirmation(order)
 
 
 @hookimpl
