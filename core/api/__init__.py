@@ -45,6 +45,10 @@ class ProblemSchema(ma.Schema):
     errors = ma.fields.List(ma.fields.Dict(), metadata={
         "description": "one entry per field at fault: {field, message}",
         "example": [{"field": "lines[0].quantity", "message": "Not a valid number."}]})
+    duplicates = ma.fields.List(ma.fields.Dict(), metadata={
+        "description": "on a 409 for a possible duplicate order: the orders it may repeat, each with its link; "
+                       "send confirm_duplicate: true to save it anyway",
+        "example": [{"id": 10, "number": "SO20261201-0001", "status": "draft", "href": "/api/v1/orders/10"}]})
 
 
 # The errors any operation may answer, as problem+json: bad input (400), no or a bad token (401),
