@@ -42,7 +42,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Response, render_template, request, stream_with_context, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from sqlalchemy import ColumnElement, DateTime, Row, Select, and_, func, literal, or_, select, tuple_
@@ -53,7 +53,8 @@ from core.db import is_id
 from core.errors import ValidationError
 from core.extensions import db
 from core.labels import label
-from core.models import User
+from core.models import Order, User
+from core.portal import order_url
 
 PER_PAGE = 50
 # Counting stops here: past it the page says "more than 1,000", and no page counts a whole big table
@@ -735,3 +736,19 @@ def list_response(spec: ListSpec, user: User, template: str, **context: Any) -> 
     if request.headers.get("HX-Request") == "true" and request.headers.get("HX-Target", "").endswith("list-results"):
         return render_template("core/list_results.html", page=page)
     return render_template(template, page=page, **context)
+
+
+# --- a column every list of an order's records shows --------------------------------
+
+
+def _order_number(row: Any) -> str:
+    return row.order or f"#{row.order_id}"
+
+
+def _order_link(row: Any) -> str:
+    return order_url(row.order_id)
+
+
+def order_column() -> Column:
+    """The order a row belongs to, linked to its page (a draft by its id): the row needs ``order_id``."""
+    return Column("order", _l("Order"), Order.number, text=_order_number, href=_order_link)

@@ -6,10 +6,10 @@ from typing import Any
 from flask import Blueprint, flash, redirect
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Row, Select
+from sqlalchemy import Select
 
 from core.auth.context import require_actor, requires
-from core.listview import Column, Filter, FilterKind, GroupBy, Kind, ListSpec, list_response
+from core.listview import Column, Filter, FilterKind, GroupBy, Kind, ListSpec, list_response, order_column
 from core.models import Customer, Order, User
 from core.orders.queries import get_order
 from core.portal import order_url
@@ -25,21 +25,13 @@ def _invoices(user: User) -> Select[Any]:
     return services.visible_invoices(user).join(Customer, Order.customer_id == Customer.id)
 
 
-def _order_number(row: Row[Any]) -> str:
-    return row.order or f"#{row.order_id}"
-
-
-def _order_link(row: Row[Any]) -> str:
-    return order_url(row.order_id)
-
-
 INVOICE_LIST = ListSpec(
     name="invoices",
     source=_invoices,
     id=Invoice.id,
     columns=(
         Column("number", _l("Invoice"), Invoice.number, sortable=True),
-        Column("order", _l("Order"), Order.number, text=_order_number, href=_order_link),
+        order_column(),
         Column("customer", _l("Customer"), Customer.name),
         Column("issued_at", _l("Issued"), Invoice.issued_at, Kind.DATETIME, sortable=True),
         Column("due_date", _l("Due"), Invoice.due_date, Kind.DATE, sortable=True),

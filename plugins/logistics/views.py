@@ -6,10 +6,10 @@ from typing import Any
 from flask import Blueprint, flash, redirect
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Row, Select
+from sqlalchemy import Select
 
 from core.auth.context import require_actor, requires
-from core.listview import Column, Filter, FilterKind, GroupBy, Kind, ListSpec, list_response
+from core.listview import Column, Filter, FilterKind, GroupBy, Kind, ListSpec, list_response, order_column
 from core.models import Customer, DeliveryMethod, Order, User
 from core.orders.queries import get_order
 from core.web import attempt, flash_form_errors
@@ -25,21 +25,13 @@ def _shipments(user: User) -> Select[Any]:
     return services.visible_shipments(user).join(Customer, Order.customer_id == Customer.id)
 
 
-def _order_number(row: Row[Any]) -> str:
-    return row.order or f"#{row.order_id}"
-
-
-def _order_link(row: Row[Any]) -> str:
-    return order_url(row.order_id)
-
-
 SHIPMENT_LIST = ListSpec(
     name="shipments",
     source=_shipments,
     id=Shipment.id,
     columns=(
         Column("number", _l("Shipment"), Shipment.number, sortable=True),
-        Column("order", _l("Order"), Order.number, text=_order_number, href=_order_link),
+        order_column(),
         Column("customer", _l("Customer"), Customer.name),
         Column("status", _l("Status"), Shipment.status, Kind.CODE, badge=True),
         Column("delivery_method", _l("Delivery method"), Shipment.delivery_method, Kind.CODE),
