@@ -2,15 +2,20 @@
 
 Built in: the order exports of Taobao/Tmall, JD and Pinduoduo (their usual Chinese
 headers) and a generic one with English headers. A field may be spelled several
-ways; the first header of the file that matches one of them is used.
+ways; the first header of the file that matches one of them is used. A company
+saves mappings of its own for the files of a channel (:class:`ImportMapping`);
+:func:`resolve` finds either kind by name.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
+from core.extensions import db
 from core.models import Channel
+from plugins.intake.models import ImportMapping
 
 # The fields an import reads; the first four are needed in every file.
 REQUIRED = ("order_ref", "customer_code", "product_code", "quantity")
@@ -74,3 +79,29 @@ BUILT_IN: dict[str, ColumnMapping] = {mapping.name: mapping for mapping in (
 
 def get(name: str) -> ColumnMapping | None:
     return BUILT_IN.get(name)
+
+
+def from_saved(saved: ImportMapping) -> ColumnMapping:
+    """A saved mapping as the import reads it: each field under the one header the company named."""
+    return ColumnMapping(saved.name, saved.label, {name: (header,) for name, header in saved.columns.items()},
+                         saved.channel)
+
+
+def saved(company_id: int) -> list[ImportMapping]:
+    """The company's own mappings, by name."""
+    return list(db.session.execute(select(ImportMapping).where(ImportMapping.company_id == company_id)
+                                   .order_by(ImportMapping.name)).scalars())
+
+
+def resolve(company_id: int, name: str) -> ColumnMapping | None:
+    """The built-in mapping of that name, else the company's saved one, else ``None``."""
+    if name in BUILT_IN:
+        return BUILT_IN[name]
+    row = db.session.execute(select(ImportMapping).where(ImportMapping.company_id == company_id,
+                                                         ImportMapping.name == name)).scalar_one_or_none()
+    return None if row is None else from_saved(row)
+
+
+def available(company_id: int) -> list[ColumnMapping]:
+    """Every mapping the company can import with: the built-in ones, then its own."""
+    return [*BUILT_IN.values(), *(from_saved(row) for row in saved(company_id))]

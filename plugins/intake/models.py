@@ -1,13 +1,17 @@
-"""Intake's own tables: order-number sequences, API idempotency keys, settings, drafts waiting for customers."""
+"""Intake's own tables: order-number sequences, API idempotency keys, settings, drafts waiting for customers,
+order imports and the column mappings saved for them."""
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.extensions import Model
-from core.models.types import UTCDateTime, utcnow
+from core.models import Channel
+from core.models.types import UTCDateTime, enum_column, utcnow
 
 
 class IntakeSequence(Model):
@@ -75,3 +79,58 @@ class IntakeWaiting(Model):
     by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+
+class ImportStatus(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class ImportJob(Model):
+    """One order file handed in through the API or the portal, imported by the worker.
+
+    ``results`` holds what the import did, as JSON: ``created`` (order ids),
+    ``submitted`` (a count), ``already_imported`` (the file's order references),
+    ``errors`` (``{"row", "column", "reason"}``, the header being row 1) and
+    ``warnings`` (sentences).
+    """
+
+    __tablename__ = "intake_import"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"), index=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    filename: Mapped[str] = mapped_column(String(255))  # as sent
+    mapping: Mapped[str] = mapped_column(String(64))  # a built-in mapping's name, or a saved one's
+    submit: Mapped[bool] = mapped_column(default=False)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[ImportStatus] = mapped_column(enum_column(ImportStatus), default=ImportStatus.QUEUED, index=True)
+    rows_total: Mapped[int] = mapped_column(default=0)
+    rows_done: Mapped[int] = mapped_column(default=0)
+    results: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    failure: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ImportMapping(Model):
+    """A company's own column mapping for the order files of one channel: which header holds which field.
+
+    ``columns`` maps a field of :data:`plugins.intake.mappings.FIELDS` to the
+    header of the file that holds it, exactly as the file spells it.
+    """
+
+    __tablename__ = "intake_import_mapping"
+    __table_args__ = (UniqueConstraint("company_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"), index=True)
+    name: Mapped[str] = mapped_column(String(64))  # lower-case code, never a built-in mapping's name
+    label: Mapped[str] = mapped_column(String(200))  # typed by the user, kept as typed
+    channel: Mapped[Channel] = mapped_column(enum_column(Channel))
+    columns: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
