@@ -1,16 +1,17 @@
 """Hook implementations of the intake plugin: permissions, menu, inbox, draft actions, the confirmation."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 
-from core.contracts import CustomerView, DocumentKind, MenuItem, OrderAction, Panel, Permission, Task
+from core.contracts import CustomerView, DocumentKind, Job, MenuItem, OrderAction, Panel, Permission, Task
 from core.hookspecs import hookimpl
+from core.jobs import per_company
 from core.models import Order, OrderStatus, User, utcnow
 from core.portal import order_url
-from plugins.intake import confirmation, services, waiting
+from plugins.intake import confirmation, import_jobs, services, waiting
 from plugins.intake.checks import Check, Severity
 from plugins.intake.forms import WaitingForm
 from plugins.intake.models import IntakeWaiting
@@ -24,6 +25,7 @@ def ordo_permissions() -> list[Permission]:
         Permission("order.create", _l("Enter new orders"), ENTRY_ROLES),
         Permission("order.submit", _l("Submit orders for review"), ENTRY_ROLES),
         Permission("order.edit", _l("Edit draft orders"), ENTRY_ROLES),
+        Permission("order.import", _l("Import orders from order files and e-commerce exports"), ENTRY_ROLES),
         Permission("intake.settings", _l("Set how orders are taken: number format, duplicates, portal orders"),
                    ("administrator",)),
     ]
@@ -34,6 +36,13 @@ def menu_items(user: User) -> list[MenuItem]:
     return [
         MenuItem(_l("New order"), "intake.new_order", "order.create", order=20),
     ]
+
+
+@hookimpl
+def ordo_jobs() -> list[Job]:
+    return [Job("intake.imports", timedelta(seconds=10), per_company("intake", import_jobs.run_queued),
+                description="Import the order files handed in through the API and the portal",
+                lease=import_jobs.LEASE)]
 
 
 @hookimpl

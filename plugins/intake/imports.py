@@ -137,6 +137,14 @@ def _columns(header: list[str], mapping: ColumnMapping) -> tuple[dict[str, int],
     return found, unknown
 
 
+def check_columns(header: list[str], mapping: ColumnMapping) -> tuple[dict[str, int], list[str]]:
+    """Which position of the header holds which field, and the headers the mapping does not know.
+
+    Refuses a header without a column the mapping needs, naming it.
+    """
+    return _columns(header, mapping)
+
+
 # --- importing ------------------------------------------------------------------------
 
 
