@@ -12,17 +12,41 @@ from typing import Any
 import marshmallow as ma
 from apispec import BasePlugin
 from flask import current_app, request
-from flask_smorest import Api
-from flask_smorest import Blueprint as ApiBlueprint
+from flask_smorest import Api, Blueprint
 from flask_smorest.utils import prepare_response
+from webargs.flaskparser import FlaskParser
+from webargs.multidictproxy import MultiDictProxy
+from werkzeug.datastructures import CombinedMultiDict
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from core.api.fields import decimal2properties
 from core.api.problems import PROBLEM_JSON, from_http_exception
 from core.web import render_error
 
-# Bad input is a client error the caller must fix: 400, as the contract says.
-ApiBlueprint.ARGUMENTS_PARSER.DEFAULT_VALIDATION_STATUS = 400
+
+class ArgumentsParser(FlaskParser):
+    """webargs' Flask parser with a ``multipart`` location: a form's fields and its files in one schema.
+
+    A file upload with options (an import's file, mapping and flags) is one
+    ``multipart/form-data`` body; webargs reads its fields (``form``) and its
+    files (``files``) as two locations, OpenAPI documents it as one request body.
+    """
+
+    __location_map__ = {**FlaskParser.__location_map__, "multipart": "load_multipart"}
+    # Bad input is a client error the caller must fix: 400, as the contract says.
+    DEFAULT_VALIDATION_STATUS = 400
+
+    def load_multipart(self, req: Any, schema: ma.Schema) -> MultiDictProxy:
+        return MultiDictProxy(CombinedMultiDict([req.form, req.files]), schema)
+
+
+class ApiBlueprint(Blueprint):
+    """flask-smorest's Blueprint with the ``multipart`` location of :class:`ArgumentsParser`."""
+
+    ARGUMENTS_PARSER = ArgumentsParser()
+    DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {**Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
+                                             "multipart": "multipart/form-data"}
+
 
 API_PREFIX = "/api/v1"
 

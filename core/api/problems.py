@@ -16,7 +16,7 @@ def flatten_messages(messages: Any, prefix: str = "") -> list[dict[str, str]]:
     errors: list[dict[str, str]] = []
     if isinstance(messages, dict):
         for key, value in messages.items():
-            if prefix == "" and key in {"json", "query", "form", "files", "headers", "path", "view_args"}:
+            if prefix == "" and key in {"json", "query", "form", "files", "multipart", "headers", "path", "view_args"}:
                 errors.extend(flatten_messages(value, ""))
                 continue
             if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):

@@ -1,25 +1,30 @@
-"""Intake's API: create a draft (idempotently), edit it, submit it."""
+"""Intake's API: create a draft (idempotently), edit it, submit it; hand in an order file and follow its import."""
 from __future__ import annotations
 
+from flask import url_for
 from flask.views import MethodView
 from flask_babel import gettext as _
 
 from core.api import ApiBlueprint, ProblemSchema
 from core.api.problems import PROBLEM_JSON
 from core.api.schemas import OrderSchema
+from core.api.schemas import PageArgsSchema
 from core.auth.context import require_actor, requires
+from core.db import page_of, scoped
 from core.errors import Conflict
 from core.orders.queries import get_order
-from plugins.intake import services
+from plugins.intake import import_jobs, services
+from plugins.intake.models import ImportJob
 from plugins.intake.schemas import (
-    IdempotencyHeaderSchema, IfMatchHeaderSchema, IntakeSettingsSchema, OrderCreateSchema, OrderPatchSchema,
-    SubmitSchema,
+    IdempotencyHeaderSchema, IfMatchHeaderSchema, ImportPageSchema, ImportSchema, ImportUploadSchema,
+    IntakeSettingsSchema, OrderCreateSchema, OrderPatchSchema, SubmitSchema,
 )
 from plugins.intake.settings import settings_for, update_settings
 
 blp = ApiBlueprint("intake_api", __name__, description="Order entry: create, edit and submit orders")
 
 CREATED = 201
+ACCEPTED = 202
 UNPROCESSABLE = 422
 
 
@@ -96,3 +101,40 @@ class IntakeSettings(MethodView):
         """Change how the company takes orders; fields left out stay as they are."""
         actor = require_actor()
         return update_settings(actor.company, data, actor)
+
+
+@blp.route("/imports")
+class Imports(MethodView):
+    @requires("order.import")
+    @blp.arguments(PageArgsSchema, location="query")
+    @blp.response(200, ImportPageSchema)
+    def get(self, args):
+        """The company's imports, newest first."""
+        query = scoped(ImportJob, require_actor().company_id).order_by(ImportJob.id.desc())
+        return page_of(query, args["page"], args["per_page"])
+
+    @requires("order.import")
+    @blp.arguments(ImportUploadSchema, location="multipart")
+    @blp.response(ACCEPTED, ImportSchema, description="Queued: the worker imports the file; follow the Location.")
+    def post(self, data):
+        """Hand in an order file (CSV or .xlsx) to import with a column mapping; the worker imports it.
+
+        A file that cannot be imported at all (its type, size, encoding, a column
+        the mapping needs) is refused at once with 400; otherwise the import is
+        queued, and ``GET /imports/{id}`` shows its progress and, when done, the
+        orders created and each bad row with its column and reason.
+        """
+        actor = require_actor()
+        upload = data["file"]
+        job = import_jobs.start(actor.company, actor, upload.filename, upload.read(), data["mapping"],
+                                submit=data["submit"])
+        return job, ACCEPTED, {"Location": url_for("intake_api.ImportResource", import_id=job.id)}
+
+
+@blp.route("/imports/<id:import_id>")
+class ImportResource(MethodView):
+    @requires("order.import")
+    @blp.response(200, ImportSchema)
+    def get(self, import_id):
+        """One import: its status, progress and, once done, what it did."""
+        return import_jobs.get_import(require_actor(), import_id)

@@ -18,8 +18,8 @@ bp = Blueprint("intake_cli", __name__, cli_group="import")
 
 @bp.cli.command("orders")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--mapping", "mapping_name", required=True, type=click.Choice(sorted(mappings.BUILT_IN)),
-              help="the column mapping of the file")
+@click.option("--mapping", "mapping_name", required=True,
+              help=f"the column mapping of the file: {', '.join(sorted(mappings.BUILT_IN))}, or one the company saved")
 @click.option("--company", "company_code", default=None, help="the company's code (needed when there are several)")
 @click.option("--username", required=True, help="the clerk the orders are entered as")
 @click.option("--submit", is_flag=True, help="submit the good orders instead of leaving them as drafts")
@@ -36,7 +36,10 @@ def import_orders_command(file: Path, mapping_name: str, company_code: str | Non
                                                   User.username == username)).scalar_one_or_none()
     if actor is None:
         raise click.ClickException(_("no user %(name)s in company %(code)s", name=username, code=company.code))
-    mapping = mappings.BUILT_IN[mapping_name]
+    mapping = mappings.resolve(company.id, mapping_name)
+    if mapping is None:
+        raise click.ClickException(_("there is no mapping %(name)s; the company has %(names)s", name=mapping_name,
+                                     names=", ".join(known.name for known in mappings.available(company.id))))
     data = file.read_bytes()
     try:
         table = imports.read_table(file.name, data)

@@ -4,13 +4,18 @@ from __future__ import annotations
 from decimal import Decimal
 
 import marshmallow as ma
+from flask import url_for
 from flask_babel import lazy_gettext as _l
 from marshmallow import validate
+from werkzeug.datastructures import FileStorage
 
 from core.api.fields import IdField, MoneyField, QuantityField
 from core.db import MAX_ID
 from core.api.schemas import PricedSchema
 from core.models import Channel, DeliveryMethod, PaymentTerms
+from plugins.intake.imports import MAX_BYTES
+from plugins.intake.mappings import BUILT_IN
+from plugins.intake.models import ImportStatus
 
 
 class OrderLineInputSchema(PricedSchema):
@@ -96,3 +101,71 @@ class IntakeSettingsSchema(ma.Schema):
         "description": "orders of one customer with the same lines received this many days apart are flagged"})
     portal_submits_directly = ma.fields.Boolean(metadata={
         "description": "a customer's portal order is submitted at once rather than waiting for a clerk's re-check"})
+
+
+class UploadField(ma.fields.Field):
+    """A file sent in a multipart/form-data body."""
+
+    default_error_messages = {"invalid": _l("must be a file sent as multipart/form-data")}
+
+    def _deserialize(self, value, attr, data, **kwargs) -> FileStorage:
+        if not isinstance(value, FileStorage) or not value.filename:
+            raise self.make_error("invalid")
+        return value
+
+
+class ImportUploadSchema(ma.Schema):
+    """An order file to import, with its mapping."""
+
+    file = UploadField(required=True, metadata={
+        "type": "string", "format": "binary",
+        "description": f"CSV (UTF-8 or GB18030) or Excel .xlsx, at most {MAX_BYTES // (1024 * 1024)} MB; the header "
+                       "is row 1"})
+    mapping = ma.fields.String(required=True, validate=validate.Length(min=1, max=64), metadata={
+        "description": f"the column mapping: a built-in one ({', '.join(sorted(BUILT_IN))}) or one the company "
+                       "saved"})
+    submit = ma.fields.Boolean(load_default=False, metadata={
+        "description": "submit the good orders that have no warnings, instead of leaving every order a draft"})
+
+
+class ImportRowErrorSchema(ma.Schema):
+    row = ma.fields.Integer(metadata={"description": "the row of the file, the header being row 1"})
+    column = ma.fields.String(metadata={"description": "the column's header, as in the file"})
+    reason = ma.fields.String()
+
+
+class ImportResultsSchema(ma.Schema):
+    created = ma.fields.List(ma.fields.Integer(), metadata={"description": "the ids of the orders created"})
+    submitted = ma.fields.Integer(metadata={"description": "how many of them were submitted"})
+    already_imported = ma.fields.List(ma.fields.String(), metadata={
+        "description": "the file's order references imported before, which created nothing new"})
+    errors = ma.fields.List(ma.fields.Nested(ImportRowErrorSchema), metadata={
+        "description": "the rows left out, each with its column and reason; only their orders are left out"})
+    warnings = ma.fields.List(ma.fields.String())
+
+
+class ImportSchema(ma.Schema):
+    """An import and, once it is done, what it did."""
+
+    id = ma.fields.Integer()
+    href = ma.fields.Function(lambda job: url_for("intake_api.ImportResource", import_id=job.id))
+    status = ma.fields.Enum(ImportStatus, by_value=True, metadata={
+        "description": "queued, then running, then done or failed; poll this resource until done or failed"})
+    filename = ma.fields.String()
+    mapping = ma.fields.String()
+    submit = ma.fields.Boolean()
+    rows_total = ma.fields.Integer(metadata={"description": "the file's rows under the header"})
+    rows_done = ma.fields.Integer(metadata={"description": "the rows imported so far"})
+    created_at = ma.fields.AwareDateTime()
+    started_at = ma.fields.AwareDateTime(allow_none=True)
+    finished_at = ma.fields.AwareDateTime(allow_none=True)
+    failure = ma.fields.String(allow_none=True, metadata={"description": "why a failed import stopped"})
+    results = ma.fields.Nested(ImportResultsSchema, allow_none=True, metadata={
+        "description": "what the import did; null until it is done"})
+
+
+class ImportPageSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(ImportSchema))
+    total = ma.fields.Integer()
+    page = ma.fields.Integer()
+    per_page = ma.fields.Integer()

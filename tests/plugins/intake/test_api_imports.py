@@ -1,0 +1,117 @@
+"""Order files handed in through the API: POST /imports queues the file, GET /imports/{id} follows it."""
+from __future__ import annotations
+
+import io
+
+from openpyxl import Workbook
+
+from core.models import Order, utcnow
+from plugins.intake import import_jobs
+from tests import factories
+from tests.plugins.intake.helpers import next_week
+from tests.plugins.intake.test_imports import GENERIC_HEADER, csv_bytes
+
+PROBLEM = "application/problem+json"
+
+
+def order_file() -> bytes:
+    when = next_week().isoformat()
+    return csv_bytes([GENERIC_HEADER,
+                      ["A1", "C001", "P001", "2", "120.00", when],
+                      ["A1", "C001", "P002", "5", "", when],
+                      ["A2", "C002", "P001", "0", "", when]])
+
+
+def hand_in(api, data: bytes, filename: str = "orders.csv", **fields):
+    form = {"mapping": "generic", **fields}
+    if data is not None:
+        form["file"] = (io.BytesIO(data), filename)
+    return api.post("/api/v1/imports", data=form, content_type="multipart/form-data")
+
+
+def test_a_file_handed_in_is_accepted_as_a_queued_import_to_follow(app, world):
+    api = factories.ApiClient(app, world.users["sales"])
+
+    response = hand_in(api, order_file())
+
+    assert response.status_code == 202, response.get_json()
+    body = response.get_json()
+    assert response.headers["Location"] == body["href"] == f"/api/v1/imports/{body['id']}"
+    assert (body["status"], body["filename"], body["mapping"], body["rows_total"], body["rows_done"],
+            body["results"]) == ("queued", "orders.csv", "generic", 3, 0, None)
+
+
+def test_the_status_resource_shows_what_the_worker_imported_and_each_bad_row(app, world):
+    api = factories.ApiClient(app, world.users["sales"])
+    location = hand_in(api, order_file()).headers["Location"]
+
+    import_jobs.run_queued(world.company, utcnow())
+    body = api.get(location).get_json()
+
+    assert (body["status"], body["rows_done"], body["failure"]) == ("done", 3, None)
+    order = Order.query.filter_by(source_reference="generic:A1").one()
+    assert body["results"]["created"] == [order.id] and body["results"]["submitted"] == 0
+    assert body["results"]["errors"] == [{"row": 4, "column": "quantity", "reason": "the value must be greater than 0"}]
+    assert body["started_at"] is not None and body["finished_at"] is not None
+
+
+def test_the_imports_list_shows_the_company_s_imports_newest_first(app, world):
+    api = factories.ApiClient(app, world.users["sales"])
+    first, second = (hand_in(api, order_file()).get_json()["id"] for _ in range(2))
+
+    body = api.get("/api/v1/imports").get_json()
+
+    assert [item["id"] for item in body["items"]] == [second, first] and body["total"] == 2
+
+
+def test_an_xlsx_file_is_taken_too(app, world):
+    workbook = Workbook()
+    workbook.active.append(GENERIC_HEADER)
+    workbook.active.append(["X1", "C001", "P001", 3, 120, next_week()])
+    out = io.BytesIO()
+    workbook.save(out)
+    api = factories.ApiClient(app, world.users["sales"])
+
+    response = hand_in(api, out.getvalue(), "orders.xlsx", submit="true")
+
+    assert response.status_code == 202 and response.get_json()["submit"] is True
+
+
+def test_a_file_that_cannot_be_imported_is_refused_with_the_reason(app, world):
+    api = factories.ApiClient(app, world.users["sales"])
+
+    cases = [(hand_in(api, b"%PDF-1.7", "orders.pdf"), "orders.pdf is neither a CSV nor an Excel (.xlsx) file"),
+             (hand_in(api, b"", "orders.csv"), "orders.csv is empty"),
+             (hand_in(api, order_file(), mapping="shopify"), "there is no mapping shopify"),
+             (hand_in(api, b"order_ref,customer_code\nA,C001\n"),
+              "the file has no column product_code, quantity, which the mapping generic needs")]
+
+    for response, message in cases:
+        assert response.status_code == 400 and response.content_type == PROBLEM
+        assert message in response.get_json()["detail"]
+    assert api.get("/api/v1/imports").get_json()["total"] == 0
+
+
+def test_a_body_without_a_file_names_the_field(app, world):
+    api = factories.ApiClient(app, world.users["sales"])
+
+    missing = hand_in(api, None)
+    as_text = api.post("/api/v1/imports", data={"mapping": "generic", "file": "order_ref,customer_code"},
+                       content_type="multipart/form-data")
+    as_json = api.post("/api/v1/imports", json={"mapping": "generic"})
+
+    assert missing.status_code == as_text.status_code == as_json.status_code == 400
+    assert {error["field"] for error in missing.get_json()["errors"]} == {"file"}
+    assert [error["message"] for error in as_text.get_json()["errors"]] == [
+        "must be a file sent as multipart/form-data"]
+
+
+def test_imports_need_the_permission_and_stay_in_their_company(app, world):
+    job_id = hand_in(factories.ApiClient(app, world.users["sales"]), order_file()).get_json()["id"]
+    other = factories.build_world(app, "OTHER")
+
+    assert hand_in(factories.ApiClient(app, world.users["finance"]), order_file()).status_code == 403
+    assert factories.ApiClient(app, world.users["customer"]).get(f"/api/v1/imports/{job_id}").status_code == 403
+    elsewhere = factories.ApiClient(app, other.users["sales"]).get(f"/api/v1/imports/{job_id}")
+    assert elsewhere.status_code == 404 and elsewhere.content_type == PROBLEM
+    assert factories.ApiClient(app, world.users["sales"]).get("/api/v1/imports/99999999999").status_code == 404
