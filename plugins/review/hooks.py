@@ -106,7 +106,9 @@ def order_actions(order: Order, user: User) -> list[OrderAction]:
     """Deciding an open step this user may decide and has not yet: the form is in the review panel."""
     if user.customer_id is not None or not user.can("review.view"):
         return []
-    step = next((step for step in _decidable(order, user)), None)
+    # The clerk who entered the order may still send its sales step back, but approving it is someone
+    # else's: their next action is not the review's.
+    step = next((step for step in _decidable(order, user) if services.may_approve(user, step)), None)
     if step is None:
         return []
     return [OrderAction(_("Decide: %(step)s", step=labels.department(step.department, step.label)),
@@ -137,6 +139,7 @@ def _review_panels(order: Order, user: User) -> list[Panel]:
         "review_rounds": rounds,
         "review_steps_open": decidable,
         "review_step": decidable[0] if decidable else None,
+        "review_not_approvable": {step.id for step in decidable if not services.may_approve(user, step)},
         "review_reasons": policy.reason_choices(order.company_id),
         "review_can_override": user.can(services.OVERRIDE),
         "review_labels": labels,

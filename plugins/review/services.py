@@ -130,6 +130,12 @@ def may_decide(user: User, step: ReviewStep) -> bool:
     return user.can(step.permission)
 
 
+def may_approve(user: User, step: ReviewStep) -> bool:
+    """Whether ``user`` may approve the step: not the sales step of an order they entered, unless allowed."""
+    return not (step.department == "sales" and step.order.created_by_id == user.id
+                and not policy.settings_for(step.company_id).allow_self_approval)
+
+
 def deciders(step: ReviewStep) -> list[User]:
     """Every active staff user of the company who may decide the step."""
     users = db.session.execute(
@@ -356,8 +362,7 @@ def decide(
     if any(d.user_id == actor.id for d in step.decisions):
         raise Conflict(_("you have already decided the %(step)s step of order %(number)s",
                          step=_name(step), number=order.display_number))
-    if (decision == StepDecision.APPROVE and step.department == "sales" and order.created_by_id == actor.id
-            and not policy.settings_for(step.company_id).allow_self_approval):
+    if decision == StepDecision.APPROVE and not may_approve(actor, step):
         raise PermissionDenied(_("you entered order %(number)s: someone else approves its sales step",
                                  number=order.display_number))
     reason_code, reason = _check_reason(step, decision, reason_code, reason)

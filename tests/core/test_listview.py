@@ -41,6 +41,8 @@ def book(app, world):
     # Spread the creation days (Shanghai time) so that the date ranges have something to cut.
     for days, key in enumerate(("valves", "seals", "valves2", "big", "draft", "staff_draft")):
         made[key].created_at = datetime(2026, 11, 1, 2, 0, tzinfo=timezone.utc) + timedelta(days=days)
+        made[key].received_at = made[key].created_at - timedelta(days=2)  # received before it was entered
+    made["seals"].source_reference = "taobao:TB5521"
     made["seals"].status = OrderStatus.APPROVED  # as review would have left it
     commit()
     assert sales.id != admin.id
@@ -56,7 +58,7 @@ def numbers_in(page: str, book) -> set[str]:
     return {key for key, order in book.items() if f">{order.display_number}<" in page}
 
 
-def test_the_order_list_searches_by_number_customer_code_name_and_po(app, world, book):
+def test_the_order_list_searches_by_number_customer_code_name_po_and_source_reference(app, world, book):
     client = portal_login(app, world.users["sales"])
 
     assert numbers_in(listed(client.get(f"/orders?q={book['seals'].number}")), book) == {"seals"}
@@ -64,6 +66,7 @@ def test_the_order_list_searches_by_number_customer_code_name_and_po(app, world,
     assert numbers_in(listed(client.get("/orders?q=燕山化工")), book) == {"seals", "valves2", "staff_draft"}
     assert numbers_in(listed(client.get("/orders?q=C001")), book) == {"valves", "big", "draft"}
     assert numbers_in(listed(client.get("/orders?q=100%25")), book) == set()  # % is a character, not a wildcard
+    assert numbers_in(listed(client.get("/orders?q=tb5521")), book) == {"seals"}  # the platform's order id
 
 
 def test_each_filter_narrows_the_order_list(app, world, book):
@@ -79,6 +82,8 @@ def test_each_filter_narrows_the_order_list(app, world, book):
     assert numbers_in(listed(client.get("/orders?created_from=2026-11-02&created_to=2026-11-04")), book) == {
         "seals", "valves2", "big"}
     assert numbers_in(listed(client.get("/orders?created_to=2026-11-01")), book) == {"valves"}
+    assert numbers_in(listed(client.get("/orders?received_from=2026-10-30&received_to=2026-10-31")), book) == {
+        "valves", "seals"}
     submitted_today = book["valves"].submitted_at.astimezone(world.company.zone).date()
     assert numbers_in(listed(client.get(f"/orders?submitted_from={submitted_today}")), book) == {
         "valves", "seals", "valves2", "big"}

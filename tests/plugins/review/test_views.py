@@ -97,3 +97,17 @@ def test_a_stale_form_is_refused_after_someone_else_decided(app, desk, world):
 
     assert "changed by someone else" in response.get_data(as_text=True)
     assert desk.steps(order_id)[0].status == StepStatus.APPROVED
+
+
+def test_the_clerk_who_entered_an_order_is_not_offered_to_approve_its_sales_step(app, desk, world):
+    desk.clerk = "sales"
+    order_id = desk.place()
+
+    clerk_page = factories.portal_login(app, world.users["sales"]).get(f"/orders/{order_id}").get_data(as_text=True)
+    admin_page = factories.portal_login(app, world.users["administrator"]).get(
+        f"/orders/{order_id}").get_data(as_text=True)
+
+    assert "Decide: Sales" not in clerk_page and 'value="approve"' not in clerk_page
+    assert "You entered this order: someone else approves its sales step." in clerk_page
+    assert 'value="send_back"' in clerk_page  # sending it back is still theirs to do
+    assert "Decide: Sales" in admin_page and 'value="approve"' in admin_page
