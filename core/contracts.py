@@ -200,6 +200,8 @@ class Task:
     kind: str
     due_at: datetime | None = None
     order_number: str | None = None
+    # How many items it stands for: 1, or more for a summary of many of one kind ("120 more drafts").
+    count: int = 1
 
     def is_late(self, now: datetime) -> bool:
         return self.due_at is not None and self.due_at < now

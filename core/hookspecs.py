@@ -246,7 +246,10 @@ def inbox_tasks(user: User) -> list[Task]:
     Called by the core for the task inbox page and ``GET /api/v1/tasks``, on
     the plugins enabled for the user's company and on those pinned on its
     orders still in flight (a module switched off still lists their work).
-    Only return tasks the user may act on.
+    Only return tasks the user may act on. The hook runs on every page (for
+    the inbox's count): a plugin that may have very many items of one kind
+    returns the most urgent few and one summary task whose ``count`` says how
+    many more there are, linking to the list of them.
 
     :param user: the signed-in user.
 

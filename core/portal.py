@@ -57,7 +57,8 @@ def inject_navigation() -> dict:
     if user is None or request.path.startswith("/api/"):
         return {"navigation": [], "actor": None}
     items = navigation(user)
-    count = len(inbox_tasks(user)) if any(item.endpoint == "portal.inbox" for item in items) else 0
+    has_inbox = any(item.endpoint == "portal.inbox" for item in items)
+    count = sum(task.count for task in inbox_tasks(user)) if has_inbox else 0
     return {"navigation": items, "actor": user, "inbox_count": count}
 
 

@@ -229,6 +229,8 @@ class TaskSchema(ma.Schema):
     due_at = ma.fields.AwareDateTime(allow_none=True)
     late = ma.fields.Boolean()
     order_number = ma.fields.String(allow_none=True)
+    count = ma.fields.Integer(metadata={"description": "how many items the task stands for: 1, or more for a "
+                                                       "summary of many of one kind"})
 
 
 class PluginSchema(ma.Schema):

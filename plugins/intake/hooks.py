@@ -17,6 +17,8 @@ from plugins.intake.forms import WaitingForm
 from plugins.intake.models import IntakeWaiting
 
 ENTRY_ROLES = ("administrator", "sales", "customer_service")
+# Drafts listed one by one in the inbox; the rest are one task with their count.
+INBOX_DRAFTS = 50
 
 
 @hookimpl
@@ -50,16 +52,22 @@ def inbox_tasks(user: User) -> list[Task]:
     """Drafts wait for a clerk to re-check and submit them; sent-back ones say so."""
     if not user.can("order.submit"):
         return []
-    drafts = services.drafts_waiting(user)
+    drafts, total = services.drafts_waiting(user, INBOX_DRAFTS)
     waits = waiting.waits_for([order.id for order in drafts])
     now = utcnow()
-    return [
+    tasks = [
         Task(title=_waiting_title(order, waits[order.id], now), url=order_url(order.id), kind="intake.waiting",
              order_number=order.number)
         if order.id in waits else
         Task(title=_draft_title(order), url=order_url(order.id), kind="intake.submit", order_number=order.number)
         for order in drafts
     ]
+    if total > len(drafts):  # an import's thousands of drafts: the oldest, then one line for the rest
+        more = total - len(drafts)
+        tasks.append(Task(title=str(_l("%(count)s more draft orders to re-check and submit", count=more)),
+                          url=url_for("orders.index", status=OrderStatus.DRAFT.value), kind="intake.submit",
+                          count=more))
+    return tasks
 
 
 def _waiting_title(order: Order, wait: IntakeWaiting, now: datetime) -> str:

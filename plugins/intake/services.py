@@ -14,8 +14,9 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import joinedload
 
 from core import audit
 from core.db import flush, scoped
@@ -305,11 +306,14 @@ def cancel(order: Order, actor: User, reason: str) -> Order:
     return actions.cancel(order, actor=actor, reason=reason)
 
 
-def drafts_waiting(user: User) -> list[Order]:
-    """Drafts the user may see that still have to be submitted, oldest first."""
-    return list(db.session.execute(
-        visible_orders(user).where(Order.status == OrderStatus.DRAFT).order_by(Order.created_at, Order.id)
-    ).scalars())
+def drafts_waiting(user: User, limit: int) -> tuple[list[Order], int]:
+    """The oldest ``limit`` drafts the user may see that still have to be submitted, and how many there are."""
+    drafts = visible_orders(user).where(Order.status == OrderStatus.DRAFT)
+    oldest = list(db.session.execute(drafts.options(joinedload(Order.customer))
+                                     .order_by(Order.created_at, Order.id).limit(limit)).scalars())
+    if len(oldest) < limit:
+        return oldest, len(oldest)
+    return oldest, db.session.execute(select(func.count()).select_from(drafts.subquery())).scalar_one()
 
 
 def confirmation_context(order: Order) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from core.extensions import db
 from core.models import Order, OrderStatus
-from plugins.intake import services
+from plugins.intake import hooks, services
 from tests.factories import portal_login
 from tests.plugins.intake.helpers import draft, next_week
 
@@ -132,6 +132,20 @@ def test_the_inbox_lists_drafts_waiting_to_be_submitted(app, world):
 
     assert f"Re-check and submit draft order #{order.id} (上海华东机电有限公司)" in sales
     assert f"/orders/{order.id}" in sales and f"/orders/{order.id}" not in production
+
+
+def test_an_inbox_of_many_drafts_lists_the_oldest_and_counts_the_rest_in_one_task(app, world, monkeypatch):
+    monkeypatch.setattr(hooks, "INBOX_DRAFTS", 2)
+    oldest = [draft(world), draft(world)]
+    for _ in range(3):
+        draft(world)
+
+    page = portal_login(app, world.users["sales"]).get("/inbox").get_data(as_text=True)
+
+    assert all(f"Re-check and submit draft order #{order.id} " in page for order in oldest)
+    assert page.count("Re-check and submit draft order #") == 2
+    assert "3 more draft orders to re-check and submit" in page and 'href="/orders?status=draft"' in page
+    assert '<span class="count" aria-label="5 tasks">5</span>' in page
 
 
 def test_a_price_or_quantity_with_more_places_than_stored_is_refused_on_its_row_not_rounded(app, world):
