@@ -4,7 +4,7 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField, DecimalField, EmailField, IntegerField, PasswordField, SelectField, SelectMultipleField,
+    BooleanField, DecimalField, EmailField, Form, IntegerField, PasswordField, SelectField, SelectMultipleField,
     StringField, TextAreaField, ValidationError,
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
@@ -39,7 +39,9 @@ class RolesForm(FlaskForm):
     """The permission matrix; its checkboxes are read from the request by name."""
 
 
-class CustomerForm(FlaskForm):
+class CustomerFields(Form):
+    """A customer's fields and their checks: the customer page's, and the new customer on the order form."""
+
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     contact = StringField(_l("Contact"), validators=[Optional(), Length(max=120)])
@@ -51,6 +53,9 @@ class CustomerForm(FlaskForm):
     credit_limit = DecimalField(_l("Credit limit"), places=2, default=Decimal("0.00"),
                                 validators=[InputRequired(), FixedPoint(MONEY), NumberRange(min=0)])
     payment_terms = SelectField(_l("Default payment terms"), coerce=PaymentTerms, choices=[])
+
+
+class CustomerForm(CustomerFields, FlaskForm):
     active = BooleanField(_l("Active"), default=True)
 
 

@@ -259,12 +259,18 @@ def edit_rows(rows: FieldList, formdata: Any) -> bool:
 
 
 def field_at(form: Any, path: str | None) -> Any:
-    """The form field a service's error names (``customer_id``, ``lines[2].quantity``), or None.
+    """The form field a service's error names (``customer_id``, ``lines[2].quantity``, ``new_customer.code``),
+    or None.
 
-    ``lines[i]`` counts the filled rows, as ``line_data`` sent them.
+    ``lines[i]`` counts the filled rows, as ``line_data`` sent them; ``a.b`` is field ``b`` of subform ``a``.
     """
     if not path:
         return None
+    if "[" not in path and "." in path:
+        head, _, name = path.partition(".")
+        subform = form._fields.get(head) if hasattr(form, "_fields") else None
+        inner = getattr(subform, "form", None)
+        return inner._fields.get(name, subform) if inner is not None else subform
     head, _, rest = path.partition("[")
     field = form._fields.get(head) if hasattr(form, "_fields") else None
     if field is None or not rest:
@@ -331,6 +337,10 @@ def iter_errors(form: Any) -> Iterator[tuple[Any, str, str]]:
                 for row_field in row.form:
                     for message in row_field.errors:
                         yield row_field, _("Line %(n)s: %(field)s", n=number, field=row_field.label.text), str(message)
+        elif isinstance(field, FormField):  # a subform: the new customer entered with an order
+            for inner in field.form:
+                for message in inner.errors:
+                    yield inner, f"{field.label.text}: {inner.label.text}", str(message)
         elif field.type != "CSRFTokenField":
             for message in field.errors:
                 yield field, str(field.label.text), str(message)

@@ -2,17 +2,20 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField, DateField, DateTimeLocalField, FieldList, IntegerField, SelectField, StringField, TextAreaField,
+    BooleanField, DateField, DateTimeLocalField, FieldList, FormField, IntegerField, SelectField, StringField,
+    TextAreaField,
 )
+from wtforms.form import BaseForm
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
+from core.admin.forms import CustomerFields
 from core.db import MAX_ID
 from core.entry.forms import LookupField, filled_rows, line_data, line_rows
 from core.models import Channel, DeliveryMethod, PaymentTerms
@@ -29,9 +32,21 @@ def _optional(enum_class: type[E]) -> Callable[[object], E | None]:
     return coerce
 
 
+class NewCustomerField(FormField):
+    """A customer entered with the order, checked as the customer page checks one; left empty, nothing."""
+
+    @property
+    def given(self) -> bool:
+        return any((self.form[name].data or "").strip() for name in ("code", "name"))
+
+    def validate(self, form: BaseForm, extra_validators: tuple[Any, ...] | list[Any] = ()) -> bool:
+        return super().validate(form, extra_validators) if self.given else True
+
+
 class OrderForm(FlaskForm):
-    customer_id = LookupField(_l("Customer"), kind="customer",
-                              validators=[DataRequired(_l("Choose the customer who placed the order."))])
+    customer_id = LookupField(_l("Customer"), kind="customer")
+    # Removed for whoever may not create customers.
+    new_customer = NewCustomerField(CustomerFields, _l("New customer"))
     channel = SelectField(_l("Received through"), coerce=Channel, choices=[])
     # Receipt: where the order came from and when (company-local time; now when empty).
     source_reference = StringField(_l("Source reference (platform order id, email subject and date, caller)"),
@@ -51,6 +66,28 @@ class OrderForm(FlaskForm):
     lines = line_rows()
     # Ticked once the clerk has checked that an order flagged as a possible duplicate is distinct.
     confirm_duplicate = BooleanField(_l("This is a distinct order, not one already entered"))
+
+    @property
+    def creates_customer(self) -> bool:
+        return "new_customer" in self and self.new_customer.given
+
+    def validate_customer_id(self, field: LookupField) -> None:
+        if field.data is None and not self.creates_customer:
+            raise ValidationError(_l("Choose the customer who placed the order, or enter a new customer."))
+
+    def validate(self, extra_validators: Mapping[str, Sequence[Any]] | None = None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.creates_customer and self.customer_id.errors:
+            self.customer_id.errors = []  # the new customer is the order's, whatever was typed in the look-up
+            self._errors = None
+            valid = not self.errors
+        return valid
+
+    def customer_data(self) -> dict:
+        """The new customer as the master-data service's ``data``: blank text becomes None."""
+        data = {name: value for name, value in self.new_customer.data.items()}
+        return {name: (value.strip() or None) if isinstance(value, str) and name not in {"code", "name"} else value
+                for name, value in data.items()}
 
     def validate_lines(self, field: FieldList) -> None:
         if not filled_rows(field):

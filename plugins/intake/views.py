@@ -11,10 +11,12 @@ from flask_babel import gettext as _
 # types-WTForms describes WTForms 3.2, which had no SelectChoice (new in 3.3).
 from wtforms import SelectChoice  # type: ignore[attr-defined]
 
+from core import masterdata
 from core.auth.context import require_actor, requires
 from core.entry.forms import attempt_on, edit_rows, quote
 from core.labels import choices, label
-from core.models import Channel, DeliveryMethod, Order, OrderStatus, PaymentTerms, User, utcnow
+from core.errors import OrdoError
+from core.models import Channel, Customer, DeliveryMethod, Order, OrderStatus, PaymentTerms, User, utcnow
 from core.orders.queries import get_order
 from core.portal import order_url
 from core.web import attempt, flash_form_errors
@@ -48,10 +50,12 @@ def new_order():
                         number=placed.display_number), "success")
                 return redirect(order_url(placed.id))
             return _form_page(form, user, None)
-        order = attempt_on(form, _flagging(flagged, lambda: services.create_draft(
-            user.company, _order_data(form, user), user, check_duplicates=True,
-            confirm_duplicate=bool(form.confirm_duplicate.data))))
+        order = attempt_on(form, _flagging(flagged, _with_customer(form, user, lambda data: services.create_draft(
+            user.company, data, user, check_duplicates=True, confirm_duplicate=bool(form.confirm_duplicate.data)))))
         if order is not None:
+            if form.creates_customer:
+                flash(_("Customer %(code)s %(name)s created.", code=order.customer.code, name=order.customer.name),
+                      "success")
             flash(_("Draft order %(number)s saved. Re-check it, then submit it.",
                     number=order.display_number), "success")
             return redirect(order_url(order.id))
@@ -167,9 +171,36 @@ def _flagging(flagged: list[Order], save: Callable[[], Order]) -> Callable[[], O
     return run
 
 
+def _with_customer(form: OrderForm, user: User, save: Callable[[dict], Order]) -> Callable[[], Order]:
+    """``save`` of the form's data, for the new customer entered with the order when there is one, created first."""
+
+    def run() -> Order:
+        data = _order_data(form, user)
+        if form.creates_customer:
+            try:
+                customer = masterdata.create(Customer, company_id=user.company_id, data=form.customer_data(),
+                                             actor=user)
+            except OrdoError as error:  # a code already used goes next to the new customer's code
+                error.field = f"new_customer.{error.field}" if error.field else None
+                raise
+            data["customer_id"] = customer.id
+        return save(data)
+
+    return run
+
+
 def _order_form(user: User, order: Order | None = None) -> OrderForm:
-    """The order form with its choices; a user who may not see prices edits no lines of a draft."""
+    """The order form with its choices; a user who may not see prices edits no lines of a draft.
+
+    A new customer can be entered with a new order by whoever may create customers (``customer.manage``).
+    """
     form = OrderForm(obj=order)
+    if order is not None or not user.can("customer.manage") or not masterdata.may_create(Customer, user):
+        del form.new_customer
+    else:
+        form.new_customer.form.payment_terms.choices = choices(PaymentTerms)
+        if not user.can("order.view_prices"):
+            del form.new_customer.form["credit_limit"]
     if order is not None and request.method == "GET":
         form.received_at.data = _local(order.received_at, user)
     form.channel.choices = choices(Channel)
