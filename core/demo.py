@@ -17,7 +17,7 @@ from core.auth.services import create_token
 from core.contracts import Stage
 from core.db import commit, unit_of_work
 from core.errors import Conflict, OrdoError
-from core.models import Company, Customer, PaymentTerms, Product
+from core.models import Company, Customer, DeliveryMethod, InvoiceType, PaymentTerms, Product
 from core.modules import company_has_stage
 
 COMPANY_NAME = "华东精工机械有限公司"
@@ -42,6 +42,24 @@ CUSTOMERS = (
     ("C004", "成都天府水务集团", "四川", "成都", PaymentTerms.MONTHLY, "600000"),
     ("C005", "Hamburg Industrial Supply GmbH", "Hamburg", "Hamburg", PaymentTerms.PREPAYMENT, "100000"),
 )
+
+# Each customer's default delivery method and invoice profile (type, 开票抬头, 纳税人识别号, 开户行及账号,
+# 地址、电话): the two that deduct input tax want special invoices, the foreign one none.
+INVOICE_PROFILES: dict[str, dict[str, Any]] = {
+    "C001": {"delivery_method": DeliveryMethod.FREIGHT, "invoice_type": InvoiceType.SPECIAL,
+             "invoice_title": "上海华东机电有限公司", "invoice_tax_id": "91310115MA1K4B2C3J",
+             "invoice_bank_account": "中国工商银行上海张江支行 1001 2345 6789 0123 456",
+             "invoice_address_phone": "上海市浦东新区张江路 88 号 021-5080 1234"},
+    "C002": {"delivery_method": DeliveryMethod.FREIGHT, "invoice_type": InvoiceType.SPECIAL,
+             "invoice_title": "北京燕山化工股份公司", "invoice_tax_id": "911101081019876544",
+             "invoice_bank_account": "中国建设银行北京海淀支行 1105 0161 3600 0000 1234",
+             "invoice_address_phone": "北京市海淀区中关村南大街 5 号 010-6251 7788"},
+    "C003": {"delivery_method": DeliveryMethod.EXPRESS, "invoice_type": InvoiceType.ORDINARY,
+             "invoice_title": "广州珠江设备贸易有限公司", "invoice_tax_id": "91440101MA5CXY12LJ"},
+    "C004": {"delivery_method": DeliveryMethod.FREIGHT, "invoice_type": InvoiceType.ORDINARY,
+             "invoice_title": "成都天府水务集团有限公司", "invoice_tax_id": "91510100201908231X"},
+    "C005": {"delivery_method": DeliveryMethod.EXPRESS},
+}
 
 PRODUCTS = (
     ("P001", "不锈钢球阀 DN50", "DN50 PN16 CF8M", "个", "420.00", "360.00"),
@@ -104,6 +122,7 @@ def _master_data(company: Company) -> list[Customer]:
             "code": code, "name": name, "province": province, "city": city, "payment_terms": terms,
             "credit_limit": Decimal(limit), "contact": "采购部", "phone": "400-800-0000",
             "email": f"{code.lower()}@customer.demo", "address": f"{province}{city}工业园区 1 号",
+            **INVOICE_PROFILES[code],
         })
         for code, name, province, city, terms, limit in CUSTOMERS
     ]
@@ -127,7 +146,7 @@ def _orders(company: Company, customers: list[Customer], api: dict[str, DemoClie
     def new_order(customer: Customer, lines: list[tuple[str, str, str | None]], **extra: Any) -> dict:
         body = {
             "customer_id": customer.id, "channel": extra.pop("channel", "phone"), "requested_date": soon.isoformat(),
-            "delivery_method": extra.pop("delivery_method", "freight"), "payment_terms": customer.payment_terms.value,
+            "payment_terms": customer.payment_terms.value,  # the delivery method and invoice: the customer's
             "lines": [{"product_id": products[code], "quantity": qty, **({"unit_price": price} if price else {})}
                       for code, qty, price in lines],
             **extra,
@@ -165,11 +184,11 @@ def _orders(company: Company, customers: list[Customer], api: dict[str, DemoClie
     new_order(c1, [("P001", "10", None), ("P002", "200", None)], customer_reference="HD-PO-2611")
     new_order(c4, [("P006", "40", None)], channel="ecommerce")
     # In review: waiting for the departments.
-    submit(new_order(c2, [("P003", "2", None), ("P004", "50", None)], invoice_requirements="增值税专用发票"))
+    submit(new_order(c2, [("P003", "2", None), ("P004", "50", None)], invoice_requirements="发票随货寄出"))
     # Priced under the floor price: with review on, finance's floor-price rule rejects it.
     submit(new_order(c4, [("P005", "3", "1800.00")]))
     # Approved, prepayment not yet received.
-    approved = submit(new_order(c3, [("P005", "4", None)], delivery_method="express"))
+    approved = submit(new_order(c3, [("P005", "4", None)]))
     approve_all(approved)
     if review:
         # The customer asks for one more: a change request the same departments now review.
@@ -191,7 +210,7 @@ def _orders(company: Company, customers: list[Customer], api: dict[str, DemoClie
     approve_all(done)
     deliver(done, "王海")
     pay(done)
-    prepaid = submit(new_order(c5, [("P001", "6", None)], channel="website", delivery_method="express"))
+    prepaid = submit(new_order(c5, [("P001", "6", None)], channel="website"))
     approve_all(prepaid)
     pay(prepaid)
     deliver(prepaid, "M. Becker")

@@ -26,7 +26,7 @@ from wtforms import SelectChoice  # type: ignore[attr-defined]
 
 from core.contracts import Outcome, Stage
 from core.errors import PluginError
-from core.models import Channel, DeliveryMethod, OrderStatus, PaymentTerms
+from core.models import Channel, DeliveryMethod, InvoiceType, OrderStatus, PaymentTerms
 from core.plugins import PluginRegistry
 
 # The namespaces of the core's own codes; plugins add theirs (``status.shipment``, ``reason``, ...).
@@ -67,6 +67,10 @@ CORE_LABELS: Mapping[str, Mapping[str, Any]] = {
         DeliveryMethod.EXPRESS: _l("Express"),
         DeliveryMethod.FREIGHT: _l("Freight"),
         DeliveryMethod.PICKUP: _l("Customer pickup"),
+    },
+    "invoice_type": {
+        InvoiceType.ORDINARY: _l("Ordinary VAT invoice"),
+        InvoiceType.SPECIAL: _l("Special VAT invoice"),
     },
     "outcome": {
         Outcome.APPROVED: _l("Approved"),

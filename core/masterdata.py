@@ -9,9 +9,10 @@ from sqlalchemy import Numeric, Select, or_, select
 from core import audit
 from core.auth.context import VIEW_PRICES, sees_prices
 from core.db import flush, scoped
-from core.errors import Conflict, PermissionDenied
+from core.errors import Conflict, PermissionDenied, ValidationError
 from core.extensions import db
 from core.figures import MONEY
+from core.invoicing import tax_id_refusal
 from core.models import Customer, Product, User
 
 M = TypeVar("M", Customer, Product)
@@ -84,9 +85,22 @@ def _check_code_free(model: type[M], company_id: int, code: str, exclude_id: int
         raise Conflict(_("the code %(code)s is already used", code=code), field="code")
 
 
+def _checked_tax_id(model: type[M], data: dict[str, Any]) -> dict[str, Any]:
+    """A customer's taxpayer id without its surrounding spaces, refused when it cannot be one; never corrected."""
+    value = data.get("invoice_tax_id")
+    if model is not Customer or not isinstance(value, str):
+        return data
+    value = value.strip() or None
+    refusal = tax_id_refusal(value) if value else None
+    if refusal:
+        raise ValidationError(refusal, field="invoice_tax_id")
+    return {**data, "invoice_tax_id": value}
+
+
 def create(model: type[M], *, company_id: int, data: dict[str, Any], actor: User | None) -> M:
     """Add a customer or product to the company, refusing a duplicate code."""
     _check_may_set_amounts(model, data, actor)
+    data = _checked_tax_id(model, data)
     check_may_create(model, actor)
     _check_code_free(model, company_id, data["code"])
     row = model(company_id=company_id, **data)
@@ -100,6 +114,7 @@ def create(model: type[M], *, company_id: int, data: dict[str, Any], actor: User
 def update(row: M, *, data: dict[str, Any], actor: User | None) -> M:
     """Change the given fields, auditing the before and after values."""
     _check_may_set_amounts(type(row), data, actor)
+    data = _checked_tax_id(type(row), data)
     if "code" in data:
         _check_code_free(type(row), row.company_id, data["code"], exclude_id=row.id)
     keys = sorted(data)

@@ -167,9 +167,11 @@ def typed_texts() -> list[str]:
     columns = [
         Company.code, Company.name, User.username, User.name, User.email, ApiToken.name,
         Customer.code, Customer.name, Customer.contact, Customer.phone, Customer.email, Customer.address,
-        Customer.province, Customer.city,
+        Customer.province, Customer.city, Customer.invoice_title, Customer.invoice_tax_id,
+        Customer.invoice_bank_account, Customer.invoice_address_phone,
         Product.code, Product.name, Product.specification, Product.unit,
         Order.number, Order.customer_reference, Order.contact, Order.phone, Order.delivery_address,
+        Order.invoice_title, Order.invoice_tax_id, Order.invoice_bank_account, Order.invoice_address_phone,
         Order.invoice_requirements, Order.notes, Order.currency,
         OrderLine.description, OrderLine.specification, OrderLine.unit,
         Shipment.number, Shipment.carrier, Shipment.tracking_number, Shipment.signed_by, Shipment.reservations,

@@ -1,5 +1,8 @@
 """Forms of the administration pages."""
+import enum
+from collections.abc import Callable
 from decimal import Decimal
+from typing import Any, TypeVar
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -9,10 +12,25 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
+# types-WTForms describes WTForms 3.2, which had no SelectChoice (new in 3.3).
+from wtforms import SelectChoice  # type: ignore[attr-defined]
 
 from core.figures import MONEY, RATE
-from core.forms import FixedPoint
-from core.models import PaymentTerms
+from core.forms import FixedPoint, TaxpayerId, stripped
+from core.invoicing import TAX_ID_LENGTHS
+from core.labels import choices
+from core.models import DeliveryMethod, InvoiceType, PaymentTerms
+
+E = TypeVar("E", bound=enum.Enum)
+
+
+def optional(enum_class: type[E]) -> Callable[[object], E | None]:
+    """Coerce a select's value to ``enum_class``; the empty choice is none."""
+
+    def coerce(value: object) -> E | None:
+        return enum_class(value) if value else None
+
+    return coerce
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -53,6 +71,25 @@ class CustomerFields(Form):
     credit_limit = DecimalField(_l("Credit limit"), places=2, default=Decimal("0.00"),
                                 validators=[InputRequired(), FixedPoint(MONEY), NumberRange(min=0)])
     payment_terms = SelectField(_l("Default payment terms"), coerce=PaymentTerms, choices=[])
+    delivery_method = SelectField(_l("Default delivery method"), coerce=optional(DeliveryMethod), choices=[])
+    # The invoice profile: what a 增值税 invoice prints of the buyer, as registered; orders take it by default.
+    invoice_type = SelectField(_l("Invoice"), coerce=optional(InvoiceType), choices=[])
+    invoice_title = StringField(_l("Invoice title (company name as registered)"),
+                                validators=[Optional(), Length(max=200)])
+    invoice_tax_id = StringField(_l("Taxpayer id"), filters=[stripped],
+                                 validators=[Optional(), Length(max=max(TAX_ID_LENGTHS)), TaxpayerId()])
+    invoice_bank_account = StringField(_l("Bank and account"), validators=[Optional(), Length(max=200)])
+    invoice_address_phone = StringField(_l("Registered address and phone"), validators=[Optional(), Length(max=200)])
+
+    def set_choices(self) -> None:
+        """The selects' choices, labelled in the user's language."""
+        self.payment_terms.choices = choices(PaymentTerms)
+        self.delivery_method.choices = [SelectChoice("", _l("None: chosen with each order"))] + choices(DeliveryMethod)
+        self.invoice_type.choices = [SelectChoice("", _l("No invoice"))] + choices(InvoiceType)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.set_choices()
 
 
 class CustomerForm(CustomerFields, FlaskForm):

@@ -21,7 +21,6 @@ from core import masterdata
 from core.admin.forms import CustomerForm, ProductForm
 from core.auth.context import current_actor, require_actor, requires, sees_prices
 from core.db import get_scoped
-from core.labels import choices
 from core.listview import Column, Filter, FilterKind, GroupBy, Kind as ColumnKind, ListSpec, list_response
 from core.models import Customer, PaymentTerms, Product, User
 from core.entry.forms import attempt_on
@@ -48,8 +47,6 @@ class Kind(Generic[M]):
     def make_form(self, user: User, obj: Any = None) -> FlaskForm:
         """The form for ``user``: without the price permission it has no amount fields to read or send."""
         form = self.form(obj=obj)
-        if hasattr(form, "payment_terms"):
-            form.payment_terms.choices = choices(PaymentTerms)
         if not sees_prices(user):
             for name in self.amounts:
                 del form[name]
@@ -81,6 +78,8 @@ CUSTOMER_LIST = ListSpec(
         Column("city", _l("City"), Customer.city),
         Column("credit_limit", _l("Credit limit"), Customer.credit_limit, ColumnKind.MONEY, sortable=True),
         Column("payment_terms", _l("Default payment terms"), Customer.payment_terms, ColumnKind.CODE),
+        Column("delivery_method", _l("Default delivery method"), Customer.delivery_method, ColumnKind.CODE),
+        Column("invoice_type", _l("Invoice"), Customer.invoice_type, ColumnKind.CODE),
         Column("active", _l("Active"), Customer.active, ColumnKind.BOOL),
     ),
     search=(Customer.code, Customer.name, Customer.contact, Customer.phone),

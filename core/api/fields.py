@@ -1,7 +1,8 @@
-"""Marshmallow fields every API schema shares: exact figures and strict ids.
+"""Marshmallow fields every API schema shares: exact figures, strict ids, taxpayer ids.
 
 A figure with more places or digits than its column holds is refused, never
-rounded; an id is a JSON integer, never ``1.5``, ``"1"`` or ``true``.
+rounded; an id is a JSON integer, never ``1.5``, ``"1"`` or ``true``; a
+taxpayer id loses its surrounding spaces and nothing else.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from marshmallow import validate
 
 from core.db import MAX_ID
 from core.figures import MONEY, QUANTITY, RATE, Fixed
+from core.invoicing import TAX_ID_LENGTHS, tax_id_refusal
 
 
 class FixedDecimal(ma.fields.Decimal):
@@ -121,3 +123,31 @@ def IdField(*, in_query: bool = False, **kwargs: Any) -> ma.fields.Integer:  # n
     """
     kwargs.setdefault("validate", validate.Range(min=1, max=MAX_ID))
     return ma.fields.Integer(strict=not in_query, **kwargs)
+
+
+class TaxIdField(ma.fields.String):
+    """A taxpayer id (纳税人识别号) without its surrounding spaces.
+
+    ``checked`` refuses one that cannot be a taxpayer id (a customer's); an order keeps
+    what was entered, up to ``max_length`` characters, and its checks name a wrong one.
+    """
+
+    def __init__(self, *, checked: bool = True, max_length: int = max(TAX_ID_LENGTHS), **kwargs: Any) -> None:
+        kwargs.setdefault("allow_none", True)
+        self.checked, self.max_length = checked, max_length
+        kwargs["validate"] = self._refuse
+        description = ("18 characters (the unified social credit code), or 15 or 20 for an older taxpayer id; "
+                       "digits and upper-case letters") if checked else "as entered; the checks name a wrong one"
+        kwargs["metadata"] = {"description": description, "maxLength": max_length, **(kwargs.get("metadata") or {})}
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        return super()._deserialize(value, attr, data, **kwargs).strip()  # empty: none, as the services keep it
+
+    def _refuse(self, value: str | None) -> None:
+        if not value:
+            return
+        validate.Length(max=self.max_length)(value)
+        refusal = tax_id_refusal(value) if self.checked else None
+        if refusal:
+            raise ma.ValidationError(refusal)

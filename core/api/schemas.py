@@ -10,10 +10,10 @@ import marshmallow as ma
 from flask_babel import gettext as _
 from marshmallow import validate
 
-from core.api.fields import MONEY_FLAG, IdField, MoneyField, QuantityField, RateField, is_money
+from core.api.fields import MONEY_FLAG, IdField, MoneyField, QuantityField, RateField, TaxIdField, is_money
 from core.auth.context import current_actor, sees_prices
 from core.db import MAX_ID
-from core.models import Channel, DeliveryMethod, OrderStatus, PaymentTerms
+from core.models import Channel, DeliveryMethod, InvoiceType, OrderStatus, PaymentTerms
 
 HIDDEN = "hidden"
 
@@ -100,6 +100,20 @@ class CustomerSchema(PricedSchema):
     city = ma.fields.String(allow_none=True, validate=validate.Length(max=60))
     credit_limit = MoneyField()  # 0.00 when left out (the column's default)
     payment_terms = ma.fields.Enum(PaymentTerms, by_value=True, load_default=PaymentTerms.CASH_ON_DELIVERY)
+    delivery_method = ma.fields.Enum(DeliveryMethod, by_value=True, allow_none=True, metadata={
+        "description": "what the customer's orders take when they name none; null: none (express then)"})
+    invoice_type = ma.fields.Enum(InvoiceType, by_value=True, allow_none=True, metadata={
+        "description": "the invoice the customer's orders take when they name none: ordinary (增值税普通发票) "
+                       "or special (增值税专用发票); null: no invoice"})
+    invoice_title = ma.fields.String(allow_none=True, validate=validate.Length(max=200), metadata={
+        "description": "开票抬头: the company name as registered"})
+    invoice_tax_id = TaxIdField(metadata={"description": "纳税人识别号: 18 characters (the unified social credit "
+                                                         "code), or 15 or 20 for an older one; digits and upper-case "
+                                                         "letters; refused otherwise, never corrected"})
+    invoice_bank_account = ma.fields.String(allow_none=True, validate=validate.Length(max=200), metadata={
+        "description": "开户行及账号: the bank and the account number"})
+    invoice_address_phone = ma.fields.String(allow_none=True, validate=validate.Length(max=200), metadata={
+        "description": "地址、电话: the registered address and phone"})
     active = ma.fields.Boolean(load_default=True)
 
 
@@ -167,7 +181,13 @@ class OrderSchema(PricedSchema):
     promised_date = ma.fields.Date(allow_none=True)
     payment_terms = ma.fields.Enum(PaymentTerms, by_value=True)
     delivery_method = ma.fields.Enum(DeliveryMethod, by_value=True)
-    invoice_requirements = ma.fields.String(allow_none=True)
+    invoice_type = ma.fields.Enum(InvoiceType, by_value=True, allow_none=True, metadata={
+        "description": "ordinary (增值税普通发票) or special (增值税专用发票); null: no invoice"})
+    invoice_title = ma.fields.String(allow_none=True, metadata={"description": "开票抬头"})
+    invoice_tax_id = ma.fields.String(allow_none=True, metadata={"description": "纳税人识别号, as entered"})
+    invoice_bank_account = ma.fields.String(allow_none=True, metadata={"description": "开户行及账号"})
+    invoice_address_phone = ma.fields.String(allow_none=True, metadata={"description": "地址、电话"})
+    invoice_requirements = ma.fields.String(allow_none=True, metadata={"description": "other invoice requirements"})
     currency = ma.fields.String()
     notes = ma.fields.String(allow_none=True)
     subtotal = MoneyField(allow_none=True)

@@ -4,8 +4,8 @@ from core.models.calendar import Holiday, WorkingCalendar
 from core.models.company import Company, ModuleSetting
 from core.models.document import StoredDocument
 from core.models.jobs import JobLease, JobOutcome
-from core.models.masterdata import Customer, PaymentTerms, Product
-from core.models.order import Channel, DeliveryMethod, Order, OrderLine, OrderModule, OrderStatus
+from core.models.masterdata import Customer, DeliveryMethod, InvoiceType, PaymentTerms, Product
+from core.models.order import Channel, Order, OrderLine, OrderModule, OrderStatus
 from core.models.outbox import OutboxAttachment, OutboxMessage, OutboxStatus
 from core.models.revision import OrderRevision
 from core.models.types import utcnow
@@ -13,7 +13,7 @@ from core.models.users import ApiToken, LoginAttempt, LoginThrottle, Role, RoleP
 
 __all__ = [
     "ApiToken", "AppendOnlyError", "AuditEntry", "Channel", "Company", "Customer",
-    "DeliveryMethod", "Holiday",
+    "DeliveryMethod", "Holiday", "InvoiceType",
     "JobLease", "JobOutcome", "LoginAttempt", "LoginThrottle", "ModuleSetting", "Order", "OrderLine",
     "OrderModule", "OrderRevision", "OrderStatus",
     "OutboxAttachment", "OutboxMessage", "OutboxStatus", "PaymentTerms", "Product", "Role", "RolePermission",

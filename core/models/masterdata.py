@@ -18,6 +18,25 @@ class PaymentTerms(enum.StrEnum):
     MONTHLY = "monthly"
 
 
+class DeliveryMethod(enum.StrEnum):
+    EXPRESS = "express"
+    FREIGHT = "freight"
+    PICKUP = "pickup"
+
+
+class InvoiceType(enum.StrEnum):
+    """The 增值税 invoice a customer wants; none (null) is no invoice."""
+
+    ORDINARY = "ordinary"  # 增值税普通发票
+    SPECIAL = "special"  # 增值税专用发票: the buyer deducts its input tax, so it needs every detail
+
+
+# The invoice profile, as the customer and the order both name it: what a 增值税 invoice prints of the buyer.
+INVOICE_FIELDS = ("invoice_type", "invoice_title", "invoice_tax_id", "invoice_bank_account", "invoice_address_phone")
+# The longest taxpayer id (the 20-character ones of individual businesses).
+TAX_ID_LENGTH = 20
+
+
 class Customer(Model):
     __tablename__ = "customer"
     __table_args__ = (UniqueConstraint("company_id", "code"),)
@@ -36,6 +55,15 @@ class Customer(Model):
     payment_terms: Mapped[PaymentTerms] = mapped_column(
         enum_column(PaymentTerms), default=PaymentTerms.CASH_ON_DELIVERY
     )
+    # Taken by an order that names none; none here leaves it to the order (express when it names none either).
+    delivery_method: Mapped[DeliveryMethod | None] = mapped_column(enum_column(DeliveryMethod))
+    # The invoice profile orders take by default: the type (none: no invoice wanted), and the buyer's details
+    # a 增值税 invoice prints, as registered: 开票抬头, 纳税人识别号, 开户行及账号, 地址、电话. Typed text.
+    invoice_type: Mapped[InvoiceType | None] = mapped_column(enum_column(InvoiceType))
+    invoice_title: Mapped[str | None] = mapped_column(String(200))
+    invoice_tax_id: Mapped[str | None] = mapped_column(String(TAX_ID_LENGTH))
+    invoice_bank_account: Mapped[str | None] = mapped_column(String(200))
+    invoice_address_phone: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

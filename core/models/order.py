@@ -13,7 +13,7 @@ from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import Model
-from core.models.masterdata import Customer, PaymentTerms, Product
+from core.models.masterdata import Customer, DeliveryMethod, InvoiceType, PaymentTerms, Product
 from core.models.types import Money, Quantity, Rate, UTCDateTime, enum_column, utcnow
 
 
@@ -38,11 +38,8 @@ class Channel(enum.StrEnum):
     API = "api"
 
 
-class DeliveryMethod(enum.StrEnum):
-    EXPRESS = "express"
-    FREIGHT = "freight"
-    PICKUP = "pickup"
-
+# An order keeps a taxpayer id as typed, even a wrong one (the checks name it): room for a mistyped one.
+ORDER_TAX_ID_LENGTH = 40
 
 # The columns the order list sorts by (core.order_list), each indexed with company_id and id.
 ORDER_LIST_SORTS = ("number", "created_at", "submitted_at", "requested_date", "total")
@@ -80,6 +77,14 @@ class Order(Model):
     promised_date: Mapped[date | None] = mapped_column(Date)
     payment_terms: Mapped[PaymentTerms] = mapped_column(enum_column(PaymentTerms))
     delivery_method: Mapped[DeliveryMethod] = mapped_column(enum_column(DeliveryMethod))
+    # The invoice wanted (none: no invoice) and the buyer's details it prints, as entered or taken from
+    # the customer's invoice profile; typed text, checked before submission (plugins.intake.checks).
+    invoice_type: Mapped[InvoiceType | None] = mapped_column(enum_column(InvoiceType))
+    invoice_title: Mapped[str | None] = mapped_column(String(200))
+    invoice_tax_id: Mapped[str | None] = mapped_column(String(ORDER_TAX_ID_LENGTH))
+    invoice_bank_account: Mapped[str | None] = mapped_column(String(200))
+    invoice_address_phone: Mapped[str | None] = mapped_column(String(200))
+    # Any other invoice requirements, free text.
     invoice_requirements: Mapped[str | None] = mapped_column(Text)
     currency: Mapped[str] = mapped_column(String(3), default="CNY")
     notes: Mapped[str | None] = mapped_column(Text)

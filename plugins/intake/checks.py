@@ -18,7 +18,8 @@ from flask_babel import ngettext
 
 from core.errors import Unprocessable
 from core.extensions import db
-from core.models import Company, DeliveryMethod, Order
+from core.invoicing import tax_id_refusal
+from core.models import Company, DeliveryMethod, InvoiceType, Order
 from core.modules import hooks_for_company
 
 
@@ -36,6 +37,11 @@ class Check(enum.StrEnum):
     CONTACT_MISSING = "contact_missing"
     PHONE_MISSING = "phone_missing"
     ADDRESS_MISSING = "address_missing"
+    INVOICE_TITLE_MISSING = "invoice_title_missing"
+    INVOICE_TAX_ID_MISSING = "invoice_tax_id_missing"
+    INVOICE_TAX_ID_INVALID = "invoice_tax_id_invalid"
+    INVOICE_BANK_MISSING = "invoice_bank_missing"
+    INVOICE_ADDRESS_MISSING = "invoice_address_missing"
     QUANTITY_ZERO = "quantity_zero"
     PRODUCT_DISCONTINUED = "product_discontinued"
     PRICE_UNDER_FLOOR = "price_under_floor"
@@ -80,8 +86,8 @@ class ChecksFailed(Unprocessable):
 def check_order(order: Order) -> list[Problem]:
     """Every problem of the order as it stands, blocking ones first, in the order of the form."""
     company = db.session.get_one(Company, order.company_id)
-    problems = [*_customer_problems(company, order), *_contact_problems(order), *_line_problems(order),
-                *_date_problems(company, order)]
+    problems = [*_customer_problems(company, order), *_contact_problems(order), *_invoice_problems(order),
+                *_line_problems(order), *_date_problems(company, order)]
     return sorted(problems, key=lambda problem: not problem.blocking)
 
 
@@ -135,6 +141,36 @@ def _contact_problems(order: Order) -> list[Problem]:
     if not order.delivery_address and order.delivery_method != DeliveryMethod.PICKUP:
         problems.append(Problem("delivery_address", Check.ADDRESS_MISSING, Severity.BLOCKING,
                                 _("the delivery address is missing; ask the customer where to deliver")))
+    return problems
+
+
+def _invoice_problems(order: Order) -> list[Problem]:
+    """A VAT invoice prints the buyer: an ordinary one its name, a special one (for deducting input tax) every
+    detail; a taxpayer id given must be one. Nothing is filled in or corrected: the clerk asks the customer."""
+    problems = []
+    if order.invoice_type is not None and not order.invoice_title:
+        problems.append(Problem("invoice_title", Check.INVOICE_TITLE_MISSING, Severity.BLOCKING,
+                                _("a special VAT invoice needs the invoice title, the company name as registered; "
+                                  "ask the customer") if order.invoice_type == InvoiceType.SPECIAL else
+                                _("an ordinary VAT invoice needs the invoice title, the company or person "
+                                  "invoiced; ask the customer")))
+    if order.invoice_tax_id:
+        refusal = tax_id_refusal(order.invoice_tax_id)
+        if refusal:
+            problems.append(Problem("invoice_tax_id", Check.INVOICE_TAX_ID_INVALID, Severity.BLOCKING,
+                                    _("%(problem)s; correct it or ask the customer", problem=refusal)))
+    if order.invoice_type != InvoiceType.SPECIAL:
+        return problems
+    if not order.invoice_tax_id:
+        problems.append(Problem("invoice_tax_id", Check.INVOICE_TAX_ID_MISSING, Severity.BLOCKING,
+                                _("a special VAT invoice needs the customer's taxpayer id; ask the customer")))
+    if not order.invoice_bank_account:
+        problems.append(Problem("invoice_bank_account", Check.INVOICE_BANK_MISSING, Severity.BLOCKING,
+                                _("a special VAT invoice needs the customer's bank and account; ask the customer")))
+    if not order.invoice_address_phone:
+        problems.append(Problem("invoice_address_phone", Check.INVOICE_ADDRESS_MISSING, Severity.BLOCKING,
+                                _("a special VAT invoice needs the customer's registered address and phone; "
+                                  "ask the customer")))
     return problems
 
 

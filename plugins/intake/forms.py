@@ -18,7 +18,13 @@ from wtforms.widgets import HiddenInput
 from core.admin.forms import CustomerFields
 from core.db import MAX_ID
 from core.entry.forms import LookupField, filled_rows, line_data, line_rows
-from core.models import Channel, DeliveryMethod, PaymentTerms
+from core.forms import stripped
+from core.models import Channel, DeliveryMethod, InvoiceType, PaymentTerms
+from core.models.order import ORDER_TAX_ID_LENGTH
+from plugins.intake.services import FROM_CUSTOMER
+
+# The invoice select's choice for an order without an invoice (the empty choice is the customer's invoice).
+NO_INVOICE = "none"
 
 E = TypeVar("E", bound=enum.Enum)
 
@@ -30,6 +36,15 @@ def _optional(enum_class: type[E]) -> Callable[[object], E | None]:
         return enum_class(value) if value else None
 
     return coerce
+
+
+def _invoice_type(value: object) -> InvoiceType | str | None:
+    """The invoice select's value: the customer's (empty), none, or a type."""
+    if value in ("", None, FROM_CUSTOMER):
+        return FROM_CUSTOMER
+    if value == NO_INVOICE:
+        return None
+    return InvoiceType(str(value))
 
 
 class NewCustomerField(FormField):
@@ -60,8 +75,16 @@ class OrderForm(FlaskForm):
                                      validators=[Optional(), Length(max=2000)])
     requested_date = DateField(_l("Requested delivery date"), validators=[DataRequired()])
     payment_terms = SelectField(_l("Payment terms"), coerce=_optional(PaymentTerms), choices=[])
-    delivery_method = SelectField(_l("Delivery method"), coerce=DeliveryMethod, choices=[])
-    invoice_requirements = TextAreaField(_l("Invoice requirements"), validators=[Optional(), Length(max=2000)])
+    delivery_method = SelectField(_l("Delivery method"), coerce=_optional(DeliveryMethod), choices=[])
+    # The invoice: the customer's profile by default (its type, and each detail left empty), kept as entered.
+    invoice_type = SelectField(_l("Invoice"), coerce=_invoice_type, choices=[])
+    invoice_title = StringField(_l("Invoice title (company name as registered)"),
+                                validators=[Optional(), Length(max=200)])
+    invoice_tax_id = StringField(_l("Taxpayer id"), filters=[stripped],
+                                 validators=[Optional(), Length(max=ORDER_TAX_ID_LENGTH)])
+    invoice_bank_account = StringField(_l("Bank and account"), validators=[Optional(), Length(max=200)])
+    invoice_address_phone = StringField(_l("Registered address and phone"), validators=[Optional(), Length(max=200)])
+    invoice_requirements = TextAreaField(_l("Other invoice requirements"), validators=[Optional(), Length(max=2000)])
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=4000)])
     lines = line_rows()
     # Ticked once the clerk has checked that an order flagged as a possible duplicate is distinct.
@@ -98,7 +121,8 @@ class OrderForm(FlaskForm):
         data = {key: self[key].data for key in (
             "customer_id", "channel", "source_reference", "received_at",
             "customer_reference", "contact", "phone", "delivery_address",
-            "requested_date", "payment_terms", "delivery_method", "invoice_requirements", "notes")}
+            "requested_date", "payment_terms", "delivery_method", "invoice_type", "invoice_title", "invoice_tax_id",
+            "invoice_bank_account", "invoice_address_phone", "invoice_requirements", "notes")}
         if "lines" in self:  # a user who may not see prices edits the header only
             data["lines"] = line_data(self.lines)
         return data

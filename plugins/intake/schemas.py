@@ -9,10 +9,11 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import validate
 from werkzeug.datastructures import FileStorage
 
-from core.api.fields import IdField, MoneyField, QuantityField
+from core.api.fields import IdField, MoneyField, QuantityField, TaxIdField
 from core.db import MAX_ID
 from core.api.schemas import PricedSchema
-from core.models import Channel, DeliveryMethod, PaymentTerms
+from core.models import Channel, DeliveryMethod, InvoiceType, PaymentTerms
+from core.models.order import ORDER_TAX_ID_LENGTH
 from plugins.intake.imports import MAX_BYTES
 from plugins.intake.mappings import BUILT_IN
 from plugins.intake.models import ImportStatus
@@ -47,8 +48,22 @@ class OrderCreateSchema(ma.Schema):
     requested_date = ma.fields.Date(required=True)
     payment_terms = ma.fields.Enum(PaymentTerms, by_value=True, allow_none=True,
                                    metadata={"description": "the customer's terms when left out"})
-    delivery_method = ma.fields.Enum(DeliveryMethod, by_value=True, required=True)
-    invoice_requirements = ma.fields.String(allow_none=True, validate=validate.Length(max=2000))
+    delivery_method = ma.fields.Enum(DeliveryMethod, by_value=True, allow_none=True, metadata={
+        "description": "the customer's default delivery method when left out, express when it has none"})
+    invoice_type = ma.fields.Enum(InvoiceType, by_value=True, allow_none=True, metadata={
+        "description": "ordinary (增值税普通发票) or special (增值税专用发票); null: no invoice. Left out, the "
+                       "order takes the customer's invoice profile: its type, and each detail left out"})
+    invoice_title = ma.fields.String(allow_none=True, validate=validate.Length(max=200),
+                                     metadata={"description": "开票抬头: the company name as registered"})
+    invoice_tax_id = TaxIdField(checked=False, max_length=ORDER_TAX_ID_LENGTH, metadata={
+        "description": "纳税人识别号, kept as entered (without surrounding spaces); the checks refuse to submit "
+                       "one that is not 18 characters (or 15 or 20) of digits and upper-case letters"})
+    invoice_bank_account = ma.fields.String(allow_none=True, validate=validate.Length(max=200),
+                                            metadata={"description": "开户行及账号"})
+    invoice_address_phone = ma.fields.String(allow_none=True, validate=validate.Length(max=200),
+                                             metadata={"description": "地址、电话"})
+    invoice_requirements = ma.fields.String(allow_none=True, validate=validate.Length(max=2000),
+                                            metadata={"description": "other invoice requirements, free text"})
     notes = ma.fields.String(allow_none=True, validate=validate.Length(max=4000))
     lines = ma.fields.List(ma.fields.Nested(OrderLineInputSchema), required=True,
                            validate=validate.Length(min=1, error=_l("an order needs at least one line")))

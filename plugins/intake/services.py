@@ -23,7 +23,10 @@ from core.db import flush, scoped
 from core.errors import Conflict, TransitionError, ValidationError
 from core.extensions import db
 from core.figures import MONEY, QUANTITY
-from core.models import Channel, Company, Customer, Order, OrderLine, OrderStatus, Product, User, utcnow
+from core.models import (
+    Channel, Company, Customer, DeliveryMethod, Order, OrderLine, OrderStatus, Product, User, utcnow,
+)
+from core.models.masterdata import INVOICE_FIELDS
 from core.orders import actions, compute_totals, events
 from core.orders.queries import visible_orders
 from plugins.intake import checks, duplicates, waiting
@@ -34,12 +37,17 @@ from plugins.intake.models import IntakeIdempotencyKey, IntakeSequence
 HEADER_FIELDS = (
     "channel", "source_reference", "received_at",
     "customer_reference", "contact", "phone", "delivery_address", "requested_date",
-    "payment_terms", "delivery_method", "invoice_requirements", "notes",
+    "payment_terms", "delivery_method", *INVOICE_FIELDS, "invoice_requirements", "notes",
 )
-REQUIRED_FIELDS = ("channel", "requested_date", "delivery_method")
+REQUIRED_FIELDS = ("channel", "requested_date")
 # Defaults taken from the customer's master data when the order leaves them empty.
 CUSTOMER_DEFAULTS = {"contact": "contact", "phone": "phone", "delivery_address": "address",
-                     "payment_terms": "payment_terms"}
+                     "payment_terms": "payment_terms", "delivery_method": "delivery_method"}
+# The delivery method of an order that names none, for a customer without a default one.
+DEFAULT_DELIVERY_METHOD = DeliveryMethod.EXPRESS
+# ``invoice_type`` in an order's data asking for the customer's invoice profile: its type, and each detail
+# the order leaves empty. An order entered without ``invoice_type`` asks for it too; None is no invoice.
+FROM_CUSTOMER = "customer"
 
 # The limits of the columns.
 QUANTITY_PLACES = QUANTITY.step
@@ -62,7 +70,9 @@ def create_draft(company: Company, data: Mapping[str, Any], actor: User, *, chec
     customer = _customer(company.id, data.get("customer_id"), actor)
     order = Order(company_id=company.id, customer=customer, customer_id=customer.id,
                   currency=company.currency, created_by_id=actor.id)
-    _set_header(order, {key: data.get(key) for key in HEADER_FIELDS}, customer)
+    header = {key: data.get(key) for key in HEADER_FIELDS}
+    header["invoice_type"] = data.get("invoice_type", FROM_CUSTOMER)
+    _set_header(order, header, customer)
     order.lines = _build_lines(company.id, data.get("lines") or [], actor)
     _compute(order)
     db.session.add(order)
@@ -127,6 +137,8 @@ def _customer(company_id: int, customer_id: Any, actor: User) -> Customer:
 
 
 def _set_header(order: Order, values: Mapping[str, Any], customer: Customer) -> None:
+    if values.get("invoice_type") == FROM_CUSTOMER:
+        values = {**values, **_customer_invoice(values, customer)}
     for key, value in values.items():
         if isinstance(value, str) and not isinstance(value, enum.Enum):
             value = value.strip() or None
@@ -134,9 +146,22 @@ def _set_header(order: Order, values: Mapping[str, Any], customer: Customer) -> 
             value = _received_at(value, order)
         if value is None and key in CUSTOMER_DEFAULTS:
             value = getattr(customer, CUSTOMER_DEFAULTS[key])
+        if value is None and key == "delivery_method":
+            value = DEFAULT_DELIVERY_METHOD
         if value is None and key in REQUIRED_FIELDS:
             raise ValidationError(_("%(what)s is required", what=key.replace("_", " ")), field=key)
         setattr(order, key, value)
+
+
+def _customer_invoice(values: Mapping[str, Any], customer: Customer) -> dict[str, Any]:
+    """The customer's invoice profile, but for the details the order gives: those stay as entered."""
+    profile: dict[str, Any] = {"invoice_type": customer.invoice_type}
+    for key in INVOICE_FIELDS[1:]:
+        entered = values.get(key)
+        if isinstance(entered, str):
+            entered = entered.strip() or None
+        profile[key] = getattr(customer, key) if entered is None else entered
+    return profile
 
 
 # A clock a little ahead of the server's is not the future: how far a received time may be ahead.

@@ -16,13 +16,13 @@ from core.auth.context import require_actor, requires
 from core.entry.forms import attempt_on, edit_rows, quote
 from core.labels import choices, label
 from core.errors import OrdoError
-from core.models import Channel, Customer, DeliveryMethod, Order, OrderStatus, PaymentTerms, User, utcnow
+from core.models import Channel, Customer, DeliveryMethod, InvoiceType, Order, OrderStatus, PaymentTerms, User, utcnow
 from core.orders.queries import get_order
 from core.portal import order_url
 from core.web import attempt, flash_form_errors
 from plugins.intake import checks, duplicates, services, waiting
 from plugins.intake.duplicates import DuplicateSuspected
-from plugins.intake.forms import OrderForm, SubmitForm, WaitingForm
+from plugins.intake.forms import NO_INVOICE, OrderForm, SubmitForm, WaitingForm
 
 bp = Blueprint("intake", __name__)
 
@@ -35,7 +35,7 @@ def new_order():
     flagged: list[Order] = []
     if request.method == "GET":
         form.channel.data = Channel.PORTAL if user.customer_id else Channel.PHONE
-        form.delivery_method.data = DeliveryMethod.EXPRESS
+        form.invoice_type.data = services.FROM_CUSTOMER
         form.received_at.data = _local(utcnow(), user)
     if "lines" in form and request.method == "POST" and edit_rows(form.lines, request.form):
         return _form_page(form, user, None)
@@ -197,15 +197,17 @@ def _order_form(user: User, order: Order | None = None) -> OrderForm:
     form = OrderForm(obj=order)
     if order is not None or not user.can("customer.manage") or not masterdata.may_create(Customer, user):
         del form.new_customer
-    else:
-        form.new_customer.form.payment_terms.choices = choices(PaymentTerms)
-        if not user.can("order.view_prices"):
-            del form.new_customer.form["credit_limit"]
+    elif not user.can("order.view_prices"):
+        del form.new_customer.form["credit_limit"]
     if order is not None and request.method == "GET":
         form.received_at.data = _local(order.received_at, user)
+        form.invoice_type.data = order.invoice_type  # none is "no invoice" here, not the customer's
     form.channel.choices = choices(Channel)
     form.payment_terms.choices = [SelectChoice("", _("The customer's terms"))] + choices(PaymentTerms)
-    form.delivery_method.choices = choices(DeliveryMethod)
+    form.delivery_method.choices = [SelectChoice("", _("The customer's (express when it has none)"))] + choices(
+        DeliveryMethod)
+    form.invoice_type.choices = [SelectChoice("", _("The customer's invoice (and its details left empty)")),
+                                 SelectChoice(NO_INVOICE, _("No invoice"))] + choices(InvoiceType)
     if order is not None and not user.can("order.view_prices"):
         del form.lines
     return form
