@@ -54,7 +54,7 @@ def test_a_clerk_enters_eight_lines_with_the_type_ahead_and_sees_the_total_befor
 
     pick(page, "Customer", "燕山", "C002")
     page.get_by_label("Requested delivery date").fill("2030-01-31")
-    page.get_by_label("Delivery method").select_option("freight")
+    page.get_by_label("Delivery method", exact=True).select_option("freight")
     for n, (typed, code, quantity, price) in enumerate(LINES, start=1):
         if n > 1:
             page.get_by_role("button", name="Add a line").click()

@@ -24,7 +24,7 @@ def test_an_order_goes_from_entry_to_paid_through_the_portal(portal, browser, tm
     sales.goto(f"{base}/orders/new")
     pick(sales, "Customer", "C001", "C001")
     sales.get_by_label("Requested delivery date").fill("2030-01-31")
-    sales.get_by_label("Delivery method").select_option("freight")
+    sales.get_by_label("Delivery method", exact=True).select_option("freight")
     pick(sales, "Product of line 1", "P001", "P001")
     sales.get_by_label("Quantity of line 1").fill("10")
     sales.get_by_role("button", name="Save draft").click()
