@@ -20,6 +20,8 @@ from core.figures import MONEY
 from core.models import Company, Customer, Order, OrderStatus, Product, User
 from core.orders import actions
 from plugins.billing.models import BillingPayment
+from plugins.intake import import_jobs
+from plugins.intake.models import ImportJob
 from plugins.review.change_models import ChangeRequest
 from tests import factories
 from tests.flows import Flow
@@ -38,6 +40,9 @@ def scene(app):
     flow.approve_review(changed)
     change = flow.ok(flow.api["sales"].post(f"/api/v1/orders/{changed['id']}/changes",
                                             json={"payment_terms": "monthly"}), 201)
+    upload = import_jobs.upload(world.company, world.users["sales"], "orders.csv",
+                                "order_ref,customer_code,product_code,quantity\nI1,C001,P001,2\n".encode(), "generic")
+    commit()
     from plugins.billing.models import Invoice  # the records the pages show, looked up for their ids
     from plugins.logistics.models import Shipment
     from plugins.review.models import ReviewStep
@@ -50,6 +55,7 @@ def scene(app):
         "item_id": world.customers[0].id,
         "user_id": world.users["sales"].id,
         "change_id": change["id"],
+        "import_id": upload.id,
         "kind": "confirmation",
         "name": "review",
     }
@@ -217,17 +223,21 @@ def demo_urls(app, company) -> list[str]:
                     .scalars()],
         "change_id": list(db.session.execute(
             select(ChangeRequest.id).where(ChangeRequest.company_id == company.id)).scalars()),
+        "import_id": list(db.session.execute(
+            select(ImportJob.id).where(ImportJob.company_id == company.id)).scalars()),
     }
     urls = []
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or rule.endpoint == "static":
             continue
         params = set(rule.arguments)
-        assert params <= {"order_id", "item_id", "kind", "user_id", "change_id"}, \
+        assert params <= {"order_id", "item_id", "kind", "user_id", "change_id", "import_id"}, \
             f"{rule.rule}: say which demo ids it takes"
         choices: list[dict] = [{}]
         if "change_id" in params:
             choices = [{"change_id": i} for i in ids["change_id"]]
+        if "import_id" in params:
+            choices = [{"import_id": i} for i in ids["import_id"]]
         if "item_id" in params:
             choices = [{"item_id": i} for i in ids["customer" if "customer" in rule.rule else "product"]]
         if "user_id" in params:

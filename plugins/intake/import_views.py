@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Row, Select, and_, select
 
-from core.auth.context import require_actor, requires
+from core.auth.context import require_actor, requires, sees_prices
 from core.db import fail_request
 from core.errors import OrdoError
 from core.extensions import db
@@ -244,7 +244,11 @@ def _preview_page(user: User, job: ImportJob, mapping_name: str, *, editor: Mapp
         for name in FIELDS:
             editor.column_field(name).data = preview.header_of(name) or ""
     confirm = ConfirmForm(formdata=None, mapping=preview.mapping.name, submit_orders=job.submit)
+    # Whoever may not see prices sees no amount of the file either (the import takes list prices for them).
+    hidden = ({preview.positions["unit_price"]} if "unit_price" in preview.positions and not sees_prices(user)
+              else set())
     return render_template("intake/import_preview.html", job=job, preview=preview, pick=pick, editor=editor,
+                           hidden=hidden,
                            confirm=confirm, discard=DiscardForm(formdata=None),
                            field_label=lambda name: label(name, "intake.field"),
                            fields=FIELDS)

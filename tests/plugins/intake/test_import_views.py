@@ -7,9 +7,10 @@ import re
 
 from sqlalchemy import select
 
+from core import companies
 from core.db import commit
 from core.extensions import db
-from core.models import Channel, Order, utcnow
+from core.models import Channel, Order, Role, utcnow
 from plugins.intake import import_jobs
 from plugins.intake.models import ImportJob, ImportMapping, ImportStatus
 from tests import factories
@@ -241,3 +242,16 @@ def test_a_file_header_only_differs_from_the_taobao_one_by_spelling_and_still_ma
     page = text(client.get(f"/imports/{only_job().id}"))
 
     assert "宝贝数量<span class=\"fed\">→ Quantity</span>" in page
+
+
+def test_a_clerk_who_may_not_see_prices_sees_none_of_the_file_s(app, world):
+    client = portal_login(app, world.users["sales"])
+    upload(client, taobao_file())
+    role = Role.query.filter_by(company_id=world.company.id, name="sales").one()
+    companies.set_role_permissions(role, role.permissions - {"order.view_prices"}, actor=None)
+    commit()
+
+    page = text(client.get(f"/imports/{only_job().id}"))
+
+    assert "120.00" not in page and "商品单价<span class=\"fed\">→ Unit price</span>" in page
+    assert "the prices of the file are not shown" in page
