@@ -143,6 +143,31 @@ def save_mapping(import_id: int):
     return _preview_page(user, job, preview.mapping.name, editor=editor)
 
 
+@bp.route("/imports/<id:import_id>/mapping/delete", methods=["POST"])
+@requires("order.import")
+def delete_mapping(import_id: int):
+    """Delete the saved mapping the file is previewed with; the preview goes back to the file's own mapping
+    or, if that was the one deleted, to the generic one."""
+    user = require_actor()
+    job = import_jobs.get_import(user, import_id)
+    name = request.form.get("name") or ""
+    if not DiscardForm().validate_on_submit():
+        flash(_("The form expired; reload the page and try again."), "error")
+    elif request.form.get("confirm") != "y":  # deleting asks first; nothing changes
+        flash(_("Tick the box to confirm that the mapping is deleted."), "error")
+    else:
+        try:
+            saved_mappings.delete(user.company, user, name)
+        except OrdoError as error:
+            fail_request()
+            flash(error.message, "error")
+        else:
+            flash(_("Mapping %(name)s deleted.", name=name), "success")
+            if job.mapping == name and job.status == ImportStatus.UPLOADED:
+                job.mapping = "generic"
+    return redirect(url_for("intake_imports.import_page", import_id=job.id))
+
+
 @bp.route("/imports/<id:import_id>/confirm", methods=["POST"])
 @requires("order.import")
 def confirm_import(import_id: int):
@@ -248,7 +273,7 @@ def _preview_page(user: User, job: ImportJob, mapping_name: str, *, editor: Mapp
     hidden = ({preview.positions["unit_price"]} if "unit_price" in preview.positions and not sees_prices(user)
               else set())
     return render_template("intake/import_preview.html", job=job, preview=preview, pick=pick, editor=editor,
-                           hidden=hidden,
+                           hidden=hidden, saved=mapping is not None and mapping.name not in BUILT_IN,
                            confirm=confirm, discard=DiscardForm(formdata=None),
                            field_label=lambda name: label(name, "intake.field"),
                            fields=FIELDS)

@@ -255,3 +255,28 @@ def test_a_clerk_who_may_not_see_prices_sees_none_of_the_file_s(app, world):
 
     assert "120.00" not in page and "商品单价<span class=\"fed\">→ Unit price</span>" in page
     assert "the prices of the file are not shown" in page
+
+
+def test_a_saved_mapping_is_deleted_from_the_preview_once_confirmed(app, world):
+    client = portal_login(app, world.users["sales"])
+    upload(client, shop_file(), mapping="generic")
+    job = only_job()
+    client.post(f"/imports/{job.id}/mapping", data={
+        "current": "generic", "edit-name": "weidian", "edit-label": "微店 导出", "edit-channel": "website",
+        "edit-column_order_ref": "单号", "edit-column_customer_code": "会员", "edit-column_product_code": "货号",
+        "edit-column_quantity": "件数"})
+    assert "Delete this mapping" in text(client.get(f"/imports/{job.id}?mapping=weidian"))
+    assert "Delete this mapping" not in text(client.get(f"/imports/{job.id}?mapping=taobao"))  # built in
+
+    unticked = client.post(f"/imports/{job.id}/mapping/delete", data={"name": "weidian"}, follow_redirects=True)
+    assert "Tick the box to confirm that the mapping is deleted." in text(unticked)
+    assert db.session.execute(select(ImportMapping)).scalar_one().name == "weidian"
+
+    deleted = client.post(f"/imports/{job.id}/mapping/delete", data={"name": "weidian", "confirm": "y"},
+                          follow_redirects=True)
+
+    assert "Mapping weidian deleted." in text(deleted)
+    assert db.session.execute(select(ImportMapping)).first() is None
+    gone = client.post(f"/imports/{job.id}/mapping/delete", data={"name": "weidian", "confirm": "y"},
+                       follow_redirects=True)
+    assert "there is no saved mapping weidian" in text(gone)
