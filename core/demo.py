@@ -11,12 +11,14 @@ from decimal import Decimal
 from typing import Any
 
 from flask import current_app
+from sqlalchemy import select
 
 from core import companies, masterdata
 from core.auth.services import create_token
 from core.contracts import Stage
 from core.db import commit, unit_of_work
 from core.errors import Conflict, OrdoError
+from core.extensions import db
 from core.models import Company, Customer, DeliveryMethod, InvoiceType, PaymentTerms, Product
 from core.modules import company_has_stage
 
@@ -113,7 +115,20 @@ def load_demo(code: str = "DEMO") -> list[tuple[str, str, str]]:
             users[role].superior_id = users["manager"].id
         tokens = {role: create_token(user, "demo data")[0] for role, user in users.items()}
     _orders(company, company_customers, {role: DemoClient(token) for role, token in tokens.items()})
+    with unit_of_work():  # agreed after the walk, so the walked orders keep their list prices
+        _price_list(company, company_customers[1])
     return [(username, password, role) for username, password, role, _ in USERS]
+
+
+# The prices agreed with 北京燕山化工 (C002), a large customer on monthly settlement.
+PRICE_LIST = (("P001", "398.00"), ("P003", "6480.00"), ("P006", "88.00"))
+
+
+def _price_list(company: Company, customer: Customer) -> None:
+    products = {product.code: product for product in db.session.execute(
+        select(Product).where(Product.company_id == company.id)).scalars()}
+    for code, price in PRICE_LIST:
+        masterdata.set_price(customer, products[code].id, Decimal(price), actor=None)
 
 
 def _master_data(company: Company) -> list[Customer]:

@@ -1,6 +1,7 @@
 """Creating and editing master data (customers, products) with one audited helper."""
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from flask_babel import gettext as _
@@ -8,12 +9,12 @@ from sqlalchemy import Numeric, Select, or_, select
 
 from core import audit
 from core.auth.context import VIEW_PRICES, sees_prices
-from core.db import flush, scoped
-from core.errors import Conflict, PermissionDenied, ValidationError
+from core.db import flush, get_scoped, scoped
+from core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from core.extensions import db
 from core.figures import MONEY
 from core.invoicing import tax_id_refusal
-from core.models import Customer, Product, User
+from core.models import Customer, CustomerPrice, Product, User
 
 M = TypeVar("M", Customer, Product)
 
@@ -125,3 +126,66 @@ def update(row: M, *, data: dict[str, Any], actor: User | None) -> M:
     audit.record(company_id=row.company_id, entity=row.__tablename__, entity_id=row.id,
                  action="updated", actor=actor, before=before, after=_snapshot(row, keys))
     return row
+
+
+# --- a customer's price list ---------------------------------------------------
+
+
+def price_list(customer: Customer) -> list[CustomerPrice]:
+    """The prices agreed with the customer, by product code."""
+    return list(db.session.execute(
+        select(CustomerPrice).join(Product, CustomerPrice.product_id == Product.id)
+        .where(CustomerPrice.customer_id == customer.id).order_by(Product.code)).scalars())
+
+
+def set_price(customer: Customer, product_id: Any, unit_price: Decimal | None, actor: User | None) -> CustomerPrice:
+    """Agree (or change) the customer's price of one product; audited on the customer."""
+    if actor is not None and not sees_prices(actor):
+        raise PermissionDenied(_("you need the permission %(permission)s to agree prices",
+                                 permission=repr(VIEW_PRICES)), field="unit_price")
+    product = _product_of(customer, product_id)
+    if unit_price is None:
+        raise ValidationError(_("the price is required"), field="unit_price")
+    refusal = MONEY.refusal(unit_price)
+    if refusal is not None or unit_price < 0:
+        raise ValidationError(_("the price %(refusal)s", refusal=refusal) if refusal
+                              else _("the price must be 0 or more"), field="unit_price")
+    if unit_price < product.floor_price:
+        raise ValidationError(_("the price is under the floor price %(floor)s of %(product)s",
+                                floor=product.floor_price, product=product.code), field="unit_price")
+    row = db.session.execute(select(CustomerPrice).where(
+        CustomerPrice.customer_id == customer.id, CustomerPrice.product_id == product.id)).scalar_one_or_none()
+    before = None if row is None else {f"price:{product.code}": str(row.unit_price)}
+    if row is None:
+        row = CustomerPrice(company_id=customer.company_id, customer_id=customer.id, product_id=product.id,
+                            product=product, unit_price=unit_price)
+        db.session.add(row)
+    else:
+        row.unit_price = unit_price
+    flush()
+    audit.record(company_id=customer.company_id, entity=Customer.__tablename__, entity_id=customer.id,
+                 action="updated", actor=actor, before=before, after={f"price:{product.code}": str(unit_price)})
+    return row
+
+
+def remove_price(customer: Customer, product_id: Any, actor: User | None) -> Decimal:
+    """End the customer's agreed price of one product (returned): their lines of it take the list price again."""
+    product = _product_of(customer, product_id)
+    row = db.session.execute(select(CustomerPrice).where(
+        CustomerPrice.customer_id == customer.id, CustomerPrice.product_id == product.id)).scalar_one_or_none()
+    if row is None:
+        raise NotFound(_("no price of %(product)s is agreed with %(customer)s", product=product.code,
+                         customer=customer.code), field="product_id")
+    before = {f"price:{product.code}": str(row.unit_price)}
+    db.session.delete(row)
+    flush()
+    audit.record(company_id=customer.company_id, entity=Customer.__tablename__, entity_id=customer.id,
+                 action="updated", actor=actor, before=before, after={f"price:{product.code}": None})
+    return row.unit_price
+
+
+def _product_of(customer: Customer, product_id: Any) -> Product:
+    try:
+        return get_scoped(Product, customer.company_id, product_id, what=_("Product"))
+    except NotFound as missing:
+        raise ValidationError(str(missing), field="product_id") from missing

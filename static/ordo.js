@@ -307,6 +307,11 @@ for (const kind of ["input", "change"]) {
     const table = event.target instanceof Element ? event.target.closest(".line-table") : null;
     if (table && !isCombobox(event.target)) {  // typing a product's name quotes once it is picked
       requote(table);
+    } else if (event.target instanceof HTMLInputElement && event.target.name === "customer_id") {
+      // another customer, other agreed prices: the lines without a typed price are quoted again
+      for (const other of event.target.form?.querySelectorAll(".line-table") || []) {
+        requote(other);
+      }
     }
   });
 }

@@ -3,7 +3,6 @@ permission says, customers and other companies see nothing that is not theirs, a
 without ``order.view_prices`` reads no amount on any page, API answer or document."""
 from __future__ import annotations
 
-import io
 import re
 import subprocess
 from decimal import Decimal
@@ -21,6 +20,7 @@ from core.figures import MONEY
 from core.models import Company, Customer, Order, OrderStatus, Product, User
 from core.orders import actions
 from plugins.billing.models import BillingPayment
+from plugins.intake import import_jobs
 from plugins.intake.models import ImportJob
 from plugins.review.change_models import ChangeRequest
 from tests import factories
@@ -40,10 +40,9 @@ def scene(app):
     flow.approve_review(changed)
     change = flow.ok(flow.api["sales"].post(f"/api/v1/orders/{changed['id']}/changes",
                                             json={"payment_terms": "monthly"}), 201)
-    handed_in = flow.ok(flow.api["sales"].post(
-        "/api/v1/imports", content_type="multipart/form-data",
-        data={"mapping": "generic", "file": (io.BytesIO(b"order_ref,customer_code,product_code,quantity\n"
-                                                        b"R1,C001,P001,1\n"), "orders.csv")}), 202)
+    upload = import_jobs.upload(world.company, world.users["sales"], "orders.csv",
+                                "order_ref,customer_code,product_code,quantity\nI1,C001,P001,2\n".encode(), "generic")
+    commit()
     from plugins.billing.models import Invoice  # the records the pages show, looked up for their ids
     from plugins.logistics.models import Shipment
     from plugins.review.models import ReviewStep
@@ -56,7 +55,7 @@ def scene(app):
         "item_id": world.customers[0].id,
         "user_id": world.users["sales"].id,
         "change_id": change["id"],
-        "import_id": handed_in["id"],
+        "import_id": upload.id,
         "kind": "confirmation",
         "name": "review",
     }

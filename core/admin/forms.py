@@ -15,6 +15,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 # types-WTForms describes WTForms 3.2, which had no SelectChoice (new in 3.3).
 from wtforms import SelectChoice  # type: ignore[attr-defined]
 
+from core.entry.forms import LookupField
 from core.figures import MONEY, RATE
 from core.forms import FixedPoint, TaxpayerId, stripped
 from core.invoicing import TAX_ID_LENGTHS
@@ -117,3 +118,12 @@ class ProductForm(FlaskForm):
             return  # nothing to compare with (a refused list price is reported on its own)
         if field.data > self.list_price.data:
             raise ValidationError(_l("must not exceed the list price"))
+
+
+class CustomerPriceForm(FlaskForm):
+    """One line of a customer's price list: a product and the price agreed for it."""
+
+    product_id = LookupField(_l("Product"), kind="product",
+                             validators=[DataRequired(_l("Choose the product the price is for."))])
+    unit_price = DecimalField(_l("Agreed unit price (net of tax)"), places=2,
+                              validators=[InputRequired(), FixedPoint(MONEY), NumberRange(min=0)])

@@ -18,12 +18,13 @@ from flask_wtf import FlaskForm
 from sqlalchemy import Row, Select, select
 
 from core import masterdata
-from core.admin.forms import CustomerForm, ProductForm
+from core.admin.forms import CustomerForm, CustomerPriceForm, ProductForm
 from core.auth.context import current_actor, require_actor, requires, sees_prices
 from core.db import get_scoped
 from core.listview import Column, Filter, FilterKind, GroupBy, Kind as ColumnKind, ListSpec, list_response
 from core.models import Customer, PaymentTerms, Product, User
 from core.entry.forms import attempt_on
+from core.web import attempt
 
 bp = Blueprint("masterdata", __name__)
 
@@ -44,9 +45,12 @@ class Kind(Generic[M]):
         """The fields holding amounts (credit limit, prices): shown and set only with ``order.view_prices``."""
         return masterdata.money_fields(self.model)
 
-    def make_form(self, user: User, obj: Any = None) -> FlaskForm:
-        """The form for ``user``: without the price permission it has no amount fields to read or send."""
-        form = self.form(obj=obj)
+    def make_form(self, user: User, obj: Any = None, *, read: bool = True) -> FlaskForm:
+        """The form for ``user``: without the price permission it has no amount fields to read or send.
+
+        ``read=False`` shows ``obj`` without reading the request (a post of another form on the page).
+        """
+        form = self.form(obj=obj) if read else self.form(formdata=None, obj=obj)
         if not sees_prices(user):
             for name in self.amounts:
                 del form[name]
@@ -128,12 +132,13 @@ def _listing(kind: Kind[M]) -> Any:
                          can_create=user.can(f"{kind.noun}.manage") and masterdata.may_create(kind.model, user))
 
 
-def _editing(kind: Kind[M], row: M | None = None) -> ResponseReturnValue:
+def _editing(kind: Kind[M], row: M | None = None, price_form: CustomerPriceForm | None = None,
+             status: int = 200) -> ResponseReturnValue:
     user = require_actor()
     if row is None:
         masterdata.check_may_create(kind.model, user)
-    form = kind.make_form(user, obj=row)
-    if request.method == "POST":
+    form = kind.make_form(user, obj=row, read=price_form is None)
+    if request.method == "POST" and price_form is None:
         if not form.validate_on_submit():
             flash(_("Check the fields marked below."), "error")  # each error stands next to its field
         else:
@@ -145,7 +150,10 @@ def _editing(kind: Kind[M], row: M | None = None) -> ResponseReturnValue:
             if saved is not None:
                 flash(_("%(what)s %(code)s saved.", what=kind.singular, code=saved.code), "success")
                 return redirect(url_for(f"masterdata.{kind.noun}s"))
-    return render_template("admin/masterdata_form.html", kind=kind, form=form, row=row)
+    # A customer's price list, below the customer: amounts, so only for whoever sees prices.
+    prices = masterdata.price_list(row) if isinstance(row, Customer) and sees_prices(user) else None
+    return render_template("admin/masterdata_form.html", kind=kind, form=form, row=row, prices=prices,
+                           price_form=price_form or CustomerPriceForm(formdata=None)), status
 
 
 def _register(kind: Kind[M]) -> None:
@@ -171,3 +179,35 @@ def _register(kind: Kind[M]) -> None:
 
 _register(CUSTOMERS)
 _register(PRODUCTS)
+
+
+@bp.route("/customers/<id:item_id>/prices", methods=["POST"])
+@requires("customer.manage")
+def set_customer_price(item_id: int) -> ResponseReturnValue:
+    """Agree a price with the customer for one product, or change it."""
+    user = require_actor()
+    customer = get_scoped(Customer, user.company_id, item_id, what=_("Customer"))
+    form = CustomerPriceForm()
+    if form.validate_on_submit():
+        saved = attempt_on(form, lambda: masterdata.set_price(customer, form.product_id.data,
+                                                              form.unit_price.data, user))
+        if saved is not None:
+            flash(_("Price of %(product)s for %(customer)s saved.", product=saved.product.code,
+                    customer=customer.code), "success")
+            return redirect(url_for("masterdata.edit_customer", item_id=customer.id, _anchor="prices"))
+    else:
+        flash(_("Check the fields marked below."), "error")
+    return _editing(CUSTOMERS, customer, price_form=form, status=400)
+
+
+@bp.route("/customers/<id:item_id>/prices/<id:product_id>/remove", methods=["POST"])
+@requires("customer.manage")
+def remove_customer_price(item_id: int, product_id: int) -> ResponseReturnValue:
+    """End an agreed price: the customer's lines of the product take the list price again."""
+    user = require_actor()
+    customer = get_scoped(Customer, user.company_id, item_id, what=_("Customer"))
+    if not FlaskForm().validate_on_submit():
+        flash(_("The form expired; reload the page and try again."), "error")
+    elif attempt(lambda: masterdata.remove_price(customer, product_id, user)) is not None:
+        flash(_("The agreed price is removed; the list price applies."), "success")
+    return redirect(url_for("masterdata.edit_customer", item_id=customer.id, _anchor="prices"))

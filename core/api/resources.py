@@ -8,12 +8,12 @@ from flask.views import MethodView
 from core import masterdata
 from core.api import ApiBlueprint
 from core.api.schemas import (
-    AuditEntrySchema, CustomerSchema, MarkDeliveredSchema, MeSchema, ModuleSchema, ModuleUpdateSchema, OrderPageSchema,
-    OrderQuerySchema, OrderSchema, PageArgsSchema, PluginSchema, ProductSchema, TaskSchema,
-    TokenRequestSchema, TokenSchema, response_schema,
+    AuditEntrySchema, CustomerPriceInputSchema, CustomerPriceSchema, CustomerSchema, MarkDeliveredSchema, MeSchema,
+    ModuleSchema, ModuleUpdateSchema, OrderPageSchema, OrderQuerySchema, OrderSchema, PageArgsSchema, PluginSchema,
+    ProductSchema, TaskSchema, TokenRequestSchema, TokenSchema, response_schema,
 )
 from core.auth import services as auth_services
-from core.auth.context import check, require_actor, requires
+from core.auth.context import VIEW_PRICES, check, require_actor, requires
 from core.db import get_scoped, page_of
 from core.documents import document_response, stored_document
 from core.inbox import tasks_for
@@ -108,6 +108,36 @@ def _master_data_routes(model, schema, path: str, noun: str) -> None:
 
 _master_data_routes(Customer, CustomerSchema, "/customers", "customer")
 _master_data_routes(Product, ProductSchema, "/products", "product")
+
+
+@blp.route("/customers/<id:item_id>/prices")
+class CustomerPrices(MethodView):
+    @requires("customer.manage")
+    @blp.response(200, CustomerPriceSchema(many=True))
+    def get(self, item_id):
+        """The customer's price list: the prices agreed for each product, by product code (needs prices too)."""
+        actor = require_actor()
+        check(actor, VIEW_PRICES)
+        return masterdata.price_list(get_scoped(Customer, actor.company_id, item_id, what="customer"))
+
+
+@blp.route("/customers/<id:item_id>/prices/<id:product_id>")
+class CustomerPriceItem(MethodView):
+    @requires("customer.manage")
+    @blp.arguments(CustomerPriceInputSchema)
+    @blp.response(200, CustomerPriceSchema)
+    def put(self, data, item_id, product_id):
+        """Agree the customer's price of the product, or change it (not under the floor price)."""
+        actor = require_actor()
+        customer = get_scoped(Customer, actor.company_id, item_id, what="customer")
+        return masterdata.set_price(customer, product_id, data["unit_price"], actor)
+
+    @requires("customer.manage")
+    @blp.response(204)
+    def delete(self, item_id, product_id):
+        """End the agreed price: the customer's lines of the product take the list price again."""
+        actor = require_actor()
+        masterdata.remove_price(get_scoped(Customer, actor.company_id, item_id, what="customer"), product_id, actor)
 
 
 @blp.route("/orders")

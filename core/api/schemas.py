@@ -273,3 +273,19 @@ class ModuleSchema(ma.Schema):
 
 class ModuleUpdateSchema(ma.Schema):
     enabled = ma.fields.Boolean(required=True)
+
+
+class CustomerPriceSchema(PricedSchema):
+    """A price agreed with a customer for one product (their price list)."""
+
+    product_id = ma.fields.Integer()
+    product_code = ma.fields.Function(lambda price: price.product.code)
+    product_name = ma.fields.Function(lambda price: price.product.name)
+    list_price = MoneyField(attribute="product.list_price", dump_only=True)
+    unit_price = MoneyField(metadata={"description": "net of tax; the customer's lines of the product default to it"})
+    changed_at = ma.fields.AwareDateTime()
+
+
+class CustomerPriceInputSchema(PricedSchema):
+    unit_price = MoneyField(required=True, validate=validate.Range(min=Decimal("0")), metadata={
+        "description": "net of tax, at least the product's floor price"})

@@ -19,7 +19,7 @@ from wtforms import DecimalField, FieldList, Form, FormField
 from wtforms.fields.core import Field
 from wtforms.validators import NumberRange, Optional, StopValidation, ValidationError
 
-from core import masterdata
+from core import masterdata, prices
 from core.auth.context import require_actor, sees_prices
 from core.db import MAX_ID, fail_request
 from core.errors import OrdoError
@@ -52,14 +52,18 @@ LOOKUPS: dict[str, Lookup] = {
 def candidates(kind: str, actor: User, q: str | None) -> Any:
     """The active rows of ``kind`` that ``actor`` may pick whose code, name, phone or specification has ``q``.
 
-    A customer's own user picks only their customer.
+    A customer's own user picks only their customer, and only the products of their price list
+    when prices were agreed with them.
     """
     if kind == "customer":
         customers = masterdata.matching(Customer, actor.company_id, q).where(Customer.active.is_(True))
         if actor.customer_id is not None:
             customers = customers.where(Customer.id == actor.customer_id)
         return customers
-    return masterdata.matching(Product, actor.company_id, q).where(Product.active.is_(True))
+    products = masterdata.matching(Product, actor.company_id, q).where(Product.active.is_(True))
+    if actor.customer_id is not None and prices.has_price_list(actor.customer_id):
+        products = products.where(Product.id.in_(prices.listed_products(actor.customer_id)))
+    return products
 
 
 def describe(row: Customer | Product) -> str:
@@ -177,7 +181,7 @@ class LineRowForm(Form):
     product_id = LookupField(_l("Product"), kind="product")
     quantity = DecimalField(_l("Quantity"), places=None,
                             validators=[Optional(), FixedPoint(QUANTITY), NumberRange(min=0)])
-    unit_price = DecimalField(_l("Unit price (list price when empty)"), places=None,
+    unit_price = DecimalField(_l("Unit price (the customer's or the list price when empty)"), places=None,
                               validators=[Optional(), FixedPoint(MONEY), NumberRange(min=0)])
 
     def validate_quantity(self, field: DecimalField) -> None:
@@ -295,21 +299,25 @@ class Quote:
     errors: dict[str, list[str]]
 
 
-def quote(rows: FieldList, actor: User) -> Quote:
+def quote(rows: FieldList, actor: User, customer_id: int | None = None) -> Quote:
     """The amounts of the valid filled rows, by the same Decimal code as a saved order; reads, never writes.
 
     Run after the rows were validated. A row whose figures the order could not hold gets
-    the same error as saving would give; whoever may not see prices is quoted at list price.
+    the same error as saving would give; a row without a price (and every row of whoever
+    may not see prices) is quoted at the customer's agreed price, else the list price.
+    ``customer_id`` must be one the actor may order for (:func:`customer_to_quote`).
     """
-    prices = sees_prices(actor)
+    shows_prices = sees_prices(actor)
     quoted: dict[str, LineAmounts] = {}
     errors: dict[str, list[str]] = {}
-    for row in filled_rows(rows):
+    picked = [(row, row.form.product_id.resolved()) for row in filled_rows(rows)]
+    agreed = prices.agreed_prices(customer_id, [product.id for _row, product in picked if product is not None])
+    for row, product in picked:
         form = row.form
-        product = form.product_id.resolved()
         if form.errors or product is None or form.quantity.data is None:
             continue
-        price = form.unit_price.data if prices and form.unit_price.data is not None else product.list_price
+        price = (form.unit_price.data if shows_prices and form.unit_price.data is not None
+                 else prices.default_price(product, agreed))
         amounts = line_amounts(form.quantity.data, price, product.tax_rate)
         if amounts.amount > MONEY.largest:
             errors[form.quantity.id] = [_("The amount of this line is too large.")]
@@ -319,6 +327,17 @@ def quote(rows: FieldList, actor: User) -> Quote:
     if sums.total > MONEY.largest:
         errors[rows.id] = [_("The order total is too large.")]
     return Quote(quoted, sums, errors)
+
+
+def customer_to_quote(actor: User, raw: str | None) -> int | None:
+    """The id of the customer a quote is for, from the form, if the actor may order for them; else None."""
+    if actor.customer_id is not None:
+        return actor.customer_id  # a customer's user orders for their own customer only
+    text = (raw or "").strip()
+    if not text.isdigit() or len(text) > len(str(MAX_ID)):
+        return None
+    customer = db.session.get(Customer, int(text))
+    return customer.id if customer is not None and customer.company_id == actor.company_id else None
 
 
 def money_text(value: Decimal) -> str:

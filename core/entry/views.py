@@ -14,7 +14,9 @@ from werkzeug.datastructures import MultiDict
 
 from core import masterdata
 from core.auth.context import require_actor, requires, sees_prices
-from core.entry.forms import LOOKUPS, describe, errors_by_id, line_rows, lookup, money_text, quote
+from core.entry.forms import (
+    LOOKUPS, customer_to_quote, describe, errors_by_id, line_rows, lookup, money_text, quote,
+)
 
 bp = Blueprint("entry", __name__)
 
@@ -62,7 +64,7 @@ def quote_lines() -> Any:
     typed = MultiDict([(key, value) for key, value in request.form.items(multi=True) if not key.endswith("-text")])
     form = LinesForm(formdata=typed)
     form.validate()
-    result = quote(form.lines, actor)
+    result = quote(form.lines, actor, customer_to_quote(actor, request.form.get("customer_id")))
     errors = errors_by_id(form, list(result.errors.items()))
     if "csrf_token" in form.errors:
         errors["csrf_token"] = [_("The form expired; reload the page and try again.")]

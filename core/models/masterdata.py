@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import Model
 from core.models.types import Money, Rate, UTCDateTime, enum_column, utcnow
@@ -91,3 +91,24 @@ class Product(Model):
 
     def __repr__(self) -> str:
         return f"<Product {self.code}>"
+
+
+class CustomerPrice(Model):
+    """A price agreed with one customer for one product (客户价目表): their lines default to it.
+
+    A customer with a price list orders from it in the portal: their users are offered
+    its products only. Staff may still enter any product; without an agreed price a
+    line defaults to the product's list price.
+    """
+
+    __tablename__ = "customer_price"
+    __table_args__ = (UniqueConstraint("customer_id", "product_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id", ondelete="CASCADE"), index=True)
+    unit_price: Mapped[Decimal] = mapped_column(Money())  # net of tax, like a list price
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    product: Mapped[Product] = relationship()

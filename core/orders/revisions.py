@@ -32,6 +32,7 @@ from core.labels import label
 from core.models import Order, OrderLine, OrderRevision, OrderStatus, PaymentTerms, Product
 from core.models.order import DeliveryMethod
 from core.orders.totals import compute_totals, line_amounts, totals
+from core.prices import price_for
 
 CHANGEABLE_STATUSES = frozenset({OrderStatus.APPROVED, OrderStatus.SHIPPED})
 # What the goods leaving fixes: the change fields that stay as shipped.
@@ -174,7 +175,7 @@ def _resulting_lines(order: Order, change: OrderChange) -> list[tuple[Decimal, D
             product = db.session.get(Product, wanted.product_id)
             if product is None or wanted.quantity is None:
                 continue  # ``check_change`` refuses it with the field
-            price = wanted.unit_price if wanted.unit_price is not None else product.list_price
+            price = wanted.unit_price if wanted.unit_price is not None else price_for(order.customer_id, product)
             result.append((wanted.quantity, price, product.tax_rate))
     return result
 
@@ -210,7 +211,8 @@ def apply_change_to(order: Order, change: OrderChange) -> None:
         kept.append(OrderLine(line_no=next_no, product=product, product_id=product.id, description=product.name,
                               specification=wanted.specification or product.specification, unit=product.unit,
                               quantity=wanted.quantity,
-                              unit_price=product.list_price if wanted.unit_price is None else wanted.unit_price,
+                              unit_price=price_for(order.customer_id, product) if wanted.unit_price is None
+                              else wanted.unit_price,
                               tax_rate=product.tax_rate))
     order.lines = kept
     if change.requested_date is not None:

@@ -14,7 +14,7 @@ from core.portal import order_url
 from plugins.intake import confirmation, import_jobs, services, waiting
 from plugins.intake.checks import Check, Severity
 from plugins.intake.forms import WaitingForm
-from plugins.intake.models import IntakeWaiting
+from plugins.intake.models import ImportStatus, IntakeWaiting
 
 ENTRY_ROLES = ("administrator", "sales", "customer_service")
 # Drafts listed one by one in the inbox; the rest are one task with their count.
@@ -37,6 +37,7 @@ def ordo_permissions() -> list[Permission]:
 def menu_items(user: User) -> list[MenuItem]:
     return [
         MenuItem(_l("New order"), "intake.new_order", "order.create", order=20),
+        MenuItem(_l("Import orders"), "intake_imports.imports_list", "order.import", order=25),
     ]
 
 
@@ -94,7 +95,18 @@ def ordo_labels() -> dict[str, dict[str, object]]:
                          "settings_changed": _l("Intake settings changed"),
                          "waiting_for_customer": _l("Sent back to the customer for missing data"),
                          "customer_answered": _l("Customer answered"),
-                         "confirmation_not_sent": _l("No confirmation emailed: the customer has no email address")},
+                         "confirmation_not_sent": _l("No confirmation emailed: the customer has no email address"),
+                         "import_mapping_saved": _l("Import column mapping saved"),
+                         "import_mapping_deleted": _l("Import column mapping deleted")},
+        "intake.import_status": {ImportStatus.UPLOADED: _l("Uploaded, waiting for confirmation"),
+                                 ImportStatus.QUEUED: _l("Queued"), ImportStatus.RUNNING: _l("Importing"),
+                                 ImportStatus.DONE: _l("Imported"), ImportStatus.FAILED: _l("Failed")},
+        # The fields an order file's columns feed (plugins.intake.mappings.FIELDS).
+        "intake.field": {"order_ref": _l("Platform order number"), "customer_code": _l("Customer code"),
+                         "product_code": _l("Product code"), "quantity": _l("Quantity"),
+                         "unit_price": _l("Unit price"), "requested_date": _l("Requested delivery date"),
+                         "contact": _l("Contact"), "phone": _l("Phone"), "address": _l("Delivery address"),
+                         "notes": _l("Notes")},
         "intake.severity": {Severity.BLOCKING: _l("Must be corrected"), Severity.WARNING: _l("Warning")},
         "intake.check": {
             Check.NO_LINES: _l("No lines"), Check.CUSTOMER_INACTIVE: _l("Customer inactive"),

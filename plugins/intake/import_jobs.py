@@ -1,7 +1,14 @@
 """Order imports handed in through the API or the portal, run by the worker's job ``intake.imports``.
 
-:func:`start` refuses at once what cannot be imported at all (the file's type, size,
-encoding, the columns its mapping needs) and queues the file. The job takes a
+The portal works as upload, preview, confirm: :func:`upload` checks the file (type,
+size, encoding, rows) and stores it as ``uploaded``, whatever its mapping lacks;
+:func:`preview` shows its first rows and which field each header feeds under a
+mapping; :func:`confirm` checks the columns and queues it (:func:`discard_upload`
+drops it instead). An upload nobody confirms is removed by the job after a day.
+
+:func:`start` (the API's) is upload and confirm in one: it refuses at once what
+cannot be imported at all (the file's type, size, encoding, the columns its
+mapping needs) and queues the file. The job takes a
 company's queued imports oldest first and runs each through
 :func:`plugins.intake.imports.import_table`, which commits chunk by chunk; after
 each chunk ``rows_done`` moves on and is committed, so the status resource shows
@@ -14,17 +21,19 @@ taken up again once it is older than the job's lease.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import delete, or_, select
 
 from core.db import commit, discard, get_scoped, scoped
-from core.errors import OrdoError, PermissionDenied, ValidationError
+from core.errors import Conflict, OrdoError, PermissionDenied, ValidationError
 from core.extensions import db
 from core.models import Company, User, utcnow
 from plugins.intake import imports, mappings
+from plugins.intake.mappings import FIELDS, REQUIRED, ColumnMapping
 from plugins.intake.models import ImportJob, ImportStatus
 
 LOG = logging.getLogger(__name__)
@@ -33,6 +42,10 @@ LOG = logging.getLogger(__name__)
 LEASE = timedelta(minutes=30)
 # Imports taken in one run of the job, per company.
 PER_RUN = 20
+# An upload nobody confirmed is removed after this long.
+UPLOAD_KEPT = timedelta(days=1)
+# Rows a preview shows at most.
+PREVIEW_ROWS = 10
 
 
 def _require_import(actor: User) -> None:
@@ -40,21 +53,135 @@ def _require_import(actor: User) -> None:
         raise PermissionDenied(_("you may not import orders"), permissions=("order.import",))
 
 
-def start(company: Company, actor: User, filename: str, data: bytes, mapping_name: str, *,
-          submit: bool = False) -> ImportJob:
-    """Check the file and queue its import; raises for a file or a mapping that cannot be imported."""
-    _require_import(actor)
+def _mapping(company: Company, mapping_name: str) -> ColumnMapping:
     mapping = mappings.resolve(company.id, mapping_name)
     if mapping is None:
         raise ValidationError(_("there is no mapping %(name)s", name=mapping_name), field="mapping")
-    table = imports.read_table(filename, data)
-    imports.check_columns(table[0], mapping)
+    return mapping
+
+
+def _stored(company: Company, actor: User, filename: str, data: bytes, mapping: ColumnMapping, submit: bool,
+            status: ImportStatus, rows_total: int) -> ImportJob:
     job = ImportJob(company_id=company.id, created_by_id=actor.id, filename=filename[:255], mapping=mapping.name,
-                    submit=submit, content=data, status=ImportStatus.QUEUED, rows_total=len(table) - 1,
-                    rows_done=0)
+                    submit=submit, content=data, status=status, rows_total=rows_total, rows_done=0)
     db.session.add(job)
     db.session.flush()
     return job
+
+
+def start(company: Company, actor: User, filename: str, data: bytes, mapping_name: str, *,
+          submit: bool = False) -> ImportJob:
+    """Check the file and queue its import; raises for a file or a mapping that cannot be imported.
+
+    :func:`upload` and :func:`confirm` in one, storing nothing when either would refuse.
+    """
+    _require_import(actor)
+    mapping = _mapping(company, mapping_name)
+    table = imports.read_table(filename, data)
+    imports.check_columns(table[0], mapping)
+    return _stored(company, actor, filename, data, mapping, submit, ImportStatus.QUEUED, len(table) - 1)
+
+
+def upload(company: Company, actor: User, filename: str, data: bytes, mapping_name: str,
+           submit: bool = False) -> ImportJob:
+    """Store a readable file as ``uploaded``, to be previewed and confirmed; its mapping may still lack columns.
+
+    Refuses a file that is not a CSV or xlsx, is empty, too large or of an unknown
+    encoding, and a mapping that does not exist.
+    """
+    _require_import(actor)
+    mapping = _mapping(company, mapping_name)
+    table = imports.read_table(filename, data)
+    return _stored(company, actor, filename, data, mapping, submit, ImportStatus.UPLOADED, len(table) - 1)
+
+
+@dataclass(frozen=True)
+class Preview:
+    """The start of an uploaded file as a mapping reads it.
+
+    ``fields`` holds, for each header, the field of :data:`~plugins.intake.mappings.FIELDS`
+    it feeds or ``None``; ``unknown`` the headers the mapping does not import;
+    ``missing`` the required fields no header feeds; ``positions`` each fed field's header position.
+    """
+
+    mapping: ColumnMapping
+    headers: list[str]
+    rows: list[list[str]]
+    fields: list[str | None]
+    unknown: list[str]
+    missing: list[str]
+    rows_total: int
+    positions: dict[str, int]
+
+    @property
+    def importable(self) -> bool:
+        return not self.missing
+
+    def header_of(self, field_name: str) -> str | None:
+        """The file's header that feeds a field, if one does."""
+        position = self.positions.get(field_name)
+        return None if position is None else self.headers[position]
+
+
+def preview(job: ImportJob, mapping: ColumnMapping, rows: int = PREVIEW_ROWS) -> Preview:
+    """The first ``rows`` rows of the stored file under its headers, and which field each header feeds."""
+    table = imports.read_table(job.filename, job.content)
+    headers = [cell.strip() for cell in table[0]]
+    found: dict[str, int] = {}
+    for field_name in FIELDS:  # the first header matching one of the field's spellings, as the import reads it
+        position = next((headers.index(alias) for alias in mapping.columns.get(field_name, ()) if alias in headers),
+                        None)
+        if position is not None:
+            found[field_name] = position
+    fields: list[str | None] = [None] * len(headers)
+    for field_name, position in found.items():
+        fields[position] = fields[position] or field_name
+    width = len(headers)
+    shown = [(row + [""] * width)[:width] for row in table[1:rows + 1]]
+    return Preview(mapping=mapping, headers=headers, rows=shown, fields=fields,
+                   unknown=[header for header, fed in zip(headers, fields, strict=True) if fed is None and header],
+                   missing=[name for name in REQUIRED if name not in found], rows_total=len(table) - 1,
+                   positions=found)
+
+
+def _require_uploaded(job: ImportJob) -> None:
+    if job.status != ImportStatus.UPLOADED:
+        raise Conflict(_("import %(id)s was already handed over to the worker; it can no longer be changed",
+                         id=job.id))
+
+
+def confirm(job: ImportJob, actor: User, mapping_name: str, submit: bool) -> ImportJob:
+    """Queue an uploaded file with the mapping the user settled on; refuses a mapping that lacks columns."""
+    _require_import(actor)
+    if job.company_id != actor.company_id:
+        raise PermissionDenied(_("you may not import orders"), permissions=("order.import",))
+    _require_uploaded(job)
+    company = db.session.get_one(Company, job.company_id)
+    mapping = _mapping(company, mapping_name)
+    table = imports.read_table(job.filename, job.content)
+    imports.check_columns(table[0], mapping)
+    job.mapping, job.submit, job.rows_total = mapping.name, submit, len(table) - 1
+    job.status = ImportStatus.QUEUED
+    db.session.flush()
+    return job
+
+
+def discard_upload(job: ImportJob, actor: User) -> None:
+    """Drop an uploaded file that was not confirmed."""
+    _require_import(actor)
+    if job.company_id != actor.company_id:
+        raise PermissionDenied(_("you may not import orders"), permissions=("order.import",))
+    _require_uploaded(job)
+    db.session.delete(job)
+    db.session.flush()
+
+
+def remove_stale_uploads(company: Company, now: datetime) -> int:
+    """Delete the company's uploads left unconfirmed for longer than :data:`UPLOAD_KEPT`; how many."""
+    removed = db.session.execute(delete(ImportJob).where(
+        ImportJob.company_id == company.id, ImportJob.status == ImportStatus.UPLOADED,
+        ImportJob.created_at < now - UPLOAD_KEPT).execution_options(synchronize_session=False))
+    return int(getattr(removed, "rowcount", 0) or 0)
 
 
 def get_import(actor: User, job_id: Any) -> ImportJob:
@@ -80,7 +207,11 @@ def results_of(result: imports.ImportResult) -> dict[str, Any]:
 
 
 def run_queued(company: Company, now: datetime) -> str | None:
-    """The job's work for one company: run its queued imports (and stale running ones), oldest first."""
+    """The job's work for one company: run its queued imports (and stale running ones), oldest first;
+    remove the uploads nobody confirmed within a day."""
+    removed = remove_stale_uploads(company, now)
+    if removed:
+        commit()
     stale = now - LEASE
     waiting = list(db.session.execute(
         select(ImportJob.id).where(ImportJob.company_id == company.id, or_(
@@ -88,7 +219,9 @@ def run_queued(company: Company, now: datetime) -> str | None:
             (ImportJob.status == ImportStatus.RUNNING) & (ImportJob.started_at < stale)))
         .order_by(ImportJob.id).limit(PER_RUN)).scalars())
     done = [_run(db.session.get_one(ImportJob, job_id), company) for job_id in waiting]
-    return _("%(count)s import(s) run", count=len(done)) if done else None
+    said = ([_("%(count)s import(s) run", count=len(done))] if done else []) + (
+        [_("%(count)s unconfirmed upload(s) removed", count=removed)] if removed else [])
+    return "; ".join(said) or None
 
 
 def _run(job: ImportJob, company: Company) -> ImportStatus:

@@ -82,6 +82,7 @@ class IntakeWaiting(Model):
 
 
 class ImportStatus(enum.StrEnum):
+    UPLOADED = "uploaded"  # stored and previewed, waiting for the user's confirmation; the job never runs it
     QUEUED = "queued"
     RUNNING = "running"
     DONE = "done"
@@ -90,6 +91,10 @@ class ImportStatus(enum.StrEnum):
 
 class ImportJob(Model):
     """One order file handed in through the API or the portal, imported by the worker.
+
+    A file uploaded in the portal waits as ``uploaded`` while the user previews it
+    and picks its mapping; confirming it queues it. Unconfirmed uploads are removed
+    after a day.
 
     ``results`` holds what the import did, as JSON: ``created`` (order ids),
     ``submitted`` (a count), ``already_imported`` (the file's order references),

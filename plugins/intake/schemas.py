@@ -165,7 +165,8 @@ class ImportSchema(ma.Schema):
     id = ma.fields.Integer()
     href = ma.fields.Function(lambda job: url_for("intake_api.ImportResource", import_id=job.id))
     status = ma.fields.Enum(ImportStatus, by_value=True, metadata={
-        "description": "queued, then running, then done or failed; poll this resource until done or failed"})
+        "description": "queued, then running, then done or failed; poll this resource until done or failed. "
+                       "uploaded: a file uploaded in the portal, waiting for the clerk to confirm its preview"})
     filename = ma.fields.String()
     mapping = ma.fields.String()
     submit = ma.fields.Boolean()

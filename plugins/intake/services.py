@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
-from core import audit
+from core import audit, prices
 from core.db import flush, scoped
 from core.errors import Conflict, TransitionError, ValidationError
 from core.extensions import db
@@ -73,7 +73,7 @@ def create_draft(company: Company, data: Mapping[str, Any], actor: User, *, chec
     header = {key: data.get(key) for key in HEADER_FIELDS}
     header["invoice_type"] = data.get("invoice_type", FROM_CUSTOMER)
     _set_header(order, header, customer)
-    order.lines = _build_lines(company.id, data.get("lines") or [], actor)
+    order.lines = _build_lines(company.id, customer.id, data.get("lines") or [], actor)
     _compute(order)
     db.session.add(order)
     flush()
@@ -107,7 +107,7 @@ def update_draft(order: Order, data: Mapping[str, Any], actor: User, *, check_du
         order.customer = customer
     _set_header(order, {key: data[key] for key in HEADER_FIELDS if key in data}, customer)
     if "lines" in data:
-        order.lines = _build_lines(order.company_id, data["lines"] or [], actor)
+        order.lines = _build_lines(order.company_id, customer.id, data["lines"] or [], actor)
     _compute(order)
     flush()
     after = _snapshot(order)
@@ -180,7 +180,8 @@ def _received_at(value: Any, order: Order) -> datetime:
     return value.astimezone(timezone.utc)  # as a reload gives it back
 
 
-def _build_lines(company_id: int, rows: Sequence[Mapping[str, Any]], actor: User) -> list[OrderLine]:
+def _build_lines(company_id: int, customer_id: int, rows: Sequence[Mapping[str, Any]],
+                 actor: User) -> list[OrderLine]:
     """Order lines from ``{product_id, quantity, unit_price?}``, described as the product is.
 
     Whoever may not see prices may not set them either: their lines take the list price.
@@ -190,6 +191,9 @@ def _build_lines(company_id: int, rows: Sequence[Mapping[str, Any]], actor: User
     wanted = {row.get("product_id") for row in rows} - {None}
     products = {product.id: product for product in db.session.execute(
         scoped(Product, company_id).where(Product.id.in_(wanted))).scalars()}
+    agreed = prices.agreed_prices(customer_id, products)
+    # A customer's own user orders from their price list, when prices were agreed with them.
+    own_list = actor.customer_id is not None and prices.has_price_list(actor.customer_id)
     lines = []
     for index, row in enumerate(rows):
         where, n = f"lines[{index}]", index + 1
@@ -202,13 +206,16 @@ def _build_lines(company_id: int, rows: Sequence[Mapping[str, Any]], actor: User
         if not product.active:
             raise ValidationError(_("line %(n)s: product %(product)s is no longer sold", n=n, product=product.code),
                                   field=f"{where}.product_id")
+        if own_list and product.id not in agreed:
+            raise ValidationError(_("line %(n)s: product %(product)s is not on your price list", n=n,
+                                    product=product.code), field=f"{where}.product_id")
         quantity = _checked(row.get("quantity"), _("line %(n)s: the quantity", n=n), f"{where}.quantity",
                             QUANTITY_PLACES, MAX_QUANTITY, positive=True)
         unit_price = row.get("unit_price")
         if unit_price is not None and not actor.can("order.view_prices"):
-            raise ValidationError(_("line %(n)s: you may not set prices; the list price applies", n=n),
-                                  field=f"{where}.unit_price")
-        unit_price = product.list_price if unit_price is None else _checked(
+            raise ValidationError(_("line %(n)s: you may not set prices; the customer's or the list price applies",
+                                    n=n), field=f"{where}.unit_price")
+        unit_price = prices.default_price(product, agreed) if unit_price is None else _checked(
             unit_price, _("line %(n)s: the unit price", n=n), f"{where}.unit_price", MONEY_PLACES, MAX_MONEY)
         lines.append(OrderLine(line_no=n, product=product, product_id=product.id, description=product.name,
                                specification=product.specification, unit=product.unit, quantity=quantity,

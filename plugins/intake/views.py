@@ -216,7 +216,8 @@ def _order_form(user: User, order: Order | None = None) -> OrderForm:
 def _form_page(form: OrderForm, user: User, order: Order | None, flagged: list[Order] | None = None) -> str:
     """The order form, its line table's figures computed as saving would (core.entry.forms.quote),
     and the orders this one may repeat."""
-    figures = quote(form.lines, user) if "lines" in form else None
+    customer_id = user.customer_id or (form.customer_id.data if not form.customer_id.errors else None)
+    figures = quote(form.lines, user, customer_id) if "lines" in form else None
     return render_template("intake/order_form.html", form=form, order=order, figures=figures,
                            duplicates=flagged or [])
 

@@ -37,6 +37,7 @@ from core.models import Company, Order, OrderStatus, PaymentTerms, Product, User
 from core.models.order import DeliveryMethod
 from core.orders import events, revisions
 from core.orders.queries import get_order
+from core.prices import price_for
 from plugins.review import change_notices, change_rounds, services
 from plugins.review.change_models import ChangeRequest, ChangeStatus, RequestedVia
 
@@ -184,7 +185,7 @@ def _lines_after(order: Order, change: OrderChange) -> list[dict[str, Any]]:
             after.append({"line_no": next_no, "product_code": product.code,
                           "specification": wanted.specification or product.specification,
                           "quantity": _quantity(wanted.quantity),
-                          "unit_price": _price(product.list_price if wanted.unit_price is None
+                          "unit_price": _price(price_for(order.customer_id, product) if wanted.unit_price is None
                                                else wanted.unit_price)})
     return after
 

@@ -5,8 +5,9 @@ from collections import Counter
 
 from sqlalchemy import select
 
+from core import masterdata
 from core.extensions import db
-from core.models import Company, Order, User
+from core.models import Company, Customer, Order, User
 
 
 def test_the_demo_loads_orders_in_every_stage_and_prints_the_logins(app, runner):
@@ -22,6 +23,10 @@ def test_the_demo_loads_orders_in_every_stage_and_prints_the_logins(app, runner)
         select(Order).where(Order.company_id == company.id)).scalars())
     assert statuses == {"draft": 2, "submitted": 1, "rejected": 1, "approved": 1, "shipped": 1,
                         "delivered": 1, "completed": 2}, statuses
+    c002 = db.session.execute(select(Customer).where(Customer.company_id == company.id,
+                                                     Customer.code == "C002")).scalar_one()
+    assert [(price.product.code, str(price.unit_price)) for price in masterdata.price_list(c002)] == [
+        ("P001", "398.00"), ("P003", "6480.00"), ("P006", "88.00")]
 
 
 def test_the_demo_is_loaded_once(app, runner):

@@ -16,7 +16,7 @@ branch_labels = None
 depends_on = None
 
 CHANNELS = ('phone', 'email', 'website', 'ecommerce', 'sales_rep', 'portal', 'api')
-STATUSES = ('queued', 'running', 'done', 'failed')
+STATUSES = ('uploaded', 'queued', 'running', 'done', 'failed')
 
 
 def upgrade():

@@ -6,9 +6,9 @@ profile (type 增值税普通发票 / 增值税专用发票, none for no invoice
 profile when the order names none. Existing customers and orders have none:
 their free-text invoice requirements stay as they were.
 
-Revision ID: core_0012
-Revises: core_0011
-Create Date: 2026-12-01 14:00:00.000000
+Revision ID: core_0013
+Revises: core_0012
+Create Date: 2026-12-01 14:30:00.000000
 
 """
 from alembic import op
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'core_0012'
-down_revision = 'core_0011'
+revision = 'core_0013'
+down_revision = 'core_0012'
 branch_labels = None
 depends_on = None
 
