@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -18,8 +18,9 @@ from flask_babel import ngettext
 
 from core.errors import Unprocessable
 from core.extensions import db
-from core.models import Company, DeliveryMethod, Order
+from core.models import Company, Customer, DeliveryMethod, Order
 from core.modules import hooks_for_company
+from core.plugins import HookSubset
 
 
 class Severity(enum.StrEnum):
@@ -77,12 +78,27 @@ class ChecksFailed(Unprocessable):
         self.problems = problems
 
 
-def check_order(order: Order) -> list[Problem]:
-    """Every problem of the order as it stands, blocking ones first, in the order of the form."""
+def check_order(order: Order, *, holds: Mapping[int, str | None] | None = None) -> list[Problem]:
+    """Every problem of the order as it stands, blocking ones first, in the order of the form.
+
+    ``holds`` is :func:`credit_holds`' answer for the order's customer, for checking
+    many orders at once (the import); without it the hook is asked here.
+    """
     company = db.session.get_one(Company, order.company_id)
-    problems = [*_customer_problems(company, order), *_contact_problems(order), *_line_problems(order),
+    problems = [*_customer_problems(company, order, holds), *_contact_problems(order), *_line_problems(order),
                 *_date_problems(company, order)]
     return sorted(problems, key=lambda problem: not problem.blocking)
+
+
+def credit_holds(company: Company, customers: Iterable[Customer]) -> dict[int, str | None]:
+    """Whether each active customer is on credit hold and why, by customer id: the hook asked once each."""
+    hooks = hooks_for_company(company.id)
+    return {customer.id: _credit_hold(hooks, company, customer) for customer in customers if customer.active}
+
+
+def _credit_hold(hooks: HookSubset, company: Company, customer: Customer) -> str | None:
+    hold = hooks.customer_credit_hold(company=company, customer=customer)
+    return str(hold) if hold else None
 
 
 def blocking(problems: Iterable[Problem]) -> list[Problem]:
@@ -113,14 +129,15 @@ def by_field(problems: Iterable[Problem]) -> dict[str, list[str]]:
 # --- the checks -------------------------------------------------------------------
 
 
-def _customer_problems(company: Company, order: Order) -> list[Problem]:
+def _customer_problems(company: Company, order: Order, holds: Mapping[int, str | None] | None) -> list[Problem]:
     customer = order.customer
     if not customer.active:
         return [Problem("customer_id", Check.CUSTOMER_INACTIVE, Severity.BLOCKING,
                         _("customer %(name)s is inactive", name=customer.name))]
-    hold = hooks_for_company(company.id).customer_credit_hold(company=company, customer=customer)
+    hold = (holds[customer.id] if holds is not None
+            else _credit_hold(hooks_for_company(company.id), company, customer))
     if hold:
-        return [Problem("customer_id", Check.CREDIT_HOLD, Severity.BLOCKING, str(hold))]
+        return [Problem("customer_id", Check.CREDIT_HOLD, Severity.BLOCKING, hold)]
     return []
 
 

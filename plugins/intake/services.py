@@ -54,21 +54,36 @@ def create_draft(company: Company, data: Mapping[str, Any], actor: User, *, chec
                  confirm_duplicate: bool = False) -> Order:
     """Enter an order as received; it stays a draft until it is re-checked and submitted.
 
-    The entry points that take orders from people and clients (the API, the portal,
-    the import) pass ``check_duplicates``: a possible duplicate is then refused unless
-    ``confirm_duplicate``, and a confirmation is recorded.
+    The entry points that take orders from people and clients (the API, the portal)
+    pass ``check_duplicates``: a possible duplicate is then refused unless
+    ``confirm_duplicate``, and a confirmation is recorded. The import enters many
+    drafts at once through the same :func:`build_draft`, :func:`compute_draft` and
+    :func:`snapshot` (``plugins.intake.imports``).
     """
     customer = _customer(company.id, data.get("customer_id"), actor)
-    order = Order(company_id=company.id, customer=customer, customer_id=customer.id,
-                  currency=company.currency, created_by_id=actor.id)
-    _set_header(order, {key: data.get(key) for key in HEADER_FIELDS}, customer)
-    order.lines = _build_lines(company.id, data.get("lines") or [], actor)
-    _compute(order)
+    order = build_draft(company, customer, data, actor)
+    compute_draft(order)
     db.session.add(order)
     flush()
     audit.record(company_id=company.id, order_id=order.id, entity="order", entity_id=order.id,
-                 action="created", actor=actor, after=_snapshot(order))
+                 action="created", actor=actor, after=snapshot(order))
     _guard_duplicates(order, actor, check_duplicates, confirm_duplicate)
+    return order
+
+
+def build_draft(company: Company, customer: Customer, data: Mapping[str, Any], actor: User,
+                products: Mapping[int, Product] | None = None) -> Order:
+    """A new draft of ``data`` for the customer, its header and lines as entered, not yet computed nor saved.
+
+    ``products`` are the company's products by id when the caller has them (the
+    import); otherwise the lines' products are looked up. Raises ValidationError
+    as :func:`create_draft` does.
+    """
+    allowed_customer(customer, actor)
+    order = Order(company_id=company.id, customer=customer, customer_id=customer.id,
+                  currency=company.currency, created_by_id=actor.id)
+    _set_header(order, {key: data.get(key) for key in HEADER_FIELDS}, customer)
+    order.lines = _build_lines(company.id, data.get("lines") or [], actor, products)
     return order
 
 
@@ -89,7 +104,7 @@ def update_draft(order: Order, data: Mapping[str, Any], actor: User, *, check_du
         raise TransitionError(
             _("order %(number)s is %(status)s; only a draft can be edited",
               number=order.display_number, status=order.status.value))
-    before = _snapshot(order)
+    before = snapshot(order)
     customer = order.customer
     if "customer_id" in data:
         customer = _customer(order.company_id, data["customer_id"], actor)
@@ -97,9 +112,9 @@ def update_draft(order: Order, data: Mapping[str, Any], actor: User, *, check_du
     _set_header(order, {key: data[key] for key in HEADER_FIELDS if key in data}, customer)
     if "lines" in data:
         order.lines = _build_lines(order.company_id, data["lines"] or [], actor)
-    _compute(order)
+    compute_draft(order)
     flush()
-    after = _snapshot(order)
+    after = snapshot(order)
     changed = sorted(key for key in after if after[key] != before.get(key))
     if changed:
         audit.record(company_id=order.company_id, order_id=order.id, entity="order", entity_id=order.id,
@@ -118,6 +133,11 @@ def _customer(company_id: int, customer_id: Any, actor: User) -> Customer:
         scoped(Customer, company_id).where(Customer.id == customer_id)).scalar_one_or_none()
     if customer is None:
         raise ValidationError(_("customer %(id)s does not exist", id=customer_id), field="customer_id")
+    return allowed_customer(customer, actor)
+
+
+def allowed_customer(customer: Customer, actor: User) -> Customer:
+    """The customer, if the actor may enter an order for them: active, and their own for a customer user."""
     if not customer.active:
         raise ValidationError(_("customer %(name)s is inactive", name=customer.name), field="customer_id")
     if actor.customer_id is not None and customer.id != actor.customer_id:
@@ -154,16 +174,19 @@ def _received_at(value: Any, order: Order) -> datetime:
     return value.astimezone(timezone.utc)  # as a reload gives it back
 
 
-def _build_lines(company_id: int, rows: Sequence[Mapping[str, Any]], actor: User) -> list[OrderLine]:
+def _build_lines(company_id: int, rows: Sequence[Mapping[str, Any]], actor: User,
+                 products: Mapping[int, Product] | None = None) -> list[OrderLine]:
     """Order lines from ``{product_id, quantity, unit_price?}``, described as the product is.
 
     Whoever may not see prices may not set them either: their lines take the list price.
+    ``products`` are the company's products by id, looked up when not given.
     """
     if not rows:
         raise ValidationError(_("an order needs at least one line"), field="lines")
-    wanted = {row.get("product_id") for row in rows} - {None}
-    products = {product.id: product for product in db.session.execute(
-        scoped(Product, company_id).where(Product.id.in_(wanted))).scalars()}
+    if products is None:
+        wanted = {row.get("product_id") for row in rows} - {None}
+        products = {product.id: product for product in db.session.execute(
+            scoped(Product, company_id).where(Product.id.in_(wanted))).scalars()}
     lines = []
     for index, row in enumerate(rows):
         where, n = f"lines[{index}]", index + 1
@@ -209,7 +232,8 @@ def _checked(value: Any, what: str, field: str, places: Decimal, largest: Decima
     return exact
 
 
-def _compute(order: Order) -> None:
+def compute_draft(order: Order) -> None:
+    """Compute the lines' amounts and the totals (``core.orders.compute_totals``); refuse what no column holds."""
     compute_totals(order)
     for index, line in enumerate(order.lines):
         if line.amount > MAX_MONEY:
@@ -218,7 +242,7 @@ def _compute(order: Order) -> None:
         raise ValidationError(_("the order total is too large"), field="lines")
 
 
-def _snapshot(order: Order) -> dict[str, Any]:
+def snapshot(order: Order) -> dict[str, Any]:
     """The order as entered, JSON-safe, for the audit entry's before and after."""
     snapshot: dict[str, Any] = {"customer_id": order.customer_id}
     for key in HEADER_FIELDS:
