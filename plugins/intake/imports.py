@@ -200,20 +200,20 @@ class _Context:
 
 @dataclass(frozen=True)
 class _Master:
-    """The chunk's customers and products by code, its products by id, and its customers' credit holds."""
+    """The chunk's customers and products by code, its products by id, and what its checks ask once."""
 
     customers: dict[str, Customer]
     products: dict[str, Product]
     products_by_id: dict[int, Product]
-    holds: dict[int, str | None]
+    batch: checks.Batch
 
 
 @dataclass(frozen=True)
 class _Draft:
-    """An order that passed every check, built as ``services.create_draft`` builds it, not yet saved."""
+    """An order that passed every check, made as ``services.create_draft`` makes it, not yet saved."""
 
     source: str
-    order: Order
+    draft: services.NewDraft
     problems: list[checks.Problem]
 
 
@@ -229,7 +229,7 @@ def _import_chunk(context: _Context, chunk: dict[str, list[_Row]], result: Impor
     customers = _customers(company.id, {rows[0].values["customer_code"] for rows in new.values()})
     products = _products(company.id, {row.values["product_code"] for rows in new.values() for row in rows})
     master = _Master(customers, products, {product.id: product for product in products.values()},
-                     checks.credit_holds(company, customers.values()))
+                     checks.batch_for(company, customers.values()))
     drafts = [draft for ref, rows in new.items()
               if (draft := _checked_draft(context, sources[ref], rows, master, result)) is not None]
     ids = _insert_drafts(drafts, context.actor)
@@ -271,18 +271,19 @@ def _checked_draft(context: _Context, source: str, rows: list[_Row], master: _Ma
             "phone": first.values.get("phone") or None, "delivery_address": first.values.get("address") or None,
             "notes": first.values.get("notes") or None, "lines": lines}
     try:
-        order = services.build_draft(company, customer, data, context.actor, master.products_by_id)
-        problems = checks.check_order(order, holds=master.holds)
+        draft = services.new_draft(company, customer, data, context.actor, master.products_by_id,
+                                  may_set_prices=context.may_price)
+        problems = checks.check_order(draft, batch=master.batch)
         blocking = checks.blocking(problems)
         if blocking:
             result.errors.extend(_problem_error(problem, rows, column) for problem in blocking)
             return None
-        services.compute_draft(order)
+        services.compute_new_draft(draft)
     except ValidationError as error:
         result.errors.append(RowError(first.number, column.get(error.field or "", column["order_ref"]),
                                       str(error)))
         return None
-    return _Draft(source, order, problems)
+    return _Draft(source, draft, problems)
 
 
 def _insert_drafts(drafts: list[_Draft], actor: User) -> list[int]:
@@ -292,26 +293,24 @@ def _insert_drafts(drafts: list[_Draft], actor: User) -> list[int]:
         return []
     orders, lines = cast(Table, Order.__table__), cast(Table, OrderLine.__table__)
     ids = list(db.session.execute(insert(orders).returning(orders.c.id, sort_by_parameter_order=True),
-                                  [_insert_values(draft.order) for draft in drafts]).scalars())
-    db.session.execute(insert(lines), [{**_insert_values(line), "order_id": order_id}
-                                       for draft, order_id in zip(drafts, ids, strict=True)
-                                       for line in draft.order.lines])
-    audit.record_many([audit.values(company_id=draft.order.company_id, order_id=order_id, entity="order",
+                                  [_insert_values(Order, item.draft.columns) for item in drafts]).scalars())
+    db.session.execute(insert(lines), [_insert_values(OrderLine, {**line.columns, "order_id": order_id})
+                                       for item, order_id in zip(drafts, ids, strict=True)
+                                       for line in item.draft.lines])
+    audit.record_many([audit.values(company_id=item.draft.company_id, order_id=order_id, entity="order",
                                     entity_id=order_id, action="created", actor=actor,
-                                    after=services.snapshot(draft.order))
-                       for draft, order_id in zip(drafts, ids, strict=True)])
+                                    after=services.new_draft_snapshot(item.draft))
+                       for item, order_id in zip(drafts, ids, strict=True)])
     return ids
 
 
-def _insert_values(instance: Order | OrderLine) -> dict[str, Any]:
-    """The columns a flush of the new ``instance`` would insert: its attributes; for those left None the
+def _insert_values(model: type[Order] | type[OrderLine], columns: dict[str, Any]) -> dict[str, Any]:
+    """Every column a flush of a new ``model`` with these attribute values would insert: for those left None the
     column's default (the ORM leaves a None out for the default to apply); the first row version."""
-    state = instance.__dict__
     values = {}
-    for key, name, default, always in _insert_columns(type(instance)):
-        value = state.get(key)
-        if always or (value is None and default is not None):
-            assert default is not None
+    for key, name, default, always in _insert_columns(model):
+        value = columns.get(key)
+        if default is not None and (value is None or always):
             value = default()
         values[name] = value
     return values
