@@ -2,10 +2,18 @@
 
 Rows that share a platform order id become one order with several lines; the order's
 source reference is ``<mapping>:<order id>``, so importing the same file again creates
-nothing new. Each order is entered through the same services and checks as an entry
-by hand; a bad row is reported with its row number (as in the file: the header is
+nothing new. A bad row is reported with its row number (as in the file: the header is
 row 1), its column and the reason, and only its order is left out. Orders are
 committed in chunks, one transaction each.
+
+Each chunk is imported in bulk, as one entry by hand would be many times over: every
+order is made by ``services.new_draft`` (the values ``services.create_draft`` stores)
+and checked by ``checks.check_order``, with what the checks ask the database (the
+company's day, each customer's credit hold) asked once for the chunk
+(``checks.batch_for``); then the good orders, their lines and their "created" audit
+entries are inserted with one Core executemany each. Entering a draft fires no event
+or hook, so none is skipped; submitting (``submit``) goes through ``services.submit``
+per order after the drafts are in.
 """
 from __future__ import annotations
 
@@ -292,8 +300,12 @@ def _insert_drafts(drafts: list[_Draft], actor: User) -> list[int]:
     if not drafts:
         return []
     orders, lines = cast(Table, Order.__table__), cast(Table, OrderLine.__table__)
-    ids = list(db.session.execute(insert(orders).returning(orders.c.id, sort_by_parameter_order=True),
-                                  [_insert_values(Order, item.draft.columns) for item in drafts]).scalars())
+    # The chunk's source references are distinct, so they pair each new id with its draft: rows returned in
+    # any order let SQLite insert many per statement too (sorting them by parameter needs one per row there).
+    statement = insert(orders).returning(orders.c.source_reference, orders.c.id)
+    returned: dict[str, int] = {source: order_id for source, order_id in db.session.execute(
+        statement, [_insert_values(Order, item.draft.columns) for item in drafts])}
+    ids = [returned[item.source] for item in drafts]
     db.session.execute(insert(lines), [_insert_values(OrderLine, {**line.columns, "order_id": order_id})
                                        for item, order_id in zip(drafts, ids, strict=True)
                                        for line in item.draft.lines])
@@ -307,12 +319,11 @@ def _insert_drafts(drafts: list[_Draft], actor: User) -> list[int]:
 def _insert_values(model: type[Order] | type[OrderLine], columns: dict[str, Any]) -> dict[str, Any]:
     """Every column a flush of a new ``model`` with these attribute values would insert: for those left None the
     column's default (the ORM leaves a None out for the default to apply); the first row version."""
-    values = {}
-    for key, name, default, always in _insert_columns(model):
+    plain, defaulted = _insert_columns(model)
+    values = {name: columns.get(key) for key, name in plain}
+    for key, name, default, always in defaulted:
         value = columns.get(key)
-        if default is not None and (value is None or always):
-            value = default()
-        values[name] = value
+        values[name] = default() if always or value is None else value
     return values
 
 
@@ -320,20 +331,26 @@ _Default = Callable[[], Any]
 
 
 @cache
-def _insert_columns(model: type[Order] | type[OrderLine]) -> list[tuple[str, str, _Default | None, bool]]:
-    """Per column of the model's table but the key the database numbers: the attribute, the column, the
-    default a flush applies, and whether it always applies (the row version, as the ORM starts it)."""
+def _insert_columns(model: type[Order] | type[OrderLine]) -> tuple[list[tuple[str, str]],
+                                                                   list[tuple[str, str, _Default, bool]]]:
+    """The columns of the model's table but the key the database numbers, as attribute and column names: those
+    without a default, then those with the default a flush applies and whether it always applies (the row
+    version, as the ORM starts it)."""
     mapper = class_mapper(model)
-    found: list[tuple[str, str, _Default | None, bool]] = []
+    plain: list[tuple[str, str]] = []
+    defaulted: list[tuple[str, str, _Default, bool]] = []
     for column in mapper.local_table.columns:
         if column.primary_key:
             continue
         key = mapper.get_property_by_column(column).key
+        default = _column_default(column)
         if column is mapper.version_id_col and callable(mapper.version_id_generator):
-            found.append((key, column.key, partial(mapper.version_id_generator, None), True))
+            defaulted.append((key, column.key, partial(mapper.version_id_generator, None), True))
+        elif default is not None:
+            defaulted.append((key, column.key, default, False))
         else:
-            found.append((key, column.key, _column_default(column), False))
-    return found
+            plain.append((key, column.key))
+    return plain, defaulted
 
 
 def _column_default(column: Any) -> _Default | None:
