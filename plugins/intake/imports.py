@@ -305,7 +305,8 @@ def _insert_drafts(drafts: list[_Draft], actor: User) -> list[int]:
     statement = insert(orders).returning(orders.c.source_reference, orders.c.id)
     returned: dict[str, int] = {source: order_id for source, order_id in db.session.execute(
         statement, [_insert_values(Order, item.draft.columns) for item in drafts])}
-    ids = [returned[item.source] for item in drafts]
+    assert len(returned) == len(drafts), "the orders of a chunk have distinct source references"
+    ids = [returned[item.draft.columns["source_reference"]] for item in drafts]
     db.session.execute(insert(lines), [_insert_values(OrderLine, {**line.columns, "order_id": order_id})
                                        for item, order_id in zip(drafts, ids, strict=True)
                                        for line in item.draft.lines])
