@@ -13,8 +13,8 @@ models' schema with the list's indexes, then times, as the median of --repeat ru
 
 each two ways: the list view's queries alone (``core.listview.read_list``, including its
 capped count) and the whole page through the Flask test client (sign-in session,
-rendering, and the portal's chrome: the menu's inbox count, which reads every waiting
-draft; hence drafts are one order in a hundred, as a clerk submits them the same day).
+rendering, and the portal's chrome: the menu's inbox count, which reads the 50 oldest
+waiting drafts and counts the rest; drafts are one order in a hundred).
 The floor is the same question asked with the fewest means: one raw
 SELECT ... LIMIT 50 (or the raw GROUP BY) through SQLAlchemy Core on the same
 connection pool. The ratios say what the list view adds to what the database must do.

@@ -92,7 +92,8 @@ def run_ordo(args: argparse.Namespace) -> dict:
         timings["submit"] += clock() - t
         t = clock()
         for department in ("sales", "finance", "production"):
-            step = next(s for s in call("administrator", "GET", f"/orders/{order['id']}/reviews") if s["status"] == "open")
+            steps = call("administrator", "GET", f"/orders/{order['id']}/reviews")
+            step = next(s for s in steps if s["status"] == "open")
             assert step["department"] == department, step
             call(department, "POST", f"/reviews/{step['id']}/decision", {"decision": "approve"})
         timings["review"] += clock() - t
@@ -158,7 +159,8 @@ def main() -> None:
     peer = run_peer(args)
     result = {"ordo": ordo}
     if peer:
-        print(f"tryton: {peer['orders']} orders in {peer['wall_s']} s -> {peer['orders_per_s']} orders/s ({peer['db']})")
+        print(f"tryton: {peer['orders']} orders in {peer['wall_s']} s -> {peer['orders_per_s']} orders/s "
+              f"({peer['db']})")
         ratio = ordo["orders_per_s"] / peer["orders_per_s"]
         print(f"ratio (ordo orders/s / tryton orders/s): {ratio:.2f}x")
         result.update(peer=peer, ratio=round(ratio, 3))

@@ -48,7 +48,9 @@ from openpyxl.cell import WriteOnlyCell
 from sqlalchemy import ColumnElement, DateTime, Row, Select, and_, func, literal, or_, select, tuple_
 from werkzeug.datastructures import MultiDict
 
+from core import masterdata
 from core.auth.context import sees_prices
+from core.entry import forms as entry
 from core.db import is_id
 from core.errors import ValidationError
 from core.extensions import db
@@ -136,8 +138,11 @@ class Filter:
         the condition for ``user``, in place of ``expr``.
     :param kind: see :class:`FilterKind`.
     :param choices: for ``CHOICE``, the enum whose values it takes.
-    :param options: for ``ID``, the ``(id, text)`` pairs to offer for ``user``, if a select serves;
-        without it the page shows a number field (which a type-ahead can enhance).
+    :param options: for ``ID``, the ``(id, text)`` pairs to offer for ``user``, if a select serves
+        (a few salespeople); without it the page shows a number field.
+    :param lookup: for ``ID``, the type-ahead that picks the record (``customer``, ``product``: the
+        ``lookup`` macro), for lists of many (the customers of 100,000 orders); without scripts the
+        typed code or name is resolved as the order form resolves it.
     :param when: whether ``user`` gets the filter at all.
     """
 
@@ -147,6 +152,7 @@ class Filter:
     kind: FilterKind = FilterKind.CHOICE
     choices: type[enum.Enum] | None = None
     options: Callable[[User], Sequence[tuple[int, str]]] | None = None
+    lookup: str | None = None
     when: Callable[[User], bool] | None = None
     condition: Callable[[User], ColumnElement[bool]] | None = None
 
@@ -295,6 +301,8 @@ def _filter(filter_: Filter, args: MultiDict[str, str], values: dict[str, Any], 
         if not on:
             return None
         return filter_.condition(user) if filter_.condition is not None else filter_.expr
+    if not given and filter_.lookup is not None and (args.get(f"{key}-text") or "").strip():
+        given = [str(_resolved(filter_, user, args.get(f"{key}-text") or ""))]
     if not given:
         values[key] = None
         return None
@@ -316,6 +324,64 @@ def _filter(filter_: Filter, args: MultiDict[str, str], values: dict[str, Any], 
         ids.append(int(value))
     values[key] = ids[0] if len(ids) == 1 else ids
     return filter_.expr.in_(ids)
+
+
+def _resolved(filter_: Filter, user: User, text: str) -> int:
+    """The id of the one record the typed text names (no script picked it); refuses none or several."""
+    assert filter_.lookup is not None
+    try:
+        return entry.resolve(filter_.lookup, user, text.strip()[:masterdata.MAX_QUERY]).id
+    except ValueError as error:
+        raise ValidationError(str(error), field=filter_.key) from error
+
+
+@dataclass(frozen=True)
+class FilterLookup:
+    """A filter's type-ahead, as the ``lookup`` macro reads a field: the picked record's id and how it reads."""
+
+    key: str
+    kind: str
+    title: Any
+    picked: int | None
+    display: str
+    errors: tuple[str, ...] = ()
+
+    @property
+    def id(self) -> str:
+        return f"list-{self.key}"
+
+    @property
+    def name(self) -> str:
+        return self.key
+
+    @property
+    def label(self) -> Any:
+        return _Title(self.title)
+
+    def _value(self) -> str:
+        return "" if self.picked is None else str(self.picked)
+
+
+@dataclass(frozen=True)
+class _Title:
+    text: Any
+
+
+def _lookups(filters: Sequence[Filter], user: User, values: Mapping[str, Any]) -> dict[str, FilterLookup]:
+    found = {}
+    for filter_ in filters:
+        if filter_.lookup is None:
+            continue
+        picked = values.get(filter_.key)
+        picked = picked if isinstance(picked, int) else None
+        row = None
+        if picked is not None:
+            model = entry.LOOKUPS[filter_.lookup].model
+            row = db.session.execute(entry.candidates(filter_.lookup, user, None)
+                                     .where(model.id == picked)).scalars().first()
+        found[filter_.key] = FilterLookup(filter_.key, filter_.lookup, filter_.title, picked,
+                                          entry.describe(row) if row is not None else "")
+    return found
 
 
 def _date(args: MultiDict[str, str], key: str) -> date | None:
@@ -502,6 +568,7 @@ class ListPage:
     groups: list[Group] | None
     filters: tuple[Filter, ...]
     options: Mapping[str, Sequence[tuple[int, str]]]
+    lookups: Mapping[str, FilterLookup]
     group_bys: tuple[GroupBy, ...]
     args: dict[str, Any]
     endpoint: str
@@ -546,6 +613,7 @@ def read_list(spec: ListSpec, user: User, args: MultiDict[str, str] | None = Non
         previous_cursor=previous_cursor, count=min(count, COUNT_LIMIT), count_capped=count > COUNT_LIMIT,
         groups=None, filters=spec.filters_for(user),
         options={f.key: f.options(user) for f in spec.filters_for(user) if f.options is not None},
+        lookups=_lookups(spec.filters_for(user), user, query.values),
         group_bys=spec.group_bys_for(user),
         args={key: args.getlist(key) if len(args.getlist(key)) > 1 else args.get(key) for key in args
               if key != "format"},

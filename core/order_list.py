@@ -32,11 +32,6 @@ def _staff(user: User) -> bool:
     return user.customer_id is None
 
 
-def _customers(user: User) -> list[tuple[int, str]]:
-    rows = db.session.execute(scoped(Customer, user.company_id).order_by(Customer.code)).scalars()
-    return [(customer.id, f"{customer.code} {customer.name}") for customer in rows]
-
-
 def _salespeople(user: User) -> list[tuple[int, str]]:
     rows = db.session.execute(scoped(User, user.company_id).where(User.customer_id.is_(None))
                               .order_by(User.name)).scalars()
@@ -73,7 +68,7 @@ ORDER_LIST = ListSpec(
     filters=(
         Filter("status", _l("Status"), Order.status, choices=OrderStatus),
         Filter("channel", _l("Channel"), Order.channel, choices=Channel),
-        Filter("customer", _l("Customer"), Order.customer_id, FilterKind.ID, options=_customers, when=_staff),
+        Filter("customer", _l("Customer"), Order.customer_id, FilterKind.ID, lookup="customer", when=_staff),
         Filter("salesperson", _l("Salesperson"), Order.created_by_id, FilterKind.ID, options=_salespeople,
                when=_staff),
         Filter("received", _l("Order received"), Order.received_at, FilterKind.DATE_RANGE),

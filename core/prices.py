@@ -5,7 +5,7 @@ same way wherever it is entered.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
 from sqlalchemy import Select, select
@@ -30,7 +30,25 @@ def agreed_prices(customer_id: int | None, product_ids: Iterable[int]) -> dict[i
     return found
 
 
-def default_price(product: Product, agreed: dict[int, Decimal]) -> Decimal:
+def agreed_prices_of(customer_ids: Iterable[int], product_ids: Iterable[int]) -> dict[int, dict[int, Decimal]]:
+    """The prices agreed with each of these customers for these products, by customer id, then product id."""
+    customers, products = sorted(set(customer_ids)), sorted(set(product_ids))
+    found: dict[int, dict[int, Decimal]] = {}
+    if not customers or not products:
+        return found
+    for start in range(0, len(customers), _IN_CHUNK // 2):
+        part = customers[start:start + _IN_CHUNK // 2]
+        for product_start in range(0, len(products), _IN_CHUNK // 2):
+            rows = db.session.execute(select(CustomerPrice.customer_id, CustomerPrice.product_id,
+                                             CustomerPrice.unit_price).where(
+                CustomerPrice.customer_id.in_(part),
+                CustomerPrice.product_id.in_(products[product_start:product_start + _IN_CHUNK // 2])))
+            for customer_id, product_id, price in rows:
+                found.setdefault(customer_id, {})[product_id] = price
+    return found
+
+
+def default_price(product: Product, agreed: Mapping[int, Decimal]) -> Decimal:
     """The unit price of a line of ``product`` when none was typed."""
     return agreed.get(product.id, product.list_price)
 

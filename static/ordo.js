@@ -100,6 +100,7 @@ function pick(input, option) {
   input.value = option.dataset.label;
   showOptions(input, false);
   hidden.dispatchEvent(new Event("change", { bubbles: true }));
+  hidden.dispatchEvent(new Event("input", { bubbles: true }));  // a list's filters refresh on input
 }
 
 document.addEventListener("input", (event) => {

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Protocol
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -19,8 +21,9 @@ from flask_babel import ngettext
 from core.errors import Unprocessable
 from core.extensions import db
 from core.invoicing import tax_id_refusal
-from core.models import Company, DeliveryMethod, InvoiceType, Order
+from core.models import Company, Customer, DeliveryMethod, InvoiceType, Product
 from core.modules import hooks_for_company
+from core.plugins import HookSubset
 
 
 class Severity(enum.StrEnum):
@@ -83,12 +86,99 @@ class ChecksFailed(Unprocessable):
         self.problems = problems
 
 
-def check_order(order: Order) -> list[Problem]:
-    """Every problem of the order as it stands, blocking ones first, in the order of the form."""
-    company = db.session.get_one(Company, order.company_id)
-    problems = [*_customer_problems(company, order), *_contact_problems(order), *_invoice_problems(order),
-                *_line_problems(order), *_date_problems(company, order)]
+class EnteredLine(Protocol):
+    """What the checks read of a line: an order's, or one being imported (``services.NewLine``)."""
+
+    @property
+    def product(self) -> Product: ...
+
+    @property
+    def quantity(self) -> Decimal: ...
+
+    @property
+    def unit_price(self) -> Decimal: ...
+
+
+class EnteredOrder(Protocol):
+    """What the checks read of an order: a saved one, or one being imported (``services.NewDraft``)."""
+
+    @property
+    def company_id(self) -> int: ...
+
+    @property
+    def customer(self) -> Customer: ...
+
+    @property
+    def contact(self) -> str | None: ...
+
+    @property
+    def phone(self) -> str | None: ...
+
+    @property
+    def delivery_address(self) -> str | None: ...
+
+    @property
+    def delivery_method(self) -> DeliveryMethod: ...
+
+    @property
+    def requested_date(self) -> date: ...
+
+    @property
+    def invoice_type(self) -> InvoiceType | None: ...
+
+    @property
+    def invoice_title(self) -> str | None: ...
+
+    @property
+    def invoice_tax_id(self) -> str | None: ...
+
+    @property
+    def invoice_bank_account(self) -> str | None: ...
+
+    @property
+    def invoice_address_phone(self) -> str | None: ...
+
+    @property
+    def lines(self) -> Sequence[EnteredLine]: ...
+
+
+def check_order(order: EnteredOrder, *, batch: Batch | None = None) -> list[Problem]:
+    """Every problem of the order as it stands, blocking ones first, in the order of the form.
+
+    ``batch`` (:func:`batch_for`) holds what checking many orders of the company at
+    once asks only once (the import); without it the company's day and the credit
+    hold hook are asked here.
+    """
+    if batch is None:
+        company = db.session.get_one(Company, order.company_id)
+        today, holds = company.today(), None
+    else:
+        company, today, holds = batch.company, batch.today, batch.holds
+    problems = [*_customer_problems(company, order, holds), *_contact_problems(order),
+                *_invoice_problems(order), *_line_problems(order), *_date_problems(today, order)]
     return sorted(problems, key=lambda problem: not problem.blocking)
+
+
+@dataclass(frozen=True)
+class Batch:
+    """What the checks of many orders of one company ask once: the company, its today, and each active
+    customer's credit hold (the reason, or None) by customer id."""
+
+    company: Company
+    today: date
+    holds: Mapping[int, str | None]
+
+
+def batch_for(company: Company, customers: Iterable[Customer]) -> Batch:
+    """A :class:`Batch` for checking orders of these customers: the credit hold hook asked once per customer."""
+    hooks = hooks_for_company(company.id)
+    return Batch(company, company.today(),
+                 {customer.id: _credit_hold(hooks, company, customer) for customer in customers if customer.active})
+
+
+def _credit_hold(hooks: HookSubset, company: Company, customer: Customer) -> str | None:
+    hold = hooks.customer_credit_hold(company=company, customer=customer)
+    return str(hold) if hold else None
 
 
 def blocking(problems: Iterable[Problem]) -> list[Problem]:
@@ -119,18 +209,19 @@ def by_field(problems: Iterable[Problem]) -> dict[str, list[str]]:
 # --- the checks -------------------------------------------------------------------
 
 
-def _customer_problems(company: Company, order: Order) -> list[Problem]:
+def _customer_problems(company: Company, order: EnteredOrder, holds: Mapping[int, str | None] | None) -> list[Problem]:
+    """``holds``: the credit holds a :class:`Batch` asked already; otherwise the hook is asked here."""
     customer = order.customer
     if not customer.active:
         return [Problem("customer_id", Check.CUSTOMER_INACTIVE, Severity.BLOCKING,
                         _("customer %(name)s is inactive", name=customer.name))]
-    hold = hooks_for_company(company.id).customer_credit_hold(company=company, customer=customer)
+    hold = holds[customer.id] if holds is not None else _credit_hold(hooks_for_company(company.id), company, customer)
     if hold:
-        return [Problem("customer_id", Check.CREDIT_HOLD, Severity.BLOCKING, str(hold))]
+        return [Problem("customer_id", Check.CREDIT_HOLD, Severity.BLOCKING, hold)]
     return []
 
 
-def _contact_problems(order: Order) -> list[Problem]:
+def _contact_problems(order: EnteredOrder) -> list[Problem]:
     problems = []
     if not order.contact:
         problems.append(Problem("contact", Check.CONTACT_MISSING, Severity.BLOCKING,
@@ -144,7 +235,7 @@ def _contact_problems(order: Order) -> list[Problem]:
     return problems
 
 
-def _invoice_problems(order: Order) -> list[Problem]:
+def _invoice_problems(order: EnteredOrder) -> list[Problem]:
     """A VAT invoice prints the buyer: an ordinary one its name, a special one (for deducting input tax) every
     detail; a taxpayer id given must be one. Nothing is filled in or corrected: the clerk asks the customer."""
     problems = []
@@ -174,7 +265,7 @@ def _invoice_problems(order: Order) -> list[Problem]:
     return problems
 
 
-def _line_problems(order: Order) -> list[Problem]:
+def _line_problems(order: EnteredOrder) -> list[Problem]:
     if not order.lines:
         return [Problem("lines", Check.NO_LINES, Severity.BLOCKING, _("an order needs at least one line"))]
     problems = []
@@ -195,8 +286,7 @@ def _line_problems(order: Order) -> list[Problem]:
     return problems
 
 
-def _date_problems(company: Company, order: Order) -> list[Problem]:
-    today = company.today()
+def _date_problems(today: date, order: EnteredOrder) -> list[Problem]:
     if order.requested_date < today:
         return [Problem("requested_date", Check.DATE_IN_PAST, Severity.BLOCKING,
                         _("the requested delivery date %(date)s is in the past; confirm a new date with the "

@@ -2,10 +2,18 @@
 
 Rows that share a platform order id become one order with several lines; the order's
 source reference is ``<mapping>:<order id>``, so importing the same file again creates
-nothing new. Each order is entered through the same services and checks as an entry
-by hand; a bad row is reported with its row number (as in the file: the header is
+nothing new. A bad row is reported with its row number (as in the file: the header is
 row 1), its column and the reason, and only its order is left out. Orders are
 committed in chunks, one transaction each.
+
+Each chunk is imported in bulk, as one entry by hand would be many times over: every
+order is made by ``services.new_draft`` (the values ``services.create_draft`` stores)
+and checked by ``checks.check_order``, with what the checks ask the database (the
+company's day, each customer's credit hold) asked once for the chunk
+(``checks.batch_for``); then the good orders, their lines and their "created" audit
+entries are inserted with one Core executemany each. Entering a draft fires no event
+or hook, so none is skipped; submitting (``submit``) goes through ``services.submit``
+per order after the drafts are in.
 """
 from __future__ import annotations
 
@@ -17,12 +25,15 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from functools import cache, partial
+from typing import Any, cast
 
 from flask_babel import gettext as _
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
+from sqlalchemy.orm import class_mapper
 
+from core import audit, prices
 from core.db import unit_of_work
 from core.errors import OrdoError, PermissionDenied, ValidationError
 from core.extensions import db
@@ -164,7 +175,8 @@ def import_table(company: Company, table: list[list[str]], mapping: ColumnMappin
     result = ImportResult(rows=len(table) - 1)
     result.warnings = [_("column %(column)s is not part of the mapping %(mapping)s and was not imported",
                          column=name, mapping=mapping.name) for name in unknown]
-    if "unit_price" in positions and not actor.can("order.view_prices"):
+    may_price = actor.can("order.view_prices")
+    if "unit_price" in positions and not may_price:
         result.warnings.append(_("you may not set prices: the column %(column)s was not imported and the list "
                                  "prices apply", column=table[0][positions["unit_price"]].strip()))
     headers = {name: table[0][index].strip() for name, index in positions.items()}
@@ -178,25 +190,210 @@ def import_table(company: Company, table: list[list[str]], mapping: ColumnMappin
             result.errors.append(RowError(number, column["order_ref"], _("the order number is empty")))
             continue
         orders.setdefault(values["order_ref"], []).append(_Row(number, values))
-    customers = _customers(company.id, {rows[0].values["customer_code"] for rows in orders.values()})
-    products = _products(company.id,
-                        {row.values["product_code"] for rows in orders.values() for row in rows})
+    context = _Context(company, mapping, actor, column, may_price, submit)
     references = list(orders)
     for start in range(0, len(references), CHUNK):
-        chunk = references[start:start + CHUNK]
+        chunk = {ref: orders[ref] for ref in references[start:start + CHUNK]}
         with unit_of_work():
-            existing = _existing_references(company.id, [f"{mapping.name}:{ref}" for ref in chunk])
-            for ref in chunk:
-                source = f"{mapping.name}:{ref}"
-                if source in existing:
-                    result.already_imported.append(ref)
-                    continue
-                _import_one(company, mapping, actor, source, orders[ref], customers, products, column, submit,
-                            result)
+            _import_chunk(context, chunk, result)
         if progress is not None:
-            progress(sum(len(orders[ref]) for ref in chunk))
+            progress(sum(len(rows) for rows in chunk.values()))
     result.errors.sort(key=lambda error: error.row)
     return result
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What every order of one import shares."""
+
+    company: Company
+    mapping: ColumnMapping
+    actor: User
+    column: dict[str, str]
+    may_price: bool
+    submit: bool
+
+
+@dataclass(frozen=True)
+class _Master:
+    """The chunk's customers and products by code, its products by id, and what its checks ask once."""
+
+    customers: dict[str, Customer]
+    products: dict[str, Product]
+    products_by_id: dict[int, Product]
+    batch: checks.Batch
+    agreed: dict[int, dict[int, Decimal]]  # each customer's agreed prices, by customer id, then product id
+
+
+@dataclass(frozen=True)
+class _Draft:
+    """An order that passed every check, made as ``services.create_draft`` makes it, not yet saved."""
+
+    source: str
+    draft: services.NewDraft
+    problems: list[checks.Problem]
+
+
+def _import_chunk(context: _Context, chunk: dict[str, list[_Row]], result: ImportResult) -> None:
+    """Validate the chunk's orders in memory, then insert the good ones as drafts, their lines and their
+    audit entries with one executemany each; submit them afterwards when asked to."""
+    company = context.company
+    sources = {ref: f"{context.mapping.name}:{ref}" for ref in chunk}
+    existing = _existing_references(company.id, list(sources.values()))
+    result.already_imported.extend(ref for ref in chunk if sources[ref] in existing)
+    new = {ref: rows for ref, rows in chunk.items() if sources[ref] not in existing}
+    # Looked up per chunk: a commit expires what the session holds, and one query reloads them all.
+    customers = _customers(company.id, {rows[0].values["customer_code"] for rows in new.values()})
+    products = _products(company.id, {row.values["product_code"] for rows in new.values() for row in rows})
+    by_id = {product.id: product for product in products.values()}
+    master = _Master(customers, products, by_id, checks.batch_for(company, customers.values()),
+                     prices.agreed_prices_of((customer.id for customer in customers.values()), by_id))
+    drafts = [draft for ref, rows in new.items()
+              if (draft := _checked_draft(context, sources[ref], rows, master, result)) is not None]
+    ids = _insert_drafts(drafts, context.actor)
+    result.created.extend(ids)
+    if context.submit:
+        _submit(drafts, ids, context.actor, result)
+
+
+def _checked_draft(context: _Context, source: str, rows: list[_Row], master: _Master,
+                   result: ImportResult) -> _Draft | None:
+    """The order of ``rows`` as a draft with its warnings, or None with its errors in ``result``."""
+    column, company = context.column, context.company
+    errors: list[RowError] = []
+    first = rows[0]
+    customer = master.customers.get(first.values["customer_code"])
+    if not first.values["customer_code"]:
+        errors.append(RowError(first.number, column["customer_code"], _("the customer code is empty")))
+    elif customer is None or not customer.active:
+        errors.append(RowError(first.number, column["customer_code"],
+                               _("customer %(code)s does not exist", code=first.values["customer_code"])
+                               if customer is None else _("customer %(name)s is inactive", name=customer.name)))
+    for row in rows[1:]:
+        if row.values["customer_code"] and row.values["customer_code"] != first.values["customer_code"]:
+            errors.append(RowError(row.number, column["customer_code"],
+                                   _("the customer differs from row %(row)s of the same order", row=first.number)))
+    lines = [line for row in rows
+             if (line := _line(row, master.products, column, context.may_price, errors)) is not None]
+    requested = _requested_date(first, column, errors)
+    if errors:
+        result.errors.extend(errors)
+        return None
+    assert customer is not None
+    if requested is None:
+        slowest = max((master.products[row.values["product_code"]].lead_time_days for row in rows), default=0)
+        requested = company.today() + timedelta(days=slowest)
+    data = {"customer_id": customer.id, "channel": context.mapping.channel, "source_reference": source,
+            "customer_reference": source.split(":", 1)[1][:100], "requested_date": requested,
+            "delivery_method": DeliveryMethod.EXPRESS, "contact": first.values.get("contact") or None,
+            "phone": first.values.get("phone") or None, "delivery_address": first.values.get("address") or None,
+            "notes": first.values.get("notes") or None, "lines": lines}
+    try:
+        draft = services.new_draft(company, customer, data, context.actor, master.products_by_id,
+                                  may_set_prices=context.may_price, agreed=master.agreed.get(customer.id, {}))
+        problems = checks.check_order(draft, batch=master.batch)
+        blocking = checks.blocking(problems)
+        if blocking:
+            result.errors.extend(_problem_error(problem, rows, column) for problem in blocking)
+            return None
+        services.compute_new_draft(draft)
+    except ValidationError as error:
+        result.errors.append(RowError(first.number, column.get(error.field or "", column["order_ref"]),
+                                      str(error)))
+        return None
+    return _Draft(source, draft, problems)
+
+
+def _insert_drafts(drafts: list[_Draft], actor: User) -> list[int]:
+    """Insert the drafts, their lines and their "created" audit entries, with exactly the values
+    ``services.create_draft`` stores; the new orders' ids in the drafts' order."""
+    if not drafts:
+        return []
+    orders, lines = cast(Table, Order.__table__), cast(Table, OrderLine.__table__)
+    # The chunk's source references are distinct, so they pair each new id with its draft: rows returned in
+    # any order let SQLite insert many per statement too (sorting them by parameter needs one per row there).
+    statement = insert(orders).returning(orders.c.source_reference, orders.c.id)
+    returned: dict[str, int] = {source: order_id for source, order_id in db.session.execute(
+        statement, [_insert_values(Order, item.draft.columns) for item in drafts])}
+    assert len(returned) == len(drafts), "the orders of a chunk have distinct source references"
+    ids = [returned[item.draft.columns["source_reference"]] for item in drafts]
+    db.session.execute(insert(lines), [_insert_values(OrderLine, {**line.columns, "order_id": order_id})
+                                       for item, order_id in zip(drafts, ids, strict=True)
+                                       for line in item.draft.lines])
+    audit.record_many([audit.values(company_id=item.draft.company_id, order_id=order_id, entity="order",
+                                    entity_id=order_id, action="created", actor=actor,
+                                    after=services.new_draft_snapshot(item.draft))
+                       for item, order_id in zip(drafts, ids, strict=True)])
+    return ids
+
+
+def _insert_values(model: type[Order] | type[OrderLine], columns: dict[str, Any]) -> dict[str, Any]:
+    """Every column a flush of a new ``model`` with these attribute values would insert: for those left None the
+    column's default (the ORM leaves a None out for the default to apply); the first row version."""
+    plain, defaulted = _insert_columns(model)
+    values = {name: columns.get(key) for key, name in plain}
+    for key, name, default, always in defaulted:
+        value = columns.get(key)
+        values[name] = default() if always or value is None else value
+    return values
+
+
+_Default = Callable[[], Any]
+
+
+@cache
+def _insert_columns(model: type[Order] | type[OrderLine]) -> tuple[list[tuple[str, str]],
+                                                                   list[tuple[str, str, _Default, bool]]]:
+    """The columns of the model's table but the key the database numbers, as attribute and column names: those
+    without a default, then those with the default a flush applies and whether it always applies (the row
+    version, as the ORM starts it)."""
+    mapper = class_mapper(model)
+    plain: list[tuple[str, str]] = []
+    defaulted: list[tuple[str, str, _Default, bool]] = []
+    for column in mapper.local_table.columns:
+        if column.primary_key:
+            continue
+        key = mapper.get_property_by_column(column).key
+        default = _column_default(column)
+        if column is mapper.version_id_col and callable(mapper.version_id_generator):
+            defaulted.append((key, column.key, partial(mapper.version_id_generator, None), True))
+        elif default is not None:
+            defaulted.append((key, column.key, default, False))
+        else:
+            plain.append((key, column.key))
+    return plain, defaulted
+
+
+def _column_default(column: Any) -> _Default | None:
+    default = getattr(column, "default", None)
+    if default is None:
+        return None
+    if default.is_callable:
+        return lambda: default.arg(None)
+    if default.is_scalar:
+        return lambda: default.arg
+    raise TypeError(f"the default of {column} is computed by the database; the import cannot give it")
+
+
+def _submit(drafts: list[_Draft], ids: list[int], actor: User, result: ImportResult) -> None:
+    """Submit the drafts inserted without warnings through ``services.submit`` (numbers, events), one by one."""
+    wanted = [order_id for draft, order_id in zip(drafts, ids, strict=True) if not draft.problems]
+    loaded: dict[int, Order] = {}
+    for start in range(0, len(wanted), _IN_CHUNK):
+        loaded.update((order.id, order) for order in db.session.execute(
+            select(Order).where(Order.id.in_(wanted[start:start + _IN_CHUNK]))).scalars())
+    for draft, order_id in zip(drafts, ids, strict=True):
+        if draft.problems:
+            result.warnings.append(_("order %(ref)s was left as a draft: its warnings need a clerk's confirmation "
+                                     "(%(problems)s)", ref=draft.source,
+                                     problems="; ".join(p.message for p in draft.problems)))
+            continue
+        try:
+            services.submit(loaded[order_id], actor)
+            result.submitted += 1
+        except OrdoError as error:
+            result.warnings.append(_("order %(ref)s was left as a draft: %(reason)s", ref=draft.source,
+                                     reason=error))
 
 
 def _in_chunks(values: Iterable[str]) -> Iterator[list[str]]:
@@ -229,60 +426,7 @@ def _existing_references(company_id: int, sources: list[str]) -> set[str]:
     return found
 
 
-def _import_one(company: Company, mapping: ColumnMapping, actor: User, source: str, rows: list[_Row],
-                customers: dict[str, Customer], products: dict[str, Product], column: dict[str, str],
-                submit: bool, result: ImportResult) -> None:
-    errors: list[RowError] = []
-    first = rows[0]
-    customer = customers.get(first.values["customer_code"])
-    if not first.values["customer_code"]:
-        errors.append(RowError(first.number, column["customer_code"], _("the customer code is empty")))
-    elif customer is None or not customer.active:
-        errors.append(RowError(first.number, column["customer_code"],
-                               _("customer %(code)s does not exist", code=first.values["customer_code"])
-                               if customer is None else _("customer %(name)s is inactive", name=customer.name)))
-    for row in rows[1:]:
-        if row.values["customer_code"] and row.values["customer_code"] != first.values["customer_code"]:
-            errors.append(RowError(row.number, column["customer_code"],
-                                   _("the customer differs from row %(row)s of the same order", row=first.number)))
-    lines = [line for row in rows if (line := _line(row, products, column, actor, errors)) is not None]
-    requested = _requested_date(first, column, errors)
-    if errors:
-        result.errors.extend(errors)
-        return
-    assert customer is not None
-    if requested is None:
-        slowest = max((products[row.values["product_code"]].lead_time_days for row in rows), default=0)
-        requested = company.today() + timedelta(days=slowest)
-    data = {"customer_id": customer.id, "channel": mapping.channel, "source_reference": source,
-            "customer_reference": source.split(":", 1)[1][:100], "requested_date": requested,
-            "delivery_method": DeliveryMethod.EXPRESS, "contact": first.values.get("contact") or None,
-            "phone": first.values.get("phone") or None, "delivery_address": first.values.get("address") or None,
-            "notes": first.values.get("notes") or None, "lines": lines}
-    problems = _problems(company, customer, data, products, rows)
-    blocking = checks.blocking(problems)
-    if blocking:
-        result.errors.extend(_problem_error(problem, rows, column) for problem in blocking)
-        return
-    try:
-        order = services.create_draft(company, data, actor)
-    except ValidationError as error:
-        result.errors.append(RowError(first.number, column.get(error.field or "", column["order_ref"]),
-                                      str(error)))
-        return
-    result.created.append(order.id)
-    if submit and not problems:
-        try:
-            services.submit(order, actor)
-            result.submitted += 1
-        except OrdoError as error:
-            result.warnings.append(_("order %(ref)s was left as a draft: %(reason)s", ref=source, reason=error))
-    elif submit:
-        result.warnings.append(_("order %(ref)s was left as a draft: its warnings need a clerk's confirmation "
-                                 "(%(problems)s)", ref=source, problems="; ".join(p.message for p in problems)))
-
-
-def _line(row: _Row, products: dict[str, Product], column: dict[str, str], actor: User,
+def _line(row: _Row, products: dict[str, Product], column: dict[str, str], may_price: bool,
           errors: list[RowError]) -> dict[str, Any] | None:
     code = row.values["product_code"]
     product = products.get(code)
@@ -297,9 +441,9 @@ def _line(row: _Row, products: dict[str, Product], column: dict[str, str], actor
                         positive=True)
     price_text = row.values.get("unit_price") or ""
     unit_price = None
-    if price_text and actor.can("order.view_prices"):
+    if price_text and may_price:
         unit_price = _decimal(row, "unit_price", column, errors, services.MONEY_PLACES, services.MAX_MONEY)
-    if product is None or quantity is None or (price_text and actor.can("order.view_prices") and unit_price is None):
+    if product is None or quantity is None or (price_text and may_price and unit_price is None):
         return None
     return {"product_id": product.id, "quantity": quantity, "unit_price": unit_price}
 
@@ -336,25 +480,6 @@ def _requested_date(row: _Row, column: dict[str, str], errors: list[RowError]) -
         errors.append(RowError(row.number, column["requested_date"],
                                _("%(value)s is not a date (YYYY-MM-DD)", value=repr(text))))
         return None
-
-
-def _problems(company: Company, customer: Customer, data: dict[str, Any], products: dict[str, Product],
-              rows: list[_Row]) -> list[checks.Problem]:
-    """The checks of an entry, on the order as it would be entered; nothing is saved."""
-    order = Order(company_id=company.id, customer=customer, customer_id=customer.id,
-                  requested_date=data["requested_date"], delivery_method=data["delivery_method"],
-                  contact=data["contact"] or customer.contact, phone=data["phone"] or customer.phone,
-                  delivery_address=data["delivery_address"] or customer.address)
-    order.lines = [OrderLine(line_no=n, product=products[row.values["product_code"]],
-                             quantity=line["quantity"],
-                             unit_price=products[row.values["product_code"]].list_price
-                             if line["unit_price"] is None else line["unit_price"])
-                   for n, (row, line) in enumerate(zip(rows, data["lines"], strict=True), start=1)]
-    with db.session.no_autoflush:
-        problems = checks.check_order(order)
-    if order in db.session:
-        db.session.expunge(order)
-    return problems
 
 
 _PROBLEM_COLUMNS = {"customer_id": "customer_code", "contact": "contact", "phone": "phone",

@@ -8,12 +8,15 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
@@ -24,11 +27,12 @@ from core.errors import Conflict, TransitionError, ValidationError
 from core.extensions import db
 from core.figures import MONEY, QUANTITY
 from core.models import (
-    Channel, Company, Customer, DeliveryMethod, Order, OrderLine, OrderStatus, Product, User, utcnow,
+    Channel, Company, Customer, DeliveryMethod, InvoiceType, Order, OrderLine, OrderStatus, Product, User, utcnow,
 )
 from core.models.masterdata import INVOICE_FIELDS
 from core.orders import actions, compute_totals, events
 from core.orders.queries import visible_orders
+from core.orders.totals import line_amounts, totals
 from plugins.intake import checks, duplicates, waiting
 from plugins.intake.settings import format_number, settings_for
 from plugins.intake.models import IntakeIdempotencyKey, IntakeSequence
@@ -63,24 +67,130 @@ def create_draft(company: Company, data: Mapping[str, Any], actor: User, *, chec
                  confirm_duplicate: bool = False) -> Order:
     """Enter an order as received; it stays a draft until it is re-checked and submitted.
 
-    The entry points that take orders from people and clients (the API, the portal,
-    the import) pass ``check_duplicates``: a possible duplicate is then refused unless
-    ``confirm_duplicate``, and a confirmation is recorded.
+    The entry points that take orders from people and clients (the API, the portal)
+    pass ``check_duplicates``: a possible duplicate is then refused unless
+    ``confirm_duplicate``, and a confirmation is recorded. The import enters many
+    drafts at once from the same :func:`new_draft` (``plugins.intake.imports``).
     """
     customer = _customer(company.id, data.get("customer_id"), actor)
-    order = Order(company_id=company.id, customer=customer, customer_id=customer.id,
-                  currency=company.currency, created_by_id=actor.id)
-    header = {key: data.get(key) for key in HEADER_FIELDS}
-    header["invoice_type"] = data.get("invoice_type", FROM_CUSTOMER)
-    _set_header(order, header, customer)
-    order.lines = _build_lines(company.id, customer.id, data.get("lines") or [], actor)
-    _compute(order)
+    new = new_draft(company, customer, data, actor)
+    order = Order(customer=customer, **new.columns)
+    order.lines = [OrderLine(product=line.product, **line.columns) for line in new.lines]
+    compute_draft(order)
     db.session.add(order)
     flush()
     audit.record(company_id=company.id, order_id=order.id, entity="order", entity_id=order.id,
-                 action="created", actor=actor, after=_snapshot(order))
+                 action="created", actor=actor, after=snapshot(order))
     _guard_duplicates(order, actor, check_duplicates, confirm_duplicate)
     return order
+
+
+@dataclass
+class NewLine:
+    """A line as entered, not saved: its product and the columns :func:`create_draft` gives it (but the order's
+    id); the amounts once computed."""
+
+    product: Product
+    columns: dict[str, Any]
+
+    @property
+    def quantity(self) -> Decimal:
+        return cast(Decimal, self.columns["quantity"])
+
+    @property
+    def unit_price(self) -> Decimal:
+        return cast(Decimal, self.columns["unit_price"])
+
+
+@dataclass
+class NewDraft:
+    """A draft as entered, not saved: the columns :func:`create_draft` gives the order (the others take their
+    defaults), its customer and its lines; the checks read it as they read an order."""
+
+    customer: Customer
+    columns: dict[str, Any]
+    lines: list[NewLine]
+
+    @property
+    def company_id(self) -> int:
+        return cast(int, self.columns["company_id"])
+
+    @property
+    def contact(self) -> str | None:
+        return cast(str | None, self.columns["contact"])
+
+    @property
+    def phone(self) -> str | None:
+        return cast(str | None, self.columns["phone"])
+
+    @property
+    def delivery_address(self) -> str | None:
+        return cast(str | None, self.columns["delivery_address"])
+
+    @property
+    def delivery_method(self) -> DeliveryMethod:
+        return cast(DeliveryMethod, self.columns["delivery_method"])
+
+    @property
+    def requested_date(self) -> date:
+        return cast(date, self.columns["requested_date"])
+
+    @property
+    def invoice_type(self) -> InvoiceType | None:
+        return cast(InvoiceType | None, self.columns["invoice_type"])
+
+    @property
+    def invoice_title(self) -> str | None:
+        return cast(str | None, self.columns["invoice_title"])
+
+    @property
+    def invoice_tax_id(self) -> str | None:
+        return cast(str | None, self.columns["invoice_tax_id"])
+
+    @property
+    def invoice_bank_account(self) -> str | None:
+        return cast(str | None, self.columns["invoice_bank_account"])
+
+    @property
+    def invoice_address_phone(self) -> str | None:
+        return cast(str | None, self.columns["invoice_address_phone"])
+
+
+def new_draft(company: Company, customer: Customer, data: Mapping[str, Any], actor: User,
+              products: Mapping[int, Product] | None = None, *, may_set_prices: bool | None = None,
+              agreed: Mapping[int, Decimal] | None = None) -> NewDraft:
+    """The draft :func:`create_draft` makes of ``data`` for the customer, before its amounts are computed.
+
+    ``products`` are the company's products by id, ``may_set_prices`` whether the actor
+    may set prices and ``agreed`` the customer's agreed prices by product id, when the
+    caller knows them (the import asks once per chunk); otherwise they are looked up.
+    Raises ValidationError as :func:`create_draft` does.
+    """
+    allowed_customer(customer, actor)
+    columns = {"company_id": company.id, "customer_id": customer.id, "currency": company.currency,
+               "created_by_id": actor.id,
+               **_header_values({**{key: data.get(key) for key in HEADER_FIELDS},
+                                 "invoice_type": data.get("invoice_type", FROM_CUSTOMER)}, customer, None)}
+    return NewDraft(customer, columns,
+                    _line_values(company.id, customer.id, data.get("lines") or [], actor, products, may_set_prices,
+                                 agreed))
+
+
+def compute_new_draft(draft: NewDraft) -> None:
+    """Compute a new draft's amounts and totals as :func:`compute_draft` does (``core.orders.totals``)."""
+    amounts = [line_amounts(line.quantity, line.unit_price, line.columns["tax_rate"]) for line in draft.lines]
+    sums = totals(amounts)
+    _refuse_too_large([line.amount for line in amounts], sums.total)
+    for line, figures in zip(draft.lines, amounts, strict=True):
+        line.columns.update(net_amount=figures.net_amount, tax_amount=figures.tax_amount, amount=figures.amount)
+    draft.columns.update(subtotal=sums.subtotal, tax_total=sums.tax_total, total=sums.total)
+
+
+def new_draft_snapshot(draft: NewDraft) -> dict[str, Any]:
+    """The audit snapshot of a computed new draft, as :func:`snapshot` gives it of the saved order."""
+    return _snapshot_of(draft.columns["customer_id"], draft.columns,
+                        [(line.columns["product_id"], line.quantity, line.unit_price) for line in draft.lines],
+                        draft.columns["total"])
 
 
 def _guard_duplicates(order: Order, actor: User, check: bool, confirm: bool) -> None:
@@ -100,17 +210,18 @@ def update_draft(order: Order, data: Mapping[str, Any], actor: User, *, check_du
         raise TransitionError(
             _("order %(number)s is %(status)s; only a draft can be edited",
               number=order.display_number, status=order.status.value))
-    before = _snapshot(order)
+    before = snapshot(order)
     customer = order.customer
     if "customer_id" in data:
         customer = _customer(order.company_id, data["customer_id"], actor)
         order.customer = customer
     _set_header(order, {key: data[key] for key in HEADER_FIELDS if key in data}, customer)
     if "lines" in data:
-        order.lines = _build_lines(order.company_id, customer.id, data["lines"] or [], actor)
-    _compute(order)
+        order.lines = [OrderLine(product=line.product, **line.columns)
+                       for line in _line_values(order.company_id, customer.id, data["lines"] or [], actor)]
+    compute_draft(order)
     flush()
-    after = _snapshot(order)
+    after = snapshot(order)
     changed = sorted(key for key in after if after[key] != before.get(key))
     if changed:
         audit.record(company_id=order.company_id, order_id=order.id, entity="order", entity_id=order.id,
@@ -129,6 +240,11 @@ def _customer(company_id: int, customer_id: Any, actor: User) -> Customer:
         scoped(Customer, company_id).where(Customer.id == customer_id)).scalar_one_or_none()
     if customer is None:
         raise ValidationError(_("customer %(id)s does not exist", id=customer_id), field="customer_id")
+    return allowed_customer(customer, actor)
+
+
+def allowed_customer(customer: Customer, actor: User) -> Customer:
+    """The customer, if the actor may enter an order for them: active, and their own for a customer user."""
     if not customer.active:
         raise ValidationError(_("customer %(name)s is inactive", name=customer.name), field="customer_id")
     if actor.customer_id is not None and customer.id != actor.customer_id:
@@ -137,20 +253,28 @@ def _customer(company_id: int, customer_id: Any, actor: User) -> Customer:
 
 
 def _set_header(order: Order, values: Mapping[str, Any], customer: Customer) -> None:
+    for key, value in _header_values(values, customer, order.received_at).items():
+        setattr(order, key, value)
+
+
+def _header_values(values: Mapping[str, Any], customer: Customer, received_at: datetime | None) -> dict[str, Any]:
+    """The header fields as stored: typed text stripped, the customer's defaults, the required ones there."""
     if values.get("invoice_type") == FROM_CUSTOMER:
         values = {**values, **_customer_invoice(values, customer)}
+    found = {}
     for key, value in values.items():
         if isinstance(value, str) and not isinstance(value, enum.Enum):
             value = value.strip() or None
         if key == "received_at":
-            value = _received_at(value, order)
+            value = _received_at(value, received_at)
         if value is None and key in CUSTOMER_DEFAULTS:
             value = getattr(customer, CUSTOMER_DEFAULTS[key])
         if value is None and key == "delivery_method":
             value = DEFAULT_DELIVERY_METHOD
         if value is None and key in REQUIRED_FIELDS:
             raise ValidationError(_("%(what)s is required", what=key.replace("_", " ")), field=key)
-        setattr(order, key, value)
+        found[key] = value
+    return found
 
 
 def _customer_invoice(values: Mapping[str, Any], customer: Customer) -> dict[str, Any]:
@@ -168,10 +292,11 @@ def _customer_invoice(values: Mapping[str, Any], customer: Customer) -> dict[str
 CLOCK_SKEW = timedelta(minutes=5)
 
 
-def _received_at(value: Any, order: Order) -> datetime:
-    """When the order was received: as entered, now when left out; never naive, never in the future."""
+def _received_at(value: Any, received_at: datetime | None) -> datetime:
+    """When the order was received: as entered, as before or now when left out; never naive, never in the
+    future."""
     if value is None:
-        return order.received_at or utcnow()
+        return received_at or utcnow()
     if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
         raise ValidationError(_("the time the order was received needs a time zone"), field="received_at")
     if value > utcnow() + CLOCK_SKEW:
@@ -180,18 +305,23 @@ def _received_at(value: Any, order: Order) -> datetime:
     return value.astimezone(timezone.utc)  # as a reload gives it back
 
 
-def _build_lines(company_id: int, customer_id: int, rows: Sequence[Mapping[str, Any]],
-                 actor: User) -> list[OrderLine]:
+def _line_values(company_id: int, customer_id: int, rows: Sequence[Mapping[str, Any]], actor: User,
+                 products: Mapping[int, Product] | None = None, may_price: bool | None = None,
+                 agreed: Mapping[int, Decimal] | None = None) -> list[NewLine]:
     """Order lines from ``{product_id, quantity, unit_price?}``, described as the product is.
 
-    Whoever may not see prices may not set them either: their lines take the list price.
+    A line without a price takes the customer's agreed price, else the list price; whoever
+    may not see prices may not set them either. ``products`` (the company's, by id) and
+    ``agreed`` (the customer's prices, by product id) are looked up when not given.
     """
     if not rows:
         raise ValidationError(_("an order needs at least one line"), field="lines")
-    wanted = {row.get("product_id") for row in rows} - {None}
-    products = {product.id: product for product in db.session.execute(
-        scoped(Product, company_id).where(Product.id.in_(wanted))).scalars()}
-    agreed = prices.agreed_prices(customer_id, products)
+    if products is None:
+        wanted = {row.get("product_id") for row in rows} - {None}
+        products = {product.id: product for product in db.session.execute(
+            scoped(Product, company_id).where(Product.id.in_(wanted))).scalars()}
+    if agreed is None:
+        agreed = prices.agreed_prices(customer_id, products)
     # A customer's own user orders from their price list, when prices were agreed with them.
     own_list = actor.customer_id is not None and prices.has_price_list(actor.customer_id)
     lines = []
@@ -209,21 +339,25 @@ def _build_lines(company_id: int, customer_id: int, rows: Sequence[Mapping[str, 
         if own_list and product.id not in agreed:
             raise ValidationError(_("line %(n)s: product %(product)s is not on your price list", n=n,
                                     product=product.code), field=f"{where}.product_id")
-        quantity = _checked(row.get("quantity"), _("line %(n)s: the quantity", n=n), f"{where}.quantity",
+        # The field's name is translated only for a message (lazily): a good line asks nothing.
+        quantity = _checked(row.get("quantity"), _l("line %(n)s: the quantity", n=n), f"{where}.quantity",
                             QUANTITY_PLACES, MAX_QUANTITY, positive=True)
         unit_price = row.get("unit_price")
-        if unit_price is not None and not actor.can("order.view_prices"):
-            raise ValidationError(_("line %(n)s: you may not set prices; the customer's or the list price applies",
-                                    n=n), field=f"{where}.unit_price")
+        if unit_price is not None:
+            may_price = actor.can("order.view_prices") if may_price is None else may_price
+            if not may_price:
+                raise ValidationError(_("line %(n)s: you may not set prices; the customer's or the list price "
+                                        "applies", n=n), field=f"{where}.unit_price")
         unit_price = prices.default_price(product, agreed) if unit_price is None else _checked(
-            unit_price, _("line %(n)s: the unit price", n=n), f"{where}.unit_price", MONEY_PLACES, MAX_MONEY)
-        lines.append(OrderLine(line_no=n, product=product, product_id=product.id, description=product.name,
-                               specification=product.specification, unit=product.unit, quantity=quantity,
-                               unit_price=unit_price, tax_rate=product.tax_rate))
+            unit_price, _l("line %(n)s: the unit price", n=n), f"{where}.unit_price", MONEY_PLACES, MAX_MONEY)
+        lines.append(NewLine(product, {
+            "line_no": n, "product_id": product.id, "description": product.name,
+            "specification": product.specification, "unit": product.unit, "quantity": quantity,
+            "unit_price": unit_price, "tax_rate": product.tax_rate}))
     return lines
 
 
-def _checked(value: Any, what: str, field: str, places: Decimal, largest: Decimal,
+def _checked(value: Any, what: LazyString, field: str, places: Decimal, largest: Decimal,
              positive: bool = False) -> Decimal:
     """A Decimal that fits its column exactly: the clerk's figure is stored, never rounded."""
     if value is None:
@@ -242,26 +376,35 @@ def _checked(value: Any, what: str, field: str, places: Decimal, largest: Decima
     return exact
 
 
-def _compute(order: Order) -> None:
+def compute_draft(order: Order) -> None:
+    """Compute the lines' amounts and the totals (``core.orders.compute_totals``); refuse what no column holds."""
     compute_totals(order)
-    for index, line in enumerate(order.lines):
-        if line.amount > MAX_MONEY:
+    _refuse_too_large([line.amount for line in order.lines], order.total)
+
+
+def _refuse_too_large(amounts: Sequence[Decimal], total: Decimal) -> None:
+    for index, amount in enumerate(amounts):
+        if amount > MAX_MONEY:
             raise ValidationError(_("line %(n)s: the amount is too large", n=index + 1), field=f"lines[{index}]")
-    if order.total > MAX_MONEY:
+    if total > MAX_MONEY:
         raise ValidationError(_("the order total is too large"), field="lines")
 
 
-def _snapshot(order: Order) -> dict[str, Any]:
+def snapshot(order: Order) -> dict[str, Any]:
     """The order as entered, JSON-safe, for the audit entry's before and after."""
-    snapshot: dict[str, Any] = {"customer_id": order.customer_id}
+    return _snapshot_of(order.customer_id, {key: getattr(order, key) for key in HEADER_FIELDS},
+                        [(line.product_id, line.quantity, line.unit_price) for line in order.lines], order.total)
+
+
+def _snapshot_of(customer_id: int, header: Mapping[str, Any], lines: Iterable[tuple[int, Decimal, Decimal]],
+                 total: Decimal) -> dict[str, Any]:
+    snapshot: dict[str, Any] = {"customer_id": customer_id}
     for key in HEADER_FIELDS:
-        value = getattr(order, key)
+        value = header[key]
         snapshot[key] = None if value is None else str(getattr(value, "value", value))
-    snapshot["lines"] = [
-        {"product_id": line.product_id, "quantity": str(line.quantity), "unit_price": str(line.unit_price)}
-        for line in order.lines
-    ]
-    snapshot["total"] = str(order.total)
+    snapshot["lines"] = [{"product_id": product_id, "quantity": str(quantity), "unit_price": str(unit_price)}
+                         for product_id, quantity, unit_price in lines]
+    snapshot["total"] = str(total)
     return snapshot
 
 

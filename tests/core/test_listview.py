@@ -89,6 +89,29 @@ def test_each_filter_narrows_the_order_list(app, world, book):
         "valves", "seals", "valves2", "big"}
 
 
+def test_the_customer_filter_is_a_type_ahead_that_shows_the_picked_customer(app, world, book):
+    client = portal_login(app, world.users["sales"])
+    c2 = world.customers[1]
+
+    page = listed(client.get(f"/orders?customer={c2.id}"))
+
+    assert 'role="combobox"' in page and 'name="customer-text"' in page
+    assert f'value="{c2.code} {c2.name}"' in page and f'name="customer" value="{c2.id}"' in page
+    assert '<select id="list-customer"' not in page  # not every customer of the company as an option
+
+
+def test_a_customer_typed_without_scripts_is_resolved_or_refused_by_name(app, world, book):
+    client = portal_login(app, world.users["sales"])
+
+    by_code = listed(client.get("/orders?customer=&customer-text=c002"))
+    several = client.get("/orders?customer=&customer-text=公司")
+
+    assert numbers_in(by_code, book) == {"seals", "valves2", "staff_draft"}
+    assert several.status_code == 400
+    assert "Several customers match “公司”: type the code or choose one from the list." in several.get_data(
+        as_text=True)
+
+
 def test_the_order_list_sorts_by_total_both_ways_with_the_id_breaking_ties(app, world, book):
     with app.test_request_context("/orders"):
         user = world.users["sales"]

@@ -1,6 +1,7 @@
 """What the browser tests share besides fixtures: where Chromium is, signing in."""
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -41,3 +42,11 @@ def pick(page, label: str, typed: str, option: str) -> None:
         box.press("ArrowDown")
     box.press("Enter")
     assert box.get_attribute("aria-expanded") == "false"
+
+
+def tour_shot(page, name: str) -> None:
+    """Save the README tour's screenshot when ORDO_SCREENSHOTS names the folder (docs/images)."""
+    folder = os.environ.get("ORDO_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)

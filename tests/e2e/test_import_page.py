@@ -8,7 +8,7 @@ import pytest
 
 from core.models import Company, utcnow
 from plugins.intake import import_jobs
-from tests.e2e.browser import CHROMIUM, Console, signed_in
+from tests.e2e.browser import CHROMIUM, Console, signed_in, tour_shot
 from tests.plugins.intake.test_import_uploads import taobao_file
 
 pytest.importorskip("playwright.sync_api")
@@ -36,6 +36,7 @@ def test_a_clerk_uploads_previews_and_imports_and_the_page_follows_the_job(porta
     assert table.locator("tbody tr").count() == 3
     assert "不锈钢阀门 DN50" in table.inner_text() and "→ Platform order number" in table.inner_text()
     page.screenshot(path=str(screenshots / "import-preview.png"), full_page=True)
+    tour_shot(page, "import-preview")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
     page.get_by_role("button", name="Import", exact=True).click()

@@ -7,17 +7,15 @@ as the README's tour shows them (docs/images/order-entry.png, docs/images/order-
 """
 from __future__ import annotations
 
-import os
 import re
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from core.extensions import db
 from core.models import Order
-from tests.e2e.browser import CHROMIUM, Console, pick, signed_in
+from tests.e2e.browser import CHROMIUM, Console, pick, signed_in, tour_shot
 
 pytest.importorskip("playwright.sync_api")
 
@@ -35,14 +33,6 @@ LINES = [
     ("P002", "P002", "100", ""),        # 850.00 + 110.50
 ]
 SUBTOTAL, TAX, TOTAL = "2853.79", "370.99", "3224.78"
-
-
-def tour_shot(page, name: str) -> None:
-    """Save the README tour's screenshot when ORDO_SCREENSHOTS names the folder (docs/images)."""
-    folder = os.environ.get("ORDO_SCREENSHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
 
 
 def test_a_clerk_enters_eight_lines_with_the_type_ahead_and_sees_the_total_before_saving(

@@ -66,3 +66,22 @@ def test_a_clerk_searches_the_order_list_and_exports_it_to_excel(stocked_portal,
     assert sorted((row[0], f"{row[total]:.2f}") for row in cells) == sorted(expected)
     assert {row[header.index("Customer")] for row in cells} == {"北京燕山化工股份公司"}
     assert problems == []
+
+
+def test_a_clerk_filters_the_order_list_by_a_customer_picked_with_the_type_ahead(stocked_portal, browser):
+    base, expected = stocked_portal
+    page = signed_in(browser, base, "acme-sales")
+    problems: list[str] = []
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+
+    page.goto(f"{base}/orders")
+    rows = page.locator("#list-results table.list:not(.groups) tbody tr")
+    assert rows.count() == 5
+    page.locator("#list-customer-text").fill("C002")
+    page.locator("#list-customer-options [role=option]").first.click()
+    rows.nth(len(expected)).wait_for(state="detached")
+
+    assert rows.count() == len(expected)
+    assert page.locator("#list-customer-text").input_value().startswith("C002 ")
+    assert re.search(r"customer=\d+", page.url)
+    assert problems == []

@@ -4,10 +4,12 @@ from core.models import Company, Customer
 from core.plugins import Manifest
 
 HELD: dict[str, str] = {}
+ASKED: list[str] = []  # the customers asked about, in turn
 
 
 @hookimpl
 def customer_credit_hold(company: Company, customer: Customer) -> str | None:
+    ASKED.append(customer.code)
     return HELD.get(customer.code)
 
 

@@ -115,6 +115,32 @@ def test_hook_customer_credit_hold(make_app):
             credit_hold.HELD.clear()
 
 
+def test_checking_a_batch_of_orders_finds_what_checking_each_finds_asking_the_hook_once_per_customer(make_app):
+    app = make_app(plugins=[MANIFEST, credit_hold.MANIFEST])
+    with app.app_context():
+        world = factories.build_world(app)
+        update_master(world.products[0], data={"lead_time_days": 10}, actor=None)
+        commit()
+        credit_hold.HELD.clear()
+        credit_hold.HELD["C001"] = "上海华东机电有限公司 is on credit hold: 2 invoice(s) unpaid"
+        try:
+            soon, later = (world.company.today() + timedelta(days=days) for days in (5, 14))
+            orders = [draft(world, requested_date=later),
+                      draft(world, customer_id=world.customers[1].id, requested_date=soon),
+                      draft(world, customer_id=world.customers[1].id, requested_date=later)]
+            one_by_one = [checks.check_order(order) for order in orders]
+            credit_hold.ASKED.clear()
+
+            batch = checks.batch_for(world.company, world.customers)
+            assert [checks.check_order(order, batch=batch) for order in orders] == one_by_one
+            assert [[p.check for p in problems] for problems in one_by_one] == [
+                [Check.CREDIT_HOLD], [Check.DATE_BEFORE_LEAD_TIME], []]
+            assert credit_hold.ASKED == ["C001", "C002"]
+        finally:
+            credit_hold.HELD.clear()
+            credit_hold.ASKED.clear()
+
+
 def test_without_a_credit_department_nobody_is_on_hold(world):
     assert checks.check_order(draft(world)) == []  # intake alone: the hook has no answer
 

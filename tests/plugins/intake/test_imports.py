@@ -3,17 +3,25 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from openpyxl import Workbook
 
-from core import companies
+from sqlalchemy import select
+
+from core import companies, masterdata
 from core.db import commit
 from core.errors import PermissionDenied
-from core.models import Channel, Order, OrderStatus, Role
-from plugins.intake import imports, mappings
+from core.extensions import db
+from core.masterdata import update as update_master
+from core.models import AuditEntry, Channel, DeliveryMethod, Order, OrderStatus, PaymentTerms, Role, utcnow
+from plugins.intake import imports, mappings, services
 from plugins.intake.imports import ImportRefused
+from plugins.intake.manifest import MANIFEST
+from tests import factories
+from tests.plugins.intake import credit_hold
 from tests.plugins.intake.helpers import next_week
 
 GENERIC = mappings.BUILT_IN["generic"]
@@ -186,3 +194,133 @@ def test_the_cli_says_why_it_refuses_a_file(app, world, tmp_path):
 
     assert result.exit_code == 1
     assert "orders.txt is neither a CSV nor an Excel (.xlsx) file" in result.output
+
+
+# --- the bulk path stores what an entry by hand stores ----------------------------------------
+
+ALL_FIELDS_HEADER = [*GENERIC_HEADER, "contact", "phone", "address", "notes"]
+
+
+def columns_of(row, leave_out: set[str]) -> dict:
+    return {column.key: getattr(row, column.key) for column in row.__table__.columns if column.key not in leave_out}
+
+
+def entered_by_hand(world, source: str, lines: list[dict], **header) -> Order:
+    """The same order as the import makes of its rows, entered through ``services.create_draft``."""
+    data = {"customer_id": world.customers[0].id, "channel": Channel.ECOMMERCE, "source_reference": source,
+            "customer_reference": source.split(":", 1)[1], "delivery_method": DeliveryMethod.EXPRESS,
+            "lines": lines, **header}
+    order = services.create_draft(world.company, data, world.users["sales"])
+    commit()
+    return order
+
+
+@pytest.mark.parametrize("given", [True, False], ids=["contact-given", "contact-from-the-customer"])
+def test_an_imported_order_is_stored_field_by_field_as_the_same_order_entered_by_hand(app, world, given):
+    customer, (valve, seal) = world.customers[0], world.products
+    update_master(customer, data={"payment_terms": PaymentTerms.MONTHLY}, actor=None)
+    commit()
+    when = next_week()
+    contact = ["李娜", "13800000000", "杭州市西湖区文三路 1 号", "请尽快发货"] if given else ["", "", "", ""]
+    rows = [ALL_FIELDS_HEADER, ["R1", "C001", "P001", "3", "", when.isoformat(), *contact],
+            ["R1", "C001", "P002", "7.5", "8.33", "", "", "", "", ""]]
+    started = utcnow()
+    result = imports.import_orders(world.company, "orders.csv", csv_bytes(rows), GENERIC, world.users["sales"])
+    assert result.errors == [] and len(result.created) == 1
+    imported_order = db.session.get_one(Order, result.created[0])
+    header = dict(zip(("contact", "phone", "delivery_address", "notes"), contact, strict=True)) if given else {}
+    by_hand = entered_by_hand(world, "generic:R1", [
+        {"product_id": valve.id, "quantity": Decimal("3")},
+        {"product_id": seal.id, "quantity": Decimal("7.5"), "unit_price": Decimal("8.33")}],
+        requested_date=when, **header)
+
+    moments = {"id", "created_at", "received_at"}
+    assert columns_of(imported_order, moments) == columns_of(by_hand, moments)
+    assert started <= imported_order.received_at <= imported_order.created_at <= utcnow()
+    assert imported_order.payment_terms == PaymentTerms.MONTHLY and imported_order.number is None
+    assert (imported_order.contact, imported_order.phone) == ((contact[0], contact[1]) if given else
+                                                              (customer.contact, customer.phone))
+    assert [columns_of(line, {"id", "order_id"}) for line in imported_order.lines] == [
+        columns_of(line, {"id", "order_id"}) for line in by_hand.lines]
+    assert imported_order.lines[1].amount == Decimal("70.60")  # 62.48 net + 8.12 tax, rounded per line
+    entries = [db.session.execute(select(AuditEntry).where(AuditEntry.order_id == order.id)).scalar_one()
+               for order in (imported_order, by_hand)]
+    received = [entry.after.pop("received_at") for entry in entries]
+    assert received == [str(imported_order.received_at), str(by_hand.received_at)]
+    assert [columns_of(entry, {"id", "at", "order_id", "entity_id"}) for entry in entries] == [
+        columns_of(entries[1], {"id", "at", "order_id", "entity_id"})] * 2
+    assert (entries[0].order_id, entries[0].entity_id, entries[0].action) == (imported_order.id,) * 2 + ("created",)
+
+
+def test_an_imported_order_without_a_requested_date_gets_the_slowest_products_lead_time(app, world):
+    update_master(world.products[1], data={"lead_time_days": 12}, actor=None)
+    commit()
+    rows = [GENERIC_HEADER, ["D1", "C001", "P001", "1", "", ""], ["D1", "C001", "P002", "1", "", ""]]
+    result = imports.import_orders(world.company, "orders.csv", csv_bytes(rows), GENERIC, world.users["sales"])
+
+    assert db.session.get_one(Order, result.created[0]).requested_date == world.company.today() + timedelta(days=12)
+
+
+def test_hook_customer_credit_hold_refuses_the_held_customers_orders_asked_once_per_chunk(make_app, monkeypatch):
+    app = make_app(plugins=[MANIFEST, credit_hold.MANIFEST])
+    with app.app_context():
+        world = factories.build_world(app)
+        monkeypatch.setattr(imports, "CHUNK", 3)
+        credit_hold.HELD.clear()
+        credit_hold.ASKED.clear()
+        credit_hold.HELD["C001"] = "上海华东机电有限公司 is on credit hold: 2 invoice(s) unpaid"
+        try:
+            rows = [GENERIC_HEADER, *([f"H{n}", "C001" if n % 2 else "C002", "P001", "1", "", ""]
+                                      for n in range(6))]
+            result = imports.import_orders(world.company, "orders.csv", csv_bytes(rows), GENERIC,
+                                           world.users["sales"])
+
+            held = "上海华东机电有限公司 is on credit hold: 2 invoice(s) unpaid"
+            assert [(error.row, error.column, error.reason) for error in result.errors] == [
+                (row, "customer_code", held) for row in (3, 5, 7)]
+            assert sorted(order.source_reference for order in Order.query) == ["generic:H0", "generic:H2", "generic:H4"]
+            assert sorted(credit_hold.ASKED) == ["C001", "C001", "C002", "C002"]  # two chunks, two customers
+        finally:
+            credit_hold.HELD.clear()
+            credit_hold.ASKED.clear()
+
+
+def test_each_chunk_is_committed_and_reported_with_the_rows_it_took(app, world, monkeypatch):
+    monkeypatch.setattr(imports, "CHUNK", 2)
+    rows = [GENERIC_HEADER, ["G1", "C001", "P001", "1", "", ""], ["G1", "C001", "P002", "1", "", ""],
+            ["G2", "C001", "NOPE", "1", "", ""], ["G3", "C002", "P001", "1", "", ""]]
+    done = []
+    result = imports.import_orders(world.company, "orders.csv", csv_bytes(rows), GENERIC, world.users["sales"],
+                                   progress=done.append)
+
+    assert done == [3, 1]
+    assert [db.session.get_one(Order, order_id).source_reference for order_id in result.created] == ["generic:G1",
+                                                                                          "generic:G3"]
+    assert [(error.row, error.column) for error in result.errors] == [(4, "product_code")]
+
+
+def test_submitting_an_import_leaves_orders_with_warnings_as_drafts_and_says_why(app, world):
+    rows = [GENERIC_HEADER, ["S1", "C001", "P001", "1", "", next_week().isoformat()],
+            ["S2", "C001", "P002", "1", "5.00", next_week().isoformat()]]
+    result = imports.import_orders(world.company, "orders.csv", csv_bytes(rows), GENERIC, world.users["sales"],
+                                   submit=True)
+
+    assert result.submitted == 1 and len(result.created) == 2
+    first, second = (db.session.get_one(Order, order_id) for order_id in result.created)
+    assert first.number and first.status != OrderStatus.DRAFT
+    assert second.number is None and second.status == OrderStatus.DRAFT
+    assert result.warnings == ["order generic:S2 was left as a draft: its warnings need a clerk's confirmation "
+                               "(line 1: the unit price is under the floor price of product P002; finance will "
+                               "review it)"]
+
+
+def test_an_imported_line_without_a_price_takes_the_customer_s_agreed_price(app, world):
+    masterdata.set_price(world.customers[0], world.products[0].id, Decimal("110.00"), world.users["sales"])
+    commit()
+    rows = [GENERIC_HEADER, ["AP1", "C001", "P001", "2", "", ""], ["AP2", "C002", "P001", "2", "", ""]]
+
+    imports.import_orders(world.company, "orders.csv", csv_bytes(rows), GENERIC, world.users["sales"])
+
+    prices = {order.source_reference: order.lines[0].unit_price
+              for order in Order.query.filter_by(company_id=world.company.id)}
+    assert prices == {"generic:AP1": Decimal("110.00"), "generic:AP2": Decimal("120.00")}
