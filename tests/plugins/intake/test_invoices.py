@@ -9,12 +9,13 @@ from core.db import commit
 from core.extensions import db
 from core.masterdata import update as update_master
 from core.models import AuditEntry, Customer, DeliveryMethod, InvoiceType, Order, OrderStatus, Role, RolePermission
-from plugins.intake import checks, services
+from plugins.intake import checks, imports, mappings, services
 from plugins.intake.checks import Check, ChecksFailed, Severity
 from tests import factories
 from tests.factories import portal_login
-from tests.plugins.intake.helpers import api_body, draft, order_data
+from tests.plugins.intake.helpers import api_body, draft, next_week, order_data
 from tests.plugins.intake.test_documents import confirmation, text
+from tests.plugins.intake.test_imports import GENERIC_HEADER, csv_bytes
 from tests.plugins.intake.test_new_customer import NEW
 from tests.plugins.intake.test_views import form_data
 
@@ -402,3 +403,31 @@ def test_the_confirmation_prints_the_invoice_in_chinese(app, world, tmp_path):
     for shown in ("增值税专用发票", "开票抬头", "上海华东机电有限公司", "纳税人识别号", TAX_ID, "开户行及账号",
                   "1001 2345 6789 0123 456", "地址、电话", "021-5080 1234", "其他开票要求", "发票随货寄出"):
         assert shown in printed, shown
+
+
+# --- the import -----------------------------------------------------------------------
+
+
+def generic_file(world) -> bytes:
+    return csv_bytes([GENERIC_HEADER, ["X1", "C001", "P001", "3", "120.00", next_week().isoformat()]])
+
+
+def test_an_imported_order_takes_the_customers_invoice_profile(app, world):
+    with_profile(world.customers[0])
+
+    result = imports.import_orders(world.company, "orders.csv", generic_file(world), mappings.BUILT_IN["generic"],
+                                   world.users["sales"])
+
+    assert result.errors == [] and len(result.created) == 1
+    assert invoice_of(db.session.get(Order, result.created[0])) == SPECIAL
+
+
+def test_an_import_for_a_customer_whose_special_invoice_lacks_details_reports_what_is_missing(app, world):
+    with_profile(world.customers[0], invoice_bank_account=None)
+
+    result = imports.import_orders(world.company, "orders.csv", generic_file(world), mappings.BUILT_IN["generic"],
+                                   world.users["sales"])
+
+    assert result.created == []
+    assert [(error.row, error.reason) for error in result.errors] == [
+        (2, "a special VAT invoice needs the customer's bank and account; ask the customer")]
