@@ -95,7 +95,9 @@ def run_ordo(args: argparse.Namespace) -> dict:
             steps = call("administrator", "GET", f"/orders/{order['id']}/reviews")
             step = next(s for s in steps if s["status"] == "open")
             assert step["department"] == department, step
-            call(department, "POST", f"/reviews/{step['id']}/decision", {"decision": "approve"})
+            # The clerk who entered the order may not approve its sales step: the administrator does.
+            decider = "administrator" if department == "sales" else department
+            call(decider, "POST", f"/reviews/{step['id']}/decision", {"decision": "approve"})
         timings["review"] += clock() - t
         t = clock()
         shipment = call("logistics", "POST", f"/orders/{order['id']}/shipments", {"carrier": "SF"}, 201)
