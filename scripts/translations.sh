@@ -11,7 +11,7 @@ PYBABEL="${PYBABEL:-.venv/bin/pybabel}"
 from babel.messages.pofile import read_po
 with open("translations/zh_Hans_CN/LC_MESSAGES/messages.po", "rb") as handle:
     catalog = read_po(handle)
-todo = [m.id for m in catalog if m.id and (not m.string or m.fuzzy)]
+todo = [m.id for m in catalog if m.id and (not m.string or m.fuzzy or (isinstance(m.string, tuple) and not all(m.string)))]
 print(f"{len(todo)} message(s) need a Chinese translation" + (":" if todo else "."))
 for message in todo:
     print("  ", message)
