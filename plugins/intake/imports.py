@@ -37,7 +37,7 @@ from core import audit, prices
 from core.db import unit_of_work
 from core.errors import OrdoError, PermissionDenied, ValidationError
 from core.extensions import db
-from core.models import Company, Customer, DeliveryMethod, Order, OrderLine, Product, User
+from core.models import Company, Customer, Order, OrderLine, Product, User
 from plugins.intake import checks, services
 from plugins.intake.mappings import REQUIRED, ColumnMapping
 
@@ -285,7 +285,7 @@ def _checked_draft(context: _Context, source: str, rows: list[_Row], master: _Ma
         requested = company.today() + timedelta(days=slowest)
     data = {"customer_id": customer.id, "channel": context.mapping.channel, "source_reference": source,
             "customer_reference": source.split(":", 1)[1][:100], "requested_date": requested,
-            "delivery_method": DeliveryMethod.EXPRESS, "contact": first.values.get("contact") or None,
+            "delivery_method": None, "contact": first.values.get("contact") or None,
             "phone": first.values.get("phone") or None, "delivery_address": first.values.get("address") or None,
             "notes": first.values.get("notes") or None, "lines": lines}
     try:

@@ -208,8 +208,7 @@ def columns_of(row, leave_out: set[str]) -> dict:
 def entered_by_hand(world, source: str, lines: list[dict], **header) -> Order:
     """The same order as the import makes of its rows, entered through ``services.create_draft``."""
     data = {"customer_id": world.customers[0].id, "channel": Channel.ECOMMERCE, "source_reference": source,
-            "customer_reference": source.split(":", 1)[1], "delivery_method": DeliveryMethod.EXPRESS,
-            "lines": lines, **header}
+            "customer_reference": source.split(":", 1)[1], "lines": lines, **header}
     order = services.create_draft(world.company, data, world.users["sales"])
     commit()
     return order
@@ -218,7 +217,8 @@ def entered_by_hand(world, source: str, lines: list[dict], **header) -> Order:
 @pytest.mark.parametrize("given", [True, False], ids=["contact-given", "contact-from-the-customer"])
 def test_an_imported_order_is_stored_field_by_field_as_the_same_order_entered_by_hand(app, world, given):
     customer, (valve, seal) = world.customers[0], world.products
-    update_master(customer, data={"payment_terms": PaymentTerms.MONTHLY}, actor=None)
+    update_master(customer, data={"payment_terms": PaymentTerms.MONTHLY, "delivery_method": DeliveryMethod.FREIGHT},
+                  actor=None)
     commit()
     when = next_week()
     contact = ["李娜", "13800000000", "杭州市西湖区文三路 1 号", "请尽快发货"] if given else ["", "", "", ""]
@@ -238,6 +238,7 @@ def test_an_imported_order_is_stored_field_by_field_as_the_same_order_entered_by
     assert columns_of(imported_order, moments) == columns_of(by_hand, moments)
     assert started <= imported_order.received_at <= imported_order.created_at <= utcnow()
     assert imported_order.payment_terms == PaymentTerms.MONTHLY and imported_order.number is None
+    assert imported_order.delivery_method == DeliveryMethod.FREIGHT  # the customer's, as on entry
     assert (imported_order.contact, imported_order.phone) == ((contact[0], contact[1]) if given else
                                                               (customer.contact, customer.phone))
     assert [columns_of(line, {"id", "order_id"}) for line in imported_order.lines] == [
