@@ -84,7 +84,8 @@ def run_ordo(args: argparse.Namespace) -> dict:
         order = call("sales", "POST", "/orders", {
             "customer_id": customer_id, "channel": "api", "requested_date": "2030-01-31",
             "delivery_method": "freight", "payment_terms": "cash_on_delivery",
-            "lines": [{"product_id": pid, "quantity": str(2 + (index + n) % 4)} for n, pid in enumerate(product_ids)],
+            # Quantities that differ from order to order: the same lines again would be a possible duplicate.
+            "lines": [{"product_id": pid, "quantity": str(2 + index + n)} for n, pid in enumerate(product_ids)],
         }, 201)
         timings["create"] += clock() - t
         t = clock()
@@ -123,7 +124,7 @@ def run_ordo(args: argparse.Namespace) -> dict:
     ids = []
     start = time.perf_counter()
     for index in range(args.orders):
-        ids.append(one_order(index, timings))
+        ids.append(one_order(args.warmup + index, timings))
     wall = time.perf_counter() - start
 
     with app.app_context():
