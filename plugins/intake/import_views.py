@@ -163,8 +163,6 @@ def delete_mapping(import_id: int):
             flash(error.message, "error")
         else:
             flash(_("Mapping %(name)s deleted.", name=name), "success")
-            if job.mapping == name and job.status == ImportStatus.UPLOADED:
-                job.mapping = "generic"
     return redirect(url_for("intake_imports.import_page", import_id=job.id))
 
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from core import audit
 from core.db import flush
@@ -22,7 +22,9 @@ from core.errors import NotFound, PermissionDenied, ValidationError
 from core.extensions import db
 from core.models import Channel, Company, User
 from plugins.intake.mappings import BUILT_IN, FIELDS, REQUIRED
-from plugins.intake.models import ImportMapping
+from plugins.intake.models import ImportJob, ImportMapping, ImportStatus
+
+GENERIC = "generic"  # the built-in mapping an upload falls back to when its saved one is deleted
 
 NAME = re.compile(r"[a-z][a-z0-9_-]*")
 NAME_LENGTH = 64  # ImportMapping.name
@@ -125,7 +127,8 @@ def save(company: Company, actor: User, *, name: str, label: str, channel: Any,
 
 
 def delete(company: Company, actor: User, name: str) -> None:
-    """Delete the company's mapping of that name; audited. Imports made with it keep their orders."""
+    """Delete the company's mapping of that name; audited. Imports made with it keep their orders, and
+    uploads still waiting for confirmation under it are previewed with the generic mapping instead."""
     _require(actor)
     row = find(company.id, name)
     if row is None:
@@ -133,4 +136,7 @@ def delete(company: Company, actor: User, name: str) -> None:
     audit.record(company_id=company.id, entity="intake_import_mapping", entity_id=row.id,
                  action="import_mapping_deleted", actor=actor, before=_snapshot(row))
     db.session.delete(row)
+    db.session.execute(update(ImportJob).where(
+        ImportJob.company_id == company.id, ImportJob.mapping == name, ImportJob.status == ImportStatus.UPLOADED,
+    ).values(mapping=GENERIC))
     flush()

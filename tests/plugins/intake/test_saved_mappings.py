@@ -6,7 +6,7 @@ import pytest
 from core.db import commit
 from core.errors import NotFound, PermissionDenied, ValidationError
 from core.models import AuditEntry, Channel
-from plugins.intake import mappings, saved_mappings
+from plugins.intake import import_jobs, mappings, saved_mappings
 from tests import factories
 
 WECHAT = {"order_ref": "单号", "customer_code": "客户", "product_code": "货号", "quantity": "件数"}
@@ -116,3 +116,17 @@ def test_keeping_mappings_needs_the_import_permission(app, world):
         save(world, user="finance")
     with pytest.raises(PermissionDenied):
         saved_mappings.delete(world.company, world.users["customer"], "wechat")
+
+
+def test_uploads_waiting_under_a_deleted_mapping_fall_back_to_the_generic_one(app, world):
+    save(world)
+    data = "单号,客户,货号,件数\nW1,C001,P001,2\n".encode()
+    waiting = import_jobs.upload(world.company, world.users["sales"], "shop.csv", data, "wechat")
+    queued = import_jobs.upload(world.company, world.users["sales"], "shop.csv", data, "wechat")
+    import_jobs.confirm(queued, world.users["sales"], "wechat", False)
+    commit()
+
+    saved_mappings.delete(world.company, world.users["sales"], "wechat")
+    commit()
+
+    assert (waiting.mapping, queued.mapping) == ("generic", "wechat")  # a queued import keeps what it was given
