@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The README's second command: the whole test suite. It runs on SQLite; set
-# ORDO_TEST_DATABASE_URL=postgresql://... to run the same suite on PostgreSQL.
+# ORDO_TEST_DATABASE_URL=postgresql://... to run the same suite on PostgreSQL (each
+# worker on a database of its own beside it, <name>_gw0, <name>_gw1...).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
-exec .venv/bin/python -m pytest "$@"
+# Both cores by default (pytest-xdist, a test file to a worker, so a module's shared fixtures
+# are built once); ORDO_TEST_WORKERS=0 runs in one process, as a debugger wants.
+exec .venv/bin/python -m pytest -n "${ORDO_TEST_WORKERS:-auto}" --dist loadfile "$@"
