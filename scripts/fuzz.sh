@@ -3,7 +3,7 @@
 #
 # The script loads the demo company into a throwaway SQLite database (`ordo db upgrade`,
 # `ordo demo`) and makes a bearer token for each user (`ordo tokens create`). For each
-# user (a customer, a salesperson, the administrator, in that order) it copies that
+# user (a customer, a salesperson, the administrator, side by side) it copies that
 # database, so no run's side effects (a module switched off, a customer disabled)
 # reach another, serves the app with gunicorn on a free port of 127.0.0.1 and runs
 # schemathesis against /api/v1/openapi.json: every operation the document lists (a new
@@ -30,18 +30,20 @@ read -r -a USERS <<<"${ORDO_FUZZ_USERS:-customer sales admin}"
 CHECKS=not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/ordo-fuzz.XXXXXX")"
-server=""
-stop_server() {
-    if [ -n "$server" ]; then
-        kill -TERM "$server" 2>/dev/null || true
-        wait "$server" 2>/dev/null || true
-        server=""
+# Each user's run is a background job with its own server; on exit every one still running is stopped.
+stop_all() {
+    local pids
+    pids="$(jobs -p)"
+    if [ -n "$pids" ]; then
+        # shellcheck disable=SC2086
+        kill -TERM $pids 2>/dev/null || true
+        wait 2>/dev/null || true
     fi
 }
 if [ "${ORDO_FUZZ_KEEP:-}" = 1 ]; then
-    trap 'stop_server; echo "kept $work"' EXIT
+    trap 'stop_all; echo "kept $work"' EXIT
 else
-    trap 'stop_server; rm -rf "$work"' EXIT
+    trap 'stop_all; rm -rf "$work"' EXIT
 fi
 
 # `ordo` from this checkout (the cwd comes first on sys.path), whichever tree the venv was installed from.
@@ -63,9 +65,10 @@ for user in "${USERS[@]}"; do
     tokens[$user]="$(ordo tokens create --username "$user" --name fuzz)"
 done
 
-failed=0
-summaries=()
-for user in "${USERS[@]}"; do
+# One user per server, the runs side by side: a run waits on its server about half the
+# time, so two at once keep both cores busy. Each prints its output when it is done.
+fuzz_user() {
+    local user=$1 run token port status summary server
     run="$work/$user"
     cp -R "$template" "$run"
     export ORDO_INSTANCE_PATH="$run/instance" ORDO_DATABASE_URL="sqlite:///$run/ordo.sqlite"
@@ -91,7 +94,8 @@ for user in "${USERS[@]}"; do
         --generation-database none \
         --report json --report-json-path "$run/report.json" \
         --no-color) >"$run/schemathesis.txt" 2>&1 || status=$?
-    stop_server
+    kill -TERM "$server" 2>/dev/null || true
+    wait "$server" 2>/dev/null || true
 
     # The run's report: operations, examples, failures; an operation errored, skipped or
     # never generated, or a pattern schemathesis cannot use, fails the run too.
@@ -127,7 +131,7 @@ print(line + ("" if not problems else " -- " + "; ".join(problems)))
 sys.exit(1 if problems or failures or status != 0 or report["exit_code"] != 0 else 0)
 EOF
 )" || {
-        failed=1
+        touch "$run/failed"
         cat "$run/schemathesis.txt"
         if grep -q Traceback "$run/gunicorn.log"; then
             echo "-- the server's tracebacks ($user) --"
@@ -135,7 +139,21 @@ EOF
         fi
     }
     echo "$summary"
-    summaries+=("$summary")
+    printf '%s\n' "$summary" >"$run/summary"
+}
+
+for user in "${USERS[@]}"; do
+    fuzz_user "$user" >"$work/$user.out" 2>&1 &
+done
+wait
+failed=0
+summaries=()
+for user in "${USERS[@]}"; do
+    cat "$work/$user.out"
+    if [ -f "$work/$user/failed" ] || [ ! -f "$work/$user/summary" ]; then
+        failed=1
+    fi
+    summaries+=("$(cat "$work/$user/summary" 2>/dev/null || echo "$user: the run stopped before its summary")")
 done
 
 echo "== fuzz summary (seed $SEED, max $MAX_EXAMPLES examples per operation, $((SECONDS - started)) s) =="
