@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, make_url
 
@@ -128,13 +129,58 @@ def settings_url(url: str) -> str:
     return normalise_database_url(url)
 
 
-def _builder(database_url: str, instance_path: Path):
+class AppPool:
+    """Apps built for a test, kept for the next test that asks for the same configuration.
+
+    Building an app costs about a quarter of a second (its routes and the OpenAPI
+    document); most tests ask for one of a handful of configurations. An app goes
+    back to the pool after its test, with the tables emptied and its settings as
+    they were built, and is handed to one test at a time: a test that builds two
+    apps alike (two instances of the portal) gets two. Only apps on the test
+    database are kept; an app on a database of its own is the test's.
+    """
+
+    def __init__(self, database_url: str, instance_path: Path) -> None:
+        self.database_url = database_url
+        self.instance_path = instance_path
+        self.free: dict[str, list[tuple[Flask, dict]]] = {}
+
+    def take(self, config: dict, kwargs: dict) -> tuple[str | None, Flask, dict]:
+        key = self._key(config, kwargs)
+        if key is not None and self.free.get(key):
+            app, settings = self.free[key].pop()
+            return key, app, settings
+        app = create_app(config, instance_path=self.instance_path, **kwargs)
+        return key, app, dict(app.config)
+
+    def give_back(self, key: str | None, app: Flask, settings: dict) -> None:
+        if key is None:
+            return
+        app.config.clear()
+        app.config.update(settings)
+        self.free.setdefault(key, []).append((app, settings))
+
+    def _key(self, config: dict, kwargs: dict) -> str | None:
+        if config["SQLALCHEMY_DATABASE_URI"] != self.database_url:
+            return None
+        plugins = kwargs.get("plugins")
+        named = None if plugins is None else tuple((manifest.name, id(manifest)) for manifest in plugins)
+        others = sorted((name, value) for name, value in kwargs.items() if name != "plugins")
+        return repr((sorted(config.items()), named, others))
+
+
+@pytest.fixture(scope="session")
+def app_pool(database_url: str, instance_path: Path, _schema: None) -> AppPool:
+    return AppPool(database_url, instance_path)
+
+
+def _builder(pool: AppPool):
     """A function that builds apps on the test database, and one that empties the tables they used."""
-    built = []
+    built: list[tuple[str | None, Flask, dict]] = []
 
     def build(config: dict | None = None, **kwargs):
         settings = {
-            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SQLALCHEMY_DATABASE_URI": pool.database_url,
             "TESTING": True,
             "WTF_CSRF_ENABLED": False,
             "SERVER_NAME": "ordo.test",
@@ -145,37 +191,42 @@ def _builder(database_url: str, instance_path: Path):
             "ORDO_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         }
         settings.update(config or {})
-        app = create_app(settings, instance_path=instance_path, **kwargs)
-        built.append(app)
-        return app
+        taken = pool.take(settings, kwargs)
+        built.append(taken)
+        return taken[1]
 
     def clean_up() -> None:
-        for app in built:
-            if app.config["SQLALCHEMY_DATABASE_URI"] == settings_url(database_url):
-                _empty_tables(app)
+        emptied = False
+        for key, app, settings in built:
+            if app.config["SQLALCHEMY_DATABASE_URI"] == settings_url(pool.database_url):
+                if not emptied:  # every app of the test shares the one database
+                    _empty_tables(app)
+                    emptied = True
             else:  # an app on a database of its own (migration tests) is the test's to clean
                 with app.app_context():
                     db.engine.dispose()
+            pool.give_back(key, app, settings)
+        built.clear()
 
     return build, clean_up
 
 
 @pytest.fixture
-def make_app(database_url: str, instance_path: Path, _schema: None):
+def make_app(app_pool: AppPool):
     """Build an app; pass ``plugins=[...]`` manifests to replace entry-point discovery."""
-    build, clean_up = _builder(database_url, instance_path)
+    build, clean_up = _builder(app_pool)
     yield build
     clean_up()
 
 
 @pytest.fixture(scope="module")
-def app_builders(database_url: str, instance_path: Path, _schema: None):
+def app_builders(app_pool: AppPool):
     """For data that several tests of a module read and none changes (the demo), built once.
 
     ``build, clean_up = app_builders()`` gives what ``make_app`` uses; the
     caller (a module-scoped fixture) calls ``clean_up()`` when its tests are done.
     """
-    return lambda: _builder(database_url, instance_path)
+    return lambda: _builder(app_pool)
 
 
 @pytest.fixture
