@@ -27,6 +27,19 @@ def test_the_queue_lists_the_steps_the_user_may_decide_late_first(app, desk, wor
     assert "No review step is waiting for you." in finance_page
 
 
+def test_the_queue_leaves_out_the_sales_step_of_an_order_the_user_entered(app, desk, world):
+    desk.clerk = "sales"
+    own = desk.place()
+    desk.clerk = "customer_service"
+    others = desk.place()
+
+    clerk_queue = factories.portal_login(app, world.users["sales"]).get("/reviews").get_data(as_text=True)
+    admin_queue = factories.portal_login(app, world.users["administrator"]).get("/reviews").get_data(as_text=True)
+
+    assert desk.order(own).number not in clerk_queue and desk.order(others).number in clerk_queue
+    assert desk.order(own).number in admin_queue and desk.order(others).number in admin_queue
+
+
 def test_the_queue_is_closed_to_customers(app, world):
     response = factories.portal_login(app, world.users["customer"]).get("/reviews")
 
