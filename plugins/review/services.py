@@ -515,6 +515,12 @@ def open_step(order: Order) -> ReviewStep | None:
     return found[0] if found else None
 
 
+def steps_to_decide(order: Order, user: User) -> list[ReviewStep]:
+    """The order's open steps ``user`` may decide and has not decided yet (the forms their pages show)."""
+    return [step for step in open_steps(order)
+            if may_decide(user, step) and not any(d.user_id == user.id for d in step.decisions)]
+
+
 def open_steps_for(user: User) -> list[ReviewStep]:
     """The open steps waiting for ``user``'s decision, late (earliest due) first.
 
