@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from core.contracts import Decision, Delivery, MenuItem, Payment, Permission, ReviewOverdue
+from core.contracts import Decision, Delivery, MenuItem, OrderChange, Payment, Permission, ReviewOverdue
 from core.hookspecs import hookimpl
 from core.models import Order, User
 from plugins.kpi import services
@@ -50,6 +50,17 @@ def paid(order: Order, payment: Payment) -> None:
 @hookimpl
 def order_completed(order: Order) -> None:
     services.record(order, KpiEventKind.COMPLETED)
+
+
+@hookimpl
+def change_requested(order: Order, change: OrderChange) -> None:
+    # The order's total as it stands: the change's new total is counted when it applies.
+    services.record(order, KpiEventKind.CHANGE_REQUESTED)
+
+
+@hookimpl
+def order_changed(order: Order, change: OrderChange) -> None:
+    services.record(order, KpiEventKind.CHANGED)
 
 
 @hookimpl

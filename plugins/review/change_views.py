@@ -1,4 +1,5 @@
-"""Portal pages of change requests: the order page's panel, the change form, a change's page, the acknowledgement."""
+"""Portal pages of change requests: the order page's panel, the change form, a change's page (where its review
+steps are decided), the acknowledgement."""
 from __future__ import annotations
 
 from typing import Any
@@ -18,8 +19,9 @@ from core.models.order import DeliveryMethod
 from core.orders.queries import get_order
 from core.orders.revisions import CHANGEABLE_STATUSES, revisions
 from core.web import attempt, flash_form_errors, required
-from plugins.review import changes
+from plugins.review import changes, labels, policy, services
 from plugins.review.change_forms import AcknowledgeForm, ChangeForm, PromiseForm
+from plugins.review.forms import DecisionForm
 from plugins.review.change_models import ChangeRequest, ChangeStatus, RequestedVia
 
 bp = Blueprint("review_changes", __name__)
@@ -59,11 +61,20 @@ def new_change(order_id: int) -> Any:
 @bp.route("/changes/<id:change_id>")
 @requires(changes.VIEW)
 def change(change_id: int) -> Any:
-    """One change request: the diff against its base revision, the impact, its status, the acknowledgement."""
+    """One change request: the diff against its base revision, the impact, its status, the acknowledgement,
+    and beside them the form of each of its review steps the user may decide."""
     user = require_actor()
-    record = changes.change_for(user, change_id)
+    return change_page(changes.change_for(user, change_id), user)
+
+
+def change_page(record: ChangeRequest, user: User, posted: DecisionForm | None = None,
+                posted_step: int | None = None) -> str:
+    """The change's page; ``posted`` is a decision form of step ``posted_step`` to show again with its errors."""
     may_acknowledge = (record.status == ChangeStatus.APPLIED and record.acknowledged_at is None
                        and user.can(changes.ACKNOWLEDGE))
+    kept = revisions(record.order)
+    applied = next((item for item in kept if item.number == record.applied_revision), None)
+    to_decide = changes.steps_to_decide(record, user)
     return render_template(
         "review/change_detail.html", change=record, order=record.order,
         line_diff=changes.line_diff(record), header_diff=changes.header_diff(record),
@@ -72,7 +83,13 @@ def change(change_id: int) -> Any:
         promise_form=(PromiseForm(formdata=None, version=record.version, promised_date=record.promised_date)
                       if changes.may_promise(record, user) else None),
         is_newest=changes.latest_change(record.order) is record,
-        revisions=revisions(record.order),
+        revisions=kept,
+        delivery_after=(applied.promised_date or applied.requested_date) if applied else None,
+        decision_steps=to_decide,
+        decision_approvable={step.id for step in to_decide if services.may_approve(user, step)},
+        decision_reasons=policy.reason_choices(record.company_id) if to_decide else [],
+        decision_findings=changes.findings(record) if to_decide else [],
+        posted=posted, posted_step=posted_step, review_labels=labels,
     )
 
 

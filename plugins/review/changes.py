@@ -40,6 +40,7 @@ from core.orders.queries import get_order
 from core.prices import price_for
 from plugins.review import change_notices, change_rounds, services
 from plugins.review.change_models import ChangeRequest, ChangeStatus, RequestedVia
+from plugins.review.models import ReviewFinding, ReviewStep
 
 REQUEST = "review.change.request"
 ACKNOWLEDGE = "review.change.acknowledge"
@@ -328,6 +329,34 @@ def changes_of(order: Order) -> list[ChangeRequest]:
     return list(db.session.execute(
         select(ChangeRequest).where(ChangeRequest.order_id == order.id).order_by(ChangeRequest.sequence.desc())
     ).scalars())
+
+
+def deciding(steps: list[ReviewStep]) -> dict[int, ChangeRequest]:
+    """The change request each of these review steps decides, by step id; steps of an order's own review have none."""
+    wanted = {(step.order_id, step.round) for step in steps}
+    if not wanted:
+        return {}
+    records = db.session.execute(select(ChangeRequest).where(
+        ChangeRequest.order_id.in_({order_id for order_id, _round in wanted}),
+        ChangeRequest.round.in_({number for _order, number in wanted}))).scalars()
+    by_round = {(record.order_id, record.round): record for record in records}
+    return {step.id: found for step in steps if (found := by_round.get((step.order_id, step.round))) is not None}
+
+
+def steps_to_decide(record: ChangeRequest, user: User) -> list[ReviewStep]:
+    """The open steps of the change's round ``user`` may decide and has not decided yet."""
+    if record.status != ChangeStatus.IN_REVIEW:
+        return []
+    return [step for step in services.steps_to_decide(record.order, user) if step.round == record.round]
+
+
+def findings(record: ChangeRequest) -> list[ReviewFinding]:
+    """What the review rules found about the change, in its round."""
+    if record.round is None:
+        return []
+    return list(db.session.execute(select(ReviewFinding).where(
+        ReviewFinding.order_id == record.order_id, ReviewFinding.round == record.round)
+        .order_by(ReviewFinding.id)).scalars())
 
 
 def latest_change(order: Order) -> ChangeRequest | None:

@@ -1,10 +1,13 @@
 """``ordo review ...``: the sweep of late steps, and the dry-run of an order's review."""
 from __future__ import annotations
 
+from datetime import datetime
+
 import click
 from flask import Blueprint
 from sqlalchemy import or_, select
 
+from core.cli_params import AS_OF
 from core.db import discard, unit_of_work
 from core.extensions import db
 from core.jobs import companies_using
@@ -16,10 +19,11 @@ bp = Blueprint("review_cli", __name__, cli_group="review")
 
 
 @bp.cli.command("sweep")
-def sweep_command() -> None:
+@AS_OF
+def sweep_command(as_of: datetime | None) -> None:
     """Remind and escalate the review steps past their limit, in every company using review."""
     with unit_of_work():
-        now = utcnow()
+        now = as_of or utcnow()
         done = [f"{company.code}: {result}" for company in companies_using("review")
                 if (result := sweep.sweep(company, now))]
     click.echo("; ".join(done) or "nothing is late")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -20,6 +21,7 @@ from core.portal import order_url, panel_url
 from plugins.review import (
     change_documents, change_labels, change_views, changes, labels, policy, rules, services, sweep,
 )
+from plugins.review.change_models import ChangeRequest
 from plugins.review.models import ReviewStep
 
 PANEL = "review/order_panel.html"
@@ -87,18 +89,24 @@ def menu_items(user: User) -> list[MenuItem]:
 
 @hookimpl
 def inbox_tasks(user: User) -> list[Task]:
-    return [
-        Task(
-            title=_("Review (%(department)s): %(number)s",
-                    department=labels.department(step.department, step.label),
-                    number=step.order.display_number),
-            url=order_url(step.order_id),
-            kind="review",
-            due_at=step.due_at,
-            order_number=step.order.number,
-        )
-        for step in services.open_steps_for(user)
-    ]
+    steps = services.open_steps_for(user)
+    deciding = changes.deciding(steps)
+    return [_change_task(step, deciding[step.id]) if step.id in deciding else _review_task(step) for step in steps]
+
+
+def _review_task(step: ReviewStep) -> Task:
+    return Task(title=_("Review (%(department)s): %(number)s",
+                        department=labels.department(step.department, step.label),
+                        number=step.order.display_number),
+                url=order_url(step.order_id), kind="review", due_at=step.due_at, order_number=step.order.number)
+
+
+def _change_task(step: ReviewStep, record: ChangeRequest) -> Task:
+    # A change is decided on its own page, beside its diff and impact, not on the order's.
+    return Task(title=_("Review change %(change)s (%(department)s)", change=record.number,
+                        department=labels.department(step.department, step.label)),
+                url=url_for("review_changes.change", change_id=record.id), kind="review.change",
+                due_at=step.due_at, order_number=step.order.number)
 
 
 @hookimpl
@@ -108,16 +116,16 @@ def order_actions(order: Order, user: User) -> list[OrderAction]:
         return []
     # The clerk who entered the order may still send its sales step back, but approving it is someone
     # else's: their next action is not the review's.
-    step = next((step for step in _decidable(order, user) if services.may_approve(user, step)), None)
+    step = next((step for step in services.steps_to_decide(order, user) if services.may_approve(user, step)), None)
     if step is None:
         return []
+    record = changes.deciding([step]).get(step.id)
+    if record is not None:
+        return [OrderAction(_("Decide change %(change)s: %(step)s", change=record.number,
+                              step=labels.department(step.department, step.label)),
+                            url_for("review_changes.change", change_id=record.id), primary=True, priority=10)]
     return [OrderAction(_("Decide: %(step)s", step=labels.department(step.department, step.label)),
                         panel_url(order.id, PANEL), primary=True, priority=10)]
-
-
-def _decidable(order: Order, user: User) -> list[ReviewStep]:
-    return [step for step in services.open_steps(order)
-            if services.may_decide(user, step) and not any(d.user_id == user.id for d in step.decisions)]
 
 
 @hookimpl
@@ -133,13 +141,14 @@ def _review_panels(order: Order, user: User) -> list[Panel]:
     rounds = services.rounds(order)
     if not rounds:
         return []
-    decidable = _decidable(order, user)
+    decidable = services.steps_to_decide(order, user)
     context = {
         "order": order,
         "review_rounds": rounds,
         "review_steps_open": decidable,
         "review_step": decidable[0] if decidable else None,
         "review_not_approvable": {step.id for step in decidable if not services.may_approve(user, step)},
+        "review_change_of": changes.deciding(decidable),
         "review_reasons": policy.reason_choices(order.company_id),
         "review_can_override": user.can(services.OVERRIDE),
         "review_labels": labels,

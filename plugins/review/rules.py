@@ -19,6 +19,7 @@ from core.contracts import Finding, OrderChange, Receivables, ReviewStepSpec, Se
 from core.extensions import db
 from core.models import Company, Order, OrderLine, OrderStatus, Product
 from core.modules import hooks_for_company
+from core.prices import agreed_prices, default_price
 from plugins.review import policy
 from plugins.review.policy import MANAGER
 
@@ -55,11 +56,17 @@ def floor_price(order: Order) -> Finding | None:
 
 
 def discount(order: Order) -> Finding | None:
-    """A line discounted beyond the company's policy off the list price blocks finance's approval."""
+    """A line discounted beyond the company's policy blocks finance's approval.
+
+    The discount is measured off the price agreed with the customer (their price
+    list) where the line's product has one, else off the list price: an agreed
+    price is the customer's normal price, not a discount to question each time.
+    """
     largest = policy.settings_for(order.company_id).max_discount
+    agreed = agreed_prices(order.customer_id, (line.product_id for line in order.lines))
     codes = sorted({line.product.code for line in order.lines
                     if line.unit_price >= line.product.floor_price
-                    and line.unit_price < line.product.list_price * (Decimal(1) - largest)})
+                    and line.unit_price < default_price(line.product, agreed) * (Decimal(1) - largest)})
     if not codes:
         return None
     return Finding(rule="discount", verdict=Verdict.APPROVE, severity=Severity.BLOCKING,

@@ -515,17 +515,30 @@ def open_step(order: Order) -> ReviewStep | None:
     return found[0] if found else None
 
 
+def steps_to_decide(order: Order, user: User) -> list[ReviewStep]:
+    """The order's open steps ``user`` may decide and has not decided yet (the forms their pages show)."""
+    return [step for step in open_steps(order)
+            if may_decide(user, step) and not any(d.user_id == user.id for d in step.decisions)]
+
+
 def open_steps_for(user: User) -> list[ReviewStep]:
-    """The open steps ``user`` may decide and has not decided yet, late (earliest due) first."""
+    """The open steps waiting for ``user``'s decision, late (earliest due) first.
+
+    Those they may decide and have not decided yet, less the sales step of an
+    order they entered (someone else approves it): the inbox and the queue list
+    only what is the user's to decide.
+    """
     orders = visible_orders(user).where(Order.status.in_(IN_REVIEW)).with_only_columns(Order.id)
     steps = db.session.execute(
         select(ReviewStep)
         .where(ReviewStep.company_id == user.company_id, ReviewStep.status == StepStatus.OPEN,
                ReviewStep.order_id.in_(orders))
         .order_by(ReviewStep.due_at, ReviewStep.id)
+        .options(selectinload(ReviewStep.order), selectinload(ReviewStep.decisions))
     ).scalars()
     return [step for step in steps
-            if may_decide(user, step) and not any(d.user_id == user.id for d in step.decisions)]
+            if may_decide(user, step) and may_approve(user, step)
+            and not any(d.user_id == user.id for d in step.decisions)]
 
 
 def step_for(user: User, step_id: int) -> ReviewStep:

@@ -1,4 +1,5 @@
-"""Portal pages of the review plugin: the review queue, the order panel's forms, and the settings page."""
+"""Portal pages of the review plugin: the review queue, a step's page and decision, the order panel's forms,
+and the settings page."""
 from __future__ import annotations
 
 from datetime import date, time
@@ -11,17 +12,18 @@ from wtforms import FieldList
 from core import calendar
 from core.auth.context import require_actor, requires
 from core.contracts import StepPolicy
-from core.errors import NotFound, ValidationError
+from core.db import fail_request
+from core.errors import NotFound, OrdoError, ValidationError
 from core.extensions import db
 from core.models import Holiday, Order, User, WorkingCalendar, utcnow
 from core.orders.queries import get_order
 from core.portal import order_url
 from core.web import attempt, flash_form_errors, required
-from plugins.review import labels, policy, services, sweep
+from plugins.review import change_views, changes, labels, policy, services, sweep
 from plugins.review.forms import (
     CalendarForm, CapacityForm, DecisionForm, GeneralForm, ReasonForm, ReasonsForm, StepsForm,
 )
-from plugins.review.models import StepStatus
+from plugins.review.models import ReviewStep, StepStatus
 from plugins.review.services import StepDecision
 
 bp = Blueprint("review", __name__)
@@ -47,24 +49,61 @@ def queue():
                            review_labels=labels)
 
 
+# Fields of the decision form a person fills in: an error there is shown beside the field, with their choices kept.
+DECISION_FIELDS = ("decision", "reason_code", "reason")
+
+
+@bp.route("/reviews/<id:step_id>")
+@requires("review.view")
+def step(step_id: int):
+    """One review step of an order and, when it is the user's to decide, its form; a change's step is its page's."""
+    user = require_actor()
+    found = services.step_for(user, step_id)
+    record = changes.deciding([found]).get(found.id)
+    if record is not None:
+        return redirect(url_for("review_changes.change", change_id=record.id))
+    return _step_page(found, user)
+
+
+def _step_page(found: ReviewStep, user: User, posted: DecisionForm | None = None) -> str:
+    decidable = found in services.steps_to_decide(found.order, user)
+    return render_template("review/step.html", step=found, order=found.order, decidable=decidable,
+                           approvable=services.may_approve(user, found),
+                           reasons=policy.reason_choices(found.company_id) if decidable else [],
+                           posted=posted, now=utcnow(), review_labels=labels)
+
+
 @bp.route("/reviews/<id:step_id>/decide", methods=["POST"])
 @requires("review.view")
 def decide(step_id: int):
+    """Record the user's decision; a choice missing or refused is shown again beside its field, nothing lost."""
     user = require_actor()
-    step = services.step_for(user, step_id)
-    order_id, number = step.order_id, step.order.display_number
-    name = labels.department(step.department, step.label)
+    found = services.step_for(user, step_id)
+    record = changes.deciding([found]).get(found.id)
+    back = url_for("review_changes.change", change_id=record.id) if record else order_url(found.order_id)
+    number, name = found.order.display_number, labels.department(found.department, found.label)
     form = DecisionForm()
-    if not form.validate_on_submit():
-        flash_form_errors(form)
-    else:
+    if form.validate_on_submit():
         decision = StepDecision(form.decision.data)
         version = int(form.version.data) if form.version.data else None
-        decided = attempt(lambda: services.decide(step, decision, form.reason.data, actor=user,
-                                                  expected_version=version, reason_code=form.reason_code.data))
-        if decided is not None:
+        try:
+            decided = services.decide(found, decision, form.reason.data, actor=user, expected_version=version,
+                                      reason_code=form.reason_code.data)
+        except OrdoError as error:
+            fail_request()
+            if not (isinstance(error, ValidationError) and error.field in DECISION_FIELDS):
+                flash(error.message, "error")
+                return redirect(back)
+            form[error.field].errors = [*form[error.field].errors, error.message]
+        else:
             flash(_done(decision, name, number, decided.status != StepStatus.OPEN), "success")
-    return redirect(order_url(order_id))
+            return redirect(back)
+    elif any(field not in DECISION_FIELDS for field in form.errors):
+        flash_form_errors(form)  # a stale page or a forged form: nothing the person chose to fix
+        return redirect(back)
+    if record is not None:
+        return change_views.change_page(record, user, posted=form, posted_step=found.id), 422
+    return _step_page(found, user, posted=form), 422
 
 
 @bp.route("/reviews/findings/<id:finding_id>/override", methods=["POST"])

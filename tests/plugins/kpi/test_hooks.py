@@ -1,6 +1,7 @@
 """Every stage event of an order is recorded as one KPI fact."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -17,9 +18,11 @@ from core.orders import events
 from plugins.intake.manifest import MANIFEST as INTAKE
 from plugins.kpi.manifest import MANIFEST as KPI
 from plugins.kpi.models import KpiEvent, KpiEventKind
+from plugins.review.manifest import MANIFEST as REVIEW
 from tests import factories
 from tests.plugins.kpi.conftest import submit_order
 from tests.plugins.kpi.manual_review import MANIFEST as MANUAL_REVIEW
+from tests.plugins.review.desk import Desk
 
 K = KpiEventKind
 
@@ -133,3 +136,46 @@ def test_a_review_decision_is_recorded_by_its_outcome(reviewed_app, outcome, kin
     recorded = facts(order)
     assert [fact.event for fact in recorded] == [K.SUBMITTED, kind]
     assert recorded[1].hours_since_submission == Decimal("5.00")
+
+
+@pytest.fixture
+def review_desk(make_app):
+    """Intake, review and kpi: orders are reviewed by the departments, and so are their changes."""
+    app = make_app(plugins=[INTAKE, REVIEW, KPI])
+    with app.app_context():
+        yield Desk(app, factories.build_world(app))
+
+
+def approve_open_steps(desk: Desk, order_id: int) -> None:
+    for step in desk.steps(order_id):
+        if step.status.value == "open":
+            assert desk.decide("administrator", order_id, step.department, "approve").status_code == 200
+    for step in desk.steps(order_id):
+        if step.status.value == "open":
+            approve_open_steps(desk, order_id)
+
+
+def test_a_change_requested_and_approved_is_counted_on_the_dashboard_tiles(review_desk):
+    desk = review_desk
+    order_id = desk.place()
+    approve_open_steps(desk, order_id)
+    order = desk.order(order_id)
+    assert order.status == OrderStatus.APPROVED
+
+    response = desk.api("customer_service").post(f"/api/v1/orders/{order_id}/changes", json={
+        "lines": [{"line_no": 1, "quantity": "15"}], "reason": "客户追加数量"})
+    assert response.status_code == 201, response.get_json()
+    assert [fact.event for fact in facts(order)][-1] == K.CHANGE_REQUESTED
+    approve_open_steps(desk, order_id)
+
+    order = desk.order(order_id)
+    assert order.revision == 2
+    recorded = [fact for fact in facts(order) if fact.event in (K.CHANGE_REQUESTED, K.CHANGED)]
+    assert [fact.event for fact in recorded] == [K.CHANGE_REQUESTED, K.CHANGED]
+    assert recorded[0].amount == Decimal("1356.00")  # requested against revision 1: 10 x 120.00 + 13 % tax
+    assert recorded[1].amount == Decimal("2034.00")  # applied: revision 2 is 15 x 120.00 + 13 % tax
+    html = factories.portal_login(desk.app, desk.world.users["manager"]).get(
+        "/kpi", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert re.search(r'id="kpi-count-change_requested">\s*<div>Change requested</div>\s*'
+                     r'<div class="figure">1</div>', html)
+    assert re.search(r'id="kpi-count-changed">\s*<div>Change applied</div>\s*<div class="figure">1</div>', html)

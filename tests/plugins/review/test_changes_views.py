@@ -86,3 +86,71 @@ def test_the_reviewer_of_the_open_step_records_the_promised_date_on_the_change_p
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(ChangeRequest, change["id"]).promised_date.isoformat() == "2099-01-20"
+
+
+def test_a_change_is_decided_on_its_page_beside_its_diff_and_impact(app, desk, world):
+    order_id = approved(desk)
+    wanted = {"lines": [{"line_no": 1, "quantity": "15"}], "requested_date": "2099-03-01", "reason": "客户追加"}
+    change = ok(ask(desk, order_id, wanted, role="customer_service"), 201)
+    sales = portal_login(app, world.users["sales"])
+
+    # The inbox says it is a change, and leads to the change's page.
+    [task] = [t for t in desk.api("sales").get("/api/v1/tasks").get_json() if t["kind"].startswith("review")]
+    assert task["kind"] == "review.change"
+    assert task["title"] == f"Review change {change['number']} (Sales)"
+    assert task["url"].endswith(f"/changes/{change['id']}")
+    assert f'href="/changes/{change["id"]}"' in sales.get("/inbox").get_data(as_text=True)
+    # The order's page sends the decider there rather than deciding the change blind.
+    step = desk.step(order_id, "sales")
+    order_page = sales.get(f"/orders/{order_id}").get_data(as_text=True)
+    assert f'action="/reviews/{step["id"]}/decide"' not in order_page
+    assert f"Decide change {change['number']} on its page" in order_page
+    assert sales.get(f"/reviews/{step['id']}").location.endswith(f"/changes/{change['id']}")
+
+    page = sales.get(f"/changes/{change['id']}").get_data(as_text=True)
+    beside = page[page.index('<div class="beside">'):]
+    diff, form = beside.index("<h2>Lines</h2>"), beside.index(f'action="/reviews/{step["id"]}/decide"')
+    assert diff < beside.index("<h2>Impact</h2>") < form
+    assert "10 → <strong>15</strong>" in page and "2034.00" in page and "2099-03-01" in page
+
+    response = sales.post(f"/reviews/{step['id']}/decide", data={"decision": "approve", "version": step["version"]})
+
+    assert response.status_code == 302 and response.location.endswith(f"/changes/{change['id']}")
+    assert desk.step(order_id, "sales")["status"] == "approved"
+    assert "is approved" in sales.get(response.location).get_data(as_text=True)
+
+
+def test_a_change_s_decision_without_a_reason_code_is_shown_again_on_the_change_s_page(app, desk, world):
+    order_id = approved(desk)
+    change = ok(ask(desk, order_id, {"lines": [{"line_no": 1, "quantity": "15"}]}), 201)
+    step = desk.step(order_id, "sales")
+
+    response = portal_login(app, world.users["sales"]).post(f"/reviews/{step['id']}/decide", data={
+        "decision": "send_back", "reason": "请说明追加原因"})
+
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert change["number"] in html and "<h2>Impact</h2>" in html
+    assert 'value="send_back" checked' in html and ">请说明追加原因</textarea>" in html
+    assert (f'<span class="error" id="review-reason-code-{step["id"]}-error1">'
+            "choose a reason code for rejecting or sending back</span>") in html
+    assert desk.step(order_id, "sales")["status"] == "open"
+
+
+def test_after_an_approved_change_the_customer_s_page_shows_the_decision(app, desk, world):
+    order_id = approved(desk)
+    change = ok(ask(desk, order_id, {"requested_date": "2099-03-01"}), 201)
+    buyer = portal_login(app, world.customer_user)
+    waiting = buyer.get(f"/changes/{change['id']}").get_data(as_text=True)
+    assert "no answer from the reviewers yet" in waiting
+
+    approve_all(desk, order_id)
+
+    page = buyer.get(f"/changes/{change['id']}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "no answer from the reviewers yet" not in page
+    decision = page[page.index('id="change-decision"'):]
+    assert "Applied" in decision[:decision.index("</dd>")]
+    assert "as the changed order says: " in page
+    zh = buyer.get(f"/changes/{change['id']}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "已生效" in zh[zh.index('id="change-decision"'):]
+    assert "review-decision" not in page  # a customer decides nothing

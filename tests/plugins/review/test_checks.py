@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from core import masterdata
 from core.contracts import Receivables
 from core.db import commit
 from core.extensions import db
@@ -126,6 +127,43 @@ def test_a_discount_beyond_the_policy_blocks_finance_until_a_manager_overrides_i
     assert desk.decide("finance", order_id, "finance", "approve").status_code == 200
     entry = db.session.execute(select(AuditEntry).where(AuditEntry.action == "review_finding_overridden")).scalar_one()
     assert entry.actor_id == world.users["manager"].id and entry.after["reason"] == "框架协议价，总经理已批准"
+
+
+def discount_findings(desk: Desk, order_id: int) -> list[dict]:
+    assert desk.decide("sales", order_id, "sales", "approve").status_code == 200
+    return [f for f in desk.step(order_id, "finance")["findings"] if f["rule"] == "discount"]
+
+
+def test_a_price_agreed_with_the_customer_is_not_a_discount_off_the_list_price(desk, world):
+    policy.save_settings(world.company.id, allow_self_approval=False, max_discount=Decimal("0.10"),
+                         actor=world.users["administrator"])
+    masterdata.set_price(world.customers[0], world.products[0].id, Decimal("100.00"), world.users["sales"])
+    commit()
+
+    # 100.00 is 16.7 % under the list price (120.00), but it is the price agreed with this customer.
+    agreed = desk.place(("P001", "10", "100.00"))
+    # The second customer agreed nothing: the same price is measured against the list price.
+    unlisted = desk.place(("P001", "10", "100.00"), customer=1)
+
+    assert discount_findings(desk, agreed) == []
+    [finding] = discount_findings(desk, unlisted)
+    assert finding["severity"] == "blocking" and finding["params"] == {"products": "P001"}
+
+
+def test_a_line_far_under_the_agreed_price_is_a_discount_beyond_the_policy(desk, world):
+    policy.save_settings(world.company.id, allow_self_approval=False, max_discount=Decimal("0.05"),
+                         actor=world.users["administrator"])
+    masterdata.set_price(world.customers[0], world.products[0].id, Decimal("115.00"), world.users["sales"])
+    commit()
+
+    # 105.00 is 12.5 % under the list price and 8.7 % under the agreed 115.00: beyond 5 % either way.
+    beyond = desk.place(("P001", "10", "105.00"))
+    # 110.00 is 4.3 % under the agreed price, within the policy though 8.3 % under the list price.
+    within = desk.place(("P001", "10", "110.00"))
+
+    [finding] = discount_findings(desk, beyond)
+    assert finding["severity"] == "blocking" and finding["params"] == {"products": "P001"}
+    assert discount_findings(desk, within) == []
 
 
 def test_capacity_and_lead_time_of_a_product_line_hold_production(desk, world):

@@ -47,6 +47,20 @@ def test_the_open_step_waits_in_the_inbox_of_whoever_may_decide_it(desk):
     assert [t["title"] for t in finance_tasks if t["kind"] == "review"] == [f"Review (Finance): {number}"]
 
 
+def test_the_clerk_s_own_sales_step_waits_in_someone_else_s_inbox_not_theirs(app, desk, world):
+    desk.clerk = "sales"  # the sales clerk enters the order: someone else approves its sales step
+    order_id = desk.place()
+    number = desk.order(order_id).number
+
+    clerk_tasks = [t for t in desk.api("sales").get("/api/v1/tasks").get_json() if t["kind"] == "review"]
+    admin_tasks = [t for t in desk.api("administrator").get("/api/v1/tasks").get_json() if t["kind"] == "review"]
+
+    assert clerk_tasks == []
+    assert [t["title"] for t in admin_tasks] == [f"Review (Sales): {number}"]
+    inbox = factories.portal_login(app, world.users["sales"]).get("/inbox").get_data(as_text=True)
+    assert number not in inbox
+
+
 def test_late_steps_show_as_late_in_the_inbox(app, desk, world):
     on_time = desk.place()
     late = desk.place(("P002", "50", "8.50"))

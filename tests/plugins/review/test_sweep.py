@@ -208,6 +208,46 @@ def test_ordo_review_sweep_runs_it_once_from_the_command_line(app, desk, world):
     assert [n[:2] for n in notices(order_id)] == [(1, "escalation"), (1, "reminder")]
 
 
+def test_ordo_review_sweep_as_of_a_moment_takes_that_moment_as_now(app, desk, world):
+    chain(world)
+    order_id = desk.place()
+    step = sales_step(desk, order_id)
+    due = step.due_at
+    runner = app.test_cli_runner()
+
+    before = runner.invoke(args=["review", "sweep", "--as-of", (due - timedelta(minutes=1)).isoformat()])
+    assert before.exit_code == 0, before.output
+    assert "nothing is late" in before.output and notices(order_id) == []
+
+    as_of = due.astimezone(ZoneInfo("Asia/Shanghai")) + timedelta(hours=1)
+    after = runner.invoke(args=["review", "sweep", "--as-of", as_of.isoformat()])
+
+    assert after.exit_code == 0, after.output
+    assert "1 late review steps escalated" in after.output
+    assert [n[:2] for n in notices(order_id)] == [(1, "escalation"), (1, "reminder")]
+    escalated = sales_step(desk, order_id)
+    assert escalated.overdue_at == as_of  # the run's "now" is the moment asked for
+    assert escalated.due_at == calendar.add_working_hours(world.company.id, as_of, escalated.hours)
+
+
+@pytest.mark.parametrize("value, problem", [
+    ("tomorrow", "'tomorrow' is not an ISO 8601 date and time"),
+    ("2026-12-07T09:00:00", "'2026-12-07T09:00:00' has no UTC offset"),
+])
+def test_ordo_review_sweep_refuses_a_bad_as_of_and_says_why(app, desk, world, value, problem):
+    chain(world)
+    order_id = desk.place()
+    step = sales_step(desk, order_id)
+    step.due_at = step.opened_at - timedelta(hours=1)  # late now: a run would escalate it
+    commit()
+
+    result = app.test_cli_runner().invoke(args=["review", "sweep", "--as-of", value])
+
+    assert result.exit_code == 2
+    assert "Invalid value for '--as-of'" in result.output and problem in result.output
+    assert notices(order_id) == []
+
+
 @pytest.mark.skipif(not os.environ.get("ORDO_TEST_DATABASE_URL", "").startswith("postgresql"),
                     reason="needs PostgreSQL's row locks for two sweeps at once")
 def test_two_sweeps_at_once_on_postgresql_escalate_and_remind_exactly_once(app, desk, world):
