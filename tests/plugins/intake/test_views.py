@@ -389,3 +389,4 @@ def test_the_live_quote_shows_a_possible_duplicate_but_not_the_draft_being_edite
 def test_the_live_quote_of_an_order_the_user_may_not_see_is_not_found(app, world):
     client = portal_login(app, world.users["sales"])
     assert client.post("/orders/999999/quote", data=form_data(world)).status_code == 404
+
