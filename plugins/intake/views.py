@@ -64,7 +64,7 @@ def new_order():
             if form.creates_customer:
                 flash(_("Customer %(code)s %(name)s created.", code=order.customer.code, name=order.customer.name),
                       "success")
-            return _saved(order, _("Draft order %(number)s saved. Re-check it, then submit it.",
+            return _saved(order, user, _("Draft order %(number)s saved. Re-check it, then submit it.",
                                    number=order.display_number))
     elif request.method == "POST":
         flash(_("Check the fields marked below."), "error")
@@ -89,7 +89,7 @@ def edit_order(order_id: int):
                 order, _order_data(form, user), user, check_duplicates=True,
                 confirm_duplicate=bool(form.confirm_duplicate.data)))) is not None:
             if not _submits(user):
-                return _saved(order, _("Order %(number)s saved.", number=order.display_number))
+                return _saved(order, user, _("Order %(number)s saved.", number=order.display_number))
             problems = _submit_here(form, order, user)
             if problems is None:
                 return redirect(order_url(order.id))
@@ -232,10 +232,11 @@ def _submit_here(form: OrderForm, order: Order, user: User) -> list[checks.Probl
     return None
 
 
-def _saved(order: Order, message: str) -> Any:
-    """After a draft is saved: its page, or the form again when a check found a problem to show beside its field."""
+def _saved(order: Order, user: User, message: str) -> Any:
+    """After a draft is saved: its page, or the form again when a check found a problem to show beside its field
+    (for whoever may edit the draft)."""
     flash(message, "success")
-    if services.recheck(order):
+    if user.can("order.edit") and services.recheck(order):
         return redirect(url_for("intake.edit_order", order_id=order.id))
     return redirect(order_url(order.id))
 
