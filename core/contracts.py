@@ -182,13 +182,18 @@ class RoleSpec:
 
 @dataclass(frozen=True)
 class MenuItem:
-    """A link in the portal's navigation, shown to users holding ``permission``."""
+    """A link in the portal's navigation, shown to users holding ``permission``.
+
+    ``shortcut``: a key (``"n"``) that opens the link from the lists offering it (the order list offers
+    "New order" as its first action); pressed outside a field.
+    """
 
     label: str
     endpoint: str
     permission: str | None = None
     order: int = 100
     params: Mapping[str, Any] = field(default_factory=dict)
+    shortcut: str | None = None
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, ClassVar, Protocol, TypeVar
 
-from flask import g, has_request_context
+from flask import has_request_context, request
 from flask_babel import gettext as _
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -67,11 +67,16 @@ def fail_request() -> None:
     request's earlier work is not committed half done.
     """
     discard()
-    g.ordo_request_failed = True
+    # Kept on the request, not on ``g``: an application context (a test's) may outlive many requests.
+    if has_request_context():
+        request.environ[REQUEST_FAILED] = True
+
+
+REQUEST_FAILED = "ordo.request_failed"
 
 
 def request_failed() -> bool:
-    return has_request_context() and bool(g.get("ordo_request_failed"))
+    return has_request_context() and bool(request.environ.get(REQUEST_FAILED))
 
 
 # How long a client is asked to wait after a 503 for a busy database.

@@ -50,6 +50,7 @@ document.addEventListener("submit", (event) => {
 // again clears it, so the server never takes an old pick for new text.
 
 const lookupTimers = new WeakMap();
+const lookupsPending = new WeakSet();  // a request for matches is on its way
 
 function lookupParts(input) {
   const box = input.closest(".lookup");
@@ -73,11 +74,20 @@ function fetchOptions(input) {
   const { box, list } = lookupParts(input);
   const asked = input.value;
   const url = `${box.dataset.lookup}?${new URLSearchParams({ q: asked, listbox: list.id })}`;
+  lookupsPending.add(input);
   htmx.ajax("GET", url, { source: input, target: list, swap: "innerHTML" }).then(() => {
     if (input.value !== asked) {  // typed on meanwhile: an older answer must not stay
       fetchOptions(input);
       return;
     }
+    lookupsPending.delete(input);
+    const first = options(input)[0];
+    if (input.dataset.pickFirst && first) {  // Enter was pressed before the matches came
+      delete input.dataset.pickFirst;
+      pick(input, first);
+      return;
+    }
+    delete input.dataset.pickFirst;
     showOptions(input, document.activeElement === input && list.children.length > 0);
   });
 }
@@ -101,6 +111,7 @@ function pick(input, option) {
   showOptions(input, false);
   hidden.dispatchEvent(new Event("change", { bubbles: true }));
   hidden.dispatchEvent(new Event("input", { bubbles: true }));  // a list's filters refresh on input
+  moveOn(input);
 }
 
 document.addEventListener("input", (event) => {
@@ -114,7 +125,10 @@ document.addEventListener("input", (event) => {
     hidden.dispatchEvent(new Event("change", { bubbles: true }));
   }
   clearTimeout(lookupTimers.get(input));
-  lookupTimers.set(input, setTimeout(() => fetchOptions(input), 150));
+  lookupTimers.set(input, setTimeout(() => {
+    lookupTimers.delete(input);
+    fetchOptions(input);
+  }, 150));
 });
 
 document.addEventListener("keydown", (event) => {
@@ -135,9 +149,17 @@ document.addEventListener("keydown", (event) => {
       const step = event.key === "ArrowDown" ? 1 : -1;
       highlight(input, all[(current + step + all.length) % all.length] ?? all[0]);
     }
-  } else if (event.key === "Enter" && !list.hidden && current >= 0) {
-    event.preventDefault();  // picks; it does not submit the form
-    pick(input, all[current]);
+  } else if (event.key === "Enter" && !event.ctrlKey && !event.metaKey && !list.hidden && all.length) {
+    event.preventDefault();  // picks the highlighted match, else the first; it does not submit the form
+    pick(input, all[current >= 0 ? current : 0]);
+  } else if (event.key === "Enter" && !event.ctrlKey && !event.metaKey && input.value
+             && !lookupParts(input).hidden.value && (lookupsPending.has(input) || lookupTimers.has(input))) {
+    event.preventDefault();  // the matches are on their way: the first is picked when they come
+    input.dataset.pickFirst = "1";
+  } else if (event.key === "Enter" && !event.ctrlKey && !event.metaKey && entryFlow(input)
+             && lookupParts(input).hidden.value) {
+    event.preventDefault();  // picked already: on to the next field
+    moveOn(input);
   } else if (event.key === "Escape" && !list.hidden) {
     event.preventDefault();
     showOptions(input, false);
@@ -231,6 +253,51 @@ function addRow(table) {
   row.querySelector("[role=combobox]").focus();
 }
 
+// The checks the order form's own quote answers (plugins/intake), beside their fields all over the form:
+// a blocking one marks its input invalid, a warning only speaks.
+function clearChecks(form) {
+  for (const note of form.querySelectorAll(".check")) {
+    const field = form.querySelector(`[aria-describedby~="${note.id}"]`);
+    if (field) {
+      const rest = field.getAttribute("aria-describedby").split(" ").filter((id) => id !== note.id);
+      if (rest.length) {
+        field.setAttribute("aria-describedby", rest.join(" "));
+      } else {
+        field.removeAttribute("aria-describedby");
+      }
+      if (note.classList.contains("error") && !field.closest("td, .field")?.querySelector(".error:not(.check)")) {
+        field.removeAttribute("aria-invalid");
+      }
+    }
+    note.remove();
+  }
+}
+
+function showChecks(form, found) {
+  clearChecks(form);
+  for (const [id, notes] of Object.entries(found || {})) {
+    const target = form.querySelector(`[id="${id}-text"]`) || form.querySelector(`[id="${id}"]`);
+    const field = target && target.matches("input:not([type=hidden]), select, textarea") ? target : null;
+    const holder = field ? field.closest("td, .field") : form.querySelector(".line-table-errors");
+    if (!holder) {
+      continue;
+    }
+    notes.forEach((note, index) => {
+      const span = document.createElement(field ? "span" : "p");
+      span.className = note.severity === "blocking" ? "check error" : "check warning";
+      span.id = `${id}-check${index + 1}`;
+      span.textContent = note.message;
+      holder.append(span);
+      if (field) {
+        field.setAttribute("aria-describedby", `${field.getAttribute("aria-describedby") || ""} ${span.id}`.trim());
+        if (note.severity === "blocking") {
+          field.setAttribute("aria-invalid", "true");
+        }
+      }
+    });
+  }
+}
+
 function showQuote(table, answer) {
   for (const output of table.querySelectorAll("output[data-amount]")) {
     const amounts = answer.lines[output.dataset.amount];
@@ -266,12 +333,15 @@ function requote(table) {
   clearTimeout(quoteTimers.get(table));
   quoteTimers.set(table, setTimeout(() => {
     const form = table.closest("form");
-    fetch(table.dataset.quote, {
+    fetch(form.dataset.quote || table.dataset.quote, {  // an order form's own quote adds its checks
       method: "POST", body: new FormData(form), credentials: "same-origin", headers: { Accept: "application/json" },
     }).then((response) => (response.headers.get("Content-Type") || "").includes("json") ? response.json() : null)
       .then((answer) => {
         if (answer) {
           showQuote(table, answer);
+          if ("checks" in answer) {
+            showChecks(form, answer.checks);
+          }
         }
       });
   }, 200));
@@ -313,6 +383,94 @@ for (const kind of ["input", "change"]) {
       for (const other of event.target.form?.querySelectorAll(".line-table") || []) {
         requote(other);
       }
+    } else if (kind === "change" && entryFlow(event.target)) {
+      // a requested date, a received time, a source reference: the order form's checks run again
+      for (const other of event.target.form?.querySelectorAll(".line-table") || []) {
+        requote(other);
+      }
     }
   });
 }
+
+// --- Entry at the keyboard (an order form marked data-entry-flow) ------------------------------
+// Picking a customer moves on to the next field that needs input (a field marked data-entry-required
+// still empty, else the first line without a product); picking a product moves on to its quantity;
+// Enter in a quantity opens the next line; Ctrl+Enter sends the form with its data-submit-shortcut
+// button. A key of its own (data-shortcut, "n" for a new order on the order list) opens its link.
+
+function entryFlow(element) {
+  return element instanceof Element && element.closest("form[data-entry-flow]") !== null;
+}
+
+function filledIn(element) {
+  return isCombobox(element) ? Boolean(lookupParts(element).hidden.value) : Boolean(element.value);
+}
+
+function nextNeeded(from) {
+  const form = from.closest("form");
+  const row = from.closest("tr.line-row");
+  if (row && isCombobox(from)) {
+    return row.querySelector("input[name$='-quantity']");
+  }
+  const needed = [...form.querySelectorAll("[data-entry-required]")].find((element) => element !== from
+    && !filledIn(element));
+  return needed || [...form.querySelectorAll(".line-table tr.line-row [role=combobox]")]
+    .find((element) => element !== from && !element.value) || null;
+}
+
+function moveOn(from) {
+  if (!entryFlow(from)) {
+    return false;
+  }
+  const next = nextNeeded(from);
+  next?.focus();
+  return Boolean(next);
+}
+
+function nextLine(quantity) {
+  const row = quantity.closest("tr.line-row");
+  const following = row.nextElementSibling?.querySelector("[role=combobox]");
+  if (following) {
+    following.focus();
+  } else {
+    addRow(row.closest(".line-table"));  // focuses the new row's product
+  }
+}
+
+function typingIn(element) {
+  return element instanceof HTMLElement && (element.isContentEditable || element.matches("input, select, textarea"));
+}
+
+document.addEventListener("keydown", (event) => {
+  const target = event.target;
+  if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && entryFlow(target)) {
+    const button = target.closest("form").querySelector("[data-submit-shortcut]");
+    if (button) {
+      event.preventDefault();
+      target.closest("form").requestSubmit(button);
+    }
+  } else if (event.key === "Enter" && !event.shiftKey && !event.altKey && entryFlow(target) && !isCombobox(target)
+             && target instanceof HTMLInputElement) {
+    if (target.matches(".line-table input[name$='-quantity']")) {
+      event.preventDefault();
+      nextLine(target);
+    } else if (target.hasAttribute("data-entry-required") && moveOn(target)) {
+      event.preventDefault();
+    }
+  } else if (!event.ctrlKey && !event.metaKey && !event.altKey && !typingIn(target) && event.key.length === 1) {
+    const link = [...document.querySelectorAll("[data-shortcut]")]
+      .find((element) => element.dataset.shortcut === event.key.toLowerCase());
+    if (link) {
+      event.preventDefault();
+      link.click();
+    }
+  }
+});
+
+// Typing over a field's error clears it: the live quote checks the field again.
+document.addEventListener("input", (event) => {
+  const holder = entryFlow(event.target) ? event.target.closest(".field.has-error") : null;
+  if (holder && !holder.closest(".line-table")) {
+    clearErrors(holder);
+  }
+});

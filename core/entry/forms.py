@@ -149,7 +149,8 @@ class LookupField(Field):
     def display(self) -> str:
         """What the visible input shows: the picked row, or the text as typed."""
         row = self.resolved() if not self.process_errors else None
-        return describe(row) if row is not None and not self.errors else self.text
+        # Text typed beside an error stays as typed; a check's message beside a saved pick keeps the pick.
+        return describe(row) if row is not None and not (self.errors and self.text) else self.text
 
     def pre_validate(self, form: Any) -> None:
         if self.process_errors:
@@ -197,9 +198,20 @@ class LineRowForm(Form):
         return self.product_id.given
 
 
+class LineRows(FieldList):
+    """The line table's rows, each keeping the name the page gave it.
+
+    WTForms 3.3 renumbers posted rows 0..n-1; the page's rows keep their numbers when one above is
+    removed (``lines-0``, ``lines-3``), and the quote's amounts and errors must name the rows it shows.
+    """
+
+    def _compact_indices(self) -> None:
+        return None
+
+
 def line_rows(min_entries: int = 1) -> Any:
     """The line table's rows as a form field: as many as the clerk adds, none by a fixed count."""
-    return FieldList(FormField(LineRowForm), _l("Lines"), min_entries=min_entries)
+    return LineRows(FormField(LineRowForm), _l("Lines"), min_entries=min_entries)
 
 
 def filled_rows(rows: FieldList) -> list[Any]:
@@ -292,11 +304,12 @@ def field_at(form: Any, path: str | None) -> Any:
 
 @dataclass(frozen=True)
 class Quote:
-    """The line table's figures: each quoted row's amounts by row name (``lines-3``), and the sums."""
+    """The line table's figures: each quoted row's amounts and unit price by row name (``lines-3``), and the sums."""
 
     lines: dict[str, LineAmounts]
     totals: Totals
     errors: dict[str, list[str]]
+    unit_prices: dict[str, Decimal]
 
 
 def quote(rows: FieldList, actor: User, customer_id: int | None = None) -> Quote:
@@ -309,6 +322,7 @@ def quote(rows: FieldList, actor: User, customer_id: int | None = None) -> Quote
     """
     shows_prices = sees_prices(actor)
     quoted: dict[str, LineAmounts] = {}
+    unit_prices: dict[str, Decimal] = {}
     errors: dict[str, list[str]] = {}
     picked = [(row, row.form.product_id.resolved()) for row in filled_rows(rows)]
     agreed = prices.agreed_prices(customer_id, [product.id for _row, product in picked if product is not None])
@@ -323,10 +337,11 @@ def quote(rows: FieldList, actor: User, customer_id: int | None = None) -> Quote
             errors[form.quantity.id] = [_("The amount of this line is too large.")]
             continue
         quoted[row.name] = amounts
+        unit_prices[row.name] = price
     sums = totals(quoted.values())
     if sums.total > MONEY.largest:
         errors[rows.id] = [_("The order total is too large.")]
-    return Quote(quoted, sums, errors)
+    return Quote(quoted, sums, errors, unit_prices)
 
 
 def customer_to_quote(actor: User, raw: str | None) -> int | None:

@@ -5,6 +5,7 @@ writes nothing, so typing in the line table costs no database write.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, jsonify, render_template, request
@@ -15,8 +16,9 @@ from werkzeug.datastructures import MultiDict
 from core import masterdata
 from core.auth.context import require_actor, requires, sees_prices
 from core.entry.forms import (
-    LOOKUPS, customer_to_quote, describe, errors_by_id, line_rows, lookup, money_text, quote,
+    LOOKUPS, Quote, customer_to_quote, describe, errors_by_id, line_rows, lookup, money_text, quote,
 )
+from core.models import User
 
 bp = Blueprint("entry", __name__)
 
@@ -58,7 +60,25 @@ def quote_lines() -> Any:
     part of the answer: the table shows them as it goes. A product id the type-ahead never
     offered (not a number, not one of the company's) is a bad request: 400.
     """
-    actor = require_actor()
+    answer = quoted(require_actor())
+    return jsonify(answer.body), answer.status
+
+
+@dataclass(frozen=True)
+class QuoteAnswer:
+    """The quote of the posted form: the rows as read, their figures, the JSON body and its status.
+
+    A page's own quote endpoint (an order form with checks beside its fields) adds to ``body``.
+    """
+
+    form: LinesForm
+    figures: Quote
+    body: dict[str, Any]
+    status: int
+
+
+def quoted(actor: User) -> QuoteAnswer:
+    """The quote of the line table the current request posts, for ``actor``; reads, never writes."""
     # The script sends a product's id once it is picked; text typed but not picked yet is not
     # a product (without scripts the page's own form resolves typed text).
     typed = MultiDict([(key, value) for key, value in request.form.items(multi=True) if not key.endswith("-text")])
@@ -79,4 +99,4 @@ def quote_lines() -> Any:
         "errors": errors,
     }
     bad_request = "csrf_token" in errors or any(row.form.product_id.bad_id for row in form.lines)
-    return jsonify(body), 400 if bad_request else 200
+    return QuoteAnswer(form, result, body, 400 if bad_request else 200)

@@ -154,8 +154,24 @@ def check_order(order: EnteredOrder, *, batch: Batch | None = None) -> list[Prob
         today, holds = company.today(), None
     else:
         company, today, holds = batch.company, batch.today, batch.holds
-    problems = [*_customer_problems(company, order, holds), *_contact_problems(order),
-                *_invoice_problems(order), *_line_problems(order), *_date_problems(today, order)]
+    problems = [*_customer_problems(company, order.customer, holds), *_contact_problems(order),
+                *_invoice_problems(order), *_line_problems(order.lines),
+                *_date_problems(today, order.requested_date, order.lines)]
+    return sorted(problems, key=lambda problem: not problem.blocking)
+
+
+def check_entry(company: Company, customer: Customer | None, requested_date: date | None,
+                lines: Sequence[EnteredLine]) -> list[Problem]:
+    """The problems an order being entered already shows, before it is whole: the customer's (inactive, on
+    credit hold), its lines' (only the lines given: the complete ones) and its requested date's.
+
+    The order form asks this as the clerk types (the live quote), so each check speaks beside its field
+    before the order is saved; a part not entered yet is not checked. Blocking ones first.
+    """
+    today = company.today()
+    problems = [*(_customer_problems(company, customer, None) if customer is not None else []),
+                *(_line_problems(lines) if lines else []),
+                *(_date_problems(today, requested_date, lines) if requested_date is not None else [])]
     return sorted(problems, key=lambda problem: not problem.blocking)
 
 
@@ -209,9 +225,9 @@ def by_field(problems: Iterable[Problem]) -> dict[str, list[str]]:
 # --- the checks -------------------------------------------------------------------
 
 
-def _customer_problems(company: Company, order: EnteredOrder, holds: Mapping[int, str | None] | None) -> list[Problem]:
+def _customer_problems(company: Company, customer: Customer,
+                       holds: Mapping[int, str | None] | None) -> list[Problem]:
     """``holds``: the credit holds a :class:`Batch` asked already; otherwise the hook is asked here."""
-    customer = order.customer
     if not customer.active:
         return [Problem("customer_id", Check.CUSTOMER_INACTIVE, Severity.BLOCKING,
                         _("customer %(name)s is inactive", name=customer.name))]
@@ -265,11 +281,11 @@ def _invoice_problems(order: EnteredOrder) -> list[Problem]:
     return problems
 
 
-def _line_problems(order: EnteredOrder) -> list[Problem]:
-    if not order.lines:
+def _line_problems(lines: Sequence[EnteredLine]) -> list[Problem]:
+    if not lines:
         return [Problem("lines", Check.NO_LINES, Severity.BLOCKING, _("an order needs at least one line"))]
     problems = []
-    for index, line in enumerate(order.lines):
+    for index, line in enumerate(lines):
         where, n = f"lines[{index}]", index + 1
         if not line.product.active:
             problems.append(Problem(f"{where}.product_id", Check.PRODUCT_DISCONTINUED, Severity.BLOCKING,
@@ -286,13 +302,13 @@ def _line_problems(order: EnteredOrder) -> list[Problem]:
     return problems
 
 
-def _date_problems(today: date, order: EnteredOrder) -> list[Problem]:
-    if order.requested_date < today:
+def _date_problems(today: date, requested_date: date, lines: Sequence[EnteredLine]) -> list[Problem]:
+    if requested_date < today:
         return [Problem("requested_date", Check.DATE_IN_PAST, Severity.BLOCKING,
                         _("the requested delivery date %(date)s is in the past; confirm a new date with the "
-                          "customer", date=order.requested_date.isoformat()))]
-    slowest = max(order.lines, key=lambda line: line.product.lead_time_days, default=None)
-    if slowest is None or order.requested_date >= today + timedelta(days=slowest.product.lead_time_days):
+                          "customer", date=requested_date.isoformat()))]
+    slowest = max(lines, key=lambda line: line.product.lead_time_days, default=None)
+    if slowest is None or requested_date >= today + timedelta(days=slowest.product.lead_time_days):
         return []
     days = slowest.product.lead_time_days
     return [Problem("requested_date", Check.DATE_BEFORE_LEAD_TIME, Severity.WARNING,
@@ -300,5 +316,5 @@ def _date_problems(today: date, order: EnteredOrder) -> list[Problem]:
                              "delivered (%(num)s day of lead time: %(soonest)s at the soonest)",
                              "the requested delivery date %(date)s is sooner than product %(product)s can be "
                              "delivered (%(num)s days of lead time: %(soonest)s at the soonest)",
-                             days, date=order.requested_date.isoformat(), product=slowest.product.code,
+                             days, date=requested_date.isoformat(), product=slowest.product.code,
                              soonest=(today + timedelta(days=days)).isoformat()))]

@@ -89,6 +89,9 @@ class OrderForm(FlaskForm):
     lines = line_rows()
     # Ticked once the clerk has checked that an order flagged as a possible duplicate is distinct.
     confirm_duplicate = BooleanField(_l("This is a distinct order, not one already entered"))
+    # Ticked to submit from the form an order whose checks warn (the re-check page's box).
+    confirm_warnings = BooleanField(_l("I have checked the warnings marked above; submit the order as it is"))
+    warnings_found = False  # set when the checks shown beside the fields include warnings to confirm
 
     @property
     def creates_customer(self) -> bool:

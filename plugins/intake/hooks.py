@@ -36,7 +36,7 @@ def ordo_permissions() -> list[Permission]:
 @hookimpl
 def menu_items(user: User) -> list[MenuItem]:
     return [
-        MenuItem(_l("New order"), "intake.new_order", "order.create", order=20),
+        MenuItem(_l("New order"), "intake.new_order", "order.create", order=20, shortcut="n"),
         MenuItem(_l("Import orders"), "intake_imports.imports_list", "order.import", order=25),
     ]
 

@@ -4,23 +4,26 @@ The order list is the core's (core.order_list)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 # types-WTForms describes WTForms 3.2, which had no SelectChoice (new in 3.3).
 from wtforms import SelectChoice  # type: ignore[attr-defined]
 
 from core import masterdata
-from core.auth.context import require_actor, requires
-from core.entry.forms import attempt_on, edit_rows, quote
+from core.auth.context import require_actor, requires, sees_prices
+from core.db import fail_request
+from core.entry.forms import attempt_on, customer_to_quote, edit_rows, field_at, quote
+from core.entry.views import quoted
 from core.labels import choices, label
 from core.errors import OrdoError
 from core.models import Channel, Customer, DeliveryMethod, InvoiceType, Order, OrderStatus, PaymentTerms, User, utcnow
 from core.orders.queries import get_order
 from core.portal import order_url
 from core.web import attempt, flash_form_errors
-from plugins.intake import checks, duplicates, services, waiting
+from plugins.intake import checks, duplicates, entry_checks, services, waiting
 from plugins.intake.duplicates import DuplicateSuspected
 from plugins.intake.forms import NO_INVOICE, OrderForm, SubmitForm, WaitingForm
 
@@ -52,13 +55,17 @@ def new_order():
             return _form_page(form, user, None)
         order = attempt_on(form, _flagging(flagged, _with_customer(form, user, lambda data: services.create_draft(
             user.company, data, user, check_duplicates=True, confirm_duplicate=bool(form.confirm_duplicate.data)))))
+        if order is not None and _submits(user):
+            problems = _submit_here(form, order, user)
+            if problems is None:
+                return redirect(order_url(order.id))
+            return _form_page(form, user, None, flagged, problems)
         if order is not None:
             if form.creates_customer:
                 flash(_("Customer %(code)s %(name)s created.", code=order.customer.code, name=order.customer.name),
                       "success")
-            flash(_("Draft order %(number)s saved. Re-check it, then submit it.",
-                    number=order.display_number), "success")
-            return redirect(order_url(order.id))
+            return _saved(order, user, _("Draft order %(number)s saved. Re-check it, then submit it.",
+                                   number=order.display_number))
     elif request.method == "POST":
         flash(_("Check the fields marked below."), "error")
     return _form_page(form, user, None, flagged)
@@ -81,11 +88,47 @@ def edit_order(order_id: int):
         if attempt_on(form, _flagging(flagged, lambda: services.update_draft(
                 order, _order_data(form, user), user, check_duplicates=True,
                 confirm_duplicate=bool(form.confirm_duplicate.data)))) is not None:
-            flash(_("Order %(number)s saved.", number=order.display_number), "success")
-            return redirect(order_url(order.id))
+            if not _submits(user):
+                return _saved(order, user, _("Order %(number)s saved.", number=order.display_number))
+            problems = _submit_here(form, order, user)
+            if problems is None:
+                return redirect(order_url(order.id))
+            return _form_page(form, user, order, flagged, problems)
     elif request.method == "POST":
         flash(_("Check the fields marked below."), "error")
+    else:  # the draft's problems stand beside their fields from the start
+        return _form_page(form, user, order, flagged, services.recheck(order))
     return _form_page(form, user, order, flagged)
+
+
+@bp.route("/orders/new/quote", methods=["POST"], endpoint="quote_new_order")
+@bp.route("/orders/<id:order_id>/quote", methods=["POST"])
+@requires(("order.create", "order.edit"))
+def quote_order(order_id: int | None = None) -> Any:
+    """The order form's live quote (``core.entry.views.quoted``) with the checks of what is entered so far:
+    ``checks`` holds each check's message and severity by the id of the input it belongs to.
+
+    A customer's own user gets none: a credit hold or another order's number is the clerk's business,
+    and the clerk re-checks what the customer placed.
+    """
+    user = require_actor()
+    if order_id is not None:
+        get_order(user, order_id)  # one the user may see, or 404
+    answer = quoted(user)
+    if answer.status == 200 and user.customer_id is not None:
+        answer.body["checks"] = {}
+    elif answer.status == 200:
+        found = entry_checks.live_findings(
+            user.company, customer_id=customer_to_quote(user, request.form.get("customer_id")),
+            requested_date=_posted_date(request.form.get("requested_date")),
+            received_at=_posted_moment(request.form.get("received_at"), user),
+            source_reference=(request.form.get("source_reference") or "").strip()[:120] or None,
+            rows=answer.form.lines, figures=answer.figures, show_prices=sees_prices(user), order_id=order_id)
+        by_input: dict[str, list[dict[str, str]]] = {}
+        for finding in found:
+            by_input.setdefault(finding.input_id, []).append(finding.as_json())
+        answer.body["checks"] = by_input
+    return jsonify(answer.body), answer.status
 
 
 @bp.route("/orders/<id:order_id>/recheck")
@@ -158,6 +201,62 @@ def mark_answered(order_id: int):
 # --- helpers --------------------------------------------------------------------
 
 
+def _submits(user: User) -> bool:
+    """Whether the order form was sent with "Submit for review" by a clerk who may submit."""
+    return "submit_order" in request.form and user.customer_id is None and user.can("order.submit")
+
+
+def _submit_here(form: OrderForm, order: Order, user: User) -> list[checks.Problem] | None:
+    """Submit the draft just saved from the form, in the same request: None when it went, else the checks'
+    problems that refused it, for the form shown again beside their fields.
+
+    The whole request (the draft too) is then discarded: the form holds what was typed, and sending it
+    again enters it once. Any other refusal stands beside the field it names, or in a banner.
+    """
+    try:
+        services.submit(order, user, confirm_warnings=bool(form.confirm_warnings.data))
+    except checks.ChecksFailed as failed:
+        fail_request()
+        flash(_("The order is not submitted: correct or confirm what is marked below."), "error")
+        return failed.problems
+    except OrdoError as error:
+        fail_request()
+        field = field_at(form, error.field)
+        if field is None:
+            flash(error.message, "error")
+        else:
+            field.errors = [*field.errors, error.message]
+        return []
+    flash(_("Order %(number)s is submitted; it is now: %(status)s.",
+            number=order.display_number, status=label(order.status)), "success")
+    return None
+
+
+def _saved(order: Order, user: User, message: str) -> Any:
+    """After a draft is saved: its page, or the form again when a check found a problem to show beside its field
+    (for whoever may edit the draft)."""
+    flash(message, "success")
+    if user.can("order.edit") and services.recheck(order):
+        return redirect(url_for("intake.edit_order", order_id=order.id))
+    return redirect(order_url(order.id))
+
+
+def _posted_date(raw: str | None) -> date | None:
+    try:
+        return date.fromisoformat((raw or "").strip()[:10])
+    except ValueError:
+        return None
+
+
+def _posted_moment(raw: str | None, user: User) -> datetime | None:
+    """A datetime-local value typed on the company's wall clock, or None when empty or not one."""
+    try:
+        moment = datetime.strptime((raw or "").strip()[:16], "%Y-%m-%dT%H:%M")
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=user.company.zone)
+
+
 def _flagging(flagged: list[Order], save: Callable[[], Order]) -> Callable[[], Order]:
     """``save``, keeping the orders it is suspected to repeat for the page to name."""
 
@@ -213,13 +312,19 @@ def _order_form(user: User, order: Order | None = None) -> OrderForm:
     return form
 
 
-def _form_page(form: OrderForm, user: User, order: Order | None, flagged: list[Order] | None = None) -> str:
+def _form_page(form: OrderForm, user: User, order: Order | None, flagged: list[Order] | None = None,
+               problems: list[checks.Problem] | None = None) -> str:
     """The order form, its line table's figures computed as saving would (core.entry.forms.quote),
-    and the orders this one may repeat."""
+    the orders this one may repeat, and the checks' ``problems`` beside their fields (with the box
+    confirming the warnings when there are some)."""
     customer_id = user.customer_id or (form.customer_id.data if not form.customer_id.errors else None)
     figures = quote(form.lines, user, customer_id) if "lines" in form else None
+    if problems:  # after the quote: a row with a check's message beside it is still quoted
+        entry_checks.place_on_form(form, problems, sees_prices(user))
+        form.warnings_found = bool(checks.warnings(problems))
+    submits = user.customer_id is None and user.can("order.submit")
     return render_template("intake/order_form.html", form=form, order=order, figures=figures,
-                           duplicates=flagged or [])
+                           duplicates=flagged or [], submits=submits)
 
 
 def _local(moment: datetime, user: User) -> datetime:

@@ -89,6 +89,16 @@ def test_too_many_decimals_are_refused_naming_the_row_and_the_field(sales, world
     assert list(body["lines"]) == ["lines-2"] and body["total"] == "19.21"  # only the good row is quoted
 
 
+def test_the_quote_names_the_rows_as_the_page_does_after_a_row_above_was_removed(sales, world):
+    answer = sales.post("/orders/quote", data={
+        "lines-0-product_id": str(world.products[0].id), "lines-0-quantity": "2",
+        "lines-3-product_id": str(world.products[1].id), "lines-3-quantity": "1.0001"})
+
+    body = answer.get_json()
+    assert list(body["lines"]) == ["lines-0"]  # 2 × 120.00 + 13 % tax
+    assert body["errors"] == {"lines-3-quantity": ["must have at most 3 decimal places; it is not rounded"]}
+
+
 def test_the_quote_hides_every_amount_from_a_role_without_the_price_permission(app, world):
     role = world.users["customer_service"].roles[0]
     set_role_permissions(role, role.permissions - {"order.view_prices"}, actor=None)

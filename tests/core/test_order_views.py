@@ -247,3 +247,14 @@ def test_hook_order_actions(make_app):
 
     assert _actions_of(page) == ("Mark delivered", ["Cancel the order"])
     assert f'href="/orders/{order_id}#core-mark_delivered_panel"' in page
+
+
+def test_the_order_list_offers_a_new_order_first_with_its_key_to_who_may_enter_orders(app, world):
+    page = portal_login(app, world.users["sales"]).get("/orders").get_data(as_text=True)
+    actions = page[page.index('<p class="page-actions">'):]
+    assert re.search(r'<a class="button" href="/orders/new" data-shortcut="n"\s+aria-keyshortcuts="n">New order',
+                     actions)
+    assert page.index('data-shortcut="n"') < page.index('id="list-q"')  # the first thing in the page's content
+
+    production = portal_login(app, world.users["production"]).get("/orders").get_data(as_text=True)
+    assert 'data-shortcut' not in production  # production enters no orders

@@ -241,3 +241,45 @@ def test_the_api_refuses_a_submission_of_a_version_edited_since(app, world):
     refused = api.post(f"/api/v1/orders/{created['id']}/submit", json={"version": created["version"]})
 
     assert refused.status_code == 409 and refused.get_json()["errors"][0]["field"] == "version"
+
+
+# --- an order being entered: the checks its fields so far allow (the order form's live quote) -------------
+
+
+def test_an_order_being_entered_is_checked_only_on_what_is_entered(world):
+    yesterday = world.company.today() - timedelta(days=1)
+
+    assert checks.check_entry(world.company, None, None, []) == []
+    assert [(p.field, p.check) for p in checks.check_entry(world.company, None, yesterday, [])] == [
+        ("requested_date", Check.DATE_IN_PAST)]  # no customer, no line yet: the date alone is checked
+
+
+def test_an_entered_line_under_the_floor_price_is_a_warning_at_its_price(world):
+    cheap = services.NewLine(world.products[1], {"quantity": Decimal("3"), "unit_price": Decimal("5.99")})
+    fine = services.NewLine(world.products[0], {"quantity": Decimal("1"), "unit_price": Decimal("100.00")})
+
+    found = checks.check_entry(world.company, world.customers[0], world.company.today() + timedelta(days=7),
+                               [fine, cheap])
+
+    assert [(p.field, p.check, p.severity, p.message) for p in found] == [
+        ("lines[1].unit_price", Check.PRICE_UNDER_FLOOR, Severity.WARNING,
+         "line 2: the unit price is under the floor price of product P002; finance will review it")]
+
+
+def test_an_entered_customer_on_credit_hold_is_blocked_at_the_customer(make_app):
+    app = make_app(plugins=[MANIFEST, credit_hold.MANIFEST])
+    with app.app_context():
+        world = factories.build_world(app)
+        credit_hold.HELD.clear()
+        credit_hold.HELD["C002"] = "北京燕山化工股份公司 is on credit hold: 1 invoice(s) unpaid"
+        try:
+            held = checks.check_entry(world.company, world.customers[1], None, [])
+            free = checks.check_entry(world.company, world.customers[0], None, [])
+        finally:
+            credit_hold.HELD.clear()
+            credit_hold.ASKED.clear()
+
+    assert [(p.field, p.check, p.severity, p.message) for p in held] == [
+        ("customer_id", Check.CREDIT_HOLD, Severity.BLOCKING,
+         "北京燕山化工股份公司 is on credit hold: 1 invoice(s) unpaid")]
+    assert free == []

@@ -1,12 +1,15 @@
 """Customers order in the portal: a draft for the clerk's re-check, or submitted directly when the company allows."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from core.extensions import db
 from core.models import Channel, Order, OrderStatus, Role, RolePermission
 from plugins.intake.settings import update_settings
 from tests.factories import portal_login
+from tests.plugins.intake.helpers import draft
 from tests.plugins.intake.test_views import form_data
 
 
@@ -56,3 +59,16 @@ def test_a_portal_order_with_something_to_confirm_waits_for_a_clerk(app, world):
     client.post("/orders/new", data=form_data(world, **{"lines-2-unit_price": "5.00"}))  # under the floor price
 
     assert placed().status == OrderStatus.DRAFT
+
+
+def test_a_customer_s_own_user_is_quoted_without_the_clerk_s_checks(app, world):
+    draft(world, lines=[{"product_id": world.products[0].id, "quantity": 2},
+                        {"product_id": world.products[1].id, "quantity": 50, "unit_price": "7.80"}])
+    let_customers_order(world)
+    buyer = portal_login(app, world.customer_user)
+    yesterday = world.company.today() - timedelta(days=1)
+
+    answer = buyer.post("/orders/new/quote", data=form_data(world, requested_date=yesterday.isoformat()))
+
+    assert answer.status_code == 200 and answer.get_json()["checks"] == {}  # no other order's number, no hold
+    assert answer.get_json()["total"] == "711.90"  # quoted all the same: 271.20 + 440.70

@@ -1,14 +1,20 @@
 """The clerk's pages: enter an order in the portal, re-check it, submit it; who sees what on the order page."""
 from __future__ import annotations
 
+import html
+import re
+from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
 
 from core.extensions import db
-from core.models import Order, OrderStatus
+from core.models import AuditEntry, Order, OrderStatus
 from plugins.intake import hooks, services
+from plugins.intake.manifest import MANIFEST
+from tests import factories
 from tests.factories import portal_login
+from tests.plugins.intake import credit_hold
 from tests.plugins.intake.helpers import draft, next_week
 
 
@@ -207,3 +213,180 @@ def test_without_javascript_add_a_line_and_remove_re_render_the_form(app, world)
 
     removed = client.post("/orders/new", data=form_data(world, remove_line="lines-0")).get_data(as_text=True)
     assert 'name="lines-0-product_id"' not in removed and 'name="lines-2-product_id"' in removed
+
+
+# --- the checks beside their fields, at save and in the live quote; submitting from the form --------------
+
+
+def beside(page: str, field_id: str) -> list[str]:
+    """The messages shown next to input ``field_id``, each named in the input's aria-describedby."""
+    found = re.findall(rf'<span class="error" id="{re.escape(field_id)}-error(\d+)">(.*?)</span>', page)
+    for number, _message in found:
+        assert re.search(rf'aria-describedby="[^"]*\b{re.escape(field_id)}-error{number}\b', page), field_id
+    return [html.unescape(message) for _number, message in found]
+
+
+def orders() -> list[Order]:
+    db.session.expire_all()
+    return list(db.session.execute(select(Order)).scalars())
+
+
+def test_a_draft_saved_with_a_past_date_opens_again_with_the_check_beside_the_date(app, world):
+    client = portal_login(app, world.users["sales"])
+    yesterday = world.company.today() - timedelta(days=1)
+
+    saved = client.post("/orders/new", data=form_data(world, requested_date=yesterday.isoformat()))
+
+    order = only_order()
+    assert order.status == OrderStatus.DRAFT  # a draft may hold it: the clerk asks the customer
+    assert saved.status_code == 302 and saved.headers["Location"].endswith(f"/orders/{order.id}/edit")
+    page = client.get(saved.headers["Location"]).get_data(as_text=True)
+    assert beside(page, "requested_date") == [
+        f"the requested delivery date {yesterday.isoformat()} is in the past; confirm a new date with the customer"]
+
+
+def test_a_draft_saved_without_a_problem_goes_to_its_page(app, world):
+    client = portal_login(app, world.users["sales"])
+
+    saved = client.post("/orders/new", data=form_data(world))
+
+    assert saved.headers["Location"].endswith(f"/orders/{only_order().id}")
+
+
+def test_submitting_from_the_form_submits_the_order_in_one_step(app, world):
+    client = portal_login(app, world.users["sales"])
+    assert 'name="submit_order"' in client.get("/orders/new").get_data(as_text=True)
+
+    sent = client.post("/orders/new", data=form_data(world, submit_order="1"))
+
+    order = only_order()
+    assert sent.status_code == 302 and sent.headers["Location"].endswith(f"/orders/{order.id}")
+    assert order.status == OrderStatus.APPROVED and order.number  # review is off: approved at submission
+    assert f"Order {order.number} is submitted" in client.get(sent.headers["Location"]).get_data(as_text=True)
+
+
+def test_a_price_under_the_floor_is_shown_beside_the_price_and_submitting_waits_for_the_confirmation(app, world):
+    client = portal_login(app, world.users["sales"])
+    data = form_data(world, submit_order="1", **{"lines-2-unit_price": "5.00"})
+
+    refused = client.post("/orders/new", data=data)
+
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 200 and orders() == []  # nothing saved: the form holds what was typed
+    assert beside(page, "lines-2-unit_price") == [
+        "line 2: the unit price is under the floor price of product P002; finance will review it"]
+    assert 'name="confirm_warnings"' in page
+
+    confirmed = client.post("/orders/new", data={**data, "confirm_warnings": "y"})
+
+    [order] = orders()
+    assert confirmed.headers["Location"].endswith(f"/orders/{order.id}") and order.status == OrderStatus.APPROVED
+    assert db.session.execute(select(AuditEntry).where(AuditEntry.action == "warnings_confirmed")).scalar_one()
+
+
+def test_a_past_date_blocks_submitting_from_the_form_beside_the_date(app, world):
+    client = portal_login(app, world.users["sales"])
+    yesterday = world.company.today() - timedelta(days=1)
+
+    refused = client.post("/orders/new", data=form_data(world, submit_order="1",
+                                                        requested_date=yesterday.isoformat()))
+
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 200 and orders() == []
+    assert beside(page, "requested_date") == [
+        f"the requested delivery date {yesterday.isoformat()} is in the past; confirm a new date with the customer"]
+    assert 'name="confirm_warnings"' not in page  # nothing to confirm: it must be corrected
+
+
+def test_a_customer_on_credit_hold_is_shown_beside_the_customer_at_save_and_at_submission(make_app):
+    app = make_app(plugins=[MANIFEST, credit_hold.MANIFEST])
+    with app.app_context():
+        world = factories.build_world(app)
+        credit_hold.HELD.clear()
+        credit_hold.HELD["C001"] = "上海华东机电有限公司 is on credit hold: 2 invoice(s) unpaid"
+        try:
+            client = portal_login(app, world.users["sales"])
+            refused = client.post("/orders/new", data=form_data(world, submit_order="1")).get_data(as_text=True)
+            assert orders() == []
+            saved = client.post("/orders/new", data=form_data(world))
+            edit = client.get(saved.headers["Location"]).get_data(as_text=True)
+        finally:
+            credit_hold.HELD.clear()
+            credit_hold.ASKED.clear()
+
+    hold = "上海华东机电有限公司 is on credit hold: 2 invoice(s) unpaid"
+    assert beside(refused, "customer_id") == [hold]
+    assert beside(edit, "customer_id") == [hold]
+    assert 'value="C001 上海华东机电有限公司"' in edit  # the pick stays in its input beside the message
+
+
+def test_a_possible_duplicate_is_shown_beside_its_confirmation_when_submitting_from_the_form(app, world):
+    client = portal_login(app, world.users["sales"])
+    client.post("/orders/new", data=form_data(world))
+
+    again = client.post("/orders/new", data=form_data(world, submit_order="1"))
+
+    page = again.get_data(as_text=True)
+    assert again.status_code == 200 and len(orders()) == 1
+    [message] = beside(page, "confirm_duplicate")
+    assert "this may be the same order twice" in message
+
+
+def quote_checks(client, path: str, data: dict[str, str]) -> dict[str, list[dict[str, str]]]:
+    response = client.post(path, data=data)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_json()["checks"]
+
+
+def test_the_live_quote_shows_a_past_date_and_a_price_under_the_floor_beside_their_inputs(app, world):
+    client = portal_login(app, world.users["sales"])
+    yesterday = world.company.today() - timedelta(days=1)
+
+    found = quote_checks(client, "/orders/new/quote", form_data(
+        world, requested_date=yesterday.isoformat(), **{"lines-2-unit_price": "5.00"}))
+
+    assert found == {
+        "requested_date": [{"severity": "blocking", "message": f"the requested delivery date {yesterday.isoformat()} "
+                            "is in the past; confirm a new date with the customer"}],
+        "lines-2-unit_price": [{"severity": "warning", "message": "line 2: the unit price is under the floor price "
+                                "of product P002; finance will review it"}],
+    }
+    assert quote_checks(client, "/orders/new/quote", form_data(world)) == {}
+    assert orders() == []  # the quote reads, never writes
+
+
+def test_the_live_quote_shows_a_credit_hold_beside_the_customer(make_app):
+    app = make_app(plugins=[MANIFEST, credit_hold.MANIFEST])
+    with app.app_context():
+        world = factories.build_world(app)
+        credit_hold.HELD.clear()
+        credit_hold.HELD["C002"] = "北京燕山化工股份公司 is on credit hold: 1 invoice(s) unpaid"
+        try:
+            client = portal_login(app, world.users["sales"])
+            found = quote_checks(client, "/orders/new/quote", {"customer_id": str(world.customers[1].id),
+                                                               "requested_date": ""})
+        finally:
+            credit_hold.HELD.clear()
+            credit_hold.ASKED.clear()
+
+    assert found == {"customer_id": [{"severity": "blocking",
+                                      "message": "北京燕山化工股份公司 is on credit hold: 1 invoice(s) unpaid"}]}
+
+
+def test_the_live_quote_shows_a_possible_duplicate_but_not_the_draft_being_edited(app, world):
+    client = portal_login(app, world.users["sales"])
+    first = draft(world, lines=[{"product_id": world.products[0].id, "quantity": 2},
+                                {"product_id": world.products[1].id, "quantity": 50, "unit_price": "7.80"}])
+
+    found = quote_checks(client, "/orders/new/quote", form_data(world))
+
+    [(field_id, [note])] = found.items()
+    assert field_id == "customer_id" and note["severity"] == "warning"
+    assert f"order {first.display_number} is for the same customer with the same lines" in note["message"]
+    assert quote_checks(client, f"/orders/{first.id}/quote", form_data(world)) == {}
+
+
+def test_the_live_quote_of_an_order_the_user_may_not_see_is_not_found(app, world):
+    client = portal_login(app, world.users["sales"])
+    assert client.post("/orders/999999/quote", data=form_data(world)).status_code == 404
+
