@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
-# Both cores by default (pytest-xdist, a test file to a worker, so a module's shared fixtures
-# are built once); ORDO_TEST_WORKERS=0 runs in one process, as a debugger wants.
-exec .venv/bin/python -m pytest -n "${ORDO_TEST_WORKERS:-auto}" --dist loadfile "$@"
+# Both cores by default (pytest-xdist). worksteal: each worker starts on its half of the tests,
+# in file order, and takes tests from the other when it runs out, so one long file (the
+# crawls) does not leave a core idle; ORDO_TEST_WORKERS=0 runs in one process, for a debugger.
+exec .venv/bin/python -m pytest -n "${ORDO_TEST_WORKERS:-auto}" --dist worksteal "$@"

@@ -81,7 +81,9 @@ def test_a_clerk_filters_the_order_list_by_a_customer_picked_with_the_type_ahead
     page.locator("#list-customer-options [role=option]").first.click()
     rows.nth(len(expected)).wait_for(state="detached")
 
+    # Typing may already have filtered by the text (resolved on the server) before the pick
+    # lands: the pick's own request is the one that names the customer's id.
+    page.wait_for_url(re.compile(r".*[?&]customer=\d+"))
     assert rows.count() == len(expected)
     assert page.locator("#list-customer-text").input_value().startswith("C002 ")
-    assert re.search(r"customer=\d+", page.url)
     assert problems == []
