@@ -1,0 +1,36 @@
+"""outbox delivery: who holds a message being sent, when it was last tried, the SMTP server's last answer
+
+``claim_token`` fences a sender's result to its own claim; ``last_attempt_at``,
+``smtp_code`` and ``smtp_answer`` show administrators what happened to a message.
+Existing messages have none of them.
+
+Revision ID: core_0015
+Revises: core_0013
+Create Date: 2026-12-07 02:00:00.000000
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = 'core_0015'
+down_revision = 'core_0013'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('outbox_message', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('claim_token', sa.String(length=32), nullable=True))
+        batch_op.add_column(sa.Column('last_attempt_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('smtp_code', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('smtp_answer', sa.Text(), nullable=True))
+
+
+def downgrade():
+    with op.batch_alter_table('outbox_message', schema=None) as batch_op:
+        batch_op.drop_column('smtp_answer')
+        batch_op.drop_column('smtp_code')
+        batch_op.drop_column('last_attempt_at')
+        batch_op.drop_column('claim_token')
