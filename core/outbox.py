@@ -39,13 +39,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate
+from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale, gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import Select, func, or_, select, update
 
 from core import audit
-from core.db import commit, discard
+from core.db import commit, discard, get_scoped, scoped
 from core.documents import issued_document
 from core.errors import Conflict
 from core.extensions import db
@@ -141,14 +142,14 @@ def _backoff(attempts: int) -> timedelta:
 def _release_abandoned(now: datetime, max_attempts: int) -> tuple[int, int]:
     """Put the messages of senders that died back in the queue, or fail them; how many of each."""
     stale = (OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.claimed_at < now - CLAIM_TIMEOUT)
-    failed = db.session.execute(
+    # On the session's connection, in its transaction: a Core UPDATE says how many rows it matched.
+    connection = db.session.connection()
+    failed = connection.execute(
         update(OutboxMessage).where(*stale, OutboxMessage.attempts >= max_attempts)
-        .values(status=OutboxStatus.FAILED, claim_token=None, last_error=ABANDONED)
-        .execution_options(synchronize_session=False)).rowcount
-    retried = db.session.execute(
+        .values(status=OutboxStatus.FAILED, claim_token=None, last_error=ABANDONED)).rowcount
+    retried = connection.execute(
         update(OutboxMessage).where(*stale)
-        .values(status=OutboxStatus.PENDING, claim_token=None, last_error=ABANDONED, next_attempt_at=now)
-        .execution_options(synchronize_session=False)).rowcount
+        .values(status=OutboxStatus.PENDING, claim_token=None, last_error=ABANDONED, next_attempt_at=now)).rowcount
     commit()
     return retried, failed
 
@@ -160,13 +161,12 @@ def _claim_next(now: datetime, token: str) -> OutboxMessage | None:
                  .order_by(OutboxMessage.id).limit(1))
     if db.session.get_bind().dialect.name == "postgresql":
         candidate = candidate.with_for_update(skip_locked=True)
-    claimed = db.session.execute(
+    claimed = db.session.connection().execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == candidate.scalar_subquery(), OutboxMessage.status == OutboxStatus.PENDING)
         .values(status=OutboxStatus.SENDING, claimed_at=now, claim_token=token, last_attempt_at=now,
                 attempts=OutboxMessage.attempts + 1)
         .returning(OutboxMessage.id)
-        .execution_options(synchronize_session=False)
     ).scalar_one_or_none()
     commit()
     if claimed is None:
@@ -176,12 +176,11 @@ def _claim_next(now: datetime, token: str) -> OutboxMessage | None:
 
 def _record(message_id: int, token: str, **values: object) -> None:
     """Write an attempt's result, only while this sender still holds the message; committed at once."""
-    recorded = db.session.execute(
+    recorded = db.session.connection().execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.SENDING,
                OutboxMessage.claim_token == token)
-        .values(claim_token=None, **values)
-        .execution_options(synchronize_session=False)).rowcount
+        .values(claim_token=None, **values)).rowcount
     commit()
     if recorded != 1:
         LOG.warning("outbox message %s: the claim expired before its result was recorded; "
@@ -223,7 +222,7 @@ class _SMTP(smtplib.SMTP):
 
     accepted: tuple[int, bytes] | None = None
 
-    def data(self, msg: bytes | str) -> tuple[int, bytes]:
+    def data(self, msg: Any) -> tuple[int, bytes]:
         self.accepted = super().data(msg)
         return self.accepted
 
@@ -302,3 +301,20 @@ def send_again(message: OutboxMessage, *, actor: User, now: datetime | None = No
                  action="outbox_sent_again", actor=actor, before=before,
                  after={"status": message.status.value, "attempts": 0}, order_id=message.order_id)
     return message
+
+
+def messages_of(company_id: int, *, status: OutboxStatus | None = None, q: str | None = None) -> Select[Any]:
+    """The company's messages, newest first, with ``status`` and whose recipient or subject contains ``q``."""
+    query = scoped(OutboxMessage, company_id).order_by(OutboxMessage.id.desc())
+    if status is not None:
+        query = query.where(OutboxMessage.status == status)
+    if q:
+        pattern = f"%{q.lower()}%"
+        query = query.where(or_(func.lower(OutboxMessage.recipient).like(pattern),
+                                func.lower(OutboxMessage.subject).like(pattern)))
+    return query
+
+
+def message_of(company_id: int, ident: int) -> OutboxMessage:
+    """One of the company's messages, or NotFound."""
+    return get_scoped(OutboxMessage, company_id, ident, what=_("message"))

@@ -17,7 +17,7 @@ from core.demo import load_demo
 from core.documents import document_kinds
 from core.extensions import db
 from core.figures import MONEY
-from core.models import Company, Customer, Order, OrderStatus, Product, User
+from core.models import Company, Customer, Order, OrderStatus, OutboxMessage, Product, User
 from core.orders import actions
 from plugins.billing.models import BillingPayment
 from plugins.intake import import_jobs
@@ -56,6 +56,7 @@ def scene(app):
         "user_id": world.users["sales"].id,
         "change_id": change["id"],
         "import_id": upload.id,
+        "message_id": db.session.execute(select(OutboxMessage.id)).scalars().first(),
         "kind": "confirmation",
         "name": "review",
     }
