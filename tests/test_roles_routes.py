@@ -226,19 +226,23 @@ def demo_urls(app, company) -> list[str]:
             select(ChangeRequest.id).where(ChangeRequest.company_id == company.id)).scalars()),
         "import_id": list(db.session.execute(
             select(ImportJob.id).where(ImportJob.company_id == company.id)).scalars()),
+        "message_id": list(db.session.execute(
+            select(OutboxMessage.id).where(OutboxMessage.company_id == company.id)).scalars()),
     }
     urls = []
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or rule.endpoint == "static":
             continue
         params = set(rule.arguments)
-        assert params <= {"order_id", "item_id", "kind", "user_id", "change_id", "import_id"}, \
+        assert params <= {"order_id", "item_id", "kind", "user_id", "change_id", "import_id", "message_id"}, \
             f"{rule.rule}: say which demo ids it takes"
         choices: list[dict] = [{}]
         if "change_id" in params:
             choices = [{"change_id": i} for i in ids["change_id"]]
         if "import_id" in params:
             choices = [{"import_id": i} for i in ids["import_id"]]
+        if "message_id" in params:
+            choices = [{"message_id": i} for i in ids["message_id"]]
         if "item_id" in params:
             choices = [{"item_id": i} for i in ids["customer" if "customer" in rule.rule else "product"]]
         if "user_id" in params:

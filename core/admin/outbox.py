@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import Row, Select, select
 
-from core.auth.context import require_actor, requires
+from core.auth.context import require_actor, requires, sees_prices
 from core.listview import Column, Filter, GroupBy, Kind, ListSpec, list_response
 from core.models import OutboxMessage, OutboxStatus, User
 from core.outbox import attachments_of, message_of, send_again
@@ -74,8 +74,11 @@ def index() -> ResponseReturnValue:
 @requires("admin.outbox")
 def message(message_id: int) -> ResponseReturnValue:
     """One message: its text, attachments, attempts and what the server answered."""
-    found = message_of(require_actor().company_id, message_id)
+    actor = require_actor()
+    found = message_of(actor.company_id, message_id)
+    # A customer's email quotes the order's amounts: its text is for those who may see prices.
     return render_template("admin/outbox_message.html", message=found, attachments=attachments_of(found),
+                           show_text=sees_prices(actor),
                            answer=server_answer(found.smtp_code, found.smtp_answer, found.last_error),
                            order_href=order_url(found.order_id) if found.order_id else None,
                            form=FlaskForm())

@@ -5,7 +5,8 @@ import marshmallow as ma
 from flask.views import MethodView
 
 from core.api import ApiBlueprint
-from core.api.schemas import PageArgsSchema
+from core.api.fields import MONEY_FLAG
+from core.api.schemas import PageArgsSchema, PricedSchema
 from core.auth.context import require_actor, requires
 from core.db import page_of
 from core.models import OutboxStatus
@@ -37,8 +38,10 @@ class OutboxMessageSchema(ma.Schema):
     message_id = ma.fields.String(metadata={"description": "the email's Message-ID header"})
 
 
-class OutboxMessageDetailSchema(OutboxMessageSchema):
-    body = ma.fields.String()
+class OutboxMessageDetailSchema(OutboxMessageSchema, PricedSchema):
+    # A customer's email quotes the order's amounts: null for a caller without order.view_prices.
+    body = ma.fields.String(allow_none=True, metadata={
+        MONEY_FLAG: True, "description": "the text; null for a caller who may not see prices"})
 
 
 class OutboxQuerySchema(PageArgsSchema):

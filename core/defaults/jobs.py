@@ -30,7 +30,7 @@ def ordo_jobs() -> list[Job]:
             name="outbox.send",
             every=OUTBOX_EVERY,
             run=send_outbox,
-            description="Send queued notifications over SMTP; failures are retried with back-off, then failed.",
+            description="Send queued notifications over SMTP; failures are retried with back-off.",
             # A run sends at most 100 messages, each with a 15 s SMTP timeout.
             lease=timedelta(minutes=30),
         )

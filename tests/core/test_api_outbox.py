@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from core.companies import set_role_permissions
+from core.db import commit
 from core.models import OutboxStatus, utcnow
 from tests import factories
 from tests.core.test_outbox_pages import message
@@ -74,3 +76,16 @@ def test_the_openapi_document_describes_the_outbox(app, client):
     assert "post" in paths["/api/v1/outbox/{message_id}/send-again"]
     parameters = {p["name"] for p in paths["/api/v1/outbox"]["get"]["parameters"]}
     assert {"status", "q", "page", "per_page"} <= parameters
+
+
+def test_a_caller_without_prices_reads_a_message_without_its_text(app, world):
+    invoice = message(world.company.id, "wang@example.cn", "发票 SO-9", OutboxStatus.SENT, smtp_code=250)
+    production = world.users["production"]
+    set_role_permissions(production.roles[0], ["order.view", "admin.outbox"], actor=None)
+    commit()
+
+    read = factories.ApiClient(app, production).get(f"/api/v1/outbox/{invoice.id}").get_json()
+
+    assert read["recipient"] == "wang@example.cn" and read["body"] is None
+    admin = factories.ApiClient(app, world.users["administrator"])
+    assert admin.get(f"/api/v1/outbox/{invoice.id}").get_json()["body"].startswith("发票 SO-9")

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from core.companies import set_role_permissions
 from core.db import commit
 from core.extensions import db
 from core.models import AuditEntry, OutboxAttachment, OutboxMessage, OutboxStatus, utcnow
@@ -174,3 +175,20 @@ def test_the_list_and_a_message_page_issue_as_many_statements_for_many_messages_
     sixty_messages = _count(engine, admin, "/admin/outbox")
     assert sixty_messages == one_message
     assert _count(engine, admin, f"/admin/outbox/{ids[0]}") == _count(engine, admin, f"/admin/outbox/{ids[1]}")
+
+
+def test_a_reader_without_prices_sees_the_outbox_but_not_a_messages_text(app, world):
+    invoice = message(world.company.id, "wang@example.cn", "发票 SO-9", OutboxStatus.SENT, smtp_code=250)
+    invoice.body = "应付金额 ¥11,661.60"
+    commit()
+    production = world.users["production"]
+    set_role_permissions(production.roles[0], ["order.view", "admin.outbox"], actor=None)
+    commit()
+    client = factories.portal_login(app, production)
+
+    page = client.get(f"/admin/outbox/{invoice.id}").get_data(as_text=True)
+
+    assert "wang@example.cn" in page and "11,661.60" not in page
+    assert "The text is not shown" in page
+    admin = factories.portal_login(app, world.users["administrator"])
+    assert "11,661.60" in admin.get(f"/admin/outbox/{invoice.id}").get_data(as_text=True)
