@@ -32,6 +32,7 @@ from core.plugins import PluginRegistry
 # The namespaces of the core's own codes; plugins add theirs (``status.shipment``, ``reason``, ...).
 ORDER_STATUS = "status.order"
 OUTBOX_STATUS = "status.outbox"
+OUTBOX_ERROR = "outbox.error"
 AUDIT_ACTION = "audit.action"
 NOTE = "note"
 PERMISSION = "permission"
@@ -55,6 +56,10 @@ CORE_LABELS: Mapping[str, Mapping[str, Any]] = {
         OutboxStatus.SENDING: _l("Being sent"),
         OutboxStatus.SENT: _l("Sent"),
         OutboxStatus.FAILED: _l("Failed"),
+    },
+    OUTBOX_ERROR: {
+        "sender_stopped": _l("The sender stopped before it recorded the result; the server may have received "
+                             "the message."),
     },
     "channel": {
         Channel.PHONE: _l("Phone"),

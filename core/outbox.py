@@ -59,8 +59,9 @@ LOG = logging.getLogger(__name__)
 CLAIM_TIMEOUT = timedelta(minutes=10)
 SMTP_TIMEOUT = 15
 MAX_TEXT = 2000
-# What a sender that died mid-delivery leaves on its message: an attempt, and this.
-ABANDONED = "the sender stopped before it recorded the result; the server may have received the message"
+# What a sender that died mid-delivery leaves on its message: an attempt, and this code as its error
+# (labelled in OUTBOX_ERROR: the server may have received the message).
+ABANDONED = "sender_stopped"
 
 
 @dataclass(frozen=True)
@@ -142,14 +143,15 @@ def _backoff(attempts: int) -> timedelta:
 def _release_abandoned(now: datetime, max_attempts: int) -> tuple[int, int]:
     """Put the messages of senders that died back in the queue, or fail them; how many of each."""
     stale = (OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.claimed_at < now - CLAIM_TIMEOUT)
+    left = {"last_error": ABANDONED, "smtp_code": None, "smtp_answer": None}  # no answer came back
     # On the session's connection, in its transaction: a Core UPDATE says how many rows it matched.
     connection = db.session.connection()
     failed = connection.execute(
         update(OutboxMessage).where(*stale, OutboxMessage.attempts >= max_attempts)
-        .values(status=OutboxStatus.FAILED, claim_token=None, last_error=ABANDONED)).rowcount
+        .values(status=OutboxStatus.FAILED, claim_token=None, **left)).rowcount
     retried = connection.execute(
         update(OutboxMessage).where(*stale)
-        .values(status=OutboxStatus.PENDING, claim_token=None, last_error=ABANDONED, next_attempt_at=now)).rowcount
+        .values(status=OutboxStatus.PENDING, claim_token=None, next_attempt_at=now, **left)).rowcount
     commit()
     return retried, failed
 

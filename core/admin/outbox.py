@@ -15,6 +15,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import Row, Select, select
 
 from core.auth.context import require_actor, requires, sees_prices
+from core.labels import OUTBOX_ERROR, label
 from core.listview import Column, Filter, GroupBy, Kind, ListSpec, list_response
 from core.models import OutboxMessage, OutboxStatus, User
 from core.outbox import attachments_of, message_of, send_again
@@ -36,7 +37,7 @@ def server_answer(code: int | None, answer: str | None, error: str | None) -> st
     """What the list shows as the server's answer: its code and text, else why no server answered."""
     if code is not None:
         return f"{code} {answer or ''}".strip()
-    return error or ""
+    return label(error, OUTBOX_ERROR)
 
 
 def _answer(row: Row[Any]) -> str:

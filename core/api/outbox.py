@@ -34,7 +34,8 @@ class OutboxMessageSchema(ma.Schema):
     smtp_code = ma.fields.Integer(allow_none=True, metadata={"description": "the SMTP server's last reply code"})
     smtp_answer = ma.fields.String(allow_none=True, metadata={"description": "the text of that reply"})
     last_error = ma.fields.String(allow_none=True, metadata={
-        "description": "why the last attempt failed (also when no server answered); null once sent"})
+        "description": "why the last attempt failed (also when no server answered), or ``sender_stopped`` when "
+                       "the sender died mid-delivery; null once sent"})
     message_id = ma.fields.String(metadata={"description": "the email's Message-ID header"})
 
 

@@ -13,7 +13,7 @@ from core.companies import set_role_permissions
 from core.db import commit
 from core.extensions import db
 from core.models import AuditEntry, OutboxAttachment, OutboxMessage, OutboxStatus, utcnow
-from core.outbox import enqueue
+from core.outbox import ABANDONED, enqueue
 from tests import factories, orders
 from tests.core.test_queries import WRITES, statements
 from tests.factories import reload
@@ -70,6 +70,18 @@ def test_the_statuses_read_in_chinese_on_a_chinese_page(app, world, mail):
     for status in ("已发送", "等待中", "失败"):
         assert f'">{status}</span>' in page
     assert "外发邮件" in page
+
+
+def test_a_message_whose_sender_died_says_so_in_the_readers_language(app, world):
+    left = message(world.company.id, "wang@example.cn", "订单确认", OutboxStatus.PENDING, attempts=1,
+                   last_error=ABANDONED)
+    admin = factories.portal_login(app, world.users["administrator"])
+
+    english = admin.get("/admin/outbox").get_data(as_text=True)
+    chinese = admin.get(f"/admin/outbox/{left.id}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+
+    assert "The sender stopped before it recorded the result" in english and ABANDONED not in english
+    assert "发送程序在记录结果之前停止了" in chinese and ABANDONED not in chinese
 
 
 def test_the_list_searches_filters_by_status_and_exports(app, world, mail):
