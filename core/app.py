@@ -19,9 +19,11 @@ import core.models  # noqa: F401 - register the core's tables
 from core import config as ordo_config
 from core import formatting, pdf, sqlite
 from core.admin.masterdata import bp as masterdata_bp
+from core.admin.outbox import bp as outbox_bp
 from core.admin.views import bp as admin_bp
 from core.api import API_PREFIX, OrdoApi, is_api_request
 from core.api.problems import from_ordo_error, problem
+from core.api.outbox import blp as outbox_api
 from core.api.resources import blp as core_api
 from core.auth.context import bearer_user, current_actor, sees_prices
 from core.auth.services import session_user
@@ -211,12 +213,13 @@ def configure_blueprints(app: Flask) -> None:
     owners: dict[str, str] = {}
     app.extensions["ordo.blueprint_owners"] = owners
     app.url_map.converters["id"] = IdConverter  # before any rule: ``<id:order_id>``
-    for core_blueprint in (portal_bp, orders_bp, auth_bp, admin_bp, masterdata_bp, entry_bp):
+    for core_blueprint in (portal_bp, orders_bp, auth_bp, admin_bp, masterdata_bp, outbox_bp, entry_bp):
         app.register_blueprint(core_blueprint)
     api = OrdoApi(app)
     app.extensions["ordo.api"] = api
-    api.register_blueprint(core_api, url_prefix=API_PREFIX)
-    csrf.exempt(core_api)
+    for core_api_blueprint in (core_api, outbox_api):
+        api.register_blueprint(core_api_blueprint, url_prefix=API_PREFIX)
+        csrf.exempt(core_api_blueprint)
     registry = app.extensions["ordo.plugins"]
     for manifest in registry.manifests.values():
         for target in manifest.blueprints:

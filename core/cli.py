@@ -13,11 +13,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from core import backup, companies
+from core import backup, companies, mailsink
 from core.auth.services import create_token
 from core.db import unit_of_work
 from core.demo import load_demo
@@ -251,6 +251,31 @@ def worker_command(once: bool, interval: float) -> None:
         sys.exit(1)
 
 
+@click.command("mailsink")
+@click.option("--host", default=None, help="Address to listen on (default: ORDO_SMTP_HOST).")
+@click.option("--port", default=None, type=click.IntRange(1, 65535), help="Port (default: ORDO_SMTP_PORT).")
+@click.option("--folder", default=None, type=click.Path(file_okay=False, path_type=Path),
+              help="Where to keep the messages (default: the instance folder's mail/).")
+@with_appcontext
+def mailsink_command(host: str | None, port: int | None, folder: Path | None) -> None:
+    """Catch the outbox's emails on this machine and keep each as a .eml file (for the demo and tests).
+
+    It listens where the outbox sends, so the worker's emails land here; SIGTERM or SIGINT stops it.
+    """
+    config = current_app.config
+    host = host or config["ORDO_SMTP_HOST"]
+    port = port or config["ORDO_SMTP_PORT"]
+    folder = folder or Path(current_app.instance_path) / "mail"
+    with stopping_on_signals(threading.Event()) as stop:
+        try:
+            controller = mailsink.start(host, port, folder)
+        except OSError as error:
+            fail(f"cannot listen on {host}:{port}: {error}")
+        click.echo(f"Keeping the emails sent to {host}:{port} in {folder}")
+        stop.wait()
+        controller.stop()
+
+
 @click.group("jobs")
 def jobs_group() -> None:
     """Periodic jobs: their schedule and last run; run one now."""
@@ -391,5 +416,6 @@ def register(app: Flask) -> None:
     for command in (companies_group, users_group, tokens_group, plugins_group, modules_group, outbox_group, demo):
         app.cli.add_command(command)
     app.cli.add_command(worker_command)
+    app.cli.add_command(mailsink_command)
     app.cli.add_command(jobs_group)
     app.cli.add_command(backup_group)

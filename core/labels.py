@@ -26,11 +26,13 @@ from wtforms import SelectChoice  # type: ignore[attr-defined]
 
 from core.contracts import Outcome, Stage
 from core.errors import PluginError
-from core.models import Channel, DeliveryMethod, InvoiceType, OrderStatus, PaymentTerms
+from core.models import Channel, DeliveryMethod, InvoiceType, OrderStatus, OutboxStatus, PaymentTerms
 from core.plugins import PluginRegistry
 
 # The namespaces of the core's own codes; plugins add theirs (``status.shipment``, ``reason``, ...).
 ORDER_STATUS = "status.order"
+OUTBOX_STATUS = "status.outbox"
+OUTBOX_ERROR = "outbox.error"
 AUDIT_ACTION = "audit.action"
 NOTE = "note"
 PERMISSION = "permission"
@@ -48,6 +50,16 @@ CORE_LABELS: Mapping[str, Mapping[str, Any]] = {
         OrderStatus.DELIVERED: _l("Signed for"),
         OrderStatus.COMPLETED: _l("Completed"),
         OrderStatus.CANCELLED: _l("Cancelled"),
+    },
+    OUTBOX_STATUS: {
+        OutboxStatus.PENDING: _l("Waiting"),
+        OutboxStatus.SENDING: _l("Being sent"),
+        OutboxStatus.SENT: _l("Sent"),
+        OutboxStatus.FAILED: _l("Failed"),
+    },
+    OUTBOX_ERROR: {
+        "sender_stopped": _l("The sender stopped before it recorded the result; the server may have received "
+                             "the message."),
     },
     "channel": {
         Channel.PHONE: _l("Phone"),

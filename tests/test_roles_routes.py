@@ -17,7 +17,7 @@ from core.demo import load_demo
 from core.documents import document_kinds
 from core.extensions import db
 from core.figures import MONEY
-from core.models import Company, Customer, Order, OrderStatus, Product, User
+from core.models import Company, Customer, Order, OrderStatus, OutboxMessage, Product, User
 from core.orders import actions
 from plugins.billing.models import BillingPayment
 from plugins.intake import import_jobs
@@ -57,6 +57,7 @@ def scene(app):
         "user_id": world.users["sales"].id,
         "change_id": change["id"],
         "import_id": upload.id,
+        "message_id": db.session.execute(select(OutboxMessage.id)).scalars().first(),
         "kind": "confirmation",
         "name": "review",
     }
@@ -228,21 +229,29 @@ def demo_urls(app, company) -> list[str]:
             select(ImportJob.id).where(ImportJob.company_id == company.id)).scalars()),
         "step_id": list(db.session.execute(
             select(ReviewStep.id).where(ReviewStep.company_id == company.id)).scalars()),
+        "message_id": list(db.session.execute(
+            select(OutboxMessage.id).where(OutboxMessage.company_id == company.id)).scalars()),
     }
     urls = []
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or rule.endpoint == "static":
             continue
         params = set(rule.arguments)
-        assert params <= {"order_id", "item_id", "kind", "user_id", "change_id", "import_id", "step_id"}, \
+        assert params <= {"order_id", "item_id", "kind", "user_id", "change_id", "import_id", "step_id",
+                          "message_id"}, \
             f"{rule.rule}: say which demo ids it takes"
         choices: list[dict] = [{}]
         if "change_id" in params:
             choices = [{"change_id": i} for i in ids["change_id"]]
         if "import_id" in params:
             choices = [{"import_id": i} for i in ids["import_id"]]
+<<<<<<< HEAD
         if "step_id" in params:
             choices = [{"step_id": i} for i in ids["step_id"]]
+=======
+        if "message_id" in params:
+            choices = [{"message_id": i} for i in ids["message_id"]]
+>>>>>>> mailimport
         if "item_id" in params:
             choices = [{"item_id": i} for i in ids["customer" if "customer" in rule.rule else "product"]]
         if "user_id" in params:

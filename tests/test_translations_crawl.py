@@ -32,7 +32,7 @@ from sqlalchemy import select
 from core.companies import all_permissions
 from core.demo import USERS, load_demo
 from core.extensions import db
-from core.models import ApiToken, Company, Customer, Order, OrderLine, Product, User
+from core.models import ApiToken, Company, Customer, Order, OrderLine, OutboxMessage, Product, User
 from plugins.billing.models import BillingPayment, Invoice
 from plugins.logistics.models import Shipment
 from plugins.review.change_models import ChangeRequest
@@ -176,6 +176,8 @@ def typed_texts() -> list[str]:
         OrderLine.description, OrderLine.specification, OrderLine.unit,
         Shipment.number, Shipment.carrier, Shipment.tracking_number, Shipment.signed_by, Shipment.reservations,
         Invoice.number, BillingPayment.reference, ChangeRequest.reason,
+        # An email as it was sent: in its customer's language, whoever reads the outbox.
+        OutboxMessage.recipient, OutboxMessage.subject, OutboxMessage.body,
     ]
     values: set[str] = set()
     for column in columns:

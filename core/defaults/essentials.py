@@ -18,6 +18,8 @@ from core.portal import order_url
 from core.roles import BUILTIN_ROLES, CORE_PERMISSIONS
 
 AWAITING_DELIVERY = (OrderStatus.APPROVED, OrderStatus.SHIPPED)
+# Audit actions of the core's own that are not order events.
+CORE_AUDIT_ACTIONS = {"outbox_sent_again": _l("Email sent again")}
 
 
 @hookimpl
@@ -40,12 +42,13 @@ def menu_items(user: User) -> list[MenuItem]:
         MenuItem(_l("Users"), "admin.users", "admin.users", order=900),
         MenuItem(_l("Roles"), "admin.roles", "admin.roles", order=910),
         MenuItem(_l("Modules"), "admin.modules", "admin.modules", order=920),
+        MenuItem(_l("Outgoing mail"), "outbox.index", "admin.outbox", order=930),
     ]
 
 
 @hookimpl
 def ordo_labels() -> dict[str, Mapping[str, object]]:
-    return {**CORE_LABELS, AUDIT_ACTION: event_labels(), NOTE: SYSTEM_NOTES}
+    return {**CORE_LABELS, AUDIT_ACTION: {**event_labels(), **CORE_AUDIT_ACTIONS}, NOTE: SYSTEM_NOTES}
 
 
 @hookimpl

@@ -19,6 +19,16 @@ class OutboxStatus(enum.StrEnum):
 
 
 class OutboxMessage(Model):
+    """An email to send, and what happened to it: attempts, the SMTP server's last answer, when it went.
+
+    ``attempts`` counts the attempts since the message was queued (or last sent again by
+    hand); each is counted when it is claimed, so a sender that dies mid-delivery spends
+    one too. ``claim_token`` names the sender that holds a ``sending`` message: only that
+    sender records the result. ``smtp_code`` and ``smtp_answer`` are the server's last
+    reply (``250`` and its queue id once sent); ``last_error`` says why the last attempt
+    failed, including when no server answered at all.
+    """
+
     __tablename__ = "outbox_message"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -37,6 +47,10 @@ class OutboxMessage(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    smtp_code: Mapped[int | None]
+    smtp_answer: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 

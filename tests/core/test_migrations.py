@@ -70,3 +70,29 @@ def test_the_migrated_audit_log_refuses_update_and_delete(make_app, empty_databa
         db.session.rollback()
         db.session.remove()
         db.engine.dispose()
+
+
+def test_core_0015_grants_the_outbox_to_administrators_of_companies_that_grant_it_to_nobody(
+        make_app, empty_database_url):
+    app = make_app({"SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        assert app.test_cli_runner().invoke(args=["db", "upgrade"]).exit_code == 0
+        acme = companies.create_company("ACME", "Acme")
+        other = companies.create_company("OTHER", "Other")
+        db.session.commit()
+        result = app.test_cli_runner().invoke(args=["db", "downgrade", "core_0013"])
+        assert result.exit_code == 0, result.output
+        # OTHER's administrators chose to let their supervisors keep the outbox instead.
+        db.session.execute(text(
+            "INSERT INTO role_permission (role_id, permission) SELECT id, 'admin.outbox' FROM role "
+            "WHERE company_id = :company AND name = 'supervisor'"), {"company": other.id})
+        db.session.commit()
+
+        assert app.test_cli_runner().invoke(args=["db", "upgrade"]).exit_code == 0
+
+        holders = db.session.execute(text(
+            "SELECT role.company_id, role.name FROM role_permission JOIN role ON role.id = role_permission.role_id "
+            "WHERE permission = 'admin.outbox' ORDER BY role.company_id, role.name")).all()
+        assert [tuple(row) for row in holders] == [(acme.id, "administrator"), (other.id, "supervisor")]
+        db.session.remove()
+        db.engine.dispose()
