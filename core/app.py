@@ -22,6 +22,7 @@ from core.admin.masterdata import bp as masterdata_bp
 from core.admin.views import bp as admin_bp
 from core.api import API_PREFIX, OrdoApi, is_api_request
 from core.api.problems import from_ordo_error, problem
+from core.api.calendar import blp as calendar_api
 from core.api.resources import blp as core_api
 from core.auth.context import bearer_user, current_actor, sees_prices
 from core.auth.services import session_user
@@ -215,8 +216,9 @@ def configure_blueprints(app: Flask) -> None:
         app.register_blueprint(core_blueprint)
     api = OrdoApi(app)
     app.extensions["ordo.api"] = api
-    api.register_blueprint(core_api, url_prefix=API_PREFIX)
-    csrf.exempt(core_api)
+    for core_api_blueprint in (core_api, calendar_api):
+        api.register_blueprint(core_api_blueprint, url_prefix=API_PREFIX)
+        csrf.exempt(core_api_blueprint)
     registry = app.extensions["ordo.plugins"]
     for manifest in registry.manifests.values():
         for target in manifest.blueprints:

@@ -39,4 +39,5 @@ CORE_PERMISSIONS = (
     Permission("admin.users", _l("Manage users"), ("administrator",)),
     Permission("admin.roles", _l("Manage roles and permissions"), ("administrator",)),
     Permission("admin.modules", _l("Switch modules on and off"), ("administrator",)),
+    Permission("company.calendar", _l("Set the company's working calendar"), ("administrator",)),
 )

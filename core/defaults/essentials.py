@@ -48,7 +48,8 @@ def menu_items(user: User) -> list[MenuItem]:
 
 @hookimpl
 def ordo_labels() -> dict[str, Mapping[str, object]]:
-    return {**CORE_LABELS, AUDIT_ACTION: event_labels(), NOTE: SYSTEM_NOTES}
+    return {**CORE_LABELS, AUDIT_ACTION: {**event_labels(), "calendar_saved": _l("Working calendar saved")},
+            NOTE: SYSTEM_NOTES}
 
 
 @hookimpl

@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 from core.contracts import StepPolicy
 from core.forms import FixedPoint
 from core.figures import QUANTITY, Fixed
+from plugins.review.policy import MAX_STEPS
 from plugins.review.services import REASON_MAX, StepDecision
 
 DECISION_LABELS = {
@@ -77,7 +78,7 @@ class StepRowForm(Form):
 
 
 class StepsForm(FlaskForm):
-    steps = FieldList(FormField(StepRowForm), min_entries=1, max_entries=20)
+    steps = FieldList(FormField(StepRowForm), min_entries=1, max_entries=MAX_STEPS + 1)  # and a blank one
 
 
 def offer_choices(form: StepsForm, *, permissions: list[SelectChoice], roles: list[SelectChoice],

@@ -278,6 +278,6 @@ def save_calendar():
     elif attempt(lambda: calendar.set_calendar(user.company_id, weekdays=list(form.weekdays.data or []),
                                                day_start=required(form.day_start.data),
                                                day_end=required(form.day_end.data),
-                                               holidays=_holidays(form.holidays.data))) is not None:
+                                               holidays=_holidays(form.holidays.data), actor=user)) is not None:
         flash(_("The working-hours calendar is saved."), "success")
     return _back()
