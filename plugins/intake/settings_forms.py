@@ -14,8 +14,8 @@ class IntakeSettingsForm(FlaskForm):
 
     number_format = StringField(
         _l("Order number format"), validators=[InputRequired(), Length(max=64)],
-        description=_l("{prefix} is the company's prefix, {date:%Y%m%d} the day of submission, {seq:04d} the "
-                       "day's sequence; both {date} and {seq} are needed."))
+        description=_l("The company's prefix, the day of submission and the day's sequence, written as in the "
+                       "box; the day and the sequence are both needed, so that no two orders share a number."))
     duplicate_window_days = IntegerField(
         _l("Duplicate window (days)"), validators=[InputRequired(), NumberRange(min=0, max=MAX_WINDOW_DAYS)],
         description=_l("Orders of one customer with the same lines received this many days apart are flagged as "
