@@ -23,6 +23,7 @@ from core.admin.outbox import bp as outbox_bp
 from core.admin.views import bp as admin_bp
 from core.api import API_PREFIX, OrdoApi, is_api_request
 from core.api.problems import from_ordo_error, problem
+from core.api.calendar import blp as calendar_api
 from core.api.outbox import blp as outbox_api
 from core.api.resources import blp as core_api
 from core.auth.context import bearer_user, current_actor, sees_prices
@@ -217,7 +218,7 @@ def configure_blueprints(app: Flask) -> None:
         app.register_blueprint(core_blueprint)
     api = OrdoApi(app)
     app.extensions["ordo.api"] = api
-    for core_api_blueprint in (core_api, outbox_api):
+    for core_api_blueprint in (core_api, outbox_api, calendar_api):
         api.register_blueprint(core_api_blueprint, url_prefix=API_PREFIX)
         csrf.exempt(core_api_blueprint)
     registry = app.extensions["ordo.plugins"]

@@ -9,16 +9,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from core import audit
 from core.errors import ValidationError
 from core.extensions import db
-from core.models import Company, Holiday, WorkingCalendar
+from core.models import Company, Holiday, User, WorkingCalendar
 
 ALL_WEEK = frozenset(range(1, 8))
+HOLIDAY_NAME = 120  # Holiday.name
 MAX_DAYS = 3660  # a limit that finds no working time within ten years has no working days at all
 
 
@@ -119,15 +122,26 @@ def add_working_hours(company_id: int, start: datetime, hours: float | int) -> d
     return calendar_for(company_id).add(start, hours)
 
 
+def holidays_of(company_id: int) -> list[Holiday]:
+    """The company's holidays, in date order."""
+    return list(db.session.execute(select(Holiday).where(Holiday.company_id == company_id)
+                                   .order_by(Holiday.day)).scalars())
+
+
 def set_calendar(company_id: int, *, weekdays: list[int], day_start: time, day_end: time,
-                 holidays: dict[date, str] | None = None) -> WorkingCalendar:
-    """Set the company's working days and hours (and, when given, replace its holidays)."""
+                 holidays: dict[date, str] | None = None, actor: User | None = None) -> WorkingCalendar:
+    """Set the company's working days and hours (and, when given, replace its holidays); audited."""
     if not weekdays or not set(weekdays) <= ALL_WEEK:
         raise ValidationError(_("working days are weekdays 1 (Monday) to 7 (Sunday), at least one"),
                               field="weekdays")
     if day_end != time(0, 0) and day_end <= day_start:
         raise ValidationError(_("the working day ends after it starts"), field="day_end")
+    for day, name in (holidays or {}).items():
+        if len(name) > HOLIDAY_NAME:
+            raise ValidationError(_("the name of the holiday on %(day)s is longer than %(max)s characters",
+                                    day=day.isoformat(), max=HOLIDAY_NAME), field="holidays")
     row = db.session.get(WorkingCalendar, company_id)
+    before = _state(row, None)
     if row is None:
         row = WorkingCalendar(company_id=company_id)
         db.session.add(row)
@@ -139,4 +153,17 @@ def set_calendar(company_id: int, *, weekdays: list[int], day_start: time, day_e
         db.session.flush()
         db.session.add_all(Holiday(company_id=company_id, day=day, name=name) for day, name in holidays.items())
     db.session.flush()
+    audit.record(company_id=company_id, entity="working_calendar", entity_id=company_id, action="calendar_saved",
+                 actor=actor, before=before, after=_state(row, holidays))
     return row
+
+
+def _state(row: WorkingCalendar | None, holidays: dict[date, str] | None) -> dict[str, Any] | None:
+    """What the audit entry records of a calendar: days, hours and, when they were replaced, the holidays."""
+    if row is None:
+        return None
+    state: dict[str, Any] = {"weekdays": list(row.weekdays), "day_start": row.day_start.isoformat("minutes"),
+                             "day_end": row.day_end.isoformat("minutes")}
+    if holidays is not None:
+        state["holidays"] = sorted(day.isoformat() for day in holidays)
+    return state

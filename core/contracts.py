@@ -12,6 +12,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from flask_babel import lazy_gettext as _l
+
 from core.models.masterdata import PaymentTerms
 from core.models.order import DeliveryMethod
 
@@ -180,12 +182,21 @@ class RoleSpec:
     label: str
 
 
+# The menus the portal's navigation groups its links under (``MenuItem.group``); a plugin may name its own.
+MENU_ORDERS = _l("Orders")
+MENU_MASTER_DATA = _l("Master data")
+MENU_SETTINGS = _l("Settings")
+
+
 @dataclass(frozen=True)
 class MenuItem:
     """A link in the portal's navigation, shown to users holding ``permission``.
 
     ``shortcut``: a key (``"n"``) that opens the link from the lists offering it (the order list offers
     "New order" as its first action); pressed outside a field.
+    Links with the same ``group`` (a label, such as :data:`MENU_SETTINGS`) share one
+    drop-down menu named by it, so the navigation stays one line however many stages
+    are on; a group the user sees only one link of shows that link alone.
     """
 
     label: str
@@ -194,6 +205,7 @@ class MenuItem:
     order: int = 100
     params: Mapping[str, Any] = field(default_factory=dict)
     shortcut: str | None = None
+    group: str | None = None
 
 
 @dataclass(frozen=True)

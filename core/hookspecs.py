@@ -231,7 +231,9 @@ def menu_items(user: User) -> list[MenuItem]:
     """Return the navigation links this plugin adds to the portal.
 
     Called by the core on the plugins enabled for the user's company each time
-    a page is rendered. The core hides items whose permission the user lacks.
+    a page is rendered. The core hides items whose permission the user lacks and
+    shows items of one ``group`` (``MENU_ORDERS``, ``MENU_SETTINGS``, ...) in one
+    drop-down menu, so a stage's pages and settings do not widen the navigation.
 
     :param user: the signed-in user.
 

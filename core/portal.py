@@ -1,6 +1,8 @@
 """The portal shell: home, task inbox, global search, navigation, links to orders, "mark delivered"."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -35,6 +37,31 @@ def navigation(user: User) -> list[MenuItem]:
                   key=lambda i: (i.order, str(i.label)))
 
 
+@dataclass(frozen=True)
+class MenuGroup:
+    """One entry of the navigation bar: a drop-down of the items of one group, or one item alone."""
+
+    label: str
+    items: tuple[MenuItem, ...]
+
+    @property
+    def single(self) -> MenuItem | None:
+        """The item shown alone, without a drop-down: a group of one, or an item of no group."""
+        return self.items[0] if len(self.items) == 1 else None
+
+    def holds(self, endpoint: str | None) -> bool:
+        return any(item.endpoint == endpoint for item in self.items)
+
+
+def menu(items: list[MenuItem]) -> list[MenuGroup]:
+    """The navigation bar: ``items`` (in menu order) folded by group, each group where its first item is."""
+    groups: dict[str | int, list[MenuItem]] = {}
+    for position, item in enumerate(items):
+        groups.setdefault(str(item.group) if item.group is not None else position, []).append(item)
+    return [MenuGroup(members[0].group if members[0].group is not None else members[0].label, tuple(members))
+            for members in groups.values()]
+
+
 def order_url(order_id: int) -> str:
     """Where an order is shown: the core's order page, where every plugin adds its panel."""
     return url_for("orders.detail", order_id=order_id)
@@ -55,11 +82,11 @@ def panel_url(order_id: int, template: str) -> str:
 def inject_navigation() -> dict:
     user = current_actor()
     if user is None or request.path.startswith("/api/"):
-        return {"navigation": [], "actor": None}
+        return {"navigation": [], "menu": [], "actor": None}
     items = navigation(user)
     has_inbox = any(item.endpoint == "portal.inbox" for item in items)
     count = sum(task.count for task in inbox_tasks(user)) if has_inbox else 0
-    return {"navigation": items, "actor": user, "inbox_count": count}
+    return {"navigation": items, "menu": menu(items), "actor": user, "inbox_count": count}
 
 
 def inbox_tasks(user: User) -> list[Task]:

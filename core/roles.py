@@ -40,4 +40,5 @@ CORE_PERMISSIONS = (
     Permission("admin.roles", _l("Manage roles and permissions"), ("administrator",)),
     Permission("admin.modules", _l("Switch modules on and off"), ("administrator",)),
     Permission("admin.outbox", _l("See outgoing mail and send failed messages again"), ("administrator",)),
+    Permission("company.calendar", _l("Set the company's working calendar"), ("administrator",)),
 )

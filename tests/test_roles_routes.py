@@ -245,13 +245,10 @@ def demo_urls(app, company) -> list[str]:
             choices = [{"change_id": i} for i in ids["change_id"]]
         if "import_id" in params:
             choices = [{"import_id": i} for i in ids["import_id"]]
-<<<<<<< HEAD
         if "step_id" in params:
             choices = [{"step_id": i} for i in ids["step_id"]]
-=======
         if "message_id" in params:
             choices = [{"message_id": i} for i in ids["message_id"]]
->>>>>>> mailimport
         if "item_id" in params:
             choices = [{"item_id": i} for i in ids["customer" if "customer" in rule.rule else "product"]]
         if "user_id" in params:

@@ -7,7 +7,10 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from core.contracts import CustomerView, MenuItem, OrderAction, Permission, RoleSpec, Stage, Task
+from core.contracts import (
+    MENU_MASTER_DATA, MENU_ORDERS, MENU_SETTINGS, CustomerView, MenuItem, OrderAction, Permission, RoleSpec, Stage,
+    Task,
+)
 from core.extensions import db
 from core.hookspecs import hookimpl
 from core.labels import AUDIT_ACTION, CORE_LABELS, NOTE
@@ -19,7 +22,7 @@ from core.roles import BUILTIN_ROLES, CORE_PERMISSIONS
 
 AWAITING_DELIVERY = (OrderStatus.APPROVED, OrderStatus.SHIPPED)
 # Audit actions of the core's own that are not order events.
-CORE_AUDIT_ACTIONS = {"outbox_sent_again": _l("Email sent again")}
+CORE_AUDIT_ACTIONS = {"outbox_sent_again": _l("Email sent again"), "calendar_saved": _l("Working calendar saved")}
 
 
 @hookimpl
@@ -36,13 +39,13 @@ def ordo_roles() -> list[RoleSpec]:
 def menu_items(user: User) -> list[MenuItem]:
     return [
         MenuItem(_l("Inbox"), "portal.inbox", None, order=0),
-        MenuItem(_l("Orders"), "orders.index", "order.view", order=10),
-        MenuItem(_l("Customers"), "masterdata.customers", "customer.view", order=800),
-        MenuItem(_l("Products"), "masterdata.products", "product.view", order=810),
-        MenuItem(_l("Users"), "admin.users", "admin.users", order=900),
-        MenuItem(_l("Roles"), "admin.roles", "admin.roles", order=910),
-        MenuItem(_l("Modules"), "admin.modules", "admin.modules", order=920),
-        MenuItem(_l("Outgoing mail"), "outbox.index", "admin.outbox", order=930),
+        MenuItem(_l("Orders"), "orders.index", "order.view", order=10, group=MENU_ORDERS),
+        MenuItem(_l("Customers"), "masterdata.customers", "customer.view", order=800, group=MENU_MASTER_DATA),
+        MenuItem(_l("Products"), "masterdata.products", "product.view", order=810, group=MENU_MASTER_DATA),
+        MenuItem(_l("Users"), "admin.users", "admin.users", order=900, group=MENU_SETTINGS),
+        MenuItem(_l("Roles"), "admin.roles", "admin.roles", order=910, group=MENU_SETTINGS),
+        MenuItem(_l("Modules"), "admin.modules", "admin.modules", order=920, group=MENU_SETTINGS),
+        MenuItem(_l("Outgoing mail"), "outbox.index", "admin.outbox", order=930, group=MENU_SETTINGS),
     ]
 
 

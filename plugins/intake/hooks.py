@@ -6,7 +6,9 @@ from datetime import datetime, timedelta
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 
-from core.contracts import CustomerView, DocumentKind, Job, MenuItem, OrderAction, Panel, Permission, Task
+from core.contracts import (
+    MENU_ORDERS, MENU_SETTINGS, CustomerView, DocumentKind, Job, MenuItem, OrderAction, Panel, Permission, Task,
+)
 from core.hookspecs import hookimpl
 from core.jobs import per_company
 from core.models import Order, OrderStatus, User, utcnow
@@ -36,8 +38,9 @@ def ordo_permissions() -> list[Permission]:
 @hookimpl
 def menu_items(user: User) -> list[MenuItem]:
     return [
-        MenuItem(_l("New order"), "intake.new_order", "order.create", order=20, shortcut="n"),
-        MenuItem(_l("Import orders"), "intake_imports.imports_list", "order.import", order=25),
+        MenuItem(_l("New order"), "intake.new_order", "order.create", order=20, group=MENU_ORDERS, shortcut="n"),
+        MenuItem(_l("Import orders"), "intake_imports.imports_list", "order.import", order=25, group=MENU_ORDERS),
+        MenuItem(_l("Intake settings"), "intake_settings.settings", "intake.settings", order=940, group=MENU_SETTINGS),
     ]
 
 

@@ -1,4 +1,5 @@
-"""The review API: an order's review rounds, its dry-run, deciding a step, overriding, reporting a delay."""
+"""The review API: an order's review rounds, its dry-run, deciding a step, overriding, reporting a delay,
+and the company's review steps with their limits."""
 from __future__ import annotations
 
 from flask.views import MethodView
@@ -6,9 +7,10 @@ from flask.views import MethodView
 from core.api import ApiBlueprint
 from core.auth.context import require_actor, requires
 from core.orders.queries import get_order
-from plugins.review import services, sweep
+from plugins.review import policy, services, sweep
 from plugins.review.schemas import (
     DecisionRequestSchema, DecisionResultSchema, FindingSchema, PreviewSchema, ReasonRequestSchema, StepSchema,
+    StepsConfigSchema,
 )
 
 blp = ApiBlueprint("review_api", __name__, description="Departmental review of submitted orders")
@@ -66,3 +68,26 @@ class FindingOverrideResource(MethodView):
         """A manager overrides a blocking finding with a reason, so that its step may be approved."""
         actor = require_actor()
         return services.override(services.finding_for(actor, finding_id), data["reason"], actor=actor)
+
+
+@blp.route("/review/steps")
+class ReviewSteps(MethodView):
+    @requires("review.configure")
+    @blp.response(200, StepsConfigSchema)
+    def get(self):
+        """The company's review steps with their limits (the standard three until an administrator saves)."""
+        return {"steps": policy.step_rows(require_actor().company_id)}
+
+    @requires("review.configure")
+    @blp.arguments(StepsConfigSchema)
+    @blp.response(200, StepsConfigSchema)
+    def put(self, data):
+        """Replace the company's review steps; new orders go through them, orders in review keep theirs."""
+        actor = require_actor()
+        rows = [policy.StepRow(
+            department=step["department"], label=step["label"],
+            permission=step["permission"] or f"review.decide.{step['department']}", sequence=step["sequence"],
+            hours=step["hours"], policy=step["policy"], quorum=step["quorum"], roles=tuple(step["roles"]),
+            users=tuple(step["users"]), enabled=step["enabled"]) for step in data["steps"]]
+        policy.save_steps(actor.company_id, rows, actor=actor)
+        return {"steps": policy.step_rows(actor.company_id)}

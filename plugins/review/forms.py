@@ -9,11 +9,13 @@ from wtforms import (
 )
 # types-WTForms describes WTForms 3.2, which had no SelectChoice (new in 3.3).
 from wtforms import SelectChoice  # type: ignore[attr-defined]
+from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from core.contracts import StepPolicy
 from core.forms import FixedPoint
 from core.figures import QUANTITY, Fixed
+from plugins.review.policy import MAX_STEPS
 from plugins.review.services import REASON_MAX, StepDecision
 
 DECISION_LABELS = {
@@ -58,21 +60,35 @@ class GeneralForm(FlaskForm):
 
 
 class StepRowForm(Form):
+    """One step of the settings page; the pickers' choices (permissions, roles, users, each shown by its
+    label or name) are the company's, set by :func:`offer_choices`."""
+
     department = StringField(_l("Code"), validators=[Optional(), CODE, Length(max=64)])
     label = StringField(_l("Name"), validators=[Optional(), Length(max=120)])
-    permission = StringField(_l("Permission"), validators=[Optional(), Length(max=120)])
+    permission = SelectField(_l("Who may decide it (permission)"), choices=[], validators=[Optional()])
     sequence = IntegerField(_l("Position"), validators=[Optional(), NumberRange(min=0, max=1000)])
     hours = IntegerField(_l("Limit (working hours)"), validators=[Optional(), NumberRange(min=1, max=24 * 365)])
     policy = SelectField(_l("Policy"), choices=[SelectChoice(p.value, POLICY_LABELS[p]) for p in StepPolicy],
                          validators=[Optional()])
     quorum = IntegerField(_l("Approvals (N)"), default=1, validators=[Optional(), NumberRange(min=1, max=50)])
-    roles = StringField(_l("Roles (comma-separated)"), validators=[Optional(), Length(max=400)])
-    users = StringField(_l("Named users (user names, comma-separated)"), validators=[Optional(), Length(max=400)])
+    roles = SelectMultipleField(_l("Only these roles"), choices=[], validators=[Optional()],
+                                widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
+    users = SelectMultipleField(_l("Only these people"), coerce=int, choices=[], validators=[Optional()])
     enabled = BooleanField(_l("Applies"), default=True)
 
 
 class StepsForm(FlaskForm):
-    steps = FieldList(FormField(StepRowForm), min_entries=1, max_entries=20)
+    steps = FieldList(FormField(StepRowForm), min_entries=1, max_entries=MAX_STEPS + 1)  # and a blank one
+
+
+def offer_choices(form: StepsForm, *, permissions: list[SelectChoice], roles: list[SelectChoice],
+                  users: list[SelectChoice]) -> None:
+    """Give every step row its pickers' choices; a blank permission is the step's own (``review.decide.<code>``)."""
+    own = SelectChoice("", _l("The step's own permission"))
+    for entry in form.steps:
+        entry.form.permission.choices = [own, *permissions]
+        entry.form.roles.choices = roles
+        entry.form.users.choices = users
 
 
 class ReasonRowForm(Form):

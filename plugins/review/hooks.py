@@ -10,8 +10,8 @@ from flask_babel import lazy_gettext as _l
 from datetime import timedelta
 
 from core.contracts import (
-    CustomerView, DocumentKind, Finding, Job, MenuItem, OrderAction, OrderChange, Panel, Permission, ReviewStepSpec,
-    Task,
+    MENU_SETTINGS, CustomerView, DocumentKind, Finding, Job, MenuItem, OrderAction, OrderChange, Panel, Permission,
+    ReviewStepSpec, Task,
 )
 from core.jobs import per_company
 from core.roles import STAFF
@@ -84,7 +84,7 @@ def ordo_permissions() -> list[Permission]:
 @hookimpl
 def menu_items(user: User) -> list[MenuItem]:
     return [MenuItem(_l("Reviews"), "review.queue", "review.view", order=20),
-            MenuItem(_l("Review settings"), "review.settings", "review.configure", order=910)]
+            MenuItem(_l("Review settings"), "review.settings", "review.configure", order=930, group=MENU_SETTINGS)]
 
 
 @hookimpl

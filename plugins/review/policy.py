@@ -22,7 +22,7 @@ from core.db import flush
 from core.errors import ValidationError
 from core.extensions import db
 from core.labels import label
-from core.models import User
+from core.models import Role, User
 from plugins.review.models import CapacityLine, ReviewReasonCode, ReviewSettings, ReviewStepConfig
 
 SALES = ReviewStepSpec("sales", _l("Sales"), "review.decide.sales", sequence=10, hours=24)
@@ -37,6 +37,7 @@ STANDARD_REASONS = ("price", "credit", "payment_terms", "invoice_data", "capacit
                     "missing_information", "other")
 DEFAULT_MAX_DISCOUNT = Decimal("0.2000")
 MAX_HOURS = 24 * 365
+MAX_STEPS = 20
 CODE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
 
 
@@ -127,11 +128,18 @@ def save_steps(company_id: int, rows: list[StepRow], *, actor: User) -> list[Rev
         if row.department in seen:
             raise ValidationError(_("step %(code)s is listed twice", code=row.department), field="department")
         seen.add(row.department)
+    if len(rows) > MAX_STEPS:
+        raise ValidationError(_("at most %(max)s steps", max=MAX_STEPS), field="steps")
     known_users = set(db.session.execute(select(User.id).where(User.company_id == company_id)).scalars())
+    known_roles = set(db.session.execute(select(Role.name).where(Role.company_id == company_id)).scalars())
     for row in rows:
         strangers = [str(user) for user in row.users if user not in known_users]
         if strangers:
             raise ValidationError(_("no such user in the company: %(ids)s", ids=", ".join(strangers)), field="users")
+        unknown = [role for role in row.roles if role not in known_roles]
+        if unknown:
+            raise ValidationError(_("no such role in the company: %(roles)s", roles=", ".join(unknown)),
+                                  field="roles")
     for old in db.session.execute(select(ReviewStepConfig).where(ReviewStepConfig.company_id == company_id)).scalars():
         db.session.delete(old)
     flush()

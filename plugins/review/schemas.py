@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import marshmallow as ma
+from flask_babel import lazy_gettext as _l
 from marshmallow import validate
 
 from core.contracts import Severity, StepPolicy, Verdict
 from core.db import MAX_ID
 from core.models import OrderStatus, utcnow
 from plugins.review.models import StepStatus
+from plugins.review.policy import MAX_HOURS, MAX_STEPS
 from plugins.review.services import REASON_MAX, StepDecision
 
 
@@ -112,3 +114,40 @@ class PreviewSchema(ma.Schema):
     steps = ma.fields.List(ma.fields.Nested(PreviewStepSchema))
     findings = ma.fields.List(ma.fields.Nested(PreviewFindingSchema))
     rejected = ma.fields.Boolean(metadata={"description": "the rules would reject the order at once"})
+
+
+class StepConfigSchema(ma.Schema):
+    """One review step of the company's settings: who decides it, in what order, within what limit."""
+
+    department = ma.fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9_]{1,64}$", error=_l(
+        "lower-case letters, digits and underscores, at most 64")), metadata={
+        "description": "the step's code (sales, finance, production, or one of the company's own)",
+        "example": "finance"})
+    label = ma.fields.String(required=True, validate=validate.Length(min=1, max=120),
+                             metadata={"description": "the step's name as people read it", "example": "Finance"})
+    permission = ma.fields.String(load_default=None, validate=validate.Regexp(r"^[a-z0-9_.]{1,120}$", error=_l(
+        "a permission code: lower-case letters, digits, dots and underscores, at most 120")), metadata={
+        "description": "who may decide it; by default the step's own, review.decide.<department>",
+        "example": "review.decide.finance"})
+    sequence = ma.fields.Integer(required=True, validate=validate.Range(min=0, max=1000), metadata={
+        "description": "steps with the same position are reviewed side by side, positions in ascending order"})
+    hours = ma.fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_HOURS), metadata={
+        "description": "the step's limit in working hours (the company's calendar); late steps are escalated"})
+    policy = ma.fields.Enum(StepPolicy, by_value=True, load_default=StepPolicy.ANY, metadata={
+        "description": "any: one decider approves; all: every one of them; quorum: `quorum` of them"})
+    quorum = ma.fields.Integer(load_default=1, validate=validate.Range(min=1, max=50),
+                               metadata={"description": "approvals needed under the quorum policy"})
+    roles = ma.fields.List(ma.fields.String(validate=validate.Length(min=1, max=64)), load_default=list,
+                           validate=validate.Length(max=50), metadata={
+                               "description": "only holders of these roles decide it (role codes, as in /me)"})
+    users = ma.fields.List(ma.fields.Integer(validate=validate.Range(min=1, max=MAX_ID)), load_default=list,
+                           validate=validate.Length(max=200),
+                           metadata={"description": "only these users (ids) decide it"})
+    enabled = ma.fields.Boolean(load_default=True, metadata={"description": "false: new orders skip the step"})
+
+
+class StepsConfigSchema(ma.Schema):
+    """The company's review steps, each with its limit; new orders go through them."""
+
+    steps = ma.fields.List(ma.fields.Nested(StepConfigSchema), required=True,
+                           validate=validate.Length(max=MAX_STEPS))

@@ -8,6 +8,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from wtforms import FieldList
+# types-WTForms describes WTForms 3.2, which had no SelectChoice (new in 3.3).
+from wtforms import SelectChoice  # type: ignore[attr-defined]
 
 from core import calendar
 from core.auth.context import require_actor, requires
@@ -15,19 +17,22 @@ from core.contracts import StepPolicy
 from core.db import fail_request
 from core.errors import NotFound, OrdoError, ValidationError
 from core.extensions import db
-from core.models import Holiday, Order, User, WorkingCalendar, utcnow
+from core.companies import all_permissions
+from core.labels import PERMISSION, ROLE, label
+from core.models import Holiday, Order, Role, User, WorkingCalendar, utcnow
 from core.orders.queries import get_order
 from core.portal import order_url
 from core.web import attempt, flash_form_errors, required
 from plugins.review import change_views, changes, labels, policy, services, sweep
 from plugins.review.forms import (
-    CalendarForm, CapacityForm, DecisionForm, GeneralForm, ReasonForm, ReasonsForm, StepsForm,
+    CalendarForm, CapacityForm, DecisionForm, GeneralForm, ReasonForm, ReasonsForm, StepsForm, offer_choices,
 )
 from plugins.review.models import ReviewStep, StepStatus
 from plugins.review.services import StepDecision
 
 bp = Blueprint("review", __name__)
 CONFIGURE = "review.configure"
+DECIDING = "review.decide."  # the prefix of the permissions that decide a step
 
 
 def _done(decision: StepDecision, step: str, number: str, settled: bool) -> str:
@@ -135,8 +140,17 @@ def delay(step_id: int):
 # --- settings -------------------------------------------------------------------
 
 
-def _usernames(company_id: int) -> dict[int, str]:
-    return dict(db.session.execute(select(User.id, User.username).where(User.company_id == company_id)).all())
+def _offer_choices(form: StepsForm, company_id: int, rows: list[policy.StepRow]) -> None:
+    """The pickers of the steps' rows: deciding permissions, roles and staff, each by its label or name."""
+    deciding = [p.name for p in all_permissions() if p.name.startswith(DECIDING)]
+    deciding += sorted({row.permission for row in rows} - set(deciding))
+    roles = db.session.execute(select(Role.name, Role.label).where(Role.company_id == company_id)
+                               .order_by(Role.id)).all()
+    staff = db.session.execute(select(User.id, User.name, User.username).where(
+        User.company_id == company_id, User.customer_id.is_(None)).order_by(User.name, User.id)).all()
+    offer_choices(form, permissions=[SelectChoice(code, label(code, PERMISSION)) for code in deciding],
+                  roles=[SelectChoice(name, label(name, ROLE, text)) for name, text in roles],
+                  users=[SelectChoice(ident, f"{name} ({username})") for ident, name, username in staff])
 
 
 def _sample(user: User, number: str | None):
@@ -160,13 +174,13 @@ def settings():
     """The company's review steps, policy, reason codes, capacity and calendar, with a preview on a sample order."""
     user = require_actor()
     company_id = user.company_id
-    names = _usernames(company_id)
     rows = policy.step_rows(company_id)
     steps = StepsForm(data={"steps": [
         {"department": r.department, "label": r.label, "permission": r.permission, "sequence": r.sequence,
-         "hours": r.hours, "policy": r.policy.value, "quorum": r.quorum, "roles": ", ".join(r.roles),
-         "users": ", ".join(names.get(u, str(u)) for u in r.users), "enabled": r.enabled} for r in rows]
+         "hours": r.hours, "policy": r.policy.value, "quorum": r.quorum, "roles": list(r.roles),
+         "users": list(r.users), "enabled": r.enabled} for r in rows]
         + [{"policy": StepPolicy.ANY.value, "quorum": 1, "enabled": True}]})
+    _offer_choices(steps, company_id, rows)
     own = policy.reason_codes(company_id)
     reasons = ReasonsForm(data={"reasons": [{"code": r.code, "label_en": r.label_en, "label_zh": r.label_zh}
                                             for r in own] + [{}]})
@@ -218,23 +232,18 @@ def _split(text: str | None) -> list[str]:
     return [part.strip() for part in (text or "").split(",") if part.strip()]
 
 
-def _step_rows(form: StepsForm, company_id: int) -> list[policy.StepRow]:
-    by_name = {name: user_id for user_id, name in _usernames(company_id).items()}
+def _step_rows(form: StepsForm) -> list[policy.StepRow]:
     rows: list[policy.StepRow] = []
     for entry in form.steps.entries:
         data = entry.form.data
         if not data["department"]:
             continue  # the blank row for adding a step
-        unknown = [name for name in _split(data["users"]) if name not in by_name]
-        if unknown:
-            raise ValidationError(_("no such user: %(names)s", names=", ".join(unknown)), field="users")
         rows.append(policy.StepRow(
             department=data["department"], label=data["label"] or data["department"],
-            permission=data["permission"] or f"review.decide.{data['department']}",
+            permission=data["permission"] or f"{DECIDING}{data['department']}",
             sequence=data["sequence"] if data["sequence"] is not None else 10 * (len(rows) + 1),
             hours=data["hours"] or 24, policy=StepPolicy(data["policy"] or StepPolicy.ANY.value),
-            quorum=data["quorum"] or 1,
-            roles=tuple(_split(data["roles"])), users=tuple(by_name[name] for name in _split(data["users"])),
+            quorum=data["quorum"] or 1, roles=tuple(data["roles"] or ()), users=tuple(data["users"] or ()),
             enabled=bool(data["enabled"])))
     return rows
 
@@ -244,10 +253,10 @@ def _step_rows(form: StepsForm, company_id: int) -> list[policy.StepRow]:
 def save_steps():
     user = require_actor()
     form = StepsForm()
+    _offer_choices(form, user.company_id, policy.step_rows(user.company_id))
     if not form.validate_on_submit():
         _flash_rows(form.steps)
-    elif attempt(lambda: policy.save_steps(user.company_id, _step_rows(form, user.company_id),
-                                           actor=user)) is not None:
+    elif attempt(lambda: policy.save_steps(user.company_id, _step_rows(form), actor=user)) is not None:
         flash(_("The review steps are saved; new orders go through them."), "success")
     return _back()
 
@@ -308,6 +317,6 @@ def save_calendar():
     elif attempt(lambda: calendar.set_calendar(user.company_id, weekdays=list(form.weekdays.data or []),
                                                day_start=required(form.day_start.data),
                                                day_end=required(form.day_end.data),
-                                               holidays=_holidays(form.holidays.data))) is not None:
+                                               holidays=_holidays(form.holidays.data), actor=user)) is not None:
         flash(_("The working-hours calendar is saved."), "success")
     return _back()

@@ -11,7 +11,7 @@ from core.extensions import db
 from core.models import AuditEntry, OrderStatus, Role, User
 from core.modules import active_modules
 from core.plugins import Manifest
-from core.portal import navigation
+from core.portal import menu, navigation
 from tests import factories, orders
 from tests.core.samples.inspection.manifest import MANIFEST as INSPECTION
 
@@ -46,6 +46,28 @@ def test_navigation_shows_only_menu_items_the_user_may_use(core_world):
     assert 'href="/admin/modules"' in admin_page and 'href="/admin/users"' in admin_page
     sales_page = factories.portal_login(app, world.users["sales"]).get("/inbox").get_data(as_text=True)
     assert 'href="/admin/modules"' not in sales_page and 'href="/inbox"' in sales_page
+
+
+def test_the_menu_folds_each_group_into_one_drop_down_where_its_first_link_is(app, world):
+    with app.test_request_context():
+        def bar(role: str) -> list[tuple[str, list[str]]]:
+            return [(str(group.label), [item.endpoint for item in group.items])
+                    for group in menu(navigation(world.users[role]))]
+
+        administrator, production = bar("administrator"), bar("production")
+
+    assert administrator == [
+        ("Inbox", ["portal.inbox"]),
+        ("Orders", ["orders.index", "intake.new_order", "intake_imports.imports_list"]),
+        ("Reviews", ["review.queue"]), ("Shipments", ["logistics.shipments"]), ("Invoices", ["billing.invoices"]),
+        ("Master data", ["masterdata.customers", "masterdata.products"]), ("KPIs", ["kpi.dashboard"]),
+        ("Settings", ["admin.users", "admin.roles", "admin.modules", "review.settings", "intake_settings.settings"])]
+    # Production may not enter orders: its "Orders" group is the order list alone, shown as a plain link.
+    assert ("Orders", ["orders.index"]) in production and all(name != "Settings" for name, _items in production)
+    page = factories.portal_login(app, world.users["production"]).get("/inbox").get_data(as_text=True)
+    nav = page.split("<nav", 1)[1].split("</nav>", 1)[0]
+    assert re.search(r'<li><a href="/orders"\s*>Orders</a></li>', nav)
+    assert re.search(r'<summary>Master data</summary>\s*<ul><li><a href="/customers"', nav)
 
 
 def test_admin_pages_are_refused_without_the_permission(core_world):

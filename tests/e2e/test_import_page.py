@@ -26,6 +26,8 @@ def test_a_clerk_uploads_previews_and_imports_and_the_page_follows_the_job(porta
     page = signed_in(browser, base, "acme-sales", **PHONE)
     console = Console(page)
 
+    page.get_by_role("button", name="Menu").click()  # on a phone the menu folds, its order pages in one group
+    page.locator(".topbar summary", has_text="Orders").click()
     page.get_by_role("link", name="Import orders").first.click()
     page.get_by_label("Order file (CSV in UTF-8 or GB18030, or Excel .xlsx)").set_input_files(str(export))
     page.locator("#mapping").select_option("taobao")

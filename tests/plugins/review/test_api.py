@@ -1,9 +1,16 @@
-"""The review API: GET /api/v1/orders/{id}/reviews and POST /api/v1/reviews/{step_id}/decision."""
+"""The review API: GET /api/v1/orders/{id}/reviews, POST /api/v1/reviews/{step_id}/decision, and the company's
+steps with their limits (GET and PUT /api/v1/review/steps)."""
 from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+from sqlalchemy import select
+
 from core.db import commit
+from core.extensions import db
+from core.models import AuditEntry
+from plugins.review import policy
 from tests import factories
 
 
@@ -162,3 +169,73 @@ def test_unknown_steps_and_orders_are_not_found_however_large_the_number(desk):
         assert response.status_code == 404, number
         assert response.content_type == "application/problem+json"
         assert desk.api("sales").get(f"/api/v1/orders/{number}/reviews").status_code == 404
+
+
+STEPS = [
+    {"department": "sales", "label": "Sales", "sequence": 10, "hours": 8},
+    {"department": "finance", "label": "Finance", "sequence": 20, "hours": 12, "policy": "quorum", "quorum": 2,
+     "roles": ["finance", "manager"]},
+    {"department": "legal", "label": "Legal", "permission": "review.decide.manager", "sequence": 30, "hours": 40,
+     "enabled": False},
+]
+
+
+def test_the_review_steps_read_with_their_limits_the_standard_three_until_saved(desk):
+    response = desk.api("administrator").get("/api/v1/review/steps")
+
+    assert response.status_code == 200
+    assert [(s["department"], s["permission"], s["sequence"], s["hours"], s["policy"], s["enabled"])
+            for s in response.get_json()["steps"]] == [
+        ("sales", "review.decide.sales", 10, 24, "any", True),
+        ("finance", "review.decide.finance", 20, 24, "any", True),
+        ("production", "review.decide.production", 30, 48, "any", True)]
+
+
+def test_the_administrator_sets_the_steps_limits_and_new_orders_go_through_them(desk, world):
+    admin = desk.api("administrator")
+
+    response = admin.put("/api/v1/review/steps", json={"steps": STEPS})
+
+    assert response.status_code == 200, response.get_json()
+    saved = response.get_json()["steps"]
+    assert [(s["department"], s["permission"], s["hours"], s["policy"], s["quorum"], s["roles"], s["enabled"])
+            for s in saved] == [
+        ("sales", "review.decide.sales", 8, "any", 1, [], True),
+        ("finance", "review.decide.finance", 12, "quorum", 2, ["finance", "manager"], True),
+        ("legal", "review.decide.manager", 40, "any", 1, [], False)]
+    assert admin.get("/api/v1/review/steps").get_json() == response.get_json()
+    order_id = desk.place()
+    assert [(s["department"], s["hours"]) for s in desk.reviews(order_id)] == [("sales", 8), ("finance", 12)]
+    entry = db.session.execute(select(AuditEntry).where(AuditEntry.action == "review_steps_saved")).scalar_one()
+    assert entry.actor_id == world.users["administrator"].id
+
+
+@pytest.mark.parametrize(("change", "field", "message"), [
+    ({"hours": 0}, "steps[0].hours", "greater than or equal to 1"),
+    ({"hours": "soon"}, "steps[0].hours", "Not a valid integer"),
+    ({"department": "Sales!"}, "steps[0].department", "lower-case letters"),
+    ({"policy": "most"}, "steps[0].policy", "Must be one of"),
+    ({"roles": ["nobody"]}, "roles", "no such role in the company: nobody"),
+    ({"users": [999999]}, "users", "no such user in the company: 999999"),
+    ({"label": None}, "steps[0].label", "Field may not be null"),
+])
+def test_a_bad_step_is_a_400_naming_the_field_and_nothing_is_saved(desk, world, change, field, message):
+    response = desk.api("administrator").put("/api/v1/review/steps", json={"steps": [{**STEPS[0], **change}]})
+
+    assert response.status_code == 400 and response.mimetype == "application/problem+json"
+    errors = response.get_json()["errors"]
+    assert any(error["field"] == field and message in error["message"] for error in errors), errors
+    assert [r.department for r in policy.step_rows(world.company.id)] == ["sales", "finance", "production"]
+
+
+def test_a_step_listed_twice_is_refused(desk):
+    response = desk.api("administrator").put("/api/v1/review/steps", json={"steps": [STEPS[0], STEPS[0]]})
+
+    assert response.status_code == 400 and "step sales is listed twice" in response.get_json()["detail"]
+
+
+def test_only_who_configures_the_review_reads_or_sets_its_steps(desk):
+    sales = desk.api("sales")
+
+    for response in (sales.get("/api/v1/review/steps"), sales.put("/api/v1/review/steps", json={"steps": STEPS})):
+        assert response.status_code == 403 and response.get_json()["permissions"] == ["review.configure"]

@@ -3,9 +3,11 @@ and previews a sample order's review."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from core.contracts import StepPolicy
 from core.extensions import db
@@ -14,12 +16,59 @@ from plugins.review import policy
 from tests import factories
 
 
+@contextmanager
+def statements() -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def record(connection, cursor, statement, parameters, context, executemany) -> None:
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+
+
 def test_only_an_administrator_opens_the_settings(app, world):
     assert factories.portal_login(app, world.users["sales"]).get("/reviews/settings").status_code == 403
     page = factories.portal_login(app, world.users["administrator"]).get("/reviews/settings")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert 'value="production"' in html and "24×7" in html
+
+
+def test_the_steps_pickers_show_permissions_roles_and_people_by_their_labels(app, world):
+    page = factories.portal_login(app, world.users["administrator"]).get("/reviews/settings")
+
+    html = page.get_data(as_text=True)
+    shown = re.sub(r"<[^>]+>", " ", html)  # what a reader sees: no attribute, no option value
+    assert re.search(r'<option selected value="review.decide.finance">\s*Decide the finance review step', html)
+    assert "Decide the manager&#39;s review step (credit limit)" in shown  # every deciding permission is offered
+    assert 'value="customer_service"' in html and "Customer service" in shown
+    assert f'value="{world.users["production"].id}"' in html and "(acme-production)" in shown
+    assert f'value="{world.customer_user.id}"' not in html  # a customer never decides a step
+    typed = re.sub(r"\(acme-[a-z_]+\)", "", shown)  # user names are as their users typed them
+    assert "review.decide" not in typed and "customer_service" not in typed
+
+
+def test_the_page_reads_as_many_statements_with_many_steps_and_people_as_with_few(app, world):
+    admin = factories.portal_login(app, world.users["administrator"])
+    with statements() as few:
+        assert admin.get("/reviews/settings").status_code == 200
+    for n in range(8):
+        factories.user(world.company, "finance", username=f"finance-{n}")
+    policy.save_steps(world.company.id, policy.step_rows(world.company.id) + [
+        policy.StepRow(f"legal_{n}", f"Legal {n}", "review.decide.manager", 40 + n, 8, roles=("manager",))
+        for n in range(4)], actor=world.users["administrator"])
+    db.session.commit()
+
+    with statements() as many:
+        page = admin.get("/reviews/settings")
+
+    assert page.status_code == 200 and "Legal 3" in page.get_data(as_text=True)
+    assert len(many) == len(few)
+    assert not [s for s in many if s.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))]
 
 
 def test_the_administrator_saves_parallel_steps_with_a_quorum(app, world):
@@ -32,7 +81,8 @@ def test_the_administrator_saves_parallel_steps_with_a_quorum(app, world):
         "steps-1-sequence": "20", "steps-1-hours": "16", "steps-1-policy": "quorum", "steps-1-quorum": "2",
         "steps-1-enabled": "y",
         "steps-2-department": "production", "steps-2-label": "Production", "steps-2-sequence": "20",
-        "steps-2-hours": "16", "steps-2-policy": "all", "steps-2-users": "acme-production", "steps-2-enabled": "y",
+        "steps-2-hours": "16", "steps-2-policy": "all", "steps-2-users": str(world.users["production"].id),
+        "steps-2-roles": ["production", "manager"], "steps-2-enabled": "y",
         "steps-3-department": "",
     }
 
@@ -41,20 +91,25 @@ def test_the_administrator_saves_parallel_steps_with_a_quorum(app, world):
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "The review steps are saved" in html, re.findall(r"flash[^>]*>([^<]*)", html)
     rows = policy.step_rows(world.company.id)
-    assert [(r.department, r.sequence, r.policy, r.quorum, r.users) for r in rows] == [
-        ("sales", 10, StepPolicy.ANY, 1, ()), ("finance", 20, StepPolicy.QUORUM, 2, ()),
-        ("production", 20, StepPolicy.ALL, 1, (world.users["production"].id,))]
+    assert [(r.department, r.sequence, r.policy, r.quorum, r.roles, r.users) for r in rows] == [
+        ("sales", 10, StepPolicy.ANY, 1, (), ()), ("finance", 20, StepPolicy.QUORUM, 2, (), ()),
+        ("production", 20, StepPolicy.ALL, 1, ("production", "manager"), (world.users["production"].id,))]
     assert rows[2].permission == "review.decide.production"
 
 
-def test_an_unknown_user_name_is_refused_and_nothing_is_saved(app, world):
+def test_a_person_role_or_permission_not_offered_is_refused_and_nothing_is_saved(app, world):
+    other = factories.build_world(app, "XYZ")
     admin = factories.portal_login(app, world.users["administrator"])
-    response = admin.post("/reviews/settings/steps", data={
-        "steps-0-department": "sales", "steps-0-label": "Sales", "steps-0-sequence": "10", "steps-0-hours": "8",
-        "steps-0-policy": "any", "steps-0-users": "nobody"}, follow_redirects=True)
+    refused = {"users": (str(other.users["sales"].id), "row 1, Only these people: "),
+               "roles": ("nobody", "row 1, Only these roles: "),
+               "permission": ("admin.users", "row 1, Who may decide it (permission): ")}
+    for name, (value, message) in refused.items():
+        response = admin.post("/reviews/settings/steps", data={
+            "steps-0-department": "sales", "steps-0-label": "Sales", "steps-0-sequence": "10", "steps-0-hours": "8",
+            "steps-0-policy": "any", f"steps-0-{name}": value}, follow_redirects=True)
 
-    assert "no such user: nobody" in response.get_data(as_text=True)
-    assert [r.department for r in policy.step_rows(world.company.id)] == ["sales", "finance", "production"]
+        assert message in response.get_data(as_text=True), name
+        assert [r.department for r in policy.step_rows(world.company.id)] == ["sales", "finance", "production"]
 
 
 def test_the_administrator_saves_the_working_hours_and_holidays(app, world):
