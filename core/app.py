@@ -17,7 +17,7 @@ from werkzeug.exceptions import RequestURITooLarge
 
 import core.models  # noqa: F401 - register the core's tables
 from core import config as ordo_config
-from core import formatting, pdf, sqlite
+from core import formatting, pdf, sqlite, stored_text
 from core.admin.masterdata import bp as masterdata_bp
 from core.admin.outbox import bp as outbox_bp
 from core.admin.views import bp as admin_bp
@@ -118,6 +118,7 @@ def configure_extensions(app: Flask) -> None:
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.context_processor(price_visibility)
     formatting.init_app(app)
+    stored_text.init_app(app)
     pdf.init_app(app)
 
 

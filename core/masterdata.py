@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Numeric, Select, or_, select
 
 from core import audit
+from core.formatting import money
 from core.auth.context import VIEW_PRICES, sees_prices
 from core.db import flush, get_scoped, scoped
 from core.errors import Conflict, NotFound, PermissionDenied, ValidationError
@@ -152,7 +153,7 @@ def set_price(customer: Customer, product_id: Any, unit_price: Decimal | None, a
                               else _("the price must be 0 or more"), field="unit_price")
     if unit_price < product.floor_price:
         raise ValidationError(_("the price is under the floor price %(floor)s of %(product)s",
-                                floor=product.floor_price, product=product.code), field="unit_price")
+                                floor=money(product.floor_price), product=product.code), field="unit_price")
     row = db.session.execute(select(CustomerPrice).where(
         CustomerPrice.customer_id == customer.id, CustomerPrice.product_id == product.id)).scalar_one_or_none()
     before = None if row is None else {f"price:{product.code}": str(row.unit_price)}

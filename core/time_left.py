@@ -14,8 +14,10 @@ import enum
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from flask_babel import format_date, format_datetime, format_timedelta, to_user_timezone
+from flask_babel import format_timedelta, to_user_timezone
 from flask_babel import gettext as _
+
+from core.formatting import format_date, format_datetime
 
 SOON = timedelta(hours=4)
 
@@ -43,7 +45,7 @@ def time_left(due: datetime | date, now: datetime) -> TimeLeft:
         shown = format_date(due)
         return TimeLeft(shown, Urgency.LATE if due < to_user_timezone(now).date() else Urgency.LATER, shown)
     remaining = due - now
-    deadline = format_datetime(due, "short")
+    deadline = format_datetime(due)
     if remaining < timedelta(0):
         return TimeLeft(_("%(duration)s late", duration=format_timedelta(-remaining)), Urgency.LATE, deadline)
     text = _("%(duration)s left", duration=format_timedelta(remaining))

@@ -6,6 +6,8 @@ from typing import Any, TypeVar
 
 from flask import flash, render_template
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter, Map, ValidationError
 
 from core.db import MAX_ID, fail_request
@@ -47,6 +49,30 @@ class IdConverter(IntegerConverter):
 def render_error(status: int, message: str) -> tuple[str, int]:
     """The portal's error page."""
     return render_template("core/error.html", status=status, message=message), status
+
+
+# What an HTTP error says when the code that raised it gave no words of its own: Werkzeug's
+# built-in descriptions are English whatever the reader's language.
+HTTP_MESSAGES = {
+    400: _l("The request could not be read; go back and try again."),
+    403: _l("You may not open this page."),
+    404: _l("There is no such page: check the address, or start again from the inbox."),
+    405: _l("This page cannot be used that way; start again from the inbox."),
+    413: _l("What you sent is too large."),
+    414: _l("The address is too long."),
+    429: _l("Too many attempts; wait a moment and try again."),
+    500: _l("Something went wrong on our side; try again later, and tell an administrator if it persists."),
+    503: _l("The service is busy; try again in a moment."),
+}
+
+
+def http_error_message(error: HTTPException) -> str:
+    """An HTTP error's message in the reader's language: the one the code gave, else its status's own."""
+    if error.description and error.description != type(error).description:
+        return str(error.description)
+    status = error.code or 500
+    fallback = 500 if status >= 500 else 400
+    return str(HTTP_MESSAGES.get(status, HTTP_MESSAGES[fallback]))
 
 
 def flash_form_errors(form: Any) -> None:

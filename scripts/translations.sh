@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYBABEL="${PYBABEL:-.venv/bin/pybabel}"
-"$PYBABEL" extract -F babel.cfg -k _l -k lazy_gettext -k pgettext:1c,2 -k npgettext:1c,2,3 \
+"$PYBABEL" extract -F babel.cfg -k _l -k lazy_gettext -k pgettext:1c,2 -k lazy_pgettext:1c,2 -k npgettext:1c,2,3 -k stored \
     -o translations/messages.pot --project Ordo --no-location --sort-output . >/dev/null 2>&1
 "$PYBABEL" update -i translations/messages.pot -d translations --no-fuzzy-matching >/dev/null 2>&1
 "$(dirname "$PYBABEL")/python" - <<'PY'

@@ -301,7 +301,7 @@ function showChecks(form, found) {
 function showQuote(table, answer) {
   for (const output of table.querySelectorAll("output[data-amount]")) {
     const amounts = answer.lines[output.dataset.amount];
-    output.textContent = amounts ? amounts.amount : "";
+    output.textContent = amounts ? amounts.net_amount : "";
   }
   for (const output of table.querySelectorAll("output[data-total]")) {
     output.textContent = answer[output.dataset.total] ?? "";

@@ -21,7 +21,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from core.api.fields import decimal2properties
 from core.api.problems import PROBLEM_JSON, from_http_exception
-from core.web import render_error
+from core.web import http_error_message, render_error
 
 
 class ArgumentsParser(FlaskParser):
@@ -136,7 +136,7 @@ class OrdoApi(Api):
         error = _not_found_for_any_method(error)
         if is_api_request():
             return from_http_exception(error)
-        return render_error(error.code or 500, error.description or error.name)
+        return render_error(error.code or 500, http_error_message(error))
 
 
 def _not_found_for_any_method(error: HTTPException) -> HTTPException:

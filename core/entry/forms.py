@@ -19,7 +19,7 @@ from wtforms import DecimalField, FieldList, Form, FormField
 from wtforms.fields.core import Field
 from wtforms.validators import NumberRange, Optional, StopValidation, ValidationError
 
-from core import masterdata, prices
+from core import formatting, masterdata, prices
 from core.auth.context import require_actor, sees_prices
 from core.db import MAX_ID, fail_request
 from core.errors import OrdoError
@@ -356,8 +356,8 @@ def customer_to_quote(actor: User, raw: str | None) -> int | None:
 
 
 def money_text(value: Decimal) -> str:
-    """An amount as the quote sends it: the exact Decimal as a string."""
-    return f"{value:f}"
+    """An amount as the quote sends it for the line table to show: in the reader's locale (``core.formatting``)."""
+    return formatting.money(value)
 
 
 def iter_errors(form: Any) -> Iterator[tuple[Any, str, str]]:

@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, type_coerce
 from sqlalchemy.orm import lazyload, selectinload
 
-from core import audit, outbox
+from core import audit, formatting, outbox
 from core.auth.context import VIEW_PRICES, check, sees_prices
 from core.contracts import DocumentSource, Gate, Payment as PaymentEvent, Receivables as CustomerReceivables
 from core.contracts import Stage, Task
@@ -302,7 +302,7 @@ def record_payment(
     if value > owed:
         raise ValidationError(
             _("the amount %(amount)s is more than the outstanding balance of %(owed)s %(currency)s",
-              amount=value, owed=owed, currency=order.currency),
+              amount=formatting.money(value), owed=formatting.money(owed), currency=order.currency),
             field="amount",
         )
     invoice = invoice_for(order)
@@ -503,7 +503,7 @@ def _task_title(order: Order, owed: Decimal, user: User) -> str:
     if not sees_prices(user):
         return (_("Confirm the prepayment for %(number)s", number=order.display_number) if prepayment
                 else _("Collect payment for %(number)s", number=order.display_number))
-    figures = {"number": order.display_number, "amount": owed, "currency": order.currency}
+    figures = {"number": order.display_number, "amount": formatting.money(owed), "currency": order.currency}
     return (_("Confirm the prepayment for %(number)s: %(amount)s %(currency)s", **figures) if prepayment
             else _("Collect payment for %(number)s: %(amount)s %(currency)s", **figures))
 

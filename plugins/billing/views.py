@@ -6,9 +6,11 @@ from typing import Any
 from flask import Blueprint, flash, redirect
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import Select
 
 from core.auth.context import require_actor, requires
+from core.formatting import money
 from core.listview import Column, Filter, FilterKind, GroupBy, Kind, ListSpec, list_response, order_column
 from core.models import Customer, Order, User
 from core.orders.queries import get_order
@@ -36,7 +38,7 @@ INVOICE_LIST = ListSpec(
         Column("issued_at", _l("Issued"), Invoice.issued_at, Kind.DATETIME, sortable=True),
         Column("due_date", _l("Due"), Invoice.due_date, Kind.DATE, sortable=True),
         Column("total", _l("Total"), Invoice.total, Kind.MONEY, sortable=True),
-        Column("paid", _l("Paid"), services.paid_on_invoice(), Kind.MONEY),
+        Column("paid", lazy_pgettext("amount", "Paid"), services.paid_on_invoice(), Kind.MONEY),
         Column("outstanding", _l("Outstanding"), services.outstanding_on_invoice(), Kind.MONEY),
         Column("currency", _l("Currency"), Invoice.currency),
         Column("status", _l("Status"), Invoice.status, Kind.CODE, badge=True),
@@ -82,5 +84,5 @@ def record_payment(order_id: int):
             reference=form.reference.data, actor=actor))
         if payment is not None:
             flash(_("Payment of %(amount)s %(currency)s recorded for order %(number)s.",
-                    amount=payment.amount, currency=order.currency, number=order.display_number), "success")
+                    amount=money(payment.amount), currency=order.currency, number=order.display_number), "success")
     return redirect(order_url(order_id))

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from core.errors import OrdoError
 from core.extensions import db
 from core.models import Company, User
+from core.stored_text import shown
 from plugins.intake import imports, mappings
 
 bp = Blueprint("intake_cli", __name__, cli_group="import")
@@ -51,9 +52,9 @@ def import_orders_command(file: Path, mapping_name: str, company_code: str | Non
                  "imported, %(errors)s errors", rows=result.rows, created=len(result.created),
                  submitted=result.submitted, already=len(result.already_imported), errors=len(result.errors)))
     for warning in result.warnings:
-        click.echo(_("warning: %(warning)s", warning=warning))
+        click.echo(_("warning: %(warning)s", warning=shown(warning)))
     for row_error in result.errors:
         click.echo(_("row %(row)s, column %(column)s: %(reason)s", row=row_error.row, column=row_error.column,
-                     reason=row_error.reason))
+                     reason=shown(row_error.reason)))
     if result.already_imported:
         click.echo(_("already imported: %(refs)s", refs=", ".join(result.already_imported)))

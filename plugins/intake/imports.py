@@ -38,6 +38,7 @@ from core.db import unit_of_work
 from core.errors import OrdoError, PermissionDenied, ValidationError
 from core.extensions import db
 from core.models import Company, Customer, Order, OrderLine, Product, User
+from core.stored_text import StoredText, stored
 from plugins.intake import checks, services
 from plugins.intake.mappings import REQUIRED, ColumnMapping
 
@@ -55,7 +56,7 @@ class ImportRefused(ValidationError):
 class RowError:
     row: int
     column: str
-    reason: str
+    reason: str | StoredText  # the import's own reasons are stored to be read in the reader's language
 
 
 @dataclass
@@ -65,7 +66,7 @@ class ImportResult:
     submitted: int = 0
     already_imported: list[str] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str | StoredText] = field(default_factory=list)
 
 
 @dataclass
@@ -173,11 +174,11 @@ def import_table(company: Company, table: list[list[str]], mapping: ColumnMappin
                                permissions=("order.create",))
     positions, unknown = _columns(table[0], mapping)
     result = ImportResult(rows=len(table) - 1)
-    result.warnings = [_("column %(column)s is not part of the mapping %(mapping)s and was not imported",
+    result.warnings = [stored("column %(column)s is not part of the mapping %(mapping)s and was not imported",
                          column=name, mapping=mapping.name) for name in unknown]
     may_price = actor.can("order.view_prices")
     if "unit_price" in positions and not may_price:
-        result.warnings.append(_("you may not set prices: the column %(column)s was not imported and the list "
+        result.warnings.append(stored("you may not set prices: the column %(column)s was not imported and the list "
                                  "prices apply", column=table[0][positions["unit_price"]].strip()))
     headers = {name: table[0][index].strip() for name, index in positions.items()}
     column = {name: headers.get(name) or mapping.header_for(name) for name in mapping.columns}
@@ -187,7 +188,7 @@ def import_table(company: Company, table: list[list[str]], mapping: ColumnMappin
             continue
         values = {name: (cells[index].strip() if index < len(cells) else "") for name, index in positions.items()}
         if not values["order_ref"]:
-            result.errors.append(RowError(number, column["order_ref"], _("the order number is empty")))
+            result.errors.append(RowError(number, column["order_ref"], stored("the order number is empty")))
             continue
         orders.setdefault(values["order_ref"], []).append(_Row(number, values))
     context = _Context(company, mapping, actor, column, may_price, submit)
@@ -264,15 +265,15 @@ def _checked_draft(context: _Context, source: str, rows: list[_Row], master: _Ma
     first = rows[0]
     customer = master.customers.get(first.values["customer_code"])
     if not first.values["customer_code"]:
-        errors.append(RowError(first.number, column["customer_code"], _("the customer code is empty")))
+        errors.append(RowError(first.number, column["customer_code"], stored("the customer code is empty")))
     elif customer is None or not customer.active:
         errors.append(RowError(first.number, column["customer_code"],
-                               _("customer %(code)s does not exist", code=first.values["customer_code"])
-                               if customer is None else _("customer %(name)s is inactive", name=customer.name)))
+                               stored("customer %(code)s does not exist", code=first.values["customer_code"])
+                               if customer is None else stored("customer %(name)s is inactive", name=customer.name)))
     for row in rows[1:]:
         if row.values["customer_code"] and row.values["customer_code"] != first.values["customer_code"]:
             errors.append(RowError(row.number, column["customer_code"],
-                                   _("the customer differs from row %(row)s of the same order", row=first.number)))
+                                   stored("the customer differs from row %(row)s of the same order", row=first.number)))
     lines = [line for row in rows
              if (line := _line(row, master.products, column, context.may_price, errors)) is not None]
     requested = _requested_date(first, column, errors)
@@ -384,16 +385,16 @@ def _submit(drafts: list[_Draft], ids: list[int], actor: User, result: ImportRes
             select(Order).where(Order.id.in_(wanted[start:start + _IN_CHUNK]))).scalars())
     for draft, order_id in zip(drafts, ids, strict=True):
         if draft.problems:
-            result.warnings.append(_("order %(ref)s was left as a draft: its warnings need a clerk's confirmation "
-                                     "(%(problems)s)", ref=draft.source,
-                                     problems="; ".join(p.message for p in draft.problems)))
+            result.warnings.append(stored("order %(ref)s was left as a draft: its warnings need a clerk's "
+                                          "confirmation (%(problems)s)", ref=draft.source,
+                                          problems="; ".join(p.message for p in draft.problems)))
             continue
         try:
             services.submit(loaded[order_id], actor)
             result.submitted += 1
         except OrdoError as error:
-            result.warnings.append(_("order %(ref)s was left as a draft: %(reason)s", ref=draft.source,
-                                     reason=error))
+            result.warnings.append(stored("order %(ref)s was left as a draft: %(reason)s", ref=draft.source,
+                                          reason=str(error)))
 
 
 def _in_chunks(values: Iterable[str]) -> Iterator[list[str]]:
@@ -431,12 +432,13 @@ def _line(row: _Row, products: dict[str, Product], column: dict[str, str], may_p
     code = row.values["product_code"]
     product = products.get(code)
     if not code:
-        errors.append(RowError(row.number, column["product_code"], _("the product code is empty")))
+        errors.append(RowError(row.number, column["product_code"], stored("the product code is empty")))
     elif product is None:
-        errors.append(RowError(row.number, column["product_code"], _("product %(code)s does not exist", code=code)))
+        errors.append(RowError(row.number, column["product_code"],
+                               stored("product %(code)s does not exist", code=code)))
     elif not product.active:
         errors.append(RowError(row.number, column["product_code"],
-                               _("product %(code)s is no longer sold", code=code)))
+                               stored("product %(code)s is no longer sold", code=code)))
     quantity = _decimal(row, "quantity", column, errors, services.QUANTITY_PLACES, services.MAX_QUANTITY,
                         positive=True)
     price_text = row.values.get("unit_price") or ""
@@ -454,16 +456,16 @@ def _decimal(row: _Row, name: str, column: dict[str, str], errors: list[RowError
     try:
         value = Decimal(text)
     except InvalidOperation:
-        errors.append(RowError(row.number, column[name], _("%(value)s is not a number", value=repr(text))
-                               if text else _("the value is empty")))
+        errors.append(RowError(row.number, column[name], stored("%(value)s is not a number", value=repr(text))
+                               if text else stored("the value is empty")))
         return None
     if not value.is_finite() or value < 0 or (positive and value == 0):
-        errors.append(RowError(row.number, column[name], _("the value must be greater than 0") if positive
-                               else _("the value must be 0 or more")))
+        errors.append(RowError(row.number, column[name], stored("the value must be greater than 0") if positive
+                               else stored("the value must be 0 or more")))
     elif value > largest:
-        errors.append(RowError(row.number, column[name], _("the value is too large")))
+        errors.append(RowError(row.number, column[name], stored("the value is too large")))
     elif value != value.quantize(places):
-        errors.append(RowError(row.number, column[name], _("the value has more than %(places)s decimal places",
+        errors.append(RowError(row.number, column[name], stored("the value has more than %(places)s decimal places",
                                                            places=-int(places.as_tuple().exponent))))
     else:
         return value.quantize(places)
@@ -478,7 +480,7 @@ def _requested_date(row: _Row, column: dict[str, str], errors: list[RowError]) -
         return date.fromisoformat(text.replace("/", "-")[:10])
     except ValueError:
         errors.append(RowError(row.number, column["requested_date"],
-                               _("%(value)s is not a date (YYYY-MM-DD)", value=repr(text))))
+                               stored("%(value)s is not a date (YYYY-MM-DD)", value=repr(text))))
         return None
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import marshmallow as ma
 from flask import url_for
@@ -14,6 +15,7 @@ from core.db import MAX_ID
 from core.api.schemas import PricedSchema
 from core.models import Channel, DeliveryMethod, InvoiceType, PaymentTerms
 from core.models.order import ORDER_TAX_ID_LENGTH
+from core.stored_text import shown
 from plugins.intake.imports import MAX_BYTES
 from plugins.intake.mappings import BUILT_IN
 from plugins.intake.models import ImportStatus
@@ -143,10 +145,17 @@ class ImportUploadSchema(ma.Schema):
         "description": "submit the good orders that have no warnings, instead of leaving every order a draft"})
 
 
+class ShownText(ma.fields.String):
+    """A sentence stored to be read later (``core.stored_text``), in the caller's language."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        return super()._serialize(shown(value), attr, obj, **kwargs)
+
+
 class ImportRowErrorSchema(ma.Schema):
     row = ma.fields.Integer(metadata={"description": "the row of the file, the header being row 1"})
     column = ma.fields.String(metadata={"description": "the column's header, as in the file"})
-    reason = ma.fields.String()
+    reason = ShownText()
 
 
 class ImportResultsSchema(ma.Schema):
@@ -156,7 +165,7 @@ class ImportResultsSchema(ma.Schema):
         "description": "the file's order references imported before, which created nothing new"})
     errors = ma.fields.List(ma.fields.Nested(ImportRowErrorSchema), metadata={
         "description": "the rows left out, each with its column and reason; only their orders are left out"})
-    warnings = ma.fields.List(ma.fields.String())
+    warnings = ma.fields.List(ShownText())
 
 
 class ImportSchema(ma.Schema):

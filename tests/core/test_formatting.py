@@ -1,8 +1,10 @@
 """Amounts, dates and times read one way per locale, through Babel."""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timezone
 from decimal import Decimal
+from pathlib import Path
 
 from flask_babel import force_locale
 
@@ -46,3 +48,36 @@ def test_templates_have_the_filters(app):
         rendered = app.jinja_env.from_string("{{ v | money }} {{ d | date }}").render(
             v=Decimal("1000"), d=date(2026, 1, 2))
     assert rendered == "1,000.00 Jan 2, 2026"
+
+
+# --- every page formats through the filters ------------------------------------------
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+# Another formatter than the filters: Flask-Babel's own, strftime, or a date's ISO form shown as text.
+OTHER_FORMATTERS = re.compile(r"\|\s*(?:datetimeformat|dateformat|decimalformat|timeformat)\b|strftime|"
+                              r"(?<!=\")\{\{[^}]*isoformat\(\)")
+# An amount printed as it is stored: ``{{ line.amount }}``, ``{{ order.total }}`` (an input's value excepted).
+RAW_AMOUNT = re.compile(r"(?<!=\")\{\{-?\s*[\w.]*\b(?:amount|total|subtotal|tax_total|unit_price|list_price|"
+                        r"price|outstanding|paid|collected|price_difference)\s*(?:if [^}]*)?-?\}\}")
+
+
+def page_templates() -> list[Path]:
+    """The portal's templates; documents and emails (templates/pdf, templates/emails) have their own tests."""
+    return sorted(path for path in TEMPLATES.rglob("*.html") if path.parts[-2] not in ("pdf", "emails"))
+
+
+def test_pages_format_amounts_dates_and_times_only_through_the_filters():
+    found = [f"{path.relative_to(TEMPLATES)}:{number}: {line.strip()}"
+             for path in page_templates()
+             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+             if OTHER_FORMATTERS.search(line) or RAW_AMOUNT.search(line)]
+    assert found == [], "use | money, | date, | datetime (core/formatting.py):\n" + "\n".join(found)
+
+
+def test_the_check_sees_a_raw_amount_and_another_formatter():
+    assert RAW_AMOUNT.search("<td>{{ line.amount }}</td>") and RAW_AMOUNT.search("{{ order.total }} CNY")
+    assert OTHER_FORMATTERS.search("<dd>{{ order.requested_date.isoformat() }}</dd>")
+    assert OTHER_FORMATTERS.search("{{ paid | decimalformat('#,##0.00') }}")
+    assert not RAW_AMOUNT.search("<td>{{ line.amount | money }}</td>")
+    assert not RAW_AMOUNT.search('<input value="{{ outstanding }}">')
+    assert not OTHER_FORMATTERS.search('<time datetime="{{ due.isoformat() }}">')

@@ -113,7 +113,7 @@ def test_the_timeline_names_every_entry_status_and_note_by_its_label(make_app):
         assert code not in timeline, code
     assert "Approved → Approved" not in timeline  # a payment before delivery leaves the status as it was
     zh = chinese.split("处理记录", 1)[1]
-    for name in ("草稿 → 审核中", "待审核 → 已通过", "已备货 → 已发运", "已开具 → 已付清", "审核中 → 已通过",
+    for name in ("草稿 → 审核中", "待审核 → 已通过", "已备货 → 已发运", "已开具 → 已付款", "审核中 → 已通过",
                  f"发货单 {shipment.number} 已发货", "银行转账", "已签收且已全额付款"):
         assert name in zh, name
     for code in ("open", "prepared", "dispatched", "issued", "paid"):  # English words only as codes here
@@ -258,3 +258,23 @@ def test_the_order_list_offers_a_new_order_first_with_its_key_to_who_may_enter_o
 
     production = portal_login(app, world.users["production"]).get("/orders").get_data(as_text=True)
     assert 'data-shortcut' not in production  # production enters no orders
+
+
+def test_the_order_page_reads_amounts_and_dates_in_the_reader_s_locale_lines_and_subtotal_before_tax(app, world):
+    order = draft(world, lines=[{"product_id": world.products[0].id, "quantity": 10, "unit_price": Decimal("1234.50")},
+                                {"product_id": world.products[1].id, "quantity": 1, "unit_price": Decimal("0.50")}])
+    client = portal_login(app, world.users["sales"])
+
+    english = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh-CN"
+    chinese = client.get(f"/orders/{order.id}").get_data(as_text=True)
+
+    net = [line.net_amount for line in order.lines]
+    assert sum(net) == order.subtotal  # each line's amount is on the subtotal's basis: before tax
+    for page in (english, chinese):
+        assert '<td class="num">1,234.50</td>' in page and '<td class="num">12,345.00</td>' in page
+        assert f'<td class="num">{order.subtotal:,.2f}</td>' in page
+        assert f"<strong>{order.total:,.2f}</strong>" in page
+    assert "Amount before tax" in english and "不含税金额" in chinese
+    day = order.requested_date
+    assert f"{day:%b} {day.day}, {day.year}" in english and f"{day.year}年{day.month}月{day.day}日" in chinese

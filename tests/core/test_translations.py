@@ -1,13 +1,15 @@
 """The translation catalogues: every string the code marks is translated to Chinese, and the portal speaks it.
 
-The sources are extracted here exactly as ``pybabel extract`` does (babel.cfg, the
-``_l`` and ``lazy_gettext`` keywords besides Babel's defaults), so a string added
-without a translation fails a test that names it. To fix one::
+The sources are extracted here exactly as ``scripts/translations.sh`` does (babel.cfg,
+the ``_l``, ``lazy_gettext``, ``lazy_pgettext`` and ``stored`` keywords besides Babel's
+defaults), so a string added without a translation fails a test that names it. To fix one::
 
-    pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
-    pybabel update -i translations/messages.pot -d translations
+    bash scripts/translations.sh
     # translate the new entries in translations/zh_Hans_CN/LC_MESSAGES/messages.po
     pybabel compile -d translations
+
+The Chinese must also call each key concept of the order procedure by the
+procedure's word (``GLOSSARY``): an order received is not money received.
 
 The Chinese catalogue lives in ``zh_Hans_CN``: Babel resolves the portal's ``zh_CN``
 to that identifier, and Flask-Babel looks for the folder of that name.
@@ -18,6 +20,7 @@ import os
 import re
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from babel.messages.catalog import Catalog, Message
@@ -31,7 +34,8 @@ from tests import factories
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "translations"
 CHINESE = TRANSLATIONS / "zh_Hans_CN" / "LC_MESSAGES" / "messages.po"
-KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
+KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "lazy_pgettext": ((1, "c"), 2),
+            "stored": None}
 PLACEHOLDER = re.compile(r"%(?:\((?P<name>[^)]*)\))?[-#0 +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?(?P<type>[diouxXeEfFgGcrsa%])")
 UPDATE_HINT = ("run pybabel extract and update (see this module's docstring), "
                "then translate in translations/zh_Hans_CN/LC_MESSAGES/messages.po")
@@ -129,6 +133,78 @@ def test_chinese_translations_keep_their_placeholders():
             if text and placeholders(text) != expected:
                 problems.append(f"{msgids_of(message)[0]!r}: {text!r} has {placeholders(text)}, wants {expected}")
     assert not problems, "\n".join(problems)
+
+
+@dataclass(frozen=True)
+class Term:
+    """A key concept of the order procedure (/work/shared/seed/order-procedure.zh.txt, 成交客户订单管理办法).
+
+    A message whose English (and context) names the concept must not use a Chinese
+    word that means something else in the procedure: the concept's own word is ``term``.
+    """
+
+    concept: str
+    english: re.Pattern[str]
+    term: str  # the procedure's word, and the section it comes from
+    wrong: tuple[str, ...]  # words that name another concept of the procedure
+    context: str | None = None  # only messages of this msgctxt (None: any)
+
+
+def _en(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+GLOSSARY = (
+    # 三、订单接收: an order is received (接收/接单); 收款 is money coming in (八、收款).
+    Term("an order received", _en(r"\breceiv"), "接收 / 接单 (三)", ("收款", "付款"), context="order"),
+    Term("an order received", _en(r"\border\b.*\breceiv|\breceiv.*\border\b|received through"),
+         "接收 / 接单 (三)", ("收款",)),
+    # An amount paid so far is not the invoice paid in full (付清/结清).
+    Term("an amount paid", _en(r"\bpaid\b"), "已付 (八)", ("付清", "结清"), context="amount"),
+    Term("review", _en(r"\breview"), "审核 (四)", ("评审", "审查", "审阅", "复审")),
+    Term("re-check", _en(r"\bre-?check"), "复核 (三)", ("重新检查", "重检", "再检查")),
+    Term("change request", _en(r"\bchange request"), "变更申请 (六、订单变更申请表)",
+         ("更改请求", "修改请求", "变更请求", "更改申请")),
+    Term("delivery note", _en(r"\bdelivery note"), "送货单 (七)", ("交货单", "送货通知")),
+    Term("certificate of conformity", _en(r"\bcertificate of conformity"), "产品合格证 (七)",
+         ("符合性证书", "一致性证书")),
+    Term("signed for", _en(r"\bsigned for\b|\bsign-off\b"), "签收 (五、七)", ("签署", "签到")),
+    Term("prepayment", _en(r"\bprepay"), "预付款 (八)", ("预付费", "定金", "订金")),
+    Term("cash on delivery", _en(r"\bcash on delivery"), "货到付款 (八)", ("现金交货", "货到现金")),
+    Term("reconciliation", _en(r"\breconcil"), "对账 (八)", ("调节表", "核对单")),
+    Term("dunning", _en(r"\bdunning"), "催款 (八)", ("督促", "催告")),
+)
+
+
+def glossary_problems(messages: Iterator[Message]) -> list[str]:
+    """Each message whose Chinese names a key concept of its English with another concept's word."""
+    problems = []
+    for message in messages:
+        english = msgids_of(message)[0]
+        for term in GLOSSARY:
+            if term.context is not None and message.context != term.context:
+                continue
+            if not term.english.search(english):
+                continue
+            for text in translations_of(message):
+                problems += [f"{english!r} ({message.context or 'no context'}): {text!r} says {word!r} for "
+                             f"{term.concept}; the procedure says {term.term}" for word in term.wrong if word in text]
+    return problems
+
+
+def test_chinese_messages_use_the_procedure_s_word_for_each_key_concept():
+    problems = glossary_problems(chinese_messages())
+    assert not problems, "\n".join(problems)
+
+
+def test_the_glossary_flags_a_payment_word_for_an_order_received():
+    wrong = [Message("Received at", "收款时间", context="order"), Message("Paid", "已付清", context="amount"),
+             Message("Decide the change request", "决定修改请求")]
+    right = [Message("Received at", "接单时间", context="order"), Message("Received at", "收款时间"),
+             Message("Paid", "已付金额", context="amount"), Message("Decide the change request", "审批变更申请")]
+
+    assert len(glossary_problems(iter(wrong))) == 3
+    assert glossary_problems(iter(right)) == []
 
 
 def test_every_catalogue_passes_babels_checks_and_compiles(tmp_path):

@@ -1,4 +1,5 @@
-"""Ids in paths: a number no row can have does not match the route (404), on every route, never a 500."""
+"""Ids in paths: a number no row can have does not match the route (404), on every route, never a 500.
+Error pages: written in the language of whoever asked."""
 from __future__ import annotations
 
 import pytest
@@ -8,6 +9,7 @@ from core.api import API_PREFIX
 from core.db import MAX_ID
 from core.web import IdConverter
 from tests import factories
+from tests.test_translations_crawl import CJK, LATIN_WORD, SAME_IN_BOTH, read_page
 
 OUT_OF_RANGE = [0, MAX_ID + 1, 924992436635, 2**40, 2**64, int("9" * 30)]
 BODY_METHODS = {"POST", "PATCH", "PUT"}
@@ -80,3 +82,44 @@ def test_a_long_run_of_digits_is_not_found_before_it_is_read(app, callers):
     response = api.get(f"/api/v1/orders/{'9' * 5000}")
     assert response.status_code in {404, 414}
     assert response.mimetype == "application/problem+json"
+
+
+# --- error pages -------------------------------------------------------------------
+
+# Each way a portal page answers with an error of HTTP's own (Werkzeug's, not a service's).
+HTTP_ERRORS = [("GET", "/no-such-page", 404), ("DELETE", "/inbox", 405), ("GET", "/orders/99999", 404)]
+
+
+def _error_page(app, world, method: str, path: str, language: str) -> tuple[int, str]:
+    client = factories.portal_login(app, world.users["sales"])
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = language
+    response = client.open(path, method=method)
+    text, _links = read_page(response.get_data(as_text=True))
+    for typed in (world.company.name, world.users["sales"].name):  # names as typed, in the header
+        text = text.replace(typed, " ")
+    return response.status_code, text
+
+
+@pytest.mark.parametrize(("method", "path", "status"), HTTP_ERRORS)
+def test_an_error_page_reads_in_chinese_for_a_chinese_reader(app, world, method, path, status):
+    answered, text = _error_page(app, world, method, path, "zh-CN,zh;q=0.9")
+
+    english = [word for word in LATIN_WORD.findall(text) if word not in SAME_IN_BOTH]
+    assert answered == status and CJK.search(text)
+    assert english == [], text
+
+
+@pytest.mark.parametrize(("method", "path", "status"), HTTP_ERRORS)
+def test_an_error_page_reads_in_english_for_an_english_reader(app, world, method, path, status):
+    answered, text = _error_page(app, world, method, path, "en-US,en;q=0.9")
+
+    assert answered == status and CJK.findall(text) == []
+
+
+def test_a_missing_page_says_so_in_the_reader_s_words_not_werkzeug_s(app, world):
+    _status, chinese = _error_page(app, world, "GET", "/no-such-page", "zh-CN")
+    _status, english = _error_page(app, world, "GET", "/no-such-page", "en")
+
+    assert "没有这个页面：请检查网址，或从收件箱重新开始。" in chinese
+    assert "There is no such page: check the address, or start again from the inbox." in english
+    assert "The requested URL was not found" not in english

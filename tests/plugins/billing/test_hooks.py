@@ -131,7 +131,7 @@ def test_finance_finds_prepayments_to_confirm_and_late_receivables_in_the_inbox(
 
     tasks = {task.order_number: task for task in tasks_for(world.users["finance"])}
     assert set(tasks) == {prepaid.number, owing.number}
-    assert tasks[prepaid.number].kind == "prepayment" and "2316.50 CNY" in tasks[prepaid.number].title
+    assert tasks[prepaid.number].kind == "prepayment" and "2,316.50 CNY" in tasks[prepaid.number].title
     late = tasks[owing.number]
     assert late.kind == "collect_payment"
     assert late.due_at == datetime.combine(invoice.due_date, time(23, 59, 59), tzinfo=SHANGHAI)

@@ -42,7 +42,7 @@ def test_a_payment_over_the_balance_is_refused_on_the_page(app, world, place_ord
 
     finance.post(f"/orders/{order.id}/payments", data={"amount": "9999.00", "method": "bank_transfer"})
     page = finance.get(f"/orders/{order.id}").get_data(as_text=True)
-    assert "more than the outstanding balance of 2316.50 CNY" in page
+    assert "more than the outstanding balance of 2,316.50 CNY" in page
     finance.post(f"/orders/{order.id}/payments", data={"amount": "lots", "method": "bank_transfer"})
     assert '<p class="flash error" role="alert">Amount: ' in finance.get(f"/orders/{order.id}").get_data(as_text=True)
     finance.post(f"/orders/{order.id}/payments", data={"amount": "100.005", "method": "bank_transfer"})

@@ -11,6 +11,7 @@ from core.errors import NotFound, PermissionDenied, ValidationError
 from core.jobs import Worker, collect_jobs
 from core.extensions import db
 from core.models import Channel, Order, OrderStatus, utcnow
+from core.stored_text import stored
 from core.plugins import registry
 from plugins.intake import import_jobs
 from plugins.intake.imports import ImportRefused
@@ -53,7 +54,8 @@ def test_the_job_imports_a_queued_file_and_keeps_created_orders_and_row_errors(a
     orders = {order.source_reference: order for order in Order.query.filter_by(company_id=world.company.id)}
     assert sorted(orders) == ["generic:J1", "generic:J2"]
     assert sorted(job.results["created"]) == sorted(order.id for order in orders.values())
-    assert job.results["errors"] == [{"row": 5, "column": "product_code", "reason": "product NOPE does not exist"}]
+    assert job.results["errors"] == [{"row": 5, "column": "product_code",  # kept to be read in the reader's language
+                                      "reason": stored("product %(code)s does not exist", code="NOPE")}]
     assert (job.results["submitted"], job.results["already_imported"]) == (0, [])
     assert import_jobs.run_queued(world.company, utcnow()) is None  # nothing left to run
 

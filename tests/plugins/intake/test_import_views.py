@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 
+from flask_babel import force_locale, get_locale
 from sqlalchemy import select
 
 from core import companies
@@ -280,3 +281,27 @@ def test_a_saved_mapping_is_deleted_from_the_preview_once_confirmed(app, world):
     gone = client.post(f"/imports/{job.id}/mapping/delete", data={"name": "weidian", "confirm": "y"},
                        follow_redirects=True)
     assert "there is no saved mapping weidian" in text(gone)
+
+
+def test_an_import_s_row_errors_read_in_the_language_of_whoever_reads_them(app, world):
+    """The worker writes the results down in no language: each reader sees them in their own."""
+    client = portal_login(app, world.users["sales"])
+    upload(client, shop_file())
+    job = only_job()
+    client.post(f"/imports/{job.id}/mapping", data={
+        "current": "taobao", "edit-name": "weidian", "edit-label": "微店 导出", "edit-channel": "website",
+        "edit-column_order_ref": "单号", "edit-column_customer_code": "会员", "edit-column_product_code": "货号",
+        "edit-column_quantity": "件数"})
+    client.post(f"/imports/{job.id}/confirm", data={"mapping": "weidian"})
+    with app.test_request_context(), force_locale("zh_CN"):  # a worker that speaks Chinese
+        assert str(get_locale()) == "zh_Hans_CN"
+        import_jobs.run_queued(world.company, utcnow())
+
+    english = text(client.get(f"/imports/{job.id}"))
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh-CN"
+    chinese = text(client.get(f"/imports/{job.id}"))
+
+    assert "<td>货号</td><td>product NOPE does not exist</td>" in english
+    assert "<td>件数</td><td>the value must be greater than 0</td>" in english
+    assert "<td>货号</td><td>产品 NOPE 不存在</td>" in chinese
+    assert "<td>件数</td><td>数值必须大于 0</td>" in chinese

@@ -53,7 +53,7 @@ def test_a_manager_sees_the_period_counts_on_cards(app, world):
     assert figure(html, "kpi-count-cancelled") == "0"
     assert "Signed for" in card(html, "kpi-count-delivered")
     assert figure(html, "kpi-approval-rate") == "50.0%"
-    assert figure(html, "kpi-collected").startswith("1356.00")
+    assert figure(html, "kpi-collected").startswith("1,356.00")
     assert 'value="2026-03-01"' in html and 'value="2026-03-31"' in html
 
 

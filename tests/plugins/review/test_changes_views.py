@@ -27,7 +27,7 @@ def test_sales_requests_a_change_from_the_order_page(app, desk, world):
     assert (record.via, record.by_customer, record.status) == (RequestedVia.PORTAL, False, ChangeStatus.IN_REVIEW)
     shown = sales.get(f"/changes/{record.id}").get_data(as_text=True)
     assert record.number in shown and "DN50 PN25" in shown and "Customer pickup" in shown
-    assert "1627.20" in shown  # 12 x 120.00 + 13 % tax
+    assert "1,627.20" in shown  # 12 x 120.00 + 13 % tax
     assert f"/orders/{order_id}/documents/change-request" in shown
 
 
@@ -52,7 +52,7 @@ def test_the_customer_sees_the_impact_in_chinese_and_acknowledges_it(app, desk, 
     page = buyer.get(f"/orders/{order_id}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
     assert "订单变更" in page and change["number"] in page and "等待客户确认" in page
     shown = buyer.get(f"/changes/{change['id']}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
-    assert "确认变更" in shown and "2034.00" in shown and "已生效" in shown
+    assert "确认变更" in shown and "2,034.00" in shown and "已生效" in shown
 
     seen = ok(desk.api("customer").get(f"/api/v1/changes/{change['id']}"))["version"]
     response = buyer.post(f"/changes/{change['id']}/acknowledge", data={"version": str(seen)})
@@ -70,7 +70,7 @@ def test_production_reads_the_change_without_prices(app, desk, world):
     order_id = approved(desk)
     change = ok(ask(desk, order_id, {"lines": [{"line_no": 1, "quantity": "15", "unit_price": "118.00"}]}), 201)
     shown = portal_login(app, world.users["production"]).get(f"/changes/{change['id']}").get_data(as_text=True)
-    assert "15" in shown and "118.00" not in shown and "2034.00" not in shown and "Price difference" not in shown
+    assert "15" in shown and "118.00" not in shown and "2,034.00" not in shown and "Price difference" not in shown
 
 
 def test_the_reviewer_of_the_open_step_records_the_promised_date_on_the_change_page(app, desk, world):
