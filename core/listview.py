@@ -35,6 +35,7 @@ import csv
 import enum
 import io
 import json
+import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
@@ -723,10 +724,10 @@ def _export_value(column: Column, row: Row[Any], zone: ZoneInfo) -> Any:
     return value
 
 
-def _csv(spec: ListSpec, user: User, columns: tuple[Column, ...], rows: Iterator[Row[Any]]) -> Response:
+def _csv(file: SpooledTemporaryFile[bytes], spec: ListSpec, user: User, columns: tuple[Column, ...],
+         rows: Iterator[Row[Any]]) -> None:
     """The rows as UTF-8 CSV (with a byte-order mark, so Excel reads it as UTF-8), written in chunks."""
     zone = _zone(user)
-    file = _spool()
     buffer = io.StringIO()
     writer = csv.writer(buffer)
 
@@ -742,7 +743,6 @@ def _csv(spec: ListSpec, user: User, columns: tuple[Column, ...], rows: Iterator
         if number % EXPORT_CHUNK == 0:
             flush()
     flush()
-    return _download(file, "text/csv", f"{spec.name}.csv")
 
 
 def _csv_value(value: Any) -> Any:
@@ -756,7 +756,8 @@ def _csv_value(value: Any) -> Any:
 NUMBER_FORMATS = {Kind.MONEY: "#,##0.00", Kind.DATE: "yyyy-mm-dd", Kind.DATETIME: "yyyy-mm-dd hh:mm"}
 
 
-def _xlsx(spec: ListSpec, user: User, columns: tuple[Column, ...], rows: Iterator[Row[Any]]) -> Response:
+def _xlsx(file: SpooledTemporaryFile[bytes], spec: ListSpec, user: User, columns: tuple[Column, ...],
+          rows: Iterator[Row[Any]]) -> None:
     """A write-only workbook: openpyxl keeps the rows in a temporary file as they come, then zips them."""
     zone = _zone(user)
     workbook = Workbook(write_only=True)
@@ -770,36 +771,29 @@ def _xlsx(spec: ListSpec, user: User, columns: tuple[Column, ...], rows: Iterato
                 cell.number_format = NUMBER_FORMATS[column.kind]
             cells.append(cell)
         sheet.append(cells)
-    file = _spool()
     workbook.save(file)
-    return _download(file, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", f"{spec.name}.xlsx")
 
 
-def _spool() -> SpooledTemporaryFile[bytes]:
-    return SpooledTemporaryFile(max_size=SPOOL_LIMIT)
+class _Sent:
+    """A finished file's bytes as a response body: it reads nothing but the file, so it may be sent after the
+    request has ended. The file is closed once read to the end, when the server closes the response, or
+    when a response that was never sent is dropped."""
 
+    def __init__(self, file: SpooledTemporaryFile[bytes]) -> None:
+        self.file = file
+        self.close = weakref.finalize(self, file.close)  # runs once, whichever comes first
 
-def _download(file: SpooledTemporaryFile[bytes], mimetype: str, filename: str) -> Response:
-    """The finished file as an attachment, sent from the file, which is closed once sent (or dropped)."""
-    size = file.tell()
-    file.seek(0)
-    response = Response(_chunks(file), mimetype=mimetype, direct_passthrough=True,
-                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
-    response.content_length = size
-    return response
-
-
-def _chunks(file: SpooledTemporaryFile[bytes]) -> Iterator[bytes]:
-    """The file's bytes; it reads nothing but the file, so it may run after the request has ended."""
-    try:
-        while chunk := file.read(SEND_CHUNK):
+    def __iter__(self) -> Iterator[bytes]:
+        while chunk := self.file.read(SEND_CHUNK):
             yield chunk
-    finally:
-        file.close()
+        self.close()
 
 
-EXPORTERS: Mapping[str, Callable[[ListSpec, User, tuple[Column, ...], Iterator[Row[Any]]], Response]] = {
-    "csv": _csv, "xlsx": _xlsx,
+Writer = Callable[[SpooledTemporaryFile[bytes], ListSpec, User, tuple[Column, ...], Iterator[Row[Any]]], None]
+# Each format: the writer of its file, and its media type.
+EXPORTERS: Mapping[str, tuple[Writer, str]] = {
+    "csv": (_csv, "text/csv"),
+    "xlsx": (_xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
 }
 
 
@@ -814,8 +808,19 @@ def export_response(spec: ListSpec, user: User, format_: str) -> Response:
     the rows are read in keyset chunks of EXPORT_CHUNK, and the file spills from
     memory to a temporary file past SPOOL_LIMIT.
     """
-    rows = export_rows(spec, user)
-    return EXPORTERS[format_](spec, user, spec.columns_for(user), rows)
+    write, mimetype = EXPORTERS[format_]
+    file = SpooledTemporaryFile(max_size=SPOOL_LIMIT)
+    try:
+        write(file, spec, user, spec.columns_for(user), export_rows(spec, user))
+    except BaseException:  # a bad parameter, a database error: nothing is sent, and the file goes
+        file.close()
+        raise
+    size = file.tell()
+    file.seek(0)
+    response = Response(_Sent(file), mimetype=mimetype, direct_passthrough=True,
+                        headers={"Content-Disposition": f'attachment; filename="{spec.name}.{format_}"'})
+    response.content_length = size
+    return response
 
 
 # --- the page ------------------------------------------------------------------------------

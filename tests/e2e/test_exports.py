@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import threading
+import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -54,8 +55,9 @@ def exporting_pages(app: Flask) -> set[str]:
             continue
         if not hasattr(app.view_functions[rule.endpoint], "required_permission"):
             continue
-        if client.get(f"{rule.rule}?format=csv").mimetype == "text/csv":
-            found.add(rule.rule)
+        with client.get(f"{rule.rule}?format=csv") as response:
+            if response.mimetype == "text/csv":
+                found.add(rule.rule)
     return found
 
 
@@ -145,3 +147,14 @@ def test_every_list_downloads_as_csv_and_excel_through_a_real_server(served, use
                 assert shown_amounts == money[path], (path, username, header)
             else:
                 assert not shown_amounts, (path, username, header)
+
+
+def test_an_export_the_list_cannot_make_is_a_page_naming_the_parameter_not_a_broken_download(served) -> None:
+    base, _app = served
+    opener = signed_in(base, "sales", "ordo-sales")
+
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        opener.open(f"{base}/orders?format=csv&sort=nope")
+
+    assert refused.value.code == 400
+    assert "the list cannot be sorted by &#39;nope&#39;" in refused.value.read().decode()
