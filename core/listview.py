@@ -18,7 +18,8 @@ Excel. Everything is a GET parameter, so a link to a list is the list:
     the keyset cursor of the next or previous page: the sort value and id of the
     page's last (first) row, so a deep page costs what the first does (no OFFSET);
 ``format``
-    ``csv`` or ``xlsx``: every row that matches, read in keyset chunks.
+    ``csv`` or ``xlsx``: every row that matches, read in keyset chunks into a file that is
+    complete before the response sends it (:func:`export_response` says why).
 
 A parameter that makes no sense (an unknown sort column, a bad date, a cursor this
 list did not make) is a :class:`~core.errors.ValidationError` naming it: a 400 page,
@@ -34,14 +35,16 @@ import csv
 import enum
 import io
 import json
+import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
+from tempfile import SpooledTemporaryFile
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Response, render_template, request, stream_with_context, url_for
+from flask import Response, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -66,6 +69,9 @@ COUNT_LIMIT = 1_000
 GROUP_LIMIT = 200
 # Rows read per query while exporting.
 EXPORT_CHUNK = 1_000
+# Bytes of an export file kept in memory; a larger file is written to a temporary file.
+SPOOL_LIMIT = 4 * 1024 * 1024
+SEND_CHUNK = 64 * 1024
 MAX_SEARCH = 200
 # Days a filter or a cursor may name: the ends of the calendar overflow once moved to another time zone.
 FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)
@@ -718,29 +724,25 @@ def _export_value(column: Column, row: Row[Any], zone: ZoneInfo) -> Any:
     return value
 
 
-def _csv(spec: ListSpec, user: User, columns: tuple[Column, ...], rows: Iterator[Row[Any]]) -> Response:
+def _csv(file: SpooledTemporaryFile[bytes], spec: ListSpec, user: User, columns: tuple[Column, ...],
+         rows: Iterator[Row[Any]]) -> None:
+    """The rows as UTF-8 CSV (with a byte-order mark, so Excel reads it as UTF-8), written in chunks."""
     zone = _zone(user)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
 
-    def lines() -> Iterator[str]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
+    def flush() -> None:
+        file.write(buffer.getvalue().encode())
+        buffer.seek(0)
+        buffer.truncate()
 
-        def flushed() -> str:
-            text = buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-            return text
-
-        writer.writerow([str(column.title) for column in columns])
-        yield "\ufeff" + flushed()  # the byte-order mark: Excel then reads the file as UTF-8
-        for number, row in enumerate(rows, start=1):
-            writer.writerow([_csv_value(_export_value(column, row, zone)) for column in columns])
-            if number % EXPORT_CHUNK == 0:
-                yield flushed()
-        yield flushed()
-
-    return Response(stream_with_context(lines()), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{spec.name}.csv"'})
+    buffer.write("\ufeff")
+    writer.writerow([str(column.title) for column in columns])
+    for number, row in enumerate(rows, start=1):
+        writer.writerow([_csv_value(_export_value(column, row, zone)) for column in columns])
+        if number % EXPORT_CHUNK == 0:
+            flush()
+    flush()
 
 
 def _csv_value(value: Any) -> Any:
@@ -754,8 +756,9 @@ def _csv_value(value: Any) -> Any:
 NUMBER_FORMATS = {Kind.MONEY: "#,##0.00", Kind.DATE: "yyyy-mm-dd", Kind.DATETIME: "yyyy-mm-dd hh:mm"}
 
 
-def _xlsx(spec: ListSpec, user: User, columns: tuple[Column, ...], rows: Iterator[Row[Any]]) -> Response:
-    """A write-only workbook (rows go to a temporary file as they come), sent once it is complete."""
+def _xlsx(file: SpooledTemporaryFile[bytes], spec: ListSpec, user: User, columns: tuple[Column, ...],
+          rows: Iterator[Row[Any]]) -> None:
+    """A write-only workbook: openpyxl keeps the rows in a temporary file as they come, then zips them."""
     zone = _zone(user)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=spec.name[:31])
@@ -768,22 +771,56 @@ def _xlsx(spec: ListSpec, user: User, columns: tuple[Column, ...], rows: Iterato
                 cell.number_format = NUMBER_FORMATS[column.kind]
             cells.append(cell)
         sheet.append(cells)
-    output = io.BytesIO()
-    workbook.save(output)
-    return Response(output.getvalue(),
-                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f'attachment; filename="{spec.name}.xlsx"'})
+    workbook.save(file)
 
 
-EXPORTERS: Mapping[str, Callable[[ListSpec, User, tuple[Column, ...], Iterator[Row[Any]]], Response]] = {
-    "csv": _csv, "xlsx": _xlsx,
+class _Sent:
+    """A finished file's bytes as a response body: it reads nothing but the file, so it may be sent after the
+    request has ended. The file is closed once read to the end, when the server closes the response, or
+    when a response that was never sent is dropped."""
+
+    def __init__(self, file: SpooledTemporaryFile[bytes]) -> None:
+        self.file = file
+        self.close = weakref.finalize(self, file.close)  # runs once, whichever comes first
+
+    def __iter__(self) -> Iterator[bytes]:
+        while chunk := self.file.read(SEND_CHUNK):
+            yield chunk
+        self.close()
+
+
+Writer = Callable[[SpooledTemporaryFile[bytes], ListSpec, User, tuple[Column, ...], Iterator[Row[Any]]], None]
+# Each format: the writer of its file, and its media type.
+EXPORTERS: Mapping[str, tuple[Writer, str]] = {
+    "csv": (_csv, "text/csv"),
+    "xlsx": (_xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
 }
 
 
 def export_response(spec: ListSpec, user: User, format_: str) -> Response:
-    """The list's rows as filtered, every page of them, as a CSV or Excel download."""
-    rows = export_rows(spec, user)
-    return EXPORTERS[format_](spec, user, spec.columns_for(user), rows)
+    """The list's rows as filtered, every page of them, as a CSV or Excel download.
+
+    The whole file is written before the view returns, and the response only sends
+    it. A body that wrote itself while it streamed would read the database after the
+    request had committed and closed its session (under gunicorn, a
+    DetachedInstanceError and a 500 half-way through a download), outside the
+    request's transaction and its error handling. Memory stays bounded all the same:
+    the rows are read in keyset chunks of EXPORT_CHUNK, and the file spills from
+    memory to a temporary file past SPOOL_LIMIT.
+    """
+    write, mimetype = EXPORTERS[format_]
+    file = SpooledTemporaryFile(max_size=SPOOL_LIMIT)
+    try:
+        write(file, spec, user, spec.columns_for(user), export_rows(spec, user))
+    except BaseException:  # a bad parameter, a database error: nothing is sent, and the file goes
+        file.close()
+        raise
+    size = file.tell()
+    file.seek(0)
+    response = Response(_Sent(file), mimetype=mimetype, direct_passthrough=True,
+                        headers={"Content-Disposition": f'attachment; filename="{spec.name}.{format_}"'})
+    response.content_length = size
+    return response
 
 
 # --- the page ------------------------------------------------------------------------------

@@ -3,11 +3,13 @@ permission says, customers and other companies see nothing that is not theirs, a
 without ``order.view_prices`` reads no amount on any page, API answer or document."""
 from __future__ import annotations
 
+import io
 import re
 import subprocess
 from decimal import Decimal
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import Numeric, func, select
 
 from core.auth.context import holds
@@ -210,6 +212,10 @@ def readable_text(response) -> str:
     if response.mimetype == "application/pdf":
         return subprocess.run(["pdftotext", "-enc", "UTF-8", "-", "-"], input=response.data, check=True,
                               capture_output=True).stdout.decode()
+    if response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":  # a template file
+        sheets = load_workbook(io.BytesIO(response.data), read_only=True).worksheets
+        return "\n".join(" ".join(str(value) for value in row if value is not None)
+                         for sheet in sheets for row in sheet.iter_rows(values_only=True))
     return response.get_data(as_text=True)
 
 

@@ -6,7 +6,9 @@ raw enum value, a permission code, an English catalogue message or any other
 English word in its visible text; an English page fails on Chinese; a page in
 either language fails on an identifier (``pending_review``, ``review.decide.sales``). Text people typed and proper
 names (the demo's customers, products, users, carriers, references, reasons)
-are excepted: the allow-list is read from the database's typed columns.
+are excepted: the allow-list is read from the database's typed columns. So is what
+a page marks ``translate="no"``, as HTML means it: text that must be read as it is
+spelt in any language (the headers a file must carry).
 
 The demo is loaded once per language, through the API in the other language
 (the Chinese reader reads a demo entered in English and the other way round),
@@ -62,7 +64,8 @@ ROLES = [role for _username, _password, role, _name in USERS]
 
 
 class _VisibleText(HTMLParser):
-    """The text a reader sees: element content without tags, attributes, scripts or styles."""
+    """The text a reader sees in their language: element content without tags, attributes, scripts or styles,
+    nor what is marked ``translate="no"``."""
 
     HIDDEN = {"script", "style", "template"}
 
@@ -71,8 +74,16 @@ class _VisibleText(HTMLParser):
         self.parts: list[str] = []
         self.links: list[str] = []
         self._hidden = 0
+        # Inside an element marked translate="no" (a file's header as the file must spell it): its tag, and
+        # how many elements of that tag are open, so that its own end tag ends it.
+        self._untranslated: str | None = None
+        self._untranslated_open = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self._untranslated is None and dict(attrs).get("translate") == "no":
+            self._untranslated = tag
+        if tag == self._untranslated:
+            self._untranslated_open += 1
         if tag in self.HIDDEN:
             self._hidden += 1
         elif tag == "a":
@@ -84,10 +95,14 @@ class _VisibleText(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag in self.HIDDEN and self._hidden:
             self._hidden -= 1
+        if tag == self._untranslated:
+            self._untranslated_open -= 1
+            if not self._untranslated_open:
+                self._untranslated = None
         self.parts.append("\n")
 
     def handle_data(self, data: str) -> None:
-        if not self._hidden:
+        if not self._hidden and self._untranslated is None:
             self.parts.append(data)
 
 
@@ -316,3 +331,10 @@ def test_every_page_a_role_reaches_speaks_the_readers_language(demo, role):
     assert not result.broken, f"links that fail for {role}: {result.broken}"
     assert "/inbox" in result.pages and len(result.pages) > 1, sorted(result.pages)
     assert not problems, f"not in the reader's language, on the pages of {role}:\n{_report(problems)}"
+
+
+def test_a_page_s_text_marked_translate_no_is_not_read_as_the_reader_s_language():
+    text, links = read_page('<p>需要的表头：<code translate="no">phone <code>x</code> notes</code> 以及'
+                            ' <a href="/imports">phone</a></p><br>')
+
+    assert text.split() == ["需要的表头：", "以及", "phone"] and links == ["/imports"]

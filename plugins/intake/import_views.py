@@ -2,7 +2,8 @@
 
 A file is uploaded (stored, not yet imported), previewed under a mapping (its
 first rows, the field each header feeds, the required fields it lacks), its
-mapping picked or edited and saved for a channel, then confirmed (queued for
+mapping picked or edited and saved for a channel (each mapping offers an empty
+template file with its headers), then confirmed (queued for
 the worker's job ``intake.imports``) or discarded. The import's page shows the
 progress while the job runs, then the orders created and the row errors.
 """
@@ -10,14 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Row, Select, and_, select
 
 from core.auth.context import require_actor, requires, sees_prices
 from core.db import fail_request
-from core.errors import OrdoError
+from core.errors import NotFound, OrdoError
 from core.extensions import db
 from core.labels import label
 from core.listview import Column, Filter, Kind, ListSpec, list_response
@@ -25,13 +26,14 @@ from core.models import Channel, Order, User
 from core.portal import order_url
 from plugins.intake import import_jobs, mappings, saved_mappings
 from plugins.intake.import_forms import ConfirmForm, DiscardForm, MappingForm, PickForm, UploadForm, mapping_choices
-from plugins.intake.mappings import BUILT_IN, FIELDS, ColumnMapping
+from plugins.intake.mappings import BUILT_IN, FIELDS, REQUIRED, ColumnMapping
 from plugins.intake.models import ImportJob, ImportMapping, ImportStatus
 
 bp = Blueprint("intake_imports", __name__)
 
 # The orders an import created that its page links to at most; the rest are counted.
 ORDERS_SHOWN = 200
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _imports(user: User) -> Select[Any]:
@@ -81,9 +83,9 @@ def _available(user: User) -> list[ColumnMapping]:
     return mappings.available(user.company_id)
 
 
-def _upload_form(user: User) -> UploadForm:
+def _upload_form(available: list[ColumnMapping]) -> UploadForm:
     form = UploadForm()
-    form.mapping.choices = mapping_choices(_available(user))
+    form.mapping.choices = mapping_choices(available)
     return form
 
 
@@ -92,7 +94,8 @@ def _upload_form(user: User) -> UploadForm:
 def imports_list():
     """The company's imports, newest first, with the form to upload another file."""
     user = require_actor()
-    form = _upload_form(user)
+    available = _available(user)
+    form = _upload_form(available)
     if request.method == "POST":
         if form.validate_on_submit():
             upload = form.file.data
@@ -102,7 +105,22 @@ def imports_list():
             if job is not None:
                 return redirect(url_for("intake_imports.import_page", import_id=job.id))
         flash(_("Check the fields marked below."), "error")
-    return list_response(IMPORT_LIST, user, "intake/imports.html", form=form)
+    return list_response(IMPORT_LIST, user, "intake/imports.html", form=form, mappings=available,
+                         generic=mappings.template_columns(BUILT_IN["generic"]), required=REQUIRED)
+
+
+@bp.route("/imports/template")
+@requires("order.import")
+def mapping_template() -> Response:
+    """An empty Excel file whose header row is what ``?mapping=`` (the generic one if none) reads, to fill in
+    by hand and upload."""
+    user = require_actor()
+    name = request.args.get("mapping") or "generic"
+    mapping = mappings.resolve(user.company_id, name)
+    if mapping is None:
+        raise NotFound(_("there is no mapping %(name)s", name=repr(name[:40])))
+    return Response(mappings.template_file(mapping), mimetype=XLSX,
+                    headers={"Content-Disposition": f'attachment; filename="{mapping.name}-template.xlsx"'})
 
 
 @bp.route("/imports/<id:import_id>")
@@ -272,6 +290,7 @@ def _preview_page(user: User, job: ImportJob, mapping_name: str, *, editor: Mapp
               else set())
     return render_template("intake/import_preview.html", job=job, preview=preview, pick=pick, editor=editor,
                            hidden=hidden, saved=mapping is not None and mapping.name not in BUILT_IN,
+                           known=mapping is not None,
                            confirm=confirm, discard=DiscardForm(formdata=None),
                            field_label=lambda name: label(name, "intake.field"),
                            fields=FIELDS)

@@ -89,7 +89,7 @@ def read_table(filename: str, data: bytes) -> list[list[str]]:
         raise ImportRefused(_("%(name)s is larger than the limit of %(mb)s MB", name=filename,
                               mb=MAX_BYTES // (1024 * 1024)), field="file")
     rows = _read_xlsx(filename, data) if name.endswith(".xlsx") else _read_csv(filename, data)
-    rows = [row for row in rows if any(cell.strip() for cell in row)]
+    rows = [[_unwrapped(cell) for cell in row] for row in rows if any(cell.strip() for cell in row)]
     if len(rows) < 2:
         raise ImportRefused(_("%(name)s is empty: it has no rows under the header", name=filename), field="file")
     return rows
@@ -117,6 +117,17 @@ def _read_xlsx(filename: str, data: bytes) -> list[list[str]]:
         return [[_cell(value) for value in row] for row in sheet.iter_rows(values_only=True)]
     finally:
         workbook.close()
+
+
+# ="…": a spreadsheet formula that yields the text inside. Taobao, JD and Pinduoduo export their long
+# order ids so, or a spreadsheet would show 3.91E+18; a quote inside is doubled, as in any formula string.
+_FORMULA_TEXT = re.compile(r'="((?:[^"]|"")*)"')
+
+
+def _unwrapped(cell: str) -> str:
+    """The text a cell's ``="…"`` wrapper yields, as the platforms' own tools read it; any other cell as it is."""
+    match = _FORMULA_TEXT.fullmatch(cell.strip())
+    return match.group(1).replace('""', '"') if match else cell
 
 
 def _cell(value: Any) -> str:

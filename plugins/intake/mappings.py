@@ -4,13 +4,19 @@ Built in: the order exports of Taobao/Tmall, JD and Pinduoduo (their usual Chine
 headers) and a generic one with English headers. A field may be spelled several
 ways; the first header of the file that matches one of them is used. A company
 saves mappings of its own for the files of a channel (:class:`ImportMapping`);
-:func:`resolve` finds either kind by name.
+:func:`resolve` finds either kind by name. :func:`template_file` is the empty file a
+mapping reads whole, for a clerk to fill in by hand.
 """
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 
 from core.extensions import db
@@ -105,3 +111,30 @@ def resolve(company_id: int, name: str) -> ColumnMapping | None:
 def available(company_id: int) -> list[ColumnMapping]:
     """Every mapping the company can import with: the built-in ones, then its own."""
     return [*BUILT_IN.values(), *(from_saved(row) for row in saved(company_id))]
+
+
+def template_columns(mapping: ColumnMapping) -> list[tuple[str, str]]:
+    """Each field the mapping reads with the header it is read from (its usual one), in the order of FIELDS."""
+    return [(name, mapping.header_for(name)) for name in FIELDS if mapping.columns.get(name)
+            and mapping.header_for(name)]
+
+
+def template_file(mapping: ColumnMapping) -> bytes:
+    """An Excel (.xlsx) file of one sheet whose first row is the mapping's headers, and no rows yet."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=mapping.name[:31])
+    headers = [header for _name, header in template_columns(mapping)]
+    for position, header in enumerate(headers):
+        # wide enough for the header: a Chinese character takes about two widths
+        sheet.column_dimensions[get_column_letter(position + 1)].width = max(12, 2 * len(header) + 2)
+    bold = Font(bold=True)
+    cells = []
+    for header in headers:
+        cell = WriteOnlyCell(sheet, value=header)
+        cell.font = bold
+        cells.append(cell)
+    sheet.append(cells)
+    output = io.BytesIO()
+    workbook.save(output)
+    return output.getvalue()
+

@@ -6,13 +6,15 @@ import io
 import re
 
 from flask_babel import force_locale, get_locale
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from core import companies
 from core.db import commit
 from core.extensions import db
 from core.models import Channel, Order, Role, utcnow
-from plugins.intake import import_jobs
+from plugins.intake import import_jobs, saved_mappings
+from plugins.intake.mappings import FIELDS
 from plugins.intake.models import ImportJob, ImportMapping, ImportStatus
 from tests import factories
 from tests.factories import portal_login
@@ -305,3 +307,94 @@ def test_an_import_s_row_errors_read_in_the_language_of_whoever_reads_them(app, 
     assert "<td>件数</td><td>the value must be greater than 0</td>" in english
     assert "<td>货号</td><td>产品 NOPE 不存在</td>" in chinese
     assert "<td>件数</td><td>数值必须大于 0</td>" in chinese
+
+
+# --- template files, the generic mapping's headers, the Import button ---------------------------
+
+
+def opened_sheet(data: bytes) -> list[list]:
+    return [list(row) for row in load_workbook(io.BytesIO(data), read_only=True).active.iter_rows(values_only=True)]
+
+
+def test_every_mapping_offers_a_template_file_whose_header_row_is_what_it_reads(app, world):
+    saved_mappings.save(world.company, world.users["sales"], name="weidian", label="微店 导出", channel="website",
+                        columns={"order_ref": "单号", "customer_code": "会员", "product_code": "货号",
+                                 "quantity": "件数", "notes": "买家留言"})
+    commit()
+    client = portal_login(app, world.users["sales"])
+
+    page = text(client.get("/imports"))
+
+    expected = {"taobao": ["订单编号", "买家会员名", "商家编码", "购买数量", "商品单价", "要求到货日期", "收货人姓名",
+                           "联系手机", "收货地址", "订单备注"],
+                "jd": ["订单号", "客户编码", "商家编码", "订购数量", "单价", "期望配送日期", "收货人", "联系电话",
+                       "收货地址", "订单备注"],
+                "pinduoduo": ["订单号", "客户编码", "商家编码-SKU维度", "商品数量(件)", "商品单价", "要求到货日期",
+                              "收货人", "手机", "收货地址", "商家备注"],
+                "generic": list(FIELDS),
+                "weidian": ["单号", "会员", "货号", "件数", "买家留言"]}
+    for name, headers in expected.items():
+        assert f'href="/imports/template?mapping={name}" download>' in page, name
+        download = client.get(f"/imports/template?mapping={name}")
+        assert download.status_code == 200 and download.mimetype.endswith("spreadsheetml.sheet")
+        assert download.headers["Content-Disposition"] == f'attachment; filename="{name}-template.xlsx"'
+        assert opened_sheet(download.data) == [headers], name
+
+
+def test_a_filled_in_template_file_previews_ready_to_import(app, world):
+    client = portal_login(app, world.users["sales"])
+    workbook = load_workbook(io.BytesIO(client.get("/imports/template").data))
+    workbook.active.append(["T-1", "C001", "P001", 2])
+    filled = io.BytesIO()
+    workbook.save(filled)
+
+    uploaded = upload(client, filled.getvalue(), filename="orders.xlsx", mapping="generic")
+
+    preview = text(client.get(uploaded.headers["Location"]))
+    assert 'class="primary">Import</button>' in preview and "import-blocked" not in preview
+    assert 'href="/imports/template?mapping=generic" download>Template file of the mapping Generic' in preview
+
+
+def test_a_template_file_of_no_mapping_is_named_and_only_clerks_who_import_get_one(app, world):
+    clerk = portal_login(app, world.users["sales"])
+    missing = clerk.get("/imports/template?mapping=nope")
+    assert missing.status_code == 404 and "there is no mapping &#39;nope&#39;" in text(missing)
+
+    assert portal_login(app, world.users["production"]).get("/imports/template").status_code == 403
+
+
+def test_the_import_page_names_the_headers_the_generic_mapping_reads(app, world):
+    client = portal_login(app, world.users["sales"])
+
+    page = text(client.get("/imports"))
+
+    table = page[page.index('id="generic-headers-title"'):]
+    rows = re.findall(r'<tr><td><code translate="no">([^<]+)</code></td><td>([^<]+)</td><td>([^<]+)</td></tr>',
+                      table)
+    assert rows[:5] == [("order_ref", "Platform order number", "in every file"),
+                        ("customer_code", "Customer code", "in every file"),
+                        ("product_code", "Product code", "in every file"),
+                        ("quantity", "Quantity", "in every file"),
+                        ("unit_price", "Unit price", "optional")]
+    assert [header for header, _field, _needed in rows] == list(FIELDS)
+
+
+def test_import_stays_disabled_while_the_mapping_lacks_a_required_field_and_is_refused_naming_it(app, world):
+    client = portal_login(app, world.users["sales"])
+    no_quantity = csv_bytes([["order_ref", "customer_code", "product_code", "unit_price"],
+                             ["G1", "C001", "P001", "120.00"]])
+    upload(client, no_quantity, filename="orders.csv", mapping="generic")
+    job = only_job()
+
+    preview = text(client.get(f"/imports/{job.id}"))
+    assert 'aria-describedby="import-blocked" disabled>Import</button>' in preview
+    assert re.search(r'id="import-blocked" class="error">Import is possible once the mapping reads every field an '
+                     r"import needs; it lacks: Quantity\.", preview)
+
+    refused = client.post(f"/imports/{job.id}/confirm", data={"mapping": "generic"})
+
+    assert refused.status_code == 200
+    assert re.search(r'id="mapping-error1">the file has no header for Quantity, which every import needs',
+                     text(refused))
+    db.session.expire_all()
+    assert job.status == ImportStatus.UPLOADED

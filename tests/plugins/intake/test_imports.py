@@ -98,6 +98,34 @@ def test_a_taobao_export_makes_one_order_of_the_rows_sharing_an_order_id(app, wo
         "column 店铺名称 is not part of the mapping taobao and was not imported"]
 
 
+def test_a_taobao_export_s_formula_wrapped_cells_import_as_the_text_they_show(app, world):
+    """Taobao writes its long order ids (and phone numbers) as ="…" so a spreadsheet keeps every digit."""
+    header = ["订单编号", "买家会员名", "商家编码", "购买数量", "联系手机", "订单备注"]
+    rows = [header, ['="3914657208893621546"', "C001", '="P001"', "2", ' ="13800000000" ', '="请走 ""顺丰"""'],
+            ["=1+1", "C001", "P002", "1", "", '="unclosed']]
+    result = imports.import_orders(world.company, "ExportOrderList.csv", csv_bytes(rows, "utf-8-sig"), TAOBAO,
+                                   world.users["sales"])
+
+    assert result.errors == [] and len(result.created) == 2
+    order = Order.query.filter_by(source_reference="taobao:3914657208893621546").one()
+    assert [line.product.code for line in order.lines] == ["P001"]
+    assert (order.phone, order.notes) == ("13800000000", '请走 "顺丰"')
+    other = Order.query.filter_by(source_reference="taobao:=1+1").one()  # not a wrapper: kept as it is
+    assert other.notes == '="unclosed'
+
+
+def test_an_xlsx_cell_holding_the_wrapper_as_text_reads_as_the_text_inside():
+    workbook = Workbook()
+    workbook.active.append(["订单编号", "购买数量"])
+    workbook.active.append(['="3914657208893621546"', 3])
+    workbook.active["A2"].data_type = "s"  # text, not a formula: as a platform's exporter writes it
+    out = io.BytesIO()
+    workbook.save(out)
+
+    assert imports.read_table("orders.xlsx", out.getvalue()) == [["订单编号", "购买数量"],
+                                                                 ["3914657208893621546", "3"]]
+
+
 def test_a_gb18030_file_imports_with_its_chinese_intact(app, world):
     rows = [["订单编号", "买家会员名", "商家编码", "购买数量", "收货人姓名", "联系手机", "收货地址", "订单备注"],
             ["TB2001", "C001", "P001", "1", "欧阳锋", "13700000000", "广东省深圳市南山区科技园", "周末不收货"]]
