@@ -35,6 +35,7 @@ from core.errors import Conflict, OrdoError
 from core.extensions import babel, csrf, db, login_manager, migrate
 from core.labels import collect as collect_labels
 from core.labels import MODULE, label, system_note
+from core.languages import LOCALES
 from core.migrations import db_group
 from core.models import User
 from core.modules import modules_in_use
@@ -47,7 +48,6 @@ from core.time_left import time_left
 from core.web import IdConverter, render_error
 
 ROOT = Path(__file__).resolve().parent.parent
-LOCALES = ("zh_CN", "en")
 PUBLIC_ENDPOINTS = {"auth.login", "static", "api-docs.openapi_json"}
 
 # The core's own plugins, registered by name as pytest lists its essential and

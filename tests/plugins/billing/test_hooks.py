@@ -78,7 +78,7 @@ def test_a_prepayment_order_is_invoiced_on_approval_and_the_customer_asked_to_pa
     assert invoice.due_date == invoice.issued_at.astimezone(SHANGHAI).date()
     message = db.session.execute(invoice_emails()).scalar_one()
     assert message.recipient == "c001@example.cn" and message.kind == "invoice_issued"
-    assert "2316.50 CNY" in message.body and "prepayment" in message.body
+    assert "Please pay CN¥2,316.50 by" in message.body and "prepayment" in message.body
 
 
 def test_the_customer_gets_an_invoice_email_in_the_outbox_on_delivery(world, place_order, deliver):
@@ -91,7 +91,7 @@ def test_the_customer_gets_an_invoice_email_in_the_outbox_on_delivery(world, pla
     assert message.status == OutboxStatus.PENDING
     assert message.kind == "invoice_issued" and message.order_id == order.id
     assert f"INV-{order.number}" in message.subject
-    assert "Total: 2316.50 CNY" in message.body
+    assert "Total: CN¥2,316.50" in message.body
 
 
 def test_no_email_is_queued_for_a_customer_without_an_address(world, place_order, deliver):

@@ -148,7 +148,7 @@ def test_the_attachment_is_the_same_pdf_a_user_opens(app, world, inbox):
 def test_an_attachment_that_cannot_be_issued_is_retried_not_sent_without_it(world, inbox):
     order = services.submit(draft(world), world.users["sales"])
     outbox.enqueue(company_id=order.company_id, order_id=order.id, recipient="wang@example.cn", subject="x", body="y",
-                   kind="test", attachments=[outbox.DocumentRef(order, "no-such-kind", "x.pdf", "zh_CN")])
+                   kind="test", attachments=[outbox.DocumentRef(order, "no-such-kind", "x.pdf")])
     commit()
 
     report = send_pending()
