@@ -21,6 +21,7 @@ from core import formatting, pdf, sqlite
 from core.admin.masterdata import bp as masterdata_bp
 from core.admin.views import bp as admin_bp
 from core.api import API_PREFIX, OrdoApi, is_api_request
+from core.api.company import blp as company_api
 from core.api.problems import from_ordo_error, problem
 from core.api.resources import blp as core_api
 from core.auth.context import bearer_user, current_actor, sees_prices
@@ -217,6 +218,8 @@ def configure_blueprints(app: Flask) -> None:
     app.extensions["ordo.api"] = api
     api.register_blueprint(core_api, url_prefix=API_PREFIX)
     csrf.exempt(core_api)
+    api.register_blueprint(company_api, url_prefix=API_PREFIX)
+    csrf.exempt(company_api)
     registry = app.extensions["ordo.plugins"]
     for manifest in registry.manifests.values():
         for target in manifest.blueprints:

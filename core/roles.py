@@ -39,4 +39,6 @@ CORE_PERMISSIONS = (
     Permission("admin.users", _l("Manage users"), ("administrator",)),
     Permission("admin.roles", _l("Manage roles and permissions"), ("administrator",)),
     Permission("admin.modules", _l("Switch modules on and off"), ("administrator",)),
+    Permission("admin.company", _l("Edit the company's profile printed on customer documents"),
+               ("administrator",)),
 )

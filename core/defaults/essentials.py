@@ -40,6 +40,7 @@ def menu_items(user: User) -> list[MenuItem]:
         MenuItem(_l("Users"), "admin.users", "admin.users", order=900),
         MenuItem(_l("Roles"), "admin.roles", "admin.roles", order=910),
         MenuItem(_l("Modules"), "admin.modules", "admin.modules", order=920),
+        MenuItem(_l("Company profile"), "admin.company", "admin.company", order=930),
     ]
 
 

@@ -15,6 +15,7 @@ why they cannot finish in time stops the reminders and notifies their superior.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -69,7 +70,7 @@ def _previous_level(step: ReviewStep, level: int) -> list[User]:
     return _users(list(recipients or []))
 
 
-def _mail(users: list[User], step: ReviewStep, template: str, kind: str, **context: object) -> None:
+def _mail(users: list[User], step: ReviewStep, template: str, kind: str, **context: Any) -> None:
     """Email each user the template, in their own language."""
     for user in users:
         recipient = outbox.to_user(user)
