@@ -1,6 +1,8 @@
 """Administration pages: users, the role-permission matrix, modules per company, the company's profile."""
 from __future__ import annotations
 
+from contextlib import closing
+
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_user
@@ -160,7 +162,9 @@ def _save_profile(form: CompanyProfileForm, actor: User) -> object:
     if form.remove_logo.data:
         company_profile.remove_logo(actor.company, actor=actor)
     elif upload:
-        company_profile.set_logo(actor.company, upload.read(), actor=actor)
+        with closing(upload):  # a large upload is spooled to a temporary file
+            content = upload.read()
+        company_profile.set_logo(actor.company, content, actor=actor)
     return actor.company
 
 

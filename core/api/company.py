@@ -7,6 +7,8 @@ needs ``admin.company``.
 """
 from __future__ import annotations
 
+from contextlib import closing
+
 import marshmallow as ma
 from flask import Response
 from flask.views import MethodView
@@ -89,7 +91,9 @@ class CompanyLogo(MethodView):
     def put(self, data):
         """Upload the logo: a PNG or JPEG image, refused (400) when it is neither or too large."""
         actor = require_actor()
-        return company_profile.profile_of(company_profile.set_logo(actor.company, data["logo"].read(), actor=actor))
+        with closing(data["logo"]) as upload:  # a large upload is spooled to a temporary file
+            content = upload.read()
+        return company_profile.profile_of(company_profile.set_logo(actor.company, content, actor=actor))
 
     @requires("admin.company")
     @blp.response(200, CompanyProfileSchema)

@@ -37,17 +37,17 @@ def _profile_columns():
     ]
 
 
+# Plain ALTER TABLE, not a batch: SQLite (3.35 and later) adds and drops a column without constraints in
+# place, where a batch would copy and drop ``company``, which every business row references.
+
+
 def upgrade():
-    with op.batch_alter_table('company', schema=None) as batch_op:
-        for column in _profile_columns():
-            batch_op.add_column(column)
-    with op.batch_alter_table('customer', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('language', sa.String(length=10), nullable=True))
+    for column in _profile_columns():
+        op.add_column('company', column)
+    op.add_column('customer', sa.Column('language', sa.String(length=10), nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table('customer', schema=None) as batch_op:
-        batch_op.drop_column('language')
-    with op.batch_alter_table('company', schema=None) as batch_op:
-        for column in reversed(_profile_columns()):
-            batch_op.drop_column(column.name)
+    op.drop_column('customer', 'language')
+    for column in reversed(_profile_columns()):
+        op.drop_column('company', column.name)
