@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import Numeric, func, select
 
+from core import company_profile
 from core.auth.context import holds
 from core.companies import all_permissions, set_role_permissions
 from core.db import commit
@@ -24,6 +25,7 @@ from plugins.intake import import_jobs
 from plugins.intake.models import ImportJob
 from plugins.review.change_models import ChangeRequest
 from tests import factories
+from tests.core.images import image
 from tests.flows import Flow
 
 ROLES = ("administrator", "sales", "finance", "production", "logistics", "customer_service", "manager",
@@ -42,6 +44,7 @@ def scene(app):
                                             json={"payment_terms": "monthly"}), 201)
     upload = import_jobs.upload(world.company, world.users["sales"], "orders.csv",
                                 "order_ref,customer_code,product_code,quantity\nI1,C001,P001,2\n".encode(), "generic")
+    company_profile.set_logo(world.company, image("PNG"), actor=None)
     commit()
     from plugins.billing.models import Invoice  # the records the pages show, looked up for their ids
     from plugins.logistics.models import Shipment
