@@ -21,6 +21,7 @@ A document is always the customer's copy, in the customer's language.
 """
 from __future__ import annotations
 
+import re
 import smtplib
 import uuid
 from collections.abc import Sequence
@@ -79,7 +80,8 @@ def render_email(template: str, language: str, **context: Any) -> tuple[str, str
         source = current_app.jinja_env.get_template(template)
         blocks = source.new_context(context)
         subject = " ".join("".join(source.blocks["subject"](blocks)).split())
-        body = "".join(source.blocks["body"](blocks)).strip() + "\n"
+        # A template's tags leave blank lines where a condition printed nothing: one blank line at most.
+        body = re.sub(r"\n\s*\n(\s*\n)+", "\n\n", "".join(source.blocks["body"](blocks))).strip() + "\n"
     return subject, body
 
 
