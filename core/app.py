@@ -22,6 +22,7 @@ from core.admin.masterdata import bp as masterdata_bp
 from core.admin.outbox import bp as outbox_bp
 from core.admin.views import bp as admin_bp
 from core.api import API_PREFIX, OrdoApi, is_api_request
+from core.api.company import blp as company_api
 from core.api.problems import from_ordo_error, problem
 from core.api.calendar import blp as calendar_api
 from core.api.outbox import blp as outbox_api
@@ -38,6 +39,7 @@ from core.errors import Conflict, OrdoError
 from core.extensions import babel, csrf, db, login_manager, migrate
 from core.labels import collect as collect_labels
 from core.labels import MODULE, label, system_note
+from core.languages import LOCALES
 from core.migrations import db_group
 from core.models import User
 from core.modules import modules_in_use
@@ -50,7 +52,6 @@ from core.time_left import time_left
 from core.web import IdConverter, render_error
 
 ROOT = Path(__file__).resolve().parent.parent
-LOCALES = ("zh_CN", "en")
 PUBLIC_ENDPOINTS = {"auth.login", "static", "api-docs.openapi_json"}
 
 # The core's own plugins, registered by name as pytest lists its essential and
@@ -219,7 +220,7 @@ def configure_blueprints(app: Flask) -> None:
         app.register_blueprint(core_blueprint)
     api = OrdoApi(app)
     app.extensions["ordo.api"] = api
-    for core_api_blueprint in (core_api, outbox_api, calendar_api):
+    for core_api_blueprint in (core_api, outbox_api, calendar_api, company_api):
         api.register_blueprint(core_api_blueprint, url_prefix=API_PREFIX)
         csrf.exempt(core_api_blueprint)
     registry = app.extensions["ordo.plugins"]

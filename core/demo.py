@@ -13,7 +13,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 
-from core import companies, masterdata
+from core import companies, company_profile, masterdata
 from core.auth.services import create_token
 from core.contracts import Stage
 from core.db import commit, unit_of_work
@@ -23,6 +23,12 @@ from core.models import Company, Customer, DeliveryMethod, InvoiceType, PaymentT
 from core.modules import company_has_stage
 
 COMPANY_NAME = "华东精工机械有限公司"
+# The seller's details its customers' documents print.
+COMPANY_PROFILE = {
+    "legal_name": "华东精工机械有限公司", "address": "上海市嘉定区安亭镇墨玉南路 1018 号",
+    "phone": "021-6950 8800", "tax_id": "91310114MA1GT35K7Q",
+    "bank": "中国银行上海嘉定支行", "bank_account": "4378 6021 8530",
+}
 
 # username, password, role, display name
 USERS = (
@@ -46,7 +52,7 @@ CUSTOMERS = (
 )
 
 # Each customer's default delivery method and invoice profile (type, 开票抬头, 纳税人识别号, 开户行及账号,
-# 地址、电话): the two that deduct input tax want special invoices, the foreign one none.
+# 地址、电话): the two that deduct input tax want special invoices, the foreign one none, and reads English.
 INVOICE_PROFILES: dict[str, dict[str, Any]] = {
     "C001": {"delivery_method": DeliveryMethod.FREIGHT, "invoice_type": InvoiceType.SPECIAL,
              "invoice_title": "上海华东机电有限公司", "invoice_tax_id": "91310115MA1K4B2C3J",
@@ -60,7 +66,7 @@ INVOICE_PROFILES: dict[str, dict[str, Any]] = {
              "invoice_title": "广州珠江设备贸易有限公司", "invoice_tax_id": "91440101MA5CXY12LJ"},
     "C004": {"delivery_method": DeliveryMethod.FREIGHT, "invoice_type": InvoiceType.ORDINARY,
              "invoice_title": "成都天府水务集团有限公司", "invoice_tax_id": "91510100201908231X"},
-    "C005": {"delivery_method": DeliveryMethod.EXPRESS},
+    "C005": {"delivery_method": DeliveryMethod.EXPRESS, "language": "en"},
 }
 
 PRODUCTS = (
@@ -104,6 +110,7 @@ def load_demo(code: str = "DEMO") -> list[tuple[str, str, str]]:
         raise Conflict(f"company {code} already exists; the demo is loaded")
     with unit_of_work():
         company = companies.create_company(code, COMPANY_NAME)
+        company_profile.update_profile(company, COMPANY_PROFILE, actor=None)
         company_customers = _master_data(company)
         users = {}
         for username, password, role, name in USERS:

@@ -7,6 +7,10 @@ request renders and stores it in a short transaction of its own, on a
 connection of its own: the render is never inside another write, the
 request's own session writes nothing, and two first requests racing for the
 same version end with one row that both serve.
+
+A document is the customer's: it is rendered in the customer's language
+(``core.languages.customer_language``) whoever asks for it, so the stored copy is
+the one the customer gets, and it carries the seller's profile (the company).
 """
 from __future__ import annotations
 
@@ -18,7 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import Response, current_app, request
-from flask_babel import get_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
@@ -28,6 +32,7 @@ from core.auth.context import check, sees_prices
 from core.contracts import DocumentKind, DocumentSource
 from core.errors import NotFound
 from core.extensions import db
+from core.languages import customer_language
 from core.models import Company, Order, StoredDocument, User, utcnow
 from core.modules import hooks_for_order
 from core.pdf import render_pdf
@@ -95,7 +100,7 @@ def issued_document(order: Order, kind_name: str) -> Document:
 
     For what the system sends the customer itself (the outbox attaches it): no user
     asks, so only a kind that is a customer copy (``DocumentKind.customer_copy``) is
-    issued, with its prices, as the customer sees it. In the current locale. Call it
+    issued, with its prices, as the customer sees it, in their language. Call it
     where the document's source is committed (a job, the outbox sender), never inside a write.
     """
     kind = document_kinds(order).get(kind_name)
@@ -113,15 +118,19 @@ def _stored(order: Order, kind: DocumentKind, show_prices: bool) -> Document:
             raise NotFound(_("order %(number)s has no %(kind)s yet", number=order.display_number, kind=kind_name),
                            field="kind")
         source = kind.source(order) if kind.source is not None else DocumentSource(order_version(order))
+        language = customer_language(order.customer)
+        with force_locale(language):
+            document_variant = variant(show_prices)
         address: dict[str, Any] = {
             "company_id": order.company_id, "order_id": order.id, "kind": kind.name, "entity": source.entity,
             "entity_id": order.id if source.entity_id is None else source.entity_id,
-            "version": source.version, "variant": variant(show_prices),
+            "version": source.version, "variant": document_variant,
         }
         row = db.session.execute(select(StoredDocument).filter_by(**address)).scalar_one_or_none()
         filename = f"{kind.name}-{order.display_number}.pdf"
         if row is None:
-            content = _render(kind, order, show_prices)
+            with force_locale(language):
+                content = _render(kind, order, show_prices)
             if _holds_sqlite_write_lock():
                 # Storing would wait for the caller's own lock: serve this rendering unstored,
                 # and leave the store to the next request that has written nothing.
@@ -176,8 +185,9 @@ def variant(show_prices: bool) -> str:
 
 
 def _columns(row: Any, leave_out: frozenset[str] = frozenset()) -> str:
+    # A deferred column (the company's logo) is large and stands for itself by a digest column beside it.
     values = ",".join(f"{attr.key}={_plain(getattr(row, attr.key))}"
-                      for attr in inspect(row).mapper.column_attrs if attr.key not in leave_out)
+                      for attr in inspect(row).mapper.column_attrs if attr.key not in leave_out and not attr.deferred)
     return f"{type(row).__name__}({values})"
 
 
@@ -196,8 +206,11 @@ def _plain(value: Any) -> str:
 
 
 def _render(kind: DocumentKind, order: Order, show_prices: bool) -> bytes:
-    # One rendering serves every user of the variant, so the template gets no user.
-    return render_pdf(kind.template, order=order, show_prices=show_prices, **kind.context(order))
+    # One rendering serves every user of the variant, so the template gets no user. Every document
+    # gets the seller (``company``, its profile) and the buyer (``customer``) for its header and footer.
+    context = {"company": db.session.get_one(Company, order.company_id), "customer": order.customer,
+               **kind.context(order)}
+    return render_pdf(kind.template, order=order, show_prices=show_prices, **context)
 
 
 def _hash(content: bytes) -> str:

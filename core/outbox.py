@@ -1,5 +1,10 @@
 """The notification outbox: written in the transaction that caused it, sent after commit.
 
+Every email is a template (``templates/<plugin>/<what>_email.txt``) with a ``subject``
+and a ``body`` block, in both languages through the catalogue. ``send_email`` renders it
+in the recipient's language (``to_customer``: the customer's; ``to_user``: the
+user's account's) and queues it; no email text is assembled in code.
+
 ``enqueue`` adds a message to the current transaction, so a rolled-back action
 sends nothing. ``send_pending`` (the ``outbox.send`` job and ``ordo outbox send``)
 delivers due messages over SMTP one at a time:
@@ -28,10 +33,12 @@ queue holds a reference, not the bytes, so the action that queues it renders
 nothing. The sender issues the document at send time (rendered and stored once
 per version, ``core.documents.issued_document``, in the message's language) and
 records the stored document it attached, so a later send attaches the same bytes.
+A document is always the customer's copy, in the customer's language.
 """
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
 import uuid
 from collections.abc import Sequence
@@ -50,7 +57,8 @@ from core.db import commit, discard, get_scoped, scoped
 from core.documents import issued_document
 from core.errors import Conflict
 from core.extensions import db
-from core.models import Order, OutboxAttachment, OutboxMessage, OutboxStatus, StoredDocument, User, utcnow
+from core.languages import customer_language, user_language
+from core.models import Customer, Order, OutboxAttachment, OutboxMessage, OutboxStatus, StoredDocument, User, utcnow
 
 LOG = logging.getLogger(__name__)
 
@@ -66,17 +74,60 @@ ABANDONED = "sender_stopped"
 
 @dataclass(frozen=True)
 class DocumentRef:
-    """An order's document to attach: its kind, at the order's current revision, in ``locale``."""
+    """An order's document to attach: its kind, at the order's current revision (the customer's copy)."""
 
     order: Order
     kind: str
     filename: str
-    locale: str
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Who an email goes to, and the language it is written in for them."""
+
+    address: str
+    language: str
+
+
+def to_customer(customer: Customer) -> Recipient | None:
+    """The customer as a recipient, in their language; None when they have no email address."""
+    address = (customer.email or "").strip()
+    return Recipient(address, customer_language(customer)) if address else None
+
+
+def to_user(user: User) -> Recipient | None:
+    """A user as a recipient, in their account's language; None when they have no email address."""
+    address = (user.email or "").strip()
+    return Recipient(address, user_language(user)) if address else None
+
+
+def render_email(template: str, language: str, **context: Any) -> tuple[str, str]:
+    """The subject (one line) and body of the email template ``template`` in ``language``."""
+    with force_locale(language):
+        source = current_app.jinja_env.get_template(template)
+        blocks = source.new_context(context)
+        subject = " ".join("".join(source.blocks["subject"](blocks)).split())
+        # A template's tags leave blank lines where a condition printed nothing: one blank line at most.
+        body = re.sub(r"\n\s*\n(\s*\n)+", "\n\n", "".join(source.blocks["body"](blocks))).strip() + "\n"
+    return subject, body
+
+
+def send_email(template: str, to: Recipient, *, company_id: int, kind: str, order_id: int | None = None,
+               attachments: Sequence[DocumentRef] = (), **context: Any) -> OutboxMessage:
+    """Queue the email template ``template`` to ``to``, rendered in their language, with its attachments."""
+    subject, body = render_email(template, to.language, **context)
+    return enqueue(company_id=company_id, recipient=to.address, subject=subject, body=body, kind=kind,
+                   order_id=order_id, attachments=attachments, language=to.language)
 
 
 def enqueue(*, company_id: int, recipient: str, subject: str, body: str, kind: str,
-            order_id: int | None = None, attachments: Sequence[DocumentRef] = ()) -> OutboxMessage:
-    """Queue an email in the current transaction, with references to the documents it attaches."""
+            order_id: int | None = None, attachments: Sequence[DocumentRef] = (),
+            language: str | None = None) -> OutboxMessage:
+    """Queue a rendered email in the current transaction, with references to the documents it attaches.
+
+    The queue itself: an email to a person is written from a template by ``send_email``.
+    """
+    language = language or current_app.config["BABEL_DEFAULT_LOCALE"]
     domain = current_app.config["ORDO_MAIL_FROM"].rpartition("@")[2] or "ordo.local"
     message = OutboxMessage(company_id=company_id, order_id=order_id, kind=kind, recipient=recipient,
                             subject=subject, body=body, message_id=f"<{uuid.uuid4().hex}@{domain}>")
@@ -86,7 +137,7 @@ def enqueue(*, company_id: int, recipient: str, subject: str, body: str, kind: s
         for ref in attachments:
             db.session.add(OutboxAttachment(
                 message_id=message.id, order_id=ref.order.id, document_kind=ref.kind, revision=ref.order.revision,
-                locale=ref.locale, filename=ref.filename, mime_type="application/pdf"))
+                locale=language, filename=ref.filename, mime_type="application/pdf"))
     return message
 
 
@@ -194,8 +245,7 @@ def _attachment_bytes(attachment: OutboxAttachment) -> tuple[bytes, int | None]:
     if attachment.stored_document_id is not None:
         return db.session.get_one(StoredDocument, attachment.stored_document_id).content, attachment.stored_document_id
     order = db.session.get_one(Order, attachment.order_id)
-    with force_locale(attachment.locale):
-        document = issued_document(order, attachment.document_kind)
+    document = issued_document(order, attachment.document_kind)  # in the customer's language
     return document.content, document.stored_id
 
 

@@ -4,14 +4,19 @@ Templates live in ``templates/pdf/`` and render through Flask's Jinja
 environment, so they are autoescaped and translated like every page, but see
 only what the caller passes: no request, no current user. Chinese text needs a
 real CJK font; the family is configured once (``ORDO_PDF_FONT_FAMILY``).
+Every customer document prints the seller's profile from ``pdf/_seller.html``;
+its logo is embedded in the document as a ``data:`` URI (``logo_uri``).
 """
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from flask import Flask, current_app
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
+
+from core.models import Company
 
 
 class PdfRenderer:
@@ -40,8 +45,16 @@ class PdfRenderer:
         )
 
 
+def logo_uri(company: Company) -> str | None:
+    """The company's logo as a ``data:`` URI to embed in a document; None when it has none."""
+    if not company.logo_type or not company.logo:
+        return None
+    return f"data:{company.logo_type};base64,{base64.b64encode(company.logo).decode('ascii')}"
+
+
 def init_app(app: Flask) -> None:
     app.extensions["ordo.pdf"] = PdfRenderer(app.config["ORDO_PDF_FONT_FAMILY"])
+    app.jinja_env.globals["logo_uri"] = logo_uri
 
 
 def render_pdf(template: str, **context: Any) -> bytes:

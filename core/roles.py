@@ -41,4 +41,6 @@ CORE_PERMISSIONS = (
     Permission("admin.modules", _l("Switch modules on and off"), ("administrator",)),
     Permission("admin.outbox", _l("See outgoing mail and send failed messages again"), ("administrator",)),
     Permission("company.calendar", _l("Set the company's working calendar"), ("administrator",)),
+    Permission("admin.company", _l("Edit the company's profile printed on customer documents"),
+               ("administrator",)),
 )

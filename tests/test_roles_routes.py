@@ -12,6 +12,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import Numeric, func, select
 
+from core import company_profile
 from core.auth.context import holds
 from core.companies import all_permissions, set_role_permissions
 from core.db import commit
@@ -27,6 +28,7 @@ from plugins.intake.models import ImportJob
 from plugins.review.change_models import ChangeRequest
 from plugins.review.models import ReviewStep
 from tests import factories
+from tests.core.images import image
 from tests.flows import Flow
 
 ROLES = ("administrator", "sales", "finance", "production", "logistics", "customer_service", "manager",
@@ -45,6 +47,7 @@ def scene(app):
                                             json={"payment_terms": "monthly"}), 201)
     upload = import_jobs.upload(world.company, world.users["sales"], "orders.csv",
                                 "order_ref,customer_code,product_code,quantity\nI1,C001,P001,2\n".encode(), "generic")
+    company_profile.set_logo(world.company, image("PNG"), actor=None)
     commit()
     from plugins.billing.models import Invoice  # the records the pages show, looked up for their ids
     from plugins.logistics.models import Shipment

@@ -188,7 +188,8 @@ def typed_texts() -> list[str]:
     typed only when a person decided the step.
     """
     columns = [
-        Company.code, Company.name, Company.currency, User.username, User.name, User.email, ApiToken.name,
+        Company.code, Company.name, Company.currency, Company.legal_name, Company.address, Company.phone,
+        Company.tax_id, Company.bank, Company.bank_account, User.username, User.name, User.email, ApiToken.name,
         ApiToken.prefix,
         Customer.code, Customer.name, Customer.contact, Customer.phone, Customer.email, Customer.address,
         Customer.province, Customer.city, Customer.invoice_title, Customer.invoice_tax_id,

@@ -7,8 +7,8 @@ from typing import Any, TypeVar
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField, DecimalField, EmailField, Form, IntegerField, PasswordField, SelectField, SelectMultipleField,
-    StringField, TextAreaField, ValidationError,
+    BooleanField, DecimalField, EmailField, FileField, Form, IntegerField, PasswordField, SelectField,
+    SelectMultipleField, StringField, TextAreaField, ValidationError,
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -93,7 +93,15 @@ class CustomerFields(Form):
         self.set_choices()
 
 
+def language_choices(default: Any) -> list[SelectChoice]:
+    """The languages documents and emails are written in, after the empty choice (``default``)."""
+    return [SelectChoice("", default), SelectChoice("zh_CN", "简体中文"), SelectChoice("en", "English")]
+
+
 class CustomerForm(CustomerFields, FlaskForm):
+    # Every document and email to the customer is in it, whoever sends it; none: the company's language.
+    language = SelectField(_l("Language of documents and emails"), coerce=lambda value: value or None,
+                           choices=language_choices(_l("The company's language")))
     active = BooleanField(_l("Active"), default=True)
 
 
@@ -127,3 +135,19 @@ class CustomerPriceForm(FlaskForm):
                              validators=[DataRequired(_l("Choose the product the price is for."))])
     unit_price = DecimalField(_l("Agreed unit price (net of tax)"), places=2,
                               validators=[InputRequired(), FixedPoint(MONEY), NumberRange(min=0)])
+
+
+class CompanyProfileForm(FlaskForm):
+    """The seller's profile printed on every customer document; the logo is checked by the service."""
+
+    legal_name = StringField(_l("Legal name"), validators=[Optional(), Length(max=200)])
+    address = TextAreaField(_l("Address"), validators=[Optional(), Length(max=2000)])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
+    tax_id = StringField(_l("Taxpayer id"), filters=[stripped],
+                         validators=[Optional(), Length(max=max(TAX_ID_LENGTHS)), TaxpayerId()])
+    bank = StringField(_l("Bank"), validators=[Optional(), Length(max=200)])
+    bank_account = StringField(_l("Account number"), validators=[Optional(), Length(max=60)])
+    language = SelectField(_l("Customers' language unless they choose another"), coerce=lambda value: value or None,
+                           choices=language_choices(_l("The installation's default")))
+    logo = FileField(_l("Logo (PNG or JPEG, at most 512 KB)"))
+    remove_logo = BooleanField(_l("Remove the logo"))

@@ -1,16 +1,19 @@
-"""Administration pages: users, the role-permission matrix, modules per company."""
+"""Administration pages: users, the role-permission matrix, modules per company, the company's profile."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from contextlib import closing
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_user
 # types-WTForms describes WTForms 3.2, which had no SelectChoice (new in 3.3).
 from wtforms import SelectChoice  # type: ignore[attr-defined]
 
-from core import companies
-from core.admin.forms import ModuleForm, RolesForm, UserForm
+from core import companies, company_profile
+from core.admin.forms import CompanyProfileForm, ModuleForm, RolesForm, UserForm
 from core.auth.context import require_actor, requires
-from core.db import get_scoped, scoped
+from core.db import fail_request, get_scoped, scoped
+from core.entry.forms import attempt_on
 from core.errors import ValidationError
 from core.extensions import db
 from core.labels import MODULE, PERMISSION, ROLE, label
@@ -132,3 +135,44 @@ def modules():
                     state=_("on") if state.enabled else _("off")), "success")
         return redirect(url_for("admin.modules"))
     return render_template("admin/modules.html", states=module_states(actor.company_id), form=form)
+
+
+@bp.route("/company", methods=["GET", "POST"])
+@requires("admin.company")
+def company():
+    """The company's profile, printed on every customer document: an administrator keeps it."""
+    actor = require_actor()
+    # From the profile's data, not the row: the row's ``logo`` bytes are no upload.
+    form = CompanyProfileForm(data=company_profile.profile_of(actor.company))
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit() and attempt_on(form, lambda: _save_profile(form, actor)) is not None:
+            flash(_("The company profile is saved; new documents print it."), "success")
+            return redirect(url_for("admin.company"))
+        fail_request()
+        flash(_("Check the fields marked below."), "error")
+        status = 400
+    return render_template("admin/company.html", form=form, company=actor.company), status
+
+
+def _save_profile(form: CompanyProfileForm, actor: User) -> object:
+    data = {name: form[name].data for name in company_profile.PROFILE_FIELDS}
+    company_profile.update_profile(actor.company, data, actor=actor)
+    upload = form.logo.data
+    if form.remove_logo.data:
+        company_profile.remove_logo(actor.company, actor=actor)
+    elif upload:
+        with closing(upload):  # a large upload is spooled to a temporary file
+            content = upload.read()
+        company_profile.set_logo(actor.company, content, actor=actor)
+    return actor.company
+
+
+@bp.route("/company/logo")
+@requires("admin.company")
+def company_logo():
+    """The company's logo as stored, for the profile page."""
+    company = require_actor().company
+    if not company.logo_type or not company.logo:
+        abort(404)
+    return Response(company.logo, mimetype=company.logo_type, headers={"Cache-Control": "private, no-cache"})

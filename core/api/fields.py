@@ -11,6 +11,7 @@ from typing import Any
 
 import marshmallow as ma
 from marshmallow import validate
+from werkzeug.datastructures import FileStorage
 
 from core.db import MAX_ID
 from core.figures import MONEY, QUANTITY, RATE, Fixed
@@ -151,3 +152,14 @@ class TaxIdField(ma.fields.String):
         refusal = tax_id_refusal(value) if self.checked else None
         if refusal:
             raise ma.ValidationError(refusal)
+
+
+class UploadField(ma.fields.Field):
+    """A file sent in a multipart/form-data body."""
+
+    default_error_messages = {"invalid": "must be a file sent as multipart/form-data"}
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> FileStorage:
+        if not isinstance(value, FileStorage) or not value.filename:
+            raise self.make_error("invalid")
+        return value

@@ -13,6 +13,7 @@ from marshmallow import validate
 from core.api.fields import MONEY_FLAG, IdField, MoneyField, QuantityField, RateField, TaxIdField, is_money
 from core.auth.context import current_actor, sees_prices
 from core.db import MAX_ID
+from core.languages import LOCALES
 from core.models import Channel, DeliveryMethod, InvoiceType, OrderStatus, PaymentTerms
 
 HIDDEN = "hidden"
@@ -114,6 +115,9 @@ class CustomerSchema(PricedSchema):
         "description": "开户行及账号: the bank and the account number"})
     invoice_address_phone = ma.fields.String(allow_none=True, validate=validate.Length(max=200), metadata={
         "description": "地址、电话: the registered address and phone"})
+    language = ma.fields.String(allow_none=True, validate=validate.OneOf(LOCALES), metadata={
+        "description": "the language of every document and email to the customer: zh_CN or en; "
+                       "null: the company's language"})
     active = ma.fields.Boolean(load_default=True)
 
 

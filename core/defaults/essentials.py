@@ -45,6 +45,7 @@ def menu_items(user: User) -> list[MenuItem]:
         MenuItem(_l("Users"), "admin.users", "admin.users", order=900, group=MENU_SETTINGS),
         MenuItem(_l("Roles"), "admin.roles", "admin.roles", order=910, group=MENU_SETTINGS),
         MenuItem(_l("Modules"), "admin.modules", "admin.modules", order=920, group=MENU_SETTINGS),
+        MenuItem(_l("Company profile"), "admin.company", "admin.company", order=925, group=MENU_SETTINGS),
         MenuItem(_l("Outgoing mail"), "outbox.index", "admin.outbox", order=930, group=MENU_SETTINGS),
     ]
 

@@ -64,6 +64,8 @@ class Customer(Model):
     invoice_tax_id: Mapped[str | None] = mapped_column(String(TAX_ID_LENGTH))
     invoice_bank_account: Mapped[str | None] = mapped_column(String(200))
     invoice_address_phone: Mapped[str | None] = mapped_column(String(200))
+    # The language of every document and email the customer gets (none: the company's).
+    language: Mapped[str | None] = mapped_column(String(10))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

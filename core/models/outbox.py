@@ -57,9 +57,10 @@ class OutboxMessage(Model):
 class OutboxAttachment(Model):
     """A file sent with an outbox message: a reference to an order's stored document, never a copy of its bytes.
 
-    The message names the document (``document_kind`` of ``order_id`` at ``revision``, in
-    ``locale``); the sender renders and stores it on first send (``core.documents.issued_document``)
-    and records the stored document it attached, so a resend attaches the same bytes.
+    The message names the document (``document_kind`` of ``order_id`` at ``revision``; ``locale``
+    records the recipient's language, which is the customer's, as every customer document is);
+    the sender renders and stores it on first send (``core.documents.issued_document``) and
+    records the stored document it attached, so a resend attaches the same bytes.
     """
 
     __tablename__ = "outbox_attachment"

@@ -168,30 +168,12 @@ def issue_invoice(order: Order, *, actor: User | None = None) -> Invoice:
 
 def _notify_customer(order: Order, invoice: Invoice, paid: Decimal) -> None:
     """Queue the invoice email; the outbox sends it once the transaction commits."""
-    email = order.customer.email
-    if not email:
+    recipient = outbox.to_customer(order.customer)
+    if recipient is None:
         return
-    subject = _("Invoice %(invoice)s for your order %(order)s", invoice=invoice.number,
-                order=order.display_number)
-    lines = [
-        _("Dear %(customer)s,", customer=order.customer.name),
-        "",
-        _("we have issued invoice %(invoice)s for your order %(order)s.",
-          invoice=invoice.number, order=order.display_number),
-        _("Amount before tax: %(amount)s %(currency)s", amount=invoice.subtotal, currency=invoice.currency),
-        _("Tax: %(amount)s %(currency)s", amount=invoice.tax_total, currency=invoice.currency),
-        _("Total: %(amount)s %(currency)s", amount=invoice.total, currency=invoice.currency),
-    ]
-    owed = balance(order, paid)
-    if owed > ZERO:
-        lines.append(_("Please pay %(amount)s %(currency)s by %(date)s.",
-                       amount=owed, currency=invoice.currency, date=invoice.due_date.isoformat()))
-        if order.payment_terms == PaymentTerms.PREPAYMENT:
-            lines.append(_("We start production as soon as your prepayment is confirmed."))
-    else:
-        lines.append(_("This invoice is already paid in full. Thank you."))
-    outbox.enqueue(company_id=order.company_id, recipient=email, subject=subject, body="\n".join(lines),
-                   kind="invoice_issued", order_id=order.id)
+    outbox.send_email("billing/invoice_email.txt", recipient, company_id=order.company_id, kind="invoice_issued",
+                      order_id=order.id, order=order, invoice=invoice, owed=balance(order, paid),
+                      company=db.session.get_one(Company, order.company_id))
 
 
 def cancel_invoice(order: Order, reason: str) -> Invoice | None:

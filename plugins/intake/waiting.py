@@ -48,27 +48,21 @@ def mark_waiting(order: Order, missing: str, actor: User, *, email: bool = False
                               field="missing")
     if open_wait(order) is not None:
         raise TransitionError(_("order %(number)s is already waiting for the customer", number=order.display_number))
-    recipient = order.customer.email if email else None
-    if email and not recipient:
+    recipient = outbox.to_customer(order.customer) if email else None
+    if email and recipient is None:
         raise ValidationError(_("customer %(name)s has no email address; call them instead",
                                 name=order.customer.name), field="email")
     wait = IntakeWaiting(company_id=order.company_id, order_id=order.id, missing=text, by_id=actor.id,
-                         emailed_to=recipient, since=utcnow())
+                         emailed_to=recipient.address if recipient else None, since=utcnow())
     db.session.add(wait)
     if recipient:
-        company = db.session.get_one(Company, order.company_id)
-        outbox.enqueue(
-            company_id=order.company_id, order_id=order.id, recipient=recipient, kind="intake.waiting",
-            subject=_("%(company)s: your order %(reference)s needs an answer", company=company.name,
-                      reference=order.customer_reference or order.source_reference or order.display_number),
-            body="\n\n".join([
-                _("Dear %(contact)s,", contact=order.contact or order.customer.name),
-                _("Before we can process your order we need the following from you:"), text,
-                _("Please reply to this email. Thank you."), company.name]))
+        outbox.send_email("intake/waiting_email.txt", recipient, company_id=order.company_id, order_id=order.id,
+                          kind="intake.waiting", order=order, missing=text,
+                          company=db.session.get_one(Company, order.company_id))
     flush()
     audit.record(company_id=order.company_id, order_id=order.id, entity="order", entity_id=order.id,
                  action="waiting_for_customer", actor=actor,
-                 after={"missing": text, "emailed_to": recipient})
+                 after={"missing": text, "emailed_to": wait.emailed_to})
     return wait
 
 

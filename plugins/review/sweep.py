@@ -15,6 +15,7 @@ why they cannot finish in time stops the reminders and notifies their superior.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -69,11 +70,13 @@ def _previous_level(step: ReviewStep, level: int) -> list[User]:
     return _users(list(recipients or []))
 
 
-def _mail(users: list[User], step: ReviewStep, subject: str, body: str, kind: str) -> None:
+def _mail(users: list[User], step: ReviewStep, template: str, kind: str, **context: Any) -> None:
+    """Email each user the template, in their own language."""
     for user in users:
-        if user.email:
-            outbox.enqueue(company_id=step.company_id, recipient=user.email, subject=subject, body=body, kind=kind,
-                           order_id=step.order_id)
+        recipient = outbox.to_user(user)
+        if recipient is not None:
+            outbox.send_email(template, recipient, company_id=step.company_id, kind=kind, order_id=step.order_id,
+                              step=step, order=step.order, **context)
 
 
 def _escalate(step: ReviewStep, now: datetime) -> bool:
@@ -87,11 +90,8 @@ def _escalate(step: ReviewStep, now: datetime) -> bool:
     if not _insert_notice(step, level, OverdueKind.ESCALATION, [u.id for u in targets], reason, now):
         return False
     if level == 1 and _insert_notice(step, level, OverdueKind.REMINDER, [u.id for u in previous], reason, now):
-        _mail(previous, step, _("Reminder: order %(number)s is waiting for your review", number=number),
-              reason, "review_reminder")
-    _mail(targets, step, _("Escalated: the review of order %(number)s is late", number=number),
-          "\n".join([reason, _("It was escalated to you because its reviewers did not decide in time.")]),
-          "review_escalation")
+        _mail(previous, step, "review/reminder_email.txt", "review_reminder")
+    _mail(targets, step, "review/escalation_email.txt", "review_escalation")
     step.overdue_at = step.overdue_at or now
     step.escalation_level = level
     step.escalated_to = sorted(set(step.escalated_to or ()) | {u.id for u in targets})
@@ -143,10 +143,7 @@ def report_delay(step: ReviewStep, reason: str | None, *, actor: User) -> Review
     step.delay_reason, step.delay_reported_by_id, step.delay_reported_at = reason, actor.id, now
     step.escalated_to = sorted(set(step.escalated_to or ()) | {u.id for u in superiors})
     flush()
-    number = step.order.display_number
-    _mail(superiors, step, _("The review of order %(number)s will be late", number=number),
-          _("%(name)s cannot finish the review of order %(number)s in time: %(reason)s",
-            name=actor.name, number=number, reason=reason), "review_delay")
+    _mail(superiors, step, "review/delay_email.txt", "review_delay", reviewer=actor, reason=reason)
     audit.record(company_id=step.company_id, order_id=step.order_id, entity="review_step", entity_id=step.id,
                  action="review_delay_reported", actor=actor, after={"department": step.department,
                                                                     "reason": reason})

@@ -63,6 +63,15 @@ def test_customers_are_created_read_and_patched(admin_api):
     assert listed["total"] == 3 and [c["code"] for c in listed["items"]] == ["C100"]
 
 
+def test_a_customers_language_is_set_read_and_checked(admin_api):
+    created = admin_api.post("/api/v1/customers", json={"code": "C100", "name": "Hamburg Supply", "language": "en"})
+    assert created.status_code == 201 and created.get_json()["language"] == "en"
+    customer_id = created.get_json()["id"]
+    assert admin_api.patch(f"/api/v1/customers/{customer_id}", json={"language": None}).get_json()["language"] is None
+    refused = admin_api.patch(f"/api/v1/customers/{customer_id}", json={"language": "de"})
+    assert refused.status_code == 400 and refused.get_json()["errors"][0]["field"] == "language"
+
+
 def test_a_duplicate_code_is_a_conflict_naming_the_code(admin_api):
     response = admin_api.post("/api/v1/customers", json={"code": "C001", "name": "dup"})
     assert response.status_code == 409

@@ -27,6 +27,10 @@ def test_the_demo_loads_orders_in_every_stage_and_prints_the_logins(app, runner)
                                                      Customer.code == "C002")).scalar_one()
     assert [(price.product.code, str(price.unit_price)) for price in masterdata.price_list(c002)] == [
         ("P001", "398.00"), ("P003", "6480.00"), ("P006", "88.00")]
+    hamburg = db.session.execute(select(Customer).where(Customer.company_id == company.id,
+                                                        Customer.code == "C005")).scalar_one()
+    assert hamburg.language == "en" and c002.language is None  # the others read the company's language
+    assert company.legal_name == "华东精工机械有限公司" and company.tax_id and company.bank_account
 
 
 def test_the_demo_is_loaded_once(app, runner):

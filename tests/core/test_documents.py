@@ -160,15 +160,66 @@ def test_who_may_not_see_prices_gets_a_rendering_of_their_own(app, world, render
                                                                    "en:prices": shown.data}
 
 
-def test_each_language_is_a_variant_of_its_own(app, world):
+@pytest.mark.parametrize(("customer_language", "clerk_language", "title", "variant"), [
+    ("en", "zh_CN", "Order confirmation", "en:prices"),
+    ("zh_CN", "en", "订单确认书", "zh_Hans_CN:prices"),
+])
+def test_a_document_is_in_the_customers_language_whoever_asks(app, world, tmp_path, customer_language,
+                                                               clerk_language, title, variant):
+    order = a_draft(world)
+    order.customer.language = customer_language
+    world.users["sales"].locale = clerk_language
+    world.users["finance"].locale = customer_language
+    commit()
+
+    by_the_clerk = factories.portal_login(app, world.users["sales"]).get(confirmation(order))
+    by_another = factories.portal_login(app, world.users["finance"]).get(confirmation(order))
+
+    assert by_the_clerk.status_code == 200 and by_the_clerk.data == by_another.data
+    assert [row.variant for row in stored(order)] == [variant]
+    assert title in pdf_text(by_the_clerk.data, tmp_path)
+
+
+def test_a_customer_without_a_language_reads_the_companys(app, world, tmp_path):
+    order = a_draft(world)
+    world.company.language = "zh_CN"
+    commit()
+
+    response = factories.portal_login(app, world.users["sales"]).get(confirmation(order))
+
+    assert "订单确认书" in pdf_text(response.data, tmp_path)
+    assert [row.variant for row in stored(order)] == ["zh_Hans_CN:prices"]
+
+
+def test_every_document_carries_the_sellers_profile_and_no_internal_code(app, world, tmp_path):
+    world.company.legal_name = "Acme Trading Co., Ltd."
+    world.company.address = "88 Zhangjiang Road, Shanghai"
+    world.company.phone = "+86 21 5080 1234"
+    world.company.tax_id = "91310115MA1K4B2C3J"
+    world.company.bank, world.company.bank_account = "ICBC Zhangjiang", "1001 2345 6789"
+    order = a_draft(world)
+    order.customer.language = "en"
+    commit()
+
+    text = pdf_text(factories.portal_login(app, world.users["sales"]).get(confirmation(order)).data, tmp_path)
+
+    for printed in ("Acme Trading Co., Ltd.", "88 Zhangjiang Road, Shanghai", "+86 21 5080 1234",
+                    "91310115MA1K4B2C3J", "ICBC Zhangjiang", "1001 2345 6789"):
+        assert printed in text
+    for internal in ("ACME", world.customers[0].code, "cash_on_delivery", "express"):
+        assert internal not in text
+
+
+def test_a_new_profile_is_a_new_version_of_the_documents(app, world):
     order = a_draft(world)
     sales = factories.portal_login(app, world.users["sales"])
+    before = sales.get(confirmation(order))
+    world.company.tax_id = "91310115MA1K4B2C3J"
+    commit()
 
-    chinese = sales.get(confirmation(order), headers={"Accept-Language": "zh-CN"})
-    english = sales.get(confirmation(order), headers={"Accept-Language": "en"})
+    after = sales.get(confirmation(order))
 
-    assert chinese.data != english.data
-    assert sorted(row.variant for row in stored(order)) == ["en:prices", "zh_Hans_CN:prices"]
+    assert after.data != before.data and len(stored(order)) == 2
 
 
 def test_permission_and_availability_are_checked_before_any_etag(app, world):

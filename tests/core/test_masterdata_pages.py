@@ -32,6 +32,21 @@ def test_sales_creates_and_edits_a_customer(app, world):
     assert "杭州西湖电气" in listing and "北京燕山化工股份公司" not in listing
 
 
+def test_a_customers_language_is_chosen_on_their_page_and_none_is_the_companys(app, world):
+    client = factories.portal_login(app, world.users["sales"])
+    assert client.post("/customers/new", data={**NEW_CUSTOMER, "language": "en"}).status_code == 302
+    customer = db.session.execute(select(Customer).where(Customer.code == "C100")).scalar_one()
+    assert customer.language == "en"
+    page = client.get(f"/customers/{customer.id}").get_data(as_text=True)
+    assert '<option selected value="en">English</option>' in page
+
+    client.post(f"/customers/{customer.id}", data={**NEW_CUSTOMER, "language": ""})
+    db.session.expire_all()
+    assert db.session.get_one(Customer, customer.id).language is None
+    refused = client.post(f"/customers/{customer.id}", data={**NEW_CUSTOMER, "language": "de"})
+    assert refused.status_code == 200 and "Not a valid choice" in refused.get_data(as_text=True)
+
+
 def test_a_duplicate_customer_code_is_refused_and_nothing_is_saved(app, world):
     client = factories.portal_login(app, world.users["sales"])
     page = client.post("/customers/new", data={**NEW_CUSTOMER, "code": "C001"}).get_data(as_text=True)

@@ -80,7 +80,7 @@ def test_core_0015_grants_the_outbox_to_administrators_of_companies_that_grant_i
         acme = companies.create_company("ACME", "Acme")
         other = companies.create_company("OTHER", "Other")
         db.session.commit()
-        result = app.test_cli_runner().invoke(args=["db", "downgrade", "core_0013"])
+        result = app.test_cli_runner().invoke(args=["db", "downgrade", "core_0014"])
         assert result.exit_code == 0, result.output
         # OTHER's administrators chose to let their supervisors keep the outbox instead.
         db.session.execute(text(
@@ -98,8 +98,9 @@ def test_core_0015_grants_the_outbox_to_administrators_of_companies_that_grant_i
         db.engine.dispose()
 
 
-def test_core_0016_grants_the_calendar_to_administrators_of_companies_that_grant_it_to_nobody(
-        make_app, empty_database_url):
+@pytest.mark.parametrize("permission", ["company.calendar", "admin.company"])
+def test_core_0016_grants_company_permissions_to_administrators_of_companies_that_grant_them_to_nobody(
+        make_app, empty_database_url, permission):
     app = make_app({"SQLALCHEMY_DATABASE_URI": empty_database_url})
     with app.app_context():
         assert app.test_cli_runner().invoke(args=["db", "upgrade"]).exit_code == 0
@@ -108,19 +109,19 @@ def test_core_0016_grants_the_calendar_to_administrators_of_companies_that_grant
         db.session.commit()
         result = app.test_cli_runner().invoke(args=["db", "downgrade", "core_0015"])
         assert result.exit_code == 0, result.output
-        assert db.session.execute(text(
-            "SELECT count(*) FROM role_permission WHERE permission = 'company.calendar'")).scalar() == 0
-        # OTHER lets its supervisors keep the calendar instead of its administrators.
+        held = text("SELECT role.company_id, role.name FROM role_permission "
+                    "JOIN role ON role.id = role_permission.role_id "
+                    "WHERE permission = :permission ORDER BY role.company_id, role.name")
+        assert db.session.execute(held, {"permission": permission}).all() == []
+        # OTHER lets its supervisors hold it instead of its administrators.
         db.session.execute(text(
-            "INSERT INTO role_permission (role_id, permission) SELECT id, 'company.calendar' FROM role "
-            "WHERE company_id = :company AND name = 'supervisor'"), {"company": other.id})
+            "INSERT INTO role_permission (role_id, permission) SELECT id, :permission FROM role "
+            "WHERE company_id = :company AND name = 'supervisor'"), {"company": other.id, "permission": permission})
         db.session.commit()
 
         assert app.test_cli_runner().invoke(args=["db", "upgrade"]).exit_code == 0
 
-        holders = db.session.execute(text(
-            "SELECT role.company_id, role.name FROM role_permission JOIN role ON role.id = role_permission.role_id "
-            "WHERE permission = 'company.calendar' ORDER BY role.company_id, role.name")).all()
+        holders = db.session.execute(held, {"permission": permission}).all()
         assert [tuple(row) for row in holders] == [(acme.id, "administrator"), (other.id, "supervisor")]
         db.session.remove()
         db.engine.dispose()

@@ -5,22 +5,29 @@ tests see the envelope and the headers a real mail server would see.
 """
 from __future__ import annotations
 
+import re
 import socket
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from aiosmtpd.controller import Controller
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from core.db import commit
 from core.errors import Conflict
 from core.extensions import db
 from core.models import AuditEntry, OutboxMessage, OutboxStatus, utcnow
-from core.outbox import ABANDONED, CLAIM_TIMEOUT, DocumentRef, _claim_next, _record, enqueue, send_again, send_pending
+from core.outbox import (
+    ABANDONED, CLAIM_TIMEOUT, DocumentRef, Recipient, _claim_next, _record, enqueue, render_email, send_again,
+    send_email, send_pending, to_customer, to_user,
+)
 from tests import factories, orders
 from tests.factories import reload
 
@@ -234,7 +241,7 @@ def test_a_message_that_cannot_be_prepared_is_a_counted_attempt_and_the_next_one
     order = orders.draft(world)
     broken = enqueue(company_id=world.company.id, recipient="wang@example.cn", subject="附件", body="-",
                      kind="order_approved", order_id=order.id,
-                     attachments=[DocumentRef(order, "no-such-document", "x.pdf", "zh_Hans_CN")])
+                     attachments=[DocumentRef(order, "no-such-document", "x.pdf")])
     commit()
     fine = queue(world.company, recipient="li@example.cn")
     now = utcnow()
@@ -336,3 +343,54 @@ def test_a_message_that_has_not_failed_cannot_be_sent_again(company, inbox):
     with pytest.raises(Conflict):
         send_again(reload(message), actor=admin)
     assert len(inbox.envelopes) == 1
+
+
+# --- emails from templates, in the recipient's language ------------------------------------------
+
+
+def test_an_email_to_a_customer_is_rendered_from_its_template_in_the_customers_language(mail_app, company, inbox):
+    customer = factories.customer(company, email="buyer@hamburg.example", language="en")
+    order = SimpleNamespace(contact=None, customer=customer, display_number="SO20261207-0001",
+                            customer_reference=None, source_reference=None)
+    with force_locale("zh_CN"):  # whoever sends it reads Chinese
+        message = send_email("intake/waiting_email.txt", to_customer(customer), company_id=company.id,
+                             kind="intake.waiting", order=order, company=company, missing="the delivery address")
+    commit()
+
+    send_pending()
+
+    [received] = inbox.messages
+    assert received["To"] == "buyer@hamburg.example"
+    assert received["Subject"] == f"{company.name}: your order SO20261207-0001 needs an answer"
+    body = received.get_content()
+    assert body.startswith(f"Dear {customer.name},") and "the delivery address" in body
+    assert message.subject == received["Subject"]
+
+
+def test_a_customer_without_a_language_gets_the_companys_and_staff_their_accounts(mail_app, company):
+    company.language = "zh_CN"
+    customer = factories.customer(company, email="wang@example.cn")
+    clerk = factories.user(company, "sales", email="clerk@example.cn")
+    clerk.locale = "en"
+    commit()
+
+    assert to_customer(customer) == Recipient("wang@example.cn", "zh_CN")
+    assert to_user(clerk) == Recipient("clerk@example.cn", "en")
+    subject, body = render_email("intake/waiting_email.txt", "zh_CN", company=company, missing="地址",
+                                 order=SimpleNamespace(contact="王经理", customer=customer, display_number="#7",
+                                                       customer_reference="PO-1", source_reference=None))
+    assert subject == f"{company.name}：您的订单 PO-1 需要您的答复" and body.startswith("王经理")
+
+
+def test_a_recipient_without_an_address_is_none(mail_app, company):
+    assert to_customer(factories.customer(company, email=None)) is None
+    assert to_user(factories.user(company, "sales", email=None)) is None
+
+
+def test_every_email_in_core_and_plugins_is_queued_from_a_template():
+    # ``enqueue`` takes text; only the outbox's ``send_email`` may call it, with a rendered template.
+    root = Path(__file__).resolve().parents[2]
+    call = re.compile(r"(?<![\w])(?:outbox\.)?enqueue\(")
+    callers = [path.relative_to(root).as_posix() for folder in ("core", "plugins")
+               for path in (root / folder).rglob("*.py") if call.search(path.read_text(encoding="utf-8"))]
+    assert callers == ["core/outbox.py"]

@@ -7,7 +7,7 @@ new permission ``admin.outbox`` (to read the outbox and send a failed message
 again), as a new company's would, unless some role of the company holds it already.
 
 Revision ID: core_0015
-Revises: core_0013
+Revises: core_0014
 Create Date: 2026-12-07 02:00:00.000000
 
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'core_0015'
-down_revision = 'core_0013'
+down_revision = 'core_0014'
 branch_labels = None
 depends_on = None
 

@@ -1,9 +1,10 @@
-"""calendar permission: administrators of existing companies may set the working calendar
+"""company permissions: administrators of existing companies may set the calendar and the profile
 
-The working calendar got an API of its own (``/api/v1/company/calendar``) under a
-new core permission, ``company.calendar``. A new company's administrator role
-holds it from the start; here each existing company's administrator role gets it,
-as a new company's would, unless some role of the company holds it already.
+Two new core permissions: ``company.calendar`` (the working calendar's API,
+``/api/v1/company/calendar``) and ``admin.company`` (the company's profile printed
+on customer documents). A new company's administrator role holds them from the
+start; here each existing company's administrator role gets each, as a new
+company's would, unless some role of the company holds it already.
 
 Revision ID: core_0016
 Revises: core_0015
@@ -21,13 +22,20 @@ branch_labels = None
 depends_on = None
 
 
+PERMISSIONS = ("company.calendar", "admin.company")
+
+
 def upgrade():
-    op.execute(sa.text(
-        "INSERT INTO role_permission (role_id, permission) "
-        "SELECT role.id, 'company.calendar' FROM role WHERE role.name = 'administrator' AND NOT EXISTS ("
-        "  SELECT 1 FROM role_permission held JOIN role other ON other.id = held.role_id"
-        "  WHERE other.company_id = role.company_id AND held.permission = 'company.calendar')"))
+    for permission in PERMISSIONS:
+        op.execute(sa.text(
+            "INSERT INTO role_permission (role_id, permission) "
+            "SELECT role.id, :permission FROM role WHERE role.name = 'administrator' AND NOT EXISTS ("
+            "  SELECT 1 FROM role_permission held JOIN role other ON other.id = held.role_id"
+            "  WHERE other.company_id = role.company_id AND held.permission = :permission)"
+        ).bindparams(permission=permission))
 
 
 def downgrade():
-    op.execute(sa.text("DELETE FROM role_permission WHERE permission = 'company.calendar'"))
+    for permission in PERMISSIONS:
+        op.execute(sa.text("DELETE FROM role_permission WHERE permission = :permission").bindparams(
+            permission=permission))

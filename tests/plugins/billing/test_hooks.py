@@ -8,6 +8,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from core.db import commit
@@ -78,7 +79,7 @@ def test_a_prepayment_order_is_invoiced_on_approval_and_the_customer_asked_to_pa
     assert invoice.due_date == invoice.issued_at.astimezone(SHANGHAI).date()
     message = db.session.execute(invoice_emails()).scalar_one()
     assert message.recipient == "c001@example.cn" and message.kind == "invoice_issued"
-    assert "2316.50 CNY" in message.body and "prepayment" in message.body
+    assert "Please pay CN¥2,316.50 by" in message.body and "prepayment" in message.body
 
 
 def test_the_customer_gets_an_invoice_email_in_the_outbox_on_delivery(world, place_order, deliver):
@@ -91,7 +92,7 @@ def test_the_customer_gets_an_invoice_email_in_the_outbox_on_delivery(world, pla
     assert message.status == OutboxStatus.PENDING
     assert message.kind == "invoice_issued" and message.order_id == order.id
     assert f"INV-{order.number}" in message.subject
-    assert "Total: 2316.50 CNY" in message.body
+    assert "Total: CN¥2,316.50" in message.body
 
 
 def test_no_email_is_queued_for_a_customer_without_an_address(world, place_order, deliver):
@@ -270,3 +271,34 @@ def test_a_paid_invoice_long_past_due_holds_nothing(world, api, place_order):
     assert paid.status_code == 201, paid.get_json()
 
     assert services.credit_hold_reason(world.company, world.customers[0]) is None
+
+
+def test_an_english_customers_invoice_and_its_email_are_english_when_a_chinese_clerk_delivers(
+        app, world, place_order, deliver, tmp_path):
+    world.customers[0].language = "en"
+    world.company.legal_name, world.company.tax_id = "Acme Trading Co., Ltd.", "91310115MA1K4B2C3J"
+    world.users["finance"].locale = "zh_CN"
+    commit()
+    with force_locale("zh_CN"):
+        order = deliver(place_order(PaymentTerms.CASH_ON_DELIVERY))
+
+    message = db.session.execute(invoice_emails()).scalar_one()
+    assert message.subject.startswith("Invoice INV-") and "Total: CN¥2,316.50" in message.body
+    client = factories.portal_login(app, world.users["finance"])
+    printed = pdf_text(client.get(f"/orders/{order.id}/documents/invoice").data, tmp_path, "invoice.pdf")
+    assert "Invoice" in printed and "发票" not in printed
+    assert "Amount before tax" in printed and "2,050.00" in printed and "CN¥2,316.50" in printed
+    assert "Acme Trading Co., Ltd." in printed and "91310115MA1K4B2C3J" in printed
+    for internal in ("ACME", "C001", "P001", "cash_on_delivery"):
+        assert internal not in printed
+
+
+def test_a_chinese_customers_invoice_email_is_chinese_whoever_delivers(world, place_order, deliver):
+    world.customers[0].language = "zh_CN"
+    commit()
+    with force_locale("en"):
+        deliver(place_order(PaymentTerms.CASH_ON_DELIVERY))
+
+    message = db.session.execute(invoice_emails()).scalar_one()
+    assert "发票" in message.subject and "Invoice" not in message.subject
+    assert "¥2,316.50" in message.body and "Total" not in message.body

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 from aiosmtpd.controller import Controller
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from core.contracts import Decision, Outcome
@@ -22,6 +23,7 @@ from core.outbox import send_pending
 from plugins.intake import confirmation, services
 from plugins.intake.manifest import MANIFEST
 from tests import factories
+from tests.core.test_documents import pdf_text
 from tests.core.test_outbox import Inbox, free_port
 from tests.plugins.intake import manual_review
 from tests.plugins.intake.helpers import draft
@@ -148,7 +150,7 @@ def test_the_attachment_is_the_same_pdf_a_user_opens(app, world, inbox):
 def test_an_attachment_that_cannot_be_issued_is_retried_not_sent_without_it(world, inbox):
     order = services.submit(draft(world), world.users["sales"])
     outbox.enqueue(company_id=order.company_id, order_id=order.id, recipient="wang@example.cn", subject="x", body="y",
-                   kind="test", attachments=[outbox.DocumentRef(order, "no-such-kind", "x.pdf", "zh_CN")])
+                   kind="test", attachments=[outbox.DocumentRef(order, "no-such-kind", "x.pdf")])
     commit()
 
     report = send_pending()
@@ -157,3 +159,38 @@ def test_an_attachment_that_cannot_be_issued_is_retried_not_sent_without_it(worl
     broken = db.session.execute(select(OutboxMessage).where(OutboxMessage.kind == "test")).scalar_one()
     assert broken.status == OutboxStatus.PENDING and "no-such-kind" in (broken.last_error or "")
     assert [email["Subject"] for email in inbox.messages] == [confirmations(order)[0].subject]
+
+
+def test_an_english_customer_gets_the_email_and_the_pdf_in_english_whoever_submits(world, inbox, tmp_path):
+    world.customers[0].language = "en"
+    commit()
+    with force_locale("zh_CN"):  # a Chinese clerk submits, on an installation whose default is Chinese
+        order = services.submit(draft(world), world.users["sales"])
+        commit()
+
+    send_pending()
+
+    [email] = inbox.messages
+    assert email["Subject"] == f"{world.company.name}: confirmation of your order {order.number}"
+    body = email.get_body(preferencelist=("plain",)).get_content()
+    assert "thank you for your order" in body and "您的订单" not in body
+    [part] = list(email.iter_attachments())
+    text = pdf_text(part.get_content(), tmp_path)
+    assert "Order confirmation" in text and "订单确认书" not in text
+    [attachment] = db.session.execute(select(OutboxAttachment)).scalars().all()
+    assert attachment.locale == "en"
+
+
+def test_a_chinese_customer_gets_it_in_chinese_when_an_english_clerk_submits(world, inbox, tmp_path):
+    world.customers[0].language = "zh_CN"
+    commit()
+    with force_locale("en"):
+        order = services.submit(draft(world), world.users["sales"])
+        commit()
+
+    send_pending()
+
+    [email] = inbox.messages
+    assert email["Subject"] == f"{world.company.name}：您的订单 {order.number} 确认书"
+    [part] = list(email.iter_attachments())
+    assert "订单确认书" in pdf_text(part.get_content(), tmp_path)

@@ -100,7 +100,7 @@ def test_a_change_approved_by_every_step_makes_revision_2_and_keeps_revision_1(d
     assert actions.index("change_requested") < actions.index("change_decided") < actions.index("change_applied")
     # The customer is told the impact.
     mail = db.session.execute(select(OutboxMessage).where(OutboxMessage.kind == "change_applied")).scalar_one()
-    assert mail.recipient == world.customers[0].email and "2034.00" in mail.body
+    assert mail.recipient == world.customers[0].email and "CN¥2,034.00" in mail.body
     assert change["number"] in mail.subject
 
 

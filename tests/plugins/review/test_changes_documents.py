@@ -6,6 +6,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from core.db import commit
 from core.extensions import db
 from core.models import StoredDocument
 from tests.plugins.review.test_changes import approve_all, approved, ask, ok
@@ -37,9 +38,11 @@ CHANGE = {"lines": [{"line_no": 1, "quantity": "15", "specification": "DN50 PN25
 def test_the_form_prints_the_diff_and_impact_in_chinese_with_an_embedded_cjk_font(desk, tmp_path):
     order_id = approved(desk)
     change = ok(ask(desk, order_id, CHANGE), 201)
+    desk.world.customers[0].language = "zh_CN"  # the customer reads Chinese; the clerk asks in English
+    commit()
 
     response = desk.api("sales").get(f"/api/v1/orders/{order_id}/documents/change-request",
-                                     headers={"Accept-Language": "zh-CN"})
+                                     headers={"Accept-Language": "en"})
 
     pdf = saved(response, tmp_path, "zh.pdf")
     assert any("NotoSansCJK" in name.replace("-", "") and emb == "yes" for name, emb in fonts(pdf))
@@ -47,7 +50,7 @@ def test_the_form_prints_the_diff_and_impact_in_chinese_with_an_embedded_cjk_fon
     assert "订单变更申请表" in printed and change["number"] in printed
     assert "DN50 PN25 加厚" in printed and "客户要求加厚阀体" in printed
     assert "月结" in printed  # the new payment terms, labelled
-    assert "2034.00" in printed  # the new total: 15 x 120.00 + 13 % tax
+    assert "2,034.00" in printed  # the new total: 15 x 120.00 + 13 % tax
 
 
 def test_the_form_is_stored_once_per_version_and_in_english_too(desk, tmp_path):
@@ -78,9 +81,9 @@ def test_the_customer_opens_the_form_of_their_order_and_production_sees_no_price
     ok(ask(desk, order_id, CHANGE), 201)
     path = f"/api/v1/orders/{order_id}/documents/change-request"
 
-    assert "2034.00" in text(saved(desk.api("customer").get(path), tmp_path, "customer.pdf"))
+    assert "2,034.00" in text(saved(desk.api("customer").get(path), tmp_path, "customer.pdf"))
     printed = text(saved(desk.api("production").get(path), tmp_path, "production.pdf"))
-    assert "DN50 PN25 加厚" in printed and "2034.00" not in printed and "120.00" not in printed
+    assert "DN50 PN25 加厚" in printed and "2,034.00" not in printed and "120.00" not in printed
 
 
 def test_an_order_without_a_change_has_no_form(desk):

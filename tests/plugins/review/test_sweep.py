@@ -88,6 +88,24 @@ def test_hook_review_overdue(make_app):
         assert facts == 2
 
 
+def test_each_reviewer_and_superior_is_emailed_in_their_own_language(desk, world):
+    chain(world)
+    world.users["sales"].locale, world.users["manager"].locale = "en", "zh_CN"
+    commit()
+    order_id = desk.place()
+    number = desk.order(order_id).display_number
+
+    sweep.sweep(company(world), sales_step(desk, order_id).opened_at + timedelta(hours=25))
+    commit()
+
+    [reminder] = db.session.execute(select(OutboxMessage).where(OutboxMessage.kind == "review_reminder")).scalars()
+    [escalation] = db.session.execute(select(OutboxMessage).where(
+        OutboxMessage.kind == "review_escalation")).scalars()
+    assert reminder.subject == f"Reminder: order {number} is waiting for your review"
+    assert f"The Sales step of order {number} is past its limit." in reminder.body
+    assert number in escalation.subject and "审核" in escalation.subject and "Escalated" not in escalation.subject
+
+
 def test_the_sweep_reminds_once_and_escalates_one_level_per_expiry(desk, world):
     ids = chain(world)
     order_id = desk.place()
