@@ -54,7 +54,7 @@ LANGUAGE_NAMES = ("简体中文", "English")
 # a date's pattern, the letters of a rule "N of M approve" (M 人中 N 人同意), and the names printed on
 # the keys of a keyboard (按 Ctrl+Enter 提交), which Chinese software leaves as they are.
 SAME_IN_BOTH = frozenset({"Ordo", "PDF", "CSV", "Excel", "xlsx", "UTF-8", "GB18030", "API", "YYYY-MM-DD",
-                          "M", "N", "Enter", "Ctrl", "Tab", "Esc"})
+                          "PNG", "JPEG", "KB", "M", "N", "Enter", "Ctrl", "Tab", "Esc"})
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:['’_.-][A-Za-z0-9]+)*")
 # A name from the code: snake_case or dotted (``pending_review``, ``review.decide.sales``).
 IDENTIFIER = re.compile(r"(?<![\w.])[a-z][a-z0-9]+(?:[_.][a-z0-9]+)+(?![\w])")

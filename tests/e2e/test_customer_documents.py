@@ -58,6 +58,7 @@ def test_documents_speak_the_customers_language_and_carry_the_sellers_profile(po
     logo.write_bytes(image("PNG", (120, 40)))
 
     admin = signed_in(browser, base, "acme-administrator")
+    admin.locator(".topbar summary", has_text="Settings").click()  # the Settings menu holds the profile
     admin.get_by_role("link", name="Company profile").click()
     admin.get_by_label("Legal name").fill("Acme Trading Co., Ltd.")
     admin.get_by_label("Address").fill("88 Zhangjiang Road, Pudong, Shanghai")

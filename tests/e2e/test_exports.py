@@ -28,6 +28,7 @@ from core.db import commit
 from core.demo import USERS, load_demo
 from core.extensions import db
 from core.admin.masterdata import CUSTOMER_LIST, PRODUCT_LIST
+from core.admin.outbox import OUTBOX_LIST
 from core.listview import Kind, ListSpec
 from core.models import Company, User
 from core.order_list import ORDER_LIST
@@ -41,7 +42,8 @@ IMPORTED = "order_ref,customer_code,product_code,quantity\nW-1,C001,P001,2\n"
 
 # Each list page that exports, by its path, with the list it declares.
 LISTS: dict[str, ListSpec] = {"/orders": ORDER_LIST, "/customers": CUSTOMER_LIST, "/products": PRODUCT_LIST,
-                              "/imports": IMPORT_LIST, "/shipments": SHIPMENT_LIST, "/invoices": INVOICE_LIST}
+                              "/imports": IMPORT_LIST, "/shipments": SHIPMENT_LIST, "/invoices": INVOICE_LIST,
+                              "/admin/outbox": OUTBOX_LIST}
 
 
 def exporting_pages(app: Flask) -> set[str]:

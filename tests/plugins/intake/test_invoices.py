@@ -395,7 +395,8 @@ def test_the_recheck_and_order_pages_show_the_invoice_as_entered(app, world):
 
 def test_the_confirmation_prints_the_invoice_in_chinese(app, world, tmp_path):
     order = services.submit(draft(world, **SPECIAL, invoice_requirements="发票随货寄出"), world.users["sales"])
-    world.users["sales"].locale = "zh_CN"
+    world.customers[0].language = "zh_CN"  # a document speaks its customer's language, whoever prints it
+    world.users["sales"].locale = "en"
     db.session.commit()
 
     printed = text(confirmation(app, world.users["sales"], order, tmp_path))
