@@ -14,7 +14,7 @@ from core.extensions import db
 from core.models import Company, Customer, Product, User
 from tests import orders
 from tests.core.images import image
-from tests.e2e.browser import CHROMIUM, signed_in
+from tests.e2e.browser import CHROMIUM, signed_in, tour_shot
 from tests.factories import World
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -70,6 +70,7 @@ def test_documents_speak_the_customers_language_and_carry_the_sellers_profile(po
     assert "The company profile is saved" in admin.locator("main").inner_text()
     assert admin.locator("img[alt='Logo']").evaluate("img => img.naturalWidth") == 120
     admin.screenshot(path=str(screenshots / "company-profile.png"), full_page=True)
+    tour_shot(admin, "company-profile")
 
     admin.goto(f"{base}/customers/{ids['customer']}")
     admin.get_by_label("Language of documents and emails").select_option("en")

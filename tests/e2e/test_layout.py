@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.e2e.browser import CHROMIUM, Console, signed_in
+from tests.e2e.browser import CHROMIUM, Console, signed_in, tour_shot
 
 pytest.importorskip("playwright.sync_api")
 
@@ -79,6 +79,7 @@ def test_the_keyboard_opens_a_menu_group_follows_a_link_and_escape_closes_it(por
     page.keyboard.press("Enter")
     assert settings.get_attribute("open") is not None
     page.screenshot(path=str(screenshots / "settings-menu-open.png"))
+    tour_shot(page, "navigation")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent").strip() == "Users"
     page.keyboard.press("Escape")

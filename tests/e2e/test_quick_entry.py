@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from core.extensions import db
 from core.models import Order, OrderStatus
-from tests.e2e.browser import CHROMIUM, Console, signed_in
+from tests.e2e.browser import CHROMIUM, Console, signed_in, tour_shot
 
 pytest.importorskip("playwright.sync_api")
 
@@ -158,6 +158,7 @@ def test_a_past_date_and_a_price_under_the_floor_are_shown_beside_their_fields_a
     assert "under the floor price" in page.locator("#lines-0-unit_price-error1").inner_text()
     assert page.locator("output[data-total=total]").inner_text() == "56.50"  # 10 × 5.00 + 13 % tax, as typed
     page.screenshot(path=str(screenshots / "checks-when-sent.png"), full_page=True)
+    tour_shot(page, "order-checks")
     with portal_app.app_context():
         assert db.session.execute(select(Order)).first() is None
     assert console.problems == []
