@@ -26,20 +26,30 @@ DATE_FORMAT = "medium"  # 2026年12月7日 / Dec 7, 2026
 DATETIME_FORMAT = "short"  # 2026/12/7 09:30 / 12/7/26, 9:30 AM
 
 
-def money(value: Decimal | None, currency: str | None = None) -> str:
-    """An amount in the current locale, with its currency's symbol when ``currency`` is given."""
-    if value is None:
+def money(value: Decimal | str | None, currency: str | None = None) -> str:
+    """An amount in the current locale, with its currency's symbol when ``currency`` is given.
+
+    A string is an amount as stored in a record's JSON (a change's diff): read exactly as a Decimal.
+    """
+    if value is None or value == "":
         return ""
+    if isinstance(value, str):
+        value = Decimal(value)
     locale = get_locale() or "en"
     if currency:
         return numbers.format_currency(value, currency, locale=locale, decimal_quantization=False)
     return numbers.format_decimal(value, format=MONEY_PATTERN, locale=locale, decimal_quantization=False)
 
 
-def format_date(value: date | datetime | None) -> str:
-    """A date (or a datetime's date in the user's time zone) in the locale's one date format."""
-    if value is None:
+def format_date(value: date | datetime | str | None) -> str:
+    """A date (or a datetime's date in the user's time zone) in the locale's one date format.
+
+    A string is a date as stored in a record's JSON (ISO, as a change's diff keeps it).
+    """
+    if value is None or value == "":
         return ""
+    if isinstance(value, str):
+        value = date.fromisoformat(value)
     return babel_format_date(value, DATE_FORMAT)
 
 

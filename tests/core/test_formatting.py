@@ -81,3 +81,10 @@ def test_the_check_sees_a_raw_amount_and_another_formatter():
     assert not RAW_AMOUNT.search("<td>{{ line.amount | money }}</td>")
     assert not RAW_AMOUNT.search('<input value="{{ outstanding }}">')
     assert not OTHER_FORMATTERS.search('<time datetime="{{ due.isoformat() }}">')
+
+
+def test_amounts_and_dates_stored_as_text_read_like_the_others(app):
+    # A change's diff keeps them as JSON strings; they are shown exactly, in the locale's format.
+    with app.test_request_context(), force_locale("en"):
+        assert money("2034.5") == "2,034.50" and format_date("2099-03-01") == "Mar 1, 2099"
+        assert money("") == "" and format_date("") == ""

@@ -111,7 +111,7 @@ def test_a_change_is_decided_on_its_page_beside_its_diff_and_impact(app, desk, w
     beside = page[page.index('<div class="beside">'):]
     diff, form = beside.index("<h2>Lines</h2>"), beside.index(f'action="/reviews/{step["id"]}/decide"')
     assert diff < beside.index("<h2>Impact</h2>") < form
-    assert "10 → <strong>15</strong>" in page and "2,034.00" in page and "2099-03-01" in page
+    assert "10 → <strong>15</strong>" in page and "2,034.00" in page and "Mar 1, 2099" in page
 
     response = sales.post(f"/reviews/{step['id']}/decide", data={"decision": "approve", "version": step["version"]})
 
