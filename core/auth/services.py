@@ -51,8 +51,9 @@ def authenticate(username: str, password: str, *, remote_addr: str | None, now: 
                               policy=throttle.Policy.from_config(current_app.config))
     if isinstance(admitted, throttle.Refusal):
         raise _throttled(admitted, username)
-    user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
-    if not _password_matches(user, password):
+    user = _verified(db.session.execute(select(User).where(User.username == username)).scalar_one_or_none(),
+                     password)
+    if user is None:
         _log_attempt(username, address, now, succeeded=False)
         raise AuthenticationFailed(_("wrong username or password"))
     throttle.succeeded(db.engine, admitted)
@@ -60,16 +61,16 @@ def authenticate(username: str, password: str, *, remote_addr: str | None, now: 
     return user
 
 
-def _password_matches(user: User | None, password: str) -> bool:
-    """Whether ``user`` is active and ``password`` is theirs, at the same cost when there is no such user.
+def _verified(user: User | None, password: str) -> User | None:
+    """``user`` if they are active and ``password`` is theirs; at the same cost when there is no such user.
 
     An unknown username is checked against a dummy hash of the configured method, so
     how long the answer takes does not tell which usernames exist.
     """
     if user is None:
         check_password_hash(_dummy_hash(), password)
-        return False
-    return user.check_password(password) and bool(user.active)
+        return None
+    return user if user.check_password(password) and user.active else None
 
 
 def _dummy_hash() -> str:
