@@ -171,6 +171,9 @@ def set_price(customer: Customer, product_id: Any, unit_price: Decimal | None, a
 
 def remove_price(customer: Customer, product_id: Any, actor: User | None) -> Decimal:
     """End the customer's agreed price of one product (returned): their lines of it take the list price again."""
+    if actor is not None and not sees_prices(actor):
+        raise PermissionDenied(_("you need the permission %(permission)s to remove agreed prices",
+                                 permission=repr(VIEW_PRICES)), field="product_id")
     product = _product_of(customer, product_id)
     row = db.session.execute(select(CustomerPrice).where(
         CustomerPrice.customer_id == customer.id, CustomerPrice.product_id == product.id)).scalar_one_or_none()

@@ -108,11 +108,13 @@ class CustomerSchema(PricedSchema):
                        "or special (增值税专用发票); null: no invoice"})
     invoice_title = ma.fields.String(allow_none=True, validate=validate.Length(max=200), metadata={
         "description": "开票抬头: the company name as registered"})
-    invoice_tax_id = TaxIdField(metadata={"description": "纳税人识别号: 18 characters (the unified social credit "
+    # Tax and bank details are answered, like amounts, only to the roles that see prices.
+    invoice_tax_id = TaxIdField(metadata={MONEY_FLAG: True,
+                                          "description": "纳税人识别号: 18 characters (the unified social credit "
                                                          "code), or 15 or 20 for an older one; digits and upper-case "
                                                          "letters; refused otherwise, never corrected"})
     invoice_bank_account = ma.fields.String(allow_none=True, validate=validate.Length(max=200), metadata={
-        "description": "开户行及账号: the bank and the account number"})
+        MONEY_FLAG: True, "description": "开户行及账号: the bank and the account number"})
     invoice_address_phone = ma.fields.String(allow_none=True, validate=validate.Length(max=200), metadata={
         "description": "地址、电话: the registered address and phone"})
     language = ma.fields.String(allow_none=True, validate=validate.OneOf(LOCALES), metadata={
@@ -188,8 +190,11 @@ class OrderSchema(PricedSchema):
     invoice_type = ma.fields.Enum(InvoiceType, by_value=True, allow_none=True, metadata={
         "description": "ordinary (增值税普通发票) or special (增值税专用发票); null: no invoice"})
     invoice_title = ma.fields.String(allow_none=True, metadata={"description": "开票抬头"})
-    invoice_tax_id = ma.fields.String(allow_none=True, metadata={"description": "纳税人识别号, as entered"})
-    invoice_bank_account = ma.fields.String(allow_none=True, metadata={"description": "开户行及账号"})
+    # The customer's tax and bank details go to the roles that handle invoices, who see prices too.
+    invoice_tax_id = ma.fields.String(allow_none=True, metadata={
+        MONEY_FLAG: True, "description": "纳税人识别号, as entered; null for a caller who may not see prices"})
+    invoice_bank_account = ma.fields.String(allow_none=True, metadata={
+        MONEY_FLAG: True, "description": "开户行及账号; null for a caller who may not see prices"})
     invoice_address_phone = ma.fields.String(allow_none=True, metadata={"description": "地址、电话"})
     invoice_requirements = ma.fields.String(allow_none=True, metadata={"description": "other invoice requirements"})
     currency = ma.fields.String()

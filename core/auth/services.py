@@ -14,12 +14,14 @@ from flask_babel import ngettext
 from sqlalchemy import Engine, insert, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Load, joinedload
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from core import audit
 from core.auth import throttle
 from core.errors import AuthenticationFailed, OrdoError, ValidationError
 from core.extensions import db
 from core.models import ApiToken, LoginAttempt, Role, User, utcnow
+from core.models.users import PASSWORD_HASH_METHOD
 
 TOKEN_PREFIX = "ordo_"
 
@@ -49,13 +51,35 @@ def authenticate(username: str, password: str, *, remote_addr: str | None, now: 
                               policy=throttle.Policy.from_config(current_app.config))
     if isinstance(admitted, throttle.Refusal):
         raise _throttled(admitted, username)
-    user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
-    if user is None or not user.active or not user.check_password(password):
+    user = _verified(db.session.execute(select(User).where(User.username == username)).scalar_one_or_none(),
+                     password)
+    if user is None:
         _log_attempt(username, address, now, succeeded=False)
         raise AuthenticationFailed(_("wrong username or password"))
     throttle.succeeded(db.engine, admitted)
     _log_attempt(username, address, now, succeeded=True)
     return user
+
+
+def _verified(user: User | None, password: str) -> User | None:
+    """``user`` if they are active and ``password`` is theirs; at the same cost when there is no such user.
+
+    An unknown username is checked against a dummy hash of the configured method, so
+    how long the answer takes does not tell which usernames exist.
+    """
+    if user is None:
+        check_password_hash(_dummy_hash(), password)
+        return None
+    return user if user.check_password(password) and user.active else None
+
+
+def _dummy_hash() -> str:
+    # Made once per app and hash method, on the first login that needs it.
+    method = current_app.config.get("ORDO_PASSWORD_HASH_METHOD", PASSWORD_HASH_METHOD)
+    hashes: dict[str, str] = current_app.extensions.setdefault("ordo.dummy_password_hash", {})
+    if method not in hashes:
+        hashes[method] = generate_password_hash(secrets.token_urlsafe(16), method=method)
+    return hashes[method]
 
 
 def _throttled(refusal: throttle.Refusal, username: str) -> Throttled:

@@ -10,7 +10,8 @@ The policy (the numbers are settings; docs/deploying.md, "Login throttling"):
   its failures for the account; they are forgotten anyway a day after the last one.
 - **per account, from every address**: past ``account_ceiling`` failures in
   ``account_window`` (a guess spread over many addresses), every address that itself
-  has failures for the account is refused until that window ends.
+  has more than ``OWNER_SLIPS`` failures for the account is refused until that window
+  ends; the owner who mistyped once or twice at their own address still gets in.
 
 Nothing locks an account: an address with no recent failures always gets its password
 checked, so a stranger cannot keep the owner out.
@@ -48,6 +49,7 @@ ANY = ""  # the username (or address) of a row that counts every account (or eve
 PAIR_MEMORY = timedelta(hours=24)  # an account's failures from an address are forgotten after this
 SWEEP_ROWS = 100  # expired rows deleted by one admission, at most
 MAX_ADDRESS = 64  # login_throttle.address
+OWNER_SLIPS = 2  # an address's failures for an account that the account's ceiling forgives
 
 INSERT_IGNORING_DUPLICATES: dict[str, Callable[..., Any]] = {
     "sqlite": sqlite.insert,
@@ -150,7 +152,7 @@ def admit(engine: Engine, username: str, remote_addr: str | None, *, now: dateti
             refusals.append(Refusal(_seconds(by_address.window_started_at + policy.address_window, now), True))
         if pair.blocked_until is not None and pair.blocked_until > now:
             refusals.append(Refusal(_seconds(pair.blocked_until, now), False))
-        if by_account.failures >= policy.account_ceiling and pair.failures > 0:
+        if by_account.failures >= policy.account_ceiling and pair.failures > OWNER_SLIPS:
             refusals.append(Refusal(_seconds(by_account.window_started_at + policy.account_window, now), False))
         if refusals:
             connection.rollback()

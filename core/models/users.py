@@ -23,6 +23,8 @@ user_role = Table(
     Column("role_id", ForeignKey("role.id", ondelete="CASCADE"), primary_key=True),
 )
 
+PASSWORD_HASH_METHOD = "scrypt"  # production's, unless ORDO_PASSWORD_HASH_METHOD says otherwise
+
 
 class Role(Model):
     __tablename__ = "role"
@@ -92,7 +94,7 @@ class User(Model):
 
     def set_password(self, password: str) -> None:
         """Store a new password; the sessions signed in with the old one end."""
-        method = current_app.config.get("ORDO_PASSWORD_HASH_METHOD", "scrypt")
+        method = current_app.config.get("ORDO_PASSWORD_HASH_METHOD", PASSWORD_HASH_METHOD)
         self.password_hash = generate_password_hash(password, method=method)
         self.end_sessions()
 

@@ -285,9 +285,11 @@ def _preview_page(user: User, job: ImportJob, mapping_name: str, *, editor: Mapp
         for name in FIELDS:
             editor.column_field(name).data = preview.header_of(name) or ""
     confirm = ConfirmForm(formdata=None, mapping=preview.mapping.name, submit_orders=job.submit)
-    # Whoever may not see prices sees no amount of the file either (the import takes list prices for them).
-    hidden = ({preview.positions["unit_price"]} if "unit_price" in preview.positions and not sees_prices(user)
-              else set())
+    # Whoever may not see prices sees no amount of the file either (the import takes list prices for them):
+    # only the values of the columns that feed a field other than the price, since any other may be one.
+    hidden = (set() if sees_prices(user) else
+              {position for position, fed in enumerate(preview.fields) if fed in (None, "unit_price")}
+              | {position for name, position in preview.positions.items() if name == "unit_price"})
     return render_template("intake/import_preview.html", job=job, preview=preview, pick=pick, editor=editor,
                            hidden=hidden, saved=mapping is not None and mapping.name not in BUILT_IN,
                            known=mapping is not None,

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from core.api.fields import MONEY_FLAG, is_money
 from core.api.schemas import PricedSchema
+from core.db import commit
 from core.extensions import db
 from core.models import Customer, Product
 from tests import factories, orders
@@ -108,6 +109,20 @@ def test_roles_without_price_permission_see_no_prices(app, world):
     assert production["total"] is None and production["lines"][0]["unit_price"] is None
     sales = factories.ApiClient(app, world.users["sales"]).get(f"/api/v1/orders/{order.id}").get_json()
     assert sales["total"] == str(order.total)
+
+
+def test_the_customers_tax_and_bank_details_go_only_to_roles_that_handle_invoices(app, world):
+    order = orders.submitted(world, invoice_tax_id="91310115MA1K4B2C3J",
+                             invoice_bank_account="中国工商银行杭州西湖支行 1202 0219 0900 1234 567")
+    commit()
+
+    production = factories.ApiClient(app, world.users["production"]).get(f"/api/v1/orders/{order.id}").get_json()
+    finance = factories.ApiClient(app, world.users["finance"]).get(f"/api/v1/orders/{order.id}").get_json()
+
+    assert production["invoice_tax_id"] is None and production["invoice_bank_account"] is None
+    assert production["number"] == order.number  # the rest of the order is still theirs to read
+    assert finance["invoice_tax_id"] == "91310115MA1K4B2C3J"
+    assert finance["invoice_bank_account"] == "中国工商银行杭州西湖支行 1202 0219 0900 1234 567"
 
 
 def test_the_timeline_lists_the_status_history(app, world):

@@ -1,13 +1,20 @@
 """Signing in, sessions that end everywhere, CSRF and API tokens (the throttle: test_auth_throttle.py)."""
 from __future__ import annotations
 
+import statistics
+import time
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import event, select, update
+from werkzeug.security import check_password_hash
 
+from core.auth import services as auth_services
 from core.db import commit
+from core.errors import AuthenticationFailed
 from core.extensions import db
 from core.models import ApiToken
+from core.models import users as users_module
 from tests import factories
 
 
@@ -265,3 +272,50 @@ def test_a_token_of_a_deactivated_user_is_refused(app, world):
     world.users["sales"].active = False
     commit()
     assert api.get("/api/v1/me").status_code == 401
+
+
+def _login_seconds(username: str, address: str) -> float:
+    started = time.perf_counter()
+    with pytest.raises(AuthenticationFailed):
+        auth_services.authenticate(username, "not-the-password", remote_addr=address)
+    return time.perf_counter() - started
+
+
+def test_an_unknown_username_takes_as_long_to_refuse_as_a_wrong_password(make_app):
+    # The production hash method, and a throttle that never refuses here.
+    app = make_app({"ORDO_PASSWORD_HASH_METHOD": users_module.PASSWORD_HASH_METHOD,
+                    "ORDO_LOGIN_MAX_FAILURES_PER_ADDRESS": 10_000, "ORDO_LOGIN_MAX_FAILURES": 10_000,
+                    "ORDO_LOGIN_ACCOUNT_MAX_FAILURES": 10_000})
+    with app.app_context():
+        world = factories.build_world(app)
+        sales = world.users["sales"]
+        sales.set_password(factories.PASSWORD)  # hashed with the production method too
+        commit()
+        _login_seconds("nobody-here", "192.0.2.1")  # the dummy hash is made on first use, not timed
+        gaps = []
+        for round_ in range(3):  # the machine is shared: one quiet round of three is enough
+            known, unknown = [], []
+            for n in range(30):  # interleaved, so a slow moment hits both alike
+                known.append(_login_seconds(sales.username, f"192.0.2.{n}"))
+                unknown.append(_login_seconds(f"nobody-{round_}-{n}", f"192.0.2.{n}"))
+            gaps.append(abs(statistics.median(known) - statistics.median(unknown)) / statistics.median(known))
+            if gaps[-1] < 0.10:
+                break
+        assert min(gaps) < 0.10, gaps
+
+
+def test_both_login_paths_check_one_password_hash_for_an_unknown_user_and_a_known_one(client, world, monkeypatch):
+    checked: list[str] = []
+
+    def counting(stored: str, password: str) -> bool:
+        checked.append(password)
+        return check_password_hash(stored, password)
+
+    monkeypatch.setattr(users_module, "check_password_hash", counting)
+    monkeypatch.setattr(auth_services, "check_password_hash", counting)
+    for username in ("acme-sales", "nobody-here"):
+        for path, send in (("/login", "data"), ("/api/v1/tokens", "json")):
+            checked.clear()
+            response = client.post(path, **{send: {"username": username, "password": "nope"}})
+            assert response.status_code == 401, (username, path)
+            assert checked == ["nope"], (username, path)

@@ -15,7 +15,7 @@ from core.extensions import db
 from core.models import LoginThrottle, User, utcnow
 from tests import factories
 
-A, B, C, D = "198.51.100.1", "198.51.100.2", "198.51.100.3", "198.51.100.4"
+A, B, C, D, E = "198.51.100.1", "198.51.100.2", "198.51.100.3", "198.51.100.4", "198.51.100.5"
 
 
 def token_request(client, username: str, password: str, address: str):
@@ -128,15 +128,33 @@ def test_past_the_account_ceiling_only_addresses_with_failures_for_it_are_slowed
         admin = world.users["administrator"].username
         start = utcnow()
         for address in (A, B, C):  # a guess spread over addresses, each under its own limits
-            fail(admin, address, start)
-            fail(admin, address, start)
+            for _ in range(3):
+                fail(admin, address, start)
 
         slowed = refused(admin, factories.PASSWORD, A, start + timedelta(minutes=10))
         assert slowed.retry_after == 50 * 60  # until the account's hour has passed
         assert authenticate(admin, factories.PASSWORD, remote_addr=D, now=start).username == admin  # a clean address
-        fail(admin, D, start)  # a clean address that fails has failures of its own now
-        refused(admin, factories.PASSWORD, D, start)
+        for _ in range(3):  # a clean address that fails past the owner's slips is slowed too
+            fail(admin, E, start)
+        refused(admin, factories.PASSWORD, E, start)
         assert authenticate(admin, factories.PASSWORD, remote_addr=A, now=start + timedelta(hours=1)).username == admin
+
+
+def test_a_strangers_flood_does_not_keep_out_the_owner_who_mistyped_at_their_address(make_app):
+    app = make_app({"ORDO_LOGIN_ACCOUNT_MAX_FAILURES": 6})
+    with app.app_context():
+        world = factories.build_world(app)
+        admin = world.users["administrator"].username
+        start = utcnow()
+        fail(admin, A, start)  # the owner mistypes at their own address
+        for address in (B, C, D):  # then a stranger floods the account past its ceiling
+            for _ in range(3):
+                fail(admin, address, start + timedelta(minutes=1))
+        refused(admin, "guess", B, start + timedelta(minutes=2))  # the stranger's addresses wait
+
+        fail(admin, A, start + timedelta(minutes=3))  # the owner's second slip is still checked
+        owner = authenticate(admin, factories.PASSWORD, remote_addr=A, now=start + timedelta(minutes=4))
+        assert owner.username == admin
 
 
 def test_expired_counters_are_swept_away(app, world):

@@ -142,6 +142,16 @@ def test_the_api_refuses_a_wrong_invoice_profile_naming_the_field(admin_api, fie
     assert db.session.execute(select(Customer).where(Customer.code == "C100")).first() is None
 
 
+def test_the_customers_tax_and_bank_details_are_not_answered_to_a_role_that_sees_no_prices(app, world, admin_api):
+    customer = admin_api.post("/api/v1/customers", json={"code": "C100", "name": "杭州西湖电气", **PROFILE}).get_json()
+
+    production = factories.ApiClient(app, world.users["production"]).get(f"/api/v1/customers/{customer['id']}")
+
+    assert production.status_code == 200 and production.get_json()["invoice_title"] == PROFILE["invoice_title"]
+    assert production.get_json()["invoice_tax_id"] is None and production.get_json()["invoice_bank_account"] is None
+    assert customer["invoice_tax_id"] == CREDIT_CODE  # the administrator reads them
+
+
 def test_the_openapi_document_describes_the_invoice_profile(client):
     customer = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]["Customer"]["properties"]
 

@@ -107,6 +107,24 @@ def test_the_price_list_is_not_shown_to_whoever_may_not_see_prices(app, world):
     assert "110.00" not in page.get_data(as_text=True) and 'id="prices"' not in page.get_data(as_text=True)
 
 
+def test_removing_a_price_needs_the_price_permission_as_agreeing_one_does(app, world):
+    agree(world)
+    customer, valve = world.customers[0], world.products[0]
+    role = world.users["sales"].roles[0]  # a role that edits customers but may not see prices
+    companies.set_role_permissions(role, role.permissions - {"order.view_prices"}, actor=None)
+    commit()
+
+    api = factories.ApiClient(app, world.users["sales"])
+    deleted = api.client.delete(f"/api/v1/customers/{customer.id}/prices/{valve.id}", headers=api.headers)
+    page = factories.portal_login(app, world.users["sales"])
+    removed = page.post(f"/customers/{customer.id}/prices/{valve.id}/remove")
+
+    assert deleted.status_code == 403 and "order.view_prices" in deleted.get_json()["detail"]
+    assert removed.status_code == 302
+    assert "to remove agreed prices" in page.get(removed.headers["Location"]).get_data(as_text=True)
+    assert prices.price_for(customer.id, valve) == Decimal("110.00")
+
+
 def test_the_api_lists_agrees_and_removes_prices(app, world):
     api = factories.ApiClient(app, world.users["sales"])
     customer, valve = world.customers[0], world.products[0]

@@ -260,6 +260,24 @@ def test_a_clerk_who_may_not_see_prices_sees_none_of_the_file_s(app, world):
     assert "the prices of the file are not shown" in page
 
 
+def test_a_price_column_the_mapping_does_not_import_is_not_shown_to_a_clerk_who_may_not_see_prices(app, world):
+    # The price under a header the mapping does not read (a shop's own 实付金额), previewed by a clerk
+    # whose role does not see prices: no value of it on the page, the fed columns' values still there.
+    header = [*TAOBAO_HEADER, "实付金额"]
+    data = csv_bytes([header, ["TB1", "C001", "P001", "2", "120.00", "张三", "不锈钢阀门 DN50", "238.50"]],
+                     encoding="gb18030")
+    client = portal_login(app, world.users["sales"])
+    upload(client, data)
+    role = Role.query.filter_by(company_id=world.company.id, name="sales").one()
+    companies.set_role_permissions(role, role.permissions - {"order.view_prices"}, actor=None)
+    commit()
+
+    page = text(client.get(f"/imports/{only_job().id}"))
+
+    assert "238.50" not in page and "120.00" not in page
+    assert "实付金额<span class=\"fed not-fed\">" in page and "<td>TB1</td>" in page and "<td>张三</td>" in page
+
+
 def test_a_saved_mapping_is_deleted_from_the_preview_once_confirmed(app, world):
     client = portal_login(app, world.users["sales"])
     upload(client, shop_file(), mapping="generic")
