@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -109,7 +110,8 @@ def check_xlsx(filename: str, data: bytes) -> None:
             for member in members:
                 if member.filename.lower().endswith((".xml", ".rels", ".vml")):
                     _check_declarations(filename, archive, member)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError) as error:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, EOFError, OSError,
+            zlib.error) as error:  # damaged, encrypted or of a compression zipfile cannot unpack
         raise _refused(_("%(name)s is not a readable Excel (.xlsx) file", name=filename)) from error
 
 

@@ -170,3 +170,11 @@ def test_workbook_rows_over_the_limit_are_refused(app, monkeypatch):
 
     assert re.fullmatch(r"orders\.xlsx has more than 3 rows; split it into smaller files",
                         refusal("orders.xlsx", data))
+
+
+def test_a_workbook_whose_sheet_is_damaged_is_refused_as_unreadable(app):
+    data = bytearray(workbook_bytes())
+    start = data.index(SHEET.encode()) + len(SHEET) + 5  # into the sheet's compressed bytes
+    data[start:start + 16] = bytes(range(16))
+
+    assert refusal("orders.xlsx", bytes(data)) == "orders.xlsx is not a readable Excel (.xlsx) file"
