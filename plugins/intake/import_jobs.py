@@ -46,6 +46,9 @@ PER_RUN = 20
 UPLOAD_KEPT = timedelta(days=1)
 # Rows a preview shows at most.
 PREVIEW_ROWS = 10
+# Characters of a cell a preview shows at most (the rest is cut off with "…"); its columns are bounded by
+# imports' own limit (import_limits.MAX_COLUMNS).
+PREVIEW_CELL_CHARS = 100
 
 
 def _require_import(actor: User) -> None:
@@ -137,11 +140,15 @@ def preview(job: ImportJob, mapping: ColumnMapping, rows: int = PREVIEW_ROWS) ->
     for field_name, position in found.items():
         fields[position] = fields[position] or field_name
     width = len(headers)
-    shown = [(row + [""] * width)[:width] for row in table[1:rows + 1]]
+    shown = [[_cut(cell) for cell in (row + [""] * width)[:width]] for row in table[1:rows + 1]]
     return Preview(mapping=mapping, headers=headers, rows=shown, fields=fields,
                    unknown=[header for header, fed in zip(headers, fields, strict=True) if fed is None and header],
                    missing=[name for name in REQUIRED if name not in found], rows_total=len(table) - 1,
                    positions=found)
+
+
+def _cut(cell: str) -> str:
+    return cell if len(cell) <= PREVIEW_CELL_CHARS else cell[:PREVIEW_CELL_CHARS - 1] + "…"
 
 
 def _require_uploaded(job: ImportJob) -> None:

@@ -17,7 +17,6 @@ per order after the drafts are in.
 """
 from __future__ import annotations
 
-import csv
 import io
 import re
 import zipfile
@@ -39,17 +38,14 @@ from core.errors import OrdoError, PermissionDenied, ValidationError
 from core.extensions import db
 from core.models import Company, Customer, Order, OrderLine, Product, User
 from core.stored_text import StoredText, stored
-from plugins.intake import checks, services
+from plugins.intake import checks, import_limits, services
+from plugins.intake.import_limits import ImportRefused
 from plugins.intake.mappings import REQUIRED, ColumnMapping
 
 MAX_BYTES = 20 * 1024 * 1024
 CHUNK = 500
 _ENCODINGS = ("utf-8-sig", "gb18030")
 _IN_CHUNK = 900  # parameters per IN (...) query, under every database's limit
-
-
-class ImportRefused(ValidationError):
-    """The whole file is refused: its type, size, encoding or columns; says which."""
 
 
 @dataclass(frozen=True)
@@ -89,7 +85,9 @@ def read_table(filename: str, data: bytes) -> list[list[str]]:
         raise ImportRefused(_("%(name)s is larger than the limit of %(mb)s MB", name=filename,
                               mb=MAX_BYTES // (1024 * 1024)), field="file")
     rows = _read_xlsx(filename, data) if name.endswith(".xlsx") else _read_csv(filename, data)
-    rows = [[_unwrapped(cell) for cell in row] for row in rows if any(cell.strip() for cell in row)]
+    for row in rows:  # in place: a second copy of the table would double what the largest file costs
+        row[:] = [_unwrapped(cell) for cell in row]
+    rows = [row for row in rows if any(cell.strip() for cell in row)]
     if len(rows) < 2:
         raise ImportRefused(_("%(name)s is empty: it has no rows under the header", name=filename), field="file")
     return rows
@@ -101,12 +99,13 @@ def _read_csv(filename: str, data: bytes) -> list[list[str]]:
             text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
-        return list(csv.reader(io.StringIO(text, newline="")))
+        return import_limits.csv_rows(filename, text)
     raise ImportRefused(_("%(name)s has an unknown encoding; save it as UTF-8 or GB18030", name=filename),
                         field="file")
 
 
 def _read_xlsx(filename: str, data: bytes) -> list[list[str]]:
+    import_limits.check_xlsx(filename, data)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
@@ -114,7 +113,9 @@ def _read_xlsx(filename: str, data: bytes) -> list[list[str]]:
                             field="file") from error
     try:
         sheet = workbook.worksheets[0]
-        return [[_cell(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+        sheet.reset_dimensions()  # the rows as stored: a dimension the file claims pads nothing
+        rows = sheet.iter_rows(values_only=True)
+        return [[_cell(value) for value in row] for row in import_limits.bounded(filename, rows)]
     finally:
         workbook.close()
 

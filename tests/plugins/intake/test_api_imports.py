@@ -9,6 +9,7 @@ from core.models import Order, utcnow
 from plugins.intake import import_jobs
 from tests import factories
 from tests.plugins.intake.helpers import next_week
+from tests.plugins.intake.test_import_limits import entity_sheet, zip_bomb
 from tests.plugins.intake.test_imports import GENERIC_HEADER, csv_bytes
 
 PROBLEM = "application/problem+json"
@@ -115,3 +116,18 @@ def test_imports_need_the_permission_and_stay_in_their_company(app, world):
     elsewhere = factories.ApiClient(app, other.users["sales"]).get(f"/api/v1/imports/{job_id}")
     assert elsewhere.status_code == 404 and elsewhere.content_type == PROBLEM
     assert factories.ApiClient(app, world.users["sales"]).get("/api/v1/imports/99999999999").status_code == 404
+
+
+def test_a_hostile_file_is_refused_with_a_problem_naming_the_limit_never_a_500(app, world):
+    api = factories.ApiClient(app, world.users["sales"])
+    long_line = csv_bytes([GENERIC_HEADER, ["A1", "C001", "P001", "1", "", "x" * 100_000]])
+
+    cases = [(hand_in(api, zip_bomb(), "orders.xlsx"), "is refused as a zip bomb"),
+             (hand_in(api, entity_sheet(), "orders.xlsx"), "declares a DOCTYPE or XML entities"),
+             (hand_in(api, b"order_ref\x00,customer_code\n"), "orders.csv contains a NUL byte (line 1)"),
+             (hand_in(api, long_line), "line 2 of orders.csv is longer than the limit of 20000 characters")]
+
+    for response, message in cases:
+        assert response.status_code == 400 and response.content_type == PROBLEM
+        assert message in response.get_json()["detail"]
+    assert api.get("/api/v1/imports").get_json()["total"] == 0

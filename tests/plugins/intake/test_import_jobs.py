@@ -13,7 +13,7 @@ from core.extensions import db
 from core.models import Channel, Order, OrderStatus, utcnow
 from core.stored_text import stored
 from core.plugins import registry
-from plugins.intake import import_jobs
+from plugins.intake import import_jobs, import_limits
 from plugins.intake.imports import ImportRefused
 from plugins.intake.models import ImportMapping, ImportStatus
 from tests import factories
@@ -169,3 +169,19 @@ def test_ordo_jobs_run_intake_imports_runs_them_once_from_the_command_line(app, 
     assert result.exit_code == 0, result.output
     assert result.output.strip() == f"intake.imports: {world.company.code}: 1 import(s) run"
     assert Order.query.filter_by(company_id=world.company.id).count() == 2
+
+
+def test_a_stored_file_beyond_the_limits_fails_in_the_worker_with_the_reason(app, world):
+    job = queued(world)
+    job.content = csv_bytes([GENERIC_HEADER] + [["A1", "C001", "P001", "1", "", ""]] * 3)
+    commit()
+    limits = pytest.MonkeyPatch()
+    limits.setattr(import_limits, "MAX_ROWS", 2)
+    try:
+        import_jobs.run_queued(world.company, utcnow())
+    finally:
+        limits.undo()
+
+    assert job.status == ImportStatus.FAILED
+    assert job.failure == "orders.csv has more than 2 rows; split it into smaller files"
+    assert db.session.query(Order).count() == 0

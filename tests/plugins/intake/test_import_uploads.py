@@ -16,6 +16,7 @@ from plugins.intake.imports import ImportRefused
 from plugins.intake.models import ImportJob, ImportStatus
 from tests import factories
 from tests.plugins.intake.helpers import next_week
+from tests.plugins.intake.test_import_limits import entity_sheet, zip_bomb
 from tests.plugins.intake.test_imports import GENERIC_HEADER, csv_bytes
 
 TAOBAO_HEADER = ["订单编号", "买家会员名", "商家编码", "购买数量", "商品单价", "收货人姓名", "宝贝标题"]
@@ -210,3 +211,23 @@ def test_a_gb18030_file_previews_with_its_chinese_notes_intact(app, world):
 
     assert preview.rows == [["G1", "C001", "P001", "1", "", when, "加急，周五前送到"]]
     assert preview.fields[-1] == "notes" and preview.unknown == []
+
+
+def test_hostile_files_are_refused_at_upload_naming_the_limit_and_nothing_is_stored(app, world):
+    nul = csv_bytes([GENERIC_HEADER, ["A1\x00", "C001", "P001", "1", "", ""]])
+
+    for filename, data, message in [("bomb.xlsx", zip_bomb(), "is refused as a zip bomb"),
+                                    ("entities.xlsx", entity_sheet(), "declares a DOCTYPE or XML entities"),
+                                    ("nul.csv", nul, "nul.csv contains a NUL byte (line 2)")]:
+        with pytest.raises(ImportRefused, match=re.escape(message)):
+            import_jobs.upload(world.company, world.users["sales"], filename, data, "generic")
+    assert db.session.query(ImportJob).count() == 0
+
+
+def test_the_preview_cuts_a_long_cell_short(app, world):
+    job = uploaded(world, csv_bytes([GENERIC_HEADER + ["备注"], ["A1", "C001", "P001", "1", "", "", "备注" * 900]]),
+                   mapping="generic")
+
+    shown = import_jobs.preview(job, mappings.BUILT_IN["generic"]).rows[0]
+
+    assert len(shown[6]) == import_jobs.PREVIEW_CELL_CHARS and shown[6].endswith("…")

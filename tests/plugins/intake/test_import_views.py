@@ -19,6 +19,7 @@ from plugins.intake.models import ImportJob, ImportMapping, ImportStatus
 from tests import factories
 from tests.factories import portal_login
 from tests.plugins.intake.test_import_uploads import TAOBAO_HEADER, taobao_file
+from tests.plugins.intake.test_import_limits import zip_bomb
 from tests.plugins.intake.test_imports import csv_bytes
 
 # A shop's own export: the same Chinese headers as no built-in mapping spells them.
@@ -416,3 +417,14 @@ def test_import_stays_disabled_while_the_mapping_lacks_a_required_field_and_is_r
                      text(refused))
     db.session.expire_all()
     assert job.status == ImportStatus.UPLOADED
+
+
+def test_a_zip_bomb_uploaded_in_the_portal_is_named_next_to_the_file(app, world):
+    client = portal_login(app, world.users["sales"])
+
+    page = upload(client, zip_bomb(), filename="orders.xlsx", mapping="generic")
+
+    assert page.status_code == 200  # the form again, as for every refused upload
+    assert ('id="file-error1">xl/worksheets/sheet1.xml of orders.xlsx is compressed more than 100 to 1'
+            in text(page))
+    assert db.session.execute(select(ImportJob)).first() is None
