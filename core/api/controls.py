@@ -4,8 +4,8 @@
 before its schema loads it: every ``String`` field (nested schemas and lists
 included) refuses the control characters ``core.untrusted_text`` names, and a
 field of several lines (its name ends in one of ``MULTILINE_ENDINGS``, or its
-metadata says ``multiline``) also takes newlines. A password, hashed and never shown, is not checked. The answer is a 400 naming
-each field at fault.
+metadata says ``multiline``) also takes newlines. A password, hashed and never
+shown, is not checked. The answer is a 400 naming each field at fault.
 """
 from __future__ import annotations
 
