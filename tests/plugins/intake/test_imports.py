@@ -359,7 +359,8 @@ def test_an_imported_line_without_a_price_takes_the_customer_s_agreed_price(app,
 
 
 def test_a_cell_with_a_control_character_is_a_row_error_naming_its_column(app, world):
-    header = ["订单编号", "买家会员名", "商家编码", "购买数量", "商品单价", "收货人姓名", "联系手机", "收货地址", "订单备注"]
+    header = ["订单编号", "买家会员名", "商家编码", "购买数量", "商品单价", "收货人姓名", "联系手机", "收货地址",
+              "订单备注"]
     rows = [header,
             ["TB2001", "C001", "P001", "2", "120.00", "李\x07娜", "13800000000", "杭州市", ""],
             ["TB2002", "C001", "P001", "2", "120.00", "李娜", "13800000000", "杭州市\n西湖区", "请\r\n尽快\t发货"],
