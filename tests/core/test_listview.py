@@ -253,7 +253,8 @@ def test_a_customer_sees_and_exports_only_their_own_submitted_orders(app, world,
     ("customer=%C2%B2", "customer must be the id of a record"),  # a superscript two is a digit to Python
     ("created_to=9999-12-31", "created_to must be a date"),
     ("created_from=0001-01-01", "created_from must be a date"),
-    ("q=a%00b", "control characters"),
+    ("q=a%07b", "control characters"),
+    ("q=a%00b", "q: contains a NUL byte"),  # refused before the list reads it (core.request_text)
     ("sort=total&after=" + cursor_token("1e999999", 1), "after is not a position in this list"),
     ("sort=-created_at&before=" + cursor_token("0001-01-01T00:00:00+14:00", 1), "before is not a position"),
     ("sort=number&after=" + cursor_token("x\x00", 1), "after is not a position in this list"),
