@@ -1,14 +1,46 @@
-"""What the core's and the plugins' portal forms share: the check of figures (money, quantities, rates)
-and of taxpayer ids."""
+"""What the core's and the plugins' portal forms share: their base class, which refuses control characters
+in every text field, and the check of figures (money, quantities, rates) and of taxpayer ids."""
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
 
+from flask_wtf import FlaskForm
+from wtforms import Field, FieldList, FormField, PasswordField, StringField, TextAreaField
 from wtforms.validators import StopValidation, ValidationError
 
 from core.figures import Fixed
 from core.invoicing import tax_id_refusal
+from core.untrusted_text import control_refusal
+
+
+class PortalForm(FlaskForm):
+    """A portal form: FlaskForm that also refuses control characters in every text field, its subforms' and
+    its rows' included, as a field error naming the character. A text area may hold newlines, a one-line
+    field only tabs; a password, hashed and never shown, may hold anything."""
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        refused = [_refuse_controls(field) for field in self]
+        return valid and not any(refused)
+
+
+def _refuse_controls(field: Field) -> bool:
+    """Add a control character's error to a text field (or the text fields within); whether one was added."""
+    if isinstance(field, FormField):
+        return any([_refuse_controls(subfield) for subfield in field.form])
+    if isinstance(field, FieldList):
+        if not any([_refuse_controls(entry) for entry in field.entries]):
+            return False
+        field.errors = [entry.errors for entry in field.entries]  # as FieldList.validate gathers them
+        return True
+    if not isinstance(field, StringField) or isinstance(field, PasswordField) or not isinstance(field.data, str):
+        return False
+    refusal = control_refusal(field.data, multiline=isinstance(field, TextAreaField))
+    if refusal is None:
+        return False
+    field.errors = [*field.errors, refusal]
+    return True
 
 
 class FixedPoint:

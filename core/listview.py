@@ -58,6 +58,7 @@ from core.db import is_id
 from core.errors import ValidationError
 from core.extensions import db
 from core.labels import label
+from core.untrusted_text import spreadsheet_text
 from core.models import Order, User
 from core.portal import order_url
 
@@ -709,7 +710,13 @@ def export_rows(spec: ListSpec, user: User, args: MultiDict[str, str] | None = N
 
 
 def _export_value(column: Column, row: Row[Any], zone: ZoneInfo) -> Any:
-    """A cell as a spreadsheet wants it: numbers as Decimal, dates as dates, codes through their labels."""
+    """A cell as a spreadsheet wants it: numbers as Decimal, dates as dates, codes through their labels,
+    and text never a formula (``core.untrusted_text.spreadsheet_text``)."""
+    value = _export_raw(column, row, zone)
+    return spreadsheet_text(str(value)) if isinstance(value, str) else value
+
+
+def _export_raw(column: Column, row: Row[Any], zone: ZoneInfo) -> Any:
     if column.text is not None:
         return column.text(row)
     value = row._mapping[column.key]
@@ -726,10 +733,12 @@ def _export_value(column: Column, row: Row[Any], zone: ZoneInfo) -> Any:
 
 def _csv(file: SpooledTemporaryFile[bytes], spec: ListSpec, user: User, columns: tuple[Column, ...],
          rows: Iterator[Row[Any]]) -> None:
-    """The rows as UTF-8 CSV (with a byte-order mark, so Excel reads it as UTF-8), written in chunks."""
+    """The rows as UTF-8 CSV (with a byte-order mark, so Excel reads it as UTF-8), written in chunks.
+
+    Every text cell is quoted, numbers are not: a spreadsheet reads a quoted cell as text."""
     zone = _zone(user)
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC)
 
     def flush() -> None:
         file.write(buffer.getvalue().encode())
@@ -737,7 +746,7 @@ def _csv(file: SpooledTemporaryFile[bytes], spec: ListSpec, user: User, columns:
         buffer.truncate()
 
     buffer.write("\ufeff")
-    writer.writerow([str(column.title) for column in columns])
+    writer.writerow([spreadsheet_text(str(column.title)) for column in columns])
     for number, row in enumerate(rows, start=1):
         writer.writerow([_csv_value(_export_value(column, row, zone)) for column in columns])
         if number % EXPORT_CHUNK == 0:
@@ -762,7 +771,7 @@ def _xlsx(file: SpooledTemporaryFile[bytes], spec: ListSpec, user: User, columns
     zone = _zone(user)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=spec.name[:31])
-    sheet.append([str(column.title) for column in columns])
+    sheet.append([spreadsheet_text(str(column.title)) for column in columns])
     for row in rows:
         cells = []
         for column in columns:

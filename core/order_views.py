@@ -12,7 +12,6 @@ from typing import Any
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import BooleanField, TextAreaField
 from wtforms.validators import DataRequired, Length
@@ -30,11 +29,12 @@ from core.orders.stages import status_steps
 from core.portal import order_url
 from core.timeline import timeline
 from core.web import attempt, required
+from core.forms import PortalForm
 
 bp = Blueprint("orders", __name__)
 
 
-class CancelForm(FlaskForm):
+class CancelForm(PortalForm):
     reason = TextAreaField(_l("Reason for cancelling"), validators=[DataRequired(), Length(max=2000)])
     # Without scripts the box is the confirmation; with them, a dialog ticks it (static/ordo.js).
     confirm = BooleanField(_l("I confirm: cancel this order. This cannot be undone."))

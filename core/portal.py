@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
@@ -20,11 +19,12 @@ from core.orders import actions
 from core.orders.queries import get_order
 from core.search import MAX_QUERY, search as search_orders
 from core.web import attempt, flash_form_errors, required
+from core.forms import PortalForm
 
 bp = Blueprint("portal", __name__)
 
 
-class MarkDeliveredForm(FlaskForm):
+class MarkDeliveredForm(PortalForm):
     signed_by = StringField(_l("signed_by"), validators=[DataRequired(), Length(max=120)])
     reservations = TextAreaField(_l("reservations"), validators=[Length(max=2000)])
 

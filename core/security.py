@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING
 from flask import Flask, Response, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from core.request_text import configure_request_text
+
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
@@ -52,7 +54,9 @@ HEADERS = {
 
 
 def configure_security(app: Flask) -> None:
-    """Install the headers, Secure cookies over HTTPS and, when configured, the proxy fix."""
+    """Install the headers, Secure cookies over HTTPS, the refusal of unreadable request text
+    (``core.request_text``) and, when configured, the proxy fix."""
+    configure_request_text(app)
     app.wsgi_app = SecureCookies(app.wsgi_app)  # type: ignore[method-assign]
     proxies = int(app.config["ORDO_TRUSTED_PROXIES"])
     if proxies > 0:

@@ -8,7 +8,8 @@
 # reach another, serves the app with gunicorn on a free port of 127.0.0.1 and runs
 # schemathesis against /api/v1/openapi.json: every operation the document lists (a new
 # route is fuzzed as soon as it is in the document), a bounded number of examples
-# each, a fixed seed. It fails on any 5xx, any status, content type or body the
+# each, a fixed seed; scripts/fuzz_hooks.py adds a NUL byte, control characters and a lone
+# surrogate to the strings of every query and JSON body. It fails on any 5xx, any status, content type or body the
 # document does not declare, and any operation schemathesis could not generate.
 #
 #   ORDO_FUZZ_MAX_EXAMPLES  examples per operation and phase (default 50)
@@ -18,6 +19,7 @@
 #   ORDO_VENV               the virtualenv to use (default .venv, made by scripts/install.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+ROOT="$(pwd)"
 
 if [ -z "${ORDO_VENV:-}" ]; then
     bash scripts/install.sh
@@ -83,7 +85,8 @@ fuzz_user() {
 
     echo "== fuzzing the API as $user (max $MAX_EXAMPLES examples per operation, seed $SEED) =="
     status=0
-    (cd "$run" && "$VENV/bin/st" run "http://127.0.0.1:$port/api/v1/openapi.json" \
+    (cd "$run" && PYTHONPATH="$ROOT/scripts" SCHEMATHESIS_HOOKS=fuzz_hooks \
+        "$VENV/bin/st" run "http://127.0.0.1:$port/api/v1/openapi.json" \
         --wait-for-schema 60 \
         --header "Authorization: Bearer $token" \
         --checks "$CHECKS" \

@@ -5,7 +5,6 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField, DecimalField, EmailField, FileField, Form, IntegerField, PasswordField, SelectField,
     SelectMultipleField, StringField, TextAreaField, ValidationError,
@@ -17,7 +16,7 @@ from wtforms import SelectChoice  # type: ignore[attr-defined]
 
 from core.entry.forms import LookupField
 from core.figures import MONEY, RATE
-from core.forms import FixedPoint, TaxpayerId, stripped
+from core.forms import FixedPoint, PortalForm, TaxpayerId, stripped
 from core.invoicing import TAX_ID_LENGTHS
 from core.labels import choices
 from core.models import DeliveryMethod, InvoiceType, PaymentTerms
@@ -39,7 +38,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class UserForm(FlaskForm):
+class UserForm(PortalForm):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=80)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(_l("Email"), validators=[Optional(), Email(), Length(max=200)])
@@ -50,11 +49,11 @@ class UserForm(FlaskForm):
     active = BooleanField(_l("Active"), default=True)
 
 
-class ModuleForm(FlaskForm):
+class ModuleForm(PortalForm):
     pass
 
 
-class RolesForm(FlaskForm):
+class RolesForm(PortalForm):
     """The permission matrix; its checkboxes are read from the request by name."""
 
 
@@ -98,14 +97,14 @@ def language_choices(default: Any) -> list[SelectChoice]:
     return [SelectChoice("", default), SelectChoice("zh_CN", "简体中文"), SelectChoice("en", "English")]
 
 
-class CustomerForm(CustomerFields, FlaskForm):
+class CustomerForm(CustomerFields, PortalForm):
     # Every document and email to the customer is in it, whoever sends it; none: the company's language.
     language = SelectField(_l("Language of documents and emails"), coerce=lambda value: value or None,
                            choices=language_choices(_l("The company's language")))
     active = BooleanField(_l("Active"), default=True)
 
 
-class ProductForm(FlaskForm):
+class ProductForm(PortalForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     specification = StringField(_l("Specification"), validators=[Optional(), Length(max=200)])
@@ -128,7 +127,7 @@ class ProductForm(FlaskForm):
             raise ValidationError(_l("must not exceed the list price"))
 
 
-class CustomerPriceForm(FlaskForm):
+class CustomerPriceForm(PortalForm):
     """One line of a customer's price list: a product and the price agreed for it."""
 
     product_id = LookupField(_l("Product"), kind="product",
@@ -137,7 +136,7 @@ class CustomerPriceForm(FlaskForm):
                               validators=[InputRequired(), FixedPoint(MONEY), NumberRange(min=0)])
 
 
-class CompanyProfileForm(FlaskForm):
+class CompanyProfileForm(PortalForm):
     """The seller's profile printed on every customer document; the logo is checked by the service."""
 
     legal_name = StringField(_l("Legal name"), validators=[Optional(), Length(max=200)])

@@ -19,6 +19,7 @@ from webargs.multidictproxy import MultiDictProxy
 from werkzeug.datastructures import CombinedMultiDict
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
+from core.api.controls import control_errors
 from core.api.fields import decimal2properties
 from core.api.problems import PROBLEM_JSON, from_http_exception
 from core.web import http_error_message, render_error
@@ -35,6 +36,13 @@ class ArgumentsParser(FlaskParser):
     __location_map__ = {**FlaskParser.__location_map__, "multipart": "load_multipart"}
     # Bad input is a client error the caller must fix: 400, as the contract says.
     DEFAULT_VALIDATION_STATUS = 400
+
+    def pre_load(self, location_data: Any, *, schema: ma.Schema, req: Any, location: str) -> Any:
+        """Refuse control characters in any text field before the schema loads it (``core.api.controls``)."""
+        errors = control_errors(schema, location_data)
+        if errors:
+            raise ma.ValidationError(errors)
+        return location_data
 
     def load_multipart(self, req: Any, schema: ma.Schema) -> MultiDictProxy:
         return MultiDictProxy(CombinedMultiDict([req.form, req.files]), schema)

@@ -10,7 +10,6 @@ from typing import Any
 
 from flask import Blueprint, jsonify, render_template, request
 from flask_babel import gettext as _
-from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 
 from core import masterdata
@@ -19,11 +18,12 @@ from core.entry.forms import (
     LOOKUPS, Quote, customer_to_quote, describe, errors_by_id, line_rows, lookup, money_text, quote,
 )
 from core.models import User
+from core.forms import PortalForm
 
 bp = Blueprint("entry", __name__)
 
 
-class LinesForm(FlaskForm):
+class LinesForm(PortalForm):
     """The order form as the quote reads it: its line rows (and its CSRF token); other fields are ignored."""
 
     lines = line_rows(min_entries=0)

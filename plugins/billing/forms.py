@@ -2,18 +2,17 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, DecimalField, SelectField, StringField
 # types-WTForms describes WTForms 3.2, which had no SelectChoice (new in 3.3).
 from wtforms.validators import InputRequired, Length, Optional
 
 from core.figures import MONEY
-from core.forms import FixedPoint
+from core.forms import FixedPoint, PortalForm
 from core.labels import choices
 from plugins.billing.models import PaymentMethod
 
 
-class PaymentForm(FlaskForm):
+class PaymentForm(PortalForm):
     amount = DecimalField(_l("Amount"), places=2, validators=[InputRequired(), FixedPoint(MONEY)])
     received_at = DateTimeLocalField(_l("Received at"), format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
                                      validators=[Optional()])

@@ -6,7 +6,6 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField, DateField, DateTimeLocalField, FieldList, FormField, IntegerField, SelectField, StringField,
     TextAreaField,
@@ -18,7 +17,7 @@ from wtforms.widgets import HiddenInput
 from core.admin.forms import CustomerFields
 from core.db import MAX_ID
 from core.entry.forms import LookupField, filled_rows, line_data, line_rows
-from core.forms import stripped
+from core.forms import PortalForm, stripped
 from core.models import Channel, DeliveryMethod, InvoiceType, PaymentTerms
 from core.models.order import ORDER_TAX_ID_LENGTH
 from plugins.intake.services import FROM_CUSTOMER
@@ -58,7 +57,7 @@ class NewCustomerField(FormField):
         return super().validate(form, extra_validators) if self.given else True
 
 
-class OrderForm(FlaskForm):
+class OrderForm(PortalForm):
     customer_id = LookupField(_l("Customer"), kind="customer")
     # Removed for whoever may not create customers.
     new_customer = NewCustomerField(CustomerFields, _l("New customer"))
@@ -131,11 +130,11 @@ class OrderForm(FlaskForm):
         return data
 
 
-class ActionForm(FlaskForm):
+class ActionForm(PortalForm):
     """A button that posts nothing but its CSRF token."""
 
 
-class SubmitForm(FlaskForm):
+class SubmitForm(PortalForm):
     """The re-check page's confirmation: the draft's version as shown, and what the clerk confirms."""
 
     version = IntegerField(widget=HiddenInput(), validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
@@ -143,7 +142,7 @@ class SubmitForm(FlaskForm):
     confirm_duplicate = BooleanField(_l("This is a distinct order, not one already entered"))
 
 
-class WaitingForm(FlaskForm):
+class WaitingForm(PortalForm):
     """Send a draft back to the customer: what is missing, and whether to email them."""
 
     missing = TextAreaField(_l("What is missing or doubtful"), validators=[DataRequired(), Length(max=2000)])

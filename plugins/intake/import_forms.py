@@ -4,12 +4,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, FileField, SelectField, StringField
 from wtforms.validators import DataRequired, ValidationError
 
 from core.labels import choices, label
 from core.models import Channel
+from core.forms import PortalForm
 from plugins.intake.mappings import BUILT_IN, FIELDS, ColumnMapping
 
 
@@ -24,7 +24,7 @@ def mapping_choices(available: list[ColumnMapping]) -> dict[str, list[tuple[str,
     return groups
 
 
-class UploadForm(FlaskForm):
+class UploadForm(PortalForm):
     # FlaskForm reads the request's files with its fields: the data is the upload (a FileStorage).
     file = FileField(_l("Order file (CSV in UTF-8 or GB18030, or Excel .xlsx)"))
     mapping = SelectField(_l("Column mapping"), choices=[], validate_choice=False)
@@ -35,7 +35,7 @@ class UploadForm(FlaskForm):
             raise ValidationError(_l("Choose the file to import."))
 
 
-class PickForm(FlaskForm):
+class PickForm(PortalForm):
     """The mapping the preview reads the file with (a GET form)."""
 
     class Meta:
@@ -44,16 +44,16 @@ class PickForm(FlaskForm):
     mapping = SelectField(_l("Column mapping"), choices=[], validate_choice=False)
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(PortalForm):
     mapping = StringField(validators=[DataRequired()])
     submit_orders = BooleanField(_l("Submit the good orders at once (otherwise they stay drafts to re-check)"))
 
 
-class DiscardForm(FlaskForm):
+class DiscardForm(PortalForm):
     """A button that posts nothing but its CSRF token."""
 
 
-class MappingForm(FlaskForm):
+class MappingForm(PortalForm):
     """A mapping of the file's own headers, saved for a channel: one select of the headers per field."""
 
     # Checked by plugins.intake.saved_mappings, whose messages stand next to these fields.

@@ -38,6 +38,7 @@ from core.errors import OrdoError, PermissionDenied, ValidationError
 from core.extensions import db
 from core.models import Company, Customer, Order, OrderLine, Product, User
 from core.stored_text import StoredText, stored
+from core.untrusted_text import control_character
 from plugins.intake import checks, import_limits, services
 from plugins.intake.import_limits import ImportRefused
 from plugins.intake.mappings import REQUIRED, ColumnMapping
@@ -286,6 +287,7 @@ def _checked_draft(context: _Context, source: str, rows: list[_Row], master: _Ma
         if row.values["customer_code"] and row.values["customer_code"] != first.values["customer_code"]:
             errors.append(RowError(row.number, column["customer_code"],
                                    stored("the customer differs from row %(row)s of the same order", row=first.number)))
+    errors.extend(error for row in rows for error in _control_characters(row, column))
     lines = [line for row in rows
              if (line := _line(row, master.products, column, context.may_price, errors)) is not None]
     requested = _requested_date(first, column, errors)
@@ -437,6 +439,18 @@ def _existing_references(company_id: int, sources: list[str]) -> set[str]:
         found.update(ref for ref in db.session.execute(select(Order.source_reference).where(
             Order.company_id == company_id, Order.source_reference.in_(part))).scalars() if ref)
     return found
+
+
+_MULTILINE = frozenset({"address", "notes"})
+
+
+def _control_characters(row: _Row, column: dict[str, str]) -> Iterator[RowError]:
+    """An error for each cell of the row holding a control character (newlines only in the address and notes)."""
+    for name, text in row.values.items():
+        character = control_character(text, multiline=name in _MULTILINE)
+        if character is not None:
+            yield RowError(row.number, column.get(name, name),
+                           stored("the value contains a control character (%(character)s)", character=character))
 
 
 def _line(row: _Row, products: dict[str, Product], column: dict[str, str], may_price: bool,

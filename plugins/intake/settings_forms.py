@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange
+
+from core.forms import PortalForm
 
 from plugins.intake.settings import MAX_WINDOW_DAYS
 
 
-class IntakeSettingsForm(FlaskForm):
+class IntakeSettingsForm(PortalForm):
     """What ``plugins.intake.settings.update_settings`` changes; it checks the format itself."""
 
     number_format = StringField(

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField
 from wtforms.validators import Optional
 
+from core.forms import PortalForm
 
-class PeriodForm(FlaskForm):
+
+class PeriodForm(PortalForm):
     """The period of the dashboard, sent as GET parameters (a bookmarkable link, no CSRF)."""
 
     class Meta:

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 # types-WTForms describes WTForms 3.2, which had no SelectChoice (new in 3.3).
 from wtforms import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import DataRequired, Length
+
+from core.forms import PortalForm
 
 from plugins.logistics.services import CARRIER_MAX, RESERVATIONS_MAX, SIGNED_BY_MAX, TRACKING_MAX
 
@@ -25,14 +26,14 @@ def rating_choices() -> list[SelectChoice]:
     ]
 
 
-class ShipmentForm(FlaskForm):
+class ShipmentForm(PortalForm):
     """Prepare a shipment; also used when dispatching, where a carrier may be filled in late."""
 
     carrier = StringField(_l("Carrier"), validators=[Length(max=CARRIER_MAX)])
     tracking_number = StringField(_l("Tracking number"), validators=[Length(max=TRACKING_MAX)])
 
 
-class AcceptanceForm(FlaskForm):
+class AcceptanceForm(PortalForm):
     signed_by = StringField(_l("Signed for by"), validators=[DataRequired(), Length(max=SIGNED_BY_MAX)])
     reservations = TextAreaField(_l("Reservations (optional)"), validators=[Length(max=RESERVATIONS_MAX)])
     rating = SelectField(_l("Satisfaction"), choices=rating_choices)

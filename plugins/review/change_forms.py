@@ -7,7 +7,6 @@ from typing import TypeVar
 
 import enum
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField, DateField, DecimalField, FieldList, Form, FormField, HiddenField, IntegerField, SelectField,
     StringField, TextAreaField,
@@ -17,7 +16,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 from core.contracts import LineChange
 from core.db import MAX_ID
 from core.figures import MONEY, QUANTITY
-from core.forms import FixedPoint
+from core.forms import FixedPoint, PortalForm
 from core.models import PaymentTerms
 from core.models.order import DeliveryMethod
 from plugins.review.changes import REASON_MAX, SPECIFICATION_MAX, ChangeInput
@@ -43,7 +42,7 @@ class ChangeLineForm(Form):
     remove = BooleanField(_l("Remove the line"))
 
 
-class ChangeForm(FlaskForm):
+class ChangeForm(PortalForm):
     lines = FieldList(FormField(ChangeLineForm), max_entries=200)
     add_product_id = SelectField(_l("Add a product"), coerce=int, choices=[], default=0)
     add_quantity = DecimalField(_l("Quantity of the added product"), places=None,
@@ -72,10 +71,10 @@ class ChangeForm(FlaskForm):
                            reason=self.reason.data)
 
 
-class PromiseForm(FlaskForm):
+class PromiseForm(PortalForm):
     promised_date = DateField(_l("Delivery date we can promise"), validators=[DataRequired()])
     version = HiddenField(validators=[Optional(), Regexp(r"^\d+$")])
 
 
-class AcknowledgeForm(FlaskForm):
+class AcknowledgeForm(PortalForm):
     version = HiddenField(validators=[Optional(), Regexp(r"^\d+$")])

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField, DecimalField, FieldList, Form, FormField, HiddenField, IntegerField, RadioField, SelectField,
     SelectMultipleField, StringField, TextAreaField, TimeField,
@@ -13,7 +12,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from core.contracts import StepPolicy
-from core.forms import FixedPoint
+from core.forms import FixedPoint, PortalForm
 from core.figures import QUANTITY, Fixed
 from plugins.review.policy import MAX_STEPS
 from plugins.review.services import REASON_MAX, StepDecision
@@ -34,7 +33,7 @@ WEEKDAYS = [SelectChoice(number, name) for number, name in (
 CODE = Regexp(r"^[a-z0-9_]*$", message=_l("lower-case letters, digits and underscores"))
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(PortalForm):
     """An open step's decision; the service insists on a reason code and a reason for reject and send back."""
 
     decision = RadioField(
@@ -47,13 +46,13 @@ class DecisionForm(FlaskForm):
     version = HiddenField(validators=[Optional(), Regexp(r"^\d+$")])
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(PortalForm):
     """An override of a blocking finding, or a delay notice: the reason in words."""
 
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=REASON_MAX)])
 
 
-class GeneralForm(FlaskForm):
+class GeneralForm(PortalForm):
     allow_self_approval = BooleanField(_l("The person who entered an order may approve its sales step"))
     max_discount = DecimalField(_l("Largest discount off the list price (share, e.g. 0.20)"),
                                 validators=[DataRequired(), FixedPoint(Fixed(5, 4)), NumberRange(min=0, max=1)])
@@ -77,7 +76,7 @@ class StepRowForm(Form):
     enabled = BooleanField(_l("Applies"), default=True)
 
 
-class StepsForm(FlaskForm):
+class StepsForm(PortalForm):
     steps = FieldList(FormField(StepRowForm), min_entries=1, max_entries=MAX_STEPS + 1)  # and a blank one
 
 
@@ -97,11 +96,11 @@ class ReasonRowForm(Form):
     label_zh = StringField(_l("Chinese"), validators=[Optional(), Length(max=200)])
 
 
-class ReasonsForm(FlaskForm):
+class ReasonsForm(PortalForm):
     reasons = FieldList(FormField(ReasonRowForm), min_entries=1, max_entries=50)
 
 
-class CapacityForm(FlaskForm):
+class CapacityForm(PortalForm):
     code = StringField(_l("Product line"), validators=[DataRequired(), CODE, Length(max=32)])
     label = StringField(_l("Name"), validators=[Optional(), Length(max=120)])
     products = StringField(_l("Product codes (comma-separated)"), validators=[Optional(), Length(max=1000)])
@@ -111,7 +110,7 @@ class CapacityForm(FlaskForm):
                              validators=[Optional(), NumberRange(min=0, max=365)])
 
 
-class CalendarForm(FlaskForm):
+class CalendarForm(PortalForm):
     weekdays = SelectMultipleField(_l("Working days"), coerce=int, choices=WEEKDAYS)
     day_start = TimeField(_l("Day starts"), validators=[DataRequired()])
     day_end = TimeField(_l("Day ends (00:00: midnight)"), validators=[DataRequired()])

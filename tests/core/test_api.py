@@ -334,3 +334,24 @@ def test_the_openapi_document_declares_q_on_the_master_data_lists(client):
     for path in ("/api/v1/customers", "/api/v1/products"):
         parameters = {p["name"]: p for p in spec["paths"][path]["get"]["parameters"]}
         assert parameters["q"]["in"] == "query" and "contains" in parameters["q"]["description"]
+
+
+@pytest.mark.parametrize("text", ["Bell\x07Corp", "Bell\nCorp", "Bell\x7fCorp", "Bell\x85Corp"])
+def test_a_customer_name_with_a_control_character_is_refused_naming_the_field(admin_api, text):
+    response = admin_api.post("/api/v1/customers", json={"code": "C100", "name": text})
+    assert response.status_code == 400
+    assert [error["field"] for error in response.json["errors"]] == ["name"]
+    assert "control character" in response.json["errors"][0]["message"]
+
+
+def test_an_address_may_hold_lines_and_tabs_but_no_other_control_character(admin_api):
+    created = admin_api.post("/api/v1/customers", json={"code": "C100", "name": "Bell\tCorp",
+                                                        "address": "上海市\r\n浦东新区"})
+    assert created.status_code == 201 and created.json["address"] == "上海市\r\n浦东新区"
+    refused = admin_api.patch(f"/api/v1/customers/{created.json['id']}", json={"address": "上海市\x0c"})
+    assert refused.status_code == 400 and refused.json["errors"][0]["field"] == "address"
+
+
+def test_a_query_filter_with_a_control_character_is_refused_naming_it(admin_api):
+    response = admin_api.get("/api/v1/orders?number=SO%07")
+    assert response.status_code == 400 and response.json["errors"][0]["field"] == "number"

@@ -356,3 +356,20 @@ def test_an_imported_line_without_a_price_takes_the_customer_s_agreed_price(app,
     prices = {order.source_reference: order.lines[0].unit_price
               for order in Order.query.filter_by(company_id=world.company.id)}
     assert prices == {"generic:AP1": Decimal("110.00"), "generic:AP2": Decimal("120.00")}
+
+
+def test_a_cell_with_a_control_character_is_a_row_error_naming_its_column(app, world):
+    header = ["订单编号", "买家会员名", "商家编码", "购买数量", "商品单价", "收货人姓名", "联系手机", "收货地址",
+              "订单备注"]
+    rows = [header,
+            ["TB2001", "C001", "P001", "2", "120.00", "李\x07娜", "13800000000", "杭州市", ""],
+            ["TB2002", "C001", "P001", "2", "120.00", "李娜", "13800000000", "杭州市\n西湖区", "请\r\n尽快\t发货"],
+            ["TB2003", "C001", "P001", "2", "120.00", "李娜", "138\x1b00000000", "杭州市\x0b西湖区", ""]]
+    result = imports.import_orders(world.company, "taobao.csv", csv_bytes(rows), TAOBAO, world.users["sales"])
+
+    assert [(error.row, error.column, shown(error.reason)) for error in result.errors] == [
+        (2, "收货人姓名", "the value contains a control character (U+0007)"),
+        (4, "联系手机", "the value contains a control character (U+001B)"),
+        (4, "收货地址", "the value contains a control character (U+000B)")]
+    order = Order.query.filter_by(source_reference="taobao:TB2002").one()  # lines where a field allows them
+    assert len(result.created) == 1 and order.delivery_address == "杭州市\n西湖区"
