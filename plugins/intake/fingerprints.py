@@ -22,7 +22,7 @@ from plugins.intake.models import IntakeFingerprint
 
 def of_lines(lines: Iterable[tuple[int, Decimal]]) -> str:
     """The fingerprint of (product id, quantity) pairs; the migration's backfill computes the same."""
-    text = ";".join(sorted(f"{product_id}:{quantity:.3f}" for product_id, quantity in lines))
+    text = ";".join(sorted(f"{product_id}:{Decimal(quantity):.3f}" for product_id, quantity in lines))
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -46,13 +46,13 @@ def _changed_orders(session: Session) -> set[Order]:
 
 @event.listens_for(Session, "before_flush")
 def _keep_fingerprints(session: Session, _context: Any, _instances: Any) -> None:
-    for order in _changed_orders(session):
-        if order in session.deleted:
-            continue
-        fingerprint = of_order(order)
-        with session.no_autoflush:
+    with session.no_autoflush:  # loading a line's order or an order's lines here must not flush again
+        for order in _changed_orders(session):
+            if order in session.deleted:
+                continue
+            fingerprint = of_order(order)
             kept = session.get(IntakeFingerprint, order.id) if order.id is not None else None
-        if kept is None:
-            session.add(IntakeFingerprint(order=order, fingerprint=fingerprint))
-        else:
-            kept.fingerprint = fingerprint
+            if kept is None:
+                session.add(IntakeFingerprint(order=order, fingerprint=fingerprint))
+            else:
+                kept.fingerprint = fingerprint
