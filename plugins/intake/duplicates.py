@@ -9,7 +9,6 @@ distinct (recorded) or discards it.
 """
 from __future__ import annotations
 
-from collections import Counter
 from datetime import timedelta
 
 from flask_babel import gettext as _
@@ -20,37 +19,37 @@ from core.api import API_PREFIX
 from core.errors import Conflict
 from core.extensions import db
 from core.models import AuditEntry, Order, OrderStatus, User
+from plugins.intake import fingerprints
+from plugins.intake.models import IntakeFingerprint
 from plugins.intake.settings import settings_for
 
 CONFIRMED = "duplicate_confirmed"
 
 
-def _lines(order: Order) -> Counter[tuple[int, str]]:
-    # Quantities as their column's scale prints them: 2 and 2.000 are the same line.
-    return Counter((line.product_id, f"{line.quantity:.3f}") for line in order.lines)
-
-
 def find_duplicates(order: Order) -> list[Order]:
-    """The company's live orders this one may repeat, oldest first (the order itself may be unsaved)."""
+    """The company's live orders this one may repeat, oldest first (the order itself may be unsaved).
+
+    One query, whatever the customer's history: same-content orders are found by their lines' fingerprint,
+    so only the orders that match are loaded.
+    """
     window = timedelta(days=settings_for(order.company_id).duplicate_window_days)
-    same_content = and_(Order.customer_id == order.customer_id,
-                        Order.received_at.between(order.received_at - window, order.received_at + window))
-    if order.source_reference:
-        same_content = and_(same_content, or_(Order.source_reference.is_(None),
-                                              Order.source_reference == order.source_reference))
-        wanted = or_(Order.source_reference == order.source_reference, same_content)
-    else:
-        wanted = same_content
-    query = select(Order).where(Order.company_id == order.company_id, Order.status != OrderStatus.CANCELLED,
-                                wanted).order_by(Order.received_at, Order.id)
-    if order.id is not None:
-        query = query.where(Order.id != order.id)
     with db.session.no_autoflush:  # an order being entered is not saved by looking for its twins
-        candidates = list(db.session.execute(query).scalars())
-    mine = _lines(order)
-    return [other for other in candidates
-            if (order.source_reference and other.source_reference == order.source_reference)
-            or _lines(other) == mine]
+        same_lines = select(IntakeFingerprint.order_id).where(
+            IntakeFingerprint.fingerprint == fingerprints.of_order(order))
+        same_content = and_(Order.customer_id == order.customer_id,
+                            Order.received_at.between(order.received_at - window, order.received_at + window),
+                            Order.id.in_(same_lines))
+        if order.source_reference:
+            same_content = and_(same_content, or_(Order.source_reference.is_(None),
+                                                  Order.source_reference == order.source_reference))
+            wanted = or_(Order.source_reference == order.source_reference, same_content)
+        else:
+            wanted = same_content
+        query = select(Order).where(Order.company_id == order.company_id, Order.status != OrderStatus.CANCELLED,
+                                    wanted).order_by(Order.received_at, Order.id)
+        if order.id is not None:
+            query = query.where(Order.id != order.id)
+        return list(db.session.execute(query).scalars())
 
 
 def confirmed_distinct(order: Order, others: list[Order] | None = None) -> set[int]:

@@ -39,9 +39,10 @@ from core.extensions import db
 from core.models import Company, Customer, Order, OrderLine, Product, User
 from core.stored_text import StoredText, stored
 from core.untrusted_text import control_character
-from plugins.intake import checks, import_limits, services
+from plugins.intake import checks, fingerprints, import_limits, services
 from plugins.intake.import_limits import ImportRefused
 from plugins.intake.mappings import REQUIRED, ColumnMapping
+from plugins.intake.models import IntakeFingerprint
 
 MAX_BYTES = 20 * 1024 * 1024
 CHUNK = 500
@@ -335,6 +336,11 @@ def _insert_drafts(drafts: list[_Draft], actor: User) -> list[int]:
     db.session.execute(insert(lines), [_insert_values(OrderLine, {**line.columns, "order_id": order_id})
                                        for item, order_id in zip(drafts, ids, strict=True)
                                        for line in item.draft.lines])
+    # Inserted past the session, so past the listener that fingerprints orders: the duplicate check needs them.
+    db.session.execute(insert(IntakeFingerprint), [
+        {"order_id": order_id, "fingerprint": fingerprints.of_lines(
+            (line.product.id, line.quantity) for line in item.draft.lines)}
+        for item, order_id in zip(drafts, ids, strict=True)])
     audit.record_many([audit.values(company_id=item.draft.company_id, order_id=order_id, entity="order",
                                     entity_id=order_id, action="created", actor=actor,
                                     after=services.new_draft_snapshot(item.draft))

@@ -7,10 +7,10 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Date, ForeignKey, LargeBinary, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import Model
-from core.models import Channel
+from core.models import Channel, Order
 from core.models.types import UTCDateTime, enum_column, utcnow
 
 
@@ -139,3 +139,17 @@ class ImportMapping(Model):
     columns: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class IntakeFingerprint(Model):
+    """What an order's lines are, as one hash: the duplicate check finds same-content orders by it in one query.
+
+    Kept by ``plugins.intake.fingerprints`` whenever an order's lines are flushed, whoever changes them.
+    """
+
+    __tablename__ = "intake_fingerprint"
+
+    order_id: Mapped[int] = mapped_column(ForeignKey("order.id", ondelete="CASCADE"), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64), index=True)
+
+    order: Mapped[Order] = relationship()

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from core.db import commit
 from core.extensions import db
@@ -13,6 +13,7 @@ from plugins.intake import duplicates, services
 from plugins.intake.duplicates import DuplicateSuspected
 from plugins.intake.settings import update_settings
 from tests import factories
+from tests.core.test_queries import statements
 from tests.factories import portal_login
 from tests.plugins.intake.helpers import api_body, draft, order_data
 from tests.plugins.intake.test_views import form_data
@@ -171,3 +172,67 @@ def test_the_order_form_names_the_possible_duplicate_and_saves_once_confirmed(ap
         saved = client.post("/orders/new", data=form_data(world, confirm_duplicate="y"))
     db.session.rollback()  # end the test's read, to see what the request committed
     assert saved.status_code == 302 and order_count() == 2
+
+
+def _history(world, count: int) -> None:
+    """``count`` recent orders of the first customer, each with lines no other order has."""
+    for n in range(count):
+        services.create_draft(world.company, order_data(world, lines=[
+            {"product_id": world.products[0].id, "quantity": 100 + n}]), world.users["sales"])
+    commit()
+
+
+def _the_check(world) -> tuple[int, int]:
+    """The statements the check sends and the orders it loads, for an order with one possible duplicate."""
+    db.session.expire_all()  # nothing of the history loaded, as in a request of its own
+    entered = services.create_draft(world.company, order_data(world), world.users["sales"])
+    loaded: list[Order] = []
+
+    def record(order, *_) -> None:
+        loaded.append(order)
+
+    for name in ("load", "refresh"):
+        event.listen(Order, name, record)
+    try:
+        with statements(db.engine) as seen:
+            found = duplicates.unconfirmed(entered)
+    finally:
+        for name in ("load", "refresh"):
+            event.remove(Order, name, record)
+    db.session.rollback()
+    assert len(found) == 1
+    return len(seen), len(loaded)
+
+
+def test_the_check_issues_as_many_statements_for_200_recent_orders_of_the_customer_as_for_10(world):
+    enter(world)  # the one order the next is a possible duplicate of
+    _history(world, 10)
+    statements_with_10, loaded_with_10 = _the_check(world)
+
+    _history(world, 190)
+    statements_with_200, loaded_with_200 = _the_check(world)
+
+    assert statements_with_200 == statements_with_10
+    assert loaded_with_10 == loaded_with_200 == 1  # only the possible duplicate, not the customer's history
+
+
+def test_a_confirmation_names_only_the_orders_with_the_same_lines_not_the_customers_other_orders(world):
+    first = enter(world)
+    _history(world, 5)
+    second = enter(world, confirm=True)
+
+    entry = db.session.execute(select(AuditEntry).where(
+        AuditEntry.order_id == second.id, AuditEntry.action == "duplicate_confirmed")).scalar_one()
+    assert entry.after == {"distinct_from": [first.id], "numbers": [first.display_number]}
+
+
+def test_an_order_whose_lines_are_edited_to_match_becomes_a_possible_duplicate(world):
+    first = enter(world)
+    other = enter(world, lines=[{"product_id": world.products[1].id, "quantity": 1}])
+    assert duplicates.find_duplicates(other) == []
+
+    with pytest.raises(DuplicateSuspected) as flagged:
+        services.update_draft(other, {"lines": [{"product_id": world.products[0].id, "quantity": "2.000"}]},
+                              world.users["sales"], check_duplicates=True)
+
+    assert flagged.value.others == [first]
