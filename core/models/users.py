@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask import current_app
-from sqlalchemy import Column, ForeignKey, String, Table, UniqueConstraint, event
+from sqlalchemy import Column, ForeignKey, String, Table, UniqueConstraint, event, inspect, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -117,6 +117,12 @@ class User(Model):
         return remembered(("permissions", self), self._permissions)
 
     def _permissions(self) -> frozenset[str]:
+        state = inspect(self)
+        if state.session is not None and state.persistent and "roles" not in state.dict:
+            # The signed-in user's roles are not loaded (core.auth.services): their names, in one query.
+            return frozenset(state.session.execute(
+                select(RolePermission.permission).join(user_role, user_role.c.role_id == RolePermission.role_id)
+                .where(user_role.c.user_id == self.id)).scalars())
         return frozenset(p for role in self.roles for p in role.permissions)
 
     def can(self, permission: str) -> bool:

@@ -82,12 +82,12 @@ def test_settings_saved_are_the_settings_read(app, world):
 
 @pytest.fixture
 def busy(make_app):
-    """A company whose administrator sees 12 orders in flight on the order list."""
+    """A company whose administrator sees 6 orders in flight on the order list."""
     app = make_app()
     with app.app_context():
         world = factories.build_world(app)
         flow = Flow(app, world)
-        for n in range(12):
+        for n in range(6):
             order = orders.submitted(world)
             commit()
             if n % 2:
