@@ -19,6 +19,7 @@ from core import audit
 from core.errors import ValidationError
 from core.extensions import db
 from core.models import Company, Holiday, User, WorkingCalendar
+from core.session_memo import remembered
 
 ALL_WEEK = frozenset(range(1, 8))
 HOLIDAY_NAME = 120  # Holiday.name
@@ -105,7 +106,14 @@ class Calendar:
 
 
 def calendar_for(company_id: int) -> Calendar:
-    """The company's calendar: its working days, hours and holidays, or 24×7 without one."""
+    """The company's calendar: its working days, hours and holidays, or 24×7 without one.
+
+    Read once per unit of work (core.session_memo): every deadline and time-left of a page uses it.
+    """
+    return remembered(("calendar", company_id), lambda: _read_calendar(company_id))
+
+
+def _read_calendar(company_id: int) -> Calendar:
     company = db.session.get(Company, company_id)
     zone = company.zone if company is not None else ZoneInfo("UTC")
     holidays = frozenset(db.session.execute(

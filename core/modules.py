@@ -14,6 +14,7 @@ from core.errors import NotFound, ValidationError
 from core.extensions import db
 from core.models import Company, ModuleSetting, Order, OrderModule, OrderStatus, User
 from core.plugins import HookSubset, Manifest, registry
+from core.session_memo import remembered
 
 
 @dataclass(frozen=True)
@@ -31,9 +32,14 @@ def _chosen(company_id: int) -> dict[str, bool]:
     return {module: enabled for module, enabled in rows}
 
 
-def _enabled(company_id: int) -> set[str]:
+def _enabled(company_id: int) -> frozenset[str]:
+    # Asked by every hook call of a page: read once per unit of work (core.session_memo).
+    return remembered(("modules.enabled", company_id), lambda: _read_enabled(company_id))
+
+
+def _read_enabled(company_id: int) -> frozenset[str]:
     chosen = _chosen(company_id)
-    return {m.name for m in registry().modules if chosen.get(m.name, m.default_enabled)}
+    return frozenset(m.name for m in registry().modules if chosen.get(m.name, m.default_enabled))
 
 
 def active_modules(company_id: int) -> frozenset[str]:
