@@ -160,17 +160,22 @@ class ProductSchema(PricedSchema):
             raise ma.ValidationError(_("must not exceed the list price"), "floor_price")
 
 
-MAX_CURSOR = 1000
+# The longest cursor a list gives is about 230 characters (after a 32-character code of 4-byte characters);
+# a longer one is refused before it is read, and the URL stays far inside the servers' limits.
+MAX_CURSOR = 400
 
 
 class PageArgsSchema(ma.Schema):
     """Which page of a list: by its number among the first pages, or after a cursor (``core.db.page_of``)."""
 
-    page = ma.fields.Integer(validate=validate.Range(min=1, max=PAGE_REACH), metadata={
+    # A number past the reach is refused by ``page_of``, whose message says to follow the cursor.
+    page = ma.fields.Integer(validate=validate.Range(min=1), metadata={
+        "maximum": PAGE_REACH,
         "description": f"the page's number, from 1 (the default), while the page starts within the first "
                        f"{PAGE_REACH} rows (a page past them is a 400: follow ``next``); not with ``cursor``"})
     per_page = ma.fields.Integer(load_default=25, validate=validate.Range(min=1, max=200))
     cursor = ma.fields.String(validate=validate.Length(min=1, max=MAX_CURSOR), metadata={
+        "pattern": r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$",
         "description": "the ``next_cursor`` of the page before: the page starts after its last row. "
                        "Opaque and signed; one this list did not give is a 400"})
 
@@ -204,7 +209,7 @@ def next_link(cursor: str | None) -> str | None:
     if cursor is None:
         return None
     kept = [(key, value) for key, value in request.args.items(multi=True) if key not in {"page", "cursor"}]
-    return f"{request.path}?{urlencode([*kept, ('cursor', cursor)])}"
+    return f"{request.script_root}{request.path}?{urlencode([*kept, ('cursor', cursor)])}"
 
 
 def page_schema(item: type[ma.Schema], name: str) -> type[PageSchema]:

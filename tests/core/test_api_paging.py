@@ -13,6 +13,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import insert
 
+from core.api.schemas import MAX_CURSOR
 from core.db import COUNT_LIMIT, PAGE_REACH, commit, cursor_signer
 from core.extensions import db
 from core.keyset import cursor_token
@@ -108,6 +109,15 @@ def test_a_tampered_or_made_up_cursor_is_a_400_naming_cursor(admin_api, world, l
         assert problem["errors"][0]["field"] == "cursor" and "next" in problem["detail"], problem
 
 
+def test_the_cursor_after_the_longest_code_fits_the_limit_and_finds_its_place(admin_api, world):
+    longest = "𠀀" * 32  # 32 characters of four bytes each: the widest code a customer may have
+    factories.customer(world.company, longest, "生僻字客户")
+    factories.customer(world.company, "𠀁", "下一个客户")
+    page = admin_api.get("/api/v1/customers?per_page=3").get_json()
+    assert page["items"][-1]["code"] == longest and len(page["next_cursor"]) <= MAX_CURSOR
+    assert [c["code"] for c in admin_api.get(page["next"]).get_json()["items"]] == ["𠀁"]
+
+
 def test_a_cursor_of_another_list_is_refused(admin_api, world):
     factories.product(world.company, "P003")
     products = admin_api.get("/api/v1/products?per_page=1").get_json()
@@ -139,7 +149,9 @@ def test_page_numbers_reach_the_first_10000_rows_then_point_to_the_cursor(admin_
     assert admin_api.get("/api/v1/products?per_page=200&page=50").status_code == 200
     assert admin_api.get("/api/v1/products?per_page=200&page=51").status_code == 400
     assert admin_api.get("/api/v1/customers?per_page=1&page=10000").status_code == 200
-    assert admin_api.get("/api/v1/customers?per_page=1&page=10001").get_json()["errors"][0]["field"] == "page"
+    for page in (10_001, 10**20):
+        problem = admin_api.get(f"/api/v1/customers?per_page=1&page={page}").get_json()
+        assert problem["errors"][0]["field"] == "page" and "cursor" in problem["detail"], problem
 
 
 def test_a_page_number_and_a_cursor_together_are_refused(admin_api, world):
