@@ -91,6 +91,25 @@ def test_every_operation_declares_its_errors_as_problem_json_and_nothing_else(do
         assert content == {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
 
 
+PAGED_LISTS = {"/api/v1/orders", "/api/v1/customers", "/api/v1/products", "/api/v1/outbox", "/api/v1/invoices",
+               "/api/v1/imports"}
+
+
+def test_every_paged_list_takes_a_cursor_and_answers_where_the_next_page_starts(document):
+    paged = {path for path, item in document["paths"].items()
+             if any(parameter["name"] == "page" for parameter in item.get("get", {}).get("parameters", []))}
+    assert paged == PAGED_LISTS
+    for path in paged:
+        operation = document["paths"][path]["get"]
+        parameters = {parameter["name"]: parameter for parameter in operation["parameters"]}
+        assert {"page", "per_page", "cursor"} <= set(parameters), path
+        assert parameters["page"]["schema"]["maximum"] == 10_000, path
+        answer = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+        fields = document["components"]["schemas"][answer]["properties"]
+        assert set(fields) == {"items", "total", "total_capped", "page", "per_page", "next_cursor", "next"}, path
+        assert fields["next"]["nullable"] and fields["next_cursor"]["nullable"] and fields["page"]["nullable"], path
+
+
 class Conformance:
     """Checks a response against what the document declares for its operation: status, content type, body."""
 
