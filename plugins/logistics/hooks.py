@@ -13,7 +13,7 @@ from core.documents import order_version
 from core.errors import Conflict
 from core.extensions import db
 from core.hookspecs import hookimpl
-from core.models import Company, Order, OrderStatus, User
+from core.models import Company, Order, User
 from core.portal import order_url, panel_url
 from plugins.logistics import services
 from plugins.logistics.forms import AcceptanceForm, ShipmentForm
@@ -70,7 +70,7 @@ def order_actions(order: Order, user: User) -> list[OrderAction]:
     """The shipment's next step for this user; its form is in the shipments panel."""
     current = services.open_shipment(order)
     if user.can("logistics.ship"):
-        if order.status == OrderStatus.APPROVED and current is None and not services.blocking_gates(order):
+        if order.status in services.SHIPPABLE and current is None and not services.blocking_gates(order):
             return [OrderAction(_("Prepare shipment"), panel_url(order.id, PANEL), primary=True, priority=20)]
         if current is not None and current.status == ShipmentStatus.PREPARED:
             return [OrderAction(_("Dispatch %(number)s", number=current.number), panel_url(order.id, PANEL),
@@ -87,7 +87,7 @@ def order_panels(order: Order, user: User) -> list[Panel]:
     shipments = services.shipments_of(order)
     current = next((s for s in shipments if s.is_open), None)
     may_ship = user.can("logistics.ship")
-    can_create = may_ship and order.status == OrderStatus.APPROVED and current is None
+    can_create = may_ship and order.status in services.SHIPPABLE and current is None
     if not shipments and not can_create:
         return []
     # Unbound forms (formdata=None): the order page may be shown after another form's POST.
@@ -103,12 +103,6 @@ def order_panels(order: Order, user: User) -> list[Panel]:
         "acceptance_form": AcceptanceForm(formdata=None) if can_accept else None,
     }
     return [Panel(_("Shipments"), PANEL, context, order=400)]
-
-
-@hookimpl
-def execution_started(order: Order) -> bool:
-    # Preparing the first shipment is the first trace of work on the goods that logistics keeps.
-    return services.latest_shipment(order) is not None
 
 
 @hookimpl

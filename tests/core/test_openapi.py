@@ -77,6 +77,11 @@ def test_every_decimal_sent_matches_its_documented_pattern(app, world, document)
     assert Decimal(sent["total"]) == order.total
 
 
+def test_the_order_statuses_are_the_core_s_own_with_in_production(document):
+    statuses = document["components"]["schemas"]["Order"]["properties"]["status"]["enum"]
+    assert statuses.index("approved") < statuses.index("in_production") < statuses.index("shipped")
+
+
 def test_every_operation_declares_its_errors_as_problem_json_and_nothing_else(document):
     operations = [(path, method, operation) for path, item in document["paths"].items()
                   for method, operation in item.items() if method in METHODS]
