@@ -16,8 +16,10 @@ DECIDERS = {"sales": "administrator", "finance": "finance", "production": "produ
 # The execution template of a company with logistics: material, then production, then packing.
 EXECUTION_TASKS = [
     {"key": "material", "name": "备料", "kind": "preparation", "role": "production", "hours": "4"},
-    {"key": "make", "name": "生产", "kind": "production", "role": "production", "hours": "8", "depends_on": ["material"]},
-    {"key": "pack", "name": "包装", "kind": "packing", "role": "logistics", "hours": "2", "depends_on": ["make"]},
+    {"key": "make", "name": "生产", "kind": "production", "role": "production", "hours": "8",
+     "depends_on": ["material"]},
+    {"key": "pack", "name": "包装", "kind": "packing", "role": "logistics", "hours": "2",
+     "depends_on": ["make"]},
 ]
 
 

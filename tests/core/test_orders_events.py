@@ -113,8 +113,8 @@ def test_completion_after_payment_is_dispatched_after_paid(core_only):
 
 def test_one_table_of_events_names_every_hook_label_and_fact():
     assert {spec.hook for spec in EVENTS.values()} == {
-        "order_submitted", "review_decided", "review_overdue", "production_started", "shipped", "delivered", "paid", "order_completed",
-        "order_cancelled", "change_requested", "order_changed"}
+        "order_submitted", "review_decided", "review_overdue", "production_started", "shipped", "delivered", "paid",
+        "order_completed", "order_cancelled", "change_requested", "order_changed"}
     assert {spec.fact for spec in EVENTS.values() if spec.fact} | {
         EventFact.APPROVED, EventFact.REJECTED, EventFact.SENT_BACK} == set(EventFact)
     assert events.fact_of(OrderEvent.REVIEW_DECIDED, Decision(Outcome.SENT_BACK)) == EventFact.SENT_BACK
