@@ -367,6 +367,7 @@ def adjust_task(task: ExecutionTask, actor: User, *, assignee_id: Any = UNSET, d
     if depends_on is not UNSET:
         set_dependencies(task, _dependencies(plan, task, depends_on))
     flush()
+    db.session.expire(task, ["assignee"])  # read again as the new person
     audit.record(company_id=task.company_id, order_id=task.order_id, entity="execution_task", entity_id=task.id,
                  action="task_adjusted", actor=actor, before=before, after=_task_state(task))
     return task
