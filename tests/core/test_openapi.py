@@ -155,6 +155,7 @@ def test_what_the_api_sends_through_an_order_s_whole_life_is_what_the_document_d
                          f"/api/v1/orders/{order['id']}", f"/api/v1/orders/{draft['id']}",
                          f"/api/v1/orders/{order['id']}/timeline", f"/api/v1/orders/{order['id']}/reviews",
                          f"/api/v1/orders/{order['id']}/shipments", f"/api/v1/orders/{order['id']}/payments",
+                         f"/api/v1/orders/{order['id']}/execution", "/api/v1/execution-templates",
                          "/api/v1/invoices", "/api/v1/kpi", "/api/v1/customers", "/api/v1/products",
                          f"/api/v1/customers/{world.customers[0].id}", f"/api/v1/products/{world.products[0].id}",
                          f"/api/v1/orders/{order['id']}/documents/confirmation", "/api/v1/orders/999999"):
