@@ -99,7 +99,7 @@ def inbox_tasks(user: User) -> list[Task]:
                  url=_order_url(shipment.order_id), kind="logistics.accept", order_number=shipment.order.number)
             for shipment in services.shipments_awaiting_acceptance(user)
         ]
-    return tasks
+    return tasks + execution_panels.inbox(user)
 
 
 @hookimpl

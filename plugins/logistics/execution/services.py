@@ -132,6 +132,47 @@ def assess(plan: ExecutionPlan, now: datetime, calendar: Calendar | None = None)
     return Assessment(plan, now, starts, late, behind, can_meet, finish)
 
 
+@dataclass(frozen=True)
+class WaitingTask:
+    """A task of a confirmed plan waiting for its person, as the inbox lists it."""
+
+    id: int
+    name: str
+    due_at: datetime
+    order_id: int
+    order_number: str | None
+
+
+def tasks_waiting(user: User, limit: int) -> tuple[list[WaitingTask], int]:
+    """The user's open tasks of confirmed plans, soonest due first, at most ``limit``, and how many there are.
+
+    One query, however many there are: the rows and their total (a window count) together.
+    """
+    total = func.count().over()
+    rows = db.session.execute(
+        select(ExecutionTask.id, ExecutionTask.name, ExecutionTask.due_at, ExecutionTask.order_id, Order.number,
+               total)
+        .join(Order, Order.id == ExecutionTask.order_id)
+        .join(ExecutionPlan, ExecutionPlan.id == ExecutionTask.plan_id)
+        .where(ExecutionTask.company_id == user.company_id, ExecutionTask.assignee_id == user.id,
+               ExecutionTask.status.in_(OPEN_TASKS), ExecutionPlan.status == PlanStatus.CONFIRMED, visible_to(user))
+        .order_by(ExecutionTask.due_at, ExecutionTask.id).limit(limit)).all()
+    return [WaitingTask(*row[:5]) for row in rows], (rows[0][5] if rows else 0)
+
+
+def plans_to_confirm(user: User, limit: int) -> tuple[list[tuple[int, str | None, date]], int]:
+    """Drafted plans a planner confirms: (order id, order number, promised date), soonest date first, and
+    how many there are, in one query."""
+    total = func.count().over()
+    rows = db.session.execute(
+        select(ExecutionPlan.order_id, Order.number, ExecutionPlan.target_date, total)
+        .join(Order, Order.id == ExecutionPlan.order_id)
+        .where(ExecutionPlan.company_id == user.company_id, ExecutionPlan.status == PlanStatus.DRAFT,
+               Order.status.in_(PLANNABLE), visible_to(user))
+        .order_by(ExecutionPlan.target_date, ExecutionPlan.id).limit(limit)).all()
+    return [(row[0], row[1], row[2]) for row in rows], (rows[0][3] if rows else 0)
+
+
 # --- drafting ----------------------------------------------------------------------
 
 
