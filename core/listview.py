@@ -56,7 +56,7 @@ from core.extensions import db
 from core.keyset import BAD_TOKEN, FIRST_DAY, LAST_DAY, Cursor, Keyset, Kind, cursor_token
 from core.labels import label
 from core.untrusted_text import spreadsheet_text
-from core.models import Order, User
+from core.models import Order, User, utcnow
 from core.portal import order_url
 
 PER_PAGE = 50
@@ -87,6 +87,8 @@ class Column:
     :param href: where the value links to (``lambda row: order_url(row.id)``).
     :param namespace: the label namespace of a ``CODE`` column whose values are plain strings.
     :param badge: show a ``CODE`` value as a status badge.
+    :param deadline: show a ``DATETIME`` value as the time left until it (``core.time_left``, the
+        ``time_left`` macro), against the page's one ``now``; it sorts and exports as the moment it is.
     :param when: whether ``user`` gets the column at all (staff names are not for customer users).
     """
 
@@ -99,6 +101,7 @@ class Column:
     href: Callable[[Row[Any]], str | None] | None = None
     namespace: str | None = None
     badge: bool = False
+    deadline: bool = False
     when: Callable[[User], bool] | None = None
 
     @property
@@ -476,6 +479,7 @@ class ListPage:
     args: dict[str, Any]
     endpoint: str
     view_args: dict[str, Any]
+    now: datetime = field(default_factory=utcnow)  # the one "now" of the page's time-left badges
 
     def url(self, **changes: Any) -> str:
         """This list's URL with some parameters changed (None removes one); a new sort or filter starts at page 1."""

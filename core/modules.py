@@ -99,7 +99,8 @@ def set_enabled(company: Company, name: str, enabled: bool, *, actor: User | Non
     return next(state for state in module_states(company.id) if state.manifest.name == name)
 
 
-OPEN_STATUSES = (OrderStatus.SUBMITTED, OrderStatus.APPROVED, OrderStatus.SHIPPED, OrderStatus.DELIVERED)
+OPEN_STATUSES = (OrderStatus.SUBMITTED, OrderStatus.APPROVED, OrderStatus.IN_PRODUCTION, OrderStatus.SHIPPED,
+                 OrderStatus.DELIVERED)
 
 
 def pin_modules(order: Order, modules: Iterable[str]) -> None:

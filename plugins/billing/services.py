@@ -43,7 +43,7 @@ LARGEST_AMOUNT = MONEY.largest
 FUTURE_TOLERANCE = timedelta(minutes=5)  # clocks of the payer's bank and ours differ a little
 
 # A payment is taken from approval until the order is settled.
-PAYABLE = frozenset({OrderStatus.APPROVED, OrderStatus.SHIPPED, OrderStatus.DELIVERED})
+PAYABLE = frozenset({OrderStatus.APPROVED, OrderStatus.IN_PRODUCTION, OrderStatus.SHIPPED, OrderStatus.DELIVERED})
 INVOICEABLE = PAYABLE | {OrderStatus.COMPLETED}
 # Orders that will never be settled owe nothing.
 UNSETTLED = frozenset({OrderStatus.CANCELLED, OrderStatus.REJECTED, OrderStatus.DRAFT})

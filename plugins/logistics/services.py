@@ -31,6 +31,8 @@ TRACKING_MAX = 64
 SIGNED_BY_MAX = 120
 RESERVATIONS_MAX = 2000
 RATINGS = range(1, 6)
+# Goods leave an order in production, or an approved one with nothing to produce.
+SHIPPABLE = frozenset({OrderStatus.APPROVED, OrderStatus.IN_PRODUCTION})
 
 
 # --- queries -------------------------------------------------------------------
@@ -78,11 +80,11 @@ def blocking_gates(order: Order) -> list[Gate]:
 
 
 def orders_to_ship(user: User) -> list[Order]:
-    """Approved orders of the user's company, delivered through logistics, with no shipment yet
-    and nothing holding them back."""
+    """Approved orders and orders in production of the user's company, delivered through logistics,
+    with no shipment yet and nothing holding them back."""
     no_shipment = ~exists(select(Shipment.id).where(Shipment.order_id == Order.id))
     orders = db.session.execute(
-        visible_orders(user).where(Order.status == OrderStatus.APPROVED, pinned(Stage.LOGISTICS), no_shipment)
+        visible_orders(user).where(Order.status.in_(SHIPPABLE), pinned(Stage.LOGISTICS), no_shipment)
         .order_by(Order.requested_date, Order.id)
     ).scalars()
     return [order for order in orders if not blocking_gates(order)]
@@ -111,10 +113,10 @@ def shipments_awaiting_acceptance(user: User) -> list[Shipment]:
 
 def create_shipment(order: Order, actor: User, carrier: str | None = None,
                     tracking_number: str | None = None) -> Shipment:
-    """Prepare the shipment of an approved order that no execution gate holds back."""
+    """Prepare the shipment of an approved order (or one in production) that no execution gate holds back."""
     check(actor, "logistics.ship")
     _same_company(order, actor)
-    if order.status != OrderStatus.APPROVED:
+    if order.status not in SHIPPABLE:
         raise Conflict(_("order %(number)s is %(status)s; only an approved order can be shipped",
                          number=order.display_number, status=label(order.status)))
     if not order_has_stage(order, Stage.LOGISTICS):

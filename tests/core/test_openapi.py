@@ -77,6 +77,11 @@ def test_every_decimal_sent_matches_its_documented_pattern(app, world, document)
     assert Decimal(sent["total"]) == order.total
 
 
+def test_the_order_statuses_are_the_core_s_own_with_in_production(document):
+    statuses = document["components"]["schemas"]["Order"]["properties"]["status"]["enum"]
+    assert statuses.index("approved") < statuses.index("in_production") < statuses.index("shipped")
+
+
 def test_every_operation_declares_its_errors_as_problem_json_and_nothing_else(document):
     operations = [(path, method, operation) for path, item in document["paths"].items()
                   for method, operation in item.items() if method in METHODS]
@@ -169,6 +174,7 @@ def test_what_the_api_sends_through_an_order_s_whole_life_is_what_the_document_d
                          f"/api/v1/orders/{order['id']}", f"/api/v1/orders/{draft['id']}",
                          f"/api/v1/orders/{order['id']}/timeline", f"/api/v1/orders/{order['id']}/reviews",
                          f"/api/v1/orders/{order['id']}/shipments", f"/api/v1/orders/{order['id']}/payments",
+                         f"/api/v1/orders/{order['id']}/execution", "/api/v1/execution-templates",
                          "/api/v1/invoices", "/api/v1/kpi", "/api/v1/customers", "/api/v1/products",
                          f"/api/v1/customers/{world.customers[0].id}", f"/api/v1/products/{world.products[0].id}",
                          f"/api/v1/orders/{order['id']}/documents/confirmation", "/api/v1/orders/999999"):
