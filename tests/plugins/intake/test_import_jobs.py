@@ -199,5 +199,16 @@ def test_the_job_reads_the_stored_file_once_however_many_chunks_report_progress(
 
     assert job.status == ImportStatus.DONE and len(job.results["created"]) == 2
     assert len([sql for sql in seen if sql.startswith("UPDATE intake_import SET rows_done")]) == 3  # one a chunk
-    assert len([sql for sql in seen if re.search(r"^SELECT\b.*\bintake_import\.content\b.*\bFROM intake_import\b",
-                                                 sql, re.DOTALL)]) == 1
+    reads = [sql for sql in seen
+             if re.search(r"^SELECT\b.*\bintake_import\.content\b.*\bFROM intake_import\b", sql, re.DOTALL)]
+    # Its size, then its one slice: the file is smaller than a slice (import_jobs.FILE_SLICE).
+    assert [re.match(r"SELECT (\w+)\(intake_import\.content\b", sql)[1] for sql in reads] == ["length", "substr"]
+
+
+def test_a_stored_file_larger_than_a_slice_is_read_whole(app, world, monkeypatch):
+    monkeypatch.setattr(import_jobs, "FILE_SLICE", 7)
+    data = two_orders_and_a_bad_row()
+    job = queued(world, data)
+
+    assert len(data) > 10 * import_jobs.FILE_SLICE
+    assert import_jobs.stored_file(job) == data
