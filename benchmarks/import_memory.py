@@ -139,17 +139,16 @@ def peak_mb() -> float:
 def measured(kind: str, data: bytes, db_uri: str | None, one_process: bool) -> dict[str, dict]:
     """Peak memory of fresh processes handing ``data`` in and importing it (or of one process doing both), by
     step; the file is made here, not in the processes measured."""
-    workdir = Path(tempfile.mkdtemp(prefix="ordo-bench-"))
-    path = workdir / f"bench.{kind}"
-    path.write_bytes(data)
-    uri = db_uri or f"sqlite:///{workdir}/ordo.sqlite"
-    steps = ["both"] if one_process else ["hand-in", "worker"]
-    found = {}
-    for step in steps:
-        command = [sys.executable, __file__, "--child", step, str(path), "--db-uri", uri, "--workdir", str(workdir)]
-        output = subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT).stdout
-        found[step] = json.loads(output.strip().splitlines()[-1])
-    return found
+    with tempfile.TemporaryDirectory(prefix="ordo-bench-") as workdir:
+        path = Path(workdir) / f"bench.{kind}"
+        path.write_bytes(data)
+        uri = db_uri or f"sqlite:///{workdir}/ordo.sqlite"
+        found = {}
+        for step in ["both"] if one_process else ["hand-in", "worker"]:
+            command = [sys.executable, __file__, "--child", step, str(path), "--db-uri", uri, "--workdir", workdir]
+            output = subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT).stdout
+            found[step] = json.loads(output.strip().splitlines()[-1])
+        return found
 
 
 def main() -> None:
