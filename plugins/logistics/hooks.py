@@ -3,20 +3,21 @@ and the execution plan's listeners (drafted on approval, re-planned on a change,
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from core.contracts import (
-    MENU_SETTINGS, CustomerView, Decision, DocumentKind, DocumentSource, MenuItem, OrderAction, OrderChange, Outcome,
-    Panel, Permission, Task,
+    MENU_SETTINGS, CustomerView, Decision, DocumentKind, DocumentSource, Job, MenuItem, OrderAction, OrderChange,
+    Outcome, Panel, Permission, Task,
 )
 from core.documents import order_version
 from core.errors import Conflict
 from core.extensions import db
 from core.hookspecs import hookimpl
+from core.jobs import per_company
 from core.models import Company, Order, User
 from core.portal import order_url, panel_url
 from plugins.logistics import services
@@ -24,6 +25,9 @@ from plugins.logistics.execution import panels as execution_panels
 from plugins.logistics.execution import services as execution
 from plugins.logistics.execution.labels import LABELS as EXECUTION_LABELS
 from plugins.logistics.forms import AcceptanceForm, ShipmentForm
+from plugins.logistics.incidents import sweep as risk_sweep
+from plugins.logistics.incidents import views as incident_views
+from plugins.logistics.incidents.labels import LABELS as INCIDENT_LABELS
 from plugins.logistics.labels import LABELS as SHIPMENT_LABELS
 from plugins.logistics.models import Shipment, ShipmentStatus
 
@@ -40,6 +44,11 @@ PERMISSIONS = (
                ("administrator", "production", "manager")),
     Permission("logistics.task", _l("Work on execution tasks given to me"), STAFF_AT_WORK),
     Permission("logistics.templates", _l("Edit execution templates"), ("administrator",)),
+    # Incidents and at-risk warnings.
+    Permission("logistics.incidents", _l("Record incidents on orders and tasks"), STAFF_AT_WORK),
+    Permission("logistics.escalations", _l("Take escalated incidents"), ("administrator", "manager")),
+    Permission("logistics.notify", _l("Confirm new expected dates to customers"),
+               ("administrator", "sales", "customer_service", "manager")),
 )
 
 
@@ -99,7 +108,7 @@ def inbox_tasks(user: User) -> list[Task]:
                  url=_order_url(shipment.order_id), kind="logistics.accept", order_number=shipment.order.number)
             for shipment in services.shipments_awaiting_acceptance(user)
         ]
-    return tasks + execution_panels.inbox(user)
+    return tasks + execution_panels.inbox(user) + incident_views.inbox(user)
 
 
 @hookimpl
@@ -122,7 +131,7 @@ def order_actions(order: Order, user: User) -> list[OrderAction]:
 
 @hookimpl
 def order_panels(order: Order, user: User) -> list[Panel]:
-    panels = execution_panels.plan_panels(order, user)
+    panels = execution_panels.plan_panels(order, user) + incident_views.panels(order, user)
     if not (user.can("logistics.view") or user.can("logistics.accept")):
         return panels
     shipments = services.shipments_of(order)
@@ -193,9 +202,9 @@ def _due(order: Order) -> datetime | None:
 
 @hookimpl
 def ordo_labels() -> Mapping[str, Mapping[str, object]]:
-    namespaces = {*SHIPMENT_LABELS, *EXECUTION_LABELS}
-    return {namespace: {**SHIPMENT_LABELS.get(namespace, {}), **EXECUTION_LABELS.get(namespace, {})}
-            for namespace in namespaces}
+    parts = (SHIPMENT_LABELS, EXECUTION_LABELS, INCIDENT_LABELS)
+    return {namespace: {key: value for part in parts for key, value in part.get(namespace, {}).items()}
+            for namespace in {name for part in parts for name in part}}
 
 
 SHIPMENT_FACTS = frozenset({"number", "status", "delivery_method", "carrier", "tracking_number"})
@@ -209,4 +218,15 @@ def customer_timeline_actions() -> dict[str, CustomerView]:
         "shipment_created": CustomerView(SHIPMENT_FACTS),
         "shipment_dispatched": CustomerView(SHIPMENT_FACTS),
         "shipment_accepted": CustomerView(SHIPMENT_FACTS | {"signed_by", "reservations", "rating"}),
+        # The new date the customer was told (incidents and the at-risk flag are internal).
+        "customer_notified_of_delay": CustomerView(frozenset({"promised_date", "expected_date"})),
     }
+
+
+# -- incidents and at-risk warnings ------------------------------------------------
+
+
+@hookimpl
+def ordo_jobs() -> list[Job]:
+    return [Job("logistics.risk_sweep", timedelta(minutes=15), per_company("logistics", risk_sweep.sweep),
+                description="Flag execution plans that can no longer make their promised date; notify customers")]

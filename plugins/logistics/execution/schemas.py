@@ -84,6 +84,12 @@ class ExecutionSchema(ma.Schema):
     confirmed_at = ma.fields.AwareDateTime(allow_none=True)
     confirmed_by = ma.fields.Nested(TaskPersonSchema, allow_none=True)
     accepted_late = ma.fields.Boolean()
+    at_risk = ma.fields.Boolean(metadata={
+        "description": "the last at-risk sweep found the plan cannot make its promised date (``ordo logistics sweep``)"})
+    expected_date = ma.fields.Date(allow_none=True, metadata={
+        "description": "while at risk: the date the sweep expects, remaining work and open incidents counted"})
+    risk_checked_at = ma.fields.AwareDateTime(allow_none=True, metadata={
+        "description": "when the sweep last changed the at-risk state"})
     tasks = ma.fields.List(ma.fields.Nested(MilestoneSchema))
     version = ma.fields.Integer()
 

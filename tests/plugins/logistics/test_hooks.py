@@ -38,10 +38,10 @@ def _tasks(app, user) -> list[tuple[str, str]]:
 
 
 def _panel_html(app, order, user) -> str:
-    """The logistics panel as the order page renders it: the panel's template with its context."""
+    """The shipments panel as the order page renders it: the panel's template with its context."""
     with app.test_request_context():
         panels = [p for contribution in hooks_for_order(order).order_panels(order=order, user=user)
-                  for p in contribution if p.template.startswith("logistics/")]
+                  for p in contribution if p.template == "logistics/order_panel.html"]
         if not panels:
             return ""
         (panel,) = panels
