@@ -51,7 +51,7 @@ def scene(app):
     company_profile.set_logo(world.company, image("PNG"), actor=None)
     commit()
     from plugins.billing.models import Invoice  # the records the pages show, looked up for their ids
-    from plugins.logistics.models import Shipment
+    from plugins.logistics.shipments.models import Shipment
     from plugins.review.models import ReviewStep
 
     ids = {

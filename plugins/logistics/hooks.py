@@ -19,13 +19,13 @@ from core.extensions import db
 from core.hookspecs import hookimpl
 from core.models import Company, Order, User
 from core.portal import order_url, panel_url
-from plugins.logistics import services
+from plugins.logistics.shipments import services
 from plugins.logistics.execution import panels as execution_panels
 from plugins.logistics.execution import services as execution
 from plugins.logistics.execution.labels import LABELS as EXECUTION_LABELS
-from plugins.logistics.forms import AcceptanceForm, ShipmentForm
-from plugins.logistics.labels import LABELS as SHIPMENT_LABELS
-from plugins.logistics.models import Shipment, ShipmentStatus
+from plugins.logistics.shipments.forms import AcceptanceForm, ShipmentForm
+from plugins.logistics.shipments.labels import LABELS as SHIPMENT_LABELS
+from plugins.logistics.shipments.models import Shipment, ShipmentStatus
 
 PANEL = "logistics/order_panel.html"
 STAFF_AT_WORK = ("administrator", "sales", "finance", "production", "logistics", "customer_service", "manager")

@@ -24,7 +24,7 @@ from core.models import DeliveryMethod, Order, OrderStatus, User, utcnow
 from core.modules import hooks_for_order, order_has_stage, pinned
 from core.orders.queries import get_order, visible_orders, visible_to
 from core.orders import events
-from plugins.logistics.models import Shipment, ShipmentStatus
+from plugins.logistics.shipments.models import Shipment, ShipmentStatus
 
 CARRIER_MAX = 120
 TRACKING_MAX = 64

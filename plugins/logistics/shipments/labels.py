@@ -10,7 +10,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from plugins.logistics.models import ShipmentStatus
+from plugins.logistics.shipments.models import ShipmentStatus
 
 LABELS: Mapping[str, Mapping[str, Any]] = {
     "status.shipment": {

@@ -5,8 +5,8 @@ import marshmallow as ma
 from marshmallow import validate
 
 from core.models import DeliveryMethod, OrderStatus
-from plugins.logistics.models import ShipmentStatus
-from plugins.logistics.services import CARRIER_MAX, RESERVATIONS_MAX, SIGNED_BY_MAX, TRACKING_MAX
+from plugins.logistics.shipments.models import ShipmentStatus
+from plugins.logistics.shipments.services import CARRIER_MAX, RESERVATIONS_MAX, SIGNED_BY_MAX, TRACKING_MAX
 
 
 class ShipmentCreateSchema(ma.Schema):

@@ -6,8 +6,8 @@ from flask.views import MethodView
 from core.api import ApiBlueprint
 from core.auth.context import require_actor, requires
 from core.orders.queries import get_order
-from plugins.logistics import services
-from plugins.logistics.schemas import (
+from plugins.logistics.shipments import services
+from plugins.logistics.shipments.schemas import (
     AcceptanceSchema, ShipmentCreateSchema, ShipmentDispatchSchema, ShipmentSchema,
 )
 
