@@ -11,9 +11,6 @@ from plugins.logistics.shipments.services import (
     TRACKING_MAX, VEHICLE_MAX, WAYBILL_MAX,
 )
 
-QUANTITY = {"places": 3, "as_string": True, "allow_nan": False}
-
-
 class ModeFieldsSchema(ma.Schema):
     """Each delivery mode's own fields: express (carrier, tracking number); freight (carrier, vehicle,
     driver and phone, waybill number); pickup (who collected). Another mode's field is refused (400)."""
@@ -30,7 +27,7 @@ class ModeFieldsSchema(ma.Schema):
 class ShipmentLineInSchema(ma.Schema):
     order_line_id = ma.fields.Integer(required=True, strict=True)
     quantity = ma.fields.Decimal(required=True, validate=validate.Range(min=0, min_inclusive=False, max=10 ** 12),
-                                 **QUANTITY)
+                                 places=3, as_string=True)
 
 
 class ShipmentCreateSchema(ModeFieldsSchema):
@@ -50,7 +47,7 @@ class ShipmentDispatchSchema(ModeFieldsSchema):
 
 class CheckLineSchema(ma.Schema):
     order_line_id = ma.fields.Integer(required=True, strict=True)
-    confirmed_quantity = ma.fields.Decimal(validate=validate.Range(min=0, max=10 ** 12), **QUANTITY,
+    confirmed_quantity = ma.fields.Decimal(validate=validate.Range(min=0, max=10 ** 12), places=3, as_string=True,
                                            metadata={"description": "the quantity counted; the line's when left out"})
     result = ma.fields.Enum(CheckResult, by_value=True, required=True)
     reason = ma.fields.String(allow_none=True, validate=validate.Length(max=REASON_MAX),
