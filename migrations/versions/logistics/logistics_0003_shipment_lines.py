@@ -20,7 +20,7 @@ down_revision = 'logistics_0002'
 branch_labels = None
 depends_on = None
 
-QUANTITY = sa.Numeric(18, 3)
+QUANTITY = sa.Numeric(14, 3)  # core.figures.QUANTITY
 SHIPMENT_COLUMNS = (
     ('vehicle', sa.String(length=32)), ('driver_name', sa.String(length=120)),
     ('driver_phone', sa.String(length=32)), ('waybill_number', sa.String(length=64)),
