@@ -440,9 +440,12 @@ def dispatch(shipment: Shipment, actor: User, carrier: str | None = None,
         shipment.collected_at = now
     flush()
     if problems:
+        # Recorded as facts, not as text: the history is read in every reader's language.
+        unchecked = [{"line_no": line.order_line.line_no, "result": line.check_result.value if line.check_result
+                      else None, "reason": line.check_reason} for line in shipment.lines if not line.passed]
         audit.record(company_id=shipment.company_id, order_id=shipment.order_id, entity="shipment",
                      entity_id=shipment.id, action="shipment_dispatched_unchecked", actor=actor,
-                     note="; ".join(problems), after={"number": shipment.number, "problems": problems})
+                     after={"number": shipment.number, "check_mode": mode.value, "lines": unchecked})
     _audit(shipment, "shipment_dispatched", actor, before=before)
     if order.status in SHIPPABLE:
         events.ship(order, actor=actor, note="shipment_dispatched", shipment=shipment.number)

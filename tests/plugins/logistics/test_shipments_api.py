@@ -170,7 +170,9 @@ def test_warn_mode_only_warns_and_records_the_warning(app, world):
     assert dispatched.get_json()["order_status"] == "shipped"
     warning = db.session.execute(select(AuditEntry).where(
         AuditEntry.action == "shipment_dispatched_unchecked")).scalar_one()
-    assert "外观划痕" in warning.note and "not checked" in warning.note
+    assert warning.after["check_mode"] == "warn"
+    assert warning.after["lines"] == [{"line_no": 1, "result": "fail", "reason": "外观划痕"},
+                                      {"line_no": 2, "result": None, "reason": None}]
 
 
 def test_the_check_refuses_bad_input(app, world):
