@@ -13,23 +13,22 @@ from core.contracts import (
     MENU_SETTINGS, CustomerView, Decision, DocumentKind, DocumentSource, Job, MenuItem, OrderAction, OrderChange,
     Outcome, Panel, Permission, Task,
 )
-from core.documents import order_version
-from core.errors import Conflict
 from core.extensions import db
 from core.hookspecs import hookimpl
 from core.jobs import per_company
 from core.models import Company, Order, User
 from core.portal import order_url, panel_url
-from plugins.logistics import services
+from plugins.logistics.shipments import documents as shipment_documents
+from plugins.logistics.shipments import services
 from plugins.logistics.execution import panels as execution_panels
 from plugins.logistics.execution import services as execution
 from plugins.logistics.execution.labels import LABELS as EXECUTION_LABELS
-from plugins.logistics.forms import AcceptanceForm, ShipmentForm
 from plugins.logistics.incidents import sweep as risk_sweep
 from plugins.logistics.incidents import views as incident_views
 from plugins.logistics.incidents.labels import LABELS as INCIDENT_LABELS
-from plugins.logistics.labels import LABELS as SHIPMENT_LABELS
-from plugins.logistics.models import Shipment, ShipmentStatus
+from plugins.logistics.shipments.forms import AcceptanceForm, ShipmentForm
+from plugins.logistics.shipments.labels import LABELS as SHIPMENT_LABELS
+from plugins.logistics.shipments.models import Shipment, ShipmentStatus
 
 PANEL = "logistics/order_panel.html"
 STAFF_AT_WORK = ("administrator", "sales", "finance", "production", "logistics", "customer_service", "manager")
@@ -44,6 +43,8 @@ PERMISSIONS = (
                ("administrator", "production", "manager")),
     Permission("logistics.task", _l("Work on execution tasks given to me"), STAFF_AT_WORK),
     Permission("logistics.templates", _l("Edit execution templates"), ("administrator",)),
+    Permission("logistics.settings", _l("Change how the company ships: carriers, partial delivery, the check"),
+               ("administrator",)),
     # Incidents and at-risk warnings.
     Permission("logistics.incidents", _l("Record incidents on orders and tasks"), STAFF_AT_WORK),
     Permission("logistics.escalations", _l("Take escalated incidents"), ("administrator", "manager")),
@@ -137,7 +138,9 @@ def order_panels(order: Order, user: User) -> list[Panel]:
     shipments = services.shipments_of(order)
     current = next((s for s in shipments if s.is_open), None)
     may_ship = user.can("logistics.ship")
-    can_create = may_ship and order.status in services.SHIPPABLE and current is None
+    remaining = services.remaining_lines(order)
+    can_create = (may_ship and order.status in services.PARTLY_SHIPPABLE
+                  and any(line["remaining"] for line in remaining))
     if not shipments and not can_create:
         return panels
     # Unbound forms (formdata=None): the order page may be shown after another form's POST.
@@ -147,6 +150,7 @@ def order_panels(order: Order, user: User) -> list[Panel]:
         "order": order,
         "shipments": shipments,
         "current": current,
+        "remaining": remaining,
         "blocked": services.blocking_gates(order) if can_create else [],
         "create_form": ShipmentForm(formdata=None) if can_create else None,
         "dispatch_form": ShipmentForm(formdata=None, obj=current) if can_dispatch else None,
@@ -157,35 +161,7 @@ def order_panels(order: Order, user: User) -> list[Panel]:
 
 @hookimpl
 def document_kinds() -> list[DocumentKind]:
-    # Every user who may read the order may read its delivery note (it shows no prices),
-    # customers included: it goes with the goods.
-    return [DocumentKind("delivery_note", _l("Delivery note"), "delivery_note.html", "order.view",
-                         context=delivery_note_context,
-                         available=lambda order: services.latest_shipment(order) is not None,
-                         source=delivery_note_source, customer_copy=True)]
-
-
-def delivery_note_source(order: Order) -> DocumentSource:
-    """The version of the delivery note: its shipment (whose row version counts every change) and the order."""
-    shipment = _shipment_for_note(order)
-    return DocumentSource(f"{order_version(order)}.s{shipment.version}", entity="shipment", entity_id=shipment.id)
-
-
-def _shipment_for_note(order: Order) -> Shipment:
-    shipment: Shipment | None = services.latest_shipment(order)
-    if shipment is None:
-        raise Conflict(_("order %(number)s has no shipment yet; a delivery note needs one",
-                         number=order.display_number), field="kind")
-    return shipment
-
-
-def delivery_note_context(order: Order) -> dict[str, Any]:
-    """What the delivery note shows: the order's latest shipment, its lines and quantities."""
-    return {
-        "shipment": _shipment_for_note(order),
-        "company": db.session.get(Company, order.company_id),
-        "lines": order.lines,
-    }
+    return shipment_documents.order_kinds()
 
 
 def _order_url(order_id: int) -> str:
@@ -207,7 +183,8 @@ def ordo_labels() -> Mapping[str, Mapping[str, object]]:
             for namespace in {name for part in parts for name in part}}
 
 
-SHIPMENT_FACTS = frozenset({"number", "status", "delivery_method", "carrier", "tracking_number"})
+SHIPMENT_FACTS = frozenset({"number", "status", "delivery_method", "carrier", "tracking_number", "vehicle",
+                            "driver_name", "driver_phone", "waybill_number", "pickup_code", "collected_by", "lines"})
 
 
 @hookimpl

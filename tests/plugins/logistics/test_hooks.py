@@ -23,7 +23,7 @@ from core.models import OrderStatus
 from core.modules import hooks_for_company, hooks_for_order, set_enabled
 from core.portal import navigation
 from plugins.intake.manifest import MANIFEST as INTAKE
-from plugins.logistics import services
+from plugins.logistics.shipments import services
 from plugins.logistics.manifest import MANIFEST as LOGISTICS
 from tests import factories, witness
 from tests.flows import Flow

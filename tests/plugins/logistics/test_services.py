@@ -9,8 +9,8 @@ from core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from core.extensions import db
 from core.models import AuditEntry, OrderStatus
 from core.modules import hooks_for_order
-from plugins.logistics import services
-from plugins.logistics.models import Shipment, ShipmentStatus
+from plugins.logistics.shipments import services
+from plugins.logistics.shipments.models import Shipment, ShipmentStatus
 from tests import factories
 from tests.factories import reload
 from tests.plugins.logistics.gate_plugin import PREPAYMENT_REASON
