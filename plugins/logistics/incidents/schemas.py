@@ -4,8 +4,8 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from core.api.fields import FixedDecimal, IdField
-from plugins.logistics.execution.models import HOURS_FIGURE
+from core.api.fields import IdField
+from plugins.logistics.execution.schemas import hours_figure
 from plugins.logistics.incidents.models import IncidentKind, IncidentStatus, NoticeStatus
 from plugins.logistics.incidents.services import MAX_DELAY, TEXT_MAX
 from plugins.logistics.incidents.sweep import MESSAGE_MAX
@@ -23,7 +23,7 @@ class IncidentSchema(ma.Schema):
     order_id = ma.fields.Integer()
     task_id = ma.fields.Integer(allow_none=True, metadata={"description": "the task it holds up, if any"})
     kind = ma.fields.Enum(IncidentKind, by_value=True)
-    delay_hours = FixedDecimal(HOURS_FIGURE, metadata={"description": "the expected delay in working hours"})
+    delay_hours = hours_figure(metadata={"description": "the expected delay in working hours"})
     description = ma.fields.String()
     status = ma.fields.Enum(IncidentStatus, by_value=True)
     recorded_at = ma.fields.AwareDateTime()
@@ -37,7 +37,7 @@ class IncidentSchema(ma.Schema):
 
 class IncidentInputSchema(ma.Schema):
     kind = ma.fields.Enum(IncidentKind, by_value=True, required=True)
-    delay_hours = FixedDecimal(HOURS_FIGURE, required=True, example="4", validate=validate.Range(
+    delay_hours = hours_figure(required=True, example="4", validate=validate.Range(
         min=0, max=MAX_DELAY, error="the expected delay cannot be negative; it is from {min} to {max} working hours"),
         metadata={"description": "the expected delay in working hours; not negative"})
     description = ma.fields.String(required=True, validate=validate.Length(min=1, max=TEXT_MAX))

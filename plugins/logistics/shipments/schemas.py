@@ -4,6 +4,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
+from core.api.fields import QuantityField
 from core.models import DeliveryMethod, OrderStatus
 from plugins.logistics.shipments.models import CheckMode, CheckResult, ShipmentStatus
 from plugins.logistics.shipments.services import (
@@ -26,8 +27,7 @@ class ModeFieldsSchema(ma.Schema):
 
 class ShipmentLineInSchema(ma.Schema):
     order_line_id = ma.fields.Integer(required=True, strict=True)
-    quantity = ma.fields.Decimal(required=True, validate=validate.Range(min=0, min_inclusive=False, max=10 ** 12),
-                                 places=3, as_string=True)
+    quantity = QuantityField(required=True, validate=validate.Range(min=0, min_inclusive=False))
 
 
 class ShipmentCreateSchema(ModeFieldsSchema):
@@ -47,8 +47,8 @@ class ShipmentDispatchSchema(ModeFieldsSchema):
 
 class CheckLineSchema(ma.Schema):
     order_line_id = ma.fields.Integer(required=True, strict=True)
-    confirmed_quantity = ma.fields.Decimal(validate=validate.Range(min=0, max=10 ** 12), places=3, as_string=True,
-                                           metadata={"description": "the quantity counted; the line's when left out"})
+    confirmed_quantity = QuantityField(validate=validate.Range(min=0),
+                                       metadata={"description": "the quantity counted; the line's when left out"})
     result = ma.fields.Enum(CheckResult, by_value=True, required=True)
     reason = ma.fields.String(allow_none=True, validate=validate.Length(max=REASON_MAX),
                               metadata={"description": "required when the line fails"})
@@ -75,9 +75,9 @@ class RemainingLineSchema(ma.Schema):
     line_no = ma.fields.Integer()
     description = ma.fields.String()
     unit = ma.fields.String()
-    ordered = ma.fields.Decimal(as_string=True)
-    shipped = ma.fields.Decimal(as_string=True)
-    remaining = ma.fields.Decimal(as_string=True)
+    ordered = QuantityField()
+    shipped = QuantityField()
+    remaining = QuantityField()
 
 
 class ShipmentLineSchema(ma.Schema):
@@ -85,8 +85,8 @@ class ShipmentLineSchema(ma.Schema):
     order_line_id = ma.fields.Integer()
     line_no = ma.fields.Integer(attribute="order_line.line_no")
     description = ma.fields.String(attribute="order_line.description")
-    quantity = ma.fields.Decimal(as_string=True)
-    confirmed_quantity = ma.fields.Decimal(as_string=True, allow_none=True)
+    quantity = QuantityField()
+    confirmed_quantity = QuantityField(allow_none=True)
     check_result = ma.fields.Enum(CheckResult, by_value=True, allow_none=True)
     check_reason = ma.fields.String(allow_none=True)
     lot_numbers = ma.fields.List(ma.fields.String(), allow_none=True)
