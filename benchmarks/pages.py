@@ -28,7 +28,8 @@ that answers a fixed small body (``benchmarks/bare_app.py``). The benchmark
 
 A route a user may not open (401/403/404 at its first request) is listed as refused, not
 timed. Each measurement stops issuing requests after ``--requests`` or ``--budget`` seconds,
-whichever comes first (one request per client at least); ``n`` says how many it timed.
+whichever comes first, but times ``--min-requests`` (with many clients, one per client) at
+least; ``n`` says how many it timed.
 
 Figures go to stdout as a table and to ``benchmarks/results/latest.jsonl``, one JSON object per
 figure (``--output`` to change).
@@ -104,6 +105,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=200, help="requests per measurement, at most")
     parser.add_argument("--budget", type=float, default=10.0,
                         help="seconds per measurement: no new request after them (default 10)")
+    parser.add_argument("--min-requests", type=int, default=3,
+                        help="requests per measurement however long they take (with many clients: one per client)")
     parser.add_argument("--clients", type=int, default=16, help="the concurrent clients of the second measurement")
     parser.add_argument("--concurrency", default=None,
                         help="which measurements, e.g. '1' or '1,16' (default: 1 and --clients)")
@@ -393,12 +396,13 @@ class Sample:
         return len(self.seconds) / self.wall if self.wall else None
 
 
-def one_client(ordo: Client, bare: Client, path: str, requests: int, budget: float) -> tuple[Sample, Sample]:
+def one_client(ordo: Client, bare: Client, path: str, requests: int, budget: float,
+               least: int) -> tuple[Sample, Sample]:
     """Ordo's and bare's requests alternating, each side first in turn."""
     ordo_sample, bare_sample = Sample(), Sample()
     began = time.perf_counter()
     for index in range(requests):
-        if index and time.perf_counter() - began > budget:
+        if index >= least and time.perf_counter() - began > budget:
             break
         sides = [(ordo, ordo_sample, path), (bare, bare_sample, "/")]
         for client, sample, target in (sides if index % 2 == 0 else reversed(sides)):
@@ -625,7 +629,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     roles = [role.strip() for role in args.roles.split(",") if role.strip()]
     concurrency = ([int(c) for c in args.concurrency.split(",")] if args.concurrency else [1, args.clients])
-    url = args.database_url or f"sqlite:///{Path(tempfile.gettempdir()) / f'ordo-pages-{args.orders}.sqlite'}"
+    url = args.database_url or f"sqlite:///{Path(tempfile.gettempdir()) / f'ordo-bench-{args.orders}.sqlite'}"
     began = time.perf_counter()
     dataset = flow_data.generate(url, args.orders, reuse=args.reuse, progress=True)
     how = "kept" if dataset.reused else f"generated in {time.perf_counter() - began:.0f} s"
@@ -714,7 +718,7 @@ def measure(route: Route, role: str, headers: dict[str, str], ordo: Server, bare
         bare_client.close()
         return row
     if 1 in concurrency:
-        row.single = one_client(ordo_client, bare_client, route.path, args.requests, args.budget)
+        row.single = one_client(ordo_client, bare_client, route.path, args.requests, args.budget, args.min_requests)
     ordo_client.close()
     bare_client.close()
     for clients in [c for c in concurrency if c > 1]:
