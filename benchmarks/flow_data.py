@@ -9,7 +9,7 @@ invoices, payments, change requests and earlier revisions. This module makes the
 the app does, once, and copies them:
 
 1. **Templates.** A fresh database (every migration branch upgraded, as ``ordo db upgrade``
-   does) gets the demo company (``core.demo.load_demo``: nine orders walked through the
+   does) gets the demo company (with a logo) (``core.demo.load_demo``: nine orders walked through the
    JSON API, from drafts to paid) and six more flows through the same API and services:
    a draft waiting for the customer, an order sent back by a reviewer and resubmitted
    (its second round open), one cancelled after approval, one delivered and half paid,
@@ -73,10 +73,11 @@ if str(ROOT) not in sys.path:
 
 from flask import Flask  # noqa: E402
 from flask_migrate import upgrade as migrate_upgrade  # noqa: E402
+from PIL import Image  # noqa: E402
 from sqlalchemy import JSON, Column, Table, TypeDecorator, func, insert, select, text  # noqa: E402
 from sqlalchemy.engine import Connection  # noqa: E402
 
-from core import companies, masterdata  # noqa: E402
+from core import companies, company_profile, masterdata  # noqa: E402
 from core.app import create_app  # noqa: E402
 from core.auth.services import create_token  # noqa: E402
 from core.db import unit_of_work  # noqa: E402
@@ -179,6 +180,7 @@ def run_flows(app: Flask) -> dict[int, str]:
             username, password, name, role = PLATFORM_USER
             companies.create_user(company, username=username, password=password, name=name, roles=[role],
                                   email=f"{username}@demo.ordo", customer_id=platform.id)
+            company_profile.set_logo(company, _logo(), actor=_user(company_id, "admin"))
             manager = _user(company.id, "manager")
             for username, password, name in SALESPEOPLE:
                 user = companies.create_user(company, username=username, password=password, name=name,
@@ -190,6 +192,14 @@ def run_flows(app: Flask) -> dict[int, str]:
                                     .order_by(Order.id)).all()
         db.session.remove()
     return {order_id: OrderStatus(status).value for order_id, status in orders}
+
+
+def _logo() -> bytes:
+    """The company's logo, as an administrator uploads it: a small PNG."""
+    picture = Image.new("RGB", (240, 80), (29, 36, 51))
+    buffer = io.BytesIO()
+    picture.save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def _user(company_id: int, username: str) -> User:

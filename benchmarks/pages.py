@@ -47,6 +47,7 @@ import math
 import os
 import re
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -106,7 +107,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--budget", type=float, default=10.0,
                         help="seconds per measurement: no new request after them (default 10)")
     parser.add_argument("--min-requests", type=int, default=3,
-                        help="requests per measurement however long they take (with many clients: one per client)")
+                        help="requests per measurement however long they take (with many clients: one per client); "
+                             "0: a page whose first request took longer than --budget is measured by that request")
     parser.add_argument("--clients", type=int, default=16, help="the concurrent clients of the second measurement")
     parser.add_argument("--concurrency", default=None,
                         help="which measurements, e.g. '1' or '1,16' (default: 1 and --clients)")
@@ -254,7 +256,8 @@ def start_server(name: str, target: str, args: argparse.Namespace, folder: Path,
     port = free_port()
     command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers),
                "--threads", str(args.threads), *GUNICORN, "--access-logfile", str(folder / f"{name}-access.log"),
-               "--error-logfile", str(folder / f"{name}-error.log"), "--timeout", str(int(args.timeout)), target]
+               "--error-logfile", str(folder / f"{name}-error.log"), "--timeout", str(int(args.timeout)),
+               "--graceful-timeout", "5", target]  # how long a stopping worker may finish: the run's end only
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     server = Server(name, port, process)
     deadline = time.monotonic() + 120
@@ -625,8 +628,13 @@ def print_row(row: Row, concurrency: list[int]) -> None:
     print(line, flush=True)
 
 
+def _interrupted(_signal: int, _frame: Any) -> None:
+    raise KeyboardInterrupt  # the servers are stopped on the way out
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    signal.signal(signal.SIGTERM, _interrupted)
     roles = [role.strip() for role in args.roles.split(",") if role.strip()]
     concurrency = ([int(c) for c in args.concurrency.split(",")] if args.concurrency else [1, args.clients])
     url = args.database_url or f"sqlite:///{Path(tempfile.gettempdir()) / f'ordo-bench-{args.orders}.sqlite'}"
@@ -708,8 +716,8 @@ def measure(route: Route, role: str, headers: dict[str, str], ordo: Server, bare
     ordo_client = Client(ordo.port, headers, args.timeout)
     bare_client = Client(bare.port, {}, args.timeout)
     try:
-        status, _elapsed = ordo_client.get(route.path)  # the first request: warm, and whether the user may
-        bare_client.get("/")
+        status, first = ordo_client.get(route.path)  # the first request: warm, and whether the user may
+        bare_status, bare_first = bare_client.get("/")
     except OSError:
         status = 0
     row = Row(route, role, status)
@@ -717,7 +725,12 @@ def measure(route: Route, role: str, headers: dict[str, str], ordo: Server, bare
         ordo_client.close()
         bare_client.close()
         return row
-    if 1 in concurrency:
+    if 1 in concurrency and args.min_requests == 0 and first > args.budget:
+        # A page slower than the whole budget: its first request is the measurement.
+        row.single = (Sample(), Sample())
+        row.single[0].add(status, first)
+        row.single[1].add(bare_status, bare_first)
+    elif 1 in concurrency:
         row.single = one_client(ordo_client, bare_client, route.path, args.requests, args.budget, args.min_requests)
     ordo_client.close()
     bare_client.close()
