@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
+from dataclasses import replace
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -70,6 +71,18 @@ def test_the_generator_clones_the_flows_into_every_table_an_order_touches_consis
     assert written <= touched
     for table in written:
         assert dataset.rows[table] > 0, table
+
+
+def test_the_check_names_what_differs_from_the_expected_data(generated):
+    dataset, app = generated
+    template = next(order_id for order_id, status in dataset.templates.items() if status == "shipped")
+    one_more = replace(dataset, clones=dataset.clones + Counter({template: 1}),
+                       rows={**dataset.rows, "logistics_shipment": dataset.rows["logistics_shipment"] + 1})
+
+    problems = flow_data.verify(app, one_more)
+
+    assert any(problem.startswith("orders per status") and "'shipped'" in problem for problem in problems)
+    assert any(problem.startswith("logistics_shipment:") for problem in problems)
 
 
 def test_each_clone_has_its_own_number_day_and_references(generated):
