@@ -656,7 +656,11 @@ def main(argv: list[str] | None = None) -> int:
     env = {**os.environ, "ORDO_DATABASE_URL": url, "ORDO_INSTANCE_PATH": str(folder / "instance"),
            "ORDO_SECRET_KEY": secrets.token_hex(32)}
     ordo = start_server("ordo", "core.app:create_app()", args, folder, env, "/api/v1/openapi.json")
-    bare = start_server("bare", "benchmarks.bare_app:create_app()", args, folder, env, "/")
+    try:
+        bare = start_server("bare", "benchmarks.bare_app:create_app()", args, folder, env, "/")
+    except BaseException:
+        stop(ordo)
+        raise
     watch = MemoryWatch([ordo, bare])
     watch.sample()
     watch.start()
@@ -664,7 +668,8 @@ def main(argv: list[str] | None = None) -> int:
               f"--limit-request-line 8190, access log")
     run = datetime.now(timezone.utc).isoformat(timespec="seconds")
     results = Results(Path(args.output), {"benchmark": "pages", "run": run, "database": dialect,
-                                          "orders": args.orders, "server": server})
+                                          "orders": args.orders, "server": server,
+                                          "load_average": round(os.getloadavg()[0], 1)})
     print(f"Ordo on :{ordo.port}, bare Flask on :{bare.port} ({server}); {len(routes)} paths x {len(roles)} users; "
           f"at most {args.requests} requests or {args.budget:g} s per measurement; load average "
           f"{os.getloadavg()[0]:.1f}", flush=True)
@@ -692,6 +697,7 @@ def main(argv: list[str] | None = None) -> int:
         stop(ordo)
         stop(bare)
     memory(watch, results)
+    results.figure("load_average_at_end", round(os.getloadavg()[0], 1))
 
     timed = [row for row in rows if row.single is not None]
     if args.statements != "none" and timed:
