@@ -12,7 +12,8 @@ the app does, once, and copies them:
    does) gets the demo company (with a logo) (``core.demo.load_demo``: nine orders walked through the
    JSON API, from drafts to paid) and six more flows through the same API and services:
    a draft waiting for the customer, an order sent back by a reviewer and resubmitted
-   (its second round open), one cancelled after approval, one delivered and half paid,
+   (its second round open), one cancelled after approval, one delivered late after an
+   incident and half paid,
    one whose change request was approved (revision 2), and one of the platform customer's
    imported from its order export by the worker's job. Each template stands for a
    stage, in the demo's proportions (every template weighs the same).
@@ -74,7 +75,7 @@ if str(ROOT) not in sys.path:
 from flask import Flask  # noqa: E402
 from flask_migrate import upgrade as migrate_upgrade  # noqa: E402
 from PIL import Image  # noqa: E402
-from sqlalchemy import JSON, Column, Table, TypeDecorator, func, insert, select, text  # noqa: E402
+from sqlalchemy import JSON, Column, Table, TypeDecorator, func, insert, inspect, select, text  # noqa: E402
 from sqlalchemy.engine import Connection  # noqa: E402
 
 from core import companies, company_profile, masterdata  # noqa: E402
@@ -212,6 +213,7 @@ def _more_flows(company: Company) -> None:
         users = {name: _user(company.id, name)
                  for name in ("admin", "sales", "finance", "production", "logistics", "service", "manager")}
         tokens = {name: create_token(user, "flow data")[0] for name, user in users.items()}
+        names = {user.id: name for name, user in users.items()}
     api = {name: DemoClient(token) for name, token in tokens.items()}
     customers = {c["code"]: c for c in api["admin"].call("GET", "/customers?per_page=50")["items"]}
     products = {p["code"]: p["id"] for p in api["admin"].call("GET", "/products?per_page=50")["items"]}
@@ -242,7 +244,15 @@ def _more_flows(company: Company) -> None:
                 "POST", f"/reviews/{steps[0]['id']}/decision", {"decision": "approve", "reason": "同意"})
         raise RuntimeError(f"the review of order {order['id']} did not end")
 
+    def produce(order: dict) -> None:
+        """The planner confirms the order's execution plan; each task is done by the person it is assigned to."""
+        plan = api["production"].call("POST", f"/orders/{order['id']}/execution/confirm", {"accept_late": True})
+        for task in plan["tasks"]:
+            api[names.get(task["assignee"]["id"], "admin")].call("POST", f"/milestones/{task['id']}/complete",
+                                                                 {"note": "按计划完成"})
+
     def deliver(order: dict, signed_by: str) -> None:
+        produce(order)
         shipment = api["logistics"].call("POST", f"/orders/{order['id']}/shipments",
                                          {"carrier": "中通快运", "tracking_number": f"ZT{order['id']:010d}"})
         api["logistics"].call("POST", f"/shipments/{shipment['id']}/dispatch")
@@ -266,9 +276,12 @@ def _more_flows(company: Company) -> None:
     with unit_of_work():
         actions.cancel(db.session.get_one(Order, cancelled["id"]), actor=_user(company.id, "service"),
                        reason="客户项目延期，取消订单")
-    # Delivered and invoiced, half paid.
+    # Delivered late after a shortage of material (an incident, resolved), invoiced, half paid.
     part_paid = submit(create("C004", [("P001", "8"), ("P002", "300")], channel="sales_rep"))
     approve(part_paid)
+    incident = api["production"].call("POST", f"/orders/{part_paid['id']}/incidents", {
+        "kind": "material_shortage", "delay_hours": "8", "description": "密封圈原料到货推迟一天"})
+    api["production"].call("POST", f"/incidents/{incident['id']}/resolve", {"resolution": "原料已到，恢复生产"})
     deliver(part_paid, "李建")
     total = Decimal(api["finance"].call("GET", f"/orders/{part_paid['id']}")["total"])
     api["finance"].call("POST", "/payments", {"order_id": part_paid["id"], "amount": str((total / 2).quantize(
@@ -834,8 +847,11 @@ def portal_sign_in(client: Any, username: str, password: str) -> bool:
 
 
 def existing(app: Flask, orders: int) -> Dataset | None:
-    """The dataset already in the database, if it holds the demo company with exactly ``orders`` orders."""
+    """The dataset already in the database, if it holds the demo company with exactly ``orders`` orders
+    in the schema of this code (every table of the models there)."""
     with app.app_context():
+        if not set(db.metadata.tables) <= set(inspect(db.engine).get_table_names()):
+            return None  # none yet, or made by an older version of Ordo
         try:
             company = db.session.execute(select(Company).where(Company.code == COMPANY)).scalar_one_or_none()
         except Exception:  # no tables yet

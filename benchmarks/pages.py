@@ -8,9 +8,10 @@ limit and an access log), and beside it, under the same gunicorn settings, a min
 that answers a fixed small body (``benchmarks/bare_app.py``). The benchmark
 
 - lists every GET route of the portal and the API from the app's URL map (static files aside),
-  fills its ids from the data (an order of the platform customer, its change request, an open
-  review step, an outbox message, an import, a customer, a product, a user; one path per
-  document kind; and the API's order list has a page in the middle too),
+  fills its ids from the data (an order of the platform customer in the state the route needs,
+  its shipment and change request, an open review step, an outbox message, an import, an
+  execution template, a customer, a product, a user; one path per document kind; and the
+  API's order list has a page in the middle too),
   and skips, naming it, a route whose id the data does not have;
 - signs in as the administrator, a salesperson and the platform customer's user: through the
   login form for the portal (the session cookie), with a bearer token for the API (made by
@@ -76,6 +77,8 @@ from core.extensions import db  # noqa: E402
 from core.models import Customer, Order, OrderStatus, Product, User  # noqa: E402
 from core.models.outbox import OutboxMessage  # noqa: E402
 from plugins.intake.models import ImportJob  # noqa: E402
+from plugins.logistics.execution.models import ExecutionTemplate  # noqa: E402
+from plugins.logistics.shipments.models import Shipment  # noqa: E402
 from plugins.review.change_models import ChangeRequest  # noqa: E402
 from plugins.review.models import ReviewStep, StepStatus  # noqa: E402
 
@@ -90,8 +93,12 @@ REFUSED = {401, 403, 404, 405}
 # signed for, invoiced), the richest page.
 ORDER_STATE = {"intake.edit_order": OrderStatus.DRAFT, "intake.recheck_order": OrderStatus.DRAFT,
                "review_api.OrderReviewPreview": OrderStatus.DRAFT, "orders.cancel": OrderStatus.APPROVED,
-               "review_changes.new_change": OrderStatus.APPROVED}
-DOCUMENT_KINDS = ("confirmation", "delivery_note", "invoice")
+               "review_changes.new_change": OrderStatus.APPROVED,
+               "logistics_execution.plan": OrderStatus.IN_PRODUCTION,
+               "logistics_execution_api.OrderExecution": OrderStatus.IN_PRODUCTION}
+# The documents of an order, and of one shipment.
+DOCUMENT_KINDS = ("confirmation", "delivery_note", "certificate", "invoice")
+SHIPMENT_DOCUMENT_KINDS = ("delivery_note", "certificate")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -151,10 +158,10 @@ def find_ids(app: Flask, company_id: int) -> Ids:
         session = db.session
         platform = session.execute(select(Customer.id).where(Customer.company_id == company_id,
                                                              Customer.code == flow_data.PLATFORM["code"])).scalar()
-        for state in (OrderStatus.DELIVERED, OrderStatus.DRAFT, OrderStatus.APPROVED, OrderStatus.SUBMITTED):
+        for state in OrderStatus:  # the platform's newest order in each state, else anyone's
             ids.values[f"order:{state.value}"] = session.execute(
-                select(Order.id).where(Order.company_id == company_id, Order.customer_id == platform,
-                                       Order.status == state).order_by(Order.id.desc()).limit(1)).scalar()
+                select(Order.id).where(Order.company_id == company_id, Order.status == state)
+                .order_by((Order.customer_id == platform).desc(), Order.id.desc()).limit(1)).scalar()
         delivered = ids.get("order:delivered")
         ids.values["change"] = session.execute(
             select(ChangeRequest.id).join(Order, Order.id == ChangeRequest.order_id)
@@ -167,6 +174,11 @@ def find_ids(app: Flask, company_id: int) -> Ids:
             select(ReviewStep.id).join(Order, Order.id == ReviewStep.order_id)
             .where(Order.company_id == company_id, Order.customer_id == platform,
                    ReviewStep.status == StepStatus.OPEN).order_by(ReviewStep.id.desc()).limit(1)).scalar()
+        ids.values["shipment"] = session.execute(
+            select(Shipment.id).where(Shipment.order_id == delivered).order_by(Shipment.id.desc()).limit(1)).scalar()
+        ids.values["template"] = session.execute(
+            select(ExecutionTemplate.id).where(ExecutionTemplate.company_id == company_id)
+            .order_by(ExecutionTemplate.id).limit(1)).scalar()
         ids.values["import"] = session.execute(
             select(ImportJob.id).where(ImportJob.company_id == company_id).order_by(ImportJob.id.desc())
             .limit(1)).scalar()
@@ -192,7 +204,8 @@ def _value(endpoint: str, argument: str, ids: Ids) -> Any:
             return ids.get("product")
         return ids.get("priced_customer" if "Price" in endpoint else "customer")
     return {"change_id": ids.get("change"), "message_id": ids.get("message"), "step_id": ids.get("step"),
-            "user_id": ids.get("user"), "import_id": ids.get("import")}.get(argument)
+            "user_id": ids.get("user"), "import_id": ids.get("import"), "shipment_id": ids.get("shipment"),
+            "template_id": ids.get("template")}.get(argument)
 
 
 def list_routes(app: Flask, ids: Ids, pattern: str | None) -> tuple[list[Route], list[tuple[str, str]]]:
@@ -205,7 +218,8 @@ def list_routes(app: Flask, ids: Ids, pattern: str | None) -> tuple[list[Route],
         arguments = sorted(rule.arguments)
         variants: list[dict[str, Any]] = [{}]
         if "kind" in arguments:
-            variants = [{"kind": kind} for kind in DOCUMENT_KINDS]
+            kinds = SHIPMENT_DOCUMENT_KINDS if "shipment_id" in arguments else DOCUMENT_KINDS
+            variants = [{"kind": kind} for kind in kinds]
         made = []
         for variant in variants:
             values = dict(variant)

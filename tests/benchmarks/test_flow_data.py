@@ -17,7 +17,7 @@ from core.models import Order, utcnow
 from core.models.audit import AuditEntry
 from plugins.billing.models import Invoice
 from plugins.intake.models import IntakeSequence
-from plugins.logistics.models import Shipment
+from plugins.logistics.shipments.models import Shipment
 
 ORDERS = 200
 
@@ -59,15 +59,16 @@ def test_the_generator_clones_the_flows_into_every_table_an_order_touches_consis
     # Every template is cloned as often as the others: the stages keep the demo's proportions.
     clones = [dataset.clones[order_id] for order_id in dataset.templates]
     assert sum(clones) == ORDERS - len(dataset.templates) and max(clones) - min(clones) <= 1
-    assert set(dataset.templates.values()) >= {"draft", "submitted", "approved", "shipped", "delivered",
-                                               "completed", "rejected", "cancelled"}
+    assert set(dataset.templates.values()) >= {"draft", "submitted", "approved", "in_production", "shipped",
+                                               "delivered", "completed", "rejected", "cancelled"}
     # The tables found from the metadata are the ones a flow writes, each holding its clones' rows.
     with app.app_context():
         touched = {plan.table.name for plan in flow_data.order_tables()}
     written = {"order_line", "order_module", "intake_fingerprint", "audit_entry", "review_round", "review_step",
                "review_decision", "review_finding", "kpi_event", "outbox_message", "outbox_attachment",
                "logistics_shipment", "billing_invoice", "billing_payment", "review_change_request",
-               "order_revision", "intake_waiting"}
+               "order_revision", "intake_waiting", "logistics_plan", "logistics_task", "logistics_task_dependency",
+               "logistics_shipment_line", "logistics_incident"}
     assert written <= touched
     for table in written:
         assert dataset.rows[table] > 0, table
