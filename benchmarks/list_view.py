@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
-"""The order list at 100,000 orders: the list view against the database's floor, in one run.
+"""The order list at 100,000 orders made by real flows: the list view against the database's floor, in one run.
 
-Generates the orders in a throwaway SQLite file (or, with ORDO_BENCH_DATABASE_URL set,
-in that PostgreSQL database, whose tables it drops and creates), migrated to the
-models' schema with the list's indexes, then times, as the median of --repeat runs:
+The orders come from ``benchmarks/flow_data.py``: the demo's flows (drafts, orders in review with
+open steps, approved, shipped, delivered with open invoices, paid, cancelled...) cloned over a
+year, six customers (one platform shop with 40 % of the orders) and four salespeople, in a
+throwaway SQLite file (or, with --database-url or ORDO_BENCH_DATABASE_URL, in that database,
+which it empties first; --reuse keeps one that already holds as many orders). Then it times,
+as the median of --repeat runs, signed in as the salesperson:
 
   first page     GET /orders                        (newest first, 50 rows)
   deep page      GET /orders?after=...              (a keyset cursor 90% of the way down)
@@ -13,107 +16,64 @@ models' schema with the list's indexes, then times, as the median of --repeat ru
 
 each two ways: the list view's queries alone (``core.listview.read_list``, including its
 capped count) and the whole page through the Flask test client (sign-in session,
-rendering, and the portal's chrome: the menu's inbox count, which reads the 50 oldest
-waiting drafts and counts the rest; drafts are one order in a hundred).
+rendering, and the portal's chrome: the menu's inbox count, over the drafts, open review
+steps, shipments and receivables the flows leave).
 The floor is the same question asked with the fewest means: one raw
 SELECT ... LIMIT 50 (or the raw GROUP BY) through SQLAlchemy Core on the same
 connection pool. The ratios say what the list view adds to what the database must do.
 
     .venv/bin/python benchmarks/list_view.py
     .venv/bin/python benchmarks/list_view.py --orders 20000 --repeat 3
-    ORDO_BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/ordo_bench .venv/bin/python benchmarks/list_view.py
+    .venv/bin/python benchmarks/list_view.py --database-url postgresql://postgres@127.0.0.1:5432/ordo_bench
 """
 from __future__ import annotations
 
 import argparse
 import os
-import random
 import statistics
 import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import func, insert, literal, or_, select, tuple_  # noqa: E402
+from benchmarks import flow_data  # noqa: E402
+from flask import Flask  # noqa: E402
+from sqlalchemy import func, literal, or_, select, tuple_  # noqa: E402
 from werkzeug.datastructures import MultiDict  # noqa: E402
 
-from core.app import create_app  # noqa: E402
-from core.db import commit  # noqa: E402
 from core.extensions import db  # noqa: E402
 from core.listview import cursor_token, read_list  # noqa: E402
-from core.models import Channel, Customer, DeliveryMethod, Order, OrderStatus, PaymentTerms, User  # noqa: E402
+from core.models import Customer, Order, User  # noqa: E402
 from core.order_list import ORDER_LIST  # noqa: E402
-from tests import factories  # noqa: E402
 
-CUSTOMER_NAMES = ("上海华东机电", "北京燕山化工", "杭州西湖电气", "深圳湾科技", "广州珠江物资", "成都天府机械",
-                  "武汉长江设备", "南京金陵仪表", "天津渤海重工", "重庆山城五金")
+# A fragment of 北京燕山化工股份公司 (C002), who places 15 % of the orders.
+NEEDLE = "燕山"
+SIGNED_IN = ("sales", "ordo-sales")
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--database-url", default=os.environ.get("ORDO_BENCH_DATABASE_URL"),
+                        help="default: a new SQLite file in a temporary folder")
+    parser.add_argument("--reuse", action="store_true",
+                        help="keep the database when it already holds the generated company with --orders orders")
     return parser.parse_args()
 
 
-def build(orders: int) -> tuple[Any, User]:
-    url = os.environ.get("ORDO_BENCH_DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp(prefix='ordo-list-')}/bench.sqlite"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "WTF_CSRF_ENABLED": False,
-                      "SERVER_NAME": "ordo.bench", "BABEL_DEFAULT_LOCALE": "en",
-                      "ORDO_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+def build(url: str, orders: int, reuse: bool) -> tuple[Flask, User, flow_data.Dataset]:
+    dataset = flow_data.generate(url, orders, reuse=reuse, progress=True)
+    app = flow_data.make_app(url, SERVER_NAME="ordo.bench", BABEL_DEFAULT_LOCALE="en")
     with app.app_context():
-        db.drop_all()
-        db.create_all()
-        world = factories.build_world(app)
-        customers = [world.customers[0].id, world.customers[1].id]
-        for number, name in enumerate(CUSTOMER_NAMES, start=3):
-            customers.append(factories.customer(world.company, f"C{number:03d}", f"{name}有限公司").id)
-        staff = [world.users[role].id for role in ("sales", "customer_service", "administrator")]
-        company_id = world.company.id
-        random.seed(7)
-        start = datetime(2024, 1, 1, tzinfo=timezone.utc)
-        statuses, channels = list(OrderStatus), list(Channel)
-        chunk = []
-        for index in range(orders):
-            created = start + timedelta(minutes=7 * index)
-            # Drafts are few (a clerk submits them the same day): one in a hundred.
-            status = OrderStatus.DRAFT if index % 100 == 0 else statuses[1 + index % (len(statuses) - 1)]
-            chunk.append({
-                "company_id": company_id, "number": None if status == OrderStatus.DRAFT else f"SO{index:08d}",
-                "channel": channels[index % len(channels)], "customer_id": customers[index % len(customers)],
-                "customer_reference": f"PO-{random.randint(1, 99999):05d}",
-                "requested_date": (created + timedelta(days=14)).date(),
-                "payment_terms": PaymentTerms.CASH_ON_DELIVERY, "delivery_method": DeliveryMethod.FREIGHT,
-                "currency": "CNY", "status": status, "revision": 1,
-                "subtotal": Decimal(random.randint(1, 400) * 25), "tax_total": Decimal("0.00"),
-                "total": Decimal(random.randint(1, 400) * 25),  # many ties on the total
-                "created_by_id": staff[index % len(staff)], "created_at": created,
-                "submitted_at": None if status == OrderStatus.DRAFT else created + timedelta(hours=1),
-                "version": 1,
-            })
-            if len(chunk) == 5_000:
-                db.session.execute(insert(Order), chunk)
-                chunk = []
-        if chunk:
-            db.session.execute(insert(Order), chunk)
-        commit()
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.connect() as connection:
-                connection.exec_driver_sql('ANALYZE "order"')
-                connection.commit()
-        else:
-            with db.engine.connect() as connection:
-                connection.exec_driver_sql("ANALYZE")
-                connection.commit()
-        user = db.session.get(User, world.users["sales"].id)
-    return app, user
+        user = db.session.execute(select(User).where(User.company_id == dataset.company_id,
+                                                     User.username == SIGNED_IN[0])).scalar_one()
+    return app, user, dataset
 
 
 def median_ms(action: Callable[[], Any], repeat: int) -> float:
@@ -132,21 +92,22 @@ def report(name: str, floor_ms: float, listed: float, page: float) -> None:
 
 def main() -> None:
     args = parse_args()
+    url = args.database_url or f"sqlite:///{tempfile.mkdtemp(prefix='ordo-list-')}/bench.sqlite"
     began = time.perf_counter()
-    app, user = build(args.orders)
-    print(f"{args.orders:,} orders generated in {time.perf_counter() - began:.1f} s "
-          f"on {app.config['SQLALCHEMY_DATABASE_URI'].split(':', 1)[0]}")
+    app, user, dataset = build(url, args.orders, args.reuse)
+    how = "kept" if dataset.reused else f"generated in {time.perf_counter() - began:.1f} s"
+    print(f"{args.orders:,} orders made by flows ({how}) on {app.config['SQLALCHEMY_DATABASE_URI'].split(':', 1)[0]}")
     with app.app_context():
         user = db.session.get(User, user.id)
         company = Order.company_id == user.company_id
-        deep_at = int(args.orders * 0.9)
+        deep_at = max(0, min(int(args.orders * 0.9), args.orders - 51))  # a full page after it at any size
         newest = (Order.created_at.desc(), Order.id.desc())
         deep_row = db.session.execute(select(Order.created_at, Order.id).where(company).order_by(*newest)
                                       .offset(deep_at).limit(1)).one()
         by_total = (Order.total.asc(), Order.id.asc())
         total_row = db.session.execute(select(Order.total, Order.id).where(company).order_by(*by_total)
                                        .offset(deep_at).limit(1)).one()
-        needle = "西湖"
+        needle = NEEDLE
         cases = {
             "first page": ({}, lambda c: c.where(company).order_by(*newest)),
             "deep page": ({"after": cursor_token(deep_row.created_at, deep_row.id)},
@@ -165,7 +126,8 @@ def main() -> None:
                        .order_by(*newest)),
         }
         columns = select(Order.id, Order.number, Order.customer_id, Order.status, Order.created_at, Order.total)
-        client = factories.portal_login(app, user)
+        client = app.test_client()
+        assert flow_data.portal_sign_in(client, *SIGNED_IN), "the salesperson could not sign in"
         engine = db.engine
         print(f"{'':14} {'floor ms':>9} {'list ms':>9} {'ratio':>6} {'page ms':>9} {'ratio':>6}")
         for name, (query, floor_query) in cases.items():

@@ -1,0 +1,44 @@
+# Benchmarks (benchmarks/README.md); the install and the tests are scripts/install.sh and scripts/test.sh.
+#
+#   make bench                 every benchmark of benchmarks/README.md, one after the other
+#   make bench-pages           every GET page and API resource at $(ORDERS) orders, against bare Flask
+#   make bench-pages ORDERS=10000 PAGES_ARGS="--routes ^/orders --requests 50"
+#   make bench DATABASE_URL=postgresql://postgres@127.0.0.1/ordo_bench    the same on PostgreSQL
+#
+# Every benchmark given DATABASE_URL empties that database first: name one of its own.
+# Without it the page and list benchmarks share one SQLite file per size ($(BENCH_DB)),
+# generated once (benchmarks/flow_data.py) and kept for the next run (--reuse).
+
+PY ?= .venv/bin/python
+ORDERS ?= 100000
+DATABASE_URL ?=
+PAGES_ARGS ?=
+BENCH_DB = $(or $(DATABASE_URL),sqlite:////tmp/ordo-bench-$(ORDERS).sqlite)
+DB_URI = $(if $(DATABASE_URL),--db-uri $(DATABASE_URL))
+# order_flow.py compares with the Tryton peer once ../shared/peers/tryton/setup.sh has made its venv.
+PEER = $(if $(wildcard /tmp/tryton-venv/bin/python),,--no-peer)
+
+.PHONY: bench bench-flow bench-pdf bench-import bench-memory bench-duplicates bench-list bench-pages
+
+bench: bench-flow bench-pdf bench-import bench-memory bench-duplicates bench-list bench-pages
+
+bench-flow:
+	$(PY) benchmarks/order_flow.py --orders 50 $(DB_URI) $(PEER)
+
+bench-pdf:
+	$(PY) benchmarks/pdf_render.py --renders 20
+
+bench-import:
+	$(PY) benchmarks/import_orders.py --rows 100000 $(DB_URI)
+
+bench-memory:
+	$(PY) benchmarks/import_memory.py $(DB_URI)
+
+bench-duplicates:
+	$(PY) benchmarks/duplicate_history.py --orders 20 $(DB_URI)
+
+bench-list:
+	$(PY) benchmarks/list_view.py --orders $(ORDERS) --database-url $(BENCH_DB) --reuse
+
+bench-pages:
+	$(PY) benchmarks/pages.py --orders $(ORDERS) --database-url $(BENCH_DB) --reuse $(PAGES_ARGS)
