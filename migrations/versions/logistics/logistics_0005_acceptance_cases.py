@@ -1,0 +1,83 @@
+"""acceptance line by line: each shipped line's verdict (accepted, with reservations, refused), the
+company's refusal reasons, the rating and comment of a delivery
+
+A shipment signed for before gets an "accepted" verdict for each of its lines, recorded as the
+customer's: the old sign-off accepted everything.
+
+Revision ID: logistics_0005
+Revises: logistics_0004
+Create Date: 2026-12-07 07:00:00.000000
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = 'logistics_0005'
+down_revision = 'logistics_0004'
+branch_labels = None
+depends_on = None
+
+QUANTITY = sa.Numeric(14, 3)  # core.figures.QUANTITY
+
+
+def upgrade():
+    op.create_table('logistics_line_acceptance',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('shipment_id', sa.Integer(), nullable=False),
+    sa.Column('shipment_line_id', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('order_line_id', sa.Integer(), nullable=False),
+    sa.Column('verdict', sa.String(length=32), nullable=False),
+    sa.Column('accepted_quantity', QUANTITY, nullable=False),
+    sa.Column('refused_quantity', QUANTITY, nullable=False),
+    sa.Column('refusal_reason', sa.String(length=64), nullable=True),
+    sa.Column('note', sa.Text(), nullable=True),
+    sa.Column('recorded_as', sa.String(length=24), nullable=False),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=True),
+    sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('refused_quantity >= 0', name='logistics_line_acceptance_refused'),
+    sa.ForeignKeyConstraint(['company_id'], ['company.id'], ),
+    sa.ForeignKeyConstraint(['shipment_id'], ['logistics_shipment.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['shipment_line_id'], ['logistics_shipment_line.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['order_id'], ['order.id'], ),
+    sa.ForeignKeyConstraint(['order_line_id'], ['order_line.id'], ),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['user.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('shipment_line_id')
+    )
+    for column in ('company_id', 'shipment_id', 'order_id', 'order_line_id'):
+        op.create_index(f'ix_logistics_line_acceptance_{column}', 'logistics_line_acceptance', [column])
+    op.create_table('logistics_acceptance_setting',
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('refusal_reasons', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['company_id'], ['company.id'], ),
+    sa.PrimaryKeyConstraint('company_id')
+    )
+    op.create_table('logistics_delivery_feedback',
+    sa.Column('shipment_id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('rating', sa.Integer(), nullable=True),
+    sa.Column('comment', sa.Text(), nullable=True),
+    sa.CheckConstraint('rating IS NULL OR (rating >= 1 AND rating <= 5)', name='logistics_delivery_feedback_rating'),
+    sa.ForeignKeyConstraint(['company_id'], ['company.id'], ),
+    sa.ForeignKeyConstraint(['shipment_id'], ['logistics_shipment.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('shipment_id')
+    )
+    op.create_index('ix_logistics_delivery_feedback_company_id', 'logistics_delivery_feedback', ['company_id'])
+    # The old sign-off accepted the whole shipment: each line of a signed shipment is accepted.
+    op.execute(
+        "INSERT INTO logistics_line_acceptance (company_id, shipment_id, shipment_line_id, order_id, order_line_id, "
+        "verdict, accepted_quantity, refused_quantity, recorded_as, recorded_at) "
+        "SELECT l.company_id, s.id, l.id, s.order_id, l.order_line_id, 'accepted', l.quantity, 0, 'customer', "
+        "s.accepted_at FROM logistics_shipment_line l JOIN logistics_shipment s ON s.id = l.shipment_id "
+        "WHERE s.status = 'accepted' AND s.accepted_at IS NOT NULL"
+    )
+
+
+def downgrade():
+    op.drop_table('logistics_delivery_feedback')
+    op.drop_table('logistics_acceptance_setting')
+    op.drop_table('logistics_line_acceptance')

@@ -1,0 +1,68 @@
+"""API of acceptance: the customer's verdict on each shipped line, and the company's refusal reasons."""
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_babel import gettext as _
+
+from core.api import ApiBlueprint
+from core.auth.context import require_actor, requires
+from core.errors import ValidationError
+from plugins.logistics.acceptance import services
+from plugins.logistics.acceptance.schemas import AcceptanceSchema, LineVerdictSchema, RefusalReasonsSchema
+from plugins.logistics.shipments import services as shipments
+from plugins.logistics.shipments.schemas import ShipmentSchema
+
+blp = ApiBlueprint("logistics_acceptance_api", __name__, description="Acceptance of shipped goods, line by line")
+
+
+@blp.route("/shipments/<id:shipment_id>/acceptance")
+class ShipmentAcceptance(MethodView):
+    @requires(("logistics.view", "logistics.accept"))
+    @blp.response(200, LineVerdictSchema(many=True))
+    def get(self, shipment_id):
+        """The verdicts recorded on the shipment's lines so far."""
+        shipment = shipments.get_shipment(require_actor(), shipment_id)
+        return sorted(services.verdicts_of(shipment).values(), key=lambda row: row.id)
+
+    @requires("logistics.accept")
+    @blp.arguments(AcceptanceSchema)
+    @blp.response(200, ShipmentSchema)
+    def post(self, data, shipment_id):
+        """Accept, accept with reservations, or refuse the shipment's lines; rate the delivery.
+
+        Without ``lines`` the whole shipment is signed for (every line accepted; ``signed_by``
+        required). With ``lines``, each names a ``shipment_line_id`` of this shipment, once: a line
+        of another shipment is a 400 naming ``lines[i].shipment_line_id``, a line judged already a
+        409 naming it, a refused quantity over the shipped one a 400 naming
+        ``lines[i].refused_quantity``. When every line is judged the shipment is signed for; the
+        order is ``delivered`` once nothing is left to ship (refused quantity is to ship again) and
+        the delivered event carries the reservations.
+        """
+        actor = require_actor()
+        shipment = shipments.get_shipment(actor, shipment_id)
+        if data.get("lines") is None:
+            if not data.get("signed_by"):
+                raise ValidationError(_("say who signed for the goods"), field="signed_by")
+            shipments.record_acceptance(shipment, actor, signed_by=data["signed_by"],
+                                        reservations=data.get("reservations"), rating=data.get("rating"))
+            return shipment
+        return services.accept_lines(shipment, actor, data["lines"], signed_by=data.get("signed_by"),
+                                     rating=data.get("rating"), comment=data.get("comment"),
+                                     on_behalf=data.get("on_behalf"))
+
+
+@blp.route("/logistics/refusal-reasons")
+class RefusalReasons(MethodView):
+    @requires(("logistics.view", "logistics.accept"))
+    @blp.response(200, RefusalReasonsSchema)
+    def get(self):
+        """The company's refusal reasons (the defaults until it lists its own)."""
+        return {"refusal_reasons": services.refusal_reasons(require_actor().company_id)}
+
+    @requires("logistics.settings")
+    @blp.arguments(RefusalReasonsSchema)
+    @blp.response(200, RefusalReasonsSchema)
+    def put(self, data):
+        """Replace the company's refusal reasons."""
+        actor = require_actor()
+        return {"refusal_reasons": services.set_refusal_reasons(actor.company, data["refusal_reasons"], actor)}
