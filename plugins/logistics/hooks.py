@@ -9,8 +9,9 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from core import audit
 from core.contracts import (
-    MENU_SETTINGS, CustomerView, Decision, DocumentKind, DocumentSource, Job, MenuItem, OrderAction, OrderChange,
+    MENU_SETTINGS, Credit, CustomerView, Decision, DocumentKind, DocumentSource, Job, MenuItem, OrderAction, OrderChange,
     Outcome, Panel, Permission, Task,
 )
 from core.extensions import db
@@ -26,6 +27,7 @@ from plugins.logistics.execution.labels import LABELS as EXECUTION_LABELS
 from plugins.logistics.incidents import sweep as risk_sweep
 from plugins.logistics.incidents import views as incident_views
 from plugins.logistics.incidents.labels import LABELS as INCIDENT_LABELS
+from plugins.logistics.cases.labels import LABELS as CASE_LABELS
 from plugins.logistics.shipments.forms import AcceptanceForm, ShipmentForm
 from plugins.logistics.shipments.labels import LABELS as SHIPMENT_LABELS
 from plugins.logistics.shipments.models import Shipment, ShipmentStatus
@@ -50,6 +52,13 @@ PERMISSIONS = (
     Permission("logistics.escalations", _l("Take escalated incidents"), ("administrator", "manager")),
     Permission("logistics.notify", _l("Confirm new expected dates to customers"),
                ("administrator", "sales", "customer_service", "manager")),
+    # Problem cases on deliveries.
+    Permission("logistics.cases", _l("See and report problem cases"),
+               ("administrator", "logistics", "customer_service", "sales", "manager", "production", "customer")),
+    Permission("logistics.cases.resolve", _l("Resolve problem cases of my department"),
+               ("administrator", "logistics", "customer_service", "production", "manager")),
+    Permission("logistics.credit", _l("Approve credits to customers on problem cases"),
+               ("administrator", "manager", "finance")),
 )
 
 
@@ -178,7 +187,7 @@ def _due(order: Order) -> datetime | None:
 
 @hookimpl
 def ordo_labels() -> Mapping[str, Mapping[str, object]]:
-    parts = (SHIPMENT_LABELS, EXECUTION_LABELS, INCIDENT_LABELS)
+    parts = (SHIPMENT_LABELS, EXECUTION_LABELS, INCIDENT_LABELS, CASE_LABELS)
     return {namespace: {key: value for part in parts for key, value in part.get(namespace, {}).items()}
             for namespace in {name for part in parts for name in part}}
 
@@ -198,6 +207,19 @@ def customer_timeline_actions() -> dict[str, CustomerView]:
         # The new date the customer was told (incidents and the at-risk flag are internal).
         "customer_notified_of_delay": CustomerView(frozenset({"promised_date", "expected_date"})),
     }
+
+
+# -- problem cases ------------------------------------------------------------------
+
+
+@hookimpl
+def credit_granted(order: Order, credit: Credit) -> None:
+    """The order's history notes the credit granted on a case (billing, where it keeps credit notes,
+    answers the same hook with one; the bundled billing has no credit note yet)."""
+    audit.record(company_id=order.company_id, order_id=order.id, entity="order", entity_id=order.id,
+                 action="credit_granted", actor=None, after={
+                     "amount": str(credit.amount), "case_number": credit.case_number,
+                     "order_line_id": credit.order_line_id, "reason": credit.reason})
 
 
 # -- incidents and at-risk warnings ------------------------------------------------

@@ -1,5 +1,5 @@
 """acceptance line by line: each shipped line's verdict (accepted, with reservations, refused), the
-company's refusal reasons, the rating and comment of a delivery
+company's refusal reasons, the rating and comment of a delivery; problem cases and their permissions
 
 A shipment signed for before gets an "accepted" verdict for each of its lines, recorded as the
 customer's: the old sign-off accepted everything.
@@ -20,6 +20,14 @@ branch_labels = None
 depends_on = None
 
 QUANTITY = sa.Numeric(14, 3)  # core.figures.QUANTITY
+MONEY = sa.Numeric(14, 2)  # core.figures.MONEY
+# The new permissions, given to each company's roles as a new company's would get them.
+GRANTS = (
+    ('logistics.cases', ('administrator', 'logistics', 'customer_service', 'sales', 'manager', 'production',
+                         'customer')),
+    ('logistics.cases.resolve', ('administrator', 'logistics', 'customer_service', 'production', 'manager')),
+    ('logistics.credit', ('administrator', 'manager', 'finance')),
+)
 
 
 def upgrade():
@@ -67,6 +75,47 @@ def upgrade():
     sa.PrimaryKeyConstraint('shipment_id')
     )
     op.create_index('ix_logistics_delivery_feedback_company_id', 'logistics_delivery_feedback', ['company_id'])
+    op.create_table('logistics_case',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.String(length=48), nullable=False),
+    sa.Column('case_type', sa.String(length=24), nullable=False),
+    sa.Column('source', sa.String(length=24), nullable=False),
+    sa.Column('department', sa.String(length=64), nullable=False),
+    sa.Column('order_line_id', sa.Integer(), nullable=True),
+    sa.Column('shipment_id', sa.Integer(), nullable=True),
+    sa.Column('shipment_line_id', sa.Integer(), nullable=True),
+    sa.Column('quantity', QUANTITY, nullable=True),
+    sa.Column('description', sa.Text(), nullable=True),
+    sa.Column('status', sa.String(length=24), nullable=False),
+    sa.Column('opened_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('opened_by_id', sa.Integer(), nullable=True),
+    sa.Column('due_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('resolution', sa.String(length=24), nullable=True),
+    sa.Column('resolution_note', sa.Text(), nullable=True),
+    sa.Column('credit_amount', MONEY, nullable=True),
+    sa.Column('replacement_shipment_id', sa.Integer(), nullable=True),
+    sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('resolved_by_id', sa.Integer(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.CheckConstraint('credit_amount IS NULL OR credit_amount > 0', name='logistics_case_credit'),
+    sa.ForeignKeyConstraint(['company_id'], ['company.id'], ),
+    sa.ForeignKeyConstraint(['order_id'], ['order.id'], ),
+    sa.ForeignKeyConstraint(['order_line_id'], ['order_line.id'], ),
+    sa.ForeignKeyConstraint(['shipment_id'], ['logistics_shipment.id'], ),
+    sa.ForeignKeyConstraint(['shipment_line_id'], ['logistics_shipment_line.id'], ),
+    sa.ForeignKeyConstraint(['opened_by_id'], ['user.id'], ),
+    sa.ForeignKeyConstraint(['replacement_shipment_id'], ['logistics_shipment.id'], ),
+    sa.ForeignKeyConstraint(['resolved_by_id'], ['user.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('company_id', 'number')
+    )
+    for column in ('company_id', 'order_id', 'department', 'status'):
+        op.create_index(f'ix_logistics_case_{column}', 'logistics_case', [column])
+    for permission, roles in GRANTS:
+        for role in roles:
+            _grant(permission, role)
     # The old sign-off accepted the whole shipment: each line of a signed shipment is accepted.
     op.execute(
         "INSERT INTO logistics_line_acceptance (company_id, shipment_id, shipment_line_id, order_id, order_line_id, "
@@ -77,7 +126,19 @@ def upgrade():
     )
 
 
+def _grant(permission, role_name):
+    """Give ``permission`` to each company's role ``role_name`` unless it holds it already."""
+    op.execute(sa.text(
+        "INSERT INTO role_permission (role_id, permission) "
+        "SELECT role.id, :permission FROM role WHERE role.name = :role AND NOT EXISTS ("
+        "  SELECT 1 FROM role_permission held WHERE held.role_id = role.id AND held.permission = :permission)"
+    ).bindparams(permission=permission, role=role_name))
+
+
 def downgrade():
+    op.execute("DELETE FROM role_permission WHERE permission IN "
+               "('logistics.cases', 'logistics.cases.resolve', 'logistics.credit')")
+    op.drop_table('logistics_case')
     op.drop_table('logistics_delivery_feedback')
     op.drop_table('logistics_acceptance_setting')
     op.drop_table('logistics_line_acceptance')

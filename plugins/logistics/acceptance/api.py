@@ -43,9 +43,8 @@ class ShipmentAcceptance(MethodView):
         if data.get("lines") is None:
             if not data.get("signed_by"):
                 raise ValidationError(_("say who signed for the goods"), field="signed_by")
-            shipments.record_acceptance(shipment, actor, signed_by=data["signed_by"],
-                                        reservations=data.get("reservations"), rating=data.get("rating"))
-            return shipment
+            return services.sign_whole(shipment, actor, signed_by=data["signed_by"],
+                                       reservations=data.get("reservations"), rating=data.get("rating"))
         return services.accept_lines(shipment, actor, data["lines"], signed_by=data.get("signed_by"),
                                      rating=data.get("rating"), comment=data.get("comment"),
                                      on_behalf=data.get("on_behalf"))

@@ -26,6 +26,8 @@ from core.session_memo import remembered
 from plugins.logistics.acceptance.models import (
     DEFAULT_REFUSAL_REASONS, AcceptanceSetting, DeliveryFeedback, LineAcceptance, Verdict,
 )
+from plugins.logistics.cases import services as cases
+from plugins.logistics.cases.models import ProblemCase
 from plugins.logistics.shipments import services as shipments
 from plugins.logistics.shipments.models import Shipment
 
@@ -158,6 +160,7 @@ def accept_lines(shipment: Shipment, actor: User, lines: Sequence[Mapping[str, A
             accepted_quantity=line.quantity - refused, refused_quantity=refused, refusal_reason=reason,
             note=note, recorded_as=as_, recorded_by_id=actor.id, recorded_at=now))
     insert_verdicts(rows)
+    cases.open_for_verdicts(shipment, rows, actor, now)
     if rating is not None or comment is not None:
         feedback = feedback_of(shipment) or DeliveryFeedback(shipment_id=shipment.id, company_id=shipment.company_id)
         feedback.rating, feedback.comment = rating, comment
@@ -172,6 +175,18 @@ def accept_lines(shipment: Shipment, actor: User, lines: Sequence[Mapping[str, A
                              if row.verdict == Verdict.RESERVED and row.note) or None
         shipments.close_shipment(shipment, order, actor, signed_by=signed, reservations=reserved,
                                  rating=rating if rating is not None else shipment.rating)
+    return shipment
+
+
+def sign_whole(shipment: Shipment, actor: User, *, signed_by: str | None, reservations: str | None,
+               rating: int | None) -> Shipment:
+    """The whole shipment signed for (every line not judged yet accepted); reservations open a case per line."""
+    shipments.record_acceptance(shipment, actor, signed_by=signed_by, reservations=reservations, rating=rating)
+    if reservations:
+        with_case = set(db.session.execute(select(ProblemCase.shipment_line_id).where(
+            ProblemCase.shipment_id == shipment.id)).scalars())
+        fresh = [row for row in verdicts_of(shipment).values() if row.shipment_line_id not in with_case]
+        cases.open_for_verdicts(shipment, fresh, actor, utcnow())
     return shipment
 
 

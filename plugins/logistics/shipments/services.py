@@ -12,6 +12,7 @@ needs to know which plugin holds an order back (billing, for a prepayment).
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -33,6 +34,7 @@ from core.orders.queries import get_order, visible_orders, visible_to
 from core.orders import events
 from core.session_memo import remembered
 from plugins.logistics.acceptance.models import LineAcceptance, RecordedAs, Verdict
+from plugins.logistics.cases.models import CaseSource, CaseStatus, ProblemCase, Resolution
 from plugins.logistics.shipments.models import (
     CheckMode, CheckResult, OrderShipping, ProductTracking, Shipment, ShipmentLine, ShipmentStatus, ShippingSetting,
     Tracking,
@@ -223,6 +225,15 @@ def shipped_quantities(order: Order) -> dict[int, Decimal]:
     shipped: dict[int, Decimal] = {}
     for line_id, quantity, refused in rows:
         shipped[line_id] = shipped.get(line_id, ZERO) + quantity - (refused or ZERO)
+    # A refusal that a case settled otherwise than by a replacement (a credit, a return...) is owed no more.
+    settled = db.session.execute(
+        select(ProblemCase.order_line_id, ProblemCase.quantity).where(
+            ProblemCase.order_id == order.id, ProblemCase.source == CaseSource.REFUSAL,
+            ProblemCase.status == CaseStatus.RESOLVED, ProblemCase.resolution != Resolution.REPLACE,
+            ProblemCase.order_line_id.is_not(None), ProblemCase.quantity.is_not(None)))
+    for settled_line, settled_quantity in settled:
+        if settled_line is not None and settled_quantity is not None:
+            shipped[settled_line] = shipped.get(settled_line, ZERO) + settled_quantity
     return shipped
 
 
@@ -530,14 +541,25 @@ def close_shipment(shipment: Shipment, order: Order, actor: User, *, signed_by: 
     shipment.rating = rating
     flush()
     _audit(shipment, "shipment_accepted", actor, before=before)
-    others_open = db.session.execute(
-        select(Shipment.id).where(Shipment.order_id == order.id, Shipment.id != shipment.id,
-                                  Shipment.status != ShipmentStatus.ACCEPTED).limit(1)).first()
-    if others_open is None and fully_shipped(order):
-        delivery = Delivery(signed_by=signed_by, signed_at=now, reservations=order_reservations(order),
-                            shipment_id=shipment.id)
-        events.deliver(order, delivery, actor=actor)
+    deliver_when_done(order, actor, signed_by=signed_by, signed_at=now, shipment_id=shipment.id)
     return shipment
+
+
+def deliver_when_done(order: Order, actor: User, *, signed_by: str, signed_at: datetime,
+                      shipment_id: int | None) -> bool:
+    """Fire ``deliver`` when every shipment is signed for and nothing is left to ship (refused quantity
+    is to ship again unless a case settled it); the reservations of all lines travel with it."""
+    if order.status in (OrderStatus.DELIVERED, OrderStatus.COMPLETED, OrderStatus.CANCELLED):
+        return False
+    others_open = db.session.execute(
+        select(Shipment.id).where(Shipment.order_id == order.id,
+                                  Shipment.status != ShipmentStatus.ACCEPTED).limit(1)).first()
+    if others_open is not None or not fully_shipped(order):
+        return False
+    delivery = Delivery(signed_by=signed_by, signed_at=signed_at, reservations=order_reservations(order),
+                        shipment_id=shipment_id)
+    events.deliver(order, delivery, actor=actor)
+    return True
 
 
 def order_reservations(order: Order) -> str | None:
