@@ -29,6 +29,9 @@ from plugins.logistics.incidents import views as incident_views
 from plugins.logistics.incidents.labels import LABELS as INCIDENT_LABELS
 from plugins.logistics.cases.labels import LABELS as CASE_LABELS
 from plugins.logistics.shipments.forms import AcceptanceForm, ShipmentForm
+from plugins.logistics.acceptance import services as acceptance
+from plugins.logistics.acceptance.forms import LineAcceptanceForm
+from plugins.logistics.cases import views as case_views
 from plugins.logistics.shipments.labels import LABELS as SHIPMENT_LABELS
 from plugins.logistics.shipments.models import Shipment, ShipmentStatus
 
@@ -118,7 +121,7 @@ def inbox_tasks(user: User) -> list[Task]:
                  url=_order_url(shipment.order_id), kind="logistics.accept", order_number=shipment.order.number)
             for shipment in services.shipments_awaiting_acceptance(user)
         ]
-    return tasks + execution_panels.inbox(user) + incident_views.inbox(user)
+    return tasks + execution_panels.inbox(user) + incident_views.inbox(user) + case_views.inbox(user)
 
 
 @hookimpl
@@ -164,8 +167,11 @@ def order_panels(order: Order, user: User) -> list[Panel]:
         "create_form": ShipmentForm(formdata=None) if can_create else None,
         "dispatch_form": ShipmentForm(formdata=None, obj=current) if can_dispatch else None,
         "acceptance_form": AcceptanceForm(formdata=None) if can_accept else None,
+        "line_acceptance_form": LineAcceptanceForm(formdata=None) if can_accept else None,
+        "judged": set(acceptance.verdicts_of(current)) if can_accept and current is not None else set(),
+        "refusal_reasons": acceptance.refusal_reasons(order.company_id) if can_accept else [],
     }
-    return [*panels, Panel(_("Shipments"), PANEL, context, order=400)]
+    return [*panels, Panel(_("Shipments"), PANEL, context, order=400), *case_views.panels(order, user)]
 
 
 @hookimpl
