@@ -31,6 +31,7 @@ from plugins.logistics.cases.labels import LABELS as CASE_LABELS
 from plugins.logistics.shipments.forms import AcceptanceForm, ShipmentForm
 from plugins.logistics.acceptance import services as acceptance
 from plugins.logistics.acceptance.forms import LineAcceptanceForm
+from plugins.logistics.cases import sweep as case_sweep
 from plugins.logistics.cases import views as case_views
 from plugins.logistics.shipments.labels import LABELS as SHIPMENT_LABELS
 from plugins.logistics.shipments.models import Shipment, ShipmentStatus
@@ -234,4 +235,6 @@ def credit_granted(order: Order, credit: Credit) -> None:
 @hookimpl
 def ordo_jobs() -> list[Job]:
     return [Job("logistics.risk_sweep", timedelta(minutes=15), per_company("logistics", risk_sweep.sweep),
-                description="Flag execution plans that can no longer make their promised date; notify customers")]
+                description="Flag execution plans that can no longer make their promised date; notify customers"),
+            Job("logistics.case_sweep", timedelta(minutes=15), per_company("logistics", case_sweep.sweep),
+                description="Escalate late problem cases up the chain of superiors, once per case and level")]

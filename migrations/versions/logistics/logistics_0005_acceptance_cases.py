@@ -98,6 +98,7 @@ def upgrade():
     sa.Column('replacement_shipment_id', sa.Integer(), nullable=True),
     sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('resolved_by_id', sa.Integer(), nullable=True),
+    sa.Column('escalation_level', sa.Integer(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.CheckConstraint('credit_amount IS NULL OR credit_amount > 0', name='logistics_case_credit'),
     sa.ForeignKeyConstraint(['company_id'], ['company.id'], ),
@@ -113,6 +114,22 @@ def upgrade():
     )
     for column in ('company_id', 'order_id', 'department', 'status'):
         op.create_index(f'ix_logistics_case_{column}', 'logistics_case', [column])
+    op.create_table('logistics_case_notice',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('level', sa.Integer(), nullable=False),
+    sa.Column('recipients', sa.JSON(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['company_id'], ['company.id'], ),
+    sa.ForeignKeyConstraint(['order_id'], ['order.id'], ),
+    sa.ForeignKeyConstraint(['case_id'], ['logistics_case.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('case_id', 'level')
+    )
+    for column in ('company_id', 'order_id', 'case_id'):
+        op.create_index(f'ix_logistics_case_notice_{column}', 'logistics_case_notice', [column])
     for permission, roles in GRANTS:
         for role in roles:
             _grant(permission, role)
@@ -138,6 +155,7 @@ def _grant(permission, role_name):
 def downgrade():
     op.execute("DELETE FROM role_permission WHERE permission IN "
                "('logistics.cases', 'logistics.cases.resolve', 'logistics.credit')")
+    op.drop_table('logistics_case_notice')
     op.drop_table('logistics_case')
     op.drop_table('logistics_delivery_feedback')
     op.drop_table('logistics_acceptance_setting')

@@ -35,5 +35,6 @@ LABELS: Mapping[str, Mapping[str, Any]] = {
         "case_resolved": _l("Problem case resolved"),
         "case_notice_not_sent": _l("Case notice not emailed"),
         "credit_granted": _l("Credit granted to the customer"),
+        "case_escalated": _l("Late problem case escalated"),
     },
 }

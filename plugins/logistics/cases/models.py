@@ -5,7 +5,7 @@ import enum
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import Model
@@ -70,6 +70,7 @@ class ProblemCase(Model):
     replacement_shipment_id: Mapped[int | None] = mapped_column(ForeignKey("logistics_shipment.id"))
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    escalation_level: Mapped[int] = mapped_column(default=0)  # how far up the chain of superiors it went
     # Row version: two people resolving the same case at once: the second loses with a conflict.
     version: Mapped[int] = mapped_column(default=1)
 
@@ -81,3 +82,18 @@ class ProblemCase(Model):
     @property
     def is_open(self) -> bool:
         return self.status == CaseStatus.OPEN
+
+
+class CaseNotice(Model):
+    """An escalation of a late case: sent once per case and level, however many sweeps run."""
+
+    __tablename__ = "logistics_case_notice"
+    __table_args__ = (UniqueConstraint("case_id", "level"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"), index=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("order.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("logistics_case.id", ondelete="CASCADE"), index=True)
+    level: Mapped[int]
+    recipients: Mapped[list[int]] = mapped_column(JSON, default=list)  # user ids
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

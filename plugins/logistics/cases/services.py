@@ -118,7 +118,8 @@ def open_for_verdicts(shipment: Shipment, verdicts: Sequence[LineAcceptance], ac
             "shipment_line_id": row.shipment_line_id, "quantity": row.refused_quantity if refused else None,
             "description": row.note, "status": CaseStatus.OPEN, "opened_at": now, "opened_by_id": actor.id,
             "due_at": due[kind], "resolution": None, "resolution_note": None, "credit_amount": None,
-            "replacement_shipment_id": None, "resolved_at": None, "resolved_by_id": None, "version": 1})
+            "replacement_shipment_id": None, "resolved_at": None, "resolved_by_id": None, "escalation_level": 0,
+            "version": 1})
     db.session.execute(insert(ProblemCase), values)
     audit.record(company_id=order.company_id, order_id=order.id, entity="shipment", entity_id=shipment.id,
                  action="cases_opened", actor=actor, after={"cases": [
@@ -165,7 +166,7 @@ def report_problem(order: Order, actor: User, data: Mapping[str, Any]) -> Proble
         company_id=order.company_id, order_id=order.id, order=order, order_line=line,
         number=f"{order.display_number}-C{_count_of(order) + 1}", case_type=kind, source=CaseSource.REPORT,
         department=DEPARTMENTS[kind], order_line_id=line.id if line else None, quantity=quantity,
-        description=description, status=CaseStatus.OPEN, opened_at=now, opened_by_id=actor.id,
+        description=description, status=CaseStatus.OPEN, opened_at=now, opened_by_id=actor.id, escalation_level=0,
         due_at=add_working_hours(order.company_id, now, LIMIT_HOURS[kind]))
     db.session.add(case)
     flush()
