@@ -61,6 +61,7 @@ def upgrade():
     op.create_table('logistics_acceptance_setting',
     sa.Column('company_id', sa.Integer(), nullable=False),
     sa.Column('refusal_reasons', sa.JSON(), nullable=False),
+    sa.Column('reopen_days', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['company_id'], ['company.id'], ),
     sa.PrimaryKeyConstraint('company_id')
     )

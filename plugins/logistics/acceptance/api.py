@@ -8,7 +8,7 @@ from core.api import ApiBlueprint
 from core.auth.context import require_actor, requires
 from core.errors import ValidationError
 from plugins.logistics.acceptance import services
-from plugins.logistics.acceptance.schemas import AcceptanceSchema, LineVerdictSchema, RefusalReasonsSchema
+from plugins.logistics.acceptance.schemas import AcceptanceSchema, AcceptanceSettingsSchema, LineVerdictSchema
 from plugins.logistics.shipments import services as shipments
 from plugins.logistics.shipments.schemas import ShipmentSchema
 
@@ -50,18 +50,18 @@ class ShipmentAcceptance(MethodView):
                                      on_behalf=data.get("on_behalf"))
 
 
-@blp.route("/logistics/refusal-reasons")
-class RefusalReasons(MethodView):
+@blp.route("/logistics/acceptance-settings")
+class AcceptanceSettings(MethodView):
     @requires(("logistics.view", "logistics.accept"))
-    @blp.response(200, RefusalReasonsSchema)
+    @blp.response(200, AcceptanceSettingsSchema)
     def get(self):
-        """The company's refusal reasons (the defaults until it lists its own)."""
-        return {"refusal_reasons": services.refusal_reasons(require_actor().company_id)}
+        """The company's refusal reasons and reopen window (the defaults until it sets its own)."""
+        return services.acceptance_settings(require_actor().company_id)
 
     @requires("logistics.settings")
-    @blp.arguments(RefusalReasonsSchema)
-    @blp.response(200, RefusalReasonsSchema)
+    @blp.arguments(AcceptanceSettingsSchema)
+    @blp.response(200, AcceptanceSettingsSchema)
     def put(self, data):
-        """Replace the company's refusal reasons."""
+        """Change the refusal reasons (replaced as a whole) and/or the reopen window; fields left out stay."""
         actor = require_actor()
-        return {"refusal_reasons": services.set_refusal_reasons(actor.company, data["refusal_reasons"], actor)}
+        return services.update_settings(actor.company, data, actor)

@@ -28,6 +28,7 @@ class RecordedAs(enum.StrEnum):
 
 # The refusal reasons a company starts with (it may list its own).
 DEFAULT_REFUSAL_REASONS = ("damaged", "quantity_short", "wrong_item", "quality", "late", "other")
+DEFAULT_REOPEN_DAYS = 14
 
 
 class LineAcceptance(Model):
@@ -56,12 +57,14 @@ class LineAcceptance(Model):
 
 
 class AcceptanceSetting(Model):
-    """A company's refusal reasons (the defaults when it has no row: a read never writes)."""
+    """A company's refusal reasons and how long a resolved case may be reopened (the defaults when it has no
+    row: a read never writes)."""
 
     __tablename__ = "logistics_acceptance_setting"
 
     company_id: Mapped[int] = mapped_column(ForeignKey("company.id"), primary_key=True)
     refusal_reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    reopen_days: Mapped[int] = mapped_column(default=DEFAULT_REOPEN_DAYS)  # a resolved case may be reopened
 
 
 class DeliveryFeedback(Model):

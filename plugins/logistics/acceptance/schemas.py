@@ -6,7 +6,9 @@ from marshmallow import validate
 
 from core.api.fields import QuantityField
 from plugins.logistics.acceptance.models import RecordedAs, Verdict
-from plugins.logistics.acceptance.services import COMMENT_MAX, NOTE_MAX, REASON_CODE_MAX, REASONS_MAX
+from plugins.logistics.acceptance.services import (
+    COMMENT_MAX, NOTE_MAX, REASON_CODE_MAX, REASONS_MAX, REOPEN_DAYS_MAX,
+)
 from plugins.logistics.shipments.services import RESERVATIONS_MAX, SIGNED_BY_MAX
 
 
@@ -54,6 +56,9 @@ class LineVerdictSchema(ma.Schema):
     recorded_at = ma.fields.AwareDateTime()
 
 
-class RefusalReasonsSchema(ma.Schema):
+class AcceptanceSettingsSchema(ma.Schema):
     refusal_reasons = ma.fields.List(ma.fields.String(validate=validate.Length(min=1, max=REASON_CODE_MAX)),
-                                     required=True, validate=validate.Length(min=1, max=REASONS_MAX))
+                                     validate=validate.Length(min=1, max=REASONS_MAX),
+                                     metadata={"description": "the codes a refused line's reason is chosen from"})
+    reopen_days = ma.fields.Integer(strict=True, validate=validate.Range(min=0, max=REOPEN_DAYS_MAX),
+                                    metadata={"description": "days after its resolution a case may be reopened"})

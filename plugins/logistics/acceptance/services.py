@@ -24,7 +24,7 @@ from core.models import Company, User, utcnow
 from core.orders.queries import get_order
 from core.session_memo import remembered
 from plugins.logistics.acceptance.models import (
-    DEFAULT_REFUSAL_REASONS, AcceptanceSetting, DeliveryFeedback, LineAcceptance, Verdict,
+    DEFAULT_REFUSAL_REASONS, DEFAULT_REOPEN_DAYS, AcceptanceSetting, DeliveryFeedback, LineAcceptance, Verdict,
 )
 from plugins.logistics.cases import services as cases
 from plugins.logistics.cases.models import ProblemCase
@@ -35,24 +35,51 @@ NOTE_MAX = 2000
 COMMENT_MAX = 2000
 REASON_CODE_MAX = 64
 REASONS_MAX = 30
+REOPEN_DAYS_MAX = 365
 ZERO = Decimal(0)
 
 
 # --- the company's refusal reasons ------------------------------------------------
 
 
+def acceptance_settings(company_id: int) -> AcceptanceSetting:
+    """The company's refusal reasons and reopen window; the defaults (not stored) when it has none."""
+    return remembered(("logistics.acceptance_settings", company_id), lambda: _read_settings(company_id))
+
+
+def _read_settings(company_id: int) -> AcceptanceSetting:
+    return db.session.get(AcceptanceSetting, company_id) or AcceptanceSetting(
+        company_id=company_id, refusal_reasons=list(DEFAULT_REFUSAL_REASONS), reopen_days=DEFAULT_REOPEN_DAYS)
+
+
 def refusal_reasons(company_id: int) -> list[str]:
     """The company's refusal reasons; the defaults when it lists none."""
-    return remembered(("logistics.refusal_reasons", company_id), lambda: _read_reasons(company_id))
+    return list(acceptance_settings(company_id).refusal_reasons or DEFAULT_REFUSAL_REASONS)
 
 
-def _read_reasons(company_id: int) -> list[str]:
-    row = db.session.get(AcceptanceSetting, company_id)
-    return list(row.refusal_reasons) if row is not None and row.refusal_reasons else list(DEFAULT_REFUSAL_REASONS)
-
-
-def set_refusal_reasons(company: Company, reasons: Any, actor: User) -> list[str]:
+def update_settings(company: Company, data: Mapping[str, Any], actor: User) -> AcceptanceSetting:
+    """Change the refusal reasons and/or the reopen window; fields left out stay as they are."""
     check(actor, "logistics.settings")
+    row = acceptance_settings(company.id)
+    before = {"refusal_reasons": list(row.refusal_reasons), "reopen_days": row.reopen_days}
+    if data.get("refusal_reasons") is not None:
+        row.refusal_reasons = _reasons(data["refusal_reasons"])
+    if data.get("reopen_days") is not None:
+        days = data["reopen_days"]
+        if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= REOPEN_DAYS_MAX:
+            raise ValidationError(_("the reopen window is 0 to %(max)s days", max=REOPEN_DAYS_MAX),
+                                  field="reopen_days")
+        row.reopen_days = days
+    if db.session.get(AcceptanceSetting, company.id) is None:
+        db.session.add(row)
+    flush()
+    audit.record(company_id=company.id, order_id=None, entity="logistics_acceptance_setting", entity_id=company.id,
+                 action="refusal_reasons_changed", actor=actor, before=before,
+                 after={"refusal_reasons": list(row.refusal_reasons), "reopen_days": row.reopen_days})
+    return row
+
+
+def _reasons(reasons: Any) -> list[str]:
     if not isinstance(reasons, list) or not reasons or len(reasons) > REASONS_MAX:
         raise ValidationError(_("the refusal reasons are a list of 1 to %(max)s codes", max=REASONS_MAX),
                               field="refusal_reasons")
@@ -63,15 +90,6 @@ def set_refusal_reasons(company: Company, reasons: Any, actor: User) -> list[str
             raise ValidationError(_("a refusal reason is given once and is not empty"),
                                   field=f"refusal_reasons[{index}]")
         cleaned.append(code)
-    row = db.session.get(AcceptanceSetting, company.id)
-    before = None if row is None else {"refusal_reasons": list(row.refusal_reasons)}
-    if row is None:
-        row = AcceptanceSetting(company_id=company.id, refusal_reasons=cleaned)
-        db.session.add(row)
-    row.refusal_reasons = cleaned
-    flush()
-    audit.record(company_id=company.id, order_id=None, entity="logistics_acceptance_setting", entity_id=company.id,
-                 action="refusal_reasons_changed", actor=actor, before=before, after={"refusal_reasons": cleaned})
     return cleaned
 
 

@@ -7,7 +7,7 @@ from core.api import ApiBlueprint
 from core.auth.context import require_actor, requires
 from core.orders.queries import get_order
 from plugins.logistics.cases import services
-from plugins.logistics.cases.schemas import CaseReportSchema, CaseResolveSchema, CaseSchema
+from plugins.logistics.cases.schemas import CaseReopenSchema, CaseReportSchema, CaseResolveSchema, CaseSchema
 
 blp = ApiBlueprint("logistics_cases_api", __name__, description="Problem cases on deliveries")
 
@@ -29,6 +29,18 @@ class OrderCases(MethodView):
         ``order_line_id``."""
         actor = require_actor()
         return services.report_problem(get_order(actor, order_id), actor, data)
+
+
+@blp.route("/cases/<id:case_id>/reopen")
+class CaseReopen(MethodView):
+    @requires("logistics.cases")
+    @blp.arguments(CaseReopenSchema)
+    @blp.response(200, CaseSchema)
+    def post(self, data, case_id):
+        """Reopen a resolved case within the company's ``reopen_days``, with a ``reason``: it is open again
+        with a new limit. An open case, or one resolved longer ago, is a 409."""
+        actor = require_actor()
+        return services.reopen(services.get_case(actor, case_id), actor, data["reason"])
 
 
 @blp.route("/cases/<id:case_id>/resolve")

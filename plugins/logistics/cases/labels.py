@@ -36,5 +36,6 @@ LABELS: Mapping[str, Mapping[str, Any]] = {
         "case_notice_not_sent": _l("Case notice not emailed"),
         "credit_granted": _l("Credit granted to the customer"),
         "case_escalated": _l("Late problem case escalated"),
+        "case_reopened": _l("Problem case reopened"),
     },
 }

@@ -28,6 +28,10 @@ class CaseResolveSchema(PricedSchema):
                                   "``logistics.credit``"})
 
 
+class CaseReopenSchema(ma.Schema):
+    reason = ma.fields.String(required=True, validate=validate.Length(min=1, max=NOTE_MAX))
+
+
 class CaseSchema(PricedSchema):
     id = ma.fields.Integer()
     order_id = ma.fields.Integer()

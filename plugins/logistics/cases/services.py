@@ -11,7 +11,7 @@ is delivered when nothing else is left. The customer is told, in their language.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -29,7 +29,7 @@ from core.labels import label
 from core.models import Company, Order, OrderStatus, User, utcnow
 from core.modules import hooks_for_order
 from core.orders.queries import get_order, visible_to
-from plugins.logistics.acceptance.models import LineAcceptance, Verdict
+from plugins.logistics.acceptance.models import DEFAULT_REOPEN_DAYS, AcceptanceSetting, LineAcceptance, Verdict
 from plugins.logistics.cases.models import CaseSource, CaseStatus, CaseType, ProblemCase, Resolution
 from plugins.logistics.shipments import services as shipments
 from plugins.logistics.shipments.models import Shipment
@@ -53,6 +53,12 @@ LIMIT_HOURS: dict[CaseType, int] = {
 }
 # A problem is reported later against goods the customer has.
 REPORTABLE = frozenset({OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED})
+
+
+def acceptance_settings(company_id: int) -> AcceptanceSetting:
+    """The company's acceptance settings (the reopen window); defaults when it has none (a read never writes)."""
+    return db.session.get(AcceptanceSetting, company_id) or AcceptanceSetting(
+        company_id=company_id, refusal_reasons=[], reopen_days=DEFAULT_REOPEN_DAYS)
 
 
 # --- queries -------------------------------------------------------------------------
@@ -237,6 +243,39 @@ def resolve(case: ProblemCase, actor: User, resolution: Any, *, note: str | None
         shipments.deliver_when_done(order, actor, signed_by=signed or actor.name, signed_at=now,
                                     shipment_id=case.shipment_id)
     _tell_customer(case)
+    return case
+
+
+def reopen(case: ProblemCase, actor: User, reason: Any) -> ProblemCase:
+    """The customer (or staff for them) reopens a resolved case within the company's reopen window, saying why.
+
+    The case is open again with a new limit; the earlier resolution stays in the history (and a credit
+    granted stays granted: its amount is kept on the case until it is resolved again).
+    """
+    check(actor, "logistics.cases")
+    reason = shipments._text(reason, "reason", NOTE_MAX)
+    if reason is None:
+        raise ValidationError(_("say why the case is reopened"), field="reason")
+    if case.is_open or case.resolved_at is None:
+        raise Conflict(_("case %(number)s is open", number=case.number))
+    days = acceptance_settings(case.company_id).reopen_days
+    now = utcnow()
+    if now > case.resolved_at + timedelta(days=days):
+        raise Conflict(_("case %(number)s was resolved more than %(days)s days ago and cannot be reopened",
+                         number=case.number, days=days))
+    before = case.resolution.value if case.resolution else None
+    case.status = CaseStatus.OPEN
+    case.resolution = None
+    case.resolution_note = reason
+    case.replacement_shipment_id = None
+    case.resolved_at = None
+    case.resolved_by_id = None
+    case.escalation_level = 0
+    case.due_at = add_working_hours(case.company_id, now, LIMIT_HOURS[case.case_type])
+    flush()
+    audit.record(company_id=case.company_id, order_id=case.order_id, entity="logistics_case", entity_id=case.id,
+                 action="case_reopened", actor=actor, before={"resolution": before},
+                 after={"number": case.number, "reason": reason, "due_at": case.due_at.isoformat()})
     return case
 
 

@@ -134,14 +134,17 @@ def test_bad_acceptance_names_the_field_and_changes_nothing(app, world):
     assert _verdicts() == 1
 
 
-def test_the_company_lists_its_own_refusal_reasons(app, world):
-    assert "damaged" in _api(app, world, "customer").get("/api/v1/logistics/refusal-reasons").get_json()[
-        "refusal_reasons"]
+def test_the_company_lists_its_own_refusal_reasons_and_reopen_window(app, world):
+    url = "/api/v1/logistics/acceptance-settings"
+    assert _api(app, world, "customer").get(url).get_json() == {
+        "refusal_reasons": ["damaged", "quantity_short", "wrong_item", "quality", "late", "other"], "reopen_days": 14}
     admin = _api(app, world, "administrator")
-    assert admin.put("/api/v1/logistics/refusal-reasons", json={"refusal_reasons": ["破损", "少货"]}
-                     ).get_json() == {"refusal_reasons": ["破损", "少货"]}
-    assert admin.put("/api/v1/logistics/refusal-reasons", json={"refusal_reasons": ["破损", "破损"]}
-                     ).status_code == 400
+    assert admin.put(url, json={"refusal_reasons": ["破损", "少货"]}).get_json() == {
+        "refusal_reasons": ["破损", "少货"], "reopen_days": 14}
+    assert admin.put(url, json={"reopen_days": 30}).get_json()["reopen_days"] == 30
+    duplicate = admin.put(url, json={"refusal_reasons": ["破损", "破损"]})
+    assert duplicate.status_code == 400 and "refusal_reasons[1]" in str(duplicate.get_json())
+    assert admin.get(url).get_json() == {"refusal_reasons": ["破损", "少货"], "reopen_days": 30}
 
 
 def _order_of(world, count: int) -> Order:

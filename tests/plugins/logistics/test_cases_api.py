@@ -2,6 +2,7 @@
 time limit; the customer reports a problem later; a case is resolved once, by a replacement or a credit."""
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -145,3 +146,25 @@ def test_hook_credit_granted(make_app):
     assert (credit.amount, credit.case_number, credit.order_line_id, credit.reason, credit.granted_by_id) == (
         Decimal("5.00"), refused["number"], refused["order_line_id"], "破损", manager_id)
     assert credit.granted_at.tzinfo is not None and noted.after["amount"] == "5.00"
+
+
+def test_a_resolved_case_is_reopened_within_the_company_window_only(app, world):
+    order = submitted_order(world)
+    _refuse_seals(app, world, order)
+    refused = next(case for case in _cases(app, world, order) if case["source"] == "refusal")
+    customer = _api(app, world, "customer")
+    url = f"/api/v1/cases/{refused['id']}/reopen"
+    assert customer.post(url, json={"reason": "还是坏的"}).status_code == 409  # still open
+    _api(app, world).post(f"/api/v1/cases/{refused['id']}/resolve", json={"resolution": "repair", "note": "已修"})
+    assert customer.post(url, json={"reason": ""}).status_code == 400
+    reopened = customer.post(url, json={"reason": "还是坏的"})
+    assert reopened.status_code == 200, reopened.get_json()
+    assert (reopened.get_json()["status"], reopened.get_json()["resolution"]) == ("open", None)
+
+    _api(app, world).post(f"/api/v1/cases/{refused['id']}/resolve", json={"resolution": "repair", "note": "再修"})
+    _api(app, world, "administrator").put("/api/v1/logistics/acceptance-settings", json={"reopen_days": 0})
+    row = db.session.get(ProblemCase, refused["id"])
+    row.resolved_at = row.resolved_at - timedelta(days=1)
+    db.session.commit()
+    late = customer.post(url, json={"reason": "又坏了"})
+    assert late.status_code == 409 and "0 days" in str(late.get_json())
