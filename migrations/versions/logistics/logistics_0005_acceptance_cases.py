@@ -76,6 +76,25 @@ def upgrade():
     sa.PrimaryKeyConstraint('shipment_id')
     )
     op.create_index('ix_logistics_delivery_feedback_company_id', 'logistics_delivery_feedback', ['company_id'])
+    op.create_table('logistics_acceptance_attachment',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('shipment_id', sa.Integer(), nullable=False),
+    sa.Column('filename', sa.String(length=200), nullable=False),
+    sa.Column('content_type', sa.String(length=40), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('content', sa.LargeBinary(), nullable=False),
+    sa.Column('uploaded_by_id', sa.Integer(), nullable=True),
+    sa.Column('uploaded_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['company_id'], ['company.id'], ),
+    sa.ForeignKeyConstraint(['shipment_id'], ['logistics_shipment.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['uploaded_by_id'], ['user.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    op.create_index('ix_logistics_acceptance_attachment_company_id', 'logistics_acceptance_attachment', ['company_id'])
+    op.create_index('ix_logistics_acceptance_attachment_shipment_id', 'logistics_acceptance_attachment',
+                    ['shipment_id'])
     op.create_table('logistics_case',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('company_id', sa.Integer(), nullable=False),
@@ -156,6 +175,7 @@ def _grant(permission, role_name):
 def downgrade():
     op.execute("DELETE FROM role_permission WHERE permission IN "
                "('logistics.cases', 'logistics.cases.resolve', 'logistics.credit')")
+    op.drop_table('logistics_acceptance_attachment')
     op.drop_table('logistics_case_notice')
     op.drop_table('logistics_case')
     op.drop_table('logistics_delivery_feedback')

@@ -1,6 +1,9 @@
 """API of acceptance: the customer's verdict on each shipped line, and the company's refusal reasons."""
 from __future__ import annotations
 
+from contextlib import closing
+
+from flask import Response
 from flask.views import MethodView
 from flask_babel import gettext as _
 
@@ -8,8 +11,9 @@ from core.api import ApiBlueprint
 from core.auth.context import require_actor, requires
 from core.errors import ValidationError
 from plugins.logistics.acceptance import services
-from plugins.logistics.acceptance.schemas import AcceptanceSchema, AcceptanceSettingsSchema, LineVerdictSchema
+from plugins.logistics.acceptance.schemas import AcceptanceSchema, AcceptanceSettingsSchema, AttachmentSchema, AttachmentUploadSchema, LineVerdictSchema
 from plugins.logistics.shipments import services as shipments
+from plugins.logistics.shipments.models import Shipment
 from plugins.logistics.shipments.schemas import ShipmentSchema
 
 blp = ApiBlueprint("logistics_acceptance_api", __name__, description="Acceptance of shipped goods, line by line")
@@ -48,6 +52,43 @@ class ShipmentAcceptance(MethodView):
         return services.accept_lines(shipment, actor, data["lines"], signed_by=data.get("signed_by"),
                                      rating=data.get("rating"), comment=data.get("comment"),
                                      on_behalf=data.get("on_behalf"))
+
+
+@blp.route("/shipments/<id:shipment_id>/acceptance/attachments")
+class AcceptanceAttachments(MethodView):
+    @requires(("logistics.view", "logistics.accept"))
+    @blp.response(200, AttachmentSchema(many=True))
+    def get(self, shipment_id):
+        """The photos and files attached to the delivery's acceptance."""
+        return services.attachments_of(shipment_from(shipment_id))
+
+    @requires("logistics.accept")
+    @blp.arguments(AttachmentUploadSchema, location="multipart")
+    @blp.response(201, AttachmentSchema)
+    def post(self, data, shipment_id):
+        """Attach a photo (PNG, JPEG) or a PDF; another type, or a file over the limit, is a 400 naming ``file``."""
+        actor = require_actor()
+        shipment = shipments.get_shipment(actor, shipment_id)
+        with closing(data["file"]) as upload:  # a large upload is spooled to a temporary file
+            content = upload.read(services.ATTACHMENT_MAX_BYTES + 1)
+            name = upload.filename
+        return services.attach(shipment, actor, name, content)
+
+
+@blp.route("/shipments/<id:shipment_id>/acceptance/attachments/<id:attachment_id>")
+class AcceptanceAttachmentFile(MethodView):
+    @requires(("logistics.view", "logistics.accept"))
+    @blp.response(200, content_type="application/octet-stream")
+    @blp.doc(responses={200: {"content": {"application/octet-stream": {
+        "schema": {"type": "string", "format": "binary"}}}}})
+    def get(self, shipment_id, attachment_id):
+        """The attached file as uploaded, with its type."""
+        row = services.get_attachment(shipment_from(shipment_id), attachment_id)
+        return Response(row.content, mimetype=row.content_type)
+
+
+def shipment_from(shipment_id: int) -> Shipment:
+    return shipments.get_shipment(require_actor(), shipment_id)
 
 
 @blp.route("/logistics/acceptance-settings")

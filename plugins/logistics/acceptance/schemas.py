@@ -4,10 +4,10 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from core.api.fields import QuantityField
+from core.api.fields import QuantityField, UploadField
 from plugins.logistics.acceptance.models import RecordedAs, Verdict
 from plugins.logistics.acceptance.services import (
-    COMMENT_MAX, NOTE_MAX, REASON_CODE_MAX, REASONS_MAX, REOPEN_DAYS_MAX,
+    ATTACHMENT_MAX_BYTES, COMMENT_MAX, NOTE_MAX, REASON_CODE_MAX, REASONS_MAX, REOPEN_DAYS_MAX,
 )
 from plugins.logistics.shipments.services import RESERVATIONS_MAX, SIGNED_BY_MAX
 
@@ -54,6 +54,22 @@ class LineVerdictSchema(ma.Schema):
     note = ma.fields.String(allow_none=True)
     recorded_as = ma.fields.Enum(RecordedAs, by_value=True)
     recorded_at = ma.fields.AwareDateTime()
+
+
+class AttachmentUploadSchema(ma.Schema):
+    file = UploadField(required=True, metadata={
+        "type": "string", "format": "binary",
+        "description": f"a PNG or JPEG photo or a PDF of at most {ATTACHMENT_MAX_BYTES // (1024 * 1024)} MB"})
+
+
+class AttachmentSchema(ma.Schema):
+    id = ma.fields.Integer()
+    shipment_id = ma.fields.Integer()
+    filename = ma.fields.String()
+    content_type = ma.fields.String()
+    size = ma.fields.Integer()
+    sha256 = ma.fields.String()
+    uploaded_at = ma.fields.AwareDateTime()
 
 
 class AcceptanceSettingsSchema(ma.Schema):

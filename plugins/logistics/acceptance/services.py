@@ -8,23 +8,25 @@ Everything is checked before anything is written: a refused request changes noth
 """
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import insert, select
+from sqlalchemy.orm import defer
 
 from core import audit
 from core.auth.context import check
 from core.db import flush
-from core.errors import Conflict, ValidationError
+from core.errors import Conflict, NotFound, ValidationError
 from core.extensions import db
 from core.models import Company, User, utcnow
 from core.orders.queries import get_order
 from core.session_memo import remembered
 from plugins.logistics.acceptance.models import (
-    DEFAULT_REFUSAL_REASONS, DEFAULT_REOPEN_DAYS, AcceptanceSetting, DeliveryFeedback, LineAcceptance, Verdict,
+    DEFAULT_REFUSAL_REASONS, DEFAULT_REOPEN_DAYS, AcceptanceAttachment, AcceptanceSetting, DeliveryFeedback, LineAcceptance, Verdict,
 )
 from plugins.logistics.cases import services as cases
 from plugins.logistics.cases.models import ProblemCase
@@ -36,6 +38,8 @@ COMMENT_MAX = 2000
 REASON_CODE_MAX = 64
 REASONS_MAX = 30
 REOPEN_DAYS_MAX = 365
+ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
+ATTACHMENT_TYPES = ((b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"), (b"%PDF-", "application/pdf"))
 ZERO = Decimal(0)
 
 
@@ -212,6 +216,44 @@ def insert_verdicts(rows: Sequence[LineAcceptance]) -> None:
     """Write the verdicts in one statement, however many lines (an ORM bulk insert)."""
     columns = [column.key for column in LineAcceptance.__table__.columns if column.key != "id"]
     db.session.execute(insert(LineAcceptance), [{key: getattr(row, key) for key in columns} for row in rows])
+
+
+def attach(shipment: Shipment, actor: User, filename: str | None, content: bytes) -> AcceptanceAttachment:
+    """Attach a photo (PNG, JPEG) or a PDF of at most ``ATTACHMENT_MAX_BYTES`` to the delivery's acceptance.
+
+    The type is read from the content, not from the name or the client's word.
+    """
+    check(actor, "logistics.accept")
+    get_order(actor, shipment.order_id)  # a customer attaches only to their own orders' deliveries
+    if len(content) > ATTACHMENT_MAX_BYTES:
+        raise ValidationError(_("the file is larger than %(max)s MB", max=ATTACHMENT_MAX_BYTES // (1024 * 1024)),
+                              field="file")
+    kind = next((mime for magic, mime in ATTACHMENT_TYPES if content.startswith(magic)), None)
+    if kind is None:
+        raise ValidationError(_("the file is not a PNG or JPEG image or a PDF"), field="file")
+    name = (filename or "attachment").strip()[-200:] or "attachment"
+    row = AcceptanceAttachment(company_id=shipment.company_id, shipment_id=shipment.id, filename=name,
+                               content_type=kind, size=len(content), sha256=hashlib.sha256(content).hexdigest(),
+                               content=content, uploaded_by_id=actor.id, uploaded_at=utcnow())
+    db.session.add(row)
+    flush()
+    audit.record(company_id=shipment.company_id, order_id=shipment.order_id, entity="shipment",
+                 entity_id=shipment.id, action="acceptance_attachment_added", actor=actor,
+                 after={"number": shipment.number, "filename": name, "content_type": kind, "size": len(content)})
+    return row
+
+
+def attachments_of(shipment: Shipment) -> list[AcceptanceAttachment]:
+    return list(db.session.execute(
+        select(AcceptanceAttachment).where(AcceptanceAttachment.shipment_id == shipment.id)
+        .order_by(AcceptanceAttachment.id).options(defer(AcceptanceAttachment.content))).scalars())
+
+
+def get_attachment(shipment: Shipment, attachment_id: int) -> AcceptanceAttachment:
+    row = db.session.get(AcceptanceAttachment, attachment_id)
+    if row is None or row.shipment_id != shipment.id:
+        raise NotFound(_("attachment %(id)s does not exist", id=attachment_id))
+    return row
 
 
 def _facts(row: LineAcceptance, by_id: Mapping[int, Any]) -> dict[str, Any]:

@@ -30,6 +30,7 @@ LABELS: Mapping[str, Mapping[str, Any]] = {
     "audit.action": {
         "shipment_lines_judged": _l("Shipped lines accepted or refused"),
         "refusal_reasons_changed": _l("Refusal reasons changed"),
+        "acceptance_attachment_added": _l("Photo or file attached to the acceptance"),
         "cases_opened": _l("Problem cases opened at delivery"),
         "case_opened": _l("Problem reported"),
         "case_resolved": _l("Problem case resolved"),

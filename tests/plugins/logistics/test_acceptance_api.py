@@ -2,6 +2,7 @@
 shipped line; the order is delivered only once everything shipped is accepted."""
 from __future__ import annotations
 
+import io
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -11,6 +12,7 @@ from core.db import commit
 from core.extensions import db
 from core.models import AuditEntry, Channel, DeliveryMethod, Order, OrderLine, PaymentTerms
 from core.orders import compute_totals, events
+from plugins.logistics.acceptance import services as acceptance
 from plugins.logistics.acceptance.models import LineAcceptance, RecordedAs, Verdict
 from tests.factories import ApiClient
 from tests.plugins.logistics.execution import statements
@@ -178,3 +180,27 @@ def test_acceptance_issues_as_many_statements_for_twenty_lines_as_for_two(app, w
             assert reply.status_code == 200, reply.get_json()
         counts.append(len(sent))
     assert counts[0] == counts[1], counts
+
+
+def test_a_photo_or_pdf_is_attached_and_anything_else_or_too_large_is_refused(app, world, monkeypatch):
+    # A small limit for the test: a multi-megabyte body would be spooled to temporary files.
+    monkeypatch.setattr(acceptance, "ATTACHMENT_MAX_BYTES", 1024)
+    shipment = _dispatched(app, world, submitted_order(world))
+    customer = _api(app, world, "customer")
+    url = f"/api/v1/shipments/{shipment['id']}/acceptance/attachments"
+
+    def upload(content: bytes, name: str):
+        return customer.post(url, data={"file": (io.BytesIO(content), name)}, content_type="multipart/form-data")
+
+    photo = upload(b"\x89PNG\r\n\x1a\n" + b"\0" * 64, "破损.png")
+    assert photo.status_code == 201, photo.get_json()
+    assert (photo.get_json()["content_type"], photo.get_json()["filename"]) == ("image/png", "破损.png")
+    assert upload(b"%PDF-1.7 ...", "签收单.pdf").get_json()["content_type"] == "application/pdf"
+    not_a_photo = upload(b"MZ\x90\0 an executable", "photo.png")
+    assert not_a_photo.status_code == 400 and "file" in str(not_a_photo.get_json())
+    too_large = upload(b"%PDF-" + b"0" * 1024, "big.pdf")
+    assert too_large.status_code == 400 and "file" in str(too_large.get_json())
+    listed = _api(app, world, "logistics").get(url).get_json()
+    assert [row["filename"] for row in listed] == ["破损.png", "签收单.pdf"]
+    served = customer.get(f"{url}/{listed[0]['id']}")
+    assert served.status_code == 200 and served.mimetype == "image/png" and served.data.startswith(b"\x89PNG")
