@@ -64,6 +64,19 @@ class Delivery:
 
 
 @dataclass(frozen=True)
+class Credit:
+    """Money owed back to the customer on a problem case, approved; passed to ``credit_granted``."""
+
+    amount: Decimal  # net of nothing: the approved amount, at most the line's (or order's) value
+    reason: str  # why, in the approver's words
+    granted_at: datetime
+    case_id: int
+    case_number: str  # shown on a credit note as its reference
+    order_line_id: int | None = None  # the line credited; None for the whole order
+    granted_by_id: int | None = None
+
+
+@dataclass(frozen=True)
 class Payment:
     """A confirmed payment, passed to ``paid``."""
 

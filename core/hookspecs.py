@@ -17,8 +17,8 @@ import pluggy
 
 if TYPE_CHECKING:
     from core.contracts import (
-        CustomerView, Decision, Delivery, DocumentKind, Finding, Gate, Job, MenuItem, OrderAction, OrderChange,
-        Payment, Permission, Panel, Receivables, ReviewOverdue, ReviewStepSpec, RoleSpec, Task,
+        Credit, CustomerView, Decision, Delivery, DocumentKind, Finding, Gate, Job, MenuItem, OrderAction,
+        OrderChange, Payment, Permission, Panel, Receivables, ReviewOverdue, ReviewStepSpec, RoleSpec, Task,
     )
     from flask_babel.speaklater import LazyString
 
@@ -127,6 +127,24 @@ def delivered(order: Order, delivery: Delivery) -> None:
 
     :param order: the order, status ``delivered``.
     :param delivery: who signed, when, and any reservations.
+
+    The return value is ignored.
+    """
+
+
+@hookspec
+def credit_granted(order: Order, credit: Credit) -> None:
+    """React to money granted back to the customer on a problem case.
+
+    Fired by logistics, on the plugins pinned on the order, when a case is
+    resolved by a credit that someone with ``logistics.credit`` approved. A
+    plugin that keeps the order's accounts answers with a credit note of
+    ``credit.amount`` referring to ``credit.case_number``; logistics never
+    knows which plugin that is (or whether one is on: the credit stays recorded
+    on the case either way).
+
+    :param order: the order the case is about (any status after shipping).
+    :param credit: the amount, the reason, the case and line, who approved it and when.
 
     The return value is ignored.
     """

@@ -25,6 +25,7 @@ from core.orders import actions
 from plugins.billing.models import BillingPayment
 from plugins.intake import import_jobs
 from plugins.intake.models import ImportJob
+from plugins.logistics.acceptance.models import AcceptanceAttachment
 from plugins.logistics.execution.models import ExecutionTemplate
 from plugins.logistics.shipments.models import Shipment
 from plugins.review.change_models import ChangeRequest
@@ -55,7 +56,13 @@ def scene(app):
     from plugins.logistics.shipments.models import Shipment
     from plugins.review.models import ReviewStep
 
+    shipment_id = db.session.execute(select(Shipment.id).where(Shipment.order_id == done["id"])).scalar_one()
+    attachment = AcceptanceAttachment(company_id=world.company.id, shipment_id=shipment_id, filename="photo.png",
+                                      content_type="image/png", size=8, sha256="0" * 64, content=image("PNG"))
+    db.session.add(attachment)
+    commit()
     ids = {
+        "attachment_id": attachment.id,
         "order_id": done["id"],
         "step_id": db.session.execute(select(ReviewStep.id).where(ReviewStep.order_id == done["id"])).scalars().first(),
         "shipment_id": db.session.execute(select(Shipment.id).where(Shipment.order_id == done["id"])).scalar_one(),
@@ -247,6 +254,8 @@ def demo_urls(app, company) -> list[str]:
             select(ExecutionTemplate.id).where(ExecutionTemplate.company_id == company.id)).scalars()),
         "shipment_id": list(db.session.execute(
             select(Shipment.id).where(Shipment.company_id == company.id)).scalars()),
+        "attachment": list(db.session.execute(select(AcceptanceAttachment.shipment_id, AcceptanceAttachment.id)
+                                              .where(AcceptanceAttachment.company_id == company.id))),
     }
     urls = []
     for rule in app.url_map.iter_rules():
@@ -254,7 +263,7 @@ def demo_urls(app, company) -> list[str]:
             continue
         params = set(rule.arguments)
         assert params <= {"order_id", "item_id", "kind", "user_id", "change_id", "import_id", "step_id",
-                          "message_id", "template_id", "shipment_id"}, \
+                          "message_id", "template_id", "shipment_id", "attachment_id"}, \
             f"{rule.rule}: say which demo ids it takes"
         choices: list[dict] = [{}]
         if "change_id" in params:
@@ -271,6 +280,8 @@ def demo_urls(app, company) -> list[str]:
             choices = [{"shipment_id": i, **({"kind": kind} if "kind" in params else {})}
                        for i in ids["shipment_id"] for kind in (("delivery-note", "certificate") if "kind" in params
                                                               else (None,))]
+        if "attachment_id" in params:
+            choices = [{"shipment_id": shipment, "attachment_id": i} for shipment, i in ids["attachment"]]
         if "item_id" in params:
             choices = [{"item_id": i} for i in ids["customer" if "customer" in rule.rule else "product"]]
         if "user_id" in params:

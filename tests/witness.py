@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.contracts import Decision, Delivery, Payment, ReviewOverdue
+from core.contracts import Credit, Decision, Delivery, Payment, ReviewOverdue
 from core.hookspecs import hookimpl
 from core.models import Order, OrderStatus
 from core.plugins import Manifest
@@ -65,6 +65,11 @@ def shipped(order: Order) -> None:
 @hookimpl
 def delivered(order: Order, delivery: Delivery) -> None:
     _note("delivered", order, delivery=delivery)
+
+
+@hookimpl
+def credit_granted(order: Order, credit: Credit) -> None:
+    _note("credit_granted", order, credit=credit)
 
 
 @hookimpl

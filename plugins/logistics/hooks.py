@@ -9,8 +9,9 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from core import audit
 from core.contracts import (
-    MENU_SETTINGS, CustomerView, Decision, DocumentKind, DocumentSource, Job, MenuItem, OrderAction, OrderChange,
+    MENU_SETTINGS, Credit, CustomerView, Decision, DocumentKind, DocumentSource, Job, MenuItem, OrderAction, OrderChange,
     Outcome, Panel, Permission, Task,
 )
 from core.extensions import db
@@ -26,7 +27,12 @@ from plugins.logistics.execution.labels import LABELS as EXECUTION_LABELS
 from plugins.logistics.incidents import sweep as risk_sweep
 from plugins.logistics.incidents import views as incident_views
 from plugins.logistics.incidents.labels import LABELS as INCIDENT_LABELS
+from plugins.logistics.cases.labels import LABELS as CASE_LABELS
 from plugins.logistics.shipments.forms import AcceptanceForm, ShipmentForm
+from plugins.logistics.acceptance import services as acceptance
+from plugins.logistics.acceptance.forms import LineAcceptanceForm
+from plugins.logistics.cases import sweep as case_sweep
+from plugins.logistics.cases import views as case_views
 from plugins.logistics.shipments.labels import LABELS as SHIPMENT_LABELS
 from plugins.logistics.shipments.models import Shipment, ShipmentStatus
 
@@ -50,6 +56,13 @@ PERMISSIONS = (
     Permission("logistics.escalations", _l("Take escalated incidents"), ("administrator", "manager")),
     Permission("logistics.notify", _l("Confirm new expected dates to customers"),
                ("administrator", "sales", "customer_service", "manager")),
+    # Problem cases on deliveries.
+    Permission("logistics.cases", _l("See and report problem cases"),
+               ("administrator", "logistics", "customer_service", "sales", "manager", "production", "customer")),
+    Permission("logistics.cases.resolve", _l("Resolve problem cases of my department"),
+               ("administrator", "logistics", "customer_service", "production", "manager")),
+    Permission("logistics.credit", _l("Approve credits to customers on problem cases"),
+               ("administrator", "manager", "finance")),
 )
 
 
@@ -109,7 +122,7 @@ def inbox_tasks(user: User) -> list[Task]:
                  url=_order_url(shipment.order_id), kind="logistics.accept", order_number=shipment.order.number)
             for shipment in services.shipments_awaiting_acceptance(user)
         ]
-    return tasks + execution_panels.inbox(user) + incident_views.inbox(user)
+    return tasks + execution_panels.inbox(user) + incident_views.inbox(user) + case_views.inbox(user)
 
 
 @hookimpl
@@ -155,8 +168,11 @@ def order_panels(order: Order, user: User) -> list[Panel]:
         "create_form": ShipmentForm(formdata=None) if can_create else None,
         "dispatch_form": ShipmentForm(formdata=None, obj=current) if can_dispatch else None,
         "acceptance_form": AcceptanceForm(formdata=None) if can_accept else None,
+        "line_acceptance_form": LineAcceptanceForm(formdata=None) if can_accept else None,
+        "judged": set(acceptance.verdicts_of(current)) if can_accept and current is not None else set(),
+        "refusal_reasons": acceptance.refusal_reasons(order.company_id) if can_accept else [],
     }
-    return [*panels, Panel(_("Shipments"), PANEL, context, order=400)]
+    return [*panels, Panel(_("Shipments"), PANEL, context, order=400), *case_views.panels(order, user)]
 
 
 @hookimpl
@@ -178,7 +194,7 @@ def _due(order: Order) -> datetime | None:
 
 @hookimpl
 def ordo_labels() -> Mapping[str, Mapping[str, object]]:
-    parts = (SHIPMENT_LABELS, EXECUTION_LABELS, INCIDENT_LABELS)
+    parts = (SHIPMENT_LABELS, EXECUTION_LABELS, INCIDENT_LABELS, CASE_LABELS)
     return {namespace: {key: value for part in parts for key, value in part.get(namespace, {}).items()}
             for namespace in {name for part in parts for name in part}}
 
@@ -200,10 +216,25 @@ def customer_timeline_actions() -> dict[str, CustomerView]:
     }
 
 
+# -- problem cases ------------------------------------------------------------------
+
+
+@hookimpl
+def credit_granted(order: Order, credit: Credit) -> None:
+    """The order's history notes the credit granted on a case (billing, where it keeps credit notes,
+    answers the same hook with one; the bundled billing has no credit note yet)."""
+    audit.record(company_id=order.company_id, order_id=order.id, entity="order", entity_id=order.id,
+                 action="credit_granted", actor=None, after={
+                     "amount": str(credit.amount), "case_number": credit.case_number,
+                     "order_line_id": credit.order_line_id, "reason": credit.reason})
+
+
 # -- incidents and at-risk warnings ------------------------------------------------
 
 
 @hookimpl
 def ordo_jobs() -> list[Job]:
     return [Job("logistics.risk_sweep", timedelta(minutes=15), per_company("logistics", risk_sweep.sweep),
-                description="Flag execution plans that can no longer make their promised date; notify customers")]
+                description="Flag execution plans that can no longer make their promised date; notify customers"),
+            Job("logistics.case_sweep", timedelta(minutes=15), per_company("logistics", case_sweep.sweep),
+                description="Escalate late problem cases up the chain of superiors, once per case and level")]

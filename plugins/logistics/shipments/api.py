@@ -1,4 +1,4 @@
-"""API of the logistics plugin: an order's shipments, dispatch and the customer's sign-off."""
+"""API of the logistics plugin: an order's shipments, their check and dispatch (the sign-off is ``acceptance.api``)."""
 from __future__ import annotations
 
 from flask.views import MethodView
@@ -11,7 +11,7 @@ from core.orders.queries import get_order
 from plugins.logistics.shipments import services
 from plugins.logistics.shipments import documents
 from plugins.logistics.shipments.schemas import (
-    AcceptanceSchema, CheckSchema, RemainingLineSchema, ShipmentCreateSchema, ShipmentDispatchSchema, ShipmentSchema,
+    CheckSchema, RemainingLineSchema, ShipmentCreateSchema, ShipmentDispatchSchema, ShipmentSchema,
     ShippingSettingsSchema,
 )
 
@@ -121,20 +121,3 @@ class ShippingSettings(MethodView):
         """Change how the company ships; fields left out stay as they are."""
         actor = require_actor()
         return services.update_settings(actor.company, data, actor)
-
-
-@blp.route("/shipments/<id:shipment_id>/acceptance")
-class ShipmentAcceptance(MethodView):
-    @requires("logistics.accept")
-    @blp.arguments(AcceptanceSchema)
-    @blp.response(200, ShipmentSchema)
-    def post(self, data, shipment_id):
-        """Record the customer's sign-off, reservations and rating; the order is delivered.
-
-        A pickup may be signed for straight from ``prepared``. The response's
-        ``order_status`` is ``delivered``, or ``completed`` when nothing is left to settle.
-        """
-        actor = require_actor()
-        shipment = services.get_shipment(actor, shipment_id)
-        return services.record_acceptance(shipment, actor, signed_by=data["signed_by"],
-                                          reservations=data.get("reservations"), rating=data.get("rating"))

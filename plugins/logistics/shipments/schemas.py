@@ -8,7 +8,7 @@ from core.api.fields import QuantityField
 from core.models import DeliveryMethod, OrderStatus
 from plugins.logistics.shipments.models import CheckMode, CheckResult, ShipmentStatus
 from plugins.logistics.shipments.services import (
-    CARRIER_MAX, CARRIERS_MAX, DRIVER_MAX, LOT_MAX, PHONE_MAX, REASON_MAX, RESERVATIONS_MAX, SIGNED_BY_MAX,
+    CARRIER_MAX, CARRIERS_MAX, DRIVER_MAX, LOT_MAX, PHONE_MAX, REASON_MAX, SIGNED_BY_MAX,
     TRACKING_MAX, VEHICLE_MAX, WAYBILL_MAX,
 )
 
@@ -90,15 +90,6 @@ class ShipmentLineSchema(ma.Schema):
     check_result = ma.fields.Enum(CheckResult, by_value=True, allow_none=True)
     check_reason = ma.fields.String(allow_none=True)
     lot_numbers = ma.fields.List(ma.fields.String(), allow_none=True)
-
-
-class AcceptanceSchema(ma.Schema):
-    signed_by = ma.fields.String(required=True, validate=validate.Length(min=1, max=SIGNED_BY_MAX),
-                                 metadata={"description": "who signed for the goods"})
-    reservations = ma.fields.String(allow_none=True, validate=validate.Length(max=RESERVATIONS_MAX),
-                                    metadata={"description": "set when the goods are accepted with reservations"})
-    rating = ma.fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=1, max=5),
-                               metadata={"description": "the customer's satisfaction, 1 (poor) to 5 (excellent)"})
 
 
 class ShipmentSchema(ma.Schema):

@@ -12,12 +12,13 @@ needs to know which plugin holds an order back (billing, for a prepayment).
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, exists, select
+from sqlalchemy import Select, exists, insert, select
 from sqlalchemy.orm import lazyload
 
 from core import audit, outbox
@@ -27,11 +28,13 @@ from core.db import flush
 from core.errors import Conflict, NotFound, ValidationError
 from core.extensions import db
 from core.labels import label
-from core.models import Company, DeliveryMethod, Order, OrderStatus, User, utcnow
+from core.models import Company, DeliveryMethod, Order, OrderLine, OrderStatus, User, utcnow
 from core.modules import hooks_for_order, order_has_stage, pinned
 from core.orders.queries import get_order, visible_orders, visible_to
 from core.orders import events
 from core.session_memo import remembered
+from plugins.logistics.acceptance.models import LineAcceptance, RecordedAs, Verdict
+from plugins.logistics.cases.models import CaseSource, CaseStatus, ProblemCase, Resolution
 from plugins.logistics.shipments.models import (
     CheckMode, CheckResult, OrderShipping, ProductTracking, Shipment, ShipmentLine, ShipmentStatus, ShippingSetting,
     Tracking,
@@ -211,14 +214,26 @@ def set_tracking(product_id: int, company_id: int, tracking: Tracking) -> Produc
 
 
 def shipped_quantities(order: Order) -> dict[int, Decimal]:
-    """What the order's shipments carry of each of its lines (prepared, dispatched or signed for)."""
+    """What the order's shipments carry of each of its lines (prepared, dispatched or signed for),
+    less what the customer refused: refused quantity is to ship again."""
     rows = db.session.execute(
-        select(ShipmentLine.order_line_id, ShipmentLine.quantity)
-        .join(Shipment, ShipmentLine.shipment_id == Shipment.id).where(Shipment.order_id == order.id)
+        select(ShipmentLine.order_line_id, ShipmentLine.quantity, LineAcceptance.refused_quantity)
+        .join(Shipment, ShipmentLine.shipment_id == Shipment.id)
+        .outerjoin(LineAcceptance, LineAcceptance.shipment_line_id == ShipmentLine.id)
+        .where(Shipment.order_id == order.id)
     )
     shipped: dict[int, Decimal] = {}
-    for line_id, quantity in rows:
-        shipped[line_id] = shipped.get(line_id, ZERO) + quantity
+    for line_id, quantity, refused in rows:
+        shipped[line_id] = shipped.get(line_id, ZERO) + quantity - (refused or ZERO)
+    # A refusal that a case settled otherwise than by a replacement (a credit, a return...) is owed no more.
+    settled = db.session.execute(
+        select(ProblemCase.order_line_id, ProblemCase.quantity).where(
+            ProblemCase.order_id == order.id, ProblemCase.source == CaseSource.REFUSAL,
+            ProblemCase.status == CaseStatus.RESOLVED, ProblemCase.resolution != Resolution.REPLACE,
+            ProblemCase.order_line_id.is_not(None), ProblemCase.quantity.is_not(None)))
+    for settled_line, settled_quantity in settled:
+        if settled_line is not None and settled_quantity is not None:
+            shipped[settled_line] = shipped.get(settled_line, ZERO) + settled_quantity
     return shipped
 
 
@@ -455,9 +470,10 @@ def dispatch(shipment: Shipment, actor: User, carrier: str | None = None,
 
 def record_acceptance(shipment: Shipment, actor: User, signed_by: str | None,
                       reservations: str | None = None, rating: int | None = None) -> Shipment:
-    """Record the customer's sign-off (with any reservations and a rating).
+    """Record the customer's sign-off of the whole shipment (with any reservations and a rating).
 
-    The order is delivered when nothing is left to ship and every shipment is signed for.
+    It accepts every line not judged yet (line by line acceptance is ``plugins.logistics.acceptance``);
+    the order is delivered when nothing is left to ship and every shipment is signed for.
     """
     check(actor, "logistics.accept")
     order = get_order(actor, shipment.order_id)  # a customer signs only for their own orders
@@ -467,6 +483,39 @@ def record_acceptance(shipment: Shipment, actor: User, signed_by: str | None,
     reservations = _text(reservations, "reservations", RESERVATIONS_MAX)
     if rating is not None and (isinstance(rating, bool) or not isinstance(rating, int) or rating not in RATINGS):
         raise ValidationError(_("the rating is a whole number from 1 to 5"), field="rating")
+    refuse_unless_awaiting(shipment, order)
+    judged = set(db.session.execute(select(LineAcceptance.shipment_line_id)
+                                    .where(LineAcceptance.shipment_id == shipment.id)).scalars())
+    now = utcnow()
+    verdict = Verdict.RESERVED if reservations else Verdict.ACCEPTED
+    as_ = recorded_as(actor)
+    unjudged = [dict(company_id=shipment.company_id, shipment_id=shipment.id, shipment_line_id=line.id,
+                     order_id=shipment.order_id, order_line_id=line.order_line_id, verdict=verdict,
+                     accepted_quantity=line.quantity, refused_quantity=ZERO, refusal_reason=None, note=reservations,
+                     recorded_as=as_, recorded_by_id=actor.id, recorded_at=now)
+                for line in shipment.lines if line.id not in judged]
+    if unjudged:  # one statement, however many lines
+        db.session.execute(insert(LineAcceptance), unjudged)
+    return close_shipment(shipment, order, actor, signed_by=signed_by, reservations=reservations, rating=rating)
+
+
+def recorded_as(actor: User, on_behalf: str | None = None) -> RecordedAs:
+    """A customer's user speaks for themselves; staff record the verdict on the customer's behalf."""
+    if actor.customer_id is not None:
+        return RecordedAs.CUSTOMER
+    if on_behalf is None:
+        return RecordedAs.CUSTOMER_SERVICE
+    try:
+        as_ = RecordedAs(on_behalf)
+    except ValueError:
+        raise ValidationError(_("on_behalf is driver or customer_service"), field="on_behalf") from None
+    if as_ == RecordedAs.CUSTOMER:
+        raise ValidationError(_("on_behalf is driver or customer_service"), field="on_behalf")
+    return as_
+
+
+def refuse_unless_awaiting(shipment: Shipment, order: Order) -> None:
+    """Only a dispatched shipment (or a pickup ready to collect) is signed for."""
     if not shipment.awaits_acceptance:
         if shipment.status == ShipmentStatus.PREPARED:
             message = _("shipment %(number)s has not been dispatched yet", number=shipment.number)
@@ -476,6 +525,11 @@ def record_acceptance(shipment: Shipment, actor: User, signed_by: str | None,
     if shipment.status == ShipmentStatus.PREPARED:  # a pickup: the goods leave only now
         _refuse_blocked(order)
 
+
+def close_shipment(shipment: Shipment, order: Order, actor: User, *, signed_by: str,
+                   reservations: str | None, rating: int | None) -> Shipment:
+    """Every line of the shipment is judged: the shipment is signed for, and the order delivered when
+    nothing is left to ship (refused quantity is to ship again) and every other shipment is signed for."""
     before = _state(shipment)
     now = utcnow()
     if shipment.delivery_method == DeliveryMethod.PICKUP and shipment.collected_at is None:
@@ -487,13 +541,41 @@ def record_acceptance(shipment: Shipment, actor: User, signed_by: str | None,
     shipment.rating = rating
     flush()
     _audit(shipment, "shipment_accepted", actor, before=before)
-    others_open = db.session.execute(
-        select(Shipment.id).where(Shipment.order_id == order.id, Shipment.id != shipment.id,
-                                  Shipment.status != ShipmentStatus.ACCEPTED).limit(1)).first()
-    if others_open is None and fully_shipped(order):
-        delivery = Delivery(signed_by=signed_by, signed_at=now, reservations=reservations, shipment_id=shipment.id)
-        events.deliver(order, delivery, actor=actor)
+    deliver_when_done(order, actor, signed_by=signed_by, signed_at=now, shipment_id=shipment.id)
     return shipment
+
+
+def deliver_when_done(order: Order, actor: User, *, signed_by: str, signed_at: datetime,
+                      shipment_id: int | None) -> bool:
+    """Fire ``deliver`` when every shipment is signed for and nothing is left to ship (refused quantity
+    is to ship again unless a case settled it); the reservations of all lines travel with it."""
+    if order.status in (OrderStatus.DELIVERED, OrderStatus.COMPLETED, OrderStatus.CANCELLED):
+        return False
+    others_open = db.session.execute(
+        select(Shipment.id).where(Shipment.order_id == order.id,
+                                  Shipment.status != ShipmentStatus.ACCEPTED).limit(1)).first()
+    if others_open is not None or not fully_shipped(order):
+        return False
+    delivery = Delivery(signed_by=signed_by, signed_at=signed_at, reservations=order_reservations(order),
+                        shipment_id=shipment_id)
+    events.deliver(order, delivery, actor=actor)
+    return True
+
+
+def order_reservations(order: Order) -> str | None:
+    """The reservations of all the order's accepted lines, one per line, for ``delivered``'s payload."""
+    rows = db.session.execute(
+        select(OrderLine.line_no, LineAcceptance.note).join(OrderLine, LineAcceptance.order_line_id == OrderLine.id)
+        .where(LineAcceptance.order_id == order.id, LineAcceptance.verdict == Verdict.RESERVED,
+               LineAcceptance.note.is_not(None))
+        .order_by(OrderLine.line_no, LineAcceptance.id)).all()
+    notes: dict[str, list[int]] = {}
+    for line_no, note in rows:
+        if note:
+            notes.setdefault(note, []).append(line_no)
+    if len(notes) <= 1:  # one reservation (a whole shipment's sign-off): as it was given
+        return next(iter(notes), None)
+    return "; ".join(f"#{', #'.join(map(str, lines))}: {note}" for note, lines in notes.items())
 
 
 # --- helpers -------------------------------------------------------------------
