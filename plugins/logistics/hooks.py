@@ -37,6 +37,7 @@ from plugins.logistics.shipments.labels import LABELS as SHIPMENT_LABELS
 from plugins.logistics.shipments.models import Shipment, ShipmentStatus
 
 PANEL = "logistics/order_panel.html"
+MENU_LOGISTICS = _l("Logistics")
 STAFF_AT_WORK = ("administrator", "sales", "finance", "production", "logistics", "customer_service", "manager")
 
 PERMISSIONS = (
@@ -73,9 +74,10 @@ def ordo_permissions() -> list[Permission]:
 
 @hookimpl
 def menu_items(user: User) -> list[MenuItem]:
+    # One drop-down for the plugin's work lists, so the navigation stays one line wide.
     return [
-        MenuItem(_l("Shipments"), "logistics.shipments", "logistics.view", order=300),
-        MenuItem(_l("My tasks"), "logistics_execution.my_tasks", "logistics.task", order=290),
+        MenuItem(_l("My tasks"), "logistics_execution.my_tasks", "logistics.task", order=290, group=MENU_LOGISTICS),
+        MenuItem(_l("Shipments"), "logistics.shipments", "logistics.view", order=300, group=MENU_LOGISTICS),
         MenuItem(_l("Execution templates"), "logistics_execution.templates", "logistics.templates", order=940,
                  group=MENU_SETTINGS),
     ]

@@ -223,7 +223,8 @@ def test_the_api_timeline_for_a_customer_token_is_the_same_filtered_view(shop):
     by_action = {entry["action"]: entry for entry in entries}
     assert by_action["review_decided"]["after"] == {"status": "approved", "outcome": "approved"}
     assert by_action["shipment_dispatched"]["after"]["carrier"] == "顺丰速运"
-    assert by_action["shipment_dispatched"]["after"]["tracking_number"] == "SF1234567890"
+    # The customer's default mode is freight: the number sent is its waybill's.
+    assert by_action["shipment_dispatched"]["after"]["waybill_number"] == "SF1234567890"
     assert by_action["deliver"]["after"]["signed_by"] == "王海"
     assert by_action["created"]["after"] is None  # when it was entered, not the clerk's snapshot
 

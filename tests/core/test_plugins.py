@@ -75,7 +75,7 @@ def test_hooks_implemented_are_listed_per_plugin():
     registry = PluginRegistry([manifest("recorder")])
     assert registry.hooks_implemented("recorder") == [
         "change_requested", "delivered", "order_changed", "order_completed", "order_submitted", "paid",
-        "review_decided",
+        "production_started", "review_decided",
     ]
 
 

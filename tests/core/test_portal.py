@@ -59,10 +59,11 @@ def test_the_menu_folds_each_group_into_one_drop_down_where_its_first_link_is(ap
     assert administrator == [
         ("Inbox", ["portal.inbox"]),
         ("Orders", ["orders.index", "intake.new_order", "intake_imports.imports_list"]),
-        ("Reviews", ["review.queue"]), ("Shipments", ["logistics.shipments"]), ("Invoices", ["billing.invoices"]),
+        ("Reviews", ["review.queue"]), ("Logistics", ["logistics_execution.my_tasks", "logistics.shipments"]),
+        ("Invoices", ["billing.invoices"]),
         ("Master data", ["masterdata.customers", "masterdata.products"]), ("KPIs", ["kpi.dashboard"]),
         ("Settings", ["admin.users", "admin.roles", "admin.modules", "admin.company", "outbox.index", "review.settings",
-                      "intake_settings.settings"])]
+                      "logistics_execution.templates", "intake_settings.settings"])]
     # Production may not enter orders: its "Orders" group is the order list alone, shown as a plain link.
     assert ("Orders", ["orders.index"]) in production and all(name != "Settings" for name, _items in production)
     page = factories.portal_login(app, world.users["production"]).get("/inbox").get_data(as_text=True)
