@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from flask import g, has_request_context
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, exists, false, select
 
@@ -77,6 +78,8 @@ def set_enabled(company: Company, name: str, enabled: bool, *, actor: User | Non
         setting = ModuleSetting(company_id=company.id, module=name, enabled=enabled)
         db.session.add(setting)
     setting.enabled = enabled
+    if has_request_context():
+        g.pop(IN_USE_KEY, None)  # the request goes on with the modules as they now are
     setting.changed_by_id = actor.id if actor else None
     if enabled:
         seed_roles(company)  # a plugin installed after the company was made brings its grants
@@ -94,6 +97,8 @@ def set_enabled(company: Company, name: str, enabled: bool, *, actor: User | Non
 
 
 OPEN_STATUSES = (OrderStatus.SUBMITTED, OrderStatus.APPROVED, OrderStatus.SHIPPED, OrderStatus.DELIVERED)
+# Where one request keeps ``modules_in_use`` by company (flask.g).
+IN_USE_KEY = "ordo_modules_in_use"
 
 
 def pin_modules(order: Order, modules: Iterable[str]) -> None:
@@ -109,14 +114,23 @@ def modules_in_use(company_id: int) -> frozenset[str]:
 
     A module switched off keeps its pages, API and inbox tasks until the last
     order that started with it is finished, so no order is stranded. One
-    indexed query over the pinned set of the company's open orders.
+    indexed query over the pinned set of the company's open orders, asked once
+    per request: every page's inbox count, and the plugins it calls, share it
+    (``core.app`` forgets it when the next request begins, ``set_enabled`` when
+    a module is switched).
     """
+    known: dict[int, frozenset[str]] | None = g.get(IN_USE_KEY) if has_request_context() else None
+    if known is not None and company_id in known:
+        return known[company_id]
     in_flight = db.session.execute(
         select(OrderModule.module).distinct()
         .join(Order, Order.id == OrderModule.order_id)
         .where(Order.company_id == company_id, Order.status.in_(OPEN_STATUSES))
     ).scalars()
-    return active_modules(company_id) | registry().effective(in_flight)
+    found = active_modules(company_id) | registry().effective(in_flight)
+    if has_request_context():
+        g.setdefault(IN_USE_KEY, {})[company_id] = found
+    return found
 
 
 def pinned(stage: Stage | str) -> ColumnElement[bool]:

@@ -258,8 +258,31 @@ class TaskSchema(ma.Schema):
     due_at = ma.fields.AwareDateTime(allow_none=True)
     late = ma.fields.Boolean()
     order_number = ma.fields.String(allow_none=True)
-    count = ma.fields.Integer(metadata={"description": "how many items the task stands for: 1, or more for a "
-                                                       "summary of many of one kind"})
+
+
+class TaskCountSchema(ma.Schema):
+    kind = ma.fields.String()
+    label = ma.fields.String()
+    total = ma.fields.Integer()
+    late = ma.fields.Integer()
+    url = ma.fields.String(allow_none=True, metadata={"description": "the portal's list of all of them"})
+
+
+class TaskPageSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(TaskSchema), metadata={"description": "the page's tasks, most urgent "
+                                                                                   "first"})
+    total = ma.fields.Integer(metadata={"description": "how many tasks wait, on every page and past the last"})
+    late = ma.fields.Integer(metadata={"description": "how many of them are late"})
+    kinds = ma.fields.List(ma.fields.Nested(TaskCountSchema), metadata={"description": "the totals kind by kind"})
+    page = ma.fields.Integer()
+    per_page = ma.fields.Integer()
+    next = ma.fields.String(allow_none=True, metadata={"description": "the next page, or null on the last"})
+
+
+class TaskQuerySchema(ma.Schema):
+    page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_ID), metadata={
+        "description": "pages reach the 500 most urgent tasks; past them, each kind's own list has the rest"})
+    per_page = ma.fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
 class PluginSchema(ma.Schema):
