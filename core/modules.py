@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from flask import g, has_request_context
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, exists, false, select
+from sqlalchemy import ColumnElement, exists, false, literal, select, union_all
 
 from core import audit
 from core.companies import seed_roles
@@ -113,24 +113,33 @@ def modules_in_use(company_id: int) -> frozenset[str]:
     """The company's active modules plus those pinned on its orders still in flight.
 
     A module switched off keeps its pages, API and inbox tasks until the last
-    order that started with it is finished, so no order is stranded. One
-    indexed query over the pinned set of the company's open orders, asked once
-    per request: every page's inbox count, and the plugins it calls, share it
-    (``core.app`` forgets it when the next request begins, ``set_enabled`` when
-    a module is switched).
+    order that started with it is finished, so no order is stranded. Only the
+    modules switched off are looked for among the open orders' pinned sets
+    (none while every module is on), in one query; and once per request:
+    every page's inbox count, and the plugins it calls, share the answer
+    (``core.app`` forgets it when the next request begins, ``set_enabled``
+    when a module is switched).
     """
     known: dict[int, frozenset[str]] | None = g.get(IN_USE_KEY) if has_request_context() else None
     if known is not None and company_id in known:
         return known[company_id]
-    in_flight = db.session.execute(
-        select(OrderModule.module).distinct()
-        .join(Order, Order.id == OrderModule.order_id)
-        .where(Order.company_id == company_id, Order.status.in_(OPEN_STATUSES))
-    ).scalars()
-    found = active_modules(company_id) | registry().effective(in_flight)
+    active = active_modules(company_id)
+    switched_off = [name for name in registry().manifests if name not in active]
+    # An order pins the modules active at its submission, their dependencies with them.
+    found = active | registry().effective(active | _pinned_on_open_orders(company_id, switched_off))
     if has_request_context():
         g.setdefault(IN_USE_KEY, {})[company_id] = found
     return found
+
+
+def _pinned_on_open_orders(company_id: int, names: list[str]) -> set[str]:
+    """Which of ``names`` some open order of the company has pinned: one EXISTS each, in one statement."""
+    if not names:
+        return set()
+    checks = [select(literal(name)).where(exists().where(
+        OrderModule.module == name, OrderModule.order_id == Order.id, Order.company_id == company_id,
+        Order.status.in_(OPEN_STATUSES))) for name in names]
+    return set(db.session.execute(union_all(*checks) if len(checks) > 1 else checks[0]).scalars())
 
 
 def pinned(stage: Stage | str) -> ColumnElement[bool]:
