@@ -1,6 +1,7 @@
 """Working hours: a deadline counted in a company's working time, and its working days.
 
 A review step's limit, a KPI's timeliness and a production period are counted
+forwards (``add``) and an execution plan's latest starts backwards (``subtract``)
 in the company's calendar (``core.models.WorkingCalendar`` and ``Holiday``),
 in its time zone. A company without a calendar works 24×7, so its working
 hours are plain hours; holidays count for it too.
@@ -19,6 +20,7 @@ from core import audit
 from core.errors import ValidationError
 from core.extensions import db
 from core.models import Company, Holiday, User, WorkingCalendar
+from core.session_memo import remembered
 
 ALL_WEEK = frozenset(range(1, 8))
 HOLIDAY_NAME = 120  # Holiday.name
@@ -67,6 +69,30 @@ class Calendar:
             day += timedelta(days=1)
         raise ValueError("the calendar has no working time")
 
+    def subtract(self, end: datetime, hours: float | int) -> datetime:
+        """The moment ``hours`` working hours before ``end``: the latest start of work due at ``end``.
+
+        Counting back from outside working time starts at the close of the last
+        working period before ``end``, so zero hours before a Monday 08:00 is the
+        Friday evening's close (as ``add`` of zero hours from Saturday is Monday's opening).
+        """
+        left = timedelta(hours=hours)
+        if self.around_the_clock:
+            return end - left
+        moment = end.astimezone(self.zone)
+        day = moment.date()
+        for _day in range(MAX_DAYS):
+            if self.is_working_day(day):
+                opens, closes = self._hours_of(day)
+                finish = min(moment, closes)
+                if finish > opens:
+                    available = finish - opens
+                    if left <= available:
+                        return (finish - left).astimezone(end.tzinfo)
+                    left -= available
+            day -= timedelta(days=1)
+        raise ValueError("the calendar has no working time")
+
     def working_hours_between(self, start: datetime, end: datetime) -> timedelta:
         """The working time between two moments (zero when ``end`` is not later)."""
         if end <= start:
@@ -105,7 +131,14 @@ class Calendar:
 
 
 def calendar_for(company_id: int) -> Calendar:
-    """The company's calendar: its working days, hours and holidays, or 24×7 without one."""
+    """The company's calendar: its working days, hours and holidays, or 24×7 without one.
+
+    Read once per unit of work (core.session_memo): every deadline and time-left of a page uses it.
+    """
+    return remembered(("calendar", company_id), lambda: _read_calendar(company_id))
+
+
+def _read_calendar(company_id: int) -> Calendar:
     company = db.session.get(Company, company_id)
     zone = company.zone if company is not None else ZoneInfo("UTC")
     holidays = frozenset(db.session.execute(
@@ -120,6 +153,11 @@ def calendar_for(company_id: int) -> Calendar:
 def add_working_hours(company_id: int, start: datetime, hours: float | int) -> datetime:
     """The deadline ``hours`` working hours after ``start`` in the company's calendar."""
     return calendar_for(company_id).add(start, hours)
+
+
+def subtract_working_hours(company_id: int, end: datetime, hours: float | int) -> datetime:
+    """The latest start of ``hours`` working hours of work due at ``end``, in the company's calendar."""
+    return calendar_for(company_id).subtract(end, hours)
 
 
 def holidays_of(company_id: int) -> list[Holiday]:

@@ -19,6 +19,9 @@ class ChartKind(enum.StrEnum):
     BAR = "bar"
     LINE = "line"
     PIE = "pie"  # its first series only, one slice per category
+    # Each category a bar from its first series' value to its second's, across a line at zero:
+    # tasks from their start to their end, against a deadline at zero.
+    RANGE = "range"
 
 
 Number = int | Decimal
@@ -44,6 +47,8 @@ class Chart:
     series: tuple[Series, ...]
 
     def __post_init__(self) -> None:
+        if self.kind == ChartKind.RANGE and len(self.series) != 2:
+            raise ValueError(f"chart {self.key!r}: a range chart has two series, from and to")
         for series in self.series:
             if len(series.values) != len(self.categories):
                 raise ValueError(f"chart {self.key!r}: series {series.name!r} has {len(series.values)} values "

@@ -3,7 +3,7 @@
 Services flush and raise; they never commit or roll back. A request's work is
 committed or discarded by the handlers ``core.app`` installs (which call
 ``commit`` and ``discard`` here), and a CLI command's or a job's by
-``unit_of_work``.
+``unit_of_work``. The API's lists take their pages here too (``page_of``).
 """
 from __future__ import annotations
 
@@ -11,15 +11,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, ClassVar, Protocol, TypeVar
 
-from flask import has_request_context, request
+from flask import current_app, has_request_context, request
 from flask_babel import gettext as _
-from sqlalchemy import Select, select
+from itsdangerous import BadSignature, Signer
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm.exc import StaleDataError
 
-from core.errors import Conflict, NotFound, Unavailable
+from core.errors import Conflict, NotFound, Unavailable, ValidationError
 from core.extensions import db
+from core.keyset import BAD_TOKEN, Cursor, Keyset, cursor_token
 
 
 
@@ -124,11 +126,66 @@ def flush() -> None:
         raise Conflict(_conflict_message(error)) from error
 
 
-def page_of(query: Select[Any], page: int, per_page: int) -> dict[str, Any]:
-    """One page of a query's rows with the total, as lists and the API return them."""
-    pagination = db.paginate(query, page=page, per_page=per_page, max_per_page=None, error_out=False)
-    return {"items": list(pagination.items), "total": pagination.total, "page": page, "per_page": per_page,
-            "pages": max(pagination.pages, 1)}
+# Page numbers reach the first PAGE_REACH rows of a list; past them a client follows the cursor,
+# which costs what the first page does where an OFFSET would read every row before it.
+PAGE_REACH = 10_000
+# A list counts its rows up to COUNT_LIMIT; past it ``total`` is a lower bound (``total_capped``),
+# so no request counts a whole big table.
+COUNT_LIMIT = 10_000
+
+
+def page_of(query: Select[Any], keyset: Keyset, *, per_page: int, page: int | None = None,
+            cursor: str | None = None) -> dict[str, Any]:
+    """One page of a query's rows in the keyset's order, as the API's lists answer it.
+
+    The page starts after ``cursor`` (a ``next_cursor`` this list gave) or, without one,
+    at ``page`` (1 if None) while it starts within the first PAGE_REACH rows. The
+    query's own ORDER BY is replaced by the keyset's; it selects one entity, with
+    the loader options its answer needs. The answer: ``items``, ``total`` (counted up
+    to COUNT_LIMIT; ``total_capped`` says there are more), ``page`` (None after a
+    cursor), ``per_page`` and ``next_cursor`` (None on the last page). A cursor that
+    this list did not make, or a page past the reach, is a ValidationError naming it.
+    """
+    statement = keyset.ordered(query.order_by(None))
+    if cursor is not None:
+        if page is not None:
+            raise ValidationError(_("page and cursor do not go together: the cursor says where the page starts"),
+                                  field="page")
+        statement = statement.where(keyset.past(_position(keyset, cursor)))
+    else:
+        page = page or 1
+        if (page - 1) * per_page >= PAGE_REACH:
+            raise ValidationError(_("page %(page)s starts past row %(reach)s: page numbers reach only the first "
+                                    "%(reach)s rows; go further by following next (a cursor) from an earlier page",
+                                    page=page, reach=PAGE_REACH), field="page")
+        statement = statement.offset((page - 1) * per_page)
+    # Each row brings its position: the sort value (unless the id is the sort) and the id.
+    position = (keyset.id,) if keyset.column is None else (keyset.column, keyset.id)
+    rows = db.session.execute(statement.add_columns(*position).limit(per_page + 1)).unique().all()
+    counted = db.session.execute(select(func.count()).select_from(
+        query.order_by(None).with_only_columns(keyset.id, maintain_column_froms=True)
+        .limit(COUNT_LIMIT + 1).subquery())).scalar_one()
+    next_cursor = None
+    if len(rows) > per_page:
+        rows = rows[:per_page]
+        last = rows[-1]
+        next_cursor = cursor_signer(keyset).sign(cursor_token(last[-len(position)], last[-1])).decode("ascii")
+    return {"items": [row[0] for row in rows], "total": min(counted, COUNT_LIMIT),
+            "total_capped": counted > COUNT_LIMIT, "page": page, "per_page": per_page, "next_cursor": next_cursor}
+
+
+def cursor_signer(keyset: Keyset) -> Signer:
+    """Signs a list's cursors with the app's secret, for its order only: a cursor of another list is refused."""
+    order = f"{keyset.column}|{keyset.id}|{'desc' if keyset.descending else 'asc'}"
+    return Signer(current_app.secret_key or "", salt=f"ordo.cursor:{order}")
+
+
+def _position(keyset: Keyset, cursor: str) -> Cursor:
+    try:
+        return keyset.position(cursor_signer(keyset).unsign(cursor.encode("utf-8")).decode("ascii"))
+    except (BadSignature, *BAD_TOKEN):
+        raise ValidationError(_("cursor is not a position in this list; follow the list's own next link"),
+                              field="cursor") from None
 
 
 def scoped(model: type[M], company_id: int) -> Select[M]:

@@ -121,7 +121,8 @@ def load_demo(code: str = "DEMO") -> list[tuple[str, str, str]]:
         for role in ("sales", "finance", "production", "logistics", "customer_service"):
             users[role].superior_id = users["manager"].id
         tokens = {role: create_token(user, "demo data")[0] for role, user in users.items()}
-    _orders(company, company_customers, {role: DemoClient(token) for role, token in tokens.items()})
+    roles = {user.id: role for role, user in users.items()}
+    _orders(company, company_customers, {role: DemoClient(token) for role, token in tokens.items()}, roles)
     with unit_of_work():  # agreed after the walk, so the walked orders keep their list prices
         _price_list(company, company_customers[1])
     return [(username, password, role) for username, password, role, _ in USERS]
@@ -157,13 +158,44 @@ def _master_data(company: Company) -> list[Customer]:
     return customers
 
 
-def _orders(company: Company, customers: list[Customer], api: dict[str, DemoClient]) -> None:
+# The execution templates of the demo's two product lines: pumps and actuators are made to order; valves,
+# seals, gaskets and gauges come from stock (the default line) and ship without production.
+EXECUTION_TEMPLATES: tuple[dict[str, Any], ...] = (
+    {"code": "EQUIP", "name": "泵与执行器（订制生产）", "products": ("P003", "P005"), "tasks": [
+        {"key": "material", "name": "备料", "kind": "preparation", "role": "production", "hours": "8"},
+        {"key": "assembly", "name": "装配生产", "kind": "production", "role": "production", "hours": "24",
+         "depends_on": ["material"]},
+        {"key": "test", "name": "出厂试验", "kind": "quality", "role": "production", "hours": "4",
+         "depends_on": ["assembly"]},
+        {"key": "pack", "name": "包装", "kind": "packing", "role": "logistics", "hours": "4", "depends_on": ["test"]},
+        {"key": "dispatch", "name": "发货安排", "kind": "dispatch", "role": "logistics", "hours": "2",
+         "depends_on": ["pack"]},
+    ]},
+    {"code": "STOCK", "name": "库存标准件", "is_default": True, "products": (), "tasks": [
+        {"key": "pick", "name": "拣货备料", "kind": "preparation", "role": "logistics", "hours": "4"},
+        {"key": "check", "name": "出库检验", "kind": "quality", "role": "production", "hours": "2",
+         "depends_on": ["pick"]},
+        {"key": "pack", "name": "包装", "kind": "packing", "role": "logistics", "hours": "2", "depends_on": ["check"]},
+    ]},
+)
+
+
+def _templates(api: DemoClient, products: dict[str, int]) -> None:
+    for template in EXECUTION_TEMPLATES:
+        body = {key: value for key, value in template.items() if key != "products"}
+        api.call("POST", "/execution-templates", {**body, "product_ids": [products[code] for code in
+                                                                           template["products"]]})
+
+
+def _orders(company: Company, customers: list[Customer], api: dict[str, DemoClient], roles: dict[int, str]) -> None:
     products = {p["code"]: p["id"] for p in api["administrator"].call("GET", "/products?per_page=50")["items"]}
     sales = api["sales"]
     review = company_has_stage(company.id, Stage.REVIEW)
     logistics = company_has_stage(company.id, Stage.LOGISTICS)
     billing = company_has_stage(company.id, Stage.BILLING)
     soon = date.today() + timedelta(days=14)
+    if logistics:
+        _templates(api["administrator"], products)
 
     def new_order(customer: Customer, lines: list[tuple[str, str, str | None]], **extra: Any) -> dict:
         body = {
@@ -187,8 +219,21 @@ def _orders(company: Company, customers: list[Customer], api: dict[str, DemoClie
                 _decide_open_steps(api, order)
                 return
 
+    def produce(order: dict, *, until_production: bool = False) -> None:
+        """The planner confirms the order's plan; each task is done by its person (or only begun up to production)."""
+        if not logistics:
+            return
+        plan = api["production"].call("POST", f"/orders/{order['id']}/execution/confirm", {"accept_late": True})
+        for task in plan["tasks"]:
+            worker = api[roles[task["assignee"]["id"]]]
+            if until_production and task["kind"] == "production":
+                worker.call("POST", f"/milestones/{task['id']}/start")
+                return
+            worker.call("POST", f"/milestones/{task['id']}/complete", {"note": "按计划完成"})
+
     def deliver(order: dict, signed_by: str) -> None:
         if logistics:
+            produce(order)
             shipment = api["logistics"].call("POST", f"/orders/{order['id']}/shipments",
                                              {"carrier": "顺丰速运", "tracking_number": f"SF{order['id']:010d}"})
             api["logistics"].call("POST", f"/shipments/{shipment['id']}/dispatch")
@@ -216,10 +261,15 @@ def _orders(company: Company, customers: list[Customer], api: dict[str, DemoClie
         # The customer asks for one more: a change request the same departments now review.
         api["customer_service"].call("POST", f"/orders/{approved['id']}/changes",
                                      {"lines": [{"line_no": 1, "quantity": "5"}], "reason": "客户追加一台"})
+    # In production: material ready, the pumps being assembled.
+    producing = submit(new_order(c4, [("P003", "2", None), ("P006", "4", None)]))
+    approve_all(producing)
+    produce(producing, until_production=True)
     # Shipped, waiting for the customer's sign-off.
     shipped = submit(new_order(c1, [("P003", "1", None)]))
     approve_all(shipped)
     if logistics:
+        produce(shipped)
         shipment = api["logistics"].call("POST", f"/orders/{shipped['id']}/shipments",
                                          {"carrier": "德邦物流", "tracking_number": "DB2611270001"})
         api["logistics"].call("POST", f"/shipments/{shipment['id']}/dispatch")

@@ -89,6 +89,23 @@ def review_overdue(order: Order, overdue: ReviewOverdue) -> None:
 
 
 @hookspec
+def production_started(order: Order) -> None:
+    """React to work on an approved order's goods beginning: the order is in production.
+
+    Fired by the core (``core.orders.start_production``) when logistics starts
+    the first production task of the order's execution plan, after every
+    execution gate let it through. An order with nothing to produce (no
+    production task in its plan) ships from ``approved`` and never fires it;
+    orders pinned without logistics skip it too. KPIs count it as the fact
+    ``production_started``; the customer sees it on their timeline.
+
+    :param order: the order, status ``in_production``.
+
+    The return value is ignored. Raising rolls the task's start back.
+    """
+
+
+@hookspec
 def shipped(order: Order) -> None:
     """React to goods leaving the warehouse for the customer.
 
@@ -467,12 +484,12 @@ def customer_receivables(company: Company, customer: Customer) -> Receivables | 
 def execution_gates(order: Order) -> list[Gate]:
     """Return the gates that may hold an approved order out of execution.
 
-    Called by logistics, on the plugins pinned on the order, before it ships
-    (and before later stages start production). Billing blocks orders on
-    prepayment until the prepayment is confirmed, without logistics knowing
-    billing exists.
+    Called by logistics, on the plugins pinned on the order, before it starts
+    a production task of the order's execution plan and before it ships.
+    Billing blocks orders on prepayment until the prepayment is confirmed,
+    without logistics knowing billing exists.
 
-    :param order: the approved order.
+    :param order: the approved order (or one already in production).
 
     Return a list of :class:`~core.contracts.Gate`; any ``blocked`` gate stops
     execution and its reason is shown to the user.
@@ -494,23 +511,6 @@ def execution_holds() -> list[ColumnElement[bool]]:
 
     Return a list of SQL boolean expressions; an order matching any of them is
     held back.
-    """
-
-
-@hookspec
-def execution_started(order: Order) -> bool:
-    """Return whether work on this approved order's goods has begun.
-
-    Called by the core's status bar (``core.orders.stages``), on the plugins
-    pinned on the order, for an order that is ``approved`` and has logistics
-    pinned: the bar then shows 生产中 (in production) as its current step.
-    Logistics answers ``True`` once a shipment of the order was prepared;
-    a production plugin would answer from its own work orders.
-
-    :param order: the approved order.
-
-    Return ``True`` when work has begun; the step is reached when any plugin
-    says so.
     """
 
 

@@ -45,6 +45,7 @@ CORE_LABELS: Mapping[str, Mapping[str, Any]] = {
         OrderStatus.DRAFT: _l("Draft"),
         OrderStatus.SUBMITTED: _l("In review"),
         OrderStatus.APPROVED: _l("Approved"),
+        OrderStatus.IN_PRODUCTION: _l("In production"),
         OrderStatus.REJECTED: _l("Rejected"),
         OrderStatus.SHIPPED: _l("Shipped"),
         OrderStatus.DELIVERED: _l("Signed for"),

@@ -29,17 +29,13 @@ Reading a list writes nothing.
 """
 from __future__ import annotations
 
-import base64
-import binascii
 import csv
 import enum
 import io
-import json
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal, InvalidOperation
 from tempfile import SpooledTemporaryFile
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -48,7 +44,7 @@ from flask import Response, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from sqlalchemy import ColumnElement, DateTime, Row, Select, and_, func, literal, or_, select, tuple_
+from sqlalchemy import ColumnElement, DateTime, Row, Select, and_, func, or_, select
 from werkzeug.datastructures import MultiDict
 
 from core import masterdata
@@ -57,9 +53,10 @@ from core.entry import forms as entry
 from core.db import is_id
 from core.errors import ValidationError
 from core.extensions import db
+from core.keyset import BAD_TOKEN, FIRST_DAY, LAST_DAY, Cursor, Keyset, Kind, cursor_token
 from core.labels import label
 from core.untrusted_text import spreadsheet_text
-from core.models import Order, User
+from core.models import Order, User, utcnow
 from core.portal import order_url
 
 PER_PAGE = 50
@@ -74,24 +71,6 @@ EXPORT_CHUNK = 1_000
 SPOOL_LIMIT = 4 * 1024 * 1024
 SEND_CHUNK = 64 * 1024
 MAX_SEARCH = 200
-# Days a filter or a cursor may name: the ends of the calendar overflow once moved to another time zone.
-FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)
-# Sort values of whole-number and decimal columns that any database compares without overflowing.
-LARGEST_INT = 2**31 - 1
-LARGEST_EXPONENT = 30
-
-
-class Kind(enum.StrEnum):
-    """How a column's values read, sort, compare with a cursor and export."""
-
-    TEXT = "text"
-    INT = "int"
-    MONEY = "money"  # an amount: Decimal, shown with two places, hidden without order.view_prices
-    NUMBER = "number"  # a Decimal that is not an amount (a rate, a quantity)
-    DATE = "date"
-    DATETIME = "datetime"  # timezone-aware; shown and exported in the company's time
-    CODE = "code"  # a stored code (an enum): shown and exported through its label
-    BOOL = "bool"
 
 
 @dataclass(frozen=True)
@@ -108,6 +87,8 @@ class Column:
     :param href: where the value links to (``lambda row: order_url(row.id)``).
     :param namespace: the label namespace of a ``CODE`` column whose values are plain strings.
     :param badge: show a ``CODE`` value as a status badge.
+    :param deadline: show a ``DATETIME`` value as the time left until it (``core.time_left``, the
+        ``time_left`` macro), against the page's one ``now``; it sorts and exports as the moment it is.
     :param when: whether ``user`` gets the column at all (staff names are not for customer users).
     """
 
@@ -120,6 +101,7 @@ class Column:
     href: Callable[[Row[Any]], str | None] | None = None
     namespace: str | None = None
     badge: bool = False
+    deadline: bool = False
     when: Callable[[User], bool] | None = None
 
     @property
@@ -236,15 +218,6 @@ def _granted(when: Callable[[User], bool] | None, user: User) -> bool:
 
 
 @dataclass(frozen=True)
-class Cursor:
-    """Where a page starts: after (or before) the row with this sort value and id."""
-
-    value: Any
-    id: int
-    backwards: bool = False
-
-
-@dataclass(frozen=True)
 class Query:
     """A list request, parsed and checked."""
 
@@ -255,6 +228,13 @@ class Query:
     values: Mapping[str, Any] = field(default_factory=dict)  # the filters' values as the form shows them
     group: GroupBy | None = None
     cursor: Cursor | None = None
+
+
+def _keyset(spec: ListSpec, sort: Column | None, descending: bool) -> Keyset:
+    """The list's order: the sort column (the id alone for ``sort=id``), then the row id."""
+    if sort is None:
+        return Keyset(spec.id, descending=descending)
+    return Keyset(spec.id, sort.expr, sort.kind, descending)
 
 
 def parse(spec: ListSpec, user: User, args: MultiDict[str, str]) -> Query:
@@ -274,7 +254,7 @@ def parse(spec: ListSpec, user: User, args: MultiDict[str, str]) -> Query:
         if condition is not None:
             conditions.append(condition)
     group = _group(spec, user, args.get("group") or "")
-    cursor = _cursor(sort, args)
+    cursor = _cursor(_keyset(spec, sort, descending), args)
     return Query(q=q, sort=sort, descending=descending, conditions=tuple(conditions), values=values,
                  group=group, cursor=cursor)
 
@@ -432,7 +412,7 @@ def _group(spec: ListSpec, user: User, key: str) -> GroupBy | None:
     return offered[key]
 
 
-def _cursor(sort: Column | None, args: MultiDict[str, str]) -> Cursor | None:
+def _cursor(keyset: Keyset, args: MultiDict[str, str]) -> Cursor | None:
     after, before = args.get("after"), args.get("before")
     if after and before:
         raise ValidationError(_("a page starts either after or before a row, not both"), field="after")
@@ -441,67 +421,13 @@ def _cursor(sort: Column | None, args: MultiDict[str, str]) -> Cursor | None:
         return None
     name = "after" if after else "before"
     try:
-        value, ident = json.loads(base64.urlsafe_b64decode(token.encode("ascii") + b"==").decode("utf-8"))
-        if not isinstance(ident, int) or isinstance(ident, bool) or not is_id(ident) or ident < 1:
-            raise ValueError(ident)
-        parsed = None if value is None else _from_cursor(sort, value)
-    except (ValueError, TypeError, UnicodeError, binascii.Error, InvalidOperation):
+        return keyset.position(token, backwards=bool(before))
+    except BAD_TOKEN:
         raise ValidationError(_("%(field)s is not a position in this list; follow the list's own links",
                                 field=name), field=name) from None
-    return Cursor(parsed, ident, backwards=bool(before))
-
-
-def _from_cursor(sort: Column | None, value: Any) -> Any:
-    """The sort value a cursor carries, as the column's type; a value of another type is refused."""
-    kind = Kind.INT if sort is None else sort.kind
-    if kind in {Kind.INT}:
-        if not isinstance(value, int) or isinstance(value, bool) or abs(value) > LARGEST_INT:
-            raise ValueError(value)
-        return value
-    if not isinstance(value, str) or not value.isprintable():
-        raise ValueError(value)
-    if kind in {Kind.MONEY, Kind.NUMBER}:
-        number = Decimal(value)
-        if not number.is_finite() or abs(number.adjusted()) > LARGEST_EXPONENT:
-            raise ValueError(value)
-        return number
-    if kind == Kind.DATE:
-        day = date.fromisoformat(value)
-        if not FIRST_DAY <= day <= LAST_DAY:
-            raise ValueError(value)
-        return day
-    if kind == Kind.DATETIME:
-        moment = datetime.fromisoformat(value)
-        if moment.tzinfo is None or not FIRST_DAY <= moment.date() <= LAST_DAY:
-            raise ValueError(value)
-        return moment
-    if kind == Kind.BOOL:
-        return value == "1"
-    enum_class = getattr(getattr(sort, "expr", None), "type", None)
-    if kind == Kind.CODE and getattr(enum_class, "enum_class", None) is not None:
-        return enum_class.enum_class(value)  # type: ignore[union-attr]
-    return value
-
-
-def cursor_token(value: Any, ident: int) -> str:
-    """The ``after=`` (or ``before=``) token of the row with this sort value and id."""
-    if isinstance(value, enum.Enum):
-        value = value.value
-    if isinstance(value, bool):
-        value = "1" if value else "0"
-    elif isinstance(value, (date, datetime)):
-        value = value.isoformat()
-    elif isinstance(value, Decimal):
-        value = str(value)
-    return base64.urlsafe_b64encode(json.dumps([value, ident]).encode("utf-8")).decode("ascii").rstrip("=")
 
 
 # --- the queries ----------------------------------------------------------------------
-
-
-def _nullable(expr: Any) -> bool:
-    column = getattr(expr, "expression", expr)
-    return bool(getattr(column, "nullable", True)) and not getattr(column, "primary_key", False)
 
 
 def filtered(spec: ListSpec, user: User, query: Query) -> Select[Any]:
@@ -516,40 +442,13 @@ def filtered(spec: ListSpec, user: User, query: Query) -> Select[Any]:
 
 
 def _ordered(spec: ListSpec, statement: Select[Any], query: Query, backwards: bool) -> Select[Any]:
-    """Sorted on (sort column, id), each ascending or descending; NULLs last ascending, first descending.
-
-    That is where PostgreSQL's indexes put them (both ways round), so an index on
-    (company_id, column, id) serves every page in either direction.
-    """
-    descending = query.descending != backwards
-    terms = []
-    if query.sort is not None:
-        expr = query.sort.expr
-        if _nullable(expr):
-            terms.append(expr.desc().nulls_first() if descending else expr.asc().nulls_last())
-        else:
-            terms.append(expr.desc() if descending else expr.asc())
-    terms.append(spec.id.desc() if descending else spec.id.asc())
-    return statement.order_by(*terms)
+    """Sorted on (sort column, id), each ascending or descending (``core.keyset``)."""
+    return _keyset(spec, query.sort, query.descending).ordered(statement, backwards)
 
 
 def _past(spec: ListSpec, query: Query, cursor: Cursor, backwards: bool) -> ColumnElement[bool]:
-    """The rows that come after ``cursor`` in the list's order (before it, ``backwards``).
-
-    A row-value comparison, ``(column, id) > (value, id)``, which PostgreSQL and SQLite
-    answer from the (company_id, column, id) index as one range.
-    """
-    descending = query.descending != backwards
-    ident = spec.id
-    if query.sort is None:
-        return ident < cursor.id if descending else ident > cursor.id
-    expr, value = query.sort.expr, cursor.value
-    if value is None:  # NULLs come last ascending, first descending
-        same = and_(expr.is_(None), ident < cursor.id if descending else ident > cursor.id)
-        return or_(same, expr.is_not(None)) if descending else same
-    pair, start = tuple_(expr, ident), tuple_(literal(value, expr.type), literal(cursor.id, ident.type))
-    step = pair < start if descending else pair > start
-    return or_(step, expr.is_(None)) if _nullable(expr) and not descending else step
+    """The rows after ``cursor`` in the list's order (before it, ``backwards``), as one indexed range."""
+    return _keyset(spec, query.sort, query.descending).past(cursor, backwards)
 
 
 @dataclass(frozen=True)
@@ -580,6 +479,7 @@ class ListPage:
     args: dict[str, Any]
     endpoint: str
     view_args: dict[str, Any]
+    now: datetime = field(default_factory=utcnow)  # the one "now" of the page's time-left badges
 
     def url(self, **changes: Any) -> str:
         """This list's URL with some parameters changed (None removes one); a new sort or filter starts at page 1."""

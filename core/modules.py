@@ -4,7 +4,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from flask import g, has_request_context
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, exists, false, literal, select, union_all
 
@@ -15,6 +14,7 @@ from core.errors import NotFound, ValidationError
 from core.extensions import db
 from core.models import Company, ModuleSetting, Order, OrderModule, OrderStatus, User
 from core.plugins import HookSubset, Manifest, registry
+from core.session_memo import remembered
 
 
 @dataclass(frozen=True)
@@ -32,9 +32,14 @@ def _chosen(company_id: int) -> dict[str, bool]:
     return {module: enabled for module, enabled in rows}
 
 
-def _enabled(company_id: int) -> set[str]:
+def _enabled(company_id: int) -> frozenset[str]:
+    # Asked by every hook call of a page: read once per unit of work (core.session_memo).
+    return remembered(("modules.enabled", company_id), lambda: _read_enabled(company_id))
+
+
+def _read_enabled(company_id: int) -> frozenset[str]:
     chosen = _chosen(company_id)
-    return {m.name for m in registry().modules if chosen.get(m.name, m.default_enabled)}
+    return frozenset(m.name for m in registry().modules if chosen.get(m.name, m.default_enabled))
 
 
 def active_modules(company_id: int) -> frozenset[str]:
@@ -78,8 +83,6 @@ def set_enabled(company: Company, name: str, enabled: bool, *, actor: User | Non
         setting = ModuleSetting(company_id=company.id, module=name, enabled=enabled)
         db.session.add(setting)
     setting.enabled = enabled
-    if has_request_context():
-        g.pop(IN_USE_KEY, None)  # the request goes on with the modules as they now are
     setting.changed_by_id = actor.id if actor else None
     if enabled:
         seed_roles(company)  # a plugin installed after the company was made brings its grants
@@ -96,9 +99,8 @@ def set_enabled(company: Company, name: str, enabled: bool, *, actor: User | Non
     return next(state for state in module_states(company.id) if state.manifest.name == name)
 
 
-OPEN_STATUSES = (OrderStatus.SUBMITTED, OrderStatus.APPROVED, OrderStatus.SHIPPED, OrderStatus.DELIVERED)
-# Where one request keeps ``modules_in_use`` by company (flask.g).
-IN_USE_KEY = "ordo_modules_in_use"
+OPEN_STATUSES = (OrderStatus.SUBMITTED, OrderStatus.APPROVED, OrderStatus.IN_PRODUCTION, OrderStatus.SHIPPED,
+                 OrderStatus.DELIVERED)
 
 
 def pin_modules(order: Order, modules: Iterable[str]) -> None:
@@ -115,21 +117,18 @@ def modules_in_use(company_id: int) -> frozenset[str]:
     A module switched off keeps its pages, API and inbox tasks until the last
     order that started with it is finished, so no order is stranded. Only the
     modules switched off are looked for among the open orders' pinned sets
-    (none while every module is on), in one query; and once per request:
-    every page's inbox count, and the plugins it calls, share the answer
-    (``core.app`` forgets it when the next request begins, ``set_enabled``
-    when a module is switched).
+    (none while every module is on), in one query; once per unit of work
+    (``core.session_memo``): every page's inbox count, and the plugins it
+    calls, share the answer until something is written.
     """
-    known: dict[int, frozenset[str]] | None = g.get(IN_USE_KEY) if has_request_context() else None
-    if known is not None and company_id in known:
-        return known[company_id]
+    return remembered(("modules.in_use", company_id), lambda: _read_in_use(company_id))
+
+
+def _read_in_use(company_id: int) -> frozenset[str]:
     active = active_modules(company_id)
     switched_off = [name for name in registry().manifests if name not in active]
     # An order pins the modules active at its submission, their dependencies with them.
-    found = active | registry().effective(active | _pinned_on_open_orders(company_id, switched_off))
-    if has_request_context():
-        g.setdefault(IN_USE_KEY, {})[company_id] = found
-    return found
+    return active | registry().effective(active | _pinned_on_open_orders(company_id, switched_off))
 
 
 def _pinned_on_open_orders(company_id: int, names: list[str]) -> set[str]:

@@ -20,6 +20,31 @@
         }],
       };
     }
+    if (data.kind === "range") {
+      // Bars from the first series' value to the second's, one row per category, across a line at zero.
+      const [from, to] = data.series.map(values);
+      return {
+        tooltip: { renderMode: "richText", trigger: "item" },
+        grid: { left: 8, right: 24, top: 16, bottom: 8, containLabel: true },
+        xAxis: { type: "value", name: data.series[1].name, nameLocation: "middle", nameGap: 28 },
+        yAxis: { type: "category", data: data.categories, inverse: true },
+        series: [{
+          type: "custom", name: data.title,
+          encode: { x: [1, 2], y: 0 },
+          data: data.categories.map((name, index) => [index, from[index], to[index]]),
+          renderItem: (params, api) => {
+            const start = api.coord([api.value(1), api.value(0)]);
+            const end = api.coord([api.value(2), api.value(0)]);
+            const height = api.size([0, 1])[1] * 0.6;
+            return {
+              type: "rect", style: api.style(),
+              shape: { x: start[0], y: start[1] - height / 2, width: Math.max(end[0] - start[0], 2), height },
+            };
+          },
+          markLine: { silent: true, symbol: "none", data: [{ xAxis: 0 }], label: { formatter: "0" } },
+        }],
+      };
+    }
     const many = data.categories.length > 6;
     return {
       tooltip,

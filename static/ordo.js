@@ -246,11 +246,13 @@ function addRow(table) {
     output.textContent = "";
   }
   const list = row.querySelector("[role=listbox]");
-  list.replaceChildren();
-  list.hidden = true;
+  if (list) {
+    list.replaceChildren();
+    list.hidden = true;
+  }
   last.after(row);
   renumber(table);
-  row.querySelector("[role=combobox]").focus();
+  (row.querySelector("[role=combobox]") || row.querySelector("input:not([type=hidden]), select"))?.focus();
 }
 
 // The checks the order form's own quote answers (plugins/intake), beside their fields all over the form:
@@ -333,7 +335,11 @@ function requote(table) {
   clearTimeout(quoteTimers.get(table));
   quoteTimers.set(table, setTimeout(() => {
     const form = table.closest("form");
-    fetch(form.dataset.quote || table.dataset.quote, {  // an order form's own quote adds its checks
+    const url = form.dataset.quote || table.dataset.quote;
+    if (!url) {  // a line table without figures to quote (an execution template's tasks)
+      return;
+    }
+    fetch(url, {  // an order form's own quote adds its checks
       method: "POST", body: new FormData(form), credentials: "same-origin", headers: { Accept: "application/json" },
     }).then((response) => (response.headers.get("Content-Type") || "").includes("json") ? response.json() : null)
       .then((answer) => {

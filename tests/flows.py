@@ -13,6 +13,14 @@ STAGES = ("review", "logistics", "billing", "kpi")
 REFERENCES = itertools.count(1)
 # The sales clerk enters the orders and may not approve their sales step: the administrator does.
 DECIDERS = {"sales": "administrator", "finance": "finance", "production": "production", "manager": "manager"}
+# The execution template of a company with logistics: material, then production, then packing.
+EXECUTION_TASKS = [
+    {"key": "material", "name": "备料", "kind": "preparation", "role": "production", "hours": "4"},
+    {"key": "make", "name": "生产", "kind": "production", "role": "production", "hours": "8",
+     "depends_on": ["material"]},
+    {"key": "pack", "name": "包装", "kind": "packing", "role": "logistics", "hours": "2",
+     "depends_on": ["make"]},
+]
 
 
 class Flow:
@@ -71,18 +79,44 @@ class Flow:
             self.ok(self.api["logistics"].post(f"/api/v1/orders/{order['id']}/mark-delivered",
                                                json={"signed_by": "王海"}))
 
+    def plan_execution(self) -> None:
+        """The company's execution template, made once by the administrator: material, production, packing."""
+        admin = self.api["administrator"]
+        if self.ok(admin.get("/api/v1/execution-templates")):
+            return
+        self.ok(admin.post("/api/v1/execution-templates", json={"code": "STD", "name": "标准产品", "is_default": True,
+                                                                 "tasks": EXECUTION_TASKS}), 201)
+
+    def execute(self, order: dict) -> dict:
+        """Confirm the order's plan and do its tasks, each as the person responsible; returns the plan."""
+        plan = self.ok(self.api["production"].post(f"/api/v1/orders/{order['id']}/execution/confirm",
+                                                   json={"accept_late": True}))
+        roles = {user.id: role for role, user in self.world.users.items()}
+        for task in plan["tasks"]:
+            client = self.api[roles[task["assignee"]["id"]]]
+            self.ok(client.post(f"/api/v1/milestones/{task['id']}/complete", json={"note": "完成"}))
+        return plan
+
     def pay_in_full(self, order: dict) -> dict:
         total = self.get(order)["total"]
         return self.ok(self.api["finance"].post("/api/v1/payments", json={
             "order_id": order["id"], "amount": total, "method": "bank_transfer"}), 201)
 
     def run(self, stages: set[str]) -> dict:
-        """Entry to the end, through the stages given; returns the final order."""
+        """Entry to the end, through the stages given; returns the final order.
+
+        With logistics the order's plan is confirmed and worked: its production task puts it into production.
+        """
+        if "logistics" in stages:
+            self.plan_execution()
         order = self.submit(self.create())
         if "review" in stages:
             assert order["status"] == "submitted"
             self.approve_review(order)
         assert self.get(order)["status"] == "approved"
+        if "logistics" in stages:
+            self.execute(order)
+            assert self.get(order)["status"] == "in_production"
         self.deliver(order, logistics="logistics" in stages)
         if "billing" in stages:
             assert self.get(order)["status"] == "delivered"

@@ -25,6 +25,7 @@ from core.orders import actions
 from plugins.billing.models import BillingPayment
 from plugins.intake import import_jobs
 from plugins.intake.models import ImportJob
+from plugins.logistics.execution.models import ExecutionTemplate
 from plugins.review.change_models import ChangeRequest
 from plugins.review.models import ReviewStep
 from tests import factories
@@ -62,6 +63,7 @@ def scene(app):
         "user_id": world.users["sales"].id,
         "change_id": change["id"],
         "import_id": upload.id,
+        "template_id": db.session.execute(select(ExecutionTemplate.id)).scalars().first(),
         "message_id": db.session.execute(select(OutboxMessage.id)).scalars().first(),
         "kind": "confirmation",
         "name": "review",
@@ -240,6 +242,8 @@ def demo_urls(app, company) -> list[str]:
             select(ReviewStep.id).where(ReviewStep.company_id == company.id)).scalars()),
         "message_id": list(db.session.execute(
             select(OutboxMessage.id).where(OutboxMessage.company_id == company.id)).scalars()),
+        "template_id": list(db.session.execute(
+            select(ExecutionTemplate.id).where(ExecutionTemplate.company_id == company.id)).scalars()),
     }
     urls = []
     for rule in app.url_map.iter_rules():
@@ -247,7 +251,7 @@ def demo_urls(app, company) -> list[str]:
             continue
         params = set(rule.arguments)
         assert params <= {"order_id", "item_id", "kind", "user_id", "change_id", "import_id", "step_id",
-                          "message_id"}, \
+                          "message_id", "template_id"}, \
             f"{rule.rule}: say which demo ids it takes"
         choices: list[dict] = [{}]
         if "change_id" in params:
@@ -258,6 +262,8 @@ def demo_urls(app, company) -> list[str]:
             choices = [{"step_id": i} for i in ids["step_id"]]
         if "message_id" in params:
             choices = [{"message_id": i} for i in ids["message_id"]]
+        if "template_id" in params:
+            choices = [{"template_id": i} for i in ids["template_id"]]
         if "item_id" in params:
             choices = [{"item_id": i} for i in ids["customer" if "customer" in rule.rule else "product"]]
         if "user_id" in params:

@@ -17,9 +17,9 @@ RECORDER = Manifest(name="recorder", version="1", hooks="tests.core.samples.reco
 SUBSETS = [frozenset(c) for size in range(len(STAGES) + 1) for c in combinations(STAGES, size)]
 
 
-def review_decided_count(order_id: int) -> int:
+def entries(order_id: int, action: str) -> int:
     return db.session.execute(select(func.count()).select_from(AuditEntry).where(
-        AuditEntry.order_id == order_id, AuditEntry.action == "review_decided")).scalar_one()
+        AuditEntry.order_id == order_id, AuditEntry.action == action)).scalar_one()
 
 
 @pytest.mark.parametrize("stages", SUBSETS, ids=lambda s: "+".join(sorted(s)) or "none")
@@ -34,7 +34,9 @@ def test_an_order_goes_from_entry_to_the_end_under_any_set_of_stages(make_app, s
             order = Flow(app, world).run(on)
             assert order["status"] == "completed", (world.company.code, on)
             assert sorted(order["pinned_modules"]) == sorted(on | {"intake", "recorder"})
-            assert review_decided_count(order["id"]) == 1
+            assert entries(order["id"], "review_decided") == 1
+            # With logistics the plan's production task put the order into production; without, it skipped it.
+            assert entries(order["id"], "production_started") == (1 if "logistics" in on else 0)
             emitted = [e for e, order_id, _ in recorder.SEEN if e == "review_decided" and order_id == order["id"]]
             assert emitted == ["review_decided"]
             kpi = Flow(app, world).api["manager"].get("/api/v1/kpi")

@@ -37,6 +37,7 @@ from core.demo import USERS, load_demo
 from core.extensions import db
 from core.models import ApiToken, Company, Customer, Order, OrderLine, OutboxMessage, Product, User
 from plugins.billing.models import BillingPayment, Invoice
+from plugins.logistics.execution.models import ExecutionTask, ExecutionTemplate, TemplateTask
 from plugins.logistics.models import Shipment
 from plugins.review.change_models import ChangeRequest
 from plugins.review.models import ReviewStep
@@ -202,6 +203,9 @@ def typed_texts() -> list[str]:
         OrderLine.description, OrderLine.specification, OrderLine.unit,
         Shipment.number, Shipment.carrier, Shipment.tracking_number, Shipment.signed_by, Shipment.reservations,
         Invoice.number, BillingPayment.reference, ChangeRequest.reason,
+        # Execution templates and the plans drafted from them: the names and notes their people typed.
+        ExecutionTemplate.code, ExecutionTemplate.name, TemplateTask.key, TemplateTask.name,
+        ExecutionTask.group_name, ExecutionTask.name, ExecutionTask.note,
         # An email as it was sent: in its customer's language, whoever reads the outbox.
         OutboxMessage.recipient, OutboxMessage.subject, OutboxMessage.body,
     ]

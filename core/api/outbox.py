@@ -3,13 +3,15 @@ from __future__ import annotations
 
 import marshmallow as ma
 from flask.views import MethodView
+from sqlalchemy.orm import defer
 
 from core.api import ApiBlueprint
 from core.api.fields import MONEY_FLAG
-from core.api.schemas import PageArgsSchema, PricedSchema
+from core.api.schemas import PageArgsSchema, PricedSchema, page_schema
 from core.auth.context import require_actor, requires
 from core.db import page_of
-from core.models import OutboxStatus
+from core.keyset import Keyset
+from core.models import OutboxMessage, OutboxStatus
 from core.outbox import message_of, messages_of, send_again
 
 blp = ApiBlueprint("outbox_api", __name__, description="Outgoing mail: what was sent, what waits, what failed")
@@ -51,11 +53,8 @@ class OutboxQuerySchema(PageArgsSchema):
         "description": "only messages whose recipient or subject contains this text, ignoring case"})
 
 
-class OutboxPageSchema(ma.Schema):
-    items = ma.fields.List(ma.fields.Nested(OutboxMessageSchema))
-    total = ma.fields.Integer()
-    page = ma.fields.Integer()
-    per_page = ma.fields.Integer()
+OutboxPageSchema = page_schema(OutboxMessageSchema, "OutboxPageSchema")
+NEWEST_FIRST = Keyset(OutboxMessage.id, descending=True)
 
 
 @blp.route("/outbox")
@@ -66,7 +65,9 @@ class Outbox(MethodView):
     def get(self, args):
         """The company's outgoing messages, newest first; filter by status, search recipient and subject."""
         query = messages_of(require_actor().company_id, status=args.get("status"), q=args.get("q"))
-        return page_of(query, args["page"], args["per_page"])
+        # The list shows no text: a page does not read every message's body.
+        return page_of(query.options(defer(OutboxMessage.body)), NEWEST_FIRST, page=args.get("page"),
+                       per_page=args["per_page"], cursor=args.get("cursor"))
 
 
 @blp.route("/outbox/<id:message_id>")

@@ -12,13 +12,14 @@ from core.api import ApiBlueprint
 from core.api.schemas import (
     AuditEntrySchema, CustomerPriceInputSchema, CustomerPriceSchema, CustomerSchema, MarkDeliveredSchema, MeSchema,
     ModuleSchema, ModuleUpdateSchema, OrderPageSchema, OrderQuerySchema, OrderSchema, PageArgsSchema, PluginSchema,
-    ProductSchema, TaskPageSchema, TaskQuerySchema, TokenRequestSchema, TokenSchema, response_schema,
+    ProductSchema, TaskPageSchema, TaskQuerySchema, TokenRequestSchema, TokenSchema, page_schema, response_schema,
 )
 from core.auth import services as auth_services
 from core.auth.context import VIEW_PRICES, check, require_actor, requires
 from core.db import get_scoped, page_of
 from core.documents import document_response, stored_document
 from core.inbox import page_for as inbox_page
+from core.keyset import Keyset, Kind
 from core.models import Customer, Product, utcnow
 from core.modules import module_states, set_enabled
 from core.orders.actions import mark_delivered
@@ -60,24 +61,23 @@ class Me(MethodView):
 def _master_data_routes(model, schema, path: str, noun: str) -> None:
     """List, create, read and patch one kind of master data; one helper instead of two copies."""
     searched = ", ".join(masterdata.LOOKUP_COLUMNS[model])
-    page_schema = type(f"{model.__name__}PageSchema", (PageArgsSchema,), {
+    query_schema = type(f"{model.__name__}PageSchema", (PageArgsSchema,), {
         "q": ma.fields.String(validate=ma.validate.Length(max=masterdata.MAX_QUERY), metadata={
             "description": f"only the {noun}s whose {searched} contains this text, ignoring case"}),
     })
     patch_schema = type(f"{model.__name__}PatchSchema", (schema,), {})
     answer = response_schema(schema)  # its amounts are null for a caller who may not see prices
-    list_schema = type(
-        f"{model.__name__}ListSchema", (OrderPageSchema,),
-        {"items": ma.fields.List(ma.fields.Nested(answer))},
-    )
+    list_schema = page_schema(answer, f"{model.__name__}ListSchema")
+    by_code = Keyset(model.id, model.code, Kind.TEXT)
 
     class Collection(MethodView):
         @requires(f"{noun}.view")
-        @blp.arguments(page_schema, location="query")
+        @blp.arguments(query_schema, location="query")
         @blp.response(200, list_schema)
         def get(self, args):
             actor = require_actor()
-            return page_of(masterdata.matching(model, actor.company_id, args.get("q")), args["page"], args["per_page"])
+            return page_of(masterdata.matching(model, actor.company_id, args.get("q")), by_code,
+                           page=args.get("page"), per_page=args["per_page"], cursor=args.get("cursor"))
 
         @requires(f"{noun}.manage")
         @blp.arguments(schema)
@@ -100,7 +100,7 @@ def _master_data_routes(model, schema, path: str, noun: str) -> None:
             row = get_scoped(model, actor.company_id, item_id, what=noun)
             return masterdata.update(row, data=data, actor=actor)
 
-    Collection.get.__doc__ = f"List {noun}s, by code; ``q`` searches their {searched}."
+    Collection.get.__doc__ = f"List {noun}s, by code; ``q`` searches their {searched}; follow ``next`` for more."
     Collection.post.__doc__ = f"Create a {noun}."
     Item.get.__doc__ = f"One {noun}."
     Item.patch.__doc__ = f"Change some fields of a {noun}."
@@ -148,7 +148,7 @@ class Orders(MethodView):
     @blp.arguments(OrderQuerySchema, location="query")
     @blp.response(200, OrderPageSchema)
     def get(self, args):
-        """List orders, newest first; filter by status, customer, number, requested date."""
+        """List orders, newest first; filter by status, customer, number, requested date; follow ``next`` for more."""
         return search_orders(require_actor(), **args)
 
 

@@ -3,20 +3,27 @@ from __future__ import annotations
 
 import copy
 import re
+from contextvars import ContextVar
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
 import marshmallow as ma
+from flask import request
 from flask_babel import gettext as _
 from marshmallow import validate
 
 from core.api.fields import MONEY_FLAG, IdField, MoneyField, QuantityField, RateField, TaxIdField, is_money
 from core.auth.context import current_actor, sees_prices
-from core.db import MAX_ID
+from core.db import COUNT_LIMIT, PAGE_REACH
+from core.inbox import MAX_LISTED, MAX_PAGE_SIZE, PAGE_SIZE
 from core.languages import LOCALES
 from core.models import Channel, DeliveryMethod, InvoiceType, OrderStatus, PaymentTerms
 
 HIDDEN = "hidden"
+
+# Whether the answer being written shows amounts: asked once per answer, not once per row and line.
+_PRICES_SHOWN: ContextVar[bool | None] = ContextVar("ordo_prices_shown", default=None)
 
 
 class PricedSchema(ma.Schema):
@@ -26,11 +33,23 @@ class PricedSchema(ma.Schema):
     ``money=True`` answers the field as null; for a dict of free-form values (an audit
     entry's before and after), a compiled pattern hides the values of the keys it matches.
     Nested schemas hide their own fields, so an order's lines are covered by theirs.
+
+    Whether the caller sees prices is asked once per answer: the outermost dump asks,
+    and every nested row and line of a list reads its answer.
     """
+
+    def dump(self, obj: Any, *, many: bool | None = None) -> Any:
+        if _PRICES_SHOWN.get() is not None:
+            return super().dump(obj, many=many)
+        token = _PRICES_SHOWN.set(sees_prices(current_actor()))
+        try:
+            return super().dump(obj, many=many)
+        finally:
+            _PRICES_SHOWN.reset(token)
 
     @ma.post_dump
     def hide_amounts(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-        if sees_prices(current_actor()):
+        if _PRICES_SHOWN.get():
             return data
         for name, field in self.dump_fields.items():
             key = field.data_key or name
@@ -142,9 +161,61 @@ class ProductSchema(PricedSchema):
             raise ma.ValidationError(_("must not exceed the list price"), "floor_price")
 
 
+# The longest cursor a list gives is about 230 characters (after a 32-character code of 4-byte characters);
+# a longer one is refused before it is read, and the URL stays far inside the servers' limits.
+MAX_CURSOR = 400
+
+
 class PageArgsSchema(ma.Schema):
-    page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_ID))
+    """Which page of a list: by its number among the first pages, or after a cursor (``core.db.page_of``)."""
+
+    # A number past the reach is refused by ``page_of``, whose message says to follow the cursor.
+    page = ma.fields.Integer(validate=validate.Range(min=1), metadata={
+        "maximum": PAGE_REACH,
+        "description": f"the page's number, from 1 (the default), while the page starts within the first "
+                       f"{PAGE_REACH} rows (a page past them is a 400: follow ``next``); not with ``cursor``"})
     per_page = ma.fields.Integer(load_default=25, validate=validate.Range(min=1, max=200))
+    cursor = ma.fields.String(validate=validate.Length(min=1, max=MAX_CURSOR), metadata={
+        "pattern": r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$",
+        "description": "the ``next_cursor`` of the page before: the page starts after its last row. "
+                       "Opaque and signed; one this list did not give is a 400"})
+
+
+class PageSchema(PricedSchema):
+    """A page of a list: its items, the count of all, and where the next page starts.
+
+    A list's answer schema is ``page_schema(ItemSchema)``. It is a ``PricedSchema`` so that
+    its items' amounts are shown or hidden by one question for the whole page.
+    """
+
+    total = ma.fields.Integer(metadata={
+        "description": f"how many rows match, counted up to {COUNT_LIMIT}; with ``total_capped``, at least this many"})
+    total_capped = ma.fields.Boolean(metadata={
+        "description": f"true when more than {COUNT_LIMIT} rows match: ``total`` is then a lower bound"})
+    page = ma.fields.Integer(allow_none=True, metadata={
+        "description": "the page's number; null for a page reached by its cursor"})
+    per_page = ma.fields.Integer()
+    next_cursor = ma.fields.String(allow_none=True, metadata={
+        "description": "send as ``cursor`` for the next page; null on the last page"})
+    next = ma.fields.String(allow_none=True, metadata={
+        "description": "the path and query of the next page (this query with its ``cursor``); null on the last"})
+
+    @ma.pre_dump
+    def link_next(self, page: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        return {**page, "next": next_link(page["next_cursor"])}
+
+
+def next_link(cursor: str | None) -> str | None:
+    """This request's path and query with the page after ``cursor``: what a client follows."""
+    if cursor is None:
+        return None
+    kept = [(key, value) for key, value in request.args.items(multi=True) if key not in {"page", "cursor"}]
+    return f"{request.script_root}{request.path}?{urlencode([*kept, ('cursor', cursor)])}"
+
+
+def page_schema(item: type[ma.Schema], name: str) -> type[PageSchema]:
+    """The answer schema, called ``name``, of a list of ``item``: one helper for every list."""
+    return type(name, (PageSchema,), {"items": ma.fields.List(ma.fields.Nested(item)), "__module__": item.__module__})
 
 
 class CustomerRefSchema(ma.Schema):
@@ -212,11 +283,7 @@ class OrderSchema(PricedSchema):
     version = ma.fields.Integer(metadata={"description": "Row version; send it back as If-Match when editing."})
 
 
-class OrderPageSchema(ma.Schema):
-    items = ma.fields.List(ma.fields.Nested(OrderSchema))
-    total = ma.fields.Integer()
-    page = ma.fields.Integer()
-    per_page = ma.fields.Integer()
+OrderPageSchema = page_schema(OrderSchema, "OrderPageSchema")
 
 
 class OrderQuerySchema(PageArgsSchema):
@@ -280,9 +347,12 @@ class TaskPageSchema(ma.Schema):
 
 
 class TaskQuerySchema(ma.Schema):
-    page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_ID), metadata={
-        "description": "pages reach the 500 most urgent tasks; past them, each kind's own list has the rest"})
-    per_page = ma.fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    # A page past the reach (which depends on per_page) is refused by core.inbox, naming how far it goes.
+    page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1), metadata={
+        "maximum": MAX_LISTED,
+        "description": f"the page's number, from 1, while it starts within the {MAX_LISTED} most urgent tasks "
+                       f"(a page past them is a 400: each kind's own list, in ``kinds``, has the rest)"})
+    per_page = ma.fields.Integer(load_default=PAGE_SIZE, validate=validate.Range(min=1, max=MAX_PAGE_SIZE))
 
 
 class PluginSchema(ma.Schema):

@@ -20,7 +20,7 @@ from core import audit
 from core.auth import throttle
 from core.errors import AuthenticationFailed, OrdoError, ValidationError
 from core.extensions import db
-from core.models import ApiToken, LoginAttempt, Role, User, utcnow
+from core.models import ApiToken, LoginAttempt, User, utcnow
 from core.models.users import PASSWORD_HASH_METHOD
 
 TOKEN_PREFIX = "ordo_"
@@ -136,25 +136,29 @@ def create_token(user: User, name: str, *, actor: User | None = None) -> tuple[s
 
 
 def _with_permissions(user: Any) -> tuple[Any, ...]:
-    """Loader options that bring a user's company, roles and grants along, so ``can`` asks nothing more."""
-    return (user.joinedload(User.company), user.joinedload(User.roles).joinedload(Role.grants))
+    """Loader options for the signed-in user: the company along, the roles only if a page asks for them.
+
+    ``User.can`` reads the permissions as one narrow query of names (once per request): the roles and
+    every grant as entities, joined in, made a row per grant, and the ORM's work on 40 rows was a third
+    of a small API request.
+    """
+    return (user.joinedload(User.company), user.lazyload(User.roles))
 
 
 def active_user(user_id: int) -> User | None:
-    """An active user with company, roles and permissions, in one statement (the portal's session user)."""
+    """An active user with company, in one statement (the portal's session user)."""
     user = db.session.execute(
         select(User).where(User.id == user_id).options(*_with_permissions(Load(User)))
-    ).unique().scalar_one_or_none()
+    ).scalar_one_or_none()
     return user if user is not None and user.active else None
 
 
 def live_token(plain: str) -> ApiToken | None:
-    """The unrevoked token of an active user that ``plain`` is, with the user's company, roles and
-    permissions, in one statement."""
+    """The unrevoked token of an active user that ``plain`` is, with the user and company, in one statement."""
     token = db.session.execute(
         select(ApiToken).where(ApiToken.digest == _digest(plain), ApiToken.revoked_at.is_(None))
         .options(*_with_permissions(joinedload(ApiToken.user)))
-    ).unique().scalar_one_or_none()
+    ).scalar_one_or_none()
     return token if token is not None and token.user.active else None
 
 

@@ -21,6 +21,9 @@ class OrderStatus(enum.StrEnum):
     DRAFT = "draft"
     SUBMITTED = "submitted"  # waiting for review
     APPROVED = "approved"
+    # Work on the goods has begun (logistics: the plan's first production task started); only
+    # orders pinned with logistics pass through it, and an order with nothing to produce skips it.
+    IN_PRODUCTION = "in_production"
     REJECTED = "rejected"
     SHIPPED = "shipped"
     DELIVERED = "delivered"  # signed for by the customer

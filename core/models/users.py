@@ -5,12 +5,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask import current_app
-from sqlalchemy import Column, ForeignKey, String, Table, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, String, Table, UniqueConstraint, event, inspect, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.extensions import Model, db
 from core.models.types import UTCDateTime, utcnow
+from core.session_memo import forget_all, remembered
 
 if TYPE_CHECKING:
     from core.models.company import Company
@@ -111,6 +112,17 @@ class User(Model):
 
     @property
     def permissions(self) -> frozenset[str]:
+        # Asked for every row a page or an answer shows (may this user see its price?): worked
+        # out once per unit of work, see core.session_memo; a change of roles or grants forgets it.
+        return remembered(("permissions", self), self._permissions)
+
+    def _permissions(self) -> frozenset[str]:
+        state = inspect(self)
+        if state.session is not None and state.persistent and "roles" not in state.dict:
+            # The signed-in user's roles are not loaded (core.auth.services): their names, in one query.
+            return frozenset(state.session.execute(
+                select(RolePermission.permission).join(user_role, user_role.c.role_id == RolePermission.role_id)
+                .where(user_role.c.user_id == self.id)).scalars())
         return frozenset(p for role in self.roles for p in role.permissions)
 
     def can(self, permission: str) -> bool:
@@ -173,3 +185,15 @@ class LoginThrottle(Model):
     blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Past this the row counts as new (and may be swept away).
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+def _roles_changed(target: object, *_args: object) -> None:
+    forget_all()
+
+
+# A role given or taken, a permission granted or withdrawn: users' permissions are worked out afresh,
+# even before the change is flushed.
+for _collection in (User.roles, Role.grants):
+    for _event in ("append", "remove", "bulk_replace"):
+        event.listen(_collection, _event, _roles_changed)
+event.listen(RolePermission.permission, "set", _roles_changed)

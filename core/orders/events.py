@@ -1,11 +1,12 @@
 """The order's events: one table, and the typed functions that fire them.
 
 Every status change of an order goes through one of the functions below
-(``submit``, ``decide_review``, ``review_overdue``, ``ship``, ``deliver``, ``record_payment``,
-``cancel``, ``request_change``, ``apply_change``; ``complete`` is the core's own). Each checks that the event is
-allowed in the order's status, sets the status, writes the audit entry and
-calls the event's hook on the plugins pinned on the order, inside the caller's
-transaction; a listener that raises rolls the whole action back.
+(``submit``, ``decide_review``, ``review_overdue``, ``start_production``, ``ship``, ``deliver``,
+``record_payment``, ``cancel``, ``request_change``, ``apply_change``; ``complete`` is the core's
+own). Each checks that the event is allowed in the order's status, sets the
+status, writes the audit entry and calls the event's hook on the plugins
+pinned on the order, inside the caller's transaction; a listener that raises
+rolls the whole action back.
 
 Events never nest: an event fired while a hook is running (review approving at
 once inside ``order_submitted``, an order completing inside ``paid``) is queued
@@ -48,6 +49,7 @@ class OrderEvent(enum.StrEnum):
     SUBMIT = "submit"
     REVIEW_DECIDED = "review_decided"
     REVIEW_OVERDUE = "review_overdue"
+    START_PRODUCTION = "production_started"
     SHIP = "ship"
     DELIVER = "deliver"
     PAY = "pay"
@@ -65,6 +67,7 @@ class EventFact(enum.StrEnum):
     REJECTED = "rejected"
     SENT_BACK = "sent_back"
     REVIEW_OVERDUE = "review_overdue"  # a review step ran past its limit (once per escalation level)
+    PRODUCTION_STARTED = "production_started"
     SHIPPED = "shipped"
     DELIVERED = "delivered"
     PAID = "paid"
@@ -116,21 +119,28 @@ EVENTS: Mapping[OrderEvent, EventSpec] = {
         EventSpec(OrderEvent.REVIEW_OVERDUE, "review_overdue", frozenset({S.SUBMITTED}) | CHANGEABLE_STATUSES,
                   _l("Review step overdue"), lambda: pgettext("order event", "marked overdue"),
                   EventFact.REVIEW_OVERDUE),
-        EventSpec(OrderEvent.SHIP, "shipped", frozenset({S.APPROVED}),
+        # Work on the goods began: the customer sees their order go into production.
+        EventSpec(OrderEvent.START_PRODUCTION, "production_started", frozenset({S.APPROVED}),
+                  _l("Production started"), lambda: pgettext("order event", "put into production"),
+                  EventFact.PRODUCTION_STARTED, customer=CustomerView()),
+        # Goods in stock ship from approved: an order with nothing to produce skips production.
+        EventSpec(OrderEvent.SHIP, "shipped", frozenset({S.APPROVED, S.IN_PRODUCTION}),
                   _l("Shipped"), lambda: pgettext("order event", "shipped"), EventFact.SHIPPED,
                   customer=CustomerView()),
-        EventSpec(OrderEvent.DELIVER, "delivered", frozenset({S.APPROVED, S.SHIPPED}),
+        # A pickup is signed for where it was made ready: no "shipped" before it.
+        EventSpec(OrderEvent.DELIVER, "delivered", frozenset({S.APPROVED, S.IN_PRODUCTION, S.SHIPPED}),
                   _l("Signed for"), lambda: pgettext("order event", "delivered"), EventFact.DELIVERED,
                   customer=CustomerView(frozenset({"status", "signed_by", "reservations"}))),
         # A payment leaves the status as it is; settling a delivered order completes it.
-        EventSpec(OrderEvent.PAY, "paid", frozenset({S.APPROVED, S.SHIPPED, S.DELIVERED}),
+        EventSpec(OrderEvent.PAY, "paid", frozenset({S.APPROVED, S.IN_PRODUCTION, S.SHIPPED, S.DELIVERED}),
                   _l("Payment received"), lambda: pgettext("order event", "paid"), EventFact.PAID,
                   customer=CustomerView(frozenset({"status", "amount", "is_prepayment", "fully_paid"}))),
         EventSpec(OrderEvent.COMPLETE, "order_completed", frozenset({S.DELIVERED}),
                   _l("Completed"), lambda: pgettext("order event", "completed"), EventFact.COMPLETED,
                   customer=CustomerView()),
         # The reason only when the customer gave it: staff's reasons are their own.
-        EventSpec(OrderEvent.CANCEL, "order_cancelled", frozenset({S.DRAFT, S.SUBMITTED, S.APPROVED}),
+        EventSpec(OrderEvent.CANCEL, "order_cancelled",
+                  frozenset({S.DRAFT, S.SUBMITTED, S.APPROVED, S.IN_PRODUCTION}),
                   _l("Cancelled"), lambda: pgettext("order event", "cancelled"), EventFact.CANCELLED,
                   customer=CustomerView(own_fields=frozenset({"reason"}))),
         # A change leaves the status as it is; applying it makes the order's next revision.
@@ -199,6 +209,13 @@ def review_overdue(order: Order, overdue: ReviewOverdue, *, actor: User | None =
         summary["reason"] = overdue.reason
     return _fire(_Pending(order, OrderEvent.REVIEW_OVERDUE, actor, _same, hook_args={"overdue": overdue},
                           summary=summary))
+
+
+def start_production(order: Order, *, actor: User | None, note: str | None = None,
+                     task: str | None = None) -> Order:
+    """Work on the approved order's goods began; ``task`` names what started, kept on the audit entry."""
+    return _fire(_Pending(order, OrderEvent.START_PRODUCTION, actor, _to(S.IN_PRODUCTION), note=note,
+                          summary={"task": task} if task else {}))
 
 
 def ship(order: Order, *, actor: User | None, note: str | None = None, shipment: str | None = None) -> Order:

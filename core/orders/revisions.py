@@ -7,11 +7,12 @@ earlier revision stays readable (``revisions``). Only the event function
 requests asks ``check_change`` (what may change now, refused with the reason and the
 field) and ``impact`` (the new totals) before any review starts.
 
-What may change depends on the stage. An approved order may change in
-everything a change names. Once it has shipped the goods are gone as ordered:
-logistics ships an order whole, so every line's shipped quantity is its
-quantity, and neither quantities, lines, the delivery method nor the delivery
-date can change any more; prices and payment terms still can. A delivered,
+What may change depends on the stage. An approved order, and one in
+production, may change in everything a change names (execution re-plans what
+it touches). Once it has shipped the goods are gone as ordered: logistics
+ships an order whole, so every line's shipped quantity is its quantity, and
+neither quantities, lines, the delivery method nor the delivery date can
+change any more; prices and payment terms still can. A delivered,
 completed, cancelled or rejected order cannot change; one in review is sent
 back to be corrected instead, and a draft is edited.
 """
@@ -34,7 +35,7 @@ from core.models.order import DeliveryMethod
 from core.orders.totals import compute_totals, line_amounts, totals
 from core.prices import price_for
 
-CHANGEABLE_STATUSES = frozenset({OrderStatus.APPROVED, OrderStatus.SHIPPED})
+CHANGEABLE_STATUSES = frozenset({OrderStatus.APPROVED, OrderStatus.IN_PRODUCTION, OrderStatus.SHIPPED})
 # What the goods leaving fixes: the change fields that stay as shipped.
 FIXED_ONCE_SHIPPED = frozenset({"quantity", "lines", "requested_date", "delivery_method", "promised_date"})
 

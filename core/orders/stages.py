@@ -6,11 +6,9 @@ once), "in production" and "shipped" only with logistics (without it, the order
 is marked delivered from approved). A rejected or cancelled order ends where it
 stopped, with that status as its last step.
 
-"In production" is the one step that is not an order status: an approved order
-stays ``approved`` until it ships. It is reached when a plugin pinned on the
-order says through ``execution_started`` that work on the goods has begun
-(logistics: a shipment of the order was prepared), and then it is the current
-step while ``approved`` is done.
+Every step is an order status. An order with nothing to produce ships from
+``approved``: its "in production" step is then shown done along with the rest
+it went past.
 
 The page's ``status_bar`` macro (``templates/macros.html``) draws these steps.
 """
@@ -21,17 +19,14 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from flask_babel import gettext as _
-
 from core.contracts import Stage
 from core.extensions import db
 from core.labels import label
 from core.models import AuditEntry, Order, OrderStatus
-from core.modules import hooks_for_order, order_has_stage
+from core.modules import order_has_stage
 from core.orders.events import OrderEvent
 
 S = OrderStatus
-IN_PRODUCTION = "in_production"  # the step's key: between approved and shipped, not a status
 
 
 class StepState(enum.StrEnum):
@@ -42,35 +37,27 @@ class StepState(enum.StrEnum):
 
 @dataclass(frozen=True)
 class Step:
-    """One step of the bar: the status (None for "in production"), its label, and where the order is."""
+    """One step of the bar: the status, its label, and where the order is."""
 
-    status: OrderStatus | None
+    status: OrderStatus
     label: str
     state: StepState
     stopped: bool = False  # the order ended here without finishing (rejected, cancelled)
 
     @property
     def key(self) -> str:
-        return self.status.value if self.status is not None else IN_PRODUCTION
+        return self.status.value
 
 
-Milestone = OrderStatus | str  # a status, or IN_PRODUCTION
-
-
-def path_of(order: Order) -> list[Milestone]:
+def path_of(order: Order) -> list[OrderStatus]:
     """The steps a finishing order passes through under the stages pinned on it."""
-    path: list[Milestone] = [S.DRAFT]
+    path: list[OrderStatus] = [S.DRAFT]
     if order_has_stage(order, Stage.REVIEW):
         path.append(S.SUBMITTED)
     path.append(S.APPROVED)
     if order_has_stage(order, Stage.LOGISTICS):
-        path += [IN_PRODUCTION, S.SHIPPED]
+        path += [S.IN_PRODUCTION, S.SHIPPED]
     return [*path, S.DELIVERED, S.COMPLETED]
-
-
-def execution_started(order: Order) -> bool:
-    """Whether a plugin pinned on the order says work on its goods has begun (``execution_started``)."""
-    return any(hooks_for_order(order).execution_started(order=order))
 
 
 def status_steps(order: Order) -> list[Step]:
@@ -86,19 +73,15 @@ def status_steps(order: Order) -> list[Step]:
     if order.status not in path:  # a status this stage set does not pass through: show it alone
         return [Step(order.status, label(order.status), StepState.CURRENT)]
     current = path.index(order.status)
-    if order.status == S.APPROVED and IN_PRODUCTION in path and execution_started(order):
-        current = path.index(IN_PRODUCTION)
     return [
-        _step(milestone,
+        _step(status,
               StepState.DONE if index < current else StepState.CURRENT if index == current else StepState.UPCOMING)
-        for index, milestone in enumerate(path)
+        for index, status in enumerate(path)
     ]
 
 
-def _step(milestone: Milestone, state: StepState) -> Step:
-    if isinstance(milestone, OrderStatus):
-        return Step(milestone, label(milestone), state)
-    return Step(None, _("In production"), state)
+def _step(status: OrderStatus, state: StepState) -> Step:
+    return Step(status, label(status), state)
 
 
 def cancelled_from(order: Order) -> OrderStatus:
@@ -114,5 +97,5 @@ def cancelled_from(order: Order) -> OrderStatus:
         return S.DRAFT
 
 
-def _done(milestones: list[Milestone]) -> list[Step]:
-    return [_step(milestone, StepState.DONE) for milestone in milestones]
+def _done(statuses: list[OrderStatus]) -> list[Step]:
+    return [_step(status, StepState.DONE) for status in statuses]

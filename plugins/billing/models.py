@@ -5,7 +5,7 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import Model
@@ -30,7 +30,11 @@ class Invoice(Model):
     """The invoice of an order; an order has at most one (unique ``order_id``)."""
 
     __tablename__ = "billing_invoice"
-    __table_args__ = (UniqueConstraint("company_id", "number"), UniqueConstraint("order_id"))
+    __table_args__ = (
+        UniqueConstraint("company_id", "number"), UniqueConstraint("order_id"),
+        # The invoice lists (the API's and the portal's) read newest first by keyset on (issued_at, id).
+        Index("ix_billing_invoice_company_issued_at_id", "company_id", "issued_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("company.id"), index=True)

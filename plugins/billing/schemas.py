@@ -7,7 +7,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from core.api.fields import IdField, MoneyField
-from core.api.schemas import PageArgsSchema, PricedSchema
+from core.api.schemas import PageArgsSchema, PricedSchema, page_schema
 from core.models import OrderStatus
 from plugins.billing.models import InvoiceStatus, PaymentMethod
 
@@ -42,11 +42,7 @@ class InvoiceSchema(PricedSchema):
     paid_at = ma.fields.AwareDateTime(allow_none=True)
 
 
-class InvoicePageSchema(ma.Schema):
-    items = ma.fields.List(ma.fields.Nested(InvoiceSchema))
-    total = ma.fields.Integer()
-    page = ma.fields.Integer()
-    per_page = ma.fields.Integer()
+InvoicePageSchema = page_schema(InvoiceSchema, "InvoicePageSchema")
 
 
 class PaymentRequestSchema(PricedSchema):

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, type_coerce
-from sqlalchemy.orm import lazyload, selectinload
+from sqlalchemy.orm import contains_eager, lazyload, selectinload
 
 from core import audit, formatting, outbox
 from core.auth.context import VIEW_PRICES, check, sees_prices
@@ -28,6 +28,7 @@ from core.documents import fingerprint, order_version
 from core.errors import Conflict, NotFound, TransitionError, ValidationError
 from core.extensions import db
 from core.figures import MONEY
+from core.keyset import Keyset, Kind
 from core.labels import choices, label
 from core.models import Company, Customer, Order, OrderStatus, PaymentTerms, User, utcnow
 from core.models.types import Money
@@ -44,7 +45,7 @@ LARGEST_AMOUNT = MONEY.largest
 FUTURE_TOLERANCE = timedelta(minutes=5)  # clocks of the payer's bank and ours differ a little
 
 # A payment is taken from approval until the order is settled.
-PAYABLE = frozenset({OrderStatus.APPROVED, OrderStatus.SHIPPED, OrderStatus.DELIVERED})
+PAYABLE = frozenset({OrderStatus.APPROVED, OrderStatus.IN_PRODUCTION, OrderStatus.SHIPPED, OrderStatus.DELIVERED})
 INVOICEABLE = PAYABLE | {OrderStatus.COMPLETED}
 # Orders that will never be settled owe nothing.
 UNSETTLED = frozenset({OrderStatus.CANCELLED, OrderStatus.REJECTED, OrderStatus.DRAFT})
@@ -385,6 +386,10 @@ def visible_invoices(user: User) -> Select[Invoice]:
             .where(Invoice.company_id == user.company_id, visible_to(user)))
 
 
+# The invoice list's order, newest first.
+NEWEST_INVOICES_FIRST = Keyset(Invoice.id, Invoice.issued_at, Kind.DATETIME, descending=True)
+
+
 def search_invoices(
     user: User,
     *,
@@ -393,12 +398,21 @@ def search_invoices(
     customer_id: int | None = None,
     number: str | None = None,
     overdue: bool = False,
-    page: int = 1,
+    page: int | None = None,
     per_page: int = 25,
+    cursor: str | None = None,
 ) -> dict[str, Any]:
-    """A page of the company's invoices (a customer user's own only), newest first."""
+    """A page of the company's invoices (a customer user's own only), newest first (``core.db.page_of``).
+
+    Each invoice comes with what its row shows of its order and customer, read by the
+    list's own join: a page is the same few statements whatever its size.
+    """
     today = company_today(user.company_id)
-    query = visible_invoices(user)
+    order = contains_eager(Invoice.order)
+    query = visible_invoices(user).options(
+        order.load_only(Order.id, Order.number, Order.customer_id, Order.total, Order.status),
+        order.joinedload(Order.customer).load_only(Customer.id, Customer.name),
+        order.lazyload(Order.lines), order.lazyload(Order.module_rows))
     if order_id is not None:
         query = query.where(Invoice.order_id == order_id)
     if status is not None:
@@ -409,7 +423,7 @@ def search_invoices(
         query = query.where(or_(Invoice.number.contains(number), Order.number.contains(number)))
     if overdue:
         query = query.where(Invoice.status == InvoiceStatus.ISSUED, Invoice.due_date < today)
-    found = page_of(query.order_by(Invoice.issued_at.desc(), Invoice.id.desc()), page, per_page)
+    found = page_of(query, NEWEST_INVOICES_FIRST, page=page, per_page=per_page, cursor=cursor)
     return {**found, "items": balances(found["items"], today)}
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import url_for
 from flask.views import MethodView
 from flask_babel import gettext as _
+from sqlalchemy.orm import defer
 
 from core.api import ApiBlueprint, ProblemSchema
 from core.api.problems import PROBLEM_JSON
@@ -12,6 +13,7 @@ from core.api.schemas import PageArgsSchema
 from core.auth.context import require_actor, requires
 from core.db import page_of, scoped
 from core.errors import Conflict
+from core.keyset import Keyset
 from core.orders.queries import get_order
 from plugins.intake import import_jobs, services
 from plugins.intake.models import ImportJob
@@ -26,6 +28,7 @@ blp = ApiBlueprint("intake_api", __name__, description="Order entry: create, edi
 CREATED = 201
 ACCEPTED = 202
 UNPROCESSABLE = 422
+NEWEST_FIRST = Keyset(ImportJob.id, descending=True)
 
 
 @blp.route("/orders")
@@ -109,9 +112,11 @@ class Imports(MethodView):
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, ImportPageSchema)
     def get(self, args):
-        """The company's imports, newest first."""
-        query = scoped(ImportJob, require_actor().company_id).order_by(ImportJob.id.desc())
-        return page_of(query, args["page"], args["per_page"])
+        """The company's imports, newest first; follow ``next`` for more."""
+        # Without the files handed in: a page of imports does not read every file.
+        query = scoped(ImportJob, require_actor().company_id).options(defer(ImportJob.content))
+        return page_of(query, NEWEST_FIRST, page=args.get("page"), per_page=args["per_page"],
+                       cursor=args.get("cursor"))
 
     @requires("order.import")
     @blp.arguments(ImportUploadSchema, location="multipart")

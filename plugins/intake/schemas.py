@@ -12,7 +12,7 @@ from werkzeug.datastructures import FileStorage
 
 from core.api.fields import IdField, MoneyField, QuantityField, TaxIdField
 from core.db import MAX_ID
-from core.api.schemas import PricedSchema
+from core.api.schemas import PricedSchema, page_schema
 from core.models import Channel, DeliveryMethod, InvoiceType, PaymentTerms
 from core.models.order import ORDER_TAX_ID_LENGTH
 from core.stored_text import shown
@@ -189,8 +189,4 @@ class ImportSchema(ma.Schema):
         "description": "what the import did; null until it is done"})
 
 
-class ImportPageSchema(ma.Schema):
-    items = ma.fields.List(ma.fields.Nested(ImportSchema))
-    total = ma.fields.Integer()
-    page = ma.fields.Integer()
-    per_page = ma.fields.Integer()
+ImportPageSchema = page_schema(ImportSchema, "ImportPageSchema")

@@ -14,6 +14,7 @@ from core.db import flush
 from core.errors import ValidationError
 from core.extensions import db
 from core.models import Company, User
+from core.session_memo import remembered
 from plugins.intake.models import DEFAULT_DUPLICATE_WINDOW_DAYS, DEFAULT_NUMBER_FORMAT, IntakeSetting
 
 NUMBER_FIELDS = frozenset({"prefix", "date", "seq"})
@@ -23,7 +24,14 @@ EDITABLE = ("number_format", "duplicate_window_days", "portal_submits_directly")
 
 
 def settings_for(company_id: int) -> IntakeSetting:
-    """The company's settings; the defaults (not stored: a read never writes) when it has none."""
+    """The company's settings; the defaults (not stored: a read never writes) when it has none.
+
+    Read once per unit of work (core.session_memo): entry, its checks and the pages ask often.
+    """
+    return remembered(("intake.settings", company_id), lambda: _read_settings(company_id))
+
+
+def _read_settings(company_id: int) -> IntakeSetting:
     found = db.session.execute(select(IntakeSetting).where(IntakeSetting.company_id == company_id)
                                ).scalar_one_or_none()
     return found or IntakeSetting(company_id=company_id, number_format=DEFAULT_NUMBER_FORMAT,

@@ -33,6 +33,11 @@ def review_overdue(order: Order, overdue: ReviewOverdue) -> None:
 
 
 @hookimpl
+def production_started(order: Order) -> None:
+    services.record(order, KpiEventKind.PRODUCTION_STARTED)
+
+
+@hookimpl
 def shipped(order: Order) -> None:
     services.record(order, KpiEventKind.SHIPPED)
 

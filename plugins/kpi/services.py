@@ -35,6 +35,7 @@ OUTCOME_KINDS = REVIEW_FACTS
 
 # The department the procedure holds responsible for an event, where there is one.
 DEPARTMENTS = {
+    KpiEventKind.PRODUCTION_STARTED: "production",
     KpiEventKind.SHIPPED: "logistics",
     KpiEventKind.DELIVERED: "logistics",
     KpiEventKind.PAID: "finance",

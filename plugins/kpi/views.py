@@ -21,6 +21,7 @@ KIND_LABELS = {
     KpiEventKind.REJECTED: _l("Rejected"),
     KpiEventKind.SENT_BACK: _l("Sent back"),
     KpiEventKind.REVIEW_OVERDUE: _l("Review steps overdue"),
+    KpiEventKind.PRODUCTION_STARTED: _l("Production started"),
     KpiEventKind.SHIPPED: _l("Shipped"),
     KpiEventKind.DELIVERED: _l("Signed for"),
     KpiEventKind.PAID: _l("Payments"),

@@ -1,4 +1,5 @@
-"""Hook implementations of the logistics plugin: permissions, menu, inbox, order panel, delivery note."""
+"""Hook implementations of the logistics plugin: permissions, menu, inbox, order panels, delivery note,
+and the execution plan's listeners (drafted on approval, re-planned on a change, cancelled with the order)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -10,7 +11,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from core.contracts import (
-    CustomerView, DocumentKind, DocumentSource, MenuItem, OrderAction, Panel, Permission, Task, TaskCount,
+    MENU_SETTINGS, CustomerView, Decision, DocumentKind, DocumentSource, MenuItem, OrderAction, OrderChange, Outcome,
+    Panel, Permission, Task, TaskCount,
 )
 from core.documents import order_version
 from core.errors import Conflict
@@ -19,12 +21,16 @@ from core.hookspecs import hookimpl
 from core.models import Company, Order, OrderStatus, User
 from core.portal import list_url, order_url, panel_url
 from plugins.logistics import services
+from plugins.logistics.execution import panels as execution_panels
+from plugins.logistics.execution import services as execution
+from plugins.logistics.execution.labels import LABELS as EXECUTION_LABELS
 from plugins.logistics.forms import AcceptanceForm, ShipmentForm
-from plugins.logistics.labels import LABELS
+from plugins.logistics.labels import LABELS as SHIPMENT_LABELS
 from plugins.logistics.models import Shipment, ShipmentStatus
 
 PANEL = "logistics/order_panel.html"
 UNDATED = datetime.max.replace(tzinfo=timezone.utc)  # after every task with a due time
+STAFF_AT_WORK = ("administrator", "sales", "finance", "production", "logistics", "customer_service", "manager")
 
 PERMISSIONS = (
     Permission("logistics.view", _l("See shipments"),
@@ -32,6 +38,10 @@ PERMISSIONS = (
     Permission("logistics.ship", _l("Prepare and dispatch shipments"), ("administrator", "logistics")),
     Permission("logistics.accept", _l("Record the customer's sign-off"),
                ("administrator", "logistics", "customer_service", "customer")),
+    Permission("logistics.plan", _l("Plan execution: adjust and confirm plans, work any task"),
+               ("administrator", "production", "manager")),
+    Permission("logistics.task", _l("Work on execution tasks given to me"), STAFF_AT_WORK),
+    Permission("logistics.templates", _l("Edit execution templates"), ("administrator",)),
 )
 
 
@@ -42,14 +52,40 @@ def ordo_permissions() -> list[Permission]:
 
 @hookimpl
 def menu_items(user: User) -> list[MenuItem]:
-    return [MenuItem(_l("Shipments"), "logistics.shipments", "logistics.view", order=300)]
+    return [
+        MenuItem(_l("Shipments"), "logistics.shipments", "logistics.view", order=300),
+        MenuItem(_l("My tasks"), "logistics_execution.my_tasks", "logistics.task", order=290),
+        MenuItem(_l("Execution templates"), "logistics_execution.templates", "logistics.templates", order=940,
+                 group=MENU_SETTINGS),
+    ]
+
+
+# -- the execution plan ---------------------------------------------------------
+
+
+@hookimpl
+def review_decided(order: Order, decision: Decision) -> None:
+    """An approved order gets its execution plan, drafted from the templates of its lines."""
+    if decision.outcome == Outcome.APPROVED:
+        execution.draft_plan(order)
+
+
+@hookimpl
+def order_changed(order: Order, change: OrderChange) -> None:
+    execution.replan(order, change)
+
+
+@hookimpl
+def order_cancelled(order: Order, reason: str) -> None:
+    execution.cancel_plan(order)
 
 
 @hookimpl
 def inbox_count(user: User, now: datetime) -> list[TaskCount]:
     ship, accept = user.can("logistics.ship"), user.can("logistics.accept")
+    execution_counts = execution_panels.inbox_counts(user, now)
     if not (ship or accept):
-        return []
+        return execution_counts
     counted = services.count_work(user, now, _zone(user), ship=ship, accept=accept)
     # A customer's user records their own sign-offs without the shipments list: no link for them.
     counts = [TaskCount("logistics.accept", _("Sign-offs to record"), counted.awaiting_acceptance,
@@ -62,7 +98,7 @@ def inbox_count(user: User, now: datetime) -> list[TaskCount]:
                       url=list_url(user, "logistics.view", "logistics.shipments",
                                    status=ShipmentStatus.PREPARED.value)),
         ]
-    return counts
+    return counts + execution_counts
 
 
 @hookimpl
@@ -87,6 +123,7 @@ def inbox_tasks(user: User, limit: int | None) -> list[Task]:
                  url=_order_url(shipment.order_id), kind="logistics.accept", order_number=shipment.order.number)
             for shipment in services.shipments_awaiting_acceptance(user, limit)
         ]
+    tasks += execution_panels.inbox(user, limit)
     # Each list is due-first already; merged due first (a stable sort: on a tie, the order above stays).
     tasks.sort(key=lambda task: task.due_at or UNDATED)
     return tasks[:limit]
@@ -94,29 +131,33 @@ def inbox_tasks(user: User, limit: int | None) -> list[Task]:
 
 @hookimpl
 def order_actions(order: Order, user: User) -> list[OrderAction]:
-    """The shipment's next step for this user; its form is in the shipments panel."""
+    """The plan's next step for this user (confirm it, work a task) and the shipment's; their forms are in
+    the plan's page and the shipments panel."""
+    actions = execution_panels.plan_actions(order, user)
     current = services.open_shipment(order)
     if user.can("logistics.ship"):
-        if order.status == OrderStatus.APPROVED and current is None and not services.blocking_gates(order):
-            return [OrderAction(_("Prepare shipment"), panel_url(order.id, PANEL), primary=True, priority=20)]
+        if order.status in services.SHIPPABLE and current is None and not services.blocking_gates(order):
+            return [*actions, OrderAction(_("Prepare shipment"), panel_url(order.id, PANEL), primary=True,
+                                          priority=20)]
         if current is not None and current.status == ShipmentStatus.PREPARED:
-            return [OrderAction(_("Dispatch %(number)s", number=current.number), panel_url(order.id, PANEL),
-                                primary=True, priority=20)]
+            return [*actions, OrderAction(_("Dispatch %(number)s", number=current.number),
+                                          panel_url(order.id, PANEL), primary=True, priority=20)]
     if user.can("logistics.accept") and current is not None and current.awaits_acceptance:
-        return [OrderAction(_("Record sign-off"), panel_url(order.id, PANEL), primary=True, priority=30)]
-    return []
+        return [*actions, OrderAction(_("Record sign-off"), panel_url(order.id, PANEL), primary=True, priority=30)]
+    return actions
 
 
 @hookimpl
 def order_panels(order: Order, user: User) -> list[Panel]:
+    panels = execution_panels.plan_panels(order, user)
     if not (user.can("logistics.view") or user.can("logistics.accept")):
-        return []
+        return panels
     shipments = services.shipments_of(order)
     current = next((s for s in shipments if s.is_open), None)
     may_ship = user.can("logistics.ship")
-    can_create = may_ship and order.status == OrderStatus.APPROVED and current is None
+    can_create = may_ship and order.status in services.SHIPPABLE and current is None
     if not shipments and not can_create:
-        return []
+        return panels
     # Unbound forms (formdata=None): the order page may be shown after another form's POST.
     can_dispatch = may_ship and current is not None and current.status == ShipmentStatus.PREPARED
     can_accept = user.can("logistics.accept") and current is not None and current.awaits_acceptance
@@ -129,13 +170,7 @@ def order_panels(order: Order, user: User) -> list[Panel]:
         "dispatch_form": ShipmentForm(formdata=None, obj=current) if can_dispatch else None,
         "acceptance_form": AcceptanceForm(formdata=None) if can_accept else None,
     }
-    return [Panel(_("Shipments"), PANEL, context, order=400)]
-
-
-@hookimpl
-def execution_started(order: Order) -> bool:
-    # Preparing the first shipment is the first trace of work on the goods that logistics keeps.
-    return services.latest_shipment(order) is not None
+    return [*panels, Panel(_("Shipments"), PANEL, context, order=400)]
 
 
 @hookimpl
@@ -189,7 +224,9 @@ def _due(order: Order, zone: ZoneInfo) -> datetime | None:
 
 @hookimpl
 def ordo_labels() -> Mapping[str, Mapping[str, object]]:
-    return LABELS
+    namespaces = {*SHIPMENT_LABELS, *EXECUTION_LABELS}
+    return {namespace: {**SHIPMENT_LABELS.get(namespace, {}), **EXECUTION_LABELS.get(namespace, {})}
+            for namespace in namespaces}
 
 
 SHIPMENT_FACTS = frozenset({"number", "status", "delivery_method", "carrier", "tracking_number"})

@@ -35,6 +35,8 @@ TRACKING_MAX = 64
 SIGNED_BY_MAX = 120
 RESERVATIONS_MAX = 2000
 RATINGS = range(1, 6)
+# Goods leave an order in production, or an approved one with nothing to produce.
+SHIPPABLE = frozenset({OrderStatus.APPROVED, OrderStatus.IN_PRODUCTION})
 
 
 # --- queries -------------------------------------------------------------------
@@ -101,7 +103,7 @@ def late_before(now: datetime, zone: ZoneInfo) -> date:
 
 def _to_ship(user: User) -> Select[Order]:
     no_shipment = ~exists(select(Shipment.id).where(Shipment.order_id == Order.id))
-    return visible_orders(user).where(Order.status == OrderStatus.APPROVED, pinned(Stage.LOGISTICS), no_shipment,
+    return visible_orders(user).where(Order.status.in_(SHIPPABLE), pinned(Stage.LOGISTICS), no_shipment,
                                       ~held_back(user.company_id))
 
 
@@ -121,8 +123,8 @@ def _listed(statement: Select[Any], limit: int | None) -> Select[Any]:
 
 
 def orders_to_ship(user: User, limit: int | None = None) -> list[Order]:
-    """Approved orders of the user's company, delivered through logistics, with no shipment yet
-    and nothing holding them back; the ``limit`` due first."""
+    """Approved orders and orders in production of the user's company, delivered through logistics,
+    with no shipment yet and nothing holding them back; the ``limit`` due first."""
     return list(db.session.execute(_listed(
         _to_ship(user).order_by(due_day().asc().nulls_last(), Order.id), limit)).scalars())
 
@@ -178,10 +180,10 @@ def count_work(user: User, now: datetime, zone: ZoneInfo, *, ship: bool, accept:
 
 def create_shipment(order: Order, actor: User, carrier: str | None = None,
                     tracking_number: str | None = None) -> Shipment:
-    """Prepare the shipment of an approved order that no execution gate holds back."""
+    """Prepare the shipment of an approved order (or one in production) that no execution gate holds back."""
     check(actor, "logistics.ship")
     _same_company(order, actor)
-    if order.status != OrderStatus.APPROVED:
+    if order.status not in SHIPPABLE:
         raise Conflict(_("order %(number)s is %(status)s; only an approved order can be shipped",
                          number=order.display_number, status=label(order.status)))
     if not order_has_stage(order, Stage.LOGISTICS):

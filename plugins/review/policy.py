@@ -23,6 +23,7 @@ from core.errors import ValidationError
 from core.extensions import db
 from core.labels import label
 from core.models import Role, User
+from core.session_memo import remembered
 from plugins.review.models import CapacityLine, ReviewReasonCode, ReviewSettings, ReviewStepConfig
 
 SALES = ReviewStepSpec("sales", _l("Sales"), "review.decide.sales", sequence=10, hours=24)
@@ -45,7 +46,14 @@ CODE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
 
 
 def settings_for(company_id: int) -> ReviewSettings:
-    """The company's settings; an unsaved row with the defaults when it has none."""
+    """The company's settings; an unsaved row with the defaults when it has none.
+
+    Read once per unit of work (core.session_memo): a company without a row would ask the database each time.
+    """
+    return remembered(("review.settings", company_id), lambda: _read_settings(company_id))
+
+
+def _read_settings(company_id: int) -> ReviewSettings:
     found = db.session.get(ReviewSettings, company_id)
     if found is not None:
         return found

@@ -24,8 +24,8 @@ from plugins.review import policy
 from plugins.review.policy import MANAGER
 
 # What a customer still has on order with the company: reviewed or waiting, not yet shipped.
-OPEN_STATUSES = (OrderStatus.SUBMITTED, OrderStatus.APPROVED)
-EXPOSED_STATUSES = (OrderStatus.SUBMITTED, OrderStatus.APPROVED, OrderStatus.SHIPPED)
+OPEN_STATUSES = (OrderStatus.SUBMITTED, OrderStatus.APPROVED, OrderStatus.IN_PRODUCTION)
+EXPOSED_STATUSES = (OrderStatus.SUBMITTED, OrderStatus.APPROVED, OrderStatus.IN_PRODUCTION, OrderStatus.SHIPPED)
 
 
 def standard_steps(order: Order) -> list[ReviewStepSpec]:

@@ -50,6 +50,31 @@ def test_holidays_are_not_working_days(app):
     assert calendar.calendar_for(company.id).add_working_days(date(2026, 12, 31), 1) == date(2027, 1, 4)
 
 
+def test_counting_back_skips_the_weekend_and_holidays_and_undoes_adding(app):
+    company = factories.company()
+    calendar.set_calendar(company.id, weekdays=[1, 2, 3, 4, 5], day_start=time(9), day_end=time(18),
+                          holidays={date(2027, 1, 1): "元旦"})
+    commit()
+    cal = calendar.calendar_for(company.id)
+
+    # Monday 11:00 less 4 working hours: two on Monday from 09:00, two on Friday before 18:00.
+    assert calendar.subtract_working_hours(company.id, at("2026-12-07", 11), 4) == at("2026-12-04", 16)
+    # Monday 10:00 less 2 hours: one on Monday, New Year's Day off, one on Thursday before 18:00.
+    assert cal.subtract(at("2027-01-04", 10), 2) == at("2026-12-31", 17)
+    # Due outside working time: counting starts at the close of the last working period.
+    assert cal.subtract(at("2026-12-07", 0), 0) == at("2026-12-04", 18)
+    assert cal.subtract(at("2026-12-06", 12), 9) == at("2026-12-04", 9)
+    for start, hours in ((at("2026-12-03", 10), 13), (at("2026-12-31", 9, 30), 20), (at("2026-12-04", 17), 0.5)):
+        assert cal.subtract(cal.add(start, hours), hours) == start
+        assert cal.working_hours_between(cal.subtract(start, hours), start) == timedelta(hours=hours)
+
+
+def test_counting_back_around_the_clock_is_plain_hours(app):
+    company = factories.company()
+    end = at("2026-12-07", 3)
+    assert calendar.subtract_working_hours(company.id, end, 30) == end - timedelta(hours=30)
+
+
 def test_a_calendar_with_no_working_day_or_an_end_before_its_start_is_refused(app):
     company = factories.company()
     with pytest.raises(ValidationError) as no_days:

@@ -21,7 +21,7 @@ def test_the_demo_loads_orders_in_every_stage_and_prints_the_logins(app, runner)
         "supervisor", "customer"}
     statuses = Counter(order.status.value for order in db.session.execute(
         select(Order).where(Order.company_id == company.id)).scalars())
-    assert statuses == {"draft": 2, "submitted": 1, "rejected": 1, "approved": 1, "shipped": 1,
+    assert statuses == {"draft": 2, "submitted": 1, "rejected": 1, "approved": 1, "in_production": 1, "shipped": 1,
                         "delivered": 1, "completed": 2}, statuses
     c002 = db.session.execute(select(Customer).where(Customer.company_id == company.id,
                                                      Customer.code == "C002")).scalar_one()

@@ -13,6 +13,7 @@ from core.extensions import db
 from core.models import AppendOnlyError, AuditEntry, OrderStatus, utcnow
 from core.orders import EVENTS, OrderEvent, actions, allowed_events, compute_totals, events
 from core.orders.events import EventFact
+from core.timeline import timeline
 from core.plugins import Manifest, discover
 from tests import factories, orders
 from tests.core.samples import recorder, status_witness
@@ -112,8 +113,8 @@ def test_completion_after_payment_is_dispatched_after_paid(core_only):
 
 def test_one_table_of_events_names_every_hook_label_and_fact():
     assert {spec.hook for spec in EVENTS.values()} == {
-        "order_submitted", "review_decided", "review_overdue", "shipped", "delivered", "paid", "order_completed",
-        "order_cancelled", "change_requested", "order_changed"}
+        "order_submitted", "review_decided", "review_overdue", "production_started", "shipped", "delivered", "paid",
+        "order_completed", "order_cancelled", "change_requested", "order_changed"}
     assert {spec.fact for spec in EVENTS.values() if spec.fact} | {
         EventFact.APPROVED, EventFact.REJECTED, EventFact.SENT_BACK} == set(EventFact)
     assert events.fact_of(OrderEvent.REVIEW_DECIDED, Decision(Outcome.SENT_BACK)) == EventFact.SENT_BACK
@@ -200,3 +201,33 @@ def test_review_decided_is_refused_twice(core_only):
     order = orders.submitted(core_only)
     with pytest.raises(TransitionError):
         events.decide_review(order, actor=None, decision=Decision(Outcome.APPROVED))
+
+
+def test_hook_production_started(core_only):
+    """Listeners get the order in production; the audit entry names what started it; the customer sees it."""
+    status_witness.SEEN.clear()
+    world = core_only
+    order = orders.submitted(world)
+    assert OrderEvent.START_PRODUCTION in allowed_events(order)
+
+    events.start_production(order, actor=world.users["production"], task="阀体加工")
+
+    assert order.status == OrderStatus.IN_PRODUCTION
+    assert [(event, detail) for event, order_id, detail in recorder.SEEN
+            if order_id == order.id and event == "production_started"] == [("production_started", "in_production")]
+    entry = db.session.execute(select(AuditEntry).where(
+        AuditEntry.order_id == order.id, AuditEntry.action == "production_started")).scalar_one()
+    assert (entry.before, entry.after) == ({"status": "approved"}, {"status": "in_production", "task": "阀体加工"})
+    seen = [(item.action, item.after) for item in timeline(order, world.customer_user)]
+    assert ("production_started", {"status": "in_production"}) in seen  # the task's name stays internal
+    with pytest.raises(TransitionError, match="it cannot be put into production"):
+        events.start_production(order, actor=None)
+
+
+def test_an_order_in_production_ships_is_paid_changed_and_cancelled_like_an_approved_one(core_only):
+    order = orders.submitted(core_only)
+    events.start_production(order, actor=None)
+    assert allowed_events(order) == [
+        "review_overdue", "ship", "deliver", "pay", "cancel", "change_requested", "change_applied"]
+    events.ship(order, actor=None)
+    assert order.status == OrderStatus.SHIPPED

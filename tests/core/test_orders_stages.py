@@ -9,7 +9,7 @@ from core.db import commit
 from core.models import OrderStatus, utcnow
 from core.modules import set_enabled
 from core.orders import actions, events
-from core.orders.stages import IN_PRODUCTION, Step, StepState, status_steps
+from core.orders.stages import Step, StepState, status_steps
 from core.plugins import discover
 from plugins.logistics import services as logistics
 from tests import factories, orders
@@ -27,11 +27,11 @@ def build(make_app):
     context.pop()
 
 
-P = IN_PRODUCTION
+P = S.IN_PRODUCTION
 
 
-def states(steps: list[Step]) -> list[tuple[OrderStatus | str, StepState]]:
-    return [(step.status or step.key, step.state) for step in steps]
+def states(steps: list[Step]) -> list[tuple[OrderStatus, StepState]]:
+    return [(step.status, step.state) for step in steps]
 
 
 def test_a_draft_shows_every_step_of_the_company_stages_ahead(build):
@@ -53,19 +53,35 @@ def test_the_chinese_bar_reads_as_the_procedure(build):
         "草稿", "审核中", "已通过", "生产中", "已发货", "已签收", "已完成"]
 
 
-def test_hook_execution_started(build):
-    """An approved order is in production once logistics prepared its first shipment, not before."""
+def test_an_order_in_production_has_that_status_as_its_current_step(build):
+    """In production is the order's status, reached by its event: the bar and the badge say the same."""
     world = build(review=False)
     order = orders.submitted(world)
     assert order.status == S.APPROVED
     assert states(status_steps(order))[1:3] == [(S.APPROVED, StepState.CURRENT), (P, StepState.UPCOMING)]
 
-    logistics.create_shipment(order, world.users["logistics"])
+    events.start_production(order, actor=world.users["production"], task="生产")
 
-    assert order.status == S.APPROVED  # production has no status of its own
+    assert order.status == S.IN_PRODUCTION
     assert states(status_steps(order)) == [
         (S.DRAFT, StepState.DONE), (S.APPROVED, StepState.DONE), (P, StepState.CURRENT),
         (S.SHIPPED, StepState.UPCOMING), (S.DELIVERED, StepState.UPCOMING), (S.COMPLETED, StepState.UPCOMING)]
+
+
+def test_preparing_a_shipment_no_longer_draws_production(build):
+    """Goods in stock: a shipment prepared for an approved order leaves it approved, and the bar says so."""
+    world = build(review=False)
+    order = orders.submitted(world)
+    logistics.create_shipment(order, world.users["logistics"])
+    assert order.status == S.APPROVED
+    assert states(status_steps(order))[1:3] == [(S.APPROVED, StepState.CURRENT), (P, StepState.UPCOMING)]
+
+
+def test_an_order_shipped_without_production_shows_production_passed(build):
+    world = build(review=False, billing=False)
+    order = orders.submitted(world)
+    events.ship(order, actor=None)
+    assert states(status_steps(order))[2:4] == [(P, StepState.DONE), (S.SHIPPED, StepState.CURRENT)]
 
 
 def test_an_order_in_review_has_the_draft_done_and_review_current(build):
@@ -112,12 +128,15 @@ def test_a_rejected_order_stops_in_review(build):
     (True, "submit", [S.DRAFT, S.SUBMITTED]),
     (True, "approve", [S.DRAFT, S.SUBMITTED, S.APPROVED]),
     (False, "submit", [S.DRAFT, S.APPROVED]),
+    (False, "produce", [S.DRAFT, S.APPROVED, S.IN_PRODUCTION]),
 ])
 def test_a_cancelled_order_shows_where_it_stopped(build, review, before_cancelling, reached):
     world = build(review=review)
     order = orders.submitted(world) if before_cancelling else orders.draft(world)
     if before_cancelling == "approve":
         events.decide_review(order, Decision(Outcome.APPROVED), actor=None)
+    if before_cancelling == "produce":
+        events.start_production(order, actor=None)
     actions.cancel(order, actor=world.users["sales"], reason="客户取消")
     commit()
     steps = status_steps(order)

@@ -104,10 +104,14 @@ def test_a_get_issues_as_many_statements_for_50_lines_and_100_entries_as_for_one
         assert len(set(by_size.values())) == 1, (page, "delivered" if delivered else "draft", by_size)
 
 
-def test_the_token_holder_is_loaded_in_one_statement(shop):
+def test_the_token_holder_is_loaded_in_one_statement_and_their_permissions_in_one_more(shop):
     app, engine, api, portal, built = shop
-    seen = _count(engine, lambda: api.get("/api/v1/me"))
-    assert len(seen) == 1, seen
+    seen = _count(engine, lambda: api.get(f"/api/v1/orders/{built[False, 1, 1]}"))
+    assert "FROM api_token" in seen[0] and "JOIN company" in seen[0], seen[0]
+    assert len([s for s in seen if "FROM api_token" in s]) == 1
+    # Their permissions are names, asked once, not their roles and grants as entities.
+    assert len([s for s in seen if "role_permission" in s]) == 1, seen
+    assert not [s for s in seen if "FROM role " in s or "FROM role\n" in s], seen
 
 
 def test_the_order_page_loads_who_decided_and_who_recorded_in_one_statement_each(make_app):

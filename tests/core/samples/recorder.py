@@ -41,3 +41,8 @@ def change_requested(order, change):
 @hookimpl
 def order_changed(order, change):
     _note("order_changed", order, f"r{order.revision}")
+
+
+@hookimpl
+def production_started(order):
+    _note("production_started", order, order.status.value)

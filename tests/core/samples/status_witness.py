@@ -27,3 +27,8 @@ def paid(order, payment):
 @hookimpl(trylast=True)
 def order_completed(order):
     SEEN.append(("order_completed", order.status.value))
+
+
+@hookimpl(trylast=True)
+def production_started(order):
+    SEEN.append(("production_started", order.status.value))

@@ -4,10 +4,15 @@ from __future__ import annotations
 import io
 
 from openpyxl import Workbook
+from sqlalchemy import insert
 
+from core.db import commit
+from core.extensions import db
 from core.models import Order, utcnow
 from plugins.intake import import_jobs
+from plugins.intake.models import ImportJob, ImportStatus
 from tests import factories
+from tests.core.test_queries import statements
 from tests.plugins.intake.helpers import next_week
 from tests.plugins.intake.test_import_limits import entity_sheet, zip_bomb
 from tests.plugins.intake.test_imports import GENERIC_HEADER, csv_bytes
@@ -63,6 +68,55 @@ def test_the_imports_list_shows_the_company_s_imports_newest_first(app, world):
     body = api.get("/api/v1/imports").get_json()
 
     assert [item["id"] for item in body["items"]] == [second, first] and body["total"] == 2
+
+
+def imports(world, count: int) -> list[int]:
+    """``count`` finished imports of a 64 KiB file each, written in one statement."""
+    return list(db.session.scalars(insert(ImportJob).returning(ImportJob.id, sort_by_parameter_order=True), [{
+        "company_id": world.company.id, "created_by_id": world.users["sales"].id, "created_at": utcnow(),
+        "filename": f"orders-{n}.csv", "mapping": "generic", "submit": False, "content": b"x" * 65_536,
+        "status": ImportStatus.DONE, "rows_total": 3, "rows_done": 3,
+        "results": {"created": [], "submitted": 0, "already_imported": [], "errors": [], "warnings": []},
+    } for n in range(count)]))
+
+
+def test_walking_next_visits_every_import_once_newest_first_while_files_are_handed_in(app, world):
+    api = factories.ApiClient(app, world.users["sales"])
+    handed_in = imports(world, 5)
+    commit()
+    seen, path = [], "/api/v1/imports?per_page=2"
+    while path:
+        page = api.get(path).get_json()
+        seen += [item["id"] for item in page["items"]]
+        hand_in(api, order_file())
+        path = page["next"]
+    assert seen == handed_in[::-1]
+    refused = api.get(f"/api/v1/imports?cursor={seen[0]}")
+    assert refused.status_code == 400 and refused.get_json()["errors"][0]["field"] == "cursor"
+
+
+def test_the_imports_list_costs_the_same_statements_for_10_imports_as_for_1000_and_reads_no_file(make_app):
+    app = make_app()
+    with app.app_context():
+        world = factories.build_world(app)
+        api = factories.ApiClient(app, world.users["sales"])
+        engine = db.engine
+    api.get("/api/v1/me", buffered=True)  # the token's first use is recorded; the calls measured come after it
+    counts = {}
+    for size, more in ((10, 10), (1_000, 990)):
+        with app.app_context():
+            world.company = db.session.merge(world.company)
+            world.users["sales"] = db.session.merge(world.users["sales"])
+            imports(world, more)
+            commit()
+        with statements(engine) as seen:
+            response = api.get("/api/v1/imports?per_page=5")
+            response.close()
+        with statements(engine) as following:
+            api.get(response.get_json()["next"]).close()
+        counts[size] = (len(seen), len(following))
+        assert not [statement for statement in seen + following if "intake_import.content" in statement]
+    assert counts[10] == counts[1_000], counts
 
 
 def test_an_xlsx_file_is_taken_too(app, world):

@@ -85,6 +85,17 @@ def test_order_shipped_is_recorded_for_logistics(world):
     assert shipped.amount == order.total
 
 
+def test_production_started_is_recorded_for_production(world):
+    order = submit_order(world)
+    events.start_production(order, actor=world.users["production"])
+    events.ship(order, actor=world.users["logistics"])
+    commit()
+
+    recorded = facts(order)
+    assert [fact.event for fact in recorded][-2:] == [K.PRODUCTION_STARTED, K.SHIPPED]
+    assert recorded[-2].department == "production"
+
+
 def test_order_cancelled_is_recorded_as_a_cancelled_fact(world):
     order = submit_order(world)
     cancel(order, actor=world.users["sales"], reason="客户取消")

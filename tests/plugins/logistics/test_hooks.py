@@ -123,9 +123,9 @@ def test_hook_inbox_count(app, world):
     grow(330)
     large = answer(app, hooks, logistics, now)
 
-    assert {kind: count.total for kind, count in small.counts.items()} == {
+    assert {kind: count.total for kind, count in small.counts.items() if count.total} == {
         "logistics.ship": 3, "logistics.dispatch": 3, "logistics.accept": 3}
-    assert {kind: count.total for kind, count in large.counts.items()} == {
+    assert {kind: count.total for kind, count in large.counts.items() if count.total} == {
         "logistics.ship": 333, "logistics.dispatch": 333, "logistics.accept": 333}
     # Late, the day to leave begun (n % 4 is 0 or 1): 2 of the first 2 copies, 166 of the next 330; no sign-off.
     assert [large.counts[kind].late for kind in ("logistics.ship", "logistics.dispatch", "logistics.accept")] == [
@@ -134,7 +134,7 @@ def test_hook_inbox_count(app, world):
     check_counts_agree(large, now)
     assert small.costs == large.costs, (small.costs, large.costs)
     customer = answer(app, hooks, world.users["customer"].id, now)  # the customer signs for their own only
-    assert {kind: count.total for kind, count in customer.counts.items()} == {"logistics.accept": 333}
+    assert {kind: count.total for kind, count in customer.counts.items() if count.total} == {"logistics.accept": 333}
 
 
 def test_the_inbox_links_each_task_to_the_order_page(app, world):
