@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import StringField, TextAreaField
@@ -20,6 +20,7 @@ from core.inbox import MAX_LISTED, Counts, counts_for, kinds_of, page_for, page_
 from core.orders import actions
 from core.orders.queries import get_order
 from core.search import MAX_QUERY, search as search_orders
+from core.session_memo import remembered
 from core.web import attempt, flash_form_errors, required
 from core.forms import PortalForm
 
@@ -98,11 +99,9 @@ def inject_navigation() -> dict:
 
 
 def inbox_counts(user: User, now: datetime | None = None) -> Counts:
-    """The user's task counts, counted once per request: the inbox page and its menu item share them."""
-    counts = g.get("ordo_inbox_counts")
-    if counts is None:
-        counts = g.ordo_inbox_counts = counts_for(user, now or utcnow())
-    return counts
+    """The user's task counts, counted once per unit of work (``core.session_memo``): the inbox page and its
+    menu item share them."""
+    return remembered(("inbox.counts", user.id), lambda: counts_for(user, now or utcnow()))
 
 
 @bp.route("/")
