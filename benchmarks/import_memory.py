@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
 """Peak memory of an import of the largest order file the limits allow, against a one-row file, in subprocesses.
 
-Each measurement runs in a fresh subprocess: it creates a throwaway SQLite database
-(or --db-uri), hands the file in as the API does (``import_jobs.start``, which reads
-it once to check it) and runs the worker's job on it (``import_jobs.run_queued``,
-which reads it again and imports it), then prints its peak RSS
-(``resource.getrusage``'s ``ru_maxrss``). The largest files: a CSV of
-``MAX_ROWS`` rows padded to the upload limit ``MAX_BYTES``, and an .xlsx of
-``MAX_ROWS`` rows whose sheet XML unpacks to just under ``MAX_UNCOMPRESSED_BYTES``.
-The reference is the same process importing a one-row file of the same kind.
+Each measurement runs in fresh subprocesses sharing a throwaway SQLite database (or
+--db-uri), as the API and the worker run in production: one hands the file in as the
+API does (``import_jobs.start``, which reads it once to check it, and stores it) and
+prints its peak RSS (Linux's ``VmHWM``, see :func:`peak_mb`); then a new one runs the
+worker's job on it (``import_jobs.run_queued``, which reads it again and imports it)
+and prints its own. With ``--one-process`` a single process does both, holding the
+request's copy of the file while the job runs (the measure of the first figures).
+The largest files: a CSV of ``MAX_ROWS`` rows padded to the upload limit
+``MAX_BYTES``, and an .xlsx of ``MAX_ROWS`` rows whose sheet XML unpacks to just under
+``MAX_UNCOMPRESSED_BYTES``. The reference is the same processes importing a one-row
+file of the same kind.
 
     .venv/bin/python benchmarks/import_memory.py            # goal (issue 15): the largest under 300 MB
 """
@@ -83,64 +86,94 @@ def xlsx_unpacked(data: bytes) -> int:
     return sum(member.file_size for member in zipfile.ZipFile(io.BytesIO(data)).infolist())
 
 
-def child(path: str, db_uri: str | None) -> None:
-    """Import one file through the API's hand-in and the worker's job; print what it cost as JSON."""
+def child(step: str, path: str, db_uri: str, workdir: str) -> None:
+    """One step of the import in this process, as ``step`` says (``hand-in``, ``worker`` or ``both``); print
+    what it cost as JSON."""
+    from sqlalchemy import select
+
     from core.app import create_app
     from core.db import commit
     from core.extensions import db
-    from core.models import utcnow
+    from core.models import Company, utcnow
     from plugins.intake import import_jobs
-    from plugins.intake.models import ImportStatus
+    from plugins.intake.models import ImportJob, ImportStatus
     from tests import factories
 
-    data = Path(path).read_bytes()
     kind = path.rsplit(".", 1)[1]
-    workdir = tempfile.mkdtemp(prefix="ordo-bench-")
-    app = create_app({"SQLALCHEMY_DATABASE_URI": db_uri or f"sqlite:///{workdir}/ordo.sqlite",
-                      "ORDO_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}, instance_path=workdir)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": db_uri, "ORDO_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"},
+                     instance_path=workdir)
     with app.app_context():
-        db.drop_all()
-        db.create_all()
-        world = factories.build_world(app, "BENCH")
-        commit()
-        started = time.perf_counter()
-        job = import_jobs.start(world.company, world.users["sales"], f"bench.{kind}", data, "generic")
-        commit()
-        import_jobs.run_queued(world.company, utcnow())
-        seconds = time.perf_counter() - started
-        assert job.status == ImportStatus.DONE, job.failure
+        started, cpu = time.perf_counter(), time.process_time()
+        if step in ("hand-in", "both"):
+            db.drop_all()
+            db.create_all()
+            world = factories.build_world(app, "BENCH")
+            commit()
+            started, cpu = time.perf_counter(), time.process_time()
+            data = Path(path).read_bytes()  # the request's body
+            import_jobs.start(world.company, world.users["sales"], f"bench.{kind}", data, "generic")
+            commit()
+        if step in ("worker", "both"):
+            company = db.session.execute(select(Company).where(Company.code == "BENCH")).scalar_one()
+            import_jobs.run_queued(company, utcnow())
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+        job = db.session.execute(select(ImportJob).order_by(ImportJob.id.desc()).limit(1)).scalar_one()
+        if step != "hand-in":
+            assert job.status == ImportStatus.DONE, job.failure
         rows = job.rows_total
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    unpacked = xlsx_unpacked(data) if kind == "xlsx" else len(data)
-    print(json.dumps({"bytes": len(data), "unpacked": unpacked, "rows": rows, "seconds": seconds,
-                      "peak_mb": peak_kb / 1024}))
+    print(json.dumps({"rows": rows, "seconds": seconds, "cpu": cpu, "peak_mb": peak_mb()}))
 
 
-def measured(kind: str, data: bytes, db_uri: str | None) -> dict:
-    """Peak memory of a fresh process importing ``data``; the file is made here, not in the process measured."""
-    path = Path(tempfile.mkdtemp(prefix="ordo-bench-")) / f"bench.{kind}"
-    path.write_bytes(data)
-    command = [sys.executable, __file__, "--child", str(path)] + (["--db-uri", db_uri] if db_uri else [])
-    output = subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT).stdout
-    return json.loads(output.strip().splitlines()[-1])
+def peak_mb() -> float:
+    """This process's peak resident memory: Linux's VmHWM, which starts afresh at ``exec``. ``ru_maxrss`` does not
+    (Linux carries the forking parent's peak into it), so it would report the parent's memory whenever the parent,
+    having built the largest file, holds more than the child ever does; it is the fallback elsewhere."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def measured(kind: str, data: bytes, db_uri: str | None, one_process: bool) -> dict[str, dict]:
+    """Peak memory of fresh processes handing ``data`` in and importing it (or of one process doing both), by
+    step; the file is made here, not in the processes measured."""
+    with tempfile.TemporaryDirectory(prefix="ordo-bench-") as workdir:
+        path = Path(workdir) / f"bench.{kind}"
+        path.write_bytes(data)
+        uri = db_uri or f"sqlite:///{workdir}/ordo.sqlite"
+        found = {}
+        for step in ["both"] if one_process else ["hand-in", "worker"]:
+            command = [sys.executable, __file__, "--child", step, str(path), "--db-uri", uri, "--workdir", workdir]
+            output = subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT).stdout
+            found[step] = json.loads(output.strip().splitlines()[-1])
+        return found
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db-uri", default=None, help="default: a SQLite file in a temp dir per subprocess")
+    parser.add_argument("--db-uri", default=None, help="default: a SQLite file in a temp dir per file")
     parser.add_argument("--kind", choices=("csv", "xlsx"), action="append", help="default: both")
-    parser.add_argument("--child", metavar="FILE", help=argparse.SUPPRESS)
+    parser.add_argument("--one-process", action="store_true", help="hand in and import in one process")
+    parser.add_argument("--child", nargs=2, metavar=("STEP", "FILE"), help=argparse.SUPPRESS)
+    parser.add_argument("--workdir", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.child, args.db_uri)
+        child(args.child[0], args.child[1], args.db_uri, args.workdir)
         return
     for kind in args.kind or ["csv", "xlsx"]:
         one_row = csv_file(1, 0) if kind == "csv" else xlsx_file(1, 0)
-        reference, big = measured(kind, one_row, args.db_uri), measured(kind, largest(kind), args.db_uri)
-        print(f"{kind}: largest {big['bytes'] / 2**20:.1f} MB ({big['unpacked'] / 2**20:.1f} MB unpacked), "
-              f"{big['rows']} rows, {big['seconds']:.1f} s: peak RSS {big['peak_mb']:.0f} MB; one-row file "
-              f"{reference['peak_mb']:.0f} MB; ratio {big['peak_mb'] / reference['peak_mb']:.2f}, "
-              f"difference {big['peak_mb'] - reference['peak_mb']:.0f} MB")
+        data = largest(kind)
+        reference, big = (measured(kind, file, args.db_uri, args.one_process) for file in (one_row, data))
+        unpacked = xlsx_unpacked(data) if kind == "xlsx" else len(data)
+        print(f"{kind}: largest {len(data) / 2**20:.1f} MB ({unpacked / 2**20:.1f} MB unpacked), "
+              f"{big[list(big)[-1]]['rows']} rows")
+        for step in big:
+            mine, one = big[step], reference[step]
+            print(f"  {step}: {mine['seconds']:.1f} s ({mine['cpu']:.1f} s CPU): peak RSS {mine['peak_mb']:.0f} MB; "
+                  f"one-row file {one['peak_mb']:.0f} MB; ratio {mine['peak_mb'] / one['peak_mb']:.2f}, "
+                  f"difference {mine['peak_mb'] - one['peak_mb']:.0f} MB")
 
 
 if __name__ == "__main__":

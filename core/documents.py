@@ -95,6 +95,14 @@ def stored_document(order: Order, kind_name: str, user: User) -> Document:
     return _stored(order, kind, sees_prices(user))
 
 
+def stored_kind_document(order: Order, kind: DocumentKind, user: User) -> Document:
+    """A document of ``kind``, one a plugin builds for a part of the order (a shipment's delivery note),
+    as ``user`` sees it: rendered and stored once per version of its source like every document."""
+    if not may_open(user, order, kind):
+        check(user, "order.view" if user.customer_id is not None and kind.customer_copy else kind.permission)
+    return _stored(order, kind, sees_prices(user))
+
+
 def issued_document(order: Order, kind_name: str) -> Document:
     """The customer's copy of the order's document ``kind_name``, rendered and stored on first use.
 

@@ -26,6 +26,7 @@ from plugins.billing.models import BillingPayment
 from plugins.intake import import_jobs
 from plugins.intake.models import ImportJob
 from plugins.logistics.execution.models import ExecutionTemplate
+from plugins.logistics.shipments.models import Shipment
 from plugins.review.change_models import ChangeRequest
 from plugins.review.models import ReviewStep
 from tests import factories
@@ -51,7 +52,7 @@ def scene(app):
     company_profile.set_logo(world.company, image("PNG"), actor=None)
     commit()
     from plugins.billing.models import Invoice  # the records the pages show, looked up for their ids
-    from plugins.logistics.models import Shipment
+    from plugins.logistics.shipments.models import Shipment
     from plugins.review.models import ReviewStep
 
     ids = {
@@ -244,6 +245,8 @@ def demo_urls(app, company) -> list[str]:
             select(OutboxMessage.id).where(OutboxMessage.company_id == company.id)).scalars()),
         "template_id": list(db.session.execute(
             select(ExecutionTemplate.id).where(ExecutionTemplate.company_id == company.id)).scalars()),
+        "shipment_id": list(db.session.execute(
+            select(Shipment.id).where(Shipment.company_id == company.id)).scalars()),
     }
     urls = []
     for rule in app.url_map.iter_rules():
@@ -251,7 +254,7 @@ def demo_urls(app, company) -> list[str]:
             continue
         params = set(rule.arguments)
         assert params <= {"order_id", "item_id", "kind", "user_id", "change_id", "import_id", "step_id",
-                          "message_id", "template_id"}, \
+                          "message_id", "template_id", "shipment_id"}, \
             f"{rule.rule}: say which demo ids it takes"
         choices: list[dict] = [{}]
         if "change_id" in params:
@@ -264,6 +267,10 @@ def demo_urls(app, company) -> list[str]:
             choices = [{"message_id": i} for i in ids["message_id"]]
         if "template_id" in params:
             choices = [{"template_id": i} for i in ids["template_id"]]
+        if "shipment_id" in params:
+            choices = [{"shipment_id": i, **({"kind": kind} if "kind" in params else {})}
+                       for i in ids["shipment_id"] for kind in (("delivery-note", "certificate") if "kind" in params
+                                                              else (None,))]
         if "item_id" in params:
             choices = [{"item_id": i} for i in ids["customer" if "customer" in rule.rule else "product"]]
         if "user_id" in params:

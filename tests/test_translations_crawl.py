@@ -38,7 +38,7 @@ from core.extensions import db
 from core.models import ApiToken, Company, Customer, Order, OrderLine, OutboxMessage, Product, User
 from plugins.billing.models import BillingPayment, Invoice
 from plugins.logistics.execution.models import ExecutionTask, ExecutionTemplate, TemplateTask
-from plugins.logistics.models import Shipment
+from plugins.logistics.shipments.models import Shipment
 from plugins.review.change_models import ChangeRequest
 from plugins.review.models import ReviewStep
 

@@ -10,7 +10,7 @@ drops it instead). An upload nobody confirms is removed by the job after a day.
 cannot be imported at all (the file's type, size, encoding, the columns its
 mapping needs) and queues the file. The job takes a
 company's queued imports oldest first and runs each through
-:func:`plugins.intake.imports.import_table`, which commits chunk by chunk; after
+:func:`plugins.intake.imports.import_orders`, which reads the file row by row and commits chunk by chunk; after
 each chunk ``rows_done`` moves on and is committed, so the status resource shows
 the progress. The results are stored on the import when it is done.
 
@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, or_, select
+from sqlalchemy import LargeBinary, delete, func, or_, select
 
 from core.db import commit, discard, get_scoped, scoped
 from core.errors import Conflict, OrdoError, PermissionDenied, ValidationError
@@ -46,9 +46,25 @@ PER_RUN = 20
 UPLOAD_KEPT = timedelta(days=1)
 # Rows a preview shows at most.
 PREVIEW_ROWS = 10
+# Bytes of a stored file read from the database at a time (:func:`stored_file`).
+FILE_SLICE = 4 * 1024 * 1024
 # Characters of a cell a preview shows at most (the rest is cut off with "…"); its columns are bounded by
 # imports' own limit (import_limits.MAX_COLUMNS).
 PREVIEW_CELL_CHARS = 100
+
+
+def stored_file(job: ImportJob) -> bytes:
+    """The file the import holds, read from the database a slice at a time.
+
+    A database driver fetching a value of 20 MB whole holds several copies of it at once
+    (PostgreSQL's psycopg: the hex text of the wire, 40 MB, its unescaped copy and the
+    bytes, about 120 MB in all); read a slice at a time, it holds the slices and a slice's
+    worth more. ``ImportJob.content`` is deferred, so the job's other columns come without it.
+    """
+    size = db.session.execute(select(func.length(ImportJob.content)).where(ImportJob.id == job.id)).scalar_one()
+    return b"".join(db.session.execute(
+        select(func.substr(ImportJob.content, start + 1, FILE_SLICE, type_=LargeBinary))
+        .where(ImportJob.id == job.id)).scalar_one() for start in range(0, size, FILE_SLICE))
 
 
 def _require_import(actor: User) -> None:
@@ -80,9 +96,9 @@ def start(company: Company, actor: User, filename: str, data: bytes, mapping_nam
     """
     _require_import(actor)
     mapping = _mapping(company, mapping_name)
-    table = imports.read_table(filename, data)
-    imports.check_columns(table[0], mapping)
-    return _stored(company, actor, filename, data, mapping, submit, ImportStatus.QUEUED, len(table) - 1)
+    found = imports.scan(filename, data)
+    imports.check_columns(found.header, mapping)
+    return _stored(company, actor, filename, data, mapping, submit, ImportStatus.QUEUED, found.rows)
 
 
 def upload(company: Company, actor: User, filename: str, data: bytes, mapping_name: str,
@@ -94,8 +110,8 @@ def upload(company: Company, actor: User, filename: str, data: bytes, mapping_na
     """
     _require_import(actor)
     mapping = _mapping(company, mapping_name)
-    table = imports.read_table(filename, data)
-    return _stored(company, actor, filename, data, mapping, submit, ImportStatus.UPLOADED, len(table) - 1)
+    found = imports.scan(filename, data)
+    return _stored(company, actor, filename, data, mapping, submit, ImportStatus.UPLOADED, found.rows)
 
 
 @dataclass(frozen=True)
@@ -128,23 +144,23 @@ class Preview:
 
 def preview(job: ImportJob, mapping: ColumnMapping, rows: int = PREVIEW_ROWS) -> Preview:
     """The first ``rows`` rows of the stored file under its headers, and which field each header feeds."""
-    table = imports.read_table(job.filename, job.content)
-    headers = [cell.strip() for cell in table[0]]
-    found: dict[str, int] = {}
+    found = imports.scan(job.filename, stored_file(job), keep=rows)
+    headers = [cell.strip() for cell in found.header]
+    fed: dict[str, int] = {}
     for field_name in FIELDS:  # the first header matching one of the field's spellings, as the import reads it
         position = next((headers.index(alias) for alias in mapping.columns.get(field_name, ()) if alias in headers),
                         None)
         if position is not None:
-            found[field_name] = position
+            fed[field_name] = position
     fields: list[str | None] = [None] * len(headers)
-    for field_name, position in found.items():
+    for field_name, position in fed.items():
         fields[position] = fields[position] or field_name
     width = len(headers)
-    shown = [[_cut(cell) for cell in (row + [""] * width)[:width]] for row in table[1:rows + 1]]
+    shown = [[_cut(cell) for cell in (row + [""] * width)[:width]] for row in found.first]
     return Preview(mapping=mapping, headers=headers, rows=shown, fields=fields,
                    unknown=[header for header, fed in zip(headers, fields, strict=True) if fed is None and header],
-                   missing=[name for name in REQUIRED if name not in found], rows_total=len(table) - 1,
-                   positions=found)
+                   missing=[name for name in REQUIRED if name not in fed], rows_total=found.rows,
+                   positions=fed)
 
 
 def _cut(cell: str) -> str:
@@ -165,9 +181,9 @@ def confirm(job: ImportJob, actor: User, mapping_name: str, submit: bool) -> Imp
     _require_uploaded(job)
     company = db.session.get_one(Company, job.company_id)
     mapping = _mapping(company, mapping_name)
-    table = imports.read_table(job.filename, job.content)
-    imports.check_columns(table[0], mapping)
-    job.mapping, job.submit, job.rows_total = mapping.name, submit, len(table) - 1
+    found = imports.scan(job.filename, stored_file(job))
+    imports.check_columns(found.header, mapping)
+    job.mapping, job.submit, job.rows_total = mapping.name, submit, found.rows
     job.status = ImportStatus.QUEUED
     db.session.flush()
     return job
@@ -246,8 +262,8 @@ def _run(job: ImportJob, company: Company) -> ImportStatus:
             raise ValidationError(_("there is no mapping %(name)s any more", name=job.mapping), field="mapping")
         if not actor.active:
             raise PermissionDenied(_("%(name)s, who handed the file in, is no longer active", name=actor.username))
-        result = imports.import_orders(company, job.filename, job.content, mapping, actor, submit=job.submit,
-                                       progress=progress)
+        result = imports.import_orders(company, job.filename, stored_file(job), mapping, actor,
+                                       submit=job.submit, progress=progress)
     except OrdoError as refused:
         discard()
         job.status, job.failure = ImportStatus.FAILED, str(refused)

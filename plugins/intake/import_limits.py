@@ -6,7 +6,8 @@ a hundred thousand columns, and either can carry bytes no order file has (NUL,
 XML entity declarations). Every bound is a constant here, and a file beyond one is
 refused with :class:`ImportRefused` naming the bound, before the rows past it are
 read, so the memory and the time an import takes are bounded by these limits
-whatever the file.
+whatever the file. The rows are handed on one at a time (:func:`csv_rows`,
+:func:`bounded`): whoever reads them holds only what it keeps of them.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import io
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, TextIO
 
 from flask_babel import gettext as _
 
@@ -54,31 +55,42 @@ def _refused(message: str) -> ImportRefused:
     return ImportRefused(message, field="file")
 
 
-def csv_rows(filename: str, text: str) -> list[list[str]]:
-    """The rows of a decoded CSV file; refuses NUL, a line, a cell, a row or a file beyond the limits."""
-    if "\x00" in text:
-        line = text.count("\n", 0, text.index("\x00")) + 1
+def check_csv(filename: str, data: bytes) -> None:
+    """Refuses a CSV file holding a NUL byte, naming its line; looks at the bytes, so it costs no copy.
+
+    In UTF-8 and GB18030 alike a NUL or a newline byte is only ever that character (no byte of a
+    longer sequence is below 0x30), so the line counted in bytes is the line of the text.
+    """
+    nul = data.find(b"\x00")
+    if nul >= 0:
         raise _refused(_("%(name)s contains a NUL byte (line %(line)s): a CSV file holds text only",
-                         name=filename, line=line))
+                         name=filename, line=data.count(b"\n", 0, nul) + 1))
+
+
+def csv_rows(filename: str, text: TextIO) -> Iterator[list[str]]:
+    """The rows of a CSV file decoded as it is read, one at a time; refuses a line, a cell, a row or a file
+    beyond the limits when reading reaches it (:func:`check_csv` first refuses NUL bytes)."""
     try:
-        return bounded(filename, csv.reader(_lines(filename, io.StringIO(text, newline=""))))
+        yield from bounded(filename, csv.reader(_lines(filename, text)))
     except csv.Error as error:
         raise _refused(_("%(name)s is not a readable CSV file: a cell is longer than %(limit)s characters",
                          name=filename, limit=MAX_CELL_CHARS)) from error
 
 
-def _lines(filename: str, lines: Iterable[str]) -> Iterator[str]:
-    for number, line in enumerate(lines, start=1):
+def _lines(filename: str, text: TextIO) -> Iterator[str]:
+    """The lines of the text, each read no further than one character past the limit."""
+    number = 0
+    while line := text.readline(MAX_LINE_CHARS + 1):
+        number += 1
         if len(line) > MAX_LINE_CHARS:
             raise _refused(_("line %(line)s of %(name)s is longer than the limit of %(limit)s characters",
                              line=number, name=filename, limit=MAX_LINE_CHARS))
         yield line
 
 
-def bounded(filename: str, rows: Iterable[Iterable[Any]]) -> list[list[Any]]:
-    """The rows (header first) as lists, read no further than the limits: refuses more rows, a wider row, a
-    longer cell."""
-    table: list[list[Any]] = []
+def bounded(filename: str, rows: Iterable[Iterable[Any]]) -> Iterator[list[Any]]:
+    """The rows (header first) as lists, one at a time, read no further than the limits: refuses more rows, a
+    wider row, a longer cell when reading reaches it."""
     for number, row in enumerate(rows, start=1):
         if number > MAX_ROWS + 1:
             raise _refused(_("%(name)s has more than %(limit)s rows; split it into smaller files",
@@ -93,8 +105,7 @@ def bounded(filename: str, rows: Iterable[Iterable[Any]]) -> list[list[Any]]:
             if isinstance(cell, str) and len(cell) > MAX_CELL_CHARS:
                 raise _refused(_("a cell of row %(row)s of %(name)s is longer than the limit of %(limit)s "
                                  "characters", row=number, name=filename, limit=MAX_CELL_CHARS))
-        table.append(cells)
-    return table
+        yield cells
 
 
 def check_xlsx(filename: str, data: bytes) -> None:

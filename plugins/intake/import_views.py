@@ -92,10 +92,15 @@ def _upload_form(available: list[ColumnMapping]) -> UploadForm:
 @bp.route("/imports", methods=["GET", "POST"])
 @requires("order.import")
 def imports_list():
-    """The company's imports, newest first, with the form to upload another file."""
+    """The company's imports, newest first, with the form to upload another file.
+
+    A refused upload (no file, a file the limits or its type, encoding or content refuse, an unknown mapping)
+    answers 400 with the page and the reason next to its field, as the API answers 400.
+    """
     user = require_actor()
     available = _available(user)
     form = _upload_form(available)
+    refused = False
     if request.method == "POST":
         if form.validate_on_submit():
             upload = form.file.data
@@ -105,8 +110,10 @@ def imports_list():
             if job is not None:
                 return redirect(url_for("intake_imports.import_page", import_id=job.id))
         flash(_("Check the fields marked below."), "error")
-    return list_response(IMPORT_LIST, user, "intake/imports.html", form=form, mappings=available,
+        refused = True
+    page = list_response(IMPORT_LIST, user, "intake/imports.html", form=form, mappings=available,
                          generic=mappings.template_columns(BUILT_IN["generic"]), required=REQUIRED)
+    return (page, 400) if refused else page
 
 
 @bp.route("/imports/template")

@@ -6,6 +6,13 @@ nothing new. A bad row is reported with its row number (as in the file: the head
 row 1), its column and the reason, and only its order is left out. Orders are
 committed in chunks, one transaction each.
 
+The file is never held as a table (:func:`rows_of` hands its rows on one at a time):
+the import reads it once through the limits, keeping only which chunk each order
+falls in, then again, importing each chunk as soon as its last row is read and letting
+its rows go. What an import holds is the file's bytes and the rows of the chunks whose
+last row is yet to come: one chunk's when each order's rows are together, as exports
+write them (``benchmarks/import_memory.py`` measures the largest file the limits allow).
+
 Each chunk is imported in bulk, as one entry by hand would be many times over: every
 order is made by ``services.new_draft`` (the values ``services.create_draft`` stores)
 and checked by ``checks.check_order``, with what the checks ask the database (the
@@ -17,6 +24,7 @@ per order after the drafts are in.
 """
 from __future__ import annotations
 
+import codecs
 import io
 import re
 import zipfile
@@ -48,6 +56,7 @@ MAX_BYTES = 20 * 1024 * 1024
 CHUNK = 500
 _ENCODINGS = ("utf-8-sig", "gb18030")
 _IN_CHUNK = 900  # parameters per IN (...) query, under every database's limit
+_DECODED = 64 * 1024  # bytes of a CSV file decoded at a time to find its encoding
 
 
 @dataclass(frozen=True)
@@ -76,8 +85,14 @@ class _Row:
 # --- reading the file ---------------------------------------------------------------
 
 
-def read_table(filename: str, data: bytes) -> list[list[str]]:
-    """The file's rows as text, header first; refuses what is not a readable CSV or xlsx file."""
+def rows_of(filename: str, data: bytes) -> Iterator[list[str]]:
+    """The file's rows as text, header first, blank rows left out, read one at a time as they are asked for.
+
+    Refuses what is not a readable CSV or xlsx file: its type, size, encoding, NUL bytes
+    and an xlsx's parts before the first row, a row beyond the limits
+    (:mod:`~plugins.intake.import_limits`) when reading reaches it, and a file with no
+    row under its header at the end.
+    """
     name = filename.lower()
     if not (name.endswith(".csv") or name.endswith(".xlsx")):
         raise ImportRefused(_("%(name)s is neither a CSV nor an Excel (.xlsx) file", name=filename), field="file")
@@ -86,27 +101,73 @@ def read_table(filename: str, data: bytes) -> list[list[str]]:
     if len(data) > MAX_BYTES:
         raise ImportRefused(_("%(name)s is larger than the limit of %(mb)s MB", name=filename,
                               mb=MAX_BYTES // (1024 * 1024)), field="file")
-    rows = _read_xlsx(filename, data) if name.endswith(".xlsx") else _read_csv(filename, data)
-    for row in rows:  # in place: a second copy of the table would double what the largest file costs
-        row[:] = [_unwrapped(cell) for cell in row]
-    rows = [row for row in rows if any(cell.strip() for cell in row)]
-    if len(rows) < 2:
+    count = 0
+    for cells in _read_xlsx(filename, data) if name.endswith(".xlsx") else _read_csv(filename, data):
+        row = [_unwrapped(cell) for cell in cells]
+        if any(cell.strip() for cell in row):
+            count += 1
+            yield row
+    if count < 2:
         raise ImportRefused(_("%(name)s is empty: it has no rows under the header", name=filename), field="file")
-    return rows
 
 
-def _read_csv(filename: str, data: bytes) -> list[list[str]]:
+def read_table(filename: str, data: bytes) -> list[list[str]]:
+    """The file's rows as text, header first (:func:`rows_of`), all held at once: for a file known to be small.
+
+    The import itself reads the file row by row (:func:`import_orders`).
+    """
+    return list(rows_of(filename, data))
+
+
+@dataclass(frozen=True)
+class Scan:
+    """What reading a whole file through the limits found: its header, how many rows lie under it, the first."""
+
+    header: list[str]
+    rows: int
+    first: list[list[str]]
+
+
+def scan(filename: str, data: bytes, keep: int = 0) -> Scan:
+    """Read the whole file as the import will (refusing it as :func:`rows_of` does), keeping the header, the
+    first ``keep`` rows under it and the count of the others only."""
+    rows = rows_of(filename, data)
+    header = next(rows)
+    first: list[list[str]] = []
+    count = 0
+    for row in rows:
+        if count < keep:
+            first.append(row)
+        count += 1
+    return Scan(header, count, first)
+
+
+def _read_csv(filename: str, data: bytes) -> Iterator[list[str]]:
+    encoding = _encoding(data)
+    if encoding is None:
+        raise ImportRefused(_("%(name)s has an unknown encoding; save it as UTF-8 or GB18030", name=filename),
+                            field="file")
+    import_limits.check_csv(filename, data)
+    # Decoded as it is read: the text of the whole file is never held (BytesIO shares the bytes, copying none).
+    with io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="") as text:
+        yield from import_limits.csv_rows(filename, text)
+
+
+def _encoding(data: bytes) -> str | None:
+    """The first of the encodings the whole file decodes in, decoded a slice at a time and nothing kept."""
     for encoding in _ENCODINGS:
+        decoder = codecs.getincrementaldecoder(encoding)()
         try:
-            text = data.decode(encoding)
+            for start in range(0, len(data), _DECODED):
+                decoder.decode(data[start:start + _DECODED])
+            decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             continue
-        return import_limits.csv_rows(filename, text)
-    raise ImportRefused(_("%(name)s has an unknown encoding; save it as UTF-8 or GB18030", name=filename),
-                        field="file")
+        return encoding
+    return None
 
 
-def _read_xlsx(filename: str, data: bytes) -> list[list[str]]:
+def _read_xlsx(filename: str, data: bytes) -> Iterator[list[str]]:
     import_limits.check_xlsx(filename, data)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -116,8 +177,8 @@ def _read_xlsx(filename: str, data: bytes) -> list[list[str]]:
     try:
         sheet = workbook.worksheets[0]
         sheet.reset_dimensions()  # the rows as stored: a dimension the file claims pads nothing
-        rows = sheet.iter_rows(values_only=True)
-        return [[_cell(value) for value in row] for row in import_limits.bounded(filename, rows)]
+        for row in import_limits.bounded(filename, sheet.iter_rows(values_only=True)):
+            yield [_cell(value) for value in row]
     finally:
         workbook.close()
 
@@ -176,45 +237,105 @@ def check_columns(header: list[str], mapping: ColumnMapping) -> tuple[dict[str, 
 
 def import_orders(company: Company, filename: str, data: bytes, mapping: ColumnMapping, actor: User, *,
                   submit: bool = False, progress: Callable[[int], None] | None = None) -> ImportResult:
-    """Import the file's orders into the company, committing each chunk of orders; see the module."""
-    return import_table(company, read_table(filename, data), mapping, actor, submit=submit, progress=progress)
+    """Import the file's orders into the company, committing each chunk of orders; see the module.
+
+    The file is read twice, row by row, and never held as a table: first through the
+    limits, to refuse it before any order is imported and to plan the chunks
+    (:func:`_plan`), then to import each chunk as soon as its last row is read.
+    """
+    return _import(company, lambda: rows_of(filename, data), mapping, actor, submit=submit, progress=progress)
 
 
 def import_table(company: Company, table: list[list[str]], mapping: ColumnMapping, actor: User, *,
                  submit: bool = False, progress: Callable[[int], None] | None = None) -> ImportResult:
     """Import the rows :func:`read_table` read (header first); ``progress`` is told the rows done per chunk."""
+    return _import(company, lambda: iter(table), mapping, actor, submit=submit, progress=progress)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What the first reading of a file found: its header, its rows under the header, and its chunks.
+
+    A chunk is :data:`CHUNK` orders in the order of their first row; ``chunk_of`` gives
+    each order number's chunk and ``ends[k]`` the position (under the header) of chunk
+    ``k``'s last row, after which the chunk is complete and is imported.
+    """
+
+    header: list[str]
+    rows: int
+    chunk_of: dict[str, int]
+    ends: list[int]
+
+
+def _plan(rows: Iterator[list[str]], mapping: ColumnMapping) -> _Plan:
+    """Read every row once, keeping only each order number's chunk: the memory of a few strings per order."""
+    header = next(rows)
+    names = [cell.strip() for cell in header]
+    position = next((names.index(alias) for alias in mapping.columns.get("order_ref", ()) if alias in names), None)
+    chunk_of: dict[str, int] = {}
+    ends: list[int] = []
+    count = 0
+    for index, cells in enumerate(rows):
+        count = index + 1
+        reference = cells[position].strip() if position is not None and position < len(cells) else ""
+        if not reference:
+            continue
+        chunk = chunk_of.setdefault(reference, len(chunk_of) // CHUNK)
+        if chunk == len(ends):
+            ends.append(index)
+        else:
+            ends[chunk] = index
+    return _Plan(header, count, chunk_of, ends)
+
+
+def _import(company: Company, read: Callable[[], Iterator[list[str]]], mapping: ColumnMapping, actor: User, *,
+            submit: bool, progress: Callable[[int], None] | None) -> ImportResult:
+    """Import the rows ``read()`` gives (header first; each call reads them anew), chunk by chunk: a chunk's rows
+    are held from its first row read until its last, and let go once it is imported and committed."""
+    plan = _plan(read(), mapping)
     if not actor.can("order.create"):
         raise PermissionDenied(_("you may not enter orders, so you may not import them"),
                                permissions=("order.create",))
-    positions, unknown = _columns(table[0], mapping)
-    result = ImportResult(rows=len(table) - 1)
+    header = plan.header
+    positions, unknown = _columns(header, mapping)
+    result = ImportResult(rows=plan.rows)
     result.warnings = [stored("column %(column)s is not part of the mapping %(mapping)s and was not imported",
                          column=name, mapping=mapping.name) for name in unknown]
     may_price = actor.can("order.view_prices")
     if "unit_price" in positions and not may_price:
         result.warnings.append(stored("you may not set prices: the column %(column)s was not imported and the list "
-                                 "prices apply", column=table[0][positions["unit_price"]].strip()))
-    headers = {name: table[0][index].strip() for name, index in positions.items()}
+                                 "prices apply", column=header[positions["unit_price"]].strip()))
+    headers = {name: header[index].strip() for name, index in positions.items()}
     column = {name: headers.get(name) or mapping.header_for(name) for name in mapping.columns}
-    orders: dict[str, list[_Row]] = {}
-    for number, cells in enumerate(table[1:], start=2):
-        if not any(cell.strip() for cell in cells):
-            continue
-        values = {name: (cells[index].strip() if index < len(cells) else "") for name, index in positions.items()}
-        if not values["order_ref"]:
-            result.errors.append(RowError(number, column["order_ref"], stored("the order number is empty")))
-            continue
-        orders.setdefault(values["order_ref"], []).append(_Row(number, values))
     context = _Context(company, mapping, actor, column, may_price, submit)
-    references = list(orders)
-    for start in range(0, len(references), CHUNK):
-        chunk = {ref: orders[ref] for ref in references[start:start + CHUNK]}
-        with unit_of_work():
-            _import_chunk(context, chunk, result)
-        if progress is not None:
-            progress(sum(len(rows) for rows in chunk.values()))
+    waiting: dict[int, dict[str, list[_Row]]] = {}  # the rows read of the chunks not yet imported, by chunk
+    done = 0  # the chunks imported
+    rows = read()
+    next(rows)  # the header, as the plan read it
+    for index, cells in enumerate(rows):
+        number = index + 2
+        if any(cell.strip() for cell in cells):
+            values = {name: (cells[at].strip() if at < len(cells) else "") for name, at in positions.items()}
+            reference = values["order_ref"]
+            if not reference:
+                result.errors.append(RowError(number, column["order_ref"], stored("the order number is empty")))
+            else:
+                waiting.setdefault(plan.chunk_of[reference], {}).setdefault(reference, []).append(
+                    _Row(number, values))
+        while done < len(plan.ends) and plan.ends[done] <= index:
+            _run_chunk(context, waiting.pop(done), result, progress)
+            done += 1
     result.errors.sort(key=lambda error: error.row)
     return result
+
+
+def _run_chunk(context: _Context, chunk: dict[str, list[_Row]], result: ImportResult,
+               progress: Callable[[int], None] | None) -> None:
+    """Import one chunk in its own transaction."""
+    with unit_of_work():
+        _import_chunk(context, chunk, result)
+    if progress is not None:
+        progress(sum(len(rows) for rows in chunk.values()))
 
 
 @dataclass(frozen=True)

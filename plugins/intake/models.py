@@ -111,7 +111,7 @@ class ImportJob(Model):
     filename: Mapped[str] = mapped_column(String(255))  # as sent
     mapping: Mapped[str] = mapped_column(String(64))  # a built-in mapping's name, or a saved one's
     submit: Mapped[bool] = mapped_column(default=False)
-    content: Mapped[bytes] = mapped_column(LargeBinary)
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)  # loaded only when read: it is the whole file
     status: Mapped[ImportStatus] = mapped_column(enum_column(ImportStatus), default=ImportStatus.QUEUED, index=True)
     rows_total: Mapped[int] = mapped_column(default=0)
     rows_done: Mapped[int] = mapped_column(default=0)

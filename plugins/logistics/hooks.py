@@ -3,7 +3,7 @@ and the execution plan's listeners (drafted on approval, re-planned on a change,
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -11,22 +11,25 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from core.contracts import (
-    MENU_SETTINGS, CustomerView, Decision, DocumentKind, DocumentSource, MenuItem, OrderAction, OrderChange, Outcome,
-    Panel, Permission, Task, TaskCount,
+    MENU_SETTINGS, CustomerView, Decision, DocumentKind, DocumentSource, Job, MenuItem, OrderAction, OrderChange,
+    Outcome, Panel, Permission, Task, TaskCount,
 )
-from core.documents import order_version
-from core.errors import Conflict
 from core.extensions import db
 from core.hookspecs import hookimpl
+from core.jobs import per_company
 from core.models import Company, Order, OrderStatus, User
 from core.portal import list_url, order_url, panel_url
-from plugins.logistics import services
+from plugins.logistics.shipments import documents as shipment_documents
+from plugins.logistics.shipments import services
 from plugins.logistics.execution import panels as execution_panels
 from plugins.logistics.execution import services as execution
 from plugins.logistics.execution.labels import LABELS as EXECUTION_LABELS
-from plugins.logistics.forms import AcceptanceForm, ShipmentForm
-from plugins.logistics.labels import LABELS as SHIPMENT_LABELS
-from plugins.logistics.models import Shipment, ShipmentStatus
+from plugins.logistics.incidents import sweep as risk_sweep
+from plugins.logistics.incidents import views as incident_views
+from plugins.logistics.incidents.labels import LABELS as INCIDENT_LABELS
+from plugins.logistics.shipments.forms import AcceptanceForm, ShipmentForm
+from plugins.logistics.shipments.labels import LABELS as SHIPMENT_LABELS
+from plugins.logistics.shipments.models import Shipment, ShipmentStatus
 
 PANEL = "logistics/order_panel.html"
 UNDATED = datetime.max.replace(tzinfo=timezone.utc)  # after every task with a due time
@@ -42,6 +45,13 @@ PERMISSIONS = (
                ("administrator", "production", "manager")),
     Permission("logistics.task", _l("Work on execution tasks given to me"), STAFF_AT_WORK),
     Permission("logistics.templates", _l("Edit execution templates"), ("administrator",)),
+    Permission("logistics.settings", _l("Change how the company ships: carriers, partial delivery, the check"),
+               ("administrator",)),
+    # Incidents and at-risk warnings.
+    Permission("logistics.incidents", _l("Record incidents on orders and tasks"), STAFF_AT_WORK),
+    Permission("logistics.escalations", _l("Take escalated incidents"), ("administrator", "manager")),
+    Permission("logistics.notify", _l("Confirm new expected dates to customers"),
+               ("administrator", "sales", "customer_service", "manager")),
 )
 
 
@@ -83,7 +93,7 @@ def order_cancelled(order: Order, reason: str) -> None:
 @hookimpl
 def inbox_count(user: User, now: datetime) -> list[TaskCount]:
     ship, accept = user.can("logistics.ship"), user.can("logistics.accept")
-    execution_counts = execution_panels.inbox_counts(user, now)
+    execution_counts = execution_panels.inbox_counts(user, now) + incident_views.inbox_counts(user)
     if not (ship or accept):
         return execution_counts
     counted = services.count_work(user, now, _zone(user), ship=ship, accept=accept)
@@ -123,7 +133,7 @@ def inbox_tasks(user: User, limit: int | None) -> list[Task]:
                  url=_order_url(shipment.order_id), kind="logistics.accept", order_number=shipment.order.number)
             for shipment in services.shipments_awaiting_acceptance(user, limit)
         ]
-    tasks += execution_panels.inbox(user, limit)
+    tasks += execution_panels.inbox(user, limit) + incident_views.inbox(user, limit)
     # Each list is due-first already; merged due first (a stable sort: on a tie, the order above stays).
     tasks.sort(key=lambda task: task.due_at or UNDATED)
     return tasks[:limit]
@@ -149,13 +159,15 @@ def order_actions(order: Order, user: User) -> list[OrderAction]:
 
 @hookimpl
 def order_panels(order: Order, user: User) -> list[Panel]:
-    panels = execution_panels.plan_panels(order, user)
+    panels = execution_panels.plan_panels(order, user) + incident_views.panels(order, user)
     if not (user.can("logistics.view") or user.can("logistics.accept")):
         return panels
     shipments = services.shipments_of(order)
     current = next((s for s in shipments if s.is_open), None)
     may_ship = user.can("logistics.ship")
-    can_create = may_ship and order.status in services.SHIPPABLE and current is None
+    remaining = services.remaining_lines(order)
+    can_create = (may_ship and order.status in services.PARTLY_SHIPPABLE
+                  and any(line["remaining"] for line in remaining))
     if not shipments and not can_create:
         return panels
     # Unbound forms (formdata=None): the order page may be shown after another form's POST.
@@ -165,6 +177,7 @@ def order_panels(order: Order, user: User) -> list[Panel]:
         "order": order,
         "shipments": shipments,
         "current": current,
+        "remaining": remaining,
         "blocked": services.blocking_gates(order) if can_create else [],
         "create_form": ShipmentForm(formdata=None) if can_create else None,
         "dispatch_form": ShipmentForm(formdata=None, obj=current) if can_dispatch else None,
@@ -175,35 +188,7 @@ def order_panels(order: Order, user: User) -> list[Panel]:
 
 @hookimpl
 def document_kinds() -> list[DocumentKind]:
-    # Every user who may read the order may read its delivery note (it shows no prices),
-    # customers included: it goes with the goods.
-    return [DocumentKind("delivery_note", _l("Delivery note"), "delivery_note.html", "order.view",
-                         context=delivery_note_context,
-                         available=lambda order: services.latest_shipment(order) is not None,
-                         source=delivery_note_source, customer_copy=True)]
-
-
-def delivery_note_source(order: Order) -> DocumentSource:
-    """The version of the delivery note: its shipment (whose row version counts every change) and the order."""
-    shipment = _shipment_for_note(order)
-    return DocumentSource(f"{order_version(order)}.s{shipment.version}", entity="shipment", entity_id=shipment.id)
-
-
-def _shipment_for_note(order: Order) -> Shipment:
-    shipment: Shipment | None = services.latest_shipment(order)
-    if shipment is None:
-        raise Conflict(_("order %(number)s has no shipment yet; a delivery note needs one",
-                         number=order.display_number), field="kind")
-    return shipment
-
-
-def delivery_note_context(order: Order) -> dict[str, Any]:
-    """What the delivery note shows: the order's latest shipment, its lines and quantities."""
-    return {
-        "shipment": _shipment_for_note(order),
-        "company": db.session.get(Company, order.company_id),
-        "lines": order.lines,
-    }
+    return shipment_documents.order_kinds()
 
 
 def _order_url(order_id: int) -> str:
@@ -224,12 +209,13 @@ def _due(order: Order, zone: ZoneInfo) -> datetime | None:
 
 @hookimpl
 def ordo_labels() -> Mapping[str, Mapping[str, object]]:
-    namespaces = {*SHIPMENT_LABELS, *EXECUTION_LABELS}
-    return {namespace: {**SHIPMENT_LABELS.get(namespace, {}), **EXECUTION_LABELS.get(namespace, {})}
-            for namespace in namespaces}
+    parts = (SHIPMENT_LABELS, EXECUTION_LABELS, INCIDENT_LABELS)
+    return {namespace: {key: value for part in parts for key, value in part.get(namespace, {}).items()}
+            for namespace in {name for part in parts for name in part}}
 
 
-SHIPMENT_FACTS = frozenset({"number", "status", "delivery_method", "carrier", "tracking_number"})
+SHIPMENT_FACTS = frozenset({"number", "status", "delivery_method", "carrier", "tracking_number", "vehicle",
+                            "driver_name", "driver_phone", "waybill_number", "pickup_code", "collected_by", "lines"})
 
 
 @hookimpl
@@ -240,4 +226,15 @@ def customer_timeline_actions() -> dict[str, CustomerView]:
         "shipment_created": CustomerView(SHIPMENT_FACTS),
         "shipment_dispatched": CustomerView(SHIPMENT_FACTS),
         "shipment_accepted": CustomerView(SHIPMENT_FACTS | {"signed_by", "reservations", "rating"}),
+        # The new date the customer was told (incidents and the at-risk flag are internal).
+        "customer_notified_of_delay": CustomerView(frozenset({"promised_date", "expected_date"})),
     }
+
+
+# -- incidents and at-risk warnings ------------------------------------------------
+
+
+@hookimpl
+def ordo_jobs() -> list[Job]:
+    return [Job("logistics.risk_sweep", timedelta(minutes=15), per_company("logistics", risk_sweep.sweep),
+                description="Flag execution plans that can no longer make their promised date; notify customers")]

@@ -9,8 +9,10 @@ MANIFEST = Manifest(
     version="0.1.0",
     stage=Stage.LOGISTICS,
     hooks="plugins.logistics.hooks",
-    blueprints=("plugins.logistics.views:bp", "plugins.logistics.execution.views:bp"),
-    api_blueprints=("plugins.logistics.api:blp", "plugins.logistics.execution.api:blp"),
+    blueprints=("plugins.logistics.shipments.views:bp", "plugins.logistics.execution.views:bp",
+                "plugins.logistics.incidents.views:bp", "plugins.logistics.incidents.cli:bp"),
+    api_blueprints=("plugins.logistics.shipments.api:blp", "plugins.logistics.execution.api:blp",
+                    "plugins.logistics.incidents.api:blp"),
     default_enabled=True,
     label=_l("Logistics"),
     description=_l("Execution plans with responsible people and due dates, shipments, dispatch and the "

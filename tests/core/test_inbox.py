@@ -18,7 +18,7 @@ from core.app import build_registry
 from plugins.billing.models import BillingPayment, Invoice
 from plugins.intake import services as intake
 from plugins.intake.manifest import MANIFEST as INTAKE
-from plugins.logistics.models import Shipment
+from plugins.logistics.shipments.models import Shipment
 from plugins.review.models import ReviewStep
 from tests import factories, orders
 from tests.clones import clone_order

@@ -15,7 +15,7 @@ from core.modules import active_modules
 from core.plugins import Manifest, discover
 from plugins.intake import services
 from plugins.intake.manifest import MANIFEST as INTAKE
-from plugins.logistics.models import ShipmentStatus
+from plugins.logistics.shipments.models import ShipmentStatus
 from tests import factories
 from tests.core.samples.inspection import services as inspection
 from tests.core.samples.inspection.manifest import MANIFEST as INSPECTION

@@ -14,7 +14,7 @@ from core.models import Order, OrderStatus
 from core.plugins import discover
 from plugins.intake import services
 from plugins.intake.manifest import MANIFEST
-from plugins.logistics.models import Shipment
+from plugins.logistics.shipments.models import Shipment
 from tests import factories
 from tests.core.samples.inspection import services as inspection
 from tests.core.samples.inspection.manifest import MANIFEST as INSPECTION

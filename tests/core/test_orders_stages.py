@@ -11,7 +11,7 @@ from core.modules import set_enabled
 from core.orders import actions, events
 from core.orders.stages import Step, StepState, status_steps
 from core.plugins import discover
-from plugins.logistics import services as logistics
+from plugins.logistics.shipments import services as logistics
 from tests import factories, orders
 
 S = OrderStatus

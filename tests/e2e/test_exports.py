@@ -35,7 +35,7 @@ from core.order_list import ORDER_LIST
 from plugins.billing.views import INVOICE_LIST
 from plugins.intake import import_jobs
 from plugins.intake.import_views import IMPORT_LIST
-from plugins.logistics.views import SHIPMENT_LIST
+from plugins.logistics.shipments.views import SHIPMENT_LIST
 
 IMPORTED = "order_ref,customer_code,product_code,quantity\nW-1,C001,P001,2\n"
 

@@ -20,6 +20,7 @@ from plugins.logistics.execution.schemas import (
     ExecutionTemplateSchema, MilestoneAdjustSchema, MilestoneCompleteSchema, MilestoneSchema, MilestoneStartSchema,
 )
 from plugins.logistics.execution.services import PLAN, WORK
+from plugins.logistics.incidents.sweep import risk_of
 
 blp = ApiBlueprint("logistics_execution_api", __name__,
                    description="Execution plans: tasks with people, due dates and dependencies; templates")
@@ -32,6 +33,7 @@ def execution(plan: ExecutionPlan) -> dict[str, Any]:
     assessment = services.assess(plan, utcnow())
     people = _people({task.completed_by_id for task in plan.tasks} | {plan.confirmed_by_id})
     behind = {task.id for task in assessment.behind}
+    risk = risk_of(plan)
     return {
         "id": plan.id, "order_id": plan.order_id, "order_number": plan.order.number,
         "order_status": plan.order.status.value, "status": plan.status, "revision": plan.revision,
@@ -39,6 +41,8 @@ def execution(plan: ExecutionPlan) -> dict[str, Any]:
         "can_meet": assessment.can_meet, "earliest_finish": assessment.earliest_finish,
         "drafted_at": plan.drafted_at, "confirmed_at": plan.confirmed_at,
         "confirmed_by": people.get(plan.confirmed_by_id), "accepted_late": plan.accepted_late,
+        "at_risk": bool(risk and risk.at_risk), "expected_date": risk.expected_date if risk else None,
+        "risk_checked_at": risk.checked_at if risk else None,
         "tasks": [task_payload(task, assessment.latest_starts.get(task.id), task.id in behind, people)
                   for task in plan.tasks],
         "version": plan.version,

@@ -13,7 +13,7 @@ from core.models import Company, Order, User, utcnow
 from core.portal import list_url
 from plugins.logistics.execution import services
 from plugins.logistics.execution.models import PlanStatus
-from plugins.logistics.services import late_before
+from plugins.logistics.shipments.services import late_before
 
 PANEL = "logistics/execution/order_panel.html"
 READERS = ("logistics.view", "logistics.task", "logistics.plan")

@@ -9,7 +9,7 @@ from decimal import Decimal
 import marshmallow as ma
 from marshmallow import validate
 
-from core.api.fields import FixedDecimal, IdField, QuantityField
+from core.api.fields import MONEY_FLAG, FixedDecimal, IdField, QuantityField
 from plugins.logistics.execution.catalog import CODE_MAX, MAX_HOURS, MAX_PRODUCTS, MAX_TASKS, NAME_MAX
 from plugins.logistics.execution.models import HOURS_FIGURE, PlanStatus, TaskKind, TaskStatus
 from plugins.logistics.execution.services import NOTE_MAX
@@ -17,7 +17,13 @@ from plugins.logistics.execution.services import NOTE_MAX
 
 def HoursField(**kwargs) -> FixedDecimal:  # noqa: N802 - reads like a type
     kwargs.setdefault("validate", validate.Range(min=Decimal("0.01"), max=MAX_HOURS))
-    return FixedDecimal(HOURS_FIGURE, example="8", **kwargs)
+    return hours_figure(example="8", **kwargs)
+
+
+def hours_figure(**kwargs) -> FixedDecimal:
+    """Working hours: a figure every role sees, never an amount."""
+    kwargs["metadata"] = {MONEY_FLAG: False, **(kwargs.get("metadata") or {})}
+    return FixedDecimal(HOURS_FIGURE, **kwargs)
 
 
 class TaskPersonSchema(ma.Schema):
@@ -39,7 +45,7 @@ class MilestoneSchema(ma.Schema):
     line_nos = ma.fields.List(ma.fields.Integer(), metadata={"description": "the order's lines it makes"})
     department = ma.fields.String(attribute="role", allow_none=True)
     assignee = ma.fields.Nested(TaskPersonSchema, allow_none=True, metadata={"description": "the person responsible"})
-    hours = FixedDecimal(HOURS_FIGURE, metadata={"description": "its duration in working hours"})
+    hours = hours_figure(metadata={"description": "its duration in working hours"})
     due_at = ma.fields.AwareDateTime()
     latest_start = ma.fields.AwareDateTime(allow_none=True, metadata={
         "description": "an open task: when it must start to be done by its due date, in working hours"})
@@ -78,6 +84,12 @@ class ExecutionSchema(ma.Schema):
     confirmed_at = ma.fields.AwareDateTime(allow_none=True)
     confirmed_by = ma.fields.Nested(TaskPersonSchema, allow_none=True)
     accepted_late = ma.fields.Boolean()
+    at_risk = ma.fields.Boolean(metadata={
+        "description": "the last at-risk sweep found the plan cannot make its promised date (``ordo logistics sweep``)"})
+    expected_date = ma.fields.Date(allow_none=True, metadata={
+        "description": "while at risk: the date the sweep expects, remaining work and open incidents counted"})
+    risk_checked_at = ma.fields.AwareDateTime(allow_none=True, metadata={
+        "description": "when the sweep last changed the at-risk state"})
     tasks = ma.fields.List(ma.fields.Nested(MilestoneSchema))
     version = ma.fields.Integer()
 
@@ -141,7 +153,7 @@ class ExecutionTemplateTaskOutSchema(ma.Schema):
     kind = ma.fields.Enum(TaskKind, by_value=True)
     role = ma.fields.String(allow_none=True)
     user_id = ma.fields.Integer(allow_none=True)
-    hours = FixedDecimal(HOURS_FIGURE)
+    hours = hours_figure()
     depends_on = ma.fields.List(ma.fields.String())
 
 

@@ -13,10 +13,11 @@ from core.extensions import db
 from core.models import Channel, Order, OrderStatus, utcnow
 from core.stored_text import stored
 from core.plugins import registry
-from plugins.intake import import_jobs, import_limits
+from plugins.intake import import_jobs, import_limits, imports
 from plugins.intake.imports import ImportRefused
 from plugins.intake.models import ImportMapping, ImportStatus
 from tests import factories
+from tests.core.test_queries import statements
 from tests.plugins.intake.helpers import next_week
 from tests.plugins.intake.test_imports import GENERIC_HEADER, csv_bytes
 
@@ -185,3 +186,29 @@ def test_a_stored_file_beyond_the_limits_fails_in_the_worker_with_the_reason(app
     assert job.status == ImportStatus.FAILED
     assert job.failure == "orders.csv has more than 2 rows; split it into smaller files"
     assert db.session.query(Order).count() == 0
+
+
+def test_the_job_reads_the_stored_file_once_however_many_chunks_report_progress(app, world, monkeypatch):
+    """The file is the import's largest value: committing each chunk's progress must not load it again."""
+    monkeypatch.setattr(imports, "CHUNK", 1)
+    job = queued(world)
+    db.session.expire_all()
+
+    with statements(db.engine) as seen:
+        import_jobs.run_queued(world.company, utcnow())
+
+    assert job.status == ImportStatus.DONE and len(job.results["created"]) == 2
+    assert len([sql for sql in seen if sql.startswith("UPDATE intake_import SET rows_done")]) == 3  # one a chunk
+    reads = [sql for sql in seen
+             if re.search(r"^SELECT\b.*\bintake_import\.content\b.*\bFROM intake_import\b", sql, re.DOTALL)]
+    # Its size, then its one slice: the file is smaller than a slice (import_jobs.FILE_SLICE).
+    assert [re.match(r"SELECT (\w+)\(intake_import\.content\b", sql)[1] for sql in reads] == ["length", "substr"]
+
+
+def test_a_stored_file_larger_than_a_slice_is_read_whole(app, world, monkeypatch):
+    monkeypatch.setattr(import_jobs, "FILE_SLICE", 7)
+    data = two_orders_and_a_bad_row()
+    job = queued(world, data)
+
+    assert len(data) > 10 * import_jobs.FILE_SLICE
+    assert import_jobs.stored_file(job) == data

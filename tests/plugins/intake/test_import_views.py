@@ -13,14 +13,14 @@ from core import companies
 from core.db import commit
 from core.extensions import db
 from core.models import Channel, Order, Role, utcnow
-from plugins.intake import import_jobs, saved_mappings
+from plugins.intake import import_jobs, import_limits, saved_mappings
 from plugins.intake.mappings import FIELDS
 from plugins.intake.models import ImportJob, ImportMapping, ImportStatus
 from tests import factories
 from tests.factories import portal_login
 from tests.plugins.intake.test_import_uploads import TAOBAO_HEADER, taobao_file
-from tests.plugins.intake.test_import_limits import zip_bomb
-from tests.plugins.intake.test_imports import csv_bytes
+from tests.plugins.intake.test_import_limits import entity_sheet, zip_bomb
+from tests.plugins.intake.test_imports import GENERIC_HEADER, csv_bytes
 
 # A shop's own export: the same Chinese headers as no built-in mapping spells them.
 SHOP_HEADER = ["单号", "会员", "货号", "件数", "买家留言"]
@@ -185,7 +185,8 @@ def test_bad_uploads_are_named_next_to_the_field_never_a_500(app, world):
     assert 'id="file-error1">orders.pdf is neither a CSV nor an Excel (.xlsx) file' in text(wrong_type)
     assert 'id="file-error1">orders.csv is empty' in text(empty)
     assert 'id="mapping-error1">there is no mapping shopify' in text(unknown)
-    assert all(response.status_code == 200 for response in (no_file, wrong_type, empty, unknown))
+    # The page again with the reason, as a bad request: the API answers these with a 400 too.
+    assert all(response.status_code == 400 for response in (no_file, wrong_type, empty, unknown))
     assert db.session.execute(select(ImportJob)).first() is None
 
 
@@ -424,7 +425,32 @@ def test_a_zip_bomb_uploaded_in_the_portal_is_named_next_to_the_file(app, world)
 
     page = upload(client, zip_bomb(), filename="orders.xlsx", mapping="generic")
 
-    assert page.status_code == 200  # the form again, as for every refused upload
+    assert page.status_code == 400  # the form again, as for every refused upload
     assert ('id="file-error1">xl/worksheets/sheet1.xml of orders.xlsx is compressed more than 100 to 1'
             in text(page))
+    assert db.session.execute(select(ImportJob)).first() is None
+
+
+def test_a_hostile_file_uploaded_in_the_portal_is_a_bad_request_naming_the_limit_next_to_the_file(app, world,
+                                                                                                monkeypatch):
+    monkeypatch.setattr(import_limits, "MAX_ROWS", 3)
+    client = portal_login(app, world.users["sales"])
+    rows = [["G1", "C001", "P001", "1"]] * 4
+    hostile = [("nul.csv", csv_bytes([GENERIC_HEADER, ["G1\x00", "C001", "P001", "1"]]),
+                "nul.csv contains a NUL byte (line 2): a CSV file holds text only"),
+               ("entities.xlsx", entity_sheet(),
+                "xl/worksheets/sheet1.xml of entities.xlsx declares a DOCTYPE or XML entities"),
+               ("long.csv", csv_bytes([GENERIC_HEADER, ["G1", "C001", "P001", "1", "备注" * 10_001]]),
+                "line 2 of long.csv is longer than the limit of 20000 characters"),
+               ("rows.csv", csv_bytes([GENERIC_HEADER, *rows]),
+                "rows.csv has more than 3 rows; split it into smaller files"),
+               ("utf16.csv", csv_bytes([GENERIC_HEADER, *rows[:1]], encoding="utf-16"),
+                "utf16.csv has an unknown encoding; save it as UTF-8 or GB18030")]
+
+    for filename, data, message in hostile:
+        page = upload(client, data, filename=filename, mapping="generic")
+
+        assert page.status_code == 400, filename
+        assert f'id="file-error1">{message}' in text(page)
+        assert 'name="file"' in text(page)  # the upload form, to pick another file
     assert db.session.execute(select(ImportJob)).first() is None

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import tracemalloc
 from datetime import timedelta
 from decimal import Decimal
 
@@ -137,6 +138,16 @@ def test_a_gb18030_file_imports_with_its_chinese_intact(app, world):
     assert result.errors == [] and len(result.created) == 1
     order = Order.query.filter_by(source_reference="taobao:TB2001").one()
     assert (order.contact, order.delivery_address, order.notes) == ("欧阳锋", "广东省深圳市南山区科技园", "周末不收货")
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "gb18030"])
+def test_a_long_chinese_file_reads_whole_though_it_is_decoded_a_slice_at_a_time(encoding):
+    """A character whose bytes straddle two slices of the file is still one character, in either encoding."""
+    rows = [["订单编号", "订单备注"], *([f"TB{n}", "周末不收货，" * (n % 40 + 1)] for n in range(2000))]
+    data = csv_bytes(rows, encoding)
+    assert len(data) > 4 * imports._DECODED
+
+    assert imports.read_table("导出.csv", data) == rows
 
 
 def test_an_xlsx_file_imports_and_can_submit_its_orders(app, world):
@@ -329,6 +340,74 @@ def test_each_chunk_is_committed_and_reported_with_the_rows_it_took(app, world, 
     assert [db.session.get_one(Order, order_id).source_reference for order_id in result.created] == ["generic:G1",
                                                                                           "generic:G3"]
     assert [(error.row, error.column) for error in result.errors] == [(4, "product_code")]
+
+
+def test_an_order_whose_rows_are_far_apart_is_one_order_though_its_chunk_waits_for_its_last_row(app, world,
+                                                                                                monkeypatch):
+    """Chunks are orders in the order of their first row, as before the import streamed: a chunk is imported once
+    its last row is read, so an order spread over the file is still one order."""
+    monkeypatch.setattr(imports, "CHUNK", 2)
+    rows = [GENERIC_HEADER, ["F1", "C001", "P001", "1", "", ""], ["F2", "C001", "P001", "2", "", ""],
+            ["F3", "C002", "P001", "3", "", ""], ["F1", "C001", "P002", "4", "", ""],
+            ["F4", "C002", "NOPE", "5", "", ""], ["F5", "C001", "P001", "6", "", ""],
+            ["F3", "C002", "P002", "7", "", ""]]
+    done = []
+    result = imports.import_orders(world.company, "orders.csv", csv_bytes(rows), GENERIC, world.users["sales"],
+                                   progress=done.append)
+
+    assert done == [3, 3, 1]  # F1 and F2 (3 rows), F3 and F4 (3 rows, complete at the last row), F5
+    orders = [db.session.get_one(Order, order_id) for order_id in result.created]
+    assert [(order.source_reference, [(line.product.code, int(line.quantity)) for line in order.lines])
+            for order in orders] == [("generic:F1", [("P001", 1), ("P002", 4)]), ("generic:F2", [("P001", 2)]),
+                                     ("generic:F3", [("P001", 3), ("P002", 7)]), ("generic:F5", [("P001", 6)])]
+    assert [(error.row, error.column) for error in result.errors] == [(6, "product_code")]
+    assert result.rows == 7
+
+
+def test_the_import_reads_the_file_row_by_row_importing_each_chunk_before_reading_on(app, world, monkeypatch):
+    """Read once through the limits, then again, and each chunk is imported as soon as its last row is read."""
+    monkeypatch.setattr(imports, "CHUNK", 2)
+    read: list[int] = []  # the rows each reading of the file gave so far, header included
+    rows_of = imports.rows_of
+
+    def counted(filename: str, data: bytes):
+        read.append(0)
+        for row in rows_of(filename, data):
+            read[-1] += 1
+            yield row
+
+    monkeypatch.setattr(imports, "rows_of", counted)
+    rows = [GENERIC_HEADER, *([f"R{n}", "C001", "P001", "1", "", ""] for n in range(6))]
+    seen = []
+    imports.import_orders(world.company, "orders.csv", csv_bytes(rows), GENERIC, world.users["sales"],
+                          progress=lambda done: seen.append(list(read)))
+
+    assert seen == [[7, 3], [7, 5], [7, 7]]
+
+
+def test_what_an_import_holds_does_not_grow_with_the_file(app, world, monkeypatch):
+    """The largest file the limits allow is imported in bounded memory: four times the rows, the same peak."""
+    monkeypatch.setattr(imports, "CHUNK", 20)
+    when = next_week().isoformat()
+    note = "请在周五前送到仓库，联系电话见订单" * 40  # 680 characters: a row holds about 1.5 KB in memory
+
+    def peak(name: str, orders: int) -> int:
+        """The most the import of ``orders`` orders of two rows allocated at once, the file itself aside."""
+        data = csv_bytes([[*GENERIC_HEADER, "notes"], *([f"{name}{n // 2}", "C001", f"P00{1 + n % 2}", "1", "",
+                                                        when, note] for n in range(2 * orders))])
+        tracemalloc.start()
+        try:
+            result = imports.import_orders(world.company, "orders.csv", data, GENERIC, world.users["sales"])
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+            assert len(result.created) == orders
+
+    peak("W", 100)  # what the first import of a process allocates once (compiled statements, caches)
+    small, large = peak("S", 100), peak("L", 400)
+
+    # Holding the file as a table would take over 1 MB more for 800 rows than for 200.
+    assert large - small < 300_000, (small, large)
 
 
 def test_submitting_an_import_leaves_orders_with_warnings_as_drafts_and_says_why(app, world):

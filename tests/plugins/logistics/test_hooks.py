@@ -23,9 +23,10 @@ from core.models import OrderStatus, utcnow
 from core.modules import hooks_for_company, hooks_for_order, set_enabled
 from core.portal import navigation
 from plugins.intake.manifest import MANIFEST as INTAKE
-from plugins.logistics import hooks, services
+from plugins.logistics import hooks
+from plugins.logistics.shipments import services
 from plugins.logistics.manifest import MANIFEST as LOGISTICS
-from plugins.logistics.models import Shipment
+from plugins.logistics.shipments.models import Shipment
 from tests import factories, witness
 from tests.clones import clone_order
 from tests.flows import Flow
@@ -41,10 +42,10 @@ def _tasks(app, user) -> list[tuple[str, str]]:
 
 
 def _panel_html(app, order, user) -> str:
-    """The logistics panel as the order page renders it: the panel's template with its context."""
+    """The shipments panel as the order page renders it: the panel's template with its context."""
     with app.test_request_context():
         panels = [p for contribution in hooks_for_order(order).order_panels(order=order, user=user)
-                  for p in contribution if p.template.startswith("logistics/")]
+                  for p in contribution if p.template == "logistics/order_panel.html"]
         if not panels:
             return ""
         (panel,) = panels

@@ -10,8 +10,8 @@ from core.extensions import db
 from core.models import AuditEntry, Order, OrderStatus, utcnow
 from core.modules import hooks_for_order, modules_in_use, set_enabled
 from core.plugins import registry
-from plugins.logistics import services
-from plugins.logistics.models import Shipment, ShipmentStatus
+from plugins.logistics.shipments import services
+from plugins.logistics.shipments.models import Shipment, ShipmentStatus
 from tests import factories
 from tests.factories import reload
 from tests.plugins.logistics.gate_plugin import PREPAYMENT_REASON

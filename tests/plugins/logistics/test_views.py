@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from core.extensions import db
 from core.models import DeliveryMethod, OrderStatus
-from plugins.logistics.models import Shipment, ShipmentStatus
+from plugins.logistics.shipments.models import Shipment, ShipmentStatus
 from tests import factories
 from tests.factories import ApiClient, portal_login, reload
 from tests.plugins.logistics.gate_plugin import PREPAYMENT_REASON

@@ -10,7 +10,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from plugins.logistics.models import ShipmentStatus
+from plugins.logistics.shipments.models import CheckMode, CheckResult, ShipmentStatus
 
 LABELS: Mapping[str, Mapping[str, Any]] = {
     "status.shipment": {
@@ -22,7 +22,14 @@ LABELS: Mapping[str, Mapping[str, Any]] = {
         "shipment_created": _l("Shipment prepared"),
         "shipment_dispatched": _l("Shipment dispatched"),
         "shipment_accepted": _l("Shipment signed for"),
+        "shipment_checked": _l("Shipment checked before dispatch"),
+        "shipment_dispatched_unchecked": _l("Shipment dispatched without a passing check (warning)"),
+        "dispatch_notice_not_sent": _l("Dispatch notice not emailed"),
+        "logistics_settings_changed": _l("Shipping settings changed"),
+        "partial_delivery_set": _l("Partial delivery set for the order"),
     },
+    "check_result": {CheckResult.PASSED: _l("Passed"), CheckResult.FAILED: _l("Failed")},
+    "check_mode": {CheckMode.BLOCK: _l("Block the dispatch"), CheckMode.WARN: _l("Warn only")},
     # The order's "shipped" entry names the shipment that left (its ``after`` holds the number).
     "note": {"shipment_dispatched": _l("shipment %(shipment)s dispatched")},
 }

@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, Length
 
 from core.forms import PortalForm
 
-from plugins.logistics.services import CARRIER_MAX, RESERVATIONS_MAX, SIGNED_BY_MAX, TRACKING_MAX
+from plugins.logistics.shipments.services import CARRIER_MAX, RESERVATIONS_MAX, SIGNED_BY_MAX, TRACKING_MAX
 
 RATING_LABELS = {
     1: _l("1 - very dissatisfied"),

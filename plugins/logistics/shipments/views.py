@@ -14,9 +14,9 @@ from core.models import Customer, DeliveryMethod, Order, User
 from core.orders.queries import get_order
 from core.web import attempt, flash_form_errors
 from core.portal import order_url
-from plugins.logistics import services
-from plugins.logistics.forms import AcceptanceForm, ShipmentForm
-from plugins.logistics.models import Shipment, ShipmentStatus
+from plugins.logistics.shipments import services
+from plugins.logistics.shipments.forms import AcceptanceForm, ShipmentForm
+from plugins.logistics.shipments.models import Shipment, ShipmentStatus
 
 bp = Blueprint("logistics", __name__)
 
