@@ -166,7 +166,6 @@ def configure_auth(app: Flask) -> None:
         # (tests push one around many) must not hand one request's user to the next.
         g.pop("api_user", None)
         g.pop("_login_user", None)
-        g.pop("ordo_inbox_tasks", None)  # core.portal.inbox_tasks: one request's tasks
         refresh_locale()  # likewise the language Flask-Babel worked out for the previous request
         if request.endpoint in PUBLIC_ENDPOINTS or _is_public(app.view_functions.get(request.endpoint or "")):
             return None

@@ -230,11 +230,25 @@ class Task:
     kind: str
     due_at: datetime | None = None
     order_number: str | None = None
-    # How many items it stands for: 1, or more for a summary of many of one kind ("120 more drafts").
-    count: int = 1
 
     def is_late(self, now: datetime) -> bool:
         return self.due_at is not None and self.due_at < now
+
+
+@dataclass(frozen=True)
+class TaskCount:
+    """How many tasks of one ``kind`` wait for a user, and how many of them are late.
+
+    The inbox's menu badge adds up ``total`` (and shows ``late`` apart); the inbox
+    page names each kind with ``label`` and, past the tasks it pages through,
+    sends the user to ``url``: the plugin's own list of all of them.
+    """
+
+    kind: str
+    label: str
+    total: int
+    late: int = 0
+    url: str | None = None
 
 
 class StepPolicy(enum.StrEnum):

@@ -16,11 +16,15 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from core.contracts import (
         Credit, CustomerView, Decision, Delivery, DocumentKind, Finding, Gate, Job, MenuItem, OrderAction,
         OrderChange, Payment, Permission, Panel, Receivables, ReviewOverdue, ReviewStepSpec, RoleSpec, Task,
+        TaskCount,
     )
     from flask_babel.speaklater import LazyString
+    from sqlalchemy import ColumnElement
 
     from core.models import Company, Customer, Order, User
 
@@ -277,18 +281,42 @@ def menu_items(user: User) -> list[MenuItem]:
 
 
 @hookspec
-def inbox_tasks(user: User) -> list[Task]:
-    """Return what is waiting for this user: steps to decide, goods to ship.
+def inbox_count(user: User, now: datetime) -> list[TaskCount]:
+    """Count what is waiting for this user, kind by kind, and how much of it is late.
+
+    Called by the core on every portal page, for the count on the inbox's menu
+    item, and by the inbox page and ``GET /api/v1/tasks`` for their totals; on
+    the same plugins as :func:`inbox_tasks`. Count in the database, with one
+    aggregate query (or a fixed few), never by loading the tasks: the number
+    of statements must stay the same for 10 tasks and for 100,000. Each
+    ``total`` is the number of tasks of its kind :func:`inbox_tasks` returns
+    without a limit, and ``late`` the number of those due before ``now``.
+
+    :param user: the signed-in user.
+    :param now: the moment that decides what is late, the same for the whole request.
+
+    Return a list of :class:`~core.contracts.TaskCount`, one for each kind of
+    task the plugin contributes; a kind with nothing waiting may be left out.
+    """
+
+
+@hookspec
+def inbox_tasks(user: User, limit: int | None) -> list[Task]:
+    """Return the most urgent of what is waiting for this user: steps to decide, goods to ship.
 
     Called by the core for the task inbox page and ``GET /api/v1/tasks``, on
     the plugins enabled for the user's company and on those pinned on its
     orders still in flight (a module switched off still lists their work).
-    Only return tasks the user may act on. The hook runs on every page (for
-    the inbox's count): a plugin that may have very many items of one kind
-    returns the most urgent few and one summary task whose ``count`` says how
-    many more there are, linking to the list of them.
+    Only return tasks the user may act on. Return the first ``limit`` in the
+    plugin's order of urgency: by ``due_at``, earliest first, then those
+    without one, in an order that stays the same from call to call. The core
+    pages the inbox by asking every plugin for its first tasks up to the end
+    of the page and merging them. Load what the tasks show with a fixed number
+    of statements (one query with joins, or eager loading): never one per
+    task. :func:`inbox_count` counts the same tasks.
 
     :param user: the signed-in user.
+    :param limit: how many tasks at most; ``None`` for all of them.
 
     Return a list of :class:`~core.contracts.Task`; late ones carry ``due_at``.
     """
@@ -484,6 +512,24 @@ def execution_gates(order: Order) -> list[Gate]:
 
     Return a list of :class:`~core.contracts.Gate`; any ``blocked`` gate stops
     execution and its reason is shown to the user.
+    """
+
+
+@hookspec
+def execution_holds() -> list[ColumnElement[bool]]:
+    """Return, as SQL, the conditions under which this plugin's gates hold an order out of execution.
+
+    The set form of :func:`execution_gates`, for questions over many orders at
+    once: logistics selects the orders to ship, and counts them for the inbox,
+    in one query. Called on the plugins taking part in the company's inbox
+    (switched on, or pinned on an order still in flight). Each condition is an
+    expression over ``core.models.Order`` (it may use subqueries correlated
+    with it) that is true exactly for the orders this plugin's
+    ``execution_gates`` would block; it includes that the plugin is pinned on
+    the order (``core.modules.pinned``), since only those orders pass its gates.
+
+    Return a list of SQL boolean expressions; an order matching any of them is
+    held back.
     """
 
 

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, exists, false, select
+from sqlalchemy import ColumnElement, exists, false, literal, select, union_all
 
 from core import audit
 from core.companies import seed_roles
@@ -115,15 +115,30 @@ def modules_in_use(company_id: int) -> frozenset[str]:
     """The company's active modules plus those pinned on its orders still in flight.
 
     A module switched off keeps its pages, API and inbox tasks until the last
-    order that started with it is finished, so no order is stranded. One
-    indexed query over the pinned set of the company's open orders.
+    order that started with it is finished, so no order is stranded. Only the
+    modules switched off are looked for among the open orders' pinned sets
+    (none while every module is on), in one query; once per unit of work
+    (``core.session_memo``): every page's inbox count, and the plugins it
+    calls, share the answer until something is written.
     """
-    in_flight = db.session.execute(
-        select(OrderModule.module).distinct()
-        .join(Order, Order.id == OrderModule.order_id)
-        .where(Order.company_id == company_id, Order.status.in_(OPEN_STATUSES))
-    ).scalars()
-    return active_modules(company_id) | registry().effective(in_flight)
+    return remembered(("modules.in_use", company_id), lambda: _read_in_use(company_id))
+
+
+def _read_in_use(company_id: int) -> frozenset[str]:
+    active = active_modules(company_id)
+    switched_off = [name for name in registry().manifests if name not in active]
+    # An order pins the modules active at its submission, their dependencies with them.
+    return active | registry().effective(active | _pinned_on_open_orders(company_id, switched_off))
+
+
+def _pinned_on_open_orders(company_id: int, names: list[str]) -> set[str]:
+    """Which of ``names`` some open order of the company has pinned: one EXISTS each, in one statement."""
+    if not names:
+        return set()
+    checks = [select(literal(name)).where(exists().where(
+        OrderModule.module == name, OrderModule.order_id == Order.id, Order.company_id == company_id,
+        Order.status.in_(OPEN_STATUSES))) for name in names]
+    return set(db.session.execute(union_all(*checks) if len(checks) > 1 else checks[0]).scalars())
 
 
 def pinned(stage: Stage | str) -> ColumnElement[bool]:

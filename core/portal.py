@@ -2,22 +2,25 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from core.auth.context import current_actor, require_actor, requires
-from core.contracts import MenuItem, Task
+from core.contracts import MenuItem
 from core.errors import ValidationError
 from core.models import User, utcnow
 from core.modules import hooks_for_company
-from core.inbox import tasks_for
+from core.inbox import MAX_LISTED, Counts, counts_for, kinds_of, page_for, page_number
 from core.orders import actions
 from core.orders.queries import get_order
 from core.search import MAX_QUERY, search as search_orders
+from core.session_memo import remembered
 from core.web import attempt, flash_form_errors, required
 from core.forms import PortalForm
 
@@ -67,6 +70,11 @@ def order_url(order_id: int) -> str:
     return url_for("orders.detail", order_id=order_id)
 
 
+def list_url(user: User, permission: str, endpoint: str, **params: Any) -> str | None:
+    """A link to a list page for ``user``, or None when they may not open it (an inbox count's ``url``)."""
+    return url_for(endpoint, **params) if user.can(permission) else None
+
+
 def panel_anchor(template: str) -> str:
     """The id of a panel's section on the order page: its template's path, "logistics/order_panel.html"
     → "logistics-order_panel"."""
@@ -84,17 +92,16 @@ def inject_navigation() -> dict:
     if user is None or request.path.startswith("/api/"):
         return {"navigation": [], "menu": [], "actor": None}
     items = navigation(user)
-    has_inbox = any(item.endpoint == "portal.inbox" for item in items)
-    count = sum(task.count for task in inbox_tasks(user)) if has_inbox else 0
-    return {"navigation": items, "menu": menu(items), "actor": user, "inbox_count": count}
+    # The menu's count: every plugin counts in the database; nothing is listed for it.
+    counts = inbox_counts(user) if any(item.endpoint == "portal.inbox" for item in items) else None
+    return {"navigation": items, "menu": menu(items), "actor": user,
+            "inbox_count": counts.total if counts else 0, "inbox_late": counts.late if counts else 0}
 
 
-def inbox_tasks(user: User) -> list[Task]:
-    """The user's tasks, gathered once per request: the inbox page and its menu badge share them."""
-    tasks = g.get("ordo_inbox_tasks")
-    if tasks is None:
-        tasks = g.ordo_inbox_tasks = tasks_for(user)
-    return tasks
+def inbox_counts(user: User, now: datetime | None = None) -> Counts:
+    """The user's task counts, counted once per unit of work (``core.session_memo``): the inbox page and its
+    menu item share them."""
+    return remembered(("inbox.counts", user.id), lambda: counts_for(user, now or utcnow()))
 
 
 @bp.route("/")
@@ -106,8 +113,12 @@ def home():
 @bp.route("/inbox")
 @requires(None)
 def inbox():
+    """A page of the user's tasks, most urgent first, under how many there are of each kind."""
     user = require_actor()
-    return render_template("core/inbox.html", tasks=inbox_tasks(user), now=utcnow())
+    now = utcnow()
+    page = page_for(user, now, page_number(request.args.get("page")), counts=inbox_counts(user, now))
+    return render_template("core/inbox.html", page=page, kinds=kinds_of(page.counts), now=now,
+                           max_listed=MAX_LISTED)
 
 
 @bp.route("/search")

@@ -1,8 +1,10 @@
 """The core's API resources: tokens, me, customers, products, orders, tasks, plugins, modules, documents."""
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import marshmallow as ma
-from flask import request
+from flask import request, url_for
 from flask.views import MethodView
 
 from core import masterdata
@@ -10,13 +12,13 @@ from core.api import ApiBlueprint
 from core.api.schemas import (
     AuditEntrySchema, CustomerPriceInputSchema, CustomerPriceSchema, CustomerSchema, MarkDeliveredSchema, MeSchema,
     ModuleSchema, ModuleUpdateSchema, OrderPageSchema, OrderQuerySchema, OrderSchema, PageArgsSchema, PluginSchema,
-    ProductSchema, TaskSchema, TokenRequestSchema, TokenSchema, page_schema, response_schema,
+    ProductSchema, TaskPageSchema, TaskQuerySchema, TokenRequestSchema, TokenSchema, page_schema, response_schema,
 )
 from core.auth import services as auth_services
 from core.auth.context import VIEW_PRICES, check, require_actor, requires
 from core.db import get_scoped, page_of
 from core.documents import document_response, stored_document
-from core.inbox import tasks_for
+from core.inbox import page_for as inbox_page
 from core.keyset import Keyset, Kind
 from core.models import Customer, Product, utcnow
 from core.modules import module_states, set_enabled
@@ -195,13 +197,19 @@ class OrderDocument(MethodView):
 @blp.route("/tasks")
 class Tasks(MethodView):
     @requires(None)
-    @blp.response(200, TaskSchema(many=True))
-    def get(self):
-        """The caller's inbox: what waits for them, late first."""
+    @blp.arguments(TaskQuerySchema, location="query")
+    @blp.response(200, TaskPageSchema)
+    def get(self, args):
+        """The caller's inbox: a page of what waits for them, the most urgent first, with how many wait and how
+        many are late."""
         now = utcnow()
-        return [
-            {**task.__dict__, "late": task.is_late(now)} for task in tasks_for(require_actor())
-        ]
+        page = inbox_page(require_actor(), now, args["page"], args["per_page"])
+        return {
+            "items": [{**asdict(task), "late": task.is_late(now)} for task in page.tasks],
+            "total": page.counts.total, "late": page.counts.late, "kinds": [asdict(kind) for kind in page.counts.kinds],
+            "page": page.page, "per_page": page.per_page,
+            "next": url_for("core_api.Tasks", page=page.page + 1, per_page=page.per_page) if page.has_next else None,
+        }
 
 
 @blp.route("/plugins")

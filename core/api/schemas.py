@@ -16,6 +16,7 @@ from marshmallow import validate
 from core.api.fields import MONEY_FLAG, IdField, MoneyField, QuantityField, RateField, TaxIdField, is_money
 from core.auth.context import current_actor, sees_prices
 from core.db import COUNT_LIMIT, PAGE_REACH
+from core.inbox import MAX_LISTED, MAX_PAGE_SIZE, PAGE_SIZE
 from core.languages import LOCALES
 from core.models import Channel, DeliveryMethod, InvoiceType, OrderStatus, PaymentTerms
 
@@ -324,8 +325,34 @@ class TaskSchema(ma.Schema):
     due_at = ma.fields.AwareDateTime(allow_none=True)
     late = ma.fields.Boolean()
     order_number = ma.fields.String(allow_none=True)
-    count = ma.fields.Integer(metadata={"description": "how many items the task stands for: 1, or more for a "
-                                                       "summary of many of one kind"})
+
+
+class TaskCountSchema(ma.Schema):
+    kind = ma.fields.String()
+    label = ma.fields.String()
+    total = ma.fields.Integer()
+    late = ma.fields.Integer()
+    url = ma.fields.String(allow_none=True, metadata={"description": "the portal's list of all of them"})
+
+
+class TaskPageSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(TaskSchema), metadata={"description": "the page's tasks, most urgent "
+                                                                                   "first"})
+    total = ma.fields.Integer(metadata={"description": "how many tasks wait, on every page and past the last"})
+    late = ma.fields.Integer(metadata={"description": "how many of them are late"})
+    kinds = ma.fields.List(ma.fields.Nested(TaskCountSchema), metadata={"description": "the totals kind by kind"})
+    page = ma.fields.Integer()
+    per_page = ma.fields.Integer()
+    next = ma.fields.String(allow_none=True, metadata={"description": "the next page, or null on the last"})
+
+
+class TaskQuerySchema(ma.Schema):
+    # A page past the reach (which depends on per_page) is refused by core.inbox, naming how far it goes.
+    page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1), metadata={
+        "maximum": MAX_LISTED,
+        "description": f"the page's number, from 1, while it starts within the {MAX_LISTED} most urgent tasks "
+                       f"(a page past them is a 400: each kind's own list, in ``kinds``, has the rest)"})
+    per_page = ma.fields.Integer(load_default=PAGE_SIZE, validate=validate.Range(min=1, max=MAX_PAGE_SIZE))
 
 
 class PluginSchema(ma.Schema):

@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import lazyload
 
 from core.contracts import (
     MENU_MASTER_DATA, MENU_ORDERS, MENU_SETTINGS, CustomerView, MenuItem, OrderAction, Permission, RoleSpec, Stage,
-    Task,
+    Task, TaskCount,
 )
 from core.extensions import db
 from core.hookspecs import hookimpl
@@ -17,7 +19,7 @@ from core.labels import AUDIT_ACTION, CORE_LABELS, NOTE
 from core.models import Order, OrderStatus, User
 from core.modules import pinned
 from core.orders.events import SYSTEM_NOTES, OrderEvent, allowed_events, customer_views, event_labels
-from core.portal import order_url
+from core.portal import list_url, order_url
 from core.roles import BUILTIN_ROLES, CORE_PERMISSIONS
 
 AWAITING_DELIVERY = (OrderStatus.APPROVED, OrderStatus.SHIPPED)
@@ -69,17 +71,30 @@ def order_actions(order: Order, user: User) -> list[OrderAction]:
                         priority=900, destructive=True)]
 
 
+def _to_mark_delivered(user: User) -> Select[Order]:
+    """Orders pinned without logistics, approved (or shipped by hand), waiting to be marked delivered."""
+    return select(Order).where(Order.company_id == user.company_id, Order.status.in_(AWAITING_DELIVERY),
+                               ~pinned(Stage.LOGISTICS))
+
+
 @hookimpl
-def inbox_tasks(user: User) -> list[Task]:
-    """Orders pinned without logistics wait for someone to mark them delivered."""
+def inbox_count(user: User, now: datetime) -> list[TaskCount]:
+    """Marking delivered has no deadline: none is late."""
+    if not user.can("order.mark_delivered"):
+        return []
+    total = db.session.execute(_to_mark_delivered(user).with_only_columns(func.count())).scalar_one()
+    return [TaskCount("mark_delivered", str(_l("Orders to mark delivered")), total,
+                      url=list_url(user, "order.view", "orders.index", status=OrderStatus.APPROVED.value))]
+
+
+@hookimpl
+def inbox_tasks(user: User, limit: int | None) -> list[Task]:
+    """Orders pinned without logistics wait for someone to mark them delivered, the oldest first."""
     if not user.can("order.mark_delivered"):
         return []
     orders = db.session.execute(
-        select(Order).where(
-            Order.company_id == user.company_id,
-            Order.status.in_(AWAITING_DELIVERY),
-            ~pinned(Stage.LOGISTICS),
-        ).order_by(Order.id)
+        _to_mark_delivered(user).order_by(Order.id).limit(limit)
+        .options(lazyload(Order.lines), lazyload(Order.module_rows))
     ).scalars()
     return [
         Task(

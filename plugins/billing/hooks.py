@@ -2,17 +2,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import ColumnElement
 
 from core.contracts import (
     CustomerView, Decision, Delivery, DocumentKind, Gate, MenuItem, OrderAction, Outcome, Panel, Permission,
-    Receivables, Task,
+    Receivables, Task, TaskCount,
 )
 from core.hookspecs import hookimpl
 from core.models import Company, Customer, Order, PaymentTerms, User
-from core.portal import panel_url
+from core.portal import list_url, panel_url
 from plugins.billing import services
 from plugins.billing.labels import LABELS
 
@@ -57,8 +59,23 @@ def menu_items(user: User) -> list[MenuItem]:
 
 
 @hookimpl
-def inbox_tasks(user: User) -> list[Task]:
-    return services.receivable_tasks(user)
+def execution_holds() -> list[ColumnElement[bool]]:
+    return services.prepayment_holds()
+
+
+@hookimpl
+def inbox_count(user: User, now: datetime) -> list[TaskCount]:
+    counted = services.receivable_counts(user, now)
+    if not counted:
+        return []
+    invoices = list_url(user, "billing.view", "billing.invoices")
+    return [TaskCount("prepayment", _("Prepayments to confirm"), *counted["prepayment"], url=invoices),
+            TaskCount("collect_payment", _("Payments to collect"), *counted["collect_payment"], url=invoices)]
+
+
+@hookimpl
+def inbox_tasks(user: User, limit: int | None) -> list[Task]:
+    return services.receivable_tasks(user, limit)
 
 
 @hookimpl

@@ -39,6 +39,8 @@ from core.portal import order_url
 from plugins.billing.models import BillingPayment, Invoice, InvoiceStatus, PaymentMethod
 
 ZERO = Decimal("0.00")
+HALF_CENT = Decimal("0.005")
+END_OF_DAY = time(23, 59, 59)  # when a day's deadline passes
 LARGEST_AMOUNT = MONEY.largest
 FUTURE_TOLERANCE = timedelta(minutes=5)  # clocks of the payer's bank and ours differ a little
 
@@ -82,7 +84,7 @@ def due_date(order: Order, issued_at: datetime, zone: ZoneInfo) -> date:
 
 
 def end_of_day(day: date, zone: ZoneInfo) -> datetime:
-    return datetime.combine(day, time(23, 59, 59), tzinfo=zone)
+    return datetime.combine(day, END_OF_DAY, tzinfo=zone)
 
 
 # --- reading balances -------------------------------------------------------------
@@ -322,6 +324,18 @@ def prepayment_gates(order: Order) -> list[Gate]:
     return [Gate("prepayment", blocked=False, reason=_("prepayment received"))]
 
 
+def owing() -> ColumnElement[bool]:
+    """SQL: the order still owes something, as ``balance`` says of it, for queries over many orders."""
+    received = select(func.sum(BillingPayment.amount)).where(BillingPayment.order_id == Order.id).scalar_subquery()
+    # Amounts are whole cents: more than half a cent owed is a cent or more, whatever rounding SQLite's REAL adds.
+    return and_(Order.status.not_in(UNSETTLED), Order.total - func.coalesce(received, ZERO) > HALF_CENT)
+
+
+def prepayment_holds() -> list[ColumnElement[bool]]:
+    """``prepayment_gates`` over many orders, in SQL: billing is pinned, the prepayment not yet covered."""
+    return [and_(pinned(Stage.BILLING), Order.payment_terms == PaymentTerms.PREPAYMENT, owing())]
+
+
 # --- lists, inbox, order page ------------------------------------------------------------
 
 
@@ -464,33 +478,53 @@ def credit_hold_reason(company: Company, customer: Customer) -> str | None:
              due=min(row.invoice.due_date for row in late).isoformat())
 
 
-def receivable_tasks(user: User) -> list[Task]:
-    """Prepayments to confirm and delivered orders still owing, for those who record payments."""
+def _receivables(user: User) -> Select[Order] | None:
+    """Prepayments to confirm and delivered orders still owing, joined to their invoices (if any yet)."""
     if not user.can("billing.payment.record"):
+        return None
+    return visible_orders(user).outerjoin(Invoice, Invoice.order_id == Order.id).where(
+        or_(and_(Order.status == OrderStatus.APPROVED, Order.payment_terms == PaymentTerms.PREPAYMENT),
+            Order.status == OrderStatus.DELIVERED),
+        pinned(Stage.BILLING), owing(),
+    )
+
+
+def receivable_tasks(user: User, limit: int | None = None) -> list[Task]:
+    """Prepayments to confirm and delivered orders still owing, for those who record payments; the ``limit``
+    due first (by their invoice's due date), in three queries however many there are."""
+    receivables = _receivables(user)
+    if receivables is None:
         return []
-    orders = list(db.session.execute(
-        visible_orders(user).where(
-            or_(and_(Order.status == OrderStatus.APPROVED, Order.payment_terms == PaymentTerms.PREPAYMENT),
-                Order.status == OrderStatus.DELIVERED),
-            pinned(Stage.BILLING),
-        ).order_by(Order.id)
-    ).scalars())
-    paid = paid_totals(order.id for order in orders)
-    invoices = {invoice.order_id: invoice for invoice in db.session.execute(
-        select(Invoice).where(Invoice.order_id.in_([order.id for order in orders]))).scalars()}
+    rows = db.session.execute(
+        receivables.add_columns(Invoice.due_date)
+        .order_by(Invoice.due_date.asc().nulls_last(), Order.id).limit(limit)
+        .options(lazyload(Order.lines), lazyload(Order.module_rows))
+    ).all()
+    paid = paid_totals(order.id for order, _due in rows)
     zone = company_zone(user.company_id)
-    tasks = []
-    for order in orders:
-        owed = balance(order, paid.get(order.id, ZERO))
-        if owed <= ZERO:
-            continue
-        invoice = invoices.get(order.id)
-        tasks.append(Task(
-            title=_task_title(order, owed, user), url=order_url(order.id),
-            kind="prepayment" if order.status == OrderStatus.APPROVED else "collect_payment",
-            due_at=end_of_day(invoice.due_date, zone) if invoice else None, order_number=order.number,
-        ))
-    return tasks
+    return [
+        Task(title=_task_title(order, balance(order, paid.get(order.id, ZERO)), user), url=order_url(order.id),
+             kind="prepayment" if order.status == OrderStatus.APPROVED else "collect_payment",
+             due_at=end_of_day(due, zone) if due is not None else None, order_number=order.number)
+        for order, due in rows
+    ]
+
+
+def receivable_counts(user: User, now: datetime) -> dict[str, tuple[int, int]]:
+    """How many tasks ``receivable_tasks`` would list of each kind, and how many are late, in one query."""
+    receivables = _receivables(user)
+    if receivables is None:
+        return {}
+    zone = company_zone(user.company_id)
+    local = now.astimezone(zone)
+    # An invoice is late once the end of its due day (23:59:59 there, as ``end_of_day`` says) has passed.
+    late_before = local.date() + timedelta(days=1) if local.time() > END_OF_DAY else local.date()
+    prepayment, late = Order.status == OrderStatus.APPROVED, Invoice.due_date < late_before
+    total, late_ones, prepayments, late_prepayments = db.session.execute(receivables.with_only_columns(
+        func.count(), func.count(case((late, 1))), func.count(case((prepayment, 1))),
+        func.count(case((and_(prepayment, late), 1))))).one()
+    return {"prepayment": (prepayments, late_prepayments),
+            "collect_payment": (total - prepayments, late_ones - late_prepayments)}
 
 
 def _task_title(order: Order, owed: Decimal, user: User) -> str:

@@ -4,23 +4,23 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from core.contracts import (
     MENU_ORDERS, MENU_SETTINGS, CustomerView, DocumentKind, Job, MenuItem, OrderAction, Panel, Permission, Task,
+    TaskCount,
 )
 from core.hookspecs import hookimpl
 from core.jobs import per_company
 from core.models import Order, OrderStatus, User, utcnow
-from core.portal import order_url
+from core.portal import list_url, order_url
 from plugins.intake import confirmation, import_jobs, services, waiting
 from plugins.intake.checks import Check, Severity
 from plugins.intake.forms import WaitingForm
 from plugins.intake.models import ImportStatus, IntakeWaiting
 
 ENTRY_ROLES = ("administrator", "sales", "customer_service")
-# Drafts listed one by one in the inbox; the rest are one task with their count.
-INBOX_DRAFTS = 50
 
 
 @hookimpl
@@ -52,26 +52,31 @@ def ordo_jobs() -> list[Job]:
 
 
 @hookimpl
-def inbox_tasks(user: User) -> list[Task]:
-    """Drafts wait for a clerk to re-check and submit them; sent-back ones say so."""
+def inbox_count(user: User, now: datetime) -> list[TaskCount]:
+    """Drafts have no deadline: none is late."""
     if not user.can("order.submit"):
         return []
-    drafts, total = services.drafts_waiting(user, INBOX_DRAFTS)
+    counted = services.count_drafts(user)  # one SELECT count(*), count(CASE ...)
+    drafts = list_url(user, "order.view", "orders.index", status=OrderStatus.DRAFT.value)
+    return [TaskCount("intake.submit", _("Draft orders to re-check and submit"), counted[False], url=drafts),
+            TaskCount("intake.waiting", _("Drafts waiting for the customer's answer"), counted[True], url=drafts)]
+
+
+@hookimpl
+def inbox_tasks(user: User, limit: int | None) -> list[Task]:
+    """Drafts wait for a clerk to re-check and submit them, the oldest first; sent-back ones say so."""
+    if not user.can("order.submit"):
+        return []
+    drafts = services.drafts_waiting(user, limit)
     waits = waiting.waits_for([order.id for order in drafts])
     now = utcnow()
-    tasks = [
+    return [
         Task(title=_waiting_title(order, waits[order.id], now), url=order_url(order.id), kind="intake.waiting",
              order_number=order.number)
         if order.id in waits else
         Task(title=_draft_title(order), url=order_url(order.id), kind="intake.submit", order_number=order.number)
         for order in drafts
     ]
-    if total > len(drafts):  # an import's thousands of drafts: the oldest, then one line for the rest
-        more = total - len(drafts)
-        tasks.append(Task(title=str(_l("%(count)s more draft orders to re-check and submit", count=more)),
-                          url=url_for("orders.index", status=OrderStatus.DRAFT.value), kind="intake.submit",
-                          count=more))
-    return tasks
 
 
 def _waiting_title(order: Order, wait: IntakeWaiting, now: datetime) -> str:

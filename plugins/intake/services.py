@@ -17,9 +17,9 @@ from typing import Any, cast
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Select, case, exists, func, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, lazyload
 
 from core import audit, prices
 from core.db import flush, scoped
@@ -35,7 +35,7 @@ from core.orders.queries import visible_orders
 from core.orders.totals import line_amounts, totals
 from plugins.intake import checks, duplicates, waiting
 from plugins.intake.settings import format_number, settings_for
-from plugins.intake.models import IntakeIdempotencyKey, IntakeSequence
+from plugins.intake.models import IntakeIdempotencyKey, IntakeSequence, IntakeWaiting
 
 # Header fields a clerk enters as received; the customer and the lines are handled apart.
 HEADER_FIELDS = (
@@ -481,14 +481,28 @@ def cancel(order: Order, actor: User, reason: str) -> Order:
     return actions.cancel(order, actor=actor, reason=reason)
 
 
-def drafts_waiting(user: User, limit: int) -> tuple[list[Order], int]:
-    """The oldest ``limit`` drafts the user may see that still have to be submitted, and how many there are."""
-    drafts = visible_orders(user).where(Order.status == OrderStatus.DRAFT)
-    oldest = list(db.session.execute(drafts.options(joinedload(Order.customer))
-                                     .order_by(Order.created_at, Order.id).limit(limit)).scalars())
-    if len(oldest) < limit:
-        return oldest, len(oldest)
-    return oldest, db.session.execute(select(func.count()).select_from(drafts.subquery())).scalar_one()
+def _drafts(user: User) -> Select[Order]:
+    return visible_orders(user).where(Order.status == OrderStatus.DRAFT)
+
+
+def _waiting() -> ColumnElement[bool]:
+    """SQL: the draft waits for the customer's answer (an open ``IntakeWaiting``)."""
+    return exists().where(IntakeWaiting.order_id == Order.id, IntakeWaiting.answered_at.is_(None))
+
+
+def drafts_waiting(user: User, limit: int | None = None) -> list[Order]:
+    """The oldest ``limit`` drafts the user may see that still have to be submitted, with their customers."""
+    return list(db.session.execute(
+        _drafts(user).order_by(Order.created_at, Order.id).limit(limit)
+        .options(joinedload(Order.customer), lazyload(Order.lines), lazyload(Order.module_rows))
+    ).scalars())
+
+
+def count_drafts(user: User) -> dict[bool, int]:
+    """How many drafts ``drafts_waiting`` would list, by whether they wait for the customer, in one query."""
+    total, waiting = db.session.execute(
+        _drafts(user).with_only_columns(func.count(), func.count(case((_waiting(), 1))))).one()
+    return {False: total - waiting, True: waiting}
 
 
 def confirmation_context(order: Order) -> dict[str, Any]:

@@ -3,22 +3,23 @@ and the execution plan's listeners (drafted on approval, re-planned on a change,
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from core import audit
 from core.contracts import (
-    MENU_SETTINGS, Credit, CustomerView, Decision, DocumentKind, DocumentSource, Job, MenuItem, OrderAction, OrderChange,
-    Outcome, Panel, Permission, Task,
+    MENU_SETTINGS, Credit, CustomerView, Decision, DocumentKind, DocumentSource, Job, MenuItem, OrderAction,
+    OrderChange, Outcome, Panel, Permission, Task, TaskCount,
 )
 from core.extensions import db
 from core.hookspecs import hookimpl
 from core.jobs import per_company
-from core.models import Company, Order, User
-from core.portal import order_url, panel_url
+from core.models import Company, Order, OrderStatus, User
+from core.portal import list_url, order_url, panel_url
 from plugins.logistics.shipments import documents as shipment_documents
 from plugins.logistics.shipments import services
 from plugins.logistics.execution import panels as execution_panels
@@ -38,6 +39,7 @@ from plugins.logistics.shipments.models import Shipment, ShipmentStatus
 
 PANEL = "logistics/order_panel.html"
 MENU_LOGISTICS = _l("Logistics")
+UNDATED = datetime.max.replace(tzinfo=timezone.utc)  # after every task with a due time
 STAFF_AT_WORK = ("administrator", "sales", "finance", "production", "logistics", "customer_service", "manager")
 
 PERMISSIONS = (
@@ -104,27 +106,53 @@ def order_cancelled(order: Order, reason: str) -> None:
 
 
 @hookimpl
-def inbox_tasks(user: User) -> list[Task]:
+def inbox_count(user: User, now: datetime) -> list[TaskCount]:
+    ship, accept = user.can("logistics.ship"), user.can("logistics.accept")
+    execution_counts = (execution_panels.inbox_counts(user, now) + incident_views.inbox_counts(user)
+                        + case_views.inbox_counts(user, now))
+    if not (ship or accept):
+        return execution_counts
+    counted = services.count_work(user, now, _zone(user), ship=ship, accept=accept)
+    # A customer's user records their own sign-offs without the shipments list: no link for them.
+    counts = [TaskCount("logistics.accept", _("Sign-offs to record"), counted.awaiting_acceptance,
+                        url=list_url(user, "logistics.view", "logistics.shipments"))] if accept else []
+    if ship:
+        counts[:0] = [
+            TaskCount("logistics.ship", _("Orders to ship"), *counted.to_ship,
+                      url=list_url(user, "order.view", "orders.index", status=OrderStatus.APPROVED.value)),
+            TaskCount("logistics.dispatch", _("Shipments to dispatch"), *counted.to_dispatch,
+                      url=list_url(user, "logistics.view", "logistics.shipments",
+                                   status=ShipmentStatus.PREPARED.value)),
+        ]
+    return counts + execution_counts
+
+
+@hookimpl
+def inbox_tasks(user: User, limit: int | None) -> list[Task]:
+    zone = _zone(user)
     tasks: list[Task] = []
     if user.can("logistics.ship"):
         tasks += [
             Task(title=_("Ship order %(number)s", number=order.display_number), url=_order_url(order.id),
-                 kind="logistics.ship", due_at=_due(order), order_number=order.number)
-            for order in services.orders_to_ship(user)
+                 kind="logistics.ship", due_at=_due(order, zone), order_number=order.number)
+            for order in services.orders_to_ship(user, limit)
         ]
         tasks += [
             Task(title=_("Dispatch shipment %(number)s", number=shipment.number),
-                 url=_order_url(shipment.order_id), kind="logistics.dispatch", due_at=_due(shipment.order),
+                 url=_order_url(shipment.order_id), kind="logistics.dispatch", due_at=_due(shipment.order, zone),
                  order_number=shipment.order.number)
-            for shipment in services.shipments_to_dispatch(user)
+            for shipment in services.shipments_to_dispatch(user, limit)
         ]
     if user.can("logistics.accept"):
         tasks += [
             Task(title=_("Record the sign-off of shipment %(number)s", number=shipment.number),
                  url=_order_url(shipment.order_id), kind="logistics.accept", order_number=shipment.order.number)
-            for shipment in services.shipments_awaiting_acceptance(user)
+            for shipment in services.shipments_awaiting_acceptance(user, limit)
         ]
-    return tasks + execution_panels.inbox(user) + incident_views.inbox(user) + case_views.inbox(user)
+    tasks += execution_panels.inbox(user, limit) + incident_views.inbox(user, limit) + case_views.inbox(user, limit)
+    # Each list is due-first already; merged due first (a stable sort: on a tie, the order above stays).
+    tasks.sort(key=lambda task: task.due_at or UNDATED)
+    return tasks[:limit]
 
 
 @hookimpl
@@ -186,12 +214,16 @@ def _order_url(order_id: int) -> str:
     return order_url(order_id)
 
 
-def _due(order: Order) -> datetime | None:
+def _zone(user: User) -> ZoneInfo:
+    return db.session.get_one(Company, user.company_id).zone
+
+
+def _due(order: Order, zone: ZoneInfo) -> datetime | None:
     """Goods should leave by the start of the promised (or else requested) delivery day."""
     day: date | None = order.promised_date or order.requested_date
     if day is None:
         return None
-    return datetime.combine(day, time.min, tzinfo=db.session.get_one(Company, order.company_id).zone)
+    return datetime.combine(day, time.min, tzinfo=zone)
 
 
 @hookimpl

@@ -7,17 +7,17 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from core.contracts import (
     MENU_SETTINGS, CustomerView, DocumentKind, Finding, Job, MenuItem, OrderAction, OrderChange, Panel, Permission,
-    ReviewStepSpec, Task,
+    ReviewStepSpec, Task, TaskCount,
 )
 from core.jobs import per_company
 from core.roles import STAFF
 from core.hookspecs import hookimpl
 from core.models import Order, User, utcnow
-from core.portal import order_url, panel_url
+from core.portal import list_url, order_url, panel_url
 from plugins.review import (
     change_documents, change_labels, change_views, changes, labels, policy, rules, services, sweep,
 )
@@ -88,8 +88,19 @@ def menu_items(user: User) -> list[MenuItem]:
 
 
 @hookimpl
-def inbox_tasks(user: User) -> list[Task]:
-    steps = services.open_steps_for(user)
+def inbox_count(user: User, now: datetime) -> list[TaskCount]:
+    counted = services.count_open_steps(user, now)
+    if not counted:
+        return []
+    (reviews, late_reviews), (changed, late_changes) = counted[False], counted[True]
+    queue = list_url(user, "review.view", "review.queue")
+    return [TaskCount("review", _("Order reviews to decide"), reviews, late_reviews, url=queue),
+            TaskCount("review.change", _("Change requests to decide"), changed, late_changes, url=queue)]
+
+
+@hookimpl
+def inbox_tasks(user: User, limit: int | None) -> list[Task]:
+    steps = services.open_steps_for(user, limit)
     deciding = changes.deciding(steps)
     return [_change_task(step, deciding[step.id]) if step.id in deciding else _review_task(step) for step in steps]
 

@@ -19,8 +19,9 @@ from typing import Any
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, scoped_session, selectinload
+from sqlalchemy import ColumnElement, Select, and_, case, cast, exists, false, func, or_, select
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Session, contains_eager, lazyload, scoped_session, selectinload
 
 from core import audit
 from core.auth.context import check
@@ -33,8 +34,9 @@ from core.labels import label
 from core.models import Order, OrderStatus, User, utcnow
 from core.modules import hooks_for_order
 from core.orders import events
-from core.orders.queries import get_order, visible_orders
+from core.orders.queries import get_order, visible_to
 from plugins.review import change_rounds, labels, policy
+from plugins.review.change_models import ChangeRequest
 from plugins.review.models import (
     ReviewDecision, ReviewFinding, ReviewRound, ReviewStep, RoundStatus, StepDecision, StepStatus,
 )
@@ -521,24 +523,78 @@ def steps_to_decide(order: Order, user: User) -> list[ReviewStep]:
             if may_decide(user, step) and not any(d.user_id == user.id for d in step.decisions)]
 
 
-def open_steps_for(user: User) -> list[ReviewStep]:
-    """The open steps waiting for ``user``'s decision, late (earliest due) first.
+def open_steps_for(user: User, limit: int | None = None) -> list[ReviewStep]:
+    """The open steps waiting for ``user``'s decision, late (earliest due) first; the first ``limit`` of them.
 
     Those they may decide and have not decided yet, less the sales step of an
     order they entered (someone else approves it): the inbox and the queue list
-    only what is the user's to decide.
+    only what is the user's to decide. One query, the steps with their orders
+    (and the orders' customers); the steps' own findings and decisions are not
+    loaded, however many steps there are.
     """
-    orders = visible_orders(user).where(Order.status.in_(IN_REVIEW)).with_only_columns(Order.id)
-    steps = db.session.execute(
-        select(ReviewStep)
-        .where(ReviewStep.company_id == user.company_id, ReviewStep.status == StepStatus.OPEN,
-               ReviewStep.order_id.in_(orders))
-        .order_by(ReviewStep.due_at, ReviewStep.id)
-        .options(selectinload(ReviewStep.order), selectinload(ReviewStep.decisions))
-    ).scalars()
-    return [step for step in steps
-            if may_decide(user, step) and may_approve(user, step)
-            and not any(d.user_id == user.id for d in step.decisions)]
+    waiting = _waiting_for(user)
+    if waiting is None:
+        return []
+    return list(db.session.execute(
+        waiting.with_only_columns(ReviewStep)
+        .order_by(ReviewStep.due_at.asc().nulls_last(), ReviewStep.id).limit(limit)
+        .options(contains_eager(ReviewStep.order).options(lazyload(Order.lines), lazyload(Order.module_rows)),
+                 lazyload(ReviewStep.findings), lazyload(ReviewStep.decisions))
+    ).scalars())
+
+
+def count_open_steps(user: User, now: datetime) -> dict[bool, tuple[int, int]]:
+    """How many open steps wait for ``user``'s decision and how many are late, in one query.
+
+    By whether the step decides a change request (``True``) or the order's own
+    review (``False``): the steps ``open_steps_for`` lists, counted.
+    """
+    waiting = _waiting_for(user)
+    if waiting is None:
+        return {}
+    of_change = exists().where(ChangeRequest.order_id == ReviewStep.order_id, ChangeRequest.round == ReviewStep.round)
+    late = ReviewStep.due_at < now
+    total, late_ones, changes, late_changes = db.session.execute(waiting.with_only_columns(
+        func.count(), func.count(case((late, 1))), func.count(case((of_change, 1))),
+        func.count(case((and_(of_change, late), 1))))).one()
+    return {False: (total - changes, late_ones - late_changes), True: (changes, late_changes)}
+
+
+def _waiting_for(user: User) -> Select[Any] | None:
+    """The open steps that are ``user``'s to decide, as a query of ``ReviewStep`` joined to its ``Order``.
+
+    ``may_decide``, ``may_approve`` and "not decided by them yet" in SQL, so that
+    the inbox counts and pages them in the database; None for a user who may
+    decide nothing (a customer's user, an inactive one).
+    """
+    if user.customer_id is not None or not user.active:
+        return None
+    named = (func.json_array_length(ReviewStep.roles) > 0) | (func.json_array_length(ReviewStep.users) > 0)
+    may = or_(
+        _json_holds(ReviewStep.escalated_to, [user.id]),
+        and_(named, or_(_json_holds(ReviewStep.users, [user.id]), _json_holds(ReviewStep.roles, user.role_names))),
+        and_(~named, ReviewStep.permission.in_(sorted(user.permissions))),
+    )
+    conditions = [
+        ReviewStep.company_id == user.company_id, ReviewStep.status == StepStatus.OPEN,
+        Order.status.in_(IN_REVIEW), visible_to(user), may,
+        ~exists().where(ReviewDecision.step_id == ReviewStep.id, ReviewDecision.user_id == user.id),
+    ]
+    if not policy.settings_for(user.company_id).allow_self_approval:
+        conditions.append(or_(ReviewStep.department != "sales", Order.created_by_id.is_(None),
+                              Order.created_by_id != user.id))
+    return select(ReviewStep.id).join(Order, Order.id == ReviewStep.order_id).where(*conditions)
+
+
+def _json_holds(column: Any, values: Iterable[int | str]) -> ColumnElement[bool]:
+    """SQL: the JSON array in ``column`` holds any of ``values``, on PostgreSQL and SQLite alike."""
+    wanted = list(values)
+    if not wanted:
+        return false()
+    if db.session.get_bind().dialect.name == "postgresql":
+        return or_(*(cast(column, JSONB).contains([value]) for value in wanted))
+    element = func.json_each(column).table_valued("value")
+    return exists().select_from(element).where(element.c.value.in_(wanted))
 
 
 def step_for(user: User, step_id: int) -> ReviewStep:

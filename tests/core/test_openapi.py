@@ -11,6 +11,7 @@ from openapi_spec_validator import validate
 
 from core.api import ERROR_STATUSES
 from core.db import commit
+from core.inbox import MAX_LISTED
 from tests import factories, orders
 from tests.flows import STAGES, Flow
 
@@ -98,13 +99,15 @@ def test_every_operation_declares_its_errors_as_problem_json_and_nothing_else(do
 
 PAGED_LISTS = {"/api/v1/orders", "/api/v1/customers", "/api/v1/products", "/api/v1/outbox", "/api/v1/invoices",
                "/api/v1/imports"}
+# The inbox merges every plugin's tasks: numbered pages within its reach, no cursor (core.inbox).
+INBOX = "/api/v1/tasks"
 
 
 def test_every_paged_list_takes_a_cursor_and_answers_where_the_next_page_starts(document):
     paged = {path for path, item in document["paths"].items()
              if any(parameter["name"] == "page" for parameter in item.get("get", {}).get("parameters", []))}
-    assert paged == PAGED_LISTS
-    for path in paged:
+    assert paged == PAGED_LISTS | {INBOX}
+    for path in PAGED_LISTS:
         operation = document["paths"][path]["get"]
         parameters = {parameter["name"]: parameter for parameter in operation["parameters"]}
         assert {"page", "per_page", "cursor"} <= set(parameters), path
@@ -113,6 +116,17 @@ def test_every_paged_list_takes_a_cursor_and_answers_where_the_next_page_starts(
         fields = document["components"]["schemas"][answer]["properties"]
         assert set(fields) == {"items", "total", "total_capped", "page", "per_page", "next_cursor", "next"}, path
         assert fields["next"]["nullable"] and fields["next_cursor"]["nullable"] and fields["page"]["nullable"], path
+
+
+def test_the_inbox_pages_by_number_within_its_reach_and_answers_its_totals(document):
+    operation = document["paths"][INBOX]["get"]
+    parameters = {parameter["name"]: parameter for parameter in operation["parameters"]}
+    assert set(parameters) == {"page", "per_page"}
+    assert parameters["page"]["schema"]["maximum"] == MAX_LISTED
+    answer = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    fields = document["components"]["schemas"][answer]["properties"]
+    assert set(fields) == {"items", "total", "late", "kinds", "page", "per_page", "next"}
+    assert fields["next"]["nullable"]
 
 
 class Conformance:

@@ -1,22 +1,23 @@
 """Portal side of problem cases: the order's cases panel (report a problem, resolve a case) and the inbox."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, flash, redirect
 from flask_babel import gettext as _
 
 from core.auth.context import require_actor, requires
-from core.contracts import Panel, Task
+from core.contracts import Panel, Task, TaskCount
 from core.labels import label
 from core.models import Order, User
 from core.orders.queries import get_order
-from core.portal import order_url
+from core.portal import list_url, order_url
 from core.web import attempt, flash_form_errors
 from plugins.logistics.cases import services
 from plugins.logistics.cases.forms import ReportForm, ResolveForm
 
 bp = Blueprint("logistics_cases", __name__)
 PANEL = "logistics/cases_panel.html"
-INBOX_ITEMS = 20
 
 
 def panels(order: Order, user: User) -> list[Panel]:
@@ -34,14 +35,22 @@ def panels(order: Order, user: User) -> list[Panel]:
     return [Panel(_("Problem cases"), PANEL, context, order=410)]
 
 
-def inbox(user: User) -> list[Task]:
-    """The open cases of the user's departments, most urgent first (one query)."""
+def inbox(user: User, limit: int | None) -> list[Task]:
+    """The first ``limit`` open cases of the user's departments, most urgent first (one query)."""
     if not user.can("logistics.cases.resolve"):
         return []
     return [Task(title=_("Problem case %(number)s: %(kind)s", number=case.number, kind=label(case.case_type)),
                  url=order_url(case.order_id), kind="logistics.case", due_at=case.due_at,
                  order_number=case.order.number)
-            for case in services.open_cases(user)[:INBOX_ITEMS]]
+            for case in services.open_cases(user, limit)]
+
+
+def inbox_counts(user: User, now: datetime) -> list[TaskCount]:
+    """How many cases ``inbox`` would list, late apart: one query."""
+    if not user.can("logistics.cases.resolve"):
+        return []
+    return [TaskCount("logistics.case", _("Problem cases"), *services.count_open_cases(user, now),
+                      url=list_url(user, "order.view", "orders.index"))]
 
 
 @bp.route("/orders/<id:order_id>/cases", methods=["POST"])

@@ -7,16 +7,16 @@ from datetime import datetime, time
 from flask import url_for
 from flask_babel import gettext as _
 
-from core.contracts import OrderAction, Panel, Task
+from core.contracts import OrderAction, Panel, Task, TaskCount
 from core.extensions import db
 from core.models import Company, Order, User, utcnow
+from core.portal import list_url
 from plugins.logistics.execution import services
 from plugins.logistics.execution.models import PlanStatus
+from plugins.logistics.shipments.services import late_before
 
 PANEL = "logistics/execution/order_panel.html"
 READERS = ("logistics.view", "logistics.task", "logistics.plan")
-# Tasks listed one by one in the inbox; the rest are one line with their count, linking to "my tasks".
-INBOX_TASKS = 20
 
 
 def may_read(user: User) -> bool:
@@ -55,28 +55,35 @@ def plan_actions(order: Order, user: User) -> list[OrderAction]:
     return []
 
 
-def inbox(user: User) -> list[Task]:
-    """The user's open tasks of confirmed plans, due soonest first; for a planner, the plans to confirm."""
+def inbox(user: User, limit: int | None) -> list[Task]:
+    """The user's first ``limit`` open tasks of confirmed plans, due soonest first; for a planner, the plans to
+    confirm (an inbox list of logistics', merged by due time with its shipping tasks)."""
     tasks: list[Task] = []
     if user.can(services.WORK) or user.can(services.PLAN):
-        waiting, total = services.tasks_waiting(user, INBOX_TASKS)
         tasks += [Task(title=_("%(task)s for order %(number)s", task=task.name, number=task.order_number or
                                f"#{task.order_id}"), url=url_for("logistics_execution.plan", order_id=task.order_id),
                        kind="logistics.task", due_at=task.due_at, order_number=task.order_number)
-                  for task in waiting]
-        if total > len(waiting):
-            tasks.append(Task(title=_("%(count)s more of my tasks", count=total - len(waiting)),
-                              url=url_for("logistics_execution.my_tasks"), kind="logistics.task",
-                              count=total - len(waiting)))
+                  for task in services.tasks_waiting(user, limit)]
     if user.can(services.PLAN):
-        drafts, total = services.plans_to_confirm(user, INBOX_TASKS)
+        drafts = services.plans_to_confirm(user, limit)
         zone = db.session.get_one(Company, user.company_id).zone if drafts else None
         tasks += [Task(title=_("Confirm the execution plan of order %(number)s", number=number or f"#{order_id}"),
                        url=url_for("logistics_execution.plan", order_id=order_id), kind="logistics.plan",
                        due_at=datetime.combine(day, time.min, tzinfo=zone), order_number=number)
                   for order_id, number, day in drafts]
-        if total > len(drafts):
-            tasks.append(Task(title=_("%(count)s more execution plans to confirm", count=total - len(drafts)),
-                              url=url_for("orders.index", status="approved"), kind="logistics.plan",
-                              count=total - len(drafts)))
     return tasks
+
+
+def inbox_counts(user: User, now: datetime) -> list[TaskCount]:
+    """How many tasks ``inbox`` would list of each kind, and how many are late: a query each."""
+    counts: list[TaskCount] = []
+    if user.can(services.WORK) or user.can(services.PLAN):
+        counts.append(TaskCount("logistics.task", _("My execution tasks"), *services.count_tasks_waiting(user, now),
+                                url=list_url(user, services.WORK, "logistics_execution.my_tasks")))
+    if user.can(services.PLAN):
+        # A plan is late once its date has begun where the company is, as its task's due time says.
+        first_on_time = late_before(now, db.session.get_one(Company, user.company_id).zone)
+        counts.append(TaskCount("logistics.plan", _("Execution plans to confirm"),
+                                *services.count_plans_to_confirm(user, first_on_time),
+                                url=list_url(user, "order.view", "orders.index", status="approved")))
+    return counts

@@ -29,7 +29,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, insert, or_, select
+from sqlalchemy import Select, case, func, insert, or_, select
 from sqlalchemy.orm.attributes import set_committed_value
 
 from core import audit
@@ -143,34 +143,50 @@ class WaitingTask:
     order_number: str | None
 
 
-def tasks_waiting(user: User, limit: int) -> tuple[list[WaitingTask], int]:
-    """The user's open tasks of confirmed plans, soonest due first, at most ``limit``, and how many there are.
+def _waiting(user: User) -> Select[Any]:
+    """The user's open tasks of confirmed plans, joined to their orders and plans."""
+    return (select(ExecutionTask.id).join(Order, Order.id == ExecutionTask.order_id)
+            .join(ExecutionPlan, ExecutionPlan.id == ExecutionTask.plan_id)
+            .where(ExecutionTask.company_id == user.company_id, ExecutionTask.assignee_id == user.id,
+                   ExecutionTask.status.in_(OPEN_TASKS), ExecutionPlan.status == PlanStatus.CONFIRMED,
+                   visible_to(user)))
 
-    One query, however many there are: the rows and their total (a window count) together.
-    """
-    total = func.count().over()
-    rows = db.session.execute(
-        select(ExecutionTask.id, ExecutionTask.name, ExecutionTask.due_at, ExecutionTask.order_id, Order.number,
-               total)
-        .join(Order, Order.id == ExecutionTask.order_id)
-        .join(ExecutionPlan, ExecutionPlan.id == ExecutionTask.plan_id)
-        .where(ExecutionTask.company_id == user.company_id, ExecutionTask.assignee_id == user.id,
-               ExecutionTask.status.in_(OPEN_TASKS), ExecutionPlan.status == PlanStatus.CONFIRMED, visible_to(user))
+
+def tasks_waiting(user: User, limit: int | None = None) -> list[WaitingTask]:
+    """The user's open tasks of confirmed plans, soonest due first, at most ``limit``: one query."""
+    rows = db.session.execute(_waiting(user).with_only_columns(
+        ExecutionTask.id, ExecutionTask.name, ExecutionTask.due_at, ExecutionTask.order_id, Order.number)
         .order_by(ExecutionTask.due_at, ExecutionTask.id).limit(limit)).all()
-    return [WaitingTask(*row[:5]) for row in rows], (rows[0][5] if rows else 0)
+    return [WaitingTask(*row) for row in rows]
 
 
-def plans_to_confirm(user: User, limit: int) -> tuple[list[tuple[int, str | None, date]], int]:
-    """Drafted plans a planner confirms: (order id, order number, promised date), soonest date first, and
-    how many there are, in one query."""
-    total = func.count().over()
-    rows = db.session.execute(
-        select(ExecutionPlan.order_id, Order.number, ExecutionPlan.target_date, total)
-        .join(Order, Order.id == ExecutionPlan.order_id)
-        .where(ExecutionPlan.company_id == user.company_id, ExecutionPlan.status == PlanStatus.DRAFT,
-               Order.status.in_(PLANNABLE), visible_to(user))
+def count_tasks_waiting(user: User, now: datetime) -> tuple[int, int]:
+    """How many tasks ``tasks_waiting`` lists, and how many of them are past their due time: one query."""
+    total, late = db.session.execute(_waiting(user).with_only_columns(
+        func.count(), func.count(case((ExecutionTask.due_at < now, 1))))).one()
+    return total, late
+
+
+def _to_confirm(user: User) -> Select[Any]:
+    return (select(ExecutionPlan.id).join(Order, Order.id == ExecutionPlan.order_id)
+            .where(ExecutionPlan.company_id == user.company_id, ExecutionPlan.status == PlanStatus.DRAFT,
+                   Order.status.in_(PLANNABLE), visible_to(user)))
+
+
+def plans_to_confirm(user: User, limit: int | None = None) -> list[tuple[int, str | None, date]]:
+    """Drafted plans a planner confirms: (order id, order number, promised date), soonest date first, at most
+    ``limit``, in one query."""
+    rows = db.session.execute(_to_confirm(user).with_only_columns(
+        ExecutionPlan.order_id, Order.number, ExecutionPlan.target_date)
         .order_by(ExecutionPlan.target_date, ExecutionPlan.id).limit(limit)).all()
-    return [(row[0], row[1], row[2]) for row in rows], (rows[0][3] if rows else 0)
+    return [(row[0], row[1], row[2]) for row in rows]
+
+
+def count_plans_to_confirm(user: User, late_before: date) -> tuple[int, int]:
+    """How many plans ``plans_to_confirm`` lists, and how many of their dates come before ``late_before``."""
+    total, late = db.session.execute(_to_confirm(user).with_only_columns(
+        func.count(), func.count(case((ExecutionPlan.target_date < late_before, 1))))).one()
+    return total, late
 
 
 # --- drafting ----------------------------------------------------------------------

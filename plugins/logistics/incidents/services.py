@@ -172,15 +172,22 @@ def resolve_incident(incident: Incident, actor: User, resolution: str | None) ->
     return incident
 
 
-def escalated_to_me(user: User, limit: int) -> tuple[list[tuple[int, int, str | None, IncidentKind]], int]:
-    """The open incidents escalated to ``user``: (incident id, order id, order number, kind), oldest first, and
-    how many there are, in one query."""
-    total = func.count().over()
-    rows = db.session.execute(
-        select(Incident.id, Incident.order_id, Order.number, Incident.kind, total)
-        .join(IncidentEscalation, IncidentEscalation.incident_id == Incident.id)
-        .join(Order, Order.id == Incident.order_id)
-        .where(IncidentEscalation.user_id == user.id, Incident.company_id == user.company_id,
-               Incident.status == IncidentStatus.OPEN)
+def _escalated_to(user: User) -> Select[Any]:
+    return (select(Incident.id).join(IncidentEscalation, IncidentEscalation.incident_id == Incident.id)
+            .join(Order, Order.id == Incident.order_id)
+            .where(IncidentEscalation.user_id == user.id, Incident.company_id == user.company_id,
+                   Incident.status == IncidentStatus.OPEN))
+
+
+def escalated_to_me(user: User, limit: int | None = None) -> list[tuple[int, int, str | None, IncidentKind]]:
+    """The open incidents escalated to ``user``: (incident id, order id, order number, kind), oldest first, at
+    most ``limit``, in one query."""
+    rows = db.session.execute(_escalated_to(user).with_only_columns(
+        Incident.id, Incident.order_id, Order.number, Incident.kind)
         .order_by(Incident.recorded_at, Incident.id).limit(limit)).all()
-    return [(row[0], row[1], row[2], row[3]) for row in rows], (rows[0][4] if rows else 0)
+    return [(row[0], row[1], row[2], row[3]) for row in rows]
+
+
+def count_escalated_to_me(user: User) -> int:
+    """How many incidents ``escalated_to_me`` lists, in one query."""
+    return db.session.execute(_escalated_to(user).with_only_columns(func.count())).scalar_one()

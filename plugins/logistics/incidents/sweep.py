@@ -32,7 +32,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select, true, update
+from sqlalchemy import Select, func, or_, select, true, update
 
 from core import audit, outbox
 from core.auth.context import check
@@ -329,15 +329,22 @@ def confirm_notice(notice: RiskNotice, actor: User, message: str | None = None) 
     return send_notice(notice, actor, message=text)
 
 
-def notices_to_confirm(user: User, limit: int) -> tuple[list[tuple[int, int, str | None, date]], int]:
-    """Pending notices of the orders ``user`` entered (or of orders nobody entered, for whoever may notify):
-    (notice id, order id, order number, expected date), and how many there are, in one query."""
-    total = func.count().over()
+def _to_confirm(user: User) -> Select[Any]:
     mine = Order.created_by_id == user.id
-    rows = db.session.execute(
-        select(RiskNotice.id, RiskNotice.order_id, Order.number, RiskNotice.expected_date, total)
-        .join(Order, Order.id == RiskNotice.order_id)
-        .where(RiskNotice.company_id == user.company_id, RiskNotice.status == NoticeStatus.PENDING,
-               or_(mine, Order.created_by_id.is_(None)), visible_to(user))
+    return (select(RiskNotice.id).join(Order, Order.id == RiskNotice.order_id)
+            .where(RiskNotice.company_id == user.company_id, RiskNotice.status == NoticeStatus.PENDING,
+                   or_(mine, Order.created_by_id.is_(None)), visible_to(user)))
+
+
+def notices_to_confirm(user: User, limit: int | None = None) -> list[tuple[int, int, str | None, date]]:
+    """Pending notices of the orders ``user`` entered (or of orders nobody entered, for whoever may notify):
+    (notice id, order id, order number, expected date), oldest first, at most ``limit``, in one query."""
+    rows = db.session.execute(_to_confirm(user).with_only_columns(
+        RiskNotice.id, RiskNotice.order_id, Order.number, RiskNotice.expected_date)
         .order_by(RiskNotice.created_at, RiskNotice.id).limit(limit)).all()
-    return [(row[0], row[1], row[2], row[3]) for row in rows], (rows[0][4] if rows else 0)
+    return [(row[0], row[1], row[2], row[3]) for row in rows]
+
+
+def count_notices_to_confirm(user: User) -> int:
+    """How many notices ``notices_to_confirm`` lists, in one query."""
+    return db.session.execute(_to_confirm(user).with_only_columns(func.count())).scalar_one()

@@ -1,16 +1,16 @@
 """Portal side of incidents: the order page's panel (at-risk state, incidents, notices) and its forms' POSTs."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, url_for
+from flask import Blueprint, flash, redirect
 from flask_babel import gettext as _
 
 from core.auth.context import require_actor, requires
-from core.contracts import Panel, Task
+from core.contracts import Panel, Task, TaskCount
 from core.formatting import format_date
 from core.labels import choices, label
 from core.models import Order, User
 from core.orders.queries import get_order
-from core.portal import order_url
+from core.portal import list_url, order_url
 from core.web import attempt, flash_form_errors
 from plugins.logistics.execution import services as execution
 from plugins.logistics.incidents import services, sweep
@@ -111,29 +111,30 @@ def send_notice(notice_id: int):
 
 
 # Items listed one by one in the inbox; the rest are one line with their count.
-INBOX_ITEMS = 20
-
-
-def inbox(user: User) -> list[Task]:
+def inbox(user: User, limit: int | None) -> list[Task]:
     """For a manager, the open incidents escalated to them; for a salesperson, the new dates to confirm to their
-    customers. One query each, however many there are."""
+    customers: the first ``limit`` of each, oldest first, one query each, however many there are."""
     tasks: list[Task] = []
     if user.can(services.RECORD) or user.can(services.ESCALATIONS):
-        escalated, total = services.escalated_to_me(user, INBOX_ITEMS)
         tasks += [Task(title=_("Escalated incident on order %(number)s: %(kind)s", number=number or f"#{order_id}",
                                kind=label(kind)), url=order_url(order_id), kind="logistics.incident",
                        order_number=number)
-                  for _id, order_id, number, kind in escalated]
-        if total > len(escalated):
-            tasks.append(Task(title=_("%(count)s more escalated incidents", count=total - len(escalated)),
-                              url=url_for("orders.index"), kind="logistics.incident", count=total - len(escalated)))
+                  for _id, order_id, number, kind in services.escalated_to_me(user, limit)]
     if user.can(sweep.NOTIFY):
-        pending, total = sweep.notices_to_confirm(user, INBOX_ITEMS)
         tasks += [Task(title=_("Order %(number)s is at risk: confirm the new date %(date)s to the customer",
                                number=number or f"#{order_id}", date=format_date(day)),
                        url=order_url(order_id), kind="logistics.delay_notice", order_number=number)
-                  for _id, order_id, number, day in pending]
-        if total > len(pending):
-            tasks.append(Task(title=_("%(count)s more new dates to confirm to customers", count=total - len(pending)),
-                              url=url_for("orders.index"), kind="logistics.delay_notice", count=total - len(pending)))
+                  for _id, order_id, number, day in sweep.notices_to_confirm(user, limit)]
     return tasks
+
+
+def inbox_counts(user: User) -> list[TaskCount]:
+    """How many tasks ``inbox`` would list of each kind (none has a deadline): one query each."""
+    counts: list[TaskCount] = []
+    if user.can(services.RECORD) or user.can(services.ESCALATIONS):
+        counts.append(TaskCount("logistics.incident", _("Escalated incidents"), services.count_escalated_to_me(user),
+                                url=list_url(user, "order.view", "orders.index")))
+    if user.can(sweep.NOTIFY):
+        counts.append(TaskCount("logistics.delay_notice", _("New dates to confirm to customers"),
+                                sweep.count_notices_to_confirm(user), url=list_url(user, "order.view", "orders.index")))
+    return counts

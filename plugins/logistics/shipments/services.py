@@ -12,14 +12,16 @@ needs to know which plugin holds an order back (billing, for a prepayment).
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
 from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, exists, insert, select
-from sqlalchemy.orm import lazyload
+from sqlalchemy import ColumnElement, Select, and_, case, exists, false, func, insert, or_, select
+from sqlalchemy.orm import contains_eager, lazyload
 
 from core import audit, outbox
 from core.auth.context import check
@@ -29,7 +31,8 @@ from core.errors import Conflict, NotFound, ValidationError
 from core.extensions import db
 from core.labels import label
 from core.models import Company, DeliveryMethod, Order, OrderLine, OrderStatus, User, utcnow
-from core.modules import hooks_for_order, order_has_stage, pinned
+from core.modules import hooks_for_order, modules_in_use, order_has_stage, pinned
+from core.plugins import registry
 from core.orders.queries import get_order, visible_orders, visible_to
 from core.orders import events
 from core.session_memo import remembered
@@ -255,33 +258,97 @@ def fully_shipped(order: Order) -> bool:
     return not any(remaining(order).values())
 
 
-def orders_to_ship(user: User) -> list[Order]:
-    """Approved orders and orders in production of the user's company, delivered through logistics,
-    with no shipment yet and nothing holding them back (an order partly shipped shows its remainder in its panel)."""
+def held_back(company_id: int) -> ColumnElement[bool]:
+    """SQL: an execution gate holds the order back (``execution_holds`` of the plugins the company uses)."""
+    hooks = registry().hooks_for(modules_in_use(company_id))
+    holds = [condition for contribution in hooks.execution_holds() for condition in contribution]
+    return or_(*holds) if holds else false()
+
+
+def due_day() -> ColumnElement[date]:
+    """SQL: the day an order's goods should leave by (at its start): the promised, else the requested, one."""
+    return func.coalesce(Order.promised_date, Order.requested_date)
+
+
+def late_before(now: datetime, zone: ZoneInfo) -> date:
+    """The first due day that is not late at ``now``: a day is late once it has begun where the company is."""
+    local = now.astimezone(zone)
+    return local.date() + timedelta(days=1) if local.time() > time.min else local.date()
+
+
+def _to_ship(user: User) -> Select[Order]:
     no_shipment = ~exists(select(Shipment.id).where(Shipment.order_id == Order.id))
-    orders = db.session.execute(
-        visible_orders(user).where(Order.status.in_(SHIPPABLE), pinned(Stage.LOGISTICS), no_shipment)
-        .order_by(Order.requested_date, Order.id)
-    ).scalars()
-    return [order for order in orders if not blocking_gates(order)]
+    return visible_orders(user).where(Order.status.in_(SHIPPABLE), pinned(Stage.LOGISTICS), no_shipment,
+                                      ~held_back(user.company_id))
 
 
-def shipments_to_dispatch(user: User) -> list[Shipment]:
-    """Prepared shipments that a carrier takes (pickups wait for the customer instead)."""
+def _to_dispatch() -> ColumnElement[bool]:
+    # A carrier takes them; pickups wait for the customer instead.
+    return and_(Shipment.status == ShipmentStatus.PREPARED, Shipment.delivery_method != DeliveryMethod.PICKUP)
+
+
+def _awaiting_acceptance() -> ColumnElement[bool]:
+    pickup_ready = and_(Shipment.status == ShipmentStatus.PREPARED, Shipment.delivery_method == DeliveryMethod.PICKUP)
+    return or_(Shipment.status == ShipmentStatus.DISPATCHED, pickup_ready)
+
+
+def _listed(statement: Select[Any], limit: int | None) -> Select[Any]:
+    # What the inbox shows of an order is on its row (and its customer's, joined): not its lines or pinned set.
+    return statement.limit(limit).options(lazyload(Order.lines), lazyload(Order.module_rows))
+
+
+def orders_to_ship(user: User, limit: int | None = None) -> list[Order]:
+    """Approved orders and orders in production of the user's company, delivered through logistics,
+    with no shipment yet and nothing holding them back (an order partly shipped shows its remainder in its
+    panel); the ``limit`` due first."""
+    return list(db.session.execute(_listed(
+        _to_ship(user).order_by(due_day().asc().nulls_last(), Order.id), limit)).scalars())
+
+
+def _shipments(user: User, condition: ColumnElement[bool], limit: int | None) -> list[Shipment]:
     return list(db.session.execute(
-        visible_shipments(user).where(Shipment.status == ShipmentStatus.PREPARED,
-                                      Shipment.delivery_method != DeliveryMethod.PICKUP)
-        .order_by(Shipment.id)
+        visible_shipments(user).where(condition).order_by(due_day().asc().nulls_last(), Shipment.id).limit(limit)
+        .options(contains_eager(Shipment.order).options(lazyload(Order.lines), lazyload(Order.module_rows)))
     ).scalars())
 
 
-def shipments_awaiting_acceptance(user: User) -> list[Shipment]:
-    """Dispatched shipments, and prepared pickups, waiting for the customer's sign-off."""
-    pickup_ready = (Shipment.status == ShipmentStatus.PREPARED) & (Shipment.delivery_method == DeliveryMethod.PICKUP)
-    return list(db.session.execute(
-        visible_shipments(user).where((Shipment.status == ShipmentStatus.DISPATCHED) | pickup_ready)
-        .order_by(Shipment.id)
-    ).scalars())
+def shipments_to_dispatch(user: User, limit: int | None = None) -> list[Shipment]:
+    """Prepared shipments that a carrier takes (pickups wait for the customer instead), the ``limit`` due first."""
+    return _shipments(user, _to_dispatch(), limit)
+
+
+def shipments_awaiting_acceptance(user: User, limit: int | None = None) -> list[Shipment]:
+    """Dispatched shipments, and prepared pickups, waiting for the customer's sign-off; the ``limit`` due first."""
+    return _shipments(user, _awaiting_acceptance(), limit)
+
+
+@dataclass(frozen=True)
+class WorkCount:
+    """How many orders to ship, shipments to dispatch and sign-offs to record, with the late ones."""
+
+    to_ship: tuple[int, int] = (0, 0)
+    to_dispatch: tuple[int, int] = (0, 0)
+    awaiting_acceptance: int = 0
+
+
+def count_work(user: User, now: datetime, zone: ZoneInfo, *, ship: bool, accept: bool) -> WorkCount:
+    """What ``orders_to_ship``, ``shipments_to_dispatch`` and ``shipments_awaiting_acceptance`` would list,
+    counted in two queries: the shipping side only when ``ship``, the sign-offs only when ``accept``."""
+    late = due_day() < late_before(now, zone)
+    to_ship = (0, 0)
+    if ship:
+        total, late_ones = db.session.execute(
+            _to_ship(user).with_only_columns(func.count(), func.count(case((late, 1))))).one()
+        to_ship = (total, late_ones)
+    if not (ship or accept):
+        return WorkCount(to_ship)
+    dispatch = _to_dispatch() if ship else false()
+    awaiting = _awaiting_acceptance() if accept else false()
+    dispatching, dispatching_late, accepting = db.session.execute(
+        visible_shipments(user).where(or_(dispatch, awaiting)).with_only_columns(
+            func.count(case((dispatch, 1))), func.count(case((and_(dispatch, late), 1))),
+            func.count(case((awaiting, 1))))).one()
+    return WorkCount(to_ship, (dispatching, dispatching_late), accepting)
 
 
 # --- actions -------------------------------------------------------------------

@@ -9,22 +9,26 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from flask_babel import force_locale
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from core.db import commit
 from core.documents import stored_document
 from core.errors import NotFound
 from core.extensions import db
 from core.inbox import tasks_for
-from core.models import AuditEntry, OrderStatus, OutboxMessage, OutboxStatus, PaymentTerms, StoredDocument, utcnow
+from core.models import (
+    AuditEntry, Order, OrderStatus, OutboxMessage, OutboxStatus, PaymentTerms, StoredDocument, utcnow,
+)
 from core.modules import hooks_for_order
 from core.orders import actions
-from plugins.billing import services
+from plugins.billing import hooks, services
 from plugins.billing.manifest import MANIFEST as BILLING
-from plugins.billing.models import Invoice, InvoiceStatus
+from plugins.billing.models import BillingPayment, Invoice, InvoiceStatus
 from plugins.intake.manifest import MANIFEST as INTAKE
 from tests import factories, witness
+from tests.clones import clone_order
 from tests.flows import Flow
+from tests.inbox_answers import answer, check_counts_agree
 from tests.plugins.billing.conftest import fresh
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -141,8 +145,62 @@ def test_finance_finds_prepayments_to_confirm_and_late_receivables_in_the_inbox(
     assert waiting.number not in tasks
     assert not [t for t in tasks_for(world.users["sales"]) if t.kind in {"prepayment", "collect_payment"}]
 
-    listed = api("finance").get("/api/v1/tasks").get_json()
+    listed = api("finance").get("/api/v1/tasks").get_json()["items"]
     assert {(t["order_number"], t["late"]) for t in listed} >= {(owing.number, True), (prepaid.number, False)}
+
+
+def test_the_prepayment_holds_are_the_prepayment_gates_over_many_orders(app, world, api, place_order, deliver):
+    """billing's ``execution_holds``: in SQL, the orders its gates block, and no other."""
+    unpaid = place_order(PaymentTerms.PREPAYMENT)
+    partly = place_order(PaymentTerms.PREPAYMENT)
+    paid = place_order(PaymentTerms.PREPAYMENT)
+    withdrawn = place_order(PaymentTerms.PREPAYMENT)
+    on_delivery = place_order(PaymentTerms.CASH_ON_DELIVERY)
+    api("finance").post("/api/v1/payments", json={"order_id": partly.id, "amount": "0.01"})
+    api("finance").post("/api/v1/payments", json={"order_id": paid.id, "amount": "2316.50"})
+    actions.cancel(withdrawn, actor=world.users["sales"], reason="the customer withdrew")
+    commit()
+    orders = [fresh(order.id) for order in (unpaid, partly, paid, withdrawn, on_delivery)]
+
+    held = set(db.session.execute(select(Order.id).where(or_(*services.prepayment_holds()))).scalars())
+
+    assert held == {order.id for order in orders if any(gate.blocked for gate in gates(order))}
+    assert held == {unpaid.id, partly.id}
+
+
+def test_hook_inbox_count(app, world, api, place_order, deliver):
+    """Prepayments to confirm and payments to collect, counted as listed, late once the invoice's due day has
+    ended; 10 receivables or 1,000, the same statements."""
+    prepaid = place_order(PaymentTerms.PREPAYMENT)
+    owing = deliver(place_order(PaymentTerms.CASH_ON_DELIVERY, customer=1))
+    api("finance").post("/api/v1/payments", json={"order_id": owing.id, "amount": "16.50"})
+    settled = deliver(place_order(PaymentTerms.CASH_ON_DELIVERY))
+    api("finance").post("/api/v1/payments", json={"order_id": settled.id, "amount": "2316.50"})
+    now = utcnow()
+    today = now.astimezone(world.company.zone).date()
+    # Every third invoice fell due yesterday; the others today (not late until its end) or later.
+    falling_due = {"billing_invoice": lambda n, row: {**row, "due_date": today + timedelta(days=n % 3 - 1)}}
+    finance = world.users["finance"].id
+
+    def grow(copies: int) -> None:
+        clone_order(prepaid.id, copies, [Invoice], vary=falling_due)
+        clone_order(owing.id, copies, [Invoice, BillingPayment], vary=falling_due)
+        clone_order(settled.id, copies, [Invoice, BillingPayment], vary=falling_due)
+        commit()
+
+    grow(4)
+    small = answer(app, hooks, finance, now)
+    grow(495)
+    large = answer(app, hooks, finance, now)
+
+    assert {kind: count.total for kind, count in small.counts.items()} == {"prepayment": 5, "collect_payment": 5}
+    assert {kind: (count.total, count.late) for kind, count in large.counts.items()} == {
+        "prepayment": (500, 2 + 165), "collect_payment": (500, 2 + 165)}
+    check_counts_agree(small, now)
+    check_counts_agree(large, now)
+    assert small.costs == large.costs, (small.costs, large.costs)
+    assert "2,300.00 CNY" in next(task.title for task in large.tasks if task.kind == "collect_payment")
+    assert answer(app, hooks, world.users["sales"].id, now).counts == {}  # sales does not record payments
 
 
 def test_the_invoice_pdf_embeds_a_cjk_font(world, place_order, deliver, tmp_path):

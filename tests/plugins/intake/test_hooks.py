@@ -7,12 +7,15 @@ from core.contracts import Decision, Outcome
 from core.db import commit
 from core.documents import document_kinds
 from core.inbox import tasks_for
-from core.models import OrderStatus
+from core.models import OrderStatus, utcnow
 from core.orders import events
 from core.portal import navigation
-from plugins.intake import services
+from plugins.intake import hooks, services, waiting
 from plugins.intake.manifest import MANIFEST
+from plugins.intake.models import IntakeWaiting
 from tests import factories, witness
+from tests.clones import clone_order
+from tests.inbox_answers import answer, check_counts_agree
 from tests.plugins.intake import manual_review
 from tests.plugins.intake.helpers import draft
 
@@ -63,6 +66,38 @@ def test_a_sent_back_order_says_so_in_the_inbox(make_app):
 
     assert task.title == f"Correct and resubmit the sent-back order {order.number} (上海华东机电有限公司)"
     assert task.order_number == order.number
+
+
+def test_hook_inbox_count(app, world):
+    """Drafts to submit and drafts waiting for the customer, counted as listed, never late; 10 drafts or 1,000,
+    the same statements."""
+    to_submit = draft(world)
+    asked = draft(world)
+    waiting.mark_waiting(asked, "请确认阀门规格", world.users["sales"])
+    commit()
+    sales = world.users["sales"].id
+    now = utcnow()
+
+    def grow(copies: int) -> None:
+        clone_order(to_submit.id, copies)
+        clone_order(asked.id, copies, [IntakeWaiting])
+        commit()
+
+    grow(4)
+    small = answer(app, hooks, sales, now)
+    grow(495)
+    large = answer(app, hooks, sales, now)
+
+    assert {kind: (count.total, count.late) for kind, count in small.counts.items()} == {
+        "intake.submit": (5, 0), "intake.waiting": (5, 0)}
+    assert {kind: (count.total, count.late) for kind, count in large.counts.items()} == {
+        "intake.submit": (500, 0), "intake.waiting": (500, 0)}
+    check_counts_agree(small, now)
+    check_counts_agree(large, now)
+    assert small.costs == large.costs, (small.costs, large.costs)
+    assert large.page[0].url == f"/orders/{to_submit.id}"  # the oldest first
+    assert large.counts["intake.submit"].url == "/orders?status=draft"
+    assert answer(app, hooks, world.users["production"].id, now).counts == {}  # production does not submit
 
 
 def test_every_order_offers_its_confirmation(world):

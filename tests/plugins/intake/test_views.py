@@ -9,8 +9,9 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from core.extensions import db
+from core.inbox import PAGE_SIZE
 from core.models import AuditEntry, Order, OrderStatus
-from plugins.intake import hooks, services
+from plugins.intake import services
 from plugins.intake.manifest import MANIFEST
 from tests import factories
 from tests.factories import portal_login
@@ -140,18 +141,21 @@ def test_the_inbox_lists_drafts_waiting_to_be_submitted(app, world):
     assert f"/orders/{order.id}" in sales and f"/orders/{order.id}" not in production
 
 
-def test_an_inbox_of_many_drafts_lists_the_oldest_and_counts_the_rest_in_one_task(app, world, monkeypatch):
-    monkeypatch.setattr(hooks, "INBOX_DRAFTS", 2)
-    oldest = [draft(world), draft(world)]
-    for _ in range(3):
-        draft(world)
+def test_an_inbox_of_many_drafts_pages_them_oldest_first_and_leads_to_the_list_of_all(app, world):
+    drafts = [draft(world) for _ in range(PAGE_SIZE + 2)]
+    clerk = portal_login(app, world.users["sales"])
 
-    page = portal_login(app, world.users["sales"]).get("/inbox").get_data(as_text=True)
+    first = clerk.get("/inbox").get_data(as_text=True)
+    second = clerk.get("/inbox?page=2").get_data(as_text=True)
 
-    assert all(f"Re-check and submit draft order #{order.id} " in page for order in oldest)
-    assert page.count("Re-check and submit draft order #") == 2
-    assert "3 more draft orders to re-check and submit" in page and 'href="/orders?status=draft"' in page
-    assert '<span class="count" aria-label="5 tasks">5</span>' in page
+    assert first.count("Re-check and submit draft order #") == PAGE_SIZE
+    assert all(f"Re-check and submit draft order #{order.id} " in first for order in drafts[:PAGE_SIZE])
+    assert [f"#{order.id} " in second for order in drafts[PAGE_SIZE:]] == [True, True]
+    assert second.count("Re-check and submit draft order #") == 2
+    assert '<a href="/inbox?page=2" rel="next">' in first and '<a href="/inbox?page=1" rel="prev">' in second
+    # How many there are, and where all of them are listed.
+    assert '<a href="/orders?status=draft">Draft orders to re-check and submit</a>' in first
+    assert f'<span class="count" aria-label="{PAGE_SIZE + 2} tasks">{PAGE_SIZE + 2}</span>' in first
 
 
 def test_a_price_or_quantity_with_more_places_than_stored_is_refused_on_its_row_not_rounded(app, world):

@@ -4,8 +4,11 @@ Logistics must refuse to ship without knowing who raised the gate.
 """
 from __future__ import annotations
 
+from sqlalchemy import ColumnElement
+
 from core.contracts import Gate
 from core.hookspecs import hookimpl
+from core.modules import pinned
 from core.plugins import Manifest
 
 PREPAYMENT_REASON = "prepayment of 1,356.00 CNY not received"
@@ -15,6 +18,12 @@ PREPAYMENT_REASON = "prepayment of 1,356.00 CNY not received"
 def execution_gates(order) -> list[Gate]:
     return [Gate("prepayment", blocked=True, reason=PREPAYMENT_REASON),
             Gate("credit", blocked=False, reason="within the credit limit")]
+
+
+@hookimpl
+def execution_holds() -> list[ColumnElement[bool]]:
+    # Every order the plugin's gates are asked about: those it is pinned on.
+    return [pinned(MANIFEST.name)]
 
 
 MANIFEST = Manifest(

@@ -4,7 +4,8 @@ from __future__ import annotations
 from core.db import commit
 from core.extensions import db
 from core.inbox import tasks_for
-from core.models import User
+from core.inbox import PAGE_SIZE
+from core.models import User, utcnow
 from plugins.logistics.execution import panels, services
 from tests import factories, orders
 from tests.plugins.logistics import execution
@@ -38,25 +39,34 @@ def test_each_person_s_open_tasks_wait_in_their_inbox_soonest_first(app, world):
     assert not [task for task in tasks_for(world.users["finance"]) if task.kind.startswith("logistics.")]
 
 
-def test_many_tasks_list_the_soonest_and_count_the_rest(app, world):
-    execution.template(world, execution.tasks_in_a_chain(panels.INBOX_TASKS + 5))
+def test_many_tasks_are_counted_as_listed_and_listed_a_page_at_a_time(app, world):
+    execution.template(world, execution.tasks_in_a_chain(25))
     confirmed_order(world)
-    mine = [task for task in tasks_for(world.users["production"]) if task.kind == "logistics.task"]
-    assert len(mine) == panels.INBOX_TASKS + 1
-    assert (mine[-1].title, mine[-1].count) == ("5 more of my tasks", 5)
+    worker = world.users["production"]
+    with app.test_request_context():
+        [counted] = [count for count in panels.inbox_counts(worker, utcnow()) if count.kind == "logistics.task"]
+        every = [task for task in panels.inbox(worker, None) if task.kind == "logistics.task"]
+        first = [task for task in panels.inbox(worker, 10) if task.kind == "logistics.task"]
+    assert counted.total == len(every) == 25 and counted.url == "/my-tasks"
+    assert first == every[:10]
+    assert counted.late == len([task for task in every if task.is_late(utcnow())])
 
 
-def _inbox_statements(app, code: str, count: int) -> int:
+def _inbox_statements(app, code: str, count: int) -> tuple[int, int]:
     world = factories.build_world(app, code)
     execution.template(world, execution.tasks_in_a_chain(count))
     confirmed_order(world)
     db.session.expire_all()
     worker = db.session.get(User, world.users["production"].id)
     _ = worker.permissions  # the user as the request has them: roles loaded at sign-in
-    with execution.statements() as sent:
-        found = panels.inbox(worker)
-    assert len([task for task in found if task.kind == "logistics.task"]) == min(count, panels.INBOX_TASKS + 1)
-    return len(sent)
+    with app.test_request_context():
+        with execution.statements() as listing:
+            found = panels.inbox(worker, PAGE_SIZE)
+        with execution.statements() as counting:
+            counts = panels.inbox_counts(worker, utcnow())
+    assert len([task for task in found if task.kind == "logistics.task"]) == count
+    assert [c.total for c in counts if c.kind == "logistics.task"] == [count]
+    return len(listing), len(counting)
 
 
 def test_the_inbox_reads_a_person_s_tasks_in_as_many_statements_for_30_as_for_3(app):

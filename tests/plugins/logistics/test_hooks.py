@@ -3,7 +3,7 @@ and the shipped and delivered events its shipments fire."""
 from __future__ import annotations
 
 import subprocess
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,21 +19,25 @@ from core.extensions import db
 from core.models import StoredDocument
 
 
-from core.models import OrderStatus
+from core.models import OrderStatus, utcnow
 from core.modules import hooks_for_company, hooks_for_order, set_enabled
 from core.portal import navigation
 from plugins.intake.manifest import MANIFEST as INTAKE
+from plugins.logistics import hooks
 from plugins.logistics.shipments import services
 from plugins.logistics.manifest import MANIFEST as LOGISTICS
+from plugins.logistics.shipments.models import Shipment
 from tests import factories, witness
+from tests.clones import clone_order
 from tests.flows import Flow
+from tests.inbox_answers import answer, check_counts_agree
 from tests.factories import ApiClient, portal_login, reload
 from tests.plugins.logistics.gate_plugin import PREPAYMENT_REASON
 from tests.plugins.logistics.orders import submitted_order
 
 
 def _tasks(app, user) -> list[tuple[str, str]]:
-    return [(t["kind"], t["title"]) for t in ApiClient(app, user).get("/api/v1/tasks").get_json()
+    return [(t["kind"], t["title"]) for t in ApiClient(app, user).get("/api/v1/tasks").get_json()["items"]
             if t["kind"].startswith("logistics.")]
 
 
@@ -90,13 +94,53 @@ def test_the_inbox_walks_an_order_from_shipping_to_sign_off(app, world):
     # The hook itself, as the core's inbox calls it: only the other order's sign-off remains.
     with app.test_request_context():
         contributed = [task.title for contribution in hooks_for_company(world.company.id).inbox_tasks(
-            user=world.users["customer_service"]) for task in contribution]
+            user=world.users["customer_service"], limit=None) for task in contribution]
     assert contributed == [f"Record the sign-off of shipment {other['number']}"]
+
+
+def test_hook_inbox_count(app, world):
+    """Orders to ship, shipments to dispatch, sign-offs to record: counted as listed, those whose day to leave
+    has begun late; 10 tasks or 1,000, the same statements."""
+    to_ship = submitted_order(world)
+    to_dispatch = submitted_order(world)
+    services.create_shipment(to_dispatch, world.users["logistics"])
+    to_accept = submitted_order(world)
+    services.dispatch(services.create_shipment(to_accept, world.users["logistics"]), world.users["logistics"])
+    commit()
+    now = utcnow()
+    today = now.astimezone(world.company.zone).date()
+    # Every fourth order should have left yesterday; the others leave today (late since midnight) or later.
+    leaving = {"order": lambda n, row: {**row, "promised_date": today + timedelta(days=n % 4 - 1)}}
+    logistics = world.users["logistics"].id
+
+    def grow(copies: int) -> None:
+        clone_order(to_ship.id, copies, vary=leaving)
+        clone_order(to_dispatch.id, copies, [Shipment], vary=leaving)
+        clone_order(to_accept.id, copies, [Shipment], vary=leaving)
+        commit()
+
+    grow(2)
+    small = answer(app, hooks, logistics, now)
+    grow(330)
+    large = answer(app, hooks, logistics, now)
+
+    assert {kind: count.total for kind, count in small.counts.items() if count.total} == {
+        "logistics.ship": 3, "logistics.dispatch": 3, "logistics.accept": 3}
+    assert {kind: count.total for kind, count in large.counts.items() if count.total} == {
+        "logistics.ship": 333, "logistics.dispatch": 333, "logistics.accept": 333}
+    # Late, the day to leave begun (n % 4 is 0 or 1): 2 of the first 2 copies, 166 of the next 330; no sign-off.
+    assert [large.counts[kind].late for kind in ("logistics.ship", "logistics.dispatch", "logistics.accept")] == [
+        2 + 166, 2 + 166, 0]
+    check_counts_agree(small, now)
+    check_counts_agree(large, now)
+    assert small.costs == large.costs, (small.costs, large.costs)
+    customer = answer(app, hooks, world.users["customer"].id, now)  # the customer signs for their own only
+    assert {kind: count.total for kind, count in customer.counts.items() if count.total} == {"logistics.accept": 333}
 
 
 def test_the_inbox_links_each_task_to_the_order_page(app, world):
     order = submitted_order(world)
-    (task,) = [t for t in ApiClient(app, world.users["logistics"]).get("/api/v1/tasks").get_json()
+    (task,) = [t for t in ApiClient(app, world.users["logistics"]).get("/api/v1/tasks").get_json()["items"]
                if t["kind"] == "logistics.ship"]
     assert task["url"].endswith(f"/orders/{order.id}")
     assert task["order_number"] == order.number

@@ -51,15 +51,19 @@ def test_an_incident_is_recorded_on_a_task_escalated_to_the_superior_and_resolve
 
     escalated = api["production"].post(f"/api/v1/incidents/{incident['id']}/escalate", json={}).get_json()
     assert escalated["escalated_to"] == [world.users["manager"].id]
-    inbox = [task.title for task in incident_views.inbox(world.users["manager"])]
+    inbox = [task.title for task in incident_views.inbox(world.users["manager"], None)]
     assert any("Escalated incident on order" in title and "Equipment failure" in title for title in inbox)
+    assert [(c.kind, c.total) for c in incident_views.inbox_counts(world.users["manager"])
+            if c.kind == "logistics.incident"] == [("logistics.incident", len(inbox))]
     refused(api["production"].post(f"/api/v1/incidents/{incident['id']}/escalate", json={}), 409,
             "escalated already")
 
     resolved = api["manager"].post(f"/api/v1/incidents/{incident['id']}/resolve",
                                    json={"resolution": "换了备用机"}).get_json()
     assert (resolved["status"], resolved["resolution"]) == ("resolved", "换了备用机")
-    assert not incident_views.inbox(world.users["manager"])
+    assert not incident_views.inbox(world.users["manager"], None)
+    assert [c.total for c in incident_views.inbox_counts(world.users["manager"])
+            if c.kind == "logistics.incident"] == [0]
     listed = api["logistics"].get(f"/api/v1/orders/{order.id}/incidents").get_json()
     assert [row["id"] for row in listed] == [incident["id"]]
 

@@ -56,8 +56,10 @@ def test_a_plan_that_cannot_make_it_is_flagged_with_its_date_and_the_salesperson
     assert flagged.at_risk and flagged.expected_date == calendar_expected > order.requested_date
     assert risk.notices(order) == [(flagged.expected_date.isoformat(), "pending")]
     assert risk.mail(order) == []  # the salesperson confirms it first
-    titles = [task.title for task in incident_views.inbox(world.users["sales"])]
+    titles = [task.title for task in incident_views.inbox(world.users["sales"], None)]
     assert any("is at risk: confirm the new date" in title for title in titles)
+    assert [c.total for c in incident_views.inbox_counts(world.users["sales"])
+            if c.kind == "logistics.delay_notice"] == [1]
 
     [notice] = db.session.execute(select(RiskNotice).where(RiskNotice.order_id == order.id)).scalars()
     sweep.confirm_notice(notice, world.users["sales"], "We are sorry for the delay.")

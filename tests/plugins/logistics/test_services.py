@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from core.db import commit
 from core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from core.extensions import db
-from core.models import AuditEntry, OrderStatus
-from core.modules import hooks_for_order
+from core.models import AuditEntry, Order, OrderStatus, utcnow
+from core.modules import hooks_for_order, modules_in_use, set_enabled
+from core.plugins import registry
 from plugins.logistics.shipments import services
 from plugins.logistics.shipments.models import Shipment, ShipmentStatus
 from tests import factories
@@ -28,6 +29,27 @@ def test_hook_execution_gates(gated_app):
     assert [gate.reason for gate in services.blocking_gates(order)] == [PREPAYMENT_REASON]
     with pytest.raises(Conflict, match=PREPAYMENT_REASON):
         services.create_shipment(order, world.users["logistics"])
+
+
+def test_hook_execution_holds(gated_app):
+    """The gates' set form: the orders another plugin holds back are left out of the orders to ship, and of
+    their count, in the query itself; the orders it is not pinned on are not held."""
+    world = factories.build_world(gated_app)
+    held = submitted_order(world)
+    set_enabled(world.company, "test_gate", False, actor=None)
+    free = submitted_order(world)  # submitted with the gate's plugin off: not pinned on it
+    commit()
+    logistics = world.users["logistics"]
+
+    with gated_app.test_request_context():
+        conditions = [c for contribution in registry().hooks_for(modules_in_use(world.company.id)).execution_holds()
+                      for c in contribution]
+        held_ids = set(db.session.execute(select(Order.id).where(or_(*conditions))).scalars())
+        counted = services.count_work(logistics, utcnow(), world.company.zone, ship=True, accept=False)
+        assert held_ids == {held.id}
+        assert [bool(services.blocking_gates(order)) for order in (held, free)] == [True, False]
+        assert services.orders_to_ship(logistics) == [free]
+        assert counted.to_ship == (1, 0)
 
 
 def test_without_gates_nothing_holds_an_approved_order(app, world):

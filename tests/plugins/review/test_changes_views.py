@@ -95,7 +95,7 @@ def test_a_change_is_decided_on_its_page_beside_its_diff_and_impact(app, desk, w
     sales = portal_login(app, world.users["sales"])
 
     # The inbox says it is a change, and leads to the change's page.
-    [task] = [t for t in desk.api("sales").get("/api/v1/tasks").get_json() if t["kind"].startswith("review")]
+    [task] = [t for t in desk.api("sales").get("/api/v1/tasks").get_json()["items"] if t["kind"].startswith("review")]
     assert task["kind"] == "review.change"
     assert task["title"] == f"Review change {change['number']} (Sales)"
     assert task["url"].endswith(f"/changes/{change['id']}")

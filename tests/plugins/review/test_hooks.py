@@ -3,14 +3,23 @@ and the review_decided event that ends each round."""
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
 
 from core.contracts import Decision, Outcome
 from core.db import commit
+from core.extensions import db
 from core.models import OrderStatus, utcnow
 from plugins.intake.manifest import MANIFEST as INTAKE
+from plugins.review import hooks, policy, services
+from plugins.review.change_models import ChangeRequest
 from plugins.review.manifest import MANIFEST as REVIEW
+from plugins.review.models import ReviewDecision, ReviewStep, StepDecision, StepStatus
 from tests import factories, witness
+from tests.clones import clone_order
 from tests.flows import Flow
+from tests.inbox_answers import answer, check_counts_agree
 
 
 def test_every_department_decides_only_its_own_step_by_default(world):
@@ -31,8 +40,8 @@ def test_the_open_step_waits_in_the_inbox_of_whoever_may_decide_it(desk):
     order_id = desk.place()
     number = desk.order(order_id).number
 
-    sales_tasks = desk.api("sales").get("/api/v1/tasks").get_json()
-    finance_tasks = desk.api("finance").get("/api/v1/tasks").get_json()
+    sales_tasks = desk.api("sales").get("/api/v1/tasks").get_json()["items"]
+    finance_tasks = desk.api("finance").get("/api/v1/tasks").get_json()["items"]
 
     review_tasks = [t for t in sales_tasks if t["kind"] == "review"]
     assert [t["title"] for t in review_tasks] == [f"Review (Sales): {number}"]
@@ -43,7 +52,7 @@ def test_the_open_step_waits_in_the_inbox_of_whoever_may_decide_it(desk):
 
     desk.decide("sales", order_id, "sales", "approve")
 
-    finance_tasks = desk.api("finance").get("/api/v1/tasks").get_json()
+    finance_tasks = desk.api("finance").get("/api/v1/tasks").get_json()["items"]
     assert [t["title"] for t in finance_tasks if t["kind"] == "review"] == [f"Review (Finance): {number}"]
 
 
@@ -52,8 +61,9 @@ def test_the_clerk_s_own_sales_step_waits_in_someone_else_s_inbox_not_theirs(app
     order_id = desk.place()
     number = desk.order(order_id).number
 
-    clerk_tasks = [t for t in desk.api("sales").get("/api/v1/tasks").get_json() if t["kind"] == "review"]
-    admin_tasks = [t for t in desk.api("administrator").get("/api/v1/tasks").get_json() if t["kind"] == "review"]
+    clerk_tasks = [t for t in desk.api("sales").get("/api/v1/tasks").get_json()["items"] if t["kind"] == "review"]
+    admin_tasks = [t for t in desk.api("administrator").get("/api/v1/tasks").get_json()["items"]
+                   if t["kind"] == "review"]
 
     assert clerk_tasks == []
     assert [t["title"] for t in admin_tasks] == [f"Review (Sales): {number}"]
@@ -69,12 +79,78 @@ def test_late_steps_show_as_late_in_the_inbox(app, desk, world):
     step.due_at = step.opened_at + timedelta(hours=step.hours)
     commit()
 
-    tasks = [t for t in desk.api("sales").get("/api/v1/tasks").get_json() if t["kind"] == "review"]
+    tasks = [t for t in desk.api("sales").get("/api/v1/tasks").get_json()["items"] if t["kind"] == "review"]
 
     assert [(t["order_number"], t["late"]) for t in tasks] == [
         (desk.order(late).number, True), (desk.order(on_time).number, False)]
     page = factories.portal_login(app, world.users["sales"]).get("/inbox").get_data(as_text=True)
     assert "late" in page and desk.order(late).number in page
+
+
+def test_the_inbox_selects_in_the_database_exactly_the_steps_each_person_may_decide(desk, world):
+    """Named deciders, named roles, an escalation, a decision already given, the clerk's own sales step:
+    the query the inbox counts and lists with picks what ``may_decide`` and ``may_approve`` allow."""
+    users = world.users
+    orders = [desk.place() for _ in range(5)]
+    named_user, named_role, escalated, decided, _plain = (desk.steps(order_id)[0] for order_id in orders)
+    named_user.users = [users["finance"].id]
+    named_role.roles = ["production", "logistics"]
+    escalated.escalated_to = [users["manager"].id]
+    db.session.add(ReviewDecision(company_id=world.company.id, step_id=decided.id, user_id=users["administrator"].id,
+                                  decision=StepDecision.APPROVE, decided_at=utcnow()))
+    desk.clerk = "sales"
+    desk.place()  # the sales clerk's own order: its sales step is someone else's
+    commit()
+
+    def expected(user) -> list[int]:
+        steps = db.session.execute(select(ReviewStep).where(ReviewStep.status == StepStatus.OPEN)).scalars()
+        return sorted(step.id for step in steps if services.may_decide(user, step) and services.may_approve(user, step)
+                      and not any(decision.user_id == user.id for decision in step.decisions))
+
+    for allow_self_approval in (False, True):
+        policy.save_settings(world.company.id, allow_self_approval=allow_self_approval,
+                             max_discount=Decimal("0.2"), actor=users["administrator"])
+        commit()
+        for role, user in users.items():
+            listed = sorted(step.id for step in services.open_steps_for(user))
+            counted = sum(total for total, _late in services.count_open_steps(user, utcnow()).values())
+            assert listed == expected(user) and counted == len(listed), (role, allow_self_approval)
+    assert {step.id for step in services.open_steps_for(users["finance"])} >= {named_user.id}
+    assert {step.id for step in services.open_steps_for(users["manager"])} >= {escalated.id}
+    assert decided.id not in {step.id for step in services.open_steps_for(users["administrator"])}
+
+
+def test_hook_inbox_count(app, desk, world):
+    """Each kind counted as the list has it, late ones apart; 10 steps or 1,000, the same statements."""
+    changed = desk.place()
+    desk.decide("administrator", changed, "sales", "approve")
+    desk.decide("administrator", changed, "finance", "approve")
+    desk.decide("administrator", changed, "production", "approve")
+    change = desk.api("sales").post(f"/api/v1/orders/{changed}/changes", json={"reason": "客户要求",
+                                                                               "requested_date": "2031-01-15"})
+    assert change.status_code == 201, change.get_json()
+    in_review = desk.place()
+    now = utcnow()
+    step = desk.steps(in_review)[0]
+    step.due_at = now - timedelta(hours=1)
+    commit()
+    late_every_third = {"review_step": lambda n, row: {**row, "due_at": now + timedelta(hours=n % 3 - 1)}}
+    admin = world.users["administrator"].id
+
+    clone_order(in_review, 7, [ReviewStep], vary=late_every_third)  # 8 order reviews, 2 change requests
+    clone_order(changed, 1, [ReviewStep, ChangeRequest])
+    commit()
+    small = answer(app, hooks, admin, now)
+    clone_order(in_review, 990, [ReviewStep], vary=late_every_third)
+    commit()
+    large = answer(app, hooks, admin, now)
+
+    assert {kind: count.total for kind, count in small.counts.items()} == {"review": 8, "review.change": 2}
+    assert large.counts["review"].total == 998 and large.counts["review"].late == 1 + 3 + 330
+    check_counts_agree(small, now)
+    check_counts_agree(large, now)
+    assert small.costs == large.costs, (small.costs, large.costs)
+    assert large.counts["review"].url == large.counts["review.change"].url == "/reviews"
 
 
 def test_the_reviews_menu_is_shown_to_staff_and_not_to_customers(app, world):

@@ -125,7 +125,7 @@ def test_the_sweep_reminds_once_and_escalates_one_level_per_expiry(desk, world):
     assert (step.escalation_level, step.escalated_to) == (1, [ids["manager"]])
     assert step.due_at == opened + timedelta(hours=25 + 24)  # a new limit from the escalation
     # The manager finds it in the inbox and may decide it.
-    manager_tasks = desk.api("manager").get("/api/v1/tasks").get_json()
+    manager_tasks = desk.api("manager").get("/api/v1/tasks").get_json()["items"]
     assert [task["kind"] for task in manager_tasks] == ["review"]
 
     sweep.sweep(company(world), opened + timedelta(hours=50))

@@ -1,7 +1,11 @@
 """The inspection plugin's hook implementations: thin calls into its services."""
 from __future__ import annotations
 
-from core.contracts import CustomerView, DocumentKind, MenuItem, Panel, Permission, RoleSpec, Task
+from datetime import datetime
+
+from flask import url_for
+
+from core.contracts import CustomerView, DocumentKind, MenuItem, Panel, Permission, RoleSpec, Task, TaskCount
 from core.hookspecs import hookimpl
 from core.models import Order, User
 from core.portal import order_url
@@ -27,12 +31,20 @@ def menu_items(user: User) -> list[MenuItem]:
 
 
 @hookimpl
-def inbox_tasks(user: User) -> list[Task]:
+def inbox_count(user: User, now: datetime) -> list[TaskCount]:
+    if not user.can(services.PERMISSION):
+        return []
+    total, late = services.count_awaiting(user, now)
+    return [TaskCount("inspection", "Goods to inspect", total, late, url=url_for("inspection.inspections"))]
+
+
+@hookimpl
+def inbox_tasks(user: User, limit: int | None) -> list[Task]:
     if not user.can(services.PERMISSION):
         return []
     return [Task(title=f"Inspect the goods of order {order.display_number}", url=order_url(order.id),
                  kind="inspection", due_at=services.due_at(order), order_number=order.number)
-            for order in services.awaiting_inspection(user)]
+            for order in services.awaiting_inspection(user, limit)]
 
 
 @hookimpl

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 
 from core import audit
 from core.auth.context import check
@@ -30,14 +30,24 @@ def due_at(order: Order) -> datetime | None:
     return order.submitted_at + timedelta(hours=HOURS) if order.submitted_at else None
 
 
-def awaiting_inspection(user: User) -> list[Order]:
-    """The company's approved orders whose goods nobody has inspected yet, oldest first."""
+def _awaiting(user: User):
     inspected = select(AuditEntry.order_id).where(AuditEntry.company_id == user.company_id,
                                                   AuditEntry.action == ACTION)
-    return list(db.session.execute(
-        select(Order).where(Order.company_id == user.company_id, Order.status == OrderStatus.APPROVED,
-                            Order.id.not_in(inspected)).order_by(Order.submitted_at, Order.id)
-    ).scalars())
+    return select(Order).where(Order.company_id == user.company_id, Order.status == OrderStatus.APPROVED,
+                               Order.id.not_in(inspected))
+
+
+def awaiting_inspection(user: User, limit: int | None = None) -> list[Order]:
+    """The company's approved orders whose goods nobody has inspected yet, oldest first."""
+    return list(db.session.execute(_awaiting(user).order_by(Order.submitted_at, Order.id).limit(limit)).scalars())
+
+
+def count_awaiting(user: User, now: datetime) -> tuple[int, int]:
+    """How many orders wait for an inspection, and how many of them for more than a day: one query."""
+    late = Order.submitted_at < now - timedelta(hours=HOURS)
+    total, late_ones = db.session.execute(
+        _awaiting(user).with_only_columns(func.count(), func.count(case((late, 1))))).one()
+    return total, late_ones
 
 
 def inspect(order: Order, actor: User, result: str) -> AuditEntry:
