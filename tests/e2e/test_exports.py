@@ -35,6 +35,7 @@ from core.order_list import ORDER_LIST
 from plugins.billing.views import INVOICE_LIST
 from plugins.intake import import_jobs
 from plugins.intake.import_views import IMPORT_LIST
+from plugins.logistics.execution.views import MY_TASKS, TEMPLATE_LIST
 from plugins.logistics.shipments.views import SHIPMENT_LIST
 
 IMPORTED = "order_ref,customer_code,product_code,quantity\nW-1,C001,P001,2\n"
@@ -43,7 +44,9 @@ IMPORTED = "order_ref,customer_code,product_code,quantity\nW-1,C001,P001,2\n"
 # Each list page that exports, by its path, with the list it declares.
 LISTS: dict[str, ListSpec] = {"/orders": ORDER_LIST, "/customers": CUSTOMER_LIST, "/products": PRODUCT_LIST,
                               "/imports": IMPORT_LIST, "/shipments": SHIPMENT_LIST, "/invoices": INVOICE_LIST,
-                              "/admin/outbox": OUTBOX_LIST}
+                              "/admin/outbox": OUTBOX_LIST, "/my-tasks": MY_TASKS,
+                              "/execution-templates": TEMPLATE_LIST}
+PERSONAL = {"/my-tasks"}  # each user's own rows
 
 
 def exporting_pages(app: Flask) -> set[str]:
@@ -134,6 +137,8 @@ def test_every_list_downloads_as_csv_and_excel_through_a_real_server(served, use
         assert kind == "text/csv", (path, kind)
         rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
         assert rows[0] == titles[path], (path, rows[0])
+        if path in PERSONAL and len(rows) == 1:
+            continue  # a list of one's own tasks: this user has none in the demo, the header alone is right
         assert len(rows) >= 2 and any(cell for cell in rows[1]), (path, username, rows)
 
         kind, body = download(opener, f"{base}{path}?format=xlsx")

@@ -96,7 +96,7 @@ def test_the_keyboard_opens_a_menu_group_follows_a_link_and_escape_closes_it(por
     summary.focus()
     page.keyboard.press("Enter")
     for _link in ("Users", "Roles", "Modules", "Company profile", "Outgoing mail", "Review settings",
-                  "Intake settings"):
+                  "Execution templates", "Intake settings"):
         page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent").strip() == "Intake settings"
     page.keyboard.press("Enter")

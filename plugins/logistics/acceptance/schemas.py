@@ -4,7 +4,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from core.api.fields import QuantityField, UploadField
+from core.api.fields import IdField, QuantityField, UploadField
 from plugins.logistics.acceptance.models import RecordedAs, Verdict
 from plugins.logistics.acceptance.services import (
     ATTACHMENT_MAX_BYTES, COMMENT_MAX, NOTE_MAX, REASON_CODE_MAX, REASONS_MAX, REOPEN_DAYS_MAX,
@@ -13,7 +13,7 @@ from plugins.logistics.shipments.services import RESERVATIONS_MAX, SIGNED_BY_MAX
 
 
 class LineVerdictInSchema(ma.Schema):
-    shipment_line_id = ma.fields.Integer(required=True, strict=True,
+    shipment_line_id = IdField(required=True,
                                          metadata={"description": "a line of this shipment (its ``lines[].id``)"})
     verdict = ma.fields.Enum(Verdict, by_value=True, required=True)
     note = ma.fields.String(allow_none=True, validate=validate.Length(max=NOTE_MAX),

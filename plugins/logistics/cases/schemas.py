@@ -4,7 +4,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from core.api.fields import MoneyField, QuantityField
+from core.api.fields import IdField, MoneyField, QuantityField
 from core.api.schemas import PricedSchema
 from plugins.logistics.cases.models import CaseSource, CaseStatus, CaseType, Resolution
 from plugins.logistics.cases.services import DESCRIPTION_MAX, NOTE_MAX
@@ -13,7 +13,7 @@ from plugins.logistics.cases.services import DESCRIPTION_MAX, NOTE_MAX
 class CaseReportSchema(ma.Schema):
     case_type = ma.fields.Enum(CaseType, by_value=True, required=True)
     description = ma.fields.String(required=True, validate=validate.Length(min=1, max=DESCRIPTION_MAX))
-    order_line_id = ma.fields.Integer(allow_none=True, strict=True,
+    order_line_id = IdField(allow_none=True,
                                       metadata={"description": "the line concerned, if one"})
     quantity = QuantityField(allow_none=True, validate=validate.Range(min=0, min_inclusive=False),
                              metadata={"description": "how much of the line is concerned"})

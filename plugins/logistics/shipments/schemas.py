@@ -4,7 +4,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from core.api.fields import QuantityField
+from core.api.fields import IdField, QuantityField
 from core.models import DeliveryMethod, OrderStatus
 from plugins.logistics.shipments.models import CheckMode, CheckResult, ShipmentStatus
 from plugins.logistics.shipments.services import (
@@ -26,7 +26,7 @@ class ModeFieldsSchema(ma.Schema):
 
 
 class ShipmentLineInSchema(ma.Schema):
-    order_line_id = ma.fields.Integer(required=True, strict=True)
+    order_line_id = IdField(required=True)
     quantity = QuantityField(required=True, validate=validate.Range(min=0, min_inclusive=False))
 
 
@@ -46,7 +46,7 @@ class ShipmentDispatchSchema(ModeFieldsSchema):
 
 
 class CheckLineSchema(ma.Schema):
-    order_line_id = ma.fields.Integer(required=True, strict=True)
+    order_line_id = IdField(required=True)
     confirmed_quantity = QuantityField(validate=validate.Range(min=0),
                                        metadata={"description": "the quantity counted; the line's when left out"})
     result = ma.fields.Enum(CheckResult, by_value=True, required=True)
