@@ -78,9 +78,10 @@ class AcceptanceAttachments(MethodView):
 @blp.route("/shipments/<id:shipment_id>/acceptance/attachments/<id:attachment_id>")
 class AcceptanceAttachmentFile(MethodView):
     @requires(("logistics.view", "logistics.accept"))
-    @blp.response(200, content_type="application/octet-stream")
-    @blp.doc(responses={200: {"content": {"application/octet-stream": {
-        "schema": {"type": "string", "format": "binary"}}}}})
+    @blp.response(200, content_type="image/png")
+    @blp.doc(responses={200: {"content": {
+        content_type: {"schema": {"type": "string", "format": "binary"}}
+        for _, content_type in services.ATTACHMENT_TYPES}}})
     def get(self, shipment_id, attachment_id):
         """The attached file as uploaded, with its type."""
         row = services.get_attachment(shipment_from(shipment_id), attachment_id)

@@ -204,3 +204,5 @@ def test_a_photo_or_pdf_is_attached_and_anything_else_or_too_large_is_refused(ap
     assert [row["filename"] for row in listed] == ["破损.png", "签收单.pdf"]
     served = customer.get(f"{url}/{listed[0]['id']}")
     assert served.status_code == 200 and served.mimetype == "image/png" and served.data.startswith(b"\x89PNG")
+    documented = app.extensions["ordo.api"].spec.to_dict()["paths"]["/api/v1/shipments/{shipment_id}/acceptance/attachments/{attachment_id}"]
+    assert set(documented["get"]["responses"]["200"]["content"]) == {"image/png", "image/jpeg", "application/pdf"}
