@@ -30,6 +30,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
@@ -37,7 +39,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 STEPS = ("create", "submit", "review", "ship", "accept", "invoice", "pay")
-PEER = ROOT.parent / "shared" / "peers" / "tryton" / "sale_flow.py"
+# The peer lives in ../shared beside the checkout (one level further up from a worktree under wt/).
+PEER = next((path for path in (ROOT.parent / "shared" / "peers" / "tryton" / "sale_flow.py",
+                               ROOT.parent.parent / "shared" / "peers" / "tryton" / "sale_flow.py")
+             if path.exists()), ROOT.parent / "shared" / "peers" / "tryton" / "sale_flow.py")
+RESULTS = ROOT / "benchmarks" / "results" / "order_flow.json"
 
 
 def parse_args() -> argparse.Namespace:
@@ -46,11 +52,15 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--db-uri", default=None, help="default: a SQLite file in a temp dir")
     parser.add_argument("--peer-python", default="/tmp/tryton-venv/bin/python")
+    parser.add_argument("--peer-script", default=str(PEER))
     parser.add_argument("--no-peer", action="store_true")
+    parser.add_argument("--output", default=str(RESULTS), help="where the JSON result is written, as printed last")
     return parser.parse_args()
 
 
 def run_ordo(args: argparse.Namespace) -> dict:
+    from sqlalchemy import event
+
     from core.app import create_app
     from core.db import commit
     from core.extensions import db
@@ -71,6 +81,15 @@ def run_ordo(args: argparse.Namespace) -> dict:
         api = {role: factories.ApiClient(app, user) for role, user in world.users.items()}
         customer_id = world.customers[0].id
         product_ids = [p.id for p in products]
+        engine = db.engine
+
+    # Every SQL statement the flow sends (the API's token look-ups included), counted per step.
+    sent = [0]
+
+    def count(*_: object) -> None:
+        sent[0] += 1
+
+    event.listen(engine, "before_cursor_execute", count)
 
     def call(role: str, method: str, path: str, body: dict | None = None, status: int = 200):
         response = api[role]._call(method, f"/api/v1{path}", json=body)
@@ -78,54 +97,60 @@ def run_ordo(args: argparse.Namespace) -> dict:
             raise SystemExit(f"{method} {path}: {response.status_code} {response.get_data(as_text=True)[:300]}")
         return response.get_json() if response.mimetype.endswith("json") else response.data
 
-    def one_order(index: int, timings: dict[str, float]) -> int:
-        clock = time.perf_counter
-        t = clock()
-        order = call("sales", "POST", "/orders", {
-            "customer_id": customer_id, "channel": "api", "requested_date": "2030-01-31",
-            "delivery_method": "freight", "payment_terms": "cash_on_delivery",
-            # Quantities that differ from order to order: the same lines again would be a possible duplicate.
-            "lines": [{"product_id": pid, "quantity": str(2 + index + n)} for n, pid in enumerate(product_ids)],
-        }, 201)
-        timings["create"] += clock() - t
-        t = clock()
-        call("sales", "POST", f"/orders/{order['id']}/submit")
-        timings["submit"] += clock() - t
-        t = clock()
-        for department in ("sales", "finance", "production"):
-            steps = call("administrator", "GET", f"/orders/{order['id']}/reviews")
-            step = next(s for s in steps if s["status"] == "open")
-            assert step["department"] == department, step
-            # The clerk who entered the order may not approve its sales step: the administrator does.
-            decider = "administrator" if department == "sales" else department
-            call(decider, "POST", f"/reviews/{step['id']}/decision", {"decision": "approve"})
-        timings["review"] += clock() - t
-        t = clock()
-        shipment = call("logistics", "POST", f"/orders/{order['id']}/shipments", {"carrier": "SF"}, 201)
-        call("logistics", "POST", f"/shipments/{shipment['id']}/dispatch")
-        timings["ship"] += clock() - t
-        t = clock()
-        call("customer_service", "POST", f"/shipments/{shipment['id']}/acceptance", {"signed_by": "王海"})
-        timings["accept"] += clock() - t
-        t = clock()
-        pdf = call("finance", "GET", f"/orders/{order['id']}/documents/invoice")
-        assert pdf[:5] == b"%PDF-"
-        timings["invoice"] += clock() - t
-        t = clock()
-        total = call("finance", "GET", f"/orders/{order['id']}")["total"]
-        call("finance", "POST", "/payments", {"order_id": order["id"], "amount": total}, 201)
-        timings["pay"] += clock() - t
+    class Steps:
+        """The time and the statements of each step, summed over the orders."""
+
+        def __init__(self) -> None:
+            self.seconds = dict.fromkeys(STEPS, 0.0)
+            self.statements = dict.fromkeys(STEPS, 0)
+
+        @contextmanager
+        def step(self, name: str) -> Iterator[None]:
+            began, before = time.perf_counter(), sent[0]
+            yield
+            self.seconds[name] += time.perf_counter() - began
+            self.statements[name] += sent[0] - before
+
+    def one_order(index: int, steps: Steps) -> int:
+        with steps.step("create"):
+            order = call("sales", "POST", "/orders", {
+                "customer_id": customer_id, "channel": "api", "requested_date": "2030-01-31",
+                "delivery_method": "freight", "payment_terms": "cash_on_delivery",
+                # Quantities that differ from order to order: the same lines again would be a possible duplicate.
+                "lines": [{"product_id": pid, "quantity": str(2 + index + n)} for n, pid in enumerate(product_ids)],
+            }, 201)
+        with steps.step("submit"):
+            call("sales", "POST", f"/orders/{order['id']}/submit")
+        with steps.step("review"):
+            for department in ("sales", "finance", "production"):
+                reviews = call("administrator", "GET", f"/orders/{order['id']}/reviews")
+                step = next(s for s in reviews if s["status"] == "open")
+                assert step["department"] == department, step
+                # The clerk who entered the order may not approve its sales step: the administrator does.
+                decider = "administrator" if department == "sales" else department
+                call(decider, "POST", f"/reviews/{step['id']}/decision", {"decision": "approve"})
+        with steps.step("ship"):
+            shipment = call("logistics", "POST", f"/orders/{order['id']}/shipments", {"carrier": "SF"}, 201)
+            call("logistics", "POST", f"/shipments/{shipment['id']}/dispatch")
+        with steps.step("accept"):
+            call("customer_service", "POST", f"/shipments/{shipment['id']}/acceptance", {"signed_by": "王海"})
+        with steps.step("invoice"):
+            pdf = call("finance", "GET", f"/orders/{order['id']}/documents/invoice")
+            assert pdf[:5] == b"%PDF-"
+        with steps.step("pay"):
+            total = call("finance", "GET", f"/orders/{order['id']}")["total"]
+            call("finance", "POST", "/payments", {"order_id": order["id"], "amount": total}, 201)
         return order["id"]
 
-    scratch = dict.fromkeys(STEPS, 0.0)
     for index in range(args.warmup):
-        one_order(index, scratch)
-    timings = dict.fromkeys(STEPS, 0.0)
+        one_order(index, Steps())
+    steps = Steps()
     ids = []
     start = time.perf_counter()
     for index in range(args.orders):
-        ids.append(one_order(args.warmup + index, timings))
+        ids.append(one_order(args.warmup + index, steps))
     wall = time.perf_counter() - start
+    event.remove(engine, "before_cursor_execute", count)
 
     with app.app_context():
         statuses = {call("administrator", "GET", f"/orders/{order_id}")["status"] for order_id in ids}
@@ -133,8 +158,10 @@ def run_ordo(args: argparse.Namespace) -> dict:
             raise SystemExit(f"VERIFY FAILED: statuses {statuses}")
     return {
         "orders": args.orders, "wall_s": round(wall, 3), "orders_per_s": round(args.orders / wall, 3),
-        "ms_per_order": {**{s: round(timings[s] / args.orders * 1000, 2) for s in STEPS},
+        "ms_per_order": {**{s: round(steps.seconds[s] / args.orders * 1000, 2) for s in STEPS},
                          "total": round(wall / args.orders * 1000, 2)},
+        "statements_per_order": {**{s: round(steps.statements[s] / args.orders, 1) for s in STEPS},
+                                 "total": round(sum(steps.statements.values()) / args.orders, 1)},
         "db": uri.split(":", 1)[0],
     }
 
@@ -142,10 +169,11 @@ def run_ordo(args: argparse.Namespace) -> dict:
 def run_peer(args: argparse.Namespace) -> dict | None:
     if args.no_peer:
         return None
-    if not (Path(args.peer_python).exists() and PEER.exists()):
-        print(f"peer not available ({args.peer_python}, {PEER}); run: bash {PEER.parent}/setup.sh", file=sys.stderr)
+    peer = Path(args.peer_script)
+    if not (Path(args.peer_python).exists() and peer.exists()):
+        print(f"peer not available ({args.peer_python}, {peer}); run: bash {peer.parent}/setup.sh", file=sys.stderr)
         return None
-    command = [args.peer_python, str(PEER), "--orders", str(args.orders), "--warmup", str(args.warmup),
+    command = [args.peer_python, str(peer), "--orders", str(args.orders), "--warmup", str(args.warmup),
                "--create-mode", "api"]
     if args.db_uri and args.db_uri.startswith("postgresql"):
         command += ["--db-uri", args.db_uri.rsplit("/", 1)[0] + "/"]
@@ -158,7 +186,7 @@ def main() -> None:
     ordo = run_ordo(args)
     print(f"ordo:   {ordo['orders']} orders in {ordo['wall_s']} s -> {ordo['orders_per_s']} orders/s ({ordo['db']})")
     for step, ms in ordo["ms_per_order"].items():
-        print(f"  {step:<8} {ms:9.2f} ms/order")
+        print(f"  {step:<8} {ms:9.2f} ms/order {ordo['statements_per_order'][step]:8.1f} statements/order")
     peer = run_peer(args)
     result = {"ordo": ordo}
     if peer:
@@ -167,6 +195,9 @@ def main() -> None:
         ratio = ordo["orders_per_s"] / peer["orders_per_s"]
         print(f"ratio (ordo orders/s / tryton orders/s): {ratio:.2f}x")
         result.update(peer=peer, ratio=round(ratio, 3))
+    output = Path(args.output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n")
     print(json.dumps(result))
 
 
