@@ -3,19 +3,33 @@
 
 Ordo runs in-process through its JSON API (Flask test client, no network), on
 a fresh SQLite file (or --db-uri). Each order, like the peer's, has 3 lines
-with 10% to 13% tax and goes all the way, each step its own committed
+with 10% to 13% tax and goes all the way, each request its own committed
 transaction:
 
   create    POST /orders (3 lines)            submit    POST /orders/{id}/submit
-  review    3 decisions (sales, finance, production)
-  ship      POST shipments + dispatch         accept    POST shipments/{id}/acceptance
+  review    3 decisions (sales, finance, production); the last one drafts the
+            execution plan from the demo's two templates (8 tasks, due dates
+            counted back from the promised date through the calendar)
+  plan      GET /orders/{id}/execution, POST .../execution/confirm (the planner)
+  execute   each task POST /milestones/{id}/start and .../complete by its person
+            (the first production task puts the order in production)
+  ship      POST shipments (every line, freight), POST shipments/{id}/check (each
+            line counted and passed; the company's check mode is "block"),
+            POST shipments/{id}/dispatch (the order is shipped)
+  accept    POST shipments/{id}/acceptance: the customer accepts each line and
+            rates the delivery (the order is delivered)
   invoice   GET the invoice PDF (WeasyPrint; the peer renders its ODT invoice in 'post')
   pay       POST /payments (full amount; the order completes)
+
+Each step's time and SQL statements per order are printed, and the result is
+written as JSON to benchmarks/results/order_flow.json (--output) as well as
+printed on the last line.
 
 Then the peer (shared/peers/tryton/sale_flow.py, --create-mode api) runs the
 same number of orders in its own venv (bash shared/peers/tryton/setup.sh), and
 the script prints orders/s of both and the ratio. The peer does more
-bookkeeping per order (stock moves, account moves); Ordo does review steps the
+bookkeeping per order (stock moves, account moves); Ordo does review steps, an
+execution plan of 8 tasks, a pre-dispatch check and acceptance per line the
 peer lacks: the ratio compares the whole closed-deal flow each product offers.
 
     .venv/bin/python benchmarks/order_flow.py --orders 50
@@ -30,14 +44,21 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
+from typing import Any
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-STEPS = ("create", "submit", "review", "ship", "accept", "invoice", "pay")
-PEER = ROOT.parent / "shared" / "peers" / "tryton" / "sale_flow.py"
+STEPS = ("create", "submit", "review", "plan", "execute", "ship", "accept", "invoice", "pay")
+# The peer lives in ../shared beside the checkout (one level further up from a worktree under wt/).
+PEER = next((path for path in (ROOT.parent / "shared" / "peers" / "tryton" / "sale_flow.py",
+                               ROOT.parent.parent / "shared" / "peers" / "tryton" / "sale_flow.py")
+             if path.exists()), ROOT.parent / "shared" / "peers" / "tryton" / "sale_flow.py")
+RESULTS = ROOT / "benchmarks" / "results" / "order_flow.json"
 
 
 def parse_args() -> argparse.Namespace:
@@ -46,14 +67,20 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--db-uri", default=None, help="default: a SQLite file in a temp dir")
     parser.add_argument("--peer-python", default="/tmp/tryton-venv/bin/python")
+    parser.add_argument("--peer-script", default=str(PEER))
     parser.add_argument("--no-peer", action="store_true")
+    parser.add_argument("--output", default=str(RESULTS), help="where the JSON result is written, as printed last")
     return parser.parse_args()
 
 
 def run_ordo(args: argparse.Namespace) -> dict:
+    from sqlalchemy import event
+
     from core.app import create_app
     from core.db import commit
+    from core.demo import EXECUTION_TEMPLATES
     from core.extensions import db
+    from plugins.logistics.shipments import services as shipping
     from tests import factories
 
     workdir = tempfile.mkdtemp(prefix="ordo-bench-")
@@ -68,9 +95,30 @@ def run_ordo(args: argparse.Namespace) -> dict:
                     factories.product(world.company, "P003", "离心泵", list_price=Decimal("6800.00"),
                                       floor_price=Decimal("6000.00"), tax_rate=Decimal("0.10"))]
         commit()
+        # In "block" mode a line not checked, or failed, holds the dispatch back: the check is part of the flow.
+        shipping.update_settings(world.company, {"check_mode": "block"}, world.users["administrator"])
+        commit()
         api = {role: factories.ApiClient(app, user) for role, user in world.users.items()}
+        roles = {user.id: role for role, user in world.users.items()}
         customer_id = world.customers[0].id
         product_ids = [p.id for p in products]
+        codes = {p.code: p.id for p in products}
+        # The demo's execution templates: the pump made to order (material, assembly, test, packing,
+        # dispatch), the valve and the seals from stock (picking, check, packing), eight tasks an order.
+        for template in EXECUTION_TEMPLATES:
+            body = {key: value for key, value in template.items() if key != "products"}
+            made = api["administrator"]._call("POST", "/api/v1/execution-templates", json={
+                **body, "product_ids": [codes[code] for code in template["products"] if code in codes]})
+            assert made.status_code == 201, made.get_data(as_text=True)
+        engine = db.engine
+
+    # Every SQL statement the flow sends (the API's token look-ups included), counted per step.
+    sent = [0]
+
+    def count(*_: object) -> None:
+        sent[0] += 1
+
+    event.listen(engine, "before_cursor_execute", count)
 
     def call(role: str, method: str, path: str, body: dict | None = None, status: int = 200):
         response = api[role]._call(method, f"/api/v1{path}", json=body)
@@ -78,74 +126,138 @@ def run_ordo(args: argparse.Namespace) -> dict:
             raise SystemExit(f"{method} {path}: {response.status_code} {response.get_data(as_text=True)[:300]}")
         return response.get_json() if response.mimetype.endswith("json") else response.data
 
-    def one_order(index: int, timings: dict[str, float]) -> int:
-        clock = time.perf_counter
-        t = clock()
-        order = call("sales", "POST", "/orders", {
-            "customer_id": customer_id, "channel": "api", "requested_date": "2030-01-31",
-            "delivery_method": "freight", "payment_terms": "cash_on_delivery",
-            # Quantities that differ from order to order: the same lines again would be a possible duplicate.
-            "lines": [{"product_id": pid, "quantity": str(2 + index + n)} for n, pid in enumerate(product_ids)],
-        }, 201)
-        timings["create"] += clock() - t
-        t = clock()
-        call("sales", "POST", f"/orders/{order['id']}/submit")
-        timings["submit"] += clock() - t
-        t = clock()
-        for department in ("sales", "finance", "production"):
-            steps = call("administrator", "GET", f"/orders/{order['id']}/reviews")
-            step = next(s for s in steps if s["status"] == "open")
-            assert step["department"] == department, step
-            # The clerk who entered the order may not approve its sales step: the administrator does.
-            decider = "administrator" if department == "sales" else department
-            call(decider, "POST", f"/reviews/{step['id']}/decision", {"decision": "approve"})
-        timings["review"] += clock() - t
-        t = clock()
-        shipment = call("logistics", "POST", f"/orders/{order['id']}/shipments", {"carrier": "SF"}, 201)
-        call("logistics", "POST", f"/shipments/{shipment['id']}/dispatch")
-        timings["ship"] += clock() - t
-        t = clock()
-        call("customer_service", "POST", f"/shipments/{shipment['id']}/acceptance", {"signed_by": "王海"})
-        timings["accept"] += clock() - t
-        t = clock()
-        pdf = call("finance", "GET", f"/orders/{order['id']}/documents/invoice")
-        assert pdf[:5] == b"%PDF-"
-        timings["invoice"] += clock() - t
-        t = clock()
-        total = call("finance", "GET", f"/orders/{order['id']}")["total"]
-        call("finance", "POST", "/payments", {"order_id": order["id"], "amount": total}, 201)
-        timings["pay"] += clock() - t
+    class Steps:
+        """The time and the statements of each step, summed over the orders."""
+
+        def __init__(self) -> None:
+            self.seconds = dict.fromkeys(STEPS, 0.0)
+            self.statements = dict.fromkeys(STEPS, 0)
+
+        @contextmanager
+        def step(self, name: str) -> Iterator[None]:
+            began, before = time.perf_counter(), sent[0]
+            yield
+            self.seconds[name] += time.perf_counter() - began
+            self.statements[name] += sent[0] - before
+
+    tasks = [0]
+
+    def one_order(index: int, steps: Steps) -> int:
+        with steps.step("create"):
+            order = call("sales", "POST", "/orders", {
+                "customer_id": customer_id, "channel": "api", "requested_date": "2030-01-31",
+                "delivery_method": "freight", "payment_terms": "cash_on_delivery",
+                # Quantities that differ from order to order: the same lines again would be a possible duplicate.
+                "lines": [{"product_id": pid, "quantity": str(2 + index + n)} for n, pid in enumerate(product_ids)],
+            }, 201)
+        with steps.step("submit"):
+            call("sales", "POST", f"/orders/{order['id']}/submit")
+        with steps.step("review"):
+            for department in ("sales", "finance", "production"):
+                reviews = call("administrator", "GET", f"/orders/{order['id']}/reviews")
+                step = next(s for s in reviews if s["status"] == "open")
+                assert step["department"] == department, step
+                # The clerk who entered the order may not approve its sales step: the administrator does.
+                decider = "administrator" if department == "sales" else department
+                # The last approval drafts the execution plan (the review_decided hook), inside this request.
+                call(decider, "POST", f"/reviews/{step['id']}/decision", {"decision": "approve"})
+        with steps.step("plan"):
+            plan = call("production", "GET", f"/orders/{order['id']}/execution")
+            assert plan["status"] == "draft" and plan["on_time"], plan
+            plan = call("production", "POST", f"/orders/{order['id']}/execution/confirm", {"accept_late": False})
+            tasks[0] = len(plan["tasks"])
+        with steps.step("execute"):
+            # Each task started and completed by its person, in the order the template lists them (a task
+            # after the ones it waits for); the first production task puts the order into production.
+            for task in plan["tasks"]:
+                worker = roles[task["assignee"]["id"]]
+                call(worker, "POST", f"/milestones/{task['id']}/start", {})
+                call(worker, "POST", f"/milestones/{task['id']}/complete",
+                     {"note": "按计划完成", "quantity_done": "1"})
+        with steps.step("ship"):
+            lines = [{"order_line_id": line["id"], "quantity": line["quantity"]} for line in order["lines"]]
+            shipment = call("logistics", "POST", f"/orders/{order['id']}/shipments", {
+                "lines": lines, "carrier": "德邦物流", "vehicle": "沪A·12345", "driver_name": "张师傅",
+                "driver_phone": "13800000000", "waybill_number": f"DB{index:08d}"}, 201)
+            call("logistics", "POST", f"/shipments/{shipment['id']}/check", {"lines": [
+                {"order_line_id": line["order_line_id"], "confirmed_quantity": line["quantity"], "result": "pass"}
+                for line in lines]})
+            shipment = call("logistics", "POST", f"/shipments/{shipment['id']}/dispatch", {})
+            assert shipment["order_status"] == "shipped", shipment
+        with steps.step("accept"):
+            # The customer's own user judges each line and rates the delivery.
+            accepted = call("customer", "POST", f"/shipments/{shipment['id']}/acceptance", {
+                "lines": [{"shipment_line_id": line["id"], "verdict": "accepted"} for line in shipment["lines"]],
+                "rating": 5, "comment": "包装完好"})
+            assert accepted["order_status"] == "delivered", accepted
+        with steps.step("invoice"):
+            pdf = call("finance", "GET", f"/orders/{order['id']}/documents/invoice")
+            assert pdf[:5] == b"%PDF-"
+        with steps.step("pay"):
+            total = call("finance", "GET", f"/orders/{order['id']}")["total"]
+            call("finance", "POST", "/payments", {"order_id": order["id"], "amount": total}, 201)
         return order["id"]
 
-    scratch = dict.fromkeys(STEPS, 0.0)
     for index in range(args.warmup):
-        one_order(index, scratch)
-    timings = dict.fromkeys(STEPS, 0.0)
-    ids = []
+        one_order(index, Steps())
+    steps = Steps()
+    ids, per_order = [], []
     start = time.perf_counter()
     for index in range(args.orders):
-        ids.append(one_order(args.warmup + index, timings))
+        before = sent[0]
+        ids.append(one_order(args.warmup + index, steps))
+        per_order.append(sent[0] - before)
     wall = time.perf_counter() - start
+    event.remove(engine, "before_cursor_execute", count)
 
+    problems = [problem for order_id in ids for problem in verify(call, order_id)]
     with app.app_context():
-        statuses = {call("administrator", "GET", f"/orders/{order_id}")["status"] for order_id in ids}
-        if statuses != {"completed"}:
-            raise SystemExit(f"VERIFY FAILED: statuses {statuses}")
+        db.session.remove()
+        db.engine.dispose()
+    if problems:
+        raise SystemExit("VERIFY FAILED: " + "; ".join(problems[:10]))
     return {
         "orders": args.orders, "wall_s": round(wall, 3), "orders_per_s": round(args.orders / wall, 3),
-        "ms_per_order": {**{s: round(timings[s] / args.orders * 1000, 2) for s in STEPS},
+        "ms_per_order": {**{s: round(steps.seconds[s] / args.orders * 1000, 2) for s in STEPS},
                          "total": round(wall / args.orders * 1000, 2)},
-        "db": uri.split(":", 1)[0],
+        "statements_per_order": {**{s: round(steps.statements[s] / args.orders, 1) for s in STEPS},
+                                 "total": round(sum(steps.statements.values()) / args.orders, 1)},
+        # The fewest and the most of one order: the same when no step's statements grow with the data.
+        "statements_range": [min(per_order), max(per_order)],
+        "tasks_per_order": tasks[0], "db": uri.split(":", 1)[0],
     }
+
+
+def verify(call: Callable[..., Any], order_id: int) -> list[str]:
+    """What is not as the flow left it: the order completed, every task done, every line checked and accepted."""
+    problems = []
+    order = call("administrator", "GET", f"/orders/{order_id}")
+    if order["status"] != "completed":
+        problems.append(f"order {order_id} is {order['status']}")
+    plan = call("administrator", "GET", f"/orders/{order_id}/execution")
+    if plan["status"] != "done" or {task["status"] for task in plan["tasks"]} != {"done"}:
+        problems.append(f"order {order_id}: plan {plan['status']}, tasks {[t['status'] for t in plan['tasks']]}")
+    shipments = call("administrator", "GET", f"/orders/{order_id}/shipments")
+    for shipment in shipments:
+        checks = [line["check_result"] for line in shipment["lines"]]
+        verdicts = call("administrator", "GET", f"/shipments/{shipment['id']}/acceptance")
+        if checks != ["pass"] * len(order["lines"]) or shipment["status"] != "accepted":
+            problems.append(f"shipment {shipment['number']}: {shipment['status']}, checks {checks}")
+        if sorted(v["verdict"] for v in verdicts) != ["accepted"] * len(order["lines"]):
+            problems.append(f"shipment {shipment['number']}: verdicts {[v['verdict'] for v in verdicts]}")
+    if len(shipments) != 1:
+        problems.append(f"order {order_id}: {len(shipments)} shipments")
+    return problems
 
 
 def run_peer(args: argparse.Namespace) -> dict | None:
     if args.no_peer:
         return None
-    if not (Path(args.peer_python).exists() and PEER.exists()):
-        print(f"peer not available ({args.peer_python}, {PEER}); run: bash {PEER.parent}/setup.sh", file=sys.stderr)
+    peer = Path(args.peer_script)
+    if not (Path(args.peer_python).exists() and peer.exists()):
+        print(f"peer not available ({args.peer_python}, {peer}); run: bash {peer.parent}/setup.sh", file=sys.stderr)
         return None
-    command = [args.peer_python, str(PEER), "--orders", str(args.orders), "--warmup", str(args.warmup),
+    command = [args.peer_python, str(peer), "--orders", str(args.orders), "--warmup", str(args.warmup),
                "--create-mode", "api"]
     if args.db_uri and args.db_uri.startswith("postgresql"):
         command += ["--db-uri", args.db_uri.rsplit("/", 1)[0] + "/"]
@@ -156,9 +268,10 @@ def run_peer(args: argparse.Namespace) -> dict | None:
 def main() -> None:
     args = parse_args()
     ordo = run_ordo(args)
-    print(f"ordo:   {ordo['orders']} orders in {ordo['wall_s']} s -> {ordo['orders_per_s']} orders/s ({ordo['db']})")
+    print(f"ordo:   {ordo['orders']} orders in {ordo['wall_s']} s -> {ordo['orders_per_s']} orders/s ({ordo['db']}), "
+          f"{ordo['tasks_per_order']} tasks an order, statements of one order {ordo['statements_range']}")
     for step, ms in ordo["ms_per_order"].items():
-        print(f"  {step:<8} {ms:9.2f} ms/order")
+        print(f"  {step:<8} {ms:9.2f} ms/order {ordo['statements_per_order'][step]:8.1f} statements/order")
     peer = run_peer(args)
     result = {"ordo": ordo}
     if peer:
@@ -167,6 +280,9 @@ def main() -> None:
         ratio = ordo["orders_per_s"] / peer["orders_per_s"]
         print(f"ratio (ordo orders/s / tryton orders/s): {ratio:.2f}x")
         result.update(peer=peer, ratio=round(ratio, 3))
+    output = Path(args.output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n")
     print(json.dumps(result))
 
 

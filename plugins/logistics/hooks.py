@@ -82,6 +82,8 @@ def menu_items(user: User) -> list[MenuItem]:
         MenuItem(_l("Shipments"), "logistics.shipments", "logistics.view", order=300, group=MENU_LOGISTICS),
         MenuItem(_l("Execution templates"), "logistics_execution.templates", "logistics.templates", order=940,
                  group=MENU_SETTINGS),
+        MenuItem(_l("Logistics settings"), "logistics_settings.settings", "logistics.settings", order=945,
+                 group=MENU_SETTINGS),
     ]
 
 

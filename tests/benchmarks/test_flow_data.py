@@ -1,15 +1,13 @@
 """The benchmarks' data: orders made by the demo's flows, cloned into every table an order touches, consistent."""
 from __future__ import annotations
 
-import uuid
 from collections import Counter
 from dataclasses import replace
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 
 from benchmarks import flow_data, pages
 from core.extensions import db
@@ -20,23 +18,6 @@ from plugins.intake.models import IntakeSequence
 from plugins.logistics.shipments.models import Shipment
 
 ORDERS = 200
-
-
-@pytest.fixture(scope="module")
-def own_database_url(database_url, tmp_path_factory):
-    """A database of the generator's own (it drops every table): a file on SQLite, a fresh database on PostgreSQL."""
-    url = make_url(database_url)
-    if url.get_backend_name() == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('flows') / 'flows.sqlite'}"
-        return
-    name = f"ordo_flowdata_{uuid.uuid4().hex[:8]}"
-    server = create_engine(url.set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
-    with server.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield url.set(database=name).render_as_string(hide_password=False)
-    with server.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    server.dispose()
 
 
 @pytest.fixture(scope="module")

@@ -10,12 +10,13 @@ from tests import factories
 CHROMIUM = Path("/usr/bin/chromium")
 
 
-def signed_in(browser, base: str, username: str, **context):
-    """A new page of a new browser context (``context``: viewport, locale...), signed in as ``username``."""
+def signed_in(browser, base: str, username: str, *, password: str = factories.PASSWORD, **context):
+    """A new page of a new browser context (``context``: viewport, locale...), signed in as ``username``
+    (with the tests' password unless given: the demo's users have their own)."""
     page = browser.new_context(**{"locale": "en-US", **context}).new_page()
     page.goto(f"{base}/login")
     page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(factories.PASSWORD)
+    page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(re.compile(r".*/inbox$"))
     return page
@@ -44,9 +45,10 @@ def pick(page, label: str, typed: str, option: str) -> None:
     assert box.get_attribute("aria-expanded") == "false"
 
 
-def tour_shot(page, name: str) -> None:
-    """Save the README tour's screenshot when ORDO_SCREENSHOTS names the folder (docs/images)."""
+def tour_shot(page, name: str, *, full_page: bool = True) -> None:
+    """Save the README tour's screenshot when ORDO_SCREENSHOTS names the folder (docs/images); the whole page,
+    or what the viewport shows."""
     folder = os.environ.get("ORDO_SCREENSHOTS")
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=full_page)

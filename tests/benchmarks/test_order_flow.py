@@ -1,0 +1,23 @@
+"""The order flow benchmark walks every order through the whole procedure, and each order costs the same statements.
+
+Not a timed test: it runs the benchmark's flow for a few orders and reads what it counted.
+"""
+from __future__ import annotations
+
+import argparse
+
+from benchmarks import order_flow
+
+
+def test_each_order_is_planned_worked_checked_accepted_and_paid_with_the_same_statements(own_database_url):
+    result = order_flow.run_ordo(argparse.Namespace(orders=3, warmup=1, db_uri=own_database_url))
+
+    # run_ordo verifies every order through the API (it exits otherwise): completed, its eight tasks done,
+    # one shipment whose three lines passed the check and were each accepted.
+    assert result["orders"] == 3 and result["tasks_per_order"] == 8
+    # Every step of the procedure is in the measured flow, each sending statements of its own.
+    assert list(result["statements_per_order"]) == [*order_flow.STEPS, "total"]
+    assert all(result["statements_per_order"][step] > 0 for step in order_flow.STEPS)
+    # The third order costs the statements the first did: no step's statements grow with the data.
+    low, high = result["statements_range"]
+    assert low == high == result["statements_per_order"]["total"]
