@@ -22,7 +22,7 @@ from core.extensions import db
 from core.figures import MONEY
 from core.models import Company, Customer, Order, OrderStatus, OutboxMessage, Product, User
 from core.orders import actions
-from plugins.billing.models import BillingPayment
+from plugins.billing.payments.models import BillingPayment
 from plugins.intake import import_jobs
 from plugins.intake.models import ImportJob
 from plugins.logistics.acceptance.models import AcceptanceAttachment
@@ -52,7 +52,7 @@ def scene(app):
                                 "order_ref,customer_code,product_code,quantity\nI1,C001,P001,2\n".encode(), "generic")
     company_profile.set_logo(world.company, image("PNG"), actor=None)
     commit()
-    from plugins.billing.models import Invoice  # the records the pages show, looked up for their ids
+    from plugins.billing.invoices.models import Invoice  # the records the pages show, looked up for their ids
     from plugins.logistics.shipments.models import Shipment
     from plugins.review.models import ReviewStep
 

@@ -15,7 +15,7 @@ from benchmarks import flow_data, pages
 from core.extensions import db
 from core.models import Order, utcnow
 from core.models.audit import AuditEntry
-from plugins.billing.models import Invoice
+from plugins.billing.invoices.models import Invoice
 from plugins.intake.models import IntakeSequence
 from plugins.logistics.shipments.models import Shipment
 

@@ -1,4 +1,4 @@
-"""Billing's tables: one invoice per order, and the payments received against orders."""
+"""Invoices' table: one invoice per order."""
 from __future__ import annotations
 
 import enum
@@ -9,7 +9,7 @@ from sqlalchemy import Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import Model
-from core.models import Order, User
+from core.models import Order
 from core.models.types import Money, UTCDateTime, enum_column, utcnow
 
 
@@ -17,13 +17,6 @@ class InvoiceStatus(enum.StrEnum):
     ISSUED = "issued"  # waiting for (the rest of) its payment
     PAID = "paid"
     CANCELLED = "cancelled"  # the order was cancelled before it was settled
-
-
-class PaymentMethod(enum.StrEnum):
-    BANK_TRANSFER = "bank_transfer"
-    CASH = "cash"
-    CHEQUE = "cheque"
-    ONLINE = "online"
 
 
 class Invoice(Model):
@@ -55,26 +48,3 @@ class Invoice(Model):
 
     def __repr__(self) -> str:
         return f"<Invoice {self.number} {self.status}>"
-
-
-class BillingPayment(Model):
-    """Money received for an order; named apart from ``core.contracts.Payment``, the event payload."""
-
-    __tablename__ = "billing_payment"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"), index=True)
-    order_id: Mapped[int] = mapped_column(ForeignKey("order.id"), index=True)
-    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("billing_invoice.id"), index=True)
-    amount: Mapped[Decimal] = mapped_column(Money())
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    method: Mapped[PaymentMethod] = mapped_column(enum_column(PaymentMethod))
-    reference: Mapped[str | None] = mapped_column(String(120))
-    is_prepayment: Mapped[bool]
-    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-
-    recorded_by: Mapped[User | None] = relationship()
-
-    def __repr__(self) -> str:
-        return f"<BillingPayment {self.amount} order={self.order_id}>"

@@ -1,6 +1,6 @@
-"""The billing plugin's labels: invoice statuses, payment methods, its audit actions.
+"""Invoices' labels: invoice statuses and the invoice's audit actions.
 
-``LABELS`` is what the plugin returns from ``ordo_labels``; pages, forms and the
+``LABELS`` joins billing's other labels in ``ordo_labels``; pages, forms and the
 invoice look the codes up with the core's ``label`` and ``choices``.
 """
 from __future__ import annotations
@@ -10,20 +10,13 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from plugins.billing.models import InvoiceStatus, PaymentMethod
+from plugins.billing.invoices.models import InvoiceStatus
 
 LABELS: Mapping[str, Mapping[str, Any]] = {
     "status.invoice": {
         InvoiceStatus.ISSUED: _l("Issued"),
         InvoiceStatus.PAID: _l("Paid"),
         InvoiceStatus.CANCELLED: _l("Cancelled"),
-    },
-    # Also the namespace of the ``method`` a payment carries to the core's timeline.
-    "payment_method": {
-        PaymentMethod.BANK_TRANSFER: _l("Bank transfer"),
-        PaymentMethod.CASH: _l("Cash"),
-        PaymentMethod.CHEQUE: _l("Cheque"),
-        PaymentMethod.ONLINE: _l("Online payment"),
     },
     "audit.action": {
         "invoice_issued": _l("Invoice issued"),

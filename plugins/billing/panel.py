@@ -1,0 +1,38 @@
+"""The order page's billing section: the invoice (``billing/invoices/_panel.html``) and the payments with
+finance's form (``billing/payments/_panel.html``), gathered in ``billing/order_panel.html``."""
+from __future__ import annotations
+
+from typing import Any
+
+from core.auth.context import sees_prices
+from core.labels import choices
+from core.models import Order, OrderStatus, User
+from plugins.billing.invoices.services import invoice_for
+from plugins.billing.payments.ledger import ZERO, balance, payments_for
+from plugins.billing.payments.models import PaymentMethod
+from plugins.billing.payments.services import PAYABLE, prepayment_gates
+
+TEMPLATE = "billing/order_panel.html"
+
+
+def order_billing(order: Order, user: User) -> dict[str, Any] | None:
+    """What the order page shows of billing: invoice, payments, balance, and whether to offer the form."""
+    if order.status in {OrderStatus.DRAFT, OrderStatus.SUBMITTED, OrderStatus.REJECTED}:
+        return None
+    payments = payments_for(order)
+    invoice = invoice_for(order)
+    if order.status == OrderStatus.CANCELLED and invoice is None and not payments:
+        return None
+    paid = sum((payment.amount for payment in payments), ZERO)
+    owed = balance(order, paid)
+    return {
+        "order": order,
+        "invoice": invoice,
+        "payments": payments,
+        "paid": paid,
+        "outstanding": owed,
+        "gates": prepayment_gates(order) if order.status == OrderStatus.APPROVED else [],
+        "can_record": (user.can("billing.payment.record") and sees_prices(user)
+                       and order.status in PAYABLE and owed > ZERO),
+        "methods": choices(PaymentMethod),
+    }
