@@ -10,13 +10,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement
 
 from core.contracts import (
-    CustomerView, Decision, Delivery, DocumentKind, Gate, MenuItem, OrderAction, Outcome, Panel, Permission,
+    Credit, CustomerView, Decision, Delivery, DocumentKind, Gate, MenuItem, OrderAction, OrderChange, Outcome, Panel, Permission,
     Receivables, Task, TaskCount,
 )
 from core.hookspecs import hookimpl
 from core.models import Company, Customer, Order, PaymentTerms, User
 from core.portal import list_url, panel_url
 from plugins.billing import panel
+from plugins.billing.invoices import credit_notes
 from plugins.billing.invoices import documents as invoice_documents
 from plugins.billing.invoices import services as invoices
 from plugins.billing.invoices.labels import LABELS as INVOICE_LABELS
@@ -32,6 +33,8 @@ def ordo_permissions() -> list[Permission]:
     return [
         Permission("billing.view", _l("See invoices and payments"), FINANCE_READERS),
         Permission("billing.payment.record", _l("Record payments received"), ("administrator", "finance")),
+        Permission("billing.fapiao.record", _l("Record the fapiao the tax system issued"),
+                   ("administrator", "finance")),
     ]
 
 
@@ -51,6 +54,18 @@ def delivered(order: Order, delivery: Delivery) -> None:
 @hookimpl
 def order_cancelled(order: Order, reason: str) -> None:
     invoices.cancel_invoice(order, reason)
+
+
+@hookimpl
+def order_changed(order: Order, change: OrderChange) -> None:
+    """An invoice is never edited: a change that moves what it bills credits it and issues its next version."""
+    credit_notes.reissue_after_change(order, change)
+
+
+@hookimpl
+def credit_granted(order: Order, credit: Credit) -> None:
+    """Money granted back on a problem case (a refused line, a defect) is a credit note against the invoice."""
+    credit_notes.credit_case(order, credit)
 
 
 @hookimpl
@@ -122,9 +137,12 @@ def ordo_labels() -> Mapping[str, Mapping[str, object]]:
 def customer_timeline_actions() -> dict[str, CustomerView]:
     # The invoice's figures are the customer's; who cancelled it and why stays with staff.
     return {
-        "invoice_issued": CustomerView(frozenset({"number", "total", "currency", "due_date", "status"})),
+        "invoice_issued": CustomerView(frozenset({"number", "version", "total", "currency", "due_date", "status"})),
         "invoice_paid": CustomerView(),
         "invoice_cancelled": CustomerView(),
+        "invoice_credited": CustomerView(frozenset({"status", "credit_note"})),
+        "credit_note_issued": CustomerView(frozenset({"number", "reason", "total", "currency", "invoice",
+                                                      "case_number"})),
     }
 
 

@@ -8,7 +8,7 @@ from core.auth.context import sees_prices
 from core.labels import choices
 from core.models import Order, OrderStatus, User
 from plugins.billing.invoices.services import invoice_for
-from plugins.billing.payments.ledger import ZERO, balance, payments_for
+from plugins.billing.payments.ledger import ZERO, balance, credited_total, payments_for
 from plugins.billing.payments.models import PaymentMethod
 from plugins.billing.payments.services import PAYABLE, prepayment_gates
 
@@ -24,7 +24,7 @@ def order_billing(order: Order, user: User) -> dict[str, Any] | None:
     if order.status == OrderStatus.CANCELLED and invoice is None and not payments:
         return None
     paid = sum((payment.amount for payment in payments), ZERO)
-    owed = balance(order, paid)
+    owed = balance(order, paid, credited_total(order))
     return {
         "order": order,
         "invoice": invoice,

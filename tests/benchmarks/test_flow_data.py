@@ -105,11 +105,12 @@ def test_each_clone_has_its_own_number_day_and_references(generated):
             assert order.number.startswith(f"SO{order.submitted_at.astimezone(zone):%Y%m%d}-")
         counters = dict(session.execute(select(IntakeSequence.day, IntakeSequence.last)).all())
         assert {day: counters.get(day) for day in per_day} == dict(per_day)
-        # Shipments and invoices carry their own order's number; the audit log names the clone's own rows.
+        # Shipments carry their own order's number, invoices a number of their own (each once); the audit log
+        # names the clone's own rows.
         for shipment in session.execute(select(Shipment)).scalars():
             assert shipment.number.startswith(f"{shipment.order.number}-S")
-        for invoice in session.execute(select(Invoice)).scalars():
-            assert invoice.number == f"INV-{invoice.order.number}"
+        invoice_numbers = session.execute(select(Invoice.number)).scalars().all()
+        assert len(set(invoice_numbers)) == len(invoice_numbers)
         misplaced = session.execute(
             select(func.count()).select_from(AuditEntry).join(Shipment, Shipment.id == AuditEntry.entity_id)
             .where(AuditEntry.entity == "shipment", AuditEntry.order_id != Shipment.order_id)).scalar()

@@ -50,7 +50,7 @@ class Payments(MethodView):
         )
         paid = ledger.paid_total(order)
         return {**payment_payload(payment), "order_status": order.status, "fully_paid": paid >= order.total,
-                "outstanding": ledger.balance(order, paid)}
+                "outstanding": ledger.outstanding(order)}
 
 
 @blp.route("/orders/<id:order_id>/payments")
@@ -66,7 +66,7 @@ class OrderPayments(MethodView):
         invoice = invoice_for(order)
         return {
             "order_id": order.id, "currency": order.currency, "total": order.total, "paid": paid,
-            "outstanding": ledger.balance(order, paid), "fully_paid": paid >= order.total,
+            "outstanding": ledger.outstanding(order), "fully_paid": paid >= order.total,
             "invoice": (invoice_payload(balances([invoice], company_today(order.company_id))[0])
                         if invoice else None),
             "items": [payment_payload(payment) for payment in payments],

@@ -16,7 +16,7 @@ from core.orders import money
 from plugins.billing.dates import company_today, local_date
 from plugins.billing.invoices.models import Invoice, InvoiceStatus
 from plugins.billing.invoices.services import balances, visible_invoices
-from plugins.billing.payments.ledger import ZERO, paid_totals
+from plugins.billing.payments.ledger import ZERO, credited_totals, paid_totals
 
 # An invoice unpaid this many days past its due date puts the customer on credit hold.
 CREDIT_HOLD_OVERDUE_DAYS = 30
@@ -72,15 +72,16 @@ def customer_receivables(company: Company, customer: Customer) -> CustomerReceiv
     invoices = list(db.session.execute(
         select(Invoice).join(Order, Order.id == Invoice.order_id)
         .where(Invoice.company_id == company.id, Order.customer_id == customer.id,
-               Invoice.status != InvoiceStatus.CANCELLED)
+               Invoice.status.not_in((InvoiceStatus.CANCELLED, InvoiceStatus.CREDITED)))
         .options(lazyload(Invoice.order))
     ).scalars())
     paid = paid_totals(invoice.order_id for invoice in invoices)
+    credited = credited_totals(invoice.order_id for invoice in invoices)
     today = company.today()
     outstanding_total = overdue = ZERO
     late = 0
     for invoice in invoices:
-        owed = max(invoice.total - paid.get(invoice.order_id, ZERO), ZERO)
+        owed = max(invoice.total - credited.get(invoice.order_id, ZERO) - paid.get(invoice.order_id, ZERO), ZERO)
         outstanding_total += owed
         if owed > ZERO and invoice.due_date < today:
             overdue += owed

@@ -28,9 +28,9 @@ from core.modules import order_has_stage, pinned
 from core.orders import events, money
 from core.orders.queries import visible_orders
 from plugins.billing.dates import END_OF_DAY, company_zone, end_of_day
-from plugins.billing.invoices.models import Invoice
+from plugins.billing.invoices.models import Invoice, InvoiceStatus
 from plugins.billing.invoices.services import invoice_for, mark_paid
-from plugins.billing.payments.ledger import ZERO, balance, outstanding, owing, paid_total, paid_totals
+from plugins.billing.payments.ledger import ZERO, balance, credited_totals, outstanding, owing, paid_totals
 from plugins.billing.payments.models import BillingPayment, PaymentMethod
 
 LARGEST_AMOUNT = MONEY.largest
@@ -141,7 +141,7 @@ def record_payment(
     )
     db.session.add(payment)
     flush()
-    fully_paid = paid_total(order) >= order.total
+    fully_paid = outstanding(order) <= ZERO
     if fully_paid and invoice is not None:
         mark_paid(invoice, received_at, actor)
     # The method is a code the timeline labels; the reference was typed and stays as typed.
@@ -178,7 +178,9 @@ def _receivables(user: User) -> Select[Order] | None:
     """Prepayments to confirm and delivered orders still owing, joined to their invoices (if any yet)."""
     if not user.can("billing.payment.record"):
         return None
-    return visible_orders(user).outerjoin(Invoice, Invoice.order_id == Order.id).where(
+    # The order's invoice is its version not credited (one at a time).
+    current = and_(Invoice.order_id == Order.id, Invoice.status != InvoiceStatus.CREDITED)
+    return visible_orders(user).outerjoin(Invoice, current).where(
         or_(and_(Order.status == OrderStatus.APPROVED, Order.payment_terms == PaymentTerms.PREPAYMENT),
             Order.status == OrderStatus.DELIVERED),
         pinned(Stage.BILLING), owing(),
@@ -210,8 +212,9 @@ def receivables_due(user: User, limit: int | None = None) -> list[Receivable]:
         .options(lazyload(Order.lines), lazyload(Order.module_rows))
     ).all()
     paid = paid_totals(order.id for order, _due in rows)
+    credited = credited_totals(order.id for order, _due in rows)
     zone = company_zone(user.company_id)
-    return [Receivable(order, balance(order, paid.get(order.id, ZERO)),
+    return [Receivable(order, balance(order, paid.get(order.id, ZERO), credited.get(order.id, ZERO)),
                        end_of_day(due, zone) if due is not None else None)
             for order, due in rows]
 

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from core.db import commit
 from core.models import Channel, DeliveryMethod, Order, OrderLine, PaymentTerms
 from core.orders import events, actions, compute_totals
+from plugins.billing.invoices.models import Invoice
 from plugins.billing.manifest import MANIFEST as BILLING
 from plugins.intake.manifest import MANIFEST as INTAKE
 from core.extensions import db
@@ -22,6 +23,12 @@ def fresh(order_id: int) -> Order:
     """The order as stored now."""
     db.session.expire_all()
     return db.session.get(Order, order_id)
+
+
+def invoice_number(order: Order) -> str:
+    """The number of the order's (latest) invoice."""
+    return db.session.execute(select(Invoice.number).where(Invoice.order_id == order.id)
+                              .order_by(Invoice.version.desc()).limit(1)).scalar_one()
 
 
 @pytest.fixture
