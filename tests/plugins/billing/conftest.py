@@ -61,7 +61,8 @@ def place_order(world):
     """
 
     def place(terms: PaymentTerms = PaymentTerms.CASH_ON_DELIVERY, customer: int = 0,
-              submit: bool = True) -> Order:
+              submit: bool = True, lines: list[tuple[str, str, str]] | None = None) -> Order:
+        """``lines``: (quantity, unit price, tax rate) of each line instead of the valves and seals."""
         buyer = world.customers[customer]
         sequence = db.session.execute(select(func.count(Order.id))).scalar_one() + 1
         order = Order(
@@ -79,6 +80,12 @@ def place_order(world):
             OrderLine(line_no=2, product_id=seal.id, description=seal.name, specification=seal.specification,
                       unit=seal.unit, quantity=Decimal("100"), unit_price=Decimal("8.50"), tax_rate=seal.tax_rate),
         ]
+        if lines is not None:
+            order.lines = [
+                OrderLine(line_no=number, product_id=valve.id, description=f"{valve.name} {number}",
+                          specification=valve.specification, unit=valve.unit, quantity=Decimal(quantity),
+                          unit_price=Decimal(price), tax_rate=Decimal(rate))
+                for number, (quantity, price, rate) in enumerate(lines, start=1)]
         compute_totals(order)
         db.session.add(order)
         db.session.flush()
