@@ -10,8 +10,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement
 
 from core.contracts import (
-    Credit, CustomerView, Decision, Delivery, DocumentKind, Gate, MenuItem, OrderAction, OrderChange, Outcome, Panel, Permission,
-    Receivables, Task, TaskCount,
+    Credit, CustomerView, Decision, Delivery, DocumentKind, Gate, MenuItem, OrderAction, OrderChange, Outcome, Panel,
+    Permission, Receivables, Task, TaskCount,
 )
 from core.hookspecs import hookimpl
 from core.models import Company, Customer, Order, PaymentTerms, User

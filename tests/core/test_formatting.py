@@ -116,4 +116,5 @@ def test_an_amount_that_cannot_be_written_in_capitals_is_refused_not_rounded(amo
 
 def test_a_template_writes_capitals_with_the_filter(app):
     with app.test_request_context():
-        assert app.jinja_env.from_string("{{ amount | capitals }}").render(amount=Decimal("1000.05")) == "人民币壹仟元零伍分"
+        written = app.jinja_env.from_string("{{ amount | capitals }}").render(amount=Decimal("1000.05"))
+    assert written == "人民币壹仟元零伍分"

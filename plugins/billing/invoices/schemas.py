@@ -119,5 +119,5 @@ class FapiaoRequestSchema(ma.Schema):
     amount = MoneyField(required=True, validate=validate.Range(min=Decimal("0"), min_inclusive=False),
                         metadata={"description": "价税合计, greater than zero, at most two decimal places",
                                   "example": "2260.00"})
-    credit_note_id = IdField(load_default=None, allow_none=True,
-                             metadata={"description": "a credit note of this invoice: the fapiao is its red-letter one"})
+    credit_note_id = IdField(load_default=None, allow_none=True, metadata={
+        "description": "a credit note of this invoice: the fapiao is its red-letter one"})

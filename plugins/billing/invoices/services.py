@@ -40,8 +40,7 @@ from plugins.billing.invoices.fapiao import fapiao_outstanding
 from plugins.billing.invoices.models import Invoice, InvoiceLine, InvoiceStatus
 from plugins.billing.invoices.numbering import NumberedKind, next_number
 from plugins.billing.payments.ledger import (
-    ZERO, attach_earlier_payments, balance, credited_totals, outstanding, outstanding_on_invoice, paid_total,
-    paid_totals,
+    ZERO, attach_earlier_payments, balance, credited_totals, outstanding, outstanding_on_invoice, paid_totals,
 )
 
 # An order is invoiced from approval on, until it is settled or after.

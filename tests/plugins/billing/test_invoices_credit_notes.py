@@ -107,7 +107,7 @@ def test_a_change_before_the_order_is_invoiced_credits_nothing(place_order):
 
 
 def case_credit(order: Order, amount: str, *, line: int | None = 1, case: int = 1) -> Credit:
-    line_id = next(l.id for l in order.lines if l.line_no == line) if line else None
+    line_id = next(each.id for each in order.lines if each.line_no == line) if line else None
     return Credit(amount=Decimal(amount), reason="破损", granted_at=utcnow(), case_id=case,
                   case_number=f"CS-{case:04d}", order_line_id=line_id)
 
