@@ -1,5 +1,6 @@
-"""The order page's billing section: the invoice (``billing/invoices/_panel.html``) and the payments with
-finance's form (``billing/payments/_panel.html``), gathered in ``billing/order_panel.html``."""
+"""The order page's billing section: the invoice with its versions, credit notes, fapiao and finance's
+fapiao form (``billing/invoices/_panel.html``) and the payments with finance's payment form
+(``billing/payments/_panel.html``), gathered in ``billing/order_panel.html``."""
 from __future__ import annotations
 
 from typing import Any
@@ -7,7 +8,10 @@ from typing import Any
 from core.auth.context import sees_prices
 from core.labels import choices
 from core.models import Order, OrderStatus, User
-from plugins.billing.invoices.services import invoice_for
+from plugins.billing.invoices.credit_notes import credit_notes_of
+from plugins.billing.invoices.fapiao import RECORD_PERMISSION, recorded_against
+from plugins.billing.invoices.models import FapiaoType, InvoiceStatus
+from plugins.billing.invoices.services import versions_of
 from plugins.billing.payments.ledger import ZERO, balance, credited_total, payments_for
 from plugins.billing.payments.models import PaymentMethod
 from plugins.billing.payments.services import PAYABLE, prepayment_gates
@@ -20,7 +24,8 @@ def order_billing(order: Order, user: User) -> dict[str, Any] | None:
     if order.status in {OrderStatus.DRAFT, OrderStatus.SUBMITTED, OrderStatus.REJECTED}:
         return None
     payments = payments_for(order)
-    invoice = invoice_for(order)
+    versions = versions_of(order)
+    invoice = versions[-1] if versions else None
     if order.status == OrderStatus.CANCELLED and invoice is None and not payments:
         return None
     paid = sum((payment.amount for payment in payments), ZERO)
@@ -28,6 +33,13 @@ def order_billing(order: Order, user: User) -> dict[str, Any] | None:
     return {
         "order": order,
         "invoice": invoice,
+        "versions": versions,
+        "credit_notes": credit_notes_of(order),
+        "fapiao": recorded_against([version.id for version in versions]),
+        "can_record_fapiao": (invoice is not None and invoice.status != InvoiceStatus.CANCELLED
+                              and user.can(RECORD_PERMISSION) and sees_prices(user)),
+        "fapiao_types": choices(FapiaoType),
+        "credited": credited_total(order),
         "payments": payments,
         "paid": paid,
         "outstanding": owed,

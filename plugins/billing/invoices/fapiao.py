@@ -57,7 +57,14 @@ def _type(value: Any) -> FapiaoType:
 
 def recorded_on(invoice: Invoice) -> list[FapiaoRecord]:
     """The fapiao recorded against an invoice and its credit notes, in the order they were recorded."""
-    return list(db.session.execute(select(FapiaoRecord).where(FapiaoRecord.invoice_id == invoice.id)
+    return recorded_against([invoice.id])
+
+
+def recorded_against(invoice_ids: list[int]) -> list[FapiaoRecord]:
+    """The fapiao recorded against any of the invoices (an order's versions), in one query."""
+    if not invoice_ids:
+        return []
+    return list(db.session.execute(select(FapiaoRecord).where(FapiaoRecord.invoice_id.in_(invoice_ids))
                                    .order_by(FapiaoRecord.issued_on, FapiaoRecord.id)).scalars())
 
 
@@ -82,6 +89,11 @@ def record_fapiao(invoice: Invoice, *, fapiao_type: Any, number: Any, code: Any 
     if invoice.status == InvoiceStatus.CANCELLED:
         raise Conflict(_("invoice %(number)s is cancelled; it takes no fapiao", number=invoice.number),
                        field="invoice")
+    if db.session.execute(select(exists().where(
+            FapiaoRecord.company_id == invoice.company_id, FapiaoRecord.code == code,
+            FapiaoRecord.number == number))).scalar():
+        raise ValidationError(_("fapiao %(number)s is already recorded", number=f"{code} {number}".strip()),
+                              field="number")
     # One finance clerk at a time per invoice, so that two records cannot both fit the same remainder.
     db.session.execute(select(Invoice.id).where(Invoice.id == invoice.id).with_for_update())
     credit_note = None
@@ -103,11 +115,6 @@ def record_fapiao(invoice: Invoice, *, fapiao_type: Any, number: Any, code: Any 
             _("the fapiao of %(amount)s is more than the %(left)s %(currency)s of %(document)s not yet covered "
               "by fapiao", amount=formatting.money(value), left=formatting.money(left), currency=invoice.currency,
               document=what), field="amount")
-    if db.session.execute(select(exists().where(
-            FapiaoRecord.company_id == invoice.company_id, FapiaoRecord.code == code,
-            FapiaoRecord.number == number))).scalar():
-        raise ValidationError(_("fapiao %(number)s is already recorded", number=f"{code} {number}".strip()),
-                              field="number")
     record = FapiaoRecord(company_id=invoice.company_id, invoice_id=invoice.id, credit_note_id=credit_note_id,
                           fapiao_type=kind, code=code, number=number, issued_on=issued_on, amount=value,
                           recorded_by_id=actor.id)
