@@ -2,7 +2,8 @@
 
 An invoice is never edited after issue: a change credits it and issues a new
 version (``version``, ``replaces_id``; one order has several invoices, one per
-version), each with its own lines and the buyer as the order named them then.
+version), each with its own lines and the buyer as the order named them then
+(an invoice issued before gets its order's lines as they stand).
 Credit notes with their lines, the fapiao finance records against invoices and
 credit notes, and the per-company, per-year document number sequences.
 
@@ -64,6 +65,15 @@ def upgrade():
     )
     with op.batch_alter_table('billing_invoice_line', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_billing_invoice_line_invoice_id'), ['invoice_id'], unique=False)
+
+    # Invoices issued before invoices kept their lines bill their order's lines as they stand.
+    op.execute(sa.text(
+        "INSERT INTO billing_invoice_line (invoice_id, line_no, order_line_id, description, specification, unit, "
+        "quantity, unit_price, tax_rate, net_amount, tax_amount, amount) "
+        "SELECT billing_invoice.id, order_line.line_no, order_line.id, order_line.description, "
+        "order_line.specification, order_line.unit, order_line.quantity, order_line.unit_price, order_line.tax_rate, "
+        "order_line.net_amount, order_line.tax_amount, order_line.amount "
+        "FROM billing_invoice JOIN order_line ON order_line.order_id = billing_invoice.order_id"))
 
     op.create_table('billing_credit_note',
     sa.Column('id', sa.Integer(), nullable=False),
