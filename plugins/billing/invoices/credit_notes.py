@@ -133,7 +133,7 @@ def reissue_after_change(order: Order, change: OrderChange) -> tuple[CreditNote,
     else:  # partly credited on a case: the rest of it, split as the invoice is
         credit_rows = [_split(invoice.total - already, None, invoice, line_no=1)]
     credit_note = _issue(order, invoice, credit_rows, reason=CreditReason.ORDER_CHANGED, note=change.reason,
-                         change_id=change.change_id, actor_id=change.requested_by)
+                         change_id=change.change_id)
     before = invoice.status
     invoice.status = InvoiceStatus.CREDITED
     audit.record(company_id=order.company_id, order_id=order.id, entity="invoice", entity_id=invoice.id,
@@ -193,9 +193,9 @@ def credit_case(order: Order, credit: Credit) -> CreditNote:
     if not isinstance(amount, Decimal) or not amount.is_finite() or amount <= 0 or amount != amount.quantize(
             MONEY_PLACES):
         raise ValidationError(_("the credit must be an amount greater than zero, to the cent"), field="amount")
-    invoice = invoice_for(order)
-    if invoice is not None and invoice.status in CLOSED:
-        invoice = None if invoice.status == InvoiceStatus.CANCELLED else invoice
+    invoice = invoice_for(order)  # the latest version: never a credited one
+    if invoice is not None and invoice.status == InvoiceStatus.CANCELLED:
+        invoice = None
     billed = invoice.total if invoice is not None else order.total
     taken = (credited_on([invoice.id]).get(invoice.id, ZERO) if invoice is not None
              else _credited_before_invoice(order))

@@ -21,6 +21,7 @@ from core.documents import fingerprint
 from core.errors import NotFound
 from core.extensions import db
 from core.models import Company, InvoiceType, Order, PaymentTerms
+from plugins.billing.invoices.credit_notes import credit_notes_of
 from plugins.billing.invoices.models import CreditNote, Invoice
 from plugins.billing.invoices.services import BUYER_FIELDS, CLOSED, buyer_of, invoice_for
 from plugins.billing.payments.ledger import ZERO, balance, credited_total, paid_total
@@ -82,11 +83,23 @@ def invoice_source(order: Order) -> DocumentSource:
                           entity="invoice", entity_id=invoice.id)
 
 
+def _latest_credit_note(order: Order) -> CreditNote:
+    notes = credit_notes_of(order)
+    if not notes:
+        raise NotFound(_("order %(number)s has no credit note", number=order.display_number), field="kind")
+    return notes[-1]
+
+
 def order_kinds() -> list[DocumentKind]:
-    """The order's invoice. The customer's own copy: a customer user opens it without seeing billing's pages."""
+    """The order's invoice and its latest credit note. The customer's own copies: a customer user opens them
+    without seeing billing's pages."""
     return [DocumentKind(INVOICE, _l("Invoice"), "invoice.html", "billing.view", invoice_document,
                          available=lambda order: invoice_for(order) is not None,
-                         source=invoice_source, customer_copy=True)]
+                         source=invoice_source, customer_copy=True),
+            DocumentKind(CREDIT_NOTE, _l("Credit note"), "credit_note.html", "billing.view",
+                         context=lambda order: credit_note_context(_latest_credit_note(order), order),
+                         available=lambda order: bool(credit_notes_of(order)),
+                         source=lambda order: _credit_note_source(_latest_credit_note(order)), customer_copy=True)]
 
 
 def version_kind(invoice: Invoice) -> DocumentKind:
@@ -104,13 +117,15 @@ def credit_note_context(credit_note: CreditNote, order: Order) -> dict[str, Any]
             "buyer": buyer_view(invoice.buyer if invoice is not None else None, order)}
 
 
+def _credit_note_source(credit_note: CreditNote) -> DocumentSource:
+    company = db.session.get_one(Company, credit_note.company_id)
+    return DocumentSource("c-" + fingerprint(credit_note, *credit_note.lines, company,
+                                             credit_note.invoice.buyer if credit_note.invoice else None),
+                          entity="credit_note", entity_id=credit_note.id)
+
+
 def credit_note_kind(credit_note: CreditNote) -> DocumentKind:
     """A credit note's PDF: what it takes back, of which invoice, and why."""
-    company = db.session.get_one(Company, credit_note.company_id)
     return DocumentKind(CREDIT_NOTE, _l("Credit note"), "credit_note.html", "billing.view",
                         context=lambda order: credit_note_context(credit_note, order),
-                        source=lambda order: DocumentSource(
-                            "c-" + fingerprint(credit_note, *credit_note.lines, company,
-                                               credit_note.invoice.buyer if credit_note.invoice else None),
-                            entity="credit_note", entity_id=credit_note.id),
-                        customer_copy=True)
+                        source=lambda order: _credit_note_source(credit_note), customer_copy=True)

@@ -94,3 +94,17 @@ def test_a_credit_notes_pdf_names_what_it_credits_in_the_customers_language(worl
     for shown in (note.number, invoice_number(order), "CS-0007", "人民币壹佰壹拾叁元整", SELLER["legal_name"],
                   "100.00", "13.00"):
         assert "".join(shown.split()) in printed, shown
+
+
+def test_the_customer_opens_the_latest_credit_note_of_their_order_among_its_documents(
+        world, api, place_order, deliver, tmp_path):
+    order = deliver(place_order())
+    assert api("customer").get(f"/api/v1/orders/{order.id}/documents/credit_note").status_code == 404
+    note = credit_notes.credit_case(order, Credit(amount=Decimal("113.00"), reason="破损", granted_at=utcnow(),
+                                                  case_id=7, case_number="CS-0007",
+                                                  order_line_id=order.lines[0].id))
+    commit()
+    response = api("customer").get(f"/api/v1/orders/{order.id}/documents/credit_note")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    printed = "".join(pdf_text(response.data, tmp_path, "credit_note.pdf").split())
+    assert note.number in printed and "CS-0007" in printed
