@@ -15,14 +15,17 @@ from sqlalchemy import Numeric, func, select
 from core import company_profile
 from core.auth.context import holds
 from core.companies import all_permissions, set_role_permissions
+from core.contracts import Credit
 from core.db import commit
 from core.demo import load_demo
 from core.documents import document_kinds
 from core.extensions import db
 from core.figures import MONEY
-from core.models import Company, Customer, Order, OrderStatus, OutboxMessage, Product, User
+from core.models import Company, Customer, Order, OrderStatus, OutboxMessage, Product, User, utcnow
 from core.orders import actions
-from plugins.billing.models import BillingPayment
+from plugins.billing.invoices import credit_notes
+from plugins.billing.invoices.models import CreditNote, Invoice
+from plugins.billing.payments.models import BillingPayment
 from plugins.intake import import_jobs
 from plugins.intake.models import ImportJob
 from plugins.logistics.acceptance.models import AcceptanceAttachment
@@ -52,10 +55,14 @@ def scene(app):
                                 "order_ref,customer_code,product_code,quantity\nI1,C001,P001,2\n".encode(), "generic")
     company_profile.set_logo(world.company, image("PNG"), actor=None)
     commit()
-    from plugins.billing.models import Invoice  # the records the pages show, looked up for their ids
+    from plugins.billing.invoices.models import Invoice  # the records the pages show, looked up for their ids
     from plugins.logistics.shipments.models import Shipment
     from plugins.review.models import ReviewStep
 
+    done_order = db.session.get(Order, done["id"])  # money back on a case: a credit note to read
+    credit_note = credit_notes.credit_case(done_order, Credit(
+        amount=Decimal("10.00"), reason="破损", granted_at=utcnow(), case_id=1, case_number="CS-0001"))
+    commit()
     shipment_id = db.session.execute(select(Shipment.id).where(Shipment.order_id == done["id"])).scalar_one()
     attachment = AcceptanceAttachment(company_id=world.company.id, shipment_id=shipment_id, filename="photo.png",
                                       content_type="image/png", size=8, sha256="0" * 64, content=image("PNG"))
@@ -67,6 +74,7 @@ def scene(app):
         "step_id": db.session.execute(select(ReviewStep.id).where(ReviewStep.order_id == done["id"])).scalars().first(),
         "shipment_id": db.session.execute(select(Shipment.id).where(Shipment.order_id == done["id"])).scalar_one(),
         "invoice_id": db.session.execute(select(Invoice.id).where(Invoice.order_id == done["id"])).scalar_one(),
+        "credit_note_id": credit_note.id,
         "item_id": world.customers[0].id,
         "user_id": world.users["sales"].id,
         "change_id": change["id"],
@@ -256,6 +264,9 @@ def demo_urls(app, company) -> list[str]:
             select(Shipment.id).where(Shipment.company_id == company.id)).scalars()),
         "attachment": list(db.session.execute(select(AcceptanceAttachment.shipment_id, AcceptanceAttachment.id)
                                               .where(AcceptanceAttachment.company_id == company.id))),
+        "invoice_id": list(db.session.execute(select(Invoice.id).where(Invoice.company_id == company.id)).scalars()),
+        "credit_note_id": list(db.session.execute(
+            select(CreditNote.id).where(CreditNote.company_id == company.id)).scalars()),
     }
     urls = []
     for rule in app.url_map.iter_rules():
@@ -263,7 +274,8 @@ def demo_urls(app, company) -> list[str]:
             continue
         params = set(rule.arguments)
         assert params <= {"order_id", "item_id", "kind", "user_id", "change_id", "import_id", "step_id",
-                          "message_id", "template_id", "shipment_id", "attachment_id"}, \
+                          "message_id", "template_id", "shipment_id", "attachment_id", "invoice_id",
+                          "credit_note_id"}, \
             f"{rule.rule}: say which demo ids it takes"
         choices: list[dict] = [{}]
         if "change_id" in params:
@@ -280,6 +292,10 @@ def demo_urls(app, company) -> list[str]:
             choices = [{"shipment_id": i, **({"kind": kind} if "kind" in params else {})}
                        for i in ids["shipment_id"] for kind in (("delivery-note", "certificate") if "kind" in params
                                                               else (None,))]
+        if "invoice_id" in params:
+            choices = [{"invoice_id": i} for i in ids["invoice_id"]]
+        if "credit_note_id" in params:
+            choices = [{"credit_note_id": i} for i in ids["credit_note_id"]]
         if "attachment_id" in params:
             choices = [{"shipment_id": shipment, "attachment_id": i} for shipment, i in ids["attachment"]]
         if "item_id" in params:

@@ -36,7 +36,8 @@ from core.companies import all_permissions
 from core.demo import USERS, load_demo
 from core.extensions import db
 from core.models import ApiToken, Company, Customer, Order, OrderLine, OutboxMessage, Product, User
-from plugins.billing.models import BillingPayment, Invoice
+from plugins.billing.invoices.models import Invoice
+from plugins.billing.payments.models import BillingPayment
 from plugins.logistics.execution.models import ExecutionTask, ExecutionTemplate, TemplateTask
 from plugins.logistics.shipments.models import Shipment
 from plugins.review.change_models import ChangeRequest

@@ -1,4 +1,5 @@
-"""Hook implementations of the billing plugin: thin calls into ``plugins.billing.services``."""
+"""Hook implementations of the billing plugin: its whole contract at a glance, each a thin call into a
+feature package (``invoices``, ``payments``) or the order page's section (``panel``)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -9,16 +10,21 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement
 
 from core.contracts import (
-    CustomerView, Decision, Delivery, DocumentKind, Gate, MenuItem, OrderAction, Outcome, Panel, Permission,
-    Receivables, Task, TaskCount,
+    Credit, CustomerView, Decision, Delivery, DocumentKind, Gate, MenuItem, OrderAction, OrderChange, Outcome, Panel,
+    Permission, Receivables, Task, TaskCount,
 )
 from core.hookspecs import hookimpl
 from core.models import Company, Customer, Order, PaymentTerms, User
 from core.portal import list_url, panel_url
-from plugins.billing import services
-from plugins.billing.labels import LABELS
+from plugins.billing import panel
+from plugins.billing.invoices import credit_notes
+from plugins.billing.invoices import documents as invoice_documents
+from plugins.billing.invoices import services as invoices
+from plugins.billing.invoices.labels import LABELS as INVOICE_LABELS
+from plugins.billing.payments import inbox, receivables
+from plugins.billing.payments import services as payments
+from plugins.billing.payments.labels import LABELS as PAYMENT_LABELS
 
-PANEL = "billing/order_panel.html"
 FINANCE_READERS = ("administrator", "finance", "sales", "manager", "supervisor")
 
 
@@ -27,6 +33,8 @@ def ordo_permissions() -> list[Permission]:
     return [
         Permission("billing.view", _l("See invoices and payments"), FINANCE_READERS),
         Permission("billing.payment.record", _l("Record payments received"), ("administrator", "finance")),
+        Permission("billing.fapiao.record", _l("Record the fapiao the tax system issued"),
+                   ("administrator", "finance")),
     ]
 
 
@@ -34,23 +42,35 @@ def ordo_permissions() -> list[Permission]:
 def review_decided(order: Order, decision: Decision) -> None:
     """An approved prepayment order is invoiced at once: the customer pays against that invoice."""
     if decision.outcome == Outcome.APPROVED and order.payment_terms == PaymentTerms.PREPAYMENT:
-        services.issue_invoice(order)
+        invoices.issue_invoice(order)
 
 
 @hookimpl
 def delivered(order: Order, delivery: Delivery) -> None:
     """Cash-on-delivery and monthly orders are invoiced when the customer signs for the goods."""
-    services.issue_invoice(order)
+    invoices.issue_invoice(order)
 
 
 @hookimpl
 def order_cancelled(order: Order, reason: str) -> None:
-    services.cancel_invoice(order, reason)
+    invoices.cancel_invoice(order, reason)
+
+
+@hookimpl
+def order_changed(order: Order, change: OrderChange) -> None:
+    """An invoice is never edited: a change that moves what it bills credits it and issues its next version."""
+    credit_notes.reissue_after_change(order, change)
+
+
+@hookimpl
+def credit_granted(order: Order, credit: Credit) -> None:
+    """Money granted back on a problem case (a refused line, a defect) is a credit note against the invoice."""
+    credit_notes.credit_case(order, credit)
 
 
 @hookimpl
 def execution_gates(order: Order) -> list[Gate]:
-    return services.prepayment_gates(order)
+    return payments.prepayment_gates(order)
 
 
 @hookimpl
@@ -60,12 +80,12 @@ def menu_items(user: User) -> list[MenuItem]:
 
 @hookimpl
 def execution_holds() -> list[ColumnElement[bool]]:
-    return services.prepayment_holds()
+    return payments.prepayment_holds()
 
 
 @hookimpl
 def inbox_count(user: User, now: datetime) -> list[TaskCount]:
-    counted = services.receivable_counts(user, now)
+    counted = payments.receivable_counts(user, now)
     if not counted:
         return []
     invoices = list_url(user, "billing.view", "billing.invoices")
@@ -75,7 +95,7 @@ def inbox_count(user: User, now: datetime) -> list[TaskCount]:
 
 @hookimpl
 def inbox_tasks(user: User, limit: int | None) -> list[Task]:
-    return services.receivable_tasks(user, limit)
+    return inbox.receivable_tasks(user, limit)
 
 
 @hookimpl
@@ -83,10 +103,10 @@ def order_actions(order: Order, user: User) -> list[OrderAction]:
     """Recording a payment while something is owed; the form is in the billing panel."""
     if user.customer_id is not None or not user.can("billing.view"):
         return []
-    context = services.order_billing(order, user)
+    context = panel.order_billing(order, user)
     if context is None or not context["can_record"]:
         return []
-    return [OrderAction(_("Record a payment"), panel_url(order.id, PANEL), primary=True, priority=40)]
+    return [OrderAction(_("Record a payment"), panel_url(order.id, panel.TEMPLATE), primary=True, priority=40)]
 
 
 @hookimpl
@@ -95,32 +115,34 @@ def order_panels(order: Order, user: User) -> list[Panel]:
     # customer reads their invoice as a document, and its payments on the timeline.
     if user.customer_id is not None or not user.can("billing.view"):
         return []
-    context = services.order_billing(order, user)
+    context = panel.order_billing(order, user)
     if context is None:
         return []
-    return [Panel(_("Invoice and payments"), PANEL, context, order=600)]
+    return [Panel(_("Invoice and payments"), panel.TEMPLATE, context, order=600)]
 
 
 @hookimpl
 def document_kinds() -> list[DocumentKind]:
-    # The customer's own copy: a customer user opens it without seeing billing's pages.
-    return [DocumentKind("invoice", _l("Invoice"), "invoice.html", "billing.view", services.invoice_document,
-                         available=lambda order: services.invoice_for(order) is not None,
-                         source=services.invoice_source, customer_copy=True)]
+    return invoice_documents.order_kinds()
 
 
 @hookimpl
 def ordo_labels() -> Mapping[str, Mapping[str, object]]:
-    return LABELS
+    parts = (INVOICE_LABELS, PAYMENT_LABELS)
+    return {namespace: {key: value for part in parts for key, value in part.get(namespace, {}).items()}
+            for namespace in {name for part in parts for name in part}}
 
 
 @hookimpl
 def customer_timeline_actions() -> dict[str, CustomerView]:
     # The invoice's figures are the customer's; who cancelled it and why stays with staff.
     return {
-        "invoice_issued": CustomerView(frozenset({"number", "total", "currency", "due_date", "status"})),
+        "invoice_issued": CustomerView(frozenset({"number", "version", "total", "currency", "due_date", "status"})),
         "invoice_paid": CustomerView(),
         "invoice_cancelled": CustomerView(),
+        "invoice_credited": CustomerView(frozenset({"status", "credit_note"})),
+        "credit_note_issued": CustomerView(frozenset({"number", "reason", "total", "currency", "invoice",
+                                                      "case_number"})),
     }
 
 
@@ -130,10 +152,10 @@ def customer_timeline_actions() -> dict[str, CustomerView]:
 @hookimpl
 def customer_receivables(company: Company, customer: Customer) -> Receivables | None:
     """Review's credit and history checks ask what the customer owes; billing keeps the books."""
-    return services.customer_receivables(company, customer)
+    return receivables.customer_receivables(company, customer)
 
 
 @hookimpl
 def customer_credit_hold(company: Company, customer: Customer) -> str | None:
     """Invoices long overdue and unpaid hold the customer's new orders."""
-    return services.credit_hold_reason(company, customer)
+    return receivables.credit_hold_reason(company, customer)

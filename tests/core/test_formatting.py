@@ -6,9 +6,10 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from flask_babel import force_locale
 
-from core.formatting import format_date, format_datetime, money
+from core.formatting import capitals, format_date, format_datetime, money
 
 
 def test_an_amount_is_grouped_in_thousands_with_two_places(app):
@@ -88,3 +89,32 @@ def test_amounts_and_dates_stored_as_text_read_like_the_others(app):
     with app.test_request_context(), force_locale("en"):
         assert money("2034.5") == "2,034.50" and format_date("2099-03-01") == "Mar 1, 2099"
         assert money("") == "" and format_date("") == ""
+
+
+# Amounts in capitals (大写金额) as 《支付结算办法》 writes them, expected strings written by hand.
+@pytest.mark.parametrize(("amount", "written"), [
+    ("0.05", "人民币伍分"),
+    ("10.00", "人民币壹拾元整"),
+    ("1001.10", "人民币壹仟零壹元壹角"),
+    ("100000000.00", "人民币壹亿元整"),
+    ("1000.05", "人民币壹仟元零伍分"),
+    ("2712.00", "人民币贰仟柒佰壹拾贰元整"),
+    ("2316.50", "人民币贰仟叁佰壹拾陆元伍角"),
+    ("100010.00", "人民币壹拾万零壹拾元整"),
+    ("1000100.00", "人民币壹佰万零壹佰元整"),
+    ("0.00", "人民币零元整"),
+])
+def test_an_amount_in_capitals_follows_the_payment_and_settlement_rules(amount, written):
+    assert capitals(Decimal(amount)) == written
+
+
+@pytest.mark.parametrize("amount", ["-1.00", "0.005", "10000000000000000.00", "NaN"])
+def test_an_amount_that_cannot_be_written_in_capitals_is_refused_not_rounded(amount):
+    with pytest.raises(ValueError):
+        capitals(Decimal(amount))
+
+
+def test_a_template_writes_capitals_with_the_filter(app):
+    with app.test_request_context():
+        written = app.jinja_env.from_string("{{ amount | capitals }}").render(amount=Decimal("1000.05"))
+    assert written == "人民币壹仟元零伍分"

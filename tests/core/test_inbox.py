@@ -15,7 +15,8 @@ from core import modules
 from core.modules import set_enabled
 from core.plugins import discover, registry
 from core.app import build_registry
-from plugins.billing.models import BillingPayment, Invoice
+from plugins.billing.invoices.models import Invoice
+from plugins.billing.payments.models import BillingPayment
 from plugins.intake import services as intake
 from plugins.intake.manifest import MANIFEST as INTAKE
 from plugins.logistics.shipments.models import Shipment

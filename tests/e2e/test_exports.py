@@ -32,7 +32,7 @@ from core.admin.outbox import OUTBOX_LIST
 from core.listview import Kind, ListSpec
 from core.models import Company, User
 from core.order_list import ORDER_LIST
-from plugins.billing.views import INVOICE_LIST
+from plugins.billing.invoices.views import INVOICE_LIST
 from plugins.intake import import_jobs
 from plugins.intake.import_views import IMPORT_LIST
 from plugins.logistics.execution.views import MY_TASKS, TEMPLATE_LIST

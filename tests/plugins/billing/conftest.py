@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from core.db import commit
 from core.models import Channel, DeliveryMethod, Order, OrderLine, PaymentTerms
 from core.orders import events, actions, compute_totals
+from plugins.billing.invoices.models import Invoice
 from plugins.billing.manifest import MANIFEST as BILLING
 from plugins.intake.manifest import MANIFEST as INTAKE
 from core.extensions import db
@@ -22,6 +23,12 @@ def fresh(order_id: int) -> Order:
     """The order as stored now."""
     db.session.expire_all()
     return db.session.get(Order, order_id)
+
+
+def invoice_number(order: Order) -> str:
+    """The number of the order's (latest) invoice."""
+    return db.session.execute(select(Invoice.number).where(Invoice.order_id == order.id)
+                              .order_by(Invoice.version.desc()).limit(1)).scalar_one()
 
 
 @pytest.fixture
@@ -54,7 +61,8 @@ def place_order(world):
     """
 
     def place(terms: PaymentTerms = PaymentTerms.CASH_ON_DELIVERY, customer: int = 0,
-              submit: bool = True) -> Order:
+              submit: bool = True, lines: list[tuple[str, str, str]] | None = None) -> Order:
+        """``lines``: (quantity, unit price, tax rate) of each line instead of the valves and seals."""
         buyer = world.customers[customer]
         sequence = db.session.execute(select(func.count(Order.id))).scalar_one() + 1
         order = Order(
@@ -72,6 +80,12 @@ def place_order(world):
             OrderLine(line_no=2, product_id=seal.id, description=seal.name, specification=seal.specification,
                       unit=seal.unit, quantity=Decimal("100"), unit_price=Decimal("8.50"), tax_rate=seal.tax_rate),
         ]
+        if lines is not None:
+            order.lines = [
+                OrderLine(line_no=number, product_id=valve.id, description=f"{valve.name} {number}",
+                          specification=valve.specification, unit=valve.unit, quantity=Decimal(quantity),
+                          unit_price=Decimal(price), tax_rate=Decimal(rate))
+                for number, (quantity, price, rate) in enumerate(lines, start=1)]
         compute_totals(order)
         db.session.add(order)
         db.session.flush()

@@ -21,15 +21,19 @@ from core.models import (
 )
 from core.modules import hooks_for_order
 from core.orders import actions
-from plugins.billing import hooks, services
+from plugins.billing import dates, hooks
+from plugins.billing.invoices import services as invoices
+from plugins.billing.payments import ledger, receivables
+from plugins.billing.payments import services as payments
 from plugins.billing.manifest import MANIFEST as BILLING
-from plugins.billing.models import BillingPayment, Invoice, InvoiceStatus
+from plugins.billing.invoices.models import Invoice, InvoiceStatus
+from plugins.billing.payments.models import BillingPayment
 from plugins.intake.manifest import MANIFEST as INTAKE
 from tests import factories, witness
 from tests.clones import clone_order
 from tests.flows import Flow
 from tests.inbox_answers import answer, check_counts_agree
-from tests.plugins.billing.conftest import fresh
+from tests.plugins.billing.conftest import fresh, invoice_number
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -95,7 +99,7 @@ def test_the_customer_gets_an_invoice_email_in_the_outbox_on_delivery(world, pla
     assert message.recipient == world.customers[0].email
     assert message.status == OutboxStatus.PENDING
     assert message.kind == "invoice_issued" and message.order_id == order.id
-    assert f"INV-{order.number}" in message.subject
+    assert invoice_number(order) in message.subject
     assert "Total: CN¥2,316.50" in message.body
 
 
@@ -111,7 +115,7 @@ def test_a_monthly_order_falls_due_at_the_end_of_the_following_month(place_order
     order = deliver(place_order(PaymentTerms.MONTHLY))
     invoice = db.session.execute(select(Invoice)).scalar_one()
     delivered = order.delivered_at.astimezone(SHANGHAI).date()
-    assert invoice.due_date == services.end_of_following_month(delivered)
+    assert invoice.due_date == dates.end_of_following_month(delivered)
     assert invoice.due_date.month == (delivered.month % 12) + 1
 
 
@@ -120,7 +124,7 @@ def test_cancelling_an_approved_prepayment_order_cancels_its_invoice(world, plac
     actions.cancel(order, actor=world.users["sales"], reason="the customer withdrew")
     commit()
     assert db.session.execute(select(Invoice)).scalar_one().status == InvoiceStatus.CANCELLED
-    assert services.outstanding(fresh(order.id)) == 0
+    assert ledger.outstanding(fresh(order.id)) == 0
 
 
 def test_finance_finds_prepayments_to_confirm_and_late_receivables_in_the_inbox(world, api, place_order, deliver):
@@ -162,7 +166,7 @@ def test_the_prepayment_holds_are_the_prepayment_gates_over_many_orders(app, wor
     commit()
     orders = [fresh(order.id) for order in (unpaid, partly, paid, withdrawn, on_delivery)]
 
-    held = set(db.session.execute(select(Order.id).where(or_(*services.prepayment_holds()))).scalars())
+    held = set(db.session.execute(select(Order.id).where(or_(*payments.prepayment_holds()))).scalars())
 
     assert held == {order.id for order in orders if any(gate.blocked for gate in gates(order))}
     assert held == {unpaid.id, partly.id}
@@ -218,7 +222,7 @@ def test_the_invoice_pdf_embeds_a_cjk_font(world, place_order, deliver, tmp_path
     assert cjk, fonts
     assert all(" yes " in line for line in cjk), fonts
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
-    assert f"INV-{order.number}" in text and "2,316.50" in text and "上海华东机电有限公司" in text
+    assert invoice_number(order) in text and "2,316.50" in text and "上海华东机电有限公司" in text
 
 
 def pdf_text(pdf: bytes, tmp_path, name: str) -> str:
@@ -240,7 +244,7 @@ def test_a_payment_makes_a_new_version_of_the_invoice_and_the_one_sent_stays_as_
     assert paid.status_code == 201, paid.get_json()
     assert later.version != sent.version and later.content_hash != sent.content_hash
     assert sent_again.content == sent.content and sent_again.content_hash == sent.content_hash
-    invoice = services.invoice_for(order)
+    invoice = invoices.invoice_for(order)
     rows = db.session.execute(select(StoredDocument).where(StoredDocument.kind == "invoice")).scalars().all()
     assert {(row.entity, row.entity_id) for row in rows} == {("invoice", invoice.id)} and len(rows) == 2
     assert "2,316.50" in pdf_text(sent.content, tmp_path, "sent.pdf").split("Outstanding")[1]
@@ -310,7 +314,7 @@ def test_a_customer_with_an_invoice_unpaid_a_month_past_due_is_on_credit_hold(wo
     hooks = hooks_for_order(order)
     assert hooks.customer_credit_hold(company=world.company, customer=world.customers[0]) is None
 
-    invoice.due_date = world.company.today() - timedelta(days=services.CREDIT_HOLD_OVERDUE_DAYS + 1)
+    invoice.due_date = world.company.today() - timedelta(days=receivables.CREDIT_HOLD_OVERDUE_DAYS + 1)
     commit()
 
     reason = hooks.customer_credit_hold(company=world.company, customer=world.customers[0])
@@ -328,7 +332,7 @@ def test_a_paid_invoice_long_past_due_holds_nothing(world, api, place_order):
                                                           "method": "bank_transfer"})
     assert paid.status_code == 201, paid.get_json()
 
-    assert services.credit_hold_reason(world.company, world.customers[0]) is None
+    assert receivables.credit_hold_reason(world.company, world.customers[0]) is None
 
 
 def test_an_english_customers_invoice_and_its_email_are_english_when_a_chinese_clerk_delivers(
@@ -341,7 +345,7 @@ def test_an_english_customers_invoice_and_its_email_are_english_when_a_chinese_c
         order = deliver(place_order(PaymentTerms.CASH_ON_DELIVERY))
 
     message = db.session.execute(invoice_emails()).scalar_one()
-    assert message.subject.startswith("Invoice INV-") and "Total: CN¥2,316.50" in message.body
+    assert message.subject.startswith(f"Invoice {invoice_number(order)}") and "Total: CN¥2,316.50" in message.body
     client = factories.portal_login(app, world.users["finance"])
     printed = pdf_text(client.get(f"/orders/{order.id}/documents/invoice").data, tmp_path, "invoice.pdf")
     assert "Invoice" in printed and "发票" not in printed

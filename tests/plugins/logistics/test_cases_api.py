@@ -129,7 +129,7 @@ def test_the_customer_reports_a_problem_later_and_bad_reports_are_refused(app, w
 
 def test_hook_credit_granted(make_app):
     """Listeners pinned on the order hear of an approved credit: the amount, the case and line, who and why;
-    the order's history notes it (the bundled billing keeps no credit notes yet)."""
+    the order's history notes it, billing or not (the bundled billing answers with a credit note)."""
     app = witness.watching(make_app, INTAKE, LOGISTICS)
     with app.app_context():
         world = factories.build_world(app)

@@ -14,7 +14,7 @@ from core.extensions import db
 from core.models import AuditEntry, Company, OrderStatus, PaymentTerms
 from core.modules import hooks_for_company, set_enabled
 from plugins.billing.manifest import MANIFEST as BILLING
-from plugins.billing.models import Invoice
+from plugins.billing.invoices.models import Invoice
 from plugins.intake.manifest import MANIFEST as INTAKE
 from plugins.review import policy
 from plugins.review.manifest import MANIFEST as REVIEW

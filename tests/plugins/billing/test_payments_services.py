@@ -1,9 +1,8 @@
-"""Billing's services: due dates by payment terms, amounts, and concurrent payments."""
+"""Payments' services: amounts kept to the cent, and concurrent payments."""
 from __future__ import annotations
 
 import os
 import threading
-from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -13,18 +12,8 @@ from core.db import commit
 from core.errors import OrdoError, ValidationError
 from core.extensions import db
 from core.models import Order, User
-from plugins.billing import services
-from plugins.billing.models import BillingPayment
-
-
-@pytest.mark.parametrize(("day", "due"), [
-    (date(2026, 11, 27), date(2026, 12, 31)),
-    (date(2026, 12, 1), date(2027, 1, 31)),
-    (date(2027, 1, 31), date(2027, 2, 28)),
-    (date(2028, 1, 15), date(2028, 2, 29)),
-])
-def test_monthly_settlement_falls_due_at_the_end_of_the_following_month(day, due):
-    assert services.end_of_following_month(day) == due
+from plugins.billing.payments import services
+from plugins.billing.payments.models import BillingPayment
 
 
 @pytest.mark.parametrize(("given", "kept"), [("1250", "1250.00"), ("1250.5", "1250.50"), (" 0.01 ", "0.01"),
@@ -38,15 +27,6 @@ def test_an_unusable_amount_names_the_field(given):
     with pytest.raises(ValidationError) as raised:
         services._valid_amount(given)
     assert raised.value.field == "amount"
-
-
-def test_a_prepayment_order_is_due_on_the_day_it_is_invoiced(place_order):
-    from core.models import PaymentTerms
-
-    order = place_order(PaymentTerms.PREPAYMENT)
-    invoice = services.invoice_for(order)
-    assert invoice.due_date == services.local_date(invoice.issued_at, services.company_zone(order.company_id))
-    assert services.issue_invoice(order) is invoice  # one invoice per order
 
 
 @pytest.mark.postgres_only

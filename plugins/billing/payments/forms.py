@@ -1,4 +1,4 @@
-"""Forms of the billing pages: recording a payment, filtering the invoice list."""
+"""Forms of payments: recording a payment from the order page."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -9,7 +9,7 @@ from wtforms.validators import InputRequired, Length, Optional
 from core.figures import MONEY
 from core.forms import FixedPoint, PortalForm
 from core.labels import choices
-from plugins.billing.models import PaymentMethod
+from plugins.billing.payments.models import PaymentMethod
 
 
 class PaymentForm(PortalForm):

@@ -1,4 +1,4 @@
-"""Billing's JSON API: invoices, recording payments, an order's payments."""
+"""Payments' JSON API: recording a payment, an order's payments."""
 from __future__ import annotations
 
 from typing import Any
@@ -9,25 +9,14 @@ from core.api import ApiBlueprint
 from core.auth.context import require_actor, requires
 from core.errors import NotFound
 from core.orders.queries import get_order
-from plugins.billing import services
-from plugins.billing.models import BillingPayment
-from plugins.billing.schemas import (
-    InvoicePageSchema, InvoiceQuerySchema, OrderPaymentsSchema, PaymentRequestSchema, PaymentResultSchema,
-)
+from plugins.billing.dates import company_today
+from plugins.billing.invoices.api import invoice_payload
+from plugins.billing.invoices.services import balances, invoice_for
+from plugins.billing.payments import ledger, services
+from plugins.billing.payments.models import BillingPayment
+from plugins.billing.payments.schemas import OrderPaymentsSchema, PaymentRequestSchema, PaymentResultSchema
 
-blp = ApiBlueprint("billing_api", __name__, description="Invoices and payments, by the order's payment terms")
-
-
-def invoice_payload(row: services.InvoiceBalance) -> dict[str, Any]:
-    invoice = row.invoice
-    return {
-        "id": invoice.id, "number": invoice.number, "order_id": invoice.order_id,
-        "order_number": invoice.order.number, "customer_id": invoice.order.customer_id,
-        "customer_name": invoice.order.customer.name, "currency": invoice.currency,
-        "subtotal": invoice.subtotal, "tax_total": invoice.tax_total, "total": invoice.total,
-        "paid": row.paid, "outstanding": row.outstanding, "issued_at": invoice.issued_at,
-        "due_date": invoice.due_date, "overdue": row.overdue, "status": invoice.status, "paid_at": invoice.paid_at,
-    }
+blp = ApiBlueprint("billing_payments_api", __name__, description="Payments received against orders")
 
 
 def payment_payload(payment: BillingPayment) -> dict[str, Any]:
@@ -38,18 +27,6 @@ def payment_payload(payment: BillingPayment) -> dict[str, Any]:
         "recorded_by": payment.recorded_by.name if payment.recorded_by else None,
         "created_at": payment.created_at,
     }
-
-
-@blp.route("/invoices")
-class Invoices(MethodView):
-    @requires("billing.view")
-    @blp.arguments(InvoiceQuerySchema, location="query")
-    @blp.response(200, InvoicePageSchema)
-    def get(self, args):
-        """List the company's invoices, newest first, with what is paid and outstanding."""
-        page = services.search_invoices(require_actor(), **args)
-        page["items"] = [invoice_payload(row) for row in page["items"]]
-        return page
 
 
 @blp.route("/payments")
@@ -71,9 +48,9 @@ class Payments(MethodView):
             order, amount=data["amount"], received_at=data["received_at"], method=data["method"],
             reference=data["reference"], actor=actor,
         )
-        paid = services.paid_total(order)
+        paid = ledger.paid_total(order)
         return {**payment_payload(payment), "order_status": order.status, "fully_paid": paid >= order.total,
-                "outstanding": services.balance(order, paid)}
+                "outstanding": ledger.outstanding(order)}
 
 
 @blp.route("/orders/<id:order_id>/payments")
@@ -84,13 +61,13 @@ class OrderPayments(MethodView):
         """An order's payments, oldest first, with its invoice and balance."""
         actor = require_actor()
         order = get_order(actor, order_id)
-        payments = services.payments_for(order)
-        paid = sum((payment.amount for payment in payments), services.ZERO)
-        invoice = services.invoice_for(order)
+        payments = ledger.payments_for(order)
+        paid = sum((payment.amount for payment in payments), ledger.ZERO)
+        invoice = invoice_for(order)
         return {
             "order_id": order.id, "currency": order.currency, "total": order.total, "paid": paid,
-            "outstanding": services.balance(order, paid), "fully_paid": paid >= order.total,
-            "invoice": (invoice_payload(services.balances([invoice], services.company_today(order.company_id))[0])
+            "outstanding": ledger.outstanding(order), "fully_paid": paid >= order.total,
+            "invoice": (invoice_payload(balances([invoice], company_today(order.company_id))[0])
                         if invoice else None),
             "items": [payment_payload(payment) for payment in payments],
         }
