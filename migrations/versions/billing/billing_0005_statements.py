@@ -62,8 +62,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], name=op.f('fk_billing_statement_customer_id_customer')),
     sa.ForeignKeyConstraint(['previous_id'], ['billing_statement.id'], name=op.f('fk_billing_statement_previous_id_billing_statement')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_billing_statement')),
-    sa.UniqueConstraint('company_id', 'customer_id', 'statement_date', name=op.f('uq_billing_statement_company_id')),
-    sa.UniqueConstraint('company_id', 'number', name=op.f('uq_billing_statement_company_id')),
+    sa.UniqueConstraint('company_id', 'customer_id', 'statement_date', name=op.f('uq_billing_statement_customer_date')),
+    sa.UniqueConstraint('company_id', 'number', name=op.f('uq_billing_statement_number')),
     sa.UniqueConstraint('previous_id', name=op.f('uq_billing_statement_previous_id'))
     )
     with op.batch_alter_table('billing_statement', schema=None) as batch_op:

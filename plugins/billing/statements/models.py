@@ -73,8 +73,8 @@ class Statement(Model):
 
     __tablename__ = "billing_statement"
     __table_args__ = (
-        UniqueConstraint("company_id", "customer_id", "statement_date"),
-        UniqueConstraint("company_id", "number"),
+        UniqueConstraint("company_id", "customer_id", "statement_date", name="uq_billing_statement_customer_date"),
+        UniqueConstraint("company_id", "number", name="uq_billing_statement_number"),
         # The statement lists read newest first by keyset on (statement_date, id).
         Index("ix_billing_statement_company_date_id", "company_id", "statement_date", "id"),
     )

@@ -156,6 +156,7 @@ def test_a_statement_run_costs_the_same_statements_for_more_customers_and_lines(
 def test_two_runs_at_once_make_one_statement_per_customer_and_one_email(app, world, place_order, deliver):
     for customer in (0, 1):
         date_delivery(deliver(place_order(customer=customer)), at("2026-01-10 10:00"))
+    company_id = world.company.id
     ready = threading.Barrier(2)
     made: list[int] = []
     failures: list[str] = []
@@ -164,7 +165,7 @@ def test_two_runs_at_once_make_one_statement_per_customer_and_one_email(app, wor
         with app.app_context():
             try:
                 ready.wait(timeout=30)
-                made.append(len(run.make_statements(db.session.get_one(Company, world.company.id),
+                made.append(len(run.make_statements(db.session.get_one(Company, company_id),
                                                     at("2026-02-01 02:00"))))
                 commit()
             except Exception as error:  # noqa: BLE001 - any failure of a run is the test's finding
