@@ -14,8 +14,9 @@ from core.documents import document_response
 from plugins.billing.statements import documents, services
 from plugins.billing.statements.models import Statement
 from plugins.billing.statements.schemas import (
-    StatementAttachmentSchema, StatementAttachmentUploadSchema, DisputeRequestSchema, StatementDisputeSchema, ResolveRequestSchema,
-    StatementDaySchema, StatementDaysSchema, StatementDetailSchema, StatementPageSchema, StatementQuerySchema,
+    DisputeRequestSchema, ResolveRequestSchema, StatementAttachmentSchema, StatementAttachmentUploadSchema,
+    StatementDaySchema, StatementDaysSchema, StatementDetailSchema, StatementDisputeSchema, StatementPageSchema,
+    StatementQuerySchema,
 )
 from plugins.billing.statements.services import ANSWER, RESOLVE, VIEW
 

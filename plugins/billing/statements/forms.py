@@ -2,8 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf.file import FileField
-from wtforms import DecimalField, SelectField, TextAreaField
+from wtforms import DecimalField, FileField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from core.figures import MONEY

@@ -26,15 +26,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, exists, func, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table, and_, exists, func, insert, select
 
 from core import audit, outbox
 from core.extensions import db
+from core.jobs import INSERT_IGNORING_DUPLICATES
 from core.models import AuditEntry, Company, Customer, Order, utcnow
 from core.orders import money
 from plugins.billing.invoices.models import CreditNote, Invoice, InvoiceStatus
@@ -44,7 +44,6 @@ from plugins.billing.statements.models import (
 )
 
 ZERO = Decimal("0.00")
-INSERT_IGNORING_DUPLICATES = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
 
 @dataclass(frozen=True)
@@ -103,8 +102,10 @@ def _lock(company_id: int) -> int:
 # --- the ledger entries no statement lists yet ------------------------------------------------
 
 
-def _unlisted(kind: LineKind, source: Any) -> Any:
-    return ~exists().where(StatementLine.kind == kind, StatementLine.source_id == source)
+def _unlisted(company_id: int, kind: LineKind, source: Any) -> Any:
+    """SQL: no statement lists the entry (the line's unique key, company first, answers it)."""
+    return ~exists().where(StatementLine.company_id == company_id, StatementLine.kind == kind,
+                           StatementLine.source_id == source)
 
 
 def unlisted_entries(company: Company, before: datetime) -> list[Entry]:
@@ -117,7 +118,7 @@ def unlisted_entries(company: Company, before: datetime) -> list[Entry]:
         for row in db.session.execute(
             select(Order.id, Order.customer_id, Order.number, Order.delivered_at, Order.total)
             .where(Order.company_id == company_id, Order.currency == currency, Order.delivered_at.is_not(None),
-                   Order.delivered_at < before, _unlisted(LineKind.DELIVERY, Order.id)))
+                   Order.delivered_at < before, _unlisted(company_id, LineKind.DELIVERY, Order.id)))
     ]
     invoiced = (select(Invoice.id, Order.customer_id, Order.id.label("order_id"), Order.number.label("order_number"),
                        Invoice.number, Invoice.issued_at, Invoice.total)
@@ -128,7 +129,7 @@ def unlisted_entries(company: Company, before: datetime) -> list[Entry]:
               money(row.total), money(row.total))
         for row in db.session.execute(invoiced.where(Invoice.status != InvoiceStatus.CANCELLED,
                                                      Invoice.issued_at < before,
-                                                     _unlisted(LineKind.INVOICE, Invoice.id)))
+                                                     _unlisted(company_id, LineKind.INVOICE, Invoice.id)))
     ]
     cancelled_at = (select(func.max(AuditEntry.at))
                     .where(AuditEntry.entity == "invoice", AuditEntry.entity_id == Invoice.id,
@@ -139,7 +140,8 @@ def unlisted_entries(company: Company, before: datetime) -> list[Entry]:
         for row in db.session.execute(
             invoiced.add_columns(cancelled_at.label("cancelled_at"))
             .where(Invoice.status == InvoiceStatus.CANCELLED, cancelled_at < before,
-                   ~_unlisted(LineKind.INVOICE, Invoice.id), _unlisted(LineKind.INVOICE_CANCELLED, Invoice.id)))
+                   ~_unlisted(company_id, LineKind.INVOICE, Invoice.id),
+                   _unlisted(company_id, LineKind.INVOICE_CANCELLED, Invoice.id)))
     ]
     entries += [
         Entry(row.customer_id, LineKind.CREDIT_NOTE, row.id, row.order_id, row.order_number, row.number,
@@ -149,7 +151,7 @@ def unlisted_entries(company: Company, before: datetime) -> list[Entry]:
                    CreditNote.number, CreditNote.issued_at, CreditNote.total)
             .join(Order, Order.id == CreditNote.order_id)
             .where(CreditNote.company_id == company_id, CreditNote.currency == currency,
-                   CreditNote.issued_at < before, _unlisted(LineKind.CREDIT_NOTE, CreditNote.id)))
+                   CreditNote.issued_at < before, _unlisted(company_id, LineKind.CREDIT_NOTE, CreditNote.id)))
     ]
     entries += [
         Entry(row.customer_id, LineKind.PAYMENT, row.id, row.order_id, row.order_number, row.reference,
@@ -160,7 +162,8 @@ def unlisted_entries(company: Company, before: datetime) -> list[Entry]:
                    BillingPayment.amount)
             .join(Order, Order.id == BillingPayment.order_id)
             .where(BillingPayment.company_id == company_id, Order.currency == currency,
-                   BillingPayment.received_at < before, _unlisted(LineKind.PAYMENT, BillingPayment.id)))
+                   BillingPayment.received_at < before,
+                   _unlisted(company_id, LineKind.PAYMENT, BillingPayment.id)))
     ]
     return entries
 
@@ -228,7 +231,7 @@ def make_statements(company: Company, as_of: datetime | None = None) -> list[Sta
             "credits": -sum((effect for effect in effects if effect < 0), ZERO),
             "closing_balance": opening + sum(effects, ZERO), "status": StatementStatus.SENT, "created_at": as_of})
     # Core inserts, one executemany each: the ORM would insert the statements one by one to learn their ids.
-    db.session.execute(insert(Statement.__table__), rows)
+    db.session.execute(insert(cast(Table, Statement.__table__)), rows)
     made = list(db.session.execute(
         select(Statement).where(Statement.company_id == company.id,
                                 Statement.customer_id.in_(list(wanted)), Statement.statement_date.in_(
@@ -265,7 +268,7 @@ def _insert_lines(made: list[Statement], by_customer: dict[int, list[Entry]]) ->
                   "amount": entry.amount, "effect": entry.effect}
                  for number, entry in enumerate(lines, start=1)]
     if rows:
-        db.session.execute(insert(StatementLine.__table__), rows)
+        db.session.execute(insert(cast(Table, StatementLine.__table__)), rows)
 
 
 def _send(statement: Statement, company: Company) -> None:

@@ -107,7 +107,8 @@ class ResolveRequestSchema(ma.Schema):
 class StatementAttachmentUploadSchema(ma.Schema):
     file = UploadField(required=True, metadata={
         "type": "string", "format": "binary",
-        "description": f"the stamped statement: PNG, JPEG or PDF of at most {ATTACHMENT_MAX_BYTES // (1024 * 1024)} MB"})
+        "description": f"the stamped statement: PNG, JPEG or PDF of at most "
+                       f"{ATTACHMENT_MAX_BYTES // (1024 * 1024)} MB"})
 
 
 class StatementDaySchema(ma.Schema):

@@ -20,7 +20,6 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, case, func, select
-from sqlalchemy.orm import defer
 
 from core import audit, outbox
 from core.auth.context import check
@@ -67,7 +66,8 @@ def visible_statements(user: User) -> Select[Any]:
 
 def get_statement(user: User, statement_id: int) -> Statement:
     """A statement ``user`` may see; NotFound otherwise (another company's, another customer's)."""
-    found = db.session.execute(visible_statements(user).where(Statement.id == statement_id)).unique().scalar_one_or_none()
+    found = db.session.execute(
+        visible_statements(user).where(Statement.id == statement_id)).unique().scalar_one_or_none()
     if found is None:
         raise NotFound(_("statement %(id)s does not exist", id=statement_id))
     return found
@@ -100,7 +100,7 @@ def attachments_of(statement: Statement) -> list[StatementAttachment]:
 
 
 def get_attachment(statement: Statement, attachment_id: int) -> StatementAttachment:
-    row = db.session.get(StatementAttachment, attachment_id, options=[defer(StatementAttachment.content, raiseload=False)])
+    row = db.session.get(StatementAttachment, attachment_id)
     if row is None or row.statement_id != statement.id:
         raise NotFound(_("attachment %(id)s does not exist", id=attachment_id))
     return row
@@ -175,7 +175,7 @@ def dispute(statement: Statement, actor: User, disputed: Sequence[Mapping[str, A
         if line_no in seen or line.id in already:
             raise ValidationError(_("line %(line)s is disputed already", line=line_no),
                                   field=f"lines[{index}].line_no")
-        seen.add(line_no)
+        seen.add(line.line_no)
         reason = (row.get("reason") or "").strip() if isinstance(row.get("reason"), str | None) else ""
         if not reason:
             raise ValidationError(_("say why line %(line)s is wrong", line=line_no), field=f"lines[{index}].reason")

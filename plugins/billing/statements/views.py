@@ -8,6 +8,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select
+from werkzeug.datastructures import FileStorage
 
 from core.auth.context import require_actor, requires, sees_prices
 from core.db import fail_request
@@ -105,7 +106,7 @@ def dispute(statement_id: int):
     upload = form.attachment.data
     try:
         rows = services.dispute(found, actor, chosen)
-        if upload is not None and getattr(upload, "filename", ""):
+        if isinstance(upload, FileStorage) and upload.filename:
             services.attach(found, actor, upload.filename, upload.read(services.ATTACHMENT_MAX_BYTES + 1))
     except OrdoError as error:
         fail_request()

@@ -15,7 +15,7 @@ from core.models import Order, OutboxMessage, Role, RolePermission
 from plugins.billing import hooks
 from plugins.billing.invoices.models import CreditNote
 from plugins.billing.statements import services
-from plugins.billing.statements.models import DisputeStatus, LineKind, Statement, StatementDispute, StatementStatus
+from plugins.billing.statements.models import LineKind, Statement, StatementDispute, StatementStatus
 from tests.inbox_answers import answer, check_counts_agree
 from tests.plugins.billing.statements_helpers import at, date_credit_notes, date_delivery, make, pay, statements_of
 

@@ -67,7 +67,7 @@ def test_three_periods_each_opening_with_the_last_closing_balance(world, place_o
 
     made = statements_of(buyer.id)
     assert [s.id for s in made] == [january.id, february.id, march.id]
-    for before, after in zip(made, made[1:]):
+    for before, after in zip(made, made[1:], strict=False):
         assert after.opening_balance == before.closing_balance and after.previous_id == before.id
     for statement in made:
         assert statement.closing_balance == statement.opening_balance + sum(
