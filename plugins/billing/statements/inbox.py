@@ -19,6 +19,8 @@ def counts(user: User, now: datetime) -> list[TaskCount]:
     if not user.can(RESOLVE) or user.customer_id is not None:
         return []
     total, late = count_open_disputes(user, now)
+    if not total:
+        return []
     return [TaskCount(KIND, _("Statement lines disputed"), total, late,
                       url=list_url(user, VIEW, "billing_statements.statements", status="disputed"))]
 
