@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 import subprocess
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -20,9 +21,11 @@ from core.demo import load_demo
 from core.documents import document_kinds
 from core.extensions import db
 from core.figures import MONEY
-from core.models import Company, Customer, Order, OrderStatus, OutboxMessage, Product, User
+from core.models import Company, Customer, Order, OrderStatus, OutboxMessage, Product, User, utcnow
 from core.orders import actions
 from plugins.billing.payments.models import BillingPayment
+from plugins.billing.statements import run
+from plugins.billing.statements.models import Statement, StatementAttachment
 from plugins.intake import import_jobs
 from plugins.intake.models import ImportJob
 from plugins.logistics.acceptance.models import AcceptanceAttachment
@@ -75,8 +78,20 @@ def scene(app):
         "message_id": db.session.execute(select(OutboxMessage.id)).scalars().first(),
         "kind": "confirmation",
         "name": "review",
+        **statement_ids(world),
     }
     return world, ids
+
+
+def statement_ids(world) -> dict[str, int]:
+    """A statement of the finished order's customer, with a stamped copy attached."""
+    statement = next(made for made in run.make_statements(world.company, utcnow() + timedelta(days=62))
+                     if made.customer_id == world.customers[0].id)
+    copy = StatementAttachment(company_id=world.company.id, statement_id=statement.id, filename="stamped.png",
+                               content_type="image/png", size=8, sha256="0" * 64, content=image("PNG"))
+    db.session.add(copy)
+    commit()
+    return {"statement_id": statement.id, "copy_id": copy.id}
 
 
 def readable_routes(app):
@@ -256,6 +271,10 @@ def demo_urls(app, company) -> list[str]:
             select(Shipment.id).where(Shipment.company_id == company.id)).scalars()),
         "attachment": list(db.session.execute(select(AcceptanceAttachment.shipment_id, AcceptanceAttachment.id)
                                               .where(AcceptanceAttachment.company_id == company.id))),
+        "statement_id": list(db.session.execute(
+            select(Statement.id).where(Statement.company_id == company.id)).scalars()),
+        "copy": list(db.session.execute(select(StatementAttachment.statement_id, StatementAttachment.id)
+                                        .where(StatementAttachment.company_id == company.id))),
     }
     urls = []
     for rule in app.url_map.iter_rules():
@@ -263,7 +282,7 @@ def demo_urls(app, company) -> list[str]:
             continue
         params = set(rule.arguments)
         assert params <= {"order_id", "item_id", "kind", "user_id", "change_id", "import_id", "step_id",
-                          "message_id", "template_id", "shipment_id", "attachment_id"}, \
+                          "message_id", "template_id", "shipment_id", "attachment_id", "statement_id", "copy_id"}, \
             f"{rule.rule}: say which demo ids it takes"
         choices: list[dict] = [{}]
         if "change_id" in params:
@@ -282,6 +301,10 @@ def demo_urls(app, company) -> list[str]:
                                                               else (None,))]
         if "attachment_id" in params:
             choices = [{"shipment_id": shipment, "attachment_id": i} for shipment, i in ids["attachment"]]
+        if "statement_id" in params:
+            choices = [{"statement_id": i} for i in ids["statement_id"]]
+        if "copy_id" in params:
+            choices = [{"statement_id": statement, "copy_id": i} for statement, i in ids["copy"]]
         if "item_id" in params:
             choices = [{"item_id": i} for i in ids["customer" if "customer" in rule.rule else "product"]]
         if "user_id" in params:

@@ -106,16 +106,16 @@ class StatementAttachments(MethodView):
         return services.attach(statement, actor, name, content)
 
 
-@blp.route("/statements/<id:statement_id>/attachments/<id:attachment_id>")
+@blp.route("/statements/<id:statement_id>/attachments/<id:copy_id>")
 class StatementAttachmentFile(MethodView):
     @requires(VIEW)
     @blp.response(200, content_type="image/png")
     @blp.doc(responses={200: {"content": {
         content_type: {"schema": {"type": "string", "format": "binary"}}
         for _, content_type in services.ATTACHMENT_TYPES}}})
-    def get(self, statement_id, attachment_id):
+    def get(self, statement_id, copy_id):
         """The attached stamped copy as uploaded, with its type."""
-        row = services.get_attachment(services.get_statement(require_actor(), statement_id), attachment_id)
+        row = services.get_attachment(services.get_statement(require_actor(), statement_id), copy_id)
         return Response(row.content, mimetype=row.content_type)
 
 

@@ -137,9 +137,9 @@ def statement_document(statement_id: int):
     return document_response(documents.statement_document(services.get_statement(actor, statement_id), actor))
 
 
-@bp.route("/statements/<id:statement_id>/attachments/<id:attachment_id>")
+@bp.route("/statements/<id:statement_id>/attachments/<id:copy_id>")
 @requires(VIEW)
-def attachment(statement_id: int, attachment_id: int):
-    row = services.get_attachment(services.get_statement(require_actor(), statement_id), attachment_id)
+def attachment(statement_id: int, copy_id: int):
+    row = services.get_attachment(services.get_statement(require_actor(), statement_id), copy_id)
     return Response(row.content, mimetype=row.content_type,
                     headers={"Content-Disposition": "attachment; filename=\"stamped-statement\""})
