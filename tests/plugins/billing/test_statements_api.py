@@ -15,7 +15,7 @@ from core.models import Order, OutboxMessage, Role, RolePermission
 from plugins.billing import hooks
 from plugins.billing.invoices.models import CreditNote
 from plugins.billing.statements import services
-from plugins.billing.statements.models import LineKind, Statement, StatementDispute, StatementStatus
+from plugins.billing.statements.models import LineKind, Statement, StatementDocument, StatementDispute, StatementStatus
 from tests.inbox_answers import answer, check_counts_agree
 from tests.plugins.billing.statements_helpers import at, date_credit_notes, date_delivery, make, pay, statements_of
 
@@ -159,6 +159,7 @@ def test_the_statement_pdf_is_in_the_customers_language_with_a_cjk_font_stored_o
     assert first.status_code == 200 and first.mimetype == "application/pdf"
     again = api("customer").get(f"/api/v1/statements/{statement.id}/document")
     assert again.headers["ETag"] == first.headers["ETag"]
+    assert db.session.execute(select(func.count(StatementDocument.id))).scalar_one() == 1  # rendered once, stored
     path = tmp_path / "statement.pdf"
     path.write_bytes(first.data)
     fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout

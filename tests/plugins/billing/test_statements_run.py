@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from core.db import commit
 from core.extensions import db
+from core.jobs import Worker, collect_jobs
 from core.models import Company, OutboxMessage
 from plugins.billing.statements import run, services
 from plugins.billing.statements.models import LineKind, Statement
@@ -183,3 +184,30 @@ def test_two_runs_at_once_make_one_statement_per_customer_and_one_email(app, wor
     db.session.expire_all()
     assert db.session.execute(select(func.count(Statement.id))).scalar_one() == 2
     assert len(emails()) == 2
+
+
+def test_the_job_runs_under_its_lease_once_and_is_idempotent(app, world, place_order, deliver):
+    date_delivery(deliver(place_order()), at("2026-01-10 10:00"))
+    jobs = collect_jobs(app.extensions["ordo.plugins"])
+    first, second = Worker(jobs, holder="worker-a"), Worker(jobs, holder="worker-b")
+    assert first.acquire("billing.statements", now=at("2026-02-01 02:00"))
+    assert second.run("billing.statements", now=at("2026-02-01 02:00")) is None  # the lease is taken
+    ran = first.run("billing.statements", now=at("2026-02-01 02:00"), force=True)  # its own lease
+    assert ran is not None and ran.result == "ACME: 1 statements sent"
+    again = second.run("billing.statements", now=at("2026-02-01 04:00"), force=True)
+    assert again is not None and again.result is None  # nothing left to make
+    assert len(statements_of(world.customers[0].id)) == 1 and len(emails()) == 1
+
+
+def test_the_statement_day_is_set_through_the_api_and_bad_days_are_refused(api, world):
+    finance = api("finance")
+    assert finance.get("/api/v1/statement-days").get_json() == {"statement_day": 31, "customers": []}
+    refused = finance.put("/api/v1/statement-days", json={"statement_day": 0})
+    assert refused.status_code == 400 and refused.get_json()["errors"][0]["field"] == "statement_day"
+    refused = finance.put("/api/v1/statement-days", json={"statement_day": 25, "customer_id": 999999})
+    assert refused.status_code == 404 and refused.get_json()["errors"][0]["field"] == "customer_id"
+    assert api("sales").put("/api/v1/statement-days", json={"statement_day": 25}).status_code == 403
+    done = finance.put("/api/v1/statement-days", json={"statement_day": 25, "customer_id": world.customers[1].id})
+    assert done.status_code == 200, done.get_json()
+    assert done.get_json()["customers"] == [{"customer_id": world.customers[1].id, "statement_day": 25}]
+    assert finance.put("/api/v1/statement-days", json={"statement_day": 20}).get_json()["statement_day"] == 20

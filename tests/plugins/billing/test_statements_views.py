@@ -113,7 +113,7 @@ def _page_cost(app, user, url: str) -> int:
 
 def test_the_statement_page_costs_the_same_for_more_lines(app, world, place_order, deliver):
     few = made_for(world, place_order, deliver, orders=1)
-    for order_count in range(4):
+    for _ in range(4):
         date_delivery(deliver(place_order(customer=1)), at("2026-01-10 10:00"))
     many = next(s for s in make(world.company, at("2026-03-01 02:00")) if s.customer_id == world.customers[1].id)
     finance = world.users["finance"]
