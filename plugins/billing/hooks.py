@@ -30,6 +30,7 @@ from plugins.billing.statements import run as statement_run
 from plugins.billing.statements.labels import LABELS as STATEMENT_LABELS
 
 UNDATED = datetime.max.replace(tzinfo=timezone.utc)  # a task without a due time sorts after every dated one
+MENU_BILLING = _l("Billing")  # invoices and statements share one drop-down
 FINANCE_READERS = ("administrator", "finance", "sales", "manager", "supervisor")
 
 
@@ -86,8 +87,9 @@ def execution_gates(order: Order) -> list[Gate]:
 
 @hookimpl
 def menu_items(user: User) -> list[MenuItem]:
-    return [MenuItem(_l("Invoices"), "billing.invoices", "billing.view", order=400),
-            MenuItem(_l("Statements"), "billing_statements.statements", "billing.statement.view", order=410)]
+    return [MenuItem(_l("Invoices"), "billing.invoices", "billing.view", order=400, group=MENU_BILLING),
+            MenuItem(_l("Statements"), "billing_statements.statements", "billing.statement.view", order=410,
+                     group=MENU_BILLING)]
 
 
 @hookimpl
