@@ -201,6 +201,7 @@ def demo(app):
     draft = db.session.execute(select(Order).where(Order.company_id == company.id, Order.status == OrderStatus.DRAFT)
                                .order_by(Order.id)).scalars().first()
     actions.cancel(draft, actor=users["sales"][0], reason="客户取消")
+    run.make_statements(company, utcnow() + timedelta(days=40))  # statements of what the demo delivered
     commit()
     statuses = set(db.session.execute(select(Order.status).where(Order.company_id == company.id)).scalars())
     assert statuses == set(OrderStatus), statuses

@@ -33,7 +33,7 @@ from core.models.types import MONEY_PLACES
 from core.orders.queries import get_order
 from plugins.billing.invoices.credit_notes import credit_case
 from plugins.billing.statements.models import (
-    CustomerStatementDay, DisputeStatus, LineKind, Resolution, Statement, StatementAttachment, StatementDispute,
+    LAST_DAY, CustomerStatementDay, DisputeStatus, LineKind, Resolution, Statement, StatementAttachment, StatementDispute,
     StatementLine, StatementSetting, StatementStatus,
 )
 
@@ -348,6 +348,6 @@ def statement_days(company_id: int) -> dict[str, Any]:
     own = db.session.execute(select(CustomerStatementDay.customer_id, CustomerStatementDay.statement_day)
                              .where(CustomerStatementDay.company_id == company_id)
                              .order_by(CustomerStatementDay.customer_id)).all()
-    return {"statement_day": setting.statement_day if setting else 31,
+    return {"statement_day": setting.statement_day if setting else LAST_DAY,
             "customers": [{"customer_id": customer_id, "statement_day": day} for customer_id, day in own]}
 
