@@ -33,8 +33,8 @@ from core.models.types import MONEY_PLACES
 from core.orders.queries import get_order
 from plugins.billing.invoices.credit_notes import credit_case
 from plugins.billing.statements.models import (
-    LAST_DAY, CustomerStatementDay, DisputeStatus, LineKind, Resolution, Statement, StatementAttachment, StatementDispute,
-    StatementLine, StatementSetting, StatementStatus,
+    LAST_DAY, CustomerStatementDay, DisputeStatus, LineKind, Resolution, Statement, StatementAttachment,
+    StatementDispute, StatementLine, StatementSetting, StatementStatus,
 )
 
 REASON_MAX = 1000
