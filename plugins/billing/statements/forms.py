@@ -1,9 +1,12 @@
-"""Forms of statements: the customer's dispute of chosen lines and stamped copy, staff's answer."""
+"""Forms of statements: the customer's dispute of chosen lines and stamped copy, staff's answer, and finance's
+statement day."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DecimalField, FileField, SelectField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms import DecimalField, FileField, IntegerField, SelectField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from core.entry.forms import LookupField
 
 from core.figures import MONEY
 from core.forms import FixedPoint, PortalForm
@@ -30,3 +33,9 @@ class ResolveForm(PortalForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.resolution.choices = choices(Resolution)
+
+
+class StatementDayForm(PortalForm):
+    statement_day = IntegerField(_l("Statement day"), validators=[InputRequired(), NumberRange(min=1, max=31)])
+    customer_id = LookupField(_l("For one customer (from their contract)"), kind="customer",
+                              validators=[Optional()])

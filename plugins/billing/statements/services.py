@@ -322,8 +322,9 @@ def open_disputes(user: User, limit: int | None) -> list[tuple[StatementDispute,
 # --- the statement day ----------------------------------------------------------------------------
 
 
-def set_statement_day(company_id: int, day: int, actor: User, customer_id: int | None = None) -> None:
-    """Set the company's statement day, or a customer's own one (from their monthly-settlement contract)."""
+def set_statement_day(company_id: int, day: int, actor: User, customer_id: int | None = None) -> int:
+    """Set the company's statement day, or a customer's own one (from their monthly-settlement contract);
+    the day set."""
     if not isinstance(day, int) or isinstance(day, bool) or not 1 <= day <= 31:
         raise ValidationError(_("the statement day is a day of the month, 1 to 31"), field="statement_day")
     if customer_id is None:
@@ -341,6 +342,7 @@ def set_statement_day(company_id: int, day: int, actor: User, customer_id: int |
     audit.record(company_id=company_id, entity="statement_setting", entity_id=customer_id,
                  action="statement_day_set", actor=actor, after={"statement_day": day, "customer_id": customer_id})
     flush()
+    return day
 
 
 def statement_days(company_id: int) -> dict[str, Any]:

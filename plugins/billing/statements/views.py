@@ -18,7 +18,7 @@ from core.listview import Column, Filter, GroupBy, Kind, ListSpec, list_response
 from core.models import Customer, User
 from core.web import attempt, flash_form_errors, required
 from plugins.billing.statements import documents, services
-from plugins.billing.statements.forms import ConfirmForm, DisputeForm, ResolveForm
+from plugins.billing.statements.forms import ConfirmForm, DisputeForm, ResolveForm, StatementDayForm
 from plugins.billing.statements.models import DisputeStatus, Resolution, Statement, StatementStatus
 from plugins.billing.statements.services import ANSWER, RESOLVE, VIEW
 
@@ -61,7 +61,24 @@ STATEMENT_LIST = ListSpec(
 @bp.route("/statements")
 @requires(VIEW)
 def statements():
-    return list_response(STATEMENT_LIST, require_actor(), "billing/statements/list.html")
+    actor = require_actor()
+    settings = actor.can(services.SETTINGS) and actor.customer_id is None
+    return list_response(STATEMENT_LIST, actor, "billing/statements/list.html",
+                         days=services.statement_days(actor.company_id) if settings else None,
+                         day_form=StatementDayForm() if settings else None)
+
+
+@bp.route("/statements/statement-day", methods=["POST"])
+@requires(services.SETTINGS)
+def statement_day():
+    actor = require_actor()
+    form = StatementDayForm()
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+    elif attempt(lambda: services.set_statement_day(actor.company_id, required(form.statement_day.data), actor,
+                                                    form.customer_id.data or None)) is not None:
+        flash(_("The statement day is set."), "success")
+    return redirect(url_for("billing_statements.statements"))
 
 
 @bp.route("/statements/<id:statement_id>")

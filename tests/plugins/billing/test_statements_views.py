@@ -119,3 +119,17 @@ def test_the_statement_page_costs_the_same_for_more_lines(app, world, place_orde
     finance = world.users["finance"]
     assert len(many.lines) == 8 and len(few.lines) == 3
     assert _page_cost(app, finance, f"/statements/{few.id}") == _page_cost(app, finance, f"/statements/{many.id}")
+
+
+def test_finance_sets_the_statement_day_on_the_list_page(app, world):
+    finance = portal_login(app, world.users["finance"])
+    assert "day 31 of each month" in finance.get("/statements").get_data(as_text=True)
+    finance.post("/statements/statement-day", data={"statement_day": "32"})
+    assert "Statement day: " in finance.get("/statements").get_data(as_text=True)
+    finance.post("/statements/statement-day", data={"statement_day": "25", "customer_id": str(world.customers[1].id)})
+    page = finance.get("/statements").get_data(as_text=True)
+    assert "The statement day is set." in page and "1 customers have their own day." in page
+    finance.post("/statements/statement-day", data={"statement_day": "20"})
+    assert "day 20 of each month" in finance.get("/statements").get_data(as_text=True)
+    assert "Set the statement day" not in portal_login(app, world.users["sales"]).get("/statements").get_data(
+        as_text=True)
