@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 import subprocess
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -26,6 +27,8 @@ from core.orders import actions
 from plugins.billing.invoices import credit_notes
 from plugins.billing.invoices.models import CreditNote, Invoice
 from plugins.billing.payments.models import BillingPayment
+from plugins.billing.statements import run
+from plugins.billing.statements.models import Statement, StatementAttachment
 from plugins.intake import import_jobs
 from plugins.intake.models import ImportJob
 from plugins.logistics.acceptance.models import AcceptanceAttachment
@@ -83,8 +86,20 @@ def scene(app):
         "message_id": db.session.execute(select(OutboxMessage.id)).scalars().first(),
         "kind": "confirmation",
         "name": "review",
+        **statement_ids(world),
     }
     return world, ids
+
+
+def statement_ids(world) -> dict[str, int]:
+    """A statement of the finished order's customer, with a stamped copy attached."""
+    statement = next(made for made in run.make_statements(world.company, utcnow() + timedelta(days=62))
+                     if made.customer_id == world.customers[0].id)
+    copy = StatementAttachment(company_id=world.company.id, statement_id=statement.id, filename="stamped.png",
+                               content_type="image/png", size=8, sha256="0" * 64, content=image("PNG"))
+    db.session.add(copy)
+    commit()
+    return {"statement_id": statement.id, "copy_id": copy.id}
 
 
 def readable_routes(app):
@@ -194,6 +209,7 @@ def demo(app):
     draft = db.session.execute(select(Order).where(Order.company_id == company.id, Order.status == OrderStatus.DRAFT)
                                .order_by(Order.id)).scalars().first()
     actions.cancel(draft, actor=users["sales"][0], reason="客户取消")
+    run.make_statements(company, utcnow() + timedelta(days=40))  # statements of what the demo delivered
     commit()
     statuses = set(db.session.execute(select(Order.status).where(Order.company_id == company.id)).scalars())
     assert statuses == set(OrderStatus), statuses
@@ -267,6 +283,10 @@ def demo_urls(app, company) -> list[str]:
         "invoice_id": list(db.session.execute(select(Invoice.id).where(Invoice.company_id == company.id)).scalars()),
         "credit_note_id": list(db.session.execute(
             select(CreditNote.id).where(CreditNote.company_id == company.id)).scalars()),
+        "statement_id": list(db.session.execute(
+            select(Statement.id).where(Statement.company_id == company.id)).scalars()),
+        "copy": list(db.session.execute(select(StatementAttachment.statement_id, StatementAttachment.id)
+                                        .where(StatementAttachment.company_id == company.id))),
     }
     urls = []
     for rule in app.url_map.iter_rules():
@@ -275,7 +295,7 @@ def demo_urls(app, company) -> list[str]:
         params = set(rule.arguments)
         assert params <= {"order_id", "item_id", "kind", "user_id", "change_id", "import_id", "step_id",
                           "message_id", "template_id", "shipment_id", "attachment_id", "invoice_id",
-                          "credit_note_id"}, \
+                          "credit_note_id", "statement_id", "copy_id"}, \
             f"{rule.rule}: say which demo ids it takes"
         choices: list[dict] = [{}]
         if "change_id" in params:
@@ -298,6 +318,10 @@ def demo_urls(app, company) -> list[str]:
             choices = [{"credit_note_id": i} for i in ids["credit_note_id"]]
         if "attachment_id" in params:
             choices = [{"shipment_id": shipment, "attachment_id": i} for shipment, i in ids["attachment"]]
+        if "statement_id" in params:
+            choices = [{"statement_id": i} for i in ids["statement_id"]]
+        if "copy_id" in params:
+            choices = [{"statement_id": statement, "copy_id": i} for statement, i in ids["copy"]]
         if "item_id" in params:
             choices = [{"item_id": i} for i in ids["customer" if "customer" in rule.rule else "product"]]
         if "user_id" in params:

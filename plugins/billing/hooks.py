@@ -1,19 +1,20 @@
 """Hook implementations of the billing plugin: its whole contract at a glance, each a thin call into a
-feature package (``invoices``, ``payments``) or the order page's section (``panel``)."""
+feature package (``invoices``, ``payments``, ``statements``) or the order page's section (``panel``)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement
 
 from core.contracts import (
-    Credit, CustomerView, Decision, Delivery, DocumentKind, Gate, MenuItem, OrderAction, OrderChange, Outcome, Panel,
-    Permission, Receivables, Task, TaskCount,
+    Credit, CustomerView, Decision, Delivery, DocumentKind, Gate, Job, MenuItem, OrderAction, OrderChange, Outcome,
+    Panel, Permission, Receivables, Task, TaskCount,
 )
 from core.hookspecs import hookimpl
+from core.jobs import per_company
 from core.models import Company, Customer, Order, PaymentTerms, User
 from core.portal import list_url, panel_url
 from plugins.billing import panel
@@ -24,7 +25,12 @@ from plugins.billing.invoices.labels import LABELS as INVOICE_LABELS
 from plugins.billing.payments import inbox, receivables
 from plugins.billing.payments import services as payments
 from plugins.billing.payments.labels import LABELS as PAYMENT_LABELS
+from plugins.billing.statements import inbox as statement_inbox
+from plugins.billing.statements import run as statement_run
+from plugins.billing.statements.labels import LABELS as STATEMENT_LABELS
 
+UNDATED = datetime.max.replace(tzinfo=timezone.utc)  # a task without a due time sorts after every dated one
+MENU_BILLING = _l("Billing")  # invoices and statements share one drop-down
 FINANCE_READERS = ("administrator", "finance", "sales", "manager", "supervisor")
 
 
@@ -35,6 +41,12 @@ def ordo_permissions() -> list[Permission]:
         Permission("billing.payment.record", _l("Record payments received"), ("administrator", "finance")),
         Permission("billing.fapiao.record", _l("Record the fapiao the tax system issued"),
                    ("administrator", "finance")),
+        Permission("billing.statement.view", _l("See statements of account"), (*FINANCE_READERS, "customer")),
+        Permission("billing.statement.answer", _l("Confirm or dispute a statement of account"),
+                   ("administrator", "customer")),
+        Permission("billing.statement.resolve", _l("Answer disputed statement lines"),
+                   ("administrator", "finance", "sales")),
+        Permission("billing.statement.settings", _l("Set the statement day"), ("administrator", "finance")),
     ]
 
 
@@ -75,7 +87,9 @@ def execution_gates(order: Order) -> list[Gate]:
 
 @hookimpl
 def menu_items(user: User) -> list[MenuItem]:
-    return [MenuItem(_l("Invoices"), "billing.invoices", "billing.view", order=400)]
+    return [MenuItem(_l("Invoices"), "billing.invoices", "billing.view", order=400, group=MENU_BILLING),
+            MenuItem(_l("Statements"), "billing_statements.statements", "billing.statement.view", order=410,
+                     group=MENU_BILLING)]
 
 
 @hookimpl
@@ -85,17 +99,28 @@ def execution_holds() -> list[ColumnElement[bool]]:
 
 @hookimpl
 def inbox_count(user: User, now: datetime) -> list[TaskCount]:
+    disputes = statement_inbox.counts(user, now)
     counted = payments.receivable_counts(user, now)
     if not counted:
-        return []
+        return disputes
     invoices = list_url(user, "billing.view", "billing.invoices")
     return [TaskCount("prepayment", _("Prepayments to confirm"), *counted["prepayment"], url=invoices),
-            TaskCount("collect_payment", _("Payments to collect"), *counted["collect_payment"], url=invoices)]
+            TaskCount("collect_payment", _("Payments to collect"), *counted["collect_payment"], url=invoices),
+            *disputes]
 
 
 @hookimpl
 def inbox_tasks(user: User, limit: int | None) -> list[Task]:
-    return inbox.receivable_tasks(user, limit)
+    tasks = inbox.receivable_tasks(user, limit) + statement_inbox.tasks(user, limit)
+    # Each list is due-first already; merged due first, those without a due time last (a stable sort).
+    tasks.sort(key=lambda task: task.due_at or UNDATED)
+    return tasks[:limit] if limit is not None else tasks
+
+
+@hookimpl
+def ordo_jobs() -> list[Job]:
+    return [Job("billing.statements", timedelta(hours=1), per_company("billing", statement_run.run),
+                description="Make and send each customer's statement of account once its statement day has ended")]
 
 
 @hookimpl
@@ -128,7 +153,7 @@ def document_kinds() -> list[DocumentKind]:
 
 @hookimpl
 def ordo_labels() -> Mapping[str, Mapping[str, object]]:
-    parts = (INVOICE_LABELS, PAYMENT_LABELS)
+    parts = (INVOICE_LABELS, PAYMENT_LABELS, STATEMENT_LABELS)
     return {namespace: {key: value for part in parts for key, value in part.get(namespace, {}).items()}
             for namespace in {name for part in parts for name in part}}
 

@@ -15,6 +15,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from datetime import timedelta
 from http.cookiejar import CookieJar
 
 import pytest
@@ -30,9 +31,11 @@ from core.extensions import db
 from core.admin.masterdata import CUSTOMER_LIST, PRODUCT_LIST
 from core.admin.outbox import OUTBOX_LIST
 from core.listview import Kind, ListSpec
-from core.models import Company, User
+from core.models import Company, User, utcnow
 from core.order_list import ORDER_LIST
 from plugins.billing.invoices.views import INVOICE_LIST
+from plugins.billing.statements import run as statement_run
+from plugins.billing.statements.views import STATEMENT_LIST
 from plugins.intake import import_jobs
 from plugins.intake.import_views import IMPORT_LIST
 from plugins.logistics.execution.views import MY_TASKS, TEMPLATE_LIST
@@ -45,7 +48,7 @@ IMPORTED = "order_ref,customer_code,product_code,quantity\nW-1,C001,P001,2\n"
 LISTS: dict[str, ListSpec] = {"/orders": ORDER_LIST, "/customers": CUSTOMER_LIST, "/products": PRODUCT_LIST,
                               "/imports": IMPORT_LIST, "/shipments": SHIPMENT_LIST, "/invoices": INVOICE_LIST,
                               "/admin/outbox": OUTBOX_LIST, "/my-tasks": MY_TASKS,
-                              "/execution-templates": TEMPLATE_LIST}
+                              "/execution-templates": TEMPLATE_LIST, "/statements": STATEMENT_LIST}
 PERSONAL = {"/my-tasks"}  # each user's own rows
 
 
@@ -82,6 +85,7 @@ def served(app_builders) -> Iterator[tuple[str, Flask]]:
             company = db.session.execute(select(Company).where(Company.code == "DEMO")).scalar_one()
             sales = db.session.execute(select(User).where(User.username == "sales")).scalar_one()
             import_jobs.upload(company, sales, "orders.csv", IMPORTED.encode(), "generic")
+            statement_run.make_statements(company, utcnow() + timedelta(days=40))  # the demo's first statements
             commit()
             db.session.remove()
         server = make_server("127.0.0.1", 0, app, threaded=True)
