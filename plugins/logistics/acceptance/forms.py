@@ -1,7 +1,9 @@
-"""Portal form of acceptance line by line: the rating and comment (the lines' verdicts are one row each)."""
+"""Portal forms of acceptance line by line: the rating and comment (the lines' verdicts are one row each),
+and a photo or PDF attached to the delivery."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import Length
 
@@ -21,3 +23,9 @@ class LineAcceptanceForm(PortalForm):
     @property
     def rating_value(self) -> int | None:
         return int(self.rating.data) if self.rating.data else None
+
+
+class AttachmentForm(PortalForm):
+    """A photo (PNG, JPEG) or a PDF of the delivery; the service reads its type from the content."""
+
+    file = FileField(_l("Photo or PDF (at most 5 MB)"), validators=[FileRequired(_l("Choose a file to attach."))])

@@ -1,4 +1,4 @@
-"""The portal walk of acceptance and cases: the customer judges each line on the order page, refuses one,
+"""The portal walk of acceptance and cases: the customer judges each line on the shipment's page, refuses one,
 and reports a problem later; staff resolve the case from the same page."""
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ def test_the_customer_accepts_one_line_refuses_another_and_reports_a_problem_in_
     customer = portal_login(app, world.customer_user)
     page = customer.get(f"/orders/{order.id}")
     assert page.status_code == 200
-    assert f'name="verdict-{seal["id"]}"' in page.get_data(as_text=True)
+    assert f'href="/shipments/{shipment["id"]}#acceptance"' in page.get_data(as_text=True)
+    assert f'name="verdict-{seal["id"]}"' in customer.get(f"/shipments/{shipment['id']}").get_data(as_text=True)
 
     posted = customer.post(f"/shipments/{shipment['id']}/lines/acceptance", data={
         f"verdict-{valve['id']}": "accepted", f"verdict-{seal['id']}": "refused",
