@@ -129,7 +129,7 @@ def check_form(shipment: Shipment) -> CheckForm:
 
 def _check_row(line: ShipmentLine) -> dict[str, Any]:
     counted: Decimal = line.confirmed_quantity if line.confirmed_quantity is not None else line.quantity
-    return {"line_id": line.order_line_id, "quantity": counted.normalize(),
+    return {"line_id": line.order_line_id, "quantity": Decimal(format(counted.normalize(), "f")),
             "result": line.check_result.value if line.check_result else "", "reason": line.check_reason or "",
             "lot_numbers": "\n".join(line.lot_numbers or [])}
 

@@ -7,6 +7,7 @@ and everything typed kept (422), a refusal that names no field in a banner above
 """
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -86,6 +87,11 @@ def shipments():
 # --- preparing a shipment -------------------------------------------------------------
 
 
+def _plain(quantity: Decimal) -> Decimal:
+    """A quantity as a person writes it in a field: 10, not 10.000 or 1E+1."""
+    return Decimal(format(quantity.normalize(), "f"))
+
+
 def _mode(value: str | None, order: Order) -> DeliveryMethod:
     try:
         return DeliveryMethod(value) if value else order.delivery_method
@@ -100,7 +106,7 @@ def prepare_page(order: Order, user: User, form: PrepareShipmentForm | None = No
     if form is None:
         form = PrepareShipmentForm(formdata=None, data={
             "delivery_method": mode.value,
-            "lines": [{"line_id": line["order_line_id"], "quantity": line["remaining"].normalize()}
+            "lines": [{"line_id": line["order_line_id"], "quantity": _plain(line["remaining"])}
                       for line in remaining if line["remaining"]]})
     settings = services.settings_for(order.company_id)
     own = db.session.get(OrderShipping, order.id)
@@ -145,7 +151,7 @@ def partial_delivery(order_id: int):
     form = PartialDeliveryForm()
     if not form.validate_on_submit():
         flash_form_errors(form)
-    elif attempt(lambda: services.set_partial_delivery(order, form.allowed, user)) is None:
+    elif attempt(lambda: services.set_partial_delivery(order, form.allowed, user)) is not None:
         flash(_("Partial delivery for order %(number)s is set.", number=order.display_number), "success")
     return redirect(url_for(".new_shipment", order_id=order_id))
 
