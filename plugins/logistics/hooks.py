@@ -166,10 +166,10 @@ def order_actions(order: Order, user: User) -> list[OrderAction]:
                                           primary=True, priority=20)]
         if current is not None and current.status == ShipmentStatus.PREPARED:
             return [*actions, OrderAction(_("Check and dispatch %(number)s", number=current.number),
-                                          _shipment_url(current), primary=True, priority=20)]
+                                          _shipment_url(current, "check"), primary=True, priority=20)]
     if user.can("logistics.accept") and current is not None and current.awaits_acceptance:
         return [*actions, OrderAction(_("Accept the goods of %(number)s", number=current.number),
-                                      _shipment_url(current), primary=True, priority=30)]
+                                      _shipment_url(current, "acceptance"), primary=True, priority=30)]
     return actions
 
 
@@ -209,8 +209,9 @@ def document_kinds() -> list[DocumentKind]:
     return shipment_documents.order_kinds()
 
 
-def _shipment_url(shipment: Shipment) -> str:
-    return url_for("logistics.shipment", shipment_id=shipment.id)
+def _shipment_url(shipment: Shipment, section: str) -> str:
+    """The shipment's page, at the form of the next step (``check``, ``acceptance``)."""
+    return url_for("logistics.shipment", shipment_id=shipment.id, _anchor=section)
 
 
 def _order_url(order_id: int) -> str:
