@@ -3,9 +3,11 @@ and a photo or PDF attached to the delivery."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf.file import FileField, FileRequired
-from wtforms import SelectField, StringField, TextAreaField
-from wtforms.validators import Length
+from typing import Any
+
+from werkzeug.datastructures import FileStorage
+from wtforms import FileField, SelectField, StringField, TextAreaField
+from wtforms.validators import Length, StopValidation
 
 from core.forms import PortalForm
 from plugins.logistics.acceptance.services import COMMENT_MAX
@@ -25,7 +27,12 @@ class LineAcceptanceForm(PortalForm):
         return int(self.rating.data) if self.rating.data else None
 
 
+def _chosen(form: Any, field: Any) -> None:
+    if not isinstance(field.data, FileStorage) or not field.data.filename:
+        raise StopValidation(_l("Choose a file to attach."))
+
+
 class AttachmentForm(PortalForm):
     """A photo (PNG, JPEG) or a PDF of the delivery; the service reads its type from the content."""
 
-    file = FileField(_l("Photo or PDF (at most 5 MB)"), validators=[FileRequired(_l("Choose a file to attach."))])
+    file = FileField(_l("Photo or PDF (at most 5 MB)"), validators=[_chosen])
