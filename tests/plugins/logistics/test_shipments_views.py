@@ -159,6 +159,18 @@ def test_an_order_set_to_leave_whole_refuses_a_part_in_the_portal_and_the_api(ap
     assert changes == 3
 
 
+def test_a_delivered_orders_partial_delivery_can_no_longer_be_set(app, world):
+    order = submitted_order(world)
+    shipment = _prepared(app, world, order)
+    api = ApiClient(app, world.users["logistics"])
+    api.post(f"/api/v1/shipments/{shipment['id']}/dispatch")
+    ApiClient(app, world.users["customer_service"]).post(f"/api/v1/shipments/{shipment['id']}/acceptance",
+                                                         json={"signed_by": "王海"})
+    late = api.put(f"/api/v1/orders/{order.id}/partial-delivery", json={"partial_delivery": False})
+    assert late.status_code == 409 and "partial_delivery" in str(late.get_json())
+    assert api.get(f"/api/v1/orders/{order.id}/partial-delivery").get_json()["partial_delivery"] is None
+
+
 def test_the_check_is_recorded_per_line_and_a_tracked_product_needs_its_lots(app, world):
     order = submitted_order(world)
     valve_product = world.products[0]
@@ -243,7 +255,7 @@ def test_a_pickup_shows_its_code_and_records_who_collected_it(app, world):
 
 
 def test_the_shipment_pages_issue_as_many_statements_for_twenty_lines_as_for_two(app, world):
-    counts: dict[str, list[int]] = {"prepare": [], "check": [], "accept": []}
+    counts: dict[str, list[int]] = {"prepare": [], "check": [], "record check": [], "accept": [], "report": []}
     clerk = portal_login(app, world.users["logistics"])
     desk = portal_login(app, world.users["customer_service"])
     for size in (2, 20):
@@ -256,9 +268,21 @@ def test_the_shipment_pages_issue_as_many_statements_for_twenty_lines_as_for_two
         with statements() as sent:
             assert clerk.get(f"/shipments/{shipment['id']}").status_code == 200
         counts["check"].append(len(sent))
+        checked = {"csrf_token": ""}
+        for index, line in enumerate(shipment["lines"]):
+            checked |= {f"lines-{index}-line_id": line["order_line_id"], f"lines-{index}-quantity": "2",
+                        f"lines-{index}-result": "pass"}
+        with statements() as sent:
+            assert clerk.post(f"/shipments/{shipment['id']}/check", data=checked).status_code == 302
+        counts["record check"].append(len(sent))
         ApiClient(app, world.users["logistics"]).post(f"/api/v1/shipments/{shipment['id']}/dispatch")
         with statements() as sent:
             page = desk.get(f"/shipments/{shipment['id']}").get_data(as_text=True)
         assert re.search(r'name="verdict-\d+"', page)
         counts["accept"].append(len(sent))
+        ApiClient(app, world.users["customer_service"]).post(f"/api/v1/shipments/{shipment['id']}/acceptance",
+                                                             json={"signed_by": "王海"})
+        with statements() as sent:
+            assert desk.get(f"/orders/{order.id}/cases/new").status_code == 200
+        counts["report"].append(len(sent))
     assert all(two == twenty for two, twenty in counts.values()), counts
