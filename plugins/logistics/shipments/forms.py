@@ -56,13 +56,9 @@ class ModeFields(PortalForm):
     driver_phone = StringField(_l("Driver's phone"), filters=[stripped], validators=[Length(max=PHONE_MAX)])
     waybill_number = StringField(_l("Waybill number"), filters=[stripped], validators=[Length(max=WAYBILL_MAX)])
 
-    def details(self, names: tuple[str, ...] = ("vehicle", "driver_name", "driver_phone", "waybill_number")
-                ) -> dict[str, Any]:
+    def given(self, names: tuple[str, ...]) -> dict[str, Any]:
+        """The values of the fields ``names`` (the ones the page showed), None for an empty one."""
         return {name: self[name].data or None for name in names if name in self}
-
-
-class ShipmentForm(ModeFields):
-    """The order panel's quick form: everything that remains, in the order's mode (kept for old links)."""
 
 
 class ShipLineRow(Form):

@@ -30,8 +30,7 @@ from plugins.logistics.shipments.forms import (
     DISPATCH_FIELDS, PREPARE_FIELDS, AcceptanceForm, CheckForm, DispatchForm, PartialDeliveryForm,
     PrepareShipmentForm, check_form,
 )
-from plugins.logistics.shipments.models import CheckMode, OrderShipping, Shipment, ShipmentStatus
-from core.extensions import db
+from plugins.logistics.shipments.models import CheckMode, Shipment, ShipmentStatus
 
 bp = Blueprint("logistics", __name__)
 SHIPMENT_PAGE = "logistics/shipments/shipment.html"
@@ -108,15 +107,14 @@ def prepare_page(order: Order, user: User, form: PrepareShipmentForm | None = No
             "delivery_method": mode.value,
             "lines": [{"line_id": line["order_line_id"], "quantity": _plain(line["remaining"])}
                       for line in remaining if line["remaining"]]})
-    settings = services.settings_for(order.company_id)
-    own = db.session.get(OrderShipping, order.id)
+    partial = services.partial_delivery_of(order)
     partial_form = PartialDeliveryForm(formdata=None, partial=(
-        "company" if own is None else "allowed" if own.partial_delivery else "whole"))
+        "company" if partial.own is None else "allowed" if partial.own else "whole"))
     return render_template(
         PREPARE_PAGE, order=order, form=form, mode=mode, modes=list(DeliveryMethod), fields=PREPARE_FIELDS[mode],
-        lines={line["order_line_id"]: line for line in remaining}, carriers=settings.carriers or [],
-        blocked=services.blocking_gates(order), partial_allowed=services.partial_allowed(order),
-        company_partial=settings.partial_delivery, partial_form=partial_form)
+        lines={line["order_line_id"]: line for line in remaining},
+        carriers=services.settings_for(order.company_id).carriers or [], blocked=services.blocking_gates(order),
+        partial_allowed=partial.allowed, company_partial=partial.company, partial_form=partial_form)
 
 
 @bp.route("/orders/<id:order_id>/shipments/new")
@@ -132,11 +130,11 @@ def create_shipment(order_id: int):
     order = get_order(user, order_id)
     form = PrepareShipmentForm()
     if form.validate_on_submit():
-        mode = _mode(form.delivery_method.data, order)
+        # Only the chosen mode's fields were shown: only they are sent (an error must stand beside a field).
+        given = form.given(PREPARE_FIELDS[_mode(form.delivery_method.data, order)])
         shipment = attempt_on(form, lambda: services.create_shipment(
-            order, user, carrier=form.carrier.data or None, tracking_number=form.tracking_number.data or None,
-            lines=form.line_data(), delivery_method=form.delivery_method.data or None,
-            details=form.details() if mode == DeliveryMethod.FREIGHT else None))
+            order, user, carrier=given.pop("carrier", None), tracking_number=given.pop("tracking_number", None),
+            lines=form.line_data(), delivery_method=form.delivery_method.data or None, details=given))
         if shipment is not None:
             flash(_("Shipment %(number)s is prepared.", number=shipment.number), "success")
             return redirect(url_for(".shipment", shipment_id=shipment.id))
@@ -231,12 +229,10 @@ def dispatch(shipment_id: int):
     number, problems = found.number, services.check_problems(found)
     form = DispatchForm()
     if form.validate_on_submit():
-        fields = DISPATCH_FIELDS[found.delivery_method]
-        details = form.details(("vehicle", "driver_name", "driver_phone", "waybill_number", "collected_by"))
+        given = form.given(DISPATCH_FIELDS[found.delivery_method])  # the fields the page showed
         sent = attempt_on(form, lambda: services.dispatch(
-            found, user, carrier=form.carrier.data if "carrier" in fields else None,
-            tracking_number=form.tracking_number.data if "tracking_number" in fields else None,
-            details={key: value for key, value in details.items() if key in fields}))
+            found, user, carrier=given.pop("carrier", None), tracking_number=given.pop("tracking_number", None),
+            details=given))
         if sent is not None:
             flash(_("Shipment %(number)s is dispatched.", number=number), "success")
             if problems:  # warn mode: it left, and the warning is recorded in the order's history
