@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from core.auth.context import require_actor, requires
 from core.db import fail_request
 from core.errors import OrdoError
+from core.untrusted_text import control_refusal
 from plugins.logistics.acceptance import services
 from plugins.logistics.acceptance.forms import AttachmentForm, LineAcceptanceForm
 from plugins.logistics.shipments import services as shipments
@@ -45,6 +46,18 @@ def line_error(error: OrdoError, entries: list[dict[str, Any]]) -> tuple[int, st
     return entries[int(found.group(1))]["shipment_line_id"], found.group(2)
 
 
+def refused_text(entries: list[dict[str, Any]]) -> dict[tuple[int, str], str]:
+    """A control character in a line's text, by line and field (the service would store it as sent)."""
+    found: dict[tuple[int, str], str] = {}
+    for entry in entries:
+        for key in ("verdict", "note", "refused_quantity", "reason"):
+            value = entry.get(key)
+            refusal = control_refusal(value) if isinstance(value, str) else None
+            if refusal is not None:
+                found[entry["shipment_line_id"], key] = refusal
+    return found
+
+
 @bp.route("/shipments/<id:shipment_id>/lines/acceptance", methods=["POST"])
 @requires("logistics.accept")
 def accept_lines(shipment_id: int):
@@ -53,8 +66,10 @@ def accept_lines(shipment_id: int):
     number = shipment.number
     form = LineAcceptanceForm()
     line_errors: dict[tuple[int, str], str] = {}
-    if form.validate_on_submit():
-        entries = line_entries(list(shipment.lines), request.form)
+    entries = line_entries(list(shipment.lines), request.form)
+    # The lines' inputs are read from the request, not by the form class: refuse control characters here.
+    line_errors.update(refused_text(entries))
+    if form.validate_on_submit() and not line_errors:
         try:
             services.accept_lines(shipment, user, entries, signed_by=form.signed_by.data, rating=form.rating_value,
                                   comment=form.comment.data, on_behalf=request.form.get("on_behalf") or None)

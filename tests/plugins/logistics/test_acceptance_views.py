@@ -93,3 +93,14 @@ def test_the_customer_attaches_a_photo_on_the_shipment_page_and_anything_else_is
     assert len(db.session.execute(select(AcceptanceAttachment)).all()) == 1
     other = portal_login(app, world.users["sales"]).get(f"/shipments/{shipment['id']}/attachments/{row.id}")
     assert other.status_code == 200  # staff who see shipments see the photo
+
+
+def test_a_control_character_in_a_lines_remark_is_refused_beside_it(app, world):
+    order = submitted_order(world)
+    shipment = _dispatched(app, world, order)
+    valve, _seal = _lines(shipment)
+    customer = portal_login(app, world.customer_user)
+    posted = customer.post(f"/shipments/{shipment['id']}/lines/acceptance", data={
+        f"verdict-{valve['id']}": "accepted_with_reservations", f"note-{valve['id']}": "外箱\x1b破损", "rating": ""})
+    assert posted.status_code == 422 and f'id="note-{valve["id"]}-error1"' in posted.get_data(as_text=True)
+    assert db.session.execute(select(LineAcceptance)).first() is None
