@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -29,9 +30,7 @@ from plugins.logistics.incidents import sweep as risk_sweep
 from plugins.logistics.incidents import views as incident_views
 from plugins.logistics.incidents.labels import LABELS as INCIDENT_LABELS
 from plugins.logistics.cases.labels import LABELS as CASE_LABELS
-from plugins.logistics.shipments.forms import AcceptanceForm, ShipmentForm
-from plugins.logistics.acceptance import services as acceptance
-from plugins.logistics.acceptance.forms import LineAcceptanceForm
+from plugins.logistics.shipments.forms import AcceptanceForm
 from plugins.logistics.cases import sweep as case_sweep
 from plugins.logistics.cases import views as case_views
 from plugins.logistics.shipments.labels import LABELS as SHIPMENT_LABELS
@@ -165,13 +164,14 @@ def order_actions(order: Order, user: User) -> list[OrderAction]:
     current = services.open_shipment(order)
     if user.can("logistics.ship"):
         if order.status in services.SHIPPABLE and current is None and not services.blocking_gates(order):
-            return [*actions, OrderAction(_("Prepare shipment"), panel_url(order.id, PANEL), primary=True,
-                                          priority=20)]
+            return [*actions, OrderAction(_("Prepare shipment"), url_for("logistics.new_shipment", order_id=order.id),
+                                          primary=True, priority=20)]
         if current is not None and current.status == ShipmentStatus.PREPARED:
-            return [*actions, OrderAction(_("Dispatch %(number)s", number=current.number),
-                                          panel_url(order.id, PANEL), primary=True, priority=20)]
+            return [*actions, OrderAction(_("Check and dispatch %(number)s", number=current.number),
+                                          _shipment_url(current, "check"), primary=True, priority=20)]
     if user.can("logistics.accept") and current is not None and current.awaits_acceptance:
-        return [*actions, OrderAction(_("Record sign-off"), panel_url(order.id, PANEL), primary=True, priority=30)]
+        return [*actions, OrderAction(_("Accept the goods of %(number)s", number=current.number),
+                                      _shipment_url(current, "acceptance"), primary=True, priority=30)]
     return actions
 
 
@@ -188,7 +188,8 @@ def order_panels(order: Order, user: User) -> list[Panel]:
                   and any(line["remaining"] for line in remaining))
     if not shipments and not can_create:
         return panels
-    # Unbound forms (formdata=None): the order page may be shown after another form's POST.
+    # Unbound forms (formdata=None): the order page may be shown after another form's POST. Preparing,
+    # checking, dispatching and judging line by line have their own pages (shipments.views).
     can_dispatch = may_ship and current is not None and current.status == ShipmentStatus.PREPARED
     can_accept = user.can("logistics.accept") and current is not None and current.awaits_acceptance
     context: dict[str, Any] = {
@@ -197,12 +198,10 @@ def order_panels(order: Order, user: User) -> list[Panel]:
         "current": current,
         "remaining": remaining,
         "blocked": services.blocking_gates(order) if can_create else [],
-        "create_form": ShipmentForm(formdata=None) if can_create else None,
-        "dispatch_form": ShipmentForm(formdata=None, obj=current) if can_dispatch else None,
+        "may_prepare": can_create,
+        "may_dispatch": can_dispatch,
+        "may_accept": can_accept,
         "acceptance_form": AcceptanceForm(formdata=None) if can_accept else None,
-        "line_acceptance_form": LineAcceptanceForm(formdata=None) if can_accept else None,
-        "judged": set(acceptance.verdicts_of(current)) if can_accept and current is not None else set(),
-        "refusal_reasons": acceptance.refusal_reasons(order.company_id) if can_accept else [],
     }
     return [*panels, Panel(_("Shipments"), PANEL, context, order=400), *case_views.panels(order, user)]
 
@@ -210,6 +209,11 @@ def order_panels(order: Order, user: User) -> list[Panel]:
 @hookimpl
 def document_kinds() -> list[DocumentKind]:
     return shipment_documents.order_kinds()
+
+
+def _shipment_url(shipment: Shipment, section: str) -> str:
+    """The shipment's page, at the form of the next step (``check``, ``acceptance``)."""
+    return url_for("logistics.shipment", shipment_id=shipment.id, _anchor=section)
 
 
 def _order_url(order_id: int) -> str:

@@ -108,8 +108,9 @@ def test_the_page_benchmark_fills_every_get_route_from_the_data(generated):
     listed = {route.rule for route in routes}
     every_get = {rule.rule for rule in app.url_map.iter_rules()
                  if "GET" in (rule.methods or ()) and rule.endpoint != "static"}
-    # No flow uploads a photo with its acceptance, nor grants money back on a case: those routes (the photo, a
-    # credit note's PDF in the portal and the API) have nothing to show.
+    # No flow uploads a photo with its acceptance, nor grants money back on a case: those routes (the photo in
+    # the API and the portal, a credit note's PDF in the portal and the API) have nothing to show.
     assert sorted(reason for _rule, reason in skipped) == [
-        "no attachment_id in the data", "no credit_note_id in the data", "no credit_note_id in the data"]
+        "no attachment_id in the data", "no attachment_id in the data",
+        "no credit_note_id in the data", "no credit_note_id in the data"]
     assert listed | {rule for rule, _reason in skipped} == every_get

@@ -233,7 +233,7 @@ def test_an_approved_order_offers_logistics_to_ship_and_finance_to_record_a_paym
     assert actions("finance") == ("Record a payment", [])
     assert actions("administrator") == ("Prepare shipment", ["Record a payment", "Cancel the order"])
     flow.ok(flow.api["logistics"].post(f"/api/v1/orders/{order['id']}/shipments", json={}), 201)
-    assert actions("logistics")[0].startswith("Dispatch ")
+    assert actions("logistics")[0].startswith("Check and dispatch ")
 
 
 def test_hook_order_actions(make_app):

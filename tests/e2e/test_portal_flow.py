@@ -47,9 +47,15 @@ def test_an_order_goes_from_entry_to_paid_through_the_portal(portal, browser, tm
 
     logistics = signed_in(browser, base, "acme-logistics")
     logistics.goto(order_url)
-    logistics.get_by_label("Carrier").fill("顺丰速运")
+    logistics.locator(".order-actions").get_by_role("link", name="Prepare shipment").click()
+    logistics.get_by_label("Carrier").fill("顺丰速运")  # freight, the order's mode: its own fields
+    logistics.get_by_label("Waybill number").fill("SF-100")
     logistics.get_by_role("button", name="Prepare shipment").click()
+    logistics.get_by_label("Check result of line 1").select_option("pass")
+    logistics.get_by_role("button", name="Record the check").click()
+    assert "Every line passed its check." in logistics.locator("#dispatch").inner_text()
     logistics.get_by_role("button", name="Dispatch").click()
+    logistics.goto(order_url)
     assert status_of(logistics) == "Shipped"
 
     service = signed_in(browser, base, "acme-customer_service")

@@ -1,9 +1,13 @@
-"""Portal form of acceptance line by line: the rating and comment (the lines' verdicts are one row each)."""
+"""Portal forms of acceptance line by line: the rating and comment (the lines' verdicts are one row each),
+and a photo or PDF attached to the delivery."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField, StringField, TextAreaField
-from wtforms.validators import Length
+from typing import Any
+
+from werkzeug.datastructures import FileStorage
+from wtforms import FileField, SelectField, StringField, TextAreaField
+from wtforms.validators import Length, StopValidation
 
 from core.forms import PortalForm
 from plugins.logistics.acceptance.services import COMMENT_MAX
@@ -21,3 +25,14 @@ class LineAcceptanceForm(PortalForm):
     @property
     def rating_value(self) -> int | None:
         return int(self.rating.data) if self.rating.data else None
+
+
+def _chosen(form: Any, field: Any) -> None:
+    if not isinstance(field.data, FileStorage) or not field.data.filename:
+        raise StopValidation(_l("Choose a file to attach."))
+
+
+class AttachmentForm(PortalForm):
+    """A photo (PNG, JPEG) or a PDF of the delivery; the service reads its type from the content."""
+
+    file = FileField(_l("Photo or PDF (at most 5 MB)"), validators=[_chosen])

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, flash, redirect
+from flask import Blueprint, flash, redirect, render_template
 from flask_babel import gettext as _
 
 from core.auth.context import require_actor, requires
@@ -12,12 +12,14 @@ from core.labels import label
 from core.models import Order, User
 from core.orders.queries import get_order
 from core.portal import list_url, order_url
+from core.entry.forms import attempt_on
 from core.web import attempt, flash_form_errors
 from plugins.logistics.cases import services
-from plugins.logistics.cases.forms import ReportForm, ResolveForm
+from plugins.logistics.cases.forms import ReportForm, ResolveForm, line_choices
 
 bp = Blueprint("logistics_cases", __name__)
 PANEL = "logistics/cases_panel.html"
+REPORT_PAGE = "logistics/cases/report.html"
 
 
 def panels(order: Order, user: User) -> list[Panel]:
@@ -28,8 +30,7 @@ def panels(order: Order, user: User) -> list[Panel]:
     may_report = order.status in services.REPORTABLE
     if not cases and not may_report:
         return []
-    context = {"order": order, "cases": cases,
-               "report_form": ReportForm(formdata=None) if may_report else None,
+    context = {"order": order, "cases": cases, "may_report": may_report,
                "resolve_form": ResolveForm(formdata=None) if user.can("logistics.cases.resolve") else None,
                "sees_prices": user.can("order.view_prices")}
     return [Panel(_("Problem cases"), PANEL, context, order=410)]
@@ -53,20 +54,32 @@ def inbox_counts(user: User, now: datetime) -> list[TaskCount]:
                       url=list_url(user, "order.view", "orders.index"))]
 
 
+def report_page(order: Order, form: ReportForm | None = None) -> str:
+    form = form or ReportForm(formdata=None)
+    form.order_line_id.choices = line_choices(order)
+    return render_template(REPORT_PAGE, order=order, form=form)
+
+
+@bp.route("/orders/<id:order_id>/cases/new")
+@requires("logistics.cases")
+def new_report(order_id: int):
+    return report_page(get_order(require_actor(), order_id))
+
+
 @bp.route("/orders/<id:order_id>/cases", methods=["POST"])
 @requires("logistics.cases")
 def report(order_id: int):
+    """Report a problem; a refused report comes back with the error beside its field and the text kept."""
     user = require_actor()
     order = get_order(user, order_id)
     form = ReportForm()
-    if not form.validate_on_submit():
-        flash_form_errors(form)
-    else:
-        case = attempt(lambda: services.report_problem(
-            order, user, {"case_type": form.case_type.data, "description": form.description.data}))
+    if form.validate_on_submit():
+        case = attempt_on(form, lambda: services.report_problem(order, user, form.data_for_service()))
         if case is not None:
             flash(_("Problem case %(number)s is opened.", number=case.number), "success")
-    return redirect(order_url(order_id))
+            return redirect(order_url(order_id))
+        order = get_order(user, order_id)
+    return report_page(order, form), 422
 
 
 @bp.route("/cases/<id:case_id>/resolve", methods=["POST"])

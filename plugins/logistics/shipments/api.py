@@ -11,7 +11,7 @@ from core.orders.queries import get_order
 from plugins.logistics.shipments import services
 from plugins.logistics.shipments import documents
 from plugins.logistics.shipments.schemas import (
-    CheckSchema, RemainingLineSchema, ShipmentCreateSchema, ShipmentDispatchSchema, ShipmentSchema,
+    CheckSchema, PartialDeliverySchema, RemainingLineSchema, ShipmentCreateSchema, ShipmentDispatchSchema, ShipmentSchema,
     ShippingSettingsSchema,
 )
 
@@ -56,6 +56,27 @@ class OrderShipping(MethodView):
     def get(self, order_id):
         """What remains to ship of each of the order's lines: ordered, shipped (in any shipment), remaining."""
         return services.remaining_lines(get_order(require_actor(), order_id))
+
+
+@blp.route("/orders/<id:order_id>/partial-delivery")
+class OrderPartialDelivery(MethodView):
+    @requires(("logistics.view", "logistics.accept"))
+    @blp.response(200, PartialDeliverySchema)
+    def get(self, order_id):
+        """Whether the order may leave in parts: its own choice (``partial_delivery``, null when it made
+        none), the company's setting, and the result (``allowed``)."""
+        return services.partial_delivery_of(get_order(require_actor(), order_id))
+
+    @requires("logistics.ship")
+    @blp.arguments(PartialDeliverySchema)
+    @blp.response(200, PartialDeliverySchema)
+    def put(self, data, order_id):
+        """Let this order leave in parts (true), only whole (false), or as the company says (null).
+
+        409 naming ``partial_delivery`` once the order is delivered, completed, rejected or cancelled.
+        """
+        actor = require_actor()
+        return services.set_partial_delivery(get_order(actor, order_id), data["own"], actor)
 
 
 @blp.route("/shipments/<id:shipment_id>/check")

@@ -10,7 +10,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from plugins.logistics.shipments.models import CheckMode, CheckResult, ShipmentStatus
+from plugins.logistics.shipments.models import CheckMode, CheckResult, ShipmentStatus, Tracking
 
 LABELS: Mapping[str, Mapping[str, Any]] = {
     "status.shipment": {
@@ -30,6 +30,8 @@ LABELS: Mapping[str, Mapping[str, Any]] = {
     },
     "check_result": {CheckResult.PASSED: _l("Passed"), CheckResult.FAILED: _l("Failed")},
     "check_mode": {CheckMode.BLOCK: _l("Block the dispatch"), CheckMode.WARN: _l("Warn only")},
+    "tracking": {Tracking.NONE: _l("Not tracked"), Tracking.LOT: _l("Tracked by lot"),
+                 Tracking.SERIAL: _l("One serial number per unit")},
     # The order's "shipped" entry names the shipment that left (its ``after`` holds the number).
     "note": {"shipment_dispatched": _l("shipment %(shipment)s dispatched")},
 }

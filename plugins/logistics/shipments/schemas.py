@@ -70,6 +70,17 @@ class ShippingSettingsSchema(ma.Schema):
                                           "warn: it is recorded as a warning"})
 
 
+class PartialDeliverySchema(ma.Schema):
+    """An order's own choice on partial delivery over the company's setting."""
+
+    order_id = ma.fields.Integer(dump_only=True)
+    partial_delivery = ma.fields.Boolean(required=True, allow_none=True, attribute="own", metadata={
+        "description": "true: the order may leave in parts; false: only whole; null: as the company's setting"})
+    company_partial_delivery = ma.fields.Boolean(dump_only=True, attribute="company",
+                                                 metadata={"description": "the company's setting"})
+    allowed = ma.fields.Boolean(dump_only=True, metadata={"description": "whether the order may leave in parts now"})
+
+
 class RemainingLineSchema(ma.Schema):
     order_line_id = ma.fields.Integer()
     line_no = ma.fields.Integer()

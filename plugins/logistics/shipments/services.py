@@ -171,16 +171,43 @@ def _settings_state(row: ShippingSetting) -> dict[str, Any]:
             "check_mode": CheckMode(row.check_mode).value}
 
 
+@dataclass(frozen=True)
+class PartialDelivery:
+    """Whether an order may leave in parts: its own choice (None: none made) over the company's setting."""
+
+    order_id: int
+    own: bool | None
+    company: bool
+
+    @property
+    def allowed(self) -> bool:
+        return self.company if self.own is None else self.own
+
+
+def partial_delivery_of(order: Order) -> PartialDelivery:
+    own = db.session.get(OrderShipping, order.id)
+    return PartialDelivery(order.id, None if own is None else own.partial_delivery,
+                           settings_for(order.company_id).partial_delivery)
+
+
 def partial_allowed(order: Order) -> bool:
     """Whether the order may leave in parts: its own choice, else the company's setting."""
-    own = db.session.get(OrderShipping, order.id)
-    return own.partial_delivery if own is not None else settings_for(order.company_id).partial_delivery
+    return partial_delivery_of(order).allowed
 
 
-def set_partial_delivery(order: Order, allowed: bool | None, actor: User) -> None:
-    """Let this order leave in parts (True), only whole (False), or as the company says (None)."""
+def set_partial_delivery(order: Order, allowed: bool | None, actor: User) -> PartialDelivery:
+    """Let this order leave in parts (True), only whole (False), or as the company says (None).
+
+    Only while something is left to ship of an order that may still be shipped: a choice on a
+    delivered or cancelled order would change nothing.
+    """
     check(actor, "logistics.ship")
     _same_company(order, actor)
+    if allowed is not None and not isinstance(allowed, bool):
+        raise ValidationError(_("partial_delivery is true, false or null"), field="partial_delivery")
+    if order.status not in PARTLY_SHIPPABLE | {OrderStatus.SUBMITTED, OrderStatus.DRAFT}:
+        raise Conflict(_("order %(number)s is %(status)s; its partial delivery can no longer be set",
+                         number=order.display_number, status=label(order.status)), field="partial_delivery")
     own = db.session.get(OrderShipping, order.id)
     before = None if own is None else {"partial_delivery": own.partial_delivery}
     if allowed is None:
@@ -193,6 +220,7 @@ def set_partial_delivery(order: Order, allowed: bool | None, actor: User) -> Non
     flush()
     audit.record(company_id=order.company_id, order_id=order.id, entity="order", entity_id=order.id,
                  action="partial_delivery_set", actor=actor, before=before, after={"partial_delivery": allowed})
+    return partial_delivery_of(order)
 
 
 def tracking_of(product_ids: Sequence[int]) -> dict[int, Tracking]:

@@ -151,7 +151,7 @@ def test_the_order_panel_offers_each_user_only_what_they_may_do(app, world):
     order = submitted_order(world)
 
     for_logistics = _panel_html(app, order, world.users["logistics"])
-    assert f'action="/orders/{order.id}/shipments"' in for_logistics
+    assert f'href="/orders/{order.id}/shipments/new"' in for_logistics
     assert _panel_html(app, order, world.users["production"]) == ""  # nothing shipped, nothing to do
     assert _panel_html(app, order, world.users["customer"]) == ""
 
@@ -160,8 +160,8 @@ def test_the_order_panel_offers_each_user_only_what_they_may_do(app, world):
     order = reload(order)
     for_logistics = _panel_html(app, order, world.users["logistics"])
     assert shipment["number"] in for_logistics and "顺丰速运" in for_logistics
-    assert f'action="/shipments/{shipment["id"]}/dispatch"' in for_logistics
-    assert f'action="/orders/{order.id}/shipments"' not in for_logistics
+    assert f'href="/shipments/{shipment["id"]}#check"' in for_logistics
+    assert f'href="/orders/{order.id}/shipments/new"' not in for_logistics
     for_production = _panel_html(app, order, world.users["production"])
     assert shipment["number"] in for_production and "<form" not in for_production
 
@@ -170,7 +170,8 @@ def test_the_order_panel_offers_each_user_only_what_they_may_do(app, world):
     for_customer = _panel_html(app, order, world.users["customer"])
     assert f'action="/shipments/{shipment["id"]}/acceptance"' in for_customer
     assert 'name="signed_by"' in for_customer and 'name="rating"' in for_customer
-    assert f"/shipments/{shipment['id']}/dispatch" not in for_customer
+    assert f'href="/shipments/{shipment["id"]}#acceptance"' in for_customer
+    assert f"/shipments/{shipment['id']}#check" not in for_customer
 
     ApiClient(app, world.users["customer"]).post(f"/api/v1/shipments/{shipment['id']}/acceptance",
                                                  json={"signed_by": "王建国", "reservations": "包装破损",

@@ -26,13 +26,14 @@ def test_logistics_ships_from_the_order_page_and_the_customer_signs_there(app, w
     order_page = f"/orders/{order.id}"
 
     prepared = clerk.post(f"/orders/{order.id}/shipments", data={"carrier": "德邦物流", "tracking_number": ""})
-    assert prepared.status_code == 302 and prepared.headers["Location"].endswith(order_page)
     (shipment,) = _shipments(order)
+    assert prepared.status_code == 302 and prepared.headers["Location"].endswith(f"/shipments/{shipment.id}")
     assert (shipment.status, shipment.carrier, shipment.tracking_number) == (ShipmentStatus.PREPARED, "德邦物流", None)
 
     page = clerk.get(order_page).get_data(as_text=True)
     assert f"Shipment {shipment.number} is prepared." in page
-    assert f'action="/shipments/{shipment.id}/dispatch"' in page
+    assert f'href="/shipments/{shipment.id}#check"' in page
+    assert f'action="/shipments/{shipment.id}/dispatch"' in clerk.get(f"/shipments/{shipment.id}").get_data(as_text=True)
 
     clerk.post(f"/shipments/{shipment.id}/dispatch", data={"carrier": "德邦物流", "tracking_number": "DB-556677"})
     assert reload(order).status == OrderStatus.SHIPPED
