@@ -67,6 +67,8 @@ class ProblemCase(Model):
     resolution: Mapped[Resolution | None] = mapped_column(enum_column(Resolution))
     resolution_note: Mapped[str | None] = mapped_column(Text)
     credit_amount: Mapped[Decimal | None] = mapped_column(Money())
+    # Everything granted on this case across its resolutions: a reopened case credited again counts both.
+    credited: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0.00"))
     replacement_shipment_id: Mapped[int | None] = mapped_column(ForeignKey("logistics_shipment.id"))
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))

@@ -2,9 +2,10 @@
 routed by type to a department with a time limit in working hours; resolved once.
 
 A resolution is a replacement (a new shipment of the case's quantity, through the shipments'
-own service), a repair, a return, a credit (an amount no larger than the line's value, approved by
-someone with ``logistics.credit``; the plugins pinned on the order hear of it through
-``credit_granted``, and billing, where it keeps credit notes, answers) or a rejection with a
+own service), a repair, a return, a credit (no more than the line's value less the credits already
+granted on it, by this case or another, approved by someone with ``logistics.credit``; the plugins
+pinned on the order hear of it through ``credit_granted``, and billing, where it keeps credit
+notes, answers) or a rejection with a
 reason. A refused quantity settled otherwise than by a replacement is owed no more, and the order
 is delivered when nothing else is left. The customer is told, in their language.
 """
@@ -16,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, case, func, insert, select
+from sqlalchemy import Select, case, func, insert, select, type_coerce
 from sqlalchemy.orm import contains_eager
 
 from core import audit, outbox
@@ -28,6 +29,7 @@ from core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from core.extensions import db
 from core.labels import label
 from core.models import Company, Order, OrderStatus, User, utcnow
+from core.models.types import Money
 from core.modules import hooks_for_order
 from core.orders.queries import get_order, visible_to
 from plugins.logistics.acceptance.models import DEFAULT_REOPEN_DAYS, AcceptanceSetting, LineAcceptance, Verdict
@@ -38,7 +40,7 @@ from plugins.logistics.shipments.models import Shipment
 DESCRIPTION_MAX = 4000
 NOTE_MAX = 2000
 NOTICE_KIND = "logistics.case_resolved"
-ZERO = Decimal(0)
+ZERO = Decimal("0.00")
 # Who handles a case of each type (a role of the company), and in how many working hours.
 DEPARTMENTS: dict[CaseType, str] = {
     CaseType.QUALITY: "production",
@@ -221,10 +223,10 @@ def resolve(case: ProblemCase, actor: User, resolution: Any, *, note: str | None
             raise PermissionDenied(_("approving a credit needs the permission to grant credits"),
                                    permissions=("logistics.credit",))
         credit = _amount(amount)
-        ceiling = case.order_line.amount if case.order_line is not None else order.total
+        ceiling = creditable(case)
         if credit > ceiling:
-            raise ValidationError(_("the credit %(amount)s is more than the %(ceiling)s the line is worth",
-                                    amount=credit, ceiling=ceiling), field="amount")
+            raise ValidationError(_("the credit %(amount)s is more than the %(ceiling)s the line is still worth "
+                                    "after earlier credits", amount=credit, ceiling=ceiling), field="amount")
     elif amount is not None:
         raise ValidationError(_("an amount is given only with a credit"), field="amount")
     replacement: Shipment | None = None
@@ -239,6 +241,8 @@ def resolve(case: ProblemCase, actor: User, resolution: Any, *, note: str | None
     case.resolution = how
     case.resolution_note = note
     case.credit_amount = credit
+    if credit is not None:
+        case.credited += credit
     case.replacement_shipment_id = replacement.id if replacement is not None else None
     case.resolved_at = now
     case.resolved_by_id = actor.id
@@ -257,6 +261,26 @@ def resolve(case: ProblemCase, actor: User, resolution: Any, *, note: str | None
                                     shipment_id=case.shipment_id)
     _tell_customer(case)
     return case
+
+
+def creditable(case: ProblemCase) -> Decimal:
+    """What a credit on this case may still grant: the line's value (the order's, for a case on no line) less
+    what the order's cases already granted on it, and never more than the order has left."""
+    on_order, on_line = db.session.execute(
+        select(_granted(ProblemCase.credited), _granted(_on_line(case.order_line_id)))
+        .where(ProblemCase.order_id == case.order_id)).one()
+    left = case.order.total - on_order
+    if case.order_line is not None:
+        left = min(left, case.order_line.amount - on_line)
+    return max(left, ZERO)
+
+
+def _granted(amount: Any) -> Any:
+    return type_coerce(func.coalesce(func.sum(amount), ZERO), Money())
+
+
+def _on_line(order_line_id: int | None) -> Any:
+    return case((ProblemCase.order_line_id == order_line_id, ProblemCase.credited), else_=ZERO)
 
 
 def reopen(case: ProblemCase, actor: User, reason: Any) -> ProblemCase:

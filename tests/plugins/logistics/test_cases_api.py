@@ -99,6 +99,32 @@ def test_a_credit_settles_the_refused_quantity_and_is_no_larger_than_the_line(ap
     assert hidden["resolution"] == "credit" and hidden["credit_amount"] is None
 
 
+def test_credits_on_one_line_never_add_up_to_more_than_the_line_whatever_the_cases_and_reopenings(app, world):
+    order = submitted_order(world)
+    _refuse_seals(app, world, order)
+    refused = next(case for case in _cases(app, world, order) if case["source"] == "refusal")
+    line = next(line for line in reload(order).lines if line.id == refused["order_line_id"])
+    url = f"/api/v1/cases/{refused['id']}/resolve"
+    manager = _api(app, world, "manager")
+    assert manager.post(url, json={"resolution": "credit", "amount": "5.00"}).status_code == 200
+    reopened = _api(app, world, "customer").post(f"/api/v1/cases/{refused['id']}/reopen", json={"reason": "还漏"})
+    assert reopened.status_code == 200, reopened.get_json()
+
+    left = line.amount - Decimal("5.00")
+    over = manager.post(url, json={"resolution": "credit", "amount": str(left + Decimal("0.01"))})
+    assert over.status_code == 400 and "amount" in str(over.get_json())
+    assert manager.post(url, json={"resolution": "credit", "amount": str(left)}).status_code == 200
+    assert db.session.get(ProblemCase, refused["id"]).credited == line.amount
+
+    # A later report on the same line has nothing left to credit on it.
+    later = _api(app, world, "customer").post(f"/api/v1/orders/{order.id}/cases", json={
+        "case_type": "quality", "description": "又坏了", "order_line_id": line.id})
+    assert later.status_code == 201, later.get_json()
+    nothing_left = manager.post(f"/api/v1/cases/{later.get_json()['id']}/resolve",
+                                json={"resolution": "credit", "amount": "0.01"})
+    assert nothing_left.status_code == 400 and "amount" in str(nothing_left.get_json())
+
+
 def test_the_customer_reports_a_problem_later_and_bad_reports_are_refused(app, world):
     order = submitted_order(world)
     early = _api(app, world, "customer").post(f"/api/v1/orders/{order.id}/cases", json={
