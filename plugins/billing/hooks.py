@@ -33,6 +33,9 @@ def ordo_permissions() -> list[Permission]:
     return [
         Permission("billing.view", _l("See invoices and payments"), FINANCE_READERS),
         Permission("billing.payment.record", _l("Record payments received"), ("administrator", "finance")),
+        # A customer's users read their own account only (``payments.account``).
+        Permission("billing.account.view", _l("See a customer's invoices, payments, credit and balance"),
+                   (*FINANCE_READERS, "customer")),
         Permission("billing.fapiao.record", _l("Record the fapiao the tax system issued"),
                    ("administrator", "finance")),
     ]
@@ -42,13 +45,14 @@ def ordo_permissions() -> list[Permission]:
 def review_decided(order: Order, decision: Decision) -> None:
     """An approved prepayment order is invoiced at once: the customer pays against that invoice."""
     if decision.outcome == Outcome.APPROVED and order.payment_terms == PaymentTerms.PREPAYMENT:
-        invoices.issue_invoice(order)
+        payments.apply_credit(invoices.issue_invoice(order))
 
 
 @hookimpl
 def delivered(order: Order, delivery: Delivery) -> None:
-    """Cash-on-delivery and monthly orders are invoiced when the customer signs for the goods."""
-    invoices.issue_invoice(order)
+    """Cash-on-delivery and monthly orders are invoiced when the customer signs for the goods; the customer's
+    credit (over-payments kept) pays what it can of the invoice at once."""
+    payments.apply_credit(invoices.issue_invoice(order))
 
 
 @hookimpl
@@ -59,7 +63,9 @@ def order_cancelled(order: Order, reason: str) -> None:
 @hookimpl
 def order_changed(order: Order, change: OrderChange) -> None:
     """An invoice is never edited: a change that moves what it bills credits it and issues its next version."""
-    credit_notes.reissue_after_change(order, change)
+    reissued = credit_notes.reissue_after_change(order, change)
+    if reissued is not None:
+        payments.apply_credit(reissued[1])
 
 
 @hookimpl
@@ -143,6 +149,10 @@ def customer_timeline_actions() -> dict[str, CustomerView]:
         "invoice_credited": CustomerView(frozenset({"status", "credit_note"})),
         "credit_note_issued": CustomerView(frozenset({"number", "reason", "total", "currency", "invoice",
                                                       "case_number"})),
+        # Money moved on the customer's own account: what, not who or why (staff's words).
+        "payment_reversed": CustomerView(frozenset({"amount", "currency", "method"})),
+        "credit_applied": CustomerView(frozenset({"amount", "currency", "invoice"})),
+        "invoice_reopened": CustomerView(frozenset({"status"})),
     }
 
 
