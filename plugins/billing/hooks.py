@@ -81,6 +81,8 @@ def execution_gates(order: Order) -> list[Gate]:
 
 @hookimpl
 def menu_items(user: User) -> list[MenuItem]:
+    if user.customer_id is not None:  # a customer's user reads their own account: invoices, payments, balance
+        return [MenuItem(_l("Invoices and payments"), "billing_payments.own_account", "billing.account.view", order=400)]
     return [MenuItem(_l("Invoices"), "billing.invoices", "billing.view", order=400)]
 
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.orm import lazyload, selectinload
+from sqlalchemy.orm import contains_eager, lazyload, selectinload
 
 from core.errors import NotFound
 from core.extensions import db
@@ -61,7 +61,8 @@ def customer_account(customer: Customer) -> Account:
     base = (select(Invoice).join(Order, Invoice.order_id == Order.id)
             .where(Invoice.company_id == customer.company_id, Order.customer_id == customer.id,
                    Invoice.status != InvoiceStatus.CREDITED)
-            .options(lazyload(Invoice.order)))
+            # Each row links its order: the order's number in the same statement, not its lines.
+            .options(contains_eager(Invoice.order).load_only(Order.id, Order.number, Order.customer_id)))
     open_ones = list(db.session.execute(
         base.where(Invoice.status == InvoiceStatus.ISSUED).order_by(Invoice.due_date, Invoice.id)).scalars())
     settled = list(db.session.execute(
