@@ -22,7 +22,8 @@ from core.extensions import db
 from core.figures import MONEY
 from core.models import Company, Customer, Order, OrderStatus, OutboxMessage, Product, User
 from core.orders import actions
-from plugins.billing.payments.models import BillingPayment
+from plugins.billing.invoices.models import CreditNote, Invoice
+from plugins.billing.payments.models import PaymentAllocation
 from plugins.intake import import_jobs
 from plugins.intake.models import ImportJob
 from plugins.logistics.acceptance.models import AcceptanceAttachment
@@ -68,6 +69,7 @@ def scene(app):
         "shipment_id": db.session.execute(select(Shipment.id).where(Shipment.order_id == done["id"])).scalar_one(),
         "invoice_id": db.session.execute(select(Invoice.id).where(Invoice.order_id == done["id"])).scalar_one(),
         "item_id": world.customers[0].id,
+        "customer_id": world.customers[0].id,
         "user_id": world.users["sales"].id,
         "change_id": change["id"],
         "import_id": upload.id,
@@ -202,7 +204,8 @@ def amounts_in_database() -> set[Decimal]:
         if money:
             found.update(value for row in db.session.execute(select(*money)) for value in row if value is not None)
     paid = dict(db.session.execute(
-        select(BillingPayment.order_id, func.sum(BillingPayment.amount)).group_by(BillingPayment.order_id)).all())
+        select(PaymentAllocation.order_id, func.sum(PaymentAllocation.amount))
+        .where(PaymentAllocation.reversed_at.is_(None)).group_by(PaymentAllocation.order_id)).all())
     owed = [order.total - paid.get(order.id, Decimal(0)) for order in db.session.execute(select(Order)).scalars()]
     found.update(paid.values())
     found.update(owed)
@@ -254,6 +257,10 @@ def demo_urls(app, company) -> list[str]:
             select(ExecutionTemplate.id).where(ExecutionTemplate.company_id == company.id)).scalars()),
         "shipment_id": list(db.session.execute(
             select(Shipment.id).where(Shipment.company_id == company.id)).scalars()),
+        "invoice_id": list(db.session.execute(
+            select(Invoice.id).where(Invoice.company_id == company.id)).scalars()),
+        "credit_note_id": list(db.session.execute(
+            select(CreditNote.id).where(CreditNote.company_id == company.id)).scalars()),
         "attachment": list(db.session.execute(select(AcceptanceAttachment.shipment_id, AcceptanceAttachment.id)
                                               .where(AcceptanceAttachment.company_id == company.id))),
     }
@@ -263,7 +270,7 @@ def demo_urls(app, company) -> list[str]:
             continue
         params = set(rule.arguments)
         assert params <= {"order_id", "item_id", "kind", "user_id", "change_id", "import_id", "step_id",
-                          "message_id", "template_id", "shipment_id", "attachment_id"}, \
+                          "message_id", "template_id", "shipment_id", "attachment_id", "customer_id", "invoice_id", "credit_note_id"}, \
             f"{rule.rule}: say which demo ids it takes"
         choices: list[dict] = [{}]
         if "change_id" in params:
@@ -284,6 +291,12 @@ def demo_urls(app, company) -> list[str]:
             choices = [{"shipment_id": shipment, "attachment_id": i} for shipment, i in ids["attachment"]]
         if "item_id" in params:
             choices = [{"item_id": i} for i in ids["customer" if "customer" in rule.rule else "product"]]
+        if "customer_id" in params:
+            choices = [{"customer_id": i} for i in ids["customer"]]
+        if "invoice_id" in params:
+            choices = [{"invoice_id": i} for i in ids["invoice_id"]]
+        if "credit_note_id" in params:
+            choices = [{"credit_note_id": i} for i in ids["credit_note_id"]]
         if "user_id" in params:
             choices = [{"user_id": i} for i in ids["user_id"]]
         if "order_id" in params:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from core.auth.context import require_actor, requires, sees_prices
@@ -58,10 +58,10 @@ def record_payment(order_id: int):
 @bp.route("/my-balance")
 @requires("billing.account.view")
 def own_account():
-    """A customer's user reads their own account."""
+    """A customer's user reads their own account; staff read the customers' invoices in the invoice list."""
     actor = require_actor()
     if actor.customer_id is None:
-        abort(404)
+        return redirect(url_for("billing.invoices"))
     return redirect(url_for("billing_payments.customer_account", customer_id=actor.customer_id))
 
 
