@@ -270,7 +270,8 @@ def demo_urls(app, company) -> list[str]:
             continue
         params = set(rule.arguments)
         assert params <= {"order_id", "item_id", "kind", "user_id", "change_id", "import_id", "step_id",
-                          "message_id", "template_id", "shipment_id", "attachment_id", "customer_id", "invoice_id", "credit_note_id"}, \
+                          "message_id", "template_id", "shipment_id", "attachment_id", "customer_id", "invoice_id",
+                          "credit_note_id"}, \
             f"{rule.rule}: say which demo ids it takes"
         choices: list[dict] = [{}]
         if "change_id" in params:

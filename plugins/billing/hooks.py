@@ -57,7 +57,9 @@ def delivered(order: Order, delivery: Delivery) -> None:
 
 @hookimpl
 def order_cancelled(order: Order, reason: str) -> None:
+    """The invoice of a cancelled order is cancelled; what was paid of it becomes the customer's credit."""
     invoices.cancel_invoice(order, reason)
+    payments.release_cancelled(order)
 
 
 @hookimpl
@@ -82,7 +84,8 @@ def execution_gates(order: Order) -> list[Gate]:
 @hookimpl
 def menu_items(user: User) -> list[MenuItem]:
     if user.customer_id is not None:  # a customer's user reads their own account: invoices, payments, balance
-        return [MenuItem(_l("Invoices and payments"), "billing_payments.own_account", "billing.account.view", order=400)]
+        return [MenuItem(_l("Invoices and payments"), "billing_payments.own_account", "billing.account.view",
+                         order=400)]
     return [MenuItem(_l("Invoices"), "billing.invoices", "billing.view", order=400)]
 
 
@@ -155,6 +158,7 @@ def customer_timeline_actions() -> dict[str, CustomerView]:
         "payment_reversed": CustomerView(frozenset({"amount", "currency", "method"})),
         "credit_applied": CustomerView(frozenset({"amount", "currency", "invoice"})),
         "invoice_reopened": CustomerView(frozenset({"status"})),
+        "payments_released": CustomerView(frozenset({"amount", "currency"})),
     }
 
 

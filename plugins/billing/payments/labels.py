@@ -26,5 +26,6 @@ LABELS: Mapping[str, Mapping[str, Any]] = {
         "credit_applied": _l("Customer credit applied"),
         "invoice_reopened": _l("Invoice re-opened"),
         "prepayment_share_set": _l("Prepayment share agreed"),
+        "payments_released": _l("Payments released to the customer's credit"),
     },
 }

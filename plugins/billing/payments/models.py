@@ -82,7 +82,8 @@ class PaymentAllocation(Model):
     invoice_id: Mapped[int | None] = mapped_column(ForeignKey("billing_invoice.id"), index=True)
     amount: Mapped[Decimal] = mapped_column(Money())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    reversed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # its payment was reversed
+    # Undone: its payment was reversed, or its order cancelled (what it paid is then the customer's credit).
+    reversed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     def __repr__(self) -> str:
         return f"<PaymentAllocation {self.amount} payment={self.payment_id} order={self.order_id}>"

@@ -40,8 +40,8 @@ from plugins.billing.payments.allocations import (
     CLOSED, PAYABLE, allocated_on, credit_payments, invoices_by_id, open_invoices, owed_on, suggest,
 )
 from plugins.billing.payments.ledger import (
-    HALF_CENT, UNSETTLED, ZERO, balance, credited_on_order, credited_total, credited_totals, outstanding, owing, paid_on,
-    paid_totals,
+    HALF_CENT, UNSETTLED, ZERO, balance, credited_on_order, credited_total, credited_totals, outstanding, owing,
+    paid_on, paid_totals,
 )
 from plugins.billing.payments.models import BillingPayment, PaymentAllocation, PaymentMethod, PrepaymentShare
 
@@ -319,6 +319,23 @@ def apply_credit(invoice: Invoice, *, actor: User | None = None) -> Decimal:
         owed -= share
         applied += share
     return applied
+
+
+def release_cancelled(order: Order) -> Decimal:
+    """A cancelled order keeps none of what was paid of it: its allocations are undone, and the money goes
+    back to the customer's credit (for their next invoice, or to be paid back). Returns how much."""
+    live = list(db.session.execute(select(PaymentAllocation).where(
+        PaymentAllocation.order_id == order.id, PaymentAllocation.reversed_at.is_(None))).scalars())
+    if not live:
+        return ZERO
+    now = utcnow()
+    for allocation in live:
+        allocation.reversed_at = now
+    released = sum((allocation.amount for allocation in live), ZERO)
+    audit.record(company_id=order.company_id, order_id=order.id, entity="order", entity_id=order.id,
+                 action="payments_released", actor=None,
+                 after={"amount": str(released), "currency": order.currency})
+    return released
 
 
 # --- reversing a wrong payment -------------------------------------------------------------

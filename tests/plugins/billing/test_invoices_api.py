@@ -55,7 +55,8 @@ def invoices(world, count: int, *, start: datetime, step: timedelta = timedelta(
         "currency": "CNY", "subtotal": placed[order_id].subtotal, "tax_total": placed[order_id].tax_total,
         "total": placed[order_id].total, "issued_at": start + step * n, "due_date": date.today() + timedelta(days=30),
         "status": InvoiceStatus.ISSUED} for n, order_id in enumerate(order_ids)]))
-    payments = list(db.session.scalars(insert(BillingPayment).returning(BillingPayment.id, sort_by_parameter_order=True), [{
+    paying = insert(BillingPayment).returning(BillingPayment.id, sort_by_parameter_order=True)
+    payments = list(db.session.scalars(paying, [{
         "company_id": world.company.id, "customer_id": placed[order_id].customer_id, "currency": "CNY",
         "order_id": order_id, "invoice_id": invoice_id, "amount": Decimal("1.00"),
         "received_at": start, "method": PaymentMethod.BANK_TRANSFER, "is_prepayment": False,

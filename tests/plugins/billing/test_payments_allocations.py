@@ -178,7 +178,7 @@ def test_the_same_prepayment_confirmed_twice_is_refused(world, place_order):
 def test_recording_a_payment_across_20_invoices_costs_billing_the_statements_of_2(world, delivered_orders):
     """Billing reads and writes the allocations in the same statements for 2 invoices as for 20; what grows
     is the core's ``paid`` event, once per order paid (its audit entry, its listeners), the same for each."""
-    counts, events_fired = [], []
+    counts = []
     for count, customer in ((2, 0), (20, 1)):
         orders = delivered_orders(count, customer=customer)
         shares = [services.Share(invoice_for(order).id, "100.00", n) for n, order in enumerate(orders)]

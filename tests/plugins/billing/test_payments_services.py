@@ -13,9 +13,10 @@ from core.db import commit
 from core.errors import Conflict, OrdoError, ValidationError
 from core.extensions import db
 from core.models import AuditEntry, Order, OrderStatus, PaymentTerms, User
+from core.orders import events
 from plugins.billing.invoices.models import InvoiceStatus
 from plugins.billing.invoices.services import invoice_for
-from plugins.billing.payments import ledger, services
+from plugins.billing.payments import allocations, ledger, services
 from plugins.billing.payments.models import BillingPayment
 from tests.plugins.billing.conftest import fresh
 
@@ -202,3 +203,17 @@ def test_monthly_orders_complete_when_the_months_payment_covers_their_invoices(w
                             actor=_finance(world))
     commit()
     assert [fresh(order.id).status for order in orders] == [OrderStatus.COMPLETED, OrderStatus.COMPLETED]
+
+
+def test_what_was_paid_of_a_cancelled_order_becomes_the_customers_credit(world, place_order, deliver):
+    order = place_order(PaymentTerms.PREPAYMENT)
+    services.record_payment(order, amount="1000.00", reference="PRE-9", actor=_finance(world))
+    commit()
+
+    events.cancel(fresh(order.id), "客户取消", actor=world.users["sales"])
+    commit()
+
+    assert ledger.paid_total(fresh(order.id)) == Decimal("0.00")
+    assert allocations.credit_left(world.customers[0], "CNY") == Decimal("1000.00")
+    later = deliver(place_order(PaymentTerms.CASH_ON_DELIVERY))
+    assert ledger.outstanding(later) == Decimal("1316.50")
