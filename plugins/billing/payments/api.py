@@ -17,7 +17,8 @@ from plugins.billing.payments import account, ledger, services
 from plugins.billing.payments.allocations import unallocated
 from plugins.billing.payments.models import BillingPayment
 from plugins.billing.payments.schemas import (
-    CustomerBalanceSchema, OrderPaymentsSchema, PaymentRequestSchema, PaymentResultSchema, ReverseRequestSchema,
+    CustomerBalanceSchema, OrderPaymentsSchema, PaymentRequestSchema, PaymentResultSchema, PrepaymentShareRequestSchema,
+    PrepaymentShareSchema, ReverseRequestSchema,
 )
 
 blp = ApiBlueprint("billing_payments_api", __name__, description="Payments received from customers")
@@ -137,3 +138,35 @@ class CustomerBalance(MethodView):
                          for row in found.invoices],
             "payments": [payment_payload(payment, left) for payment, left in found.payments],
         }
+
+
+@blp.route("/customers/<id:customer_id>/prepayment-share")
+class CustomerPrepaymentShare(MethodView):
+    @requires("customer.manage")
+    @blp.arguments(PrepaymentShareRequestSchema)
+    @blp.response(200, PrepaymentShareSchema)
+    def put(self, data, customer_id):
+        """Agree the share of the total the customer's prepayment orders pay before execution (their contract's
+        default); an order's own share overrides it. Null: the whole total."""
+        actor = require_actor()
+        customer = account.get_account_customer(actor, customer_id)
+        share = services.set_prepayment_percent(customer, data["percent"], actor=actor)
+        percent = share.percent if share is not None else None
+        return {"customer_id": customer.id, "order_id": None, "percent": percent,
+                "applies": percent if percent is not None else services.HUNDRED}
+
+
+@blp.route("/orders/<id:order_id>/prepayment-share")
+class OrderPrepaymentShare(MethodView):
+    @requires("customer.manage")
+    @blp.arguments(PrepaymentShareRequestSchema)
+    @blp.response(200, PrepaymentShareSchema)
+    def put(self, data, order_id):
+        """Agree the share of this prepayment order's total paid before execution, overriding the customer's
+        default. Null: the customer's default applies again."""
+        actor = require_actor()
+        order = get_order(actor, order_id)
+        share = services.set_prepayment_percent(order.customer, data["percent"], order=order, actor=actor)
+        return {"customer_id": order.customer_id, "order_id": order.id,
+                "percent": share.percent if share is not None else None,
+                "applies": services.prepayment_percent(order)}

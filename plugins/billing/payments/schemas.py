@@ -88,6 +88,20 @@ class PaymentResultSchema(PaymentSchema):
     outstanding = Amount()
 
 
+class PrepaymentShareRequestSchema(ma.Schema):
+    percent = ma.fields.Decimal(required=True, allow_none=True, as_string=True, places=None, metadata={
+        "description": "the prepayment's share of the total, above 0 and at most 100, two places at most; "
+                       "null takes the agreement away", "example": "30.00"})
+
+
+class PrepaymentShareSchema(ma.Schema):
+    customer_id = ma.fields.Integer()
+    order_id = ma.fields.Integer(allow_none=True)
+    percent = ma.fields.Decimal(as_string=True, allow_none=True, metadata={
+        "description": "the share agreed here; null: none here (the customer's default, else 100)"})
+    applies = ma.fields.Decimal(as_string=True, metadata={"description": "the share that applies, in percent"})
+
+
 class ReverseRequestSchema(ma.Schema):
     reason = ma.fields.String(required=True, validate=validate.Length(min=1, max=500),
                               metadata={"description": "why the payment was wrong, kept with it"})

@@ -452,6 +452,7 @@ def set_prepayment_percent(customer: Customer, percent: Decimal | str | None, *,
     if not value.is_finite() or value <= 0 or value > HUNDRED or value != value.quantize(Decimal("0.01")):
         raise ValidationError(_("the share is a percentage above 0 and at most 100, to two decimal places"),
                               field="percent")
+    value = value.quantize(Decimal("0.01"))
     if share is None:
         share = PrepaymentShare(company_id=customer.company_id, customer_id=customer.id,
                                 order_id=order.id if order is not None else None, percent=value)

@@ -307,3 +307,25 @@ def test_the_same_prepayment_recorded_twice_through_the_api_is_refused(api, plac
     assert pay(api, order, "1000.00", reference="ICBC-1").status_code == 201
     again = pay(api, order, "1000.00", reference="ICBC-1")
     assert again.status_code == 409 and again.get_json()["errors"][0]["field"] == "reference"
+
+
+def test_sales_agree_a_prepayment_share_for_a_customer_and_for_one_order(api, world, place_order):
+    customer = world.customers[0].id
+    agreed = api("sales").put(f"/api/v1/customers/{customer}/prepayment-share", json={"percent": "30"})
+    assert agreed.status_code == 200, agreed.get_json()
+    assert agreed.get_json() == {"customer_id": customer, "order_id": None, "percent": "30.00", "applies": "30.00"}
+    order = place_order(PaymentTerms.PREPAYMENT)
+    own = api("sales").put(f"/api/v1/orders/{order.id}/prepayment-share", json={"percent": "50.5"}).get_json()
+    assert (own["percent"], own["applies"]) == ("50.50", "50.50")
+    back = api("sales").put(f"/api/v1/orders/{order.id}/prepayment-share", json={"percent": None}).get_json()
+    assert (back["percent"], back["applies"]) == (None, "30.00")
+
+    # 30% of 2,316.50 is 694.95: paid, the order may go into production.
+    assert pay(api, order, "694.95").status_code == 201
+    assert api("sales").get(f"/api/v1/orders/{order.id}/payments").get_json()["outstanding"] == "1621.55"
+
+    for bad in ("0", "101", "abc", "12.345", "NaN"):
+        refused = api("sales").put(f"/api/v1/customers/{customer}/prepayment-share", json={"percent": bad})
+        assert refused.status_code == 400 and refused.get_json()["errors"][0]["field"] == "percent", bad
+    assert api("finance").put(f"/api/v1/customers/{customer}/prepayment-share",
+                              json={"percent": "10"}).status_code == 403
