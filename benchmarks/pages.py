@@ -76,6 +76,7 @@ from core.db import unit_of_work  # noqa: E402
 from core.extensions import db  # noqa: E402
 from core.models import Customer, Order, OrderStatus, Product, User  # noqa: E402
 from core.models.outbox import OutboxMessage  # noqa: E402
+from plugins.billing.invoices.models import Invoice  # noqa: E402
 from plugins.intake.models import ImportJob  # noqa: E402
 from plugins.logistics.execution.models import ExecutionTemplate  # noqa: E402
 from plugins.logistics.shipments.models import Shipment  # noqa: E402
@@ -176,6 +177,8 @@ def find_ids(app: Flask, company_id: int) -> Ids:
                    ReviewStep.status == StepStatus.OPEN).order_by(ReviewStep.id.desc()).limit(1)).scalar()
         ids.values["shipment"] = session.execute(
             select(Shipment.id).where(Shipment.order_id == delivered).order_by(Shipment.id.desc()).limit(1)).scalar()
+        ids.values["invoice"] = session.execute(
+            select(Invoice.id).where(Invoice.order_id == delivered).order_by(Invoice.id.desc()).limit(1)).scalar()
         ids.values["template"] = session.execute(
             select(ExecutionTemplate.id).where(ExecutionTemplate.company_id == company_id)
             .order_by(ExecutionTemplate.id).limit(1)).scalar()
@@ -205,7 +208,8 @@ def _value(endpoint: str, argument: str, ids: Ids) -> Any:
         return ids.get("priced_customer" if "Price" in endpoint else "customer")
     return {"change_id": ids.get("change"), "message_id": ids.get("message"), "step_id": ids.get("step"),
             "user_id": ids.get("user"), "import_id": ids.get("import"), "shipment_id": ids.get("shipment"),
-            "template_id": ids.get("template")}.get(argument)
+            "template_id": ids.get("template"), "customer_id": ids.get("customer"),
+            "invoice_id": ids.get("invoice")}.get(argument)
 
 
 def list_routes(app: Flask, ids: Ids, pattern: str | None) -> tuple[list[Route], list[tuple[str, str]]]:
