@@ -8,7 +8,8 @@ from core.extensions import db
 from core.models import OrderStatus, PaymentTerms
 from plugins.billing.invoices.models import Invoice
 from plugins.billing.payments.models import BillingPayment, PaymentMethod
-from tests.factories import portal_login
+from tests.core.test_queries import statements
+from tests.factories import ApiClient, portal_login
 from tests.plugins.billing.conftest import fresh, invoice_number
 
 
@@ -127,3 +128,21 @@ def test_the_customer_reads_their_own_account_without_staffs_forms(app, world, p
     assert "2,316.50" in page and "allocate-" not in page and "/reverse" not in page
     assert buyer.get(f"/customers/{world.customers[1].id}/account").status_code == 404
     assert buyer.post(f"/customers/{world.customers[0].id}/payments", data={"amount": "1.00"}).status_code == 403
+
+
+def test_the_account_page_and_its_api_cost_the_same_statements_for_2_invoices_and_payments_as_for_12(
+        app, world, place_order, deliver):
+    finance = portal_login(app, world.users["finance"])
+    api = ApiClient(app, world.users["finance"])
+    url = f"/customers/{world.customers[0].id}/account"
+    counts = []
+    for more in (2, 10):
+        for order in _monthly(place_order, deliver, more):
+            finance.post(f"/orders/{order.id}/payments", data={"amount": "100.00", "method": "cash"})
+        with statements(db.engine) as page:
+            assert finance.get(url).status_code == 200
+        with statements(db.engine) as answer:
+            assert api.get(f"/api/v1/customers/{world.customers[0].id}/balance").status_code == 200
+        counts.append((len(page), len(answer)))
+    assert counts[0] == counts[1], counts
+    assert len(api.get(f"/api/v1/customers/{world.customers[0].id}/balance").get_json()["payments"]) == 12
