@@ -417,6 +417,12 @@ def prepayment_percent(order: Order) -> Decimal:
     return Decimal(own.get(order.id, own.get(None, HUNDRED)))
 
 
+def customer_prepayment_percent(customer: Customer) -> Decimal | None:
+    """The share the customer's contract agreed for their prepayment orders, or None (the whole total)."""
+    return db.session.execute(select(PrepaymentShare.percent).where(
+        PrepaymentShare.customer_id == customer.id, PrepaymentShare.order_id.is_(None))).scalar_one_or_none()
+
+
 def prepayment_due(order: Order) -> Decimal:
     """What the order's prepayment is: its share of what the order bills, rounded half up to the cent."""
     billed = order.total - credited_total(order)

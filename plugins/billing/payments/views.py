@@ -73,7 +73,21 @@ def customer_account(customer_id: int):
     can_record = (actor.customer_id is None and actor.can("billing.payment.record") and sees_prices(actor))
     return render_template("billing/payments/account.html", account=found, can_record=can_record,
                            methods=choices(PaymentMethod), allocate=ALLOCATE,
-                           staff=actor.customer_id is None)
+                           staff=actor.customer_id is None,
+                           share=services.customer_prepayment_percent(found.customer),
+                           can_agree=actor.customer_id is None and actor.can("customer.manage"))
+
+
+@bp.route("/customers/<id:customer_id>/prepayment-share", methods=["POST"])
+@requires("customer.manage")
+def agree_prepayment_share(customer_id: int):
+    """Sales agree the share of the total the customer's prepayment orders pay before execution."""
+    actor = require_actor()
+    customer = account.get_account_customer(actor, customer_id)
+    percent = request.form.get("percent", "")
+    if attempt(lambda: services.set_prepayment_percent(customer, percent, actor=actor) or True):
+        flash(_("Prepayment share of %(customer)s saved.", customer=customer.name), "success")
+    return redirect(url_for("billing_payments.customer_account", customer_id=customer_id))
 
 
 @bp.route("/customers/<id:customer_id>/payments", methods=["POST"])

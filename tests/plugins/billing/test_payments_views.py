@@ -146,3 +146,16 @@ def test_the_account_page_and_its_api_cost_the_same_statements_for_2_invoices_an
         counts.append((len(page), len(answer)))
     assert counts[0] == counts[1], counts
     assert len(api.get(f"/api/v1/customers/{world.customers[0].id}/balance").get_json()["payments"]) == 12
+
+
+def test_sales_agree_a_customers_prepayment_share_on_their_account(app, world):
+    sales = portal_login(app, world.users["sales"])
+    url = f"/customers/{world.customers[0].id}/account"
+    assert "the whole total" in sales.get(url).get_data(as_text=True)
+    assert sales.post(f"/customers/{world.customers[0].id}/prepayment-share", data={"percent": "30"}).status_code == 302
+    page = sales.get(url).get_data(as_text=True)
+    assert "Prepayment share of" in page and "30.00% of the total" in page
+    sales.post(f"/customers/{world.customers[0].id}/prepayment-share", data={"percent": "120"})
+    assert "at most 100" in sales.get(url).get_data(as_text=True)
+    assert portal_login(app, world.users["finance"]).post(
+        f"/customers/{world.customers[0].id}/prepayment-share", data={"percent": "10"}).status_code == 403
