@@ -7,17 +7,17 @@ import threading
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from core.db import commit
 from core.errors import Conflict, OrdoError, ValidationError
 from core.extensions import db
-from core.models import AuditEntry, Order, OrderStatus, PaymentTerms, User
+from core.models import AuditEntry, Customer, Order, OrderStatus, PaymentTerms, User
 from core.orders import events
 from plugins.billing.invoices.models import InvoiceStatus
 from plugins.billing.invoices.services import invoice_for
 from plugins.billing.payments import allocations, ledger, services
-from plugins.billing.payments.models import BillingPayment
+from plugins.billing.payments.models import BillingPayment, PaymentAllocation
 from tests.plugins.billing.conftest import fresh
 
 
@@ -217,3 +217,39 @@ def test_what_was_paid_of_a_cancelled_order_becomes_the_customers_credit(world, 
     assert allocations.credit_left(world.customers[0], "CNY") == Decimal("1000.00")
     later = deliver(place_order(PaymentTerms.CASH_ON_DELIVERY))
     assert ledger.outstanding(later) == Decimal("1316.50")
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(not os.environ.get("ORDO_TEST_DATABASE_URL"), reason="row locks need PostgreSQL")
+def test_two_clerks_confirming_the_same_transfer_at_once_record_it_once(app, world, place_order, deliver):
+    """Both read the bank statement and record the customer's transfer across their invoices: the customer's
+    row is held, so the second sees the first's payment and is refused naming the reference."""
+    for _ in range(2):
+        deliver(place_order(PaymentTerms.MONTHLY))
+    customer_id, finance_id = world.customers[0].id, world.users["finance"].id
+    both_loaded = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def clerk() -> None:
+        with app.app_context():
+            customer = db.session.get(Customer, customer_id)
+            actor = db.session.get(User, finance_id)
+            both_loaded.wait(timeout=10)
+            try:
+                services.record_payment(customer=customer, amount="3000.00", reference="BOC-0707", actor=actor)
+                commit()
+                outcomes.append("recorded")
+            except OrdoError as error:
+                db.session.rollback()
+                outcomes.append(error.field or type(error).__name__)
+            finally:
+                db.session.remove()
+
+    clerks = [threading.Thread(target=clerk) for _ in range(2)]
+    for thread in clerks:
+        thread.start()
+    for thread in clerks:
+        thread.join(timeout=30)
+    assert sorted(outcomes) == ["recorded", "reference"]
+    db.session.expire_all()
+    assert db.session.execute(select(func.sum(PaymentAllocation.amount))).scalar_one() == Decimal("3000.00")
