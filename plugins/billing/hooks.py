@@ -73,7 +73,9 @@ def order_changed(order: Order, change: OrderChange) -> None:
 @hookimpl
 def credit_granted(order: Order, credit: Credit) -> None:
     """Money granted back on a problem case (a refused line, a defect) is a credit note against the invoice."""
-    credit_notes.credit_case(order, credit)
+    credit_note = credit_notes.credit_case(order, credit)
+    if credit_note.invoice is not None:  # an invoice already paid: what it no longer bills is the customer's credit
+        payments.release_overpaid(credit_note.invoice)
 
 
 @hookimpl

@@ -338,6 +338,29 @@ def release_cancelled(order: Order) -> Decimal:
     return released
 
 
+def release_overpaid(invoice: Invoice) -> Decimal:
+    """What payments gave an invoice beyond what it now bills (a credit note took back part of an invoice
+    already paid) goes back to the customer's credit: its latest allocations are lowered by that much."""
+    allocated = allocated_on([invoice.id]).get(invoice.id, ZERO)
+    excess = allocated - (invoice.total - credited_on([invoice.id]).get(invoice.id, ZERO))
+    if excess <= ZERO:
+        return ZERO
+    live = db.session.execute(select(PaymentAllocation).where(
+        PaymentAllocation.invoice_id == invoice.id, PaymentAllocation.reversed_at.is_(None))
+        .order_by(PaymentAllocation.id.desc())).scalars()
+    left = excess
+    for allocation in live:
+        if left <= ZERO:
+            break
+        lowered = min(allocation.amount, left)
+        allocation.amount -= lowered
+        left -= lowered
+    audit.record(company_id=invoice.company_id, order_id=invoice.order_id, entity="invoice", entity_id=invoice.id,
+                 action="payments_released", actor=None,
+                 after={"amount": str(excess), "currency": invoice.currency, "invoice": invoice.number})
+    return excess
+
+
 # --- reversing a wrong payment -------------------------------------------------------------
 
 

@@ -9,11 +9,13 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, or_, select
 
+from core.contracts import Credit
 from core.db import commit
 from core.errors import Conflict, OrdoError, ValidationError
 from core.extensions import db
-from core.models import AuditEntry, Customer, Order, OrderStatus, PaymentTerms, User
+from core.models import AuditEntry, Customer, Order, OrderStatus, PaymentTerms, User, utcnow
 from core.orders import events
+from plugins.billing import hooks
 from plugins.billing.invoices.models import InvoiceStatus
 from plugins.billing.invoices.services import invoice_for
 from plugins.billing.payments import allocations, ledger, services
@@ -253,3 +255,19 @@ def test_two_clerks_confirming_the_same_transfer_at_once_record_it_once(app, wor
     assert sorted(outcomes) == ["recorded", "reference"]
     db.session.expire_all()
     assert db.session.execute(select(func.sum(PaymentAllocation.amount))).scalar_one() == Decimal("3000.00")
+
+
+def test_money_granted_back_on_a_paid_invoice_becomes_the_customers_credit(world, place_order, deliver):
+    order = deliver(place_order(PaymentTerms.MONTHLY))
+    services.record_payment(order, amount="2316.50", actor=_finance(world))
+    commit()
+    assert fresh(order.id).status == OrderStatus.COMPLETED
+
+    # Logistics grants it on a problem case; billing hears credit_granted.
+    hooks.credit_granted(fresh(order.id), Credit(amount=Decimal("113.00"), reason="一只阀门漏水",
+                                                 granted_at=utcnow(), case_id=1, case_number="CASE-1"))
+    commit()
+
+    assert allocations.credit_left(world.customers[0], "CNY") == Decimal("113.00")
+    assert ledger.paid_total(fresh(order.id)) == Decimal("2203.50")
+    assert ledger.outstanding(fresh(order.id)) == Decimal("0.00")
