@@ -706,6 +706,10 @@ def _clone_one(item: Clone, plans: Sequence[TablePlan], plan_of: dict[str, Table
             for column in plan.uniques:
                 if copy[column] is not None and copy[column] == rows[index][column]:
                     copy[column] = _uniquify(copy[column], f"c{ids['order'][template.order_id]}")
+        if name != "order" and copies and "customer_id" in copies[0]:  # a payment is its customer's
+            for copy in copies:
+                if copy["customer_id"] == template.customer_id:
+                    copy["customer_id"] = item.customer_id
         if name == "order":
             _as_customer(copies[0], item, customers, template, platform_id)
             if copies[0]["source_reference"]:  # the channel's own reference names one order of the channel

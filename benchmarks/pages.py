@@ -211,7 +211,7 @@ def _value(endpoint: str, argument: str, ids: Ids) -> Any:
         return ids.get("priced_customer" if "Price" in endpoint else "customer")
     return {"change_id": ids.get("change"), "message_id": ids.get("message"), "step_id": ids.get("step"),
             "user_id": ids.get("user"), "import_id": ids.get("import"), "shipment_id": ids.get("shipment"),
-            "template_id": ids.get("template"), "invoice_id": ids.get("invoice"),
+            "template_id": ids.get("template"), "customer_id": ids.get("customer"), "invoice_id": ids.get("invoice"),
             "credit_note_id": ids.get("credit_note")}.get(argument)
 
 

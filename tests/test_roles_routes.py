@@ -26,7 +26,7 @@ from core.models import Company, Customer, Order, OrderStatus, OutboxMessage, Pr
 from core.orders import actions
 from plugins.billing.invoices import credit_notes
 from plugins.billing.invoices.models import CreditNote, Invoice
-from plugins.billing.payments.models import BillingPayment
+from plugins.billing.payments.models import PaymentAllocation
 from plugins.billing.statements import run
 from plugins.billing.statements.models import Statement, StatementAttachment
 from plugins.intake import import_jobs
@@ -79,6 +79,7 @@ def scene(app):
         "invoice_id": db.session.execute(select(Invoice.id).where(Invoice.order_id == done["id"])).scalar_one(),
         "credit_note_id": credit_note.id,
         "item_id": world.customers[0].id,
+        "customer_id": world.customers[0].id,
         "user_id": world.users["sales"].id,
         "change_id": change["id"],
         "import_id": upload.id,
@@ -226,7 +227,8 @@ def amounts_in_database() -> set[Decimal]:
         if money:
             found.update(value for row in db.session.execute(select(*money)) for value in row if value is not None)
     paid = dict(db.session.execute(
-        select(BillingPayment.order_id, func.sum(BillingPayment.amount)).group_by(BillingPayment.order_id)).all())
+        select(PaymentAllocation.order_id, func.sum(PaymentAllocation.amount))
+        .where(PaymentAllocation.reversed_at.is_(None)).group_by(PaymentAllocation.order_id)).all())
     owed = [order.total - paid.get(order.id, Decimal(0)) for order in db.session.execute(select(Order)).scalars()]
     found.update(paid.values())
     found.update(owed)
@@ -278,11 +280,12 @@ def demo_urls(app, company) -> list[str]:
             select(ExecutionTemplate.id).where(ExecutionTemplate.company_id == company.id)).scalars()),
         "shipment_id": list(db.session.execute(
             select(Shipment.id).where(Shipment.company_id == company.id)).scalars()),
-        "attachment": list(db.session.execute(select(AcceptanceAttachment.shipment_id, AcceptanceAttachment.id)
-                                              .where(AcceptanceAttachment.company_id == company.id))),
-        "invoice_id": list(db.session.execute(select(Invoice.id).where(Invoice.company_id == company.id)).scalars()),
+        "invoice_id": list(db.session.execute(
+            select(Invoice.id).where(Invoice.company_id == company.id)).scalars()),
         "credit_note_id": list(db.session.execute(
             select(CreditNote.id).where(CreditNote.company_id == company.id)).scalars()),
+        "attachment": list(db.session.execute(select(AcceptanceAttachment.shipment_id, AcceptanceAttachment.id)
+                                              .where(AcceptanceAttachment.company_id == company.id))),
         "statement_id": list(db.session.execute(
             select(Statement.id).where(Statement.company_id == company.id)).scalars()),
         "copy": list(db.session.execute(select(StatementAttachment.statement_id, StatementAttachment.id)
@@ -294,7 +297,7 @@ def demo_urls(app, company) -> list[str]:
             continue
         params = set(rule.arguments)
         assert params <= {"order_id", "item_id", "kind", "user_id", "change_id", "import_id", "step_id",
-                          "message_id", "template_id", "shipment_id", "attachment_id", "invoice_id",
+                          "message_id", "template_id", "shipment_id", "attachment_id", "customer_id", "invoice_id",
                           "credit_note_id", "statement_id", "copy_id"}, \
             f"{rule.rule}: say which demo ids it takes"
         choices: list[dict] = [{}]
@@ -324,6 +327,8 @@ def demo_urls(app, company) -> list[str]:
             choices = [{"statement_id": statement, "copy_id": i} for statement, i in ids["copy"]]
         if "item_id" in params:
             choices = [{"item_id": i} for i in ids["customer" if "customer" in rule.rule else "product"]]
+        if "customer_id" in params:
+            choices = [{"customer_id": i} for i in ids["customer"]]
         if "user_id" in params:
             choices = [{"user_id": i} for i in ids["user_id"]]
         if "order_id" in params:

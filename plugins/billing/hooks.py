@@ -39,6 +39,9 @@ def ordo_permissions() -> list[Permission]:
     return [
         Permission("billing.view", _l("See invoices and payments"), FINANCE_READERS),
         Permission("billing.payment.record", _l("Record payments received"), ("administrator", "finance")),
+        # A customer's users read their own account only (``payments.account``).
+        Permission("billing.account.view", _l("See a customer's invoices, payments, credit and balance"),
+                   (*FINANCE_READERS, "customer")),
         Permission("billing.fapiao.record", _l("Record the fapiao the tax system issued"),
                    ("administrator", "finance")),
         Permission("billing.statement.view", _l("See statements of account"), (*FINANCE_READERS, "customer")),
@@ -54,30 +57,37 @@ def ordo_permissions() -> list[Permission]:
 def review_decided(order: Order, decision: Decision) -> None:
     """An approved prepayment order is invoiced at once: the customer pays against that invoice."""
     if decision.outcome == Outcome.APPROVED and order.payment_terms == PaymentTerms.PREPAYMENT:
-        invoices.issue_invoice(order)
+        payments.apply_credit(invoices.issue_invoice(order))
 
 
 @hookimpl
 def delivered(order: Order, delivery: Delivery) -> None:
-    """Cash-on-delivery and monthly orders are invoiced when the customer signs for the goods."""
-    invoices.issue_invoice(order)
+    """Cash-on-delivery and monthly orders are invoiced when the customer signs for the goods; the customer's
+    credit (over-payments kept) pays what it can of the invoice at once."""
+    payments.apply_credit(invoices.issue_invoice(order))
 
 
 @hookimpl
 def order_cancelled(order: Order, reason: str) -> None:
+    """The invoice of a cancelled order is cancelled; what was paid of it becomes the customer's credit."""
     invoices.cancel_invoice(order, reason)
+    payments.release_cancelled(order)
 
 
 @hookimpl
 def order_changed(order: Order, change: OrderChange) -> None:
     """An invoice is never edited: a change that moves what it bills credits it and issues its next version."""
-    credit_notes.reissue_after_change(order, change)
+    reissued = credit_notes.reissue_after_change(order, change)
+    if reissued is not None:
+        payments.apply_credit(reissued[1])
 
 
 @hookimpl
 def credit_granted(order: Order, credit: Credit) -> None:
     """Money granted back on a problem case (a refused line, a defect) is a credit note against the invoice."""
-    credit_notes.credit_case(order, credit)
+    credit_note = credit_notes.credit_case(order, credit)
+    if credit_note.invoice is not None:  # an invoice already paid: what it no longer bills is the customer's credit
+        payments.release_overpaid(credit_note.invoice)
 
 
 @hookimpl
@@ -87,6 +97,11 @@ def execution_gates(order: Order) -> list[Gate]:
 
 @hookimpl
 def menu_items(user: User) -> list[MenuItem]:
+    if user.customer_id is not None:  # a customer's user reads their own account: invoices, payments, balance
+        return [MenuItem(_l("Invoices and payments"), "billing_payments.own_account", "billing.account.view",
+                         order=400, group=MENU_BILLING),
+                MenuItem(_l("Statements"), "billing_statements.statements", "billing.statement.view", order=410,
+                         group=MENU_BILLING)]
     return [MenuItem(_l("Invoices"), "billing.invoices", "billing.view", order=400, group=MENU_BILLING),
             MenuItem(_l("Statements"), "billing_statements.statements", "billing.statement.view", order=410,
                      group=MENU_BILLING)]
@@ -168,6 +183,11 @@ def customer_timeline_actions() -> dict[str, CustomerView]:
         "invoice_credited": CustomerView(frozenset({"status", "credit_note"})),
         "credit_note_issued": CustomerView(frozenset({"number", "reason", "total", "currency", "invoice",
                                                       "case_number"})),
+        # Money moved on the customer's own account: what, not who or why (staff's words).
+        "payment_reversed": CustomerView(frozenset({"amount", "currency", "method"})),
+        "credit_applied": CustomerView(frozenset({"amount", "currency", "invoice"})),
+        "invoice_reopened": CustomerView(frozenset({"status"})),
+        "payments_released": CustomerView(frozenset({"amount", "currency"})),
     }
 
 

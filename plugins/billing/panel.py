@@ -12,7 +12,7 @@ from plugins.billing.invoices.credit_notes import credit_notes_of
 from plugins.billing.invoices.fapiao import RECORD_PERMISSION, recorded_against
 from plugins.billing.invoices.models import FapiaoType, InvoiceStatus
 from plugins.billing.invoices.services import versions_of
-from plugins.billing.payments.ledger import ZERO, balance, credited_total, payments_for
+from plugins.billing.payments.ledger import ZERO, allocated_to, balance, credited_total, paid_total, payments_for
 from plugins.billing.payments.models import PaymentMethod
 from plugins.billing.payments.services import PAYABLE, prepayment_gates
 
@@ -28,7 +28,7 @@ def order_billing(order: Order, user: User) -> dict[str, Any] | None:
     invoice = versions[-1] if versions else None
     if order.status == OrderStatus.CANCELLED and invoice is None and not payments:
         return None
-    paid = sum((payment.amount for payment in payments), ZERO)
+    paid = paid_total(order)
     owed = balance(order, paid, credited_total(order))
     return {
         "order": order,
@@ -41,6 +41,7 @@ def order_billing(order: Order, user: User) -> dict[str, Any] | None:
         "fapiao_types": choices(FapiaoType),
         "credited": credited_total(order),
         "payments": payments,
+        "allocated": allocated_to(order),  # what of each payment went to this order
         "paid": paid,
         "outstanding": owed,
         "gates": prepayment_gates(order) if order.status == OrderStatus.APPROVED else [],

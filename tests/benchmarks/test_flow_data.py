@@ -47,7 +47,8 @@ def test_the_generator_clones_the_flows_into_every_table_an_order_touches_consis
         touched = {plan.table.name for plan in flow_data.order_tables()}
     written = {"order_line", "order_module", "intake_fingerprint", "audit_entry", "review_round", "review_step",
                "review_decision", "review_finding", "kpi_event", "outbox_message", "outbox_attachment",
-               "logistics_shipment", "billing_invoice", "billing_payment", "review_change_request",
+               "logistics_shipment", "billing_invoice", "billing_payment", "billing_payment_allocation",
+               "review_change_request",
                "order_revision", "intake_waiting", "logistics_plan", "logistics_task", "logistics_task_dependency",
                "logistics_shipment_line", "logistics_incident"}
     assert written <= touched

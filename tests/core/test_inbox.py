@@ -16,7 +16,7 @@ from core.modules import set_enabled
 from core.plugins import discover, registry
 from core.app import build_registry
 from plugins.billing.invoices.models import Invoice
-from plugins.billing.payments.models import BillingPayment
+from plugins.billing.payments.models import BillingPayment, PaymentAllocation
 from plugins.intake import services as intake
 from plugins.intake.manifest import MANIFEST as INTAKE
 from plugins.logistics.shipments.models import Shipment
@@ -148,7 +148,7 @@ def busy(make_app):
         flow.ok(flow.api["logistics"].post(f"/api/v1/shipments/{shipment['id']}/dispatch"))
         flow.deliver(owing, logistics=True)
         commit()
-        tables = [ReviewStep, Shipment, Invoice, BillingPayment]
+        tables = [ReviewStep, Shipment, Invoice, BillingPayment, PaymentAllocation]
         now = utcnow()
 
         def grow(copies: int) -> None:

@@ -5,7 +5,7 @@ so an entry is on one statement at most; a customer has one statement per
 statement date. Chained after billing_0003 for now; re-chained at merge.
 
 Revision ID: billing_0005
-Revises: billing_0003
+Revises: billing_0004
 Create Date: 2026-12-07 12:40:48.680475
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'billing_0005'
-down_revision = 'billing_0003'
+down_revision = 'billing_0004'
 branch_labels = None
 depends_on = None
 

@@ -184,6 +184,17 @@ def mark_paid(invoice: Invoice, at: datetime, actor: User | None) -> None:
                  before={"status": InvoiceStatus.ISSUED.value}, after={"status": invoice.status.value})
 
 
+def reopen(invoice: Invoice, actor: User | None) -> None:
+    """A paid invoice owes again (a payment of it was reversed)."""
+    if invoice.status != InvoiceStatus.PAID:
+        return
+    invoice.status = InvoiceStatus.ISSUED
+    invoice.paid_at = None
+    audit.record(company_id=invoice.company_id, order_id=invoice.order_id, entity="invoice",
+                 entity_id=invoice.id, action="invoice_reopened", actor=actor,
+                 before={"status": InvoiceStatus.PAID.value}, after={"status": invoice.status.value})
+
+
 # --- lists -------------------------------------------------------------------------------
 
 

@@ -1,6 +1,9 @@
-"""Payments: money received against orders, and the prepayment gate.
+"""Payments: money received from customers, allocated to their invoices, and the prepayment gate.
 
-The payment (``models``), what has been received (``ledger``), recording a
-payment and the gate and inbox built on it (``services``), what customers owe
-(``receivables``), the payment form (``views``) and API (``api``).
+The payment, its allocations and the prepayment shares (``models``); what has
+been received per order (``ledger``); what each invoice still owes, the
+oldest-first suggestion and the customer's credit (``allocations``); recording,
+allocating, applying credit, reversing, the gate and finance's inbox
+(``services``); a customer's account (``account``); what customers owe on
+their invoices (``receivables``); the portal pages (``views``) and API (``api``).
 """

@@ -1,4 +1,4 @@
-"""Forms of payments: recording a payment from the order page."""
+"""Forms of payments: recording a payment (from the order page or a customer's account), reversing one."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -22,3 +22,7 @@ class PaymentForm(PortalForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.method.choices = choices(PaymentMethod)
+
+
+class ReverseForm(PortalForm):
+    reason = StringField(_l("Reason"), validators=[InputRequired(), Length(max=500)])

@@ -1,4 +1,4 @@
-"""Payments' labels: payment methods.
+"""Payments' labels: payment methods and payments' audit actions.
 
 ``LABELS`` joins billing's other labels in ``ordo_labels``; pages, forms and the
 timeline look the codes up with the core's ``label`` and ``choices``.
@@ -19,5 +19,13 @@ LABELS: Mapping[str, Mapping[str, Any]] = {
         PaymentMethod.CASH: _l("Cash"),
         PaymentMethod.CHEQUE: _l("Cheque"),
         PaymentMethod.ONLINE: _l("Online payment"),
+        PaymentMethod.OTHER: _l("Other"),
+    },
+    "audit.action": {
+        "payment_reversed": _l("Payment reversed"),
+        "credit_applied": _l("Customer credit applied"),
+        "invoice_reopened": _l("Invoice re-opened"),
+        "prepayment_share_set": _l("Prepayment share agreed"),
+        "payments_released": _l("Payments released to the customer's credit"),
     },
 }

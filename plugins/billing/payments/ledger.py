@@ -1,27 +1,28 @@
 """What has been received: payments per order, what an order still owes, in Python and in SQL.
 
 An order owes its total, less what was credited back on its problem cases
-(``credited_totals``: credit notes the invoices package issues), less what was paid.
+(``credited_totals``: credit notes the invoices package issues), less what was paid:
+the allocations to it of payments not reversed.
 
 The bottom of billing's reading: invoices read what was paid against them
 here, and recording a payment (``services``) checks the balance here. Nothing
-here writes, but for ``attach_earlier_payments``, which files payments taken
-before an invoice existed under it.
+here writes, but for ``attach_earlier_payments``, which files allocations made
+before an invoice (or its version) existed under it.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, and_, case, func, select, type_coerce
-from sqlalchemy.orm import selectinload
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, type_coerce
+from sqlalchemy.orm import InstrumentedAttribute, selectinload
 
 from core.extensions import db
 from core.models import Order, OrderStatus, User
 from core.models.types import Money
 from core.orders import money
 from plugins.billing.invoices.models import CreditNote, CreditReason, Invoice, InvoiceStatus
-from plugins.billing.payments.models import BillingPayment
+from plugins.billing.payments.models import BillingPayment, PaymentAllocation
 
 ZERO = Decimal("0.00")
 HALF_CENT = Decimal("0.005")
@@ -30,22 +31,33 @@ UNSETTLED = frozenset({OrderStatus.CANCELLED, OrderStatus.REJECTED, OrderStatus.
 
 
 def payments_for(order: Order) -> list[BillingPayment]:
+    """The payments that paid (or, reversed, had paid) something of the order, oldest first."""
     return list(db.session.execute(
-        select(BillingPayment).where(BillingPayment.order_id == order.id)
+        select(BillingPayment).where(BillingPayment.id.in_(
+            select(PaymentAllocation.payment_id).where(PaymentAllocation.order_id == order.id)))
         .order_by(BillingPayment.received_at, BillingPayment.id)
         # Who recorded each payment, in one statement; their own permissions are not needed.
         .options(selectinload(BillingPayment.recorded_by).lazyload(User.roles))
     ).scalars())
 
 
+def allocated_to(order: Order) -> dict[int, Decimal]:
+    """What of each payment went to the order (its reversed allocations too), in one query."""
+    rows = db.session.execute(
+        select(PaymentAllocation.payment_id, func.sum(PaymentAllocation.amount))
+        .where(PaymentAllocation.order_id == order.id).group_by(PaymentAllocation.payment_id))
+    return {payment_id: money(Decimal(total)) for payment_id, total in rows}
+
+
 def paid_totals(order_ids: Iterable[int]) -> dict[int, Decimal]:
-    """The amount received for each order, in one query."""
+    """What payments not reversed paid of each order, in one query."""
     ids = list(order_ids)
     if not ids:
         return {}
     rows = db.session.execute(
-        select(BillingPayment.order_id, func.sum(BillingPayment.amount))
-        .where(BillingPayment.order_id.in_(ids)).group_by(BillingPayment.order_id)
+        select(PaymentAllocation.order_id, func.sum(PaymentAllocation.amount))
+        .where(PaymentAllocation.order_id.in_(ids), PaymentAllocation.reversed_at.is_(None))
+        .group_by(PaymentAllocation.order_id)
     )
     return {order_id: money(Decimal(total)) for order_id, total in rows}
 
@@ -84,17 +96,37 @@ def outstanding(order: Order) -> Decimal:
 
 
 def attach_earlier_payments(order: Order, invoice: Invoice) -> None:
-    """File the payments taken before the order's invoice existed under it."""
-    for payment in payments_for(order):
-        payment.invoice_id = payment.invoice_id or invoice.id
+    """File what was paid of the order before this invoice under it: payments taken before the order was
+    invoiced, and those of a version credited since. What they paid beyond what this version bills is
+    given back to their payments, the customer's credit (``allocations.apply_credit`` takes it further)."""
+    closed = select(Invoice.id).where(Invoice.order_id == order.id,
+                                      Invoice.status.in_((InvoiceStatus.CANCELLED, InvoiceStatus.CREDITED)))
+    earlier = list(db.session.execute(
+        select(PaymentAllocation).where(
+            PaymentAllocation.order_id == order.id, PaymentAllocation.reversed_at.is_(None),
+            or_(PaymentAllocation.invoice_id.is_(None), PaymentAllocation.invoice_id.in_(closed)))
+        .order_by(PaymentAllocation.id)).scalars())
+    room = invoice.total
+    for allocation in earlier:
+        allocation.invoice_id = invoice.id
+        if allocation.amount > room:  # a change lowered the order below what was paid
+            allocation.amount = room
+        room -= allocation.amount
 
 
 # --- the same in SQL, for queries over many orders and invoices ----------------------------
 
 
+def paid_on(order_id: ColumnElement[int] | InstrumentedAttribute[int]) -> ColumnElement[Decimal]:
+    """SQL: what payments not reversed paid of the order ``order_id`` names (NULL: nothing)."""
+    return (select(func.sum(PaymentAllocation.amount))
+            .where(PaymentAllocation.order_id == order_id, PaymentAllocation.reversed_at.is_(None))
+            .scalar_subquery())
+
+
 def owing() -> ColumnElement[bool]:
     """SQL: the order still owes something, as ``balance`` says of it, for queries over many orders."""
-    received = select(func.sum(BillingPayment.amount)).where(BillingPayment.order_id == Order.id).scalar_subquery()
+    received = paid_on(Order.id)
     # Amounts are whole cents: more than half a cent owed is a cent or more, whatever rounding SQLite's REAL adds.
     return and_(Order.status.not_in(UNSETTLED),
                 Order.total - credited_on_order() - func.coalesce(received, ZERO) > HALF_CENT)
@@ -110,9 +142,7 @@ def credited_on_order() -> ColumnElement[Decimal]:
 
 def paid_on_invoice() -> ColumnElement[Decimal]:
     """What was received for an invoice's order, as a SQL expression for a list of invoices."""
-    received = (select(func.sum(BillingPayment.amount)).where(BillingPayment.order_id == Invoice.order_id)
-                .scalar_subquery())
-    return type_coerce(func.coalesce(received, ZERO), Money())
+    return type_coerce(func.coalesce(paid_on(Invoice.order_id), ZERO), Money())
 
 
 def outstanding_on_invoice() -> ColumnElement[Decimal]:

@@ -2,19 +2,40 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import marshmallow as ma
+from flask_babel import gettext as _
 from marshmallow import validate
 
 from core.api.fields import IdField, MoneyField
 from core.api.schemas import PricedSchema
 from core.models import OrderStatus
+from plugins.billing.invoices.models import InvoiceStatus
 from plugins.billing.invoices.schemas import Amount, InvoiceSchema
 from plugins.billing.payments.models import PaymentMethod
 
 
+class AllocationRequestSchema(ma.Schema):
+    invoice_id = IdField(required=True)
+    amount = MoneyField(
+        required=True, validate=validate.Range(min=Decimal("0"), min_inclusive=False),
+        metadata={"description": "what of the payment pays this invoice: greater than zero, at most what the "
+                                 "invoice still owes", "example": "500.00"},
+    )
+
+
 class PaymentRequestSchema(PricedSchema):
-    order_id = IdField(required=True)
+    order_id = IdField(load_default=None, metadata={
+        "description": "pay this order (its invoice, or the order before it is invoiced); or give customer_id"})
+    customer_id = IdField(load_default=None, metadata={
+        "description": "the customer who paid, for a payment across their invoices; taken from order_id if given"})
+    currency = ma.fields.String(load_default=None, validate=validate.Length(equal=3), metadata={
+        "description": "the payment's currency, that of the invoices it pays; the order's or the company's "
+                       "when omitted", "example": "CNY"})
+    allocations = ma.fields.List(ma.fields.Nested(AllocationRequestSchema), load_default=None, metadata={
+        "description": "what the payment pays of which invoice of the customer; omitted, the oldest due "
+                       "invoices are paid first. What no allocation takes is the customer's credit"})
     amount = MoneyField(
         required=True, validate=validate.Range(min=Decimal("0"), min_inclusive=False),
         metadata={"description": "a decimal string greater than zero, at most two decimal places",
@@ -27,12 +48,31 @@ class PaymentRequestSchema(PricedSchema):
     reference = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(max=120),
                                  metadata={"description": "the bank's or the customer's reference"})
 
+    @ma.validates_schema
+    def names_who_paid(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if data.get("order_id") is None and data.get("customer_id") is None:
+            message = _("give the order paid (order_id) or the customer who paid (customer_id)")
+            raise ma.ValidationError({"order_id": [message], "customer_id": [message]})
+
+
+class AllocationSchema(PricedSchema):
+    invoice_id = ma.fields.Integer(allow_none=True, metadata={"description": "null before the order is invoiced"})
+    order_id = ma.fields.Integer()
+    amount = Amount()
+    reversed = ma.fields.Boolean()
+
 
 class PaymentSchema(PricedSchema):
     id = ma.fields.Integer()
-    order_id = ma.fields.Integer()
+    customer_id = ma.fields.Integer()
+    order_id = ma.fields.Integer(allow_none=True)
     invoice_id = ma.fields.Integer(allow_none=True)
+    currency = ma.fields.String()
     amount = Amount()
+    unallocated = Amount(metadata={"description": "what no allocation takes: the customer's credit"})
+    allocations = ma.fields.List(ma.fields.Nested(AllocationSchema))
+    reversed_at = ma.fields.AwareDateTime(allow_none=True)
+    reversal_reason = ma.fields.String(allow_none=True)
     received_at = ma.fields.AwareDateTime()
     method = ma.fields.Enum(PaymentMethod, by_value=True)
     reference = ma.fields.String(allow_none=True)
@@ -42,9 +82,55 @@ class PaymentSchema(PricedSchema):
 
 
 class PaymentResultSchema(PaymentSchema):
-    order_status = ma.fields.Enum(OrderStatus, by_value=True)
-    fully_paid = ma.fields.Boolean()
+    order_status = ma.fields.Enum(OrderStatus, by_value=True, allow_none=True,
+                                  metadata={"description": "the paid order's status, for a payment of one order"})
+    fully_paid = ma.fields.Boolean(allow_none=True)
     outstanding = Amount()
+
+
+class PrepaymentShareRequestSchema(ma.Schema):
+    percent = ma.fields.Decimal(required=True, allow_none=True, as_string=True, places=None, metadata={
+        "description": "the prepayment's share of the total, above 0 and at most 100, two places at most; "
+                       "null takes the agreement away", "example": "30.00"})
+
+
+class PrepaymentShareSchema(ma.Schema):
+    customer_id = ma.fields.Integer()
+    order_id = ma.fields.Integer(allow_none=True)
+    percent = ma.fields.Decimal(as_string=True, allow_none=True, metadata={
+        "description": "the share agreed here; null: none here (the customer's default, else 100)"})
+    applies = ma.fields.Decimal(as_string=True, metadata={"description": "the share that applies, in percent"})
+
+
+class ReverseRequestSchema(ma.Schema):
+    reason = ma.fields.String(required=True, validate=validate.Length(min=1, max=500),
+                              metadata={"description": "why the payment was wrong, kept with it"})
+
+
+class AccountInvoiceSchema(PricedSchema):
+    id = ma.fields.Integer()
+    number = ma.fields.String()
+    order_id = ma.fields.Integer()
+    currency = ma.fields.String()
+    total = Amount()
+    outstanding = Amount()
+    due_date = ma.fields.Date()
+    status = ma.fields.Enum(InvoiceStatus, by_value=True)
+
+
+class AccountTotalsSchema(PricedSchema):
+    currency = ma.fields.String()
+    outstanding = Amount(metadata={"description": "owed on the customer's open invoices"})
+    credit = Amount(metadata={"description": "what of their payments no allocation takes"})
+    balance = Amount(metadata={"description": "outstanding less credit; negative when the company owes them"})
+
+
+class CustomerBalanceSchema(PricedSchema):
+    customer_id = ma.fields.Integer()
+    customer_name = ma.fields.String()
+    totals = ma.fields.List(ma.fields.Nested(AccountTotalsSchema))
+    invoices = ma.fields.List(ma.fields.Nested(AccountInvoiceSchema))
+    payments = ma.fields.List(ma.fields.Nested(PaymentSchema))
 
 
 class OrderPaymentsSchema(PricedSchema):

@@ -1,19 +1,40 @@
-"""Portal pages of payments: finance records a payment from the order page's billing section."""
+"""Portal pages of payments: finance records a payment from the order page's billing section or from a
+customer's account (allocated across their invoices), reverses a wrong one; the account page shows a
+customer's invoices, payments, credit and balance to staff and to the customer's own users."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect
+from datetime import datetime
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from core.auth.context import require_actor, requires
+from core.auth.context import require_actor, requires, sees_prices
 from core.formatting import money
+from core.labels import choices
 from core.orders.queries import get_order
 from core.portal import order_url
 from core.web import attempt, flash_form_errors, required
 from plugins.billing.dates import company_zone
-from plugins.billing.payments import services
-from plugins.billing.payments.forms import PaymentForm
+from plugins.billing.payments import account, services
+from plugins.billing.payments.forms import PaymentForm, ReverseForm
+from plugins.billing.payments.models import PaymentMethod
 
 bp = Blueprint("billing_payments", __name__)
+
+ALLOCATE = "allocate-"
+LARGEST_ID = 2**31 - 1  # the account form's field of each open invoice: allocate-<invoice id>
+
+
+def _received_at(form: PaymentForm, company_id: int) -> datetime | None:
+    received_at = form.received_at.data
+    if received_at is not None:  # the browser sends the company's local time, without a zone
+        received_at = received_at.replace(tzinfo=company_zone(company_id))
+    return received_at
+
+
+def _an_id(text: str) -> bool:
+    """An invoice id as the form may name one: digits, within the database's ids (no overflow)."""
+    return text.isascii() and text.isdigit() and 0 < int(text) <= LARGEST_ID
 
 
 @bp.route("/orders/<id:order_id>/payments", methods=["POST"])
@@ -25,13 +46,84 @@ def record_payment(order_id: int):
     if not form.validate_on_submit():
         flash_form_errors(form)
     else:
-        received_at = form.received_at.data
-        if received_at is not None:  # the browser sends the company's local time, without a zone
-            received_at = received_at.replace(tzinfo=company_zone(actor.company_id))
         payment = attempt(lambda: services.record_payment(
-            order, amount=required(form.amount.data), received_at=received_at, method=form.method.data,
-            reference=form.reference.data, actor=actor))
+            order, amount=required(form.amount.data), received_at=_received_at(form, actor.company_id),
+            method=form.method.data, reference=form.reference.data, actor=actor))
         if payment is not None:
             flash(_("Payment of %(amount)s %(currency)s recorded for order %(number)s.",
                     amount=money(payment.amount), currency=order.currency, number=order.display_number), "success")
     return redirect(order_url(order_id))
+
+
+@bp.route("/my-balance")
+@requires("billing.account.view")
+def own_account():
+    """A customer's user reads their own account; staff read the customers' invoices in the invoice list."""
+    actor = require_actor()
+    if actor.customer_id is None:
+        return redirect(url_for("billing.invoices"))
+    return redirect(url_for("billing_payments.customer_account", customer_id=actor.customer_id))
+
+
+@bp.route("/customers/<id:customer_id>/account")
+@requires("billing.account.view")
+def customer_account(customer_id: int):
+    actor = require_actor()
+    found = account.customer_account(account.get_account_customer(actor, customer_id))
+    can_record = (actor.customer_id is None and actor.can("billing.payment.record") and sees_prices(actor))
+    return render_template("billing/payments/account.html", account=found, can_record=can_record,
+                           methods=choices(PaymentMethod), allocate=ALLOCATE,
+                           staff=actor.customer_id is None,
+                           share=services.customer_prepayment_percent(found.customer),
+                           can_agree=actor.customer_id is None and actor.can("customer.manage"))
+
+
+@bp.route("/customers/<id:customer_id>/prepayment-share", methods=["POST"])
+@requires("customer.manage")
+def agree_prepayment_share(customer_id: int):
+    """Sales agree the share of the total the customer's prepayment orders pay before execution."""
+    actor = require_actor()
+    customer = account.get_account_customer(actor, customer_id)
+    percent = request.form.get("percent", "")
+    if attempt(lambda: services.set_prepayment_percent(customer, percent, actor=actor) or True):
+        flash(_("Prepayment share of %(customer)s saved.", customer=customer.name), "success")
+    return redirect(url_for("billing_payments.customer_account", customer_id=customer_id))
+
+
+@bp.route("/customers/<id:customer_id>/payments", methods=["POST"])
+@requires("billing.payment.record")
+def record_customer_payment(customer_id: int):
+    """A payment of the customer, allocated as the form's invoice fields say (all empty: oldest due first)."""
+    actor = require_actor()
+    customer = account.get_account_customer(actor, customer_id)
+    form = PaymentForm()
+    shares = [services.Share(int(name[len(ALLOCATE):]), value.strip(), index)
+              for index, (name, value) in enumerate(
+                  (name, value) for name, value in request.form.items()
+                  if name.startswith(ALLOCATE) and _an_id(name[len(ALLOCATE):]) and value.strip())]
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+    else:
+        payment = attempt(lambda: services.record_payment(
+            customer=customer, amount=required(form.amount.data), received_at=_received_at(form, actor.company_id),
+            method=form.method.data, reference=form.reference.data, allocations=shares or None, actor=actor))
+        if payment is not None:
+            flash(_("Payment of %(amount)s %(currency)s recorded for %(customer)s.", amount=money(payment.amount),
+                    currency=payment.currency, customer=customer.name), "success")
+    return redirect(url_for("billing_payments.customer_account", customer_id=customer_id))
+
+
+@bp.route("/payments/<id:payment_id>/reverse", methods=["POST"])
+@requires("billing.payment.record")
+def reverse_payment(payment_id: int):
+    actor = require_actor()
+    payment = services.get_payment(actor, payment_id)
+    form = ReverseForm()
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+    else:
+        reversed_ = attempt(lambda: services.reverse_payment(payment, reason=form.reason.data, actor=actor))
+        if reversed_ is not None:
+            flash(_("Payment of %(amount)s %(currency)s reversed.", amount=money(reversed_.amount),
+                    currency=reversed_.currency), "success")
+    return redirect(url_for("billing_payments.customer_account", customer_id=payment.customer_id))

@@ -24,6 +24,7 @@ LABELS: Mapping[str, Mapping[str, Any]] = {
         LineKind.CREDIT_NOTE: _l("Credit note"),
         LineKind.PAYMENT: _l("Payment received"),
         LineKind.INVOICE_CANCELLED: _l("Invoice cancelled"),
+        LineKind.PAYMENT_REVERSED: _l("Payment reversed"),
     },
     "status.statement_dispute": {
         DisputeStatus.OPEN: _l("Open"),

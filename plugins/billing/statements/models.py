@@ -37,6 +37,7 @@ class LineKind(enum.StrEnum):
     CREDIT_NOTE = "credit_note"
     PAYMENT = "payment"
     INVOICE_CANCELLED = "invoice_cancelled"  # an invoice on an earlier statement, cancelled since
+    PAYMENT_REVERSED = "payment_reversed"  # a payment entered wrongly, reversed (it owes again what it paid)
 
 
 class DisputeStatus(enum.StrEnum):

@@ -6,7 +6,7 @@ balance is that statement's closing balance, copied. Its lines are the
 customer's ledger entries dated before the period's end that no statement
 lists yet: deliveries (the orders signed for, from core's ``Order``; listed,
 moving nothing, as the invoice carries the amount), invoices (+), credit notes
-(−), payments (−), and the cancellation (−) of an invoice an earlier statement
+(−), payments (−) and their reversals (+), and the cancellation (−) of an invoice an earlier statement
 listed. Whatever is recorded after a statement was made, even dated in its
 period, goes to the next one: a statement, once made, never changes.
 
@@ -110,7 +110,7 @@ def _unlisted(company_id: int, kind: LineKind, source: Any) -> Any:
 
 def unlisted_entries(company: Company, before: datetime) -> list[Entry]:
     """Every ledger entry of the company's customers dated before ``before`` that no statement lists:
-    five queries, whatever their number."""
+    six queries, whatever their number."""
     company_id, currency = company.id, company.currency
     entries = [
         Entry(row.customer_id, LineKind.DELIVERY, row.id, row.id, row.number, None, row.delivered_at,
@@ -153,17 +153,25 @@ def unlisted_entries(company: Company, before: datetime) -> list[Entry]:
             .where(CreditNote.company_id == company_id, CreditNote.currency == currency,
                    CreditNote.issued_at < before, _unlisted(company_id, LineKind.CREDIT_NOTE, CreditNote.id)))
     ]
+    # A payment is the customer's (it may pay several orders, or none yet: credit); a reversed one is listed
+    # again when it was reversed, owing what it paid.
+    payments = (select(BillingPayment.id, BillingPayment.customer_id, BillingPayment.order_id,
+                       Order.number.label("order_number"), BillingPayment.reference, BillingPayment.received_at,
+                       BillingPayment.reversed_at, BillingPayment.amount)
+                .outerjoin(Order, Order.id == BillingPayment.order_id)
+                .where(BillingPayment.company_id == company_id, BillingPayment.currency == currency))
     entries += [
         Entry(row.customer_id, LineKind.PAYMENT, row.id, row.order_id, row.order_number, row.reference,
               row.received_at, money(row.amount), -money(row.amount))
-        for row in db.session.execute(
-            select(BillingPayment.id, Order.customer_id, Order.id.label("order_id"),
-                   Order.number.label("order_number"), BillingPayment.reference, BillingPayment.received_at,
-                   BillingPayment.amount)
-            .join(Order, Order.id == BillingPayment.order_id)
-            .where(BillingPayment.company_id == company_id, Order.currency == currency,
-                   BillingPayment.received_at < before,
-                   _unlisted(company_id, LineKind.PAYMENT, BillingPayment.id)))
+        for row in db.session.execute(payments.where(BillingPayment.received_at < before,
+                                                     _unlisted(company_id, LineKind.PAYMENT, BillingPayment.id)))
+    ]
+    entries += [
+        Entry(row.customer_id, LineKind.PAYMENT_REVERSED, row.id, row.order_id, row.order_number, row.reference,
+              row.reversed_at, money(row.amount), money(row.amount))
+        for row in db.session.execute(payments.where(
+            BillingPayment.reversed_at.is_not(None), BillingPayment.reversed_at < before,
+            _unlisted(company_id, LineKind.PAYMENT_REVERSED, BillingPayment.id)))
     ]
     return entries
 

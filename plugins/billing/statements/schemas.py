@@ -95,7 +95,7 @@ class DisputeRequestSchema(ma.Schema):
                            validate=validate.Length(min=1, max=1000))
 
 
-class ResolveRequestSchema(ma.Schema):
+class ResolveRequestSchema(PricedSchema):
     resolution = ma.fields.Enum(Resolution, by_value=True, required=True, metadata={
         "description": "correction: a credit note of ``amount`` on the line's order; explanation: the line stands"})
     answer = ma.fields.String(required=True, validate=validate.Length(min=1, max=ANSWER_MAX))

@@ -27,7 +27,7 @@ from plugins.billing.payments import ledger, receivables
 from plugins.billing.payments import services as payments
 from plugins.billing.manifest import MANIFEST as BILLING
 from plugins.billing.invoices.models import Invoice, InvoiceStatus
-from plugins.billing.payments.models import BillingPayment
+from plugins.billing.payments.models import BillingPayment, PaymentAllocation
 from plugins.intake.manifest import MANIFEST as INTAKE
 from tests import factories, witness
 from tests.clones import clone_order
@@ -188,8 +188,8 @@ def test_hook_inbox_count(app, world, api, place_order, deliver):
 
     def grow(copies: int) -> None:
         clone_order(prepaid.id, copies, [Invoice], vary=falling_due)
-        clone_order(owing.id, copies, [Invoice, BillingPayment], vary=falling_due)
-        clone_order(settled.id, copies, [Invoice, BillingPayment], vary=falling_due)
+        clone_order(owing.id, copies, [Invoice, BillingPayment, PaymentAllocation], vary=falling_due)
+        clone_order(settled.id, copies, [Invoice, BillingPayment, PaymentAllocation], vary=falling_due)
         commit()
 
     grow(4)

@@ -11,7 +11,7 @@ from core.extensions import db
 from core.models import AuditEntry, Order, OrderStatus, utcnow
 from plugins.billing.manifest import MANIFEST as BILLING
 from plugins.billing.invoices.models import Invoice, InvoiceStatus
-from plugins.billing.payments.models import BillingPayment, PaymentMethod
+from plugins.billing.payments.models import BillingPayment, PaymentAllocation, PaymentMethod
 from plugins.intake.manifest import MANIFEST as INTAKE
 from tests import factories, orders
 from tests.core.test_queries import statements
@@ -55,10 +55,16 @@ def invoices(world, count: int, *, start: datetime, step: timedelta = timedelta(
         "currency": "CNY", "subtotal": placed[order_id].subtotal, "tax_total": placed[order_id].tax_total,
         "total": placed[order_id].total, "issued_at": start + step * n, "due_date": date.today() + timedelta(days=30),
         "status": InvoiceStatus.ISSUED} for n, order_id in enumerate(order_ids)]))
-    db.session.execute(insert(BillingPayment), [{
-        "company_id": world.company.id, "order_id": order_id, "invoice_id": invoice_id, "amount": Decimal("1.00"),
+    paying = insert(BillingPayment).returning(BillingPayment.id, sort_by_parameter_order=True)
+    payments = list(db.session.scalars(paying, [{
+        "company_id": world.company.id, "customer_id": placed[order_id].customer_id, "currency": "CNY",
+        "order_id": order_id, "invoice_id": invoice_id, "amount": Decimal("1.00"),
         "received_at": start, "method": PaymentMethod.BANK_TRANSFER, "is_prepayment": False,
-    } for order_id, invoice_id in zip(order_ids, ids, strict=True)])
+    } for order_id, invoice_id in zip(order_ids, ids, strict=True)]))
+    db.session.execute(insert(PaymentAllocation), [{
+        "company_id": world.company.id, "payment_id": payment_id, "order_id": order_id, "invoice_id": invoice_id,
+        "amount": Decimal("1.00"), "created_at": start,
+    } for payment_id, order_id, invoice_id in zip(payments, order_ids, ids, strict=True)])
     commit()
     return ids
 

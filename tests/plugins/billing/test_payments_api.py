@@ -6,9 +6,10 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from core.companies import set_role_permissions
 from core.db import commit
 from core.extensions import db
-from core.models import AuditEntry, OrderStatus, PaymentTerms
+from core.models import AuditEntry, OrderStatus, PaymentTerms, Role
 from core.modules import set_enabled
 from plugins.billing.invoices.models import Invoice, InvoiceStatus
 from plugins.billing.payments.models import BillingPayment
@@ -178,3 +179,153 @@ def test_an_order_submitted_while_billing_was_off_settles_without_payments(app, 
     assert response.status_code == 409
     assert "without billing" in response.get_json()["detail"]
     assert db.session.execute(select(BillingPayment)).first() is None
+
+
+# --- payments across invoices, reversal and the customer's balance ----------------------------
+
+
+def _monthly(place_order, deliver, count, customer=0):
+    return [deliver(place_order(PaymentTerms.MONTHLY, customer=customer)) for _ in range(count)]
+
+
+def test_a_payment_across_invoices_with_allocations_and_the_customers_balance(api, world, place_order, deliver):
+    first, second = _monthly(place_order, deliver, 2)
+    first_invoice, second_invoice = (db.session.execute(select(Invoice.id).where(Invoice.order_id == o.id))
+                                     .scalar_one() for o in (first, second))
+    response = api("finance").post("/api/v1/payments", json={
+        "customer_id": world.customers[0].id, "amount": "3000.00", "method": "cash",
+        "allocations": [{"invoice_id": second_invoice, "amount": "2316.50"},
+                        {"invoice_id": first_invoice, "amount": "500.00"}]})
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    assert body["order_id"] is None and body["unallocated"] == "183.50" and body["order_status"] is None
+    assert [(a["invoice_id"], a["amount"]) for a in body["allocations"]] == [
+        (second_invoice, "2316.50"), (first_invoice, "500.00")]
+    assert fresh(second.id).status == OrderStatus.COMPLETED
+
+    balance = api("finance").get(f"/api/v1/customers/{world.customers[0].id}/balance")
+    assert balance.status_code == 200 and balance.headers["Content-Type"] == "application/json"
+    account = balance.get_json()
+    assert account["totals"] == [{"currency": "CNY", "outstanding": "1816.50", "credit": "183.50",
+                                  "balance": "1633.00"}]
+    assert [(i["id"], i["outstanding"]) for i in account["invoices"]] == [(first_invoice, "1816.50"),
+                                                                          (second_invoice, "0.00")]
+    assert [p["id"] for p in account["payments"]] == [body["id"]]
+
+    # The customer reads their own account, not another customer's.
+    own = api("customer").get(f"/api/v1/customers/{world.customers[0].id}/balance")
+    assert own.status_code == 200 and own.get_json()["totals"][0]["balance"] == "1633.00"
+    assert api("customer").get(f"/api/v1/customers/{world.customers[1].id}/balance").status_code == 404
+
+
+def test_a_reader_without_prices_sees_the_account_without_amounts(app, api, world, place_order, deliver):
+    _monthly(place_order, deliver, 1)
+    role = db.session.execute(select(Role).where(Role.company_id == world.company.id,
+                                                 Role.name == "production")).scalar_one()
+    set_role_permissions(role, [*role.permissions, "billing.account.view"], actor=None)
+    commit()
+    account = api("production").get(f"/api/v1/customers/{world.customers[0].id}/balance").get_json()
+    assert account["totals"][0]["outstanding"] is None and account["totals"][0]["balance"] is None
+    assert account["invoices"][0]["total"] is None and account["invoices"][0]["number"]
+
+
+def test_bad_allocations_are_refused_naming_the_field_and_nothing_is_saved(api, world, place_order, deliver):
+    (first,) = _monthly(place_order, deliver, 1)
+    (other,) = _monthly(place_order, deliver, 1, customer=1)
+    mine, theirs = (db.session.execute(select(Invoice.id).where(Invoice.order_id == o.id)).scalar_one()
+                    for o in (first, other))
+    tomorrow = (datetime.now(timezone.utc) + timedelta(days=1)).isoformat()
+    customer = world.customers[0].id
+    cases = [
+        ({"customer_id": customer, "amount": "0"}, "amount"),
+        ({"customer_id": customer, "amount": "-1.00"}, "amount"),
+        ({"customer_id": customer, "amount": "10.00", "received_at": tomorrow}, "received_at"),
+        ({"customer_id": customer, "amount": "10.00", "currency": "USD",
+          "allocations": [{"invoice_id": mine, "amount": "10.00"}]}, "currency"),
+        ({"customer_id": customer, "amount": "10.00", "allocations": [{"invoice_id": mine, "amount": "20.00"}]},
+         "allocations"),
+        ({"customer_id": customer, "amount": "3000.00", "allocations": [{"invoice_id": mine, "amount": "2400.00"}]},
+         "allocations[0].amount"),
+        ({"customer_id": customer, "amount": "10.00", "allocations": [{"invoice_id": theirs, "amount": "10.00"}]},
+         "allocations[0].invoice_id"),
+        ({"customer_id": customer, "amount": "10.00", "allocations": [{"invoice_id": mine, "amount": "0"}]},
+         "allocations"),
+        ({"customer_id": 99999999, "amount": "10.00"}, "customer_id"),
+        ({"customer_id": customer, "amount": "10.00", "allocations": "all"}, "allocations"),
+    ]
+    for body, field in cases:
+        response = api("finance").post("/api/v1/payments", json=body)
+        assert 400 <= response.status_code < 500, (body, response.get_json())
+        fields = [error.get("field") for error in response.get_json().get("errors", [])] + [
+            response.get_json().get("field")]
+        assert any(name and name.startswith(field) for name in fields), (body, response.get_json())
+    assert db.session.execute(select(BillingPayment)).first() is None
+
+
+def test_a_payment_of_another_company_is_not_found(app, api, world, place_order, deliver):
+    (first,) = _monthly(place_order, deliver, 1)
+    elsewhere = factories.build_world(app, code="BETA")
+    invoice = db.session.execute(select(Invoice.id).where(Invoice.order_id == first.id)).scalar_one()
+    response = factories.ApiClient(app, elsewhere.users["finance"]).post("/api/v1/payments", json={
+        "customer_id": elsewhere.customers[0].id, "amount": "10.00",
+        "allocations": [{"invoice_id": invoice, "amount": "10.00"}]})
+    assert response.status_code == 400 and response.get_json()["errors"][0]["field"] == "allocations[0].invoice_id"
+    payment = pay(api, first, "10.00").get_json()
+    other = factories.ApiClient(app, elsewhere.users["finance"]).post(
+        f"/api/v1/payments/{payment['id']}/reverse", json={"reason": "x"})
+    assert other.status_code == 404
+
+
+def test_reversing_through_the_api(api, place_order, deliver):
+    order = deliver(place_order(PaymentTerms.MONTHLY))
+    payment = pay(api, order, "1000.00", reference="BOC-9").get_json()
+    assert api("finance").post(f"/api/v1/payments/{payment['id']}/reverse", json={}).get_json()[
+        "errors"][0]["field"] == "reason"
+    assert api("sales").post(f"/api/v1/payments/{payment['id']}/reverse", json={"reason": "x"}).status_code == 403
+
+    reversed_ = api("finance").post(f"/api/v1/payments/{payment['id']}/reverse", json={"reason": "金额录错"})
+    assert reversed_.status_code == 200, reversed_.get_json()
+    body = reversed_.get_json()
+    assert body["reversal_reason"] == "金额录错" and body["reversed_at"] and body["outstanding"] == TOTAL
+    assert [a["reversed"] for a in body["allocations"]] == [True]
+    again = api("finance").post(f"/api/v1/payments/{payment['id']}/reverse", json={"reason": "again"})
+    assert again.status_code == 409
+    listed = api("finance").get(f"/api/v1/orders/{order.id}/payments").get_json()
+    assert [p["reversed_at"] is not None for p in listed["items"]] == [True] and listed["paid"] == "0.00"
+
+
+def test_a_payment_that_completed_its_order_is_not_reversed(api, place_order, deliver):
+    order = deliver(place_order())
+    payment = pay(api, order, TOTAL).get_json()
+    refused = api("finance").post(f"/api/v1/payments/{payment['id']}/reverse", json={"reason": "录错"})
+    assert refused.status_code == 409 and order.display_number in refused.get_json()["detail"]
+    assert fresh(order.id).status == OrderStatus.COMPLETED
+
+
+def test_the_same_prepayment_recorded_twice_through_the_api_is_refused(api, place_order):
+    order = place_order(PaymentTerms.PREPAYMENT)
+    assert pay(api, order, "1000.00", reference="ICBC-1").status_code == 201
+    again = pay(api, order, "1000.00", reference="ICBC-1")
+    assert again.status_code == 409 and again.get_json()["errors"][0]["field"] == "reference"
+
+
+def test_sales_agree_a_prepayment_share_for_a_customer_and_for_one_order(api, world, place_order):
+    customer = world.customers[0].id
+    agreed = api("sales").put(f"/api/v1/customers/{customer}/prepayment-share", json={"percent": "30"})
+    assert agreed.status_code == 200, agreed.get_json()
+    assert agreed.get_json() == {"customer_id": customer, "order_id": None, "percent": "30.00", "applies": "30.00"}
+    order = place_order(PaymentTerms.PREPAYMENT)
+    own = api("sales").put(f"/api/v1/orders/{order.id}/prepayment-share", json={"percent": "50.5"}).get_json()
+    assert (own["percent"], own["applies"]) == ("50.50", "50.50")
+    back = api("sales").put(f"/api/v1/orders/{order.id}/prepayment-share", json={"percent": None}).get_json()
+    assert (back["percent"], back["applies"]) == (None, "30.00")
+
+    # 30% of 2,316.50 is 694.95: paid, the order may go into production.
+    assert pay(api, order, "694.95").status_code == 201
+    assert api("sales").get(f"/api/v1/orders/{order.id}/payments").get_json()["outstanding"] == "1621.55"
+
+    for bad in ("0", "101", "abc", "12.345", "NaN"):
+        refused = api("sales").put(f"/api/v1/customers/{customer}/prepayment-share", json={"percent": bad})
+        assert refused.status_code == 400 and refused.get_json()["errors"][0]["field"] == "percent", bad
+    assert api("finance").put(f"/api/v1/customers/{customer}/prepayment-share",
+                              json={"percent": "10"}).status_code == 403

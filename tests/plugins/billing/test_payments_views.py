@@ -6,8 +6,10 @@ from sqlalchemy import select
 
 from core.extensions import db
 from core.models import OrderStatus, PaymentTerms
+from plugins.billing.invoices.models import Invoice
 from plugins.billing.payments.models import BillingPayment, PaymentMethod
-from tests.factories import portal_login
+from tests.core.test_queries import statements
+from tests.factories import ApiClient, portal_login
 from tests.plugins.billing.conftest import fresh, invoice_number
 
 
@@ -64,3 +66,96 @@ def test_a_prepayment_order_page_says_what_holds_it_back(app, world, place_order
     order = place_order(PaymentTerms.PREPAYMENT)
     page = portal_login(app, world.users["finance"]).get(f"/orders/{order.id}").get_data(as_text=True)
     assert "waiting for the prepayment" in page and "2,316.50" in page
+
+
+def _monthly(place_order, deliver, count, customer=0):
+    return [deliver(place_order(PaymentTerms.MONTHLY, customer=customer)) for _ in range(count)]
+
+
+def _invoice_id(order) -> int:
+    return db.session.execute(select(Invoice.id).where(Invoice.order_id == order.id)).scalar_one()
+
+
+def test_finance_records_a_payment_allocated_across_invoices_on_the_customers_account(
+        app, world, place_order, deliver):
+    first, second = _monthly(place_order, deliver, 2)
+    finance = portal_login(app, world.users["finance"])
+    url = f"/customers/{world.customers[0].id}/account"
+
+    page = finance.get(url).get_data(as_text=True)
+    assert invoice_number(first) in page and f'name="allocate-{_invoice_id(second)}"' in page
+    assert "4,633.00" in page  # outstanding on both
+
+    response = finance.post(f"/customers/{world.customers[0].id}/payments", data={
+        "amount": "3000.00", "method": "other", "reference": "汇款 77",
+        f"allocate-{_invoice_id(second)}": "2316.50", f"allocate-{_invoice_id(first)}": "600.00"})
+    assert response.status_code == 302 and response.headers["Location"].endswith(url)
+    assert fresh(second.id).status == OrderStatus.COMPLETED and fresh(first.id).status == OrderStatus.DELIVERED
+    page = finance.get(url).get_data(as_text=True)
+    assert "Payment of 3,000.00 CNY recorded" in page
+    assert "1,716.50" in page and "83.50" in page  # outstanding on the first; the credit
+    assert "1,633.00" in page  # the balance: outstanding less credit
+
+    refused = finance.post(f"/customers/{world.customers[0].id}/payments", data={
+        "amount": "100.00", "method": "cash", f"allocate-{_invoice_id(first)}": "5000.00"})
+    assert refused.status_code == 302
+    assert "invoice %s still owes" % invoice_number(first) in finance.get(url).get_data(as_text=True)
+
+
+def test_finance_reverses_a_wrong_payment_with_its_reason_from_the_account(app, world, place_order, deliver):
+    (order,) = _monthly(place_order, deliver, 1)
+    finance = portal_login(app, world.users["finance"])
+    finance.post(f"/orders/{order.id}/payments", data={"amount": "500.00", "method": "cash"})
+    payment = db.session.execute(select(BillingPayment)).scalar_one()
+
+    finance.post(f"/payments/{payment.id}/reverse", data={"reason": ""})
+    assert not db.session.get(BillingPayment, payment.id).reversed
+    response = finance.post(f"/payments/{payment.id}/reverse", data={"reason": "现金未到账"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(BillingPayment, payment.id).reversal_reason == "现金未到账"
+    page = finance.get(f"/customers/{world.customers[0].id}/account").get_data(as_text=True)
+    assert "Payment of 500.00 CNY reversed" in page and "现金未到账" in page
+    assert "2,316.50" in page
+
+
+def test_the_customer_reads_their_own_account_without_staffs_forms(app, world, place_order, deliver):
+    _monthly(place_order, deliver, 1)
+    buyer = portal_login(app, world.users["customer"])
+    own = buyer.get("/my-balance")
+    assert own.status_code == 302 and own.headers["Location"].endswith(f"/customers/{world.customers[0].id}/account")
+    page = buyer.get(own.headers["Location"]).get_data(as_text=True)
+    assert "2,316.50" in page and "allocate-" not in page and "/reverse" not in page
+    assert buyer.get(f"/customers/{world.customers[1].id}/account").status_code == 404
+    assert buyer.post(f"/customers/{world.customers[0].id}/payments", data={"amount": "1.00"}).status_code == 403
+
+
+def test_the_account_page_and_its_api_cost_the_same_statements_for_2_invoices_and_payments_as_for_12(
+        app, world, place_order, deliver):
+    finance = portal_login(app, world.users["finance"])
+    api = ApiClient(app, world.users["finance"])
+    url = f"/customers/{world.customers[0].id}/account"
+    counts = []
+    for more in (2, 10):
+        for order in _monthly(place_order, deliver, more):
+            finance.post(f"/orders/{order.id}/payments", data={"amount": "100.00", "method": "cash"})
+        with statements(db.engine) as page:
+            assert finance.get(url).status_code == 200
+        with statements(db.engine) as answer:
+            assert api.get(f"/api/v1/customers/{world.customers[0].id}/balance").status_code == 200
+        counts.append((len(page), len(answer)))
+    assert counts[0] == counts[1], counts
+    assert len(api.get(f"/api/v1/customers/{world.customers[0].id}/balance").get_json()["payments"]) == 12
+
+
+def test_sales_agree_a_customers_prepayment_share_on_their_account(app, world):
+    sales = portal_login(app, world.users["sales"])
+    url = f"/customers/{world.customers[0].id}/account"
+    assert "the whole total" in sales.get(url).get_data(as_text=True)
+    assert sales.post(f"/customers/{world.customers[0].id}/prepayment-share", data={"percent": "30"}).status_code == 302
+    page = sales.get(url).get_data(as_text=True)
+    assert "Prepayment share of" in page and "30.00% of the total" in page
+    sales.post(f"/customers/{world.customers[0].id}/prepayment-share", data={"percent": "120"})
+    assert "at most 100" in sales.get(url).get_data(as_text=True)
+    assert portal_login(app, world.users["finance"]).post(
+        f"/customers/{world.customers[0].id}/prepayment-share", data={"percent": "10"}).status_code == 403

@@ -7,12 +7,14 @@ import threading
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from core.db import commit
 from core.extensions import db
 from core.jobs import Worker, collect_jobs
 from core.models import Company, OutboxMessage
+from plugins.billing.payments import services as payments
+from plugins.billing.payments.models import BillingPayment
 from plugins.billing.statements import run, services
 from plugins.billing.statements.models import LineKind, Statement
 from tests import factories
@@ -211,3 +213,23 @@ def test_the_statement_day_is_set_through_the_api_and_bad_days_are_refused(api, 
     assert done.status_code == 200, done.get_json()
     assert done.get_json()["customers"] == [{"customer_id": world.customers[1].id, "statement_day": 25}]
     assert finance.put("/api/v1/statement-days", json={"statement_day": 20}).get_json()["statement_day"] == 20
+
+
+def test_a_payment_reversed_after_its_statement_owes_again_on_the_next(world, place_order, deliver):
+    finance = world.users["finance"]
+    first = deliver(place_order())
+    date_delivery(first, at("2026-01-10 10:00"))
+    wrong = pay(first, "1000.00", at("2026-01-20 15:00"), finance)
+    january, = make(world.company, at("2026-02-01 02:00"))
+    assert january.closing_balance == TOTAL - Decimal("1000.00")
+
+    payments.reverse_payment(db.session.get_one(BillingPayment, wrong.id), reason="记错客户", actor=finance)
+    db.session.execute(update(BillingPayment).where(BillingPayment.id == wrong.id)
+                       .values(reversed_at=at("2026-02-03 10:00")))
+    commit()
+
+    february, = make(world.company, at("2026-03-01 01:00"))
+    assert [(line.kind, line.effect, line.reference) for line in february.lines] == [
+        (LineKind.PAYMENT_REVERSED, Decimal("1000.00"), "BANK-0120")]
+    assert february.opening_balance == january.closing_balance and february.closing_balance == TOTAL
+    assert make(world.company, at("2026-04-01 01:00"))[0].lines == []  # listed once
