@@ -16,7 +16,7 @@ from core.contracts import MenuItem
 from core.errors import ValidationError
 from core.models import User, utcnow
 from core.modules import hooks_for_company
-from core.inbox import MAX_LISTED, Counts, counts_for, kinds_of, page_for, page_number
+from core.inbox import MAX_LISTED, Counts, badge_counts, fresh_counts, kinds_of, page_for, page_number
 from core.orders import actions
 from core.orders.queries import get_order
 from core.search import MAX_QUERY, search as search_orders
@@ -99,9 +99,9 @@ def inject_navigation() -> dict:
 
 
 def inbox_counts(user: User, now: datetime | None = None) -> Counts:
-    """The user's task counts, counted once per unit of work (``core.session_memo``): the inbox page and its
-    menu item share them."""
-    return remembered(("inbox.counts", user.id), lambda: counts_for(user, now or utcnow()))
+    """The menu's task counts, once per unit of work (``core.session_memo``), kept across requests while
+    nothing is written (``core.inbox.badge_counts``)."""
+    return remembered(("inbox.counts", user.id), lambda: badge_counts(user, now or utcnow()))
 
 
 @bp.route("/")
@@ -116,7 +116,9 @@ def inbox():
     """A page of the user's tasks, most urgent first, under how many there are of each kind."""
     user = require_actor()
     now = utcnow()
-    page = page_for(user, now, page_number(request.args.get("page")), counts=inbox_counts(user, now))
+    # Counted afresh, and shared with the menu's count of this page.
+    counts = remembered(("inbox.counts", user.id), lambda: fresh_counts(user, now))
+    page = page_for(user, now, page_number(request.args.get("page")), counts=counts)
     return render_template("core/inbox.html", page=page, kinds=kinds_of(page.counts), now=now,
                            max_listed=MAX_LISTED)
 
