@@ -11,7 +11,7 @@ list, which the counts name.
 The menu's count is kept across requests (:func:`badge_counts`): counting every
 kind is a few aggregates over the open work of the whole company (a third of a
 second at 100,000 orders on SQLite), and every page shows it. A kept count is
-used for at most :data:`BADGE_KEPT` and only while nothing was written since it
+used for at most ``ORDO_INBOX_BADGE_SECONDS`` (30) and only while nothing was written since it
 was counted: no commit in this process (``core.session_memo.commits``) and no
 new audit entry from any process (every event, decision and change writes
 one). The inbox page and the API always count afresh, and keep what they
@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+from flask import current_app
 from flask_babel import gettext as _
 
 from sqlalchemy import func, select
@@ -42,9 +43,6 @@ MAX_PAGE_SIZE = 200
 # How far the inbox pages: past this, a user goes to each kind's own list, where filters and sorting help.
 MAX_LISTED = 500
 _UNDATED = datetime.max.replace(tzinfo=timezone.utc)  # tasks without a due time come after the others
-# How long the menu's count may be shown without counting again when nothing was written (a task turning
-# late is the only change that writes nothing).
-BADGE_KEPT = timedelta(seconds=30)
 # Users whose menu count a process keeps, the most recent.
 BADGE_USERS = 1_000
 
@@ -123,11 +121,14 @@ def _version() -> tuple[int, int | None]:
 def badge_counts(user: User, now: datetime) -> Counts:
     """The menu's count: kept from an earlier request when it is recent and nothing was written since, else
     counted (and kept)."""
+    # How long it may be shown without counting again when nothing was written: a task turning late is the
+    # only change that writes nothing.
+    kept_for = timedelta(seconds=current_app.config.get("ORDO_INBOX_BADGE_SECONDS", 30))
     version = _version()
     with _kept_lock:
         kept = _kept.get(_key(user))
     if (kept is not None and kept.version == version and kept.permissions == user.permissions
-            and timedelta(0) <= now - kept.at < BADGE_KEPT):
+            and timedelta(0) <= now - kept.at < kept_for):
         return kept.counts
     return _counted(user, now, version)
 

@@ -543,6 +543,13 @@ def open_steps_for(user: User, limit: int | None = None) -> list[ReviewStep]:
     ).scalars())
 
 
+def waiting_for(user: User) -> Select[Any]:
+    """The open steps that are ``user``'s to decide, joined to their orders: the review queue's source
+    (none for a user who may decide nothing)."""
+    waiting = _waiting_for(user)
+    return waiting if waiting is not None else select(ReviewStep.id).where(false())
+
+
 def count_open_steps(user: User, now: datetime) -> dict[bool, tuple[int, int]]:
     """How many open steps wait for ``user``'s decision and how many are late, in one query.
 
