@@ -14,8 +14,9 @@ second at 100,000 orders on SQLite), and every page shows it. A kept count is
 used for at most ``ORDO_INBOX_BADGE_SECONDS`` (30) and only while nothing was written since it
 was counted: no commit in this process (``core.session_memo.commits``) and no
 new audit entry from any process (every event, decision and change writes
-one). The inbox page and the API always count afresh, and keep what they
-counted for the menu.
+one). The inbox page and ``GET /api/v1/tasks`` show the same kept counts over
+the tasks they list, which are always read afresh: a count kept is a count
+nothing has changed since (but for a task turning late meanwhile).
 """
 from __future__ import annotations
 
@@ -133,11 +134,6 @@ def badge_counts(user: User, now: datetime) -> Counts:
     return _counted(user, now, version)
 
 
-def fresh_counts(user: User, now: datetime) -> Counts:
-    """The user's counts, counted now (the inbox page's and the API's), kept for the menu."""
-    return _counted(user, now, _version())
-
-
 def _key(user: User) -> tuple[str, int]:
     return str(db.engine.url), user.id  # a process may serve more than one database (the tests do)
 
@@ -171,7 +167,7 @@ def page_for(user: User, now: datetime, page: int = 1, per_page: int = PAGE_SIZE
     check_page(page, per_page)
     start = (page - 1) * per_page
     end = min(start + per_page, MAX_LISTED)
-    return InboxPage(tasks_for(user, end)[start:end], counts or fresh_counts(user, now), page, per_page)
+    return InboxPage(tasks_for(user, end)[start:end], counts or badge_counts(user, now), page, per_page)
 
 
 def check_page(page: int, per_page: int) -> None:

@@ -16,7 +16,7 @@ from core.contracts import MenuItem
 from core.errors import ValidationError
 from core.models import User, utcnow
 from core.modules import hooks_for_company
-from core.inbox import MAX_LISTED, Counts, badge_counts, fresh_counts, kinds_of, page_for, page_number
+from core.inbox import MAX_LISTED, Counts, badge_counts, kinds_of, page_for, page_number
 from core.orders import actions
 from core.orders.queries import get_order
 from core.search import MAX_QUERY, search as search_orders
@@ -116,9 +116,7 @@ def inbox():
     """A page of the user's tasks, most urgent first, under how many there are of each kind."""
     user = require_actor()
     now = utcnow()
-    # Counted afresh, and shared with the menu's count of this page.
-    counts = remembered(("inbox.counts", user.id), lambda: fresh_counts(user, now))
-    page = page_for(user, now, page_number(request.args.get("page")), counts=counts)
+    page = page_for(user, now, page_number(request.args.get("page")), counts=inbox_counts(user, now))
     return render_template("core/inbox.html", page=page, kinds=kinds_of(page.counts), now=now,
                            max_listed=MAX_LISTED)
 

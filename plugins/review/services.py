@@ -577,10 +577,12 @@ def _waiting_for(user: User) -> Select[Any] | None:
     if user.customer_id is not None or not user.active:
         return None
     named = (func.json_array_length(ReviewStep.roles) > 0) | (func.json_array_length(ReviewStep.users) > 0)
+    # The cheapest test first: most steps are decided by a permission, and SQLite stops an OR at its first
+    # true term (reading the JSON arrays of 25,000 open steps first took two thirds of the count).
     may = or_(
-        _json_holds(ReviewStep.escalated_to, [user.id]),
+        and_(ReviewStep.permission.in_(sorted(user.permissions)), ~named),
         and_(named, or_(_json_holds(ReviewStep.users, [user.id]), _json_holds(ReviewStep.roles, user.role_names))),
-        and_(~named, ReviewStep.permission.in_(sorted(user.permissions))),
+        _json_holds(ReviewStep.escalated_to, [user.id]),
     )
     conditions = [
         ReviewStep.company_id == user.company_id, ReviewStep.status == StepStatus.OPEN,
