@@ -129,3 +129,20 @@ def test_the_page_benchmark_fills_every_get_route_from_the_data(generated):
     # No flow uploads a photo with its acceptance: that one route has nothing to show.
     assert [reason for _rule, reason in skipped] == ["no attachment_id in the data"]
     assert listed | {rule for rule, _reason in skipped} == every_get
+
+
+def test_the_page_benchmark_reads_the_order_list_in_its_middle_by_cursor(generated):
+    """Page numbers reach only the first rows of the API's order list: the middle of it is a cursor's page."""
+    dataset, app = generated
+    routes, _skipped = pages.list_routes(app, pages.find_ids(app, dataset.company_id), "^/api/v1/orders$")
+    first, middle = (route.path for route in routes)
+    token = pages.api_tokens(app, dataset.company_id, ["administrator"])["administrator"]
+    client = app.test_client()
+    numbers = {}
+    for path in (first, middle):
+        response = client.get(path, headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 200, response.get_json()
+        body = response.get_json()
+        assert len(body["items"]) == 50 and body["next_cursor"]
+        numbers[path] = {item["id"] for item in body["items"]}
+    assert "cursor=" in middle and not numbers[first] & numbers[middle]
