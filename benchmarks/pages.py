@@ -72,9 +72,11 @@ from flask import Flask  # noqa: E402
 from sqlalchemy import event, func, select  # noqa: E402
 
 from core.auth.services import create_token  # noqa: E402
-from core.db import unit_of_work  # noqa: E402
+from core.db import cursor_signer, unit_of_work  # noqa: E402
 from core.extensions import db  # noqa: E402
+from core.keyset import cursor_token  # noqa: E402
 from core.models import Customer, Order, OrderStatus, Product, User  # noqa: E402
+from core.orders.queries import NEWEST_FIRST  # noqa: E402
 from core.models.outbox import OutboxMessage  # noqa: E402
 from plugins.billing.invoices.models import CreditNote, Invoice  # noqa: E402
 from plugins.intake.models import ImportJob  # noqa: E402
@@ -197,7 +199,15 @@ def find_ids(app: Flask, company_id: int) -> Ids:
             select(User.id).where(User.company_id == company_id, User.username == "sales")).scalar()
         orders = session.execute(select(func.count()).select_from(Order)
                                  .where(Order.company_id == company_id)).scalar() or 0
-        ids.values["middle_page"] = max(1, orders // 50 // 2)
+        # The API's order list in its middle: page numbers reach only its first rows (a 400 past them), so
+        # the page after the middle order's cursor, as following ``next`` gets there; signed with the app's
+        # secret, which the server shares (``main``).
+        middle = session.execute(select(Order.created_at, Order.id).where(Order.company_id == company_id)
+                                 .order_by(Order.created_at.desc(), Order.id.desc())
+                                 .offset(max(0, orders // 2 - 1)).limit(1)).first()
+        if middle is not None:
+            ids.values["middle_cursor"] = cursor_signer(NEWEST_FIRST).sign(
+                cursor_token(middle.created_at, middle.id)).decode("ascii")
         session.remove()
     return ids
 
@@ -244,9 +254,9 @@ def list_routes(app: Flask, ids: Ids, pattern: str | None) -> tuple[list[Route],
             with app.test_request_context():
                 path = rule.build(values, append_unknown=False)[1]  # type: ignore[index]
             made.append(Route(rule.rule, rule.endpoint, path))
-        if rule.endpoint == "core_api.Orders":  # a page in the middle of the list, beside the first
+        if rule.endpoint == "core_api.Orders" and ids.get("middle_cursor"):  # the middle of the list, beside its start
             made.append(Route(rule.rule, rule.endpoint,
-                              f"{rule.rule}?{urlencode({'page': ids.get('middle_page'), 'per_page': 50})}"))
+                              f"{rule.rule}?{urlencode({'cursor': ids.get('middle_cursor'), 'per_page': 50})}"))
         for route in made:
             if pattern is None or re.search(pattern, route.rule) or re.search(pattern, route.path):
                 routes.append(route)
@@ -665,7 +675,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{args.orders:,} orders made by flows ({how}) in {url.split('@')[-1]}", flush=True)
 
     folder = Path(tempfile.mkdtemp(prefix="ordo-pages-"))
-    app = flow_data.make_app(url, folder / "instance")
+    secret = secrets.token_hex(32)  # the server's, and this process's app's: the list cursors it signs work there
+    app = flow_data.make_app(url, folder / "instance", SECRET_KEY=secret)
     ids = find_ids(app, dataset.company_id)
     routes, skipped = list_routes(app, ids, args.routes)
     tokens = api_tokens(app, dataset.company_id, roles)
@@ -675,7 +686,7 @@ def main(argv: list[str] | None = None) -> int:
         db.engine.dispose()
 
     env = {**os.environ, "ORDO_DATABASE_URL": url, "ORDO_INSTANCE_PATH": str(folder / "instance"),
-           "ORDO_SECRET_KEY": secrets.token_hex(32)}
+           "ORDO_SECRET_KEY": secret}
     ordo = start_server("ordo", "core.app:create_app()", args, folder, env, "/api/v1/openapi.json")
     try:
         bare = start_server("bare", "benchmarks.bare_app:create_app()", args, folder, env, "/")
@@ -725,7 +736,7 @@ def main(argv: list[str] | None = None) -> int:
         slowest = max(timed, key=lambda row: row.single[0].percentile(0.5) or 0.0)  # type: ignore[index]
         wanted = [(row.route, row.role) for row in timed] if args.statements == "all" else [(slowest.route,
                                                                                              slowest.role)]
-        app = flow_data.make_app(url, folder / "instance")
+        app = flow_data.make_app(url, folder / "instance", SECRET_KEY=secret)
         counts = statement_counts(app, dataset.company_id, wanted)
         for (path, role), count in counts.items():
             results.figure("statements", count, route=path, role=role, clients=1, side="ordo")

@@ -63,6 +63,9 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "ORDO_LOGIN_MAX_BACKOFF_MINUTES": int(os.environ.get("ORDO_LOGIN_MAX_BACKOFF_MINUTES", "60")),
         "ORDO_LOGIN_ACCOUNT_MAX_FAILURES": int(os.environ.get("ORDO_LOGIN_ACCOUNT_MAX_FAILURES", "100")),
         "ORDO_LOGIN_ACCOUNT_WINDOW_MINUTES": int(os.environ.get("ORDO_LOGIN_ACCOUNT_WINDOW_MINUTES", "60")),
+        # How long a process may show a user's menu task count without counting again, while nothing is
+        # written (core.inbox.badge_counts); 0 counts on every page.
+        "ORDO_INBOX_BADGE_SECONDS": int(os.environ.get("ORDO_INBOX_BADGE_SECONDS", "30")),
         # An API token's last use is recorded at most this often, apart from the request.
         "ORDO_TOKEN_TOUCH_MINUTES": int(os.environ.get("ORDO_TOKEN_TOUCH_MINUTES", "5")),
         # How long an SQLite connection waits for another's write lock before giving up (503).

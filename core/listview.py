@@ -42,8 +42,6 @@ from zoneinfo import ZoneInfo
 
 from flask import Response, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from sqlalchemy import ColumnElement, DateTime, Row, Select, and_, func, or_, select
 from werkzeug.datastructures import MultiDict
 
@@ -668,6 +666,9 @@ NUMBER_FORMATS = {Kind.MONEY: "#,##0.00", Kind.DATE: "yyyy-mm-dd", Kind.DATETIME
 def _xlsx(file: SpooledTemporaryFile[bytes], spec: ListSpec, user: User, columns: tuple[Column, ...],
           rows: Iterator[Row[Any]]) -> None:
     """A write-only workbook: openpyxl keeps the rows in a temporary file as they come, then zips them."""
+    # openpyxl (8 MB) is loaded by a process's first workbook, not by every worker at start.
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     zone = _zone(user)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=spec.name[:31])

@@ -6,24 +6,51 @@ only what the caller passes: no request, no current user. Chinese text needs a
 real CJK font; the family is configured once (``ORDO_PDF_FONT_FAMILY``).
 Every customer document prints the seller's profile from ``pdf/_seller.html``;
 its logo is embedded in the document as a ``data:`` URI (``logo_uri``).
+
+WeasyPrint is imported, and its font configuration built, by the first document a
+process renders, not when the app starts: it adds about 26 MB to a process, and
+most of a server's workers serve stored documents and render none (a document is
+rendered once per version). A third-party import inside a function, for that reason.
 """
 from __future__ import annotations
 
 import base64
-from typing import Any
+import threading
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app
-from weasyprint import CSS, HTML
-from weasyprint.text.fonts import FontConfiguration
 
 from core.models import Company
 
+if TYPE_CHECKING:
+    from weasyprint import CSS
+    from weasyprint.text.fonts import FontConfiguration
+
 
 class PdfRenderer:
+    """One font configuration and stylesheet for every document a process renders, made at its first."""
+
     def __init__(self, font_family: str) -> None:
-        self.font_config = FontConfiguration()
         self.font_family = font_family
-        self.stylesheet = CSS(string=self._base_css(), font_config=self.font_config)
+        self._lock = threading.Lock()
+        self._fonts: tuple[FontConfiguration, CSS] | None = None
+
+    def _loaded(self) -> tuple[FontConfiguration, CSS]:
+        with self._lock:
+            if self._fonts is None:
+                from weasyprint import CSS
+                from weasyprint.text.fonts import FontConfiguration
+                font_config = FontConfiguration()
+                self._fonts = font_config, CSS(string=self._base_css(), font_config=font_config)
+            return self._fonts
+
+    @property
+    def font_config(self) -> FontConfiguration:
+        return self._loaded()[0]
+
+    @property
+    def stylesheet(self) -> CSS:
+        return self._loaded()[1]
 
     def _base_css(self) -> str:
         family = self.font_family.replace('"', "")
@@ -40,8 +67,10 @@ class PdfRenderer:
         # navigation): a document is stored and served to every user of its variant, so nothing of
         # who asked first may print on it.
         html = current_app.jinja_env.get_template(f"pdf/{template}").render(context)
+        font_config, stylesheet = self._loaded()
+        from weasyprint import HTML
         return HTML(string=html, base_url=current_app.root_path).write_pdf(
-            stylesheets=[self.stylesheet], font_config=self.font_config
+            stylesheets=[stylesheet], font_config=font_config
         )
 
 

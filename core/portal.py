@@ -16,7 +16,7 @@ from core.contracts import MenuItem
 from core.errors import ValidationError
 from core.models import User, utcnow
 from core.modules import hooks_for_company
-from core.inbox import MAX_LISTED, Counts, counts_for, kinds_of, page_for, page_number
+from core.inbox import MAX_LISTED, Counts, badge_counts, kinds_of, page_for, page_number
 from core.orders import actions
 from core.orders.queries import get_order
 from core.search import MAX_QUERY, search as search_orders
@@ -99,9 +99,9 @@ def inject_navigation() -> dict:
 
 
 def inbox_counts(user: User, now: datetime | None = None) -> Counts:
-    """The user's task counts, counted once per unit of work (``core.session_memo``): the inbox page and its
-    menu item share them."""
-    return remembered(("inbox.counts", user.id), lambda: counts_for(user, now or utcnow()))
+    """The menu's task counts, once per unit of work (``core.session_memo``), kept across requests while
+    nothing is written (``core.inbox.badge_counts``)."""
+    return remembered(("inbox.counts", user.id), lambda: badge_counts(user, now or utcnow()))
 
 
 @bp.route("/")

@@ -31,6 +31,10 @@ from core.extensions import db
 T = TypeVar("T")
 
 _KEY = "ordo.memo"
+_WROTE = "ordo.wrote"
+# Commits of a write made by this process's sessions: an answer kept across requests (the menu's task
+# count) is stale once this moves. A request that only reads commits nothing it counts.
+_commits = 0
 
 
 def remembered(key: Hashable, load: Callable[[], T]) -> T:
@@ -59,11 +63,25 @@ def forget_all() -> None:
 
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, _context: Any) -> None:
+    _wrote(session)
+
+
+def commits() -> int:
+    """How many commits of a write (a flush, or an INSERT, UPDATE or DELETE sent through a session) this process
+    has made so far: what an answer kept across requests compares with."""
+    return _commits
+
+
+def _wrote(session: Session) -> None:
+    session.info[_WROTE] = True
     forget(session)
 
 
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
+    global _commits
+    if session.info.pop(_WROTE, False):
+        _commits += 1
     forget(session)
 
 
@@ -75,4 +93,4 @@ def _after_rollback(session: Session, _previous: Any) -> None:
 @event.listens_for(Session, "do_orm_execute")
 def _on_write(state: ORMExecuteState) -> None:
     if not state.is_select:
-        forget(state.session)
+        _wrote(state.session)

@@ -12,8 +12,11 @@ from __future__ import annotations
 import re
 
 from flask_babel import gettext as _
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+# The control characters a workbook cannot hold: openpyxl's ILLEGAL_CHARACTERS_RE (openpyxl.cell.cell), written out
+# so that a process loads openpyxl (8 MB) only when it writes or reads a workbook; tests/core/test_untrusted_text.py
+# checks that they agree.
+ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 SINGLE_LINE_CONTROLS = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")
 MULTI_LINE_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -192,6 +192,9 @@ def _builder(pool: AppPool):
             "ORDO_PDF_FONT_FAMILY": "Noto Sans CJK SC",
             # Tests create many users; a cheap hash keeps them fast (production uses scrypt).
             "ORDO_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            # The menu's count is counted on every page, so that a test's statement counts do not depend on
+            # what an earlier request kept (tests/core/test_inbox.py tests keeping it).
+            "ORDO_INBOX_BADGE_SECONDS": 0,
         }
         settings.update(config or {})
         taken = pool.take(settings, kwargs)

@@ -36,7 +36,6 @@ from functools import cache, partial
 from typing import Any, cast
 
 from flask_babel import gettext as _
-from openpyxl import load_workbook
 from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import class_mapper
 
@@ -169,6 +168,8 @@ def _encoding(data: bytes) -> str | None:
 
 def _read_xlsx(filename: str, data: bytes) -> Iterator[list[str]]:
     import_limits.check_xlsx(filename, data)
+    # openpyxl (8 MB) is loaded by a process's first workbook, not by every worker at start.
+    from openpyxl import load_workbook
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:

@@ -13,10 +13,6 @@ import io
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 
 from core.extensions import db
@@ -121,6 +117,11 @@ def template_columns(mapping: ColumnMapping) -> list[tuple[str, str]]:
 
 def template_file(mapping: ColumnMapping) -> bytes:
     """An Excel (.xlsx) file of one sheet whose first row is the mapping's headers, and no rows yet."""
+    # openpyxl (8 MB) is loaded by a process's first workbook, not by every worker at start.
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=mapping.name[:31])
     headers = [header for _name, header in template_columns(mapping)]

@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from core.contracts import Decision
 from core.errors import ValidationError
@@ -202,31 +202,41 @@ def _next_bucket(start: date, granularity: Granularity) -> date:
 def over_time(company_id: int, date_from: date | None = None, date_to: date | None = None) -> KpiTimeline:
     """The same facts as ``counts``, per day, month or year of the period (the dashboard's charts).
 
-    The facts are read once and bucketed by their day in the company's zone, so a
-    day means the same here as in ``counts``; the buckets run from the first one
-    holding a fact to the last, every one between included even when empty.
+    The facts are counted in the database, per bucket and kind, in one query: each
+    bucket is the span between two moments, the starts of its day, month or year in
+    the company's zone, so a day means the same here as in ``counts`` (and a day of
+    a change of clocks has its own length). The buckets run from the first one
+    holding a fact to the last, every one between included even when empty. The
+    query's cost grows with the buckets (at most a few dozen), not with the facts.
     """
     date_from, date_to = period(company_id, date_from, date_to)
     zone = company_zone(company_id)
     start = datetime.combine(date_from, time.min, tzinfo=zone)
     end = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=zone)
     granularity = granularity_of(date_from, date_to)
+    starts = [_bucket_start(date_from, granularity)]
+    while (following := _next_bucket(starts[-1], granularity)) <= date_to:
+        starts.append(following)
+    # Bucket n holds the facts before the start of bucket n + 1; the last, the rest of the period.
+    bucket = case(*((KpiEvent.at < datetime.combine(following, time.min, tzinfo=zone), number)
+                    for number, following in enumerate(starts[1:])), else_=len(starts) - 1)
+    facts = (select(bucket.label("bucket"), KpiEvent.event.label("event"), KpiEvent.amount.label("amount"))
+             .where(KpiEvent.company_id == company_id, KpiEvent.at >= start, KpiEvent.at < end).subquery())
     rows = db.session.execute(
-        select(KpiEvent.event, KpiEvent.at, KpiEvent.amount)
-        .where(KpiEvent.company_id == company_id, KpiEvent.at >= start, KpiEvent.at < end)
+        select(facts.c.bucket, facts.c.event, func.count(), func.sum(facts.c.amount))
+        .group_by(facts.c.bucket, facts.c.event)
     ).all()
-    per_bucket: dict[date, tuple[dict[KpiEventKind, int], list[Decimal]]] = {}
-    for kind, at, amount in rows:
-        key = _bucket_start(at.astimezone(zone).date(), granularity)
-        kinds, paid = per_bucket.setdefault(key, ({k: 0 for k in KpiEventKind}, []))
-        kinds[kind] += 1
+    per_bucket: dict[date, tuple[dict[KpiEventKind, int], Decimal]] = {}
+    for number, kind, count, amount in rows:
+        kinds, paid = per_bucket.setdefault(starts[number], ({k: 0 for k in KpiEventKind}, ZERO))
+        kinds[kind] += count
         if kind == KpiEventKind.PAID and amount is not None:
-            paid.append(Decimal(amount))
+            per_bucket[starts[number]] = kinds, paid + Decimal(amount)
     buckets: list[Bucket] = []
     if per_bucket:
         day, last = min(per_bucket), max(per_bucket)
         while day <= last:
-            kinds, paid = per_bucket.get(day, ({k: 0 for k in KpiEventKind}, []))
-            buckets.append(Bucket(day, kinds, sum(paid, ZERO).quantize(ZERO, rounding=ROUND_HALF_UP)))
+            kinds, paid = per_bucket.get(day, ({k: 0 for k in KpiEventKind}, ZERO))
+            buckets.append(Bucket(day, kinds, paid.quantize(ZERO, rounding=ROUND_HALF_UP)))
             day = _next_bucket(day, granularity)
     return KpiTimeline(granularity, buckets)

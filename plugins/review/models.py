@@ -190,7 +190,7 @@ class ReviewFinding(Model):
     company_id: Mapped[int] = mapped_column(ForeignKey("company.id"), index=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("order.id"), index=True)
     round: Mapped[int]
-    step_id: Mapped[int | None] = mapped_column(ForeignKey("review_step.id"))
+    step_id: Mapped[int | None] = mapped_column(ForeignKey("review_step.id"), index=True)
     rule: Mapped[str] = mapped_column(String(64))
     verdict: Mapped[Verdict] = mapped_column(enum_column(Verdict))
     severity: Mapped[Severity] = mapped_column(enum_column(Severity), default=Severity.INFO)

@@ -20,6 +20,7 @@ from core.extensions import db
 from core.models import Company, Order, OrderLine, OrderStatus, Product
 from core.modules import hooks_for_company
 from core.prices import agreed_prices, default_price
+from core.session_memo import remembered
 from plugins.review import policy
 from plugins.review.policy import MANAGER
 
@@ -34,9 +35,16 @@ def standard_steps(order: Order) -> list[ReviewStepSpec]:
 
 
 def receivables(order: Order) -> Receivables | None:
-    """What the customer owes, as the plugin keeping the books answers (billing); None: nobody keeps them."""
-    company = db.session.get(Company, order.company_id)
-    return hooks_for_company(order.company_id).customer_receivables(company=company, customer=order.customer)
+    """What the customer owes, as the plugin keeping the books answers (billing); None: nobody keeps them.
+
+    Asked once per unit of work (``core.session_memo``): three rules read it, and the answer reads every
+    invoice of the customer.
+    """
+    def ask() -> Receivables | None:
+        company = db.session.get(Company, order.company_id)
+        return hooks_for_company(order.company_id).customer_receivables(company=company, customer=order.customer)
+
+    return remembered(("review.receivables", order.company_id, order.customer_id), ask)
 
 
 def floor_price(order: Order) -> Finding | None:

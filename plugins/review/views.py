@@ -3,10 +3,12 @@ and the settings page."""
 from __future__ import annotations
 
 from datetime import date, time
+from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, select
 from wtforms import FieldList
 # types-WTForms describes WTForms 3.2, which had no SelectChoice (new in 3.3).
 from wtforms import SelectChoice  # type: ignore[attr-defined]
@@ -19,7 +21,8 @@ from core.errors import NotFound, OrdoError, ValidationError
 from core.extensions import db
 from core.companies import all_permissions
 from core.labels import PERMISSION, ROLE, label
-from core.models import Holiday, Order, Role, User, WorkingCalendar, utcnow
+from core.listview import Column, Kind, ListSpec, list_response, order_column
+from core.models import Customer, Holiday, Order, Role, User, WorkingCalendar, utcnow
 from core.orders.queries import get_order
 from core.portal import order_url
 from core.web import attempt, flash_form_errors, required
@@ -45,13 +48,49 @@ def _done(decision: StepDecision, step: str, number: str, settled: bool) -> str:
     return _("Order %(number)s is sent back for information.", number=number)
 
 
+# --- the queue --------------------------------------------------------------------------
+
+
+def _queue(user: User) -> Select[Any]:
+    return services.waiting_for(user).join(Customer, Customer.id == Order.customer_id)
+
+
+def _step_name(row: Any) -> str:
+    return labels.department(row.step, row.step_label)
+
+
+def _escalation(row: Any) -> str:
+    return _("escalated, level %(level)s", level=row.escalation) if row.escalation else ""
+
+
+def _step_link(row: Any) -> str:
+    return url_for("review.step", step_id=row.id)
+
+
+QUEUE = ListSpec(
+    name="reviews",
+    source=_queue,
+    id=ReviewStep.id,
+    columns=(
+        order_column(),
+        Column("customer", _l("Customer"), Customer.name),
+        Column("step", _l("Step"), ReviewStep.department, text=_step_name, href=_step_link),
+        Column("requested_date", _l("Requested date"), Order.requested_date, Kind.DATE, sortable=True),
+        Column("opened_at", _l("Opened"), ReviewStep.opened_at, Kind.DATETIME, sortable=True),
+        Column("due_at", _l("Due"), ReviewStep.due_at, Kind.DATETIME, sortable=True, deadline=True),
+        Column("escalation", _l("Escalation"), ReviewStep.escalation_level, Kind.INT, text=_escalation),
+    ),
+    search=(Order.number, Customer.name, Customer.code, ReviewStep.label),
+    default_sort="due_at",
+    carry={"order_id": ReviewStep.order_id, "step_label": ReviewStep.label},
+)
+
+
 @bp.route("/reviews")
 @requires("review.view")
 def queue():
-    """The open steps the user may decide, late first."""
-    user = require_actor()
-    return render_template("review/queue.html", steps=services.open_steps_for(user), now=utcnow(),
-                           review_labels=labels)
+    """The open steps the user may decide, late first, a page at a time (the list view)."""
+    return list_response(QUEUE, require_actor(), "review/queue.html")
 
 
 # Fields of the decision form a person fills in: an error there is shown beside the field, with their choices kept.

@@ -115,3 +115,20 @@ def test_the_page_benchmark_fills_every_get_route_from_the_data(generated):
         "no attachment_id in the data", "no attachment_id in the data",
         "no credit_note_id in the data", "no credit_note_id in the data"]
     assert listed | {rule for rule, _reason in skipped} == every_get
+
+
+def test_the_page_benchmark_reads_the_order_list_in_its_middle_by_cursor(generated):
+    """Page numbers reach only the first rows of the API's order list: the middle of it is a cursor's page."""
+    dataset, app = generated
+    routes, _skipped = pages.list_routes(app, pages.find_ids(app, dataset.company_id), "^/api/v1/orders$")
+    first, middle = (route.path for route in routes)
+    token = pages.api_tokens(app, dataset.company_id, ["administrator"])["administrator"]
+    client = app.test_client()
+    numbers = {}
+    for path in (first, middle):
+        response = client.get(path, headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 200, response.get_json()
+        numbers[path] = [item["id"] for item in response.get_json()["items"]]
+    # The first page is the newest orders; the middle one starts past the middle order, half the list down.
+    assert "cursor=" in middle and numbers[first] and len(numbers[middle]) == 50
+    assert not set(numbers[first]) & set(numbers[middle])

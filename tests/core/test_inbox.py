@@ -9,8 +9,8 @@ import pytest
 from core.db import commit
 from core.defaults import essentials
 from core.extensions import db
-from core.inbox import MAX_LISTED, PAGE_SIZE
-from core.models import OrderStatus, utcnow
+from core.inbox import MAX_LISTED, PAGE_SIZE, badge_counts
+from core.models import AuditEntry, OrderStatus, User, utcnow
 from core import modules
 from core.modules import set_enabled
 from core.plugins import discover, registry
@@ -270,3 +270,54 @@ def test_the_modules_in_use_are_read_once_a_request(busy, monkeypatch):
     page = portal.get("/inbox").get_data(as_text=True)
     assert looked == [["logistics"]]
     assert '<a href="/orders?status=approved">Orders to ship</a>' in page  # the orders in flight keep logistics
+
+
+def test_the_menu_count_is_kept_across_pages_until_something_is_written_or_it_is_old(busy):
+    """Every page shows the count; counting it is the heaviest work of a page at 100,000 orders, so a process
+    keeps it while nothing is written: a commit here, a new audit entry from another process, or
+    ``ORDO_INBOX_BADGE_SECONDS`` passing makes the next page count again. The inbox shows the same counts over
+    the tasks it lists afresh."""
+    app, world, grow = busy
+    app.config["ORDO_INBOX_BADGE_SECONDS"] = 30  # as in production (the tests count on every page)
+    admin = world.users["administrator"]
+    portal = factories.portal_login(app, admin)
+    called: list[str] = []
+    with app.app_context():
+        registry_ = registry()
+    undo = registry_.pm.add_hookcall_monitoring(lambda name, impls, kwargs: called.append(name),
+                                                lambda outcome, name, impls, kwargs: None)
+
+    def badge(path: str = "/account") -> tuple[int, bool]:
+        called.clear()
+        page = portal.get(path).get_data(as_text=True)
+        shown = re.search(r'Inbox <span class="count[^"]*" aria-label="(\d+) tasks', page)
+        assert shown, page
+        return int(shown.group(1)), "inbox_count" in called
+
+    try:
+        first, counted = badge()
+        assert counted and first >= 7
+        assert badge() == (first, False)  # a page that writes nothing leaves it kept
+        assert badge("/orders") == (first, False)
+        assert badge("/inbox") == (first, False)
+        assert "inbox_tasks" in called  # the tasks are listed afresh
+
+        with app.app_context():
+            grow(1)  # a commit in this process
+        assert badge() == (first + 7, True)
+        assert badge() == (first + 7, False)
+
+        with app.app_context():  # an audit entry written by another process (a connection of its own)
+            with db.engine.begin() as connection:
+                connection.execute(AuditEntry.__table__.insert().values(
+                    company_id=world.company.id, entity="order", action="noted", actor_label="system"))
+        assert badge()[1] is True
+        assert badge()[1] is False
+
+        with app.app_context():
+            user = db.session.get(User, admin.id)
+            called.clear()
+            badge_counts(user, utcnow() + timedelta(seconds=30))  # no longer recent: counted again
+            assert "inbox_count" in called
+    finally:
+        undo()

@@ -11,13 +11,28 @@ from core import calendar, modules
 from core.db import commit
 from core.extensions import db
 from core.models import ModuleSetting, Role, RolePermission, User
-from core.session_memo import forget, remembered
+from core.session_memo import commits, forget, remembered
 from plugins.intake import settings as intake_settings
 from plugins.review import policy
 from tests import factories
 from tests.core.test_queries import statements
 from tests.flows import Flow
 from tests import orders
+
+
+def test_the_commits_of_a_write_are_counted_and_a_read_only_commit_is_not(app, world):
+    """What an answer kept across requests (the menu's task count) compares with: a request that only reads
+    commits at its end without moving it."""
+    start = commits()
+    db.session.execute(select(User.id)).all()
+    commit()
+    assert commits() == start
+    db.session.execute(update(User).where(User.id == world.users["sales"].id).values(name="销售"))
+    commit()
+    assert commits() == start + 1
+    world.users["sales"].name = "销售二"  # a change the flush writes
+    commit()
+    assert commits() == start + 2
 
 
 def test_a_value_is_loaded_once_until_the_session_writes(app):

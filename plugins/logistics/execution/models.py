@@ -129,7 +129,11 @@ class ExecutionPlan(Model):
     """An approved order's execution plan, drafted from the templates of its lines."""
 
     __tablename__ = "logistics_plan"
-    __table_args__ = (UniqueConstraint("order_id"),)
+    __table_args__ = (
+        UniqueConstraint("order_id"),
+        # The inbox counts the plans waiting to be confirmed (drafts) of a company.
+        Index("ix_logistics_plan_company_status", "company_id", "status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("company.id"), index=True)
@@ -162,6 +166,8 @@ class ExecutionTask(Model):
     __table_args__ = (
         # "My open tasks" and the least-loaded member of a role are asked by person and status.
         Index("ix_logistics_task_assignee_status", "company_id", "assignee_id", "status"),
+        # "My tasks" pages a person's tasks by due time.
+        Index("ix_logistics_task_assignee_due", "company_id", "assignee_id", "due_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from core.db import commit
 from core.extensions import db
 from core.models import AuditEntry, OrderStatus
+from core.plugins import registry
 from tests import factories
 from plugins.review.models import ReviewFinding, ReviewStep
 
@@ -59,3 +60,21 @@ def test_ordo_review_dry_run_prints_the_steps_and_findings(app, desk):
     assert counts() == before
     missing = app.test_cli_runner().invoke(args=["review", "dry-run", "SO-NOPE"])
     assert missing.exit_code != 0 and "no order SO-NOPE" in missing.output
+
+
+def test_the_rules_ask_for_the_customers_receivables_once(app, desk, world):
+    """Three rules read what the customer owes (credit limit, overdue invoices, history); billing's answer reads
+    every invoice of the customer, so it is asked once per preview."""
+    order_id = desk.draft(("P001", "10", "120.00"))
+    asked: list[str] = []
+    with app.app_context():
+        manager = registry().pm
+    undo = manager.add_hookcall_monitoring(lambda name, impls, kwargs: asked.append(name),
+                                           lambda outcome, name, impls, kwargs: None)
+    try:
+        response = desk.api("finance").get(f"/api/v1/orders/{order_id}/review-preview")
+    finally:
+        undo()
+
+    assert response.status_code == 200
+    assert asked.count("customer_receivables") == 1

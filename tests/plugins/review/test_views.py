@@ -1,14 +1,16 @@
 """Review's portal pages: the queue of steps waiting for the user and the decision form."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from core.contracts import Severity, Verdict
 from core.db import commit
 from core.extensions import db
 from core.models import OrderStatus, utcnow
-from plugins.review.models import ReviewFinding, StepStatus
+from plugins.review.models import ReviewFinding, ReviewStep, StepStatus
 from tests import factories
+from tests.clones import clone_order
 from tests.core.test_queries import WRITES, statements
 
 
@@ -25,7 +27,7 @@ def test_the_queue_lists_the_steps_the_user_may_decide_late_first(app, desk, wor
     html = page.get_data(as_text=True)
     late_number, on_time_number = desk.order(late).number, desk.order(on_time).number
     assert html.index(late_number) < html.index(on_time_number)
-    assert html.count('class="late"') == 1
+    assert html.count('class="time-left time-left-late"') == 1
     finance_page = factories.portal_login(app, world.users["finance"]).get("/reviews").get_data(as_text=True)
     assert "No review step is waiting for you." in finance_page
 
@@ -41,6 +43,30 @@ def test_the_queue_leaves_out_the_sales_step_of_an_order_the_user_entered(app, d
 
     assert desk.order(own).number not in clerk_queue and desk.order(others).number in clerk_queue
     assert desk.order(own).number in admin_queue and desk.order(others).number in admin_queue
+
+
+def test_the_queue_pages_its_steps_at_the_same_cost_for_few_and_many(app, desk, world):
+    """The queue is a list view: a page of 50 steps, the same statements for 1 step waiting and 121."""
+    order_id = desk.place()
+    commit()
+    admin = factories.portal_login(app, world.users["administrator"])
+
+    def page() -> tuple[int, str]:
+        admin.get("/reviews")  # the menu's count is kept from here on: the same at both sizes
+        with statements(db.engine) as seen:
+            response = admin.get("/reviews")
+        assert response.status_code == 200
+        return len(seen), response.get_data(as_text=True)
+
+    few, small = page()
+    clone_order(order_id, 120, [ReviewStep])
+    commit()
+    many, large = page()
+
+    assert few == many, (few, many)
+    steps = re.compile(r'href="/reviews/\d+"')
+    assert len(steps.findall(small)) == 1  # the sales step is open; the others wait for it
+    assert len(steps.findall(large)) == 50 and "after=" in large
 
 
 def test_the_queue_is_closed_to_customers(app, world):
@@ -196,6 +222,7 @@ def test_a_step_s_page_issues_as_many_statements_for_many_findings_and_lines_as_
     counts = []
     for order_id in (plain, busy):
         step_id = desk.steps(order_id)[0].id
+        client.get(f"/reviews/{step_id}")  # the menu's count, kept from here on (core.inbox.badge_counts)
         with statements(db.engine) as seen:
             response = client.get(f"/reviews/{step_id}")
         assert response.status_code == 200

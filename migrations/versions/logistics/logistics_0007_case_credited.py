@@ -1,8 +1,8 @@
 """a problem case keeps everything it granted across its resolutions (``credited``), so a case reopened
 and credited again, or a second case on the same line, cannot grant more than the line is worth
 
-Revision ID: logistics_0006
-Revises: logistics_0005
+Revision ID: logistics_0007
+Revises: logistics_0006
 Create Date: 2026-12-07 13:30:00.000000
 
 """
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'logistics_0006'
-down_revision = 'logistics_0005'
+revision = 'logistics_0007'
+down_revision = 'logistics_0006'
 branch_labels = None
 depends_on = None
 
