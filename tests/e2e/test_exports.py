@@ -38,6 +38,7 @@ from plugins.billing.statements import run as statement_run
 from plugins.billing.statements.views import STATEMENT_LIST
 from plugins.intake import import_jobs
 from plugins.intake.import_views import IMPORT_LIST
+from plugins.review.views import QUEUE as REVIEW_QUEUE
 from plugins.logistics.execution.views import MY_TASKS, TEMPLATE_LIST
 from plugins.logistics.shipments.views import SHIPMENT_LIST
 
@@ -48,8 +49,9 @@ IMPORTED = "order_ref,customer_code,product_code,quantity\nW-1,C001,P001,2\n"
 LISTS: dict[str, ListSpec] = {"/orders": ORDER_LIST, "/customers": CUSTOMER_LIST, "/products": PRODUCT_LIST,
                               "/imports": IMPORT_LIST, "/shipments": SHIPMENT_LIST, "/invoices": INVOICE_LIST,
                               "/admin/outbox": OUTBOX_LIST, "/my-tasks": MY_TASKS,
-                              "/execution-templates": TEMPLATE_LIST, "/statements": STATEMENT_LIST}
-PERSONAL = {"/my-tasks"}  # each user's own rows
+                              "/execution-templates": TEMPLATE_LIST, "/statements": STATEMENT_LIST,
+                              "/reviews": REVIEW_QUEUE}
+PERSONAL = {"/my-tasks", "/reviews"}  # each user's own rows (their tasks, the steps they may decide)
 
 
 def exporting_pages(app: Flask) -> set[str]:

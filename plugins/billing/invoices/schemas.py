@@ -6,7 +6,7 @@ from decimal import Decimal
 import marshmallow as ma
 from marshmallow import validate
 
-from core.api.fields import IdField, MoneyField
+from core.api.fields import IdField, MoneyField, QuantityField, RateField
 from core.api.schemas import PageArgsSchema, PricedSchema, page_schema
 from plugins.billing.invoices.models import CreditReason, FapiaoType, InvoiceStatus
 
@@ -51,9 +51,9 @@ class InvoiceLineSchema(PricedSchema):
     description = ma.fields.String(allow_none=True, metadata={"description": "null: the whole order"})
     specification = ma.fields.String(allow_none=True)
     unit = ma.fields.String(allow_none=True)
-    quantity = ma.fields.Decimal(as_string=True, allow_none=True)
+    quantity = QuantityField(allow_none=True)
     unit_price = Amount()
-    tax_rate = ma.fields.Decimal(as_string=True, allow_none=True)
+    tax_rate = RateField(allow_none=True)
     net_amount = Amount(metadata={"description": "quantity × unit price, rounded half up to the cent"})
     tax_amount = Amount(metadata={"description": "the amount before tax × the rate, rounded half up to the cent"})
     amount = Amount()
@@ -108,7 +108,7 @@ class InvoiceDetailSchema(InvoiceSchema):
                             metadata={"description": "the fapiao recorded against this version and its credit notes"})
 
 
-class FapiaoRequestSchema(ma.Schema):
+class FapiaoRequestSchema(PricedSchema):
     fapiao_type = ma.fields.Enum(FapiaoType, by_value=True, required=True,
                                  metadata={"description": "special 专票, ordinary 普票, electronic 电子 (全电)"})
     code = ma.fields.String(load_default=None, allow_none=True, validate=validate.Regexp(r"^(\d{10}|\d{12})?$"),

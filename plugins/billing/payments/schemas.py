@@ -8,7 +8,7 @@ import marshmallow as ma
 from flask_babel import gettext as _
 from marshmallow import validate
 
-from core.api.fields import IdField, MoneyField
+from core.api.fields import MONEY_FLAG, IdField, MoneyField
 from core.api.schemas import PricedSchema
 from core.models import OrderStatus
 from plugins.billing.invoices.models import InvoiceStatus
@@ -16,7 +16,7 @@ from plugins.billing.invoices.schemas import Amount, InvoiceSchema
 from plugins.billing.payments.models import PaymentMethod
 
 
-class AllocationRequestSchema(ma.Schema):
+class AllocationRequestSchema(PricedSchema):
     invoice_id = IdField(required=True)
     amount = MoneyField(
         required=True, validate=validate.Range(min=Decimal("0"), min_inclusive=False),
@@ -90,7 +90,7 @@ class PaymentResultSchema(PaymentSchema):
 
 class PrepaymentShareRequestSchema(ma.Schema):
     percent = ma.fields.Decimal(required=True, allow_none=True, as_string=True, places=None, metadata={
-        "description": "the prepayment's share of the total, above 0 and at most 100, two places at most; "
+        MONEY_FLAG: False, "description": "the prepayment's share of the total, above 0 and at most 100, two places at most; "
                        "null takes the agreement away", "example": "30.00"})
 
 
@@ -98,8 +98,9 @@ class PrepaymentShareSchema(ma.Schema):
     customer_id = ma.fields.Integer()
     order_id = ma.fields.Integer(allow_none=True)
     percent = ma.fields.Decimal(as_string=True, allow_none=True, metadata={
-        "description": "the share agreed here; null: none here (the customer's default, else 100)"})
-    applies = ma.fields.Decimal(as_string=True, metadata={"description": "the share that applies, in percent"})
+        MONEY_FLAG: False, "description": "the share agreed here; null: none here (the customer's default, else 100)"})
+    applies = ma.fields.Decimal(as_string=True, metadata={
+        MONEY_FLAG: False, "description": "the share that applies, in percent"})
 
 
 class ReverseRequestSchema(ma.Schema):

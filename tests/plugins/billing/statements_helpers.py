@@ -36,9 +36,10 @@ def date_credit_notes(order: Order, when: datetime) -> None:
     commit()
 
 
-def pay(order: Order, amount: str, when: datetime, actor) -> BillingPayment:
+def pay(order: Order, amount: str, when: datetime, actor, reference: str | None = None) -> BillingPayment:
+    """A bank transfer for the order received at ``when``, referenced ``BANK-<month><day>`` unless told."""
     payment = payments.record_payment(db.session.get_one(Order, order.id), amount=Decimal(amount), received_at=when,
-                                      reference=f"BANK-{when:%m%d}", actor=actor)
+                                      reference=reference or f"BANK-{when:%m%d}", actor=actor)
     commit()
     return payment
 

@@ -128,7 +128,8 @@ def _customers_with_orders(world, place_order, deliver, customers: int, orders_e
         for _ in range(orders_each):
             order = deliver(place_order(customer=n))
             date_delivery(order, at("2026-01-10 10:00"))
-            pay(order, "100.00", at("2026-01-11 10:00"), world.users["finance"])
+            # One transfer per order: the same reference twice would be the same payment confirmed twice.
+            pay(order, "100.00", at("2026-01-11 10:00"), world.users["finance"], reference=f"BANK-{order.number}")
 
 
 def _counted_run(world, as_of) -> tuple[int, int, int]:
