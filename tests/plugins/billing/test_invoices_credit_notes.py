@@ -191,19 +191,16 @@ def test_the_customer_is_sent_the_credit_note_in_their_language(world, place_ord
     assert "113.00" in message.body
 
 
-@pytest.mark.postgres_only
-@pytest.mark.skipif(not os.environ.get("ORDO_TEST_DATABASE_URL"), reason="row locks need PostgreSQL")
-def test_twenty_credit_notes_issued_at_once_are_numbered_without_gap_or_duplicate(app, world, place_order, deliver):
-    order_ids = [deliver(place_order()).id for _ in range(20)]
-    ready = threading.Barrier(20)
+def _all_at_once(app, order_ids: list[int], issue) -> list[str]:
+    """``issue(order)`` for each order in its own thread and session, all released together; the failures."""
+    ready = threading.Barrier(len(order_ids))
     failures: list[str] = []
 
     def clerk(order_id: int) -> None:
         with app.app_context():
             try:
                 ready.wait(timeout=30)  # then all at once, as many as the pool has connections for
-                order = db.session.get(Order, order_id)
-                credit_notes.credit_case(order, case_credit(order, "10.00", case=order_id))
+                issue(db.session.get(Order, order_id))
                 commit()
             except (OrdoError, threading.BrokenBarrierError) as error:
                 failures.append(repr(error))
@@ -215,8 +212,17 @@ def test_twenty_credit_notes_issued_at_once_are_numbered_without_gap_or_duplicat
         thread.start()
     for thread in clerks:
         thread.join(timeout=60)
-    assert failures == []
     db.session.expire_all()
+    return failures
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(not os.environ.get("ORDO_TEST_DATABASE_URL"), reason="row locks need PostgreSQL")
+def test_twenty_credit_notes_issued_at_once_are_numbered_without_gap_or_duplicate(app, world, place_order, deliver):
+    order_ids = [deliver(place_order()).id for _ in range(20)]
+    failures = _all_at_once(app, order_ids, lambda order: credit_notes.credit_case(
+        order, case_credit(order, "10.00", case=order.id)))
+    assert failures == []
     numbers = sorted(db.session.execute(select(CreditNote.number)).scalars())
     year = utcnow().astimezone(world.company.zone).year
     assert numbers == [f"CN{year}-{n:06d}" for n in range(1, 21)]
@@ -226,28 +232,8 @@ def test_twenty_credit_notes_issued_at_once_are_numbered_without_gap_or_duplicat
 @pytest.mark.skipif(not os.environ.get("ORDO_TEST_DATABASE_URL"), reason="row locks need PostgreSQL")
 def test_twenty_invoices_issued_at_once_are_numbered_without_gap_or_duplicate(app, world, place_order):
     order_ids = [place_order().id for _ in range(20)]  # approved, invoiced on delivery: not yet
-    ready = threading.Barrier(20)
-    failures: list[str] = []
-
-    def clerk(order_id: int) -> None:
-        with app.app_context():
-            try:
-                ready.wait(timeout=30)  # then all at once, as many as the pool has connections for
-                order = db.session.get(Order, order_id)
-                services.issue_invoice(order)
-                commit()
-            except (OrdoError, threading.BrokenBarrierError) as error:
-                failures.append(repr(error))
-            finally:
-                db.session.remove()
-
-    clerks = [threading.Thread(target=clerk, args=(order_id,)) for order_id in order_ids]
-    for thread in clerks:
-        thread.start()
-    for thread in clerks:
-        thread.join(timeout=60)
+    failures = _all_at_once(app, order_ids, services.issue_invoice)
     assert failures == []
-    db.session.expire_all()
     numbers = sorted(db.session.execute(select(Invoice.number)).scalars())
     year = utcnow().astimezone(world.company.zone).year
     assert numbers == [f"INV{year}-{n:06d}" for n in range(1, 21)]
