@@ -8,6 +8,7 @@ from typing import Any
 from flask import Response
 from flask.views import MethodView
 
+from core import attachments
 from core.api import ApiBlueprint
 from core.auth.context import require_actor, requires
 from core.documents import document_response
@@ -112,7 +113,7 @@ class StatementAttachmentFile(MethodView):
     @blp.response(200, content_type="image/png")
     @blp.doc(responses={200: {"content": {
         content_type: {"schema": {"type": "string", "format": "binary"}}
-        for _, content_type in services.ATTACHMENT_TYPES}}})
+        for _, content_type in attachments.ATTACHMENT_TYPES}}})
     def get(self, statement_id, copy_id):
         """The attached stamped copy as uploaded, with its type."""
         row = services.get_attachment(services.get_statement(require_actor(), statement_id), copy_id)

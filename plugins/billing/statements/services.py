@@ -21,7 +21,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import Select, case, func, select
 
-from core import audit, outbox
+from core import attachments, audit, outbox
 from core.auth.context import check
 from core.contracts import Credit
 from core.db import flush, page_of
@@ -37,11 +37,10 @@ from plugins.billing.statements.models import (
     StatementDispute, StatementLine, StatementSetting, StatementStatus,
 )
 
+ATTACHMENT_MAX_BYTES = attachments.ATTACHMENT_MAX_BYTES
 REASON_MAX = 1000
 ANSWER_MAX = 2000
-ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
 # Read from the content, never from the name or the client's word (as logistics' acceptance does).
-ATTACHMENT_TYPES = ((b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"), (b"%PDF-", "application/pdf"))
 # Sales and finance answer a dispute within this long; after it, the inbox shows it late.
 ANSWER_WITHIN = timedelta(days=3)
 ANSWERABLE = frozenset({StatementStatus.SENT, StatementStatus.ANSWERED})
@@ -207,13 +206,7 @@ def attach(statement: Statement, actor: User, filename: str | None, content: byt
     if statement.frozen:
         raise Conflict(_("statement %(number)s is confirmed already: it is frozen", number=statement.number),
                        field="file")
-    if len(content) > ATTACHMENT_MAX_BYTES:
-        raise ValidationError(_("the file is larger than %(max)s MB", max=ATTACHMENT_MAX_BYTES // (1024 * 1024)),
-                              field="file")
-    kind = next((mime for magic, mime in ATTACHMENT_TYPES if content.startswith(magic)), None)
-    if kind is None:
-        raise ValidationError(_("the file is not a PNG or JPEG image or a PDF"), field="file")
-    name = (filename or "statement").strip()[-200:] or "statement"
+    name, kind = attachments.checked_attachment(filename, content, unnamed="statement", max_bytes=ATTACHMENT_MAX_BYTES)
     row = StatementAttachment(company_id=statement.company_id, statement_id=statement.id, filename=name,
                               content_type=kind, size=len(content), sha256=hashlib.sha256(content).hexdigest(),
                               content=content, uploaded_by_id=actor.id, uploaded_at=utcnow())

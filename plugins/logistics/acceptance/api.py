@@ -7,6 +7,7 @@ from flask import Response
 from flask.views import MethodView
 from flask_babel import gettext as _
 
+from core import attachments
 from core.api import ApiBlueprint
 from core.auth.context import require_actor, requires
 from core.errors import ValidationError
@@ -81,7 +82,7 @@ class AcceptanceAttachmentFile(MethodView):
     @blp.response(200, content_type="image/png")
     @blp.doc(responses={200: {"content": {
         content_type: {"schema": {"type": "string", "format": "binary"}}
-        for _, content_type in services.ATTACHMENT_TYPES}}})
+        for _, content_type in attachments.ATTACHMENT_TYPES}}})
     def get(self, shipment_id, attachment_id):
         """The attached file as uploaded, with its type."""
         row = services.get_attachment(shipment_from(shipment_id), attachment_id)

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import insert, select
 from sqlalchemy.orm import defer
 
-from core import audit
+from core import attachments, audit
 from core.auth.context import check
 from core.db import flush
 from core.errors import Conflict, NotFound, ValidationError
@@ -33,13 +33,12 @@ from plugins.logistics.cases.models import ProblemCase
 from plugins.logistics.shipments import services as shipments
 from plugins.logistics.shipments.models import Shipment
 
+ATTACHMENT_MAX_BYTES = attachments.ATTACHMENT_MAX_BYTES
 NOTE_MAX = 2000
 COMMENT_MAX = 2000
 REASON_CODE_MAX = 64
 REASONS_MAX = 30
 REOPEN_DAYS_MAX = 365
-ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
-ATTACHMENT_TYPES = ((b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"), (b"%PDF-", "application/pdf"))
 ZERO = Decimal(0)
 
 
@@ -225,13 +224,7 @@ def attach(shipment: Shipment, actor: User, filename: str | None, content: bytes
     """
     check(actor, "logistics.accept")
     get_order(actor, shipment.order_id)  # a customer attaches only to their own orders' deliveries
-    if len(content) > ATTACHMENT_MAX_BYTES:
-        raise ValidationError(_("the file is larger than %(max)s MB", max=ATTACHMENT_MAX_BYTES // (1024 * 1024)),
-                              field="file")
-    kind = next((mime for magic, mime in ATTACHMENT_TYPES if content.startswith(magic)), None)
-    if kind is None:
-        raise ValidationError(_("the file is not a PNG or JPEG image or a PDF"), field="file")
-    name = (filename or "attachment").strip()[-200:] or "attachment"
+    name, kind = attachments.checked_attachment(filename, content, unnamed="attachment", max_bytes=ATTACHMENT_MAX_BYTES)
     row = AcceptanceAttachment(company_id=shipment.company_id, shipment_id=shipment.id, filename=name,
                                content_type=kind, size=len(content), sha256=hashlib.sha256(content).hexdigest(),
                                content=content, uploaded_by_id=actor.id, uploaded_at=utcnow())
