@@ -89,6 +89,38 @@ class Payment:
 
 
 @dataclass(frozen=True)
+class PaymentReversal:
+    """A confirmed payment taken back as entered wrongly, passed to ``payment_reversed``.
+
+    The reversal is per order: a payment that paid several orders is reversed on
+    each with what it had paid of that order.
+    """
+
+    amount: Decimal  # what the reversed payment had paid of this order
+    reversed_at: datetime
+    reason: str  # why, in the words of who reversed it (staff's: never shown to the customer)
+    fully_paid: bool  # the order is still paid in full without it
+    payment_id: int | None = None
+    method: str | None = None  # how it had been paid, as a code labelled under "payment_method"
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """An order that owes nothing more though no payment settled it, passed to ``order_settled``.
+
+    A credit note took back what the payments had left owing (a refused line,
+    a defect, a change lowering the price): ``paid`` and ``credited`` together
+    cover the order's total. No money moved, so it is not a ``paid`` event: a
+    listener counting what was collected counts nothing here.
+    """
+
+    settled_at: datetime
+    paid: Decimal  # what payments (not reversed) paid of the order
+    credited: Decimal  # what credit notes on problem cases took back of it
+    credit_note: str | None = None  # the number of the credit note that settled it
+
+
+@dataclass(frozen=True)
 class LineChange:
     """One line of an order change: a line's new quantity, price or specification, a line added or removed.
 

@@ -20,8 +20,8 @@ if TYPE_CHECKING:
 
     from core.contracts import (
         Credit, CustomerView, Decision, Delivery, DocumentKind, Finding, Gate, Job, MenuItem, OrderAction,
-        OrderChange, Payment, Permission, Panel, Receivables, ReviewOverdue, ReviewStepSpec, RoleSpec, Task,
-        TaskCount,
+        OrderChange, Payment, PaymentReversal, Permission, Panel, Receivables, ReviewOverdue, ReviewStepSpec,
+        RoleSpec, Settlement, Task, TaskCount,
     )
     from flask_babel.speaklater import LazyString
     from sqlalchemy import ColumnElement
@@ -167,6 +167,44 @@ def paid(order: Order, payment: Payment) -> None:
         is now fully paid.
 
     The return value is ignored.
+    """
+
+
+@hookspec
+def payment_reversed(order: Order, reversal: PaymentReversal) -> None:
+    """React to a confirmed payment being taken back as entered wrongly.
+
+    Fired by the core when billing reverses a payment (``core.orders.reverse_payment``),
+    once per order the payment had paid something of, after the core cleared the
+    order's ``paid_in_full_at`` if the order is no longer paid in full (so delivering
+    it will not complete it). The status does not change; a completed order is never
+    re-opened (billing refuses to reverse a payment that completed one). What a
+    ``paid`` listener counted of the payment, a listener here takes back.
+
+    :param order: the order, in its status (approved, in production, shipped or delivered).
+    :param reversal: what the payment had paid of the order, when and why it was
+        reversed, and whether the order is still paid in full.
+
+    The return value is ignored. Raising rolls the reversal back.
+    """
+
+
+@hookspec
+def order_settled(order: Order, settlement: Settlement) -> None:
+    """React to an order that owes nothing more though no payment settled it.
+
+    Fired by the core (``core.orders.settle``) when billing finds that a credit
+    note took back what the payments had left owing (a refused line, a defect,
+    a change lowering the price), after the core set the order's
+    ``paid_in_full_at``. Payments that settle an order say so through ``paid``
+    (``payment.fully_paid``); this event moves no money. When the order is
+    delivered, ``order_completed`` follows after this hook.
+
+    :param order: the order, in the status it had (approved to delivered).
+    :param settlement: what was paid and credited of the order, when, and the
+        credit note that settled it.
+
+    The return value is ignored. Raising rolls the credit back.
     """
 
 

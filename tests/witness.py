@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.contracts import Credit, Decision, Delivery, Payment, ReviewOverdue
+from core.contracts import Credit, Decision, Delivery, Payment, PaymentReversal, ReviewOverdue, Settlement
 from core.hookspecs import hookimpl
 from core.models import Order, OrderStatus
 from core.plugins import Manifest
@@ -75,6 +75,16 @@ def credit_granted(order: Order, credit: Credit) -> None:
 @hookimpl
 def paid(order: Order, payment: Payment) -> None:
     _note("paid", order, payment=payment)
+
+
+@hookimpl
+def payment_reversed(order: Order, reversal: PaymentReversal) -> None:
+    _note("payment_reversed", order, reversal=reversal)
+
+
+@hookimpl
+def order_settled(order: Order, settlement: Settlement) -> None:
+    _note("order_settled", order, settlement=settlement)
 
 
 @hookimpl

@@ -2,8 +2,9 @@
 
 Every status change of an order goes through one of the functions below
 (``submit``, ``decide_review``, ``review_overdue``, ``start_production``, ``ship``, ``deliver``,
-``record_payment``, ``cancel``, ``request_change``, ``apply_change``; ``complete`` is the core's
-own). Each checks that the event is allowed in the order's status, sets the
+``record_payment``, ``reverse_payment``, ``settle``, ``cancel``, ``request_change``, ``apply_change``;
+``complete`` is the core's own). Settlement state (``paid_in_full_at``) is set and cleared here
+too, by ``record_payment``, ``settle`` and ``reverse_payment``. Each checks that the event is allowed in the order's status, sets the
 status, writes the audit entry and calls the event's hook on the plugins
 pinned on the order, inside the caller's transaction; a listener that raises
 rolls the whole action back.
@@ -31,7 +32,9 @@ from flask_babel import pgettext
 from flask_babel.speaklater import LazyString
 
 from core import audit
-from core.contracts import CustomerView, Decision, Delivery, OrderChange, Outcome, Payment, ReviewOverdue
+from core.contracts import (
+    CustomerView, Decision, Delivery, OrderChange, Outcome, Payment, PaymentReversal, ReviewOverdue, Settlement,
+)
 from core.db import flush
 from core.errors import TransitionError, ValidationError
 from core.extensions import db
@@ -53,6 +56,8 @@ class OrderEvent(enum.StrEnum):
     SHIP = "ship"
     DELIVER = "deliver"
     PAY = "pay"
+    REVERSE_PAYMENT = "payment_reversed"
+    SETTLE = "settled"
     COMPLETE = "complete"
     CANCEL = "cancel"
     REQUEST_CHANGE = "change_requested"
@@ -71,6 +76,8 @@ class EventFact(enum.StrEnum):
     SHIPPED = "shipped"
     DELIVERED = "delivered"
     PAID = "paid"
+    PAYMENT_REVERSED = "payment_reversed"  # its amount is what the reversal took back of the order
+    SETTLED = "settled"  # settled by a credit note, no money moving
     COMPLETED = "completed"
     CANCELLED = "cancelled"
     CHANGE_REQUESTED = "change_requested"
@@ -88,6 +95,10 @@ REVIEW_TARGETS: Mapping[Outcome, OrderStatus] = {
     Outcome.REJECTED: S.REJECTED,
     Outcome.SENT_BACK: S.DRAFT,
 }
+
+
+# Where money is owed and settled: from approval (a prepayment) until the order completes.
+SETTLEABLE = frozenset({S.APPROVED, S.IN_PRODUCTION, S.SHIPPED, S.DELIVERED})
 
 
 @dataclass(frozen=True)
@@ -132,9 +143,18 @@ EVENTS: Mapping[OrderEvent, EventSpec] = {
                   _l("Signed for"), lambda: pgettext("order event", "delivered"), EventFact.DELIVERED,
                   customer=CustomerView(frozenset({"status", "signed_by", "reservations"}))),
         # A payment leaves the status as it is; settling a delivered order completes it.
-        EventSpec(OrderEvent.PAY, "paid", frozenset({S.APPROVED, S.IN_PRODUCTION, S.SHIPPED, S.DELIVERED}),
+        EventSpec(OrderEvent.PAY, "paid", SETTLEABLE,
                   _l("Payment received"), lambda: pgettext("order event", "paid"), EventFact.PAID,
                   customer=CustomerView(frozenset({"status", "amount", "is_prepayment", "fully_paid"}))),
+        # A wrong payment taken back: the order owes again what it paid; the status stays.
+        EventSpec(OrderEvent.REVERSE_PAYMENT, "payment_reversed", SETTLEABLE,
+                  _l("Payment reversed"), lambda: pgettext("order event", "marked unpaid"),
+                  EventFact.PAYMENT_REVERSED,
+                  customer=CustomerView(frozenset({"status", "amount", "method", "fully_paid"}))),
+        # A credit note took back what the payments left owing; settling a delivered order completes it.
+        EventSpec(OrderEvent.SETTLE, "order_settled", SETTLEABLE,
+                  _l("Settled by credit"), lambda: pgettext("order event", "settled"), EventFact.SETTLED,
+                  customer=CustomerView(frozenset({"status", "credit_note"}))),
         EventSpec(OrderEvent.COMPLETE, "order_completed", frozenset({S.DELIVERED}),
                   _l("Completed"), lambda: pgettext("order event", "completed"), EventFact.COMPLETED,
                   customer=CustomerView()),
@@ -243,6 +263,31 @@ def record_payment(order: Order, payment: Payment, *, actor: User | None, note: 
                           hook_args={"payment": payment}, summary=summary))
 
 
+def reverse_payment(order: Order, reversal: PaymentReversal, *, actor: User | None) -> Order:
+    """A confirmed payment was reversed: an order no longer paid in full loses its ``paid_in_full_at``.
+
+    The status stays; a completed order is never re-opened (the event is not allowed on it).
+    The reason is the audit entry's note.
+    """
+    summary: dict[str, Any] = {"amount": str(reversal.amount), "fully_paid": reversal.fully_paid}
+    if reversal.method:
+        summary["method"] = reversal.method
+    if reversal.payment_id is not None:
+        summary["payment_id"] = reversal.payment_id
+    return _fire(_Pending(order, OrderEvent.REVERSE_PAYMENT, actor, _apply_reversal, note=reversal.reason,
+                          hook_args={"reversal": reversal}, summary=summary))
+
+
+def settle(order: Order, settlement: Settlement, *, actor: User | None) -> Order:
+    """The order owes nothing more without a payment settling it (a credit note took back the rest):
+    it is paid in full, and a delivered order completes."""
+    summary: dict[str, Any] = {"paid": str(settlement.paid), "credited": str(settlement.credited)}
+    if settlement.credit_note:
+        summary["credit_note"] = settlement.credit_note
+    return _fire(_Pending(order, OrderEvent.SETTLE, actor, _apply_settlement,
+                          hook_args={"settlement": settlement}, summary=summary))
+
+
 def complete(order: Order, *, actor: User | None, note: str | None = None) -> Order:
     """The order is delivered and settled (the core's rule, or a fallback's when billing is off)."""
     return _fire(_Pending(order, OrderEvent.COMPLETE, actor, _apply_complete, note=note))
@@ -272,6 +317,9 @@ def apply_change(order: Order, change: OrderChange, *, actor: User | None, note:
 
 
 # --- dispatch ----------------------------------------------------------------
+
+# The events after which a delivered order paid in full completes.
+SETTLING = frozenset({OrderEvent.DELIVER, OrderEvent.PAY, OrderEvent.SETTLE})
 
 
 Apply = Callable[[Order, "_Pending"], OrderStatus]
@@ -357,7 +405,7 @@ def _dispatch(dispatcher: _Dispatcher, pending: _Pending) -> None:
         )
     flush()
     getattr(hooks_for_order(order), spec.hook)(order=order, **pending.hook_args)
-    if (pending.event in (OrderEvent.DELIVER, OrderEvent.PAY)
+    if (pending.event in SETTLING
             and order.status == S.DELIVERED and order.paid_in_full_at is not None):
         _enqueue(dispatcher, _Pending(order, OrderEvent.COMPLETE, pending.actor, _apply_complete,
                                       note="paid_in_full"))
@@ -406,6 +454,19 @@ def _apply_payment(order: Order, pending: _Pending) -> OrderStatus:
     payment: Payment = pending.hook_args["payment"]
     if payment.fully_paid:
         order.paid_in_full_at = order.paid_in_full_at or payment.received_at
+    return order.status
+
+
+def _apply_reversal(order: Order, pending: _Pending) -> OrderStatus:
+    reversal: PaymentReversal = pending.hook_args["reversal"]
+    if not reversal.fully_paid:
+        order.paid_in_full_at = None  # delivering it will not complete it
+    return order.status
+
+
+def _apply_settlement(order: Order, pending: _Pending) -> OrderStatus:
+    settlement: Settlement = pending.hook_args["settlement"]
+    order.paid_in_full_at = order.paid_in_full_at or settlement.settled_at
     return order.status
 
 

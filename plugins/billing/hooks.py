@@ -22,7 +22,7 @@ from plugins.billing.invoices import credit_notes
 from plugins.billing.invoices import documents as invoice_documents
 from plugins.billing.invoices import services as invoices
 from plugins.billing.invoices.labels import LABELS as INVOICE_LABELS
-from plugins.billing.payments import inbox, receivables
+from plugins.billing.payments import inbox, receivables, settlement
 from plugins.billing.payments import services as payments
 from plugins.billing.payments.labels import LABELS as PAYMENT_LABELS
 from plugins.billing.statements import inbox as statement_inbox
@@ -76,18 +76,24 @@ def order_cancelled(order: Order, reason: str) -> None:
 
 @hookimpl
 def order_changed(order: Order, change: OrderChange) -> None:
-    """An invoice is never edited: a change that moves what it bills credits it and issues its next version."""
+    """An invoice is never edited: a change that moves what it bills credits it and issues its next version;
+    a price lowered to what was paid settles the order."""
     reissued = credit_notes.reissue_after_change(order, change)
     if reissued is not None:
         payments.apply_credit(reissued[1])
+        # A price lowered to what was paid already settles the order (queued: order_changed is running).
+        settlement.settle_by_credit(order, *reissued)
 
 
 @hookimpl
 def credit_granted(order: Order, credit: Credit) -> None:
-    """Money granted back on a problem case (a refused line, a defect) is a credit note against the invoice."""
+    """Money granted back on a problem case (a refused line, a defect) is a credit note against the invoice;
+    one that clears what the payments left owing settles the order."""
     credit_note = credit_notes.credit_case(order, credit)
     if credit_note.invoice is not None:  # an invoice already paid: what it no longer bills is the customer's credit
         payments.release_overpaid(credit_note.invoice)
+    # The credit took back what the payments left owing: the order is paid in full (and completes if delivered).
+    settlement.settle_by_credit(order, credit_note)
 
 
 @hookimpl
@@ -183,8 +189,8 @@ def customer_timeline_actions() -> dict[str, CustomerView]:
         "invoice_credited": CustomerView(frozenset({"status", "credit_note"})),
         "credit_note_issued": CustomerView(frozenset({"number", "reason", "total", "currency", "invoice",
                                                       "case_number"})),
-        # Money moved on the customer's own account: what, not who or why (staff's words).
-        "payment_reversed": CustomerView(frozenset({"amount", "currency", "method"})),
+        # Money moved on the customer's own account: what, not who or why (staff's words). A payment's
+        # reversal is the core's event ``payment_reversed``: the core declares what the customer sees of it.
         "credit_applied": CustomerView(frozenset({"amount", "currency", "invoice"})),
         "invoice_reopened": CustomerView(frozenset({"status"})),
         "payments_released": CustomerView(frozenset({"amount", "currency"})),

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from core.contracts import Decision, Delivery, MenuItem, OrderChange, Payment, Permission, ReviewOverdue
+from core.contracts import (
+    Decision, Delivery, MenuItem, OrderChange, Payment, PaymentReversal, Permission, ReviewOverdue, Settlement,
+)
 from core.hookspecs import hookimpl
 from core.models import Order, User
 from plugins.kpi import services
@@ -50,6 +52,18 @@ def delivered(order: Order, delivery: Delivery) -> None:
 @hookimpl
 def paid(order: Order, payment: Payment) -> None:
     services.record(order, KpiEventKind.PAID, payment.amount, at=payment.received_at)
+
+
+@hookimpl
+def payment_reversed(order: Order, reversal: PaymentReversal) -> None:
+    # What the payment had paid, taken back from what was collected when it was reversed.
+    services.record(order, KpiEventKind.PAYMENT_REVERSED, reversal.amount, at=reversal.reversed_at)
+
+
+@hookimpl
+def order_settled(order: Order, settlement: Settlement) -> None:
+    # A credit settled it: nothing collected, the order's total as for every other fact.
+    services.record(order, KpiEventKind.SETTLED, at=settlement.settled_at)
 
 
 @hookimpl

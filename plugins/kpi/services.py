@@ -39,7 +39,10 @@ DEPARTMENTS = {
     KpiEventKind.SHIPPED: "logistics",
     KpiEventKind.DELIVERED: "logistics",
     KpiEventKind.PAID: "finance",
+    KpiEventKind.PAYMENT_REVERSED: "finance",
 }
+# What was collected, net: payments confirmed, less what reversals took back (in the period of each).
+COLLECTED_SIGN = {KpiEventKind.PAID: 1, KpiEventKind.PAYMENT_REVERSED: -1}
 
 
 def _hours_between(start: datetime | None, end: datetime) -> Decimal | None:
@@ -83,7 +86,7 @@ class KpiSummary:
     counts: dict[KpiEventKind, int]
     approval_rate: Decimal | None  # approved / decided; None when nothing was decided
     average_decision_hours: Decimal | None  # submission to decision; None when nothing was decided
-    collected: Decimal  # sum of confirmed payments
+    collected: Decimal  # sum of confirmed payments less those reversed
 
     @property
     def decided(self) -> int:
@@ -135,8 +138,8 @@ def counts(company_id: int, date_from: date | None = None, date_to: date | None 
     decision_hours, timed_decisions = Decimal(0), 0
     for kind, count, amount, hours, timed in rows:
         per_kind[kind] = count
-        if kind == KpiEventKind.PAID and amount is not None:
-            collected = Decimal(amount).quantize(ZERO, rounding=ROUND_HALF_UP)
+        if kind in COLLECTED_SIGN and amount is not None:
+            collected += COLLECTED_SIGN[kind] * Decimal(amount)
         if kind in DECISION_KINDS and hours is not None:
             decision_hours += Decimal(hours)
             timed_decisions += timed
@@ -150,7 +153,8 @@ def counts(company_id: int, date_from: date | None = None, date_to: date | None 
         (decision_hours / timed_decisions).quantize(HOURS_PLACES, rounding=ROUND_HALF_UP)
         if timed_decisions else None
     )
-    return KpiSummary(date_from, date_to, per_kind, approval_rate, average_hours, collected)
+    return KpiSummary(date_from, date_to, per_kind, approval_rate, average_hours,
+                      collected.quantize(ZERO, rounding=ROUND_HALF_UP))
 
 
 # --- over time --------------------------------------------------------------
@@ -168,7 +172,7 @@ class Bucket:
 
     start: date
     counts: dict[KpiEventKind, int]
-    collected: Decimal  # confirmed payments
+    collected: Decimal  # confirmed payments less those reversed
 
 
 @dataclass(frozen=True)
@@ -230,8 +234,8 @@ def over_time(company_id: int, date_from: date | None = None, date_to: date | No
     for number, kind, count, amount in rows:
         kinds, paid = per_bucket.setdefault(starts[number], ({k: 0 for k in KpiEventKind}, ZERO))
         kinds[kind] += count
-        if kind == KpiEventKind.PAID and amount is not None:
-            per_bucket[starts[number]] = kinds, paid + Decimal(amount)
+        if kind in COLLECTED_SIGN and amount is not None:
+            per_bucket[starts[number]] = kinds, paid + COLLECTED_SIGN[kind] * Decimal(amount)
     buckets: list[Bucket] = []
     if per_bucket:
         day, last = min(per_bucket), max(per_bucket)

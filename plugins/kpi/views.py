@@ -25,6 +25,8 @@ KIND_LABELS = {
     KpiEventKind.SHIPPED: _l("Shipped"),
     KpiEventKind.DELIVERED: _l("Signed for"),
     KpiEventKind.PAID: _l("Payments"),
+    KpiEventKind.PAYMENT_REVERSED: _l("Payments reversed"),
+    KpiEventKind.SETTLED: _l("Settled by credit"),
     KpiEventKind.COMPLETED: _l("Completed"),
     KpiEventKind.CANCELLED: _l("Cancelled"),
     KpiEventKind.CHANGE_REQUESTED: _l("Change requested"),

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select, text
 
-from core.contracts import Decision, Delivery, Outcome, Payment
+from core.contracts import Decision, Delivery, Outcome, Payment, PaymentReversal, Settlement
 from core.db import commit
 from core.errors import Conflict, TransitionError, ValidationError
 from core.extensions import db
@@ -114,7 +114,8 @@ def test_completion_after_payment_is_dispatched_after_paid(core_only):
 def test_one_table_of_events_names_every_hook_label_and_fact():
     assert {spec.hook for spec in EVENTS.values()} == {
         "order_submitted", "review_decided", "review_overdue", "production_started", "shipped", "delivered", "paid",
-        "order_completed", "order_cancelled", "change_requested", "order_changed"}
+        "payment_reversed", "order_settled", "order_completed", "order_cancelled", "change_requested",
+        "order_changed"}
     assert {spec.fact for spec in EVENTS.values() if spec.fact} | {
         EventFact.APPROVED, EventFact.REJECTED, EventFact.SENT_BACK} == set(EventFact)
     assert events.fact_of(OrderEvent.REVIEW_DECIDED, Decision(Outcome.SENT_BACK)) == EventFact.SENT_BACK
@@ -135,6 +136,41 @@ def test_a_delivered_order_completes_when_paid_in_full(core_only):
     rest = Payment(amount=order.total - Decimal("100.00"), received_at=utcnow(), is_prepayment=True, fully_paid=True)
     events.record_payment(order, actor=None, payment=rest)
     assert order.status == OrderStatus.APPROVED and order.paid_in_full_at is not None
+
+
+def test_a_reversed_payment_leaves_the_status_and_unsettles_an_order_no_longer_paid_in_full(core_only):
+    order = orders.submitted(core_only)
+    whole = Payment(amount=order.total, received_at=utcnow(), is_prepayment=True, fully_paid=True)
+    events.record_payment(order, actor=None, payment=whole)
+    still = PaymentReversal(amount=Decimal("1.00"), reversed_at=utcnow(), reason="重复", fully_paid=True)
+    events.reverse_payment(order, still, actor=None)
+    assert order.paid_in_full_at is not None
+    events.reverse_payment(order, PaymentReversal(amount=order.total, reversed_at=utcnow(), reason="退票",
+                                                  fully_paid=False), actor=None)
+    assert (order.status, order.paid_in_full_at) == (OrderStatus.APPROVED, None)
+    assert audit_actions(order)[-3:] == ["pay", "payment_reversed", "payment_reversed"]
+
+
+def test_settling_by_credit_marks_the_order_paid_in_full_and_leaves_its_status(core_only):
+    # Completion after it (a delivered order) is billing's case: without billing, delivery completes alone.
+    order = orders.submitted(core_only)
+    at = utcnow()
+    events.settle(order, Settlement(settled_at=at, paid=Decimal("0.00"), credited=order.total,
+                                    credit_note="CN2026-0001"), actor=None)
+    assert (order.status, order.paid_in_full_at) == (OrderStatus.APPROVED, at)
+    entry = db.session.execute(select(AuditEntry).where(AuditEntry.order_id == order.id)
+                               .order_by(AuditEntry.id.desc()).limit(1)).scalar_one()
+    assert (entry.action, entry.after["credit_note"], entry.after["credited"]) == (
+        "settled", "CN2026-0001", str(order.total))
+
+
+def test_a_completed_order_cannot_have_a_payment_reversed(core_only):
+    order = orders.submitted(core_only)
+    actions.mark_delivered(order, actor=core_only.users["logistics"], signed_by="张三")
+    assert order.status == OrderStatus.COMPLETED
+    with pytest.raises(TransitionError):
+        events.reverse_payment(order, PaymentReversal(amount=Decimal("1.00"), reversed_at=utcnow(), reason="x",
+                                                      fully_paid=False), actor=None)
 
 
 @pytest.mark.parametrize(("listener", "refusal"), [
@@ -228,6 +264,7 @@ def test_an_order_in_production_ships_is_paid_changed_and_cancelled_like_an_appr
     order = orders.submitted(core_only)
     events.start_production(order, actor=None)
     assert allowed_events(order) == [
-        "review_overdue", "ship", "deliver", "pay", "cancel", "change_requested", "change_applied"]
+        "review_overdue", "ship", "deliver", "pay", "payment_reversed", "settled", "cancel", "change_requested",
+        "change_applied"]
     events.ship(order, actor=None)
     assert order.status == OrderStatus.SHIPPED

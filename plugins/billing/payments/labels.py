@@ -22,7 +22,6 @@ LABELS: Mapping[str, Mapping[str, Any]] = {
         PaymentMethod.OTHER: _l("Other"),
     },
     "audit.action": {
-        "payment_reversed": _l("Payment reversed"),
         "credit_applied": _l("Customer credit applied"),
         "invoice_reopened": _l("Invoice re-opened"),
         "prepayment_share_set": _l("Prepayment share agreed"),

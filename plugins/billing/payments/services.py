@@ -22,7 +22,7 @@ from sqlalchemy.orm import lazyload
 
 from core import audit, formatting
 from core.auth.context import VIEW_PRICES, check
-from core.contracts import Gate, Payment as PaymentEvent, Stage
+from core.contracts import Gate, Payment as PaymentEvent, PaymentReversal, Stage
 from core.db import flush
 from core.errors import Conflict, NotFound, TransitionError, ValidationError
 from core.extensions import db
@@ -412,14 +412,14 @@ def reverse_payment(payment: BillingPayment, *, reason: str | None, actor: User)
                 and invoice.total - allocated.get(invoice.id, ZERO) - credited.get(invoice.id, ZERO) > ZERO):
             reopen(invoice, actor)
     paid = paid_totals(orders)
+    credited = credited_totals(orders)
     for order in orders.values():
         share = sum((a.amount for a in allocations if a.order_id == order.id), ZERO)
-        if order.paid_in_full_at is not None and balance(order, paid.get(order.id, ZERO), credited_total(order)) > ZERO:
-            order.paid_in_full_at = None  # no longer paid in full: delivering it will not complete it
-        audit.record(company_id=order.company_id, order_id=order.id, entity="payment", entity_id=payment.id,
-                     action="payment_reversed", actor=actor,
-                     after={"amount": str(share), "currency": payment.currency, "method": payment.method.value},
-                     note=reason)
+        # The core clears what settled the order (delivering it no longer completes it) and audits it.
+        events.reverse_payment(order, PaymentReversal(
+            amount=share, reversed_at=now, reason=reason, payment_id=payment.id, method=payment.method.value,
+            fully_paid=balance(order, paid.get(order.id, ZERO), credited.get(order.id, ZERO)) <= ZERO,
+        ), actor=actor)
     if not orders:
         audit.record(company_id=payment.company_id, entity="payment", entity_id=payment.id,
                      action="payment_reversed", actor=actor,

@@ -11,6 +11,7 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import or_, select
 
+from core.contracts import Credit
 from core.db import commit
 from core.documents import stored_document
 from core.errors import NotFound
@@ -26,7 +27,7 @@ from plugins.billing.invoices import services as invoices
 from plugins.billing.payments import ledger, receivables
 from plugins.billing.payments import services as payments
 from plugins.billing.manifest import MANIFEST as BILLING
-from plugins.billing.invoices.models import Invoice, InvoiceStatus
+from plugins.billing.invoices.models import CreditNote, Invoice, InvoiceStatus
 from plugins.billing.payments.models import BillingPayment, PaymentAllocation
 from plugins.intake.manifest import MANIFEST as INTAKE
 from tests import factories, witness
@@ -281,6 +282,68 @@ def test_hook_paid(make_app):
     assert (payment.amount, payment.is_prepayment, payment.fully_paid) == (Decimal("1000.00"), False, False)
     assert payment.payment_id == part["id"]
     assert witness.events(on_delivery["id"], "order_completed") == []
+
+
+def test_hook_payment_reversed(make_app):
+    """Listeners hear each order a reversed payment had paid: what it had paid of it, when and why it was
+    reversed, whether the order is still paid in full; the core has cleared ``paid_in_full_at`` by then."""
+    app = witness.watching(make_app, INTAKE, BILLING)
+    with app.app_context():
+        flow = Flow(app, factories.build_world(app))
+        prepaid = flow.submit(flow.create(payment_terms="prepayment"))  # 1356.00
+        whole = _pay(flow, prepaid, "1356.00")
+        on_delivery = flow.submit(flow.create())
+        flow.deliver(on_delivery, logistics=False)
+        _pay(flow, on_delivery, "1000.00")
+        part = _pay(flow, on_delivery, "56.00")
+        for payment, reason in ((whole, "银行退票"), (part, "录错金额")):
+            flow.ok(flow.api["finance"].post(f"/api/v1/payments/{payment['id']}/reverse", json={"reason": reason}))
+        still_prepaid = fresh(prepaid["id"])
+        entries = db.session.execute(select(AuditEntry).where(
+            AuditEntry.order_id == prepaid["id"], AuditEntry.action == "payment_reversed")).scalars().all()
+
+    [event] = witness.events(prepaid["id"], "payment_reversed")
+    reversal = event.payload["reversal"]
+    assert event.status == OrderStatus.APPROVED  # the status stays
+    assert (reversal.amount, reversal.fully_paid, reversal.reason, reversal.payment_id, reversal.method) == (
+        Decimal("1356.00"), False, "银行退票", whole["id"], "bank_transfer")
+    assert reversal.reversed_at.tzinfo is not None
+    assert still_prepaid.paid_in_full_at is None
+    # One audit entry, the core's, with the reason as its note.
+    assert [(entry.entity, entry.note, entry.after["amount"]) for entry in entries] == [
+        ("order", "银行退票", "1356.00")]
+
+    [partial] = witness.events(on_delivery["id"], "payment_reversed")
+    assert partial.status == OrderStatus.DELIVERED
+    assert (partial.payload["reversal"].amount, partial.payload["reversal"].fully_paid) == (Decimal("56.00"), False)
+    assert witness.events(on_delivery["id"], "order_completed") == []
+
+
+def test_hook_order_settled(make_app):
+    """Fired when a credit note takes back what the payments left owing: what was paid and credited, the
+    credit note; a delivered order completes after it. No ``paid`` is fired for it: no money moved."""
+    app = witness.watching(make_app, INTAKE, BILLING)
+    with app.app_context():
+        flow = Flow(app, factories.build_world(app))
+        order = flow.submit(flow.create())  # 1356.00
+        flow.deliver(order, logistics=False)
+        _pay(flow, order, "1084.80")  # 80 %
+        stored = fresh(order["id"])
+        hooks_for_order(stored).credit_granted(order=stored, credit=Credit(
+            amount=Decimal("271.20"), reason="破损", granted_at=utcnow(), case_id=1, case_number="CS-0001"))
+        commit()
+        number = db.session.execute(select(CreditNote.number)).scalar_one()
+
+    [settled] = witness.events(order["id"], "order_settled")
+    settlement = settled.payload["settlement"]
+    assert settled.status == OrderStatus.DELIVERED
+    assert (settlement.paid, settlement.credited, settlement.credit_note) == (
+        Decimal("1084.80"), Decimal("271.20"), number)
+    assert settlement.settled_at.tzinfo is not None
+    assert [event.payload["payment"].amount for event in witness.events(order["id"], "paid")] == [Decimal("1084.80")]
+    *_, last, completing = witness.events(order["id"])
+    assert (last.hook, completing.hook, completing.status) == ("order_settled", "order_completed",
+                                                               OrderStatus.COMPLETED)
 
 
 def test_hook_order_completed(make_app):

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from core.contracts import Decision, Outcome, Payment
+from core.contracts import Decision, Outcome, Payment, PaymentReversal, Settlement
 from core.db import commit
 from core.extensions import db
 from core.models import OrderStatus, utcnow
@@ -16,6 +16,7 @@ from core.modules import set_enabled
 from core.orders.actions import cancel, mark_delivered
 from core.orders import events
 from plugins.intake.manifest import MANIFEST as INTAKE
+from plugins.kpi import services
 from plugins.kpi.manifest import MANIFEST as KPI
 from plugins.kpi.models import KpiEvent, KpiEventKind
 from plugins.review.manifest import MANIFEST as REVIEW
@@ -72,6 +73,33 @@ def test_paid_records_a_prepayment_with_the_amount_paid_not_the_order_total(worl
     assert paid[0].amount == Decimal("500.00")
     assert paid[0].at == received
     assert paid[0].department == "finance"
+
+
+def test_a_reversed_payment_is_recorded_against_finance_with_what_it_had_paid(world):
+    order = submit_order(world)
+    received, reversed_at = utcnow() - timedelta(hours=3), utcnow() - timedelta(hours=1)
+    events.record_payment(order, Payment(amount=Decimal("500.00"), received_at=received, is_prepayment=True,
+                                         fully_paid=False), actor=world.users["finance"])
+    events.reverse_payment(order, PaymentReversal(amount=Decimal("500.00"), reversed_at=reversed_at,
+                                                  reason="录错客户", fully_paid=False), actor=world.users["finance"])
+    commit()
+
+    [reversal] = [fact for fact in facts(order) if fact.event == K.PAYMENT_REVERSED]
+    assert (reversal.amount, reversal.at, reversal.department) == (Decimal("500.00"), reversed_at, "finance")
+    # Net of the reversal, nothing was collected.
+    assert services.counts(world.company.id).collected == Decimal("0.00")
+
+
+def test_an_order_settled_by_credit_is_a_fact_that_collects_nothing(world):
+    order = submit_order(world)
+    at = utcnow() - timedelta(hours=1)
+    events.settle(order, Settlement(settled_at=at, paid=Decimal("0.00"), credited=order.total), actor=None)
+    commit()
+
+    [settled] = [fact for fact in facts(order) if fact.event == K.SETTLED]
+    assert settled.at == at
+    summary = services.counts(world.company.id)
+    assert (summary.counts[K.SETTLED], summary.collected) == (1, Decimal("0.00"))
 
 
 def test_order_shipped_is_recorded_for_logistics(world):

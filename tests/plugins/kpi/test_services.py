@@ -84,6 +84,21 @@ def test_approval_rate_decision_time_and_collected_amount(world):
     assert summary.collected == Decimal("1356.00")
 
 
+def test_what_was_collected_is_net_of_payments_reversed_in_the_period_and_per_bucket(world):
+    order = submit_order(world)
+    services.record(order, K.PAID, Decimal("1000.00"), at=datetime(2026, 3, 10, 2, 0, tzinfo=UTC))
+    services.record(order, K.PAID, Decimal("356.00"), at=datetime(2026, 3, 10, 3, 0, tzinfo=UTC))
+    services.record(order, K.PAYMENT_REVERSED, Decimal("356.00"), at=datetime(2026, 3, 12, 2, 0, tzinfo=UTC))
+    commit()
+
+    assert services.counts(world.company.id, date(2026, 3, 10), date(2026, 3, 12)).collected == Decimal("1000.00")
+    # A reversal counts in the period it happened: the day of the payment alone still shows it collected.
+    assert services.counts(world.company.id, date(2026, 3, 10), date(2026, 3, 10)).collected == Decimal("1356.00")
+    timeline = services.over_time(world.company.id, date(2026, 3, 10), date(2026, 3, 12))
+    assert [bucket.collected for bucket in timeline.buckets] == [
+        Decimal("1356.00"), Decimal("0.00"), Decimal("-356.00")]
+
+
 def test_a_period_without_decisions_has_no_rate_and_nothing_collected(world):
     submit_order(world)
 
