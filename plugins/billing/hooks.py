@@ -26,6 +26,7 @@ from plugins.billing.payments import inbox, receivables, settlement
 from plugins.billing.payments import services as payments
 from plugins.billing.payments.labels import LABELS as PAYMENT_LABELS
 from plugins.billing.statements import inbox as statement_inbox
+from plugins.billing.statements import invoicing as statement_invoicing
 from plugins.billing.statements import run as statement_run
 from plugins.billing.statements.labels import LABELS as STATEMENT_LABELS
 
@@ -62,9 +63,11 @@ def review_decided(order: Order, decision: Decision) -> None:
 
 @hookimpl
 def delivered(order: Order, delivery: Delivery) -> None:
-    """Cash-on-delivery and monthly orders are invoiced when the customer signs for the goods; the customer's
-    credit (over-payments kept) pays what it can of the invoice at once."""
-    payments.apply_credit(invoices.issue_invoice(order))
+    """Cash-on-delivery and monthly orders are invoiced when the customer signs for the goods (monthly ones in
+    the monthly statement instead, where the company's policy says so); the customer's credit (over-payments
+    kept) pays what it can of the invoice at once."""
+    if not statement_invoicing.invoiced_with_statement(order):
+        payments.apply_credit(invoices.issue_invoice(order))
 
 
 @hookimpl

@@ -106,22 +106,25 @@ def buyer_of(order: Order) -> dict[str, Any]:
     return buyer
 
 
-def issue_invoice(order: Order, *, actor: User | None = None) -> Invoice:
-    """Issue the order's invoice from its lines; an order is invoiced once, so a second call returns it."""
+def issue_invoice(order: Order, *, actor: User | None = None, issued_at: datetime | None = None) -> Invoice:
+    """Issue the order's invoice from its lines; an order is invoiced once, so a second call returns it.
+    ``issued_at``: the invoice's date when it is not now (the monthly statement's invoices are dated on its
+    statement day)."""
     existing = invoice_for(order)
     if existing is not None:
         return existing
     if order.status not in INVOICEABLE:
         raise TransitionError(_("order %(number)s is %(status)s; it cannot be invoiced",
                                 number=order.display_number, status=order.status.value))
-    return issue_version(order, actor=actor)
+    return issue_version(order, actor=actor, issued_at=issued_at)
 
 
-def issue_version(order: Order, *, replaces: Invoice | None = None, actor: User | None = None) -> Invoice:
+def issue_version(order: Order, *, replaces: Invoice | None = None, actor: User | None = None,
+                  issued_at: datetime | None = None) -> Invoice:
     """Issue a version of the order's invoice from its lines as they are now: the first, or the one after
     ``replaces`` (already credited). The same few statements however many lines the order has."""
     zone = company_zone(order.company_id)
-    issued_at = utcnow()
+    issued_at = issued_at or utcnow()
     rows = line_rows(order)
     sums = totals(LineAmounts(row["net_amount"], row["tax_amount"], row["amount"]) for row in rows)
     invoice = Invoice(

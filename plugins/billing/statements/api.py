@@ -1,5 +1,5 @@
 """Statements' JSON API: the list, one statement with its lines and disputes, the customer's confirmation
-or dispute and stamped copy, staff's answers, the PDF, and the statement day."""
+or dispute and stamped copy, staff's answers, the PDF, the statement day and the invoicing of monthly orders."""
 from __future__ import annotations
 
 from contextlib import closing
@@ -12,10 +12,10 @@ from core import attachments
 from core.api import ApiBlueprint
 from core.auth.context import require_actor, requires
 from core.documents import document_response
-from plugins.billing.statements import documents, services
+from plugins.billing.statements import documents, invoicing, services
 from plugins.billing.statements.models import Statement
 from plugins.billing.statements.schemas import (
-    DisputeRequestSchema, ResolveRequestSchema, StatementAttachmentSchema, StatementAttachmentUploadSchema,
+    DisputeRequestSchema, MonthlyInvoicingSchema, ResolveRequestSchema, StatementAttachmentSchema, StatementAttachmentUploadSchema,
     StatementDaySchema, StatementDaysSchema, StatementDetailSchema, StatementDisputeSchema, StatementPageSchema,
     StatementQuerySchema,
 )
@@ -160,3 +160,21 @@ class StatementDays(MethodView):
         actor = require_actor()
         services.set_statement_day(actor.company_id, data["statement_day"], actor, data["customer_id"])
         return services.statement_days(actor.company_id)
+
+
+@blp.route("/monthly-invoicing")
+class MonthlyInvoicingPolicy(MethodView):
+    @requires(VIEW)
+    @blp.response(200, MonthlyInvoicingSchema)
+    def get(self):
+        """When the company invoices its monthly-settlement orders: at delivery, or in the monthly statement."""
+        return {"monthly_invoicing": invoicing.monthly_invoicing(require_actor().company_id)}
+
+    @requires(services.SETTINGS)
+    @blp.arguments(MonthlyInvoicingSchema)
+    @blp.response(200, MonthlyInvoicingSchema)
+    def put(self, data):
+        """Set when the company invoices its monthly-settlement orders; orders delivered already keep theirs."""
+        actor = require_actor()
+        return {"monthly_invoicing": invoicing.set_monthly_invoicing(actor.company_id, data["monthly_invoicing"],
+                                                                     actor)}

@@ -1,5 +1,5 @@
 """Forms of statements: the customer's dispute of chosen lines and stamped copy, staff's answer, and finance's
-statement day."""
+statement day and invoicing of monthly orders."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -11,7 +11,7 @@ from core.entry.forms import LookupField
 from core.figures import MONEY
 from core.forms import FixedPoint, PortalForm
 from core.labels import choices
-from plugins.billing.statements.models import Resolution
+from plugins.billing.statements.models import MonthlyInvoicing, Resolution
 from plugins.billing.statements.services import ANSWER_MAX
 
 
@@ -39,3 +39,11 @@ class StatementDayForm(PortalForm):
     statement_day = IntegerField(_l("Statement day"), validators=[InputRequired(), NumberRange(min=1, max=31)])
     customer_id = LookupField(_l("For one customer (from their contract)"), kind="customer",
                               validators=[Optional()])
+
+
+class MonthlyInvoicingForm(PortalForm):
+    monthly_invoicing = SelectField(_l("Invoice monthly-settlement orders"), validators=[InputRequired()])
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.monthly_invoicing.choices = choices(MonthlyInvoicing)

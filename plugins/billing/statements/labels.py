@@ -9,7 +9,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from plugins.billing.statements.models import DisputeStatus, LineKind, Resolution, StatementStatus
+from plugins.billing.statements.models import DisputeStatus, LineKind, MonthlyInvoicing, Resolution, StatementStatus
 
 LABELS: Mapping[str, Mapping[str, Any]] = {
     "status.statement": {
@@ -41,5 +41,10 @@ LABELS: Mapping[str, Mapping[str, Any]] = {
         "statement_dispute_resolved": _l("Statement dispute answered"),
         "statement_attachment_added": _l("Stamped statement attached"),
         "statement_day_set": _l("Statement day set"),
+        "monthly_invoicing_set": _l("Invoicing of monthly orders set"),
+    },
+    "monthly_invoicing": {
+        MonthlyInvoicing.AT_DELIVERY: _l("At delivery"),
+        MonthlyInvoicing.WITH_STATEMENT: _l("In the monthly statement"),
     },
 }

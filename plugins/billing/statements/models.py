@@ -50,13 +50,24 @@ class Resolution(enum.StrEnum):
     EXPLANATION = "explanation"  # the line stands; why, in the answer
 
 
+class MonthlyInvoicing(enum.StrEnum):
+    """When the company invoices its monthly-settlement orders."""
+
+    AT_DELIVERY = "at_delivery"  # each order when the customer signs for it
+    WITH_STATEMENT = "with_statement"  # the period's deliveries when the monthly statement is made
+
+
 class StatementSetting(Model):
-    """The company's statement day (1 to 31; past the month's end, its last day)."""
+    """The company's statement day (1 to 31; past the month's end, its last day) and when it invoices its
+    monthly-settlement orders."""
 
     __tablename__ = "billing_statement_setting"
 
     company_id: Mapped[int] = mapped_column(ForeignKey("company.id"), primary_key=True)
     statement_day: Mapped[int] = mapped_column(default=LAST_DAY)
+    monthly_invoicing: Mapped[MonthlyInvoicing] = mapped_column(
+        enum_column(MonthlyInvoicing), default=MonthlyInvoicing.AT_DELIVERY,
+        server_default=MonthlyInvoicing.AT_DELIVERY.value)
 
 
 class CustomerStatementDay(Model):
@@ -86,7 +97,8 @@ class Statement(Model):
     number: Mapped[str] = mapped_column(String(40))
     previous_id: Mapped[int | None] = mapped_column(ForeignKey("billing_statement.id"), unique=True)
     statement_date: Mapped[date] = mapped_column(Date)
-    period_start: Mapped[datetime | None] = mapped_column(UTCDateTime())  # None: the customer's first
+    # The customer's first: the start of the day of their first entry (None on first statements made before that).
+    period_start: Mapped[datetime | None] = mapped_column(UTCDateTime())
     period_end: Mapped[datetime] = mapped_column(UTCDateTime())
     currency: Mapped[str] = mapped_column(String(3))
     opening_balance: Mapped[Decimal] = mapped_column(Money())

@@ -1,8 +1,11 @@
 """The statement run: on each customer's statement day, one statement per customer with activity or a balance.
 
 A statement's period ends when its statement day ends (in the company's time
-zone) and starts where the customer's previous statement ended; its opening
-balance is that statement's closing balance, copied. Its lines are the
+zone) and starts where the customer's previous statement ended (a customer's
+first statement: at the start of the day of their first entry); its opening
+balance is that statement's closing balance, copied. Where the company invoices
+monthly orders in the monthly statement (``invoicing``), the run first issues
+the invoices of the period's monthly deliveries, dated on the statement day. Its lines are the
 customer's ledger entries dated before the period's end that no statement
 lists yet: deliveries (the orders signed for, from core's ``Order``; listed,
 moving nothing, as the invoice carries the amount), invoices (+), credit notes
@@ -39,6 +42,7 @@ from core.models import AuditEntry, Company, Customer, Order, utcnow
 from core.orders import money
 from plugins.billing.invoices.models import CreditNote, Invoice, InvoiceStatus
 from plugins.billing.payments.models import BillingPayment
+from plugins.billing.statements import invoicing
 from plugins.billing.statements.models import (
     LAST_DAY, CustomerStatementDay, LineKind, Statement, StatementLine, StatementSetting, StatementStatus,
 )
@@ -204,6 +208,14 @@ def make_statements(company: Company, as_of: datetime | None = None) -> list[Sta
     dates = {customer_id: latest_statement_date(own, today) for customer_id, own in own_days.items()}
     latest_end = period_end(max([default_date, *dates.values()]), zone)
     previous = latest_statements(company.id)
+
+    def end_of(customer_id: int) -> datetime | None:
+        statement_date = dates.get(customer_id, default_date)
+        last = previous.get(customer_id)
+        return None if last is not None and last.statement_date >= statement_date else period_end(statement_date, zone)
+
+    # Under the company's policy, the period's monthly deliveries are invoiced first, to be listed below.
+    invoicing.invoice_deliveries(company.id, latest_end, end_of)
     by_customer: dict[int, list[Entry]] = defaultdict(list)
     for entry in unlisted_entries(company, latest_end):
         by_customer[entry.customer_id].append(entry)
@@ -233,7 +245,7 @@ def make_statements(company: Company, as_of: datetime | None = None) -> list[Sta
             "company_id": company.id, "customer_id": customer_id,
             "number": f"ST{statement_date:%Y%m%d}-{numbers[statement_date]:04d}",
             "previous_id": last.id if last is not None else None, "statement_date": statement_date,
-            "period_start": last.period_end if last is not None else None,
+            "period_start": last.period_end if last is not None else _first_activity(by_customer[customer_id], zone),
             "period_end": period_end(statement_date, zone), "currency": company.currency,
             "opening_balance": opening, "debits": sum((effect for effect in effects if effect > 0), ZERO),
             "credits": -sum((effect for effect in effects if effect < 0), ZERO),
@@ -255,6 +267,15 @@ def make_statements(company: Company, as_of: datetime | None = None) -> list[Sta
     for statement in made:
         _send(statement, company)
     return made
+
+
+def _first_activity(entries: list[Entry], zone: ZoneInfo) -> datetime | None:
+    """A customer's first statement starts on the day of their first entry (in the company's zone): it lists
+    their whole history, so its period is that history's, not an open-ended one."""
+    if not entries:
+        return None
+    first = min(entry.at for entry in entries).astimezone(zone)
+    return datetime.combine(first.date(), time(0), tzinfo=zone)
 
 
 def _numbering(company_id: int, dates: Iterable[date]) -> dict[date, int]:

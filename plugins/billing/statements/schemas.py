@@ -8,7 +8,7 @@ from marshmallow import validate
 
 from core.api.fields import IdField, MoneyField, UploadField
 from core.api.schemas import PageArgsSchema, PricedSchema, page_schema
-from plugins.billing.statements.models import DisputeStatus, LineKind, Resolution, StatementStatus
+from plugins.billing.statements.models import DisputeStatus, LineKind, MonthlyInvoicing, Resolution, StatementStatus
 from plugins.billing.statements.services import ANSWER_MAX, ATTACHMENT_MAX_BYTES, REASON_MAX
 
 
@@ -29,7 +29,9 @@ class StatementSchema(PricedSchema):
     customer_name = ma.fields.String(attribute="customer.name")
     statement_date = ma.fields.Date(metadata={"description": "the period ends when this day ends"})
     period_start = ma.fields.AwareDateTime(allow_none=True, metadata={
-        "description": "where the previous statement ended; null on the customer's first"})
+        "description": "where the previous statement ended; on the customer's first, the start of the day "
+                       "(in the company's time zone) of their first entry; null only on a first statement "
+                       "made before this rule"})
     period_end = ma.fields.AwareDateTime()
     previous_id = ma.fields.Integer(allow_none=True)
     currency = ma.fields.String()
@@ -121,3 +123,9 @@ class StatementDaySchema(ma.Schema):
 class StatementDaysSchema(ma.Schema):
     statement_day = ma.fields.Integer()
     customers = ma.fields.List(ma.fields.Dict())
+
+
+class MonthlyInvoicingSchema(ma.Schema):
+    monthly_invoicing = ma.fields.Enum(MonthlyInvoicing, by_value=True, required=True, metadata={
+        "description": "when monthly-settlement orders are invoiced: `at_delivery`, or `with_statement` (the "
+                       "statement run issues the period's invoices, dated on the statement day)"})

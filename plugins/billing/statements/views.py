@@ -17,8 +17,10 @@ from core.errors import OrdoError
 from core.listview import Column, Filter, GroupBy, Kind, ListSpec, list_response
 from core.models import Customer, User
 from core.web import attempt, flash_form_errors, required
-from plugins.billing.statements import documents, services
-from plugins.billing.statements.forms import ConfirmForm, DisputeForm, ResolveForm, StatementDayForm
+from plugins.billing.statements import documents, invoicing, services
+from plugins.billing.statements.forms import (
+    ConfirmForm, DisputeForm, MonthlyInvoicingForm, ResolveForm, StatementDayForm,
+)
 from plugins.billing.statements.models import DisputeStatus, Resolution, Statement, StatementStatus
 from plugins.billing.statements.services import ANSWER, RESOLVE, VIEW
 
@@ -63,9 +65,12 @@ STATEMENT_LIST = ListSpec(
 def statements():
     actor = require_actor()
     settings = actor.can(services.SETTINGS) and actor.customer_id is None
+    invoicing_form = None
+    if settings:
+        invoicing_form = MonthlyInvoicingForm(monthly_invoicing=invoicing.monthly_invoicing(actor.company_id).value)
     return list_response(STATEMENT_LIST, actor, "billing/statements/list.html",
                          days=services.statement_days(actor.company_id) if settings else None,
-                         day_form=StatementDayForm() if settings else None)
+                         day_form=StatementDayForm() if settings else None, invoicing_form=invoicing_form)
 
 
 @bp.route("/statements/statement-day", methods=["POST"])
@@ -78,6 +83,19 @@ def statement_day():
     elif attempt(lambda: services.set_statement_day(actor.company_id, required(form.statement_day.data), actor,
                                                     form.customer_id.data or None)) is not None:
         flash(_("The statement day is set."), "success")
+    return redirect(url_for("billing_statements.statements"))
+
+
+@bp.route("/statements/monthly-invoicing", methods=["POST"])
+@requires(services.SETTINGS)
+def monthly_invoicing():
+    actor = require_actor()
+    form = MonthlyInvoicingForm()
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+    elif attempt(lambda: invoicing.set_monthly_invoicing(actor.company_id, required(form.monthly_invoicing.data),
+                                                         actor)) is not None:
+        flash(_("The invoicing of monthly orders is set."), "success")
     return redirect(url_for("billing_statements.statements"))
 
 

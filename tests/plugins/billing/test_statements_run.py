@@ -45,7 +45,8 @@ def test_three_periods_each_opening_with_the_last_closing_balance(world, place_o
 
     january, = make(world.company, at("2026-02-01 02:00"))
     assert january.customer_id == buyer.id and january.statement_date.isoformat() == "2026-01-31"
-    assert january.period_start is None and january.previous_id is None
+    # The first statement's period starts on the day of the customer's first entry, in the company's zone.
+    assert january.period_start == at("2026-01-10 00:00") and january.previous_id is None
     assert [(line.kind, line.effect) for line in january.lines] == [
         (LineKind.DELIVERY, Decimal("0.00")), (LineKind.INVOICE, TOTAL), (LineKind.PAYMENT, Decimal("-1000.00"))]
     assert (january.opening_balance, january.debits, january.credits, january.closing_balance) == (
