@@ -16,6 +16,7 @@ from plugins.billing.statements.models import LineKind, MonthlyInvoicing
 from tests.factories import portal_login
 from tests.plugins.billing.conftest import fresh
 from tests.plugins.billing.statements_helpers import at, date_delivery, make, pay
+from tests.plugins.billing.test_statements_run import _counted_run
 
 TOTAL = Decimal("2316.50")
 
@@ -104,3 +105,22 @@ def test_finance_sets_the_policy_on_the_statements_page(app, world):
     assert invoicing.monthly_invoicing(world.company.id) == MonthlyInvoicing.WITH_STATEMENT
     finance.post("/statements/monthly-invoicing", data={"monthly_invoicing": "weekly"})
     assert invoicing.monthly_invoicing(world.company.id) == MonthlyInvoicing.WITH_STATEMENT
+
+
+def test_a_run_invoicing_deliveries_costs_the_same_statements_per_invoice_whatever_its_lines(
+        world, place_order, deliver):
+    """Each invoice is issued as at delivery (its own few statements); everything else stays constant."""
+    _with_statement(world)
+
+    def delivered(month: int, orders: int, lines: int) -> None:
+        for _ in range(orders):
+            order = deliver(place_order(PaymentTerms.MONTHLY, lines=[("1", "10.00", "0.13")] * lines))
+            date_delivery(order, at(f"2026-{month:02d}-10 10:00"))
+
+    delivered(1, orders=1, lines=1)
+    one, _, _ = _counted_run(world, at("2026-02-01 02:00"))
+    delivered(2, orders=2, lines=6)
+    two, _, _ = _counted_run(world, at("2026-03-01 02:00"))
+    delivered(3, orders=3, lines=12)
+    three, _, _ = _counted_run(world, at("2026-04-01 02:00"))
+    assert three - two == two - one > 0, (one, two, three)
