@@ -92,11 +92,7 @@ def order_changed(order: Order, change: OrderChange) -> None:
 def credit_granted(order: Order, credit: Credit) -> None:
     """Money granted back on a problem case (a refused line, a defect) is a credit note against the invoice;
     one that clears what the payments left owing settles the order."""
-    credit_note = credit_notes.credit_case(order, credit)
-    if credit_note.invoice is not None:  # an invoice already paid: what it no longer bills is the customer's credit
-        payments.release_overpaid(credit_note.invoice)
-    # The credit took back what the payments left owing: the order is paid in full (and completes if delivered).
-    settlement.settle_by_credit(order, credit_note)
+    settlement.after_credit(order, credit_notes.credit_case(order, credit))
 
 
 @hookimpl

@@ -18,6 +18,7 @@ from plugins.billing.invoices.models import CreditNote, Invoice
 from plugins.billing.invoices.services import mark_paid
 from plugins.billing.payments.allocations import owed_on
 from plugins.billing.payments.ledger import ZERO, balance, credited_total, paid_total
+from plugins.billing.payments.services import release_overpaid
 
 
 def settle_by_credit(order: Order, credit_note: CreditNote | None, invoice: Invoice | None = None) -> bool:
@@ -41,3 +42,12 @@ def settle_by_credit(order: Order, credit_note: CreditNote | None, invoice: Invo
                                     credit_note=credit_note.number if credit_note is not None else None),
                   actor=None)
     return True
+
+
+def after_credit(order: Order, credit_note: CreditNote) -> None:
+    """What follows money granted back (a problem case's credit, a statement line's correction): what an
+    invoice already paid no longer bills goes back to the customer's credit, and a credit clearing what the
+    payments left owing settles the order."""
+    if credit_note.invoice is not None:
+        release_overpaid(credit_note.invoice)
+    settle_by_credit(order, credit_note)

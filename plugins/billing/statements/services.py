@@ -32,6 +32,7 @@ from core.models import Company, Customer, User, utcnow
 from core.models.types import MONEY_PLACES
 from core.orders.queries import get_order
 from plugins.billing.invoices.credit_notes import credit_case
+from plugins.billing.payments.settlement import after_credit
 from plugins.billing.statements.models import (
     LAST_DAY, CustomerStatementDay, DisputeStatus, LineKind, Resolution, Statement, StatementAttachment,
     StatementDispute, StatementLine, StatementSetting, StatementStatus,
@@ -259,6 +260,7 @@ def resolve(row: StatementDispute, actor: User, *, resolution: Resolution, answe
         credit_note = credit_case(order, Credit(
             amount=amount, reason=answer, granted_at=now or utcnow(), case_id=row.id,
             case_number=f"{statement.number}/{row.line.line_no}", granted_by_id=actor.id))
+        after_credit(order, credit_note)
     elif amount is not None:
         raise ValidationError(_("an explanation moves no money: leave the amount out"), field="amount")
     now = now or utcnow()

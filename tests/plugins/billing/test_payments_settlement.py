@@ -15,6 +15,7 @@ from plugins.billing.invoices.models import InvoiceStatus
 from plugins.billing.payments import ledger
 from plugins.billing.payments import services as payments
 from tests.plugins.billing.conftest import fresh
+from tests.plugins.billing.statements_helpers import at, date_delivery, make, pay
 from tests.plugins.billing.test_invoices_credit_notes import TWENTY_VALVES, case_credit, lower_the_price
 
 
@@ -94,3 +95,21 @@ def test_reversing_a_payment_of_an_order_settled_by_credit_makes_it_owe_again(wo
     order = fresh(order.id)
     assert order.paid_in_full_at is None and ledger.outstanding(order) == Decimal("2000.00")
     assert deliver(order).status == OrderStatus.DELIVERED
+
+
+def test_a_statement_line_corrected_by_a_credit_clearing_the_balance_completes_the_order(
+        api, world, place_order, deliver):
+    order = deliver(place_order())
+    date_delivery(order, at("2026-01-10 10:00"))
+    pay(order, "2000.00", at("2026-01-20 15:00"), _finance(world))
+    statement, = make(world.company, at("2026-02-01 02:00"))
+    disputed = api("customer").post(f"/api/v1/statements/{statement.id}/dispute",
+                                    json={"lines": [{"line_no": 2, "reason": "少收了折扣"}]})
+    assert disputed.status_code == 201, disputed.get_json()
+    dispute_id = disputed.get_json()["disputes"][0]["id"]
+
+    answered = api("finance").post(f"/api/v1/statement-disputes/{dispute_id}/resolve", json={
+        "resolution": "correction", "answer": "同意折扣", "amount": "316.50"})
+
+    assert answered.status_code == 200, answered.get_json()
+    assert fresh(order.id).status == OrderStatus.COMPLETED
