@@ -36,6 +36,8 @@ from core.extensions import db
 from core.models import Company, Order, OrderLine, User, utcnow
 from core.models.types import MONEY_PLACES
 from core.orders.totals import LineAmounts, totals
+from plugins.billing.collection import open_items
+from plugins.billing.collection.models import EntryKind
 from plugins.billing.invoices.models import (
     CreditNote, CreditNoteLine, CreditReason, Invoice, InvoiceLine, InvoiceStatus,
 )
@@ -89,6 +91,7 @@ def _issue(order: Order, invoice: Invoice | None, rows: list[dict[str, Any]], *,
     db.session.add(credit_note)
     flush()
     db.session.execute(insert(CreditNoteLine), [{**row, "credit_note_id": credit_note.id} for row in rows])
+    open_items.post([order], EntryKind.CREDIT_NOTE, issued_at)
     audit.record(
         company_id=order.company_id, order_id=order.id, entity="credit_note", entity_id=credit_note.id,
         action="credit_note_issued", actor=None,

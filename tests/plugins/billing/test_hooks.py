@@ -34,6 +34,7 @@ from tests.clones import clone_order
 from tests.flows import Flow
 from tests.inbox_answers import answer, check_counts_agree
 from tests.plugins.billing.conftest import fresh, invoice_number
+from tests.plugins.billing.open_item_rows import post_missing
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -190,6 +191,7 @@ def test_hook_inbox_count(app, world, api, place_order, deliver):
         clone_order(prepaid.id, copies, [Invoice], vary=falling_due)
         clone_order(owing.id, copies, [Invoice, BillingPayment, PaymentAllocation], vary=falling_due)
         clone_order(settled.id, copies, [Invoice, BillingPayment, PaymentAllocation], vary=falling_due)
+        post_missing(world.company.id, today)
         commit()
 
     grow(4)
