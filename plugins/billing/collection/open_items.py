@@ -15,10 +15,10 @@ allocation lowered to what a change left); each row is the effect of one event.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import func, insert, select, type_coerce
+from sqlalchemy import Subquery, func, insert, select, type_coerce
 
 from core.extensions import db
 from core.models import Order, utcnow
@@ -92,3 +92,24 @@ def differences(company_id: int) -> list[tuple[int, Decimal, Decimal]]:
         .where(Invoice.company_id == company_id, func.abs(rows_sum - owed) >= HALF_CENT)
         .order_by(Invoice.id))
     return [(invoice_id, money(Decimal(total)), money(Decimal(due))) for invoice_id, total, due in found]
+
+
+# --- reading: what is open, summed in the database --------------------------------------------
+
+
+def open_invoices(company_id: int, *, as_of: date | None = None, customer_id: int | None = None) -> Subquery:
+    """SQL: each invoice of the company that owes something (on ``as_of``'s day, default now), with its
+    customer, salesperson, currency, due date and what it owes (``open``): its rows summed, one query."""
+    conditions = [OpenItemEntry.company_id == company_id]
+    if as_of is not None:
+        conditions.append(OpenItemEntry.posted_on <= as_of)
+    if customer_id is not None:
+        conditions.append(OpenItemEntry.customer_id == customer_id)
+    owed = func.sum(OpenItemEntry.amount)
+    return (select(OpenItemEntry.invoice_id, OpenItemEntry.customer_id, OpenItemEntry.salesperson_id,
+                   OpenItemEntry.currency, OpenItemEntry.due_date, type_coerce(owed, Money()).label("open"))
+            .where(*conditions)
+            .group_by(OpenItemEntry.invoice_id, OpenItemEntry.customer_id, OpenItemEntry.salesperson_id,
+                      OpenItemEntry.currency, OpenItemEntry.due_date)
+            .having(owed > HALF_CENT)
+            .subquery("open_invoice"))

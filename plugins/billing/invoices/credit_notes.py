@@ -91,7 +91,6 @@ def _issue(order: Order, invoice: Invoice | None, rows: list[dict[str, Any]], *,
     db.session.add(credit_note)
     flush()
     db.session.execute(insert(CreditNoteLine), [{**row, "credit_note_id": credit_note.id} for row in rows])
-    open_items.post([order], EntryKind.CREDIT_NOTE, issued_at)
     audit.record(
         company_id=order.company_id, order_id=order.id, entity="credit_note", entity_id=credit_note.id,
         action="credit_note_issued", actor=None,
@@ -216,8 +215,10 @@ def credit_case(order: Order, credit: Credit) -> CreditNote:
                   amount=formatting.money(amount), left=formatting.money(left_on_line), currency=order.currency,
                   line=line.line_no), field="amount")
     row = _split(amount, line, invoice if invoice is not None else order, line_no=1)
-    return _issue(order, invoice, [row], reason=CreditReason.CASE_CREDIT, note=credit.reason,
-                  case_id=credit.case_id, case_number=credit.case_number, actor_id=credit.granted_by_id)
+    credit_note = _issue(order, invoice, [row], reason=CreditReason.CASE_CREDIT, note=credit.reason,
+                         case_id=credit.case_id, case_number=credit.case_number, actor_id=credit.granted_by_id)
+    open_items.post([order], EntryKind.CREDIT_NOTE, credit_note.issued_at)
+    return credit_note
 
 
 def _credited_before_invoice(order: Order) -> Decimal:

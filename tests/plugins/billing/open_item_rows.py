@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Date, insert, literal, select
+from sqlalchemy import Date, insert, literal, select, update
 
 from core.extensions import db
 from core.models import Order
@@ -24,3 +24,10 @@ def post_missing(company_id: int, on: date) -> None:
                Invoice.currency, Invoice.due_date, literal(on, Date()), literal(EntryKind.ISSUED.value), owed)
         .join(Order, Order.id == Invoice.order_id)
         .where(Invoice.company_id == company_id, without, owed > ZERO)))
+
+
+def falls_due(invoice: Invoice, day: date) -> None:
+    """Give an issued invoice another due date, as if its terms had said so: the tests' way to make it
+    overdue without waiting. Billing never moves a due date after issue; its open items carry it too."""
+    invoice.due_date = day
+    db.session.execute(update(OpenItemEntry).where(OpenItemEntry.invoice_id == invoice.id).values(due_date=day))
