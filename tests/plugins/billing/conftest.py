@@ -41,13 +41,21 @@ def app(make_app):
 
 
 @pytest.fixture(autouse=True)
-def open_items_agree(app):
+def open_items_agree(app, request):
     """After every billing test, the open items of each company add up, invoice by invoice, to what
-    ``balances`` says the invoice owes: whatever path the test took, the services posted every change."""
+    ``balances`` says the invoice owes: whatever path the test took, the services posted every change.
+    A test that writes open items by hand (``hand_built_open_items``) is not checked."""
     yield
+    if "hand_built_open_items" in request.fixturenames:
+        return
     db.session.rollback()
     for company_id in db.session.execute(select(Company.id)).scalars():
         assert open_items.differences(company_id) == [], "the open items do not add up to the balances"
+
+
+@pytest.fixture
+def hand_built_open_items():
+    """The test writes open items of its own, which no balance computed from payments matches."""
 
 
 @pytest.fixture
