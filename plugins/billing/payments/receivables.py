@@ -58,17 +58,16 @@ def credit_hold_reason(company: Company, customer: Customer) -> str | None:
     """Why the customer may not order now (invoices long overdue and unpaid), or None."""
     limit = company.today() - timedelta(days=CREDIT_HOLD_OVERDUE_DAYS)
     owing = open_invoices(company.id, customer_id=customer.id)
-    late = db.session.execute(
-        select(func.count(), owing.c.due_date, Invoice.number).join(Invoice, Invoice.id == owing.c.invoice_id)
-        .where(owing.c.due_date < limit)
-        .group_by(owing.c.due_date, owing.c.invoice_id, Invoice.number)
-        .order_by(owing.c.due_date, owing.c.invoice_id)).all()
-    if not late:
+    late = owing.c.due_date < limit
+    count = db.session.execute(select(func.count()).where(late)).scalar_one()
+    if not count:
         return None
-    _count, oldest_due, number = late[0]
+    number, due = db.session.execute(
+        select(Invoice.number, owing.c.due_date).join(Invoice, Invoice.id == owing.c.invoice_id).where(late)
+        .order_by(owing.c.due_date, owing.c.invoice_id).limit(1)).one()
     return _("%(customer)s is on credit hold: %(count)s invoice(s) unpaid more than %(days)s days past due "
-             "(oldest %(number)s, due %(due)s)", customer=customer.name, count=len(late),
-             days=CREDIT_HOLD_OVERDUE_DAYS, number=number, due=oldest_due.isoformat())
+             "(oldest %(number)s, due %(due)s)", customer=customer.name, count=count,
+             days=CREDIT_HOLD_OVERDUE_DAYS, number=number, due=due.isoformat())
 
 
 def customer_receivables(company: Company, customer: Customer) -> CustomerReceivables:
