@@ -58,8 +58,8 @@ def upgrade():
     with op.batch_alter_table('billing_open_item', schema=None) as batch_op:
         batch_op.create_index('ix_billing_open_item_company_customer', ['company_id', 'customer_id', 'invoice_id'],
                               unique=False)
-        batch_op.create_index('ix_billing_open_item_company_posted_on',
-                              ['company_id', 'posted_on', 'invoice_id', 'amount'], unique=False)
+        batch_op.create_index('ix_billing_open_item_ageing', ['company_id', 'invoice_id', 'customer_id',
+                              'salesperson_id', 'currency', 'due_date', 'posted_on', 'amount'], unique=False)
         batch_op.create_index('ix_billing_open_item_invoice', ['invoice_id'], unique=False)
     _backfill(entries)
 
@@ -134,6 +134,6 @@ def _backfill(entries: sa.Table) -> None:
 def downgrade():
     with op.batch_alter_table('billing_open_item', schema=None) as batch_op:
         batch_op.drop_index('ix_billing_open_item_invoice')
-        batch_op.drop_index('ix_billing_open_item_company_posted_on')
+        batch_op.drop_index('ix_billing_open_item_ageing')
         batch_op.drop_index('ix_billing_open_item_company_customer')
     op.drop_table('billing_open_item')

@@ -99,7 +99,8 @@ def differences(company_id: int) -> list[tuple[int, Decimal, Decimal]]:
 
 def open_invoices(company_id: int, *, as_of: date | None = None, customer_id: int | None = None) -> Subquery:
     """SQL: each invoice of the company that owes something (on ``as_of``'s day, default now), with its
-    customer, salesperson, currency, due date and what it owes (``open``): its rows summed, one query."""
+    customer, salesperson, currency, due date and what it owes (``open``): its rows summed, one query.
+    Grouped in the order of ``ix_billing_open_item_ageing``, which it reads alone."""
     conditions = [OpenItemEntry.company_id == company_id]
     if as_of is not None:
         conditions.append(OpenItemEntry.posted_on <= as_of)
