@@ -33,7 +33,7 @@ import csv
 import enum
 import io
 import weakref
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from tempfile import SpooledTemporaryFile
@@ -718,10 +718,32 @@ def export_response(spec: ListSpec, user: User, format_: str) -> Response:
     the rows are read in keyset chunks of EXPORT_CHUNK, and the file spills from
     memory to a temporary file past SPOOL_LIMIT.
     """
+    return _exported(spec, user, format_, spec.columns_for(user), export_rows(spec, user))
+
+
+@dataclass(frozen=True)
+class _Values:
+    """A computed row as the writers read a list's rows (``row._mapping[key]``)."""
+
+    _mapping: Mapping[str, Any]
+
+
+def table_export_response(name: str, columns: Sequence[Column], rows: Iterable[Mapping[str, Any]], user: User,
+                          format_: str) -> Response:
+    """A table a page computed rather than listed (a report's figures), exactly as shown, as CSV or Excel:
+    the same writers, the same cells (labels, dates, text never a formula) as a list's export, and its
+    amount columns only for a user who may see prices. ``rows`` map each column's key to its value."""
+    spec = ListSpec(name=name, source=lambda _user: select(), id=None, columns=tuple(columns))
+    values: Iterator[Any] = (_Values(row) for row in rows)
+    return _exported(spec, user, format_, spec.columns_for(user), values)
+
+
+def _exported(spec: ListSpec, user: User, format_: str, columns: tuple[Column, ...],
+              rows: Iterator[Any]) -> Response:
     write, mimetype = EXPORTERS[format_]
     file = SpooledTemporaryFile(max_size=SPOOL_LIMIT)
     try:
-        write(file, spec, user, spec.columns_for(user), export_rows(spec, user))
+        write(file, spec, user, columns, rows)
     except BaseException:  # a bad parameter, a database error: nothing is sent, and the file goes
         file.close()
         raise

@@ -36,6 +36,8 @@ from core.extensions import db
 from core.models import Company, Order, OrderLine, User, utcnow
 from core.models.types import MONEY_PLACES
 from core.orders.totals import LineAmounts, totals
+from plugins.billing.collection import open_items
+from plugins.billing.collection.models import EntryKind
 from plugins.billing.invoices.models import (
     CreditNote, CreditNoteLine, CreditReason, Invoice, InvoiceLine, InvoiceStatus,
 )
@@ -213,8 +215,10 @@ def credit_case(order: Order, credit: Credit) -> CreditNote:
                   amount=formatting.money(amount), left=formatting.money(left_on_line), currency=order.currency,
                   line=line.line_no), field="amount")
     row = _split(amount, line, invoice if invoice is not None else order, line_no=1)
-    return _issue(order, invoice, [row], reason=CreditReason.CASE_CREDIT, note=credit.reason,
-                  case_id=credit.case_id, case_number=credit.case_number, actor_id=credit.granted_by_id)
+    credit_note = _issue(order, invoice, [row], reason=CreditReason.CASE_CREDIT, note=credit.reason,
+                         case_id=credit.case_id, case_number=credit.case_number, actor_id=credit.granted_by_id)
+    open_items.post([order], EntryKind.CREDIT_NOTE, credit_note.issued_at)
+    return credit_note
 
 
 def _credited_before_invoice(order: Order) -> Decimal:

@@ -35,6 +35,8 @@ from core.keyset import Keyset, Kind
 from core.models import Company, Customer, Order, OrderStatus, PaymentTerms, User, utcnow
 from core.orders.queries import visible_to
 from core.orders.totals import LineAmounts, line_amounts, totals
+from plugins.billing.collection import open_items
+from plugins.billing.collection.models import EntryKind
 from plugins.billing.dates import company_today, company_zone, end_of_following_month, local_date
 from plugins.billing.invoices.fapiao import fapiao_outstanding
 from plugins.billing.invoices.models import Invoice, InvoiceLine, InvoiceStatus
@@ -143,6 +145,7 @@ def issue_version(order: Order, *, replaces: Invoice | None = None, actor: User 
     if rows:
         db.session.execute(insert(InvoiceLine), [{**row, "invoice_id": invoice.id} for row in rows])
     attach_earlier_payments(order, invoice)
+    open_items.post([order], EntryKind.ISSUED, issued_at)
     audit.record(
         company_id=order.company_id, order_id=order.id, entity="invoice", entity_id=invoice.id,
         action="invoice_issued", actor=actor,
@@ -170,6 +173,7 @@ def cancel_invoice(order: Order, reason: str) -> Invoice | None:
     if invoice is None or invoice.status != InvoiceStatus.ISSUED:
         return invoice
     invoice.status = InvoiceStatus.CANCELLED
+    open_items.post([order], EntryKind.CLOSED)
     audit.record(company_id=order.company_id, order_id=order.id, entity="invoice", entity_id=invoice.id,
                  action="invoice_cancelled", actor=None, before={"status": InvoiceStatus.ISSUED.value},
                  after={"status": invoice.status.value}, note=reason)

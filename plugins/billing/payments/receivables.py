@@ -1,4 +1,8 @@
-"""What customers owe on their invoices: the invoice list's summary, credit hold, review's credit checks."""
+"""What customers owe on their invoices: the invoice list's summary, credit hold, review's credit checks.
+
+Each is one or two aggregate queries over the open items (``collection.open_items``): what each
+invoice owes is the sum of its rows, whatever the number of invoices.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -6,17 +10,17 @@ from datetime import timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import select
-from sqlalchemy.orm import lazyload
+from sqlalchemy import case, func, select
 
 from core.contracts import Receivables as CustomerReceivables
 from core.extensions import db
-from core.models import Company, Customer, Order, User
+from core.models import Company, Customer, User
 from core.orders import money
-from plugins.billing.dates import company_today, local_date
+from plugins.billing.collection.models import EntryKind, OpenItemEntry
+from plugins.billing.collection.open_items import open_invoices
+from plugins.billing.dates import company_today
 from plugins.billing.invoices.models import Invoice, InvoiceStatus
-from plugins.billing.invoices.services import balances, visible_invoices
-from plugins.billing.payments.ledger import ZERO, credited_totals, paid_totals
+from plugins.billing.payments.ledger import ZERO
 
 # An invoice unpaid this many days past its due date puts the customer on credit hold.
 CREDIT_HOLD_OVERDUE_DAYS = 30
@@ -33,60 +37,54 @@ class Receivables:
     overdue: Decimal = ZERO
 
 
+def _amount(value: Decimal | float | None) -> Decimal:
+    return money(Decimal(str(value))) if value is not None else ZERO
+
+
 def receivables_summary(user: User) -> list[Receivables]:
-    """Outstanding and overdue amounts of the open invoices, per currency."""
+    """Outstanding and overdue amounts of the open invoices (a customer user's own only), per currency."""
     today = company_today(user.company_id)
-    invoices = list(db.session.execute(
-        visible_invoices(user).where(Invoice.status == InvoiceStatus.ISSUED)).scalars())
-    by_currency: dict[str, Receivables] = {}
-    for row in balances(invoices, today):
-        if row.outstanding <= ZERO:
-            continue
-        summary = by_currency.setdefault(row.invoice.currency, Receivables(row.invoice.currency))
-        summary.open_count += 1
-        summary.outstanding += row.outstanding
-        if row.overdue:
-            summary.overdue_count += 1
-            summary.overdue += row.outstanding
-    return [by_currency[currency] for currency in sorted(by_currency)]
+    owing = open_invoices(user.company_id, customer_id=user.customer_id)
+    overdue = owing.c.due_date < today
+    rows = db.session.execute(
+        select(owing.c.currency, func.count(), func.sum(owing.c.open),
+               func.sum(case((overdue, 1), else_=0)), func.sum(case((overdue, owing.c.open), else_=ZERO)))
+        .group_by(owing.c.currency).order_by(owing.c.currency))
+    return [Receivables(currency, int(count), _amount(total), int(late or 0), _amount(late_total))
+            for currency, count, total, late, late_total in rows]
 
 
 def credit_hold_reason(company: Company, customer: Customer) -> str | None:
     """Why the customer may not order now (invoices long overdue and unpaid), or None."""
     limit = company.today() - timedelta(days=CREDIT_HOLD_OVERDUE_DAYS)
-    invoices = list(db.session.execute(
-        select(Invoice).join(Order, Invoice.order_id == Order.id).where(
-            Invoice.company_id == company.id, Order.customer_id == customer.id,
-            Invoice.status == InvoiceStatus.ISSUED, Invoice.due_date < limit)).scalars())
-    late = [row for row in balances(invoices, company.today()) if row.outstanding > ZERO]
-    if not late:
+    owing = open_invoices(company.id, customer_id=customer.id)
+    late = owing.c.due_date < limit
+    count = db.session.execute(select(func.count()).where(late)).scalar_one()
+    if not count:
         return None
+    number, due = db.session.execute(
+        select(Invoice.number, owing.c.due_date).join(Invoice, Invoice.id == owing.c.invoice_id).where(late)
+        .order_by(owing.c.due_date, owing.c.invoice_id).limit(1)).one()
     return _("%(customer)s is on credit hold: %(count)s invoice(s) unpaid more than %(days)s days past due "
-             "(oldest %(number)s, due %(due)s)", customer=customer.name, count=len(late),
-             days=CREDIT_HOLD_OVERDUE_DAYS, number=min(late, key=lambda r: r.invoice.due_date).invoice.number,
-             due=min(row.invoice.due_date for row in late).isoformat())
+             "(oldest %(number)s, due %(due)s)", customer=customer.name, count=count,
+             days=CREDIT_HOLD_OVERDUE_DAYS, number=number, due=due.isoformat())
 
 
 def customer_receivables(company: Company, customer: Customer) -> CustomerReceivables:
-    """What the customer owes on issued invoices, what of it is overdue, and how often they paid late."""
-    invoices = list(db.session.execute(
-        select(Invoice).join(Order, Order.id == Invoice.order_id)
-        .where(Invoice.company_id == company.id, Order.customer_id == customer.id,
-               Invoice.status.not_in((InvoiceStatus.CANCELLED, InvoiceStatus.CREDITED)))
-        .options(lazyload(Invoice.order))
-    ).scalars())
-    paid = paid_totals(invoice.order_id for invoice in invoices)
-    credited = credited_totals(invoice.order_id for invoice in invoices)
+    """What the customer owes on issued invoices, what of it is overdue, and how often they paid late: an
+    invoice still owed past its due date, or paid in full by a payment received after it."""
     today = company.today()
-    outstanding_total = overdue = ZERO
-    late = 0
-    for invoice in invoices:
-        owed = max(invoice.total - credited.get(invoice.order_id, ZERO) - paid.get(invoice.order_id, ZERO), ZERO)
-        outstanding_total += owed
-        if owed > ZERO and invoice.due_date < today:
-            overdue += owed
-            late += 1
-        elif invoice.paid_at is not None and local_date(invoice.paid_at, company.zone) > invoice.due_date:
-            late += 1
-    return CustomerReceivables(outstanding=money(outstanding_total), overdue=money(overdue), late_payments=late,
-                               currency=company.currency)
+    owing = open_invoices(company.id, customer_id=customer.id)
+    overdue = owing.c.due_date < today
+    total, late_total, late = db.session.execute(
+        select(func.sum(owing.c.open), func.sum(case((overdue, owing.c.open), else_=ZERO)),
+               func.sum(case((overdue, 1), else_=0)))).one()
+    last_paid = (select(OpenItemEntry.invoice_id, func.max(OpenItemEntry.posted_on).label("paid_on"))
+                 .where(OpenItemEntry.company_id == company.id, OpenItemEntry.customer_id == customer.id,
+                        OpenItemEntry.kind == EntryKind.PAYMENT)
+                 .group_by(OpenItemEntry.invoice_id).subquery())
+    paid_late = db.session.execute(
+        select(func.count()).select_from(Invoice).join(last_paid, last_paid.c.invoice_id == Invoice.id)
+        .where(Invoice.status == InvoiceStatus.PAID, last_paid.c.paid_on > Invoice.due_date)).scalar_one()
+    return CustomerReceivables(outstanding=_amount(total), overdue=_amount(late_total),
+                               late_payments=int(late or 0) + paid_late, currency=company.currency)

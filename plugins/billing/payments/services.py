@@ -43,6 +43,8 @@ from plugins.billing.payments.ledger import (
     HALF_CENT, UNSETTLED, ZERO, balance, credited_on_order, credited_total, credited_totals, outstanding, owing,
     paid_on, paid_totals,
 )
+from plugins.billing.collection import open_items
+from plugins.billing.collection.models import EntryKind
 from plugins.billing.payments.models import BillingPayment, PaymentAllocation, PaymentMethod, PrepaymentShare
 
 LARGEST_AMOUNT = MONEY.largest
@@ -277,6 +279,7 @@ def _allocate(payment: BillingPayment, plan: list[tuple[Order, Invoice | None, D
     for paid_order, _invoice, share in plan:
         before = orders.get(paid_order.id, (paid_order, ZERO))[1]
         orders[paid_order.id] = (paid_order, before + share)
+    open_items.post([paid_order for paid_order, _share in orders.values()], EntryKind.PAYMENT, payment.received_at)
     paid = paid_totals(orders)
     credited = credited_totals(orders)
     for paid_order, share in orders.values():
@@ -331,6 +334,7 @@ def release_cancelled(order: Order) -> Decimal:
     now = utcnow()
     for allocation in live:
         allocation.reversed_at = now
+    open_items.post([order], EntryKind.REVERSAL)
     released = sum((allocation.amount for allocation in live), ZERO)
     audit.record(company_id=order.company_id, order_id=order.id, entity="order", entity_id=order.id,
                  action="payments_released", actor=None,
@@ -355,6 +359,7 @@ def release_overpaid(invoice: Invoice) -> Decimal:
         lowered = min(allocation.amount, left)
         allocation.amount -= lowered
         left -= lowered
+    open_items.post([invoice.order], EntryKind.REVERSAL)
     audit.record(company_id=invoice.company_id, order_id=invoice.order_id, entity="invoice", entity_id=invoice.id,
                  action="payments_released", actor=None,
                  after={"amount": str(excess), "currency": invoice.currency, "invoice": invoice.number})
@@ -404,6 +409,7 @@ def reverse_payment(payment: BillingPayment, *, reason: str | None, actor: User)
     for allocation in allocations:
         allocation.reversed_at = now
     flush()
+    open_items.post(orders.values(), EntryKind.REVERSAL)
     invoices = invoices_by_id(payment.company_id, {a.invoice_id for a in allocations if a.invoice_id is not None})
     allocated = allocated_on(invoices)
     credited = credited_on(invoices)

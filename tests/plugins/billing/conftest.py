@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from core.db import commit
-from core.models import Channel, DeliveryMethod, Order, OrderLine, PaymentTerms
+from core.models import Company, Channel, DeliveryMethod, Order, OrderLine, PaymentTerms
 from core.orders import events, actions, compute_totals
+from plugins.billing.collection import open_items
 from plugins.billing.invoices.models import Invoice
 from plugins.billing.manifest import MANIFEST as BILLING
 from plugins.intake.manifest import MANIFEST as INTAKE
@@ -37,6 +38,24 @@ def app(make_app):
     listener.RECEIVED.clear()
     with app.app_context():
         yield app
+
+
+@pytest.fixture(autouse=True)
+def open_items_agree(app, request):
+    """After every billing test, the open items of each company add up, invoice by invoice, to what
+    ``balances`` says the invoice owes: whatever path the test took, the services posted every change.
+    A test that writes open items by hand (``hand_built_open_items``) is not checked."""
+    yield
+    if "hand_built_open_items" in request.fixturenames:
+        return
+    db.session.rollback()
+    for company_id in db.session.execute(select(Company.id)).scalars():
+        assert open_items.differences(company_id) == [], "the open items do not add up to the balances"
+
+
+@pytest.fixture
+def hand_built_open_items():
+    """The test writes open items of its own, which no balance computed from payments matches."""
 
 
 @pytest.fixture

@@ -35,6 +35,7 @@ from tests.clones import clone_order
 from tests.flows import Flow
 from tests.inbox_answers import answer, check_counts_agree
 from tests.plugins.billing.conftest import fresh, invoice_number
+from tests.plugins.billing.open_item_rows import falls_due, post_missing
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -136,7 +137,7 @@ def test_finance_finds_prepayments_to_confirm_and_late_receivables_in_the_inbox(
     waiting = place_order(PaymentTerms.MONTHLY)  # approved, nothing owed before delivery
 
     invoice = db.session.execute(select(Invoice).where(Invoice.order_id == owing.id)).scalar_one()
-    invoice.due_date = invoice.due_date - timedelta(days=3)
+    falls_due(invoice, invoice.due_date - timedelta(days=3))
     commit()
 
     tasks = {task.order_number: task for task in tasks_for(world.users["finance"])}
@@ -191,6 +192,7 @@ def test_hook_inbox_count(app, world, api, place_order, deliver):
         clone_order(prepaid.id, copies, [Invoice], vary=falling_due)
         clone_order(owing.id, copies, [Invoice, BillingPayment, PaymentAllocation], vary=falling_due)
         clone_order(settled.id, copies, [Invoice, BillingPayment, PaymentAllocation], vary=falling_due)
+        post_missing(world.company.id, today)
         commit()
 
     grow(4)
@@ -377,7 +379,7 @@ def test_a_customer_with_an_invoice_unpaid_a_month_past_due_is_on_credit_hold(wo
     hooks = hooks_for_order(order)
     assert hooks.customer_credit_hold(company=world.company, customer=world.customers[0]) is None
 
-    invoice.due_date = world.company.today() - timedelta(days=receivables.CREDIT_HOLD_OVERDUE_DAYS + 1)
+    falls_due(invoice, world.company.today() - timedelta(days=receivables.CREDIT_HOLD_OVERDUE_DAYS + 1))
     commit()
 
     reason = hooks.customer_credit_hold(company=world.company, customer=world.customers[0])
@@ -389,7 +391,7 @@ def test_a_customer_with_an_invoice_unpaid_a_month_past_due_is_on_credit_hold(wo
 def test_a_paid_invoice_long_past_due_holds_nothing(world, api, place_order):
     order = place_order(PaymentTerms.PREPAYMENT)
     invoice = db.session.execute(select(Invoice).where(Invoice.order_id == order.id)).scalar_one()
-    invoice.due_date = world.company.today() - timedelta(days=90)
+    falls_due(invoice, world.company.today() - timedelta(days=90))
     commit()
     paid = api("finance").post("/api/v1/payments", json={"order_id": order.id, "amount": str(order.total),
                                                           "method": "bank_transfer"})

@@ -16,6 +16,7 @@ from plugins.intake.manifest import MANIFEST as INTAKE
 from tests import factories, orders
 from tests.core.test_queries import statements
 from tests.plugins.billing import listener
+from tests.plugins.billing.open_item_rows import post_missing
 
 TOTAL = "2316.50"
 
@@ -65,6 +66,7 @@ def invoices(world, count: int, *, start: datetime, step: timedelta = timedelta(
         "company_id": world.company.id, "payment_id": payment_id, "order_id": order_id, "invoice_id": invoice_id,
         "amount": Decimal("1.00"), "created_at": start,
     } for payment_id, order_id, invoice_id in zip(payments, order_ids, ids, strict=True)])
+    post_missing(world.company.id, start.date())
     commit()
     return ids
 

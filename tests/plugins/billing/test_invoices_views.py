@@ -8,9 +8,13 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from core.extensions import db
+from core.models import utcnow
 from plugins.billing.invoices.models import Invoice
+from tests.core.test_queries import statements
 from tests.factories import portal_login
 from tests.plugins.billing.conftest import invoice_number
+from tests.plugins.billing.open_item_rows import falls_due
+from tests.plugins.billing.test_invoices_api import invoices
 
 
 def test_the_invoice_list_shows_what_is_outstanding_and_filters(app, world, api, place_order, deliver):
@@ -41,7 +45,7 @@ def test_the_invoice_list_finds_overdue_invoices_and_exports_what_it_shows(app, 
     late = deliver(place_order())
     current = deliver(place_order(customer=1))
     invoice = db.session.execute(select(Invoice).where(Invoice.order_id == late.id)).scalar_one()
-    invoice.due_date = world.company.today() - timedelta(days=3)
+    falls_due(invoice, world.company.today() - timedelta(days=3))
     db.session.commit()
     manager = portal_login(app, world.users["manager"])
 
@@ -53,3 +57,20 @@ def test_the_invoice_list_finds_overdue_invoices_and_exports_what_it_shows(app, 
     assert rows[0][header.index("Outstanding")] == 2316.5 and rows[0][header.index("Status")] == "Issued"
     exported = manager.get("/invoices?sort=-total&format=csv").get_data(as_text=True)
     assert exported.count(invoice_number(late)) == 1 and exported.count(invoice_number(current)) == 1
+
+
+def test_the_invoice_list_and_its_summary_cost_the_same_statements_for_10_invoices_as_for_1000(app, world):
+    """The receivables summary is summed in the database from the open items: 990 invoices more, no statement
+    more, and the figures count every one of them."""
+    finance = portal_login(app, world.users["finance"])
+    finance.get("/invoices")  # the session's first page signs in; the pages measured come after it
+    counts, pages = [], []
+    for more in (10, 990):
+        invoices(world, more, start=utcnow() - timedelta(days=20))
+        with statements(db.engine) as seen:
+            response = finance.get("/invoices")
+        assert response.status_code == 200
+        counts.append(len(seen))
+        pages.append(response.get_data(as_text=True))
+    assert counts[0] == counts[1]
+    assert "10 open invoices" in pages[0] and "1000 open invoices" in pages[1]

@@ -19,6 +19,7 @@ from plugins.intake.manifest import MANIFEST as INTAKE
 from plugins.review import policy
 from plugins.review.manifest import MANIFEST as REVIEW
 from tests import factories
+from tests.plugins.billing.open_item_rows import falls_due
 from tests.plugins.review.desk import Desk
 
 
@@ -43,7 +44,7 @@ def test_hook_customer_receivables(make_app):
         first = desk.place()
         approve_all(desk, first)
         invoice = db.session.execute(select(Invoice).where(Invoice.order_id == first)).scalar_one()
-        invoice.due_date = world.company.today() - timedelta(days=3)
+        falls_due(invoice, world.company.today() - timedelta(days=3))
         commit()
 
         owed = hooks_for_company(world.company.id).customer_receivables(company=world.company, customer=buyer)
@@ -71,7 +72,7 @@ def test_the_credit_check_counts_open_orders_and_receivables_and_warns_of_overdu
         first = desk.place()
         approve_all(desk, first)
         invoice = db.session.execute(select(Invoice).where(Invoice.order_id == first)).scalar_one()
-        invoice.due_date = world.company.today() - timedelta(days=3)
+        falls_due(invoice, world.company.today() - timedelta(days=3))
         commit()
 
         second = desk.place()

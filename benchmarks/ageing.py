@@ -1,0 +1,279 @@
+#!/usr/bin/env python3
+"""The ageing report at a million invoices: the service against one hand-written SQL query, same numbers.
+
+Generates N invoices (default 1,000,000) of 2,000 customers and 20 salespeople, each of its own order, due
+over the four years before today; about half are paid in full, a fifth in part, some of them by a payment
+later reversed. The source tables (orders, invoices, payments, allocations) and the open items they make
+are bulk-inserted with SQLAlchemy Core, as the services would have posted them. Then, alternating in the
+same run, it times:
+
+- ``service``: ``collection.ageing.ageing`` as the API and the page call it (by customer, in days, as of
+  today), the ORM's statements and the Python that assembles the report;
+- ``sql``: one hand-written query over the open items computing the same figures, through the DBAPI
+  cursor (the floor of the same computation);
+- ``source``: one hand-written query over the invoices, allocations and payments (what a report without
+  open items would run), for reference.
+
+It checks all three give the same figures per customer and bucket, prints each round and the medians, and
+the ratio service / sql (goal, issue 20: under 1 s on PostgreSQL and within 2x of the hand-written SQL).
+
+    .venv/bin/python benchmarks/ageing.py                                    # SQLite, in a temp dir
+    .venv/bin/python benchmarks/ageing.py --database-url postgresql://postgres@127.0.0.1:5432/ordo_bench
+    .venv/bin/python benchmarks/ageing.py --invoices 100000 --rounds 5 --reuse   # keep and reuse the data
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from datetime import date, datetime, time as clock, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+CUSTOMERS = 2_000
+SALESPEOPLE = 20
+CHUNK = 20_000
+CENT = Decimal("0.01")
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--invoices", type=int, default=1_000_000)
+    parser.add_argument("--rounds", type=int, default=5, help="timed rounds of each, alternating")
+    parser.add_argument("--database-url", default=os.environ.get("ORDO_BENCH_DATABASE_URL"),
+                        help="default: a SQLite file in a temp dir (or ORDO_BENCH_DATABASE_URL)")
+    parser.add_argument("--reuse", action="store_true", help="keep the data of an earlier run of the same size")
+    parser.add_argument("--seed", type=int, default=20)
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
+    from sqlalchemy import func, select, text
+
+    from core.app import create_app
+    from core.extensions import db
+    from core.models import User
+    from plugins.billing.collection.models import OpenItemEntry
+    from plugins.billing.invoices.models import Invoice
+
+    workdir = Path(tempfile.gettempdir()) / "ordo-bench-ageing"
+    workdir.mkdir(exist_ok=True)
+    url = args.database_url or f"sqlite:///{workdir}/ageing-{args.invoices}.sqlite"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "ORDO_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"},
+                     instance_path=str(workdir))
+    with app.app_context():
+        made = False
+        if args.reuse:
+            try:
+                made = db.session.execute(select(func.count()).select_from(Invoice)).scalar_one() == args.invoices
+            except Exception:  # noqa: BLE001 - no tables yet
+                db.session.rollback()
+        if not made:
+            started = time.perf_counter()
+            generate(app, args.invoices, args.seed)
+            print(f"generated {args.invoices:,} invoices in {time.perf_counter() - started:.0f} s "
+                  f"({url.split(':', 1)[0]})", flush=True)
+        entries = db.session.execute(select(func.count()).select_from(OpenItemEntry)).scalar_one()
+        finance_id = db.session.execute(select(User.id).where(User.username == "bench-finance")
+                                        .order_by(User.id).limit(1)).scalar_one()
+        db.session.remove()
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("ANALYZE"))
+    print(f"{args.invoices:,} invoices, {entries:,} open items", flush=True)
+    run(app, finance_id, args.rounds)
+
+
+def run(app: Any, finance_id: int, rounds: int) -> None:
+    from core.extensions import db
+    from core.models import User
+    from plugins.billing.collection.ageing import AgeingQuery, GroupBy, View, ageing
+
+    times: dict[str, list[float]] = defaultdict(list)
+    results: dict[str, dict[tuple[int, int], tuple[int, Decimal]]] = {}
+    for round_ in range(rounds + 1):  # the first round warms the caches and is not counted
+        for name in ("service", "sql", "source"):
+            with app.app_context(), app.test_request_context():
+                user = db.session.get_one(User, finance_id)
+                as_of = user.company.today()
+                started = time.perf_counter()
+                if name == "service":
+                    report = ageing(user, AgeingQuery(as_of, GroupBy.CUSTOMER, View.DAYS))
+                    figures = {(row.key, index): (row.counts[index], row.amounts[index]) for row in report.rows
+                               for index in range(len(report.buckets)) if row.counts[index]}
+                else:
+                    figures = hand_written(db, user.company_id, as_of, user.company.zone, name)
+                elapsed = time.perf_counter() - started
+                db.session.remove()
+            if round_:
+                times[name].append(elapsed)
+            results[name] = figures
+            print(f"round {round_}{' (warm-up)' if not round_ else ''}: {name:<8} {elapsed * 1000:9.1f} ms",
+                  flush=True)
+    for name in ("sql", "source"):
+        if results[name] != results["service"]:
+            differ = sorted(set(results[name].items()) ^ set(results["service"].items()))[:5]
+            raise SystemExit(f"the {name} query's figures differ from the service's: {differ}")
+    total = sum(amount for _count, amount in results["service"].values())
+    print(f"same figures from all three: {len(results['service'])} cells, {total:,} open in all")
+    medians = {name: statistics.median(values) for name, values in times.items()}
+    for name, median in medians.items():
+        print(f"median {name:<8} {median * 1000:9.1f} ms")
+    print(f"service / sql: {medians['service'] / medians['sql']:.2f}   "
+          f"service / source: {medians['service'] / medians['source']:.2f}")
+
+
+def bounds(as_of: date) -> list[date]:
+    """The due-date bounds of the day buckets, as the service compares them."""
+    return [as_of - timedelta(days=days) for days in (0, 30, 60, 90, 180)]
+
+
+def bucket_sql(column: str) -> str:
+    return (f"CASE WHEN {column} >= :b0 THEN 0 WHEN {column} >= :b1 THEN 1 WHEN {column} >= :b2 THEN 2 "
+            f"WHEN {column} >= :b3 THEN 3 WHEN {column} >= :b4 THEN 4 ELSE 5 END")
+
+
+def hand_written(db: Any, company_id: int, as_of: date, zone: Any, which: str) -> dict[tuple[int, int], tuple[int, Decimal]]:
+    """The figures per (customer, bucket) from one SQL query through the DBAPI cursor."""
+    from sqlalchemy import text
+
+    params: dict[str, Any] = {f"b{index}": bound for index, bound in enumerate(bounds(as_of))}
+    params.update(company=company_id, as_of=as_of)
+    if which == "sql":
+        query = f"""
+            SELECT customer_id, {bucket_sql('due_date')} AS bucket, count(*), sum(owed)
+            FROM (SELECT invoice_id, customer_id, due_date, sum(amount) AS owed FROM billing_open_item
+                  WHERE company_id = :company AND posted_on <= :as_of
+                  GROUP BY invoice_id, customer_id, due_date HAVING sum(amount) > 0.005) AS open_invoice
+            GROUP BY customer_id, bucket"""
+    else:  # from the source tables: the invoice's total less its live allocations received by the day's end
+        params["day_end"] = datetime.combine(as_of + timedelta(days=1), clock(), zone).astimezone(timezone.utc)
+        query = f"""
+            SELECT customer_id, {bucket_sql('due_date')} AS bucket, count(*), sum(owed)
+            FROM (SELECT o.customer_id, i.due_date, i.total - coalesce(paid.amount, 0) AS owed
+                  FROM billing_invoice i JOIN "order" o ON o.id = i.order_id
+                  LEFT JOIN (SELECT a.invoice_id, sum(a.amount) AS amount FROM billing_payment_allocation a
+                             JOIN billing_payment p ON p.id = a.payment_id
+                             WHERE a.company_id = :company AND p.received_at < :day_end
+                               AND (a.reversed_at IS NULL OR a.reversed_at >= :day_end)
+                             GROUP BY a.invoice_id) AS paid ON paid.invoice_id = i.id
+                  WHERE i.company_id = :company AND i.issued_at < :day_end
+                    AND i.status IN ('issued', 'paid')) AS open_invoice
+            WHERE owed > 0.005
+            GROUP BY customer_id, bucket"""
+    rows = db.session.execute(text(query), params)
+    return {(customer, bucket): (count, Decimal(str(amount)).quantize(CENT)) for customer, bucket, count, amount
+            in rows}
+
+
+def generate(app: Any, count: int, seed: int) -> None:
+    """The company, its customers and salespeople, and ``count`` invoices with their payments and open items."""
+    from sqlalchemy import insert, select
+
+    from core.db import commit
+    from core.extensions import db
+    from core.models import Customer, Order, OrderStatus, User
+    from plugins.billing.collection.models import EntryKind, OpenItemEntry
+    from plugins.billing.invoices.models import Invoice, InvoiceStatus
+    from plugins.billing.payments.models import BillingPayment, PaymentAllocation, PaymentMethod
+    from tests import factories, orders
+
+    rng = random.Random(seed)
+    db.drop_all()
+    db.create_all()
+    world = factories.build_world(app, "BENCH")
+    [template_id] = orders.bulk(world, 1, status=OrderStatus.DELIVERED)
+    commit()
+    zone = world.company.zone
+    today = world.company.today()
+    company_id = world.company.id
+
+    def copies(table: Any, template: dict[str, Any], rows: list[dict[str, Any]]) -> list[int]:
+        base = {key: value for key, value in template.items() if key != "id"}
+        return list(db.session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True),
+                                       [{**base, **row} for row in rows]).scalars())
+
+    def template_of(table: Any, row_id: int) -> dict[str, Any]:
+        return dict(db.session.execute(select(table).where(table.c.id == row_id)).mappings().one())
+
+    customers = copies(Customer.__table__, template_of(Customer.__table__, world.customers[0].id),
+                       [{"code": f"B{n:05d}", "name": f"客户 {n:05d}"} for n in range(CUSTOMERS)])
+    people = copies(User.__table__, template_of(User.__table__, world.users["sales"].id),
+                    [{"username": f"bench-sales-{n}", "name": f"销售 {n:02d}", "email": f"s{n}@bench.example"}
+                     for n in range(SALESPEOPLE)])
+    order_template = template_of(Order.__table__, template_id)
+    finance_id = world.users["finance"].id
+    commit()
+
+    def local_noon(day: date) -> datetime:
+        return datetime.combine(day, clock(12), zone).astimezone(timezone.utc)
+
+    for start in range(0, count, CHUNK):
+        size = min(CHUNK, count - start)
+        plans = []
+        for n in range(start, start + size):
+            due = today - timedelta(days=rng.randint(-30, 4 * 365))
+            issued = due - timedelta(days=30)
+            total = Decimal(rng.randint(10_000, 1_000_000)) / 100
+            roll = rng.random()
+            paid = total if roll < 0.5 else (total * Decimal(rng.randint(10, 90)) / 100).quantize(CENT) \
+                if roll < 0.7 else Decimal("0.00")
+            paid_on = min(today, issued + timedelta(days=rng.randint(0, 120))) if paid else None
+            reversed_on = (min(today, paid_on + timedelta(days=3)) if paid and rng.random() < 0.05 else None)
+            plans.append((n, rng.choice(customers), rng.choice(people), due, issued, total, paid, paid_on,
+                          reversed_on))
+        order_ids = copies(Order.__table__, order_template, [{
+            "number": f"BO{n:08d}", "customer_id": customer, "created_by_id": person, "total": total,
+            "subtotal": total, "tax_total": Decimal("0.00")}
+            for n, customer, person, _due, _issued, total, *_rest in plans])
+        invoice_ids = list(db.session.execute(insert(Invoice).returning(Invoice.id, sort_by_parameter_order=True), [{
+            "company_id": company_id, "order_id": order_id, "number": f"BI{n:08d}", "currency": "CNY",
+            "subtotal": total, "tax_total": Decimal("0.00"), "total": total, "issued_at": local_noon(issued),
+            "due_date": due, "status": InvoiceStatus.PAID if paid == total and not reversed_on else InvoiceStatus.ISSUED,
+            "buyer": {}} for order_id, (n, _c, _p, due, issued, total, paid, _on, reversed_on)
+            in zip(order_ids, plans, strict=True)]).scalars())
+        paying = [(order_id, invoice_id, plan) for order_id, invoice_id, plan in zip(order_ids, invoice_ids, plans,
+                                                                                       strict=True) if plan[6]]
+        payment_ids = list(db.session.execute(
+            insert(BillingPayment).returning(BillingPayment.id, sort_by_parameter_order=True), [{
+                "company_id": company_id, "customer_id": plan[1], "order_id": order_id, "invoice_id": invoice_id,
+                "currency": "CNY", "amount": plan[6], "received_at": local_noon(plan[7]),
+                "method": PaymentMethod.BANK_TRANSFER, "reference": f"BP{plan[0]:08d}", "is_prepayment": False,
+                "recorded_by_id": finance_id, "created_at": local_noon(plan[7]),
+                "reversed_at": local_noon(plan[8]) if plan[8] else None,
+                "reversed_by_id": finance_id if plan[8] else None,
+                "reversal_reason": "重复录入" if plan[8] else None}
+                for order_id, invoice_id, plan in paying]).scalars()) if paying else []
+        if paying:
+            db.session.execute(insert(PaymentAllocation), [{
+                "company_id": company_id, "payment_id": payment_id, "order_id": order_id, "invoice_id": invoice_id,
+                "amount": plan[6], "created_at": local_noon(plan[7]),
+                "reversed_at": local_noon(plan[8]) if plan[8] else None}
+                for payment_id, (order_id, invoice_id, plan) in zip(payment_ids, paying, strict=True)])
+        entries = []
+        for order_id, invoice_id, (n, customer, person, due, issued, total, paid, paid_on, reversed_on) in zip(
+                order_ids, invoice_ids, plans, strict=True):
+            common = {"company_id": company_id, "customer_id": customer, "salesperson_id": person,
+                      "order_id": order_id, "invoice_id": invoice_id, "currency": "CNY", "due_date": due}
+            entries.append({**common, "posted_on": issued, "kind": EntryKind.ISSUED, "amount": total})
+            if paid:
+                entries.append({**common, "posted_on": paid_on, "kind": EntryKind.PAYMENT, "amount": -paid})
+            if reversed_on:
+                entries.append({**common, "posted_on": reversed_on, "kind": EntryKind.REVERSAL, "amount": paid})
+        db.session.execute(insert(OpenItemEntry), entries)
+        db.session.commit()
+        print(f"  {start + size:>9,} invoices", end="\r", flush=True)
+    print()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,41 @@
+"""Collection's JSON API: the ageing of receivables as of a day."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+
+from core.api import ApiBlueprint
+from core.auth.context import require_actor, requires
+from plugins.billing.collection.ageing import AgeingReport, AgeingRow, ageing, parse_query
+from plugins.billing.collection.schemas import AgeingQuerySchema, AgeingSchema
+
+blp = ApiBlueprint("billing_collection_api", __name__, description="Receivables: their ageing as of any day")
+
+
+def _row(row: AgeingRow) -> dict[str, Any]:
+    return {"key": row.key, "name": row.name, "currency": row.currency, "amounts": list(row.amounts),
+            "total": row.total, "counts": list(row.counts), "invoices": row.count}
+
+
+def report_payload(report: AgeingReport) -> dict[str, Any]:
+    return {
+        "as_of": report.as_of, "group_by": report.group_by, "view": report.view,
+        "buckets": [{"key": bucket.key, "label": str(bucket.label), "first_day": bucket.first,
+                     "last_day": bucket.last} for bucket in report.buckets],
+        "rows": [_row(row) for row in report.rows], "totals": [_row(row) for row in report.totals],
+    }
+
+
+@blp.route("/receivables/ageing")
+class Ageing(MethodView):
+    @requires("billing.view")
+    @blp.arguments(AgeingQuerySchema, location="query")
+    @blp.response(200, AgeingSchema)
+    def get(self, args):
+        """What each customer (or salesperson) owed on ``as_of``, by how long past due: a figure per bucket,
+        the invoices behind it, and the totals per currency, which are the receivables that day. Amounts
+        are null for a caller who may not see prices."""
+        actor = require_actor()
+        return report_payload(ageing(actor, parse_query(actor.company_id, args["as_of"], args["group_by"],
+                                                        args["view"])))

@@ -1,0 +1,29 @@
+"""``ordo billing open-items check``: whether every invoice's open items add up to what it owes."""
+from __future__ import annotations
+
+import click
+from flask import Blueprint
+
+from core.jobs import companies_using
+from plugins.billing.collection import open_items
+
+bp = Blueprint("billing_collection_cli", __name__, cli_group="billing")
+
+
+@bp.cli.group("open-items")
+def open_items_group() -> None:
+    """The open items receivables and ageing are summed from."""
+
+
+@open_items_group.command("check")
+def check_command() -> None:
+    """List each invoice whose open items do not add up to its balance, in every company using billing;
+    exit 1 if there is one. Reads only."""
+    wrong = 0
+    for company in companies_using("billing"):
+        for invoice_id, posted, owed in open_items.differences(company.id):
+            wrong += 1
+            click.echo(f"{company.code}: invoice {invoice_id}: open items {posted}, balance {owed}")
+    if wrong:
+        raise click.ClickException(f"{wrong} invoice(s) whose open items do not add up")
+    click.echo("the open items add up to every invoice's balance")
