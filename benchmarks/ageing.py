@@ -7,7 +7,7 @@ later reversed. The source tables (orders, invoices, payments, allocations) and 
 are bulk-inserted with SQLAlchemy Core, as the services would have posted them. Then, alternating in the
 same run, it times:
 
-- ``service``: ``collection.ageing.ageing`` as the API and the page call it (by customer, in days, as of
+- ``service``: ``receivables.ageing.ageing`` as the API and the page call it (by customer, in days, as of
   today), the ORM's statements and the Python that assembles the report;
 - ``sql``: one hand-written query over the open items computing the same figures, through the DBAPI
   cursor (the floor of the same computation);
@@ -63,7 +63,7 @@ def main() -> None:
     from core.app import create_app
     from core.extensions import db
     from core.models import User
-    from plugins.billing.collection.models import OpenItemEntry
+    from plugins.billing.receivables.models import OpenItemEntry
     from plugins.billing.invoices.models import Invoice
 
     workdir = Path(tempfile.gettempdir()) / "ordo-bench-ageing"
@@ -96,7 +96,7 @@ def main() -> None:
 def run(app: Any, finance_id: int, rounds: int) -> None:
     from core.extensions import db
     from core.models import User
-    from plugins.billing.collection.ageing import AgeingQuery, GroupBy, View, ageing
+    from plugins.billing.receivables.ageing import AgeingQuery, GroupBy, View, ageing
 
     times: dict[str, list[float]] = defaultdict(list)
     results: dict[str, dict[tuple[int, int], tuple[int, Decimal]]] = {}
@@ -182,7 +182,7 @@ def generate(app: Any, count: int, seed: int) -> None:
     from core.db import commit
     from core.extensions import db
     from core.models import Customer, Order, OrderStatus, User
-    from plugins.billing.collection.models import EntryKind, OpenItemEntry
+    from plugins.billing.receivables.models import EntryKind, OpenItemEntry
     from plugins.billing.invoices.models import Invoice, InvoiceStatus
     from plugins.billing.payments.models import BillingPayment, PaymentAllocation, PaymentMethod
     from tests import factories, orders

@@ -110,7 +110,7 @@ def menu_items(user: User) -> list[MenuItem]:
     return [MenuItem(_l("Invoices"), "billing.invoices", "billing.view", order=400, group=MENU_BILLING),
             MenuItem(_l("Statements"), "billing_statements.statements", "billing.statement.view", order=410,
                      group=MENU_BILLING),
-            MenuItem(_l("Receivables ageing"), "billing_collection.ageing_report", "billing.view", order=420,
+            MenuItem(_l("Receivables ageing"), "billing_receivables.ageing_report", "billing.view", order=420,
                      group=MENU_BILLING)]
 
 

@@ -36,8 +36,8 @@ from core.extensions import db
 from core.models import Company, Order, OrderLine, User, utcnow
 from core.models.types import MONEY_PLACES
 from core.orders.totals import LineAmounts, totals
-from plugins.billing.collection import open_items
-from plugins.billing.collection.models import EntryKind
+from plugins.billing.receivables import open_items
+from plugins.billing.receivables.models import EntryKind
 from plugins.billing.invoices.models import (
     CreditNote, CreditNoteLine, CreditReason, Invoice, InvoiceLine, InvoiceStatus,
 )

@@ -35,8 +35,8 @@ from core.keyset import Keyset, Kind
 from core.models import Company, Customer, Order, OrderStatus, PaymentTerms, User, utcnow
 from core.orders.queries import visible_to
 from core.orders.totals import LineAmounts, line_amounts, totals
-from plugins.billing.collection import open_items
-from plugins.billing.collection.models import EntryKind
+from plugins.billing.receivables import open_items
+from plugins.billing.receivables.models import EntryKind
 from plugins.billing.dates import company_today, company_zone, end_of_following_month, local_date
 from plugins.billing.invoices.fapiao import fapiao_outstanding
 from plugins.billing.invoices.models import Invoice, InvoiceLine, InvoiceStatus

@@ -1,6 +1,6 @@
 """What customers owe on their invoices: the invoice list's summary, credit hold, review's credit checks.
 
-Each is one or two aggregate queries over the open items (``collection.open_items``): what each
+Each is one or two aggregate queries over the open items (``receivables.open_items``): what each
 invoice owes is the sum of its rows, whatever the number of invoices.
 """
 from __future__ import annotations
@@ -16,8 +16,8 @@ from core.contracts import Receivables as CustomerReceivables
 from core.extensions import db
 from core.models import Company, Customer, User
 from core.orders import money
-from plugins.billing.collection.models import EntryKind, OpenItemEntry
-from plugins.billing.collection.open_items import open_invoices
+from plugins.billing.receivables.models import EntryKind, OpenItemEntry
+from plugins.billing.receivables.open_items import open_invoices
 from plugins.billing.dates import company_today
 from plugins.billing.invoices.models import Invoice, InvoiceStatus
 from plugins.billing.payments.ledger import ZERO

@@ -43,8 +43,8 @@ from plugins.billing.payments.ledger import (
     HALF_CENT, UNSETTLED, ZERO, balance, credited_on_order, credited_total, credited_totals, outstanding, owing,
     paid_on, paid_totals,
 )
-from plugins.billing.collection import open_items
-from plugins.billing.collection.models import EntryKind
+from plugins.billing.receivables import open_items
+from plugins.billing.receivables.models import EntryKind
 from plugins.billing.payments.models import BillingPayment, PaymentAllocation, PaymentMethod, PrepaymentShare
 
 LARGEST_AMOUNT = MONEY.largest

@@ -9,7 +9,7 @@ from sqlalchemy import insert
 
 from core.extensions import db
 from core.models import OrderStatus
-from plugins.billing.collection.models import EntryKind, OpenItemEntry
+from plugins.billing.receivables.models import EntryKind, OpenItemEntry
 from plugins.billing.invoices.models import Invoice, InvoiceStatus
 from tests import orders
 from tests.factories import World

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from core.db import commit
 from core.models import Company, Channel, DeliveryMethod, Order, OrderLine, PaymentTerms
 from core.orders import events, actions, compute_totals
-from plugins.billing.collection import open_items
+from plugins.billing.receivables import open_items
 from plugins.billing.invoices.models import Invoice
 from plugins.billing.manifest import MANIFEST as BILLING
 from plugins.intake.manifest import MANIFEST as INTAKE

@@ -8,7 +8,7 @@ from sqlalchemy import Date, insert, literal, select, update
 
 from core.extensions import db
 from core.models import Order
-from plugins.billing.collection.models import EntryKind, OpenItemEntry
+from plugins.billing.receivables.models import EntryKind, OpenItemEntry
 from plugins.billing.invoices.models import Invoice
 from plugins.billing.payments.ledger import ZERO, outstanding_on_invoice
 

@@ -6,7 +6,7 @@ import pytest
 from core import companies
 from core.db import commit
 from tests.plugins.billing.ageing_rows import open_invoices
-from tests.plugins.billing.test_collection_ageing import SET
+from tests.plugins.billing.test_receivables_ageing import SET
 
 pytestmark = pytest.mark.usefixtures("hand_built_open_items")
 

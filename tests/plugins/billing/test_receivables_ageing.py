@@ -9,7 +9,7 @@ import pytest
 
 from core.db import commit
 from core.errors import ValidationError
-from plugins.billing.collection.ageing import AgeingQuery, GroupBy, View, ageing, parse_query
+from plugins.billing.receivables.ageing import AgeingQuery, GroupBy, View, ageing, parse_query
 from tests.plugins.billing.ageing_rows import open_invoices
 
 pytestmark = pytest.mark.usefixtures("hand_built_open_items")

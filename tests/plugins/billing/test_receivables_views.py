@@ -16,7 +16,7 @@ from core.extensions import db
 from tests.core.test_queries import statements
 from tests.factories import portal_login
 from tests.plugins.billing.ageing_rows import open_invoices
-from tests.plugins.billing.test_collection_ageing import SET
+from tests.plugins.billing.test_receivables_ageing import SET
 
 pytestmark = pytest.mark.usefixtures("hand_built_open_items")
 

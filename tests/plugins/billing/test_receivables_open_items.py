@@ -11,8 +11,8 @@ from core.extensions import db
 from core.models import PaymentTerms
 from core.modules import hooks_for_order
 from core.orders import actions
-from plugins.billing.collection import open_items
-from plugins.billing.collection.models import EntryKind, OpenItemEntry
+from plugins.billing.receivables import open_items
+from plugins.billing.receivables.models import EntryKind, OpenItemEntry
 from plugins.billing.invoices.models import Invoice
 from plugins.billing.invoices.services import balances
 from plugins.billing.manifest import MANIFEST as BILLING
@@ -86,7 +86,7 @@ def test_open_items_check_says_they_add_up_and_names_an_invoice_that_does_not(ap
     commit()
 
 
-def test_billing_0006_back_fills_the_open_items_of_invoices_issued_before_it(make_app, empty_database_url):  # noqa: F811
+def test_billing_0007_back_fills_the_open_items_of_invoices_issued_before_it(make_app, empty_database_url):  # noqa: F811
     app = make_app({"SQLALCHEMY_DATABASE_URI": empty_database_url}, plugins=[INTAKE, BILLING])
     with app.app_context():
         assert app.test_cli_runner().invoke(args=["db", "upgrade"]).exit_code == 0
@@ -106,7 +106,7 @@ def test_billing_0006_back_fills_the_open_items_of_invoices_issued_before_it(mak
             .group_by(OpenItemEntry.invoice_id))}
         company_id, owed_total = world.company.id, owing.total
         db.session.remove()
-        result = app.test_cli_runner().invoke(args=["db", "downgrade", "billing_0005"])
+        result = app.test_cli_runner().invoke(args=["db", "downgrade", "billing_0006"])
         assert result.exit_code == 0, result.output
 
         result = app.test_cli_runner().invoke(args=["db", "upgrade"])

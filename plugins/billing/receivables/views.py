@@ -1,4 +1,4 @@
-"""Portal pages of collection: the ageing report as of a day (chart, table, export) and the invoices behind
+"""Portal pages of receivables: the ageing report as of a day (chart, table, export) and the invoices behind
 each of its figures."""
 from __future__ import annotations
 
@@ -18,13 +18,13 @@ from core.listview import (
 )
 from core.models import Customer, Order, User
 from core.portal import order_url
-from plugins.billing.collection.ageing import (
+from plugins.billing.receivables.ageing import (
     BUCKETS, AgeingQuery, AgeingReport, GroupBy, View, ageing, in_bucket, parse_query,
 )
-from plugins.billing.collection.open_items import open_invoices
+from plugins.billing.receivables.open_items import open_invoices
 from plugins.billing.invoices.models import Invoice
 
-bp = Blueprint("billing_collection", __name__)
+bp = Blueprint("billing_receivables", __name__)
 
 NO_ONE = "none"  # the drill-down's key of the invoices no salesperson answers for
 GROUP_BY_LABELS = {GroupBy.CUSTOMER: _l("Customer"), GroupBy.SALESPERSON: _l("Salesperson")}
@@ -77,7 +77,7 @@ def ageing_report():
         _("Open invoices by age on %(day)s", day=asked.as_of.isoformat())
     figure = chart("ageing", ChartKind.BAR, title, _("Age"), figures if report.totals else [],
                    [total.currency for total in report.totals])
-    return render_template("billing/collection/ageing.html", report=report, asked=asked, columns=columns,
+    return render_template("billing/receivables/ageing.html", report=report, asked=asked, columns=columns,
                            rows=rows, figure=figure, drill=_drill_url(asked), group_bys=GROUP_BY_LABELS,
                            views=VIEW_LABELS)
 
@@ -85,7 +85,7 @@ def ageing_report():
 def _drill_url(asked: AgeingQuery) -> Callable[[int | None, str, str, bool], str]:
     """The link of a figure to the invoices behind it: a row's (``key``) or, for the totals, everyone's."""
     def url(key: int | None, currency: str, bucket: str, everyone: bool) -> str:
-        return url_for("billing_collection.ageing_invoices", as_of=asked.as_of.isoformat(),
+        return url_for("billing_receivables.ageing_invoices", as_of=asked.as_of.isoformat(),
                        group_by=asked.group_by.value, view=asked.view.value, currency=currency,
                        key=None if everyone else NO_ONE if key is None else key, bucket=bucket)
     return url
@@ -143,6 +143,6 @@ def _drill_spec(user: User, asked: AgeingQuery) -> ListSpec:
 def ageing_invoices():
     actor = require_actor()
     asked = _asked()
-    return list_response(_drill_spec(actor, asked), actor, "billing/collection/ageing_invoices.html",
-                         asked=asked, back=url_for("billing_collection.ageing_report", as_of=asked.as_of.isoformat(),
+    return list_response(_drill_spec(actor, asked), actor, "billing/receivables/ageing_invoices.html",
+                         asked=asked, back=url_for("billing_receivables.ageing_report", as_of=asked.as_of.isoformat(),
                                                    group_by=asked.group_by.value, view=asked.view.value))

@@ -5,9 +5,9 @@ import click
 from flask import Blueprint
 
 from core.jobs import companies_using
-from plugins.billing.collection import open_items
+from plugins.billing.receivables import open_items
 
-bp = Blueprint("billing_collection_cli", __name__, cli_group="billing")
+bp = Blueprint("billing_receivables_cli", __name__, cli_group="billing")
 
 
 @bp.cli.group("open-items")

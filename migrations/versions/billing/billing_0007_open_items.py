@@ -5,10 +5,10 @@ case credit notes, the allocations filed under it (on their payment's day) and
 their reversals; a version credited or cancelled is closed, and one last row
 brings any invoice whose rows would not add up to its balance today (an
 allocation lowered by a change, an overpayment, an order cancelled) to it.
-Days are the company's. Chained after billing_0005 for now; re-chained at merge.
+Days are the company's. Chained after billing_0006 (monthly invoicing).
 
-Revision ID: billing_0006
-Revises: billing_0005
+Revision ID: billing_0007
+Revises: billing_0006
 Create Date: 2026-12-07 15:00:00.000000
 
 """
@@ -22,8 +22,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'billing_0006'
-down_revision = 'billing_0005'
+revision = 'billing_0007'
+down_revision = 'billing_0006'
 branch_labels = None
 depends_on = None
 

@@ -1,11 +1,11 @@
-"""Marshmallow schemas of collection's API: the ageing report's query and its answer."""
+"""Marshmallow schemas of receivables' API: the ageing report's query and its answer."""
 from __future__ import annotations
 
 import marshmallow as ma
 
 from core.api.fields import MONEY_FLAG
 from core.api.schemas import PricedSchema
-from plugins.billing.collection.ageing import GroupBy, View
+from plugins.billing.receivables.ageing import GroupBy, View
 from plugins.billing.invoices.schemas import Amount
 
 

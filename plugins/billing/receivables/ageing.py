@@ -25,7 +25,7 @@ from core.errors import ValidationError
 from core.extensions import db
 from core.models import Customer, User
 from core.orders import money
-from plugins.billing.collection.open_items import open_invoices
+from plugins.billing.receivables.open_items import open_invoices
 from plugins.billing.dates import company_today
 from plugins.billing.payments.ledger import ZERO
 

@@ -7,10 +7,10 @@ from flask.views import MethodView
 
 from core.api import ApiBlueprint
 from core.auth.context import require_actor, requires
-from plugins.billing.collection.ageing import AgeingReport, AgeingRow, ageing, parse_query
-from plugins.billing.collection.schemas import AgeingQuerySchema, AgeingSchema
+from plugins.billing.receivables.ageing import AgeingReport, AgeingRow, ageing, parse_query
+from plugins.billing.receivables.schemas import AgeingQuerySchema, AgeingSchema
 
-blp = ApiBlueprint("billing_collection_api", __name__, description="Receivables: their ageing as of any day")
+blp = ApiBlueprint("billing_receivables_api", __name__, description="Receivables: their ageing as of any day")
 
 
 def _row(row: AgeingRow) -> dict[str, Any]:

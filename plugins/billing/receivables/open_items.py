@@ -24,7 +24,7 @@ from core.extensions import db
 from core.models import Order, utcnow
 from core.models.types import Money
 from core.orders import money
-from plugins.billing.collection.models import EntryKind, OpenItemEntry
+from plugins.billing.receivables.models import EntryKind, OpenItemEntry
 from plugins.billing.dates import company_zone, local_date
 from plugins.billing.invoices.models import Invoice, InvoiceStatus
 from plugins.billing.payments.ledger import (
