@@ -153,7 +153,9 @@ def hand_written(db: Any, company_id: int, as_of: date, zone: Any, which: str) -
             SELECT customer_id, {bucket_sql('due_date')} AS bucket, count(*), sum(owed)
             FROM (SELECT invoice_id, customer_id, due_date, sum(amount) AS owed FROM billing_open_item
                   WHERE company_id = :company AND posted_on <= :as_of
-                  GROUP BY invoice_id, customer_id, due_date HAVING sum(amount) > 0.005) AS open_invoice
+                  -- in the covering index's order: read from it alone, already grouped
+                  GROUP BY invoice_id, customer_id, salesperson_id, currency, due_date
+                  HAVING sum(amount) > 0.005) AS open_invoice
             GROUP BY customer_id, bucket"""
     else:  # from the source tables: the invoice's total less its live allocations received by the day's end
         params["day_end"] = datetime.combine(as_of + timedelta(days=1), clock(), zone).astimezone(timezone.utc)
