@@ -21,7 +21,8 @@ the ratio service / sql (goal, issue 20: under 1 s on PostgreSQL and within 2x o
     .venv/bin/python benchmarks/ageing.py --database-url postgresql://postgres@127.0.0.1:5432/ordo_bench
     .venv/bin/python benchmarks/ageing.py --invoices 100000 --rounds 5 --reuse   # keep and reuse the data
     # the same million invoices on PostgreSQL, copied (COPY) from the SQLite file a first run made:
-    .venv/bin/python benchmarks/ageing.py --database-url postgresql://... --copy-from /tmp/ordo-bench-ageing/ageing-1000000.sqlite
+    .venv/bin/python benchmarks/ageing.py --database-url postgresql://... \\
+        --copy-from /tmp/ordo-bench-ageing/ageing-1000000.sqlite
 """
 from __future__ import annotations
 
@@ -150,7 +151,8 @@ def bucket_sql(column: str) -> str:
             f"WHEN {column} >= :b3 THEN 3 WHEN {column} >= :b4 THEN 4 ELSE 5 END")
 
 
-def hand_written(db: Any, company_id: int, as_of: date, zone: Any, which: str) -> dict[tuple[int, int], tuple[int, Decimal]]:
+def hand_written(db: Any, company_id: int, as_of: date, zone: Any,
+                 which: str) -> dict[tuple[int, int], tuple[int, Decimal]]:
     """The figures per (customer, bucket) from one SQL query through the DBAPI cursor."""
     from sqlalchemy import text
 
@@ -282,7 +284,8 @@ def generate(app: Any, count: int, seed: int) -> None:
         invoice_ids = list(db.session.execute(insert(Invoice).returning(Invoice.id, sort_by_parameter_order=True), [{
             "company_id": company_id, "order_id": order_id, "number": f"BI{n:08d}", "currency": "CNY",
             "subtotal": total, "tax_total": Decimal("0.00"), "total": total, "issued_at": local_noon(issued),
-            "due_date": due, "status": InvoiceStatus.PAID if paid == total and not reversed_on else InvoiceStatus.ISSUED,
+            "due_date": due,
+            "status": InvoiceStatus.PAID if paid == total and not reversed_on else InvoiceStatus.ISSUED,
             "buyer": {}} for order_id, (n, _c, _p, due, issued, total, paid, _on, reversed_on)
             in zip(order_ids, plans, strict=True)]).scalars())
         paying = [(order_id, invoice_id, plan) for order_id, invoice_id, plan in zip(order_ids, invoice_ids, plans,
@@ -304,7 +307,7 @@ def generate(app: Any, count: int, seed: int) -> None:
                 "reversed_at": local_noon(plan[8]) if plan[8] else None}
                 for payment_id, (order_id, invoice_id, plan) in zip(payment_ids, paying, strict=True)])
         entries = []
-        for order_id, invoice_id, (n, customer, person, due, issued, total, paid, paid_on, reversed_on) in zip(
+        for order_id, invoice_id, (_n, customer, person, due, issued, total, paid, paid_on, reversed_on) in zip(
                 order_ids, invoice_ids, plans, strict=True):
             common = {"company_id": company_id, "customer_id": customer, "salesperson_id": person,
                       "order_id": order_id, "invoice_id": invoice_id, "currency": "CNY", "due_date": due}
