@@ -53,7 +53,7 @@ LISTS: dict[str, ListSpec] = {"/orders": ORDER_LIST, "/customers": CUSTOMER_LIST
                               "/reviews": REVIEW_QUEUE}
 PERSONAL = {"/my-tasks", "/reviews"}  # each user's own rows (their tasks, the steps they may decide)
 # Pages that export a table they compute, or a list built for the figure asked, not a fixed list: their own
-# tests check the export is what the page shows (tests/plugins/billing/test_collection_views.py).
+# tests check the export is what the page shows (tests/plugins/billing/test_receivables_views.py).
 REPORTS = {"/receivables/ageing", "/receivables/ageing/invoices"}
 
 
