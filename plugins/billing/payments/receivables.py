@@ -1,11 +1,10 @@
-"""What customers owe on their invoices: the invoice list's summary, credit hold, review's credit checks."""
+"""What customers owe on their invoices: the invoice list's summary and review's credit checks (credit hold:
+``collection.hold``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 from decimal import Decimal
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import lazyload
 
@@ -17,9 +16,6 @@ from plugins.billing.dates import company_today, local_date
 from plugins.billing.invoices.models import Invoice, InvoiceStatus
 from plugins.billing.invoices.services import balances, visible_invoices
 from plugins.billing.payments.ledger import ZERO, credited_totals, paid_totals
-
-# An invoice unpaid this many days past its due date puts the customer on credit hold.
-CREDIT_HOLD_OVERDUE_DAYS = 30
 
 
 @dataclass
@@ -49,22 +45,6 @@ def receivables_summary(user: User) -> list[Receivables]:
             summary.overdue_count += 1
             summary.overdue += row.outstanding
     return [by_currency[currency] for currency in sorted(by_currency)]
-
-
-def credit_hold_reason(company: Company, customer: Customer) -> str | None:
-    """Why the customer may not order now (invoices long overdue and unpaid), or None."""
-    limit = company.today() - timedelta(days=CREDIT_HOLD_OVERDUE_DAYS)
-    invoices = list(db.session.execute(
-        select(Invoice).join(Order, Invoice.order_id == Order.id).where(
-            Invoice.company_id == company.id, Order.customer_id == customer.id,
-            Invoice.status == InvoiceStatus.ISSUED, Invoice.due_date < limit)).scalars())
-    late = [row for row in balances(invoices, company.today()) if row.outstanding > ZERO]
-    if not late:
-        return None
-    return _("%(customer)s is on credit hold: %(count)s invoice(s) unpaid more than %(days)s days past due "
-             "(oldest %(number)s, due %(due)s)", customer=customer.name, count=len(late),
-             days=CREDIT_HOLD_OVERDUE_DAYS, number=min(late, key=lambda r: r.invoice.due_date).invoice.number,
-             due=min(row.invoice.due_date for row in late).isoformat())
 
 
 def customer_receivables(company: Company, customer: Customer) -> CustomerReceivables:

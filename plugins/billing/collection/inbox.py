@@ -1,0 +1,45 @@
+"""What the inbox of sales and finance says of overdue invoices: one task per customer who owes overdue
+invoices (a salesperson's own customers, finance all), with the customer's total and oldest days, oldest
+first; counted in one aggregate query."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import url_for
+from flask_babel import gettext as _
+
+from core import formatting
+from core.auth.context import sees_prices
+from core.contracts import Task, TaskCount
+from core.models import User
+from plugins.billing.collection.follow_ups import OverdueCustomer, count_overdue_customers, may_chase, overdue_customers
+from plugins.billing.dates import company_today, company_zone, end_of_day
+
+KIND = "overdue_customer"
+
+
+def counts(user: User, now: datetime) -> list[TaskCount]:
+    if not may_chase(user):
+        return []
+    total = count_overdue_customers(user, now.astimezone(company_zone(user.company_id)).date())
+    # Every one of them is past its due date: late.
+    return [TaskCount(KIND, _("Customers with overdue invoices"), total, total)] if total else []
+
+
+def tasks(user: User, limit: int | None) -> list[Task]:
+    if not may_chase(user):
+        return []
+    today = company_today(user.company_id)
+    zone = company_zone(user.company_id)
+    return [Task(title=_title(row, user, today), url=url_for("billing_payments.customer_account",
+                                                            customer_id=row.customer_id),
+                 kind=KIND, due_at=end_of_day(row.oldest_due, zone))
+            for row in overdue_customers(user, today, limit)]
+
+
+def _title(row: OverdueCustomer, user: User, today: date) -> str:
+    figures = {"customer": row.customer_name, "count": row.count, "days": row.days(today)}
+    if not sees_prices(user):
+        return _("Chase %(customer)s: %(count)s overdue invoice(s), oldest %(days)s days past due", **figures)
+    return _("Chase %(customer)s: %(count)s overdue invoice(s), %(amount)s, oldest %(days)s days past due",
+             amount=formatting.money(row.owed), **figures)
