@@ -13,7 +13,7 @@ MANIFEST = Manifest(
                 "plugins.billing.statements.views:bp", "plugins.billing.statements.cli:bp",
                 "plugins.billing.collection.cli:bp"),
     api_blueprints=("plugins.billing.invoices.api:blp", "plugins.billing.payments.api:blp",
-                    "plugins.billing.statements.api:blp"),
+                    "plugins.billing.statements.api:blp", "plugins.billing.collection.api:blp"),
     default_enabled=True,
     label=_l("Billing"),
     description=_l("Invoices and payments by settlement mode; prepayment gates execution."),

@@ -1,6 +1,6 @@
-"""What the inbox of sales and finance says of overdue invoices: one task per customer who owes overdue
-invoices (a salesperson's own customers, finance all), with the customer's total and oldest days, oldest
-first; counted in one aggregate query."""
+"""What the inbox of sales and finance says of collection: one task per customer who owes overdue invoices (a
+salesperson's own customers, finance all), with the customer's total and oldest days, oldest first; and one
+per broken promise the salesperson took, until they log a follow-up. Each kind counted in one aggregate query."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -12,18 +12,24 @@ from core import formatting
 from core.auth.context import sees_prices
 from core.contracts import Task, TaskCount
 from core.models import User
-from plugins.billing.collection.follow_ups import OverdueCustomer, count_overdue_customers, may_chase, overdue_customers
+from plugins.billing.collection.follow_ups import (
+    OverdueCustomer, count_overdue_customers, may_chase, overdue_customers,
+)
+from plugins.billing.collection.promises import broken, count_broken
 from plugins.billing.dates import company_today, company_zone, end_of_day
 
 KIND = "overdue_customer"
+BROKEN = "promise_broken"
 
 
 def counts(user: User, now: datetime) -> list[TaskCount]:
     if not may_chase(user):
         return []
     total = count_overdue_customers(user, now.astimezone(company_zone(user.company_id)).date())
-    # Every one of them is past its due date: late.
-    return [TaskCount(KIND, _("Customers with overdue invoices"), total, total)] if total else []
+    promises = count_broken(user)
+    # Every one of them is past its date: late.
+    return ([TaskCount(KIND, _("Customers with overdue invoices"), total, total)] if total else []) + (
+        [TaskCount(BROKEN, _("Promises to pay broken"), promises, promises)] if promises else [])
 
 
 def tasks(user: User, limit: int | None) -> list[Task]:
@@ -34,7 +40,12 @@ def tasks(user: User, limit: int | None) -> list[Task]:
     return [Task(title=_title(row, user, today), url=url_for("billing_payments.customer_account",
                                                             customer_id=row.customer_id),
                  kind=KIND, due_at=end_of_day(row.oldest_due, zone))
-            for row in overdue_customers(user, today, limit)]
+            for row in overdue_customers(user, today, limit)] + [
+        Task(title=_("%(customer)s broke their promise to pay by %(date)s: follow up",
+                     customer=promise.customer.name, date=formatting.format_date(promise.promised_for)),
+             url=url_for("billing_payments.customer_account", customer_id=promise.customer_id), kind=BROKEN,
+             due_at=end_of_day(promise.promised_for, zone))
+        for promise in broken(user, limit)]
 
 
 def _title(row: OverdueCustomer, user: User, today: date) -> str:

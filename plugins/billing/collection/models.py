@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from core.extensions import Model
 from core.models import Customer, User
 from core.models.types import Money, UTCDateTime, enum_column, utcnow
+from plugins.billing.invoices.models import Invoice
 
 
 class DunningChannel(enum.StrEnum):
@@ -87,6 +88,8 @@ class DunningNotice(Model):
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime())  # the run's as-of moment
     recipient: Mapped[str | None] = mapped_column(String(200))  # None: a call, or no email address on file
 
+    invoice: Mapped[Invoice] = relationship(lazy="joined", viewonly=True)
+
 
 class PaymentPromise(Model):
     """The customer promised to pay ``amount`` by ``promised_for``: of one invoice, or of their account."""
@@ -111,6 +114,7 @@ class PaymentPromise(Model):
 
     customer: Mapped[Customer] = relationship(lazy="joined")
     made_by: Mapped[User] = relationship(lazy="joined")
+    invoice: Mapped[Invoice | None] = relationship(lazy="joined", viewonly=True)
 
 
 class FollowUp(Model):
@@ -128,6 +132,7 @@ class FollowUp(Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     by: Mapped[User] = relationship(lazy="joined")
+    invoice: Mapped[Invoice | None] = relationship(lazy="joined", viewonly=True)
 
 
 class CreditHold(Model):

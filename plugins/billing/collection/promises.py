@@ -4,7 +4,9 @@ An open promise pauses the dunning of what it covers until its date
 (``dunning.paused``). The first run after the date settles it: kept when what
 it covers now owes at least ``amount`` less than when it was made, broken
 otherwise; a broken promise resumes the dunning and the salesperson who took
-it is told by email. Nothing here commits.
+it is told: a task in their inbox until they log a follow-up with the
+customer (``broken_to_follow_up``), and an email when they have an address.
+Nothing here commits.
 """
 from __future__ import annotations
 
@@ -12,14 +14,14 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from core import audit, outbox
 from core.errors import ValidationError
 from core.extensions import db
 from core.models import Company, Customer, Order, User
 from core.orders import money
-from plugins.billing.collection.models import PaymentPromise, PromiseStatus
+from plugins.billing.collection.models import FollowUp, PaymentPromise, PromiseStatus
 from plugins.billing.invoices.models import Invoice, InvoiceStatus
 from plugins.billing.payments.ledger import ZERO, outstanding_on_invoice
 
@@ -125,3 +127,24 @@ def promises_of(customer: Customer) -> list[PaymentPromise]:
     return list(db.session.execute(
         select(PaymentPromise).where(PaymentPromise.customer_id == customer.id)
         .order_by(PaymentPromise.made_at.desc(), PaymentPromise.id.desc()).limit(50)).unique().scalars())
+
+
+def broken_to_follow_up(user: User) -> Select:
+    """The broken promises the user took that no follow-up with the customer answered since, oldest first."""
+    answered = select(FollowUp.id).where(FollowUp.customer_id == PaymentPromise.customer_id,
+                                         FollowUp.at >= PaymentPromise.settled_at).exists()
+    return (select(PaymentPromise).where(PaymentPromise.company_id == user.company_id,
+                                         PaymentPromise.made_by_id == user.id,
+                                         PaymentPromise.status == PromiseStatus.BROKEN, ~answered)
+            .order_by(PaymentPromise.settled_at, PaymentPromise.id))
+
+
+def count_broken(user: User) -> int:
+    """How many ``broken_to_follow_up`` lists: one aggregate query."""
+    inner = broken_to_follow_up(user).order_by(None).with_only_columns(PaymentPromise.id).subquery()
+    return db.session.execute(select(func.count()).select_from(inner)).scalar_one()
+
+
+def broken(user: User, limit: int | None) -> list[PaymentPromise]:
+    query = broken_to_follow_up(user)
+    return list(db.session.execute(query.limit(limit) if limit is not None else query).unique().scalars())

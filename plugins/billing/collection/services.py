@@ -4,12 +4,15 @@ promises, the follow-ups and the hold; and the customer's invoice a promise or a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from core.db import page_of
 from core.errors import NotFound
 from core.extensions import db
+from core.keyset import Keyset, Kind
 from core.models import Customer, Order, User
 from plugins.billing.collection.follow_ups import follow_ups_of
 from plugins.billing.collection.hold import active_hold
@@ -18,29 +21,33 @@ from plugins.billing.collection.promises import promises_of
 from plugins.billing.invoices.models import Invoice
 
 LISTED = 50
-
-
-@dataclass(frozen=True)
-class NoticeRow:
-    notice: DunningNotice
-    invoice_number: str
+NEWEST_NOTICES_FIRST = Keyset(DunningNotice.id, DunningNotice.sent_at, Kind.DATETIME, descending=True)
 
 
 @dataclass
 class Collection:
-    notices: list[NoticeRow]
+    notices: list[DunningNotice]
     promises: list[PaymentPromise]
     follow_ups: list[FollowUp]
     hold: CreditHold | None
 
 
-def notices_of(customer_id: int, limit: int = LISTED) -> list[NoticeRow]:
-    """The customer's notices, newest first, each with its invoice's number: one query."""
-    rows = db.session.execute(
-        select(DunningNotice, Invoice.number).join(Invoice, Invoice.id == DunningNotice.invoice_id)
-        .where(DunningNotice.customer_id == customer_id)
-        .order_by(DunningNotice.sent_at.desc(), DunningNotice.id.desc()).limit(limit))
-    return [NoticeRow(notice, number) for notice, number in rows]
+def notices_of(customer_id: int, limit: int = LISTED) -> list[DunningNotice]:
+    """The customer's notices, newest first, each with its invoice: one query."""
+    return list(db.session.execute(
+        select(DunningNotice).where(DunningNotice.customer_id == customer_id)
+        .order_by(DunningNotice.sent_at.desc(), DunningNotice.id.desc()).limit(limit)).unique().scalars())
+
+
+def search_notices(user: User, *, customer_id: int | None = None, invoice_id: int | None = None,
+                   page: int | None = None, per_page: int = 25, cursor: str | None = None) -> dict[str, Any]:
+    """A page of the company's notices, newest first (``core.db.page_of``)."""
+    query = select(DunningNotice).where(DunningNotice.company_id == user.company_id)
+    if customer_id is not None:
+        query = query.where(DunningNotice.customer_id == customer_id)
+    if invoice_id is not None:
+        query = query.where(DunningNotice.invoice_id == invoice_id)
+    return page_of(query, NEWEST_NOTICES_FIRST, page=page, per_page=per_page, cursor=cursor)
 
 
 def customer_collection(customer: Customer) -> Collection:
