@@ -114,7 +114,9 @@ def menu_items(user: User) -> list[MenuItem]:
                          group=MENU_BILLING)]
     return [MenuItem(_l("Invoices"), "billing.invoices", "billing.view", order=400, group=MENU_BILLING),
             MenuItem(_l("Statements"), "billing_statements.statements", "billing.statement.view", order=410,
-                     group=MENU_BILLING)]
+                     group=MENU_BILLING),
+            MenuItem(_l("Dunning levels"), "billing_collection.dunning_levels", "billing.collection.settings",
+                     order=420, group=MENU_BILLING)]
 
 
 @hookimpl

@@ -11,7 +11,7 @@ MANIFEST = Manifest(
     hooks="plugins.billing.hooks",
     blueprints=("plugins.billing.invoices.views:bp", "plugins.billing.payments.views:bp",
                 "plugins.billing.statements.views:bp", "plugins.billing.statements.cli:bp",
-                "plugins.billing.collection.cli:bp"),
+                "plugins.billing.collection.views:bp", "plugins.billing.collection.cli:bp"),
     api_blueprints=("plugins.billing.invoices.api:blp", "plugins.billing.payments.api:blp",
                     "plugins.billing.statements.api:blp", "plugins.billing.collection.api:blp"),
     default_enabled=True,
