@@ -157,12 +157,17 @@ def _send(company: Company, customer: Customer, notices: list[Planned], orders: 
                       notices=notices, currency=company.currency, total=sum((n.owed for n in notices), ZERO))
 
 
-def _place_holds(company: Company, customers: dict[int, Customer], held_ids: set[int], at: datetime) -> list[int]:
+def _place_holds(customers: dict[int, Customer], reached: list[Planned], at: datetime) -> list[int]:
+    """Hold the credit of the customers whose invoices reached a level that holds it; the hold's reason names
+    those invoices."""
+    by_customer: dict[int, list[str]] = defaultdict(list)
+    for plan in reached:
+        by_customer[plan.customer_id].append(plan.invoice_number)
     placed = []
-    for customer_id in sorted(held_ids):
+    for customer_id, numbers in sorted(by_customer.items()):
         if hold.active_hold(customer_id) is None:
             hold.place(customers[customer_id], source=HoldSource.DUNNING, at=at, actor=None,
-                       reason=_("dunning level reached"))
+                       reason=", ".join(numbers))
             placed.append(customer_id)
     return placed
 
@@ -220,7 +225,7 @@ def run_dunning(company: Company, as_of: datetime | None = None, *, dry_run: boo
         action="dunning_notice_sent", actor=None,
         after={"level": plan.level.level, "channel": plan.level.channel.value, "days_overdue": plan.days_overdue,
                "owed": str(plan.owed)}) for plan in sent])
-    held = _place_holds(company, customers, {plan.customer_id for plan in sent if plan.level.holds_credit}, as_of)
+    held = _place_holds(customers, [plan for plan in sent if plan.level.holds_credit], as_of)
     return Outcome(sent, held, lifted, kept, broken)
 
 

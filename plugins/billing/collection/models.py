@@ -146,7 +146,7 @@ class CreditHold(Model):
     company_id: Mapped[int] = mapped_column(ForeignKey("company.id"), index=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"))
     source: Mapped[HoldSource] = mapped_column(enum_column(HoldSource))
-    reason: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)  # a manager's words; for dunning, the invoices that reached the level
     placed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     placed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))  # None: the dunning run
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

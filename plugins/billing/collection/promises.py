@@ -67,7 +67,7 @@ def make_promise(customer: Customer, *, amount: Decimal, promised_for: date, act
         if owed <= ZERO:
             raise ValidationError(_("%(customer)s owes nothing", customer=customer.name), field="customer_id")
     if amount > owed:
-        raise ValidationError(_("the amount is more than the %(owed)s open", owed=owed), field="amount")
+        raise ValidationError(_("the amount is more than what is open"), field="amount")
     text = (note or "").strip() or None
     if text is not None and len(text) > NOTE_MAX:
         raise ValidationError(_("at most %(count)s characters", count=NOTE_MAX), field="note")
