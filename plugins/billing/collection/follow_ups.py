@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, Select, func, select, true
+from sqlalchemy import ColumnElement, Select, case, func, select, true
 
 from core import audit
 from core.errors import ValidationError
@@ -86,10 +86,14 @@ def may_chase(user: User) -> bool:
     return user.customer_id is None and user.can(FOLLOW_UP)
 
 
-def count_overdue_customers(user: User, today: date) -> int:
-    """How many customers ``overdue_customers`` lists: one aggregate query."""
-    inner = _overdue(user, today).distinct().subquery()
-    return db.session.execute(select(func.count()).select_from(inner)).scalar_one()
+def count_overdue_customers(user: User, today: date, late_before: date) -> tuple[int, int]:
+    """How many customers ``overdue_customers`` lists as of ``today``, and of how many the oldest due date
+    is before ``late_before``: one aggregate query."""
+    inner = (_overdue(user, today).with_only_columns(Order.customer_id, func.min(Invoice.due_date).label("oldest"))
+             .group_by(Order.customer_id).subquery())
+    total, late = db.session.execute(select(func.count(), func.count(case((inner.c.oldest < late_before, 1))))
+                                     .select_from(inner)).one()
+    return total, late
 
 
 def overdue_customers(user: User, today: date, limit: int | None) -> list[OverdueCustomer]:

@@ -3,7 +3,7 @@ salesperson's own customers, finance all), with the customer's total and oldest 
 per broken promise the salesperson took, until they log a follow-up. Each kind counted in one aggregate query."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from flask import url_for
 from flask_babel import gettext as _
@@ -16,20 +16,23 @@ from plugins.billing.collection.follow_ups import (
     OverdueCustomer, count_overdue_customers, may_chase, overdue_customers,
 )
 from plugins.billing.collection.promises import broken, count_broken
-from plugins.billing.dates import company_today, company_zone, end_of_day
+from plugins.billing.dates import END_OF_DAY, company_today, company_zone, end_of_day
 
 KIND = "overdue_customer"
 BROKEN = "promise_broken"
 
 
 def counts(user: User, now: datetime) -> list[TaskCount]:
+    """Counted as ``tasks`` lists them (as of the company's today); late once the end of the oldest due day,
+    or of the promised day, has passed at ``now``."""
     if not may_chase(user):
         return []
-    total = count_overdue_customers(user, now.astimezone(company_zone(user.company_id)).date())
-    promises = count_broken(user)
-    # Every one of them is past its date: late.
-    return ([TaskCount(KIND, _("Customers with overdue invoices"), total, total)] if total else []) + (
-        [TaskCount(BROKEN, _("Promises to pay broken"), promises, promises)] if promises else [])
+    local = now.astimezone(company_zone(user.company_id))
+    late_before = local.date() + timedelta(days=1) if local.time() > END_OF_DAY else local.date()
+    total, late = count_overdue_customers(user, company_today(user.company_id), late_before)
+    promises, late_promises = count_broken(user, late_before)
+    return ([TaskCount(KIND, _("Customers with overdue invoices"), total, late)] if total else []) + (
+        [TaskCount(BROKEN, _("Promises to pay broken"), promises, late_promises)] if promises else [])
 
 
 def tasks(user: User, limit: int | None) -> list[Task]:

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, case, func, select
 
 from core import audit, outbox
 from core.errors import ValidationError
@@ -139,10 +139,14 @@ def broken_to_follow_up(user: User) -> Select:
             .order_by(PaymentPromise.settled_at, PaymentPromise.id))
 
 
-def count_broken(user: User) -> int:
-    """How many ``broken_to_follow_up`` lists: one aggregate query."""
-    inner = broken_to_follow_up(user).order_by(None).with_only_columns(PaymentPromise.id).subquery()
-    return db.session.execute(select(func.count()).select_from(inner)).scalar_one()
+def count_broken(user: User, late_before: date) -> tuple[int, int]:
+    """How many ``broken_to_follow_up`` lists, and how many were promised before ``late_before``: one
+    aggregate query."""
+    inner = (broken_to_follow_up(user).order_by(None)
+             .with_only_columns(PaymentPromise.id, PaymentPromise.promised_for).subquery())
+    total, late = db.session.execute(select(func.count(), func.count(case((inner.c.promised_for < late_before, 1))))
+                                     .select_from(inner)).one()
+    return total, late
 
 
 def broken(user: User, limit: int | None) -> list[PaymentPromise]:

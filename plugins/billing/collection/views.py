@@ -2,6 +2,7 @@
 the forms for a promise to pay, a follow-up, a credit hold and its release."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -10,6 +11,7 @@ from flask_babel import gettext as _
 from core.auth.context import require_actor, requires
 from core.errors import ValidationError
 from core.labels import choices
+from core.models import Customer, User
 from core.web import attempt, flash_form_errors, required
 from plugins.billing.collection import follow_ups, hold, levels, promises, services
 from plugins.billing.collection.forms import FollowUpForm, PromiseForm, ReasonForm
@@ -91,27 +93,25 @@ def follow_up(customer_id: int):
     return _back(customer_id)
 
 
-@bp.route("/customers/<id:customer_id>/credit-hold", methods=["POST"])
-@requires(hold.PLACE)
-def place_hold(customer_id: int):
+def _with_reason(customer_id: int, act: Callable[[Customer, str | None, User], object], done: str):
+    """A hold or its release: the reason from the form, the service decides, the account page again."""
     actor = require_actor()
     customer = services.staff_customer(actor, customer_id)
     form = ReasonForm()
     if not form.validate_on_submit():
         flash_form_errors(form)
-    elif attempt(lambda: hold.decide_hold(customer, form.reason.data, actor)) is not None:
-        flash(_("%(customer)s is on credit hold.", customer=customer.name), "success")
+    elif attempt(lambda: act(customer, form.reason.data, actor)) is not None:
+        flash(done % {"customer": customer.name}, "success")
     return _back(customer_id)
+
+
+@bp.route("/customers/<id:customer_id>/credit-hold", methods=["POST"])
+@requires(hold.PLACE)
+def place_hold(customer_id: int):
+    return _with_reason(customer_id, hold.decide_hold, _("%(customer)s is on credit hold."))
 
 
 @bp.route("/customers/<id:customer_id>/credit-hold/release", methods=["POST"])
 @requires(hold.RELEASE)
 def release_hold(customer_id: int):
-    actor = require_actor()
-    customer = services.staff_customer(actor, customer_id)
-    form = ReasonForm()
-    if not form.validate_on_submit():
-        flash_form_errors(form)
-    elif attempt(lambda: hold.release(customer, form.reason.data, actor)) is not None:
-        flash(_("The credit hold of %(customer)s is released.", customer=customer.name), "success")
-    return _back(customer_id)
+    return _with_reason(customer_id, hold.release, _("The credit hold of %(customer)s is released."))
