@@ -11,8 +11,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement
 
 from core.contracts import (
-    Credit, CustomerView, Decision, Delivery, DocumentKind, Finding, Gate, Job, MenuItem, OrderAction, OrderChange,
-    Outcome, Panel, Permission, Receivables, Task, TaskCount,
+    MENU_SETTINGS, Credit, CustomerView, Decision, Delivery, DocumentKind, Finding, Gate, Job, MenuItem, OrderAction,
+    OrderChange, Outcome, Panel, Permission, Receivables, Task, TaskCount,
 )
 from core.hookspecs import hookimpl
 from core.jobs import per_company
@@ -116,7 +116,7 @@ def menu_items(user: User) -> list[MenuItem]:
             MenuItem(_l("Statements"), "billing_statements.statements", "billing.statement.view", order=410,
                      group=MENU_BILLING),
             MenuItem(_l("Dunning levels"), "billing_collection.dunning_levels", "billing.collection.settings",
-                     order=420, group=MENU_BILLING)]
+                     order=950, group=MENU_SETTINGS)]
 
 
 @hookimpl

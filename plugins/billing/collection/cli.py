@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import click
-from flask import Blueprint
+from flask.cli import with_appcontext
 
 from core.cli_params import AS_OF
 from core.db import unit_of_work
@@ -12,10 +12,10 @@ from core.jobs import companies_using
 from core.models import utcnow
 from plugins.billing.collection import dunning
 
-bp = Blueprint("billing_collection_cli", __name__, cli_group="billing")
 
 
-@bp.cli.command("dunning")
+@click.command("dunning")
+@with_appcontext
 @AS_OF
 @click.option("--dry-run", is_flag=True, help="List the notices the run would send; change nothing.")
 def dunning_command(as_of: datetime | None, dry_run: bool) -> None:

@@ -88,12 +88,11 @@ def may_chase(user: User) -> bool:
 
 def count_overdue_customers(user: User, today: date, late_before: date) -> tuple[int, int]:
     """How many customers ``overdue_customers`` lists as of ``today``, and of how many the oldest due date
-    is before ``late_before``: one aggregate query."""
-    inner = (_overdue(user, today).with_only_columns(Order.customer_id, func.min(Invoice.due_date).label("oldest"))
-             .group_by(Order.customer_id).subquery())
-    total, late = db.session.execute(select(func.count(), func.count(case((inner.c.oldest < late_before, 1))))
-                                     .select_from(inner)).one()
-    return total, late
+    is before ``late_before`` (some invoice of theirs is): one aggregate query."""
+    late = case((Invoice.due_date < late_before, Order.customer_id))
+    total, late_ones = db.session.execute(_overdue(user, today).with_only_columns(
+        func.count(Order.customer_id.distinct()), func.count(late.distinct()))).one()
+    return total, late_ones
 
 
 def overdue_customers(user: User, today: date, limit: int | None) -> list[OverdueCustomer]:
