@@ -7,7 +7,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import click
 from flask import Blueprint, Flask, current_app, g, has_request_context, redirect, request, url_for
 from flask_babel import get_locale, gettext
 from flask_babel import refresh as refresh_locale
@@ -212,18 +211,6 @@ def _load(target: str) -> Any:
     return getattr(importlib.import_module(module_name), attribute)
 
 
-def _register_sharing_cli_group(app: Flask, blueprint: Blueprint) -> None:
-    """Register ``blueprint``; its commands join those of an earlier blueprint of the same CLI group (a
-    plugin's feature packages each bring theirs to ``ordo billing``) rather than replace them, as Flask would."""
-    group = blueprint.cli_group
-    earlier = app.cli.commands.get(group) if isinstance(group, str) else None
-    app.register_blueprint(blueprint)
-    joined = app.cli.commands.get(group) if isinstance(group, str) else None
-    if isinstance(earlier, click.Group) and isinstance(joined, click.Group) and joined is not earlier:
-        for name, command in earlier.commands.items():
-            joined.commands.setdefault(name, command)
-
-
 def configure_blueprints(app: Flask) -> None:
     owners: dict[str, str] = {}
     app.extensions["ordo.blueprint_owners"] = owners
@@ -239,7 +226,7 @@ def configure_blueprints(app: Flask) -> None:
     for manifest in registry.manifests.values():
         for target in manifest.blueprints:
             blueprint: Blueprint = _load(target)
-            _register_sharing_cli_group(app, blueprint)
+            app.register_blueprint(blueprint)
             if not manifest.required:
                 owners[blueprint.name] = manifest.name
         for target in manifest.api_blueprints:

@@ -464,9 +464,10 @@ def customer_credit_hold(company: Company, customer: Customer) -> str | None:
     Called by intake's checks (``plugins.intake.checks``), on the plugins
     enabled for the company, each time a clerk re-checks or submits an order
     and when a customer places one; an import asks once per customer for each
-    chunk of orders it checks (``checks.batch_for``). Billing answers from its invoices
-    (overdue and unpaid beyond a threshold); a company without billing has no
-    credit holds. A hold blocks the submission next to the customer field.
+    chunk of orders it checks (``checks.batch_for``). Billing answers from its credit
+    holds (placed when dunning reaches a level that holds credit, or by a manager,
+    until released); a company without billing has no credit holds. A hold blocks
+    the submission next to the customer field.
 
     :param company: the company taking the order.
     :param customer: the customer who placed it.

@@ -1,5 +1,6 @@
 """Hook implementations of the billing plugin: its whole contract at a glance, each a thin call into a
-feature package (``invoices``, ``payments``, ``statements``) or the order page's section (``panel``)."""
+feature package (``invoices``, ``payments``, ``statements``, ``collection``) or the order page's section
+(``panel``)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -10,14 +11,17 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement
 
 from core.contracts import (
-    Credit, CustomerView, Decision, Delivery, DocumentKind, Gate, Job, MenuItem, OrderAction, OrderChange, Outcome,
-    Panel, Permission, Receivables, Task, TaskCount,
+    MENU_SETTINGS, Credit, CustomerView, Decision, Delivery, DocumentKind, Finding, Gate, Job, MenuItem, OrderAction,
+    OrderChange, Outcome, Panel, Permission, Receivables, Task, TaskCount,
 )
 from core.hookspecs import hookimpl
 from core.jobs import per_company
 from core.models import Company, Customer, Order, PaymentTerms, User
 from core.portal import list_url, panel_url
 from plugins.billing import panel
+from plugins.billing.collection import dunning, hold, letters
+from plugins.billing.collection import inbox as collection_inbox
+from plugins.billing.collection.labels import LABELS as COLLECTION_LABELS
 from plugins.billing.invoices import credit_notes
 from plugins.billing.invoices import documents as invoice_documents
 from plugins.billing.invoices import services as invoices
@@ -51,6 +55,11 @@ def ordo_permissions() -> list[Permission]:
         Permission("billing.statement.resolve", _l("Answer disputed statement lines"),
                    ("administrator", "finance", "sales")),
         Permission("billing.statement.settings", _l("Set the statement day"), ("administrator", "finance")),
+        Permission("billing.collection.follow_up", _l("Log follow-ups and promises to pay of overdue invoices"),
+                   ("administrator", "finance", "sales", "manager")),
+        Permission("billing.collection.settings", _l("Set the dunning levels"), ("administrator", "finance")),
+        Permission(hold.PLACE, _l("Put a customer on credit hold"), ("administrator", "manager")),
+        Permission(hold.RELEASE, _l("Release a customer's credit hold"), ("administrator", "manager")),
     ]
 
 
@@ -97,7 +106,8 @@ def credit_granted(order: Order, credit: Credit) -> None:
 
 @hookimpl
 def execution_gates(order: Order) -> list[Gate]:
-    return payments.prepayment_gates(order)
+    """Prepayment orders wait for their prepayment; a customer on credit hold has their orders held."""
+    return payments.prepayment_gates(order) + hold.hold_gates(order)
 
 
 @hookimpl
@@ -111,17 +121,19 @@ def menu_items(user: User) -> list[MenuItem]:
             MenuItem(_l("Statements"), "billing_statements.statements", "billing.statement.view", order=410,
                      group=MENU_BILLING),
             MenuItem(_l("Receivables ageing"), "billing_receivables.ageing_report", "billing.view", order=420,
-                     group=MENU_BILLING)]
+                     group=MENU_BILLING),
+            MenuItem(_l("Dunning levels"), "billing_collection.dunning_levels", "billing.collection.settings",
+                     order=950, group=MENU_SETTINGS)]
 
 
 @hookimpl
 def execution_holds() -> list[ColumnElement[bool]]:
-    return payments.prepayment_holds()
+    return payments.prepayment_holds() + hold.hold_conditions()
 
 
 @hookimpl
 def inbox_count(user: User, now: datetime) -> list[TaskCount]:
-    disputes = statement_inbox.counts(user, now)
+    disputes = statement_inbox.counts(user, now) + collection_inbox.counts(user, now)
     counted = payments.receivable_counts(user, now)
     if not counted:
         return disputes
@@ -133,7 +145,8 @@ def inbox_count(user: User, now: datetime) -> list[TaskCount]:
 
 @hookimpl
 def inbox_tasks(user: User, limit: int | None) -> list[Task]:
-    tasks = inbox.receivable_tasks(user, limit) + statement_inbox.tasks(user, limit)
+    tasks = (inbox.receivable_tasks(user, limit) + statement_inbox.tasks(user, limit)
+             + collection_inbox.tasks(user, limit))
     # Each list is due-first already; merged due first, those without a due time last (a stable sort).
     tasks.sort(key=lambda task: task.due_at or UNDATED)
     return tasks[:limit] if limit is not None else tasks
@@ -142,7 +155,10 @@ def inbox_tasks(user: User, limit: int | None) -> list[Task]:
 @hookimpl
 def ordo_jobs() -> list[Job]:
     return [Job("billing.statements", timedelta(hours=1), per_company("billing", statement_run.run),
-                description="Make and send each customer's statement of account once its statement day has ended")]
+                description="Make and send each customer's statement of account once its statement day has ended"),
+            Job("billing.dunning", timedelta(hours=1), per_company("billing", dunning.run),
+                description="Send each overdue invoice's next dunning notice once, settle promises to pay, "
+                            "hold and release credit")]
 
 
 @hookimpl
@@ -170,12 +186,12 @@ def order_panels(order: Order, user: User) -> list[Panel]:
 
 @hookimpl
 def document_kinds() -> list[DocumentKind]:
-    return invoice_documents.order_kinds()
+    return [*invoice_documents.order_kinds(), letters.letter_kind()]
 
 
 @hookimpl
 def ordo_labels() -> Mapping[str, Mapping[str, object]]:
-    parts = (INVOICE_LABELS, PAYMENT_LABELS, STATEMENT_LABELS)
+    parts = (INVOICE_LABELS, PAYMENT_LABELS, STATEMENT_LABELS, COLLECTION_LABELS)
     return {namespace: {key: value for part in parts for key, value in part.get(namespace, {}).items()}
             for namespace in {name for part in parts for name in part}}
 
@@ -209,5 +225,12 @@ def customer_receivables(company: Company, customer: Customer) -> Receivables | 
 
 @hookimpl
 def customer_credit_hold(company: Company, customer: Customer) -> str | None:
-    """Invoices long overdue and unpaid hold the customer's new orders."""
-    return receivables.credit_hold_reason(company, customer)
+    """A customer on credit hold (placed by dunning or decided by a manager) may not order."""
+    return hold.customer_hold_reason(customer)
+
+
+@hookimpl
+def review_rules(order: Order, change: OrderChange | None) -> list[Finding]:
+    """A new order of a customer on credit hold cannot be approved by sales until the hold is released (or
+    a manager overrides it with a reason)."""
+    return hold.hold_findings(order) if change is None else []

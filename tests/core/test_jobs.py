@@ -234,10 +234,11 @@ def test_ordo_worker_once_runs_every_due_job_once(mail_app, inbox):  # noqa: F81
     result = mail_app.test_cli_runner().invoke(args=["worker", "--once"])
 
     assert result.exit_code == 0, result.output
-    # Every job of the installed plugins runs once: billing's statements (no customer owes anything), intake's
-    # imports (none handed in), logistics' sweeps of late cases and plans at risk, the outbox, and review's
-    # sweep (nothing late).
-    assert sorted(result.output.strip().splitlines()) == ["billing.statements: succeeded: nothing to do",
+    # Every job of the installed plugins runs once: billing's dunning (nothing overdue) and statements (no
+    # customer owes anything), intake's imports (none handed in), logistics' sweeps of late cases and plans at
+    # risk, the outbox, and review's sweep (nothing late).
+    assert sorted(result.output.strip().splitlines()) == ["billing.dunning: succeeded: nothing to do",
+                                                          "billing.statements: succeeded: nothing to do",
                                                           "intake.imports: succeeded: nothing to do",
                                                           "logistics.case_sweep: succeeded: nothing to do",
                                                           "logistics.risk_sweep: succeeded: nothing to do",

@@ -1,4 +1,5 @@
-"""What customers owe on their invoices: the invoice list's summary, credit hold, review's credit checks.
+"""What customers owe on their invoices: the invoice list's summary and review's credit checks (credit hold:
+``collection.hold``).
 
 Each is one or two aggregate queries over the open items (``receivables.open_items``): what each
 invoice owes is the sum of its rows, whatever the number of invoices.
@@ -6,10 +7,8 @@ invoice owes is the sum of its rows, whatever the number of invoices.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 from decimal import Decimal
 
-from flask_babel import gettext as _
 from sqlalchemy import case, func, select
 
 from core.contracts import Receivables as CustomerReceivables
@@ -21,9 +20,6 @@ from plugins.billing.receivables.open_items import open_invoices
 from plugins.billing.dates import company_today
 from plugins.billing.invoices.models import Invoice, InvoiceStatus
 from plugins.billing.payments.ledger import ZERO
-
-# An invoice unpaid this many days past its due date puts the customer on credit hold.
-CREDIT_HOLD_OVERDUE_DAYS = 30
 
 
 @dataclass
@@ -52,22 +48,6 @@ def receivables_summary(user: User) -> list[Receivables]:
         .group_by(owing.c.currency).order_by(owing.c.currency))
     return [Receivables(currency, int(count), _amount(total), int(late or 0), _amount(late_total))
             for currency, count, total, late, late_total in rows]
-
-
-def credit_hold_reason(company: Company, customer: Customer) -> str | None:
-    """Why the customer may not order now (invoices long overdue and unpaid), or None."""
-    limit = company.today() - timedelta(days=CREDIT_HOLD_OVERDUE_DAYS)
-    owing = open_invoices(company.id, customer_id=customer.id)
-    late = owing.c.due_date < limit
-    count = db.session.execute(select(func.count()).where(late)).scalar_one()
-    if not count:
-        return None
-    number, due = db.session.execute(
-        select(Invoice.number, owing.c.due_date).join(Invoice, Invoice.id == owing.c.invoice_id).where(late)
-        .order_by(owing.c.due_date, owing.c.invoice_id).limit(1)).one()
-    return _("%(customer)s is on credit hold: %(count)s invoice(s) unpaid more than %(days)s days past due "
-             "(oldest %(number)s, due %(due)s)", customer=customer.name, count=count,
-             days=CREDIT_HOLD_OVERDUE_DAYS, number=number, due=due.isoformat())
 
 
 def customer_receivables(company: Company, customer: Customer) -> CustomerReceivables:

@@ -14,6 +14,9 @@ from core.labels import choices
 from core.orders.queries import get_order
 from core.portal import order_url
 from core.web import attempt, flash_form_errors, required
+from plugins.billing.collection import follow_ups, hold
+from plugins.billing.collection import services as collection
+from plugins.billing.collection.models import FollowUpKind
 from plugins.billing.dates import company_zone
 from plugins.billing.payments import account, services
 from plugins.billing.payments.forms import PaymentForm, ReverseForm
@@ -71,7 +74,12 @@ def customer_account(customer_id: int):
     actor = require_actor()
     found = account.customer_account(account.get_account_customer(actor, customer_id))
     can_record = (actor.customer_id is None and actor.can("billing.payment.record") and sees_prices(actor))
+    staff = actor.customer_id is None
     return render_template("billing/payments/account.html", account=found, can_record=can_record,
+                           collection=collection.customer_collection(found.customer) if staff else None,
+                           can_follow_up=staff and actor.can(follow_ups.FOLLOW_UP),
+                           can_hold=staff and actor.can(hold.PLACE), can_release=staff and actor.can(hold.RELEASE),
+                           follow_up_kinds=choices(FollowUpKind),
                            methods=choices(PaymentMethod), allocate=ALLOCATE,
                            staff=actor.customer_id is None,
                            share=services.customer_prepayment_percent(found.customer),

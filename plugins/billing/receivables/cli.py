@@ -2,20 +2,18 @@
 from __future__ import annotations
 
 import click
-from flask import Blueprint
+from flask.cli import with_appcontext
 
 from core.jobs import companies_using
 from plugins.billing.receivables import open_items
 
-bp = Blueprint("billing_receivables_cli", __name__, cli_group="billing")
-
-
-@bp.cli.group("open-items")
+@click.group("open-items")
 def open_items_group() -> None:
     """The open items receivables and ageing are summed from."""
 
 
 @open_items_group.command("check")
+@with_appcontext
 def check_command() -> None:
     """List each invoice whose open items do not add up to its balance, in every company using billing;
     exit 1 if there is one. Reads only."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import click
-from flask import Blueprint
+from flask.cli import with_appcontext
 
 from core.cli_params import AS_OF
 from core.db import unit_of_work
@@ -12,10 +12,10 @@ from core.jobs import companies_using
 from core.models import utcnow
 from plugins.billing.statements import run
 
-bp = Blueprint("billing_statements_cli", __name__, cli_group="billing")
 
 
-@bp.cli.command("statements")
+@click.command("statements")
+@with_appcontext
 @AS_OF
 def statements_command(as_of: datetime | None) -> None:
     """Make and send each customer's statement whose statement day has ended, in every company using billing;

@@ -18,13 +18,15 @@ from core.errors import NotFound
 from core.extensions import db
 from core.inbox import tasks_for
 from core.models import (
-    AuditEntry, Order, OrderStatus, OutboxMessage, OutboxStatus, PaymentTerms, StoredDocument, utcnow,
+    AuditEntry, Company, Order, OrderStatus, OutboxMessage, OutboxStatus, PaymentTerms, StoredDocument, utcnow,
 )
 from core.modules import hooks_for_order
 from core.orders import actions
 from plugins.billing import dates, hooks
+from plugins.billing.collection import dunning
+from plugins.billing.collection import hold as collection_hold
 from plugins.billing.invoices import services as invoices
-from plugins.billing.payments import ledger, receivables
+from plugins.billing.payments import ledger
 from plugins.billing.payments import services as payments
 from plugins.billing.manifest import MANIFEST as BILLING
 from plugins.billing.invoices.models import CreditNote, Invoice, InvoiceStatus
@@ -140,7 +142,8 @@ def test_finance_finds_prepayments_to_confirm_and_late_receivables_in_the_inbox(
     falls_due(invoice, invoice.due_date - timedelta(days=3))
     commit()
 
-    tasks = {task.order_number: task for task in tasks_for(world.users["finance"])}
+    tasks = {task.order_number: task for task in tasks_for(world.users["finance"])
+             if task.kind != "overdue_customer"}  # collection's tasks are per customer (test_collection_api)
     assert set(tasks) == {prepaid.number, owing.number}
     assert tasks[prepaid.number].kind == "prepayment" and "2,316.50 CNY" in tasks[prepaid.number].title
     late = tasks[owing.number]
@@ -200,14 +203,17 @@ def test_hook_inbox_count(app, world, api, place_order, deliver):
     grow(495)
     large = answer(app, hooks, finance, now)
 
-    assert {kind: count.total for kind, count in small.counts.items()} == {"prepayment": 5, "collect_payment": 5}
+    # Collection's: the two customers with invoices past due, each a task, late.
+    assert {kind: count.total for kind, count in small.counts.items()} == {
+        "prepayment": 5, "collect_payment": 5, "overdue_customer": 2}
     assert {kind: (count.total, count.late) for kind, count in large.counts.items()} == {
-        "prepayment": (500, 2 + 165), "collect_payment": (500, 2 + 165)}
+        "prepayment": (500, 2 + 165), "collect_payment": (500, 2 + 165), "overdue_customer": (2, 2)}
     check_counts_agree(small, now)
     check_counts_agree(large, now)
     assert small.costs == large.costs, (small.costs, large.costs)
     assert "2,300.00 CNY" in next(task.title for task in large.tasks if task.kind == "collect_payment")
-    assert answer(app, hooks, world.users["sales"].id, now).counts == {}  # sales does not record payments
+    # Sales does not record payments; they chase their own customers' overdue invoices.
+    assert set(answer(app, hooks, world.users["sales"].id, now).counts) == {"overdue_customer"}
 
 
 def test_the_invoice_pdf_embeds_a_cjk_font(world, place_order, deliver, tmp_path):
@@ -373,19 +379,27 @@ def test_hook_order_completed(make_app):
         assert (last.hook, last.status, completing.hook) == (settling, OrderStatus.DELIVERED, "order_completed")
 
 
-def test_a_customer_with_an_invoice_unpaid_a_month_past_due_is_on_credit_hold(world, place_order):
+def test_hook_customer_credit_hold(world, place_order):
+    """A customer is on credit hold once dunning reaches the level that holds credit (or a manager decides it),
+    until a manager releases it: the reason names the customer, without amounts."""
     order = place_order(PaymentTerms.PREPAYMENT)  # invoiced on approval
     invoice = db.session.execute(select(Invoice).where(Invoice.order_id == order.id)).scalar_one()
     hooks = hooks_for_order(order)
     assert hooks.customer_credit_hold(company=world.company, customer=world.customers[0]) is None
 
-    falls_due(invoice, world.company.today() - timedelta(days=receivables.CREDIT_HOLD_OVERDUE_DAYS + 1))
+    falls_due(invoice, world.company.today() - timedelta(days=61))
     commit()
+    for _ in range(4):  # one level per run: the fourth holds credit
+        dunning.run_dunning(db.session.get_one(Company, world.company.id), utcnow())
+        commit()
 
     reason = hooks.customer_credit_hold(company=world.company, customer=world.customers[0])
-    assert reason == (f"上海华东机电有限公司 is on credit hold: 1 invoice(s) unpaid more than 30 days past due "
-                      f"(oldest {invoice.number}, due {invoice.due_date.isoformat()})")
+    assert reason == ("上海华东机电有限公司 is on credit hold: invoices remain unpaid past the last dunning "
+                      "notice")
     assert hooks.customer_credit_hold(company=world.company, customer=world.customers[1]) is None
+    collection_hold.release(world.customers[0], "付款计划已签", world.users["manager"])
+    commit()
+    assert hooks.customer_credit_hold(company=world.company, customer=world.customers[0]) is None
 
 
 def test_a_paid_invoice_long_past_due_holds_nothing(world, api, place_order):
@@ -396,8 +410,10 @@ def test_a_paid_invoice_long_past_due_holds_nothing(world, api, place_order):
     paid = api("finance").post("/api/v1/payments", json={"order_id": order.id, "amount": str(order.total),
                                                           "method": "bank_transfer"})
     assert paid.status_code == 201, paid.get_json()
-
-    assert receivables.credit_hold_reason(world.company, world.customers[0]) is None
+    for _ in range(4):
+        assert dunning.run_dunning(db.session.get_one(Company, world.company.id), utcnow()).notices == []
+    commit()
+    assert collection_hold.active_hold(world.customers[0].id) is None
 
 
 def test_an_english_customers_invoice_and_its_email_are_english_when_a_chinese_clerk_delivers(

@@ -3,7 +3,6 @@ version; money granted back on a problem case is a credit note; more than an inv
 from __future__ import annotations
 
 import os
-import threading
 from decimal import Decimal
 
 import pytest
@@ -11,7 +10,7 @@ from sqlalchemy import select
 
 from core.contracts import Credit, LineChange, OrderChange
 from core.db import commit
-from core.errors import OrdoError, ValidationError
+from core.errors import ValidationError
 from core.extensions import db
 from core.models import AuditEntry, Order, OrderStatus, OutboxMessage, PaymentTerms, utcnow
 from core.modules import hooks_for_order
@@ -23,6 +22,7 @@ from plugins.billing.payments import ledger
 from plugins.intake.manifest import MANIFEST as INTAKE
 from plugins.logistics.manifest import MANIFEST as LOGISTICS
 from tests import factories
+from tests.concurrency import all_at_once
 from tests.plugins.billing.conftest import fresh
 from tests.plugins.logistics.orders import submitted_order
 from tests.plugins.logistics.test_cases_api import _api, _cases, _refuse_seals
@@ -191,37 +191,13 @@ def test_the_customer_is_sent_the_credit_note_in_their_language(world, place_ord
     assert "113.00" in message.body
 
 
-def _all_at_once(app, order_ids: list[int], issue) -> list[str]:
-    """``issue(order)`` for each order in its own thread and session, all released together; the failures."""
-    ready = threading.Barrier(len(order_ids))
-    failures: list[str] = []
-
-    def clerk(order_id: int) -> None:
-        with app.app_context():
-            try:
-                ready.wait(timeout=30)  # then all at once, as many as the pool has connections for
-                issue(db.session.get(Order, order_id))
-                commit()
-            except (OrdoError, threading.BrokenBarrierError) as error:
-                failures.append(repr(error))
-            finally:
-                db.session.remove()
-
-    clerks = [threading.Thread(target=clerk, args=(order_id,)) for order_id in order_ids]
-    for thread in clerks:
-        thread.start()
-    for thread in clerks:
-        thread.join(timeout=60)
-    db.session.expire_all()
-    return failures
-
-
 @pytest.mark.postgres_only
 @pytest.mark.skipif(not os.environ.get("ORDO_TEST_DATABASE_URL"), reason="row locks need PostgreSQL")
 def test_twenty_credit_notes_issued_at_once_are_numbered_without_gap_or_duplicate(app, world, place_order, deliver):
     order_ids = [deliver(place_order()).id for _ in range(20)]
-    failures = _all_at_once(app, order_ids, lambda order: credit_notes.credit_case(
-        order, case_credit(order, "10.00", case=order.id)))
+    failures = all_at_once(app, lambda order_id: credit_notes.credit_case(
+        db.session.get(Order, order_id), case_credit(db.session.get(Order, order_id), "10.00", case=order_id)),
+        order_ids)
     assert failures == []
     numbers = sorted(db.session.execute(select(CreditNote.number)).scalars())
     year = utcnow().astimezone(world.company.zone).year
@@ -232,7 +208,7 @@ def test_twenty_credit_notes_issued_at_once_are_numbered_without_gap_or_duplicat
 @pytest.mark.skipif(not os.environ.get("ORDO_TEST_DATABASE_URL"), reason="row locks need PostgreSQL")
 def test_twenty_invoices_issued_at_once_are_numbered_without_gap_or_duplicate(app, world, place_order):
     order_ids = [place_order().id for _ in range(20)]  # approved, invoiced on delivery: not yet
-    failures = _all_at_once(app, order_ids, services.issue_invoice)
+    failures = all_at_once(app, lambda order_id: services.issue_invoice(db.session.get(Order, order_id)), order_ids)
     assert failures == []
     numbers = sorted(db.session.execute(select(Invoice.number)).scalars())
     year = utcnow().astimezone(world.company.zone).year

@@ -1,0 +1,202 @@
+"""Collection through the API: dunning levels, notices, promises to pay that pause dunning and resume it when
+broken, follow-ups, and a credit hold that blocks intake, review and execution until a manager releases it.
+Bad input is a 4xx naming the field, with nothing changed."""
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, select, update
+
+from core.db import commit
+from core.extensions import db
+from core.models import AuditEntry, Company, OutboxMessage, utcnow
+from core.modules import hooks_for_company, hooks_for_order
+from plugins.billing.collection import hold
+from plugins.billing.collection import inbox as collection_inbox
+from plugins.billing.collection.models import CreditHold, FollowUp, PaymentPromise, PromiseStatus
+from tests.plugins.billing.collection_helpers import dun, dunning_emails, falls_due, invoice_of, notices
+from tests.plugins.billing.statements_helpers import pay
+from tests.plugins.billing.test_statements_api import problem
+
+
+def today(world):
+    return db.session.get_one(Company, world.company.id).today()
+
+
+def overdue_order(world, place_order, deliver, days: int = 10, customer: int = 0):
+    return falls_due(deliver(place_order(customer=customer)), today(world) - timedelta(days=days))
+
+
+def test_finance_sets_the_levels_and_days_that_do_not_rise_are_refused(api, world):
+    finance = api("finance")
+    defaults = finance.get("/api/v1/dunning-levels").get_json()["levels"]
+    assert [(row["level"], row["days"], row["channel"]) for row in defaults] == [
+        (1, 7, "email"), (2, 30, "letter"), (3, 45, "email"), (4, 60, "call")]
+    assert [row["holds_credit"] for row in defaults] == [False, False, False, True]
+
+    wanted = [{"days": 5, "channel": "email", "tone": "reminder"},
+              {"days": 20, "channel": "letter", "tone": "formal", "holds_credit": True}]
+    saved = finance.put("/api/v1/dunning-levels", json={"levels": wanted})
+    assert saved.status_code == 200, saved.get_json()
+    assert [(row["level"], row["days"]) for row in saved.get_json()["levels"]] == [(1, 5), (2, 20)]
+
+    falling = [{"days": 30, "channel": "email", "tone": "reminder"}, {"days": 30, "channel": "call", "tone": "final"}]
+    assert problem(finance.put("/api/v1/dunning-levels", json={"levels": falling}), 400) == "levels[1].days"
+    assert problem(finance.put("/api/v1/dunning-levels", json={"levels": []}), 400) == "levels"
+    assert problem(finance.put("/api/v1/dunning-levels", json={"levels": [{"days": 0, "channel": "email",
+                                                                            "tone": "reminder"}]}), 400)
+    assert problem(finance.put("/api/v1/dunning-levels", json={"levels": [{"days": 3, "channel": "fax",
+                                                                            "tone": "reminder"}]}), 400)
+    assert [row["days"] for row in finance.get("/api/v1/dunning-levels").get_json()["levels"]] == [5, 20]
+    assert api("sales").put("/api/v1/dunning-levels", json={"levels": wanted}).status_code == 403
+
+
+def test_the_notices_sent_are_listed_by_customer(api, world, place_order, deliver):
+    order = overdue_order(world, place_order, deliver)
+    dun(world.company, utcnow())
+    listed = api("finance").get(f"/api/v1/dunning-notices?customer_id={world.customers[0].id}").get_json()
+    row, = listed["items"]
+    assert (row["invoice_number"], row["level"], row["channel"], row["owed"]) == (
+        invoice_of(order).number, 1, "email", "2316.50")
+    assert api("production").get("/api/v1/dunning-notices").status_code == 403
+    assert api("finance").get(f"/api/v1/dunning-notices?customer_id={world.customers[1].id}").get_json()[
+        "items"] == []
+
+
+def test_a_promise_pauses_dunning_until_its_date_and_a_broken_one_resumes_it(api, world, place_order, deliver):
+    order = overdue_order(world, place_order, deliver)
+    invoice = invoice_of(order)
+    world.users["sales"].email = "li.xiaoshou@acme.example"
+    commit()
+    promised_for = today(world) + timedelta(days=3)
+    made = api("sales").post(f"/api/v1/customers/{world.customers[0].id}/promises", json={
+        "invoice_id": invoice.id, "amount": "2316.50", "promised_for": promised_for.isoformat(), "note": "周五付"})
+    assert made.status_code == 201, made.get_json()
+    assert made.get_json()["status"] == "open"
+
+    assert dun(world.company, utcnow()).notices == []  # paused
+    assert dun(world.company, utcnow() + timedelta(days=3)).notices == []  # the promised day itself
+    after = dun(world.company, utcnow() + timedelta(days=4))  # the date has passed, unpaid: broken
+    assert after.broken == 1 and [n.invoice_id for n in after.notices] == [invoice.id]
+    db.session.expire_all()
+    assert db.session.execute(select(PaymentPromise.status)).scalar_one() == PromiseStatus.BROKEN
+    told, = db.session.execute(select(OutboxMessage).where(OutboxMessage.kind == "payment_promise_broken")).scalars()
+    assert told.recipient == "li.xiaoshou@acme.example"
+    sales = world.users["sales"]
+    task, = [task for task in collection_inbox.tasks(sales, None) if task.kind == "promise_broken"]
+    assert world.customers[0].name in task.title
+    assert [(c.kind, c.total) for c in collection_inbox.counts(sales, utcnow()) if c.kind == "promise_broken"] == [
+        ("promise_broken", 1)]
+    # A follow-up with the customer answers it (the run above ran as of four days ahead: date it back to now).
+    db.session.execute(update(PaymentPromise).values(settled_at=utcnow() - timedelta(minutes=1)))
+    commit()
+    api("sales").post(f"/api/v1/customers/{world.customers[0].id}/follow-ups",
+                      json={"kind": "called", "outcome": "答应下周付清"})
+    assert not [c for c in collection_inbox.counts(sales, utcnow()) if c.kind == "promise_broken"]
+
+
+def test_a_promise_kept_by_its_date_ends_without_a_notice(api, world, place_order, deliver):
+    order = overdue_order(world, place_order, deliver)
+    response = api("sales").post(f"/api/v1/customers/{world.customers[0].id}/promises", json={
+        "amount": "2000.00", "promised_for": (today(world) + timedelta(days=2)).isoformat()})  # the account
+    assert response.status_code == 201, response.get_json()
+    pay(order, "2316.50", utcnow(), world.users["finance"])
+    outcome = dun(world.company, utcnow() + timedelta(days=3))
+    assert (outcome.kept, outcome.broken, outcome.notices) == (1, 0, [])
+    assert notices() == []
+
+
+def test_bad_promises_and_follow_ups_are_refused_naming_the_field(api, world, place_order, deliver):
+    order = overdue_order(world, place_order, deliver)
+    paid = overdue_order(world, place_order, deliver)
+    pay(paid, "2316.50", utcnow(), world.users["finance"], reference="ALL")
+    url = f"/api/v1/customers/{world.customers[0].id}/promises"
+    sales = api("sales")
+    tomorrow = (today(world) + timedelta(days=1)).isoformat()
+    yesterday = (today(world) - timedelta(days=1)).isoformat()
+    assert problem(sales.post(url, json={"invoice_id": invoice_of(order).id, "amount": "100.00",
+                                         "promised_for": yesterday}), 400) == "promised_for"
+    assert problem(sales.post(url, json={"invoice_id": invoice_of(order).id, "amount": "2316.51",
+                                         "promised_for": tomorrow}), 400) == "amount"
+    assert problem(sales.post(url, json={"amount": "2316.51", "promised_for": tomorrow}), 400) == "amount"
+    assert problem(sales.post(url, json={"invoice_id": invoice_of(paid).id, "amount": "1.00",
+                                         "promised_for": tomorrow}), 400) == "invoice_id"
+    other = overdue_order(world, place_order, deliver, customer=1)
+    assert problem(sales.post(url, json={"invoice_id": invoice_of(other).id, "amount": "1.00",
+                                         "promised_for": tomorrow}), 404) == "invoice_id"
+    assert problem(sales.post(url, json={"amount": "-1", "promised_for": tomorrow}), 400) == "amount"
+    assert problem(sales.post(url, json={"amount": "1.00", "promised_for": "soon"}), 400) == "promised_for"
+
+    follow = f"/api/v1/customers/{world.customers[0].id}/follow-ups"
+    assert problem(sales.post(follow, json={"invoice_id": invoice_of(paid).id, "kind": "called",
+                                            "outcome": "已付"}), 400) == "invoice_id"
+    assert problem(sales.post(follow, json={"kind": "called", "outcome": "   "}), 400) == "outcome"
+    assert problem(sales.post(follow, json={"kind": "faxed", "outcome": "x"}), 400) == "kind"
+    assert db.session.execute(select(func.count(PaymentPromise.id))).scalar_one() == 0
+    assert db.session.execute(select(func.count(FollowUp.id))).scalar_one() == 0
+
+    logged = sales.post(follow, json={"invoice_id": invoice_of(order).id, "kind": "visited",
+                                      "outcome": "财务下周一付款"})
+    assert logged.status_code == 201, logged.get_json()
+    assert [row["kind"] for row in sales.get(follow).get_json()] == ["visited"]
+
+
+def test_the_hold_level_holds_intake_review_and_execution_and_a_managers_release_lifts_it(
+        api, world, place_order, deliver):
+    held = overdue_order(world, place_order, deliver, days=70)
+    open_order = place_order()  # approved, not yet produced
+    for _ in range(4):
+        dun(world.company, utcnow())
+    customer = world.customers[0]
+    assert hold.active_hold(customer.id) is not None
+
+    company = db.session.get_one(Company, world.company.id)
+    hooks = hooks_for_company(company.id)
+    assert "credit hold" in hooks.customer_credit_hold(company=company, customer=customer)
+    finding, = hold.hold_findings(open_order)
+    assert finding.rule == "credit_hold" and finding.severity.value == "blocking"
+    gates = [gate for gates in hooks_for_order(open_order).execution_gates(order=open_order) for gate in gates]
+    assert any(gate.name == "credit_hold" and gate.blocked for gate in gates)
+    state = api("finance").get(f"/api/v1/customers/{customer.id}/credit-hold").get_json()
+    assert state["on_hold"] and state["hold"]["source"] == "dunning"
+
+    release = f"/api/v1/customers/{customer.id}/credit-hold/release"
+    assert api("finance").post(release, json={"reason": "付款计划已签"}).status_code == 403
+    assert problem(api("manager").post(release, json={"reason": "  "}), 400) == "reason"
+    assert problem(api("manager").post(release, json={}), 400) == "reason"
+    assert hold.active_hold(customer.id) is not None
+    released = api("manager").post(release, json={"reason": "付款计划已签"})
+    assert released.status_code == 200, released.get_json()
+    assert released.get_json()["release_reason"] == "付款计划已签"
+    db.session.expire_all()
+    assert hooks.customer_credit_hold(company=company, customer=customer) is None
+    gates = [gate for gates in hooks_for_order(open_order).execution_gates(order=open_order) for gate in gates]
+    assert not any(gate.name == "credit_hold" for gate in gates)
+    assert problem(api("manager").post(release, json={"reason": "again"}), 409) == "customer_id"
+    actions = db.session.execute(select(AuditEntry.action).where(AuditEntry.entity == "customer",
+                                                                 AuditEntry.entity_id == customer.id)).scalars()
+    assert {"credit_hold_placed", "credit_hold_released"} <= set(actions)
+    assert held.id
+
+
+def test_a_managers_hold_and_the_runs_own_hold_lifting_once_nothing_is_overdue(api, world, place_order, deliver):
+    customer = world.customers[1]
+    url = f"/api/v1/customers/{customer.id}/credit-hold"
+    assert problem(api("manager").post(url, json={"reason": ""}), 400) == "reason"
+    assert api("sales").post(url, json={"reason": "风险"}).status_code == 403
+    placed = api("manager").post(url, json={"reason": "客户经营异常"})
+    assert placed.status_code == 201, placed.get_json()
+    assert problem(api("manager").post(url, json={"reason": "again"}), 409) == "customer_id"
+
+    order = overdue_order(world, place_order, deliver, days=70)
+    for _ in range(4):
+        dun(world.company, utcnow())
+    assert hold.active_hold(world.customers[0].id).source.value == "dunning"
+    pay(order, "2316.50", utcnow(), world.users["finance"])
+    outcome = dun(world.company, utcnow())
+    assert outcome.lifted == [world.customers[0].id]
+    assert hold.active_hold(world.customers[0].id) is None
+    assert hold.active_hold(customer.id) is not None  # a decision is not the run's to lift
+    assert db.session.execute(select(func.count(CreditHold.id))).scalar_one() == 2
+    assert Decimal(len(dunning_emails())) == 3
