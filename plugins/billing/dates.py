@@ -1,7 +1,7 @@
 """Billing's dates, in the company's time zone: today, a day's end, the end of the following month."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from core.extensions import db
@@ -29,4 +29,6 @@ def end_of_following_month(day: date) -> date:
 
 
 def end_of_day(day: date, zone: ZoneInfo) -> datetime:
-    return datetime.combine(day, END_OF_DAY, tzinfo=zone)
+    """The last moment of ``day`` in ``zone``, in UTC like every moment the app stores and serves (tasks from
+    several plugins are sorted and listed together)."""
+    return datetime.combine(day, END_OF_DAY, tzinfo=zone).astimezone(timezone.utc)

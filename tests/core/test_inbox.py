@@ -149,7 +149,7 @@ def busy(make_app):
         flow.deliver(owing, logistics=True)
         commit()
         tables = [ReviewStep, Shipment, Invoice, BillingPayment, PaymentAllocation]
-        now = utcnow()
+        now, today = utcnow(), world.company.today()  # invoices fall due on the company's day, not UTC's
 
         def grow(copies: int) -> None:
             for order in (draft_, in_review, to_ship, to_dispatch, to_accept, prepaid, owing):
@@ -157,7 +157,7 @@ def busy(make_app):
                 clone_order(order["id"], copies, tables, vary={
                     "review_step": lambda n, row: {**row, "due_at": now - timedelta(hours=n % 2)},
                     "order": lambda n, row: {**row, "promised_date": (now - timedelta(days=n % 2)).date()},
-                    "billing_invoice": lambda n, row: {**row, "due_date": (now - timedelta(days=2 * (n % 2))).date()},
+                    "billing_invoice": lambda n, row: {**row, "due_date": today - timedelta(days=2 * (n % 2))},
                 })
             commit()
 
