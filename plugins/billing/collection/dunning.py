@@ -39,8 +39,7 @@ from plugins.billing.collection.letters import LETTER
 from plugins.billing.collection.models import (
     CreditHold, DunningChannel, DunningNotice, HoldSource, PaymentPromise, PromiseStatus,
 )
-from plugins.billing.invoices.documents import INVOICE
-from plugins.billing.invoices.models import Invoice, InvoiceStatus
+from plugins.billing.invoices.models import INVOICE_DOCUMENT, Invoice, InvoiceStatus
 from plugins.billing.payments.ledger import ZERO, outstanding_on_invoice
 
 EMAIL_TEMPLATE = "billing/collection/dunning_email.txt"
@@ -149,7 +148,7 @@ def _send(company: Company, customer: Customer, notices: list[Planned], orders: 
         order = orders[notice.order_id]
         if order.customer_id != customer.id:  # never another customer's document, whatever went before
             raise AssertionError("a dunning notice names another customer's invoice")
-        attachments.append(outbox.DocumentRef(order, INVOICE, f"{notice.invoice_number}.pdf"))
+        attachments.append(outbox.DocumentRef(order, INVOICE_DOCUMENT, f"{notice.invoice_number}.pdf"))
         if step.channel == DunningChannel.LETTER:
             attachments.append(outbox.DocumentRef(order, LETTER, f"{notice.invoice_number}-letter.pdf"))
     outbox.send_email(EMAIL_TEMPLATE, recipient, company_id=company.id, kind=f"dunning_{step.tone.value}",

@@ -22,11 +22,10 @@ from core.errors import NotFound
 from core.extensions import db
 from core.models import Company, InvoiceType, Order, PaymentTerms
 from plugins.billing.invoices.credit_notes import credit_notes_of
-from plugins.billing.invoices.models import CreditNote, Invoice
+from plugins.billing.invoices.models import INVOICE_DOCUMENT, CreditNote, Invoice
 from plugins.billing.invoices.services import BUYER_FIELDS, CLOSED, buyer_of, invoice_for
 from plugins.billing.payments.ledger import ZERO, balance, credited_total, paid_total
 
-INVOICE = "invoice"
 INVOICE_VERSION = "invoice_version"
 CREDIT_NOTE = "credit_note"
 # The codes a buyer keeps, and the enums that label them.
@@ -93,7 +92,7 @@ def _latest_credit_note(order: Order) -> CreditNote:
 def order_kinds() -> list[DocumentKind]:
     """The order's invoice and its latest credit note. The customer's own copies: a customer user opens them
     without seeing billing's pages."""
-    return [DocumentKind(INVOICE, _l("Invoice"), "invoice.html", "billing.view", invoice_document,
+    return [DocumentKind(INVOICE_DOCUMENT, _l("Invoice"), "invoice.html", "billing.view", invoice_document,
                          available=lambda order: invoice_for(order) is not None,
                          source=invoice_source, customer_copy=True),
             DocumentKind(CREDIT_NOTE, _l("Credit note"), "credit_note.html", "billing.view",

@@ -40,6 +40,10 @@ class FapiaoType(enum.StrEnum):
     ELECTRONIC = "electronic"  # 电子发票 (全电)
 
 
+# The document kind of an order's invoice (its current version): the PDF the customer downloads and is sent.
+INVOICE_DOCUMENT = "invoice"
+
+
 class Invoice(Model):
     """One version of an order's invoice: version 1 at issue, one more for each change that credits it."""
 

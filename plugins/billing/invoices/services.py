@@ -39,7 +39,7 @@ from plugins.billing.receivables import open_items
 from plugins.billing.receivables.models import EntryKind
 from plugins.billing.dates import company_today, company_zone, end_of_following_month, local_date
 from plugins.billing.invoices.fapiao import fapiao_outstanding
-from plugins.billing.invoices.models import Invoice, InvoiceLine, InvoiceStatus
+from plugins.billing.invoices.models import INVOICE_DOCUMENT, Invoice, InvoiceLine, InvoiceStatus
 from plugins.billing.invoices.numbering import NumberedKind, next_number
 from plugins.billing.payments.ledger import (
     ZERO, attach_earlier_payments, balance, credited_totals, outstanding, outstanding_on_invoice, paid_totals,
@@ -158,12 +158,14 @@ def issue_version(order: Order, *, replaces: Invoice | None = None, actor: User 
 
 
 def _notify_customer(order: Order, invoice: Invoice) -> None:
-    """Queue the invoice email; the outbox sends it once the transaction commits."""
+    """Queue the invoice email with the invoice's PDF attached; the outbox renders and stores the PDF when it
+    sends, after the transaction commits, so issuing the invoice renders nothing."""
     recipient = outbox.to_customer(order.customer)
     if recipient is None:
         return
     outbox.send_email("billing/invoices/invoice_email.txt", recipient, company_id=order.company_id,
                       kind="invoice_issued", order_id=order.id, order=order, invoice=invoice,
+                      attachments=[outbox.DocumentRef(order, INVOICE_DOCUMENT, f"{invoice.number}.pdf")],
                       owed=outstanding(order), company=db.session.get_one(Company, order.company_id))
 
 

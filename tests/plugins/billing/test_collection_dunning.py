@@ -17,7 +17,7 @@ from core.models import Company, Order, OutboxMessage
 from plugins.billing.collection import dunning, hold
 from plugins.billing.collection.letters import LETTER
 from plugins.billing.collection.models import DunningChannel, DunningNotice
-from plugins.billing.invoices.documents import INVOICE
+from plugins.billing.invoices.models import INVOICE_DOCUMENT as INVOICE  # the kind dunning attaches
 from tests.concurrency import all_at_once
 from tests.core.test_queries import statements
 from tests.plugins.billing.collection_helpers import (

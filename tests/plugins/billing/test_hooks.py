@@ -11,6 +11,7 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import or_, select
 
+from core import outbox
 from core.contracts import Credit
 from core.db import commit
 from core.documents import stored_document
@@ -105,6 +106,9 @@ def test_the_customer_gets_an_invoice_email_in_the_outbox_on_delivery(world, pla
     assert message.kind == "invoice_issued" and message.order_id == order.id
     assert invoice_number(order) in message.subject
     assert "Total: CN¥2,316.50" in message.body
+    # the invoice's PDF goes with it, rendered when the outbox sends (not in the delivery's transaction)
+    assert [(a.document_kind, a.filename, a.stored_document_id) for a in outbox.attachments_of(message)] == [
+        ("invoice", f"{invoice_number(order)}.pdf", None)]
 
 
 def test_no_email_is_queued_for_a_customer_without_an_address(world, place_order, deliver):
