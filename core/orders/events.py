@@ -424,7 +424,12 @@ def _same(order: Order, pending: _Pending) -> OrderStatus:
 
 def _apply_change(order: Order, pending: _Pending) -> OrderStatus:
     change: OrderChange = pending.hook_args["change"]
+    before = order.total
     apply_change_to(order, change)
+    if order.paid_in_full_at is not None and order.total > before:
+        # What was paid in full was the old total: the raise is owed until paid (or credited), so delivering
+        # the order no longer completes it. A plugin that finds it covered settles it again after the change.
+        order.paid_in_full_at = None
     return order.status
 
 

@@ -82,6 +82,23 @@ def test_a_change_lowering_the_price_to_what_was_prepaid_settles_the_order(world
     assert deliver(order).status == OrderStatus.COMPLETED
 
 
+def test_a_change_raising_the_price_of_an_order_paid_in_full_makes_it_owe_the_difference(
+        world, place_order, deliver):
+    order = place_order(PaymentTerms.PREPAYMENT, lines=TWENTY_VALVES)  # 2,712.00
+    payments.record_payment(order, amount="2712.00", actor=_finance(world))
+    commit()
+    assert fresh(order.id).paid_in_full_at is not None
+
+    order = lower_the_price(fresh(order.id), "150.00")  # a raise: 20 x 150.00 + 13 % = 3,390.00
+
+    assert order.total == Decimal("3390.00") and order.paid_in_full_at is None
+    assert ledger.outstanding(order) == Decimal("678.00")
+    assert deliver(order).status == OrderStatus.DELIVERED  # owing the raise, it does not complete
+    payments.record_payment(fresh(order.id), amount="678.00", actor=_finance(world))
+    commit()
+    assert fresh(order.id).status == OrderStatus.COMPLETED
+
+
 def test_reversing_a_payment_of_an_order_settled_by_credit_makes_it_owe_again(world, place_order, deliver):
     order = place_order(PaymentTerms.PREPAYMENT)
     payment = payments.record_payment(order, amount="2000.00", actor=_finance(world))
