@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import threading
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -22,6 +21,7 @@ from plugins.intake.checks import ChecksFailed
 from plugins.intake.manifest import MANIFEST
 from plugins.intake.models import IntakeSequence
 from tests import factories
+from tests.concurrency import all_at_once
 from tests.plugins.intake import manual_review
 from tests.plugins.intake.helpers import draft, order_data
 
@@ -288,30 +288,14 @@ def test_concurrent_submissions_never_share_a_number(app, world):
     clerks = 6
     order_ids = [draft(world).id for _ in range(clerks)]
     clerk_id = world.users["sales"].id
-    start = threading.Barrier(clerks)
     numbers: list[str] = []
-    errors: list[BaseException] = []
 
     def submit(order_id: int) -> None:
-        with app.app_context():
-            try:
-                order, clerk = db.session.get(Order, order_id), db.session.get(User, clerk_id)
-                start.wait()
-                services.submit(order, clerk)
-                commit()
-                numbers.append(order.number)
-            except BaseException as error:  # noqa: BLE001 - reported by the assertion below
-                errors.append(error)
-            finally:
-                db.session.remove()
+        order = db.session.get_one(Order, order_id)
+        services.submit(order, db.session.get_one(User, clerk_id))
+        numbers.append(order.number)
 
-    threads = [threading.Thread(target=submit, args=(order_id,)) for order_id in order_ids]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert errors == []
+    assert all_at_once(app, submit, order_ids) == []
     today = world.company.today()
     assert sorted(numbers) == [f"SO{today:%Y%m%d}-{n:04d}" for n in range(1, clerks + 1)]
     db.session.expire_all()
