@@ -4,10 +4,10 @@ Every status change of an order goes through one of the functions below
 (``submit``, ``decide_review``, ``review_overdue``, ``start_production``, ``ship``, ``deliver``,
 ``record_payment``, ``reverse_payment``, ``settle``, ``cancel``, ``request_change``, ``apply_change``;
 ``complete`` is the core's own). Settlement state (``paid_in_full_at``) is set and cleared here
-too, by ``record_payment``, ``settle`` and ``reverse_payment``. Each checks that the event is allowed in the order's status, sets the
-status, writes the audit entry and calls the event's hook on the plugins
-pinned on the order, inside the caller's transaction; a listener that raises
-rolls the whole action back.
+too, by ``record_payment``, ``settle``, ``reverse_payment`` and ``apply_change`` (a raise). Each
+checks that the event is allowed in the order's status, sets the status, writes the audit entry and
+calls the event's hook on the plugins pinned on the order, inside the caller's transaction; a
+listener that raises rolls the whole action back.
 
 Events never nest: an event fired while a hook is running (review approving at
 once inside ``order_submitted``, an order completing inside ``paid``) is queued

@@ -33,4 +33,5 @@ class KpiSchema(PricedSchema):
                   "description": "Mean hours from submission to review decision; null when nothing was decided."})
     # A sum over the period may outgrow one amount's column: a decimal string of any length.
     collected = ma.fields.Decimal(places=2, as_string=True, allow_none=True,
-                                  metadata={MONEY_FLAG: True, "description": "Sum of confirmed payments less those reversed in the period."})
+                                  metadata={MONEY_FLAG: True, "description":
+                                            "Sum of confirmed payments less those reversed in the period."})

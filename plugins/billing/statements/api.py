@@ -15,8 +15,9 @@ from core.documents import document_response
 from plugins.billing.statements import documents, invoicing, services
 from plugins.billing.statements.models import Statement
 from plugins.billing.statements.schemas import (
-    DisputeRequestSchema, MonthlyInvoicingSchema, ResolveRequestSchema, StatementAttachmentSchema, StatementAttachmentUploadSchema,
-    StatementDaySchema, StatementDaysSchema, StatementDetailSchema, StatementDisputeSchema, StatementPageSchema,
+    DisputeRequestSchema, MonthlyInvoicingSchema, ResolveRequestSchema, StatementAttachmentSchema,
+    StatementAttachmentUploadSchema, StatementDaySchema, StatementDaysSchema, StatementDetailSchema,
+    StatementDisputeSchema, StatementPageSchema,
     StatementQuerySchema,
 )
 from plugins.billing.statements.services import ANSWER, RESOLVE, VIEW
