@@ -36,21 +36,18 @@ def test_an_unusable_amount_names_the_field(given):
     assert raised.value.field == "amount"
 
 
-@pytest.mark.postgres_only
-@pytest.mark.skipif(not os.environ.get("ORDO_TEST_DATABASE_URL"), reason="row locks need PostgreSQL")
-def test_two_clerks_booking_payments_at_once_cannot_overpay_the_order(app, world, place_order, deliver):
-    order_id = deliver(place_order()).id
-    finance_id = world.users["finance"].id
+def _two_clerks_at_once(app, book) -> list[str]:
+    """Two finance clerks in their own sessions, released together once both have loaded what they book on:
+    ``book()`` each, committed; what happened to each ("recorded", or the field an error names)."""
     both_loaded = threading.Barrier(2)
     outcomes: list[str] = []
 
     def clerk() -> None:
         with app.app_context():
-            order = db.session.get(Order, order_id)
-            actor = db.session.get(User, finance_id)
+            record = book()
             both_loaded.wait(timeout=10)
             try:
-                services.record_payment(order, amount="2000.00", actor=actor)
+                record()
                 commit()
                 outcomes.append("recorded")
             except OrdoError as error:
@@ -64,6 +61,20 @@ def test_two_clerks_booking_payments_at_once_cannot_overpay_the_order(app, world
         thread.start()
     for thread in clerks:
         thread.join(timeout=30)
+    return outcomes
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(not os.environ.get("ORDO_TEST_DATABASE_URL"), reason="row locks need PostgreSQL")
+def test_two_clerks_booking_payments_at_once_cannot_overpay_the_order(app, world, place_order, deliver):
+    order_id = deliver(place_order()).id
+    finance_id = world.users["finance"].id
+
+    def book():
+        order, actor = db.session.get(Order, order_id), db.session.get(User, finance_id)
+        return lambda: services.record_payment(order, amount="2000.00", actor=actor)
+
+    outcomes = _two_clerks_at_once(app, book)
     assert sorted(outcomes) == ["amount", "recorded"]
     db.session.expire_all()
     assert db.session.execute(select(BillingPayment.amount)).scalars().all() == [Decimal("2000.00")]
@@ -229,29 +240,13 @@ def test_two_clerks_confirming_the_same_transfer_at_once_record_it_once(app, wor
     for _ in range(2):
         deliver(place_order(PaymentTerms.MONTHLY))
     customer_id, finance_id = world.customers[0].id, world.users["finance"].id
-    both_loaded = threading.Barrier(2)
-    outcomes: list[str] = []
 
-    def clerk() -> None:
-        with app.app_context():
-            customer = db.session.get(Customer, customer_id)
-            actor = db.session.get(User, finance_id)
-            both_loaded.wait(timeout=10)
-            try:
-                services.record_payment(customer=customer, amount="3000.00", reference="BOC-0707", actor=actor)
-                commit()
-                outcomes.append("recorded")
-            except OrdoError as error:
-                db.session.rollback()
-                outcomes.append(error.field or type(error).__name__)
-            finally:
-                db.session.remove()
+    def book():
+        customer, actor = db.session.get(Customer, customer_id), db.session.get(User, finance_id)
+        return lambda: services.record_payment(customer=customer, amount="3000.00", reference="BOC-0707",
+                                               actor=actor)
 
-    clerks = [threading.Thread(target=clerk) for _ in range(2)]
-    for thread in clerks:
-        thread.start()
-    for thread in clerks:
-        thread.join(timeout=30)
+    outcomes = _two_clerks_at_once(app, book)
     assert sorted(outcomes) == ["recorded", "reference"]
     db.session.expire_all()
     assert db.session.execute(select(func.sum(PaymentAllocation.amount))).scalar_one() == Decimal("3000.00")
