@@ -8,6 +8,14 @@ connection of its own: the render is never inside another write, the
 request's own session writes nothing, and two first requests racing for the
 same version end with one row that both serve.
 
+A document that a step of the flow makes due (an issued invoice, a dispatched
+shipment's delivery note) is not rendered by that step: the step says so
+(``render_soon``, a row of ``document_due`` in its own transaction) and the
+worker's ``documents.render`` job (``render_due``) renders and stores the
+customer's copy right after the commit, so the flow pays no rendering and the
+first GET serves stored bytes. A GET that comes before the worker renders it
+itself, as any first request does; the worker then finds it stored.
+
 A document is the customer's: it is rendered in the customer's language
 (``core.languages.customer_language``) whoever asks for it, so the stored copy is
 the one the customer gets, and it carries the seller's profile (the company).
@@ -16,6 +24,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -24,18 +33,21 @@ from typing import Any
 from flask import Response, current_app, request
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
-from sqlalchemy import inspect, select
+from sqlalchemy import delete, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.auth.context import check, sees_prices
 from core.contracts import DocumentKind, DocumentSource
-from core.errors import NotFound
+from core.errors import NotFound, OrdoError
 from core.extensions import db
+from core.jobs import INSERT_IGNORING_DUPLICATES
 from core.languages import customer_language
-from core.models import Company, Order, StoredDocument, User, utcnow
+from core.models import Company, DocumentDue, Order, StoredDocument, User, utcnow
 from core.modules import hooks_for_order
 from core.pdf import render_pdf
+
+LOG = logging.getLogger(__name__)
 
 # Columns that record an order's life rather than what it says: no document prints them,
 # so a status change alone makes no new version of the order's documents.
@@ -115,6 +127,43 @@ def issued_document(order: Order, kind_name: str) -> Document:
     if kind is None or not kind.customer_copy:
         raise NotFound(_("no document kind %(kind)s for this order", kind=repr(kind_name)), field="kind")
     return _stored(order, kind, True)
+
+
+def render_soon(order: Order, kind_name: str) -> None:
+    """Have the worker render and store the customer's copy of the order's document ``kind_name`` now due.
+
+    Called by the step that makes it due, in that step's transaction: one insert, ignored when the
+    document already waits (the worker renders the version current when it runs).
+    """
+    insert = INSERT_IGNORING_DUPLICATES[db.session.get_bind().dialect.name]
+    db.session.execute(insert(DocumentDue).values(company_id=order.company_id, order_id=order.id, kind=kind_name,
+                                                  due_at=utcnow()).on_conflict_do_nothing())
+
+
+def render_due(now: datetime, *, limit: int = 50) -> int:
+    """Render and store the documents due at ``now`` (at most ``limit``, the oldest first); how many were.
+
+    Each rendering is stored in a transaction of its own (``_store``), so this one writes only at the end,
+    deleting the rows it handled: on SQLite the write lock stays free while it renders. A document its
+    order no longer offers, or whose rendering fails, is dropped from the queue and logged: its first
+    GET renders it as it would have without the queue, and shows the error to whoever asks.
+    """
+    rows = db.session.execute(select(DocumentDue).where(DocumentDue.due_at <= now)
+                              .order_by(DocumentDue.due_at, DocumentDue.id).limit(limit)).scalars().all()
+    stored = 0
+    for row in rows:
+        order = db.session.get_one(Order, row.order_id)
+        try:
+            issued_document(order, row.kind)
+        except OrdoError as error:
+            LOG.info("document %s of order %s is not due any more: %s", row.kind, order.display_number, error)
+        except Exception:  # rendering is the template's: log it, and let the first GET show the error
+            LOG.exception("document %s of order %s could not be rendered", row.kind, order.display_number)
+        else:
+            stored += 1
+    if rows:
+        db.session.execute(delete(DocumentDue).where(DocumentDue.id.in_([row.id for row in rows])))
+    return stored
 
 
 def _stored(order: Order, kind: DocumentKind, show_prices: bool) -> Document:

@@ -2,7 +2,7 @@
 from core.models.audit import AppendOnlyError, AuditEntry
 from core.models.calendar import Holiday, WorkingCalendar
 from core.models.company import Company, ModuleSetting
-from core.models.document import StoredDocument
+from core.models.document import DocumentDue, StoredDocument
 from core.models.jobs import JobLease, JobOutcome
 from core.models.masterdata import Customer, CustomerPrice, DeliveryMethod, InvoiceType, PaymentTerms, Product
 from core.models.order import Channel, Order, OrderLine, OrderModule, OrderStatus

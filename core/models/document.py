@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, LargeBinary, String, UniqueConstraint, event
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.extensions import Model
@@ -45,3 +45,21 @@ class StoredDocument(Model):
 @event.listens_for(StoredDocument, "before_update")
 def _refuse_update(mapper: Any, connection: Any, target: StoredDocument) -> None:
     raise AppendOnlyError(f"stored document {target.id} is never changed; a new version is a new row")
+
+
+class DocumentDue(Model):
+    """A document that has just become due (an issued invoice, a dispatched shipment) and waits for the
+    worker to render and store it, so that the request that made it due does not render it, and the first
+    GET finds it stored. One row per order and kind; the ``documents.render`` job deletes it once stored."""
+
+    __tablename__ = "document_due"
+    __table_args__ = (UniqueConstraint("order_id", "kind"), Index("ix_document_due_due_at", "due_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"))
+    order_id: Mapped[int] = mapped_column(ForeignKey("order.id"))
+    kind: Mapped[str] = mapped_column(String(64))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<DocumentDue {self.kind} order={self.order_id}>"

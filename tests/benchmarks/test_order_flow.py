@@ -15,9 +15,11 @@ def test_each_order_is_planned_worked_checked_accepted_and_paid_with_the_same_st
     # run_ordo verifies every order through the API (it exits otherwise): completed, its eight tasks done,
     # one shipment whose three lines passed the check and were each accepted.
     assert result["orders"] == 3 and result["tasks_per_order"] == 8
-    # Every step of the procedure is in the measured flow, each sending statements of its own.
-    assert list(result["statements_per_order"]) == [*order_flow.STEPS, "total"]
-    assert all(result["statements_per_order"][step] > 0 for step in order_flow.STEPS)
+    # Every step of the procedure is in the measured flow, each sending statements of its own; after it, the
+    # worker renders the delivery note, the certificate and the invoice, and the invoice's GET serves it stored.
+    assert list(result["statements_per_order"]) == [*order_flow.STEPS, *order_flow.AFTER, "total"]
+    assert all(result["statements_per_order"][step] > 0 for step in order_flow.STEPS + order_flow.AFTER)
+    assert result["documents_per_order"] == 3
     # The third order costs the statements the first did: no step's statements grow with the data.
     low, high = result["statements_range"]
     assert low == high == result["statements_per_order"]["total"]

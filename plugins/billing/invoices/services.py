@@ -27,7 +27,7 @@ from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select, and_, insert, or_, select
 from sqlalchemy.orm import contains_eager, lazyload
 
-from core import audit, outbox
+from core import audit, documents, outbox
 from core.db import flush, page_of
 from core.errors import NotFound, TransitionError
 from core.extensions import db
@@ -153,6 +153,7 @@ def issue_version(order: Order, *, replaces: Invoice | None = None, actor: User 
                "currency": invoice.currency, "due_date": invoice.due_date.isoformat(),
                "status": invoice.status.value},
     )
+    documents.render_soon(order, INVOICE_DOCUMENT)  # by the worker, after this commit: not in the flow
     _notify_customer(order, invoice)
     return invoice
 

@@ -19,10 +19,8 @@ from core.errors import Conflict, NotFound
 from core.extensions import db
 from core.models import Order, User
 from plugins.logistics.shipments import services
-from plugins.logistics.shipments.models import Shipment
+from plugins.logistics.shipments.models import CERTIFICATE, DELIVERY_NOTE, Shipment
 
-DELIVERY_NOTE = "delivery_note"
-CERTIFICATE = "certificate"
 # The spellings a URL may use for each kind.
 SPELLINGS = {"delivery_note": DELIVERY_NOTE, "delivery-note": DELIVERY_NOTE, "certificate": CERTIFICATE,
              "certificate-of-conformity": CERTIFICATE}

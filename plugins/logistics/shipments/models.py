@@ -20,6 +20,10 @@ from core.extensions import Model
 from core.models import DeliveryMethod, Order, OrderLine
 from core.models.types import Quantity, UTCDateTime, enum_column, utcnow
 
+# The documents that go with a dispatched shipment (``plugins.logistics.shipments.documents``).
+DELIVERY_NOTE = "delivery_note"
+CERTIFICATE = "certificate"
+
 
 class ShipmentStatus(enum.StrEnum):
     PREPARED = "prepared"  # checked and packed, waiting to leave (or to be picked up)

@@ -23,7 +23,7 @@ from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select, and_, case, exists, false, func, insert, or_, select
 from sqlalchemy.orm import contains_eager, lazyload
 
-from core import audit, outbox
+from core import audit, documents, outbox
 from core.auth.context import check
 from core.contracts import Delivery, Gate, Stage
 from core.db import flush
@@ -39,8 +39,8 @@ from core.session_memo import remembered
 from plugins.logistics.acceptance.models import LineAcceptance, RecordedAs, Verdict
 from plugins.logistics.cases.models import CaseSource, CaseStatus, ProblemCase, Resolution
 from plugins.logistics.shipments.models import (
-    CheckMode, CheckResult, OrderShipping, ProductTracking, Shipment, ShipmentLine, ShipmentStatus, ShippingSetting,
-    Tracking,
+    CERTIFICATE, DELIVERY_NOTE, CheckMode, CheckResult, OrderShipping, ProductTracking, Shipment, ShipmentLine,
+    ShipmentStatus, ShippingSetting, Tracking,
 )
 
 CARRIER_MAX = 120
@@ -559,6 +559,9 @@ def dispatch(shipment: Shipment, actor: User, carrier: str | None = None,
     _audit(shipment, "shipment_dispatched", actor, before=before)
     if order.status in SHIPPABLE:
         events.ship(order, actor=actor, note="shipment_dispatched", shipment=shipment.number)
+    # The papers that go with the goods: rendered by the worker, not by the dispatch.
+    documents.render_soon(order, DELIVERY_NOTE)
+    documents.render_soon(order, CERTIFICATE)
     _tell_customer(shipment)
     return shipment
 

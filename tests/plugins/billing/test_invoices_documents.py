@@ -10,12 +10,29 @@ from flask_babel import force_locale
 from core.company_profile import update_profile
 from core.contracts import Credit
 from core.db import commit
-from core.documents import stored_document, stored_kind_document
+from core.documents import render_due, stored_document, stored_kind_document
 from core.models import InvoiceType, utcnow
 from core.orders import events
 from plugins.billing.invoices import credit_notes, documents
 from tests.plugins.billing.conftest import invoice_number
 from tests.plugins.billing.test_hooks import pdf_text
+
+
+def test_the_invoice_is_rendered_by_the_worker_after_it_is_issued_and_served_from_storage(
+        app, world, place_order, deliver, monkeypatch):
+    renderer = app.extensions["ordo.pdf"]
+    render = renderer.render
+    rendered: list[str] = []
+    monkeypatch.setattr(renderer, "render", lambda template, **context: rendered.append(template) or render(
+        template, **context))
+    order = deliver(place_order())  # the delivery issues the invoice
+    assert invoice_number(order) is not None and rendered == []
+
+    assert render_due(utcnow()) == 1
+    commit()
+    served = stored_document(order, "invoice", world.users["finance"])
+
+    assert rendered == ["invoice.html"] and served.stored_id is not None
 
 
 def test_the_invoice_prints_the_buyers_invoice_details_as_entered(world, place_order, deliver, tmp_path):

@@ -5,9 +5,10 @@ import pytest
 from sqlalchemy import func, or_, select
 
 from core.db import commit
+from core.documents import render_due
 from core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from core.extensions import db
-from core.models import AuditEntry, Order, OrderStatus, utcnow
+from core.models import AuditEntry, Order, OrderStatus, StoredDocument, utcnow
 from core.modules import hooks_for_order, modules_in_use, set_enabled
 from core.plugins import registry
 from plugins.logistics.shipments import services
@@ -67,6 +68,31 @@ def test_the_shipment_takes_the_orders_number_and_delivery_method(app, world):
     assert (shipment.carrier, shipment.status) == (None, ShipmentStatus.PREPARED)
     assert shipment.created_by_id == world.users["logistics"].id
     assert services.open_shipment(order) is shipment
+
+
+def test_the_papers_that_go_with_a_dispatched_shipment_are_rendered_by_the_worker_not_by_the_dispatch(
+        app, world, monkeypatch):
+    order = submitted_order(world)
+    shipment = services.create_shipment(order, world.users["logistics"])
+    renderer = app.extensions["ordo.pdf"]
+    render = renderer.render
+    rendered: list[str] = []
+    monkeypatch.setattr(renderer, "render", lambda template, **context: rendered.append(template) or render(
+        template, **context))
+
+    services.dispatch(shipment, world.users["logistics"])
+    commit()
+    assert rendered == []
+    assert render_due(utcnow()) == 2
+    commit()
+
+    assert sorted(rendered) == ["certificate.html", "delivery_note.html"]
+    stored = db.session.execute(select(StoredDocument.kind, StoredDocument.entity, StoredDocument.entity_id)
+                                .where(StoredDocument.order_id == order.id)).all()
+    assert sorted(stored) == [("certificate", "shipment", shipment.id), ("delivery_note", "shipment", shipment.id)]
+    note = factories.portal_login(app, world.users["customer"]).get(
+        f"/orders/{order.id}/documents/delivery_note")
+    assert note.status_code == 200 and len(rendered) == 2  # the customer's copy, served from storage
 
 
 def test_a_rating_must_be_a_whole_number_from_one_to_five(app, world):
