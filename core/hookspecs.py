@@ -586,7 +586,7 @@ def ordo_jobs() -> list[Job]:
     A job runs once for the whole installation, not per company: do the work
     through ``core.jobs.per_company(plugin, work)``, which calls ``work`` for
     each company whose modules include the plugin, so the job never asks
-    whether it is switched on. The core contributes ``outbox.send``.
+    whether it is switched on. The core contributes ``outbox.send`` and ``documents.render``.
 
     Return a list of :class:`~core.contracts.Job`; each name is unique across
     plugins. The worker runs a job when it is due (``every`` after its last
