@@ -18,15 +18,18 @@ DB_URI = $(if $(DATABASE_URL),--db-uri $(DATABASE_URL))
 # order_flow.py compares with the Tryton peer once ../shared/peers/tryton/setup.sh has made its venv.
 PEER = $(if $(wildcard /tmp/tryton-venv/bin/python),,--no-peer)
 
-.PHONY: bench bench-flow bench-pdf bench-import bench-memory bench-duplicates bench-list bench-pages
+.PHONY: bench bench-flow bench-pdf bench-document bench-import bench-memory bench-duplicates bench-list bench-pages
 
-bench: bench-flow bench-pdf bench-import bench-memory bench-duplicates bench-list bench-pages
+bench: bench-flow bench-pdf bench-document bench-import bench-memory bench-duplicates bench-list bench-pages
 
 bench-flow:
 	$(PY) benchmarks/order_flow.py --orders 50 $(DB_URI) $(PEER)
 
 bench-pdf:
 	$(PY) benchmarks/pdf_render.py --renders 20
+
+bench-document:
+	$(PY) benchmarks/stored_document.py --requests 300 $(DB_URI)
 
 bench-import:
 	$(PY) benchmarks/import_orders.py --rows 100000 $(DB_URI)

@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""A stored document's GET against a bare Flask endpoint sending the same bytes, in one run.
+
+An order goes through the whole procedure by the API (``tests.flows``), the worker's
+``documents.render`` job renders its documents, and then, alternating in rounds, the
+finance clerk's ``GET /api/v1/orders/{id}/documents/invoice`` (bearer token, the
+order's visibility, the invoice's version check, the stored row) and a bare Flask
+app's endpoint returning the very same PDF bytes with the same headers, both through
+Werkzeug's test client in this process, so the ratio is the application's own cost
+(no network, no server on either side). Goal (issue 23): the stored GET at 0.5 of
+bare or better. The statements one GET sends are printed too.
+
+    .venv/bin/python benchmarks/stored_document.py --requests 300
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=300, help="of each side, in rounds of 50")
+    parser.add_argument("--db-uri", default=None, help="default: a SQLite file in a temp dir")
+    parser.add_argument("--profile", default=None, help="write a cProfile of the Ordo GETs to this file")
+    args = parser.parse_args()
+
+    from flask import Flask, Response
+    from sqlalchemy import event
+
+    from core.app import create_app
+    from core.db import commit
+    from core.documents import render_due
+    from core.extensions import db
+    from core.models import utcnow
+    from tests import factories
+    from tests.flows import Flow
+
+    workdir = tempfile.mkdtemp(prefix="ordo-document-bench-")
+    uri = args.db_uri or f"sqlite:///{workdir}/bench.sqlite"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": uri, "ORDO_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"},
+                     instance_path=workdir)
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        world = factories.build_world(app, "BENCH")
+        commit()
+        flow = Flow(app, world)
+        order = flow.run({"review", "logistics", "billing"})
+        assert order["status"] == "completed", order
+        render_due(utcnow())
+        commit()
+        finance = flow.api["finance"]
+        path = f"/api/v1/orders/{order['id']}/documents/invoice"
+        first = finance.get(path)
+        assert first.status_code == 200 and first.data[:5] == b"%PDF-"
+        body, etag = first.data, first.headers["ETag"]
+
+        bare = Flask("bare")
+
+        @bare.get("/document")
+        def document() -> Response:
+            response = Response(body, mimetype="application/pdf",
+                                headers={"Content-Disposition": 'inline; filename="invoice.pdf"'})
+            response.set_etag(etag.strip('"'))
+            response.cache_control.private = True
+            response.cache_control.no_cache = True
+            return response
+
+        bare_client = bare.test_client()
+
+        def ordo_get() -> None:
+            response = finance.get(path)
+            assert response.status_code == 200 and response.data == body
+
+        def bare_get() -> None:
+            response = bare_client.get("/document")
+            assert response.status_code == 200 and response.data == body
+
+        statements = [0]
+
+        def count(*_: object) -> None:
+            statements[0] += 1
+
+        event.listen(db.engine, "before_cursor_execute", count)
+        ordo_get()
+        event.remove(db.engine, "before_cursor_execute", count)
+        per_get = statements[0]
+
+        if args.profile:
+            import cProfile
+            cProfile.runctx("for _ in range(100): ordo_get()", globals(), {"ordo_get": ordo_get},
+                            filename=args.profile)
+        samples: dict[str, list[float]] = {"ordo": [], "bare": []}
+        for _ in range(max(1, args.requests // 50)):
+            for name, get in (("ordo", ordo_get), ("bare", bare_get)):
+                for _ in range(50):
+                    began = time.perf_counter()
+                    get()
+                    samples[name].append(time.perf_counter() - began)
+        db.session.remove()
+        db.engine.dispose()
+
+    ordo_ms = statistics.median(samples["ordo"]) * 1000
+    bare_ms = statistics.median(samples["bare"]) * 1000
+    print(f"stored invoice PDF, {len(body):,} bytes, {len(samples['ordo'])} GETs each side, alternating in rounds of 50:")
+    print(f"  ordo  GET {path}  median {ordo_ms:7.3f} ms  ({per_get} SQL statements)")
+    print(f"  bare  Flask endpoint, same bytes and headers  median {bare_ms:7.3f} ms")
+    print(f"ratio (bare time / ordo time): {bare_ms / ordo_ms:.2f}  (goal 0.5)")
+
+
+if __name__ == "__main__":
+    main()
