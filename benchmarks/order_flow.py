@@ -78,6 +78,7 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=50)
     parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--lines", type=int, default=3, help="lines an order (3 or more)")
     parser.add_argument("--db-uri", default=None, help="default: a SQLite file in a temp dir")
     parser.add_argument("--peer-python", default="/tmp/tryton-venv/bin/python")
     parser.add_argument("--peer-script", default=str(PEER))
@@ -109,6 +110,10 @@ def run_ordo(args: argparse.Namespace) -> dict:
         products = [world.products[0], world.products[1],
                     factories.product(world.company, "P003", "离心泵", list_price=Decimal("6800.00"),
                                       floor_price=Decimal("6000.00"), tax_rate=Decimal("0.10"))]
+        # More lines than three: more seals of other sizes, which the demo's stock template covers by its code.
+        products += [factories.product(world.company, f"S{n:03d}", f"密封圈 {n} 号", list_price=Decimal("8.50"),
+                                       floor_price=Decimal("7.00"), tax_rate=Decimal("0.13"))
+                     for n in range(1, getattr(args, "lines", 3) - 2)]
         commit()
         # In "block" mode a line not checked, or failed, holds the dispatch back: the check is part of the flow.
         shipping.update_settings(world.company, {"check_mode": "block"}, world.users["administrator"])

@@ -44,6 +44,7 @@ from core.extensions import db
 from core.jobs import INSERT_IGNORING_DUPLICATES
 from core.languages import customer_language
 from core.models import Company, DocumentDue, Order, StoredDocument, User, utcnow
+from core.models.types import SENTINEL
 from core.modules import hooks_for_order
 from core.pdf import render_pdf
 
@@ -244,7 +245,8 @@ def variant(show_prices: bool) -> str:
 def _columns(row: Any, leave_out: frozenset[str] = frozenset()) -> str:
     # A deferred column (the company's logo) is large and stands for itself by a digest column beside it.
     values = ",".join(f"{attr.key}={_plain(getattr(row, attr.key))}"
-                      for attr in inspect(row).mapper.column_attrs if attr.key not in leave_out and not attr.deferred)
+                      for attr in inspect(row).mapper.column_attrs
+                      if attr.key not in leave_out and attr.key != SENTINEL and not attr.deferred)
     return f"{type(row).__name__}({values})"
 
 

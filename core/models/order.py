@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import Model
 from core.models.masterdata import Customer, DeliveryMethod, InvoiceType, PaymentTerms, Product
-from core.models.types import Money, Quantity, Rate, UTCDateTime, enum_column, utcnow
+from core.models.types import Money, Quantity, Rate, UTCDateTime, enum_column, insert_sentinel, utcnow
 
 
 class OrderStatus(enum.StrEnum):
@@ -149,6 +149,8 @@ class OrderLine(Model):
     __tablename__ = "order_line"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Lets SQLite insert an order's lines in one INSERT ... RETURNING (see ``core.models.types.insert_sentinel``).
+    _sentinel: Mapped[int | None] = insert_sentinel()
     order_id: Mapped[int] = mapped_column(ForeignKey("order.id", ondelete="CASCADE"), index=True)
     line_no: Mapped[int]
     product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))

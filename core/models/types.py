@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import DateTime, Enum, Numeric, TypeDecorator
+from sqlalchemy.orm import orm_insert_sentinel
 
 from core.figures import MONEY, QUANTITY, RATE
 
@@ -58,3 +59,20 @@ def enum_column(enum_class: type[enum.Enum], length: int = 24) -> Enum:
         values_callable=lambda members: [member.value for member in members],
         validate_strings=True,
     )
+
+
+# The attribute and column ``insert_sentinel`` makes: it means nothing once the row is in, so copies,
+# snapshots and digests of a row leave it out.
+SENTINEL = "_sentinel"
+
+
+def insert_sentinel() -> Any:
+    """A nullable integer column the ORM fills while it inserts several rows of a table at once.
+
+    SQLite cannot tell which new id belongs to which row of a multi-row ``INSERT ... RETURNING``,
+    so without it SQLAlchemy inserts the rows of one flush one statement each (PostgreSQL batches them
+    anyway). With it the ORM numbers the rows, inserts them in one statement and matches the returned
+    ids by that number: the statements of a step then stay the same however many lines an order has.
+    See SQLAlchemy's "Configuring Sentinel Columns" (``orm_insert_sentinel``). Declare it as ``SENTINEL``.
+    """
+    return orm_insert_sentinel(SENTINEL)

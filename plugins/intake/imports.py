@@ -44,6 +44,7 @@ from core.db import unit_of_work
 from core.errors import OrdoError, PermissionDenied, ValidationError
 from core.extensions import db
 from core.models import Company, Customer, Order, OrderLine, Product, User
+from core.models.types import SENTINEL
 from core.stored_text import StoredText, stored
 from core.untrusted_text import control_character
 from plugins.intake import checks, fingerprints, import_limits, services
@@ -494,7 +495,7 @@ def _insert_columns(model: type[Order] | type[OrderLine]) -> tuple[list[tuple[st
     plain: list[tuple[str, str]] = []
     defaulted: list[tuple[str, str, _Default, bool]] = []
     for column in mapper.local_table.columns:
-        if column.primary_key:
+        if column.primary_key or column.key == SENTINEL:
             continue
         key = mapper.get_property_by_column(column).key
         default = _column_default(column)

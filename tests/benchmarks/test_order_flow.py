@@ -23,3 +23,12 @@ def test_each_order_is_planned_worked_checked_accepted_and_paid_with_the_same_st
     # The third order costs the statements the first did: no step's statements grow with the data.
     low, high = result["statements_range"]
     assert low == high == result["statements_per_order"]["total"]
+
+
+def test_no_step_of_the_flow_sends_more_statements_for_an_order_of_more_lines(own_database_url):
+    three = order_flow.run_ordo(argparse.Namespace(orders=1, warmup=1, db_uri=own_database_url, lines=3))
+    twelve = order_flow.run_ordo(argparse.Namespace(orders=1, warmup=1, db_uri=own_database_url, lines=12))
+
+    # Entry, the review, the plan, the shipment with its check per line, acceptance per line, payment, the
+    # documents: each step's statements are the same for 3 lines and for 12 (one INSERT for all the lines).
+    assert twelve["statements_per_order"] == three["statements_per_order"]

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import Model
 from core.models import DeliveryMethod, Order, OrderLine
-from core.models.types import Quantity, UTCDateTime, enum_column, utcnow
+from core.models.types import Quantity, UTCDateTime, enum_column, insert_sentinel, utcnow
 
 # The documents that go with a dispatched shipment (``plugins.logistics.shipments.documents``).
 DELIVERY_NOTE = "delivery_note"
@@ -122,6 +122,7 @@ class ShipmentLine(Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    _sentinel: Mapped[int | None] = insert_sentinel()  # a shipment's lines in one INSERT on SQLite too
     company_id: Mapped[int] = mapped_column(ForeignKey("company.id"), index=True)
     shipment_id: Mapped[int] = mapped_column(ForeignKey("logistics_shipment.id", ondelete="CASCADE"), index=True)
     order_line_id: Mapped[int] = mapped_column(ForeignKey("order_line.id"), index=True)
