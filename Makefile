@@ -18,9 +18,13 @@ DB_URI = $(if $(DATABASE_URL),--db-uri $(DATABASE_URL))
 # order_flow.py compares with the Tryton peer once ../shared/peers/tryton/setup.sh has made its venv.
 PEER = $(if $(wildcard /tmp/tryton-venv/bin/python),,--no-peer)
 
-.PHONY: bench bench-flow bench-pdf bench-document bench-import bench-memory bench-duplicates bench-list bench-pages
+.PHONY: bench bench-clean bench-flow bench-pdf bench-document bench-import bench-memory bench-duplicates bench-list bench-pages
 
-bench: bench-flow bench-pdf bench-document bench-import bench-memory bench-duplicates bench-list bench-pages
+bench: bench-clean bench-flow bench-pdf bench-document bench-import bench-memory bench-duplicates bench-list bench-pages
+
+# Every benchmark appends its figures to benchmarks/results/latest.jsonl (benchmarks/results.py): one run's.
+bench-clean:
+	rm -f benchmarks/results/latest.jsonl
 
 bench-flow:
 	$(PY) benchmarks/order_flow.py --orders 50 $(DB_URI) $(PEER)

@@ -23,6 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.results import Results  # noqa: E402
+
 HISTORIES = (10, 1_000, 10_000)
 
 
@@ -112,6 +114,9 @@ def main() -> None:
         base = results[HISTORIES[0]]
         print(f"{size:>6} recent orders: {results[size]:8.2f} ms per create+submit, "
               f"ratio to 10: {results[size] / base:.2f} ({uri.split(':', 1)[0]})", flush=True)
+        figures = Results("duplicate_history", database=uri.split(":", 1)[0], history=size)
+        figures.figure("ms_per_order", round(results[size], 2))
+        figures.figure("ratio", round(results[size] / base, 3), of="ms with this history / ms with 10")
 
 
 if __name__ == "__main__":

@@ -33,6 +33,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.results import Results  # noqa: E402
+
 HEADER = ["order_ref", "customer_code", "product_code", "quantity", "unit_price", "requested_date", "notes"]
 
 
@@ -174,6 +176,10 @@ def main() -> None:
             print(f"  {step}: {mine['seconds']:.1f} s ({mine['cpu']:.1f} s CPU): peak RSS {mine['peak_mb']:.0f} MB; "
                   f"one-row file {one['peak_mb']:.0f} MB; ratio {mine['peak_mb'] / one['peak_mb']:.2f}, "
                   f"difference {mine['peak_mb'] - one['peak_mb']:.0f} MB")
+            figures = Results("import_memory", kind=kind, step=step, rows=mine["rows"])
+            figures.figure("peak_rss_mb", round(mine["peak_mb"]), side="largest file")
+            figures.figure("peak_rss_mb", round(one["peak_mb"]), side="one-row file")
+            figures.figure("ratio", round(mine["peak_mb"] / one["peak_mb"], 3), of="largest / one-row, peak RSS")
 
 
 if __name__ == "__main__":

@@ -25,6 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.results import Results  # noqa: E402
+
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -102,6 +104,10 @@ def main() -> None:
     print(f"ratio (ordo / core): {ordo_rate / core_rate:.3f}")
     print(f"(core with RETURNING sorted by parameter: {sorted_seconds:.2f} s, {sorted_rate:.0f} rows/s, "
           f"ratio {ordo_rate / sorted_rate:.3f})")
+    figures = Results("import_orders", database=uri.split(":", 1)[0], rows=args.rows)
+    figures.figure("rows_per_s", round(ordo_rate), side="ordo")
+    figures.figure("rows_per_s", round(core_rate), side="core bulk insert")
+    figures.figure("ratio", round(ordo_rate / core_rate, 3), of="ordo / core bulk insert, rows/s")
 
 
 def core_insert(orders: list[dict], lines: list[dict], prefix: str, *, paired: bool) -> float:

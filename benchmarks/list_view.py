@@ -42,6 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks import flow_data  # noqa: E402
+from benchmarks.results import Results  # noqa: E402
 from flask import Flask  # noqa: E402
 from sqlalchemy import func, literal, or_, select, tuple_  # noqa: E402
 from werkzeug.datastructures import MultiDict  # noqa: E402
@@ -86,8 +87,14 @@ def median_ms(action: Callable[[], Any], repeat: int) -> float:
     return statistics.median(times)
 
 
-def report(name: str, floor_ms: float, listed: float, page: float) -> None:
+def report(name: str, floor_ms: float, listed: float, page: float, database: str, orders: int) -> None:
     print(f"{name:14} {floor_ms:9.2f} {listed:9.2f} {listed / floor_ms:6.1f} {page:9.2f} {page / floor_ms:6.1f}")
+    figures = Results("list_view", database=database, orders=orders, case=name)
+    figures.figure("median_ms", round(floor_ms, 3), side="floor")
+    figures.figure("median_ms", round(listed, 3), side="list")
+    figures.figure("median_ms", round(page, 3), side="page")
+    figures.figure("ratio", round(listed / floor_ms, 2), of="list ms / floor ms")
+    figures.figure("ratio", round(page / floor_ms, 2), of="page ms / floor ms")
 
 
 def main() -> None:
@@ -96,7 +103,8 @@ def main() -> None:
     began = time.perf_counter()
     app, user, dataset = build(url, args.orders, args.reuse)
     how = "kept" if dataset.reused else f"generated in {time.perf_counter() - began:.1f} s"
-    print(f"{args.orders:,} orders made by flows ({how}) on {app.config['SQLALCHEMY_DATABASE_URI'].split(':', 1)[0]}")
+    database = app.config["SQLALCHEMY_DATABASE_URI"].split(":", 1)[0]
+    print(f"{args.orders:,} orders made by flows ({how}) on {database}")
     with app.app_context():
         user = db.session.get(User, user.id)
         company = Order.company_id == user.company_id
@@ -142,7 +150,7 @@ def main() -> None:
                 assert len(read_list(ORDER_LIST, user, MultiDict(query)).rows) == 50
             page = median_ms(lambda query=query: client.get("/orders", query_string=query), args.repeat)
             floor_ms = median_ms(floor, args.repeat)
-            report(name, floor_ms, listed, page)
+            report(name, floor_ms, listed, page, database, args.orders)
 
         grouped = select(Order.status, func.count()).where(company).group_by(Order.status)
 
@@ -154,7 +162,7 @@ def main() -> None:
             listed = median_ms(lambda: read_list(ORDER_LIST, user, MultiDict({"group": "status"})), args.repeat)
         page = median_ms(lambda: client.get("/orders", query_string={"group": "status"}), args.repeat)
         floor_ms = median_ms(group_floor, args.repeat)
-        report("group-by", floor_ms, listed, page)
+        report("group-by", floor_ms, listed, page, database, args.orders)
         print("list ms: core.listview.read_list (page + capped count [+ groups]); page ms: GET /orders, rendered")
         db.session.remove()
         db.engine.dispose()

@@ -64,6 +64,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.results import Results  # noqa: E402
+
 STEPS = ("create", "submit", "review", "plan", "execute", "ship", "accept", "pay")
 # Measured after the flow: the worker's rendering of the documents it made due, then the stored invoice's GET.
 AFTER = ("documents", "invoice")
@@ -323,6 +325,15 @@ def main() -> None:
         print(f"ratio (ordo orders/s / tryton orders/s): {ratio:.2f}x the flow, "
               f"{with_documents:.2f}x with the documents rendered")
         result.update(peer=peer, ratio=round(ratio, 3), ratio_with_documents=round(with_documents, 3))
+    figures = Results("order_flow", database=ordo["db"], orders=ordo["orders"], lines=getattr(args, "lines", 3))
+    figures.figure("orders_per_s", ordo["orders_per_s"], side="ordo", what="the flow")
+    figures.figure("orders_per_s", ordo["orders_per_s_with_documents"], side="ordo", what="the flow and its documents")
+    figures.figure("statements_per_order", ordo["statements_per_order"]["total"], side="ordo")
+    if peer:
+        figures.figure("orders_per_s", peer["orders_per_s"], side="tryton")
+        figures.figure("ratio", result["ratio"], of="ordo / tryton, orders/s", what="the flow")
+        figures.figure("ratio", result["ratio_with_documents"], of="ordo / tryton, orders/s",
+                       what="the flow and its documents")
     output = Path(args.output)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n")

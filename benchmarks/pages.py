@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import json
 import math
 import os
 import re
@@ -68,6 +67,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks import flow_data  # noqa: E402
+from benchmarks import results as figures  # noqa: E402
 from flask import Flask  # noqa: E402
 from sqlalchemy import event, func, select  # noqa: E402
 
@@ -85,7 +85,7 @@ from plugins.logistics.shipments.models import Shipment  # noqa: E402
 from plugins.review.change_models import ChangeRequest  # noqa: E402
 from plugins.review.models import ReviewStep, StepStatus  # noqa: E402
 
-RESULTS = ROOT / "benchmarks" / "results" / "latest.jsonl"
+RESULTS = figures.LATEST
 # The production settings of docs/deploying.md (section 3).
 GUNICORN = ["--worker-class", "gthread", "--limit-request-line", "8190"]
 # Who signs in: role -> (username, password).
@@ -588,18 +588,8 @@ def ratio(bare: float | None, ordo: float | None) -> str:
     return "-" if not bare or not ordo else f"{bare / ordo:.2f}"
 
 
-class Results:
-    """The JSON lines: one object per figure, with the run's settings in each."""
-
-    def __init__(self, path: Path, settings: dict[str, Any]) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.handle = path.open("w")
-        self.settings = settings
-
-    def figure(self, figure: str, value: Any, **where: Any) -> None:
-        self.handle.write(json.dumps({**self.settings, **where, "figure": figure, "value": value},
-                                     ensure_ascii=False) + "\n")
-        self.handle.flush()
+class Results(figures.Results):
+    """The JSON lines of ``benchmarks.results``, with a sample's figures in one call."""
 
     def sample(self, sample: Sample, **where: Any) -> None:
         self.figure("requests", len(sample.seconds), **where)
@@ -699,9 +689,8 @@ def main(argv: list[str] | None = None) -> int:
     server = (f"gunicorn gthread, {args.workers} workers x {args.threads} threads, "
               f"--limit-request-line 8190, access log")
     run = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    results = Results(Path(args.output), {"benchmark": "pages", "run": run, "database": dialect,
-                                          "orders": args.orders, "server": server,
-                                          "load_average": round(os.getloadavg()[0], 1)})
+    results = Results("pages", Path(args.output), run=run, database=dialect, orders=args.orders, server=server,
+                      load_average=round(os.getloadavg()[0], 1))
     print(f"Ordo on :{ordo.port}, bare Flask on :{bare.port} ({server}); {len(routes)} paths x {len(roles)} users; "
           f"at most {args.requests} requests or {args.budget:g} s per measurement; load average "
           f"{os.getloadavg()[0]:.1f}", flush=True)

@@ -24,6 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.results import Results  # noqa: E402
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -81,6 +83,10 @@ def main() -> None:
     print(f"  plain WeasyPrint (fresh each time) {results['plain']:8.1f} ms")
     print(f"  stored (served from the store)     {results['stored']:8.1f} ms")
     print(f"ratio plain / ordo: {results['plain'] / results['ordo']:.2f}x")
+    figures = Results("pdf_render", renders=args.renders)
+    for side, ms in results.items():
+        figures.figure("median_ms", round(ms, 2), side=side)
+    figures.figure("ratio", round(results["plain"] / results["ordo"], 3), of="plain ms / ordo ms")
 
 
 if __name__ == "__main__":

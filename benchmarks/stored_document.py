@@ -24,6 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.results import Results  # noqa: E402
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -110,10 +112,16 @@ def main() -> None:
 
     ordo_ms = statistics.median(samples["ordo"]) * 1000
     bare_ms = statistics.median(samples["bare"]) * 1000
-    print(f"stored invoice PDF, {len(body):,} bytes, {len(samples['ordo'])} GETs each side, alternating in rounds of 50:")
+    print(f"stored invoice PDF, {len(body):,} bytes, {len(samples['ordo'])} GETs each side, "
+          "alternating in rounds of 50:")
     print(f"  ordo  GET {path}  median {ordo_ms:7.3f} ms  ({per_get} SQL statements)")
     print(f"  bare  Flask endpoint, same bytes and headers  median {bare_ms:7.3f} ms")
     print(f"ratio (bare time / ordo time): {bare_ms / ordo_ms:.2f}  (goal 0.5)")
+    figures = Results("stored_document", database=uri.split(":", 1)[0], bytes=len(body))
+    figures.figure("median_ms", round(ordo_ms, 3), side="ordo")
+    figures.figure("median_ms", round(bare_ms, 3), side="bare")
+    figures.figure("statements", per_get, side="ordo")
+    figures.figure("ratio", round(bare_ms / ordo_ms, 3), of="bare ms / ordo ms")
 
 
 if __name__ == "__main__":
