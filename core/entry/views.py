@@ -15,7 +15,7 @@ from werkzeug.datastructures import MultiDict
 from core import masterdata
 from core.auth.context import require_actor, requires, sees_prices
 from core.entry.forms import (
-    LOOKUPS, Quote, customer_to_quote, describe, errors_by_id, line_rows, lookup, money_text, quote,
+    LOOKUPS, Quote, customer_to_quote, describe, errors_by_id, line_rows, lookup, money_text, quantity_text, quote,
 )
 from core.models import User
 from core.forms import PortalForm
@@ -98,5 +98,7 @@ def quoted(actor: User) -> QuoteAnswer:
         "total": money_text(result.totals.total) if prices else None,
         "errors": errors,
     }
+    if result.available is not None:
+        body["available"] = {name: quantity_text(quantity) for name, quantity in result.available.items()}
     bad_request = "csrf_token" in errors or any(row.form.product_id.bad_id for row in form.lines)
     return QuoteAnswer(form, result, body, 400 if bad_request else 200)

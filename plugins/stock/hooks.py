@@ -26,7 +26,8 @@ HOLDING = (OrderStatus.APPROVED, OrderStatus.IN_PRODUCTION, OrderStatus.SHIPPED)
 # -- order events ----------------------------------------------------------------
 
 
-@hookimpl
+# First, so that what logistics plans on approval (and re-plans on a change) sees the reservation.
+@hookimpl(tryfirst=True)
 def review_decided(order: Order, decision: Decision) -> None:
     if decision.outcome == Outcome.APPROVED:
         reservations.reserve(order, None)
@@ -37,7 +38,7 @@ def order_cancelled(order: Order, reason: str) -> None:
     reservations.release(order, None, reason="order_cancelled")
 
 
-@hookimpl
+@hookimpl(tryfirst=True)
 def order_changed(order: Order, change: OrderChange) -> None:
     if order.status in HOLDING:
         reservations.follow_change(order, None)
