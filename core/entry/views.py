@@ -89,7 +89,7 @@ def quoted(actor: User) -> QuoteAnswer:
     if "csrf_token" in form.errors:
         errors["csrf_token"] = [_("The form expired; reload the page and try again.")]
     prices = sees_prices(actor)
-    body = {
+    body: dict[str, Any] = {
         "lines": {name: ({"net_amount": money_text(a.net_amount), "tax_amount": money_text(a.tax_amount),
                           "amount": money_text(a.amount)} if prices else None)
                   for name, a in result.lines.items()},

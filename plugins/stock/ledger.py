@@ -115,7 +115,7 @@ def reserved_per_line(order_id: int) -> dict[tuple[int, int, int], Decimal]:
         .where(StockMove.order_id == order_id, StockMove.order_line_id.is_not(None))
         .group_by(StockMove.order_line_id, StockMove.warehouse_id, StockMove.product_id))
     return {(line, warehouse, product): Decimal(quantity)
-            for line, warehouse, product, quantity in rows if quantity}
+            for line, warehouse, product, quantity in rows if quantity and line is not None}
 
 
 def per_line(reserved: dict[tuple[int, int, int], Decimal]) -> dict[int, Decimal]:

@@ -362,7 +362,7 @@ class _Assigner:
             self.members[role].append(user_id)
             self.load[user_id] = count
 
-    def pick(self, source: TemplateTask) -> int | None:
+    def pick(self, source: TemplateTask | StockTask) -> int | None:
         person = source.user
         if person is not None and person.active:
             chosen = person.id
