@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from core.contracts import (
-    Decision, Finding, GoodsDispatched, GoodsReturned, OrderChange, Outcome, Permission,
+    Decision, Delivery, Finding, GoodsDispatched, GoodsReturned, OrderChange, Outcome, Permission,
     StockAvailability, StockLine,
 )
 from core.extensions import db
@@ -48,6 +48,13 @@ def order_changed(order: Order, change: OrderChange) -> None:
 def goods_dispatched(order: Order, dispatch: GoodsDispatched) -> None:
     reservations.issue(order, [(line.order_line_id, line.quantity) for line in dispatch.lines], None,
                        dispatch.shipment_number)
+
+
+@hookimpl
+def delivered(order: Order, delivery: Delivery) -> None:
+    # Signed for without a shipment (the core's "mark delivered", logistics not pinned): what was reserved left.
+    if delivery.shipment_id is None:
+        reservations.issue(order, [(line.id, line.quantity) for line in order.lines], None, order.display_number)
 
 
 @hookimpl
