@@ -11,12 +11,12 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from core.contracts import (
-    Decision, Delivery, Finding, GoodsDispatched, GoodsReturned, OrderChange, Outcome, Permission,
+    MENU_ORDERS, Decision, Delivery, Finding, GoodsDispatched, GoodsReturned, MenuItem, OrderChange, Outcome, Permission,
     StockAvailability, StockLine,
 )
 from core.extensions import db
 from core.hookspecs import hookimpl
-from core.models import Company, Order, OrderLine, OrderStatus
+from core.models import Company, Order, OrderLine, OrderStatus, User
 from plugins.stock import reservations, rules
 from plugins.stock.labels import LABELS
 from plugins.stock.services import MOVE, VIEW, available_by_product
@@ -93,6 +93,11 @@ def ordo_permissions() -> list[Permission]:
                                            "logistics", "customer_service")),
         Permission(MOVE, _l("Receive and adjust stock"), ("administrator", "logistics")),
     ]
+
+
+@hookimpl
+def menu_items(user: User) -> list[MenuItem]:
+    return [MenuItem(_l("Stock"), "stock.stock", VIEW, order=450, group=MENU_ORDERS)]
 
 
 @hookimpl
