@@ -10,6 +10,8 @@ environment it holds none and changes nothing.
 """
 from __future__ import annotations
 
+import atexit
+import shutil
 import sys
 import tempfile
 import tomllib
@@ -28,6 +30,7 @@ def declare_missing() -> list[str]:
     if not missing:
         return []
     folder = Path(tempfile.mkdtemp(prefix="ordo-checkout-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
     info = folder / "ordo_checkout_plugins-0.dist-info"
     info.mkdir()
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: ordo-checkout-plugins\nVersion: 0\n")

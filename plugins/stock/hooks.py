@@ -35,7 +35,7 @@ def review_decided(order: Order, decision: Decision) -> None:
 
 @hookimpl
 def order_cancelled(order: Order, reason: str) -> None:
-    reservations.release(order, None, reason="order_cancelled")
+    reservations.release(order, None)
 
 
 @hookimpl(tryfirst=True)

@@ -21,8 +21,8 @@ LABELS: Mapping[str, Mapping[str, Any]] = {
     "rule": {rules.RULE: _l("Stock availability")},
     "reason": {
         rules.AVAILABLE: _l("every line in stock"),
-        rules.PARTLY: _l("partly in stock"),
-        rules.NOT_AVAILABLE: _l("not in stock"),
+        rules.PARTLY: _l("partly in stock: line, product, available/ordered → earliest date for the rest"),
+        rules.NOT_AVAILABLE: _l("not in stock: line, product, available/ordered → earliest date"),
     },
     "audit.action": {
         "stock_received": _l("Stock received"),

@@ -61,8 +61,7 @@ def reserve(order: Order, actor: User | None, lines: Sequence[OrderLine] | None 
     return shortfalls
 
 
-def release(order: Order, actor: User | None, *, keep: dict[int, Decimal] | None = None,
-            reason: str | None = None) -> None:
+def release(order: Order, actor: User | None, *, keep: dict[int, Decimal] | None = None) -> None:
     """Give back what is reserved for the order's lines beyond ``keep`` (per line id; nothing kept by default)."""
     keep = dict(keep or {})
     held = ledger.reserved_per_line(order.id)
@@ -77,13 +76,12 @@ def release(order: Order, actor: User | None, *, keep: dict[int, Decimal] | None
         give = quantity - kept
         if give > 0:
             ledger.post(balances[(warehouse_id, product_id)], MoveKind.RELEASE, Effect(reserved=-give),
-                        actor=actor, order_id=order.id, order_line_id=line_id, reason=reason,
-                        reference=order.display_number)
+                        actor=actor, order_id=order.id, order_line_id=line_id, reference=order.display_number)
 
 
 def follow_change(order: Order, actor: User | None) -> list[Shortfall]:
     """After a change: release what no line needs any more, then reserve what the new quantities lack."""
-    release(order, actor, keep={line.id: line.quantity for line in order.lines}, reason="order_changed")
+    release(order, actor, keep={line.id: line.quantity for line in order.lines})
     return reserve(order, actor)
 
 
@@ -112,7 +110,7 @@ def take_back(order: Order, line: OrderLine, quantity: Decimal, *, sound: bool, 
     from_default = ledger.balance_for(default_warehouse(order.company_id), line.product_id)
     effect = Effect(on_hand=quantity) if sound else Effect(quarantine=quantity)
     ledger.post(from_default, MoveKind.RETURN, effect, actor=actor, order_id=order.id, order_line_id=line.id,
-                reference=reference, reason=None if sound else "check_failed")
+                reference=reference)
 
 
 def line_stock(order: Order) -> list[StockLine]:

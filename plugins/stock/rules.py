@@ -42,13 +42,9 @@ def availability(order: Order) -> list[Finding]:
             continue
         free[line.product_id] = Decimal(0)
         ready = calendar.add_working_days(today, line.product.lead_time_days).isoformat()
-        if have > 0:
-            partly.append(_("line %(no)s %(product)s: %(have)s of %(wanted)s, the rest by %(date)s",
-                            no=line.line_no, product=line.product.code, have=_plain(have),
-                            wanted=_plain(line.quantity), date=ready))
-        else:
-            missing.append(_("line %(no)s %(product)s: none of %(wanted)s, by %(date)s", no=line.line_no,
-                             product=line.product.code, wanted=_plain(line.quantity), date=ready))
+        # In no language: the line, the product's code, available/ordered and the earliest date for the rest.
+        about = f"#{line.line_no} {line.product.code} {_plain(have)}/{_plain(line.quantity)} → {ready}"
+        (partly if have > 0 else missing).append(about)
     if not partly and not missing:
         return [Finding(rule=RULE, verdict=Verdict.APPROVE, severity=Severity.INFO, reason_codes=(AVAILABLE,),
                         message=_("Every line is in stock"), department="production")]

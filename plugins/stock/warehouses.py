@@ -25,7 +25,8 @@ def default_warehouse(company_id: int) -> StockWarehouse:
     found = db.session.execute(select(StockWarehouse).where(
         StockWarehouse.company_id == company_id, StockWarehouse.is_default.is_(True))).scalar_one_or_none()
     if found is None:
-        found = StockWarehouse(company_id=company_id, code=DEFAULT_CODE, name=_("Main warehouse"), is_default=True)
+        # Named by its code: a name in the words of whoever first needed it would read wrong to everyone else.
+        found = StockWarehouse(company_id=company_id, code=DEFAULT_CODE, name=DEFAULT_CODE, is_default=True)
         db.session.add(found)
         flush()
     return found

@@ -42,7 +42,7 @@ def test_a_random_sequence_of_moves_keeps_every_balance_equal_to_its_ledger(app,
             elif orders:
                 order = db.session.get(Order, orders.pop(rng.randrange(len(orders))))
                 if what == "cancel":
-                    reservations.release(order, actor, reason="test")
+                    reservations.release(order, actor)
                 else:
                     reservations.issue(order, [(line.id, line.quantity) for line in order.lines], actor, "S")
             commit()
