@@ -372,6 +372,57 @@ class ReviewOverdue:
 
 
 @dataclass(frozen=True)
+class DispatchedLine:
+    """One order line's quantity in a shipment that left."""
+
+    order_line_id: int
+    quantity: Decimal
+
+
+@dataclass(frozen=True)
+class GoodsDispatched:
+    """A shipment handed to the carrier (or collected), passed to ``goods_dispatched``."""
+
+    shipment_number: str
+    dispatched_at: datetime
+    lines: tuple[DispatchedLine, ...]
+
+
+@dataclass(frozen=True)
+class GoodsReturned:
+    """Goods that came back on a problem case resolved by return, passed to ``goods_returned``."""
+
+    case_number: str
+    order_line_id: int
+    quantity: Decimal
+    returned_at: datetime
+    # False when the goods failed their check (a quality or damage case): they are held apart, not resold.
+    sound: bool = True
+
+
+@dataclass(frozen=True)
+class StockLine:
+    """What stock holds for one order line, answered by ``line_stock``."""
+
+    order_line_id: int
+    quantity: Decimal  # the line's quantity
+    reserved: Decimal  # set aside for this line
+    available: Decimal  # of the line's product, free for anyone (not counting ``reserved``)
+
+    @property
+    def in_stock(self) -> bool:
+        """The whole line is reserved: it is picked and packed, not produced."""
+        return self.reserved >= self.quantity
+
+
+@dataclass(frozen=True)
+class StockAvailability:
+    """What is available (on hand less reserved) of each product asked about, answered by ``stock_available``."""
+
+    by_product: Mapping[int, Decimal]
+
+
+@dataclass(frozen=True)
 class Gate:
     """An execution gate: while ``blocked``, the order may not go into execution."""
 

@@ -21,6 +21,7 @@ from core.errors import Conflict, OrdoError
 from core.extensions import db
 from core.models import Company, Customer, DeliveryMethod, InvoiceType, PaymentTerms, Product
 from core.modules import company_has_stage
+from core.plugins import registry
 
 COMPANY_NAME = "华东精工机械有限公司"
 # The seller's details its customers' documents print.
@@ -187,6 +188,22 @@ def _templates(api: DemoClient, products: dict[str, int]) -> None:
                                                                            template["products"]]})
 
 
+# What the demo's warehouse holds when the stock module is installed: the standard parts, the pumps and actuators
+# being made to order. The gaskets (P004) are short: the order in review wants 50 of the 30 on hand, so its
+# production step shows a partly available line.
+STOCK = (("P001", "120"), ("P002", "2000"), ("P004", "30"), ("P006", "80"))
+
+
+def _stock(api: dict[str, DemoClient], products: dict[str, int]) -> None:
+    """Switch stock on and receive the demo's stock through the API, when the module is installed."""
+    if "stock" not in registry().manifests:
+        return
+    api["administrator"].call("PUT", "/modules/stock", {"enabled": True})
+    for code, quantity in STOCK:
+        api["logistics"].call("POST", "/stock/receipts", {"product_id": products[code], "quantity": quantity,
+                                                          "reference": "期初库存"})
+
+
 def _orders(company: Company, customers: list[Customer], api: dict[str, DemoClient], roles: dict[int, str]) -> None:
     products = {p["code"]: p["id"] for p in api["administrator"].call("GET", "/products?per_page=50")["items"]}
     sales = api["sales"]
@@ -196,6 +213,7 @@ def _orders(company: Company, customers: list[Customer], api: dict[str, DemoClie
     soon = date.today() + timedelta(days=14)
     if logistics:
         _templates(api["administrator"], products)
+    _stock(api, products)
 
     def new_order(customer: Customer, lines: list[tuple[str, str, str | None]], **extra: Any) -> dict:
         body = {

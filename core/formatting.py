@@ -42,6 +42,13 @@ def money(value: Decimal | str | None, currency: str | None = None) -> str:
     return numbers.format_decimal(value, format=MONEY_PATTERN, locale=locale, decimal_quantization=False)
 
 
+def quantity(value: Decimal | None) -> str:
+    """A quantity in the current locale, its trailing zeros dropped (``12``, ``2.5``, ``1,200``)."""
+    if value is None:
+        return ""
+    return numbers.format_decimal(value.normalize(), locale=get_locale() or "en", decimal_quantization=False)
+
+
 def format_date(value: date | datetime | str | None) -> str:
     """A date (or a datetime's date in the user's time zone) in the locale's one date format.
 
@@ -128,5 +135,6 @@ def _capital_whole(number: int) -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["capitals"] = capitals
     app.jinja_env.filters["money"] = money
+    app.jinja_env.filters["quantity"] = quantity
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["datetime"] = format_datetime

@@ -19,9 +19,9 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from core.contracts import (
-        Credit, CustomerView, Decision, Delivery, DocumentKind, Finding, Gate, Job, MenuItem, OrderAction,
-        OrderChange, Payment, PaymentReversal, Permission, Panel, Receivables, ReviewOverdue, ReviewStepSpec,
-        RoleSpec, Settlement, Task, TaskCount,
+        Credit, CustomerView, Decision, Delivery, DocumentKind, Finding, Gate, GoodsDispatched, GoodsReturned, Job,
+        MenuItem, OrderAction, OrderChange, Payment, PaymentReversal, Permission, Panel, Receivables, ReviewOverdue,
+        ReviewStepSpec, RoleSpec, Settlement, StockAvailability, StockLine, Task, TaskCount,
     )
     from flask_babel.speaklater import LazyString
     from sqlalchemy import ColumnElement
@@ -270,6 +270,39 @@ def order_changed(order: Order, change: OrderChange) -> None:
     """
 
 
+@hookspec
+def goods_dispatched(order: Order, dispatch: GoodsDispatched) -> None:
+    """React to a shipment leaving, line by line: every dispatch, the first and the later ones.
+
+    Fired by logistics, on the plugins pinned on the order, each time it
+    dispatches a shipment (``plugins.logistics.shipments.services.dispatch``),
+    after ``shipped`` when the shipment is the order's first. ``shipped`` says
+    the order left; this says what left of each line. Stock issues here what
+    it had reserved for the lines.
+
+    :param order: the order, status ``shipped`` (or delivered, for a pickup).
+    :param dispatch: the shipment's number, when it left and its lines' quantities.
+
+    The return value is ignored. Raising rolls the dispatch back.
+    """
+
+
+@hookspec
+def goods_returned(order: Order, returned: GoodsReturned) -> None:
+    """React to goods coming back: a problem case resolved by a return.
+
+    Fired by logistics, on the plugins pinned on the order, when a case on a
+    line with a quantity is resolved by ``return``. Goods from a quality or
+    damage case failed their check (``returned.sound`` is false): stock takes
+    them into quarantine rather than back on hand.
+
+    :param order: the order the case is about.
+    :param returned: the case, the line, the quantity and whether the goods are sound.
+
+    The return value is ignored. Raising rolls the resolution back.
+    """
+
+
 # -------------------------------------------------------------------------
 # Access: permissions and roles
 # -------------------------------------------------------------------------
@@ -478,6 +511,24 @@ def customer_credit_hold(company: Company, customer: Customer) -> str | None:
     """
 
 
+@hookspec(firstresult=True)
+def stock_available(company: Company, product_ids: list[int]) -> StockAvailability | None:
+    """Say how much of each product is available now, for the entry's line table.
+
+    Called by intake's line table (the order form and the line check as the
+    clerk types), on the plugins enabled for the company, once for all the
+    lines shown: answer with one query however many products are asked about.
+    A read: it writes nothing. With no stock module on, nobody answers and the
+    table shows no availability column.
+
+    :param company: the company taking the order.
+    :param product_ids: the products of the lines shown.
+
+    Return a :class:`~core.contracts.StockAvailability`, or ``None`` to leave it
+    to another plugin. Stops at the first non-None result.
+    """
+
+
 # -------------------------------------------------------------------------
 # Review
 # -------------------------------------------------------------------------
@@ -551,6 +602,22 @@ def execution_gates(order: Order) -> list[Gate]:
 
     Return a list of :class:`~core.contracts.Gate`; any ``blocked`` gate stops
     execution and its reason is shown to the user.
+    """
+
+
+@hookspec(firstresult=True)
+def line_stock(order: Order) -> list[StockLine] | None:
+    """Say what stock holds for each line of an approved order, for its execution plan.
+
+    Called by logistics, on the plugins pinned on the order, when it plans the
+    order's execution. A line fully reserved (``StockLine.in_stock``) gets
+    "pick and pack" tasks instead of production tasks. A read: it writes
+    nothing. Without a stock module pinned nobody answers and every line is produced.
+
+    :param order: the approved order.
+
+    Return a list of :class:`~core.contracts.StockLine`, one per line, or
+    ``None``. Stops at the first non-None result.
     """
 
 

@@ -229,7 +229,8 @@ function addRow(table) {
   const row = last.cloneNode(true);
   const rename = (value) => value.replace(ROW_NAME, `lines-${next}`);
   for (const element of [row, ...row.querySelectorAll("*")]) {
-    for (const attribute of ["id", "name", "for", "aria-controls", "aria-describedby", "data-row", "data-amount"]) {
+    for (const attribute of ["id", "name", "for", "aria-controls", "aria-describedby", "data-row", "data-amount",
+                             "data-available"]) {
       if (element.hasAttribute(attribute)) {
         element.setAttribute(attribute, rename(element.getAttribute(attribute)));
       }
@@ -304,6 +305,9 @@ function showQuote(table, answer) {
   for (const output of table.querySelectorAll("output[data-amount]")) {
     const amounts = answer.lines[output.dataset.amount];
     output.textContent = amounts ? amounts.net_amount : "";
+  }
+  for (const output of table.querySelectorAll("output[data-available]")) {
+    output.textContent = (answer.available || {})[output.dataset.available] ?? "";
   }
   for (const output of table.querySelectorAll("output[data-total]")) {
     output.textContent = answer[output.dataset.total] ?? "";

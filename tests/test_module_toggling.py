@@ -65,3 +65,21 @@ def test_module_api_needs_the_permission_and_names_unknown_modules(app, world):
     assert required.status_code == 400 and required.get_json()["errors"][0]["field"] == "name"
     modules = {m["name"]: m for m in admin.get("/api/v1/modules").get_json()}
     assert modules["intake"]["required"] and modules["review"]["active"]
+
+
+def test_switching_stock_on_for_a_reserves_for_a_new_orders_only(app):
+    """Stock is a module like the stages: on for A, its new orders are pinned to it and reserve; B's are not."""
+    a = factories.build_world(app, "A", modules={"review": False})
+    b = factories.build_world(app, "B", modules={"review": False})
+    flow_a, flow_b = Flow(app, a), Flow(app, b)
+    before = flow_a.submit(flow_a.create())
+    switched = flow_a.api["administrator"].put("/api/v1/modules/stock", json={"enabled": True})
+    assert switched.status_code == 200 and switched.get_json()["enabled"] is True
+    flow_a.ok(flow_a.api["logistics"].post("/api/v1/stock/receipts", json={
+        "product_id": a.products[0].id, "quantity": "25"}), 201)
+    after = flow_a.submit(flow_a.create())
+    other = flow_b.submit(flow_b.create())
+    assert ["stock" in order["pinned_modules"] for order in (before, after, other)] == [False, True, False]
+    stock = flow_a.ok(flow_a.api["sales"].get(f"/api/v1/products/{a.products[0].id}/availability"))
+    assert (stock["reserved"], stock["available"]) == ("10.000", "15.000")
+    assert flow_b.api["administrator"].get("/api/v1/stock").status_code == 404

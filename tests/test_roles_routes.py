@@ -23,6 +23,7 @@ from core.documents import document_kinds
 from core.extensions import db
 from core.figures import MONEY
 from core.models import Company, Customer, Order, OrderStatus, OutboxMessage, Product, User, utcnow
+from core.plugins import registry
 from core.orders import actions
 from plugins.billing.invoices import credit_notes
 from plugins.billing.invoices.models import CreditNote, Invoice
@@ -47,7 +48,8 @@ ROLES = ("administrator", "sales", "finance", "production", "logistics", "custom
 @pytest.fixture
 def scene(app):
     """One company with an order that went all the way, so every kind of record exists."""
-    world = factories.build_world(app)
+    # Every module on, also those a company switches on itself (stock), so every page answers.
+    world = factories.build_world(app, modules={m.name: True for m in registry().modules})
     flow = Flow(app, world)
     done = flow.run({"review", "logistics", "billing", "kpi"})
     changed = flow.submit(flow.create())  # approved, with a change request in review
@@ -79,6 +81,7 @@ def scene(app):
         "invoice_id": db.session.execute(select(Invoice.id).where(Invoice.order_id == done["id"])).scalar_one(),
         "credit_note_id": credit_note.id,
         "item_id": world.customers[0].id,
+        "product_id": world.products[0].id,
         "customer_id": world.customers[0].id,
         "user_id": world.users["sales"].id,
         "change_id": change["id"],
@@ -298,7 +301,7 @@ def demo_urls(app, company) -> list[str]:
         params = set(rule.arguments)
         assert params <= {"order_id", "item_id", "kind", "user_id", "change_id", "import_id", "step_id",
                           "message_id", "template_id", "shipment_id", "attachment_id", "customer_id", "invoice_id",
-                          "credit_note_id", "statement_id", "copy_id"}, \
+                          "credit_note_id", "statement_id", "copy_id", "product_id"}, \
             f"{rule.rule}: say which demo ids it takes"
         choices: list[dict] = [{}]
         if "change_id" in params:
@@ -329,6 +332,8 @@ def demo_urls(app, company) -> list[str]:
             choices = [{"item_id": i} for i in ids["customer" if "customer" in rule.rule else "product"]]
         if "customer_id" in params:
             choices = [{"customer_id": i} for i in ids["customer"]]
+        if "product_id" in params:
+            choices = [{"product_id": i} for i in ids["product"]]
         if "user_id" in params:
             choices = [{"user_id": i} for i in ids["user_id"]]
         if "order_id" in params:

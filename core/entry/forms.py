@@ -26,7 +26,8 @@ from core.errors import OrdoError
 from core.extensions import db
 from core.figures import MONEY, QUANTITY
 from core.forms import FixedPoint
-from core.models import Customer, Product, User
+from core.models import Company, Customer, Product, User
+from core.modules import hooks_for_company
 from core.orders.totals import LineAmounts, Totals, line_amounts, totals
 
 T = TypeVar("T")
@@ -310,6 +311,8 @@ class Quote:
     totals: Totals
     errors: dict[str, list[str]]
     unit_prices: dict[str, Decimal]
+    # What is available of each row's product, by row name, when a stock module answers (``stock_available``).
+    available: dict[str, Decimal] | None = None
 
 
 def quote(rows: FieldList, actor: User, customer_id: int | None = None) -> Quote:
@@ -341,7 +344,22 @@ def quote(rows: FieldList, actor: User, customer_id: int | None = None) -> Quote
     sums = totals(quoted.values())
     if sums.total > MONEY.largest:
         errors[rows.id] = [_("The order total is too large.")]
-    return Quote(quoted, sums, errors, unit_prices)
+    return Quote(quoted, sums, errors, unit_prices, available(picked, actor))
+
+
+def available(picked: Sequence[tuple[Any, Product | None]], actor: User) -> dict[str, Decimal] | None:
+    """Each picked row's available quantity, asked of the stock module once for all rows; None when none answers.
+
+    Staff only: a customer ordering in the portal is not shown the company's stock.
+    """
+    ask = hooks_for_company(actor.company_id).stock_available
+    if actor.customer_id is not None or not ask.get_hookimpls():  # nobody to ask: not even the company is read
+        return None
+    company = db.session.get(Company, actor.company_id)
+    answer = ask(company=company, product_ids=sorted({product.id for _row, product in picked if product is not None}))
+    if answer is None:
+        return None
+    return {row.name: answer.by_product.get(product.id, Decimal(0)) for row, product in picked if product is not None}
 
 
 def customer_to_quote(actor: User, raw: str | None) -> int | None:
@@ -353,6 +371,11 @@ def customer_to_quote(actor: User, raw: str | None) -> int | None:
         return None
     customer = db.session.get(Customer, int(text))
     return customer.id if customer is not None and customer.company_id == actor.company_id else None
+
+
+def quantity_text(value: Decimal) -> str:
+    """A quantity as the line table shows it: in the reader's locale, without trailing zeros."""
+    return formatting.quantity(value)
 
 
 def money_text(value: Decimal) -> str:

@@ -15,7 +15,7 @@ from werkzeug.datastructures import MultiDict
 from core import masterdata
 from core.auth.context import require_actor, requires, sees_prices
 from core.entry.forms import (
-    LOOKUPS, Quote, customer_to_quote, describe, errors_by_id, line_rows, lookup, money_text, quote,
+    LOOKUPS, Quote, customer_to_quote, describe, errors_by_id, line_rows, lookup, money_text, quantity_text, quote,
 )
 from core.models import User
 from core.forms import PortalForm
@@ -89,7 +89,7 @@ def quoted(actor: User) -> QuoteAnswer:
     if "csrf_token" in form.errors:
         errors["csrf_token"] = [_("The form expired; reload the page and try again.")]
     prices = sees_prices(actor)
-    body = {
+    body: dict[str, Any] = {
         "lines": {name: ({"net_amount": money_text(a.net_amount), "tax_amount": money_text(a.tax_amount),
                           "amount": money_text(a.amount)} if prices else None)
                   for name, a in result.lines.items()},
@@ -98,5 +98,7 @@ def quoted(actor: User) -> QuoteAnswer:
         "total": money_text(result.totals.total) if prices else None,
         "errors": errors,
     }
+    if result.available is not None:
+        body["available"] = {name: quantity_text(quantity) for name, quantity in result.available.items()}
     bad_request = "csrf_token" in errors or any(row.form.product_id.bad_id for row in form.lines)
     return QuoteAnswer(form, result, body, 400 if bad_request else 200)

@@ -134,7 +134,8 @@ def busy(make_app):
     a payment to collect. ``grow(n)`` adds n copies of each."""
     app = make_app()
     with app.app_context():
-        world = factories.build_world(app)
+        # Every module on, also those a company switches on itself (stock).
+        world = factories.build_world(app, modules={m.name: True for m in registry().modules})
         flow = Flow(app, world)
         draft_ = flow.create()
         in_review = flow.submit(flow.create())

@@ -23,7 +23,7 @@ from sqlalchemy.orm import contains_eager
 from core import audit, outbox
 from core.auth.context import check
 from core.calendar import add_working_hours
-from core.contracts import Credit
+from core.contracts import Credit, GoodsReturned
 from core.db import flush
 from core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from core.extensions import db
@@ -56,6 +56,8 @@ LIMIT_HOURS: dict[CaseType, int] = {
 }
 # A problem is reported later against goods the customer has.
 REPORTABLE = frozenset({OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED})
+# A return of goods from these cases: their check failed (``GoodsReturned.sound`` is false).
+UNSOUND = frozenset({CaseType.QUALITY, CaseType.DAMAGED})
 
 
 def acceptance_settings(company_id: int) -> AcceptanceSetting:
@@ -252,6 +254,11 @@ def resolve(case: ProblemCase, actor: User, resolution: Any, *, note: str | None
         hooks_for_order(order).credit_granted(order=order, credit=Credit(
             amount=credit, reason=note or label(case.case_type), granted_at=now, case_id=case.id,
             case_number=case.number, order_line_id=case.order_line_id, granted_by_id=actor.id))
+    if how == Resolution.RETURN and case.order_line_id is not None and case.quantity:
+        # Goods with a quality or damage problem failed their check: whoever keeps stock holds them apart.
+        hooks_for_order(order).goods_returned(order=order, returned=GoodsReturned(
+            case_number=case.number, order_line_id=case.order_line_id, quantity=case.quantity, returned_at=now,
+            sound=case.case_type not in UNSOUND))
     if case.source == CaseSource.REFUSAL and how != Resolution.REPLACE:
         # The refused quantity is owed no more: the order may now be delivered.
         signed = db.session.execute(select(Shipment.signed_by).where(

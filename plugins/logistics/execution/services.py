@@ -47,7 +47,7 @@ from core.modules import hooks_for_order
 from core.orders import events
 from core.orders.queries import visible_to
 from plugins.logistics.execution.models import (
-    OPEN_TASKS, ExecutionPlan, ExecutionTask, ExecutionTemplate, PlanStatus, TaskDependency, TaskStatus,
+    OPEN_TASKS, ExecutionPlan, ExecutionTask, ExecutionTemplate, PlanStatus, TaskDependency, TaskKind, TaskStatus,
     TemplateProduct, TemplateTask,
 )
 from plugins.logistics.execution.schedule import (
@@ -196,6 +196,49 @@ def count_plans_to_confirm(user: User, late_before: date) -> tuple[int, int]:
 class _Group:
     template: ExecutionTemplate
     lines: list[OrderLine] = field(default_factory=list)
+    in_stock: bool = False  # every line is reserved in stock: picked and packed, not produced
+
+    def sources(self) -> Sequence[TemplateTask | StockTask]:
+        return pick_and_pack() if self.in_stock else self.template.tasks
+
+
+@dataclass(frozen=True)
+class StockTask:
+    """A task of a line served from stock, shaped as a template's task (``_add_groups`` reads either)."""
+
+    key: str
+    name: str
+    kind: TaskKind
+    role: str | None
+    hours: Decimal
+    depends_on: tuple[str, ...] = ()
+    user: User | None = None
+
+
+def pick_and_pack() -> list[StockTask]:
+    """What a line fully in stock takes instead of its production tasks: pick it, then pack it."""
+    return [StockTask("pick", _("Pick from stock"), TaskKind.PREPARATION, "logistics", Decimal(1)),
+            StockTask("pack", _("Pack"), TaskKind.PACKING, "logistics", Decimal(1), ("pick",))]
+
+
+def served_from_stock(order: Order, groups: list[_Group]) -> list[_Group]:
+    """The groups with the lines the stock module says are fully reserved split off into pick-and-pack groups.
+
+    Without a stock module pinned on the order nobody answers, and every line is produced.
+    """
+    answer = hooks_for_order(order).line_stock(order=order)
+    in_stock = {line.order_line_id for line in answer or () if line.in_stock}
+    if not in_stock:
+        return groups
+    split: list[_Group] = []
+    for group in groups:
+        produced = [line for line in group.lines if line.id not in in_stock]
+        picked = [line for line in group.lines if line.id in in_stock]
+        if produced:
+            split.append(_Group(group.template, produced))
+        if picked:
+            split.append(_Group(group.template, picked, in_stock=True))
+    return split
 
 
 def line_groups(order: Order) -> list[_Group]:
@@ -229,7 +272,7 @@ def draft_plan(order: Order) -> ExecutionPlan | None:
     """Draft the approved order's plan from its lines' templates; None when no template covers a line."""
     if plan_of(order) is not None:
         return None
-    groups = line_groups(order)
+    groups = served_from_stock(order, line_groups(order))
     if not groups:
         return None
     calendar = calendar_for(order.company_id)
@@ -253,25 +296,26 @@ def _add_groups(plan: ExecutionPlan, groups: Sequence[_Group], calendar: Calenda
     writes objects of a table that refers to itself one by one), then read back in one query, so
     drafting a plan of 30 tasks takes the statements one of 3 does.
     """
-    templates = [group.template for group in groups]
-    people = _Assigner(plan.company_id, {task.role for t in templates for task in t.tasks if task.role})
+    people = _Assigner(plan.company_id, {task.role for group in groups for task in group.sources() if task.role})
     existing = list(plan.tasks)
     position = max((task.position for task in existing), default=0)
     rows: list[dict[str, Any]] = []
     edges: list[tuple[int, int]] = []  # (a task's position, the position of one it waits for)
     for group in groups:
         keys: dict[str, int] = {}
-        for source in group.template.tasks:
+        for source in group.sources():
             position += 1
             keys[source.key] = position
             rows.append({
                 "company_id": plan.company_id, "plan_id": plan.id, "order_id": plan.order_id,
-                "template_id": group.template.id, "group_name": group.template.name,
+                "template_id": group.template.id,
+                "group_name": _("%(name)s, from stock", name=group.template.name) if group.in_stock
+                else group.template.name,
                 "line_nos": [line.line_no for line in group.lines], "position": position, "key": source.key,
                 "name": source.name, "kind": source.kind, "role": source.role, "assignee_id": people.pick(source),
                 "hours": source.hours, "status": TaskStatus.OPEN, "due_at": plan.deadline, "version": 1,
             })
-        edges += [(keys[source.key], keys[key]) for source in group.template.tasks
+        edges += [(keys[source.key], keys[key]) for source in group.sources()
                   for key in source.depends_on if key in keys]
     if calendar is not None:
         by_position = {row["position"]: row for row in rows}
@@ -318,7 +362,7 @@ class _Assigner:
             self.members[role].append(user_id)
             self.load[user_id] = count
 
-    def pick(self, source: TemplateTask) -> int | None:
+    def pick(self, source: TemplateTask | StockTask) -> int | None:
         person = source.user
         if person is not None and person.active:
             chosen = person.id

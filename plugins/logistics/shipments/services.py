@@ -25,7 +25,7 @@ from sqlalchemy.orm import contains_eager, lazyload
 
 from core import audit, documents, outbox
 from core.auth.context import check
-from core.contracts import Delivery, Gate, Stage
+from core.contracts import Delivery, DispatchedLine, Gate, GoodsDispatched, Stage
 from core.db import flush
 from core.errors import Conflict, NotFound, ValidationError
 from core.extensions import db
@@ -559,6 +559,9 @@ def dispatch(shipment: Shipment, actor: User, carrier: str | None = None,
     _audit(shipment, "shipment_dispatched", actor, before=before)
     if order.status in SHIPPABLE:
         events.ship(order, actor=actor, note="shipment_dispatched", shipment=shipment.number)
+    hooks_for_order(order).goods_dispatched(order=order, dispatch=GoodsDispatched(
+        shipment_number=shipment.number, dispatched_at=now,
+        lines=tuple(DispatchedLine(line.order_line_id, line.quantity) for line in shipment.lines)))
     # The papers that go with the goods: rendered by the worker, not by the dispatch.
     documents.render_soon(order, DELIVERY_NOTE)
     documents.render_soon(order, CERTIFICATE)

@@ -1,0 +1,108 @@
+"""Marshmallow schemas of stock's API: they validate requests and write the OpenAPI document."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import marshmallow as ma
+from marshmallow import validate
+
+from core.api.fields import IdField, QuantityField
+from core.api.schemas import PageArgsSchema, page_schema
+from plugins.stock.models import MoveKind
+from plugins.stock.services import REASON_MAX, REFERENCE_MAX
+
+SEARCH_MAX = 100
+
+
+class WarehouseRefSchema(ma.Schema):
+    id = ma.fields.Integer()
+    code = ma.fields.String()
+    name = ma.fields.String()
+
+
+class ProductRefSchema(ma.Schema):
+    id = ma.fields.Integer()
+    code = ma.fields.String()
+    name = ma.fields.String()
+    unit = ma.fields.String()
+
+
+class StockQuerySchema(PageArgsSchema):
+    q = ma.fields.String(validate=validate.Length(max=SEARCH_MAX), metadata={
+        "description": "part of the product's code or name"})
+    warehouse_id = IdField(in_query=True)
+    product_id = IdField(in_query=True)
+    short = ma.fields.Boolean(load_default=False, metadata={"description": "only what has nothing available"})
+
+
+class StockBalanceSchema(ma.Schema):
+    product = ma.fields.Nested(ProductRefSchema)
+    warehouse = ma.fields.Nested(WarehouseRefSchema)
+    on_hand = QuantityField()
+    reserved = QuantityField(metadata={"description": "set aside for approved orders"})
+    available = QuantityField(metadata={"description": "on hand less reserved"})
+    quarantine = QuantityField(metadata={"description": "returned goods that failed their check, held apart"})
+
+
+StockPageSchema = page_schema(StockBalanceSchema, "StockPageSchema")
+
+
+class StockMoveQuerySchema(PageArgsSchema):
+    q = ma.fields.String(validate=validate.Length(max=SEARCH_MAX), metadata={
+        "description": "part of the product's code or name"})
+    warehouse_id = IdField(in_query=True)
+    product_id = IdField(in_query=True)
+    order_id = IdField(in_query=True)
+    kind = ma.fields.Enum(MoveKind, by_value=True)
+
+
+class StockMoveSchema(ma.Schema):
+    id = ma.fields.Integer()
+    kind = ma.fields.Enum(MoveKind, by_value=True)
+    product = ma.fields.Nested(ProductRefSchema)
+    warehouse = ma.fields.Nested(WarehouseRefSchema)
+    on_hand = QuantityField(metadata={"description": "change of the quantity on hand"})
+    reserved = QuantityField(metadata={"description": "change of the quantity reserved"})
+    quarantine = QuantityField(metadata={"description": "change of the quantity in quarantine"})
+    order_id = ma.fields.Integer(allow_none=True)
+    order_line_id = ma.fields.Integer(allow_none=True)
+    reason = ma.fields.String(allow_none=True)
+    reference = ma.fields.String(allow_none=True)
+    at = ma.fields.AwareDateTime()
+
+
+StockMovePageSchema = page_schema(StockMoveSchema, "StockMovePageSchema")
+
+
+class ReceiptRequestSchema(ma.Schema):
+    product_id = IdField(required=True)
+    quantity = QuantityField(required=True, validate=validate.Range(min=Decimal("0"), min_inclusive=False),
+                             metadata={"description": "what came in, more than zero"})
+    warehouse_id = IdField(load_default=None, metadata={"description": "omitted: the default warehouse"})
+    reference = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(max=REFERENCE_MAX),
+                                 metadata={"description": "the supplier's delivery note, say"})
+
+
+class AdjustmentRequestSchema(ma.Schema):
+    product_id = IdField(required=True)
+    quantity = QuantityField(required=True, metadata={
+        "description": "the change: positive adds, negative takes away; never below what is reserved"})
+    reason = ma.fields.String(required=True, validate=validate.Length(min=1, max=REASON_MAX))
+    warehouse_id = IdField(load_default=None, metadata={"description": "omitted: the default warehouse"})
+
+
+class WarehouseStockSchema(ma.Schema):
+    warehouse = ma.fields.Nested(WarehouseRefSchema)
+    on_hand = QuantityField()
+    reserved = QuantityField()
+    available = QuantityField()
+    quarantine = QuantityField()
+
+
+class AvailabilitySchema(ma.Schema):
+    product_id = ma.fields.Integer()
+    on_hand = QuantityField()
+    reserved = QuantityField()
+    available = QuantityField()
+    quarantine = QuantityField()
+    warehouses = ma.fields.List(ma.fields.Nested(WarehouseStockSchema))
