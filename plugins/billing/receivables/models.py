@@ -1,4 +1,5 @@
-"""Open items: an append-only ledger of what each invoice still owes, one dated row per change.
+"""Open items: an append-only ledger of what each invoice still owes, one dated row per change; and the
+company's ageing buckets.
 
 An invoice's open amount on a day is the sum of its rows posted on or before that
 day. A row is written in the same transaction as what moved the amount: the
@@ -19,7 +20,7 @@ import enum
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, Index, String
+from sqlalchemy import Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.extensions import Model
@@ -67,3 +68,16 @@ class OpenItemEntry(Model):
 
     def __repr__(self) -> str:
         return f"<OpenItemEntry invoice={self.invoice_id} {self.kind} {self.amount} on {self.posted_on}>"
+
+
+class AgeingBound(Model):
+    """One bound of the company's ageing buckets in days: the last day past due of a bucket. Bounds
+    30, 60, 90, 180 make the buckets not yet due, 1–30, 31–60, 61–90, 91–180 and over 180 days."""
+
+    __tablename__ = "billing_ageing_bound"
+    __table_args__ = (UniqueConstraint("company_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"), index=True)
+    position: Mapped[int] = mapped_column()  # 1, 2, ... in order of days
+    days: Mapped[int] = mapped_column()
