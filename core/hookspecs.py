@@ -466,8 +466,11 @@ def customer_credit_hold(company: Company, customer: Customer) -> str | None:
     and when a customer places one; an import asks once per customer for each
     chunk of orders it checks (``checks.batch_for``). Billing answers from its credit
     holds (placed when dunning reaches a level that holds credit, or by a manager,
-    until released); a company without billing has no credit holds. A hold blocks
-    the submission next to the customer field.
+    until released); a company without billing has no credit holds. A hold is a
+    *warning* next to the customer field, on the entry page and in the API's answer
+    to a submission: the clerk may take the order once they confirm it (the
+    confirmation is recorded), and it is review and the execution gates that hold
+    the order until the hold is released.
 
     :param company: the company taking the order.
     :param customer: the customer who placed it.

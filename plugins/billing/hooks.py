@@ -230,7 +230,8 @@ def customer_receivables(company: Company, customer: Customer) -> Receivables | 
 
 @hookimpl
 def customer_credit_hold(company: Company, customer: Customer) -> str | None:
-    """A customer on credit hold (placed by dunning or decided by a manager) may not order."""
+    """A customer on credit hold (placed by dunning or decided by a manager): intake warns the clerk taking
+    their order; review and the execution gates hold it."""
     return hold.customer_hold_reason(customer)
 
 
