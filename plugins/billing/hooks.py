@@ -31,6 +31,7 @@ from plugins.billing.payments import services as payments
 from plugins.billing.payments.labels import LABELS as PAYMENT_LABELS
 from plugins.billing.receivables import buckets as ageing_buckets
 from plugins.billing.receivables.labels import LABELS as RECEIVABLE_LABELS
+from plugins.billing.statements import documents as statement_documents
 from plugins.billing.statements import inbox as statement_inbox
 from plugins.billing.statements import invoicing as statement_invoicing
 from plugins.billing.statements import run as statement_run
@@ -192,6 +193,12 @@ def order_panels(order: Order, user: User) -> list[Panel]:
 @hookimpl
 def document_kinds() -> list[DocumentKind]:
     return [*invoice_documents.order_kinds(), letters.letter_kind()]
+
+
+@hookimpl
+def outbox_document(company: Company, kind: str, key: int, language: str) -> bytes | None:
+    """A statement's email carries the customer's copy of the statement's PDF."""
+    return statement_documents.outbox_document(company, kind, key, language)
 
 
 @hookimpl
