@@ -22,10 +22,10 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
-    ColumnElement, Select, Subquery, and_, bindparam, case, func, insert, or_, select, type_coerce, union_all, update,
+    ColumnElement, Select, Subquery, Table, and_, bindparam, case, func, insert, or_, select, type_coerce, union_all, update,
 )
 
 from core.extensions import db
@@ -97,7 +97,7 @@ def post(orders: Iterable[Order], kind: EntryKind, at: datetime | None = None) -
         db.session.execute(insert(OpenItemEntry), rows)
         # Each posted invoice's rows, the new one too: settled on its last row's day if it owes nothing now.
         # (The table's UPDATE, not the model's: one executemany by invoice, not the ORM's update by key.)
-        table = OpenItemEntry.__table__
+        table = cast(Table, OpenItemEntry.__table__)
         db.session.execute(update(table).where(table.c.invoice_id == bindparam("invoice"))
                            .values(settled_on=bindparam("settled")), settled)
 
