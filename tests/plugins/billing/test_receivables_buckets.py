@@ -106,3 +106,14 @@ def test_finance_saves_the_bounds_on_the_page_and_the_report_page_chart_drill_an
                       "Invoices"]
     assert rows[-1] == ["Total", "CNY", "1050.00", "300.00", "200.00", "3500.00", "5050.00", "10"]
     assert portal_login(app, world.users["sales"]).get("/billing/ageing-buckets").status_code == 403
+
+
+@pytest.mark.parametrize("body", [
+    None, [], "30", {"bounds": None}, {"bounds": "30,60"}, {"bounds": [None]}, {"bounds": [1.5]},
+    {"bounds": [True]}, {"bounds": [2 ** 70]}, {"bounds": [-1]}, {"bounds": list(range(1, 20))},
+    {"bounds": [[30]]}, {"bounds": [{"days": 30}]}, {"bounds": ["\x00"]}, {"bounds": [30], "extra": 1},
+])
+def test_whatever_a_client_sends_as_bounds_is_a_4xx_and_changes_nothing(api, world, body):
+    answer = api("finance").put("/api/v1/receivables/ageing-buckets", json=body)
+    assert 400 <= answer.status_code < 500, answer.get_json()
+    assert buckets.company_bounds(world.company.id) == [30, 60, 90, 180]
