@@ -29,8 +29,8 @@ def upgrade():
         batch_op.drop_index('ix_billing_open_item_ageing')
     # Settled: the rows sum to less than half a cent (they are kept to the cent); the day is the last row's.
     op.execute(sa.text(
-        "UPDATE billing_open_item SET settled_on = (SELECT max(last.posted_on) FROM billing_open_item AS last "
-        "WHERE last.invoice_id = billing_open_item.invoice_id) "
+        "UPDATE billing_open_item SET settled_on = (SELECT max(item.posted_on) FROM billing_open_item AS item "
+        "WHERE item.invoice_id = billing_open_item.invoice_id) "
         "WHERE invoice_id IN (SELECT invoice_id FROM billing_open_item GROUP BY invoice_id "
         "HAVING sum(amount) < 0.005)"))
     with op.batch_alter_table('billing_open_item', schema=None) as batch_op:
