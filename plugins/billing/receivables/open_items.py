@@ -21,11 +21,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
-
 from typing import Any, cast
 
 from sqlalchemy import (
-    ColumnElement, Select, Subquery, Table, and_, bindparam, case, func, insert, or_, select, type_coerce, union_all, update,
+    ColumnElement, Select, Subquery, Table, and_, bindparam, case, func, insert, or_, select, type_coerce,
+    union_all, update,
 )
 
 from core.extensions import db
