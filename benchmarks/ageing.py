@@ -191,7 +191,8 @@ def hand_written(db: Any, company_id: int, as_of: date, zone: Any,
                   HAVING sum(amount) > 0.005
                   UNION ALL
                   SELECT invoice_id, customer_id, due_date, sum(amount) AS owed FROM billing_open_item
-                  WHERE company_id = :company AND posted_on <= :as_of AND settled_on > :as_of
+                  WHERE company_id = :company AND posted_on <= :as_of
+                    AND settled_on > :as_of AND settled_on <= '9999-12-31'
                   GROUP BY invoice_id, customer_id, salesperson_id, currency, due_date
                   HAVING sum(amount) > 0.005) AS open_invoice
             GROUP BY customer_id, bucket"""
