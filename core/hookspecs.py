@@ -421,6 +421,29 @@ def document_kinds() -> list[DocumentKind]:
     """
 
 
+@hookspec(firstresult=True)
+def outbox_document(company: Company, kind: str, key: int, language: str) -> bytes | None:
+    """Give the PDF of a document this plugin owns, to attach to an outbox email.
+
+    Called by the outbox's sender (``core.outbox``), on the plugins enabled for
+    the message's company, when it prepares an email whose attachment is not an
+    order's document but one a plugin queued with
+    :class:`~core.outbox.OwnedDocumentRef` (billing's statement of account). The
+    queue holds the reference only; the plugin that owns ``kind`` reads its row
+    ``key``, of ``company`` only, and answers its customer's copy in ``language``.
+    A resent message must attach the same bytes: answer a stored rendering.
+
+    :param company: the company whose message it is.
+    :param kind: the document's kind as queued (``billing.statement``).
+    :param key: the id of the document's row in the owner's table.
+    :param language: the recipient's language, the customer's.
+
+    Return the PDF's bytes, or ``None`` when ``kind`` is not this plugin's or
+    names no row of the company (the message then fails its attempt). Stops at
+    the first non-None result.
+    """
+
+
 @hookspec
 def order_panels(order: Order, user: User) -> list[Panel]:
     """Return the sections this plugin adds to an order's page.
@@ -499,8 +522,11 @@ def customer_credit_hold(company: Company, customer: Customer) -> str | None:
     and when a customer places one; an import asks once per customer for each
     chunk of orders it checks (``checks.batch_for``). Billing answers from its credit
     holds (placed when dunning reaches a level that holds credit, or by a manager,
-    until released); a company without billing has no credit holds. A hold blocks
-    the submission next to the customer field.
+    until released); a company without billing has no credit holds. A hold is a
+    *warning* next to the customer field, on the entry page and in the API's answer
+    to a submission: the clerk may take the order once they confirm it (the
+    confirmation is recorded), and it is review and the execution gates that hold
+    the order until the hold is released.
 
     :param company: the company taking the order.
     :param customer: the customer who placed it.

@@ -33,7 +33,10 @@ queue holds a reference, not the bytes, so the action that queues it renders
 nothing. The sender issues the document at send time (rendered and stored once
 per version, ``core.documents.issued_document``, in the message's language) and
 records the stored document it attached, so a later send attaches the same bytes.
-A document is always the customer's copy, in the customer's language.
+A document is always the customer's copy, in the customer's language. A document a
+plugin owns rather than an order (a customer's statement) is queued the same way
+(``OwnedDocumentRef``: its kind and row id) and its bytes are the owner's answer to
+the ``outbox_document`` hook at send time.
 """
 from __future__ import annotations
 
@@ -58,7 +61,10 @@ from core.documents import issued_document
 from core.errors import Conflict
 from core.extensions import db
 from core.languages import customer_language, user_language
-from core.models import Customer, Order, OutboxAttachment, OutboxMessage, OutboxStatus, StoredDocument, User, utcnow
+from core.models import (
+    Company, Customer, Order, OutboxAttachment, OutboxMessage, OutboxStatus, StoredDocument, User, utcnow,
+)
+from core.modules import hooks_for_company
 
 LOG = logging.getLogger(__name__)
 
@@ -79,6 +85,19 @@ class DocumentRef:
     order: Order
     kind: str
     filename: str
+
+
+@dataclass(frozen=True)
+class OwnedDocumentRef:
+    """A plugin's own document to attach (a customer's statement): its ``kind`` as the owner answers
+    ``outbox_document`` for it (``billing.statement``) and ``key``, its row's id there."""
+
+    kind: str
+    key: int
+    filename: str
+
+
+Attachment = DocumentRef | OwnedDocumentRef
 
 
 @dataclass(frozen=True)
@@ -113,7 +132,7 @@ def render_email(template: str, language: str, **context: Any) -> tuple[str, str
 
 
 def send_email(template: str, to: Recipient, *, company_id: int, kind: str, order_id: int | None = None,
-               attachments: Sequence[DocumentRef] = (), **context: Any) -> OutboxMessage:
+               attachments: Sequence[Attachment] = (), **context: Any) -> OutboxMessage:
     """Queue the email template ``template`` to ``to``, rendered in their language, with its attachments."""
     subject, body = render_email(template, to.language, **context)
     return enqueue(company_id=company_id, recipient=to.address, subject=subject, body=body, kind=kind,
@@ -121,7 +140,7 @@ def send_email(template: str, to: Recipient, *, company_id: int, kind: str, orde
 
 
 def enqueue(*, company_id: int, recipient: str, subject: str, body: str, kind: str,
-            order_id: int | None = None, attachments: Sequence[DocumentRef] = (),
+            order_id: int | None = None, attachments: Sequence[Attachment] = (),
             language: str | None = None) -> OutboxMessage:
     """Queue a rendered email in the current transaction, with references to the documents it attaches.
 
@@ -135,6 +154,11 @@ def enqueue(*, company_id: int, recipient: str, subject: str, body: str, kind: s
     if attachments:
         db.session.flush()
         for ref in attachments:
+            if isinstance(ref, OwnedDocumentRef):
+                db.session.add(OutboxAttachment(
+                    message_id=message.id, document_kind=ref.kind, document_key=ref.key, locale=language,
+                    filename=ref.filename, mime_type="application/pdf"))
+                continue
             db.session.add(OutboxAttachment(
                 message_id=message.id, order_id=ref.order.id, document_kind=ref.kind, revision=ref.order.revision,
                 locale=language, filename=ref.filename, mime_type="application/pdf"))
@@ -240,10 +264,19 @@ def _record(message_id: int, token: str, **values: object) -> None:
                     "another sender took it over", message_id)
 
 
-def _attachment_bytes(attachment: OutboxAttachment) -> tuple[bytes, int | None]:
-    """The stored bytes the attachment refers to, issuing (rendering and storing) the document on first send."""
+def _attachment_bytes(message: OutboxMessage, attachment: OutboxAttachment) -> tuple[bytes, int | None]:
+    """The stored bytes the attachment refers to, issuing (rendering and storing) the document on first send;
+    a plugin's own document is its owner's answer (``outbox_document``), stored by the owner."""
     if attachment.stored_document_id is not None:
         return db.session.get_one(StoredDocument, attachment.stored_document_id).content, attachment.stored_document_id
+    if attachment.order_id is None:
+        company = db.session.get_one(Company, message.company_id)
+        content = hooks_for_company(company.id).outbox_document(
+            company=company, kind=attachment.document_kind, key=attachment.document_key, language=attachment.locale)
+        if content is None:
+            raise LookupError(f"no plugin answers for the document {attachment.document_kind} "
+                              f"{attachment.document_key}")
+        return content, None
     order = db.session.get_one(Order, attachment.order_id)
     document = issued_document(order, attachment.document_kind)  # in the customer's language
     return document.content, document.stored_id
@@ -252,7 +285,7 @@ def _attachment_bytes(attachment: OutboxAttachment) -> tuple[bytes, int | None]:
 def _as_email(message: OutboxMessage) -> EmailMessage:
     # Issue every attachment before writing anything: no render runs inside a write.
     attachments = attachments_of(message)
-    issued = [_attachment_bytes(attachment) for attachment in attachments]
+    issued = [_attachment_bytes(message, attachment) for attachment in attachments]
     for attachment, (_bytes, stored_id) in zip(attachments, issued, strict=True):
         attachment.stored_document_id = stored_id
     files = [(attachment, content) for attachment, (content, _stored) in zip(attachments, issued, strict=True)]

@@ -60,16 +60,19 @@ class OutboxAttachment(Model):
     The message names the document (``document_kind`` of ``order_id`` at ``revision``; ``locale``
     records the recipient's language, which is the customer's, as every customer document is);
     the sender renders and stores it on first send (``core.documents.issued_document``) and
-    records the stored document it attached, so a resend attaches the same bytes.
+    records the stored document it attached, so a resend attaches the same bytes. A document a
+    plugin owns (a statement) has no order: ``document_kind`` and ``document_key`` name it, and
+    the plugin answers its bytes (the ``outbox_document`` hook).
     """
 
     __tablename__ = "outbox_attachment"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     message_id: Mapped[int] = mapped_column(ForeignKey("outbox_message.id"), index=True)
-    order_id: Mapped[int] = mapped_column(ForeignKey("order.id"))
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("order.id"))  # None: a plugin's own document
     document_kind: Mapped[str] = mapped_column(String(64))
-    revision: Mapped[int]
+    document_key: Mapped[int | None]  # a plugin's own document: its row's id, which the plugin resolves
+    revision: Mapped[int | None]  # an order's document: the order's revision when queued
     locale: Mapped[str] = mapped_column(String(10))
     stored_document_id: Mapped[int | None] = mapped_column(ForeignKey("stored_document.id"))
     filename: Mapped[str] = mapped_column(String(200))

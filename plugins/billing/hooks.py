@@ -29,6 +29,9 @@ from plugins.billing.invoices.labels import LABELS as INVOICE_LABELS
 from plugins.billing.payments import inbox, receivables, settlement
 from plugins.billing.payments import services as payments
 from plugins.billing.payments.labels import LABELS as PAYMENT_LABELS
+from plugins.billing.receivables import buckets as ageing_buckets
+from plugins.billing.receivables.labels import LABELS as RECEIVABLE_LABELS
+from plugins.billing.statements import documents as statement_documents
 from plugins.billing.statements import inbox as statement_inbox
 from plugins.billing.statements import invoicing as statement_invoicing
 from plugins.billing.statements import run as statement_run
@@ -58,6 +61,7 @@ def ordo_permissions() -> list[Permission]:
         Permission("billing.collection.follow_up", _l("Log follow-ups and promises to pay of overdue invoices"),
                    ("administrator", "finance", "sales", "manager")),
         Permission("billing.collection.settings", _l("Set the dunning levels"), ("administrator", "finance")),
+        Permission(ageing_buckets.SETTINGS, _l("Set the ageing buckets"), ("administrator", "finance")),
         Permission(hold.PLACE, _l("Put a customer on credit hold"), ("administrator", "manager")),
         Permission(hold.RELEASE, _l("Release a customer's credit hold"), ("administrator", "manager")),
     ]
@@ -123,7 +127,9 @@ def menu_items(user: User) -> list[MenuItem]:
             MenuItem(_l("Receivables ageing"), "billing_receivables.ageing_report", "billing.view", order=420,
                      group=MENU_BILLING),
             MenuItem(_l("Dunning levels"), "billing_collection.dunning_levels", "billing.collection.settings",
-                     order=950, group=MENU_SETTINGS)]
+                     order=950, group=MENU_SETTINGS),
+            MenuItem(_l("Ageing buckets"), "billing_receivables.ageing_buckets", ageing_buckets.SETTINGS,
+                     order=955, group=MENU_SETTINGS)]
 
 
 @hookimpl
@@ -190,8 +196,14 @@ def document_kinds() -> list[DocumentKind]:
 
 
 @hookimpl
+def outbox_document(company: Company, kind: str, key: int, language: str) -> bytes | None:
+    """A statement's email carries the customer's copy of the statement's PDF."""
+    return statement_documents.outbox_document(company, kind, key, language)
+
+
+@hookimpl
 def ordo_labels() -> Mapping[str, Mapping[str, object]]:
-    parts = (INVOICE_LABELS, PAYMENT_LABELS, STATEMENT_LABELS, COLLECTION_LABELS)
+    parts = (INVOICE_LABELS, PAYMENT_LABELS, STATEMENT_LABELS, COLLECTION_LABELS, RECEIVABLE_LABELS)
     return {namespace: {key: value for part in parts for key, value in part.get(namespace, {}).items()}
             for namespace in {name for part in parts for name in part}}
 
@@ -225,7 +237,8 @@ def customer_receivables(company: Company, customer: Customer) -> Receivables | 
 
 @hookimpl
 def customer_credit_hold(company: Company, customer: Customer) -> str | None:
-    """A customer on credit hold (placed by dunning or decided by a manager) may not order."""
+    """A customer on credit hold (placed by dunning or decided by a manager): intake warns the clerk taking
+    their order; review and the execution gates hold it."""
     return hold.customer_hold_reason(customer)
 
 

@@ -233,7 +233,9 @@ def _customer_problems(company: Company, customer: Customer,
                         _("customer %(name)s is inactive", name=customer.name))]
     hold = holds[customer.id] if holds is not None else _credit_hold(hooks_for_company(company.id), company, customer)
     if hold:
-        return [Problem("customer_id", Check.CREDIT_HOLD, Severity.BLOCKING, hold)]
+        # A warning, not a refusal: the order is taken once the clerk confirms it; review and the execution
+        # gates hold it until credit is released (``customer_credit_hold``).
+        return [Problem("customer_id", Check.CREDIT_HOLD, Severity.WARNING, hold)]
     return []
 
 

@@ -23,7 +23,7 @@ commits: the job's or the CLI's unit of work does. ``dry_run`` reads what would 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -56,6 +56,7 @@ class Planned:
     level: dunning_levels.Level
     days_overdue: int
     owed: Decimal
+    currency: str  # the invoice's: a notice states what it owes in the currency it was invoiced in
 
 
 @dataclass
@@ -90,10 +91,10 @@ def _candidates(company: Company, today: date, steps: list[dunning_levels.Level]
     reached = (select(func.max(DunningNotice.level)).where(DunningNotice.invoice_id == Invoice.id)
                .scalar_subquery())
     rows = db.session.execute(
-        select(Invoice.id, Invoice.number, Invoice.order_id, Invoice.due_date, Order.customer_id,
+        select(Invoice.id, Invoice.number, Invoice.order_id, Invoice.due_date, Invoice.currency, Order.customer_id,
                func.coalesce(reached, 0).label("reached"), outstanding_on_invoice().label("owed"))
         .join(Order, Order.id == Invoice.order_id)
-        .where(Invoice.company_id == company.id, Invoice.currency == company.currency,
+        .where(Invoice.company_id == company.id,
                Invoice.due_date <= today - timedelta(days=steps[0].days), *overdue_open(), ~paused(today))
         .order_by(Order.customer_id, Invoice.due_date, Invoice.id))
     by_number = {step.level: step for step in steps}
@@ -102,7 +103,8 @@ def _candidates(company: Company, today: date, steps: list[dunning_levels.Level]
         step = by_number.get(row.reached + 1)
         days = (today - row.due_date).days
         if step is not None and days >= step.days:
-            planned.append(Planned(row.id, row.number, row.order_id, row.customer_id, step, days, row.owed))
+            planned.append(Planned(row.id, row.number, row.order_id, row.customer_id, step, days, row.owed,
+                                   row.currency))
     return planned
 
 
@@ -127,7 +129,7 @@ def _insert_notices(company: Company, planned: list[Planned], as_of: datetime,
     insert_ = INSERT_IGNORING_DUPLICATES[connection.dialect.name]
     rows = [{"company_id": company.id, "customer_id": plan.customer_id, "invoice_id": plan.invoice_id,
              "level": plan.level.level, "channel": plan.level.channel, "days_overdue": plan.days_overdue,
-             "owed": plan.owed, "currency": company.currency, "sent_at": as_of,
+             "owed": plan.owed, "currency": plan.currency, "sent_at": as_of,
              "recipient": None if plan.level.channel == DunningChannel.CALL else recipients.get(plan.customer_id)}
             for plan in planned]
     inserted = connection.execute(
@@ -153,7 +155,15 @@ def _send(company: Company, customer: Customer, notices: list[Planned], orders: 
             attachments.append(outbox.DocumentRef(order, LETTER, f"{notice.invoice_number}-letter.pdf"))
     outbox.send_email(EMAIL_TEMPLATE, recipient, company_id=company.id, kind=f"dunning_{step.tone.value}",
                       attachments=attachments, customer=customer, company=company, tone=step.tone.value,
-                      notices=notices, currency=company.currency, total=sum((n.owed for n in notices), ZERO))
+                      notices=notices, totals=_totals(notices))
+
+
+def _totals(notices: list[Planned]) -> list[tuple[str, Decimal]]:
+    """What the notices owe in all, per currency (in code order), never summed across currencies."""
+    totals: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for notice in notices:
+        totals[notice.currency] += notice.owed
+    return sorted(totals.items())
 
 
 def _place_holds(customers: dict[int, Customer], reached: list[Planned], at: datetime) -> list[int]:
@@ -201,8 +211,7 @@ def run_dunning(company: Company, as_of: datetime | None = None, *, dry_run: boo
     _lock_customers({plan.customer_id for plan in planned})
     owed = _owed_now([plan.invoice_id for plan in planned])
     # Paid (in full) since the candidates were read, by a payment that waited for or beat our lock.
-    planned = [Planned(p.invoice_id, p.invoice_number, p.order_id, p.customer_id, p.level, p.days_overdue,
-                       owed[p.invoice_id]) for p in planned if owed.get(p.invoice_id, ZERO) > ZERO]
+    planned = [replace(p, owed=owed[p.invoice_id]) for p in planned if owed.get(p.invoice_id, ZERO) > ZERO]
     if not planned:
         return Outcome([], [], lifted, kept, broken)
     customers = {customer.id: customer for customer in db.session.execute(

@@ -1,8 +1,9 @@
 """Credit holds: placed by the dunning run at a level that holds credit, or by a manager's decision;
 released by a manager with a reason, or lifted by the run once the customer owes nothing overdue.
 
-While a customer is on hold, intake refuses their new orders (``customer_credit_hold``) and their
-open orders are held out of production and dispatch (``execution_gates`` / ``execution_holds``).
+While a customer is on hold, intake warns the clerk taking their order (``customer_credit_hold``),
+review refuses to approve it (``review_rules``) and their open orders are held out of production and
+dispatch (``execution_gates`` / ``execution_holds``).
 Every change is audited. Nothing here commits.
 """
 from __future__ import annotations
@@ -102,7 +103,7 @@ def lift(hold: CreditHold, at: datetime) -> None:
 
 
 def customer_hold_reason(customer: Customer) -> str | None:
-    """The ``customer_credit_hold`` answer: why the customer may not order now, or None."""
+    """The ``customer_credit_hold`` answer: why the customer is on hold (intake's warning), or None."""
     hold = active_hold(customer.id)
     return reason_of(hold, customer) if hold is not None else None
 

@@ -5,8 +5,9 @@ An invoice's open amount on day D is the sum of its open items posted on or befo
 (``open_items.open_invoices``); its age is the days from its due date to D. The buckets are
 compared as due-date bounds computed here (``due_date >= D - 30``), so the query is one
 GROUP BY with a CASE, no date arithmetic in SQL, the same on SQLite and PostgreSQL, and its
-cost does not depend on how many invoices a customer has. Buckets are the same for every
-company for now (``DAY_BUCKETS``, ``YEAR_BUCKETS``). The totals are the receivables on D.
+cost does not depend on how many invoices a customer has. The buckets in days are the
+company's (``buckets.company_buckets``); those in years the same for all (``YEAR_BUCKETS``).
+The totals are the receivables on D.
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from core.errors import ValidationError
 from core.extensions import db
 from core.models import Customer, User
 from core.orders import money
+from plugins.billing.receivables.buckets import Bucket, company_buckets
 from plugins.billing.receivables.open_items import open_invoices
 from plugins.billing.dates import company_today
 from plugins.billing.payments.ledger import ZERO
@@ -39,39 +41,21 @@ class GroupBy(enum.StrEnum):
 
 
 class View(enum.StrEnum):
-    DAYS = "days"  # not yet due, 1-30, 31-60, 61-90, 91-180, over 180 days past due
+    DAYS = "days"  # the company's buckets; by default not yet due, 1-30, 31-60, 61-90, 91-180, over 180 days
     YEARS = "years"  # for the annual close: within a year, 1-2, 2-3, over 3 years past due
 
 
-@dataclass(frozen=True)
-class Bucket:
-    """Invoices ``first`` to ``last`` days past their due date (None: open-ended); 0 and less is not yet due."""
-
-    key: str
-    label: Any  # a lazy string
-    first: int | None
-    last: int | None
-
-    def holds(self, days_past_due: int) -> bool:
-        return ((self.first is None or days_past_due >= self.first)
-                and (self.last is None or days_past_due <= self.last))
-
-
-DAY_BUCKETS = (
-    Bucket("not_due", _l("Not yet due"), None, 0),
-    Bucket("1_30", _l("1–30 days"), 1, 30),
-    Bucket("31_60", _l("31–60 days"), 31, 60),
-    Bucket("61_90", _l("61–90 days"), 61, 90),
-    Bucket("91_180", _l("91–180 days"), 91, 180),
-    Bucket("over_180", _l("Over 180 days"), 181, None),
-)
 YEAR_BUCKETS = (
     Bucket("within_1_year", _l("Within 1 year"), None, 365),
     Bucket("1_2_years", _l("1–2 years"), 366, 730),
     Bucket("2_3_years", _l("2–3 years"), 731, 1095),
     Bucket("over_3_years", _l("Over 3 years"), 1096, None),
 )
-BUCKETS = {View.DAYS: DAY_BUCKETS, View.YEARS: YEAR_BUCKETS}
+
+
+def buckets_of(company_id: int, view: View) -> tuple[Bucket, ...]:
+    """The buckets of ``view``: the company's in days (one query), or the years of the annual close."""
+    return company_buckets(company_id) if view == View.DAYS else YEAR_BUCKETS
 
 
 @dataclass(frozen=True)
@@ -159,23 +143,24 @@ def in_bucket(due_date: ColumnElement[date], as_of: date, bucket: Bucket) -> Col
     return and_(true(), *conditions)
 
 
-def grouped(company_id: int, query: AgeingQuery, customer_id: int | None = None) -> Select[Any]:
+def grouped(company_id: int, query: AgeingQuery, buckets: Sequence[Bucket],
+            customer_id: int | None = None) -> Select[Any]:
     """SQL: (group key, currency, bucket index, invoices, amount) of the open invoices on ``query.as_of``."""
     owing = open_invoices(company_id, as_of=query.as_of, customer_id=customer_id)
     key = owing.c.customer_id if query.group_by == GroupBy.CUSTOMER else owing.c.salesperson_id
-    bucket = bucket_of(owing.c.due_date, query.as_of, BUCKETS[query.view]).label("bucket")
+    bucket = bucket_of(owing.c.due_date, query.as_of, buckets).label("bucket")
     return (select(key.label("key"), owing.c.currency, bucket, func.count().label("invoices"),
                    func.sum(owing.c.open).label("amount"))
             .group_by(key, owing.c.currency, bucket))
 
 
 def ageing(user: User, query: AgeingQuery) -> AgeingReport:
-    """The ageing report ``user`` asked for, in three statements whatever the number of invoices: the
-    figures, then the names of the customers (or salespeople) they belong to."""
-    buckets = BUCKETS[query.view]
+    """The ageing report ``user`` asked for, in four statements whatever the number of invoices: the
+    company's buckets, the figures, then the names of the customers (or salespeople) they belong to."""
+    buckets = buckets_of(user.company_id, query.view)
     cells: dict[tuple[int | None, str], tuple[list[Decimal], list[int]]] = {}
     for key, currency, bucket, invoices, amount in db.session.execute(
-            grouped(user.company_id, query, user.customer_id)):
+            grouped(user.company_id, query, buckets, user.customer_id)):
         amounts, counts = cells.setdefault((key, currency), ([ZERO] * len(buckets), [0] * len(buckets)))
         amounts[bucket] = money(Decimal(str(amount)))
         counts[bucket] = int(invoices)

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import marshmallow as ma
+from marshmallow import validate
 
 from core.api.fields import MONEY_FLAG
 from core.api.schemas import PricedSchema
 from plugins.billing.receivables.ageing import GroupBy, View
+from plugins.billing.receivables.buckets import MAX_BOUNDS, MAX_DAYS
 from plugins.billing.invoices.schemas import Amount
 
 
@@ -18,8 +20,8 @@ class AgeingQuerySchema(ma.Schema):
         "description": "customer (default) or salesperson (the user who entered the order)",
         "enum": [member.value for member in GroupBy]})
     view = ma.fields.String(load_default=None, metadata={
-        "description": "days (default): not yet due, 1-30, 31-60, 61-90, 91-180, over 180 days past due; "
-                       "years: within 1 year, 1-2, 2-3, over 3 years past due",
+        "description": "days (default): the company's buckets (by default not yet due, 1-30, 31-60, 61-90, "
+                       "91-180, over 180 days past due); years: within 1 year, 1-2, 2-3, over 3 years past due",
         "enum": [member.value for member in View]})
 
 
@@ -55,3 +57,12 @@ class AgeingSchema(PricedSchema):
     rows = ma.fields.List(ma.fields.Nested(AgeingRowSchema))
     totals = ma.fields.List(ma.fields.Nested(AgeingRowSchema), metadata={
         "description": "per currency: the receivables on as_of"})
+
+
+class AgeingBucketsSchema(ma.Schema):
+    bounds = ma.fields.List(
+        ma.fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_DAYS)), required=True,
+        validate=validate.Length(min=1, max=MAX_BOUNDS), metadata={
+            "description": "the last day past due of each bucket, rising: 30, 60, 90, 180 make not yet due, "
+                           "1-30, 31-60, 61-90, 91-180 and over 180 days", "example": [30, 60, 90, 180]})
+    buckets = ma.fields.List(ma.fields.Nested(AgeingBucketSchema), dump_only=True)

@@ -1,11 +1,11 @@
-"""Portal pages of receivables: the ageing report as of a day (chart, table, export) and the invoices behind
-each of its figures."""
+"""Portal pages of receivables: the ageing report as of a day (chart, table, export), the invoices behind
+each of its figures, and finance's page of the company's ageing buckets."""
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, select
@@ -18,8 +18,10 @@ from core.listview import (
 )
 from core.models import Customer, Order, User
 from core.portal import order_url
+from core.web import attempt
+from plugins.billing.receivables import buckets
 from plugins.billing.receivables.ageing import (
-    BUCKETS, AgeingQuery, AgeingReport, GroupBy, View, ageing, in_bucket, parse_query,
+    AgeingQuery, AgeingReport, GroupBy, View, ageing, buckets_of, in_bucket, parse_query,
 )
 from plugins.billing.receivables.open_items import open_invoices
 from plugins.billing.invoices.models import Invoice
@@ -109,10 +111,11 @@ def _drill_spec(user: User, asked: AgeingQuery) -> ListSpec:
         raise ValidationError(_("key must be a customer's or salesperson's id"), field="key")
     bucket_key = request.args.get("bucket")
     if bucket_key:
-        bucket = next((b for b in BUCKETS[asked.view] if b.key == bucket_key), None)
+        offered = buckets_of(user.company_id, asked.view)
+        bucket = next((b for b in offered if b.key == bucket_key), None)
         if bucket is None:
             raise ValidationError(_("bucket must be one of: %(values)s",
-                                    values=", ".join(b.key for b in BUCKETS[asked.view])), field="bucket")
+                                    values=", ".join(b.key for b in offered)), field="bucket")
         conditions.append(in_bucket(owing.c.due_date, asked.as_of, bucket))
 
     def source(_user: User) -> Select[Any]:
@@ -146,3 +149,31 @@ def ageing_invoices():
     return list_response(_drill_spec(actor, asked), actor, "billing/receivables/ageing_invoices.html",
                          asked=asked, back=url_for("billing_receivables.ageing_report", as_of=asked.as_of.isoformat(),
                                                    group_by=asked.group_by.value, view=asked.view.value))
+
+
+# --- the company's ageing buckets ----------------------------------------------------------------
+
+
+def bounds_from_form(form: Any) -> list[Any]:
+    """The bounds typed in the page's rows (``bound-<n>``), the empty ones left out, in order: whole numbers
+    as numbers, anything else as typed, for ``buckets.set_bounds`` to refuse naming its place."""
+    typed = [(form.get(f"bound-{number}") or "").strip() for number in range(1, buckets.MAX_BOUNDS + 1)]
+    return [int(text) if text.isascii() and text.isdigit() and len(text) < 6 else text for text in typed if text]
+
+
+@bp.route("/billing/ageing-buckets")
+@requires(buckets.SETTINGS)
+def ageing_buckets():
+    actor = require_actor()
+    bounds = buckets.company_bounds(actor.company_id)
+    return render_template("billing/receivables/buckets.html", bounds=bounds, rows=buckets.MAX_BOUNDS,
+                           shown=buckets.day_buckets(bounds))
+
+
+@bp.route("/billing/ageing-buckets", methods=["POST"])
+@requires(buckets.SETTINGS)
+def save_ageing_buckets():
+    actor = require_actor()
+    if attempt(lambda: buckets.set_bounds(actor.company_id, bounds_from_form(request.form), actor)) is not None:
+        flash(_("The ageing buckets are saved."), "success")
+    return redirect(url_for("billing_receivables.ageing_buckets"))

@@ -42,7 +42,7 @@ from core.models import AuditEntry, Company, Customer, Order, utcnow
 from core.orders import money
 from plugins.billing.invoices.models import CreditNote, Invoice, InvoiceStatus
 from plugins.billing.payments.models import BillingPayment
-from plugins.billing.statements import invoicing
+from plugins.billing.statements import documents, invoicing
 from plugins.billing.statements.models import (
     LAST_DAY, CustomerStatementDay, LineKind, Statement, StatementLine, StatementSetting, StatementStatus,
 )
@@ -301,12 +301,14 @@ def _insert_lines(made: list[Statement], by_customer: dict[int, list[Entry]]) ->
 
 
 def _send(statement: Statement, company: Company) -> None:
-    """Queue the statement's email to the customer, in their language; the outbox sends it after commit."""
+    """Queue the statement's email to the customer, in their language, with its PDF (the customer's copy);
+    the outbox sends it after commit."""
     recipient = outbox.to_customer(statement.customer)
     if recipient is None:
         return
     outbox.send_email("billing/statements/statement_email.txt", recipient, company_id=company.id,
-                      kind="statement_sent", statement=statement, customer=statement.customer, company=company)
+                      kind="statement_sent", attachments=[documents.attachment(statement)], statement=statement,
+                      customer=statement.customer, company=company)
 
 
 def run(company: Company, now: datetime) -> str | None:

@@ -32,6 +32,7 @@ def open_invoices(world: World, specs: Sequence[Spec]) -> list[int]:
         "salesperson_id": world.users[salesperson].id if salesperson else None, "order_id": order_id,
         "invoice_id": invoice_id, "currency": "CNY", "due_date": due, "posted_on": day,
         "kind": EntryKind.ISSUED if n == 0 else EntryKind.PAYMENT, "amount": Decimal(amount),
+        "settled_on": max(day for day, _amount in posted) if sum(Decimal(a) for _day, a in posted) <= 0 else None,
     } for order_id, invoice_id, (customer, salesperson, due, posted) in zip(order_ids, invoice_ids, specs, strict=True)
         for n, (day, amount) in enumerate(posted)])
     return invoice_ids

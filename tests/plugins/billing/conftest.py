@@ -43,7 +43,8 @@ def app(make_app):
 @pytest.fixture(autouse=True)
 def open_items_agree(app, request):
     """After every billing test, the open items of each company add up, invoice by invoice, to what
-    ``balances`` says the invoice owes: whatever path the test took, the services posted every change.
+    ``balances`` says the invoice owes, and their ``settled_on`` is the day they came to nothing (empty while
+    it owes): whatever path the test took, the services posted every change.
     A test that writes open items by hand (``hand_built_open_items``) is not checked."""
     yield
     if "hand_built_open_items" in request.fixturenames:
@@ -51,6 +52,7 @@ def open_items_agree(app, request):
     db.session.rollback()
     for company_id in db.session.execute(select(Company.id)).scalars():
         assert open_items.differences(company_id) == [], "the open items do not add up to the balances"
+        assert open_items.settled_differences(company_id) == [], "the open items say wrongly when settled"
 
 
 @pytest.fixture

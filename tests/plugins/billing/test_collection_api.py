@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 
 from core.db import commit
 from core.extensions import db
-from core.models import AuditEntry, Company, OutboxMessage, utcnow
+from core.models import AuditEntry, Company, Order, OutboxMessage, utcnow
 from core.modules import hooks_for_company, hooks_for_order
 from plugins.billing.collection import hold
 from plugins.billing.collection import inbox as collection_inbox
@@ -18,6 +18,7 @@ from plugins.billing.collection.models import CreditHold, FollowUp, PaymentPromi
 from tests.plugins.billing.collection_helpers import dun, dunning_emails, falls_due, invoice_of, notices
 from tests.plugins.billing.statements_helpers import pay
 from tests.plugins.billing.test_statements_api import problem
+from tests.plugins.intake.helpers import api_body
 
 
 def today(world):
@@ -178,6 +179,32 @@ def test_the_hold_level_holds_intake_review_and_execution_and_a_managers_release
                                                                  AuditEntry.entity_id == customer.id)).scalars()
     assert {"credit_hold_placed", "credit_hold_released"} <= set(actions)
     assert held.id
+
+
+def test_a_customer_on_credit_hold_is_a_warning_at_intake_the_clerk_confirms_and_the_gates_then_hold(api, world):
+    customer = world.customers[0]
+    placed = api("manager").post(f"/api/v1/customers/{customer.id}/credit-hold", json={"reason": "客户经营异常"})
+    assert placed.status_code == 201, placed.get_json()
+    sales = api("sales")
+    created = sales.post("/api/v1/orders", json=api_body(world))
+    assert created.status_code == 201, created.get_json()
+    order_id = created.get_json()["id"]
+
+    warned = sales.post(f"/api/v1/orders/{order_id}/submit")
+    assert warned.status_code == 422, warned.get_json()
+    [error] = warned.get_json()["errors"]
+    assert (error["field"], error["code"], error["severity"]) == ("customer_id", "credit_hold", "warning")
+    assert "credit hold" in error["message"] and "客户经营异常" in error["message"]
+    assert sales.get(f"/api/v1/orders/{order_id}").get_json()["status"] == "draft"
+
+    taken = sales.post(f"/api/v1/orders/{order_id}/submit", json={"confirm_warnings": True})
+    assert taken.status_code == 200, taken.get_json()
+    order = db.session.get_one(Order, order_id)
+    confirmed = db.session.execute(select(AuditEntry).where(AuditEntry.action == "warnings_confirmed",
+                                                            AuditEntry.order_id == order_id)).scalar_one()
+    assert confirmed.after == {"warnings": [{"check": "credit_hold", "field": "customer_id"}]}
+    gates = [gate for gates in hooks_for_order(order).execution_gates(order=order) for gate in gates]
+    assert any(gate.name == "credit_hold" and gate.blocked for gate in gates)  # taken, but held
 
 
 def test_a_managers_hold_and_the_runs_own_hold_lifting_once_nothing_is_overdue(api, world, place_order, deliver):

@@ -116,6 +116,28 @@ def test_two_customers_in_one_run_each_get_their_own_invoices_only(world, place_
         assert all(invoice_of(order).number in mail.body for order in own)
 
 
+def test_an_invoice_in_another_currency_is_dunned_in_its_own_currency_never_summed_with_others(
+        world, place_order, deliver):
+    in_dollars = place_order()
+    in_dollars.currency = "USD"
+    commit()
+    in_dollars = falls_due(deliver(in_dollars), NEW_YEAR)
+    in_yuan = falls_due(deliver(place_order()), NEW_YEAR)
+    assert invoice_of(in_dollars).currency == "USD"
+
+    sent = dun(world.company, at("2026-01-08 09:00")).notices
+    assert sorted((n.invoice_id, n.currency, n.owed) for n in sent) == sorted([
+        (invoice_of(in_dollars).id, "USD", TOTAL), (invoice_of(in_yuan).id, "CNY", TOTAL)])
+    assert set(db.session.execute(select(DunningNotice.invoice_id, DunningNotice.currency)).all()) == {
+        (invoice_of(in_dollars).id, "USD"), (invoice_of(in_yuan).id, "CNY")}
+    mail, = dunning_emails()
+    lines = mail.body.splitlines()
+    assert any(invoice_of(in_dollars).number in line and "$2,316.50" in line for line in lines), mail.body
+    assert any(invoice_of(in_yuan).number in line and "CN¥2,316.50" in line for line in lines), mail.body
+    totals = [line for line in lines if line.startswith("Total outstanding")]
+    assert totals == ["Total outstanding: CN¥2,316.50", "Total outstanding: $2,316.50"]
+
+
 def test_a_run_costs_the_same_statements_for_more_invoices(world, place_order, deliver):
     def counted(orders_each: int, as_of) -> tuple[int, int]:
         for customer in (0, 1):

@@ -51,6 +51,52 @@ def test_an_invoice_its_payment_and_the_payments_reversal_are_each_a_row(world, 
     assert open_items.open_sums([invoice.id]) == {invoice.id: balances([invoice], world.company.today())[0].outstanding}
 
 
+def settled_on(invoice_id: int) -> set:
+    return set(db.session.execute(select(OpenItemEntry.settled_on).where(OpenItemEntry.invoice_id == invoice_id))
+               .scalars())
+
+
+def test_paying_in_full_marks_every_row_settled_and_the_reversal_reopens_it(world, api, place_order):
+    order = place_order(PaymentTerms.PREPAYMENT)  # invoiced on approval; not delivered, so never completed
+    invoice = invoice_of(order)
+    today = world.company.today()
+    part = api("finance").post("/api/v1/payments", json={"order_id": order.id, "amount": "500.00"})
+    assert settled_on(invoice.id) == {None}
+
+    rest = api("finance").post("/api/v1/payments", json={"order_id": order.id, "amount": "1816.50"})
+    assert rest.status_code == 201, rest.get_json()
+    assert settled_on(invoice.id) == {today}  # all three rows
+
+    reversed_ = api("finance").post(f"/api/v1/payments/{part.get_json()['id']}/reverse", json={"reason": "现金未到账"})
+    assert reversed_.status_code == 200, reversed_.get_json()
+    assert settled_on(invoice.id) == {None}  # owes 500.00 again, on all four rows
+    assert open_items.settled_differences(world.company.id) == []
+
+
+def test_ageing_as_of_a_day_skips_invoices_settled_by_then_and_keeps_those_settled_after(world, api, place_order,
+                                                                                          deliver):
+    from datetime import timedelta
+
+    from plugins.billing.receivables.open_items import open_invoices
+
+    order = deliver(place_order(PaymentTerms.MONTHLY))
+    invoice = invoice_of(order)
+    today = world.company.today()
+    api("finance").post("/api/v1/payments", json={"order_id": order.id, "amount": "2316.50"})
+    yesterday = today - timedelta(days=1)
+    db.session.execute(text("UPDATE billing_open_item SET posted_on = :day, settled_on = :settled "
+                            "WHERE invoice_id = :invoice AND kind = 'issued'"),
+                       {"day": yesterday, "settled": today, "invoice": invoice.id})
+
+    def owing(as_of):
+        found = open_invoices(world.company.id, as_of=as_of)
+        return [(row.invoice_id, row.open) for row in db.session.execute(select(found))]
+
+    assert owing(yesterday) == [(invoice.id, Decimal("2316.50"))]  # settled after: still read
+    assert owing(today) == [] and owing(None) == []
+    db.session.rollback()
+
+
 def test_a_change_closes_the_old_version_and_a_case_credit_lowers_the_new_one(api, place_order):
     order = place_order(PaymentTerms.PREPAYMENT, lines=TWENTY_VALVES)  # 2,712.00, invoiced on approval
     first = invoice_of(order)
@@ -83,6 +129,13 @@ def test_open_items_check_says_they_add_up_and_names_an_invoice_that_does_not(ap
     assert result.exit_code == 1
     assert f"ACME: invoice {invoice.id}: open items 2315.50, balance 2316.50" in result.output
     db.session.execute(text("DELETE FROM billing_open_item WHERE amount = -1"))
+    db.session.execute(text("UPDATE billing_open_item SET settled_on = :day WHERE invoice_id = :invoice"),
+                       {"day": world.company.today(), "invoice": invoice.id})
+    commit()
+    result = runner.invoke(args=["billing", "open-items", "check"])
+    assert result.exit_code == 1
+    assert f"ACME: invoice {invoice.id}: settled on {world.company.today()}, its rows say -" in result.output
+    db.session.execute(text("UPDATE billing_open_item SET settled_on = NULL"))
     commit()
 
 
@@ -121,5 +174,35 @@ def test_billing_0007_back_fills_the_open_items_of_invoices_issued_before_it(mak
         assert open_items.open_sums(posted) == {
             invoice_id: amount.quantize(Decimal("0.01")) for invoice_id, amount in posted.items()}
         assert open_items.differences(company_id) == []
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_billing_0009_marks_the_invoices_paid_before_it_settled_on_their_last_rows_day(make_app,
+                                                                                      empty_database_url):  # noqa: F811
+    app = make_app({"SQLALCHEMY_DATABASE_URI": empty_database_url}, plugins=[INTAKE, BILLING])
+    with app.app_context():
+        assert app.test_cli_runner().invoke(args=["db", "upgrade"]).exit_code == 0
+        world = factories.build_world(app)
+        owing = submitted_order(world)  # approved at once, review being off
+        paid = submitted_order(world)
+        for order in (owing, paid):
+            actions.mark_delivered(order, actor=world.users["logistics"], signed_by="王经理")
+        commit()
+        payments.record_payment(owing, amount="100.00", actor=world.users["finance"])
+        payments.record_payment(paid, amount=str(paid.total), actor=world.users["finance"])
+        commit()
+        owing_invoice, paid_invoice = invoice_of(owing).id, invoice_of(paid).id
+        company_id, today = world.company.id, world.company.today()
+        db.session.remove()
+        result = app.test_cli_runner().invoke(args=["db", "downgrade", "billing_0008"])
+        assert result.exit_code == 0, result.output
+
+        result = app.test_cli_runner().invoke(args=["db", "upgrade"])
+        assert result.exit_code == 0, result.output
+
+        assert settled_on(owing_invoice) == {None}
+        assert settled_on(paid_invoice) == {today}
+        assert open_items.settled_differences(company_id) == []
         db.session.remove()
         db.engine.dispose()

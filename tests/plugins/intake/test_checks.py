@@ -108,7 +108,7 @@ def test_hook_customer_credit_hold(make_app):
         try:
             held, free = draft(world), draft(world, customer_id=world.customers[1].id)
 
-            assert problems_of(held) == [("customer_id", Check.CREDIT_HOLD, Severity.BLOCKING,
+            assert problems_of(held) == [("customer_id", Check.CREDIT_HOLD, Severity.WARNING,
                                           "上海华东机电有限公司 is on credit hold: 2 invoice(s) unpaid")]
             assert problems_of(free) == []
         finally:
@@ -266,7 +266,7 @@ def test_an_entered_line_under_the_floor_price_is_a_warning_at_its_price(world):
          "line 2: the unit price is under the floor price of product P002; finance will review it")]
 
 
-def test_an_entered_customer_on_credit_hold_is_blocked_at_the_customer(make_app):
+def test_an_entered_customer_on_credit_hold_is_a_warning_at_the_customer(make_app):
     app = make_app(plugins=[MANIFEST, credit_hold.MANIFEST])
     with app.app_context():
         world = factories.build_world(app)
@@ -280,6 +280,6 @@ def test_an_entered_customer_on_credit_hold_is_blocked_at_the_customer(make_app)
             credit_hold.ASKED.clear()
 
     assert [(p.field, p.check, p.severity, p.message) for p in held] == [
-        ("customer_id", Check.CREDIT_HOLD, Severity.BLOCKING,
+        ("customer_id", Check.CREDIT_HOLD, Severity.WARNING,
          "北京燕山化工股份公司 is on credit hold: 1 invoice(s) unpaid")]
     assert free == []

@@ -304,7 +304,8 @@ def test_an_imported_order_without_a_requested_date_gets_the_slowest_products_le
     assert db.session.get_one(Order, result.created[0]).requested_date == world.company.today() + timedelta(days=12)
 
 
-def test_hook_customer_credit_hold_refuses_the_held_customers_orders_asked_once_per_chunk(make_app, monkeypatch):
+def test_hook_customer_credit_hold_leaves_the_held_customers_orders_drafts_asked_once_per_chunk(make_app,
+                                                                                                monkeypatch):
     app = make_app(plugins=[MANIFEST, credit_hold.MANIFEST])
     with app.app_context():
         world = factories.build_world(app)
@@ -313,16 +314,23 @@ def test_hook_customer_credit_hold_refuses_the_held_customers_orders_asked_once_
         credit_hold.ASKED.clear()
         credit_hold.HELD["C001"] = "上海华东机电有限公司 is on credit hold: 2 invoice(s) unpaid"
         try:
-            rows = [GENERIC_HEADER, *([f"H{n}", "C001" if n % 2 else "C002", "P001", "1", "", ""]
-                                      for n in range(6))]
-            result = imports.import_orders(world.company, "orders.csv", csv_bytes(rows), GENERIC,
-                                           world.users["sales"])
+            def rows(prefix):
+                return [GENERIC_HEADER, *([f"{prefix}{n}", "C001" if n % 2 else "C002", "P001", "1", "", ""]
+                                          for n in range(6))]
 
-            held = "上海华东机电有限公司 is on credit hold: 2 invoice(s) unpaid"
-            assert [(error.row, error.column, shown(error.reason)) for error in result.errors] == [
-                (row, "customer_code", held) for row in (3, 5, 7)]
-            assert sorted(order.source_reference for order in Order.query) == ["generic:H0", "generic:H2", "generic:H4"]
+            result = imports.import_orders(world.company, "orders.csv", csv_bytes(rows("H")), GENERIC,
+                                           world.users["sales"])
+            assert result.errors == []  # a warning, not a refusal: all six taken as drafts
+            assert sorted(order.source_reference for order in Order.query) == [f"generic:H{n}" for n in range(6)]
             assert sorted(credit_hold.ASKED) == ["C001", "C001", "C002", "C002"]  # two chunks, two customers
+
+            submitted = imports.import_orders(world.company, "orders.csv", csv_bytes(rows("S")), GENERIC,
+                                              world.users["sales"], submit=True)
+            held = "上海华东机电有限公司 is on credit hold: 2 invoice(s) unpaid"
+            assert submitted.errors == [] and submitted.submitted == 3
+            assert [shown(warning) for warning in submitted.warnings] == [
+                f"order generic:{ref} was left as a draft: its warnings need a clerk's confirmation ({held})"
+                for ref in ("S1", "S3", "S5")]
         finally:
             credit_hold.HELD.clear()
             credit_hold.ASKED.clear()

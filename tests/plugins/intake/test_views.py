@@ -303,7 +303,7 @@ def test_a_past_date_blocks_submitting_from_the_form_beside_the_date(app, world)
     assert 'name="confirm_warnings"' not in page  # nothing to confirm: it must be corrected
 
 
-def test_a_customer_on_credit_hold_is_shown_beside_the_customer_at_save_and_at_submission(make_app):
+def test_a_customer_on_credit_hold_is_a_warning_beside_the_customer_the_clerk_confirms(make_app):
     app = make_app(plugins=[MANIFEST, credit_hold.MANIFEST])
     with app.app_context():
         world = factories.build_world(app)
@@ -311,18 +311,25 @@ def test_a_customer_on_credit_hold_is_shown_beside_the_customer_at_save_and_at_s
         credit_hold.HELD["C001"] = "上海华东机电有限公司 is on credit hold: 2 invoice(s) unpaid"
         try:
             client = portal_login(app, world.users["sales"])
-            refused = client.post("/orders/new", data=form_data(world, submit_order="1")).get_data(as_text=True)
-            assert orders() == []
+            warned = client.post("/orders/new", data=form_data(world, submit_order="1")).get_data(as_text=True)
+            assert orders() == []  # not submitted until the clerk confirms the warning
             saved = client.post("/orders/new", data=form_data(world))
             edit = client.get(saved.headers["Location"]).get_data(as_text=True)
+            confirmed = client.post("/orders/new", data=form_data(world, submit_order="1", confirm_warnings="y",
+                                                                  confirm_duplicate="y"))
+            draft_order, taken = sorted(orders(), key=lambda order: order.id)
+            statuses = (draft_order.status, taken.status)
         finally:
             credit_hold.HELD.clear()
             credit_hold.ASKED.clear()
 
     hold = "上海华东机电有限公司 is on credit hold: 2 invoice(s) unpaid"
-    assert beside(refused, "customer_id") == [hold]
+    assert beside(warned, "customer_id") == [hold]
+    assert 'name="confirm_warnings"' in warned  # a warning: the clerk may confirm it
     assert beside(edit, "customer_id") == [hold]
     assert 'value="C001 上海华东机电有限公司"' in edit  # the pick stays in its input beside the message
+    assert confirmed.status_code == 302, confirmed.get_data(as_text=True)
+    assert statuses == (OrderStatus.DRAFT, OrderStatus.APPROVED)  # taken: review and the gates hold it
 
 
 def test_a_possible_duplicate_is_shown_beside_its_confirmation_when_submitting_from_the_form(app, world):
@@ -360,7 +367,7 @@ def test_the_live_quote_shows_a_past_date_and_a_price_under_the_floor_beside_the
     assert orders() == []  # the quote reads, never writes
 
 
-def test_the_live_quote_shows_a_credit_hold_beside_the_customer(make_app):
+def test_the_live_quote_shows_a_credit_hold_beside_the_customer_as_a_warning(make_app):
     app = make_app(plugins=[MANIFEST, credit_hold.MANIFEST])
     with app.app_context():
         world = factories.build_world(app)
@@ -374,7 +381,7 @@ def test_the_live_quote_shows_a_credit_hold_beside_the_customer(make_app):
             credit_hold.HELD.clear()
             credit_hold.ASKED.clear()
 
-    assert found == {"customer_id": [{"severity": "blocking",
+    assert found == {"customer_id": [{"severity": "warning",
                                       "message": "北京燕山化工股份公司 is on credit hold: 1 invoice(s) unpaid"}]}
 
 
