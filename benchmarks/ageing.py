@@ -218,7 +218,8 @@ def hand_written(db: Any, company_id: int, as_of: date, zone: Any,
 
 def copy_from(path: str) -> None:
     """Every table's rows from the SQLite file at ``path`` into this (PostgreSQL) database, by COPY, in the order
-    of their foreign keys; then each id sequence moved past the copied ids."""
+    of their foreign keys; then each id sequence moved past the copied ids. A column added since the file was
+    made is left to its default (the file has none of it); a table added since, empty."""
     import enum
 
     from psycopg.types.json import Jsonb
@@ -239,10 +240,13 @@ def copy_from(path: str) -> None:
     with source.connect() as reading, db.engine.connect() as writing:
         cursor = writing.connection.driver_connection.cursor()
         for table in db.metadata.sorted_tables:
-            names = [column.name for column in table.columns]
-            quoted = ", ".join(f'"{name}"' for name in names)
+            held = {row[1] for row in reading.execute(text(f'PRAGMA table_info("{table.name}")'))}
+            columns = [column for column in table.columns if column.name in held]
+            if not columns:
+                continue
+            quoted = ", ".join(f'"{column.name}"' for column in columns)
             with cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
-                for row in reading.execution_options(yield_per=20_000).execute(select(table)):
+                for row in reading.execution_options(yield_per=20_000).execute(select(*columns)):
                     copy.write_row([plain(value) for value in row])
             if "id" in table.columns and table.columns["id"].autoincrement:
                 writing.execute(text(f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
