@@ -3,7 +3,7 @@ complete on delivery, and a helper that drives an order through the core."""
 from __future__ import annotations
 
 import itertools
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -14,6 +14,9 @@ from core.models import Channel, DeliveryMethod, Order, OrderLine, PaymentTerms
 from core.orders import events
 from core.orders.totals import compute_totals
 from plugins.intake.manifest import MANIFEST as INTAKE
+from plugins.kpi.facts import recording
+from plugins.kpi.facts.models import KpiEvent, KpiEventKind
+from plugins.kpi.facts.recording import OrderRef
 from plugins.kpi.manifest import MANIFEST as KPI
 from tests.factories import World
 
@@ -25,6 +28,14 @@ def app(make_app):
     app = make_app(plugins=[INTAKE, KPI])
     with app.app_context():
         yield app
+
+
+def record(order: Order, kind: KpiEventKind, amount: Decimal | None = None, *, at: datetime) -> KpiEvent:
+    """Write one stage-event fact of ``order`` at a chosen moment, as its listener would."""
+    model, values = recording.event_fact(OrderRef.of(order), kind, at, order.submitted_at, amount)
+    fact = KpiEvent(**values)
+    db.session.add(fact)
+    return fact
 
 
 def submit_order(world: World, quantity: str = "10") -> Order:

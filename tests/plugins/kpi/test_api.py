@@ -8,7 +8,7 @@ from core.db import commit
 from core.models import utcnow
 from core.modules import set_enabled
 from core.orders.actions import mark_delivered
-from plugins.kpi.models import KpiEventKind
+from plugins.kpi.facts.models import KpiEventKind
 from tests.factories import ApiClient
 from tests.plugins.kpi.conftest import submit_order
 

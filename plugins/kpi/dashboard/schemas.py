@@ -5,7 +5,7 @@ import marshmallow as ma
 
 from core.api.fields import MONEY_FLAG, RateField
 from core.api.schemas import PricedSchema
-from plugins.kpi.models import KpiEventKind
+from plugins.kpi.facts.models import KpiEventKind
 
 
 class PeriodQuerySchema(ma.Schema):

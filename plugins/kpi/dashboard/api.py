@@ -5,8 +5,8 @@ from flask.views import MethodView
 
 from core.api import ApiBlueprint
 from core.auth.context import require_actor, requires
-from plugins.kpi import services
-from plugins.kpi.schemas import KpiSchema, PeriodQuerySchema
+from plugins.kpi.dashboard import services
+from plugins.kpi.dashboard.schemas import KpiSchema, PeriodQuerySchema
 
 blp = ApiBlueprint("kpi_api", __name__, description="KPIs: stage events counted per period")
 
