@@ -10,7 +10,7 @@ import pytest
 
 from core.db import commit, flush
 from core.extensions import db
-from core.models import Channel, DeliveryMethod, Order, OrderLine, PaymentTerms
+from core.models import utcnow, Channel, DeliveryMethod, Order, OrderLine, PaymentTerms
 from core.orders import events
 from core.orders.totals import compute_totals
 from plugins.intake.manifest import MANIFEST as INTAKE
@@ -38,7 +38,7 @@ def record(order: Order, kind: KpiEventKind, amount: Decimal | None = None, *, a
     return fact
 
 
-def submit_order(world: World, quantity: str = "10") -> Order:
+def submit_order(world: World, quantity: str = "10", received_hours_ago: int = 0) -> Order:
     """Enter an order of P001 for the first customer and submit it, as a sales clerk would."""
     product = world.products[0]
     order = Order(
@@ -50,6 +50,7 @@ def submit_order(world: World, quantity: str = "10") -> Order:
         payment_terms=PaymentTerms.CASH_ON_DELIVERY,
         delivery_method=DeliveryMethod.EXPRESS,
         created_by_id=world.users["sales"].id,
+        received_at=utcnow() - timedelta(hours=received_hours_ago),
     )
     order.lines.append(OrderLine(line_no=1, product_id=product.id, description=product.name,
                                  unit=product.unit, quantity=Decimal(quantity),
