@@ -1,0 +1,173 @@
+"""The four indicators on a small hand-made set of facts, with the expected values worked out here."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, cast
+
+import pytest
+from sqlalchemy import Table, delete, insert
+
+from core.db import commit
+from core.extensions import db
+from plugins.kpi.facts.models import KpiEvent, KpiMoney, KpiOrder, KpiTask, MoneyKind, TaskStage
+from plugins.kpi.indicators import services
+from plugins.kpi.indicators.services import Dimension, Indicator
+from tests.core.test_queries import statements
+from tests.plugins.kpi.conftest import submit_order
+
+D = Dimension
+MARCH = (date(2026, 3, 1), date(2026, 3, 31))
+
+
+@pytest.fixture
+def facts(world) -> dict[str, Any]:
+    """Four orders whose live facts are replaced by hand-made ones (times in the company's zone)."""
+    orders = [submit_order(world) for _ in range(4)]
+    for model in (KpiEvent, KpiTask, KpiOrder, KpiMoney):
+        db.session.execute(delete(model))
+    zone = world.company.zone
+    sales, finance = world.users["sales"].id, world.users["finance"].id
+    c1, c2 = world.customers[0].id, world.customers[1].id
+    company = world.company.id
+
+    def at(month: int, day: int, hour: int = 10) -> datetime:
+        return datetime(2026, month, day, hour, tzinfo=zone)
+
+    def task(order: int, department: str, person: int, done: datetime, due: datetime | None) -> dict[str, Any]:
+        return {"company_id": company, "order_id": orders[order].id, "stage": TaskStage.INTAKE if department ==
+                "sales" else TaskStage.REVIEW, "department": department, "person_id": person,
+                "arrived_at": done.replace(hour=1), "due_at": due, "done_at": done,
+                "on_time": None if due is None else done <= due}
+
+    db.session.add_all(KpiTask(**values) for values in [
+        task(0, "sales", sales, at(3, 2), at(3, 2, 12)),  # on time
+        task(1, "sales", sales, at(3, 5), at(3, 5, 12)),  # on time
+        task(2, "sales", sales, at(3, 9, 15), at(3, 9, 12)),  # late
+        task(0, "finance", finance, at(3, 3), at(3, 3, 11)),  # on time
+        task(1, "finance", finance, at(3, 6), None),  # no limit: neither
+        task(3, "sales", sales, at(2, 27), at(2, 26)),  # late, but in February
+    ])
+
+    def delivered(order: int, customer: int, corrections: int = 0, refused: int = 0,
+                  rating: int | None = None) -> KpiOrder:
+        return KpiOrder(company_id=company, order_id=orders[order].id, customer_id=customer, salesperson_id=sales,
+                        delivered_at=at(3, 10 + order), corrections=corrections, refused_lines=refused,
+                        reserved_lines=0, accurate=not (corrections or refused), rating=rating)
+
+    db.session.add_all([delivered(0, c1, rating=5), delivered(1, c1, corrections=1, rating=4), delivered(2, c1),
+                        delivered(3, c2, refused=1, rating=2)])
+
+    def money(order: int, customer: int, kind: MoneyKind, amount: str, when: datetime) -> KpiMoney:
+        return KpiMoney(company_id=company, order_id=orders[order].id, customer_id=customer, salesperson_id=sales,
+                        kind=kind, amount=Decimal(amount), at=when)
+
+    due, paid = MoneyKind.DUE, MoneyKind.COLLECTED
+    db.session.add_all([
+        money(0, c1, due, "1000.00", at(2, 20)),  # due before March
+        money(0, c1, paid, "200.00", at(2, 25)),  # collected before March
+        money(1, c1, due, "3000.00", at(3, 15, 0)),
+        money(1, c1, paid, "3000.00", at(3, 16)),
+        money(1, c1, paid, "-500.00", at(3, 20)),  # a reversal
+        money(3, c2, due, "1000.00", at(3, 31, 0)),
+        money(2, c1, due, "9999.00", at(4, 1, 0)),  # due after March: not counted
+    ])
+    commit()
+    return {"c1": c1, "c2": c2, "sales": sales, "finance": finance}
+
+
+def span(world):
+    return services.period_of(world.company.id, *MARCH)
+
+
+def test_timeliness_is_tasks_on_time_over_tasks_with_a_limit_per_department_and_person(world, facts):
+    (company,) = services.timeliness(world.company.id, span(world))
+    # Five tasks done in March, four with a limit, three of them on time.
+    assert (company.done, company.timed, company.on_time, company.rate) == (5, 4, 3, Decimal("0.7500"))
+
+    by_department = {f.key.code: f.rate for f in services.timeliness(world.company.id, span(world), D.DEPARTMENT)}
+    assert by_department == {"sales": Decimal("0.6667"), "finance": Decimal("1.0000")}  # 2 of 3; 1 of 1
+
+    by_person = {f.key.id: (f.key.name, f.rate) for f in services.timeliness(world.company.id, span(world), D.PERSON)}
+    assert by_person == {facts["sales"]: (world.users["sales"].name, Decimal("0.6667")),
+                         facts["finance"]: (world.users["finance"].name, Decimal("1.0000"))}
+
+
+def test_accuracy_is_delivered_orders_without_correction_or_refusal_over_delivered_orders(world, facts):
+    (company,) = services.accuracy(world.company.id, span(world))
+    assert (company.delivered, company.accurate, company.rate) == (4, 2, Decimal("0.5000"))
+
+    by_customer = {f.key.id: (f.key.code, f.rate) for f in services.accuracy(world.company.id, span(world),
+                                                                            D.CUSTOMER)}
+    # C001: two of three (one corrected); C002: its one order had a refused line.
+    assert by_customer == {facts["c1"]: ("C001", Decimal("0.6667")), facts["c2"]: ("C002", Decimal("0.0000"))}
+
+
+def test_satisfaction_is_the_average_rating_and_the_share_of_4_and_5(world, facts):
+    (company,) = services.satisfaction(world.company.id, span(world))
+    # Ratings 5, 4 and 2 (one delivery unrated): average 11 / 3, two of three satisfied.
+    assert (company.rated, company.average, company.high_share) == (3, Decimal("3.67"), Decimal("0.6667"))
+
+    by_customer = {f.key.id: (f.average, f.high_share)
+                   for f in services.satisfaction(world.company.id, span(world), D.CUSTOMER)}
+    assert by_customer == {facts["c1"]: (Decimal("4.50"), Decimal("1.0000")),
+                           facts["c2"]: (Decimal("2.00"), Decimal("0.0000"))}
+
+    by_salesperson = services.satisfaction(world.company.id, span(world), D.SALESPERSON)
+    assert [(f.key.id, f.average) for f in by_salesperson] == [(facts["sales"], Decimal("3.67"))]
+
+
+def test_collection_rate_is_collected_over_due_in_the_period_and_dso_what_is_owed_in_days_of_sales(world, facts):
+    (company,) = services.collection(world.company.id, span(world))
+    # Due in March 3000 + 1000; collected in March 3000 - 500; owed at the end (1000 + 4000) - (200 + 2500).
+    assert (company.due, company.collected, company.outstanding) == (
+        Decimal("4000.00"), Decimal("2500.00"), Decimal("2300.00"))
+    assert company.rate == Decimal("0.6250")
+    assert company.dso == Decimal("17.8")  # 2300 x 31 days / 4000
+
+    by_customer = {f.key.id: (f.rate, f.outstanding, f.dso)
+                   for f in services.collection(world.company.id, span(world), D.CUSTOMER)}
+    assert by_customer == {
+        facts["c1"]: (Decimal("0.8333"), Decimal("1300.00"), Decimal("13.4")),  # 2500 / 3000; 1300 x 31 / 3000
+        facts["c2"]: (Decimal("0.0000"), Decimal("1000.00"), Decimal("31.0")),
+    }
+
+
+def test_a_breakdown_an_indicator_does_not_have_is_refused(world, facts):
+    with pytest.raises(services.DimensionError):
+        services.accuracy(world.company.id, span(world), D.DEPARTMENT)
+
+
+def _bulk_facts(world, orders: int) -> None:
+    """``orders`` delivered orders' facts, inserted in bulk against one real order."""
+    order = submit_order(world)
+    zone, company, customer = world.company.zone, world.company.id, world.customers[0].id
+    moments = [datetime(2026, 3, 1 + n % 28, n % 24, tzinfo=zone) for n in range(orders)]
+    common = {"company_id": company, "order_id": order.id}
+    db.session.execute(insert(cast(Table, KpiTask.__table__)), [
+        {**common, "stage": TaskStage.REVIEW, "department": ("sales", "finance")[n % 2],
+         "person_id": world.users["sales"].id, "arrived_at": moment, "due_at": moment, "done_at": moment,
+         "on_time": True} for n, moment in enumerate(moments)])
+    db.session.execute(insert(cast(Table, KpiMoney.__table__)), [
+        {**common, "customer_id": customer, "salesperson_id": None, "kind": MoneyKind.DUE, "amount": Decimal("10"),
+         "at": moment} for moment in moments])
+    db.session.execute(insert(cast(Table, KpiOrder.__table__)), [
+        {"company_id": company, "order_id": order.id, "customer_id": customer, "salesperson_id": None,
+         "delivered_at": moments[0], "corrections": 0, "refused_lines": 0, "reserved_lines": 0, "accurate": True,
+         "rating": 5}])
+    commit()
+
+
+@pytest.mark.parametrize("orders", [100, 10_000])
+def test_every_indicator_and_breakdown_takes_one_statement_whatever_the_number_of_facts(world, orders):
+    _bulk_facts(world, orders)
+    everything = [(indicator, by) for indicator, dimensions in services.DIMENSIONS.items() for by in dimensions]
+    march = span(world)
+
+    with statements(db.engine) as seen:
+        results = {(indicator, by): services.figures(world.company.id, indicator, march, by)
+                   for indicator, by in everything}
+
+    assert len(seen) == len(everything)  # 12 queries, for 100 facts as for 10,000
+    (timely,) = results[(Indicator.TIMELINESS, D.COMPANY)]
+    assert timely.done == orders
