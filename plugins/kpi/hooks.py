@@ -112,6 +112,8 @@ def order_cancelled(order: Order, reason: str) -> None:
 
 # -- access and navigation ---------------------------------------------------
 
+MENU_KPI = _l("KPIs")
+
 
 @hookimpl
 def ordo_permissions() -> list[Permission]:
@@ -120,4 +122,5 @@ def ordo_permissions() -> list[Permission]:
 
 @hookimpl
 def menu_items(user: User) -> list[MenuItem]:
-    return [MenuItem(_l("KPIs"), "kpi.dashboard", "kpi.view", order=800)]
+    return [MenuItem(_l("Stage events"), "kpi.dashboard", "kpi.view", order=800, group=MENU_KPI),
+            MenuItem(_l("Indicators"), "kpi_indicators.indicators", "kpi.view", order=801, group=MENU_KPI)]

@@ -1,19 +1,24 @@
 """The four indicators on a small hand-made set of facts, with the expected values worked out here."""
 from __future__ import annotations
 
+import io
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, cast
 
+import openpyxl
 import pytest
-from sqlalchemy import Table, delete, insert
+from sqlalchemy import Table, delete, insert, select
 
 from core.db import commit
 from core.extensions import db
+from core.models import Role, RolePermission
 from plugins.kpi.facts.models import KpiEvent, KpiMoney, KpiOrder, KpiTask, MoneyKind, TaskStage
 from plugins.kpi.indicators import services
 from plugins.kpi.indicators.services import Dimension, Indicator
 from tests.core.test_queries import statements
+from tests.factories import portal_login
 from tests.plugins.kpi.conftest import submit_order
 
 D = Dimension
@@ -171,3 +176,61 @@ def test_every_indicator_and_breakdown_takes_one_statement_whatever_the_number_o
     assert len(seen) == len(everything)  # 12 queries, for 100 facts as for 10,000
     (timely,) = results[(Indicator.TIMELINESS, D.COMPANY)]
     assert timely.done == orders
+
+
+# --- the page ----------------------------------------------------------------------
+
+ENGLISH = {"Accept-Language": "en"}
+
+
+def test_the_page_shows_each_indicator_with_its_formula_and_the_breakdown_as_chart_and_table(app, world, facts):
+    html = portal_login(app, world.users["manager"]).get(
+        "/kpi/indicators?date_from=2026-03-01&date_to=2026-03-31&by=customer", headers=ENGLISH).get_data(as_text=True)
+
+    assert re.search(r'id="kpi-indicator-timeliness">.*?<div class="figure">75\.00%</div>', html, re.S)
+    assert re.search(r'id="kpi-indicator-satisfaction">.*?<div class="figure">3\.67 / 5</div>', html, re.S)
+    assert "/ orders delivered in the period" in html  # the accuracy formula
+    # By customer: accuracy, satisfaction and collection have a table; timeliness is by department or person.
+    assert 'id="table-accuracy"' in html and 'id="table-collection"' in html
+    assert 'id="table-timeliness"' not in html
+    assert 'id="chart-indicator-accuracy"' in html
+    assert re.search(r"C001 [^<]*</th>\s*<td class=\"num\">3</td>\s*<td class=\"num\">2</td>\s*"
+                     r"<td class=\"num\">66\.67</td>", html)
+
+
+def test_the_export_is_the_table_shown_cell_for_cell(app, world, facts):
+    response = portal_login(app, world.users["manager"]).get(
+        "/kpi/indicators?date_from=2026-03-01&date_to=2026-03-31&by=customer&indicator=collection&format=xlsx",
+        headers=ENGLISH)
+
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
+    values = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert values[0][:6] == ["Customer", "Due in the period", "Collected in the period", "Outstanding at the end",
+                             "Rate (%)", "DSO (days)"]
+    by_name = {row[0].split(" ")[0]: row[1:6] for row in values[1:]}
+    assert [Decimal(str(value)) for value in by_name["C001"]] == [
+        Decimal("3000"), Decimal("2500"), Decimal("1300"), Decimal("83.33"), Decimal("13.4")]
+
+
+def test_without_prices_the_page_and_its_export_leave_the_amounts_out(app, world, facts):
+    production = db.session.execute(select(Role).where(Role.company_id == world.company.id,
+                                                       Role.name == "production")).scalar_one()
+    production.grants.append(RolePermission(permission="kpi.view"))
+    commit()
+    client = portal_login(app, world.users["production"])
+
+    html = client.get("/kpi/indicators?date_from=2026-03-01&date_to=2026-03-31&by=customer",
+                      headers=ENGLISH).get_data(as_text=True)
+    exported = client.get("/kpi/indicators?date_from=2026-03-01&date_to=2026-03-31&by=customer"
+                          "&indicator=collection&format=csv", headers=ENGLISH).get_data(as_text=True)
+
+    assert "Due in the period" not in html and "3,000.00" not in html and "3000" not in html
+    assert "Due in the period" not in exported and "3000" not in exported
+    assert "83.33" in exported
+
+
+def test_an_unknown_indicator_to_export_is_refused_naming_it(app, world):
+    response = portal_login(app, world.users["manager"]).get("/kpi/indicators?indicator=speed&format=csv")
+
+    assert response.status_code == 400
