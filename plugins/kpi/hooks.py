@@ -9,6 +9,7 @@ its payload names, so ``ordo kpi rebuild`` finds the same facts in the audit log
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import func, select
 
 from core.contracts import (
@@ -21,6 +22,7 @@ from core.orders.events import REVIEW_FACTS, event_moment
 from plugins.kpi.facts import recording
 from plugins.kpi.facts.models import KpiEvent, KpiEventKind
 from plugins.kpi.facts.recording import OrderRef
+from plugins.kpi.labels import DEPARTMENT_NAMESPACE, DEPARTMENTS
 
 # -- stage events ------------------------------------------------------------
 
@@ -121,6 +123,12 @@ def ordo_permissions() -> list[Permission]:
 
 
 @hookimpl
+def ordo_labels() -> dict[str, dict[str, LazyString]]:
+    return {DEPARTMENT_NAMESPACE: dict(DEPARTMENTS)}
+
+
+@hookimpl
 def menu_items(user: User) -> list[MenuItem]:
     return [MenuItem(_l("Stage events"), "kpi.dashboard", "kpi.view", order=800, group=MENU_KPI),
-            MenuItem(_l("Indicators"), "kpi_indicators.indicators", "kpi.view", order=801, group=MENU_KPI)]
+            MenuItem(_l("Indicators"), "kpi_indicators.indicators", "kpi.view", order=801, group=MENU_KPI),
+            MenuItem(_l("Cycle times"), "kpi_cycletimes.cycle_times", "kpi.view", order=802, group=MENU_KPI)]

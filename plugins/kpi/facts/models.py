@@ -71,6 +71,7 @@ class KpiTask(Model):
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # None: no limit, neither on time nor late
     done_at: Mapped[datetime] = mapped_column(UTCDateTime())
     on_time: Mapped[bool | None] = mapped_column()  # done at or before due_at; None without a limit
+    seconds: Mapped[int] = mapped_column()  # from arrival to done: the cycle time of the stage
 
     def __repr__(self) -> str:
         return f"<KpiTask {self.stage.value}/{self.department} order={self.order_id}>"
@@ -88,6 +89,8 @@ class KpiOrder(Model):
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
     salesperson_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))  # who entered the order
     delivered_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # From the order's (latest) submission to its delivery: the order's lead time; None if never submitted.
+    lead_seconds: Mapped[int | None] = mapped_column()
     corrections: Mapped[int] = mapped_column(default=0)  # changes applied after submission, before delivery
     refused_lines: Mapped[int] = mapped_column(default=0)
     reserved_lines: Mapped[int] = mapped_column(default=0)

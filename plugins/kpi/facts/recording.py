@@ -61,6 +61,11 @@ def hours_between(start: datetime | None, end: datetime) -> Decimal | None:
     return (seconds / 3600).quantize(HOURS_PLACES, rounding=ROUND_HALF_UP)
 
 
+def seconds_between(start: datetime, end: datetime) -> int:
+    """Whole seconds from ``start`` to ``end`` (never negative: a moment entered before its start counts 0)."""
+    return max(int((end - start).total_seconds()), 0)
+
+
 def event_fact(ref: OrderRef, kind: KpiEventKind, at: datetime, submitted_at: datetime | None,
                amount: Decimal | None = None) -> Row:
     """The stage event itself; ``submitted_at``: the order's latest submission (None before it)."""
@@ -79,7 +84,7 @@ def submitted_facts(ref: OrderRef, at: datetime, first: bool) -> list[Row]:
         rows.append((KpiTask, {
             "company_id": ref.company_id, "order_id": ref.id, "stage": TaskStage.INTAKE,
             "department": INTAKE_DEPARTMENT, "person_id": ref.salesperson_id, "arrived_at": ref.received_at,
-            "due_at": due, "done_at": at, "on_time": at <= due}))
+            "due_at": due, "done_at": at, "on_time": at <= due, "seconds": seconds_between(ref.received_at, at)}))
     return rows
 
 
@@ -91,7 +96,8 @@ def decided_facts(ref: OrderRef, kind: KpiEventKind, at: datetime, submitted_at:
         "company_id": ref.company_id, "order_id": ref.id, "stage": TaskStage.REVIEW,
         "department": step.department, "person_id": step.decided_by, "arrived_at": step.opened_at,
         "due_at": step.due_at, "done_at": step.decided_at,
-        "on_time": None if step.due_at is None else step.decided_at <= step.due_at}) for step in steps]
+        "on_time": None if step.due_at is None else step.decided_at <= step.due_at,
+        "seconds": seconds_between(step.opened_at, step.decided_at)}) for step in steps]
     return rows
 
 
@@ -117,7 +123,9 @@ def delivered_facts(ref: OrderRef, *, at: datetime, signed_at: datetime, submitt
         event_fact(ref, KpiEventKind.DELIVERED, signed_at, submitted_at),
         (KpiOrder, {
             "company_id": ref.company_id, "order_id": ref.id, "customer_id": ref.customer_id,
-            "salesperson_id": ref.salesperson_id, "delivered_at": signed_at, "corrections": corrections,
+            "salesperson_id": ref.salesperson_id, "delivered_at": signed_at,
+            "lead_seconds": None if submitted_at is None else seconds_between(submitted_at, signed_at),
+            "corrections": corrections,
             "refused_lines": refused_lines, "reserved_lines": reserved_lines,
             "accurate": not (corrections or refused_lines or reserved_lines), "rating": rating}),
         _money(ref, MoneyKind.DUE, total, due),

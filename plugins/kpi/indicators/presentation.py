@@ -10,11 +10,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from core.keyset import Kind
-from core.labels import label
 from core.listview import Column
 from plugins.kpi.indicators.services import (
     Accuracy, Collection, Dimension, Indicator, Key, Satisfaction, Timeliness,
 )
+from plugins.kpi.labels import department
 
 NAMES = {
     Indicator.TIMELINESS: _l("Order processing timeliness rate"),
@@ -48,7 +48,7 @@ def key_name(key: Key, by: Dimension) -> str:
     if by == Dimension.COMPANY:
         return _("Whole company")
     if by == Dimension.DEPARTMENT:
-        return label(key.code, "department")
+        return department(key.code)
     if by == Dimension.CUSTOMER:
         return f"{key.code} {key.name}"
     return key.name or _("Nobody (decided by rules)")

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from core.contracts import Decision, Outcome, Payment, PaymentReversal, Settlement
 from core.db import commit
+from core.labels import label
 from core.extensions import db
 from core.models import OrderStatus, utcnow
 from core.modules import set_enabled
@@ -218,3 +219,9 @@ def test_a_change_requested_and_approved_is_counted_on_the_dashboard_tiles(revie
     assert re.search(r'id="kpi-count-change_requested">\s*<div>Change requested</div>\s*'
                      r'<div class="figure">1</div>', html)
     assert re.search(r'id="kpi-count-changed">\s*<div>Change applied</div>\s*<div class="figure">1</div>', html)
+
+
+def test_hook_ordo_labels_names_the_departments_of_the_facts_without_review(app):
+    with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        assert label("sales", "kpi.department") == "销售"
+        assert label("logistics", "kpi.department") != "logistics"

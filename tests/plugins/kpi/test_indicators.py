@@ -43,7 +43,8 @@ def facts(world) -> dict[str, Any]:
         return {"company_id": company, "order_id": orders[order].id, "stage": TaskStage.INTAKE if department ==
                 "sales" else TaskStage.REVIEW, "department": department, "person_id": person,
                 "arrived_at": done.replace(hour=1), "due_at": due, "done_at": done,
-                "on_time": None if due is None else done <= due}
+                "on_time": None if due is None else done <= due,
+                "seconds": int((done - done.replace(hour=1)).total_seconds())}
 
     db.session.add_all(KpiTask(**values) for values in [
         task(0, "sales", sales, at(3, 2), at(3, 2, 12)),  # on time
@@ -152,7 +153,7 @@ def _bulk_facts(world, orders: int) -> None:
     db.session.execute(insert(cast(Table, KpiTask.__table__)), [
         {**common, "stage": TaskStage.REVIEW, "department": ("sales", "finance")[n % 2],
          "person_id": world.users["sales"].id, "arrived_at": moment, "due_at": moment, "done_at": moment,
-         "on_time": True} for n, moment in enumerate(moments)])
+         "on_time": True, "seconds": n} for n, moment in enumerate(moments)])
     db.session.execute(insert(cast(Table, KpiMoney.__table__)), [
         {**common, "customer_id": customer, "salesperson_id": None, "kind": MoneyKind.DUE, "amount": Decimal("10"),
          "at": moment} for moment in moments])
