@@ -8,12 +8,14 @@ its payload names, so ``ordo kpi rebuild`` finds the same facts in the audit log
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from flask_babel import lazy_gettext as _l
-from flask_babel.speaklater import LazyString
 from sqlalchemy import func, select
 
 from core.contracts import (
-    Decision, Delivery, MenuItem, OrderChange, Payment, PaymentReversal, Permission, ReviewOverdue, Settlement,
+    MENU_SETTINGS, Decision, Delivery, MenuItem, OrderChange, Payment, PaymentReversal, Permission, ReviewOverdue,
+    Settlement,
 )
 from core.extensions import db
 from core.hookspecs import hookimpl
@@ -22,7 +24,7 @@ from core.orders.events import REVIEW_FACTS, event_moment
 from plugins.kpi.facts import recording
 from plugins.kpi.facts.models import KpiEvent, KpiEventKind
 from plugins.kpi.facts.recording import OrderRef
-from plugins.kpi.labels import DEPARTMENT_NAMESPACE, DEPARTMENTS
+from plugins.kpi.labels import DEPARTMENT_NAMESPACE, DEPARTMENTS, FLAGS
 
 # -- stage events ------------------------------------------------------------
 
@@ -119,16 +121,20 @@ MENU_KPI = _l("KPIs")
 
 @hookimpl
 def ordo_permissions() -> list[Permission]:
-    return [Permission("kpi.view", _l("See KPIs"), ("administrator", "manager", "supervisor"))]
+    return [Permission("kpi.view", _l("See KPIs"), ("administrator", "manager", "supervisor")),
+            Permission("kpi.targets", _l("Set KPI targets"), ("administrator", "manager")),
+            Permission("kpi.confirm", _l("Confirm scorecard rewards and penalties"), ("supervisor",))]
 
 
 @hookimpl
-def ordo_labels() -> dict[str, dict[str, LazyString]]:
-    return {DEPARTMENT_NAMESPACE: dict(DEPARTMENTS)}
+def ordo_labels() -> Mapping[str, Mapping[str, object]]:
+    return {DEPARTMENT_NAMESPACE: DEPARTMENTS, "kpi.flag": FLAGS}
 
 
 @hookimpl
 def menu_items(user: User) -> list[MenuItem]:
     return [MenuItem(_l("Stage events"), "kpi.dashboard", "kpi.view", order=800, group=MENU_KPI),
             MenuItem(_l("Indicators"), "kpi_indicators.indicators", "kpi.view", order=801, group=MENU_KPI),
-            MenuItem(_l("Cycle times"), "kpi_cycletimes.cycle_times", "kpi.view", order=802, group=MENU_KPI)]
+            MenuItem(_l("Cycle times"), "kpi_cycletimes.cycle_times", "kpi.view", order=802, group=MENU_KPI),
+            MenuItem(_l("Scorecards"), "kpi_scorecards.scorecard", "kpi.view", order=803, group=MENU_KPI),
+            MenuItem(_l("KPI targets"), "kpi_scorecards.targets", "kpi.targets", order=960, group=MENU_SETTINGS)]

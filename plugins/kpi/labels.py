@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
 from core.labels import label
+from plugins.kpi.scorecards.models import Flag
 
 DEPARTMENT_NAMESPACE = "kpi.department"
 DEPARTMENTS: dict[str, LazyString] = {
@@ -17,6 +18,9 @@ DEPARTMENTS: dict[str, LazyString] = {
     "production": _l("Production"),
     "logistics": _l("Logistics"),
 }
+
+
+FLAGS: dict[str, LazyString] = {Flag.REWARD: _l("Reward"), Flag.PENALTY: _l("Penalty")}
 
 
 def department(code: str | None) -> str:

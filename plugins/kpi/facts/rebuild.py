@@ -68,7 +68,8 @@ def facts_of_entry(ref: OrderRef, entry_at: datetime, action: OrderEvent, after:
         return rows
     if action == OrderEvent.REVIEW_DECIDED:
         state.decided_at = entry_at
-        return recording.decided_facts(ref, REVIEW_FACTS[Outcome(after["outcome"])], entry_at, state.submitted_at, _step_times(after))
+        return recording.decided_facts(ref, REVIEW_FACTS[Outcome(after["outcome"])], entry_at, state.submitted_at,
+                                       _step_times(after))
     if action == OrderEvent.DELIVER:
         signed_at = _moment(after.get("signed_at"), entry_at)
         return recording.delivered_facts(

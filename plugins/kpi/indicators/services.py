@@ -165,27 +165,30 @@ class DimensionError(ValueError):
     """An indicator asked for by a dimension it has no breakdown for."""
 
 
-def _keyed(by: Dimension, department: Any, person: Any, customer: Any,
-           salesperson: Any) -> tuple[list[Any], list[Any], Any]:
-    """The key columns of a breakdown, what to group by, and the join to name them (or None)."""
+def _keyed(by: Dimension, department: Any, person: Any, customer: Any, salesperson: Any,
+           only: int | str | None) -> tuple[list[Any], list[Any], Any, ColumnElement[bool] | None]:
+    """The key columns of a breakdown, what to group by, the join that names them (or None), and the
+    condition keeping one key's facts (``only``: a department's code or an id), if asked."""
+    column = {Dimension.DEPARTMENT: department, Dimension.PERSON: person, Dimension.CUSTOMER: customer,
+              Dimension.SALESPERSON: salesperson}.get(by)
+    condition = None if only is None or column is None else column == only
     if by == Dimension.COMPANY:
-        return [literal(None), literal(None), literal(None)], [], None
+        return [literal(None), literal(None), literal(None)], [], None, condition
     if by == Dimension.DEPARTMENT:
-        return [literal(None), department, literal(None)], [department], None
+        return [literal(None), department, literal(None)], [department], None, condition
     if by in (Dimension.PERSON, Dimension.SALESPERSON):
-        column = person if by == Dimension.PERSON else salesperson
-        return [column, literal(None), User.name], [column, User.name], (User, User.id == column)
-    return [customer, Customer.code, Customer.name], [customer, Customer.code, Customer.name], \
-        (Customer, Customer.id == customer)
+        return [column, literal(None), User.name], [column, User.name], (User, User.id == column), condition
+    return ([customer, Customer.code, Customer.name], [customer, Customer.code, Customer.name],
+            (Customer, Customer.id == customer), condition)
 
 
-def _grouped(columns: list[Any], keyed: tuple[list[Any], list[Any], Any], source: Any,
+def _grouped(columns: list[Any], keyed: tuple[list[Any], list[Any], Any, ColumnElement[bool] | None], source: Any,
              where: ColumnElement[bool]) -> Select[Any]:
-    keys, group, join = keyed
+    keys, group, join, only = keyed
     query = select(*keys, *columns).select_from(source)
     if join is not None:
         query = query.outerjoin(*join)
-    return query.where(where).group_by(*group)
+    return query.where(where if only is None else and_(where, only)).group_by(*group)
 
 
 def _check(indicator: Indicator, by: Dimension) -> None:
@@ -193,22 +196,25 @@ def _check(indicator: Indicator, by: Dimension) -> None:
         raise DimensionError(f"{indicator.value} is not broken down by {by.value}")
 
 
-def timeliness(company_id: int, span: Period, by: Dimension = Dimension.COMPANY) -> list[Timeliness]:
+def timeliness(company_id: int, span: Period, by: Dimension = Dimension.COMPANY,
+               only: int | str | None = None) -> list[Timeliness]:
     """Tasks done in the period, on time over those with a limit."""
     _check(Indicator.TIMELINESS, by)
-    keyed = _keyed(by, KpiTask.department, KpiTask.person_id, None, None)
+    keyed = _keyed(by, KpiTask.department, KpiTask.person_id, None, None, only)
     query = _grouped(
-        [func.count(), func.count(KpiTask.on_time), func.coalesce(func.sum(case((KpiTask.on_time.is_(True), 1), else_=0)), 0)],
+        [func.count(), func.count(KpiTask.on_time),
+         func.coalesce(func.sum(case((KpiTask.on_time.is_(True), 1), else_=0)), 0)],
         keyed, KpiTask,
         and_(KpiTask.company_id == company_id, KpiTask.done_at >= span.start, KpiTask.done_at < span.end))
     return [Timeliness(Key(id_, code, name), done, timed, on_time)
             for id_, code, name, done, timed, on_time in db.session.execute(query) if done]
 
 
-def accuracy(company_id: int, span: Period, by: Dimension = Dimension.COMPANY) -> list[Accuracy]:
+def accuracy(company_id: int, span: Period, by: Dimension = Dimension.COMPANY,
+             only: int | str | None = None) -> list[Accuracy]:
     """Orders delivered in the period, accurate over all."""
     _check(Indicator.ACCURACY, by)
-    keyed = _keyed(by, None, None, KpiOrder.customer_id, KpiOrder.salesperson_id)
+    keyed = _keyed(by, None, None, KpiOrder.customer_id, KpiOrder.salesperson_id, only)
     query = _grouped(
         [func.count(), func.coalesce(func.sum(case((KpiOrder.accurate.is_(True), 1), else_=0)), 0)], keyed, KpiOrder,
         and_(KpiOrder.company_id == company_id, KpiOrder.delivered_at >= span.start,
@@ -217,10 +223,11 @@ def accuracy(company_id: int, span: Period, by: Dimension = Dimension.COMPANY) -
             for id_, code, name, delivered, accurate in db.session.execute(query) if delivered]
 
 
-def satisfaction(company_id: int, span: Period, by: Dimension = Dimension.COMPANY) -> list[Satisfaction]:
+def satisfaction(company_id: int, span: Period, by: Dimension = Dimension.COMPANY,
+                 only: int | str | None = None) -> list[Satisfaction]:
     """Ratings given on deliveries in the period: their average and the share of 4 and 5."""
     _check(Indicator.SATISFACTION, by)
-    keyed = _keyed(by, None, None, KpiOrder.customer_id, KpiOrder.salesperson_id)
+    keyed = _keyed(by, None, None, KpiOrder.customer_id, KpiOrder.salesperson_id, only)
     query = _grouped(
         [func.count(), func.coalesce(func.sum(KpiOrder.rating), 0),
          func.coalesce(func.sum(case((KpiOrder.rating >= HIGH_RATING, 1), else_=0)), 0)], keyed, KpiOrder,
@@ -230,10 +237,11 @@ def satisfaction(company_id: int, span: Period, by: Dimension = Dimension.COMPAN
             for id_, code, name, rated, total, high in db.session.execute(query) if rated]
 
 
-def collection(company_id: int, span: Period, by: Dimension = Dimension.COMPANY) -> list[Collection]:
+def collection(company_id: int, span: Period, by: Dimension = Dimension.COMPANY,
+               only: int | str | None = None) -> list[Collection]:
     """Money due and collected in the period, and what is outstanding at its end."""
     _check(Indicator.COLLECTION, by)
-    keyed = _keyed(by, None, None, KpiMoney.customer_id, KpiMoney.salesperson_id)
+    keyed = _keyed(by, None, None, KpiMoney.customer_id, KpiMoney.salesperson_id, only)
     due, collected = KpiMoney.kind == MoneyKind.DUE, KpiMoney.kind == MoneyKind.COLLECTED
     in_period = KpiMoney.at >= span.start
 
@@ -256,10 +264,14 @@ def _cents(value: Any) -> Decimal:
     return Decimal(value).quantize(CENTS, rounding=ROUND_HALF_UP)
 
 
-COMPUTE: dict[Indicator, Callable[[int, Period, Dimension], list[Any]]] = {Indicator.TIMELINESS: timeliness, Indicator.ACCURACY: accuracy, Indicator.SATISFACTION: satisfaction,
-           Indicator.COLLECTION: collection}
+COMPUTE: dict[Indicator, Callable[[int, Period, Dimension, int | str | None], list[Any]]] = {
+    Indicator.TIMELINESS: timeliness, Indicator.ACCURACY: accuracy, Indicator.SATISFACTION: satisfaction,
+    Indicator.COLLECTION: collection,
+}
 
 
-def figures(company_id: int, indicator: Indicator, span: Period, by: Dimension = Dimension.COMPANY) -> list[Any]:
-    """The indicator's figures over the period, one per key of the breakdown (one for the company)."""
-    return COMPUTE[indicator](company_id, span, by)
+def figures(company_id: int, indicator: Indicator, span: Period, by: Dimension = Dimension.COMPANY,
+            only: int | str | None = None) -> list[Any]:
+    """The indicator's figures over the period, one per key of the breakdown (one for the company); ``only``
+    keeps one key's (a department's code, a person's or customer's id)."""
+    return COMPUTE[indicator](company_id, span, by, only)

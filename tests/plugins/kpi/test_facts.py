@@ -11,13 +11,13 @@ from sqlalchemy import select
 from core.contracts import Delivery, Payment, PaymentReversal
 from core.db import commit
 from core.extensions import Model, db
-from core.models import OrderStatus, utcnow
+from core.models import utcnow
 from core.modules import set_enabled
 from core.orders import events
 from core.orders.actions import mark_delivered
 from plugins.intake.manifest import MANIFEST as INTAKE
 from plugins.kpi.facts import rebuild
-from plugins.kpi.facts.models import KpiEvent, KpiMoney, KpiOrder, KpiTask, MoneyKind, TaskStage
+from plugins.kpi.facts.models import KpiMoney, KpiOrder, KpiTask, MoneyKind, TaskStage
 from plugins.kpi.facts.rebuild import FACT_MODELS
 from plugins.kpi.manifest import MANIFEST as KPI
 from plugins.review.manifest import MANIFEST as REVIEW
@@ -148,7 +148,8 @@ def snapshot() -> dict[str, list[tuple]]:
         table = model.__table__  # type: ignore[attr-defined]
         columns = [column for column in table.columns if column.name != "id"]
         found[table.name] = sorted(
-            (tuple(row) for row in db.session.execute(select(*columns))), key=lambda row: tuple(str(value) for value in row))
+            (tuple(row) for row in db.session.execute(select(*columns))),
+            key=lambda row: tuple(str(value) for value in row))
     return found
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from core.db import commit
 from core.extensions import db
 from core.models import Role, RolePermission
-from plugins.kpi.dashboard import services, views
+from plugins.kpi.dashboard import views
 from plugins.kpi.facts.models import KpiEventKind
 from tests.factories import portal_login
 from tests.plugins.kpi.conftest import record, submit_order
