@@ -3,6 +3,7 @@ orders behind each figure, the proposed flag and its confirmation) and the targe
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from core.auth.context import require_actor, requires
@@ -13,17 +14,33 @@ from core.portal import order_url
 from core.web import attempt, flash_form_errors
 from plugins.kpi.indicators.presentation import FORMULAS, NAMES
 from plugins.kpi.dashboard.services import company_zone
-from plugins.kpi.indicators.services import Indicator
-from plugins.kpi.labels import DEPARTMENTS
+from plugins.kpi.indicators.services import Dimension, Indicator
+from plugins.kpi.labels import DEPARTMENTS, department
 from plugins.kpi.scorecards import services
 from plugins.kpi.scorecards.forms import ConfirmForm, TargetsForm
+from plugins.kpi.scorecards.models import PeriodKind
 from plugins.kpi.scorecards.services import ScorePeriod, Subject
 
 bp = Blueprint("kpi_scorecards", __name__)
 
 
-def _this_month(company_id: int) -> str:
-    return f"{utcnow().astimezone(company_zone(company_id)):%Y-%m}"
+def _periods(company_id: int) -> list[tuple[str, str]]:
+    """The months of the last year and the quarters of the last two, newest first, as the reader names them."""
+    today = utcnow().astimezone(company_zone(company_id)).date()
+    month = ScorePeriod(PeriodKind.MONTH, today.replace(day=1))
+    quarter = ScorePeriod(PeriodKind.QUARTER, today.replace(month=(today.month - 1) // 3 * 3 + 1, day=1))
+    months = [month.shifted(-back) for back in range(12)]
+    quarters = [quarter.shifted(-back) for back in range(8)]
+    return [*((p.code, p.code) for p in months),
+            *((p.code, _("%(year)s, quarter %(quarter)s", year=p.start.year, quarter=(p.start.month + 2) // 3))
+              for p in quarters)]
+
+
+def subject_name(subject: Subject) -> str:
+    if subject.kind == Dimension.DEPARTMENT:
+        return department(str(subject.key))
+    person = db.session.get(User, subject.key)
+    return person.name if person is not None else str(subject.key)
 
 
 def _subjects(company_id: int) -> list[tuple[str, str]]:
@@ -41,10 +58,12 @@ def scorecard():
     user = require_actor()
     subjects = _subjects(user.company_id)
     asked_subject = request.args.get("subject") or subjects[0][0]
-    asked_period = request.args.get("period") or _this_month(user.company_id)
+    periods = _periods(user.company_id)
+    asked_period = request.args.get("period") or periods[0][0]
     card = attempt(lambda: services.scorecard(user.company_id, Subject.parse(asked_subject),
                                               ScorePeriod.parse(asked_period)))
-    return render_template("kpi/scorecard.html", card=card, subjects=subjects, asked_subject=asked_subject,
+    return render_template("kpi/scorecard.html", card=card, subjects=subjects, periods=periods,
+                           asked_subject=asked_subject,
                            asked_period=asked_period, names=NAMES, formulas=FORMULAS,
                            may_confirm=user.can("kpi.confirm"), confirm_form=ConfirmForm())
 
@@ -74,7 +93,7 @@ def orders():
     subject, period = Subject.parse(request.args.get("subject")), ScorePeriod.parse(request.args.get("period"))
     indicator = _indicator(request.args.get("indicator"))
     found = services.orders_behind(user.company_id, subject, period, indicator)
-    return render_template("kpi/scorecard_orders.html", orders=found, subject=subject, period=period,
+    return render_template("kpi/scorecard_orders.html", orders=found, subject=subject_name(subject), period=period,
                            indicator=indicator, names=NAMES, order_url=order_url, limit=services.DRILL_LIMIT)
 
 
