@@ -1,6 +1,7 @@
 """Writing audit entries: who did what, when, before and after."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, insert, select
@@ -24,10 +25,13 @@ def record(
     after: dict[str, Any] | None = None,
     note: str | None = None,
     order_id: int | None = None,
+    at: datetime | None = None,
 ) -> AuditEntry:
-    """Append one audit entry to the current transaction."""
+    """Append one audit entry to the current transaction; ``at``: the moment it records (default: now)."""
     entry = AuditEntry(**values(company_id=company_id, entity=entity, entity_id=entity_id, action=action,
                                 actor=actor, before=before, after=after, note=note, order_id=order_id))
+    if at is not None:
+        entry.at = at
     db.session.add(entry)
     return entry
 

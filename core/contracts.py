@@ -41,6 +41,17 @@ class Outcome(enum.StrEnum):
 
 
 @dataclass(frozen=True)
+class StepTime:
+    """When one review step of a round was open and decided, and by whom: its timeliness, as KPIs count it."""
+
+    department: str
+    opened_at: datetime
+    due_at: datetime | None  # the step's limit (before any escalation)
+    decided_at: datetime
+    decided_by: int | None = None  # user id; None when rules decided it
+
+
+@dataclass(frozen=True)
 class Decision:
     """The result of an order's review, passed to ``review_decided``."""
 
@@ -51,6 +62,8 @@ class Decision:
     decided_by: int | None = None  # user id of the last decider
     # Each review step's outcome, as (department, outcome) pairs: "approved", "rejected", "sent_back", "closed".
     steps: tuple[tuple[str, str], ...] = ()
+    # The round's decided steps with their times (empty when no step was opened).
+    step_times: tuple[StepTime, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -61,6 +74,9 @@ class Delivery:
     signed_at: datetime
     reservations: str | None = None  # accepted with reservations when set
     shipment_id: int | None = None  # None when the core's "mark delivered" was used
+    rating: int | None = None  # the customer's rating of the delivery, 1 to 5 (the last one given)
+    refused_lines: int = 0  # acceptances of a line that refused some of it
+    reserved_lines: int = 0  # acceptances of a line with reservations
 
 
 @dataclass(frozen=True)

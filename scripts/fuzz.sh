@@ -15,6 +15,7 @@
 #   ORDO_FUZZ_MAX_EXAMPLES  examples per operation and phase (default 50)
 #   ORDO_FUZZ_SEED          the seed (default 6); the same seed replays the same requests
 #   ORDO_FUZZ_USERS         the demo users to fuzz as (default "customer sales admin")
+#   ORDO_FUZZ_PATHS         a regular expression: fuzz only the operations whose path matches (default: all)
 #   ORDO_FUZZ_KEEP          set to 1 to keep the databases, logs and reports (the folder is printed)
 #   ORDO_VENV               the virtualenv to use (default .venv, made by scripts/install.sh)
 set -euo pipefail
@@ -91,6 +92,7 @@ fuzz_user() {
         --header "Authorization: Bearer $token" \
         --checks "$CHECKS" \
         --mode all \
+        ${ORDO_FUZZ_PATHS:+--include-path-regex "$ORDO_FUZZ_PATHS"} \
         --max-examples "$MAX_EXAMPLES" \
         --seed "$SEED" \
         --workers 1 \

@@ -24,6 +24,7 @@ import enum
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
@@ -246,9 +247,14 @@ def ship(order: Order, *, actor: User | None, note: str | None = None, shipment:
 
 def deliver(order: Order, delivery: Delivery, *, actor: User | None, note: str | None = None) -> Order:
     """The customer signed for the goods; a delivered order already paid in full completes."""
-    summary: dict[str, Any] = {"signed_by": delivery.signed_by}
+    summary: dict[str, Any] = {"signed_by": delivery.signed_by, "signed_at": delivery.signed_at.isoformat(),
+                               "total": str(order.total)}
     if delivery.reservations:
         summary["reservations"] = delivery.reservations
+    if delivery.rating is not None:
+        summary["rating"] = delivery.rating
+    if delivery.refused_lines or delivery.reserved_lines:
+        summary["refused_lines"], summary["reserved_lines"] = delivery.refused_lines, delivery.reserved_lines
     return _fire(_Pending(order, OrderEvent.DELIVER, actor, _apply_delivery, note=note,
                           hook_args={"delivery": delivery}, summary=summary))
 
@@ -256,7 +262,7 @@ def deliver(order: Order, delivery: Delivery, *, actor: User | None, note: str |
 def record_payment(order: Order, payment: Payment, *, actor: User | None, note: str | None = None) -> Order:
     """A payment was confirmed; a delivered order it settles completes."""
     summary: dict[str, Any] = {"amount": str(payment.amount), "is_prepayment": payment.is_prepayment,
-                               "fully_paid": payment.fully_paid}
+                               "fully_paid": payment.fully_paid, "received_at": payment.received_at.isoformat()}
     if payment.method:
         summary["method"] = payment.method
     return _fire(_Pending(order, OrderEvent.PAY, actor, _apply_payment, note=note,
@@ -269,7 +275,8 @@ def reverse_payment(order: Order, reversal: PaymentReversal, *, actor: User | No
     The status stays; a completed order is never re-opened (the event is not allowed on it).
     The reason is the audit entry's note.
     """
-    summary: dict[str, Any] = {"amount": str(reversal.amount), "fully_paid": reversal.fully_paid}
+    summary: dict[str, Any] = {"amount": str(reversal.amount), "fully_paid": reversal.fully_paid,
+                               "reversed_at": reversal.reversed_at.isoformat()}
     if reversal.method:
         summary["method"] = reversal.method
     if reversal.payment_id is not None:
@@ -281,7 +288,8 @@ def reverse_payment(order: Order, reversal: PaymentReversal, *, actor: User | No
 def settle(order: Order, settlement: Settlement, *, actor: User | None) -> Order:
     """The order owes nothing more without a payment settling it (a credit note took back the rest):
     it is paid in full, and a delivered order completes."""
-    summary: dict[str, Any] = {"paid": str(settlement.paid), "credited": str(settlement.credited)}
+    summary: dict[str, Any] = {"paid": str(settlement.paid), "credited": str(settlement.credited),
+                               "settled_at": settlement.settled_at.isoformat()}
     if settlement.credit_note:
         summary["credit_note"] = settlement.credit_note
     return _fire(_Pending(order, OrderEvent.SETTLE, actor, _apply_settlement,
@@ -334,6 +342,8 @@ class _Pending:
     note: str | None = None
     hook_args: dict[str, Any] = field(default_factory=dict)
     summary: dict[str, Any] = field(default_factory=dict)  # JSON-safe, for the audit entry
+    # The moment of the event, set when it is dispatched: the audit entry's ``at`` and the order's timestamps.
+    at: datetime = field(default_factory=utcnow)
 
 
 @dataclass
@@ -342,6 +352,7 @@ class _Dispatcher:
 
     running: bool = False
     queue: deque[_Pending] = field(default_factory=deque)
+    current: _Pending | None = None  # the event whose hooks are running
 
 
 _SESSION_KEY = "ordo.order_events"
@@ -372,6 +383,17 @@ def _fire(pending: _Pending) -> Order:
     return pending.order
 
 
+def event_moment() -> datetime:
+    """The moment of the event whose hooks are running: its audit entry's ``at``.
+
+    A listener that records when something happened takes it from here, so what it
+    records and the audit log agree to the microsecond (KPIs rebuild their facts from
+    the log). Outside a hook: now.
+    """
+    current = _dispatcher().current
+    return current.at if current is not None else utcnow()
+
+
 def _enqueue(dispatcher: _Dispatcher, pending: _Pending) -> None:
     # Completion can be asked for twice in one action (the core's rule and a fallback's);
     # it happens once.
@@ -390,6 +412,7 @@ def _dispatch(dispatcher: _Dispatcher, pending: _Pending) -> None:
               number=order.display_number, status=label(order.status), action=spec.past())
         )
     before = order.status
+    pending.at = utcnow()
     with db.session.no_autoflush:  # flush once, below, where a lost race becomes a Conflict
         order.status = pending.apply(order, pending)
         audit.record(
@@ -402,9 +425,14 @@ def _dispatch(dispatcher: _Dispatcher, pending: _Pending) -> None:
             before={"status": before.value},
             after={"status": order.status.value, **pending.summary},
             note=pending.note,
+            at=pending.at,
         )
     flush()
-    getattr(hooks_for_order(order), spec.hook)(order=order, **pending.hook_args)
+    dispatcher.current = pending
+    try:
+        getattr(hooks_for_order(order), spec.hook)(order=order, **pending.hook_args)
+    finally:
+        dispatcher.current = None
     if (pending.event in SETTLING
             and order.status == S.DELIVERED and order.paid_in_full_at is not None):
         _enqueue(dispatcher, _Pending(order, OrderEvent.COMPLETE, pending.actor, _apply_complete,
@@ -439,12 +467,12 @@ def _apply_submit(order: Order, pending: _Pending) -> OrderStatus:
     if not order.lines:
         raise ValidationError(_("an order needs at least one line"), field="lines")
     pin_modules(order, active_modules(order.company_id))
-    order.submitted_at = utcnow()
+    order.submitted_at = pending.at
     return S.SUBMITTED
 
 
 def _apply_review(order: Order, pending: _Pending) -> OrderStatus:
-    order.decided_at = utcnow()
+    order.decided_at = pending.at
     decision: Decision = pending.hook_args["decision"]
     return REVIEW_TARGETS[decision.outcome]
 
@@ -476,7 +504,7 @@ def _apply_settlement(order: Order, pending: _Pending) -> OrderStatus:
 
 
 def _apply_complete(order: Order, pending: _Pending) -> OrderStatus:
-    order.completed_at = utcnow()
+    order.completed_at = pending.at
     return S.COMPLETED
 
 
@@ -487,6 +515,12 @@ def _decision_summary(decision: Decision) -> dict[str, Any]:
         summary["rules"] = list(decision.rules)
     if decision.steps:
         summary["steps"] = {department: outcome for department, outcome in decision.steps}
+    if decision.step_times:
+        summary["step_times"] = [
+            {"department": step.department, "opened_at": step.opened_at.isoformat(),
+             "due_at": step.due_at.isoformat() if step.due_at else None,
+             "decided_at": step.decided_at.isoformat(), "decided_by": step.decided_by}
+            for step in decision.step_times]
     return summary
 
 

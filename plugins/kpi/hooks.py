@@ -1,100 +1,140 @@
-"""Hook implementations of the kpi plugin: every stage event becomes a fact.
+"""Hook implementations of the kpi plugin: every stage event becomes facts.
 
-The listeners only add a row to the transaction of the action they measure:
-no I/O, and a company with kpi switched off never reaches them.
+The listeners only add rows to the transaction of the action they measure (a
+delivery also counts the order's corrections so far in kpi's own table): no I/O,
+and a company with kpi switched off never reaches them. Each fact is dated by the
+event's moment (``events.event_moment``, its audit entry's ``at``) or the moment
+its payload names, so ``ordo kpi rebuild`` finds the same facts in the audit log.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
 
 from core.contracts import (
-    Decision, Delivery, MenuItem, OrderChange, Payment, PaymentReversal, Permission, ReviewOverdue, Settlement,
+    MENU_SETTINGS, Decision, Delivery, MenuItem, OrderChange, Payment, PaymentReversal, Permission, ReviewOverdue,
+    Settlement,
 )
+from core.extensions import db
 from core.hookspecs import hookimpl
-from core.models import Order, User
-from plugins.kpi import services
-from plugins.kpi.models import KpiEventKind
+from core.models import Company, Order, User
+from core.orders.events import REVIEW_FACTS, event_moment
+from plugins.kpi.facts import recording
+from plugins.kpi.facts.models import KpiEvent, KpiEventKind
+from plugins.kpi.facts.recording import OrderRef
+from plugins.kpi.labels import DEPARTMENT_NAMESPACE, DEPARTMENTS, FLAGS
 
 # -- stage events ------------------------------------------------------------
 
 
+def _record(order: Order, kind: KpiEventKind) -> None:
+    recording.add([recording.event_fact(OrderRef.of(order), kind, event_moment(), order.submitted_at)])
+
+
 @hookimpl
 def order_submitted(order: Order) -> None:
-    services.record(order, KpiEventKind.SUBMITTED)
+    # Only the first submission is intake's work: a resubmission after a send-back was decided before.
+    recording.add(recording.submitted_facts(OrderRef.of(order), event_moment(), first=order.decided_at is None))
 
 
 @hookimpl
 def review_decided(order: Order, decision: Decision) -> None:
-    services.record_decision(order, decision)
+    recording.add(recording.decided_facts(OrderRef.of(order), REVIEW_FACTS[decision.outcome], event_moment(),
+                                          order.submitted_at, decision.step_times))
 
 
 @hookimpl
 def review_overdue(order: Order, overdue: ReviewOverdue) -> None:
     # Once per escalation level and per delay notice: the sweep fires it once for each.
-    services.record(order, KpiEventKind.REVIEW_OVERDUE)
+    _record(order, KpiEventKind.REVIEW_OVERDUE)
 
 
 @hookimpl
 def production_started(order: Order) -> None:
-    services.record(order, KpiEventKind.PRODUCTION_STARTED)
+    _record(order, KpiEventKind.PRODUCTION_STARTED)
 
 
 @hookimpl
 def shipped(order: Order) -> None:
-    services.record(order, KpiEventKind.SHIPPED)
+    _record(order, KpiEventKind.SHIPPED)
 
 
 @hookimpl
 def delivered(order: Order, delivery: Delivery) -> None:
-    services.record(order, KpiEventKind.DELIVERED, at=delivery.signed_at)
+    corrections = db.session.execute(
+        select(func.count()).where(KpiEvent.order_id == order.id, KpiEvent.event == KpiEventKind.CHANGED)
+    ).scalar_one()
+    recording.add(recording.delivered_facts(
+        OrderRef.of(order), at=event_moment(), signed_at=delivery.signed_at, submitted_at=order.submitted_at,
+        decided_at=order.decided_at, total=order.total, zone=db.session.get_one(Company, order.company_id).zone,
+        corrections=corrections, refused_lines=delivery.refused_lines, reserved_lines=delivery.reserved_lines,
+        rating=delivery.rating))
 
 
 @hookimpl
 def paid(order: Order, payment: Payment) -> None:
-    services.record(order, KpiEventKind.PAID, payment.amount, at=payment.received_at)
+    recording.add(recording.money_facts(OrderRef.of(order), KpiEventKind.PAID, payment.amount, payment.received_at,
+                                        order.submitted_at))
 
 
 @hookimpl
 def payment_reversed(order: Order, reversal: PaymentReversal) -> None:
     # What the payment had paid, taken back from what was collected when it was reversed.
-    services.record(order, KpiEventKind.PAYMENT_REVERSED, reversal.amount, at=reversal.reversed_at)
+    recording.add(recording.money_facts(OrderRef.of(order), KpiEventKind.PAYMENT_REVERSED, reversal.amount,
+                                        reversal.reversed_at, order.submitted_at))
 
 
 @hookimpl
 def order_settled(order: Order, settlement: Settlement) -> None:
-    # A credit settled it: nothing collected, the order's total as for every other fact.
-    services.record(order, KpiEventKind.SETTLED, at=settlement.settled_at)
+    # A credit settled it: nothing collected.
+    recording.add([recording.event_fact(OrderRef.of(order), KpiEventKind.SETTLED, settlement.settled_at,
+                                        order.submitted_at)])
 
 
 @hookimpl
 def order_completed(order: Order) -> None:
-    services.record(order, KpiEventKind.COMPLETED)
+    _record(order, KpiEventKind.COMPLETED)
 
 
 @hookimpl
 def change_requested(order: Order, change: OrderChange) -> None:
-    # The order's total as it stands: the change's new total is counted when it applies.
-    services.record(order, KpiEventKind.CHANGE_REQUESTED)
+    _record(order, KpiEventKind.CHANGE_REQUESTED)
 
 
 @hookimpl
 def order_changed(order: Order, change: OrderChange) -> None:
-    services.record(order, KpiEventKind.CHANGED)
+    # A correction after submission: the order no longer counts as accurate once delivered.
+    _record(order, KpiEventKind.CHANGED)
 
 
 @hookimpl
 def order_cancelled(order: Order, reason: str) -> None:
-    services.record(order, KpiEventKind.CANCELLED)
+    _record(order, KpiEventKind.CANCELLED)
 
 
 # -- access and navigation ---------------------------------------------------
 
+MENU_KPI = _l("KPIs")
+
 
 @hookimpl
 def ordo_permissions() -> list[Permission]:
-    return [Permission("kpi.view", _l("See KPIs"), ("administrator", "manager", "supervisor"))]
+    return [Permission("kpi.view", _l("See KPIs"), ("administrator", "manager", "supervisor")),
+            Permission("kpi.targets", _l("Set KPI targets"), ("administrator", "manager")),
+            Permission("kpi.confirm", _l("Confirm scorecard rewards and penalties"), ("supervisor",))]
+
+
+@hookimpl
+def ordo_labels() -> Mapping[str, Mapping[str, object]]:
+    return {DEPARTMENT_NAMESPACE: DEPARTMENTS, "kpi.flag": FLAGS}
 
 
 @hookimpl
 def menu_items(user: User) -> list[MenuItem]:
-    return [MenuItem(_l("KPIs"), "kpi.dashboard", "kpi.view", order=800)]
+    return [MenuItem(_l("Stage events"), "kpi.dashboard", "kpi.view", order=800, group=MENU_KPI),
+            MenuItem(_l("Indicators"), "kpi_indicators.indicators", "kpi.view", order=801, group=MENU_KPI),
+            MenuItem(_l("Cycle times"), "kpi_cycletimes.cycle_times", "kpi.view", order=802, group=MENU_KPI),
+            MenuItem(_l("Scorecards"), "kpi_scorecards.scorecard", "kpi.view", order=803, group=MENU_KPI),
+            MenuItem(_l("KPI targets"), "kpi_scorecards.targets", "kpi.targets", order=960, group=MENU_SETTINGS)]

@@ -26,7 +26,9 @@ from sqlalchemy.orm import Session, contains_eager, lazyload, scoped_session, se
 from core import audit
 from core.auth.context import check
 from core.calendar import add_working_hours
-from core.contracts import Decision, Finding, OrderChange, Outcome, ReviewStepSpec, Severity, StepPolicy, Verdict
+from core.contracts import (
+    Decision, Finding, OrderChange, Outcome, ReviewStepSpec, Severity, StepPolicy, StepTime, Verdict,
+)
 from core.db import flush, get_scoped
 from core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from core.extensions import db
@@ -274,6 +276,12 @@ def _outcomes(steps: list[ReviewStep]) -> tuple[tuple[str, str], ...]:
     return tuple((s.department, s.status.value) for s in steps)
 
 
+def _times(steps: list[ReviewStep]) -> tuple[StepTime, ...]:
+    """The decided steps' times, for the decision's payload (KPIs measure each step's timeliness)."""
+    return tuple(StepTime(s.department, s.opened_at, s.due_at, s.decided_at, s.decided_by_id)
+                 for s in steps if s.opened_at is not None and s.decided_at is not None)
+
+
 def _reject_by_rules(order: Order, record: ReviewRound, steps: list[ReviewStep],
                      rejections: list[tuple[Finding, ReviewStep | None]]) -> None:
     now = utcnow()
@@ -292,8 +300,9 @@ def _reject_by_rules(order: Order, record: ReviewRound, steps: list[ReviewStep],
     if change_rounds.of_round(order, record.number) is not None:
         change_rounds.refused(order, record.number, Outcome.REJECTED, reasons, actor=None)
         return
-    events.decide_review(order, Decision(Outcome.REJECTED, reasons=reasons, rules=rules, steps=_outcomes(steps)),
-                         actor=None, note="rejected_by_rules")
+    decision = Decision(Outcome.REJECTED, reasons=reasons, rules=rules, steps=_outcomes(steps),
+                        step_times=_times(steps))
+    events.decide_review(order, decision, actor=None, note="rejected_by_rules")
 
 
 # --- deciding a step ------------------------------------------------------------
@@ -412,8 +421,9 @@ def decide(
         if change is not None:
             change_rounds.approved(order, step.round, actor=actor)
             return step
-        events.decide_review(order, Decision(Outcome.APPROVED, decided_by=actor.id, steps=_outcomes(steps)),
-                             actor=actor)
+        approved = Decision(Outcome.APPROVED, decided_by=actor.id, steps=_outcomes(steps),
+                            step_times=_times(steps))
+        events.decide_review(order, approved, actor=actor)
         return step
 
     _close_waiting(steps)
@@ -423,7 +433,7 @@ def decide(
                               actor=actor)
         return step
     outcome = Decision(_OUTCOME[decision], reasons=tuple(r for r in (reason_code, reason) if r),
-                       decided_by=actor.id, steps=_outcomes(steps))
+                       decided_by=actor.id, steps=_outcomes(steps), step_times=_times(steps))
     events.decide_review(order, outcome, actor=actor)
     return step
 

@@ -657,10 +657,24 @@ def deliver_when_done(order: Order, actor: User, *, signed_by: str, signed_at: d
                                   Shipment.status != ShipmentStatus.ACCEPTED).limit(1)).first()
     if others_open is not None or not fully_shipped(order):
         return False
+    refused, reserved, rating = acceptance_outcome(order)
     delivery = Delivery(signed_by=signed_by, signed_at=signed_at, reservations=order_reservations(order),
-                        shipment_id=shipment_id)
+                        shipment_id=shipment_id, rating=rating, refused_lines=refused, reserved_lines=reserved)
     events.deliver(order, delivery, actor=actor)
     return True
+
+
+def acceptance_outcome(order: Order) -> tuple[int, int, int | None]:
+    """How many line acceptances refused something and how many had reservations, and the customer's
+    last rating of a shipment: what ``delivered`` tells the listeners that measure accuracy and satisfaction."""
+    refused, reserved = db.session.execute(
+        select(func.count().filter(LineAcceptance.verdict == Verdict.REFUSED),
+               func.count().filter(LineAcceptance.verdict == Verdict.RESERVED))
+        .where(LineAcceptance.order_id == order.id)).one()
+    rating = db.session.execute(
+        select(Shipment.rating).where(Shipment.order_id == order.id, Shipment.rating.is_not(None))
+        .order_by(Shipment.accepted_at.desc(), Shipment.id.desc()).limit(1)).scalar_one_or_none()
+    return refused, reserved, rating
 
 
 def order_reservations(order: Order) -> str | None:

@@ -4,11 +4,14 @@ from __future__ import annotations
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
+
 from core.db import commit
-from core.models import utcnow
+from core.extensions import db
+from core.models import Role, RolePermission, utcnow
 from core.modules import set_enabled
 from core.orders.actions import mark_delivered
-from plugins.kpi.models import KpiEventKind
+from plugins.kpi.facts.models import KpiEventKind
 from tests.factories import ApiClient
 from tests.plugins.kpi.conftest import submit_order
 
@@ -91,6 +94,45 @@ def test_the_openapi_document_describes_the_kpi_query_and_counts(app, world):
     document = ApiClient(app, world.users["manager"]).get("/api/v1/openapi.json").get_json()
 
     operation = document["paths"]["/api/v1/kpi"]["get"]
-    assert {parameter["name"] for parameter in operation["parameters"]} == {"date_from", "date_to"}
+    assert {parameter["name"] for parameter in operation["parameters"]} == {"date_from", "date_to", "by"}
     counts = document["components"]["schemas"]["KpiCounts"]["properties"]
     assert set(counts) == {kind.value for kind in KpiEventKind}
+
+
+def test_the_indicators_come_with_the_counts_broken_down_as_asked(app, world):
+    order = submit_order(world)
+    mark_delivered(order, actor=world.users["logistics"], signed_by="张三")
+    commit()
+
+    body = ApiClient(app, world.users["supervisor"]).get("/api/v1/kpi?by=customer").get_json()
+
+    indicators = body["indicators"]
+    assert indicators["by"] == "customer"
+    assert indicators["timeliness"] is None  # tasks are broken down by department or person
+    (accuracy,) = indicators["accuracy"]
+    assert (accuracy["key"]["code"], accuracy["delivered"], accuracy["accurate"], accuracy["rate"]) == (
+        "C001", 1, 1, "1.0000")
+    (collection,) = indicators["collection"]
+    assert (collection["due"], collection["collected"], collection["rate"]) == ("1356.00", "0.00", "0.0000")
+
+
+def test_the_collection_amounts_are_hidden_from_who_may_not_see_prices(app, world):
+    order = submit_order(world)
+    mark_delivered(order, actor=world.users["logistics"], signed_by="张三")
+    production = db.session.execute(select(Role).where(Role.company_id == world.company.id,
+                                                       Role.name == "production")).scalar_one()
+    production.grants.append(RolePermission(permission="kpi.view"))
+    commit()
+
+    body = ApiClient(app, world.users["production"]).get("/api/v1/kpi").get_json()
+
+    (collection,) = body["indicators"]["collection"]
+    assert (collection["due"], collection["collected"], collection["outstanding"]) == (None, None, None)
+    assert collection["rate"] == "0.0000"  # a ratio, not an amount
+
+
+def test_a_breakdown_that_does_not_exist_is_refused_naming_by(app, world):
+    response = ApiClient(app, world.users["manager"]).get("/api/v1/kpi?by=region")
+
+    assert response.status_code == 400
+    assert [error["field"] for error in response.get_json()["errors"]] == ["by"]

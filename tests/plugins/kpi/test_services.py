@@ -11,11 +11,11 @@ from core.db import commit
 from core.errors import ValidationError
 from core.extensions import db
 from core.models import utcnow
-from plugins.kpi import services
-from plugins.kpi.models import KpiEventKind
+from plugins.kpi.dashboard import services
+from plugins.kpi.facts.models import KpiEventKind
 from tests import factories
 from tests.core.test_queries import statements
-from tests.plugins.kpi.conftest import submit_order
+from tests.plugins.kpi.conftest import record, submit_order
 
 K = KpiEventKind
 UTC = timezone.utc
@@ -33,8 +33,8 @@ def test_every_kind_is_counted_and_kinds_without_facts_count_zero(world):
 def test_days_are_counted_in_the_company_time_zone(world):
     order = submit_order(world)
     # 23:59 on 1 March in Shanghai, and one minute later, already 2 March there.
-    services.record(order, K.SHIPPED, at=datetime(2026, 3, 1, 15, 59, tzinfo=UTC))
-    services.record(order, K.DELIVERED, at=datetime(2026, 3, 1, 16, 0, tzinfo=UTC))
+    record(order, K.SHIPPED, at=datetime(2026, 3, 1, 15, 59, tzinfo=UTC))
+    record(order, K.DELIVERED, at=datetime(2026, 3, 1, 16, 0, tzinfo=UTC))
     commit()
 
     first = services.counts(world.company.id, date(2026, 3, 1), date(2026, 3, 1))
@@ -49,8 +49,8 @@ def test_days_are_counted_in_the_company_time_zone(world):
 
 def test_the_default_period_is_the_last_thirty_days_ending_today(world):
     order = submit_order(world)
-    services.record(order, K.SHIPPED, at=utcnow() - timedelta(days=29, hours=-1))
-    services.record(order, K.DELIVERED, at=utcnow() - timedelta(days=31))
+    record(order, K.SHIPPED, at=utcnow() - timedelta(days=29, hours=-1))
+    record(order, K.DELIVERED, at=utcnow() - timedelta(days=31))
     commit()
 
     summary = services.counts(world.company.id)
@@ -71,10 +71,10 @@ def test_approval_rate_decision_time_and_collected_amount(world):
     day = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
     order = submit_order(world)
     for kind, hours in ((K.APPROVED, 2), (K.APPROVED, 4), (K.APPROVED, 6), (K.REJECTED, 8)):
-        fact = services.record(order, kind, at=day)
+        fact = record(order, kind, at=day)
         fact.hours_since_submission = Decimal(hours)
-    services.record(order, K.PAID, Decimal("300.50"), at=day)
-    services.record(order, K.PAID, Decimal("1055.50"), at=day)
+    record(order, K.PAID, Decimal("300.50"), at=day)
+    record(order, K.PAID, Decimal("1055.50"), at=day)
     commit()
 
     summary = services.counts(world.company.id, date(2026, 3, 10), date(2026, 3, 10))
@@ -86,9 +86,9 @@ def test_approval_rate_decision_time_and_collected_amount(world):
 
 def test_what_was_collected_is_net_of_payments_reversed_in_the_period_and_per_bucket(world):
     order = submit_order(world)
-    services.record(order, K.PAID, Decimal("1000.00"), at=datetime(2026, 3, 10, 2, 0, tzinfo=UTC))
-    services.record(order, K.PAID, Decimal("356.00"), at=datetime(2026, 3, 10, 3, 0, tzinfo=UTC))
-    services.record(order, K.PAYMENT_REVERSED, Decimal("356.00"), at=datetime(2026, 3, 12, 2, 0, tzinfo=UTC))
+    record(order, K.PAID, Decimal("1000.00"), at=datetime(2026, 3, 10, 2, 0, tzinfo=UTC))
+    record(order, K.PAID, Decimal("356.00"), at=datetime(2026, 3, 10, 3, 0, tzinfo=UTC))
+    record(order, K.PAYMENT_REVERSED, Decimal("356.00"), at=datetime(2026, 3, 12, 2, 0, tzinfo=UTC))
     commit()
 
     assert services.counts(world.company.id, date(2026, 3, 10), date(2026, 3, 12)).collected == Decimal("1000.00")
@@ -121,9 +121,9 @@ def test_another_company_facts_are_not_counted(world, app):
 def test_the_facts_over_time_are_counted_per_day_of_the_company_zone(app, world):
     """A fact at 23:30 UTC counts on the next day in Shanghai; empty days between facts stay in."""
     order = submit_order(world)
-    services.record(order, KpiEventKind.SUBMITTED, at=datetime(2026, 3, 1, 23, 30, tzinfo=timezone.utc))
-    services.record(order, KpiEventKind.PAID, Decimal("10.50"), at=datetime(2026, 3, 4, 1, 0, tzinfo=timezone.utc))
-    services.record(order, KpiEventKind.PAID, Decimal("5.25"), at=datetime(2026, 3, 4, 2, 0, tzinfo=timezone.utc))
+    record(order, KpiEventKind.SUBMITTED, at=datetime(2026, 3, 1, 23, 30, tzinfo=timezone.utc))
+    record(order, KpiEventKind.PAID, Decimal("10.50"), at=datetime(2026, 3, 4, 1, 0, tzinfo=timezone.utc))
+    record(order, KpiEventKind.PAID, Decimal("5.25"), at=datetime(2026, 3, 4, 2, 0, tzinfo=timezone.utc))
     commit()
 
     timeline = services.over_time(world.company.id, date(2026, 3, 1), date(2026, 3, 31))
@@ -139,7 +139,7 @@ def test_the_facts_over_time_are_counted_per_day_of_the_company_zone(app, world)
 def test_long_periods_are_counted_per_month_and_per_year(app, world):
     order = submit_order(world)  # submitted today, 2026 or later
     for day in (date(2025, 11, 20), date(2026, 2, 3)):
-        services.record(order, KpiEventKind.SUBMITTED, at=datetime.combine(day, time(6), tzinfo=timezone.utc))
+        record(order, KpiEventKind.SUBMITTED, at=datetime.combine(day, time(6), tzinfo=timezone.utc))
     commit()
 
     months = services.over_time(world.company.id, date(2025, 6, 1), date(2026, 5, 31))
@@ -167,11 +167,11 @@ def test_the_facts_over_time_are_counted_in_one_statement_however_many_there_are
         return len(seen), sum(bucket.counts[K.SUBMITTED] for bucket in timeline.buckets), counted
 
     for n in range(3):
-        services.record(order, K.SUBMITTED, at=datetime(2026, 3, 1 + n, 6, 0, tzinfo=UTC))
+        record(order, K.SUBMITTED, at=datetime(2026, 3, 1 + n, 6, 0, tzinfo=UTC))
     commit()
     few = read()
     for n in range(297):
-        services.record(order, K.SUBMITTED, at=datetime(2026, 3, 1 + n % 31, n % 24, 0, tzinfo=UTC))
+        record(order, K.SUBMITTED, at=datetime(2026, 3, 1 + n % 31, n % 24, 0, tzinfo=UTC))
     commit()
     many = read()
 

@@ -12,10 +12,10 @@ from sqlalchemy import select
 from core.db import commit
 from core.extensions import db
 from core.models import Role, RolePermission
-from plugins.kpi import services, views
-from plugins.kpi.models import KpiEventKind
+from plugins.kpi.dashboard import views
+from plugins.kpi.facts.models import KpiEventKind
 from tests.factories import portal_login
-from tests.plugins.kpi.conftest import submit_order
+from tests.plugins.kpi.conftest import record, submit_order
 
 K = KpiEventKind
 ENGLISH = {"Accept-Language": "en"}
@@ -36,8 +36,8 @@ def test_a_manager_sees_the_period_counts_on_cards(app, world):
     day = datetime(2026, 3, 10, 2, 0, tzinfo=timezone.utc)
     order = submit_order(world)
     for kind in (K.SUBMITTED, K.SUBMITTED, K.APPROVED, K.REJECTED, K.DELIVERED):
-        services.record(order, kind, at=day)
-    services.record(order, K.PAID, Decimal("1356.00"), at=day)
+        record(order, kind, at=day)
+    record(order, K.PAID, Decimal("1356.00"), at=day)
     commit()
 
     page = portal_login(app, world.users["manager"]).get(
@@ -112,8 +112,8 @@ def _march(world) -> None:
     order = submit_order(world)
     for day, kinds in ((2, (K.SUBMITTED, K.APPROVED)), (4, (K.SUBMITTED, K.REJECTED, K.SHIPPED)), (5, (K.COMPLETED,))):
         for kind in kinds:
-            services.record(order, kind, at=datetime(2026, 3, day, 2, 0, tzinfo=timezone.utc))
-    services.record(order, K.PAID, Decimal("1356.00"), at=datetime(2026, 3, 5, 3, 0, tzinfo=timezone.utc))
+            record(order, kind, at=datetime(2026, 3, day, 2, 0, tzinfo=timezone.utc))
+    record(order, K.PAID, Decimal("1356.00"), at=datetime(2026, 3, 5, 3, 0, tzinfo=timezone.utc))
     commit()
 
 

@@ -295,6 +295,8 @@ def test_hook_delivered(make_app):
     delivery = signed.payload["delivery"]
     assert (delivery.signed_by, delivery.reservations, delivery.shipment_id) == ("王海", "外箱一角破损", shipment["id"])
     assert delivery.signed_at == datetime.fromisoformat(accepted["accepted_at"])
+    # What accuracy and satisfaction are measured by: the rating, the lines accepted with reservations or refused.
+    assert (delivery.rating, delivery.reserved_lines, delivery.refused_lines) == (4, 1, 0)
     assert [event.hook for event in witness.events(order["id"])][-2:] == ["delivered", "order_completed"]
 
     [by_core] = witness.events(marked["id"], "delivered")

@@ -2,6 +2,7 @@
 and the review_decided event that ends each round."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
@@ -219,14 +220,21 @@ def test_hook_review_decided(make_app):
     [approval] = witness.events(approved["id"], "review_decided")
     assert approval.status == OrderStatus.APPROVED
     # Each step's outcome travels with the decision.
-    assert approval.payload == {"decision": Decision(Outcome.APPROVED, decided_by=users["production"], steps=(
-        ("sales", "approved"), ("finance", "approved"), ("production", "approved")))}
+    decision = approval.payload["decision"]
+    assert replace(decision, step_times=()) == Decision(Outcome.APPROVED, decided_by=users["production"], steps=(
+        ("sales", "approved"), ("finance", "approved"), ("production", "approved")))
+    # And each decided step's times, for the listeners that measure timeliness.
+    assert [t.department for t in decision.step_times] == ["sales", "finance", "production"]
+    assert decision.step_times[-1].decided_by == users["production"]
+    assert all(t.opened_at <= t.decided_at and t.due_at is not None and t.due_at > t.opened_at
+               for t in decision.step_times)
 
     [return_] = witness.events(sent_back["id"], "review_decided")
     assert return_.status == OrderStatus.DRAFT
-    assert return_.payload == {"decision": Decision(
+    assert replace(return_.payload["decision"], step_times=()) == Decision(
         Outcome.SENT_BACK, reasons=("missing_information", "交货地址不全"), decided_by=users["sales"],
-        steps=(("sales", "sent_back"), ("finance", "closed"), ("production", "closed")))}
+        steps=(("sales", "sent_back"), ("finance", "closed"), ("production", "closed")))
+    assert [t.department for t in return_.payload["decision"].step_times] == ["sales"]  # the others never opened
 
     [rejection] = witness.events(under_floor["id"], "review_decided")  # by the price rule, at submission
     assert rejection.status == OrderStatus.REJECTED

@@ -20,7 +20,7 @@ from core.models import Company, OutboxMessage
 from core.plugins import registry
 from plugins.intake.manifest import MANIFEST as INTAKE
 from plugins.kpi.manifest import MANIFEST as KPI
-from plugins.kpi.models import KpiEvent, KpiEventKind
+from plugins.kpi.facts.models import KpiEvent, KpiEventKind
 from plugins.review import services, sweep
 from plugins.review.manifest import MANIFEST as REVIEW
 from plugins.review.models import ReviewNotice, ReviewStep

@@ -1,7 +1,6 @@
-"""Recording KPI facts and counting them per period.
+"""Counting stage events per period: the dashboard's tiles and charts.
 
-Every stage event of an order becomes one :class:`KpiEvent` row, written in the
-transaction of the action that caused it. Figures are counted from those rows
+Every stage event of an order is one :class:`KpiEvent` row (``plugins.kpi.facts``). Figures are counted from those rows
 over whole days in the company's own time zone, so "today" means the same day
 to the user and to the numbers.
 """
@@ -16,12 +15,10 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 from sqlalchemy import case, func, select
 
-from core.contracts import Decision
 from core.errors import ValidationError
 from core.extensions import db
-from core.models import Company, Order, utcnow
-from core.orders.events import REVIEW_FACTS
-from plugins.kpi.models import DECISION_KINDS, KpiEvent, KpiEventKind
+from core.models import Company, utcnow
+from plugins.kpi.facts.models import DECISION_KINDS, KpiEvent, KpiEventKind
 
 DEFAULT_PERIOD_DAYS = 30
 # Periods stay inside what datetime can shift across time zones and a day boundary.
@@ -31,47 +28,8 @@ HOURS_PLACES = Decimal("0.01")
 RATE_PLACES = Decimal("0.0001")
 ZERO = Decimal("0.00")
 
-OUTCOME_KINDS = REVIEW_FACTS
-
-# The department the procedure holds responsible for an event, where there is one.
-DEPARTMENTS = {
-    KpiEventKind.PRODUCTION_STARTED: "production",
-    KpiEventKind.SHIPPED: "logistics",
-    KpiEventKind.DELIVERED: "logistics",
-    KpiEventKind.PAID: "finance",
-    KpiEventKind.PAYMENT_REVERSED: "finance",
-}
 # What was collected, net: payments confirmed, less what reversals took back (in the period of each).
 COLLECTED_SIGN = {KpiEventKind.PAID: 1, KpiEventKind.PAYMENT_REVERSED: -1}
-
-
-def _hours_between(start: datetime | None, end: datetime) -> Decimal | None:
-    if start is None:
-        return None
-    seconds = Decimal((end - start).total_seconds())
-    return (seconds / 3600).quantize(HOURS_PLACES, rounding=ROUND_HALF_UP)
-
-
-def record(order: Order, kind: KpiEventKind, amount: Decimal | None = None, *,
-           at: datetime | None = None) -> KpiEvent:
-    """Write the fact that ``order`` went through ``kind``; ``amount`` defaults to the order's total."""
-    at = at or utcnow()
-    fact = KpiEvent(
-        company_id=order.company_id,
-        order_id=order.id,
-        event=kind,
-        at=at,
-        amount=order.total if amount is None else amount,
-        department=DEPARTMENTS.get(kind),
-        hours_since_submission=None if kind == KpiEventKind.SUBMITTED else _hours_between(order.submitted_at, at),
-    )
-    db.session.add(fact)
-    return fact
-
-
-def record_decision(order: Order, decision: Decision) -> KpiEvent:
-    """Write the outcome of an order's review round."""
-    return record(order, OUTCOME_KINDS[decision.outcome])
 
 
 # --- counting ---------------------------------------------------------------

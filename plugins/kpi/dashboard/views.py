@@ -9,9 +9,9 @@ from core.auth.context import require_actor, requires, sees_prices
 from core.charts import Chart, ChartKind, chart
 from core.models import User
 from core.web import attempt, flash_form_errors
-from plugins.kpi import services
-from plugins.kpi.forms import PeriodForm
-from plugins.kpi.models import DECISION_KINDS, KpiEventKind
+from plugins.kpi.dashboard import services
+from plugins.kpi.dashboard.forms import PeriodForm
+from plugins.kpi.facts.models import DECISION_KINDS, KpiEventKind
 
 bp = Blueprint("kpi", __name__)
 

@@ -1,0 +1,1 @@
+"""Cycle times: how long each stage's work takes, its median and 90th percentile."""

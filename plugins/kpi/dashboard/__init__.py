@@ -1,0 +1,1 @@
+"""The dashboard: stage events counted per period, with their charts."""

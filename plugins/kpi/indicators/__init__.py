@@ -1,0 +1,1 @@
+"""The procedure's four indicators: timeliness, accuracy, satisfaction and collection, as aggregate queries."""

@@ -1,0 +1,219 @@
+"""The facts kpi records from the stage events' payloads, and their rebuild from the audit log."""
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from core.contracts import Delivery, Payment, PaymentReversal
+from core.db import commit
+from core.extensions import Model, db
+from core.models import utcnow
+from core.modules import set_enabled
+from core.orders import events
+from core.orders.actions import mark_delivered
+from plugins.intake.manifest import MANIFEST as INTAKE
+from plugins.kpi.facts import rebuild
+from plugins.kpi.facts.models import KpiMoney, KpiOrder, KpiTask, MoneyKind, TaskStage
+from plugins.kpi.facts.rebuild import FACT_MODELS
+from plugins.kpi.manifest import MANIFEST as KPI
+from plugins.review.manifest import MANIFEST as REVIEW
+from tests import factories
+from tests.plugins.kpi.conftest import submit_order
+from tests.plugins.review.desk import Desk
+
+
+@pytest.fixture
+def desk(make_app):
+    """Intake, review and kpi: every order goes through the departments' review steps."""
+    app = make_app(plugins=[INTAKE, REVIEW, KPI])
+    with app.app_context():
+        yield Desk(app, factories.build_world(app))
+
+
+def approve_all(desk: Desk, order_id: int) -> None:
+    while open_steps := [s for s in desk.steps(order_id) if s.status.value == "open"]:
+        for step in open_steps:
+            assert desk.decide("administrator", order_id, step.department, "approve").status_code == 200
+
+
+def rows(model: type[Model], **where: Any) -> list[Any]:
+    query = select(model).order_by(model.id)  # type: ignore[attr-defined]
+    for name, value in where.items():
+        query = query.where(getattr(model, name) == value)
+    return list(db.session.execute(query).scalars())
+
+
+def test_hook_order_submitted_records_the_intake_task_once_by_who_entered_the_order(world):
+    order = submit_order(world)
+
+    (intake,) = rows(KpiTask, order_id=order.id)
+    assert intake.stage == TaskStage.INTAKE
+    assert (intake.department, intake.person_id) == ("sales", world.users["sales"].id)
+    assert intake.arrived_at == order.received_at
+    assert intake.due_at == order.received_at + timedelta(hours=24)
+    assert intake.done_at == order.submitted_at
+    assert intake.on_time is True
+
+
+def test_an_order_received_two_days_before_its_submission_was_entered_late(world):
+    order = submit_order(world, received_hours_ago=48)
+
+    (intake,) = rows(KpiTask, order_id=order.id)
+    assert intake.on_time is False
+
+
+def test_hook_review_decided_records_each_decided_step_with_its_decider_and_limit(desk):
+    order_id = desk.place()
+    approve_all(desk, order_id)
+
+    steps = {step.department: step for step in desk.steps(order_id)}
+    tasks = {task.department: task for task in rows(KpiTask, order_id=order_id, stage=TaskStage.REVIEW)}
+    assert set(tasks) == set(steps)
+    for department, task in tasks.items():
+        step = steps[department]
+        assert (task.arrived_at, task.due_at, task.done_at) == (step.opened_at, step.due_at, step.decided_at)
+        assert task.person_id == desk.world.users["administrator"].id
+        assert task.on_time is True  # decided at once, well within the limit
+
+
+def test_a_send_back_and_resubmission_counts_intake_once_and_both_rounds_steps(desk):
+    order_id = desk.place()
+    assert desk.decide("administrator", order_id, "sales", "send_back", reason="数量有误").status_code == 200
+    desk.submit(order_id)
+
+    assert len(rows(KpiTask, order_id=order_id, stage=TaskStage.INTAKE)) == 1
+    assert [task.department for task in rows(KpiTask, order_id=order_id, stage=TaskStage.REVIEW)] == ["sales"]
+
+
+def test_hook_delivered_records_accuracy_and_rating_from_the_payload(world):
+    order = submit_order(world)
+    events.deliver(order, Delivery(signed_by="张三", signed_at=utcnow(), rating=4, refused_lines=1),
+                   actor=world.users["logistics"])
+    commit()
+
+    (delivered,) = rows(KpiOrder, order_id=order.id)
+    assert (delivered.rating, delivered.refused_lines, delivered.reserved_lines) == (4, 1, 0)
+    assert delivered.accurate is False  # a refused line
+    assert (delivered.customer_id, delivered.salesperson_id) == (order.customer_id, world.users["sales"].id)
+
+
+def test_an_order_delivered_without_correction_or_refusal_is_accurate_and_falls_due_on_delivery(world):
+    order = submit_order(world)  # cash on delivery
+    mark_delivered(order, actor=world.users["logistics"], signed_by="张三")
+    commit()
+
+    (delivered,) = rows(KpiOrder, order_id=order.id)
+    assert (delivered.accurate, delivered.corrections, delivered.rating) == (True, 0, None)
+    (due,) = rows(KpiMoney, order_id=order.id)
+    zone = world.company.zone
+    assert due.kind == MoneyKind.DUE
+    assert due.at.astimezone(zone).date() == order.delivered_at.astimezone(zone).date()
+
+
+def test_hook_paid_and_payment_reversed_record_money_collected_and_taken_back(world):
+    order = submit_order(world)
+    received = utcnow() - timedelta(hours=2)
+    events.record_payment(order, Payment(amount=Decimal("500.00"), received_at=received, is_prepayment=True,
+                                         fully_paid=False), actor=world.users["finance"])
+    events.reverse_payment(order, PaymentReversal(amount=Decimal("500.00"), reversed_at=received + timedelta(hours=1),
+                                                  reason="录错", fully_paid=False), actor=world.users["finance"])
+    commit()
+
+    money = [(fact.kind, fact.amount, fact.at) for fact in rows(KpiMoney, order_id=order.id)]
+    assert money == [(MoneyKind.COLLECTED, Decimal("500.00"), received),
+                     (MoneyKind.COLLECTED, Decimal("-500.00"), received + timedelta(hours=1))]
+
+
+def test_with_kpi_switched_off_no_fact_is_recorded(world):
+    set_enabled(world.company, "kpi", False, actor=None)
+    commit()
+    order = submit_order(world)
+    mark_delivered(order, actor=world.users["logistics"], signed_by="张三")
+    commit()
+
+    assert all(rows(model, order_id=order.id) == [] for model in FACT_MODELS)
+
+
+# --- rebuild -----------------------------------------------------------------------
+
+
+def snapshot() -> dict[str, list[tuple]]:
+    """Every fact of every table, without its id, in a stable order."""
+    found = {}
+    for model in FACT_MODELS:
+        table = model.__table__  # type: ignore[attr-defined]
+        columns = [column for column in table.columns if column.name != "id"]
+        found[table.name] = sorted(
+            (tuple(row) for row in db.session.execute(select(*columns))),
+            key=lambda row: tuple(str(value) for value in row))
+    return found
+
+
+def a_quarter_of_work(desk: Desk) -> list[int]:
+    """Orders approved and changed, sent back and resubmitted, rejected, delivered with a rating, paid and
+    reversed: every kind of fact."""
+    world = desk.world
+    changed = desk.place()
+    approve_all(desk, changed)
+    response = desk.api("customer_service").post(f"/api/v1/orders/{changed}/changes", json={
+        "lines": [{"line_no": 1, "quantity": "15"}], "reason": "客户追加数量"})
+    assert response.status_code == 201, response.get_json()
+    approve_all(desk, changed)
+    order = desk.order(changed)
+    events.record_payment(order, Payment(amount=Decimal("800.00"), received_at=utcnow() - timedelta(days=1),
+                                         is_prepayment=False, fully_paid=False), actor=world.users["finance"])
+    events.reverse_payment(order, PaymentReversal(amount=Decimal("800.00"), reversed_at=utcnow(), reason="录错",
+                                                  fully_paid=False), actor=world.users["finance"])
+    events.deliver(order, Delivery(signed_by="张三", signed_at=utcnow(), rating=5, reserved_lines=1),
+                   actor=world.users["logistics"])  # without billing, delivering completes it
+    commit()
+
+    resubmitted = desk.place()
+    assert desk.decide("administrator", resubmitted, "sales", "send_back", reason="地址不全").status_code == 200
+    desk.submit(resubmitted)
+    approve_all(desk, resubmitted)
+    order = desk.order(resubmitted)
+    events.deliver(order, Delivery(signed_by="李四", signed_at=utcnow(), rating=3), actor=world.users["logistics"])
+    commit()
+
+    rejected = desk.place()
+    assert desk.decide("administrator", rejected, "sales", "reject", reason="价格过低").status_code == 200
+    return [changed, resubmitted, rejected]
+
+
+def test_the_rebuild_from_the_audit_log_gives_the_facts_live_recording_gave(desk):
+    a_quarter_of_work(desk)
+    live = snapshot()
+    assert all(live.values())  # every table has facts to compare
+
+    result = rebuild.rebuild(desk.world.company.id, utcnow())
+    commit()
+
+    assert snapshot() == live
+    assert result.facts == {name: len(facts) for name, facts in live.items()}
+
+
+def test_a_rebuild_as_of_a_moment_leaves_out_what_happened_after_it(desk):
+    before = utcnow()
+    a_quarter_of_work(desk)
+
+    rebuild.rebuild(desk.world.company.id, before)
+    commit()
+
+    assert all(facts == [] for facts in snapshot().values())
+
+
+def test_ordo_kpi_rebuild_reports_per_company(desk):
+    a_quarter_of_work(desk)
+    live = snapshot()
+
+    result = desk.app.test_cli_runner().invoke(args=["kpi", "rebuild"])
+
+    assert result.exit_code == 0, result.output
+    assert f"{desk.world.company.code}: " in result.output
+    assert f"kpi_order {len(live['kpi_order'])}" in result.output
+    assert snapshot() == live

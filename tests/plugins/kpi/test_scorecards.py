@@ -1,0 +1,192 @@
+"""Targets, scorecards per department and person, the flags the rule proposes and a supervisor confirms."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import cast
+
+import pytest
+from sqlalchemy import Table, insert, select
+
+from core.db import commit
+from core.errors import Conflict, ValidationError
+from core.extensions import db
+from core.models import AuditEntry
+from plugins.kpi.facts.models import KpiTask, TaskStage
+from plugins.kpi.indicators.services import Indicator
+from plugins.kpi.scorecards import services
+from plugins.kpi.scorecards.models import Flag, KpiFlag, PeriodKind
+from plugins.kpi.scorecards.services import ScorePeriod, Subject
+from tests.core.test_queries import statements
+from tests.factories import ApiClient, portal_login
+from tests.plugins.kpi.conftest import submit_order
+
+MARCH = ScorePeriod(PeriodKind.MONTH, date(2026, 3, 1))
+
+
+def targets(world) -> None:
+    services.set_targets(world.company.id, {
+        Indicator.TIMELINESS: (Decimal("0.9"), Decimal("0.7")),
+        Indicator.SATISFACTION: (Decimal("3.5"), None),
+        Indicator.COLLECTION: (Decimal("0.8"), Decimal("0.5")),
+    }, world.users["manager"])
+    commit()
+
+
+def test_periods_and_subjects_read_as_written_and_bad_ones_name_their_field():
+    assert ScorePeriod.parse("2026-03") == MARCH
+    quarter = ScorePeriod.parse("2026-Q1")
+    assert (quarter.start, quarter.last_day, quarter.shifted(-1).code) == (date(2026, 1, 1), date(2026, 3, 31),
+                                                                          "2025-Q4")
+    assert Subject.parse("person:12") == Subject(services.Dimension.PERSON, 12)
+    for bad, field in (("2026-13", "period"), ("March", "period"), ("team:x", "subject"), ("person:me", "subject")):
+        with pytest.raises(ValidationError) as refused:
+            (ScorePeriod if field == "period" else Subject).parse(bad)
+        assert refused.value.field == field
+
+
+def test_a_department_scorecard_has_value_target_trend_and_the_flag_the_rule_proposes(world, facts):
+    targets(world)
+
+    (line,) = services.scorecard(world.company.id, Subject.parse("department:sales"), MARCH).lines
+
+    assert line.indicator == Indicator.TIMELINESS
+    assert line.value == Decimal("0.6667")  # two of three intake tasks on time
+    assert line.target is not None and line.target.target == Decimal("0.9000")
+    # January nothing, February its one task late, March 2 of 3.
+    assert line.trend == [("2026-01", None), ("2026-02", Decimal("0.0000")), ("2026-03", Decimal("0.6667"))]
+    assert line.proposed == Flag.PENALTY  # under 0.7
+
+    (finance,) = services.scorecard(world.company.id, Subject.parse("department:finance"), MARCH).lines
+    assert (finance.value, finance.proposed) == (Decimal("1.0000"), Flag.REWARD)
+
+
+def test_a_persons_scorecard_measures_their_tasks_and_the_orders_they_entered(world, facts):
+    targets(world)
+
+    card = services.scorecard(world.company.id, Subject(services.Dimension.PERSON, facts["sales"]), MARCH)
+
+    found = {line.indicator: (line.value, line.proposed) for line in card.lines}
+    assert found == {
+        Indicator.TIMELINESS: (Decimal("0.6667"), Flag.PENALTY),
+        Indicator.ACCURACY: (Decimal("0.5000"), None),  # no target: nothing proposed
+        Indicator.SATISFACTION: (Decimal("3.67"), Flag.REWARD),  # 3.67 reaches 3.5
+        Indicator.COLLECTION: (Decimal("0.6250"), None),  # between 0.5 and 0.8
+    }
+
+
+def test_a_supervisor_confirms_the_proposed_flag_once_recorded_with_who_and_audited(app, world, facts):
+    targets(world)
+    supervisor = portal_login(app, world.users["supervisor"])
+
+    response = supervisor.post("/kpi/scorecards/confirm", data={
+        "subject": "department:sales", "period": "2026-03", "indicator": "timeliness"})
+
+    assert response.status_code == 302
+    flag = db.session.execute(select(KpiFlag)).scalar_one()
+    assert (flag.flag, flag.value, flag.target, flag.confirmed_by_id) == (
+        Flag.PENALTY, Decimal("0.6667"), Decimal("0.9000"), world.users["supervisor"].id)
+    entry = db.session.execute(select(AuditEntry).where(AuditEntry.action == "kpi_flag_confirmed")).scalar_one()
+    assert entry.actor_id == world.users["supervisor"].id and entry.after["flag"] == "penalty"
+    html = supervisor.get("/kpi/scorecards?subject=department:sales&period=2026-03",
+                          headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert f"Penalty: by {world.users['supervisor'].name}" in html
+    with pytest.raises(Conflict):
+        services.confirm(world.company.id, Subject.parse("department:sales"), MARCH, Indicator.TIMELINESS,
+                         world.users["supervisor"])
+
+
+def test_only_a_supervisor_confirms_a_manager_is_refused(app, world, facts):
+    targets(world)
+
+    response = portal_login(app, world.users["manager"]).post("/kpi/scorecards/confirm", data={
+        "subject": "department:sales", "period": "2026-03", "indicator": "timeliness"})
+
+    assert response.status_code == 403
+    assert db.session.execute(select(KpiFlag)).first() is None
+
+
+def test_the_orders_behind_a_figure_are_those_whose_facts_make_it(app, world, facts):
+    behind = services.orders_behind(world.company.id, Subject.parse("department:sales"), MARCH,
+                                    Indicator.TIMELINESS)
+    march_intake = db.session.execute(select(KpiTask.order_id).where(
+        KpiTask.department == "sales", KpiTask.done_at >= datetime(2026, 3, 1, tzinfo=world.company.zone))
+    ).scalars().all()
+    assert sorted(order.id for order in behind) == sorted(set(march_intake))
+
+    html = portal_login(app, world.users["manager"]).get(
+        "/kpi/scorecards/orders?subject=department:sales&period=2026-03&indicator=timeliness").get_data(as_text=True)
+    assert all(order.display_number in html for order in behind)
+
+
+def test_targets_are_set_and_read_through_the_api_and_bad_values_name_their_field(app, world):
+    manager = ApiClient(app, world.users["manager"])
+
+    response = manager.put("/api/v1/kpi/targets", json={"targets": [
+        {"indicator": "accuracy", "target": "0.98", "penalty_below": "0.9"},
+        {"indicator": "satisfaction", "target": "4.5"}]})
+    assert response.status_code == 200, response.get_json()
+    assert {(t["indicator"], t["target"], t["penalty_below"]) for t in manager.get(
+        "/api/v1/kpi/targets").get_json()["targets"]} == {("accuracy", "0.9800", "0.9000"),
+                                                          ("satisfaction", "4.5000", None)}
+
+    refused = manager.put("/api/v1/kpi/targets", json={"targets": [{"indicator": "accuracy", "target": "1.5"}]})
+    assert refused.status_code == 400
+    assert [error["field"] for error in refused.get_json()["errors"]] == ["accuracy.target"]
+    above = manager.put("/api/v1/kpi/targets", json={"targets": [
+        {"indicator": "timeliness", "target": "0.8", "penalty_below": "0.9"}]})
+    assert [error["field"] for error in above.get_json()["errors"]] == ["timeliness.penalty_below"]
+    # The supervisor reads targets but does not set them.
+    assert ApiClient(app, world.users["supervisor"]).put("/api/v1/kpi/targets", json={"targets": []}).status_code \
+        == 403
+
+
+def test_the_scorecard_api_answers_the_lines_and_names_a_bad_field(app, world, facts):
+    targets(world)
+    client = ApiClient(app, world.users["supervisor"])
+
+    body = client.get(f"/api/v1/kpi/scorecards?subject=person:{facts['sales']}&period=2026-03").get_json()
+
+    lines = {line["indicator"]: line for line in body["lines"]}
+    assert (lines["timeliness"]["value"], lines["timeliness"]["target"], lines["timeliness"]["proposed"]) == (
+        "0.6667", "0.9000", "penalty")
+    assert [t["period"] for t in lines["collection"]["trend"]] == ["2026-01", "2026-02", "2026-03"]
+    bad = client.get("/api/v1/kpi/scorecards?subject=person:1&period=2026-3")
+    assert bad.status_code == 400 and [e["field"] for e in bad.get_json()["errors"]] == ["period"]
+
+
+@pytest.mark.parametrize("tasks", [100, 10_000])
+def test_a_scorecard_takes_the_same_statements_whatever_the_number_of_facts(world, tasks):
+    order = submit_order(world)
+    done = datetime(2026, 3, 10, tzinfo=world.company.zone)
+    db.session.execute(insert(cast(Table, KpiTask.__table__)), [
+        {"company_id": world.company.id, "order_id": order.id, "stage": TaskStage.INTAKE, "department": "sales",
+         "person_id": world.users["sales"].id, "arrived_at": done, "due_at": done, "done_at": done,
+         "on_time": n % 2 == 0, "seconds": 0} for n in range(tasks)])
+    commit()
+    subject = Subject(services.Dimension.PERSON, world.users["sales"].id)
+    services.scorecard(world.company.id, subject, MARCH)  # the company's zone, loaded once
+
+    with statements(db.engine) as seen:
+        card = services.scorecard(world.company.id, subject, MARCH)
+
+    assert len(seen) == 2 + 4 * 3  # targets, flags, then four lines over three periods
+    assert card.lines[0].value == Decimal("0.5000")
+
+
+def test_the_targets_page_sets_each_indicators_target_and_refuses_one_out_of_range(app, world):
+    manager = portal_login(app, world.users["manager"])
+
+    saved = manager.post("/kpi/targets", data={"timeliness_target": "0.95", "timeliness_penalty_below": "0.8",
+                                                "satisfaction_target": "4"})
+    refused = manager.post("/kpi/targets", data={"satisfaction_target": "6"}, headers={"Accept-Language": "en"})
+
+    assert saved.status_code == 302
+    found = {indicator: (row.target, row.penalty_below)
+             for indicator, row in services.company_targets(world.company.id).items()}
+    assert found == {Indicator.TIMELINESS: (Decimal("0.9500"), Decimal("0.8000")),
+                     Indicator.SATISFACTION: (Decimal("4.0000"), None)}
+    assert refused.status_code == 200 and "satisfaction.target must lie between 1 and 5" in refused.get_data(
+        as_text=True)
+    page = manager.get("/kpi/targets").get_data(as_text=True)
+    assert 'value="0.9500"' in page
