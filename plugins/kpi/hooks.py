@@ -5,6 +5,8 @@ no I/O, and a company with kpi switched off never reaches them.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from flask_babel import lazy_gettext as _l
 
 from core.contracts import (
@@ -13,6 +15,7 @@ from core.contracts import (
 from core.hookspecs import hookimpl
 from core.models import Order, User
 from plugins.kpi import services
+from plugins.kpi.analytics.labels import LABELS as ANALYTICS_LABELS
 from plugins.kpi.models import KpiEventKind
 
 # -- stage events ------------------------------------------------------------
@@ -92,9 +95,18 @@ def order_cancelled(order: Order, reason: str) -> None:
 
 @hookimpl
 def ordo_permissions() -> list[Permission]:
-    return [Permission("kpi.view", _l("See KPIs"), ("administrator", "manager", "supervisor"))]
+    return [Permission("kpi.view", _l("See KPIs"), ("administrator", "manager", "supervisor")),
+            # Section 九: finance, sales and operations analyse the orders (amounts only with prices).
+            Permission("kpi.analytics", _l("See the analytics of orders by region, customer segment and month"),
+                       ("administrator", "sales", "finance", "production", "logistics", "manager", "supervisor"))]
 
 
 @hookimpl
 def menu_items(user: User) -> list[MenuItem]:
-    return [MenuItem(_l("KPIs"), "kpi.dashboard", "kpi.view", order=800)]
+    return [MenuItem(_l("KPIs"), "kpi.dashboard", "kpi.view", order=800),
+            MenuItem(_l("Analytics"), "kpi_analytics.regions", "kpi.analytics", order=810)]
+
+
+@hookimpl
+def ordo_labels() -> Mapping[str, Mapping[str, object]]:
+    return {**ANALYTICS_LABELS}
