@@ -13,10 +13,12 @@ from core.contracts import (
     Decision, Delivery, MenuItem, OrderChange, Payment, PaymentReversal, Permission, ReviewOverdue, Settlement,
 )
 from core.hookspecs import hookimpl
+from core.roles import STAFF
 from core.models import Order, User
 from plugins.kpi import services
 from plugins.kpi.analytics.labels import LABELS as ANALYTICS_LABELS
 from plugins.kpi.models import KpiEventKind
+from plugins.kpi.supervision.labels import LABELS as SUPERVISION_LABELS
 
 # -- stage events ------------------------------------------------------------
 
@@ -98,15 +100,27 @@ def ordo_permissions() -> list[Permission]:
     return [Permission("kpi.view", _l("See KPIs"), ("administrator", "manager", "supervisor")),
             # Section 九: finance, sales and operations analyse the orders (amounts only with prices).
             Permission("kpi.analytics", _l("See the analytics of orders by region, customer segment and month"),
-                       ("administrator", "sales", "finance", "production", "logistics", "manager", "supervisor"))]
+                       ("administrator", "sales", "finance", "production", "logistics", "manager", "supervisor")),
+            # Section 十: the supervision group's pages, and the channel every staff member reports through.
+            Permission("kpi.supervise", _l("Supervise: audit browser, escalations, changes and stuck orders"),
+                       ("supervisor",)),
+            Permission("kpi.violations.report", _l("Report a suspected violation to the supervisors"), STAFF),
+            Permission("kpi.violations.handle",
+                       _l("Read violation reports and who made them, follow them up and record the outcome "
+                          "(never for whoever manages users or roles)"), ("supervisor",))]
 
 
 @hookimpl
 def menu_items(user: User) -> list[MenuItem]:
     return [MenuItem(_l("KPIs"), "kpi.dashboard", "kpi.view", order=800),
-            MenuItem(_l("Analytics"), "kpi_analytics.regions", "kpi.analytics", order=810)]
+            MenuItem(_l("Analytics"), "kpi_analytics.regions", "kpi.analytics", order=810),
+            MenuItem(_l("Supervision"), "kpi_supervision.audit", "kpi.supervise", order=820),
+            MenuItem(_l("Violation reports"), "kpi_supervision.reports", "kpi.violations.handle", order=830),
+            MenuItem(_l("Report a violation"), "kpi_supervision.report", "kpi.violations.report", order=990)]
 
 
 @hookimpl
 def ordo_labels() -> Mapping[str, Mapping[str, object]]:
-    return {**ANALYTICS_LABELS}
+    parts = (ANALYTICS_LABELS, SUPERVISION_LABELS)
+    return {namespace: {key: value for part in parts for key, value in part.get(namespace, {}).items()}
+            for namespace in {name for part in parts for name in part}}
