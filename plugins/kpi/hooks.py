@@ -19,6 +19,7 @@ from plugins.kpi import services
 from plugins.kpi.analytics.labels import LABELS as ANALYTICS_LABELS
 from plugins.kpi.models import KpiEventKind
 from plugins.kpi.supervision.labels import LABELS as SUPERVISION_LABELS
+from plugins.kpi.supervision.violations import HANDLE, may_handle
 
 # -- stage events ------------------------------------------------------------
 
@@ -105,7 +106,7 @@ def ordo_permissions() -> list[Permission]:
             Permission("kpi.supervise", _l("Supervise: audit browser, escalations, changes and stuck orders"),
                        ("supervisor",)),
             Permission("kpi.violations.report", _l("Report a suspected violation to the supervisors"), STAFF),
-            Permission("kpi.violations.handle",
+            Permission(HANDLE,
                        _l("Read violation reports and who made them, follow them up and record the outcome "
                           "(never for whoever manages users or roles)"), ("supervisor",))]
 
@@ -115,7 +116,8 @@ def menu_items(user: User) -> list[MenuItem]:
     return [MenuItem(_l("KPIs"), "kpi.dashboard", "kpi.view", order=800),
             MenuItem(_l("Analytics"), "kpi_analytics.regions", "kpi.analytics", order=810),
             MenuItem(_l("Supervision"), "kpi_supervision.audit", "kpi.supervise", order=820),
-            MenuItem(_l("Violation reports"), "kpi_supervision.reports", "kpi.violations.handle", order=830),
+            *([MenuItem(_l("Violation reports"), "kpi_supervision.reports", HANDLE, order=830)]
+              if may_handle(user) else []),
             MenuItem(_l("Report a violation"), "kpi_supervision.report", "kpi.violations.report", order=990)]
 
 

@@ -101,9 +101,8 @@ def _segment_link(period: Period, asked: AskedThresholds) -> Link:
 def segment():
     user = require_actor()
     period, asked = _period(user), _asked()
-    chosen = parse_segment(request.args.get("segment"))
-    if chosen is None:
-        raise ValidationError(_("segment must be one of: %(values)s", values=", ".join(Segment)), field="segment")
+    # Without one, the first: the important value customers.
+    chosen = parse_segment(request.args.get("segment")) or Segment.IMPORTANT_VALUE
     return list_response(_segment_spec(user, period, asked, chosen), user, "kpi/analytics/segment.html",
                          period=period, segment=chosen, namespace=SEGMENT,
                          back=url_for("kpi_analytics.customers", **period.params(), **asked.params()))
@@ -114,6 +113,7 @@ def _segment_spec(user: User, period: Period, asked: AskedThresholds, chosen: Se
     figures = per_customer(user.company, period)
     found, count = thresholds(user.company, period, asked, figures)
     member = segment_code(figures, found) == chosen.value if count else figures.c.customer_id.is_(None)
+    prices = sees_prices(user)
     drill = _drill(period)
 
     def source(_user: User) -> Select[Any]:
@@ -124,16 +124,17 @@ def _segment_spec(user: User, period: Period, asked: AskedThresholds, chosen: Se
         source=source,
         id=Customer.id,
         columns=(
-            Column("code", _l("Code"), Customer.code, sortable=True),
+            Column("code", _l("Code"), Customer.code),
             Column("name", _l("Customer"), Customer.name, href=lambda row: drill({"customer": row.id})),
             Column("province", _l("Province"), Customer.province),
             Column("city", _l("City"), Customer.city),
-            Column("last_at", _l("Last order"), figures.c.last_at, Kind.DATETIME, sortable=True),
-            Column("frequency", _l("Orders"), figures.c.frequency, Kind.INT, sortable=True),
-            Column("monetary", _l("Amount"), figures.c.monetary, Kind.MONEY, sortable=True),
+            Column("last_at", _l("Last order"), figures.c.last_at, Kind.DATETIME),
+            # Sorted by what matters most the reader may see: the amount, else the number of orders.
+            Column("frequency", _l("Orders"), figures.c.frequency, Kind.INT, sortable=not prices),
+            Column("monetary", _l("Amount"), figures.c.monetary, Kind.MONEY, sortable=prices),
         ),
         search=(Customer.code, Customer.name),
-        default_sort="-monetary" if sees_prices(user) else "-frequency",
+        default_sort="-monetary" if prices else "-frequency",
     )
 
 
@@ -188,16 +189,17 @@ def _orders_spec(user: User, figure: Figure) -> ListSpec:
         id=Order.id,
         columns=(
             order_column(),
-            Column("submitted_at", _l("Submitted"), Order.submitted_at, Kind.DATETIME, sortable=True),
+            # Newest first, unsorted otherwise: a figure's orders are one list, not one per order of sorting.
+            Column("submitted_at", _l("Submitted"), Order.submitted_at, Kind.DATETIME),
             Column("customer", _l("Customer"), Customer.name),
             Column("province", _l("Province"), Customer.province),
             Column("city", _l("City"), Customer.city),
             Column("channel", _l("Channel"), Order.channel, Kind.CODE),
             Column("status", _l("Status"), Order.status, Kind.CODE, badge=True),
-            Column("total", _l("Total"), Order.total, Kind.MONEY, sortable=True),
+            Column("total", _l("Total"), Order.total, Kind.MONEY),
         ),
         search=(Order.number, Customer.name),
-        default_sort="-submitted_at",
+        default_sort="-id",
         carry={"order_id": Order.id},
     )
 

@@ -6,6 +6,7 @@ from flask.views import MethodView
 from core.api import ApiBlueprint
 from core.auth.context import require_actor, requires
 from plugins.kpi.supervision import violations
+from plugins.kpi.supervision.access import confidential
 from plugins.kpi.supervision.schemas import ReportInSchema, ReportReceiptSchema, ReportSchema
 
 blp = ApiBlueprint("kpi_supervision_api", __name__,
@@ -14,6 +15,7 @@ blp = ApiBlueprint("kpi_supervision_api", __name__,
 
 @blp.route("/violations")
 class Violations(MethodView):
+    @confidential
     @requires(violations.HANDLE)
     @blp.response(200, ReportSchema(many=True))
     def get(self):

@@ -18,7 +18,7 @@ from werkzeug.datastructures import MultiDict
 from core.errors import ValidationError
 from core.extensions import db
 from core.keyset import Kind
-from core.labels import AUDIT_ACTION
+from core.labels import AUDIT_ACTION, system_note
 from core.listview import Column, Filter, FilterKind, GroupBy, ListSpec
 from core.models import AuditEntry, Order, User
 from core.portal import order_url
@@ -57,6 +57,14 @@ def _order_link(row: Any) -> str | None:
     return order_url(row.order_id) if row.order_id is not None else None
 
 
+def _actor(row: Any) -> str:
+    return row.actor if row.actor_id is not None else _("System")
+
+
+def _note(row: Any) -> str:
+    return system_note(row.note, row.after if isinstance(row.after, dict) else {})
+
+
 def audit_spec(name: str, actions: Sequence[str] | None, narrow: dict[str, str]) -> ListSpec:
     """The audit entries of the reader's company, of ``actions`` only if given, newest first."""
     def source(user: User) -> Select[Any]:
@@ -76,12 +84,11 @@ def audit_spec(name: str, actions: Sequence[str] | None, narrow: dict[str, str])
         id=AuditEntry.id,
         columns=(
             Column("at", _l("When"), AuditEntry.at, Kind.DATETIME, sortable=True),
-            Column("actor", _l("Who"), AuditEntry.actor_label),
+            Column("actor", _l("Who"), AuditEntry.actor_label, text=_actor),
             Column("action", _l("Action"), AuditEntry.action, Kind.CODE, namespace=AUDIT_ACTION),
-            Column("entity", _l("Record"), AuditEntry.entity),
-            Column("entity_id", _l("Record id"), AuditEntry.entity_id, Kind.INT),
             Column("order", _l("Order"), Order.number, href=_order_link),
-            Column("note", _l("Reason or note"), AuditEntry.note),
+            # A system's note is a code with its data (the timeline's way); a person's reason stays as typed.
+            Column("note", _l("Reason or note"), AuditEntry.note, text=_note),
         ),
         search=(Order.number, AuditEntry.actor_label, AuditEntry.note, AuditEntry.action, AuditEntry.entity),
         filters=(
@@ -91,9 +98,8 @@ def audit_spec(name: str, actions: Sequence[str] | None, narrow: dict[str, str])
         ),
         group_bys=(
             GroupBy("action", _l("Action"), AuditEntry.action, filter="action", namespace=AUDIT_ACTION),
-            GroupBy("entity", _l("Record"), AuditEntry.entity, filter="entity"),
             GroupBy("user", _l("Who"), AuditEntry.actor_id, text=AuditEntry.actor_label, filter="user"),
         ),
         default_sort="-id",
-        carry={"order_id": AuditEntry.order_id},
+        carry={"order_id": AuditEntry.order_id, "actor_id": AuditEntry.actor_id, "after": AuditEntry.after},
     )

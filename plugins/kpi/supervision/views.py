@@ -15,6 +15,7 @@ from core.listview import Column, Filter, FilterKind, ListSpec, list_response
 from core.models import User
 from core.web import attempt, flash_form_errors, required
 from plugins.kpi.supervision import violations
+from plugins.kpi.supervision.access import confidential
 from plugins.kpi.supervision.audit_lists import CHANGES, ESCALATIONS, audit_spec, narrowed
 from plugins.kpi.supervision.forms import CloseForm, FollowUpForm, ReportForm
 from plugins.kpi.supervision.models import ViolationReport, ViolationStatus
@@ -107,14 +108,15 @@ def _reports_spec(user: User) -> ListSpec:
 
 
 @bp.route("/violations")
+@confidential
 @requires(violations.HANDLE)
 def reports():
     user = require_actor()
-    violations.require_handler(user)
     return list_response(_reports_spec(user), user, "kpi/supervision/violations.html")
 
 
 @bp.route("/violations/<id:report_id>")
+@confidential
 @requires(violations.HANDLE)
 def violation(report_id: int):
     user = require_actor()
@@ -124,6 +126,7 @@ def violation(report_id: int):
 
 
 @bp.route("/violations/<id:report_id>/follow-ups", methods=["POST"])
+@confidential
 @requires(violations.HANDLE)
 def follow_up(report_id: int):
     user = require_actor()
@@ -137,6 +140,7 @@ def follow_up(report_id: int):
 
 
 @bp.route("/violations/<id:report_id>/close", methods=["POST"])
+@confidential
 @requires(violations.HANDLE)
 def close(report_id: int):
     user = require_actor()
