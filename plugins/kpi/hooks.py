@@ -6,18 +6,21 @@ no I/O, and a company with kpi switched off never reaches them.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 
 from core.contracts import (
-    Decision, Delivery, MenuItem, OrderChange, Payment, PaymentReversal, Permission, ReviewOverdue, Settlement,
+    Decision, Delivery, Job, MenuItem, OrderChange, Payment, PaymentReversal, Permission, ReviewOverdue, Settlement,
 )
 from core.hookspecs import hookimpl
+from core.jobs import per_company
 from core.roles import STAFF
 from core.models import Order, User
 from plugins.kpi import services
 from plugins.kpi.analytics.labels import LABELS as ANALYTICS_LABELS
 from plugins.kpi.models import KpiEventKind
+from plugins.kpi.supervision import monthly
 from plugins.kpi.supervision.labels import LABELS as SUPERVISION_LABELS
 from plugins.kpi.supervision.violations import HANDLE, may_handle
 
@@ -119,6 +122,13 @@ def menu_items(user: User) -> list[MenuItem]:
             *([MenuItem(_l("Violation reports"), "kpi_supervision.reports", HANDLE, order=830)]
               if may_handle(user) else []),
             MenuItem(_l("Report a violation"), "kpi_supervision.report", "kpi.violations.report", order=990)]
+
+
+@hookimpl
+def ordo_jobs() -> list[Job]:
+    return [Job("kpi.monthly_report", timedelta(hours=6), per_company("kpi", monthly.run),
+                description="Make each ended month's supervision report once, in both languages, and tell the "
+                            "supervisors")]
 
 
 @hookimpl

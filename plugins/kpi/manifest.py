@@ -10,7 +10,7 @@ MANIFEST = Manifest(
     stage=Stage.KPI,
     hooks="plugins.kpi.hooks",
     blueprints=("plugins.kpi.views:bp", "plugins.kpi.analytics.views:bp",
-                "plugins.kpi.supervision.views:bp"),
+                "plugins.kpi.supervision.views:bp", "plugins.kpi.cli:bp"),
     api_blueprints=("plugins.kpi.api:blp", "plugins.kpi.analytics.api:blp",
                     "plugins.kpi.supervision.api:blp"),
     default_enabled=True,

@@ -1,4 +1,4 @@
-"""kpi: the confidential violation channel (reports and their follow-ups)
+"""kpi: the confidential violation channel (reports and their follow-ups), the monthly supervision reports
 
 Analytics read the core's tables and add none. Written after kpi_0001; re-chained
 after kpi_0002 (the facts' rebuild) when the two branches of work meet.
@@ -54,8 +54,22 @@ def upgrade():
     with op.batch_alter_table('kpi_violation_follow_up', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_kpi_violation_follow_up_report_id'), ['report_id'], unique=False)
 
+    op.create_table('kpi_monthly_report',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('locale', sa.String(length=10), nullable=False),
+    sa.Column('made_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('content', sa.LargeBinary(), nullable=False),
+    sa.ForeignKeyConstraint(['company_id'], ['company.id'], name=op.f('fk_kpi_monthly_report_company_id_company')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_kpi_monthly_report')),
+    sa.UniqueConstraint('company_id', 'month', 'locale', name=op.f('uq_kpi_monthly_report_company_id'))
+    )
+
 
 def downgrade():
+    op.drop_table('kpi_monthly_report')
     with op.batch_alter_table('kpi_violation_follow_up', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_kpi_violation_follow_up_report_id'))
     op.drop_table('kpi_violation_follow_up')

@@ -5,9 +5,9 @@ Who reported is kept here only: the audit log records that a report was made, by
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import Date, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import Model
@@ -61,3 +61,19 @@ class ViolationFollowUp(Model):
 
     report: Mapped[ViolationReport] = relationship(back_populates="follow_ups")
     author: Mapped[User] = relationship(lazy="joined")
+
+
+class MonthlyReport(Model):
+    """The supervision report of one month in one language, made once: the unique key is what keeps a
+    second run (another worker, the CLI) from making or emailing it again."""
+
+    __tablename__ = "kpi_monthly_report"
+    __table_args__ = (UniqueConstraint("company_id", "month", "locale"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"))
+    month: Mapped[date] = mapped_column(Date)  # its first day
+    locale: Mapped[str] = mapped_column(String(10))
+    made_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
 
 from core.auth.context import require_actor, requires
+from core.errors import NotFound
+from core.extensions import db
 from core.keyset import Kind
 from core.listview import Column, Filter, FilterKind, ListSpec, list_response
 from core.models import User
@@ -18,7 +20,7 @@ from plugins.kpi.supervision import violations
 from plugins.kpi.supervision.access import confidential
 from plugins.kpi.supervision.audit_lists import CHANGES, ESCALATIONS, audit_spec, narrowed
 from plugins.kpi.supervision.forms import CloseForm, FollowUpForm, ReportForm
-from plugins.kpi.supervision.models import ViolationReport, ViolationStatus
+from plugins.kpi.supervision.models import MonthlyReport, ViolationReport, ViolationStatus
 from plugins.kpi.supervision.stuck import parse_stuck, stuck_spec
 
 bp = Blueprint("kpi_supervision", __name__)
@@ -64,6 +66,32 @@ def stuck():
     asked = parse_stuck(user.company, request.args.get("as_of"), request.args.get("days"))
     return list_response(stuck_spec(user.company, asked), user, "kpi/supervision/stuck.html", asked=asked,
                          views=VIEWS)
+
+
+# --- the monthly reports -------------------------------------------------------------------
+
+
+@bp.route("/supervision/monthly-reports")
+@requires(SUPERVISE)
+def monthly_reports():
+    user = require_actor()
+    made = list(db.session.execute(
+        select(MonthlyReport.id, MonthlyReport.month, MonthlyReport.locale, MonthlyReport.made_at)
+        .where(MonthlyReport.company_id == user.company_id)
+        .order_by(MonthlyReport.month.desc(), MonthlyReport.locale).limit(120)))
+    return render_template("kpi/supervision/monthly_reports.html", made=made, views=VIEWS)
+
+
+@bp.route("/supervision/documents/monthly/<id:monthly_id>")
+@requires(SUPERVISE)
+def monthly_report(monthly_id: int):
+    user = require_actor()
+    found = db.session.get(MonthlyReport, monthly_id)
+    if found is None or found.company_id != user.company_id:
+        raise NotFound(_("No such report."))
+    return Response(found.content, mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="supervision-{found.month:%Y-%m}-{found.locale}.pdf"',
+        "ETag": f'"{found.sha256}"'})
 
 
 # --- the confidential channel ---------------------------------------------------------------
