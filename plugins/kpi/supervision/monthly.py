@@ -100,7 +100,8 @@ def _charts(found: Figures, currency: str) -> dict[str, Chart]:
     amount = _("Amount (%(currency)s)", currency=currency)
     return {
         "regions": chart("regions", ChartKind.BAR, _("Orders by province"), _("Province"),
-                         [(row.province or _("No province given"), [row.amount]) for row in found.regions.provinces[:12]],
+                         [(row.province or _("No province given"), [row.amount])
+                          for row in found.regions.provinces[:12]],
                          [amount]),
         "segments": chart("segments", ChartKind.BAR, _("Customers by segment"), _("Segment"),
                           [(label(row.segment.value, SEGMENT), [row.customers]) for row in found.segments.segments],

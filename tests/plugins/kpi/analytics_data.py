@@ -50,7 +50,8 @@ def at_noon(day: date) -> datetime:
 def order_for(world: World, customer_id: int, quantity: int, day: date, channel: Channel = Channel.PHONE) -> Order:
     """An order of ``quantity`` P001 entered and submitted through the core, then dated ``day`` at noon."""
     product = world.products[0]
-    order = Order(company_id=world.company.id, number=f"SO-AN-{next(_numbers):05d}", channel=channel, customer_id=customer_id,
+    order = Order(company_id=world.company.id, number=f"SO-AN-{next(_numbers):05d}", channel=channel,
+                  customer_id=customer_id,
                   requested_date=day + timedelta(days=14), payment_terms=PaymentTerms.CASH_ON_DELIVERY,
                   delivery_method=DeliveryMethod.EXPRESS, created_by_id=world.users["sales"].id)
     order.lines.append(OrderLine(line_no=1, product_id=product.id, description=product.name, unit=product.unit,

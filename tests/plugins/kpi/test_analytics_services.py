@@ -72,7 +72,8 @@ def test_months_products_and_channels(world, book):
                     date(2026, 6, 1): (8, 4, D("14102.40"))}
     [product] = mix.products(world.company, period)
     assert (product.code, product.orders, product.quantity, product.amount) == ("P001", 16, D(208), D("28204.80"))
-    channels = {figures.channel.value: (figures.orders, figures.amount) for figures in mix.channels(world.company, period)}
+    channels = {figures.channel.value: (figures.orders, figures.amount)
+                for figures in mix.channels(world.company, period)}
     # A, C, E and G three each, H one.
     assert channels["phone"] == (13, D("17221.20"))
     assert channels["email"] == (1, D("5424.00")) and channels["api"] == (0, D("0.00"))

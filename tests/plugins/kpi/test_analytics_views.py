@@ -119,7 +119,8 @@ def test_customers_and_customer_users_cannot_see_analytics(app, world, book):
 
 
 @pytest.mark.parametrize(("query", "field"), [
-    ("as_of=2026-02-30", "as_of"), ("months=0", "months"), ("months=abc", "months"), ("recency_days=-2", "recency_days"),
+    ("as_of=2026-02-30", "as_of"), ("months=0", "months"), ("months=abc", "months"),
+    ("recency_days=-2", "recency_days"),
     ("monetary=1e999", "monetary"), ("segment=XYZ", "segment"), ("month=2020-01", "month"), ("channel=fax", "channel"),
     ("product=abc", "product"), ("customer=0", "customer"),
 ])

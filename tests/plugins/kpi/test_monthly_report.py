@@ -23,7 +23,8 @@ def _supervisor_mail(world) -> int:
         OutboxMessage.kind == "kpi_monthly_report")).scalar_one()
 
 
-def test_the_job_makes_the_last_months_report_once_in_both_languages_and_tells_the_supervisors_once(app, world, tmp_path):
+def test_the_job_makes_the_last_months_report_once_in_both_languages_and_tells_the_supervisors_once(
+        app, world, tmp_path):
     build_book(world)
     world.users["supervisor"].email = "supervisor@example.cn"
     commit()

@@ -74,7 +74,8 @@ def test_escalations_and_changes_show_only_their_entries_with_the_reasons(app, w
 def test_an_order_waiting_longer_than_the_days_given_is_stuck(app, world):
     fresh = order_for(world, world.customers[0].id, 5, utcnow().date())  # its submission's entry: now
     # A copy has no audit entry of its own: it waits from its submission, 12 days ago.
-    [old_id] = clone_order(fresh.id, 1, vary={"order": lambda n, row: {**row, "submitted_at": utcnow() - timedelta(days=12)}})
+    [old_id] = clone_order(fresh.id, 1, vary={
+        "order": lambda n, row: {**row, "submitted_at": utcnow() - timedelta(days=12)}})
     commit()
     old = db.session.get(Order, old_id)
     supervisor = portal_login(app, world.users["supervisor"])
