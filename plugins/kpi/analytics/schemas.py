@@ -34,7 +34,8 @@ def _amount(description: str) -> ma.fields.Decimal:
 
 
 def _rate(description: str) -> ma.fields.Decimal:
-    return ma.fields.Decimal(places=4, as_string=True, allow_none=True, metadata={"description": description})
+    return ma.fields.Decimal(places=4, as_string=True, allow_none=True,
+                             metadata={MONEY_FLAG: False, "description": description})
 
 
 class RegionSchema(PricedSchema):
@@ -71,7 +72,8 @@ class ThresholdsSchema(PricedSchema):
     recent_since = ma.fields.AwareDateTime(allow_none=True, metadata={
         "description": "a last order at or after this moment is recent"})
     recency_days = ma.fields.Integer(allow_none=True)
-    frequency = ma.fields.Decimal(as_string=True, allow_none=True)
+    frequency = ma.fields.Decimal(as_string=True, allow_none=True, metadata={
+        MONEY_FLAG: False, "description": "at least this many orders is high (a median may end in .5)"})
     monetary = _amount("an amount at or above this is high")
     given = ma.fields.List(ma.fields.String(), metadata={"description": "the thresholds set; the others are medians"})
 
