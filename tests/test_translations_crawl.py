@@ -46,7 +46,8 @@ from plugins.stock.models import StockMove, StockWarehouse
 
 ROOT = Path(__file__).resolve().parents[1]
 CHINESE_CATALOGUE = ROOT / "translations" / "zh_Hans_CN" / "LC_MESSAGES" / "messages.po"
-MAX_PAGES = 300  # per crawl: the demo has a few dozen pages per role; more means a link loops
+MAX_PAGES = 400  # per crawl: the demo has a few hundred pages per role (each analytics figure links to
+# its orders); more means a link loops
 SKIPPED_PATHS = ("/static/", "/api/")
 CHINESE_HEADERS = "zh-CN,zh;q=0.9"
 ENGLISH_HEADERS = "en-US,en;q=0.9"

@@ -1,4 +1,8 @@
-"""``ordo kpi rebuild``: record every company's KPI facts again from the audit log, as of a moment."""
+"""``ordo kpi``: the kpi plugin's commands: ``rebuild`` (the facts again from the audit log, as of a moment)
+and ``report`` (the monthly supervision report, the job run once).
+
+One group for the plugin: two blueprints naming the same ``cli_group`` would each replace the other's.
+"""
 from __future__ import annotations
 
 from datetime import datetime
@@ -12,8 +16,10 @@ from core.db import unit_of_work
 from core.jobs import companies_using
 from core.models import utcnow
 from plugins.kpi.facts import rebuild
+from plugins.kpi.supervision.cli import report_command
 
 bp = Blueprint("kpi_cli", __name__, cli_group="kpi")
+bp.cli.add_command(report_command)
 
 
 @bp.cli.command("rebuild")

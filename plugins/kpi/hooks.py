@@ -9,22 +9,29 @@ its payload names, so ``ordo kpi rebuild`` finds the same facts in the audit log
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from core.contracts import (
-    MENU_SETTINGS, Decision, Delivery, MenuItem, OrderChange, Payment, PaymentReversal, Permission, ReviewOverdue,
-    Settlement,
+    MENU_SETTINGS, Decision, Delivery, Job, MenuItem, OrderChange, Payment, PaymentReversal, Permission,
+    ReviewOverdue, Settlement,
 )
 from core.extensions import db
 from core.hookspecs import hookimpl
+from core.jobs import per_company
 from core.models import Company, Order, User
 from core.orders.events import REVIEW_FACTS, event_moment
+from core.roles import STAFF
+from plugins.kpi.analytics.labels import LABELS as ANALYTICS_LABELS
 from plugins.kpi.facts import recording
 from plugins.kpi.facts.models import KpiEvent, KpiEventKind
 from plugins.kpi.facts.recording import OrderRef
 from plugins.kpi.labels import DEPARTMENT_NAMESPACE, DEPARTMENTS, FLAGS
+from plugins.kpi.supervision import monthly
+from plugins.kpi.supervision.labels import LABELS as SUPERVISION_LABELS
+from plugins.kpi.supervision.violations import HANDLE, may_handle
 
 # -- stage events ------------------------------------------------------------
 
@@ -123,12 +130,25 @@ MENU_KPI = _l("KPIs")
 def ordo_permissions() -> list[Permission]:
     return [Permission("kpi.view", _l("See KPIs"), ("administrator", "manager", "supervisor")),
             Permission("kpi.targets", _l("Set KPI targets"), ("administrator", "manager")),
-            Permission("kpi.confirm", _l("Confirm scorecard rewards and penalties"), ("supervisor",))]
+            Permission("kpi.confirm", _l("Confirm scorecard rewards and penalties"), ("supervisor",)),
+            # Section 九: finance, sales and operations analyse the orders (amounts only with prices).
+            Permission("kpi.analytics", _l("See the analytics of orders by region, customer segment and month"),
+                       ("administrator", "sales", "finance", "production", "logistics", "manager", "supervisor")),
+            # Section 十: the supervision group's pages, and the channel every staff member reports through.
+            Permission("kpi.supervise", _l("Supervise: audit browser, escalations, changes and stuck orders"),
+                       ("supervisor",)),
+            Permission("kpi.violations.report", _l("Report a suspected violation to the supervisors"), STAFF),
+            Permission(HANDLE,
+                       _l("Read violation reports and who made them, follow them up and record the outcome "
+                          "(never for whoever manages users or roles)"), ("supervisor",))]
 
 
 @hookimpl
 def ordo_labels() -> Mapping[str, Mapping[str, object]]:
-    return {DEPARTMENT_NAMESPACE: DEPARTMENTS, "kpi.flag": FLAGS}
+    parts: tuple[Mapping[str, Mapping[str, object]], ...] = (
+        {DEPARTMENT_NAMESPACE: DEPARTMENTS, "kpi.flag": FLAGS}, ANALYTICS_LABELS, SUPERVISION_LABELS)
+    return {namespace: {key: value for part in parts for key, value in part.get(namespace, {}).items()}
+            for namespace in {name for part in parts for name in part}}
 
 
 @hookimpl
@@ -137,4 +157,16 @@ def menu_items(user: User) -> list[MenuItem]:
             MenuItem(_l("Indicators"), "kpi_indicators.indicators", "kpi.view", order=801, group=MENU_KPI),
             MenuItem(_l("Cycle times"), "kpi_cycletimes.cycle_times", "kpi.view", order=802, group=MENU_KPI),
             MenuItem(_l("Scorecards"), "kpi_scorecards.scorecard", "kpi.view", order=803, group=MENU_KPI),
+            MenuItem(_l("Analytics"), "kpi_analytics.regions", "kpi.analytics", order=810),
+            MenuItem(_l("Supervision"), "kpi_supervision.audit", "kpi.supervise", order=820),
+            *([MenuItem(_l("Violation reports"), "kpi_supervision.reports", HANDLE, order=830)]
+              if may_handle(user) else []),
+            MenuItem(_l("Report a violation"), "kpi_supervision.report", "kpi.violations.report", order=990),
             MenuItem(_l("KPI targets"), "kpi_scorecards.targets", "kpi.targets", order=960, group=MENU_SETTINGS)]
+
+
+@hookimpl
+def ordo_jobs() -> list[Job]:
+    return [Job("kpi.monthly_report", timedelta(hours=6), per_company("kpi", monthly.run),
+                description="Make each ended month's supervision report once, in both languages, and tell the "
+                            "supervisors")]

@@ -1,0 +1,163 @@
+"""The monthly supervision report: once a month has ended, a PDF of its figures in each language (orders by
+region, the customer segments, twelve months of orders, escalations, changes, stuck orders and violation
+reports counted — never who reported), stored once and announced by email to the company's supervisors.
+
+The ``kpi.monthly_report`` job and ``ordo kpi report --as-of`` run :func:`run`. The unique key (company,
+month, language) makes it idempotent: a row is inserted ignoring a duplicate, and only the run whose insert
+took mails, so two workers or a second run make and send nothing more.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from core.charts import Chart, ChartKind, chart
+from core.extensions import db
+from core.jobs import INSERT_IGNORING_DUPLICATES
+from core.languages import LOCALES, user_language
+from core.labels import label
+from core.models import AuditEntry, Company, Order, Role, User, user_role, utcnow
+from core.outbox import Recipient, send_email
+from core.pdf import render_pdf
+from plugins.kpi.analytics import mix
+from plugins.kpi.analytics.labels import SEGMENT
+from plugins.kpi.analytics.period import Period
+from plugins.kpi.analytics.regions import RegionReport, regions
+from plugins.kpi.analytics.rfm import AskedThresholds, RfmReport, rfm
+from plugins.kpi.supervision.audit_lists import CHANGES, ESCALATIONS
+from plugins.kpi.supervision.models import MonthlyReport, ViolationReport
+from plugins.kpi.supervision.stuck import OPEN, STEPS, DEFAULT_DAYS
+from plugins.kpi.supervision.svg import data_uri
+
+SUPERVISOR = "supervisor"
+TEMPLATE = "kpi/monthly_report.html"
+
+
+def last_month(company: Company, now: datetime) -> date:
+    """The first day of the latest month that has ended at ``now`` in the company's zone."""
+    today = now.astimezone(company.zone).date()
+    return (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+
+
+@dataclass(frozen=True)
+class Counts:
+    escalations: int
+    changes: int
+    stuck: int
+    reported: int
+    closed: int
+
+
+def _counts(company: Company, period: Period) -> Counts:
+    """The month's supervision figures, counted in one statement each."""
+    def audited(actions: tuple[str, ...]) -> int:
+        return db.session.execute(select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.company_id == company.id, AuditEntry.action.in_(actions),
+            AuditEntry.at >= period.start, AuditEntry.at < period.end)).scalar_one()
+
+    last_step = (select(AuditEntry.order_id, func.max(AuditEntry.at).label("since"))
+                 .where(AuditEntry.company_id == company.id, AuditEntry.entity == "order",
+                        AuditEntry.action.in_(STEPS), AuditEntry.at < period.end)
+                 .group_by(AuditEntry.order_id).subquery())
+    stuck = db.session.execute(select(func.count()).select_from(Order).outerjoin(
+        last_step, last_step.c.order_id == Order.id).where(
+        Order.company_id == company.id, Order.status.in_(OPEN),
+        func.coalesce(last_step.c.since, Order.submitted_at) < period.end - timedelta(days=DEFAULT_DAYS))).scalar_one()
+    reported = db.session.execute(select(func.count()).select_from(ViolationReport).where(
+        ViolationReport.company_id == company.id, ViolationReport.reported_at >= period.start,
+        ViolationReport.reported_at < period.end)).scalar_one()
+    closed = db.session.execute(select(func.count()).select_from(ViolationReport).where(
+        ViolationReport.company_id == company.id, ViolationReport.closed_at >= period.start,
+        ViolationReport.closed_at < period.end)).scalar_one()
+    return Counts(audited(ESCALATIONS), audited(CHANGES), stuck, reported, closed)
+
+
+@dataclass(frozen=True)
+class Figures:
+    month: date
+    period: Period
+    regions: RegionReport
+    segments: RfmReport
+    months: list[mix.MonthFigures]
+    counts: Counts
+
+
+def figures(company: Company, month: date) -> Figures:
+    end = (month + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    period = Period(end, 1, company.zone)
+    year = Period(end, 12, company.zone)
+    return Figures(month, period, regions(company, period), rfm(company, year, AskedThresholds()),
+                   mix.months(company, year), _counts(company, period))
+
+
+def _charts(found: Figures, currency: str) -> dict[str, Chart]:
+    amount = _("Amount (%(currency)s)", currency=currency)
+    return {
+        "regions": chart("regions", ChartKind.BAR, _("Orders by province"), _("Province"),
+                         [(row.province or _("No province given"), [row.amount])
+                          for row in found.regions.provinces[:12]],
+                         [amount]),
+        "segments": chart("segments", ChartKind.BAR, _("Customers by segment"), _("Segment"),
+                          [(label(row.segment.value, SEGMENT), [row.customers]) for row in found.segments.segments],
+                          [_("Customers")]),
+        "months": chart("months", ChartKind.LINE, _("Orders by month"), _("Month"),
+                        [(row.month.strftime("%Y-%m"), [row.amount]) for row in found.months], [amount]),
+    }
+
+
+def render(company: Company, found: Figures, locale: str) -> bytes:
+    """The report in ``locale``: charts as SVG images, each with its table."""
+    font = current_app.config["ORDO_PDF_FONT_FAMILY"]
+    with force_locale(locale):
+        charts = _charts(found, company.currency)
+        images = {key: data_uri(value, font) for key, value in charts.items()}
+        return render_pdf(TEMPLATE, company=company, found=found, charts=charts, images=images,
+                          segment_namespace=SEGMENT, show_prices=True)
+
+
+def supervisors(company: Company) -> list[User]:
+    return list(db.session.execute(
+        select(User).join(user_role, user_role.c.user_id == User.id).join(Role, Role.id == user_role.c.role_id)
+        .where(User.company_id == company.id, Role.name == SUPERVISOR, User.active.is_(True))
+        .order_by(User.id)).unique().scalars())
+
+
+def _store(company: Company, month: date, locale: str, content: bytes) -> bool:
+    """Insert the month's report in ``locale`` unless it exists; whether this run inserted it."""
+    connection = db.session.connection()
+    insert_ = INSERT_IGNORING_DUPLICATES[connection.dialect.name]
+    inserted = connection.execute(insert_(MonthlyReport).values(
+        company_id=company.id, month=month, locale=locale, made_at=utcnow(),
+        sha256=hashlib.sha256(content).hexdigest(), content=content,
+    ).on_conflict_do_nothing(index_elements=["company_id", "month", "locale"]).returning(MonthlyReport.id))
+    return inserted.first() is not None
+
+
+def made(company: Company, month: date) -> bool:
+    return db.session.execute(select(MonthlyReport.id).where(
+        MonthlyReport.company_id == company.id, MonthlyReport.month == month)).first() is not None
+
+
+def run(company: Company, now: datetime) -> str | None:
+    """The ``kpi.monthly_report`` job's work for one company: the last ended month's report, once."""
+    month = last_month(company, now)
+    if made(company, month):
+        return None
+    found = figures(company, month)
+    inserted = [locale for locale in LOCALES if _store(company, month, locale, render(company, found, locale))]
+    if not inserted:
+        return None
+    sent = 0
+    for user in supervisors(company):
+        address = (user.email or "").strip()
+        if address:
+            send_email("kpi/monthly_report_email.txt", Recipient(address, user_language(user)),
+                       company_id=company.id, kind="kpi_monthly_report", company=company, month=month)
+            sent += 1
+    return _("report for %(month)s made, %(sent)s supervisors told", month=month.strftime("%Y-%m"), sent=sent)
