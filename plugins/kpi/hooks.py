@@ -114,14 +114,19 @@ def ordo_permissions() -> list[Permission]:
                           "(never for whoever manages users or roles)"), ("supervisor",))]
 
 
+# KPIs, analytics, supervision and the violation channel share one drop-down.
+MENU_KPI = _l("KPIs")
+
+
 @hookimpl
 def menu_items(user: User) -> list[MenuItem]:
-    return [MenuItem(_l("KPIs"), "kpi.dashboard", "kpi.view", order=800),
-            MenuItem(_l("Analytics"), "kpi_analytics.regions", "kpi.analytics", order=810),
-            MenuItem(_l("Supervision"), "kpi_supervision.audit", "kpi.supervise", order=820),
-            *([MenuItem(_l("Violation reports"), "kpi_supervision.reports", HANDLE, order=830)]
+    return [MenuItem(_l("KPIs"), "kpi.dashboard", "kpi.view", order=800, group=MENU_KPI),
+            MenuItem(_l("Analytics"), "kpi_analytics.regions", "kpi.analytics", order=810, group=MENU_KPI),
+            MenuItem(_l("Supervision"), "kpi_supervision.audit", "kpi.supervise", order=820, group=MENU_KPI),
+            *([MenuItem(_l("Violation reports"), "kpi_supervision.reports", HANDLE, order=830, group=MENU_KPI)]
               if may_handle(user) else []),
-            MenuItem(_l("Report a violation"), "kpi_supervision.report", "kpi.violations.report", order=990)]
+            MenuItem(_l("Report a violation"), "kpi_supervision.report", "kpi.violations.report", order=840,
+                     group=MENU_KPI)]
 
 
 @hookimpl

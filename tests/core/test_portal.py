@@ -61,7 +61,8 @@ def test_the_menu_folds_each_group_into_one_drop_down_where_its_first_link_is(ap
         ("Orders", ["orders.index", "intake.new_order", "intake_imports.imports_list"]),
         ("Reviews", ["review.queue"]), ("Logistics", ["logistics_execution.my_tasks", "logistics.shipments"]),
         ("Billing", ["billing.invoices", "billing_statements.statements", "billing_receivables.ageing_report"]),
-        ("Master data", ["masterdata.customers", "masterdata.products"]), ("KPIs", ["kpi.dashboard"]),
+        ("Master data", ["masterdata.customers", "masterdata.products"]),
+        ("KPIs", ["kpi.dashboard", "kpi_analytics.regions", "kpi_supervision.audit", "kpi_supervision.report"]),
         ("Settings", ["admin.users", "admin.roles", "admin.modules", "admin.company", "outbox.index", "review.settings",
                       "logistics_execution.templates", "intake_settings.settings", "logistics_settings.settings",
                       "billing_collection.dunning_levels"])]
