@@ -123,6 +123,7 @@ def order_cancelled(order: Order, reason: str) -> None:
 
 # -- access and navigation ---------------------------------------------------
 
+# KPIs, analytics, supervision and the violation channel share one drop-down.
 MENU_KPI = _l("KPIs")
 
 
@@ -157,11 +158,12 @@ def menu_items(user: User) -> list[MenuItem]:
             MenuItem(_l("Indicators"), "kpi_indicators.indicators", "kpi.view", order=801, group=MENU_KPI),
             MenuItem(_l("Cycle times"), "kpi_cycletimes.cycle_times", "kpi.view", order=802, group=MENU_KPI),
             MenuItem(_l("Scorecards"), "kpi_scorecards.scorecard", "kpi.view", order=803, group=MENU_KPI),
-            MenuItem(_l("Analytics"), "kpi_analytics.regions", "kpi.analytics", order=810),
-            MenuItem(_l("Supervision"), "kpi_supervision.audit", "kpi.supervise", order=820),
-            *([MenuItem(_l("Violation reports"), "kpi_supervision.reports", HANDLE, order=830)]
+            MenuItem(_l("Analytics"), "kpi_analytics.regions", "kpi.analytics", order=810, group=MENU_KPI),
+            MenuItem(_l("Supervision"), "kpi_supervision.audit", "kpi.supervise", order=820, group=MENU_KPI),
+            *([MenuItem(_l("Violation reports"), "kpi_supervision.reports", HANDLE, order=830, group=MENU_KPI)]
               if may_handle(user) else []),
-            MenuItem(_l("Report a violation"), "kpi_supervision.report", "kpi.violations.report", order=990),
+            MenuItem(_l("Report a violation"), "kpi_supervision.report", "kpi.violations.report", order=840,
+                     group=MENU_KPI),
             MenuItem(_l("KPI targets"), "kpi_scorecards.targets", "kpi.targets", order=960, group=MENU_SETTINGS)]
 
 

@@ -236,11 +236,13 @@ def test_ordo_worker_once_runs_every_due_job_once(mail_app, inbox):  # noqa: F81
     assert result.exit_code == 0, result.output
     # Every job of the installed plugins runs once: billing's dunning (nothing overdue) and statements (no
     # customer owes anything), intake's imports (none handed in), logistics' sweeps of late cases and plans at
-    # risk, the documents due (none), the outbox, and review's sweep (nothing late).
+    # risk, the documents due (none), the outbox, review's sweep (nothing late) and kpi's monthly report (no
+    # month ended since the company was set up).
     assert sorted(result.output.strip().splitlines()) == ["billing.dunning: succeeded: nothing to do",
                                                           "billing.statements: succeeded: nothing to do",
                                                           "documents.render: succeeded: nothing to do",
                                                           "intake.imports: succeeded: nothing to do",
+                                                          "kpi.monthly_report: succeeded: nothing to do",
                                                           "logistics.case_sweep: succeeded: nothing to do",
                                                           "logistics.risk_sweep: succeeded: nothing to do",
                                                           "outbox.send: succeeded: sent 1, to retry 0, given up 0",

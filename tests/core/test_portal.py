@@ -63,7 +63,8 @@ def test_the_menu_folds_each_group_into_one_drop_down_where_its_first_link_is(ap
         ("Billing", ["billing.invoices", "billing_statements.statements", "billing_receivables.ageing_report"]),
         ("Master data", ["masterdata.customers", "masterdata.products"]),
         ("KPIs", ["kpi.dashboard", "kpi_indicators.indicators", "kpi_cycletimes.cycle_times",
-                  "kpi_scorecards.scorecard"]),
+                  "kpi_scorecards.scorecard", "kpi_analytics.regions", "kpi_supervision.audit",
+                  "kpi_supervision.report"]),
         ("Settings", ["admin.users", "admin.roles", "admin.modules", "admin.company", "outbox.index", "review.settings",
                       "logistics_execution.templates", "intake_settings.settings", "logistics_settings.settings",
                       "billing_collection.dunning_levels", "kpi_scorecards.targets"])]

@@ -4,7 +4,7 @@ Analytics read the core's tables and add none. Written after kpi_0001; re-chaine
 after kpi_0002 (the facts' rebuild) when the two branches of work meet.
 
 Revision ID: kpi_0003
-Revises: kpi_0001
+Revises: kpi_0002
 Create Date: 2026-12-07 17:50:00.000000
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'kpi_0003'
-down_revision = 'kpi_0001'
+down_revision = 'kpi_0002'
 branch_labels = None
 depends_on = None
 

@@ -87,6 +87,11 @@ class Figures:
     months: list[mix.MonthFigures]
     counts: Counts
 
+    @property
+    def month_key(self) -> str:
+        """The month as its code, ``2026-06``, as links and file names spell it."""
+        return f"{self.month:%Y-%m}"
+
 
 def figures(company: Company, month: date) -> Figures:
     end = (month + timedelta(days=32)).replace(day=1) - timedelta(days=1)
@@ -147,7 +152,9 @@ def made(company: Company, month: date) -> bool:
 def run(company: Company, now: datetime) -> str | None:
     """The ``kpi.monthly_report`` job's work for one company: the last ended month's report, once."""
     month = last_month(company, now)
-    if made(company, month):
+    # A month that ended before the company was set up has nothing to report.
+    if company.created_at.astimezone(company.zone).date() >= (month + timedelta(days=32)).replace(day=1) \
+            or made(company, month):
         return None
     found = figures(company, month)
     inserted = [locale for locale in LOCALES if _store(company, month, locale, render(company, found, locale))]
@@ -158,6 +165,7 @@ def run(company: Company, now: datetime) -> str | None:
         address = (user.email or "").strip()
         if address:
             send_email("kpi/monthly_report_email.txt", Recipient(address, user_language(user)),
-                       company_id=company.id, kind="kpi_monthly_report", company=company, month=month)
+                       company_id=company.id, kind="kpi_monthly_report", company=company,
+                       month_key=f"{month:%Y-%m}")
             sent += 1
     return _("report for %(month)s made, %(sent)s supervisors told", month=month.strftime("%Y-%m"), sent=sent)

@@ -75,10 +75,11 @@ def stuck():
 @requires(SUPERVISE)
 def monthly_reports():
     user = require_actor()
-    made = list(db.session.execute(
-        select(MonthlyReport.id, MonthlyReport.month, MonthlyReport.locale, MonthlyReport.made_at)
-        .where(MonthlyReport.company_id == user.company_id)
-        .order_by(MonthlyReport.month.desc(), MonthlyReport.locale).limit(120)))
+    made = [{"id": id_, "month": f"{month:%Y-%m}", "locale": locale, "made_at": made_at}
+            for id_, month, locale, made_at in db.session.execute(
+                select(MonthlyReport.id, MonthlyReport.month, MonthlyReport.locale, MonthlyReport.made_at)
+                .where(MonthlyReport.company_id == user.company_id)
+                .order_by(MonthlyReport.month.desc(), MonthlyReport.locale).limit(120))]
     return render_template("kpi/supervision/monthly_reports.html", made=made, views=VIEWS)
 
 

@@ -18,6 +18,12 @@ from tests.plugins.kpi.analytics_data import build_book
 AFTER_JUNE = datetime(2026, 7, 3, 2, 0, tzinfo=timezone.utc)
 
 
+def _set_up_last_year(world) -> None:
+    """The company existed before the months reported on."""
+    world.company.created_at = datetime(2025, 1, 1, tzinfo=timezone.utc)
+    commit()
+
+
 def _supervisor_mail(world) -> int:
     return db.session.execute(select(func.count()).select_from(OutboxMessage).where(
         OutboxMessage.kind == "kpi_monthly_report")).scalar_one()
@@ -26,6 +32,7 @@ def _supervisor_mail(world) -> int:
 def test_the_job_makes_the_last_months_report_once_in_both_languages_and_tells_the_supervisors_once(
         app, world, tmp_path):
     build_book(world)
+    _set_up_last_year(world)
     world.users["supervisor"].email = "supervisor@example.cn"
     commit()
 
@@ -51,6 +58,7 @@ def test_the_job_makes_the_last_months_report_once_in_both_languages_and_tells_t
 
 def test_the_cli_runs_it_as_of_a_moment_and_a_second_run_makes_nothing(app, world, runner):
     build_book(world)
+    _set_up_last_year(world)
     first = runner.invoke(args=["kpi", "report", "--as-of", "2026-07-03T10:00:00+08:00"])
     assert first.exit_code == 0 and "2026-06" in first.output, first.output
     second = runner.invoke(args=["kpi", "report", "--as-of", "2026-07-04T10:00:00+08:00"])
@@ -60,6 +68,7 @@ def test_the_cli_runs_it_as_of_a_moment_and_a_second_run_makes_nothing(app, worl
 
 def test_supervisors_open_the_stored_report_and_others_cannot(app, world):
     build_book(world)
+    _set_up_last_year(world)
     monthly.run(world.company, AFTER_JUNE)
     commit()
     report = db.session.execute(select(MonthlyReport)).scalars().first()
@@ -68,3 +77,8 @@ def test_supervisors_open_the_stored_report_and_others_cannot(app, world):
     served = supervisor.get(f"/supervision/documents/monthly/{report.id}")
     assert served.status_code == 200 and served.data == report.content
     assert portal_login(app, world.users["sales"]).get(f"/supervision/documents/monthly/{report.id}").status_code == 403
+
+
+def test_no_report_is_made_for_a_month_before_the_company_existed(app, world):
+    assert monthly.run(world.company, AFTER_JUNE) is None
+    assert db.session.execute(select(func.count()).select_from(MonthlyReport)).scalar_one() == 0
