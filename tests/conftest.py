@@ -24,15 +24,11 @@ from flask import Flask
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, make_url
 
-from tests.checkout_entry_points import declare_missing
-
-declare_missing()  # before anything discovers the plugins
-
-from core.app import create_app  # noqa: E402
-from core.config import normalise_database_url  # noqa: E402
-from core.extensions import db  # noqa: E402
-from core.models.audit import APPEND_ONLY_TRIGGERS, DROP_APPEND_ONLY_TRIGGERS  # noqa: E402
-from tests import factories  # noqa: E402
+from core.app import create_app
+from core.config import normalise_database_url
+from core.extensions import db
+from core.models.audit import APPEND_ONLY_TRIGGERS, DROP_APPEND_ONLY_TRIGGERS
+from tests import factories
 
 
 def _worker_database(url: str, worker: str) -> str:
