@@ -67,7 +67,8 @@ def test_the_menu_folds_each_group_into_one_drop_down_where_its_first_link_is(ap
                   "kpi_supervision.report"]),
         ("Settings", ["admin.users", "admin.roles", "admin.modules", "admin.company", "outbox.index", "review.settings",
                       "logistics_execution.templates", "intake_settings.settings", "logistics_settings.settings",
-                      "billing_collection.dunning_levels", "kpi_scorecards.targets"])]
+                      "billing_collection.dunning_levels", "billing_receivables.ageing_buckets",
+                      "kpi_scorecards.targets"])]
     # Production may not enter orders: its "Orders" group is the order list alone, shown as a plain link.
     assert ("Orders", ["orders.index"]) in production and all(name != "Settings" for name, _items in production)
     page = factories.portal_login(app, world.users["production"]).get("/inbox").get_data(as_text=True)
