@@ -8,8 +8,11 @@ from flask.views import MethodView
 from core.api import ApiBlueprint
 from core.auth.context import require_actor, requires
 from core.db import commit
+from core.models import utcnow
+from plugins.kpi.dashboard.services import company_zone
+from plugins.kpi.indicators.services import Dimension
 from plugins.kpi.scorecards import services
-from plugins.kpi.scorecards.models import KpiTarget
+from plugins.kpi.scorecards.models import KpiTarget, PeriodKind
 from plugins.kpi.scorecards.schemas import ScorecardQuerySchema, ScorecardSchema, TargetsSchema
 from plugins.kpi.scorecards.services import ScorePeriod, Scorecard, Subject
 
@@ -41,8 +44,11 @@ class Scorecards(MethodView):
         """A department's or person's scorecard for a month or quarter: each indicator's value, target, trend,
         the flag the rule proposes and its confirmation."""
         actor = require_actor()
-        return _card(services.scorecard(actor.company_id, Subject.parse(args["subject"]),
-                                        ScorePeriod.parse(args["period"])))
+        subject = Subject.parse(args["subject"]) if args["subject"] is not None else \
+            Subject(Dimension.PERSON, actor.id)
+        period = ScorePeriod.parse(args["period"]) if args["period"] is not None else ScorePeriod(
+            PeriodKind.MONTH, utcnow().astimezone(company_zone(actor.company_id)).date().replace(day=1))
+        return _card(services.scorecard(actor.company_id, subject, period))
 
 
 @blp.route("/kpi/targets")

@@ -11,10 +11,12 @@ TARGET = {MONEY_FLAG: False}
 
 
 class ScorecardQuerySchema(ma.Schema):
-    subject = ma.fields.String(required=True, validate=ma.validate.Length(max=80), metadata={
-        "description": "department:<code> (sales, finance, production, logistics) or person:<user id>."})
-    period = ma.fields.String(required=True, validate=ma.validate.Length(max=7), metadata={
-        "description": "A month (2026-03) or a quarter (2026-Q1), in the company's time zone."})
+    subject = ma.fields.String(load_default=None, validate=ma.validate.Length(max=80), metadata={
+        "description": "department:<code> (sales, finance, production, logistics) or person:<user id>; "
+                       "default: the caller."})
+    period = ma.fields.String(load_default=None, validate=ma.validate.Length(max=7), metadata={
+        "description": "A month (2026-03) or a quarter (2026-Q1), in the company's time zone; default: this "
+                       "month."})
 
 
 class TrendSchema(ma.Schema):

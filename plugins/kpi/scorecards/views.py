@@ -90,6 +90,8 @@ def _indicator(value: str | None) -> Indicator:
 @requires("kpi.view")
 def orders():
     user = require_actor()
+    if not request.args.get("subject") or not request.args.get("period"):  # a figure is chosen on its scorecard
+        return redirect(url_for("kpi_scorecards.scorecard"))
     subject, period = Subject.parse(request.args.get("subject")), ScorePeriod.parse(request.args.get("period"))
     indicator = _indicator(request.args.get("indicator"))
     found = services.orders_behind(user.company_id, subject, period, indicator)
