@@ -168,6 +168,12 @@ def menu_items(user: User) -> list[MenuItem]:
 
 
 @hookimpl
+def outbox_document(company: Company, kind: str, key: int, language: str) -> bytes | None:
+    """The monthly supervision report goes with its notice to the supervisors (stored in each language)."""
+    return monthly.outbox_document(company, kind, key)
+
+
+@hookimpl
 def ordo_jobs() -> list[Job]:
     return [Job("kpi.monthly_report", timedelta(hours=6), per_company("kpi", monthly.run),
                 description="Make each ended month's supervision report once, in both languages, and tell the "

@@ -23,7 +23,7 @@ from core.jobs import INSERT_IGNORING_DUPLICATES
 from core.languages import LOCALES, user_language
 from core.labels import label
 from core.models import AuditEntry, Company, Order, Role, User, user_role, utcnow
-from core.outbox import Recipient, send_email
+from core.outbox import OwnedDocumentRef, Recipient, send_email
 from core.pdf import render_pdf
 from plugins.kpi.analytics import mix
 from plugins.kpi.analytics.labels import SEGMENT
@@ -37,6 +37,8 @@ from plugins.kpi.supervision.svg import data_uri
 
 SUPERVISOR = "supervisor"
 TEMPLATE = "kpi/monthly_report.html"
+# The report as an email attachment: the outbox asks kpi for it by this kind (``outbox_document``).
+OUTBOX_KIND = "kpi.monthly_report"
 
 
 def last_month(company: Company, now: datetime) -> date:
@@ -133,15 +135,23 @@ def supervisors(company: Company) -> list[User]:
         .order_by(User.id)).unique().scalars())
 
 
-def _store(company: Company, month: date, locale: str, content: bytes) -> bool:
-    """Insert the month's report in ``locale`` unless it exists; whether this run inserted it."""
+def _store(company: Company, month: date, locale: str, content: bytes) -> int | None:
+    """Insert the month's report in ``locale`` unless it exists; its id when this run inserted it."""
     connection = db.session.connection()
     insert_ = INSERT_IGNORING_DUPLICATES[connection.dialect.name]
     inserted = connection.execute(insert_(MonthlyReport).values(
         company_id=company.id, month=month, locale=locale, made_at=utcnow(),
         sha256=hashlib.sha256(content).hexdigest(), content=content,
     ).on_conflict_do_nothing(index_elements=["company_id", "month", "locale"]).returning(MonthlyReport.id))
-    return inserted.first() is not None
+    return inserted.scalar()
+
+
+def outbox_document(company: Company, kind: str, key: int) -> bytes | None:
+    """The stored report ``key`` of ``company`` for the outbox to attach; ``None`` for another kind or company."""
+    if kind != OUTBOX_KIND:
+        return None
+    report = db.session.get(MonthlyReport, key)
+    return report.content if report is not None and report.company_id == company.id else None
 
 
 def made(company: Company, month: date) -> bool:
@@ -157,15 +167,20 @@ def run(company: Company, now: datetime) -> str | None:
             or made(company, month):
         return None
     found = figures(company, month)
-    inserted = [locale for locale in LOCALES if _store(company, month, locale, render(company, found, locale))]
+    stored = {locale: _store(company, month, locale, render(company, found, locale)) for locale in LOCALES}
+    inserted = {locale: report_id for locale, report_id in stored.items() if report_id is not None}
     if not inserted:
         return None
     sent = 0
     for user in supervisors(company):
         address = (user.email or "").strip()
-        if address:
-            send_email("kpi/monthly_report_email.txt", Recipient(address, user_language(user)),
+        language = user_language(user)
+        report_id = inserted.get(language)
+        if address and report_id is not None:
+            # The report in the supervisor's language goes with the notice; the outbox asks kpi for its bytes.
+            send_email("kpi/monthly_report_email.txt", Recipient(address, language),
                        company_id=company.id, kind="kpi_monthly_report", company=company,
-                       month_key=f"{month:%Y-%m}")
+                       month_key=f"{month:%Y-%m}", attachments=[
+                           OwnedDocumentRef(OUTBOX_KIND, report_id, f"supervision-report-{month:%Y-%m}.pdf")])
             sent += 1
     return _("report for %(month)s made, %(sent)s supervisors told", month=month.strftime("%Y-%m"), sent=sent)

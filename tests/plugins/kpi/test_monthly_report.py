@@ -10,8 +10,11 @@ from sqlalchemy import func, select
 from core.db import commit
 from core.extensions import db
 from core.models import OutboxMessage
+from core.modules import hooks_for_company
+from core.outbox import attachments_of
 from plugins.kpi.supervision import monthly
 from plugins.kpi.supervision.models import MonthlyReport
+from tests import factories
 from tests.factories import portal_login
 from tests.plugins.kpi.analytics_data import build_book
 
@@ -46,6 +49,16 @@ def test_the_job_makes_the_last_months_report_once_in_both_languages_and_tells_t
     assert [(report.month.isoformat(), report.locale) for report in reports] == [("2026-06-01", "en"),
                                                                                  ("2026-06-01", "zh_CN")]
     assert _supervisor_mail(world) == 1
+    # The notice carries the report in the supervisor's language, as the outbox will send it.
+    message = db.session.execute(select(OutboxMessage).where(OutboxMessage.kind == "kpi_monthly_report")).scalar_one()
+    [attachment] = attachments_of(message)
+    english = next(report for report in reports if report.locale == "en")
+    assert (attachment.document_key, attachment.filename) == (english.id, "supervision-report-2026-06.pdf")
+    hooks = hooks_for_company(world.company.id)
+    assert hooks.outbox_document(company=world.company, kind=attachment.document_kind, key=english.id,
+                                 language="en") == english.content
+    assert hooks.outbox_document(company=factories.company("OTHER"), kind=attachment.document_kind,
+                                 key=english.id, language="en") is None  # another company's key: nothing
     chinese = next(report for report in reports if report.locale == "zh_CN")
     assert chinese.content.startswith(b"%PDF")
     path = tmp_path / "report.pdf"
