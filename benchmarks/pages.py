@@ -222,7 +222,7 @@ def _value(endpoint: str, argument: str, ids: Ids) -> Any:
     return {"change_id": ids.get("change"), "message_id": ids.get("message"), "step_id": ids.get("step"),
             "user_id": ids.get("user"), "import_id": ids.get("import"), "shipment_id": ids.get("shipment"),
             "template_id": ids.get("template"), "customer_id": ids.get("customer"), "invoice_id": ids.get("invoice"),
-            "credit_note_id": ids.get("credit_note")}.get(argument)
+            "credit_note_id": ids.get("credit_note"), "product_id": ids.get("product")}.get(argument)
 
 
 def list_routes(app: Flask, ids: Ids, pattern: str | None) -> tuple[list[Route], list[tuple[str, str]]]:
