@@ -1,6 +1,8 @@
 """Cycle times per stage: the median and the 90th percentile by nearest rank, in one statement."""
 from __future__ import annotations
 
+import csv
+import io
 import re
 from datetime import date, datetime, timedelta
 from typing import cast
@@ -103,3 +105,18 @@ def test_the_page_shows_durations_in_hours_and_minutes_beside_the_chart(app, wor
     assert 'id="chart-cycle-times"' in html
     assert re.search(r"Review step: Production</th>\s*<td class=\"num\">1</td>\s*<td class=\"num\">26 h 05 min</td>",
                      html)
+
+
+def test_the_export_is_the_table_shown(app, world, march):
+    client = portal_login(app, world.users["manager"])
+    query = "date_from=2026-03-01&date_to=2026-03-31"
+    html = client.get(f"/kpi/cycle-times?{query}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    exported = client.get(f"/kpi/cycle-times?{query}&format=csv", headers={"Accept-Language": "en"})
+
+    assert exported.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(exported.get_data(as_text=True).lstrip("\ufeff"))))
+    shown = [[re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
+             for row in re.findall(r"<tr>(.*?)</tr>", html.split('id="cycle-times">', 1)[1].split("</table>", 1)[0],
+                                   re.S)]
+    assert rows[1:] and [row[0] for row in rows[1:]] == [row[0] for row in shown[1:]]
+    assert rows[1:] == shown[1:]
