@@ -641,7 +641,8 @@ def bulk_insert(connection: Connection, table: Table, rows: list[dict[str, Any]]
     assert driver is not None
     with driver.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
         for row in rows:
-            copy.write_row([bind(row[name]) if bind else row[name] for name, bind in binds])
+            # A column the template's rows leave out (an insert sentinel) goes in as NULL, as the executemany does.
+            copy.write_row([bind(row.get(name)) if bind else row.get(name) for name, bind in binds])
 
 
 def _to_json(value: Any) -> str | None:
