@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from core.extensions import db
 from plugins.stock.models import MoveKind, StockBalance, StockMove, StockWarehouse
 from tests import factories
+from tests.core.test_queries import statements
 from tests.factories import portal_login
 
 
@@ -137,3 +138,22 @@ def test_the_page_receives_a_file_and_shows_each_bad_row(app, world):
     answer = staff.post("/stock/imports", data={"file": (io.BytesIO(good), "stock.csv")},
                         content_type="multipart/form-data")
     assert answer.status_code == 302 and on_hand() == {("P001", "MAIN"): Decimal(3)}
+
+
+def test_an_import_costs_the_same_statements_with_3_products_and_moves_as_with_30(flow, world):
+    """What the company already has (products, moves) does not change what importing a file costs."""
+    data = csv_file([["product_code", "quantity"], ["P001", "1"], ["P002", "2"]])
+
+    def counted() -> int:
+        db.session.expire_all()
+        with statements(db.engine) as seen:
+            flow.ok(upload(flow, data), 201)
+        return len(seen)
+
+    assert counted() > 0  # the first import makes the default warehouse and the balances
+    few = counted()
+    for n in range(28):
+        product = factories.product(world.company, f"S{n:03}")
+        flow.ok(flow.api["logistics"].post("/api/v1/stock/receipts", json={
+            "product_id": product.id, "quantity": "1"}), 201)
+    assert counted() == few
