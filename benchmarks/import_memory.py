@@ -69,16 +69,16 @@ def xlsx_file(count: int, notes: int) -> bytes:
 
 def largest(kind: str) -> bytes:
     """The largest file of the kind within the limits: MAX_ROWS rows, their notes as long as the limits let them."""
-    from plugins.intake import import_limits, imports
+    from core import tabular, tabular_limits
 
-    rows = import_limits.MAX_ROWS
+    rows = tabular_limits.MAX_ROWS
     if kind == "csv":
         per_row = len(csv_file(1, 0)) - len(",".join(HEADER)) - 2
-        notes = (imports.MAX_BYTES - 1024) // rows - per_row  # bytes to fill: 3 per character in UTF-8
+        notes = (tabular.MAX_BYTES - 1024) // rows - per_row  # bytes to fill: 3 per character in UTF-8
         return csv_file(rows, max(0, notes // 3))
     # .xlsx: openpyxl stores each text inline in the sheet as a shared string; size it from a sample.
     sample = xlsx_unpacked(xlsx_file(1000, 0)) / 1000
-    notes = int((import_limits.MAX_UNCOMPRESSED_BYTES * 0.97 / rows - sample) / 3)
+    notes = int((tabular_limits.MAX_UNCOMPRESSED_BYTES * 0.97 / rows - sample) / 3)
     return xlsx_file(rows, max(0, notes))
 
 

@@ -56,12 +56,13 @@ def main() -> None:
     from core.db import commit
     from core.extensions import db
     from core.models import Order, OrderLine
-    from plugins.intake import import_limits, imports, mappings
+    from core import tabular_limits
+    from plugins.intake import imports, mappings
     from tests import factories
 
     args = parse_args()
     # Throughput, not the limits: the file may have more rows than an upload may (import_memory.py measures those).
-    import_limits.MAX_ROWS = max(import_limits.MAX_ROWS, args.rows)
+    tabular_limits.MAX_ROWS = max(tabular_limits.MAX_ROWS, args.rows)
     workdir = tempfile.mkdtemp(prefix="ordo-bench-")
     uri = args.db_uri or f"sqlite:///{workdir}/ordo.sqlite"
     app = create_app({"SQLALCHEMY_DATABASE_URI": uri, "ORDO_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"},

@@ -12,6 +12,7 @@ from core.errors import OrdoError
 from core.extensions import db
 from core.models import Company, User
 from core.stored_text import shown
+from core.tabular import read_table
 from plugins.intake import imports, mappings
 
 bp = Blueprint("intake_cli", __name__, cli_group="import")
@@ -43,7 +44,7 @@ def import_orders_command(file: Path, mapping_name: str, company_code: str | Non
                                      names=", ".join(known.name for known in mappings.available(company.id))))
     data = file.read_bytes()
     try:
-        table = imports.read_table(file.name, data)
+        table = read_table(file.name, data)
         with click.progressbar(length=len(table) - 1, label=_("Importing %(name)s", name=file.name)) as bar:
             result = imports.import_table(company, table, mapping, actor, submit=submit, progress=bar.update)
     except OrdoError as refused:

@@ -32,6 +32,7 @@ from core.db import commit, discard, get_scoped, scoped
 from core.errors import Conflict, OrdoError, PermissionDenied, ValidationError
 from core.extensions import db
 from core.models import Company, User, utcnow
+from core.tabular import scan
 from plugins.intake import imports, mappings
 from plugins.intake.mappings import FIELDS, REQUIRED, ColumnMapping
 from plugins.intake.models import ImportJob, ImportStatus
@@ -49,7 +50,7 @@ PREVIEW_ROWS = 10
 # Bytes of a stored file read from the database at a time (:func:`stored_file`).
 FILE_SLICE = 4 * 1024 * 1024
 # Characters of a cell a preview shows at most (the rest is cut off with "…"); its columns are bounded by
-# imports' own limit (import_limits.MAX_COLUMNS).
+# imports' own limit (core.tabular_limits.MAX_COLUMNS).
 PREVIEW_CELL_CHARS = 100
 
 
@@ -96,7 +97,7 @@ def start(company: Company, actor: User, filename: str, data: bytes, mapping_nam
     """
     _require_import(actor)
     mapping = _mapping(company, mapping_name)
-    found = imports.scan(filename, data)
+    found = scan(filename, data)
     imports.check_columns(found.header, mapping)
     return _stored(company, actor, filename, data, mapping, submit, ImportStatus.QUEUED, found.rows)
 
@@ -110,7 +111,7 @@ def upload(company: Company, actor: User, filename: str, data: bytes, mapping_na
     """
     _require_import(actor)
     mapping = _mapping(company, mapping_name)
-    found = imports.scan(filename, data)
+    found = scan(filename, data)
     return _stored(company, actor, filename, data, mapping, submit, ImportStatus.UPLOADED, found.rows)
 
 
@@ -144,7 +145,7 @@ class Preview:
 
 def preview(job: ImportJob, mapping: ColumnMapping, rows: int = PREVIEW_ROWS) -> Preview:
     """The first ``rows`` rows of the stored file under its headers, and which field each header feeds."""
-    found = imports.scan(job.filename, stored_file(job), keep=rows)
+    found = scan(job.filename, stored_file(job), keep=rows)
     headers = [cell.strip() for cell in found.header]
     fed: dict[str, int] = {}
     for field_name in FIELDS:  # the first header matching one of the field's spellings, as the import reads it
@@ -181,7 +182,7 @@ def confirm(job: ImportJob, actor: User, mapping_name: str, submit: bool) -> Imp
     _require_uploaded(job)
     company = db.session.get_one(Company, job.company_id)
     mapping = _mapping(company, mapping_name)
-    found = imports.scan(job.filename, stored_file(job))
+    found = scan(job.filename, stored_file(job))
     imports.check_columns(found.header, mapping)
     job.mapping, job.submit, job.rows_total = mapping.name, submit, found.rows
     job.status = ImportStatus.QUEUED

@@ -6,7 +6,7 @@ nothing new. A bad row is reported with its row number (as in the file: the head
 row 1), its column and the reason, and only its order is left out. Orders are
 committed in chunks, one transaction each.
 
-The file is never held as a table (:func:`rows_of` hands its rows on one at a time):
+The file is never held as a table (:func:`core.tabular.rows_of` hands its rows on one at a time):
 the import reads it once through the limits, keeping only which chunk each order
 falls in, then again, importing each chunk as soon as its last row is read and letting
 its rows go. What an import holds is the file's bytes and the rows of the chunks whose
@@ -24,13 +24,10 @@ per order after the drafts are in.
 """
 from __future__ import annotations
 
-import codecs
-import io
 import re
-import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import cache, partial
 from typing import Any, cast
@@ -47,23 +44,14 @@ from core.models import Company, Customer, Order, OrderLine, Product, User
 from core.models.types import SENTINEL
 from core.stored_text import StoredText, stored
 from core.untrusted_text import control_character
-from plugins.intake import checks, fingerprints, import_limits, services
-from plugins.intake.import_limits import ImportRefused
+from core.tabular import RowError, rows_of
+from core.tabular_limits import ImportRefused
+from plugins.intake import checks, fingerprints, services
 from plugins.intake.mappings import REQUIRED, ColumnMapping
 from plugins.intake.models import IntakeFingerprint
 
-MAX_BYTES = 20 * 1024 * 1024
 CHUNK = 500
-_ENCODINGS = ("utf-8-sig", "gb18030")
 _IN_CHUNK = 900  # parameters per IN (...) query, under every database's limit
-_DECODED = 64 * 1024  # bytes of a CSV file decoded at a time to find its encoding
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int
-    column: str
-    reason: str | StoredText  # the import's own reasons are stored to be read in the reader's language
 
 
 @dataclass
@@ -80,132 +68,6 @@ class ImportResult:
 class _Row:
     number: int
     values: dict[str, str]
-
-
-# --- reading the file ---------------------------------------------------------------
-
-
-def rows_of(filename: str, data: bytes) -> Iterator[list[str]]:
-    """The file's rows as text, header first, blank rows left out, read one at a time as they are asked for.
-
-    Refuses what is not a readable CSV or xlsx file: its type, size, encoding, NUL bytes
-    and an xlsx's parts before the first row, a row beyond the limits
-    (:mod:`~plugins.intake.import_limits`) when reading reaches it, and a file with no
-    row under its header at the end.
-    """
-    name = filename.lower()
-    if not (name.endswith(".csv") or name.endswith(".xlsx")):
-        raise ImportRefused(_("%(name)s is neither a CSV nor an Excel (.xlsx) file", name=filename), field="file")
-    if not data:
-        raise ImportRefused(_("%(name)s is empty", name=filename), field="file")
-    if len(data) > MAX_BYTES:
-        raise ImportRefused(_("%(name)s is larger than the limit of %(mb)s MB", name=filename,
-                              mb=MAX_BYTES // (1024 * 1024)), field="file")
-    count = 0
-    for cells in _read_xlsx(filename, data) if name.endswith(".xlsx") else _read_csv(filename, data):
-        row = [_unwrapped(cell) for cell in cells]
-        if any(cell.strip() for cell in row):
-            count += 1
-            yield row
-    if count < 2:
-        raise ImportRefused(_("%(name)s is empty: it has no rows under the header", name=filename), field="file")
-
-
-def read_table(filename: str, data: bytes) -> list[list[str]]:
-    """The file's rows as text, header first (:func:`rows_of`), all held at once: for a file known to be small.
-
-    The import itself reads the file row by row (:func:`import_orders`).
-    """
-    return list(rows_of(filename, data))
-
-
-@dataclass(frozen=True)
-class Scan:
-    """What reading a whole file through the limits found: its header, how many rows lie under it, the first."""
-
-    header: list[str]
-    rows: int
-    first: list[list[str]]
-
-
-def scan(filename: str, data: bytes, keep: int = 0) -> Scan:
-    """Read the whole file as the import will (refusing it as :func:`rows_of` does), keeping the header, the
-    first ``keep`` rows under it and the count of the others only."""
-    rows = rows_of(filename, data)
-    header = next(rows)
-    first: list[list[str]] = []
-    count = 0
-    for row in rows:
-        if count < keep:
-            first.append(row)
-        count += 1
-    return Scan(header, count, first)
-
-
-def _read_csv(filename: str, data: bytes) -> Iterator[list[str]]:
-    encoding = _encoding(data)
-    if encoding is None:
-        raise ImportRefused(_("%(name)s has an unknown encoding; save it as UTF-8 or GB18030", name=filename),
-                            field="file")
-    import_limits.check_csv(filename, data)
-    # Decoded as it is read: the text of the whole file is never held (BytesIO shares the bytes, copying none).
-    with io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="") as text:
-        yield from import_limits.csv_rows(filename, text)
-
-
-def _encoding(data: bytes) -> str | None:
-    """The first of the encodings the whole file decodes in, decoded a slice at a time and nothing kept."""
-    for encoding in _ENCODINGS:
-        decoder = codecs.getincrementaldecoder(encoding)()
-        try:
-            for start in range(0, len(data), _DECODED):
-                decoder.decode(data[start:start + _DECODED])
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            continue
-        return encoding
-    return None
-
-
-def _read_xlsx(filename: str, data: bytes) -> Iterator[list[str]]:
-    import_limits.check_xlsx(filename, data)
-    # openpyxl (8 MB) is loaded by a process's first workbook, not by every worker at start.
-    from openpyxl import load_workbook
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
-        raise ImportRefused(_("%(name)s is not a readable Excel (.xlsx) file", name=filename),
-                            field="file") from error
-    try:
-        sheet = workbook.worksheets[0]
-        sheet.reset_dimensions()  # the rows as stored: a dimension the file claims pads nothing
-        for row in import_limits.bounded(filename, sheet.iter_rows(values_only=True)):
-            yield [_cell(value) for value in row]
-    finally:
-        workbook.close()
-
-
-# ="…": a spreadsheet formula that yields the text inside. Taobao, JD and Pinduoduo export their long
-# order ids so, or a spreadsheet would show 3.91E+18; a quote inside is doubled, as in any formula string.
-_FORMULA_TEXT = re.compile(r'="((?:[^"]|"")*)"')
-
-
-def _unwrapped(cell: str) -> str:
-    """The text a cell's ``="…"`` wrapper yields, as the platforms' own tools read it; any other cell as it is."""
-    match = _FORMULA_TEXT.fullmatch(cell.strip())
-    return match.group(1).replace('""', '"') if match else cell
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def _columns(header: list[str], mapping: ColumnMapping) -> tuple[dict[str, int], list[str]]:
@@ -250,7 +112,7 @@ def import_orders(company: Company, filename: str, data: bytes, mapping: ColumnM
 
 def import_table(company: Company, table: list[list[str]], mapping: ColumnMapping, actor: User, *,
                  submit: bool = False, progress: Callable[[int], None] | None = None) -> ImportResult:
-    """Import the rows :func:`read_table` read (header first); ``progress`` is told the rows done per chunk."""
+    """Import the rows ``core.tabular.read_table`` read (header first); ``progress`` is told the rows per chunk."""
     return _import(company, lambda: iter(table), mapping, actor, submit=submit, progress=progress)
 
 

@@ -16,7 +16,7 @@ from core.api.schemas import PricedSchema, page_schema
 from core.models import Channel, DeliveryMethod, InvoiceType, PaymentTerms
 from core.models.order import ORDER_TAX_ID_LENGTH
 from core.stored_text import shown
-from plugins.intake.imports import MAX_BYTES
+from core.tabular import MAX_BYTES
 from plugins.intake.mappings import BUILT_IN
 from plugins.intake.models import ImportStatus
 

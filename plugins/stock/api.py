@@ -4,11 +4,13 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from core.api import ApiBlueprint
+from core.api.problems import PROBLEM_JSON
 from core.auth.context import require_actor, requires
-from plugins.stock import services
+from plugins.stock import imports, services
 from plugins.stock.schemas import (
     AdjustmentRequestSchema, AvailabilitySchema, ReceiptRequestSchema, StockMovePageSchema, StockMoveQuerySchema,
-    StockMoveSchema, StockPageSchema, StockQuerySchema,
+    StockImportProblemSchema, StockImportSchema, StockImportUploadSchema, StockMoveSchema, StockPageSchema,
+    StockQuerySchema,
 )
 
 blp = ApiBlueprint("stock_api", __name__, description="Stock: balances per warehouse, the ledger of moves")
@@ -55,6 +57,21 @@ class StockAdjustments(MethodView):
         """Correct a count, up or down, saying why. Below what is reserved is a 400 naming ``quantity``."""
         return services.adjust(require_actor(), product_id=data["product_id"], change=data["quantity"],
                                reason=data["reason"], warehouse_id=data["warehouse_id"])
+
+
+@blp.route("/stock/imports")
+class StockImports(MethodView):
+    @requires(services.MOVE)
+    @blp.arguments(StockImportUploadSchema, location="multipart")
+    @blp.response(201, StockImportSchema)
+    @blp.alt_response(422, description="Rows of the file have errors: nothing was received; ``errors`` lists "
+                      "each with its row, column (``field``) and message.", schema=StockImportProblemSchema,
+                      content_type=PROBLEM_JSON)
+    def post(self, data):
+        """Initial stock: receive a CSV or .xlsx file's rows (product code, quantity, warehouse code, note), all
+        or none. A file that is no readable table, or lacks a column, is a 400 naming ``file``."""
+        upload = data["file"]
+        return {"received": imports.import_stock(require_actor(), upload.filename, upload.read())}, 201
 
 
 @blp.route("/products/<id:product_id>/availability")

@@ -1,9 +1,9 @@
-"""Forms of the stock pages: a receipt and an adjustment."""
+"""Forms of the stock pages: a receipt, an adjustment and a file of initial stock."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DecimalField, StringField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms import DecimalField, FileField, StringField
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from core.entry.forms import LookupField
 from core.figures import QUANTITY
@@ -23,3 +23,12 @@ class AdjustmentForm(PortalForm):
     quantity = DecimalField(_l("Change (negative takes away)"), places=None,
                             validators=[InputRequired(), FixedPoint(QUANTITY)])
     reason = StringField(_l("Reason"), validators=[InputRequired(), Length(max=REASON_MAX)])
+
+
+class StockImportForm(PortalForm):
+    # FlaskForm reads the request's files with its fields: the data is the upload (a FileStorage).
+    file = FileField(_l("Stock file (CSV in UTF-8 or GB18030, or Excel .xlsx)"))
+
+    def validate_file(self, field: FileField) -> None:
+        if not getattr(field.data, "filename", None):
+            raise ValidationError(_l("Choose the file to import."))

@@ -6,8 +6,10 @@ from decimal import Decimal
 import marshmallow as ma
 from marshmallow import validate
 
-from core.api.fields import IdField, QuantityField
+from core.api import ProblemSchema
+from core.api.fields import IdField, QuantityField, UploadField
 from core.api.schemas import PageArgsSchema, page_schema
+from core.tabular import MAX_BYTES
 from plugins.stock.models import MoveKind
 from plugins.stock.services import REASON_MAX, REFERENCE_MAX
 
@@ -106,3 +108,28 @@ class AvailabilitySchema(ma.Schema):
     available = QuantityField()
     quarantine = QuantityField()
     warehouses = ma.fields.List(ma.fields.Nested(WarehouseStockSchema))
+
+
+class StockImportUploadSchema(ma.Schema):
+    """A file of initial stock: one receipt per row."""
+
+    file = UploadField(required=True, metadata={
+        "type": "string", "format": "binary",
+        "description": f"CSV (UTF-8 or GB18030) or Excel .xlsx, at most {MAX_BYTES // (1024 * 1024)} MB; the "
+                       "header is row 1, with the columns product_code and quantity, and optionally "
+                       "warehouse_code (omitted or empty: the default warehouse) and note"})
+
+
+class StockImportSchema(ma.Schema):
+    received = ma.fields.Integer(metadata={"description": "the rows received, one receipt each"})
+
+
+class StockImportRowErrorSchema(ma.Schema):
+    row = ma.fields.Integer(metadata={"description": "the row of the file, the header being row 1"})
+    field = ma.fields.String(metadata={"description": "the column's header, as in the file"})
+    message = ma.fields.String()
+
+
+class StockImportProblemSchema(ProblemSchema):
+    errors = ma.fields.List(ma.fields.Nested(StockImportRowErrorSchema), metadata={
+        "description": "every error of every bad row; nothing was received"})

@@ -1,20 +1,23 @@
 """Portal pages of stock: the balances (a list view with search, filters and export) with the receipt and
-adjustment forms, and the ledger of moves."""
+adjustment forms, the ledger of moves, and the import of initial stock from a file."""
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
 
 from core.auth.context import require_actor, requires
+from core.db import fail_request
+from core.errors import OrdoError
 from core.listview import Column, Filter, FilterKind, GroupBy, Kind, ListSpec, list_response
 from core.models import Order, Product, User
 from core.web import attempt, flash_form_errors, required
-from plugins.stock import services
-from plugins.stock.forms import AdjustmentForm, ReceiptForm
+from core.tabular import RowError
+from plugins.stock import imports, services
+from plugins.stock.forms import AdjustmentForm, ReceiptForm, StockImportForm
 from plugins.stock.models import MoveKind, StockBalance, StockMove, StockWarehouse
 from plugins.stock.services import MOVE, VIEW
 from plugins.stock.warehouses import warehouses_of
@@ -133,3 +136,34 @@ def adjustment() -> Any:
                                          change=required(form.quantity.data), reason=form.reason.data)) is not None:
         flash(_("The adjustment is recorded."), "success")
     return redirect(url_for("stock.stock"))
+
+
+@bp.route("/stock/imports", methods=["GET", "POST"])
+@requires(MOVE)
+def stock_import() -> Any:
+    """The upload of a file of initial stock; a refused file answers 400, a file with bad rows 422 with each row's
+    errors (nothing received), as the API does."""
+    actor = require_actor()
+    form = StockImportForm()
+    rows: list[RowError] = []
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            upload = form.file.data
+            try:
+                received = imports.import_stock(actor, upload.filename or "", upload.read())
+            except imports.RowsRefused as error:
+                fail_request()
+                rows, status = error.rows, 422
+            except OrdoError as error:
+                fail_request()
+                form.file.errors = [*form.file.errors, error.message]
+                status = 400
+            else:
+                flash(_("%(count)s rows of %(file)s are received.", count=received, file=upload.filename), "success")
+                return redirect(url_for("stock.stock"))
+        else:
+            status = 400
+        flash(_("Check the fields marked below."), "error")
+    return render_template("stock/import.html", form=form, rows=rows, columns=imports.COLUMNS,
+                           required=imports.REQUIRED), status

@@ -13,8 +13,9 @@ from core.extensions import db
 from core.models import Channel, Order, OrderStatus, utcnow
 from core.stored_text import stored
 from core.plugins import registry
-from plugins.intake import import_jobs, import_limits, imports
-from plugins.intake.imports import ImportRefused
+from plugins.intake import import_jobs, imports
+from core import tabular_limits
+from core.tabular_limits import ImportRefused
 from plugins.intake.models import ImportMapping, ImportStatus
 from tests import factories
 from tests.core.test_queries import statements
@@ -177,7 +178,7 @@ def test_a_stored_file_beyond_the_limits_fails_in_the_worker_with_the_reason(app
     job.content = csv_bytes([GENERIC_HEADER] + [["A1", "C001", "P001", "1", "", ""]] * 3)
     commit()
     limits = pytest.MonkeyPatch()
-    limits.setattr(import_limits, "MAX_ROWS", 2)
+    limits.setattr(tabular_limits, "MAX_ROWS", 2)
     try:
         import_jobs.run_queued(world.company, utcnow())
     finally:

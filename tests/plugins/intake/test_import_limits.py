@@ -1,7 +1,7 @@
 """Hostile order files: zip bombs, XML entities, NUL bytes, enormous lines, too many columns, rows or characters.
 
 Each file is built here, small in the test's own memory, and read as every import path
-reads it (``imports.read_table``): each is refused naming the limit it passes.
+reads it (``tabular.read_table``): each is refused naming the limit it passes.
 """
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ import zipfile
 import pytest
 from openpyxl import Workbook
 
-from plugins.intake import import_limits, imports
-from plugins.intake.imports import ImportRefused
+
+from core import tabular, tabular_limits
+from core.tabular_limits import ImportRefused
 from tests.plugins.intake.helpers import next_week
 from tests.plugins.intake.test_imports import GENERIC_HEADER, csv_bytes
 
@@ -79,13 +80,13 @@ def entity_sheet() -> bytes:
 
 def refusal(filename: str, data: bytes) -> str:
     with pytest.raises(ImportRefused) as refused:
-        imports.read_table(filename, data)
+        tabular.read_table(filename, data)
     assert refused.value.field == "file"
     return refused.value.message
 
 
 def test_an_ordinary_workbook_is_read_within_the_limits(app):
-    assert imports.read_table("orders.xlsx", workbook_bytes())[1][:3] == ["X1", "C001", "P001"]
+    assert tabular.read_table("orders.xlsx", workbook_bytes())[1][:3] == ["X1", "C001", "P001"]
 
 
 def test_a_zip_bomb_is_refused_by_its_compression_ratio_before_it_is_parsed(app):
@@ -97,7 +98,7 @@ def test_a_zip_bomb_is_refused_by_its_compression_ratio_before_it_is_parsed(app)
 
 
 def test_a_workbook_unpacking_beyond_the_limit_is_refused_by_its_size(app, monkeypatch):
-    monkeypatch.setattr(import_limits, "MAX_UNCOMPRESSED_BYTES", 1024 * 1024)
+    monkeypatch.setattr(tabular_limits, "MAX_UNCOMPRESSED_BYTES", 1024 * 1024)
     data = with_sheet(lambda stream: (sheet_start(stream), stream.write(b" " * (2 * 1024 * 1024)),
                                       stream.write(b"</sheetData></worksheet>")))
 
@@ -107,12 +108,12 @@ def test_a_workbook_unpacking_beyond_the_limit_is_refused_by_its_size(app, monke
 def test_a_workbook_of_too_many_parts_is_refused(app):
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
-        for number in range(import_limits.MAX_MEMBERS + 1):
+        for number in range(tabular_limits.MAX_MEMBERS + 1):
             archive.writestr(f"xl/media/image{number}.png", b"")
 
     assert refusal("orders.xlsx", out.getvalue()) == (
-        f"orders.xlsx holds {import_limits.MAX_MEMBERS + 1} parts, more than an Excel file's limit of "
-        f"{import_limits.MAX_MEMBERS}")
+        f"orders.xlsx holds {tabular_limits.MAX_MEMBERS + 1} parts, more than an Excel file's limit of "
+        f"{tabular_limits.MAX_MEMBERS}")
 
 
 def test_xml_entities_in_a_workbook_are_refused_naming_the_part(app):
@@ -157,15 +158,15 @@ def test_a_quoted_cell_spread_over_many_lines_is_refused_by_the_cell_limit(app):
 
 
 def test_rows_over_the_limit_are_refused_and_reading_stops_there(app):
-    rows = [GENERIC_HEADER] + [good_row(f"R{n}") for n in range(import_limits.MAX_ROWS + 1)]
+    rows = [GENERIC_HEADER] + [good_row(f"R{n}") for n in range(tabular_limits.MAX_ROWS + 1)]
 
     assert refusal("orders.csv", csv_bytes(rows)) == ("orders.csv has more than 50000 rows; split it into smaller "
                                                       "files")
-    assert len(imports.read_table("orders.csv", csv_bytes(rows[:-1]))) == import_limits.MAX_ROWS + 1
+    assert len(tabular.read_table("orders.csv", csv_bytes(rows[:-1]))) == tabular_limits.MAX_ROWS + 1
 
 
 def test_workbook_rows_over_the_limit_are_refused(app, monkeypatch):
-    monkeypatch.setattr(import_limits, "MAX_ROWS", 3)
+    monkeypatch.setattr(tabular_limits, "MAX_ROWS", 3)
     data = workbook_bytes([GENERIC_HEADER] + [good_row(f"R{n}") for n in range(4)])
 
     assert re.fullmatch(r"orders\.xlsx has more than 3 rows; split it into smaller files",

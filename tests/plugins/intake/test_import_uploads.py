@@ -12,7 +12,7 @@ from core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from core.extensions import db
 from core.models import Order, utcnow
 from plugins.intake import import_jobs, mappings
-from plugins.intake.imports import ImportRefused
+from core.tabular_limits import ImportRefused
 from plugins.intake.models import ImportJob, ImportStatus
 from tests import factories
 from tests.plugins.intake.helpers import next_week

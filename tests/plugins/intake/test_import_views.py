@@ -9,11 +9,11 @@ from flask_babel import force_locale, get_locale
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from core import companies
+from core import companies, tabular_limits
 from core.db import commit
 from core.extensions import db
 from core.models import Channel, Order, Role, utcnow
-from plugins.intake import import_jobs, import_limits, saved_mappings
+from plugins.intake import import_jobs, saved_mappings
 from plugins.intake.mappings import FIELDS
 from plugins.intake.models import ImportJob, ImportMapping, ImportStatus
 from tests import factories
@@ -433,7 +433,7 @@ def test_a_zip_bomb_uploaded_in_the_portal_is_named_next_to_the_file(app, world)
 
 def test_a_hostile_file_uploaded_in_the_portal_is_a_bad_request_naming_the_limit_next_to_the_file(app, world,
                                                                                                 monkeypatch):
-    monkeypatch.setattr(import_limits, "MAX_ROWS", 3)
+    monkeypatch.setattr(tabular_limits, "MAX_ROWS", 3)
     client = portal_login(app, world.users["sales"])
     rows = [["G1", "C001", "P001", "1"]] * 4
     hostile = [("nul.csv", csv_bytes([GENERIC_HEADER, ["G1\x00", "C001", "P001", "1"]]),

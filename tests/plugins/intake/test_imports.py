@@ -12,7 +12,7 @@ from openpyxl import Workbook
 
 from sqlalchemy import select
 
-from core import companies, masterdata
+from core import companies, masterdata, tabular
 from core.db import commit
 from core.errors import PermissionDenied
 from core.extensions import db
@@ -20,7 +20,7 @@ from core.masterdata import update as update_master
 from core.models import AuditEntry, Channel, DeliveryMethod, Order, OrderStatus, PaymentTerms, Role, utcnow
 from core.stored_text import shown
 from plugins.intake import imports, mappings, services
-from plugins.intake.imports import ImportRefused
+from core.tabular_limits import ImportRefused
 from plugins.intake.manifest import MANIFEST
 from tests import factories
 from tests.plugins.intake import credit_hold
@@ -123,7 +123,7 @@ def test_an_xlsx_cell_holding_the_wrapper_as_text_reads_as_the_text_inside():
     out = io.BytesIO()
     workbook.save(out)
 
-    assert imports.read_table("orders.xlsx", out.getvalue()) == [["订单编号", "购买数量"],
+    assert tabular.read_table("orders.xlsx", out.getvalue()) == [["订单编号", "购买数量"],
                                                                  ["3914657208893621546", "3"]]
 
 
@@ -145,9 +145,9 @@ def test_a_long_chinese_file_reads_whole_though_it_is_decoded_a_slice_at_a_time(
     """A character whose bytes straddle two slices of the file is still one character, in either encoding."""
     rows = [["订单编号", "订单备注"], *([f"TB{n}", "周末不收货，" * (n % 40 + 1)] for n in range(2000))]
     data = csv_bytes(rows, encoding)
-    assert len(data) > 4 * imports._DECODED
+    assert len(data) > 4 * tabular._DECODED
 
-    assert imports.read_table("导出.csv", data) == rows
+    assert tabular.read_table("导出.csv", data) == rows
 
 
 def test_an_xlsx_file_imports_and_can_submit_its_orders(app, world):
@@ -186,7 +186,7 @@ def test_a_file_that_cannot_be_imported_is_refused_with_the_reason(app, world, n
 
 
 def test_a_file_over_the_size_limit_is_refused(app, world, monkeypatch):
-    monkeypatch.setattr(imports, "MAX_BYTES", 1024 * 1024)
+    monkeypatch.setattr(tabular, "MAX_BYTES", 1024 * 1024)
     data = b"order_ref,customer_code,product_code,quantity\n" + b"A,C001,P001,1\n" * 80000
     with pytest.raises(ImportRefused, match="orders.csv is larger than the limit of 1 MB"):
         imports.import_orders(world.company, "orders.csv", data, GENERIC, world.users["sales"])
@@ -376,7 +376,7 @@ def test_the_import_reads_the_file_row_by_row_importing_each_chunk_before_readin
     """Read once through the limits, then again, and each chunk is imported as soon as its last row is read."""
     monkeypatch.setattr(imports, "CHUNK", 2)
     read: list[int] = []  # the rows each reading of the file gave so far, header included
-    rows_of = imports.rows_of
+    rows_of = tabular.rows_of
 
     def counted(filename: str, data: bytes):
         read.append(0)

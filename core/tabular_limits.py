@@ -1,8 +1,10 @@
-"""The bounds of an order file: what reading a CSV or .xlsx file may cost, and the refusal of a file beyond them.
+"""The bounds of a table a person hands in (:mod:`core.tabular`): what reading a CSV or .xlsx file may cost.
+
+A file beyond them is refused.
 
 A file is refused for what it holds, not only for what it weighs: a small .xlsx can
 unpack into gigabytes of sheet XML (a zip bomb), a CSV can be one enormous line or
-a hundred thousand columns, and either can carry bytes no order file has (NUL,
+a hundred thousand columns, and either can carry bytes no table file has (NUL,
 XML entity declarations). Every bound is a constant here, and a file beyond one is
 refused with :class:`ImportRefused` naming the bound, before the rows past it are
 read, so the memory and the time an import takes are bounded by these limits
@@ -40,7 +42,7 @@ MAX_MEMBERS = 500
 
 _MB = 1024 * 1024
 _CHUNK = 64 * 1024
-# XML declarations an order file never needs and entity tricks (expansion, external entities) rely on,
+# XML declarations a table file never needs and entity tricks (expansion, external entities) rely on,
 # as UTF-8 and as either UTF-16 spells them.
 _DECLARATIONS = tuple(word.encode(encoding) for word in ("<!DOCTYPE", "<!ENTITY")
                       for encoding in ("utf-8", "utf-16-le", "utf-16-be"))
