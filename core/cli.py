@@ -17,10 +17,11 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from core import backup, companies, mailsink
+from core import backup, companies, demo_history, mailsink
 from core.auth.services import create_token
 from core.db import unit_of_work
 from core.demo import load_demo
+from core.demo_history import History
 from core.errors import OrdoError
 from core.extensions import db
 from core.jobs import Worker, collect_jobs, lease_of, leases, serve, stopping_on_signals
@@ -399,12 +400,22 @@ def backup_restore(file: Path, yes: bool, allow_other_schema: bool) -> None:
 
 @click.command("demo")
 @click.option("--company", "company_code", default="DEMO", show_default=True)
+@click.option("--history/--no-history", default=True, show_default=True,
+              help="Months of orders before today's (cloned from flows walked through the services).")
+@click.option("--months", type=click.IntRange(1, 36), default=demo_history.DEFAULT_MONTHS, show_default=True,
+              help="How many months of history.")
+@click.option("--orders", type=click.IntRange(0, 1_000_000), default=demo_history.DEFAULT_ORDERS,
+              show_default=True, help="How many orders of history.")
 @with_appcontext
-def demo(company_code: str) -> None:
-    """Load a demo company: a user per role, customers, products, orders in several stages."""
-
+def demo(company_code: str, history: bool, months: int, orders: int) -> None:
+    """Load a demo company: a user per role, customers, products, orders in every stage today and, unless
+    --no-history, a year of orders before them."""
     try:
-        credentials = load_demo(company_code)
+        if history:
+            with click.progressbar(length=orders, label="History", show_pos=True, file=sys.stderr) as bar:
+                credentials = load_demo(company_code, History(months=months, orders=orders, progress=bar.update))
+        else:
+            credentials = load_demo(company_code)
     except OrdoError as error:
         fail(error.message)
     click.echo(f"Demo company {company_code} is ready. Sign in with:")

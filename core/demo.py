@@ -1,4 +1,5 @@
-"""Demo data: a company with a user per role, customers, products and orders in several stages.
+"""Demo data: a company with a user per role, customers, products and orders in several stages, and, when
+asked, a year of history behind them (``core.demo_history``).
 
 The orders are driven through the public JSON API, exactly as an integration
 would, so the demo knows the API contract and nothing of the plugins' code,
@@ -10,14 +11,15 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import select
 
-from core import companies, company_profile, masterdata
+from core import companies, company_profile, demo_history, masterdata
 from core.auth.services import create_token
 from core.contracts import Stage
 from core.db import commit, unit_of_work
-from core.errors import Conflict, OrdoError
+from core.demo_client import DemoClient
+from core.demo_history import History
+from core.errors import Conflict
 from core.extensions import db
 from core.models import Company, Customer, DeliveryMethod, InvoiceType, PaymentTerms, Product
 from core.modules import company_has_stage
@@ -80,33 +82,9 @@ PRODUCTS = (
 )
 
 
-class DemoClient:
-    """Calls the API as one demo user."""
-
-    def __init__(self, token: str) -> None:
-        self.client = current_app.test_client()
-        self.headers = {"Authorization": f"Bearer {token}"}
-
-    def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
-        """Send a request whose answer is one JSON object."""
-        answer: dict[str, Any] = self._send(method, path, body)
-        return answer
-
-    def list(self, path: str) -> list[dict[str, Any]]:
-        """GET a resource whose answer is a JSON list of objects."""
-        answer: list[dict[str, Any]] = self._send("GET", path, None)
-        return answer
-
-    def _send(self, method: str, path: str, body: dict[str, Any] | None) -> Any:
-        response = self.client.open(f"/api/v1{path}", method=method, json=body, headers=self.headers)
-        if response.status_code >= 400:
-            detail = (response.get_json(silent=True) or {}).get("detail", response.status)
-            raise OrdoError(f"demo data: {method} {path} failed: {detail}")
-        return response.get_json()
-
-
-def load_demo(code: str = "DEMO") -> list[tuple[str, str, str]]:
-    """Create the demo company and walk its orders through the enabled stages."""
+def load_demo(code: str = "DEMO", history: History | None = None) -> list[tuple[str, str, str]]:
+    """Create the demo company and walk its orders through the enabled stages; with ``history``, months of
+    orders before today's (when review, logistics and billing are on). The logins, as (username, password, role)."""
     if companies.company_by_code(code) is not None:
         raise Conflict(f"company {code} already exists; the demo is loaded")
     with unit_of_work():
@@ -122,11 +100,19 @@ def load_demo(code: str = "DEMO") -> list[tuple[str, str, str]]:
         for role in ("sales", "finance", "production", "logistics", "customer_service"):
             users[role].superior_id = users["manager"].id
         tokens = {role: create_token(user, "demo data")[0] for role, user in users.items()}
+    company_id = company.id
     roles = {user.id: role for role, user in users.items()}
-    _orders(company, company_customers, {role: DemoClient(token) for role, token in tokens.items()}, roles)
+    api = {role: DemoClient(token) for role, token in tokens.items()}
+    _orders(company, company_customers, api, roles)
     with unit_of_work():  # agreed after the walk, so the walked orders keep their list prices
         _price_list(company, company_customers[1])
-    return [(username, password, role) for username, password, role, _ in USERS]
+    logins = [(username, password, role) for username, password, role, _ in USERS]
+    if history is not None and all(company_has_stage(company_id, stage)
+                                   for stage in (Stage.REVIEW, Stage.LOGISTICS, Stage.BILLING)):
+        with unit_of_work():
+            logins += demo_history.add_people(db.session.get_one(Company, company_id))
+        demo_history.make_history(company_id, api, roles, history)
+    return logins
 
 
 # The prices agreed with 北京燕山化工 (C002), a large customer on monthly settlement.

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
-    from datetime import datetime
+    from datetime import date, datetime
 
     from core.contracts import (
         Credit, CustomerView, Decision, Delivery, DocumentKind, Finding, Gate, GoodsDispatched, GoodsReturned, Job,
@@ -534,6 +534,27 @@ def customer_credit_hold(company: Company, customer: Customer) -> str | None:
     Return the reason, a plain sentence in the reader's language (no amounts:
     a clerk who may not see prices reads it), or ``None`` when the customer
     may order. Stops at the first non-None result.
+    """
+
+
+@hookspec(firstresult=True)
+def order_numbers(company: Company, day: date, count: int) -> list[str] | None:
+    """Reserve ``count`` order numbers of one day for orders written in bulk rather than submitted.
+
+    Called by the core's cloning (``core.cloning``), on the plugins enabled for
+    the company, once per day of the orders it writes: the demo's year of history
+    (``ordo demo``) and the benchmarks' generated data copy orders a flow made and
+    give each copy a number of its own day. Intake answers from the day's counter,
+    which it advances by ``count`` in the caller's transaction, so an order submitted
+    on that day later takes the next number, as it would after ``count`` submissions.
+
+    :param company: the company whose orders get the numbers.
+    :param day: the company-local day the orders were submitted on.
+    :param count: how many numbers, at least 1.
+
+    Return the ``count`` numbers in the order they were handed out (the day's
+    sequence ascending), or ``None`` to leave it to another plugin. Stops at the
+    first non-None result.
     """
 
 

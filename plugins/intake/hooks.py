@@ -1,7 +1,7 @@
 """Hook implementations of the intake plugin: permissions, menu, inbox, draft actions, the confirmation."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import url_for
 from flask_babel import gettext as _
@@ -13,7 +13,7 @@ from core.contracts import (
 )
 from core.hookspecs import hookimpl
 from core.jobs import per_company
-from core.models import Order, OrderStatus, User, utcnow
+from core.models import Company, Order, OrderStatus, User, utcnow
 from core.portal import list_url, order_url
 from plugins.intake import confirmation, import_jobs, services, waiting
 from plugins.intake.checks import Check, Severity
@@ -92,6 +92,11 @@ def _draft_title(order: Order) -> str:
                       number=order.display_number, customer=order.customer.name))
     return str(_l("Re-check and submit draft order %(number)s (%(customer)s)",
                   number=order.display_number, customer=order.customer.name))
+
+
+@hookimpl
+def order_numbers(company: Company, day: date, count: int) -> list[str]:
+    return services.reserve_numbers(company, day, count)
 
 
 @hookimpl

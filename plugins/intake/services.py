@@ -431,6 +431,24 @@ def next_number(company: Company, today: date | None = None) -> str:
     return format_number(settings_for(company.id).number_format, company.order_prefix, day, last)
 
 
+def reserve_numbers(company: Company, day: date, count: int) -> list[str]:
+    """``count`` consecutive numbers of ``day``, the day's counter advanced past them (one upsert, as
+    :func:`next_number`), for orders written in bulk on a past day."""
+    if count < 1:
+        raise ValueError("reserve at least one number")
+    dialect = db.session.get_bind().dialect.name
+    values = {"company_id": company.id, "day": day, "last": count}
+    keys, increment = ["company_id", "day"], {"last": IntakeSequence.last + count}
+    statement = (
+        postgresql.insert(IntakeSequence).values(values).on_conflict_do_update(index_elements=keys, set_=increment)
+        if dialect == "postgresql"
+        else sqlite.insert(IntakeSequence).values(values).on_conflict_do_update(index_elements=keys, set_=increment)
+    ).returning(IntakeSequence.last)
+    last = db.session.execute(statement).scalar_one()
+    number_format = settings_for(company.id).number_format
+    return [format_number(number_format, company.order_prefix, day, seq) for seq in range(last - count + 1, last + 1)]
+
+
 def recheck(order: Order) -> list[checks.Problem]:
     """Check a draft once more before it goes to review: every problem, blocking ones first."""
     return checks.check_order(order)
