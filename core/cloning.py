@@ -7,7 +7,8 @@ tables those are is found from the metadata (:func:`order_tables`): each table w
 ``order``, and each table with a foreign key to one of those. A copy (a :class:`Clone`) of such a template
 order takes the template's rows of all of them, with new ids and every reference among them mapped
 (foreign keys, the ``entity``/``entity_id`` of the audit log and stored documents, a revision's
-``replaced_by_change``); its times moved by one span, so every interval stays as the flow made it; a number
+``replaced_by_change``); its times moved by one span (the dates and times in its JSON too: an event's
+payload in the audit log), so every interval stays as the flow made it; a number
 of its own day, reserved from intake through the ``order_numbers`` hook and written wherever the template's
 number appeared; a customer and a salesperson in place of the template's, with their names and details;
 unique values made unique. Mail older than an hour is marked sent, as the worker would have.
@@ -18,6 +19,7 @@ knows a plugin: the tables, their keys and what their columns hold come from the
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -173,6 +175,8 @@ class Template:
     rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # table -> its rows, by id
     # per table: rows' text and JSON columns that name something a clone replaces (number, customer, people)
     marked: dict[str, list[tuple[int, list[str]]]] = field(default_factory=dict)
+    # per table: rows' JSON columns holding a date or a time (an event's payload in the audit log), moved too
+    dated: dict[str, list[tuple[int, list[str]]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -275,19 +279,54 @@ def _replace_json(value: Any, pairs: list[tuple[str, str]]) -> Any:
     return value
 
 
+# A date or a time in a JSON value, as ``isoformat`` writes it: the whole string, nothing around it.
+ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?)?")
+
+
 def _mark(templates: Sequence[Template], plans: Sequence[TablePlan], people: Directory) -> None:
-    """Note, once per template row, which text and JSON columns hold something a clone replaces."""
+    """Note, once per template row, which text and JSON columns hold something a clone replaces, and which
+    JSON columns hold a date or a time a clone moves."""
     for template in templates:
         tokens = _tokens(template, people)
         for plan in plans:
-            marked = []
+            marked, dated = [], []
             for index, row in enumerate(template.rows.get(plan.table.name, [])):
                 columns = [c for c in plan.texts if isinstance(row[c], str) and any(t in row[c] for t in tokens)]
                 columns += [c for c in plan.jsons if row[c] is not None
                             and any(t in json.dumps(row[c], ensure_ascii=False, default=str) for t in tokens)]
                 if columns:
                     marked.append((index, columns))
+                moments = [c for c in plan.jsons if _has_moment(row[c])]
+                if moments:
+                    dated.append((index, moments))
             template.marked[plan.table.name] = marked
+            template.dated[plan.table.name] = dated
+
+
+def _has_moment(value: Any) -> bool:
+    if isinstance(value, str):
+        return ISO_MOMENT.fullmatch(value) is not None
+    if isinstance(value, list):
+        return any(_has_moment(item) for item in value)
+    if isinstance(value, dict):
+        return any(_has_moment(item) for item in value.values())
+    return False
+
+
+def _shift_json(value: Any, shift: timedelta, days: timedelta) -> Any:
+    """``value`` with each date moved by ``days`` and each time by ``shift``, written as before."""
+    if isinstance(value, str):
+        if ISO_MOMENT.fullmatch(value) is None:
+            return value
+        if len(value) == 10:
+            return (date.fromisoformat(value) + days).isoformat()
+        moved = (datetime.fromisoformat(value) + shift).isoformat(sep=value[10])
+        return moved[:-6] + "Z" if value.endswith("Z") and moved.endswith("+00:00") else moved
+    if isinstance(value, list):
+        return [_shift_json(item, shift, days) for item in value]
+    if isinstance(value, dict):
+        return {key: _shift_json(item, shift, days) for key, item in value.items()}
+    return value
 
 
 def reserve_numbers(company: Company, clones: Sequence[Clone]) -> list[str | None]:
@@ -369,6 +408,10 @@ def _clone_one(item: Clone, number: str | None, plans: Sequence[TablePlan], enti
             copy = copies[index]
             for column in columns:
                 copy[column] = _replace_json(copy[column], pairs)
+        for index, columns in template.dated.get(name, []):
+            copy = copies[index]
+            for column in columns:
+                copy[column] = _shift_json(copy[column], shift, days)
         for index, copy in enumerate(copies):
             if plan.key:
                 copy[plan.key] = ids[name][copy[plan.key]]

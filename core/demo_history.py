@@ -4,7 +4,7 @@ A handful of template orders are walked through the JSON API today, each ending 
 year of work holds (paid on time, paid after delivery on monthly terms, an invoice still open, a line
 refused at acceptance, a problem case, a delivery late after an incident and half paid, rejected by review,
 cancelled after approval, sent back and resubmitted). Each is then cloned (``core.cloning``) onto working
-days of the past months, at office hours, for customers of its payment terms in several provinces and by
+days of the past months, for customers of its payment terms in several provinces and by
 several salespeople, more of them in the recent months than in the early ones. A clone carries every row its
 template has (audit entries, review steps, KPI facts, shipments, invoices and their open items, payments),
 moved in time as one, so the facts, statements and ageing read the clones as they read a real order: an
@@ -18,7 +18,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -53,7 +53,6 @@ SALES_SHARES = (("sales", 0.5), ("sales2", 0.3), ("sales3", 0.2))
 # The demo customer a template is made for, by its payment terms; its clones go to customers of the same terms.
 TEMPLATE_CUSTOMER = {PaymentTerms.MONTHLY: "C002", PaymentTerms.CASH_ON_DELIVERY: "C001",
                      PaymentTerms.PREPAYMENT: "C003"}
-OFFICE_HOURS = (time(8, 30), time(17, 0))  # when, company-local, a clone's order was entered
 GROWTH = 0.6  # the last month has this much more orders than the first
 DEFAULT_MONTHS = 12
 DEFAULT_ORDERS = 3000
@@ -148,8 +147,12 @@ def make_history(company_id: int, api: dict[str, DemoClient], roles: dict[int, s
 
 def _spread(templates: Sequence[cloning.Template], outcomes: Sequence[Outcome], count: int, months: int,
             now: datetime, zone: ZoneInfo, people: cloning.Directory, rng: random.Random) -> list[cloning.Clone]:
-    """Which template each clone copies (by weight), on which working day at which hour, for which customer of
-    the template's terms and by which salesperson; oldest first."""
+    """Which template each clone copies (by weight), on which working day, for which customer of the template's
+    terms and by which salesperson; oldest first.
+
+    A clone moves by whole days: a date (an invoice's due date) and a time derived from it (the KPI facts' day
+    it fell due, midnight in the company's zone) then move alike, as they would had the flow run that day.
+    """
     span = max(int(months * 30.44), 1)
     today = now.astimezone(zone).date()
     by_terms: dict[str, list[int]] = {}
@@ -160,12 +163,10 @@ def _spread(templates: Sequence[cloning.Template], outcomes: Sequence[Outcome], 
     clones = []
     picks = rng.choices(list(zip(templates, outcomes, strict=True)), [outcome.weight for outcome in outcomes], k=count)
     for template, outcome in picks:
-        days = min(outcome.max_days or span, span)
-        day = _working_day(today, days, rng)
-        start, end = (datetime.combine(day, hour, zone) for hour in OFFICE_HOURS)
-        when = start + (end - start) * rng.random()
+        day = _working_day(today, min(outcome.max_days or span, span), rng)
         customers = by_terms[template.rows["order"][0]["payment_terms"]]
-        clones.append(cloning.Clone(template=template, shift=when - template.created_at,
+        clones.append(cloning.Clone(template=template,
+                                    shift=timedelta(days=(day - template.created_at.astimezone(zone).date()).days),
                                     customer_id=rng.choice(customers),
                                     sales_id=rng.choices(sales_ids, sales_weights)[0]))
     clones.sort(key=lambda c: c.template.created_at + c.shift)

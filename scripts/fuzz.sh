@@ -58,7 +58,7 @@ started=$SECONDS
 template="$work/template"
 mkdir -p "$template"
 export ORDO_INSTANCE_PATH="$template/instance" ORDO_DATABASE_URL="sqlite:///$template/ordo.sqlite"
-if ! { ordo db upgrade && ordo demo; } >"$template/setup.log" 2>&1; then
+if ! { ordo db upgrade && ordo demo --no-history; } >"$template/setup.log" 2>&1; then
     cat "$template/setup.log" >&2
     echo "FATAL: could not load the demo company" >&2
     exit 1

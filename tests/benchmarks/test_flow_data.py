@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from benchmarks import flow_data, pages
+from core import cloning
 from core.extensions import db
 from core.models import Order, utcnow
 from core.models.audit import AuditEntry
@@ -44,7 +45,7 @@ def test_the_generator_clones_the_flows_into_every_table_an_order_touches_consis
                                                "delivered", "completed", "rejected", "cancelled"}
     # The tables found from the metadata are the ones a flow writes, each holding its clones' rows.
     with app.app_context():
-        touched = {plan.table.name for plan in flow_data.order_tables()}
+        touched = {plan.table.name for plan in cloning.order_tables()}
     written = {"order_line", "order_module", "intake_fingerprint", "audit_entry", "review_round", "review_step",
                "review_decision", "review_finding", "kpi_event", "outbox_message", "outbox_attachment",
                "logistics_shipment", "billing_invoice", "billing_payment", "billing_payment_allocation",

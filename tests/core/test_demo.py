@@ -1,17 +1,31 @@
-"""`ordo demo`: a company with a user per role and orders in every stage, made through the API."""
+"""`ordo demo`: a company with a user per role and orders in every stage, made through the API, and months of
+history behind them, cloned from flows made through the API, whose facts, receivables and stock agree."""
 from __future__ import annotations
 
+import html
+import re
 from collections import Counter
+from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 
 from core import masterdata
 from core.extensions import db
-from core.models import Company, Customer, Order, User
+from core.models import Company, Customer, Order, OrderStatus, PaymentTerms, User
+from core.models.audit import AuditEntry
+from plugins.billing.receivables.models import OpenItemEntry
+from plugins.kpi.facts.models import KpiEvent, KpiMoney, KpiOrder, KpiTask, MoneyKind
+from plugins.logistics.acceptance.models import LineAcceptance, Verdict
+
+TODAY = {"draft": 2, "submitted": 1, "rejected": 1, "approved": 1, "in_production": 1, "shipped": 1,
+         "delivered": 1, "completed": 2}  # the demo's orders of today, in every stage
+HISTORY = 150
+FACTS = (KpiEvent, KpiTask, KpiOrder, KpiMoney)
 
 
 def test_the_demo_loads_orders_in_every_stage_and_prints_the_logins(app, runner):
-    result = runner.invoke(args=["demo"])
+    result = runner.invoke(args=["demo", "--no-history"])
     assert result.exit_code == 0, result.output
     assert "admin        ordo-admin" in result.output
     company = db.session.execute(select(Company).where(Company.code == "DEMO")).scalar_one()
@@ -21,8 +35,7 @@ def test_the_demo_loads_orders_in_every_stage_and_prints_the_logins(app, runner)
         "supervisor", "customer"}
     statuses = Counter(order.status.value for order in db.session.execute(
         select(Order).where(Order.company_id == company.id)).scalars())
-    assert statuses == {"draft": 2, "submitted": 1, "rejected": 1, "approved": 1, "in_production": 1, "shipped": 1,
-                        "delivered": 1, "completed": 2}, statuses
+    assert statuses == TODAY, statuses
     c002 = db.session.execute(select(Customer).where(Customer.company_id == company.id,
                                                      Customer.code == "C002")).scalar_one()
     assert [(price.product.code, str(price.unit_price)) for price in masterdata.price_list(c002)] == [
@@ -34,7 +47,96 @@ def test_the_demo_loads_orders_in_every_stage_and_prints_the_logins(app, runner)
 
 
 def test_the_demo_is_loaded_once(app, runner):
-    assert runner.invoke(args=["demo"]).exit_code == 0
-    again = runner.invoke(args=["demo"])
+    assert runner.invoke(args=["demo", "--no-history"]).exit_code == 0
+    again = runner.invoke(args=["demo", "--no-history"])
     assert again.exit_code == 2
     assert again.output.strip() == "Error: company DEMO already exists; the demo is loaded"
+
+
+def _facts(company_id: int) -> dict[str, list[tuple]]:
+    """Every KPI fact of the company, without its row id, in a stable order.
+
+    Left out: the day a monthly order's total falls due. A rebuild derives it from the calendar (the end of the
+    month after delivery), while a clone's moved by whole days with its invoice's due date, which it equals.
+    """
+    found = {}
+    monthly = select(Order.id).where(Order.payment_terms == PaymentTerms.MONTHLY)
+    for model in FACTS:
+        table = model.__table__
+        columns = [column for column in table.columns if column.name != "id"]
+        query = select(*columns).where(table.c.company_id == company_id)
+        if model is KpiMoney:
+            query = query.where(~((KpiMoney.kind == MoneyKind.DUE) & KpiMoney.order_id.in_(monthly)))
+        found[table.name] = sorted(tuple(map(str, row)) for row in db.session.execute(query))
+    return found
+
+
+def _cells(page: str, table_id: str) -> list[list[str]]:
+    body = page[page.index(f'id="{table_id}"'):]
+    body = body[:body.index("</table>")]
+    return [[html.unescape(re.sub(r"<[^>]+>", "", cell)).strip()
+             for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
+            for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)]
+
+
+def test_the_demo_with_history_has_months_of_orders_whose_facts_receivables_and_stock_agree(app, runner):
+    result = runner.invoke(args=["demo", "--months", "4", "--orders", str(HISTORY)])
+    assert result.exit_code == 0, result.output
+    assert "sales2       ordo-sales2" in result.output  # the history's salespeople sign in too
+    company = db.session.execute(select(Company).where(Company.code == "DEMO")).scalar_one()
+    orders = db.session.execute(select(Order).where(Order.company_id == company.id)).scalars().all()
+    today = company.today()
+
+    # Today's demo is intact beside the history's template flows; their clones lie on working days of the four
+    # months before today, numbered on their own day.
+    earlier = [order for order in orders if order.created_at.astimezone(company.zone).date() < today]
+    templates = len(orders) - len(earlier) - sum(TODAY.values())
+    assert len(orders) == sum(TODAY.values()) + HISTORY and templates >= 10
+    days = {order.created_at.astimezone(company.zone).date() for order in earlier}
+    assert min(days) >= today - timedelta(days=4 * 31) and all(day.weekday() < 5 for day in days)
+    assert len({(day.year, day.month) for day in days}) >= 4
+    numbered = [order for order in earlier if order.number]
+    assert all(order.number.startswith(f"SO{order.submitted_at.astimezone(company.zone):%Y%m%d}-")
+               for order in numbered)
+    assert len({order.number for order in orders if order.number}) == len([o for o in orders if o.number])
+
+    # Customers in several provinces, entered by several salespeople, with the outcomes a year holds.
+    customer = aliased(Customer)
+    provinces = db.session.execute(select(func.count(customer.province.distinct())).join(
+        Order, Order.customer_id == customer.id).where(Order.id.in_([order.id for order in earlier]))).scalar()
+    assert provinces >= 6
+    assert len({order.created_by_id for order in earlier}) == 3
+    outcomes = Counter(order.status for order in earlier)
+    assert outcomes[OrderStatus.COMPLETED] > HISTORY / 2 and outcomes[OrderStatus.DELIVERED] > 0
+    assert outcomes[OrderStatus.CANCELLED] + outcomes[OrderStatus.REJECTED] > 0
+    earlier_ids = [order.id for order in earlier]
+    refused = db.session.execute(select(func.count()).select_from(LineAcceptance).where(
+        LineAcceptance.verdict == Verdict.REFUSED, LineAcceptance.order_id.in_(earlier_ids))).scalar()
+    late = db.session.execute(select(func.count()).select_from(KpiTask).where(
+        KpiTask.on_time.is_(False), KpiTask.order_id.in_(earlier_ids))).scalar()
+    overdue = db.session.execute(select(func.count()).select_from(OpenItemEntry).where(
+        OpenItemEntry.order_id.in_(earlier_ids), OpenItemEntry.due_date < today,
+        OpenItemEntry.settled_on.is_(None))).scalar()
+    assert refused > 0 and late > 0 and overdue > 0
+    # The clones' audit entries name their own orders: the KPI facts rebuilt from them are the cloned facts.
+    assert db.session.execute(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.order_id.in_(earlier_ids))).scalar() > 10 * len(earlier)
+    facts = _facts(company.id)
+    db.session.remove()
+
+    rebuilt = runner.invoke(args=["kpi", "rebuild"])
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert _facts(company.id) == facts
+    # Receivables and stock: the checks pass.
+    for check in (["billing", "open-items", "check"], ["stock", "check"]):
+        answer = runner.invoke(args=check)
+        assert answer.exit_code == 0, answer.output
+
+    # The KPI dashboard over the history shows it month by month.
+    client = app.test_client()
+    assert client.post("/login", data={"username": "supervisor", "password": "ordo-supervisor"}).status_code == 302
+    page = client.get(f"/kpi?date_from={today - timedelta(days=120)}&date_to={today}")
+    assert page.status_code == 200
+    rows = _cells(page.get_data(as_text=True), "chart-over-time")
+    months = [row[0] for row in rows[1:] if any(cell not in ("", "0") for cell in row[1:])]
+    assert len(months) >= 4 and all(re.fullmatch(r"\d{4}-\d{2}", month) for month in months)

@@ -2,11 +2,14 @@
 and the stage events its submissions and cancellations fire."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from core.companies import all_permissions
 from core.contracts import Decision, Outcome
 from core.db import commit
 from core.documents import document_kinds
 from core.inbox import tasks_for
+from core.modules import hooks_for_company
 from core.models import OrderStatus, utcnow
 from core.orders import events
 from core.portal import navigation
@@ -140,3 +143,24 @@ def test_hook_order_cancelled(make_app):
     assert cancelled.status == OrderStatus.CANCELLED
     assert cancelled.payload == {"reason": "客户改从其他供应商采购"}
     assert [event.hook for event in witness.events(order.id)] == ["order_submitted", "order_cancelled"]
+
+
+def test_hook_order_numbers(app, world):
+    """Intake hands out a day's next numbers for orders written in bulk, and an order submitted that day later
+    takes the number after them."""
+    company = world.company
+    today = company.today()
+    past = today - timedelta(days=40)
+    submitted = services.submit(draft(world), world.users["sales"])  # today's first number
+    hooks = hooks_for_company(company.id)
+
+    reserved = hooks.order_numbers(company=company, day=past, count=3)
+    more_today = hooks.order_numbers(company=company, day=today, count=2)
+    later = services.submit(draft(world), world.users["sales"])
+    commit()
+
+    assert reserved == [f"SO{past:%Y%m%d}-0001", f"SO{past:%Y%m%d}-0002", f"SO{past:%Y%m%d}-0003"]
+    assert submitted.number == f"SO{today:%Y%m%d}-0001"
+    assert more_today == [f"SO{today:%Y%m%d}-0002", f"SO{today:%Y%m%d}-0003"]
+    assert later.number == f"SO{today:%Y%m%d}-0004"
+    assert services.next_number(company, past) == f"SO{past:%Y%m%d}-0004"
