@@ -2,7 +2,7 @@
 # Fuzz the JSON API with schemathesis, from the app's own OpenAPI document.
 #
 # The script loads the demo company into a throwaway SQLite database (`ordo db upgrade`,
-# `ordo demo`) and makes a bearer token for each user (`ordo tokens create`). For each
+# `ordo demo --no-history`) and makes a bearer token for each user (`ordo tokens create`). For each
 # user (a customer, a salesperson, the administrator, side by side) it copies that
 # database, so no run's side effects (a module switched off, a customer disabled)
 # reach another, serves the app with gunicorn on a free port of 127.0.0.1 and runs
