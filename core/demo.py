@@ -111,6 +111,7 @@ def load_demo(code: str = "DEMO", history: History | None = None) -> list[tuple[
                                    for stage in (Stage.REVIEW, Stage.LOGISTICS, Stage.BILLING)):
         with unit_of_work():
             logins += demo_history.add_people(db.session.get_one(Company, company_id))
+        _history_stock(api)
         demo_history.make_history(company_id, api, roles, history)
     return logins
 
@@ -188,6 +189,19 @@ def _stock(api: dict[str, DemoClient], products: dict[str, int]) -> None:
     for code, quantity in STOCK:
         api["logistics"].call("POST", "/stock/receipts", {"product_id": products[code], "quantity": quantity,
                                                           "reference": "期初库存"})
+
+
+def _history_stock(api: dict[str, DemoClient]) -> None:
+    """Receive what the history's template flows will ship of the stocked products, so that after them the
+    warehouse holds what today's orders left (the gaskets still short)."""
+    if "stock" not in registry().manifests:
+        return
+    products = {p["code"]: p["id"] for p in api["administrator"].call("GET", "/products?per_page=50")["items"]}
+    shipped = demo_history.shipped_quantities()
+    for code, _quantity in STOCK:
+        if code in shipped:
+            api["logistics"].call("POST", "/stock/receipts", {"product_id": products[code],
+                                                              "quantity": str(shipped[code]), "reference": "采购入库"})
 
 
 def _orders(company: Company, customers: list[Customer], api: dict[str, DemoClient], roles: dict[int, str]) -> None:

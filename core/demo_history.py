@@ -90,6 +90,19 @@ OUTCOMES = (
 )
 
 
+UNSHIPPED = ("rejected", "cancelled")  # the outcomes whose goods never leave
+
+
+def shipped_quantities() -> dict[str, Decimal]:
+    """How much of each product the template flows ship: the stock a warehouse must receive for them first."""
+    shipped: dict[str, Decimal] = {}
+    for outcome in OUTCOMES:
+        if outcome.name not in UNSHIPPED:
+            for code, quantity in outcome.lines:
+                shipped[code] = shipped.get(code, Decimal(0)) + Decimal(quantity)
+    return shipped
+
+
 @dataclass
 class History:
     """How much history: over how many months, how many orders, and whom to tell how far it got."""
