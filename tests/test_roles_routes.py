@@ -63,9 +63,6 @@ def scene(app):
     company_profile.set_logo(world.company, image("PNG"), actor=None)
     report = violations.report(world.users["sales"], subject="A discount nobody approved", description="SO 1")
     commit()
-    from plugins.billing.invoices.models import Invoice  # the records the pages show, looked up for their ids
-    from plugins.logistics.shipments.models import Shipment
-    from plugins.review.models import ReviewStep
 
     done_order = db.session.get(Order, done["id"])  # money back on a case: a credit note to read
     credit_note = credit_notes.credit_case(done_order, Credit(
