@@ -87,6 +87,28 @@ def test_a_breakdown_an_indicator_does_not_have_is_refused(world, facts):
         services.accuracy(world.company.id, span(world), D.DEPARTMENT)
 
 
+@pytest.mark.parametrize("indicator", list(Indicator))
+def test_over_consecutive_months_each_months_figures_are_those_of_the_month_alone(world, facts, indicator):
+    """February to April in one query: what each month's own query gives (collection's outstanding counting
+    January's money too), for every breakdown."""
+    months = [services.period_of(world.company.id, date(2026, month, 1), last)
+              for month, last in ((2, date(2026, 2, 28)), (3, date(2026, 3, 31)), (4, date(2026, 4, 30)))]
+
+    for by in services.DIMENSIONS[indicator]:
+        over = services.figures_over(world.company.id, indicator, months, by)
+
+        alone = [services.figures(world.company.id, indicator, month, by) for month in months]
+        assert [sorted(found, key=repr) for found in over] == [sorted(found, key=repr) for found in alone]
+    assert any(over), "the facts fall in these months"
+
+
+def test_periods_over_which_a_trend_runs_follow_one_another(world):
+    gap = [services.period_of(world.company.id, date(2026, 1, 1), date(2026, 1, 31)),
+           services.period_of(world.company.id, date(2026, 3, 1), date(2026, 3, 31))]
+    with pytest.raises(ValueError):
+        services.figures_over(world.company.id, Indicator.TIMELINESS, gap)
+
+
 def _bulk_facts(world, orders: int) -> None:
     """``orders`` delivered orders' facts, inserted in bulk against one real order."""
     order = submit_order(world)
