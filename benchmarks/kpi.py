@@ -178,9 +178,9 @@ def generate(app: Any, count: int, seed: int) -> None:
                                   "at": min(paid_at + timedelta(days=2), now)})
         db.session.execute(insert(Order.__table__), order_rows)
         db.session.execute(insert(OrderLine.__table__), lines)
-        db.session.execute(insert(KpiTask), tasks)
-        db.session.execute(insert(KpiOrder), delivered)
-        db.session.execute(insert(KpiMoney), money)
+        db.session.execute(insert(KpiTask.__table__), tasks)
+        db.session.execute(insert(KpiOrder.__table__), delivered)
+        db.session.execute(insert(KpiMoney.__table__), money)
         commit()
         print(f"  {start + size:,} orders", flush=True)
     with db.engine.begin() as connection:
