@@ -147,7 +147,7 @@ class Collection:
     key: Key
     due: Decimal  # falling due in the period
     collected: Decimal  # collected in the period, net of reversals
-    outstanding: Decimal  # due up to the period's end less collected up to it
+    outstanding: Decimal | None  # due up to the period's end less collected up to it; None: not asked for
     days: int  # the period's length
 
     @property
@@ -157,7 +157,9 @@ class Collection:
     @property
     def dso(self) -> Decimal | None:
         """Days sales outstanding: what is still owed at the end, in days of the period's sales."""
-        return ratio(self.outstanding * self.days, self.due, DAYS_PLACES) if self.due > 0 else None
+        if self.outstanding is None or self.due <= 0:
+            return None
+        return ratio(self.outstanding * self.days, self.due, DAYS_PLACES)
 
 
 Figure = Timeliness | Accuracy | Satisfaction | Collection
@@ -294,9 +296,10 @@ def collection(company_id: int, span: Period, by: Dimension = Dimension.COMPANY,
 
 
 def collection_over(company_id: int, spans: Sequence[Period], by: Dimension = Dimension.COMPANY,
-                    only: int | str | None = None) -> list[list[Collection]]:
+                    only: int | str | None = None, outstanding: bool = True) -> list[list[Collection]]:
     """Each period's figures from the money due and collected in each, and in all the periods before (the
-    outstanding at a period's end is all due up to it less all collected up to it)."""
+    outstanding at a period's end is all due up to it less all collected up to it). Without ``outstanding``
+    (the rates alone) only the periods' money is read, and the figures' outstanding is None."""
     _check(Indicator.COLLECTION, by)
     keyed = _keyed(by, None, None, KpiMoney.customer_id, KpiMoney.salesperson_id, only)
     due, collected = KpiMoney.kind == MoneyKind.DUE, KpiMoney.kind == MoneyKind.COLLECTED
@@ -304,9 +307,10 @@ def collection_over(company_id: int, spans: Sequence[Period], by: Dimension = Di
     def total(condition: ColumnElement[bool]) -> Any:
         return func.coalesce(func.sum(case((condition, KpiMoney.amount), else_=0)), 0)
 
+    where = and_(KpiMoney.company_id == company_id, KpiMoney.at < spans[-1].end)
     query = _grouped([total(due), total(collected)], keyed, KpiMoney,
-                     and_(KpiMoney.company_id == company_id, KpiMoney.at < spans[-1].end),
-                     _bucket(KpiMoney.at, spans, before=True))
+                     where if outstanding else and_(where, KpiMoney.at >= spans[0].start),
+                     _bucket(KpiMoney.at, spans, before=outstanding))
     sums: dict[Key, dict[int, tuple[Any, Any]]] = {}
     for index, id_, code, name, due_in, collected_in in db.session.execute(query):
         sums.setdefault(Key(id_, code, name), {})[index] = (due_in, collected_in)
@@ -317,7 +321,7 @@ def collection_over(company_id: int, spans: Sequence[Period], by: Dimension = Di
             due_now, collected_now = by_period.get(index, (0, 0))
             due_all, collected_all = Decimal(due_all) + Decimal(due_now), Decimal(collected_all) + Decimal(collected_now)
             figure = Collection(key, _cents(due_now), _cents(collected_now),
-                                _cents(due_all) - _cents(collected_all), span.days)
+                                _cents(due_all) - _cents(collected_all) if outstanding else None, span.days)
             if figure.due or figure.collected or figure.outstanding:
                 found[index].append(figure)
     return found

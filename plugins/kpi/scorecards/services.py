@@ -200,6 +200,13 @@ class Scorecard:
     lines: list[Line]
 
 
+def _figures_over(company_id: int, indicator: Indicator, spans: list[Period], by: Dimension,
+                  subject: Subject) -> list[list[Any]]:
+    if indicator == Indicator.COLLECTION:  # the rate alone: the outstanding would read all the money before
+        return list(indicators.collection_over(company_id, spans, by, subject.key, outstanding=False))
+    return indicators.figures_over(company_id, indicator, spans, by, subject.key)
+
+
 def scorecard(company_id: int, subject: Subject, period: ScorePeriod) -> Scorecard:
     """The subject's lines over the period and the two before: one query per line gives all three."""
     targets = company_targets(company_id)
@@ -210,8 +217,7 @@ def scorecard(company_id: int, subject: Subject, period: ScorePeriod) -> Scoreca
     spans = [earlier.span(company_id) for earlier in periods]
     lines = []
     for indicator, by in LINES[subject.kind]:
-        figures = [next(iter(found), None)
-                   for found in indicators.figures_over(company_id, indicator, spans, by, subject.key)]
+        figures = [next(iter(found), None) for found in _figures_over(company_id, indicator, spans, by, subject)]
         trend = [(earlier.code, value_of(figure)) for earlier, figure in zip(periods, figures, strict=True)]
         value = trend[-1][1]
         lines.append(Line(indicator, value, figures[-1], targets.get(indicator), trend,
