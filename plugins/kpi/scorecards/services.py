@@ -22,7 +22,7 @@ from sqlalchemy import Select, select
 from core import audit
 from core.errors import Conflict, ValidationError
 from core.extensions import db
-from core.models import Order, User, utcnow
+from core.models import Company, Order, User, utcnow
 from plugins.kpi.facts.models import KpiMoney, KpiOrder, KpiTask
 from plugins.kpi.indicators import services as indicators
 from plugins.kpi.indicators.services import Dimension, Indicator, Period, Satisfaction
@@ -209,6 +209,7 @@ def _figures_over(company_id: int, indicator: Indicator, spans: list[Period], by
 
 def scorecard(company_id: int, subject: Subject, period: ScorePeriod) -> Scorecard:
     """The subject's lines over the period and the two before: one query per line gives all three."""
+    _company = db.session.get_one(Company, company_id)  # held: each period's span reads its zone
     targets = company_targets(company_id)
     confirmed = {flag.indicator: flag for flag in db.session.execute(
         select(KpiFlag).where(KpiFlag.company_id == company_id, KpiFlag.subject == subject.code,
