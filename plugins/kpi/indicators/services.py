@@ -24,10 +24,10 @@ import enum
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, literal_column, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, literal_column, null, select, union_all
 
 from core.extensions import db
 from core.models import Customer, User
@@ -203,7 +203,7 @@ ONE_PERIOD: ColumnElement[int] = literal_column("0")  # the facts of one period 
 def _bucket(moment: Any, spans: Sequence[Period], before: bool = False) -> Any:
     """The index of the period a fact's moment falls in (the facts are those from the first period's start,
     or, ``before``, -1 for those before it, to the last's end)."""
-    if any(earlier.end != later.start for earlier, later in zip(spans, spans[1:])):
+    if any(earlier.end != later.start for earlier, later in zip(spans, spans[1:], strict=False)):
         raise ValueError("the periods of a trend follow one another")
     if len(spans) == 1 and not before:
         return ONE_PERIOD
@@ -229,6 +229,11 @@ def timeliness(company_id: int, span: Period, by: Dimension = Dimension.COMPANY,
 
 def timeliness_over(company_id: int, spans: Sequence[Period], by: Dimension = Dimension.COMPANY,
                     only: int | str | None = None) -> list[list[Timeliness]]:
+    return _timeliness_figures(db.session.execute(_timeliness_query(company_id, spans, by, only)), spans)
+
+
+def _timeliness_query(company_id: int, spans: Sequence[Period], by: Dimension, only: int | str | None,
+                      outstanding: bool = True) -> Select[Any]:
     _check(Indicator.TIMELINESS, by)
     keyed = _keyed(by, KpiTask.department, KpiTask.person_id, None, None, only)
     query = _grouped(
@@ -237,10 +242,15 @@ def timeliness_over(company_id: int, spans: Sequence[Period], by: Dimension = Di
         keyed, KpiTask,
         and_(KpiTask.company_id == company_id, KpiTask.done_at >= spans[0].start, KpiTask.done_at < spans[-1].end),
         _bucket(KpiTask.done_at, spans))
+    return query
+
+
+def _timeliness_figures(rows: Iterable[Any], spans: Sequence[Period], outstanding: bool = True
+                        ) -> list[list[Timeliness]]:
     found = _per_period(spans)
-    for index, id_, code, name, done, timed, on_time in db.session.execute(query):
+    for index, id_, code, name, done, timed, on_time, *_padding in rows:
         if done:
-            found[index].append(Timeliness(Key(id_, code, name), done, timed, on_time))
+            found[index].append(Timeliness(Key(id_, code, name), int(done), int(timed), int(on_time)))
     return found
 
 
@@ -252,6 +262,11 @@ def accuracy(company_id: int, span: Period, by: Dimension = Dimension.COMPANY,
 
 def accuracy_over(company_id: int, spans: Sequence[Period], by: Dimension = Dimension.COMPANY,
                   only: int | str | None = None) -> list[list[Accuracy]]:
+    return _accuracy_figures(db.session.execute(_accuracy_query(company_id, spans, by, only)), spans)
+
+
+def _accuracy_query(company_id: int, spans: Sequence[Period], by: Dimension, only: int | str | None,
+                    outstanding: bool = True) -> Select[Any]:
     _check(Indicator.ACCURACY, by)
     keyed = _keyed(by, None, None, KpiOrder.customer_id, KpiOrder.salesperson_id, only)
     query = _grouped(
@@ -259,10 +274,14 @@ def accuracy_over(company_id: int, spans: Sequence[Period], by: Dimension = Dime
         and_(KpiOrder.company_id == company_id, KpiOrder.delivered_at >= spans[0].start,
              KpiOrder.delivered_at < spans[-1].end),
         _bucket(KpiOrder.delivered_at, spans))
+    return query
+
+
+def _accuracy_figures(rows: Iterable[Any], spans: Sequence[Period], outstanding: bool = True) -> list[list[Accuracy]]:
     found = _per_period(spans)
-    for index, id_, code, name, delivered, accurate in db.session.execute(query):
+    for index, id_, code, name, delivered, accurate, *_padding in rows:
         if delivered:
-            found[index].append(Accuracy(Key(id_, code, name), delivered, accurate))
+            found[index].append(Accuracy(Key(id_, code, name), int(delivered), int(accurate)))
     return found
 
 
@@ -274,6 +293,11 @@ def satisfaction(company_id: int, span: Period, by: Dimension = Dimension.COMPAN
 
 def satisfaction_over(company_id: int, spans: Sequence[Period], by: Dimension = Dimension.COMPANY,
                       only: int | str | None = None) -> list[list[Satisfaction]]:
+    return _satisfaction_figures(db.session.execute(_satisfaction_query(company_id, spans, by, only)), spans)
+
+
+def _satisfaction_query(company_id: int, spans: Sequence[Period], by: Dimension, only: int | str | None,
+                        outstanding: bool = True) -> Select[Any]:
     _check(Indicator.SATISFACTION, by)
     keyed = _keyed(by, None, None, KpiOrder.customer_id, KpiOrder.salesperson_id, only)
     query = _grouped(
@@ -282,10 +306,15 @@ def satisfaction_over(company_id: int, spans: Sequence[Period], by: Dimension = 
         and_(KpiOrder.company_id == company_id, KpiOrder.rating.is_not(None),
              KpiOrder.delivered_at >= spans[0].start, KpiOrder.delivered_at < spans[-1].end),
         _bucket(KpiOrder.delivered_at, spans))
+    return query
+
+
+def _satisfaction_figures(rows: Iterable[Any], spans: Sequence[Period], outstanding: bool = True
+                          ) -> list[list[Satisfaction]]:
     found = _per_period(spans)
-    for index, id_, code, name, rated, total, high in db.session.execute(query):
+    for index, id_, code, name, rated, total, high, *_padding in rows:
         if rated:
-            found[index].append(Satisfaction(Key(id_, code, name), rated, int(total), high))
+            found[index].append(Satisfaction(Key(id_, code, name), int(rated), int(total), int(high)))
     return found
 
 
@@ -300,6 +329,12 @@ def collection_over(company_id: int, spans: Sequence[Period], by: Dimension = Di
     """Each period's figures from the money due and collected in each, and in all the periods before (the
     outstanding at a period's end is all due up to it less all collected up to it). Without ``outstanding``
     (the rates alone) only the periods' money is read, and the figures' outstanding is None."""
+    return _collection_figures(db.session.execute(_collection_query(company_id, spans, by, only, outstanding)), spans,
+                               outstanding)
+
+
+def _collection_query(company_id: int, spans: Sequence[Period], by: Dimension, only: int | str | None,
+                      outstanding: bool = True) -> Select[Any]:
     _check(Indicator.COLLECTION, by)
     keyed = _keyed(by, None, None, KpiMoney.customer_id, KpiMoney.salesperson_id, only)
     due, collected = KpiMoney.kind == MoneyKind.DUE, KpiMoney.kind == MoneyKind.COLLECTED
@@ -311,15 +346,21 @@ def collection_over(company_id: int, spans: Sequence[Period], by: Dimension = Di
     query = _grouped([total(due), total(collected)], keyed, KpiMoney,
                      where if outstanding else and_(where, KpiMoney.at >= spans[0].start),
                      _bucket(KpiMoney.at, spans, before=outstanding))
+    return query
+
+
+def _collection_figures(rows: Iterable[Any], spans: Sequence[Period], outstanding: bool = True
+                        ) -> list[list[Collection]]:
     sums: dict[Key, dict[int, tuple[Any, Any]]] = {}
-    for index, id_, code, name, due_in, collected_in in db.session.execute(query):
+    for index, id_, code, name, due_in, collected_in, *_padding in rows:
         sums.setdefault(Key(id_, code, name), {})[index] = (due_in, collected_in)
     found = _per_period(spans)
     for key, by_period in sums.items():
         due_all, collected_all = by_period.get(-1, (0, 0))
         for index, span in enumerate(spans):
             due_now, collected_now = by_period.get(index, (0, 0))
-            due_all, collected_all = Decimal(due_all) + Decimal(due_now), Decimal(collected_all) + Decimal(collected_now)
+            due_all = Decimal(due_all) + Decimal(due_now)
+            collected_all = Decimal(collected_all) + Decimal(collected_now)
             figure = Collection(key, _cents(due_now), _cents(collected_now),
                                 _cents(due_all) - _cents(collected_all) if outstanding else None, span.days)
             if figure.due or figure.collected or figure.outstanding:
@@ -354,3 +395,30 @@ def figures_over(company_id: int, indicator: Indicator, spans: Sequence[Period],
                  only: int | str | None = None) -> list[list[Any]]:
     """The indicator's figures over each of the consecutive periods (the oldest first), in one query."""
     return COMPUTE_OVER[indicator](company_id, spans, by, only)
+
+
+PARTS: dict[Indicator, tuple[Callable[..., Select[Any]], Callable[..., list[list[Any]]]]] = {
+    Indicator.TIMELINESS: (_timeliness_query, _timeliness_figures),
+    Indicator.ACCURACY: (_accuracy_query, _accuracy_figures),
+    Indicator.SATISFACTION: (_satisfaction_query, _satisfaction_figures),
+    Indicator.COLLECTION: (_collection_query, _collection_figures),
+}
+
+
+def several_over(company_id: int, asked: Sequence[tuple[Indicator, Dimension, int | str | None]],
+                 spans: Sequence[Period], outstanding: bool = True) -> list[list[list[Any]]]:
+    """Several indicators' figures over the consecutive periods in one statement: each one's query in a
+    ``UNION ALL``, its rows padded to the widest and tagged with its place in ``asked`` (``outstanding``:
+    as :func:`collection_over`)."""
+    queries = [PARTS[indicator][0](company_id, spans, by, only, outstanding) for indicator, by, only in asked]
+    if not queries:
+        return []
+    width = max(len(query.selected_columns) for query in queries)
+    statement = union_all(*(query.add_columns(*[null()] * (width - len(query.selected_columns)),
+                                              literal_column(str(place)).label("place"))
+                            for place, query in enumerate(queries)))
+    rows: list[list[Any]] = [[] for _query in queries]
+    for row in db.session.execute(statement):
+        rows[row[-1]].append(row)
+    return [PARTS[indicator][1](part, spans, outstanding)
+            for (indicator, _by, _only), part in zip(asked, rows, strict=True)]

@@ -5,8 +5,8 @@ values of the two periods before (the trend), the flag the rule proposes (a rewa
 the target, a penalty under ``penalty_below``) and, once a supervisor confirmed it, who did and when. A
 department is measured by its tasks' timeliness; a person by the timeliness of the tasks they did and by
 the accuracy, satisfaction and collection of the orders they entered. The figures come from the indicator
-queries restricted to the subject, each line's three periods in one query grouped by period: a fixed number
-of statements (the targets, the flags and one per line), whatever the facts.
+queries restricted to the subject, grouped by period as well, all the lines in one statement (``UNION ALL``):
+three statements (the targets, the flags and the lines), whatever the facts.
 """
 from __future__ import annotations
 
@@ -200,15 +200,8 @@ class Scorecard:
     lines: list[Line]
 
 
-def _figures_over(company_id: int, indicator: Indicator, spans: list[Period], by: Dimension,
-                  subject: Subject) -> list[list[Any]]:
-    if indicator == Indicator.COLLECTION:  # the rate alone: the outstanding would read all the money before
-        return list(indicators.collection_over(company_id, spans, by, subject.key, outstanding=False))
-    return indicators.figures_over(company_id, indicator, spans, by, subject.key)
-
-
 def scorecard(company_id: int, subject: Subject, period: ScorePeriod) -> Scorecard:
-    """The subject's lines over the period and the two before: one query per line gives all three."""
+    """The subject's lines over the period and the two before, all in one query."""
     _company = db.session.get_one(Company, company_id)  # held: each period's span reads its zone
     targets = company_targets(company_id)
     confirmed = {flag.indicator: flag for flag in db.session.execute(
@@ -217,8 +210,12 @@ def scorecard(company_id: int, subject: Subject, period: ScorePeriod) -> Scoreca
     periods = [period.shifted(-back) for back in range(TREND_PERIODS - 1, -1, -1)]
     spans = [earlier.span(company_id) for earlier in periods]
     lines = []
-    for indicator, by in LINES[subject.kind]:
-        figures = [next(iter(found), None) for found in _figures_over(company_id, indicator, spans, by, subject)]
+    # Every line's periods in one statement; collection's rates alone (its outstanding would read all the money
+    # before the periods).
+    found = indicators.several_over(company_id, [(indicator, by, subject.key) for indicator, by in LINES[subject.kind]],
+                                    spans, outstanding=False)
+    for (indicator, _by), per_period in zip(LINES[subject.kind], found, strict=True):
+        figures = [next(iter(figures_of), None) for figures_of in per_period]
         trend = [(earlier.code, value_of(figure)) for earlier, figure in zip(periods, figures, strict=True)]
         value = trend[-1][1]
         lines.append(Line(indicator, value, figures[-1], targets.get(indicator), trend,
