@@ -32,11 +32,9 @@ the ratio service / sql (goal, issue 20: under 1 s on PostgreSQL and within 2x o
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -48,6 +46,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks import bench_db  # noqa: E402
+
 CUSTOMERS = 2_000
 SALESPEOPLE = 20
 CHUNK = 20_000
@@ -58,55 +58,28 @@ NAMES = ("service", "sql", "items", "naive")
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--invoices", type=int, default=1_000_000)
-    parser.add_argument("--rounds", type=int, default=5, help="timed rounds of each, alternating")
-    parser.add_argument("--database-url", default=os.environ.get("ORDO_BENCH_DATABASE_URL"),
-                        help="default: a SQLite file in a temp dir (or ORDO_BENCH_DATABASE_URL)")
-    parser.add_argument("--reuse", action="store_true", help="keep the data of an earlier run of the same size")
     parser.add_argument("--seed", type=int, default=20)
-    parser.add_argument("--copy-from", default=None, help="a SQLite file an earlier run generated: its rows are "
-                        "copied to --database-url (PostgreSQL) instead of generated again, which is much faster")
+    bench_db.add_arguments(parser)
     return parser.parse_args()
 
 
 def main() -> None:
     args = parse_args()
-    from sqlalchemy import func, select, text
+    from sqlalchemy import func, select
 
-    from core.app import create_app
     from core.extensions import db
     from core.models import User
     from plugins.billing.receivables.models import OpenItemEntry
     from plugins.billing.invoices.models import Invoice
 
-    workdir = Path(tempfile.gettempdir()) / "ordo-bench-ageing"
-    workdir.mkdir(exist_ok=True)
-    url = args.database_url or f"sqlite:///{workdir}/ageing-{args.invoices}.sqlite"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "ORDO_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"},
-                     instance_path=str(workdir))
+    app, url = bench_db.open_app("ageing", args.invoices, args.database_url)
     with app.app_context():
-        made = False
-        if args.reuse:
-            try:
-                made = db.session.execute(select(func.count()).select_from(Invoice)).scalar_one() == args.invoices
-                db.create_all()  # the tables added since the data was made (none is ever altered here)
-            except Exception:  # noqa: BLE001 - no tables yet
-                db.session.rollback()
-        if not made and args.copy_from:
-            started = time.perf_counter()
-            copy_from(args.copy_from)
-            print(f"copied {args.copy_from} in {time.perf_counter() - started:.0f} s", flush=True)
-        elif not made:
-            started = time.perf_counter()
-            generate(app, args.invoices, args.seed)
-            print(f"generated {args.invoices:,} invoices in {time.perf_counter() - started:.0f} s "
-                  f"({url.split(':', 1)[0]})", flush=True)
+        bench_db.prepare(url, counted=Invoice, size=args.invoices, reuse=args.reuse, copy_from=args.copy_from,
+                         generate=lambda: generate(app, args.invoices, args.seed), what="invoices")
         entries = db.session.execute(select(func.count()).select_from(OpenItemEntry)).scalar_one()
         finance_id = db.session.execute(select(User.id).where(User.username == "bench-finance")
                                         .order_by(User.id).limit(1)).scalar_one()
         db.session.remove()
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            # PostgreSQL: as autovacuum leaves a live table, its visibility map set (index-only scans).
-            connection.execute(text("VACUUM ANALYZE" if connection.dialect.name == "postgresql" else "ANALYZE"))
     print(f"{args.invoices:,} invoices, {entries:,} open items", flush=True)
     run(app, finance_id, args.rounds)
 
@@ -214,44 +187,6 @@ def hand_written(db: Any, company_id: int, as_of: date, zone: Any,
     rows = db.session.execute(text(query), params)
     return {(customer, bucket): (count, Decimal(str(amount)).quantize(CENT)) for customer, bucket, count, amount
             in rows}
-
-
-def copy_from(path: str) -> None:
-    """Every table's rows from the SQLite file at ``path`` into this (PostgreSQL) database, by COPY, in the order
-    of their foreign keys; then each id sequence moved past the copied ids. A column added since the file was
-    made is left to its default (the file has none of it); a table added since, empty."""
-    import enum
-
-    from psycopg.types.json import Jsonb
-    from sqlalchemy import create_engine, select, text
-
-    from core.extensions import db
-
-    def plain(value: Any) -> Any:
-        if isinstance(value, enum.Enum):
-            return value.value
-        if isinstance(value, (dict, list)):
-            return Jsonb(value)
-        return value
-
-    db.drop_all()
-    db.create_all()
-    source = create_engine(f"sqlite:///{path}")
-    with source.connect() as reading, db.engine.connect() as writing:
-        cursor = writing.connection.driver_connection.cursor()
-        for table in db.metadata.sorted_tables:
-            held = {row[1] for row in reading.execute(text(f'PRAGMA table_info("{table.name}")'))}
-            columns = [column for column in table.columns if column.name in held]
-            if not columns:
-                continue
-            quoted = ", ".join(f'"{column.name}"' for column in columns)
-            with cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
-                for row in reading.execution_options(yield_per=20_000).execute(select(*columns)):
-                    copy.write_row([plain(value) for value in row])
-            if "id" in table.columns and table.columns["id"].autoincrement:
-                writing.execute(text(f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
-                                     f"coalesce((SELECT max(id) FROM \"{table.name}\"), 0) + 1, false)"))
-        writing.commit()
 
 
 def generate(app: Any, count: int, seed: int) -> None:

@@ -1,35 +1,43 @@
 #!/usr/bin/env python3
-"""The KPI dashboard's indicators and a person's scorecard at a million orders: the services against one
-hand-written SQL query computing the same numbers, in the same run.
+"""The KPI dashboard, a person's scorecard and every analytics page at a million orders: each service against
+one hand-written SQL query computing the same numbers, in the same run.
 
-Generates N orders (default 1,000,000) of 2,000 customers and 20 salespeople over the year before today,
-each with the facts its events would have recorded: an intake task, three review steps (sales, finance,
-production; some late, some decided by rules), a delivered order (some corrected, some with a refused or
-reserved line, most rated), the total falling due and, for most, a payment (a few reversed). Everything is
-bulk-inserted with SQLAlchemy Core. Then, alternating, it times:
+Generates N orders (default 1,000,000) of 2,000 customers in 10 provinces (3 cities each) and 20 salespeople
+over the year before today, each with two lines of the world's products, a channel, and the facts its events
+would have recorded: an intake task, three review steps (sales, finance, production; some late, some decided
+by rules), a delivered order (some corrected, some with a refused or reserved line, most rated), the total
+falling due and, for most, a payment (a few reversed). Everything is bulk-inserted with SQLAlchemy Core (ids
+given, no ``RETURNING``), or copied into PostgreSQL from the SQLite file a first run made (``--copy-from``).
+Then, alternating, it times each of these against its hand-written query:
 
 - ``dashboard``: the four indicators for the company over the last twelve months (the indicators page's
-  cards and ``GET /api/v1/kpi``'s company figures), against one hand-written query with a scalar subquery
-  per indicator;
+  cards and ``GET /api/v1/kpi``'s company figures); the SQL: a scalar subquery per indicator;
 - ``scorecard``: a salesperson's scorecard for the last full month (four lines, each over three months, and
-  the targets and flags), against one hand-written query grouping the same facts by month.
+  the targets and flags); the SQL groups the same facts by month;
+- ``regions``: orders and amounts by province and city, this year's and the year before's;
+- ``customers``: RFM segments at the company's medians, as the page shows them by default (the service
+  finds the medians itself: three more statements); the SQL segments at those thresholds;
+- ``months``: orders, customers and amount per month of the year; ``mix``: the products (the largest 200)
+  and the channels of the year's orders (the trends page's three tables: months, products, channels);
+- ``cycle times``: each stage's count, median, 90th percentile and average duration over the year.
 
-It checks both give the same numbers and prints the medians and the ratios service / sql (goal, issue 21:
-under 1 s on PostgreSQL and within 2x of the hand-written SQL).
+It checks each service and its SQL give the same numbers, prints the medians and the ratios service / sql
+(goal, issue 21: under 1 s on PostgreSQL and within 2x of the hand-written SQL), and appends them to
+``benchmarks/results/latest.jsonl``.
 
     .venv/bin/python benchmarks/kpi.py --orders 100000                       # SQLite, in a temp dir
-    .venv/bin/python benchmarks/kpi.py --orders 100000 --database-url postgresql://postgres@127.0.0.1/kpi_bench
+    .venv/bin/python benchmarks/kpi.py --orders 100000 --database-url postgresql://postgres@127.0.0.1/kpi_bench \\
+        --copy-from /tmp/ordo-bench-kpi/kpi-100000.sqlite     # the same data, copied from the SQLite run's file
 """
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -38,66 +46,55 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks import bench_db  # noqa: E402
+from benchmarks.results import Results  # noqa: E402
+
 CUSTOMERS = 2_000
 SALESPEOPLE = 20
+PROVINCES = ("广东省", "江苏省", "浙江省", "山东省", "河南省", "四川省", "湖北省", "福建省", "湖南省", "上海市")
+CITIES = 3  # a province's
 CHUNK = 20_000
 HOUR = timedelta(hours=1)
+CASES = ("dashboard", "scorecard", "regions", "customers", "months", "mix", "cycle times")
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=1_000_000)
-    parser.add_argument("--rounds", type=int, default=5, help="timed rounds of each, alternating")
-    parser.add_argument("--database-url", default=os.environ.get("ORDO_BENCH_DATABASE_URL"),
-                        help="default: a SQLite file in a temp dir (or ORDO_BENCH_DATABASE_URL)")
-    parser.add_argument("--reuse", action="store_true", help="keep the data of an earlier run of the same size")
     parser.add_argument("--seed", type=int, default=21)
+    parser.add_argument("--cases", nargs="+", choices=CASES, default=list(CASES), help="time these only")
+    bench_db.add_arguments(parser)
     return parser.parse_args()
 
 
 def main() -> None:
     args = parse_args()
-    from sqlalchemy import func, select, text
+    from sqlalchemy import select
 
-    from core.app import create_app
     from core.extensions import db
     from core.models import User
     from plugins.kpi.facts.models import KpiOrder
 
-    workdir = Path(tempfile.gettempdir()) / "ordo-bench-kpi"
-    workdir.mkdir(exist_ok=True)
-    url = args.database_url or f"sqlite:///{workdir}/kpi-{args.orders}.sqlite"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "ORDO_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"},
-                     instance_path=str(workdir))
+    app, url = bench_db.open_app("kpi", args.orders, args.database_url)
     with app.app_context():
-        made = False
-        if args.reuse:
-            try:
-                made = db.session.execute(select(func.count()).select_from(KpiOrder)).scalar_one() == args.orders
-            except Exception:  # noqa: BLE001 - no tables yet
-                db.session.rollback()
-        if not made:
-            started = time.perf_counter()
-            generate(app, args.orders, args.seed)
-            print(f"generated {args.orders:,} orders' facts in {time.perf_counter() - started:.0f} s "
-                  f"({url.split(':', 1)[0]})", flush=True)
+        bench_db.prepare(url, counted=KpiOrder, size=args.orders, reuse=args.reuse, copy_from=args.copy_from,
+                         generate=lambda: generate(app, args.orders, args.seed), what="orders with their facts")
         person = db.session.execute(select(User.id).where(User.username == "bench-sales-0")
                                     .order_by(User.id).limit(1)).scalar_one()
         manager = db.session.execute(select(User.id).where(User.username.like("%-manager"))
                                      .order_by(User.id).limit(1)).scalar_one()
+        database = db.engine.dialect.name
         db.session.remove()
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(text("ANALYZE"))
-    run(app, manager, person, args.rounds)
+    run(app, manager, person, args.rounds, Results("kpi", database=database, orders=args.orders), args.cases)
 
 
 def generate(app: Any, count: int, seed: int) -> None:
-    """The company, its customers and salespeople, and ``count`` delivered orders with their facts."""
-    from sqlalchemy import insert, select
+    """The company, its customers and salespeople, and ``count`` delivered orders with their lines and facts."""
+    from sqlalchemy import func, insert, select
 
     from core.db import commit
     from core.extensions import db
-    from core.models import Customer, Order, OrderStatus, User
+    from core.models import Channel, Customer, Order, OrderLine, OrderStatus, User
     from plugins.kpi.facts.models import KpiMoney, KpiOrder, KpiTask, MoneyKind, TaskStage
     from tests import factories, orders
 
@@ -117,28 +114,37 @@ def generate(app: Any, count: int, seed: int) -> None:
     def template_of(table: Any, row_id: int) -> dict[str, Any]:
         return dict(db.session.execute(select(table).where(table.c.id == row_id)).mappings().one())
 
-    customers = copies(Customer.__table__, template_of(Customer.__table__, world.customers[0].id),
-                       [{"code": f"B{n:05d}", "name": f"客户 {n:05d}"} for n in range(CUSTOMERS)])
+    customers = copies(Customer.__table__, template_of(Customer.__table__, world.customers[0].id), [
+        {"code": f"B{n:05d}", "name": f"客户 {n:05d}", "province": PROVINCES[n % len(PROVINCES)],
+         "city": f"{PROVINCES[n % len(PROVINCES)][:2]}{n // len(PROVINCES) % CITIES + 1}市"}
+        for n in range(CUSTOMERS)])
     people = copies(User.__table__, template_of(User.__table__, world.users["sales"].id),
                     [{"username": f"bench-sales-{n}", "name": f"销售 {n:02d}", "email": f"s{n}@bench.example"}
                      for n in range(SALESPEOPLE)])
     deciders = [world.users[role].id for role in ("sales", "finance", "production")]
-    order_template = template_of(Order.__table__, template_id)
+    order_template = {key: value for key, value in template_of(Order.__table__, template_id).items() if key != "id"}
+    line_templates = [{key: value for key, value in dict(row).items() if key not in ("id", "order_id")}
+                      for row in db.session.execute(select(OrderLine.__table__)
+                                                    .where(OrderLine.order_id == template_id)).mappings()]
+    products = [product.id for product in world.products]
+    channels = list(Channel)
+    next_id = db.session.execute(select(func.max(Order.id))).scalar_one() + 1
     commit()
     for start in range(0, count, CHUNK):
         size = min(CHUNK, count - start)
-        plans = []
+        order_rows, lines, tasks, delivered, money = [], [], [], [], []
         for n in range(start, start + size):
+            order_id, customer, person = next_id + n, rng.choice(customers), rng.choice(people)
             received = now - timedelta(seconds=rng.randint(3 * 86400, 365 * 86400))
-            total = Decimal(rng.randint(10_000, 1_000_000)) / 100
-            plans.append((n, rng.choice(customers), rng.choice(people), received, total))
-        order_ids = copies(Order.__table__, order_template, [{
-            "number": f"BO{n:08d}", "customer_id": customer, "created_by_id": person, "total": total,
-            "subtotal": total, "tax_total": Decimal("0.00"), "received_at": received}
-            for n, customer, person, received, total in plans])
-        tasks, delivered, money = [], [], []
-        for order_id, (_n, customer, person, received, total) in zip(order_ids, plans, strict=True):
             submitted = received + timedelta(minutes=rng.randint(5, 36 * 60))
+            total = Decimal(rng.randint(10_000, 1_000_000)) / 100
+            order_rows.append({**order_template, "id": order_id, "number": f"BO{n:08d}", "customer_id": customer,
+                               "created_by_id": person, "total": total, "subtotal": total,
+                               "tax_total": Decimal("0.00"), "received_at": received, "submitted_at": submitted,
+                               "channel": rng.choice(channels)})
+            for line in line_templates:
+                lines.append({**line, "order_id": order_id, "product_id": rng.choice(products),
+                              "quantity": Decimal(rng.randint(1, 20)), "amount": total / 2})
             tasks.append({"company_id": company_id, "order_id": order_id, "stage": TaskStage.INTAKE,
                           "department": "sales", "person_id": person, "arrived_at": received,
                           "due_at": received + 24 * HOUR, "done_at": submitted,
@@ -171,56 +177,86 @@ def generate(app: Any, count: int, seed: int) -> None:
                 if rng.random() < 0.02:
                     money.append({**common, "kind": MoneyKind.COLLECTED, "amount": -total,
                                   "at": min(paid_at + timedelta(days=2), now)})
-        db.session.execute(insert(KpiTask), tasks)
-        db.session.execute(insert(KpiOrder), delivered)
-        db.session.execute(insert(KpiMoney), money)
+        db.session.execute(insert(Order.__table__), order_rows)
+        db.session.execute(insert(OrderLine.__table__), lines)
+        db.session.execute(insert(KpiTask.__table__), tasks)
+        db.session.execute(insert(KpiOrder.__table__), delivered)
+        db.session.execute(insert(KpiMoney.__table__), money)
         commit()
         print(f"  {start + size:,} orders", flush=True)
+    with db.engine.begin() as connection:
+        bench_db.move_sequence(connection, Order.__table__)
 
 
-def run(app: Any, manager_id: int, person_id: int, rounds: int) -> None:
+def run(app: Any, manager_id: int, person_id: int, rounds: int, figures: Results,
+        cases: list[str] | tuple[str, ...] = CASES) -> None:
     from core.extensions import db
     from core.models import User
+    from plugins.kpi.analytics.period import Period as AnalyticsPeriod
+    from plugins.kpi.analytics.rfm import AskedThresholds, per_customer, thresholds
     from plugins.kpi.indicators import services as indicators
     from plugins.kpi.scorecards import services as scorecards
     from plugins.kpi.scorecards.models import PeriodKind
 
+    with app.app_context(), app.test_request_context():
+        user = db.session.get_one(User, manager_id)
+        company, today = user.company, user.company.today()
+        company_id, zone, currency = company.id, company.zone, company.currency
+        year = indicators.period_of(company_id, today - timedelta(days=364), today)
+        analysed = AnalyticsPeriod(today, 12, zone)
+        month = scorecards.ScorePeriod(PeriodKind.MONTH, today.replace(day=1)).shifted(-1)
+        # The medians the customers page segments at, found once: the SQL is given them.
+        medians, _count = thresholds(company, analysed, AskedThresholds(), per_customer(company, analysed))
+        db.session.remove()
+    services: dict[str, Callable[[Any], tuple]] = {
+        "dashboard": lambda _company: dashboard(company_id, year),
+        "scorecard": lambda _company: scorecard(company_id, person_id, month),
+        "regions": lambda company: regions(company, analysed),
+        "customers": lambda company: customers(company, analysed),
+        "months": lambda company: months(company, analysed),
+        "mix": lambda company: mix(company, analysed),
+        "cycle times": lambda _company: cycle_times(company_id, year),
+    }
+    hand: dict[str, Callable[[], tuple]] = {
+        "dashboard": lambda: dashboard_sql(db, company_id, year),
+        "scorecard": lambda: scorecard_sql(db, company_id, person_id, month),
+        "regions": lambda: regions_sql(db, company_id, currency, analysed),
+        "customers": lambda: customers_sql(db, company_id, currency, analysed, medians),
+        "months": lambda: months_sql(db, company_id, currency, analysed),
+        "mix": lambda: mix_sql(db, company_id, currency, analysed),
+        "cycle times": lambda: cycle_times_sql(db, company_id, year),
+    }
     times: dict[str, list[float]] = defaultdict(list)
     results: dict[str, Any] = {}
     for round_ in range(rounds + 1):  # the first round warms the caches and is not counted
-        for name in ("dashboard", "dashboard sql", "scorecard", "scorecard sql"):
-            with app.app_context(), app.test_request_context():
-                user = db.session.get_one(User, manager_id)
-                today = user.company.today()
-                year = indicators.period_of(user.company_id, today - timedelta(days=364), today)
-                month = scorecards.ScorePeriod(PeriodKind.MONTH, today.replace(day=1)).shifted(-1)
-                started = time.perf_counter()
-                if name == "dashboard":
-                    figures = dashboard(user.company_id, year)
-                elif name == "dashboard sql":
-                    figures = dashboard_sql(db, user.company_id, year)
-                elif name == "scorecard":
-                    figures = scorecard(user.company_id, person_id, month)
-                else:
-                    figures = scorecard_sql(db, user.company_id, person_id, month)
-                elapsed = time.perf_counter() - started
-                db.session.remove()
-            if round_:
-                times[name].append(elapsed)
-            results[name] = figures
-            print(f"round {round_}{' (warm-up)' if not round_ else ''}: {name:<14} {elapsed * 1000:9.1f} ms",
-                  flush=True)
-    for name in ("dashboard", "scorecard"):
-        if results[name] != results[f"{name} sql"]:
-            raise SystemExit(f"{name}: the service's numbers {results[name]} differ from the SQL's "
-                             f"{results[name + ' sql']}")
-    print(f"same numbers: dashboard {results['dashboard']}")
-    print(f"              scorecard {results['scorecard']}")
-    medians = {name: statistics.median(values) for name, values in times.items()}
-    for name, median in medians.items():
-        print(f"median {name:<14} {median * 1000:9.1f} ms")
-    for name in ("dashboard", "scorecard"):
-        print(f"{name} / sql: {medians[name] / medians[name + ' sql']:.2f}")
+        for case in cases:
+            for name in (case, f"{case} sql"):
+                with app.app_context(), app.test_request_context():
+                    company = db.session.get_one(User, manager_id).company
+                    started = time.perf_counter()
+                    found = services[case](company) if name == case else hand[case]()
+                    elapsed = time.perf_counter() - started
+                    db.session.remove()
+                if round_:
+                    times[name].append(elapsed)
+                results[name] = found
+                print(f"round {round_}{' (warm-up)' if not round_ else ''}: {name:<16} {elapsed * 1000:9.1f} ms",
+                      flush=True)
+    for case in cases:
+        if results[case] != results[f"{case} sql"]:
+            raise SystemExit(f"{case}: the service's numbers {results[case]} differ from the SQL's "
+                             f"{results[case + ' sql']}")
+        print(f"same numbers: {case:<12} {str(results[case])[:150]}")
+    medians_ms = {name: statistics.median(values) * 1000 for name, values in times.items()}
+    for name, median in medians_ms.items():
+        print(f"median {name:<16} {median:9.1f} ms")
+    for case in cases:
+        ratio = medians_ms[case] / medians_ms[f"{case} sql"]
+        print(f"{case:<12} service {medians_ms[case]:8.1f} ms, sql {medians_ms[case + ' sql']:8.1f} ms, "
+              f"service / sql {ratio:.2f}")
+        figures.figure("ms", round(medians_ms[case], 1), case=case, side="service")
+        figures.figure("ms", round(medians_ms[f"{case} sql"], 1), case=case, side="sql")
+        figures.figure("ratio", round(ratio, 3), case=case, of="service / sql")
 
 
 def dashboard(company_id: int, span: Any) -> tuple:
@@ -323,6 +359,162 @@ def scorecard_sql(db: Any, company_id: int, person_id: int, month: Any) -> tuple
 
     return (("timeliness", line("timeliness")), ("accuracy", line("orders")), ("satisfaction", line("rating", "0.01")),
             ("collection", line("money")))
+
+
+def _counted(alias: str = "o") -> str:
+    """The analytics' orders that count: the company's, in its currency, neither draft, rejected nor cancelled,
+    submitted from :start to :end."""
+    return (f"{alias}.company_id = :company AND {alias}.currency = :currency AND {alias}.status NOT IN "
+            f"('draft', 'rejected', 'cancelled') AND {alias}.submitted_at >= :start AND {alias}.submitted_at < :end")
+
+
+def _money(value: Any) -> Decimal:
+    from plugins.kpi.analytics.sales import amount
+
+    return amount(value)
+
+
+def regions(company: Any, period: Any) -> tuple:
+    from plugins.kpi.analytics.regions import regions as report
+
+    return tuple(sorted((row.province, row.city, row.orders, row.amount, row.previous_orders, row.previous_amount)
+                        for province in report(company, period).provinces for row in province.cities))
+
+
+def regions_sql(db: Any, company_id: int, currency: str, period: Any) -> tuple:
+    from sqlalchemy import text
+
+    query = text(f"""
+        SELECT c.province, c.city, count(CASE WHEN o.submitted_at >= :current THEN 1 END),
+               sum(CASE WHEN o.submitted_at >= :current THEN o.total END),
+               count(CASE WHEN o.submitted_at < :current THEN 1 END),
+               sum(CASE WHEN o.submitted_at < :current THEN o.total END)
+          FROM "order" o JOIN customer c ON c.id = o.customer_id
+         WHERE {_counted()} GROUP BY c.province, c.city""").bindparams(
+        *_moments(start=period.previous_start, current=period.start, end=period.end), company=company_id,
+        currency=currency)
+    return tuple(sorted((province, city, orders, _money(sold), before, _money(sold_before))
+                        for province, city, orders, sold, before, sold_before in db.session.execute(query)))
+
+
+def customers(company: Any, period: Any) -> tuple:
+    from plugins.kpi.analytics.rfm import AskedThresholds, rfm
+
+    return tuple((row.segment.value, row.customers, row.orders, row.amount)
+                 for row in rfm(company, period, AskedThresholds()).segments)
+
+
+def customers_sql(db: Any, company_id: int, currency: str, period: Any, found: Any) -> tuple:
+    """The customers who ordered in the period, their last order, orders and amount each high or low against
+    the thresholds the page shows, counted per segment."""
+    from sqlalchemy import text
+
+    from plugins.kpi.analytics.rfm import Segment
+
+    query = text(f"""
+        SELECT code, count(*), sum(frequency), sum(monetary) FROM (
+          SELECT CASE WHEN max(o.submitted_at) >= :recent THEN 'H' ELSE 'L' END
+                 || CASE WHEN count(*) >= :frequency THEN 'H' ELSE 'L' END
+                 || CASE WHEN sum(o.total) >= :monetary THEN 'H' ELSE 'L' END AS code,
+                 count(*) AS frequency, sum(o.total) AS monetary
+            FROM "order" o WHERE {_counted()} GROUP BY o.customer_id) AS rfm
+         GROUP BY code""").bindparams(
+        *_moments(start=period.start, end=period.end, recent=found.recent_since), company=company_id,
+        currency=currency, frequency=found.frequency, monetary=found.monetary)
+    cells = {code: (int(count), int(orders), _money(sold)) for code, count, orders, sold in db.session.execute(query)}
+    return tuple((segment.value, *cells.get(segment.value, (0, 0, _money(None)))) for segment in Segment)
+
+
+def months(company: Any, period: Any) -> tuple:
+    from plugins.kpi.analytics import mix as analytics
+
+    return tuple((row.month, row.orders, row.customers, row.amount) for row in analytics.months(company, period))
+
+
+def months_sql(db: Any, company_id: int, currency: str, period: Any) -> tuple:
+    from sqlalchemy import text
+
+    bounds = period.month_bounds()
+    bucket = " ".join(f"WHEN o.submitted_at < :end{index} THEN {index}" for index in range(len(bounds)))
+    query = text(f"""
+        SELECT CASE {bucket} END AS month, count(*), count(DISTINCT o.customer_id), sum(o.total)
+          FROM "order" o WHERE {_counted()} GROUP BY 1""").bindparams(
+        *_moments(start=period.start, end=period.end,
+                  **{f"end{index}": end for index, (_month, _start, end) in enumerate(bounds)}),
+        company=company_id, currency=currency)
+    cells = {int(index): (orders, buyers, _money(sold)) for index, orders, buyers, sold in db.session.execute(query)}
+    return tuple((month, *cells.get(index, (0, 0, _money(None)))) for index, (month, _s, _e) in enumerate(bounds))
+
+
+def mix(company: Any, period: Any) -> tuple:
+    from plugins.kpi.analytics import mix as analytics
+
+    products = tuple((row.product_id, row.orders, row.quantity, row.amount)
+                     for row in analytics.products(company, period))
+    return products, tuple((row.channel.value, row.orders, row.amount) for row in analytics.channels(company, period)
+                           if row.orders)
+
+
+def mix_sql(db: Any, company_id: int, currency: str, period: Any) -> tuple:
+    """The products (the largest 200 by amount) and the channels in one query."""
+    from sqlalchemy import text
+
+    from plugins.kpi.analytics.mix import PRODUCT_LIMIT, _quantity
+
+    query = text(f"""
+        SELECT * FROM (
+          SELECT 'product' AS kind, CAST(l.product_id AS VARCHAR(24)) AS key, count(DISTINCT o.id) AS orders,
+                 sum(l.quantity) AS quantity, sum(l.amount) AS sold
+            FROM order_line l JOIN "order" o ON o.id = l.order_id WHERE {_counted()}
+           GROUP BY l.product_id ORDER BY sold DESC, l.product_id LIMIT {PRODUCT_LIMIT}) AS products
+        UNION ALL
+        SELECT 'channel', o.channel, count(*), NULL, sum(o.total) FROM "order" o WHERE {_counted()}
+         GROUP BY o.channel""").bindparams(*_moments(start=period.start, end=period.end), company=company_id,
+                                           currency=currency)
+    rows = db.session.execute(query).all()
+    products = tuple((int(key), orders, _quantity(quantity), _money(sold))
+                     for kind, key, orders, quantity, sold in rows if kind == "product")
+    order = {channel: index for index, channel in enumerate(_channels())}
+    channels = sorted(((key, orders, _money(sold)) for kind, key, orders, _q, sold in rows if kind == "channel"),
+                      key=lambda row: order[row[0]])
+    return products, tuple(channels)
+
+
+def _channels() -> list[str]:
+    from core.models import Channel
+
+    return [channel.value for channel in Channel]
+
+
+def cycle_times(company_id: int, span: Any) -> tuple:
+    from plugins.kpi.cycletimes.services import cycle_times as times
+
+    return tuple(sorted((row.stage, row.department or "", row.count, row.median_seconds, row.p90_seconds,
+                         row.average_seconds) for row in times(company_id, span)))
+
+
+def cycle_times_sql(db: Any, company_id: int, span: Any) -> tuple:
+    """Each stage's durations ranked, the middle and the 90th percentile picked, in one query."""
+    from sqlalchemy import text
+
+    query = text("""
+        WITH facts AS (
+          SELECT stage, department, seconds FROM kpi_task
+           WHERE company_id = :company AND done_at >= :start AND done_at < :end
+          UNION ALL
+          SELECT 'lead_time', '', lead_seconds FROM kpi_order
+           WHERE company_id = :company AND lead_seconds IS NOT NULL AND delivered_at >= :start
+             AND delivered_at < :end),
+        ranked AS (
+          SELECT stage, department, seconds,
+                 row_number() OVER (PARTITION BY stage, department ORDER BY seconds) AS r,
+                 count(*) OVER (PARTITION BY stage, department) AS n FROM facts)
+        SELECT stage, department, max(n), max(CASE WHEN r = (n + 1) / 2 THEN seconds END),
+               max(CASE WHEN r = (9 * n + 9) / 10 THEN seconds END), sum(seconds)
+          FROM ranked GROUP BY stage, department""").bindparams(*_moments(start=span.start, end=span.end),
+                                                                company=company_id)
+    return tuple(sorted((stage, department or "", count, median, p90, round(total / count))
+                        for stage, department, count, median, p90, total in db.session.execute(query)))
 
 
 if __name__ == "__main__":

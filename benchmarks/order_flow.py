@@ -51,6 +51,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -85,17 +86,23 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--peer-python", default="/tmp/tryton-venv/bin/python")
     parser.add_argument("--peer-script", default=str(PEER))
     parser.add_argument("--no-peer", action="store_true")
+    parser.add_argument("--kpi-alternate", action="store_true",
+                        help="switch the kpi module off before every other order (an order pinned without it records "
+                             "no fact) and print an order's time with kpi and without, and kpi's overhead")
     parser.add_argument("--output", default=str(RESULTS), help="where the JSON result is written, as printed last")
     return parser.parse_args()
 
 
 def run_ordo(args: argparse.Namespace) -> dict:
-    from sqlalchemy import event
+    from sqlalchemy import event, select
 
     from core.app import create_app
     from core.db import commit
     from core.demo import EXECUTION_TEMPLATES
     from core.documents import render_due
+    from core.models import Company
+    from core.modules import set_enabled
+    from plugins.kpi.facts.models import KpiOrder
     from core.models import utcnow
     from core.extensions import db
     from plugins.logistics.shipments import services as shipping
@@ -122,7 +129,7 @@ def run_ordo(args: argparse.Namespace) -> dict:
         commit()
         api = {role: factories.ApiClient(app, user) for role, user in world.users.items()}
         roles = {user.id: role for role, user in world.users.items()}
-        customer_id = world.customers[0].id
+        customer_id, company_id = world.customers[0].id, world.company.id
         product_ids = [p.id for p in products]
         codes = {p.code: p.id for p in products}
         # The demo's execution templates: the pump made to order (material, assembly, test, packing,
@@ -233,12 +240,23 @@ def run_ordo(args: argparse.Namespace) -> dict:
     render_documents(Steps())
     steps = Steps()
     ids, per_order = [], []
+    # --kpi-alternate: each order's time, with kpi (True) and without; switching the module is not timed.
+    with_kpi: dict[bool, list[float]] = {True: [], False: []}
+    switching = 0.0
     start = time.perf_counter()
     for index in range(args.orders):
-        before = sent[0]
+        kpi_on = not args.kpi_alternate or index % 2 == 0
+        if args.kpi_alternate:
+            began = time.perf_counter()
+            with app.app_context():
+                set_enabled(db.session.get_one(Company, company_id), "kpi", kpi_on, actor=None)
+                commit()
+            switching += time.perf_counter() - began
+        before, began = sent[0], time.perf_counter()
         ids.append(one_order(args.warmup + index, steps))
+        with_kpi[kpi_on].append(time.perf_counter() - began)
         per_order.append(sent[0] - before)
-    wall = time.perf_counter() - start
+    wall = time.perf_counter() - start - switching
     documents = render_documents(steps)
     for order_id in ids:
         with steps.step("invoice"):
@@ -247,6 +265,11 @@ def run_ordo(args: argparse.Namespace) -> dict:
     event.remove(engine, "before_cursor_execute", count)
 
     problems = [problem for order_id in ids for problem in verify(call, order_id)]
+    if args.kpi_alternate:  # facts for the orders made with kpi, none for the others
+        with app.app_context():
+            recorded = set(db.session.execute(select(KpiOrder.order_id).where(KpiOrder.order_id.in_(ids))).scalars())
+        if recorded != set(ids[::2]):
+            problems.append(f"kpi facts recorded for orders {sorted(recorded)}, expected {ids[::2]}")
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
@@ -264,7 +287,18 @@ def run_ordo(args: argparse.Namespace) -> dict:
         # The fewest and the most of one order: the same when no step's statements grow with the data.
         "statements_range": [min(per_order), max(per_order)],
         "tasks_per_order": tasks[0], "db": uri.split(":", 1)[0],
+        **({"kpi": kpi_overhead(with_kpi)} if args.kpi_alternate else {}),
     }
+
+
+def kpi_overhead(with_kpi: dict[bool, list[float]]) -> dict[str, float]:
+    """An order's mean and median time with kpi recording facts and without, and the mean's overhead."""
+    on, off = with_kpi[True], with_kpi[False]
+    return {"orders_with": len(on), "orders_without": len(off),
+            "ms_with": round(statistics.mean(on) * 1000, 2), "ms_without": round(statistics.mean(off) * 1000, 2),
+            "median_ms_with": round(statistics.median(on) * 1000, 2),
+            "median_ms_without": round(statistics.median(off) * 1000, 2),
+            "overhead_percent": round((statistics.mean(on) / statistics.mean(off) - 1) * 100, 2)}
 
 
 def verify(call: Callable[..., Any], order_id: int) -> list[str]:
@@ -315,6 +349,11 @@ def main() -> None:
                   f"the stored invoice is served --")
         print(f"  {step:<9} {ms:9.2f} ms/order {ordo['statements_per_order'][step]:8.1f} statements/order")
     print(f"ordo with its documents rendered: {ordo['orders_per_s_with_documents']} orders/s")
+    if "kpi" in ordo:
+        kpi = ordo["kpi"]
+        print(f"kpi alternated: an order {kpi['ms_with']} ms with kpi ({kpi['orders_with']} orders, median "
+              f"{kpi['median_ms_with']}), {kpi['ms_without']} ms without ({kpi['orders_without']}, median "
+              f"{kpi['median_ms_without']}): kpi adds {kpi['overhead_percent']} %")
     peer = run_peer(args)
     result = {"ordo": ordo}
     if peer:
@@ -329,6 +368,9 @@ def main() -> None:
     figures.figure("orders_per_s", ordo["orders_per_s"], side="ordo", what="the flow")
     figures.figure("orders_per_s", ordo["orders_per_s_with_documents"], side="ordo", what="the flow and its documents")
     figures.figure("statements_per_order", ordo["statements_per_order"]["total"], side="ordo")
+    if "kpi" in ordo:
+        figures.figure("kpi_overhead_percent", ordo["kpi"]["overhead_percent"], side="ordo",
+                       what="an order's mean time with kpi over without, alternated")
     if peer:
         figures.figure("orders_per_s", peer["orders_per_s"], side="tryton")
         figures.figure("ratio", result["ratio"], of="ordo / tryton, orders/s", what="the flow")

@@ -14,7 +14,9 @@
 
 Each figure is computed in the database by one ``GROUP BY`` query, whatever the number of facts: the
 statements stay the same for a hundred orders and for a million. Names of people and customers come from
-the core's tables, joined in the same query.
+the core's tables, joined in the same query. The ``*_over`` functions compute an indicator for several
+consecutive periods (a scorecard's trend) in that same one query, its facts grouped by the period they fall
+in as well; the single-period functions are their one-period case.
 """
 from __future__ import annotations
 
@@ -22,10 +24,10 @@ import enum
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, literal_column, null, select, union_all
 
 from core.extensions import db
 from core.models import Customer, User
@@ -145,7 +147,7 @@ class Collection:
     key: Key
     due: Decimal  # falling due in the period
     collected: Decimal  # collected in the period, net of reversals
-    outstanding: Decimal  # due up to the period's end less collected up to it
+    outstanding: Decimal | None  # due up to the period's end less collected up to it; None: not asked for
     days: int  # the period's length
 
     @property
@@ -155,7 +157,9 @@ class Collection:
     @property
     def dso(self) -> Decimal | None:
         """Days sales outstanding: what is still owed at the end, in days of the period's sales."""
-        return ratio(self.outstanding * self.days, self.due, DAYS_PLACES) if self.due > 0 else None
+        if self.outstanding is None or self.due <= 0:
+            return None
+        return ratio(self.outstanding * self.days, self.due, DAYS_PLACES)
 
 
 Figure = Timeliness | Accuracy | Satisfaction | Collection
@@ -183,12 +187,33 @@ def _keyed(by: Dimension, department: Any, person: Any, customer: Any, salespers
 
 
 def _grouped(columns: list[Any], keyed: tuple[list[Any], list[Any], Any, ColumnElement[bool] | None], source: Any,
-             where: ColumnElement[bool]) -> Select[Any]:
+             where: ColumnElement[bool], bucket: Any) -> Select[Any]:
+    """The query of a breakdown, its rows ``(period index, key..., figures...)``."""
     keys, group, join, only = keyed
-    query = select(*keys, *columns).select_from(source)
+    query = select(bucket, *keys, *columns).select_from(source)
     if join is not None:
         query = query.outerjoin(*join)
-    return query.where(where if only is None else and_(where, only)).group_by(*group)
+    return query.where(where if only is None else and_(where, only)).group_by(
+        *([] if bucket is ONE_PERIOD else [bucket]), *group)
+
+
+ONE_PERIOD: ColumnElement[int] = literal_column("0")  # the facts of one period need no grouping by it
+
+
+def _bucket(moment: Any, spans: Sequence[Period], before: bool = False) -> Any:
+    """The index of the period a fact's moment falls in (the facts are those from the first period's start,
+    or, ``before``, -1 for those before it, to the last's end)."""
+    if any(earlier.end != later.start for earlier, later in zip(spans, spans[1:], strict=False)):
+        raise ValueError("the periods of a trend follow one another")
+    if len(spans) == 1 and not before:
+        return ONE_PERIOD
+    return case(*([(moment < spans[0].start, literal_column("-1"))] if before else []),
+                *((moment < span.end, literal_column(str(index))) for index, span in enumerate(spans)),
+                else_=literal_column(str(len(spans))))
+
+
+def _per_period(spans: Sequence[Period]) -> list[list[Any]]:
+    return [[] for _span in spans]
 
 
 def _check(indicator: Indicator, by: Dimension) -> None:
@@ -199,64 +224,147 @@ def _check(indicator: Indicator, by: Dimension) -> None:
 def timeliness(company_id: int, span: Period, by: Dimension = Dimension.COMPANY,
                only: int | str | None = None) -> list[Timeliness]:
     """Tasks done in the period, on time over those with a limit."""
+    return timeliness_over(company_id, [span], by, only)[0]
+
+
+def timeliness_over(company_id: int, spans: Sequence[Period], by: Dimension = Dimension.COMPANY,
+                    only: int | str | None = None) -> list[list[Timeliness]]:
+    return _timeliness_figures(db.session.execute(_timeliness_query(company_id, spans, by, only)), spans)
+
+
+def _timeliness_query(company_id: int, spans: Sequence[Period], by: Dimension, only: int | str | None,
+                      outstanding: bool = True) -> Select[Any]:
     _check(Indicator.TIMELINESS, by)
     keyed = _keyed(by, KpiTask.department, KpiTask.person_id, None, None, only)
     query = _grouped(
         [func.count(), func.count(KpiTask.on_time),
          func.coalesce(func.sum(case((KpiTask.on_time.is_(True), 1), else_=0)), 0)],
         keyed, KpiTask,
-        and_(KpiTask.company_id == company_id, KpiTask.done_at >= span.start, KpiTask.done_at < span.end))
-    return [Timeliness(Key(id_, code, name), done, timed, on_time)
-            for id_, code, name, done, timed, on_time in db.session.execute(query) if done]
+        and_(KpiTask.company_id == company_id, KpiTask.done_at >= spans[0].start, KpiTask.done_at < spans[-1].end),
+        _bucket(KpiTask.done_at, spans))
+    return query
+
+
+def _timeliness_figures(rows: Iterable[Any], spans: Sequence[Period], outstanding: bool = True
+                        ) -> list[list[Timeliness]]:
+    found = _per_period(spans)
+    for index, id_, code, name, done, timed, on_time, *_padding in rows:
+        if done:
+            found[index].append(Timeliness(Key(id_, code, name), int(done), int(timed), int(on_time)))
+    return found
 
 
 def accuracy(company_id: int, span: Period, by: Dimension = Dimension.COMPANY,
              only: int | str | None = None) -> list[Accuracy]:
     """Orders delivered in the period, accurate over all."""
+    return accuracy_over(company_id, [span], by, only)[0]
+
+
+def accuracy_over(company_id: int, spans: Sequence[Period], by: Dimension = Dimension.COMPANY,
+                  only: int | str | None = None) -> list[list[Accuracy]]:
+    return _accuracy_figures(db.session.execute(_accuracy_query(company_id, spans, by, only)), spans)
+
+
+def _accuracy_query(company_id: int, spans: Sequence[Period], by: Dimension, only: int | str | None,
+                    outstanding: bool = True) -> Select[Any]:
     _check(Indicator.ACCURACY, by)
     keyed = _keyed(by, None, None, KpiOrder.customer_id, KpiOrder.salesperson_id, only)
     query = _grouped(
         [func.count(), func.coalesce(func.sum(case((KpiOrder.accurate.is_(True), 1), else_=0)), 0)], keyed, KpiOrder,
-        and_(KpiOrder.company_id == company_id, KpiOrder.delivered_at >= span.start,
-             KpiOrder.delivered_at < span.end))
-    return [Accuracy(Key(id_, code, name), delivered, accurate)
-            for id_, code, name, delivered, accurate in db.session.execute(query) if delivered]
+        and_(KpiOrder.company_id == company_id, KpiOrder.delivered_at >= spans[0].start,
+             KpiOrder.delivered_at < spans[-1].end),
+        _bucket(KpiOrder.delivered_at, spans))
+    return query
+
+
+def _accuracy_figures(rows: Iterable[Any], spans: Sequence[Period], outstanding: bool = True) -> list[list[Accuracy]]:
+    found = _per_period(spans)
+    for index, id_, code, name, delivered, accurate, *_padding in rows:
+        if delivered:
+            found[index].append(Accuracy(Key(id_, code, name), int(delivered), int(accurate)))
+    return found
 
 
 def satisfaction(company_id: int, span: Period, by: Dimension = Dimension.COMPANY,
                  only: int | str | None = None) -> list[Satisfaction]:
     """Ratings given on deliveries in the period: their average and the share of 4 and 5."""
+    return satisfaction_over(company_id, [span], by, only)[0]
+
+
+def satisfaction_over(company_id: int, spans: Sequence[Period], by: Dimension = Dimension.COMPANY,
+                      only: int | str | None = None) -> list[list[Satisfaction]]:
+    return _satisfaction_figures(db.session.execute(_satisfaction_query(company_id, spans, by, only)), spans)
+
+
+def _satisfaction_query(company_id: int, spans: Sequence[Period], by: Dimension, only: int | str | None,
+                        outstanding: bool = True) -> Select[Any]:
     _check(Indicator.SATISFACTION, by)
     keyed = _keyed(by, None, None, KpiOrder.customer_id, KpiOrder.salesperson_id, only)
     query = _grouped(
         [func.count(), func.coalesce(func.sum(KpiOrder.rating), 0),
          func.coalesce(func.sum(case((KpiOrder.rating >= HIGH_RATING, 1), else_=0)), 0)], keyed, KpiOrder,
-        and_(KpiOrder.company_id == company_id, KpiOrder.rating.is_not(None), KpiOrder.delivered_at >= span.start,
-             KpiOrder.delivered_at < span.end))
-    return [Satisfaction(Key(id_, code, name), rated, int(total), high)
-            for id_, code, name, rated, total, high in db.session.execute(query) if rated]
+        and_(KpiOrder.company_id == company_id, KpiOrder.rating.is_not(None),
+             KpiOrder.delivered_at >= spans[0].start, KpiOrder.delivered_at < spans[-1].end),
+        _bucket(KpiOrder.delivered_at, spans))
+    return query
+
+
+def _satisfaction_figures(rows: Iterable[Any], spans: Sequence[Period], outstanding: bool = True
+                          ) -> list[list[Satisfaction]]:
+    found = _per_period(spans)
+    for index, id_, code, name, rated, total, high, *_padding in rows:
+        if rated:
+            found[index].append(Satisfaction(Key(id_, code, name), int(rated), int(total), int(high)))
+    return found
 
 
 def collection(company_id: int, span: Period, by: Dimension = Dimension.COMPANY,
                only: int | str | None = None) -> list[Collection]:
     """Money due and collected in the period, and what is outstanding at its end."""
+    return collection_over(company_id, [span], by, only)[0]
+
+
+def collection_over(company_id: int, spans: Sequence[Period], by: Dimension = Dimension.COMPANY,
+                    only: int | str | None = None, outstanding: bool = True) -> list[list[Collection]]:
+    """Each period's figures from the money due and collected in each, and in all the periods before (the
+    outstanding at a period's end is all due up to it less all collected up to it). Without ``outstanding``
+    (the rates alone) only the periods' money is read, and the figures' outstanding is None."""
+    return _collection_figures(db.session.execute(_collection_query(company_id, spans, by, only, outstanding)), spans,
+                               outstanding)
+
+
+def _collection_query(company_id: int, spans: Sequence[Period], by: Dimension, only: int | str | None,
+                      outstanding: bool = True) -> Select[Any]:
     _check(Indicator.COLLECTION, by)
     keyed = _keyed(by, None, None, KpiMoney.customer_id, KpiMoney.salesperson_id, only)
     due, collected = KpiMoney.kind == MoneyKind.DUE, KpiMoney.kind == MoneyKind.COLLECTED
-    in_period = KpiMoney.at >= span.start
 
     def total(condition: ColumnElement[bool]) -> Any:
         return func.coalesce(func.sum(case((condition, KpiMoney.amount), else_=0)), 0)
 
-    query = _grouped(
-        [total(and_(due, in_period)), total(and_(collected, in_period)), total(due), total(collected)],
-        keyed, KpiMoney, and_(KpiMoney.company_id == company_id, KpiMoney.at < span.end))
-    found = []
-    for id_, code, name, due_now, collected_now, due_all, collected_all in db.session.execute(query):
-        figure = Collection(Key(id_, code, name), _cents(due_now), _cents(collected_now),
-                            _cents(due_all) - _cents(collected_all), span.days)
-        if figure.due or figure.collected or figure.outstanding:
-            found.append(figure)
+    where = and_(KpiMoney.company_id == company_id, KpiMoney.at < spans[-1].end)
+    query = _grouped([total(due), total(collected)], keyed, KpiMoney,
+                     where if outstanding else and_(where, KpiMoney.at >= spans[0].start),
+                     _bucket(KpiMoney.at, spans, before=outstanding))
+    return query
+
+
+def _collection_figures(rows: Iterable[Any], spans: Sequence[Period], outstanding: bool = True
+                        ) -> list[list[Collection]]:
+    sums: dict[Key, dict[int, tuple[Any, Any]]] = {}
+    for index, id_, code, name, due_in, collected_in, *_padding in rows:
+        sums.setdefault(Key(id_, code, name), {})[index] = (due_in, collected_in)
+    found = _per_period(spans)
+    for key, by_period in sums.items():
+        due_all, collected_all = by_period.get(-1, (0, 0))
+        for index, span in enumerate(spans):
+            due_now, collected_now = by_period.get(index, (0, 0))
+            due_all = Decimal(due_all) + Decimal(due_now)
+            collected_all = Decimal(collected_all) + Decimal(collected_now)
+            figure = Collection(key, _cents(due_now), _cents(collected_now),
+                                _cents(due_all) - _cents(collected_all) if outstanding else None, span.days)
+            if figure.due or figure.collected or figure.outstanding:
+                found[index].append(figure)
     return found
 
 
@@ -270,8 +378,47 @@ COMPUTE: dict[Indicator, Callable[[int, Period, Dimension, int | str | None], li
 }
 
 
+COMPUTE_OVER: dict[Indicator, Callable[[int, Sequence[Period], Dimension, int | str | None], list[list[Any]]]] = {
+    Indicator.TIMELINESS: timeliness_over, Indicator.ACCURACY: accuracy_over,
+    Indicator.SATISFACTION: satisfaction_over, Indicator.COLLECTION: collection_over,
+}
+
+
 def figures(company_id: int, indicator: Indicator, span: Period, by: Dimension = Dimension.COMPANY,
             only: int | str | None = None) -> list[Any]:
     """The indicator's figures over the period, one per key of the breakdown (one for the company); ``only``
     keeps one key's (a department's code, a person's or customer's id)."""
     return COMPUTE[indicator](company_id, span, by, only)
+
+
+def figures_over(company_id: int, indicator: Indicator, spans: Sequence[Period], by: Dimension = Dimension.COMPANY,
+                 only: int | str | None = None) -> list[list[Any]]:
+    """The indicator's figures over each of the consecutive periods (the oldest first), in one query."""
+    return COMPUTE_OVER[indicator](company_id, spans, by, only)
+
+
+PARTS: dict[Indicator, tuple[Callable[..., Select[Any]], Callable[..., list[list[Any]]]]] = {
+    Indicator.TIMELINESS: (_timeliness_query, _timeliness_figures),
+    Indicator.ACCURACY: (_accuracy_query, _accuracy_figures),
+    Indicator.SATISFACTION: (_satisfaction_query, _satisfaction_figures),
+    Indicator.COLLECTION: (_collection_query, _collection_figures),
+}
+
+
+def several_over(company_id: int, asked: Sequence[tuple[Indicator, Dimension, int | str | None]],
+                 spans: Sequence[Period], outstanding: bool = True) -> list[list[list[Any]]]:
+    """Several indicators' figures over the consecutive periods in one statement: each one's query in a
+    ``UNION ALL``, its rows padded to the widest and tagged with its place in ``asked`` (``outstanding``:
+    as :func:`collection_over`)."""
+    queries = [PARTS[indicator][0](company_id, spans, by, only, outstanding) for indicator, by, only in asked]
+    if not queries:
+        return []
+    width = max(len(query.selected_columns) for query in queries)
+    statement = union_all(*(query.add_columns(*[null()] * (width - len(query.selected_columns)),
+                                              literal_column(str(place)).label("place"))
+                            for place, query in enumerate(queries)))
+    rows: list[list[Any]] = [[] for _query in queries]
+    for row in db.session.execute(statement):
+        rows[row[-1]].append(row)
+    return [PARTS[indicator][1](part, spans, outstanding)
+            for (indicator, _by, _only), part in zip(asked, rows, strict=True)]

@@ -87,6 +87,45 @@ def test_a_breakdown_an_indicator_does_not_have_is_refused(world, facts):
         services.accuracy(world.company.id, span(world), D.DEPARTMENT)
 
 
+@pytest.mark.parametrize("indicator", list(Indicator))
+def test_over_consecutive_months_each_months_figures_are_those_of_the_month_alone(world, facts, indicator):
+    """February to April in one query: what each month's own query gives (collection's outstanding counting
+    January's money too), for every breakdown."""
+    months = [services.period_of(world.company.id, date(2026, month, 1), last)
+              for month, last in ((2, date(2026, 2, 28)), (3, date(2026, 3, 31)), (4, date(2026, 4, 30)))]
+
+    for by in services.DIMENSIONS[indicator]:
+        over = services.figures_over(world.company.id, indicator, months, by)
+
+        alone = [services.figures(world.company.id, indicator, month, by) for month in months]
+        assert [sorted(found, key=repr) for found in over] == [sorted(found, key=repr) for found in alone]
+    assert any(over), "the facts fall in these months"
+
+
+def test_collection_rates_alone_read_only_the_periods_money_and_leave_the_outstanding_out(world, facts):
+    """A scorecard's collection line wants the rates: the same due and collected, no outstanding, no DSO."""
+    months = [services.period_of(world.company.id, date(2026, 2, 1), date(2026, 2, 28)),
+              services.period_of(world.company.id, date(2026, 3, 1), date(2026, 3, 31))]
+
+    full = services.collection_over(world.company.id, months, D.CUSTOMER)
+    rates = services.collection_over(world.company.id, months, D.CUSTOMER, outstanding=False)
+
+    # c1's March: 3,000.00 due, 2,500.00 collected; February's money makes no outstanding here.
+    assert [sorted((f.key.id, f.due, f.collected, f.rate, f.outstanding, f.dso) for f in month) for month in rates] == [
+        [(facts["c1"], Decimal("1000.00"), Decimal("200.00"), Decimal("0.2000"), None, None)],
+        [(facts["c1"], Decimal("3000.00"), Decimal("2500.00"), Decimal("0.8333"), None, None),
+         (facts["c2"], Decimal("1000.00"), Decimal("0.00"), Decimal("0.0000"), None, None)]]
+    assert [sorted((f.key.id, f.due, f.collected) for f in month) for month in rates] == [
+        sorted((f.key.id, f.due, f.collected) for f in month if f.due or f.collected) for month in full]
+
+
+def test_periods_over_which_a_trend_runs_follow_one_another(world):
+    gap = [services.period_of(world.company.id, date(2026, 1, 1), date(2026, 1, 31)),
+           services.period_of(world.company.id, date(2026, 3, 1), date(2026, 3, 31))]
+    with pytest.raises(ValueError):
+        services.figures_over(world.company.id, Indicator.TIMELINESS, gap)
+
+
 def _bulk_facts(world, orders: int) -> None:
     """``orders`` delivered orders' facts, inserted in bulk against one real order."""
     order = submit_order(world)

@@ -12,14 +12,14 @@ from core.db import commit
 from core.errors import Conflict, ValidationError
 from core.extensions import db
 from core.models import AuditEntry
-from plugins.kpi.facts.models import KpiTask, TaskStage
+from plugins.kpi.facts.models import KpiMoney, KpiOrder, KpiTask, MoneyKind, TaskStage
 from plugins.kpi.indicators.services import Indicator
 from plugins.kpi.scorecards import services
 from plugins.kpi.scorecards.models import Flag, KpiFlag, PeriodKind
 from plugins.kpi.scorecards.services import ScorePeriod, Subject
 from tests.core.test_queries import statements
+from tests import orders as orders_
 from tests.factories import ApiClient, portal_login
-from tests.plugins.kpi.conftest import submit_order
 
 MARCH = ScorePeriod(PeriodKind.MONTH, date(2026, 3, 1))
 
@@ -155,23 +155,41 @@ def test_the_scorecard_api_answers_the_lines_and_names_a_bad_field(app, world, f
     assert bad.status_code == 400 and [e["field"] for e in bad.get_json()["errors"]] == ["period"]
 
 
-@pytest.mark.parametrize("tasks", [100, 10_000])
-def test_a_scorecard_takes_the_same_statements_whatever_the_number_of_facts(world, tasks):
-    order = submit_order(world)
-    done = datetime(2026, 3, 10, tzinfo=world.company.zone)
+@pytest.mark.parametrize("orders", [10, 1_000])
+def test_a_scorecard_takes_three_statements_whatever_the_number_of_facts(world, orders):
+    """Tasks, deliveries and money over the three months of the trend; all the lines' months come in one
+    query."""
+    person, company = world.users["sales"].id, world.company.id
+    ids = orders_.bulk(world, orders)
+    moments = [datetime(2026, month, 10, tzinfo=world.company.zone) for month in (1, 2, 3)]
+    common = {"company_id": company}
     db.session.execute(insert(cast(Table, KpiTask.__table__)), [
-        {"company_id": world.company.id, "order_id": order.id, "stage": TaskStage.INTAKE, "department": "sales",
-         "person_id": world.users["sales"].id, "arrived_at": done, "due_at": done, "done_at": done,
-         "on_time": n % 2 == 0, "seconds": 0} for n in range(tasks)])
+        {**common, "order_id": ids[n], "stage": TaskStage.INTAKE, "department": "sales", "person_id": person,
+         "arrived_at": moments[n % 3], "due_at": moments[n % 3], "done_at": moments[n % 3], "on_time": n % 2 == 0,
+         "seconds": 0} for n in range(orders)])
+    db.session.execute(insert(cast(Table, KpiOrder.__table__)), [
+        {**common, "order_id": ids[n], "customer_id": world.customers[0].id, "salesperson_id": person,
+         "delivered_at": moments[n % 3],
+         "lead_seconds": 0, "corrections": 0, "refused_lines": 0, "reserved_lines": 0, "accurate": n % 4 != 0,
+         "rating": 5} for n in range(orders)])
+    db.session.execute(insert(cast(Table, KpiMoney.__table__)), [
+        {**common, "order_id": ids[n], "customer_id": world.customers[0].id, "salesperson_id": person,
+         "at": moments[n % 3],
+         "kind": MoneyKind.DUE if n % 2 else MoneyKind.COLLECTED, "amount": Decimal("10.00")}
+        for n in range(orders)])
     commit()
-    subject = Subject(services.Dimension.PERSON, world.users["sales"].id)
-    services.scorecard(world.company.id, subject, MARCH)  # the company's zone, loaded once
+    subject = Subject(services.Dimension.PERSON, person)
+    services.scorecard(company, subject, MARCH)  # the company's zone, loaded once
 
     with statements(db.engine) as seen:
-        card = services.scorecard(world.company.id, subject, MARCH)
+        card = services.scorecard(company, subject, MARCH)
+    with statements(db.engine) as seen_department:
+        services.scorecard(company, Subject.parse("department:sales"), MARCH)
 
-    assert len(seen) == 2 + 4 * 3  # targets, flags, then four lines over three periods
-    assert card.lines[0].value == Decimal("0.5000")
+    assert len(seen) == 3  # targets, flags, then every line over its three months in one query
+    assert len(seen_department) == 3
+    assert [len(line.trend) for line in card.lines] == [3, 3, 3, 3]
+    assert all(value is not None for line in card.lines for _month, value in line.trend)
 
 
 def test_the_targets_page_sets_each_indicators_target_and_refuses_one_out_of_range(app, world):

@@ -166,3 +166,17 @@ def test_amounts_stay_off_the_charts_of_a_reader_without_prices(app, world):
 def test_every_kind_of_fact_the_dashboard_counts_has_its_label():
     from_views = set(views.KIND_LABELS)
     assert from_views == set(KpiEventKind), set(KpiEventKind) - from_views
+
+
+@pytest.mark.parametrize("path, endpoint", [("/kpi", "/kpi"), ("/kpi/indicators", "/kpi/indicators"),
+                                            ("/kpi/cycle-times", "/kpi/cycle-times")])
+def test_each_kpi_page_asks_its_period_with_the_same_form_and_states_it(app, world, path, endpoint):
+    """The dashboard, the indicators and the cycle times share one period form (kpi/_macros.html)."""
+    html = portal_login(app, world.users["manager"]).get(
+        f"{path}?date_from=2026-03-01&date_to=2026-03-31", headers=ENGLISH).get_data(as_text=True)
+
+    form = html[html.index('<form method="get" action="%s" class="panel" id="period-form">' % endpoint):]
+    form = form[:form.index("</form>")]
+    assert re.findall(r'name="(\w+)"', form) == ["date_from", "date_to"] + (["by"] if "indicators" in path else [])
+    assert 'value="2026-03-01"' in form and 'value="2026-03-31"' in form
+    assert re.search(r'<p class="period">From .*?1.*?to .*?31.*?, both days included\.', html)
