@@ -19,9 +19,9 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from core.contracts import (
-        Credit, CustomerView, Decision, Delivery, DocumentKind, Finding, Gate, GoodsDispatched, GoodsReturned, Job,
+        CaseOpened, CaseResolved, Credit, CustomerView, Decision, Delivery, DocumentKind, Finding, Gate, GoodsDispatched, GoodsReturned, Job,
         MenuItem, OrderAction, OrderChange, Payment, PaymentReversal, Permission, Panel, Receivables, ReviewOverdue,
-        ReviewStepSpec, RoleSpec, Settlement, StockAvailability, StockLine, Task, TaskCount,
+        ReviewStepSpec, RoleSpec, Settlement, StockAvailability, StockLine, Task, TaskCompleted, TaskCount,
     )
     from flask_babel.speaklater import LazyString
     from sqlalchemy import ColumnElement
@@ -298,6 +298,67 @@ def goods_returned(order: Order, returned: GoodsReturned) -> None:
 
     :param order: the order the case is about.
     :param returned: the case, the line, the quantity and whether the goods are sound.
+
+    The return value is ignored. Raising rolls the resolution back.
+    """
+
+
+@hookspec
+def execution_task_completed(order: Order, task: TaskCompleted) -> None:
+    """React to a task of an order's execution plan being done.
+
+    Fired by logistics, on the plugins pinned on the order, when a person
+    completes a task (``plugins.logistics.execution.services.complete_task``),
+    after any ``production_started`` that starting it fired: never inside a
+    stage event's hooks. The order's status does not change. KPIs count the
+    task's timeliness for its department and person. Logistics keeps the
+    payload on the task's ``task_completed`` audit entry (``task.as_record()``
+    under this hook's name), from which ``ordo kpi rebuild`` reads it back.
+
+    :param order: the order the plan is for, in its status.
+    :param task: which task, its department and the person responsible, when
+        it could be worked, when it was due and when it was done.
+
+    The return value is ignored. Raising rolls the completion back.
+    """
+
+
+@hookspec
+def problem_case_opened(order: Order, case: CaseOpened) -> None:
+    """React to a problem case opened on an order's goods: a refused or reserved line, or a reported problem.
+
+    Fired by logistics, on the plugins pinned on the order, once per case:
+    for the cases a shipment's acceptance opens (before ``delivered`` when the
+    acceptance completes the delivery, after it when the whole shipment was
+    signed for with reservations) and for each problem reported afterwards;
+    never inside a stage event's hooks. The order's status does not change.
+    KPIs count the order as not accurate. Logistics keeps the payload on the
+    ``case_opened`` audit entry (the ``cases_opened`` entry of a shipment
+    lists one per case), under this hook's name.
+
+    :param order: the order the case is about.
+    :param case: the case's number, type, source, department, when it was
+        opened and by when it is to be resolved.
+
+    The return value is ignored. Raising rolls the opening back.
+    """
+
+
+@hookspec
+def problem_case_resolved(order: Order, case: CaseResolved) -> None:
+    """React to a problem case resolved: replaced, repaired, returned, credited or rejected.
+
+    Fired by logistics, on the plugins pinned on the order, when someone with
+    ``logistics.cases.resolve`` resolves a case (a reopened case, each time),
+    before the ``credit_granted`` and ``goods_returned`` that the resolution
+    may bring and before any ``delivered`` it completes; never inside a stage
+    event's hooks. KPIs count the case's timeliness for its department and the
+    person who resolved it. Logistics keeps the payload on the
+    ``case_resolved`` audit entry, under this hook's name.
+
+    :param order: the order the case is about.
+    :param case: the case, how it was resolved, when it was opened, its limit
+        and when and by whom it was resolved.
 
     The return value is ignored. Raising rolls the resolution back.
     """

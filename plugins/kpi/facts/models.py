@@ -1,10 +1,12 @@
 """KPI facts: kpi's own tables, written from the stage events' payloads and never from another plugin's tables.
 
 - :class:`KpiEvent`: one row per stage event of an order (the dashboard counts them);
-- :class:`KpiTask`: one row per piece of stage work done (intake, a review step): who, which department,
-  when it arrived, when it was due and when it was done (order processing timeliness);
-- :class:`KpiOrder`: one row per delivered order: corrections, refused and reserved lines, rating
-  (order accuracy and customer satisfaction);
+- :class:`KpiTask`: one row per piece of stage work done (intake, a review step, an execution task, a problem
+  case resolved): who, which department, when it arrived, when it was due and when it was done (order
+  processing timeliness);
+- :class:`KpiCase`: one row per problem case opened on an order (its accuracy);
+- :class:`KpiOrder`: one row per delivered order: corrections, refused and reserved lines, problem cases,
+  rating (order accuracy and customer satisfaction);
 - :class:`KpiMoney`: amounts falling due and amounts collected, each at its moment (collection rate, DSO).
 """
 from __future__ import annotations
@@ -53,6 +55,8 @@ class TaskStage(enum.StrEnum):
 
     INTAKE = "intake"  # from the order's receipt to its first submission (the company's intake limit)
     REVIEW = "review"  # one review step, from its opening to its decision (the step's limit)
+    EXECUTION = "execution"  # an execution task, from when it could be worked to its completion (its due time)
+    CASE = "case"  # a problem case, from its opening to its resolution (its limit)
 
 
 class KpiTask(Model):
@@ -81,6 +85,25 @@ class KpiTask(Model):
         return f"<KpiTask {self.stage.value}/{self.department} order={self.order_id}>"
 
 
+class KpiCase(Model):
+    """A problem case opened on an order: the order is not accurate, whenever the case was opened."""
+
+    __tablename__ = "kpi_case"
+    __table_args__ = (Index("ix_kpi_case_company_opened", "company_id", "opened_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"))
+    order_id: Mapped[int] = mapped_column(ForeignKey("order.id"), index=True)
+    number: Mapped[str] = mapped_column(String(48))
+    case_type: Mapped[str] = mapped_column(String(24))
+    source: Mapped[str] = mapped_column(String(24))  # refusal, reservation or report
+    department: Mapped[str] = mapped_column(String(64))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    def __repr__(self) -> str:
+        return f"<KpiCase {self.number} order={self.order_id}>"
+
+
 class KpiOrder(Model):
     """A delivered order as accuracy and satisfaction see it."""
 
@@ -100,7 +123,8 @@ class KpiOrder(Model):
     corrections: Mapped[int] = mapped_column(default=0)  # changes applied after submission, before delivery
     refused_lines: Mapped[int] = mapped_column(default=0)
     reserved_lines: Mapped[int] = mapped_column(default=0)
-    accurate: Mapped[bool] = mapped_column()  # no correction, no refused or reserved line
+    cases: Mapped[int] = mapped_column(default=0, server_default="0")  # problem cases opened, before or after
+    accurate: Mapped[bool] = mapped_column()  # no correction, no refused or reserved line, no problem case
     rating: Mapped[int | None] = mapped_column()  # the customer's, 1 to 5; None when not given
 
     def __repr__(self) -> str:
