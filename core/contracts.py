@@ -429,18 +429,30 @@ class _Recorded:
 
     hook: ClassVar[str]  # the hook spec it travels through, and its key on the audit entry
     audit_actions: ClassVar[tuple[str, ...]]  # the audit actions whose entries carry it
-    _moments: ClassVar[frozenset[str]]  # the fields that are datetimes
+    _moments: ClassVar[frozenset[str]] = frozenset()  # the fields that are datetimes
+    _days: ClassVar[frozenset[str]] = frozenset()  # dates
+    _amounts: ClassVar[frozenset[str]] = frozenset()  # Decimals, kept as text (exact)
 
     def as_record(self) -> dict[str, Any]:
         values = asdict(self)  # type: ignore[call-overload]
-        return {key: value.isoformat() if key in self._moments and value is not None else value
+        return {key: None if value is None else str(value) if key in self._amounts
+                else value.isoformat() if key in self._moments | self._days else value
                 for key, value in values.items()}
 
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> Self:
         names = {each.name for each in fields(cls)}  # type: ignore[arg-type]
-        return cls(**{key: datetime.fromisoformat(value) if key in cls._moments and value is not None else value
-                      for key, value in record.items() if key in names})
+        return cls(**{key: cls._read(key, value) for key, value in record.items() if key in names})
+
+    @classmethod
+    def _read(cls, key: str, value: Any) -> Any:
+        if value is None:
+            return None
+        if key in cls._moments:
+            return datetime.fromisoformat(value)
+        if key in cls._days:
+            return date.fromisoformat(value)
+        return Decimal(value) if key in cls._amounts else value
 
 
 @dataclass(frozen=True)
@@ -497,6 +509,25 @@ class CaseResolved(_Recorded):
     due_at: datetime | None  # the limit it had when resolved (a reopened case gets a new one)
     resolved_at: datetime
     resolved_by_id: int | None = None
+
+
+@dataclass(frozen=True)
+class InvoiceIssued(_Recorded):
+    """An invoice (or its next version, after a change) issued for an order, passed to ``invoice_issued``."""
+
+    hook: ClassVar[str] = "invoice_issued"
+    audit_actions: ClassVar[tuple[str, ...]] = ("invoice_issued",)
+    _moments: ClassVar[frozenset[str]] = frozenset({"issued_at"})
+    _days: ClassVar[frozenset[str]] = frozenset({"due_date"})
+    _amounts: ClassVar[frozenset[str]] = frozenset({"amount"})
+
+    number: str
+    version: int  # 1, then one more for each version issued after a change credited the one before
+    amount: Decimal  # the invoice's total, tax included
+    currency: str
+    issued_at: datetime
+    due_date: date  # when it is to be paid, on the order's terms
+    replaces: str | None = None  # the number of the version it replaces
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.contracts import (
-    CaseOpened, CaseResolved, Credit, Decision, Delivery, Payment, PaymentReversal, ReviewOverdue, Settlement,
-    TaskCompleted,
+    CaseOpened, CaseResolved, Credit, Decision, Delivery, InvoiceIssued, Payment, PaymentReversal, ReviewOverdue,
+    Settlement, TaskCompleted,
 )
 from core.hookspecs import hookimpl
 from core.models import Order, OrderStatus
@@ -88,6 +88,11 @@ def problem_case_opened(order: Order, case: CaseOpened) -> None:
 @hookimpl
 def problem_case_resolved(order: Order, case: CaseResolved) -> None:
     _note("problem_case_resolved", order, case=case)
+
+
+@hookimpl
+def invoice_issued(order: Order, invoice: InvoiceIssued) -> None:
+    _note("invoice_issued", order, invoice=invoice)
 
 
 @hookimpl

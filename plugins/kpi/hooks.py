@@ -15,8 +15,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from core.contracts import (
-    MENU_SETTINGS, CaseOpened, CaseResolved, Decision, Delivery, Job, MenuItem, OrderChange, Payment,
-    PaymentReversal, Permission, ReviewOverdue, Settlement, TaskCompleted,
+    MENU_SETTINGS, CaseOpened, CaseResolved, Decision, Delivery, InvoiceIssued, Job, MenuItem, OrderChange,
+    Payment, PaymentReversal, Permission, ReviewOverdue, Settlement, TaskCompleted,
 )
 from core.extensions import db
 from core.hookspecs import hookimpl
@@ -123,7 +123,7 @@ def order_cancelled(order: Order, reason: str) -> None:
     _record(order, KpiEventKind.CANCELLED)
 
 
-# -- stage work notified by logistics -------------------------------------------
+# -- stage work notified by logistics ------------------------------------------
 
 
 @hookimpl
@@ -142,6 +142,14 @@ def problem_case_opened(order: Order, case: CaseOpened) -> None:
 @hookimpl
 def problem_case_resolved(order: Order, case: CaseResolved) -> None:
     recording.add(recording.case_resolved_facts(OrderRef.of(order), case))
+
+
+# -- notified by billing ------------------------------------------------------
+
+
+@hookimpl
+def invoice_issued(order: Order, invoice: InvoiceIssued) -> None:
+    recording.add(recording.invoice_issued_facts(OrderRef.of(order), invoice))
 
 
 # -- access and navigation ---------------------------------------------------

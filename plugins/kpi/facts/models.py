@@ -7,15 +7,16 @@
 - :class:`KpiCase`: one row per problem case opened on an order (its accuracy);
 - :class:`KpiOrder`: one row per delivered order: corrections, refused and reserved lines, problem cases,
   rating (order accuracy and customer satisfaction);
-- :class:`KpiMoney`: amounts falling due and amounts collected, each at its moment (collection rate, DSO).
+- :class:`KpiMoney`: amounts falling due and amounts collected, each at its moment (collection rate, DSO);
+- :class:`KpiInvoice`: one row per invoice (version) issued: its amount, when it was issued and falls due.
 """
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, Numeric, String
+from sqlalchemy import Date, ForeignKey, Index, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.extensions import Model
@@ -154,3 +155,25 @@ class KpiMoney(Model):
 
     def __repr__(self) -> str:
         return f"<KpiMoney {self.kind.value} {self.amount} order={self.order_id}>"
+
+
+class KpiInvoice(Model):
+    """An invoice issued for an order (each version after a change is one more), as billing told it."""
+
+    __tablename__ = "kpi_invoice"
+    __table_args__ = (Index("ix_kpi_invoice_company_issued", "company_id", "issued_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"))
+    order_id: Mapped[int] = mapped_column(ForeignKey("order.id"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"))
+    salesperson_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    number: Mapped[str] = mapped_column(String(40))
+    version: Mapped[int] = mapped_column()
+    amount: Mapped[Decimal] = mapped_column(Money())
+    currency: Mapped[str] = mapped_column(String(3))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    due_date: Mapped[date] = mapped_column(Date)
+
+    def __repr__(self) -> str:
+        return f"<KpiInvoice {self.number} order={self.order_id}>"

@@ -3,13 +3,14 @@
 The order events' audit entries carry what their payloads told the listeners
 (the moment, a payment's amount and date, a review's step times, a delivery's
 rating and refused lines), and the core's order table the rest (customer, who
-entered it, receipt, terms). The stage work that logistics notifies (tasks done,
-problem cases opened and resolved) is on its own audit entries, each payload
-under its hook's name (``core.contracts.TaskCompleted`` and the others say which
-entries carry them). A problem case opened after its order's delivery is counted
-on the delivered order at the end, in one statement. The entries are read once, oldest first, in chunks,
-and fed to the same functions live recording uses (``facts.recording``); the rows
-are inserted in bulk. Facts of events after ``as_of`` are left out.
+entered it, receipt, terms). The stage work logistics and billing notify (tasks
+done, problem cases opened and resolved, invoices issued) is on their own audit
+entries, each payload under its hook's name (``core.contracts.TaskCompleted``
+and the others say which entries carry them). The entries are read once, oldest
+first, in chunks, and fed to the same functions live recording uses
+(``facts.recording``); the rows are inserted in bulk, and a problem case opened
+after its order's delivery is counted on the delivered order at the end, in one
+statement. Facts of events after ``as_of`` are left out.
 """
 from __future__ import annotations
 
@@ -21,18 +22,18 @@ from typing import Any, cast
 
 from sqlalchemy import Table, and_, delete, func, insert, or_, select, update
 
-from core.contracts import CaseOpened, CaseResolved, Outcome, StepTime, TaskCompleted
+from core.contracts import CaseOpened, CaseResolved, InvoiceIssued, Outcome, StepTime, TaskCompleted
 from core.extensions import Model, db
 from core.models import AuditEntry, Company, Order
 from core.orders.events import EVENTS, REVIEW_FACTS, OrderEvent
 from plugins.kpi.facts import recording
-from plugins.kpi.facts.models import KpiCase, KpiEvent, KpiEventKind, KpiMoney, KpiOrder, KpiTask
+from plugins.kpi.facts.models import KpiCase, KpiEvent, KpiEventKind, KpiInvoice, KpiMoney, KpiOrder, KpiTask
 from plugins.kpi.facts.recording import OrderRef, Row
 
 CHUNK = 2000
-FACT_MODELS: tuple[type[Model], ...] = (KpiEvent, KpiTask, KpiCase, KpiOrder, KpiMoney)
+FACT_MODELS: tuple[type[Model], ...] = (KpiEvent, KpiTask, KpiCase, KpiOrder, KpiMoney, KpiInvoice)
 # The notifications whose payloads the audit log keeps, and the audit actions that carry them.
-NOTIFIED = (TaskCompleted, CaseOpened, CaseResolved)
+NOTIFIED = (TaskCompleted, CaseOpened, CaseResolved, InvoiceIssued)
 NOTIFIED_ACTIONS = sorted({action for kind in NOTIFIED for action in kind.audit_actions})
 
 
@@ -89,6 +90,9 @@ def facts_of_notice(ref: OrderRef, action: str, after: dict[str, Any], state: _O
     if action in CaseResolved.audit_actions:
         for record in _records(after, CaseResolved.hook):
             rows += recording.case_resolved_facts(ref, CaseResolved.from_record(record))
+    if action in InvoiceIssued.audit_actions:
+        for record in _records(after, InvoiceIssued.hook):
+            rows += recording.invoice_issued_facts(ref, InvoiceIssued.from_record(record))
     return rows
 
 

@@ -16,13 +16,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from core.contracts import CaseOpened, CaseResolved, StepTime, TaskCompleted
+from core.contracts import CaseOpened, CaseResolved, InvoiceIssued, StepTime, TaskCompleted
 from sqlalchemy import update
 
 from core.extensions import Model, db
 from core.models import Order, PaymentTerms
 from plugins.kpi.facts.models import (
-    KpiCase, KpiEvent, KpiEventKind, KpiMoney, KpiOrder, KpiTask, MoneyKind, TaskStage,
+    KpiCase, KpiEvent, KpiEventKind, KpiInvoice, KpiMoney, KpiOrder, KpiTask, MoneyKind, TaskStage,
 )
 
 Row = tuple[type[Model], dict[str, Any]]
@@ -131,6 +131,14 @@ def case_resolved_facts(ref: OrderRef, case: CaseResolved) -> list[Row]:
     """A problem case resolved: its department's and its resolver's work, from its opening, against its limit."""
     return [_task(ref, TaskStage.CASE, case.department, case.resolved_by_id, case.opened_at, case.due_at,
                   case.resolved_at)]
+
+
+def invoice_issued_facts(ref: OrderRef, invoice: InvoiceIssued) -> list[Row]:
+    """An invoice issued: its amount for the order's customer and salesperson, when issued and when due."""
+    return [(KpiInvoice, {"company_id": ref.company_id, "order_id": ref.id, "customer_id": ref.customer_id,
+                          "salesperson_id": ref.salesperson_id, "number": invoice.number,
+                          "version": invoice.version, "amount": invoice.amount, "currency": invoice.currency,
+                          "issued_at": invoice.issued_at, "due_date": invoice.due_date})]
 
 
 def due_day(terms: PaymentTerms, delivered: date, decided: date | None) -> date:

@@ -31,6 +31,7 @@ from core.labels import label
 from core.models import Company, Order, OrderStatus, User, utcnow
 from core.models.types import Money
 from core.modules import hooks_for_order
+from core.orders import events
 from core.orders.queries import get_order, visible_to
 from plugins.logistics.acceptance.models import DEFAULT_REOPEN_DAYS, AcceptanceSetting, LineAcceptance, Verdict
 from plugins.logistics.cases.models import CaseSource, CaseStatus, CaseType, ProblemCase, Resolution
@@ -155,9 +156,8 @@ def open_for_verdicts(shipment: Shipment, verdicts: Sequence[LineAcceptance], ac
                       "quantity": shipments._plain(value["quantity"]) if value["quantity"] is not None else None,
                       CaseOpened.hook: each.as_record()}
                      for value, each in zip(values, opened, strict=True)]})
-    hooks = hooks_for_order(order)
     for each in opened:
-        hooks.problem_case_opened(order=order, case=each)
+        events.notify(order, CaseOpened.hook, case=each)
     return len(values)
 
 
@@ -204,7 +204,7 @@ def report_problem(order: Order, actor: User, data: Mapping[str, Any]) -> Proble
                         department=case.department, opened_at=now, due_at=case.due_at, order_line_id=case.order_line_id,
                         opened_by_id=actor.id)
     _audit(case, "case_opened", actor, opened)
-    hooks_for_order(order).problem_case_opened(order=order, case=opened)
+    events.notify(order, CaseOpened.hook, case=opened)
     return case
 
 
@@ -264,7 +264,7 @@ def resolve(case: ProblemCase, actor: User, resolution: Any, *, note: str | None
                             resolution=how.value, opened_at=case.opened_at, due_at=case.due_at, resolved_at=now,
                             resolved_by_id=actor.id)
     _audit(case, "case_resolved", actor, resolved)
-    hooks_for_order(order).problem_case_resolved(order=order, case=resolved)
+    events.notify(order, CaseResolved.hook, case=resolved)
     if credit is not None:
         hooks_for_order(order).credit_granted(order=order, credit=Credit(
             amount=credit, reason=note or label(case.case_type), granted_at=now, case_id=case.id,

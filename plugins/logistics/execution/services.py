@@ -553,8 +553,7 @@ def complete_task(task: ExecutionTask, actor: User, *, note: str | None = None,
     audit.record(company_id=task.company_id, order_id=task.order_id, entity="execution_task", entity_id=task.id,
                  action="task_completed", actor=actor, before=before,
                  after={**_task_state(task), TaskCompleted.hook: done.as_record()}, note=note)
-    # After the production_started that starting it may have fired: never inside a stage event's hooks.
-    hooks_for_order(plan.order).execution_task_completed(order=plan.order, task=done)
+    events.notify(plan.order, TaskCompleted.hook, task=done)
     return task
 
 

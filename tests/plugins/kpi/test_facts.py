@@ -15,11 +15,13 @@ from core.models import Order, utcnow
 from core.modules import set_enabled
 from core.orders import events
 from core.orders.actions import mark_delivered
+from plugins.billing.manifest import MANIFEST as BILLING
 from plugins.intake.manifest import MANIFEST as INTAKE
 from plugins.kpi.facts import rebuild
-from plugins.kpi.facts.models import KpiCase, KpiMoney, KpiOrder, KpiTask, MoneyKind, TaskStage
+from plugins.kpi.facts.models import KpiCase, KpiInvoice, KpiMoney, KpiOrder, KpiTask, MoneyKind, TaskStage
 from plugins.kpi.facts.rebuild import FACT_MODELS
 from plugins.kpi.manifest import MANIFEST as KPI
+from plugins.billing.invoices.models import Invoice
 from plugins.logistics.cases.models import CaseSource, ProblemCase
 from plugins.logistics.execution import services as execution_services
 from plugins.logistics.execution.models import ExecutionTask
@@ -197,8 +199,9 @@ def a_quarter_of_work(desk: Desk) -> list[int]:
 def test_the_rebuild_from_the_audit_log_gives_the_facts_live_recording_gave(desk):
     a_quarter_of_work(desk)
     live = snapshot()
-    # Every table has facts to compare; problem cases are logistics' (the same check with logistics, below).
-    assert all(facts for name, facts in live.items() if name != "kpi_case")
+    # Every table has facts to compare; problem cases and invoices are logistics' and billing's (the same check
+    # with them, below).
+    assert all(facts for name, facts in live.items() if name not in ("kpi_case", "kpi_invoice"))
 
     result = rebuild.rebuild(desk.world.company.id, utcnow())
     commit()
@@ -234,8 +237,9 @@ def test_ordo_kpi_rebuild_reports_per_company(desk):
 
 @pytest.fixture
 def shop(make_app):
-    """Intake, logistics and kpi: orders approved at submission, planned, shipped, accepted, their cases handled."""
-    app = make_app(plugins=[INTAKE, LOGISTICS, KPI])
+    """Intake, logistics, billing and kpi: orders approved at submission, planned, shipped, accepted, their cases
+    handled, invoiced."""
+    app = make_app(plugins=[INTAKE, LOGISTICS, BILLING, KPI])
     with app.app_context():
         yield app, factories.build_world(app)
 
@@ -315,7 +319,22 @@ def test_an_order_delivered_accurate_is_no_longer_once_a_problem_is_reported(sho
     assert (delivered.cases, delivered.accurate) == (1, False)
 
 
-def test_the_rebuild_gives_the_execution_and_case_facts_live_recording_gave(shop):
+def test_each_invoice_issued_is_recorded_with_its_amount_and_due_date(shop):
+    app, world = shop
+    order = submitted_order(world)
+    shipment = _dispatched(app, world, order)
+    assert ApiClient(app, world.users["customer"]).post(f"/api/v1/shipments/{shipment['id']}/acceptance", json={
+        "signed_by": "王海"}).status_code == 200
+    commit()
+
+    (invoice,) = rows(KpiInvoice, order_id=order.id)
+    billed = db.session.execute(select(Invoice).where(Invoice.order_id == order.id)).scalar_one()
+    assert (invoice.number, invoice.version, invoice.amount, invoice.currency, invoice.issued_at,
+            invoice.due_date) == (billed.number, 1, order.total, "CNY", billed.issued_at, billed.due_date)
+    assert (invoice.customer_id, invoice.salesperson_id) == (order.customer_id, world.users["sales"].id)
+
+
+def test_the_rebuild_gives_the_execution_case_and_invoice_facts_live_recording_gave(shop):
     app, world = shop
     execution.template(world)
     planned_and_done(world)
