@@ -476,9 +476,10 @@ class TaskCompleted(_Recorded):
 
 @dataclass(frozen=True)
 class CaseOpened(_Recorded):
-    """A problem case opened on an order after its goods arrived, passed to ``problem_case_opened``."""
+    """A problem case opened on an order after its goods arrived; the cases opened together are passed to
+    ``problem_cases_opened``."""
 
-    hook: ClassVar[str] = "problem_case_opened"
+    hook: ClassVar[str] = "problem_cases_opened"
     # One case reported, or the cases opened for a shipment's refused and reserved lines (a list on one entry).
     audit_actions: ClassVar[tuple[str, ...]] = ("case_opened", "cases_opened")
     _moments: ClassVar[frozenset[str]] = frozenset({"opened_at", "due_at"})

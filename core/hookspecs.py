@@ -328,21 +328,22 @@ def execution_task_completed(order: Order, task: TaskCompleted) -> None:
 
 
 @hookspec
-def problem_case_opened(order: Order, case: CaseOpened) -> None:
-    """React to a problem case opened on an order's goods: a refused or reserved line, or a reported problem.
+def problem_cases_opened(order: Order, cases: tuple[CaseOpened, ...]) -> None:
+    """React to problem cases opened on an order's goods: refused or reserved lines, or a reported problem.
 
     Fired by logistics through ``core.orders.events.notify`` (on the plugins
-    pinned on the order, never inside an event's hooks), once per case: for
-    the cases a shipment's acceptance opens (before ``delivered`` when the
-    acceptance completes the delivery, after it when the whole shipment was
-    signed for with reservations) and for each problem reported afterwards.
-    The order's status does not change.
+    pinned on the order, never inside an event's hooks), once for the cases
+    opened together: those a shipment's acceptance opens, one per refused or
+    reserved line (before ``delivered`` when the acceptance completes the
+    delivery, after it when the whole shipment was signed for with
+    reservations), or the one problem reported afterwards. The order's
+    status does not change.
     KPIs count the order as not accurate. Logistics keeps the payload on the
     ``case_opened`` audit entry (the ``cases_opened`` entry of a shipment
     lists one per case), under this hook's name.
 
     :param order: the order the case is about.
-    :param case: the case's number, type, source, department, when it was
+    :param cases: each case's number, type, source, department, when it was
         opened and by when it is to be resolved.
 
     The return value is ignored. Raising rolls the opening back.

@@ -81,8 +81,8 @@ def execution_task_completed(order: Order, task: TaskCompleted) -> None:
 
 
 @hookimpl
-def problem_case_opened(order: Order, case: CaseOpened) -> None:
-    _note("problem_case_opened", order, case=case)
+def problem_cases_opened(order: Order, cases: tuple[CaseOpened, ...]) -> None:
+    _note("problem_cases_opened", order, cases=cases)
 
 
 @hookimpl

@@ -132,11 +132,12 @@ def execution_task_completed(order: Order, task: TaskCompleted) -> None:
 
 
 @hookimpl
-def problem_case_opened(order: Order, case: CaseOpened) -> None:
-    recording.add(recording.case_opened_facts(OrderRef.of(order), case))
+def problem_cases_opened(order: Order, cases: tuple[CaseOpened, ...]) -> None:
+    ref = OrderRef.of(order)
+    recording.add(row for case in cases for row in recording.case_opened_facts(ref, case))
     if order.delivered_at is not None:
-        # Opened after the delivery counted the order's cases: it counts on the delivered order now.
-        recording.count_case(order.id)
+        # Opened after the delivery counted the order's cases: they count on the delivered order now.
+        recording.count_cases(order.id, len(cases))
 
 
 @hookimpl

@@ -121,7 +121,7 @@ def task_completed_facts(ref: OrderRef, task: TaskCompleted) -> list[Row]:
 
 def case_opened_facts(ref: OrderRef, case: CaseOpened) -> list[Row]:
     """A problem case opened: the order it is on is not accurate (the delivery counts it, or it is counted on
-    the delivered order, :func:`count_case`)."""
+    the delivered order, :func:`count_cases`)."""
     return [(KpiCase, {"company_id": ref.company_id, "order_id": ref.id, "number": case.number,
                        "case_type": case.case_type, "source": case.source, "department": case.department,
                        "opened_at": case.opened_at})]
@@ -191,7 +191,7 @@ def add(rows: Iterable[Row]) -> None:
     db.session.add_all(model(**values) for model, values in rows)
 
 
-def count_case(order_id: int) -> None:
-    """A problem case opened on an order already delivered: one more case, and the order is not accurate."""
+def count_cases(order_id: int, count: int) -> None:
+    """Problem cases opened on an order already delivered: counted on it, and the order is not accurate."""
     db.session.execute(update(KpiOrder).where(KpiOrder.order_id == order_id)
-                       .values(cases=KpiOrder.cases + 1, accurate=False))
+                       .values(cases=KpiOrder.cases + count, accurate=False))

@@ -156,8 +156,7 @@ def open_for_verdicts(shipment: Shipment, verdicts: Sequence[LineAcceptance], ac
                       "quantity": shipments._plain(value["quantity"]) if value["quantity"] is not None else None,
                       CaseOpened.hook: each.as_record()}
                      for value, each in zip(values, opened, strict=True)]})
-    for each in opened:
-        events.notify(order, CaseOpened.hook, case=each)
+    events.notify(order, CaseOpened.hook, cases=tuple(opened))
     return len(values)
 
 
@@ -204,7 +203,7 @@ def report_problem(order: Order, actor: User, data: Mapping[str, Any]) -> Proble
                         department=case.department, opened_at=now, due_at=case.due_at, order_line_id=case.order_line_id,
                         opened_by_id=actor.id)
     _audit(case, "case_opened", actor, opened)
-    events.notify(order, CaseOpened.hook, case=opened)
+    events.notify(order, CaseOpened.hook, cases=(opened,))
     return case
 
 

@@ -28,6 +28,7 @@ from plugins.logistics.execution.models import ExecutionTask
 from plugins.logistics.manifest import MANIFEST as LOGISTICS
 from plugins.review.manifest import MANIFEST as REVIEW
 from tests import factories
+from tests.core.test_queries import statements
 from tests.factories import ApiClient
 from tests.plugins.kpi.conftest import submit_order
 from tests.plugins.logistics import execution
@@ -348,3 +349,20 @@ def test_the_rebuild_gives_the_execution_case_and_invoice_facts_live_recording_g
 
     assert snapshot() == live
     assert result.facts == {name: len(facts) for name, facts in live.items()}
+
+
+def test_a_shipment_signed_for_with_reservations_counts_its_cases_on_the_delivered_order_in_one_write(shop):
+    """Signing for the whole shipment with reservations delivers the order, then opens a case per line: the
+    delivered order counts them in one write, not one per line."""
+    app, world = shop
+    order = submitted_order(world)  # two lines
+    shipment = _dispatched(app, world, order)
+    with statements(db.engine) as seen:
+        assert ApiClient(app, world.users["customer"]).post(
+            f"/api/v1/shipments/{shipment['id']}/acceptance",
+            json={"signed_by": "王海", "reservations": "外箱压痕"}).status_code == 200
+
+    (delivered,) = rows(KpiOrder, order_id=order.id)
+    assert (delivered.cases, delivered.accurate) == (2, False)
+    assert len(rows(KpiCase, order_id=order.id)) == 2
+    assert len([sql for sql in seen if sql.lstrip().upper().startswith("UPDATE KPI_ORDER")]) == 1

@@ -145,7 +145,7 @@ def test_accuracy_counts_an_order_with_a_problem_case_as_inaccurate_even_one_ope
     # The third order was delivered accurate; a problem reported since makes it inaccurate.
     recording.add(recording.case_opened_facts(OrderRef.of(orders[2]), CaseOpened(
         "C-1", "quality", "report", "production", _march(world, 20, 10), _march(world, 21, 10))))
-    recording.count_case(orders[2].id)
+    recording.count_cases(orders[2].id, 1)
     commit()
 
     (company,) = services.accuracy(world.company.id, span(world))

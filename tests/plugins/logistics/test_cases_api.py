@@ -197,10 +197,10 @@ def test_a_resolved_case_is_reopened_within_the_company_window_only(app, world):
     assert late.status_code == 409 and "0 days" in str(late.get_json())
 
 
-def test_hook_problem_case_opened(make_app):
-    """Listeners pinned on the order hear of each case opened: the refused and reserved lines' cases at the
-    acceptance (the refused seals still owed: the order stays shipped), a problem reported afterwards; the audit
-    entries keep what they were told."""
+def test_hook_problem_cases_opened(make_app):
+    """Listeners pinned on the order hear of the cases opened together: the refused and reserved lines' cases at
+    the acceptance (the refused seals still owed: the order stays shipped), then a problem reported afterwards;
+    the audit entries keep what they were told."""
     app = witness.watching(make_app, INTAKE, LOGISTICS)
     with app.app_context():
         world = factories.build_world(app)
@@ -216,11 +216,12 @@ def test_hook_problem_case_opened(make_app):
             AuditEntry.order_id == order.id, AuditEntry.action.in_(["cases_opened", "case_opened"]))
             .order_by(AuditEntry.id)).scalars().all()
         order_id = order.id
-    heard = witness.events(order_id, "problem_case_opened", "delivered")
-    opened = [event.payload["case"] for event in heard if event.hook == "problem_case_opened"]
+    heard = witness.events(order_id, "problem_cases_opened", "delivered")
+    opened = [case for event in heard if event.hook == "problem_cases_opened" for case in event.payload["cases"]]
     assert [(case.number, case.case_type, case.source, case.department, case.opened_at, case.due_at,
              case.order_line_id) for case in opened] == expected
-    assert [(event.hook, event.status) for event in heard] == [("problem_case_opened", OrderStatus.SHIPPED)] * 3
+    assert [(event.hook, event.status) for event in heard] == [("problem_cases_opened", OrderStatus.SHIPPED)] * 2
+    assert [len(event.payload["cases"]) for event in heard] == [2, 1]
     assert [CaseOpened.from_record(case[CaseOpened.hook]) for case in kept[0]["cases"]] == opened[:2]
     assert CaseOpened.from_record(kept[1][CaseOpened.hook]) == opened[2]
 
