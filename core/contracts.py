@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from flask_babel import lazy_gettext as _l
 
@@ -414,6 +414,121 @@ class GoodsReturned:
     returned_at: datetime
     # False when the goods failed their check (a quality or damage case): they are held apart, not resold.
     sound: bool = True
+
+
+# --- stage work notified by the plugin that does it -------------------------
+#
+# The payloads below travel through notification hooks a stage plugin fires (not order events: the order's
+# status does not change). The plugin firing one also keeps it on the audit entry of the action, under the
+# hook's name (``as_record``: JSON), among the entries named by ``audit_actions``; ``ordo kpi rebuild`` reads
+# it back from there (``from_record``), so live recording and a rebuild see the same values.
+
+
+class _Recorded:
+    """A payload that is kept on an audit entry as JSON: moments as ISO text, everything else as is."""
+
+    hook: ClassVar[str]  # the hook spec it travels through, and its key on the audit entry
+    audit_actions: ClassVar[tuple[str, ...]]  # the audit actions whose entries carry it
+    _moments: ClassVar[frozenset[str]] = frozenset()  # the fields that are datetimes
+    _days: ClassVar[frozenset[str]] = frozenset()  # dates
+    _amounts: ClassVar[frozenset[str]] = frozenset()  # Decimals, kept as text (exact)
+
+    def as_record(self) -> dict[str, Any]:
+        values = asdict(self)  # type: ignore[call-overload]
+        return {key: None if value is None else str(value) if key in self._amounts
+                else value.isoformat() if key in self._moments | self._days else value
+                for key, value in values.items()}
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> Self:
+        names = {each.name for each in fields(cls)}  # type: ignore[arg-type]
+        return cls(**{key: cls._read(key, value) for key, value in record.items() if key in names})
+
+    @classmethod
+    def _read(cls, key: str, value: Any) -> Any:
+        if value is None:
+            return None
+        if key in cls._moments:
+            return datetime.fromisoformat(value)
+        if key in cls._days:
+            return date.fromisoformat(value)
+        return Decimal(value) if key in cls._amounts else value
+
+
+@dataclass(frozen=True)
+class TaskCompleted(_Recorded):
+    """An execution task done, passed to ``execution_task_completed``."""
+
+    hook: ClassVar[str] = "execution_task_completed"
+    audit_actions: ClassVar[tuple[str, ...]] = ("task_completed",)
+    _moments: ClassVar[frozenset[str]] = frozenset({"arrived_at", "due_at", "completed_at"})
+
+    task_id: int
+    name: str
+    kind: str  # what the work is (preparation, production, quality, packing, dispatch, service, other)
+    department: str | None  # the role whose member was responsible; None when the task named a person only
+    assignee_id: int | None  # the person responsible for it
+    completed_by_id: int | None  # who marked it done
+    arrived_at: datetime  # when it could be worked: its plan confirmed and every task it waits for done
+    due_at: datetime | None  # its limit; None: none was set
+    completed_at: datetime
+
+
+@dataclass(frozen=True)
+class CaseOpened(_Recorded):
+    """A problem case opened on an order after its goods arrived; the cases opened together are passed to
+    ``problem_cases_opened``."""
+
+    hook: ClassVar[str] = "problem_cases_opened"
+    # One case reported, or the cases opened for a shipment's refused and reserved lines (a list on one entry).
+    audit_actions: ClassVar[tuple[str, ...]] = ("case_opened", "cases_opened")
+    _moments: ClassVar[frozenset[str]] = frozenset({"opened_at", "due_at"})
+
+    number: str
+    case_type: str  # quality, quantity_short, wrong_item, damaged, late or other
+    source: str  # refusal, reservation (at acceptance) or report (afterwards)
+    department: str  # who handles it
+    opened_at: datetime
+    due_at: datetime | None  # by when it is to be resolved
+    order_line_id: int | None = None
+    opened_by_id: int | None = None
+
+
+@dataclass(frozen=True)
+class CaseResolved(_Recorded):
+    """A problem case resolved, passed to ``problem_case_resolved``."""
+
+    hook: ClassVar[str] = "problem_case_resolved"
+    audit_actions: ClassVar[tuple[str, ...]] = ("case_resolved",)
+    _moments: ClassVar[frozenset[str]] = frozenset({"opened_at", "due_at", "resolved_at"})
+
+    number: str
+    case_type: str
+    department: str
+    resolution: str  # replace, repair, return, credit or rejected
+    opened_at: datetime  # when the case was opened (first opened, for a reopened case)
+    due_at: datetime | None  # the limit it had when resolved (a reopened case gets a new one)
+    resolved_at: datetime
+    resolved_by_id: int | None = None
+
+
+@dataclass(frozen=True)
+class InvoiceIssued(_Recorded):
+    """An invoice (or its next version, after a change) issued for an order, passed to ``invoice_issued``."""
+
+    hook: ClassVar[str] = "invoice_issued"
+    audit_actions: ClassVar[tuple[str, ...]] = ("invoice_issued",)
+    _moments: ClassVar[frozenset[str]] = frozenset({"issued_at"})
+    _days: ClassVar[frozenset[str]] = frozenset({"due_date"})
+    _amounts: ClassVar[frozenset[str]] = frozenset({"amount"})
+
+    number: str
+    version: int  # 1, then one more for each version issued after a change credited the one before
+    amount: Decimal  # the invoice's total, tax included
+    currency: str
+    issued_at: datetime
+    due_date: date  # when it is to be paid, on the order's terms
+    replaces: str | None = None  # the number of the version it replaces
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,9 @@ Stage events are fired by the core's typed event functions in
 ``core.orders.events`` and called on the plugins pinned on the order; a plugin
 never calls ``pm.hook.<event>`` itself. Events never nest: an event fired
 while another's hook runs is queued and dispatched after that hook returns, so
-each listener sees the order in the status its spec names. The
+each listener sees the order in the status its spec names. A stage plugin's
+notifications of work done (execution tasks, problem cases, invoices) go
+through ``core.orders.events.notify``, queued the same way. The
 extension hooks collect contributions and are called on the plugins switched
 on for the current company, unless a spec says otherwise. Implementations take
 the parameters they need by name and never the request.
@@ -19,9 +21,9 @@ if TYPE_CHECKING:
     from datetime import date, datetime
 
     from core.contracts import (
-        Credit, CustomerView, Decision, Delivery, DocumentKind, Finding, Gate, GoodsDispatched, GoodsReturned, Job,
+        CaseOpened, CaseResolved, Credit, CustomerView, Decision, Delivery, DocumentKind, Finding, Gate, GoodsDispatched, GoodsReturned, InvoiceIssued, Job,
         MenuItem, OrderAction, OrderChange, Payment, PaymentReversal, Permission, Panel, Receivables, ReviewOverdue,
-        ReviewStepSpec, RoleSpec, Settlement, StockAvailability, StockLine, Task, TaskCount,
+        ReviewStepSpec, RoleSpec, Settlement, StockAvailability, StockLine, Task, TaskCompleted, TaskCount,
     )
     from flask_babel.speaklater import LazyString
     from sqlalchemy import ColumnElement
@@ -300,6 +302,91 @@ def goods_returned(order: Order, returned: GoodsReturned) -> None:
     :param returned: the case, the line, the quantity and whether the goods are sound.
 
     The return value is ignored. Raising rolls the resolution back.
+    """
+
+
+@hookspec
+def execution_task_completed(order: Order, task: TaskCompleted) -> None:
+    """React to a task of an order's execution plan being done.
+
+    Fired by logistics through ``core.orders.events.notify`` (on the plugins
+    pinned on the order, never inside an event's hooks: queued after them)
+    when a person completes a task
+    (``plugins.logistics.execution.services.complete_task``), after any
+    ``production_started`` that starting it fired. The order's status does
+    not change. KPIs count the
+    task's timeliness for its department and person. Logistics keeps the
+    payload on the task's ``task_completed`` audit entry (``task.as_record()``
+    under this hook's name), from which ``ordo kpi rebuild`` reads it back.
+
+    :param order: the order the plan is for, in its status.
+    :param task: which task, its department and the person responsible, when
+        it could be worked, when it was due and when it was done.
+
+    The return value is ignored. Raising rolls the completion back.
+    """
+
+
+@hookspec
+def problem_cases_opened(order: Order, cases: tuple[CaseOpened, ...]) -> None:
+    """React to problem cases opened on an order's goods: refused or reserved lines, or a reported problem.
+
+    Fired by logistics through ``core.orders.events.notify`` (on the plugins
+    pinned on the order, never inside an event's hooks), once for the cases
+    opened together: those a shipment's acceptance opens, one per refused or
+    reserved line (before ``delivered`` when the acceptance completes the
+    delivery, after it when the whole shipment was signed for with
+    reservations), or the one problem reported afterwards. The order's
+    status does not change.
+    KPIs count the order as not accurate. Logistics keeps the payload on the
+    ``case_opened`` audit entry (the ``cases_opened`` entry of a shipment
+    lists one per case), under this hook's name.
+
+    :param order: the order the case is about.
+    :param cases: each case's number, type, source, department, when it was
+        opened and by when it is to be resolved.
+
+    The return value is ignored. Raising rolls the opening back.
+    """
+
+
+@hookspec
+def problem_case_resolved(order: Order, case: CaseResolved) -> None:
+    """React to a problem case resolved: replaced, repaired, returned, credited or rejected.
+
+    Fired by logistics through ``core.orders.events.notify`` (on the plugins
+    pinned on the order, never inside an event's hooks) when someone with
+    ``logistics.cases.resolve`` resolves a case (a reopened case, each time),
+    before the ``credit_granted`` and ``goods_returned`` that the resolution
+    may bring and before any ``delivered`` it completes. KPIs count the case's timeliness for its department and the
+    person who resolved it. Logistics keeps the payload on the
+    ``case_resolved`` audit entry, under this hook's name.
+
+    :param order: the order the case is about.
+    :param case: the case, how it was resolved, when it was opened, its limit
+        and when and by whom it was resolved.
+
+    The return value is ignored. Raising rolls the resolution back.
+    """
+
+
+@hookspec
+def invoice_issued(order: Order, invoice: InvoiceIssued) -> None:
+    """React to an invoice issued for an order: the first, or the next version after a change.
+
+    Fired by billing through ``core.orders.events.notify`` (on the plugins
+    pinned on the order) each time it issues an invoice: when the customer
+    signs for the goods, on the monthly statement's day, or after a change
+    credited the version before. Billing issues most invoices inside the
+    ``delivered`` or ``order_changed`` hooks: the notification is queued after
+    them, never heard inside them. Billing keeps the payload on the
+    ``invoice_issued`` audit entry, under this hook's name.
+
+    :param order: the order invoiced, in its status (delivered, or changed).
+    :param invoice: its number and version, the amount and currency, when it
+        was issued and when it falls due.
+
+    The return value is ignored. Raising rolls the issue back.
     """
 
 

@@ -9,7 +9,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.contracts import Credit, Decision, Delivery, Payment, PaymentReversal, ReviewOverdue, Settlement
+from core.contracts import (
+    CaseOpened, CaseResolved, Credit, Decision, Delivery, InvoiceIssued, Payment, PaymentReversal, ReviewOverdue,
+    Settlement, TaskCompleted,
+)
 from core.hookspecs import hookimpl
 from core.models import Order, OrderStatus
 from core.plugins import Manifest
@@ -70,6 +73,26 @@ def delivered(order: Order, delivery: Delivery) -> None:
 @hookimpl
 def credit_granted(order: Order, credit: Credit) -> None:
     _note("credit_granted", order, credit=credit)
+
+
+@hookimpl
+def execution_task_completed(order: Order, task: TaskCompleted) -> None:
+    _note("execution_task_completed", order, task=task)
+
+
+@hookimpl
+def problem_cases_opened(order: Order, cases: tuple[CaseOpened, ...]) -> None:
+    _note("problem_cases_opened", order, cases=cases)
+
+
+@hookimpl
+def problem_case_resolved(order: Order, case: CaseResolved) -> None:
+    _note("problem_case_resolved", order, case=case)
+
+
+@hookimpl
+def invoice_issued(order: Order, invoice: InvoiceIssued) -> None:
+    _note("invoice_issued", order, invoice=invoice)
 
 
 @hookimpl

@@ -12,7 +12,9 @@ listener that raises rolls the whole action back.
 Events never nest: an event fired while a hook is running (review approving at
 once inside ``order_submitted``, an order completing inside ``paid``) is queued
 and dispatched after the current hook returns, in order, by the outermost call.
-So every listener sees the order in the status its hook spec promises.
+So every listener sees the order in the status its hook spec promises. A stage
+plugin's notification of work done (``invoice_issued``: not an order event, the
+status stays) goes through :func:`notify`, which queues it the same way.
 
 ``EVENTS`` is the one table of events: the timeline's labels, the past tense of
 error messages, the fact kinds that KPIs count and what a customer sees of each
@@ -347,11 +349,20 @@ class _Pending:
 
 
 @dataclass
+class _Notice:
+    """A stage plugin's notification: a hook called on the plugins pinned on the order, no status change."""
+
+    order: Order
+    hook: str
+    payload: dict[str, Any]
+
+
+@dataclass
 class _Dispatcher:
     """The events of one session's transaction: the running one and the queued follow-ups."""
 
     running: bool = False
-    queue: deque[_Pending] = field(default_factory=deque)
+    queue: deque[_Pending | _Notice] = field(default_factory=deque)
     current: _Pending | None = None  # the event whose hooks are running
 
 
@@ -366,21 +377,38 @@ def _dispatcher() -> _Dispatcher:
     return dispatcher
 
 
-def _fire(pending: _Pending) -> Order:
-    """Dispatch an event now, or queue it when another event's hook is running."""
+def notify(order: Order, hook: str, **payload: Any) -> None:
+    """Tell the plugins pinned on the order of a stage's work (a notification hook, e.g. ``invoice_issued``).
+
+    Called now, or, while an event's hooks run (an invoice issued inside ``delivered``), queued after them in
+    order with the events, like an event: a notification never nests inside an event's hooks, and an event its
+    listeners fire is queued after it. The plugin calling it writes its own audit entry first.
+    """
+    _fire(_Notice(order, hook, payload))
+
+
+def _fire(pending: _Pending | _Notice) -> Order:
+    """Dispatch an event (or a notification) now, or queue it when another event's hook is running."""
     dispatcher = _dispatcher()
     if dispatcher.running:
         _enqueue(dispatcher, pending)
         return pending.order
     dispatcher.running = True
     try:
-        _dispatch(dispatcher, pending)
+        _dispatch_any(dispatcher, pending)
         while dispatcher.queue:
-            _dispatch(dispatcher, dispatcher.queue.popleft())
+            _dispatch_any(dispatcher, dispatcher.queue.popleft())
     finally:
         dispatcher.running = False
         dispatcher.queue.clear()
     return pending.order
+
+
+def _dispatch_any(dispatcher: _Dispatcher, pending: _Pending | _Notice) -> None:
+    if isinstance(pending, _Notice):
+        getattr(hooks_for_order(pending.order), pending.hook)(order=pending.order, **pending.payload)
+    else:
+        _dispatch(dispatcher, pending)
 
 
 def event_moment() -> datetime:
@@ -394,11 +422,12 @@ def event_moment() -> datetime:
     return current.at if current is not None else utcnow()
 
 
-def _enqueue(dispatcher: _Dispatcher, pending: _Pending) -> None:
+def _enqueue(dispatcher: _Dispatcher, pending: _Pending | _Notice) -> None:
     # Completion can be asked for twice in one action (the core's rule and a fallback's);
     # it happens once.
-    if pending.event == OrderEvent.COMPLETE and any(
-        queued.event == OrderEvent.COMPLETE and queued.order is pending.order for queued in dispatcher.queue
+    if isinstance(pending, _Pending) and pending.event == OrderEvent.COMPLETE and any(
+        isinstance(queued, _Pending) and queued.event == OrderEvent.COMPLETE and queued.order is pending.order
+        for queued in dispatcher.queue
     ):
         return
     dispatcher.queue.append(pending)

@@ -15,8 +15,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from core.contracts import (
-    MENU_SETTINGS, Decision, Delivery, Job, MenuItem, OrderChange, Payment, PaymentReversal, Permission,
-    ReviewOverdue, Settlement,
+    MENU_SETTINGS, CaseOpened, CaseResolved, Decision, Delivery, InvoiceIssued, Job, MenuItem, OrderChange,
+    Payment, PaymentReversal, Permission, ReviewOverdue, Settlement, TaskCompleted,
 )
 from core.extensions import db
 from core.hookspecs import hookimpl
@@ -26,7 +26,7 @@ from core.orders.events import REVIEW_FACTS, event_moment
 from core.roles import STAFF
 from plugins.kpi.analytics.labels import LABELS as ANALYTICS_LABELS
 from plugins.kpi.facts import recording
-from plugins.kpi.facts.models import KpiEvent, KpiEventKind
+from plugins.kpi.facts.models import KpiCase, KpiEvent, KpiEventKind
 from plugins.kpi.facts.recording import OrderRef
 from plugins.kpi.labels import DEPARTMENT_NAMESPACE, DEPARTMENTS, FLAGS
 from plugins.kpi.supervision import monthly
@@ -70,14 +70,16 @@ def shipped(order: Order) -> None:
 
 @hookimpl
 def delivered(order: Order, delivery: Delivery) -> None:
-    corrections = db.session.execute(
+    # The corrections and problem cases so far, both in one statement.
+    corrections, cases = db.session.execute(select(
         select(func.count()).where(KpiEvent.order_id == order.id, KpiEvent.event == KpiEventKind.CHANGED)
-    ).scalar_one()
+        .scalar_subquery(),
+        select(func.count()).where(KpiCase.order_id == order.id).scalar_subquery())).one()
     recording.add(recording.delivered_facts(
         OrderRef.of(order), at=event_moment(), signed_at=delivery.signed_at, submitted_at=order.submitted_at,
         decided_at=order.decided_at, total=order.total, zone=db.session.get_one(Company, order.company_id).zone,
         corrections=corrections, refused_lines=delivery.refused_lines, reserved_lines=delivery.reserved_lines,
-        rating=delivery.rating))
+        rating=delivery.rating, cases=cases))
 
 
 @hookimpl
@@ -119,6 +121,36 @@ def order_changed(order: Order, change: OrderChange) -> None:
 @hookimpl
 def order_cancelled(order: Order, reason: str) -> None:
     _record(order, KpiEventKind.CANCELLED)
+
+
+# -- stage work notified by logistics ------------------------------------------
+
+
+@hookimpl
+def execution_task_completed(order: Order, task: TaskCompleted) -> None:
+    recording.add(recording.task_completed_facts(OrderRef.of(order), task))
+
+
+@hookimpl
+def problem_cases_opened(order: Order, cases: tuple[CaseOpened, ...]) -> None:
+    ref = OrderRef.of(order)
+    recording.add(row for case in cases for row in recording.case_opened_facts(ref, case))
+    if order.delivered_at is not None:
+        # Opened after the delivery counted the order's cases: they count on the delivered order now.
+        recording.count_cases(order.id, len(cases))
+
+
+@hookimpl
+def problem_case_resolved(order: Order, case: CaseResolved) -> None:
+    recording.add(recording.case_resolved_facts(OrderRef.of(order), case))
+
+
+# -- notified by billing ------------------------------------------------------
+
+
+@hookimpl
+def invoice_issued(order: Order, invoice: InvoiceIssued) -> None:
+    recording.add(recording.invoice_issued_facts(OrderRef.of(order), invoice))
 
 
 # -- access and navigation ---------------------------------------------------

@@ -20,6 +20,15 @@ DEPARTMENTS: dict[str, LazyString] = {
 }
 
 
+# The stage work a timeliness fact measures (``TaskStage``), as the indicators and cycle times name it.
+STAGES: dict[str, LazyString] = {
+    "intake": _l("Intake (receipt to submission)"),
+    "review": _l("Review step"),
+    "execution": _l("Execution task"),
+    "case": _l("Problem case"),
+}
+
+
 FLAGS: dict[str, LazyString] = {Flag.REWARD: _l("Reward"), Flag.PENALTY: _l("Penalty")}
 
 

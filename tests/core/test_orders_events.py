@@ -21,6 +21,7 @@ from tests.core.samples import recorder, status_witness
 RECORDER = Manifest(name="recorder", version="1", hooks="tests.core.samples.recorder", default_enabled=True)
 FAILING = Manifest(name="failing", version="1", hooks="tests.core.samples.failing_listener", default_enabled=True)
 WITNESS = Manifest(name="witness", version="1", hooks="tests.core.samples.status_witness", default_enabled=True)
+NOTIFIER = Manifest(name="notifier", version="1", hooks="tests.core.samples.notifier", default_enabled=True)
 FAILING_FOLLOW_UP = Manifest(name="failing_follow_up", version="1", hooks="tests.core.samples.failing_follow_up",
                              default_enabled=True)
 
@@ -99,6 +100,22 @@ def test_a_trylast_listener_sees_submitted_when_review_decides_at_once(make_app)
         order = orders.submitted(world, lines=[(world.products[1], "10", "1.00")])
         assert order.status == OrderStatus.REJECTED
     assert status_witness.SEEN == [("order_submitted", "submitted"), ("review_decided", "rejected")]
+
+
+def test_a_notification_from_inside_an_event_s_hook_is_heard_after_them_and_at_once_outside_any(make_app):
+    """A plugin issuing its invoice inside ``delivered`` notifies it: every delivered listener (the trylast
+    witness included) has heard the delivery first; a notification outside any event is heard at once."""
+    status_witness.SEEN.clear()
+    app = make_app(plugins=[WITNESS, NOTIFIER])
+    with app.app_context():
+        world = factories.build_world(app)
+        order = orders.submitted(world)
+        actions.mark_delivered(order, actor=world.users["logistics"], signed_by="张三")
+        heard = list(status_witness.SEEN)
+        events.notify(order, "invoice_issued", invoice=None)
+        assert status_witness.SEEN[len(heard):] == [("invoice_issued", "completed")]
+    assert heard == [("order_submitted", "submitted"), ("review_decided", "approved"), ("delivered", "delivered"),
+                     ("invoice_issued", "delivered"), ("order_completed", "completed")]
 
 
 def test_completion_after_payment_is_dispatched_after_paid(core_only):

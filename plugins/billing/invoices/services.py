@@ -28,11 +28,13 @@ from sqlalchemy import ColumnElement, Select, and_, insert, or_, select
 from sqlalchemy.orm import contains_eager, lazyload
 
 from core import audit, documents, outbox
+from core.contracts import InvoiceIssued
 from core.db import flush, page_of
 from core.errors import NotFound, TransitionError
 from core.extensions import db
 from core.keyset import Keyset, Kind
 from core.models import Company, Customer, Order, OrderStatus, PaymentTerms, User, utcnow
+from core.orders import events
 from core.orders.queries import visible_to
 from core.orders.totals import LineAmounts, line_amounts, totals
 from plugins.billing.receivables import open_items
@@ -146,13 +148,19 @@ def issue_version(order: Order, *, replaces: Invoice | None = None, actor: User 
         db.session.execute(insert(InvoiceLine), [{**row, "invoice_id": invoice.id} for row in rows])
     attach_earlier_payments(order, invoice)
     open_items.post([order], EntryKind.ISSUED, issued_at)
+    issued = InvoiceIssued(number=invoice.number, version=invoice.version, amount=invoice.total,
+                           currency=invoice.currency, issued_at=issued_at, due_date=invoice.due_date,
+                           replaces=replaces.number if replaces else None)
     audit.record(
         company_id=order.company_id, order_id=order.id, entity="invoice", entity_id=invoice.id,
         action="invoice_issued", actor=actor,
         after={"number": invoice.number, "version": invoice.version, "total": str(invoice.total),
                "currency": invoice.currency, "due_date": invoice.due_date.isoformat(),
-               "status": invoice.status.value},
+               "status": invoice.status.value,
+               InvoiceIssued.hook: issued.as_record()},  # as notified: ``ordo kpi rebuild`` reads it back
     )
+    # Mostly inside the delivered or order_changed hooks: heard after them, never inside.
+    events.notify(order, InvoiceIssued.hook, invoice=issued)
     documents.render_soon(order, INVOICE_DOCUMENT)  # by the worker, after this commit: not in the flow
     _notify_customer(order, invoice)
     return invoice

@@ -12,8 +12,8 @@ class CycleTimesQuerySchema(ma.Schema):
 
 
 class CycleTimeSchema(ma.Schema):
-    stage = ma.fields.String(metadata={"description": "intake, review (per department) or lead_time (the "
-                                                      "order's submission to its delivery)."})
+    stage = ma.fields.String(metadata={"description": "intake, review, execution or case (each per department) or "
+                                                      "lead_time (the order's submission to its delivery)."})
     department = ma.fields.String(allow_none=True)
     count = ma.fields.Integer(metadata={"description": "Pieces of work done (orders delivered) in the period."})
     median_seconds = ma.fields.Integer(metadata={"description": "Median duration (nearest rank), in seconds."})

@@ -44,7 +44,8 @@ def _ranked(stage: Any, department: Any, seconds: Any, source: Any, where: Colum
 
 
 def cycle_times(company_id: int, span: Period) -> list[CycleTime]:
-    """The cycle time of every stage with work done in the period, intake and review steps first."""
+    """The cycle time of every stage with work done in the period: intake, review steps, execution tasks and
+    problem cases (per department), then the orders' lead time."""
     tasks = _ranked(type_coerce(KpiTask.stage, String), KpiTask.department, KpiTask.seconds, KpiTask,
                     and_(KpiTask.company_id == company_id, KpiTask.done_at >= span.start, KpiTask.done_at < span.end))
     orders = _ranked(literal(LEAD_TIME, String), literal(None, String), KpiOrder.lead_seconds, KpiOrder,
@@ -60,5 +61,6 @@ def cycle_times(company_id: int, span: Period) -> list[CycleTime]:
     ).all()
     found = [CycleTime(stage, department, count, median, p90, round(total / count))
              for stage, department, count, median, p90, total in rows]
-    order = {TaskStage.INTAKE.value: 0, TaskStage.REVIEW.value: 1, LEAD_TIME: 2}
-    return sorted(found, key=lambda time: (order.get(time.stage, 3), time.department or ""))
+    order = {TaskStage.INTAKE.value: 0, TaskStage.REVIEW.value: 1, TaskStage.EXECUTION.value: 2,
+             TaskStage.CASE.value: 3, LEAD_TIME: 4}
+    return sorted(found, key=lambda time: (order.get(time.stage, 5), time.department or ""))

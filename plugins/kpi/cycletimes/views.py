@@ -17,12 +17,12 @@ from plugins.kpi.cycletimes import services
 from plugins.kpi.cycletimes.services import LEAD_TIME, CycleTime
 from plugins.kpi.dashboard.forms import PeriodForm
 from plugins.kpi.indicators.services import period_of
+from plugins.kpi.labels import STAGES as WORK_STAGES
 from plugins.kpi.labels import department
 
 bp = Blueprint("kpi_cycletimes", __name__)
 
-STAGES = {"intake": _l("Intake (receipt to submission)"), "review": _l("Review step"),
-          LEAD_TIME: _l("Order lead time (submission to delivery)")}
+STAGES = {**WORK_STAGES, LEAD_TIME: _l("Order lead time (submission to delivery)")}
 COLUMNS = [Column("stage", _l("Stage"), None), Column("count", _l("Number"), None, Kind.INT),
            Column("median", _l("Median"), None), Column("p90", _l("90th percentile"), None),
            Column("average", _l("Mean"), None)]
@@ -40,7 +40,8 @@ def _hours(seconds: int) -> Decimal:
 
 def stage_name(time: CycleTime) -> str:
     name = str(STAGES.get(time.stage, time.stage))
-    return f"{name}: {department(time.department)}" if time.stage == "review" and time.department else name
+    # Intake is always sales'; every other stage's work is per department.
+    return f"{name}: {department(time.department)}" if time.stage != "intake" and time.department else name
 
 
 @bp.route("/kpi/cycle-times")

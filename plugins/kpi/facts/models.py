@@ -1,19 +1,22 @@
 """KPI facts: kpi's own tables, written from the stage events' payloads and never from another plugin's tables.
 
 - :class:`KpiEvent`: one row per stage event of an order (the dashboard counts them);
-- :class:`KpiTask`: one row per piece of stage work done (intake, a review step): who, which department,
-  when it arrived, when it was due and when it was done (order processing timeliness);
-- :class:`KpiOrder`: one row per delivered order: corrections, refused and reserved lines, rating
-  (order accuracy and customer satisfaction);
-- :class:`KpiMoney`: amounts falling due and amounts collected, each at its moment (collection rate, DSO).
+- :class:`KpiTask`: one row per piece of stage work done (intake, a review step, an execution task, a problem
+  case resolved): who, which department, when it arrived, when it was due and when it was done (order
+  processing timeliness);
+- :class:`KpiCase`: one row per problem case opened on an order (its accuracy);
+- :class:`KpiOrder`: one row per delivered order: corrections, refused and reserved lines, problem cases,
+  rating (order accuracy and customer satisfaction);
+- :class:`KpiMoney`: amounts falling due and amounts collected, each at its moment (collection rate, DSO);
+- :class:`KpiInvoice`: one row per invoice (version) issued: its amount, when it was issued and falls due.
 """
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, Numeric, String
+from sqlalchemy import Date, ForeignKey, Index, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.extensions import Model
@@ -53,6 +56,8 @@ class TaskStage(enum.StrEnum):
 
     INTAKE = "intake"  # from the order's receipt to its first submission (the company's intake limit)
     REVIEW = "review"  # one review step, from its opening to its decision (the step's limit)
+    EXECUTION = "execution"  # an execution task, from when it could be worked to its completion (its due time)
+    CASE = "case"  # a problem case, from its opening to its resolution (its limit)
 
 
 class KpiTask(Model):
@@ -81,6 +86,25 @@ class KpiTask(Model):
         return f"<KpiTask {self.stage.value}/{self.department} order={self.order_id}>"
 
 
+class KpiCase(Model):
+    """A problem case opened on an order: the order is not accurate, whenever the case was opened."""
+
+    __tablename__ = "kpi_case"
+    __table_args__ = (Index("ix_kpi_case_company_opened", "company_id", "opened_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"))
+    order_id: Mapped[int] = mapped_column(ForeignKey("order.id"), index=True)
+    number: Mapped[str] = mapped_column(String(48))
+    case_type: Mapped[str] = mapped_column(String(24))
+    source: Mapped[str] = mapped_column(String(24))  # refusal, reservation or report
+    department: Mapped[str] = mapped_column(String(64))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    def __repr__(self) -> str:
+        return f"<KpiCase {self.number} order={self.order_id}>"
+
+
 class KpiOrder(Model):
     """A delivered order as accuracy and satisfaction see it."""
 
@@ -100,7 +124,8 @@ class KpiOrder(Model):
     corrections: Mapped[int] = mapped_column(default=0)  # changes applied after submission, before delivery
     refused_lines: Mapped[int] = mapped_column(default=0)
     reserved_lines: Mapped[int] = mapped_column(default=0)
-    accurate: Mapped[bool] = mapped_column()  # no correction, no refused or reserved line
+    cases: Mapped[int] = mapped_column(default=0, server_default="0")  # problem cases opened, before or after
+    accurate: Mapped[bool] = mapped_column()  # no correction, no refused or reserved line, no problem case
     rating: Mapped[int | None] = mapped_column()  # the customer's, 1 to 5; None when not given
 
     def __repr__(self) -> str:
@@ -130,3 +155,25 @@ class KpiMoney(Model):
 
     def __repr__(self) -> str:
         return f"<KpiMoney {self.kind.value} {self.amount} order={self.order_id}>"
+
+
+class KpiInvoice(Model):
+    """An invoice issued for an order (each version after a change is one more), as billing told it."""
+
+    __tablename__ = "kpi_invoice"
+    __table_args__ = (Index("ix_kpi_invoice_company_issued", "company_id", "issued_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"))
+    order_id: Mapped[int] = mapped_column(ForeignKey("order.id"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"))
+    salesperson_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    number: Mapped[str] = mapped_column(String(40))
+    version: Mapped[int] = mapped_column()
+    amount: Mapped[Decimal] = mapped_column(Money())
+    currency: Mapped[str] = mapped_column(String(3))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    due_date: Mapped[date] = mapped_column(Date)
+
+    def __repr__(self) -> str:
+        return f"<KpiInvoice {self.number} order={self.order_id}>"

@@ -16,10 +16,14 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from core.contracts import StepTime
+from core.contracts import CaseOpened, CaseResolved, InvoiceIssued, StepTime, TaskCompleted
+from sqlalchemy import update
+
 from core.extensions import Model, db
 from core.models import Order, PaymentTerms
-from plugins.kpi.facts.models import KpiEvent, KpiEventKind, KpiMoney, KpiOrder, KpiTask, MoneyKind, TaskStage
+from plugins.kpi.facts.models import (
+    KpiCase, KpiEvent, KpiEventKind, KpiInvoice, KpiMoney, KpiOrder, KpiTask, MoneyKind, TaskStage,
+)
 
 Row = tuple[type[Model], dict[str, Any]]
 
@@ -27,6 +31,8 @@ HOURS_PLACES = Decimal("0.01")
 # How long intake may take from an order's receipt to its submission: the procedure's same-day entry.
 INTAKE_LIMIT = timedelta(hours=24)
 INTAKE_DEPARTMENT = "sales"
+# An execution task that named its person but no department is the executing stage's work.
+EXECUTION_DEPARTMENT = "logistics"
 # The department the procedure holds responsible for an event, where there is one.
 DEPARTMENTS = {
     KpiEventKind.PRODUCTION_STARTED: "production",
@@ -92,13 +98,47 @@ def decided_facts(ref: OrderRef, kind: KpiEventKind, at: datetime, submitted_at:
                   steps: Iterable[StepTime]) -> list[Row]:
     """The review's outcome, and one task per decided step with its own limit and decider."""
     rows = [event_fact(ref, kind, at, submitted_at)]
-    rows += [(KpiTask, {
-        "company_id": ref.company_id, "order_id": ref.id, "stage": TaskStage.REVIEW,
-        "department": step.department, "person_id": step.decided_by, "arrived_at": step.opened_at,
-        "due_at": step.due_at, "done_at": step.decided_at,
-        "on_time": None if step.due_at is None else step.decided_at <= step.due_at,
-        "seconds": seconds_between(step.opened_at, step.decided_at)}) for step in steps]
+    rows += [_task(ref, TaskStage.REVIEW, step.department, step.decided_by, step.opened_at, step.due_at,
+                   step.decided_at) for step in steps]
     return rows
+
+
+def _task(ref: OrderRef, stage: TaskStage, department: str, person_id: int | None, arrived_at: datetime,
+          due_at: datetime | None, done_at: datetime) -> Row:
+    return KpiTask, {
+        "company_id": ref.company_id, "order_id": ref.id, "stage": stage, "department": department,
+        "person_id": person_id, "arrived_at": arrived_at, "due_at": due_at, "done_at": done_at,
+        "on_time": None if due_at is None else done_at <= due_at, "seconds": seconds_between(arrived_at, done_at)}
+
+
+def task_completed_facts(ref: OrderRef, task: TaskCompleted) -> list[Row]:
+    """An execution task done: its department's (else the executing stage's) and its responsible person's
+    (else whoever completed it), from when it could be worked to when it was done, against its due time."""
+    return [_task(ref, TaskStage.EXECUTION, task.department or EXECUTION_DEPARTMENT,
+                  task.assignee_id if task.assignee_id is not None else task.completed_by_id, task.arrived_at,
+                  task.due_at, task.completed_at)]
+
+
+def case_opened_facts(ref: OrderRef, case: CaseOpened) -> list[Row]:
+    """A problem case opened: the order it is on is not accurate (the delivery counts it, or it is counted on
+    the delivered order, :func:`count_cases`)."""
+    return [(KpiCase, {"company_id": ref.company_id, "order_id": ref.id, "number": case.number,
+                       "case_type": case.case_type, "source": case.source, "department": case.department,
+                       "opened_at": case.opened_at})]
+
+
+def case_resolved_facts(ref: OrderRef, case: CaseResolved) -> list[Row]:
+    """A problem case resolved: its department's and its resolver's work, from its opening, against its limit."""
+    return [_task(ref, TaskStage.CASE, case.department, case.resolved_by_id, case.opened_at, case.due_at,
+                  case.resolved_at)]
+
+
+def invoice_issued_facts(ref: OrderRef, invoice: InvoiceIssued) -> list[Row]:
+    """An invoice issued: its amount for the order's customer and salesperson, when issued and when due."""
+    return [(KpiInvoice, {"company_id": ref.company_id, "order_id": ref.id, "customer_id": ref.customer_id,
+                          "salesperson_id": ref.salesperson_id, "number": invoice.number,
+                          "version": invoice.version, "amount": invoice.amount, "currency": invoice.currency,
+                          "issued_at": invoice.issued_at, "due_date": invoice.due_date})]
 
 
 def due_day(terms: PaymentTerms, delivered: date, decided: date | None) -> date:
@@ -114,8 +154,10 @@ def due_day(terms: PaymentTerms, delivered: date, decided: date | None) -> date:
 
 def delivered_facts(ref: OrderRef, *, at: datetime, signed_at: datetime, submitted_at: datetime | None,
                     decided_at: datetime | None, total: Decimal, zone: ZoneInfo, corrections: int,
-                    refused_lines: int, reserved_lines: int, rating: int | None) -> list[Row]:
-    """The signing for the goods: the delivered order's accuracy and rating, and its total falling due."""
+                    refused_lines: int, reserved_lines: int, rating: int | None, cases: int = 0) -> list[Row]:
+    """The signing for the goods: the delivered order's accuracy and rating, and its total falling due.
+
+    ``cases``: the problem cases opened on the order so far (a case opened later is counted then)."""
     local = signed_at.astimezone(zone).date()
     decided = decided_at.astimezone(zone).date() if decided_at is not None else None
     due = datetime.combine(due_day(ref.payment_terms, local, decided), time.min, tzinfo=zone)
@@ -126,8 +168,8 @@ def delivered_facts(ref: OrderRef, *, at: datetime, signed_at: datetime, submitt
             "salesperson_id": ref.salesperson_id, "delivered_at": signed_at,
             "lead_seconds": None if submitted_at is None else seconds_between(submitted_at, signed_at),
             "corrections": corrections,
-            "refused_lines": refused_lines, "reserved_lines": reserved_lines,
-            "accurate": not (corrections or refused_lines or reserved_lines), "rating": rating}),
+            "refused_lines": refused_lines, "reserved_lines": reserved_lines, "cases": cases,
+            "accurate": not (corrections or refused_lines or reserved_lines or cases), "rating": rating}),
         _money(ref, MoneyKind.DUE, total, due),
     ]
 
@@ -147,3 +189,9 @@ def _money(ref: OrderRef, kind: MoneyKind, amount: Decimal, at: datetime) -> Row
 def add(rows: Iterable[Row]) -> None:
     """Write the rows in the current transaction (the action that caused them)."""
     db.session.add_all(model(**values) for model, values in rows)
+
+
+def count_cases(order_id: int, count: int) -> None:
+    """Problem cases opened on an order already delivered: counted on it, and the order is not accurate."""
+    db.session.execute(update(KpiOrder).where(KpiOrder.order_id == order_id)
+                       .values(cases=KpiOrder.cases + count, accurate=False))

@@ -14,7 +14,7 @@ from core.listview import Column
 from plugins.kpi.indicators.services import (
     Accuracy, Collection, Dimension, Indicator, Key, Satisfaction, Timeliness,
 )
-from plugins.kpi.labels import department
+from plugins.kpi.labels import STAGES, department
 
 NAMES = {
     Indicator.TIMELINESS: _l("Order processing timeliness rate"),
@@ -24,9 +24,11 @@ NAMES = {
 }
 FORMULAS = {
     Indicator.TIMELINESS: _l("Stage tasks done within their limit / stage tasks done with a limit in the period "
-                             "(intake: receipt to submission; each review step: opening to decision)."),
-    Indicator.ACCURACY: _l("Delivered orders with no correction after submission and no refused or reserved "
-                           "line at acceptance / orders delivered in the period."),
+                             "(intake: receipt to submission; each review step: opening to decision; each "
+                             "execution task: from when it could be worked to its completion; each problem case: "
+                             "opening to resolution)."),
+    Indicator.ACCURACY: _l("Delivered orders with no correction after submission, no refused or reserved line "
+                           "at acceptance and no problem case / orders delivered in the period."),
     Indicator.SATISFACTION: _l("Average acceptance rating (1 to 5) and share of ratings of 4 or 5, over the "
                                "deliveries rated in the period."),
     Indicator.COLLECTION: _l("Amount collected in the period (payments less reversals) / amount falling due in "
@@ -39,6 +41,7 @@ DIMENSION_LABELS = {
     Dimension.PERSON: _l("Person"),
     Dimension.CUSTOMER: _l("Customer"),
     Dimension.SALESPERSON: _l("Salesperson"),
+    Dimension.STAGE: _l("Kind of work"),
 }
 HUNDRED = Decimal(100)
 
@@ -49,6 +52,8 @@ def key_name(key: Key, by: Dimension) -> str:
         return _("Whole company")
     if by == Dimension.DEPARTMENT:
         return department(key.code)
+    if by == Dimension.STAGE:
+        return str(STAGES.get(key.code or "", key.code))
     if by == Dimension.CUSTOMER:
         return f"{key.code} {key.name}"
     return key.name or _("Nobody (decided by rules)")

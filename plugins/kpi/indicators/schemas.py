@@ -11,13 +11,16 @@ from plugins.kpi.indicators.services import Dimension
 class KeySchema(ma.Schema):
     id = ma.fields.Integer(allow_none=True, metadata={"description": "The person's or customer's id; null for "
                                                                        "the company and for departments."})
-    code = ma.fields.String(allow_none=True, metadata={"description": "The department's or customer's code."})
+    code = ma.fields.String(allow_none=True, metadata={
+        "description": "The department's or customer's code, or the kind of stage work (intake, review, execution, "
+                       "case)."})
     name = ma.fields.String(allow_none=True, metadata={"description": "The person's or customer's name."})
 
 
 class TimelinessSchema(ma.Schema):
     key = ma.fields.Nested(KeySchema)
-    done = ma.fields.Integer(metadata={"description": "Stage tasks done in the period."})
+    done = ma.fields.Integer(metadata={
+        "description": "Stage tasks done in the period: intake, review steps, execution tasks, problem cases."})
     timed = ma.fields.Integer(metadata={"description": "Of which had a limit."})
     on_time = ma.fields.Integer(metadata={"description": "Of which were done within it."})
     rate = RateField(allow_none=True, metadata={"description": "on_time / timed, 0 to 1; null without a limit."})
@@ -26,7 +29,8 @@ class TimelinessSchema(ma.Schema):
 class AccuracySchema(ma.Schema):
     key = ma.fields.Nested(KeySchema)
     delivered = ma.fields.Integer(metadata={"description": "Orders delivered in the period."})
-    accurate = ma.fields.Integer(metadata={"description": "Of which with no correction, refused or reserved line."})
+    accurate = ma.fields.Integer(metadata={
+        "description": "Of which with no correction, no refused or reserved line and no problem case."})
     rate = RateField(allow_none=True, metadata={"description": "accurate / delivered, 0 to 1."})
 
 
@@ -56,7 +60,8 @@ class CollectionSchema(PricedSchema):
 class IndicatorsSchema(ma.Schema):
     by = ma.fields.Enum(Dimension, by_value=True)
     timeliness = ma.fields.List(ma.fields.Nested(TimelinessSchema), allow_none=True, metadata={
-        "description": "Order processing timeliness rate; by company, department or person (null otherwise)."})
+        "description": "Order processing timeliness rate; by company, department, person or stage (null "
+                       "otherwise)."})
     accuracy = ma.fields.List(ma.fields.Nested(AccuracySchema), allow_none=True, metadata={
         "description": "Order accuracy rate; by company, customer or salesperson (null otherwise)."})
     satisfaction = ma.fields.List(ma.fields.Nested(SatisfactionSchema), allow_none=True, metadata={

@@ -2,10 +2,12 @@
 
 - **Order processing timeliness rate** (订单处理及时率) = stage tasks done on time / stage tasks done with a
   limit, over the tasks done in the period (intake: receipt to submission within the company's limit; each
-  review step: opening to decision within the step's limit). Per department or person.
-- **Order accuracy rate** (订单准确率) = delivered orders with no correction after submission and no refused or
-  reserved line at acceptance / delivered orders, over the orders delivered in the period. Per customer or
-  salesperson.
+  review step: opening to decision within the step's limit; each execution task: from when it could be worked
+  to its completion, by its due time; each problem case: opening to resolution within its limit). Per
+  department, person or kind of stage work.
+- **Order accuracy rate** (订单准确率) = delivered orders with no correction after submission, no refused or
+  reserved line at acceptance and no problem case (opened before or after the delivery) / delivered orders,
+  over the orders delivered in the period. Per customer or salesperson.
 - **Customer satisfaction** (客户满意度) = the average acceptance rating (1 to 5) and the share of ratings of 4
   or 5, over the ratings given on deliveries in the period. Per customer or salesperson.
 - **Collection rate** (收款回收率) = amount collected in the period (payments less reversals) / amount falling
@@ -27,7 +29,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, literal_column, null, select, union_all
+from sqlalchemy import (ColumnElement, Select, String, and_, case, func, literal, literal_column, null, select,
+                        type_coerce, union_all)
 
 from core.extensions import db
 from core.models import Customer, User
@@ -56,11 +59,12 @@ class Dimension(enum.StrEnum):
     PERSON = "person"  # who did the task
     CUSTOMER = "customer"
     SALESPERSON = "salesperson"  # who entered the order
+    STAGE = "stage"  # the kind of stage work: intake, review, execution, problem case
 
 
 # The breakdowns each indicator has: tasks have a department and a person, orders a customer and a salesperson.
 DIMENSIONS: dict[Indicator, tuple[Dimension, ...]] = {
-    Indicator.TIMELINESS: (Dimension.COMPANY, Dimension.DEPARTMENT, Dimension.PERSON),
+    Indicator.TIMELINESS: (Dimension.COMPANY, Dimension.DEPARTMENT, Dimension.PERSON, Dimension.STAGE),
     Indicator.ACCURACY: (Dimension.COMPANY, Dimension.CUSTOMER, Dimension.SALESPERSON),
     Indicator.SATISFACTION: (Dimension.COMPANY, Dimension.CUSTOMER, Dimension.SALESPERSON),
     Indicator.COLLECTION: (Dimension.COMPANY, Dimension.CUSTOMER, Dimension.SALESPERSON),
@@ -95,8 +99,8 @@ def ratio(part: Decimal | int, whole: Decimal | int, places: Decimal = RATE_PLAC
 
 @dataclass(frozen=True)
 class Key:
-    """Who or what a figure is of: a department's code, a person's or customer's id and name; all None for
-    the company."""
+    """Who or what a figure is of: a department's or stage's code, a person's or customer's id and name; all
+    None for the company."""
 
     id: int | None = None
     code: str | None = None
@@ -170,16 +174,16 @@ class DimensionError(ValueError):
 
 
 def _keyed(by: Dimension, department: Any, person: Any, customer: Any, salesperson: Any,
-           only: int | str | None) -> tuple[list[Any], list[Any], Any, ColumnElement[bool] | None]:
+           only: int | str | None, stage: Any = None) -> tuple[list[Any], list[Any], Any, ColumnElement[bool] | None]:
     """The key columns of a breakdown, what to group by, the join that names them (or None), and the
-    condition keeping one key's facts (``only``: a department's code or an id), if asked."""
+    condition keeping one key's facts (``only``: a department's or stage's code or an id), if asked."""
     column = {Dimension.DEPARTMENT: department, Dimension.PERSON: person, Dimension.CUSTOMER: customer,
-              Dimension.SALESPERSON: salesperson}.get(by)
+              Dimension.SALESPERSON: salesperson, Dimension.STAGE: stage}.get(by)
     condition = None if only is None or column is None else column == only
     if by == Dimension.COMPANY:
         return [literal(None), literal(None), literal(None)], [], None, condition
-    if by == Dimension.DEPARTMENT:
-        return [literal(None), department, literal(None)], [department], None, condition
+    if by in (Dimension.DEPARTMENT, Dimension.STAGE):
+        return [literal(None), column, literal(None)], [column], None, condition
     if by in (Dimension.PERSON, Dimension.SALESPERSON):
         return [column, literal(None), User.name], [column, User.name], (User, User.id == column), condition
     return ([customer, Customer.code, Customer.name], [customer, Customer.code, Customer.name],
@@ -223,7 +227,8 @@ def _check(indicator: Indicator, by: Dimension) -> None:
 
 def timeliness(company_id: int, span: Period, by: Dimension = Dimension.COMPANY,
                only: int | str | None = None) -> list[Timeliness]:
-    """Tasks done in the period, on time over those with a limit."""
+    """Tasks done in the period (intake, review steps, execution tasks, problem cases), on time over those with a
+    limit."""
     return timeliness_over(company_id, [span], by, only)[0]
 
 
@@ -235,7 +240,8 @@ def timeliness_over(company_id: int, spans: Sequence[Period], by: Dimension = Di
 def _timeliness_query(company_id: int, spans: Sequence[Period], by: Dimension, only: int | str | None,
                       outstanding: bool = True) -> Select[Any]:
     _check(Indicator.TIMELINESS, by)
-    keyed = _keyed(by, KpiTask.department, KpiTask.person_id, None, None, only)
+    keyed = _keyed(by, KpiTask.department, KpiTask.person_id, None, None, only,
+                   stage=type_coerce(KpiTask.stage, String))
     query = _grouped(
         [func.count(), func.count(KpiTask.on_time),
          func.coalesce(func.sum(case((KpiTask.on_time.is_(True), 1), else_=0)), 0)],
@@ -256,7 +262,8 @@ def _timeliness_figures(rows: Iterable[Any], spans: Sequence[Period], outstandin
 
 def accuracy(company_id: int, span: Period, by: Dimension = Dimension.COMPANY,
              only: int | str | None = None) -> list[Accuracy]:
-    """Orders delivered in the period, accurate over all."""
+    """Orders delivered in the period, accurate (no correction, refused or reserved line, or problem case) over
+    all."""
     return accuracy_over(company_id, [span], by, only)[0]
 
 

@@ -23,7 +23,7 @@ from sqlalchemy.orm import contains_eager
 from core import audit, outbox
 from core.auth.context import check
 from core.calendar import add_working_hours
-from core.contracts import Credit, GoodsReturned
+from core.contracts import CaseOpened, CaseResolved, Credit, GoodsReturned
 from core.db import flush
 from core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from core.extensions import db
@@ -31,6 +31,7 @@ from core.labels import label
 from core.models import Company, Order, OrderStatus, User, utcnow
 from core.models.types import Money
 from core.modules import hooks_for_order
+from core.orders import events
 from core.orders.queries import get_order, visible_to
 from plugins.logistics.acceptance.models import DEFAULT_REOPEN_DAYS, AcceptanceSetting, LineAcceptance, Verdict
 from plugins.logistics.cases.models import CaseSource, CaseStatus, CaseType, ProblemCase, Resolution
@@ -144,13 +145,18 @@ def open_for_verdicts(shipment: Shipment, verdicts: Sequence[LineAcceptance], ac
             "replacement_shipment_id": None, "resolved_at": None, "resolved_by_id": None, "escalation_level": 0,
             "version": 1})
     db.session.execute(insert(ProblemCase), values)
+    opened = [CaseOpened(number=value["number"], case_type=value["case_type"].value, source=value["source"].value,
+                         department=value["department"], opened_at=now, due_at=value["due_at"],
+                         order_line_id=value["order_line_id"], opened_by_id=actor.id) for value in values]
     audit.record(company_id=order.company_id, order_id=order.id, entity="shipment", entity_id=shipment.id,
                  action="cases_opened", actor=actor, after={"cases": [
                      {"number": value["number"], "case_type": value["case_type"].value,
                       "source": value["source"].value, "department": value["department"],
                       "order_line_id": value["order_line_id"],
-                      "quantity": shipments._plain(value["quantity"]) if value["quantity"] is not None else None}
-                     for value in values]})
+                      "quantity": shipments._plain(value["quantity"]) if value["quantity"] is not None else None,
+                      CaseOpened.hook: each.as_record()}
+                     for value, each in zip(values, opened, strict=True)]})
+    events.notify(order, CaseOpened.hook, cases=tuple(opened))
     return len(values)
 
 
@@ -193,7 +199,11 @@ def report_problem(order: Order, actor: User, data: Mapping[str, Any]) -> Proble
         due_at=add_working_hours(order.company_id, now, LIMIT_HOURS[kind]))
     db.session.add(case)
     flush()
-    _audit(case, "case_opened", actor)
+    opened = CaseOpened(number=case.number, case_type=kind.value, source=case.source.value,
+                        department=case.department, opened_at=now, due_at=case.due_at, order_line_id=case.order_line_id,
+                        opened_by_id=actor.id)
+    _audit(case, "case_opened", actor, opened)
+    events.notify(order, CaseOpened.hook, cases=(opened,))
     return case
 
 
@@ -249,7 +259,11 @@ def resolve(case: ProblemCase, actor: User, resolution: Any, *, note: str | None
     case.resolved_at = now
     case.resolved_by_id = actor.id
     flush()
-    _audit(case, "case_resolved", actor)
+    resolved = CaseResolved(number=case.number, case_type=case.case_type.value, department=case.department,
+                            resolution=how.value, opened_at=case.opened_at, due_at=case.due_at, resolved_at=now,
+                            resolved_by_id=actor.id)
+    _audit(case, "case_resolved", actor, resolved)
+    events.notify(order, CaseResolved.hook, case=resolved)
     if credit is not None:
         hooks_for_order(order).credit_granted(order=order, credit=Credit(
             amount=credit, reason=note or label(case.case_type), granted_at=now, case_id=case.id,
@@ -342,9 +356,11 @@ def _count_of(order: Order) -> int:
                               ).scalar_one()
 
 
-def _audit(case: ProblemCase, action: str, actor: User) -> None:
+def _audit(case: ProblemCase, action: str, actor: User, notified: CaseOpened | CaseResolved) -> None:
+    # With what the hook was told, under its name: ``ordo kpi rebuild`` reads it back from here.
     audit.record(company_id=case.company_id, order_id=case.order_id, entity="logistics_case", entity_id=case.id,
                  action=action, actor=actor, after={
+                     notified.hook: notified.as_record(),
                      "number": case.number, "case_type": case.case_type.value, "source": case.source.value,
                      "department": case.department, "order_line_id": case.order_line_id,
                      "quantity": shipments._plain(case.quantity) if case.quantity is not None else None,

@@ -35,7 +35,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from core import audit
 from core.auth.context import check
 from core.calendar import Calendar, calendar_for
-from core.contracts import Gate, OrderChange
+from core.contracts import Gate, OrderChange, TaskCompleted
 from core.db import flush, is_id
 from core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from core.extensions import db
@@ -548,9 +548,25 @@ def complete_task(task: ExecutionTask, actor: User, *, note: str | None = None,
     if all(other.status in (TaskStatus.DONE, TaskStatus.CANCELLED) for other in plan.tasks):
         plan.status = PlanStatus.DONE
     flush()
+    done = completed(task)
+    # The completion as it was notified: ``ordo kpi rebuild`` reads it back from the audit log.
     audit.record(company_id=task.company_id, order_id=task.order_id, entity="execution_task", entity_id=task.id,
-                 action="task_completed", actor=actor, before=before, after=_task_state(task), note=note)
+                 action="task_completed", actor=actor, before=before,
+                 after={**_task_state(task), TaskCompleted.hook: done.as_record()}, note=note)
+    events.notify(plan.order, TaskCompleted.hook, task=done)
     return task
+
+
+def completed(task: ExecutionTask) -> TaskCompleted:
+    """A done task as KPIs measure it: it arrived once its plan was confirmed and every task it waits for was
+    done (cancelled ones wait for nothing)."""
+    assert task.completed_at is not None
+    ready = [other.completed_at for other in task.depends_on if other.completed_at is not None]
+    arrived = max([task.plan.confirmed_at or task.plan.drafted_at, *ready])
+    return TaskCompleted(
+        task_id=task.id, name=task.name, kind=task.kind.value, department=task.role, assignee_id=task.assignee_id,
+        completed_by_id=task.completed_by_id, arrived_at=arrived, due_at=task.due_at,
+        completed_at=task.completed_at)
 
 
 def _start(task: ExecutionTask, actor: User) -> None:

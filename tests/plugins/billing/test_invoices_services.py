@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from sqlalchemy import select
+
+from core.contracts import InvoiceIssued
 from core.extensions import db
-from core.models import PaymentTerms
+from core.models import AuditEntry, OrderStatus, PaymentTerms
+from core.orders import actions
+from plugins.billing.manifest import MANIFEST as BILLING
 from plugins.billing import dates
 from plugins.billing.invoices import services
+from plugins.intake.manifest import MANIFEST as INTAKE
+from tests import factories, orders, witness
 from tests.core.test_queries import statements
 
 
@@ -55,3 +62,24 @@ def test_an_invoice_keeps_the_buyer_as_the_order_named_it_at_issue(place_order, 
     invoice = services.invoice_for(order)
     assert invoice.buyer["name"] == order.customer.name
     assert invoice.buyer["payment_terms"] == "cash_on_delivery" and invoice.buyer["contact"] == order.contact
+
+
+def test_hook_invoice_issued(make_app):
+    """Listeners pinned on the order hear of the invoice billing issues inside ``delivered``, after every
+    delivered listener: its number, version, amount, currency, date and due date, as its audit entry keeps it."""
+    app = witness.watching(make_app, INTAKE, BILLING)
+    with app.app_context():
+        world = factories.build_world(app)
+        order = orders.submitted(world)
+        actions.mark_delivered(order, actor=world.users["logistics"], signed_by="张三")
+        invoice = services.invoice_for(order)
+        expected = InvoiceIssued(invoice.number, 1, invoice.total, invoice.currency, invoice.issued_at,
+                                 invoice.due_date)
+        kept = db.session.execute(select(AuditEntry.after).where(
+            AuditEntry.order_id == order.id, AuditEntry.action == "invoice_issued")).scalar_one()
+        order_id = order.id
+    heard = witness.events(order_id, "delivered", "invoice_issued")
+    assert [(event.hook, event.status) for event in heard] == [("delivered", OrderStatus.DELIVERED),
+                                                                ("invoice_issued", OrderStatus.DELIVERED)]
+    assert heard[1].payload["invoice"] == expected
+    assert InvoiceIssued.from_record(kept[InvoiceIssued.hook]) == expected

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from functools import partial
 from decimal import Decimal
 from typing import cast
 
@@ -11,10 +12,13 @@ import openpyxl
 import pytest
 from sqlalchemy import Table, insert, select
 
+from core.contracts import CaseOpened, CaseResolved, TaskCompleted
 from core.db import commit
 from core.extensions import db
-from core.models import Role, RolePermission
+from core.models import Order, Role, RolePermission
+from plugins.kpi.facts import recording
 from plugins.kpi.facts.models import KpiMoney, KpiOrder, KpiTask, MoneyKind, TaskStage
+from plugins.kpi.facts.recording import OrderRef
 from plugins.kpi.indicators import services
 from plugins.kpi.indicators.services import Dimension, Indicator
 from tests.core.test_queries import statements
@@ -80,6 +84,85 @@ def test_collection_rate_is_collected_over_due_in_the_period_and_dso_what_is_owe
         facts["c1"]: (Decimal("0.8333"), Decimal("1300.00"), Decimal("13.4")),  # 2500 / 3000; 1300 x 31 / 3000
         facts["c2"]: (Decimal("0.0000"), Decimal("1000.00"), Decimal("31.0")),
     }
+
+
+def _march(world, day: int, hour: int) -> datetime:
+    return datetime(2026, 3, day, hour, tzinfo=world.company.zone)
+
+
+def _logistics_work(world) -> dict[str, int]:
+    """Beside the hand-made facts: three execution tasks and two problem cases resolved (one in April), recorded
+    as kpi's listeners record what logistics tells them."""
+    orders = db.session.execute(select(Order).order_by(Order.id)).scalars().all()
+    ref = OrderRef.of(orders[0])
+    production, logistics = world.users["production"].id, world.users["logistics"].id
+    at = partial(_march, world)
+    rows = [
+        # On time; late, done by whoever (no department, no assignee); no due time: neither.
+        *recording.task_completed_facts(ref, TaskCompleted(1, "生产", "production", "production", production,
+                                                           production, at(4, 8), at(4, 17), at(4, 16))),
+        *recording.task_completed_facts(ref, TaskCompleted(2, "发货", "dispatch", None, None, logistics, at(7, 9),
+                                                           at(7, 12), at(7, 15))),
+        *recording.task_completed_facts(ref, TaskCompleted(3, "包装", "packing", "production", production,
+                                                           production, at(6, 9), None, at(6, 11))),
+        # A case resolved on time in March, and one resolved late in April (not counted).
+        *recording.case_resolved_facts(ref, CaseResolved("C-1", "damaged", "logistics", "credit", at(8, 10),
+                                                         at(9, 10), at(9, 9), logistics)),
+        *recording.case_resolved_facts(ref, CaseResolved("C-2", "late", "logistics", "rejected", at(30, 10),
+                                                         at(31, 10), at(31, 10) + timedelta(days=2), logistics)),
+    ]
+    recording.add(rows)
+    commit()
+    return {"production": production, "logistics": logistics}
+
+
+def test_timeliness_counts_execution_tasks_and_problem_cases_per_department_person_and_kind_of_work(world, facts):
+    people = _logistics_work(world)
+
+    (company,) = services.timeliness(world.company.id, span(world))
+    # The five March tasks (4 with a limit, 3 on time) and four more: three execution tasks (two with a due
+    # time, one done by it) and a case resolved within its limit: 9 done, 7 with a limit, 5 on time.
+    assert (company.done, company.timed, company.on_time, company.rate) == (9, 7, 5, Decimal("0.7143"))
+
+    by_department = {f.key.code: (f.done, f.rate)
+                     for f in services.timeliness(world.company.id, span(world), D.DEPARTMENT)}
+    assert by_department == {
+        "sales": (3, Decimal("0.6667")), "finance": (2, Decimal("1.0000")),
+        "production": (2, Decimal("1.0000")),  # one on time, one without a due time
+        "logistics": (2, Decimal("0.5000")),  # the dispatch late (no department: the executing stage's), the case
+    }
+    by_person = {f.key.id: f.rate for f in services.timeliness(world.company.id, span(world), D.PERSON)}
+    assert by_person == {facts["sales"]: Decimal("0.6667"), facts["finance"]: Decimal("1.0000"),
+                         people["production"]: Decimal("1.0000"),
+                         people["logistics"]: Decimal("0.5000")}  # the dispatch they completed, the case
+    by_stage = {f.key.code: (f.done, f.timed, f.on_time)
+                for f in services.timeliness(world.company.id, span(world), D.STAGE)}
+    assert by_stage == {"intake": (3, 3, 2), "review": (2, 1, 1), "execution": (3, 2, 1), "case": (1, 1, 1)}
+
+
+def test_accuracy_counts_an_order_with_a_problem_case_as_inaccurate_even_one_opened_after_delivery(world, facts):
+    orders = db.session.execute(select(Order).order_by(Order.id)).scalars().all()
+    # The third order was delivered accurate; a problem reported since makes it inaccurate.
+    recording.add(recording.case_opened_facts(OrderRef.of(orders[2]), CaseOpened(
+        "C-1", "quality", "report", "production", _march(world, 20, 10), _march(world, 21, 10))))
+    recording.count_cases(orders[2].id, 1)
+    commit()
+
+    (company,) = services.accuracy(world.company.id, span(world))
+    assert (company.delivered, company.accurate, company.rate) == (4, 1, Decimal("0.2500"))
+    by_customer = {f.key.id: f.rate for f in services.accuracy(world.company.id, span(world), D.CUSTOMER)}
+    assert by_customer == {facts["c1"]: Decimal("0.3333"), facts["c2"]: Decimal("0.0000")}  # C001: one of three
+
+
+def test_the_page_breaks_timeliness_down_by_kind_of_work(app, world, facts):
+    _logistics_work(world)
+    html = portal_login(app, world.users["manager"]).get(
+        "/kpi/indicators?date_from=2026-03-01&date_to=2026-03-31&by=stage", headers=ENGLISH).get_data(as_text=True)
+
+    assert 'id="table-timeliness"' in html and 'id="table-accuracy"' not in html
+    assert re.search(r"Execution task</th>\s*<td class=\"num\">3</td>\s*<td class=\"num\">2</td>\s*"
+                     r"<td class=\"num\">1</td>\s*<td class=\"num\">50\.00</td>", html)
+    assert "Problem case</th>" in html
 
 
 def test_a_breakdown_an_indicator_does_not_have_is_refused(world, facts):

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from core.contracts import CaseOpened, CaseResolved
 from core.extensions import db
 from core.models import AuditEntry, OrderStatus, OutboxMessage
 from plugins.intake.manifest import MANIFEST as INTAKE
@@ -194,3 +195,65 @@ def test_a_resolved_case_is_reopened_within_the_company_window_only(app, world):
     db.session.commit()
     late = customer.post(url, json={"reason": "又坏了"})
     assert late.status_code == 409 and "0 days" in str(late.get_json())
+
+
+def test_hook_problem_cases_opened(make_app):
+    """Listeners pinned on the order hear of the cases opened together: the refused and reserved lines' cases at
+    the acceptance (the refused seals still owed: the order stays shipped), then a problem reported afterwards;
+    the audit entries keep what they were told."""
+    app = witness.watching(make_app, INTAKE, LOGISTICS)
+    with app.app_context():
+        world = factories.build_world(app)
+        order = submitted_order(world)
+        _refuse_seals(app, world, order)
+        reported = _api(app, world, "customer").post(f"/api/v1/orders/{order.id}/cases", json={
+            "case_type": "quality", "description": "阀门漏水"})
+        assert reported.status_code == 201, reported.get_json()
+        cases = {row.number: row for row in db.session.execute(select(ProblemCase)).scalars()}
+        expected = [(row.number, row.case_type.value, row.source.value, row.department, row.opened_at, row.due_at,
+                     row.order_line_id) for row in sorted(cases.values(), key=lambda row: row.id)]
+        kept = db.session.execute(select(AuditEntry.after).where(
+            AuditEntry.order_id == order.id, AuditEntry.action.in_(["cases_opened", "case_opened"]))
+            .order_by(AuditEntry.id)).scalars().all()
+        order_id = order.id
+    heard = witness.events(order_id, "problem_cases_opened", "delivered")
+    opened = [case for event in heard if event.hook == "problem_cases_opened" for case in event.payload["cases"]]
+    assert [(case.number, case.case_type, case.source, case.department, case.opened_at, case.due_at,
+             case.order_line_id) for case in opened] == expected
+    assert [(event.hook, event.status) for event in heard] == [("problem_cases_opened", OrderStatus.SHIPPED)] * 2
+    assert [len(event.payload["cases"]) for event in heard] == [2, 1]
+    assert [CaseOpened.from_record(case[CaseOpened.hook]) for case in kept[0]["cases"]] == opened[:2]
+    assert CaseOpened.from_record(kept[1][CaseOpened.hook]) == opened[2]
+
+
+def test_hook_problem_case_resolved(make_app):
+    """Listeners pinned on the order hear of a resolution: how, the case's opening, limit, when and by whom,
+    before the credit it grants; a reopened case resolved again is heard again."""
+    app = witness.watching(make_app, INTAKE, LOGISTICS)
+    with app.app_context():
+        world = factories.build_world(app)
+        order = submitted_order(world)
+        _refuse_seals(app, world, order)
+        refused = next(case for case in _cases(app, world, order) if case["source"] == "refusal")
+        url = f"/api/v1/cases/{refused['id']}/resolve"
+        assert _api(app, world, "manager").post(url, json={
+            "resolution": "credit", "amount": "5.00", "note": "破损"}).status_code == 200
+        row = db.session.get(ProblemCase, refused["id"])
+        first = (row.opened_at, row.due_at, row.resolved_at)
+        assert _api(app, world, "customer").post(f"/api/v1/cases/{refused['id']}/reopen",
+                                                 json={"reason": "还漏"}).status_code == 200
+        assert _api(app, world, "customer_service").post(url, json={
+            "resolution": "rejected", "note": "已补偿"}).status_code == 200
+        row = db.session.get(ProblemCase, refused["id"])
+        second = (row.opened_at, row.due_at, row.resolved_at)
+        kept = db.session.execute(select(AuditEntry.after).where(
+            AuditEntry.entity_id == refused["id"], AuditEntry.action == "case_resolved")
+            .order_by(AuditEntry.id)).scalars().all()
+        order_id, manager, service = order.id, world.users["manager"].id, world.users["customer_service"].id
+    heard = witness.events(order_id, "problem_case_resolved", "credit_granted")
+    assert [event.hook for event in heard] == ["problem_case_resolved", "credit_granted", "problem_case_resolved"]
+    resolved = [heard[0].payload["case"], heard[2].payload["case"]]
+    assert [(case.number, case.department, case.resolution, case.resolved_by_id) for case in resolved] == [
+        (refused["number"], "logistics", "credit", manager), (refused["number"], "logistics", "rejected", service)]
+    assert [(case.opened_at, case.due_at, case.resolved_at) for case in resolved] == [first, second]
+    assert [CaseResolved.from_record(after[CaseResolved.hook]) for after in kept] == resolved

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from core import calendar
-from core.contracts import LineChange, OrderChange
+from core.contracts import LineChange, OrderChange, TaskCompleted
 from core.db import commit
 from core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from core.extensions import db
@@ -18,10 +18,11 @@ from core.plugins import discover
 from core.timeline import timeline
 from plugins.logistics.execution import services
 from plugins.logistics.execution.models import ExecutionTask, PlanStatus, TaskStatus
-from tests import factories, orders
+from tests import factories, orders, witness
 from tests.factories import reload
 from tests.flows import Flow
 from tests.plugins.logistics import execution
+from tests.plugins.logistics.conftest import PLUGINS
 from tests.plugins.logistics.gate_plugin import PREPAYMENT_REASON
 
 S = OrderStatus
@@ -398,3 +399,32 @@ def test_drafting_a_plan_takes_as_many_statements_for_30_tasks_as_for_3(app):
 def test_completing_a_task_takes_as_many_statements_in_a_plan_of_30_tasks_as_of_3(app):
     few, many = _completing(app, "FEW", 3), _completing(app, "MANY", 30)
     assert len(few) == len(many), (few, many)
+
+
+def test_hook_execution_task_completed(make_app):
+    """Listeners pinned on the order hear of each task done: its department and person, when it could be
+    worked (its plan confirmed, then what it waits for done), its due time and when it was done; the audit
+    entry keeps what they were told."""
+    app = witness.watching(make_app, *PLUGINS)
+    with app.app_context():
+        world = factories.build_world(app)
+        execution.template(world)
+        order = approved(world)
+        plan = confirmed(order, world)
+        tasks = by_key(plan)
+        material, make = tasks["material"], tasks["make"]
+        services.complete_task(material, material.assignee)
+        services.complete_task(make, make.assignee)  # starts it, putting the order into production, first
+        commit()
+        expected = [(material.id, material.role, material.assignee_id, plan.confirmed_at, material.due_at,
+                     material.completed_at),
+                    (make.id, make.role, make.assignee_id, material.completed_at, make.due_at, make.completed_at)]
+        kept = db.session.execute(select(AuditEntry.after).where(
+            AuditEntry.entity_id == make.id, AuditEntry.action == "task_completed")).scalar_one()
+        order_id = order.id
+    heard = witness.events(order_id, "execution_task_completed")
+    assert [(event.payload["task"].task_id, event.payload["task"].department, event.payload["task"].assignee_id,
+             event.payload["task"].arrived_at, event.payload["task"].due_at, event.payload["task"].completed_at)
+            for event in heard] == expected
+    assert [event.status for event in heard] == [S.APPROVED, S.IN_PRODUCTION]  # after production started
+    assert TaskCompleted.from_record(kept[TaskCompleted.hook]) == heard[1].payload["task"]

@@ -297,7 +297,10 @@ def test_hook_delivered(make_app):
     assert delivery.signed_at == datetime.fromisoformat(accepted["accepted_at"])
     # What accuracy and satisfaction are measured by: the rating, the lines accepted with reservations or refused.
     assert (delivery.rating, delivery.reserved_lines, delivery.refused_lines) == (4, 1, 0)
-    assert [event.hook for event in witness.events(order["id"])][-2:] == ["delivered", "order_completed"]
+    assert [event.hook for event in witness.events(order["id"], "delivered", "order_completed")] == [
+        "delivered", "order_completed"]
+    # The reservation's case is opened after the delivery, and heard after the completion it queued.
+    assert [event.hook for event in witness.events(order["id"])][-1] == "problem_cases_opened"
 
     [by_core] = witness.events(marked["id"], "delivered")
     assert by_core.status == OrderStatus.DELIVERED
