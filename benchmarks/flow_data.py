@@ -445,7 +445,7 @@ def portal_sign_in(client: Any, username: str, password: str) -> bool:
 
 def existing(app: Flask, orders: int) -> Dataset | None:
     """The dataset already in the database, if it holds the demo company with exactly ``orders`` orders
-    in the schema of this code (every table of the models there)."""
+    in the schema of this code (every table of the models there), upgraded to the latest migrations."""
     with app.app_context():
         if not set(db.metadata.tables) <= set(inspect(db.engine).get_table_names()):
             return None  # none yet, or made by an older version of Ordo
@@ -463,8 +463,19 @@ def existing(app: Flask, orders: int) -> Dataset | None:
         db.session.remove()
     if count != orders:
         return None
+    with app.app_context():  # the migrations added since it was made (indexes), as ``ordo db upgrade`` would
+        applied = _revisions()
+        with contextlib.redirect_stderr(io.StringIO()):
+            migrate_upgrade(str(MIGRATIONS), "heads")
+        if _revisions() != applied:  # the new indexes' statistics, as autovacuum would leave them
+            analyse(db.engine)
+        db.session.remove()
     return Dataset(url=app.config["SQLALCHEMY_DATABASE_URI"], orders=orders, company_id=company_id, templates={},
                    reused=True)
+
+
+def _revisions() -> set[str]:
+    return set(db.session.execute(text("SELECT version_num FROM alembic_version")).scalars())
 
 
 def generate(url: str, orders: int, *, seed: int = 7, instance_path: str | Path | None = None,

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, union_all
 from sqlalchemy.orm import lazyload
 
 from core.contracts import (
@@ -92,8 +92,14 @@ def inbox_tasks(user: User, limit: int | None) -> list[Task]:
     """Orders pinned without logistics wait for someone to mark them delivered, the oldest first."""
     if not user.can("order.mark_delivered"):
         return []
+    # Each status's oldest from (company, status), then merged: walking the company's every order by id to
+    # find the few pinned without logistics was 0.1 s at 100,000 orders.
+    oldest = [select(Order.id).where(Order.company_id == user.company_id, Order.status == status,
+                                     ~pinned(Stage.LOGISTICS)).order_by(Order.id).limit(limit).subquery()
+              for status in AWAITING_DELIVERY]
+    ids = union_all(*(select(each.c.id) for each in oldest)).subquery()
     orders = db.session.execute(
-        _to_mark_delivered(user).order_by(Order.id).limit(limit)
+        select(Order).where(Order.id.in_(select(ids.c.id).order_by(ids.c.id).limit(limit))).order_by(Order.id)
         .options(lazyload(Order.lines), lazyload(Order.module_rows))
     ).scalars()
     return [

@@ -54,6 +54,12 @@ class Order(Model):
         UniqueConstraint("company_id", "number"),
         # "The company's open orders" is asked on every request (modules in use, inboxes).
         Index("ix_order_company_status", "company_id", "status"),
+        # The drafts waiting in the inbox, oldest first, without walking the settled orders before them.
+        Index("ix_order_company_status_created_at_id", "company_id", "status", "created_at", "id"),
+        # By the day they should leave by, the promised else the requested one (logistics' orders to ship, each
+        # status's first): those promised by the promised date, the others by the requested one.
+        Index("ix_order_company_status_promised_requested", "company_id", "status", "promised_date", "requested_date",
+              "id"),
         # The order list's keyset pages (core.listview): one per sortable column, ending in the tiebreaker.
         *(Index(f"ix_order_company_{column}_id", "company_id", column, "id")
           for column in ORDER_LIST_SORTS),

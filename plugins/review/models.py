@@ -127,7 +127,11 @@ class ReviewStep(Model):
     """One department's step in one review round of an order."""
 
     __tablename__ = "review_step"
-    __table_args__ = (Index("ix_review_step_order_round", "order_id", "round"),)
+    __table_args__ = (
+        Index("ix_review_step_order_round", "order_id", "round"),
+        # The inbox lists a company's open steps due first (the decided ones, most of them, left aside).
+        Index("ix_review_step_company_status_due", "company_id", "status", "due_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("company.id"), index=True)

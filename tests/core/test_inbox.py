@@ -174,7 +174,8 @@ def _page_statements(client, path: str) -> tuple[int, str]:
 
 
 def test_a_page_costs_as_many_statements_with_1000_tasks_waiting_as_with_10(busy):
-    """The menu's count on every page, the inbox page and the API's: the same statements for 10 tasks and 1,000;
+    """The menu's count on every page, the inbox page and the API's: the same statements for 10 tasks and 1,000
+    (but billing's one for its receivables not invoiced, read when the invoiced ones do not fill the page);
     the count on a page other than the inbox lists no task."""
     app, world, grow = busy
     admin = world.users["administrator"]
@@ -203,7 +204,9 @@ def test_a_page_costs_as_many_statements_with_1000_tasks_waiting_as_with_10(busy
         undo()
 
     small, large = ({path: n for path, (n, _) in costs[size].items()} for size in ("small", "large"))
-    assert small == large, (small, large)
+    # No more for 1,000 than for 10; one fewer on the lists, where billing reads the receivables not invoiced
+    # yet only when the invoiced ones do not fill the page.
+    assert small == {path: large[path] + (path in ("/inbox", "/api/v1/tasks")) for path in large}, (small, large)
     total = api.get("/api/v1/tasks").get_json()["total"]
     assert total >= 7 * 144
     account, inbox = costs["large"]["/account"][1], costs["large"]["/inbox"][1]

@@ -52,6 +52,8 @@ class Invoice(Model):
         UniqueConstraint("company_id", "number"), UniqueConstraint("order_id", "version"),
         # The invoice lists (the API's and the portal's) read newest first by keyset on (issued_at, id).
         Index("ix_billing_invoice_company_issued_at_id", "company_id", "issued_at", "id"),
+        # Finance's inbox reads the issued invoices due first, and stops at its page.
+        Index("ix_billing_invoice_company_status_due", "company_id", "status", "due_date", "order_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -518,17 +518,22 @@ def prepayment_holds() -> list[ColumnElement[bool]]:
 # --- finance's inbox ------------------------------------------------------------------
 
 
+def _owing(user: User) -> Select[Order]:
+    """Prepayments to confirm and delivered orders still owing, of the orders the user may see."""
+    return visible_orders(user).where(
+        or_(and_(Order.status == OrderStatus.APPROVED, Order.payment_terms == PaymentTerms.PREPAYMENT),
+            Order.status == OrderStatus.DELIVERED),
+        pinned(Stage.BILLING), owing(),
+    )
+
+
 def _receivables(user: User) -> Select[Order] | None:
     """Prepayments to confirm and delivered orders still owing, joined to their invoices (if any yet)."""
     if not user.can("billing.payment.record"):
         return None
     # The order's invoice is its version not credited (one at a time).
     current = and_(Invoice.order_id == Order.id, Invoice.status != InvoiceStatus.CREDITED)
-    return visible_orders(user).outerjoin(Invoice, current).where(
-        or_(and_(Order.status == OrderStatus.APPROVED, Order.payment_terms == PaymentTerms.PREPAYMENT),
-            Order.status == OrderStatus.DELIVERED),
-        pinned(Stage.BILLING), owing(),
-    )
+    return _owing(user).outerjoin(Invoice, current)
 
 
 @dataclass(frozen=True)
@@ -546,15 +551,28 @@ class Receivable:
 
 def receivables_due(user: User, limit: int | None = None) -> list[Receivable]:
     """Prepayments to confirm and delivered orders still owing, for those who record payments; the ``limit``
-    due first (by their invoice's due date), in three queries however many there are."""
+    due first (by their invoice's due date), then those not invoiced yet, in at most four queries however many
+    there are."""
     receivables = _receivables(user)
     if receivables is None:
         return []
-    rows = db.session.execute(
-        receivables.add_columns(Invoice.due_date)
-        .order_by(Invoice.due_date.asc().nulls_last(), Order.id).limit(limit)
+    # An order that owes has its current invoice issued: one is marked paid only once nothing is owed, and
+    # reopened when a payment of it is reversed. So the invoiced ones are read from the issued invoices by due
+    # date (``ix_billing_invoice_company_status_due``), stopping at ``limit``, not sorted out of every
+    # delivered order; those without an invoice yet are read only when the invoiced ones do not fill it.
+    issued = and_(Invoice.order_id == Order.id, Invoice.company_id == user.company_id,
+                  Invoice.status == InvoiceStatus.ISSUED)
+    rows = list(db.session.execute(
+        _owing(user).join(Invoice, issued).add_columns(Invoice.due_date)
+        .order_by(Invoice.due_date, Invoice.order_id).limit(limit)
         .options(lazyload(Order.lines), lazyload(Order.module_rows))
-    ).all()
+    ).all())
+    if limit is None or len(rows) < limit:
+        rows += db.session.execute(
+            receivables.where(Invoice.id.is_(None)).add_columns(Invoice.due_date).order_by(Order.id)
+            .limit(None if limit is None else limit - len(rows))
+            .options(lazyload(Order.lines), lazyload(Order.module_rows))
+        ).all()
     paid = paid_totals(order.id for order, _due in rows)
     credited = credited_totals(order.id for order, _due in rows)
     zone = company_zone(user.company_id)

@@ -131,8 +131,8 @@ class ExecutionPlan(Model):
     __tablename__ = "logistics_plan"
     __table_args__ = (
         UniqueConstraint("order_id"),
-        # The inbox counts the plans waiting to be confirmed (drafts) of a company.
-        Index("ix_logistics_plan_company_status", "company_id", "status"),
+        # The inbox counts the plans waiting to be confirmed (drafts) of a company, and lists them by target date.
+        Index("ix_logistics_plan_company_status_target", "company_id", "status", "target_date", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

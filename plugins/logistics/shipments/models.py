@@ -13,7 +13,7 @@ import enum
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import Model
@@ -56,6 +56,8 @@ class Shipment(Model):
     __table_args__ = (
         UniqueConstraint("company_id", "number"),
         CheckConstraint("rating IS NULL OR (rating >= 1 AND rating <= 5)", name="logistics_shipment_rating"),
+        # The inbox's shipments to dispatch and sign-offs to record: the company's prepared and dispatched ones.
+        Index("ix_logistics_shipment_company_status", "company_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
