@@ -14,7 +14,7 @@ from core.errors import NotFound, ValidationError
 from core.extensions import db
 from core.models import Company, ModuleSetting, Order, OrderModule, OrderStatus, User
 from core.plugins import HookSubset, Manifest, registry
-from core.session_memo import remembered
+from core.session_memo import recalled, remember, remembered
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,8 @@ def _chosen(company_id: int) -> dict[str, bool]:
 
 def _enabled(company_id: int) -> frozenset[str]:
     # Asked by every hook call of a page: read once per unit of work (core.session_memo).
-    return remembered(("modules.enabled", company_id), lambda: _read_enabled(company_id))
+    return remembered(("modules.enabled", company_id), lambda: _read_enabled(company_id),
+                      tables=(ModuleSetting.__tablename__,))
 
 
 def _read_enabled(company_id: int) -> frozenset[str]:
@@ -121,23 +122,53 @@ def modules_in_use(company_id: int) -> frozenset[str]:
     (``core.session_memo``): every page's inbox count, and the plugins it
     calls, share the answer until something is written.
     """
-    return remembered(("modules.in_use", company_id), lambda: _read_in_use(company_id))
+    return remembered(("modules.in_use", company_id), lambda: _read_in_use(company_id),
+                      tables=(ModuleSetting.__tablename__, OrderModule.__tablename__, Order.__tablename__))
 
 
 def _read_in_use(company_id: int) -> frozenset[str]:
-    active = active_modules(company_id)
-    switched_off = [name for name in registry().manifests if name not in active]
-    # An order pins the modules active at its submission, their dependencies with them.
-    return active | registry().effective(active | _pinned_on_open_orders(company_id, switched_off))
+    known = recalled(("modules.enabled", company_id))
+    if known is not None:
+        active = registry().effective(known)
+        switched_off = [name for name in registry().manifests if name not in active]
+        # An order pins the modules active at its submission, their dependencies with them.
+        return active | registry().effective(active | _pinned_on_open_orders(company_id, switched_off))
+    # Neither known yet (the first question of a request): the company's choices and, for every module that
+    # may be switched off, whether an open order pins it, in one statement.
+    chosen, pinned = _chosen_and_pinned(company_id)
+    enabled = remember(("modules.enabled", company_id),
+                       frozenset(m.name for m in registry().modules if chosen.get(m.name, m.default_enabled)),
+                       tables=(ModuleSetting.__tablename__,))
+    active = registry().effective(enabled)
+    return active | registry().effective(active | {name for name in pinned if name not in active})
+
+
+def _chosen_and_pinned(company_id: int) -> tuple[dict[str, bool], set[str]]:
+    """The company's module settings, and which optional modules an open order of the company pins."""
+    optional = [m.name for m in registry().manifests.values() if not m.required]
+    settings = select(ModuleSetting.module, ModuleSetting.enabled).where(ModuleSetting.company_id == company_id)
+    checks = [select(literal(name), literal(None)).where(_pinned_on_open_order(company_id, name))
+              for name in optional]
+    chosen: dict[str, bool] = {}
+    pinned: set[str] = set()
+    for module, enabled in db.session.execute(union_all(settings, *checks)):
+        if enabled is None:
+            pinned.add(module)
+        else:
+            chosen[module] = bool(enabled)
+    return chosen, pinned
+
+
+def _pinned_on_open_order(company_id: int, name: str) -> ColumnElement[bool]:
+    return exists().where(OrderModule.module == name, OrderModule.order_id == Order.id,
+                          Order.company_id == company_id, Order.status.in_(OPEN_STATUSES))
 
 
 def _pinned_on_open_orders(company_id: int, names: list[str]) -> set[str]:
     """Which of ``names`` some open order of the company has pinned: one EXISTS each, in one statement."""
     if not names:
         return set()
-    checks = [select(literal(name)).where(exists().where(
-        OrderModule.module == name, OrderModule.order_id == Order.id, Order.company_id == company_id,
-        Order.status.in_(OPEN_STATUSES))) for name in names]
+    checks = [select(literal(name)).where(_pinned_on_open_order(company_id, name)) for name in names]
     return set(db.session.execute(union_all(*checks) if len(checks) > 1 else checks[0]).scalars())
 
 

@@ -144,7 +144,7 @@ def deciders(step: ReviewStep) -> list[User]:
     """Every active staff user of the company who may decide the step."""
     users = db.session.execute(
         select(User).where(User.company_id == step.company_id, User.active, User.customer_id.is_(None))
-        .order_by(User.id)).scalars()
+        .order_by(User.id).options(selectinload(User.roles))).scalars()
     return [user for user in users if may_decide(user, step)]
 
 
