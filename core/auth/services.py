@@ -22,6 +22,7 @@ from core.errors import AuthenticationFailed, OrdoError, ValidationError
 from core.extensions import db
 from core.models import ApiToken, LoginAttempt, RolePermission, User, user_role, utcnow
 from core.models.users import PASSWORD_HASH_METHOD
+from core.modules import ModuleColumns
 
 TOKEN_PREFIX = "ordo_"
 
@@ -162,27 +163,33 @@ def _known_permissions(user: User, names: str | None) -> None:
 
 
 def active_user(user_id: int) -> User | None:
-    """An active user with company and permissions, in one statement (the portal's session user)."""
+    """An active user with company, permissions and the company's modules in use, in one statement (the
+    portal's session user)."""
+    modules = ModuleColumns(User.company_id)
     found = db.session.execute(
-        select(User, _permission_names(User.id)).where(User.id == user_id).options(*_with_permissions(Load(User)))
+        select(User, _permission_names(User.id), *modules.columns).where(User.id == user_id)
+        .options(*_with_permissions(Load(User)))
     ).one_or_none()
     if found is None or not found[0].active:
         return None
     _known_permissions(found[0], found[1])
+    modules.remember(found[0].company_id, found[2:])
     return found[0]
 
 
 def live_token(plain: str) -> ApiToken | None:
-    """The unrevoked token of an active user that ``plain`` is, with the user, company and permissions, in one
-    statement."""
+    """The unrevoked token of an active user that ``plain`` is, with the user, company, permissions and the
+    company's modules in use, in one statement: what nearly every API request asks first."""
+    modules = ModuleColumns(ApiToken.company_id)
     found = db.session.execute(
-        select(ApiToken, _permission_names(ApiToken.user_id))
+        select(ApiToken, _permission_names(ApiToken.user_id), *modules.columns)
         .where(ApiToken.digest == _digest(plain), ApiToken.revoked_at.is_(None))
         .options(*_with_permissions(joinedload(ApiToken.user)))
     ).one_or_none()
     if found is None or not found[0].user.active:
         return None
     _known_permissions(found[0].user, found[1])
+    modules.remember(found[0].company_id, found[2:])
     return found[0]
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select, and_, inspect, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from core.db import is_id, page_of
 from core.errors import NotFound
@@ -74,7 +74,9 @@ def get_order(user: User, order_id: int) -> Order:
         if may_see(user, held):
             return held
         raise NotFound(_("order %(id)s does not exist", id=order_id))
-    order = db.session.execute(visible_orders(user).where(Order.id == order_id)).scalar_one_or_none()
+    # The lines when first asked for: many actions on an order (a review decision, a task) never read them.
+    order = db.session.execute(visible_orders(user).where(Order.id == order_id).options(lazyload(Order.lines))
+                               ).scalar_one_or_none()
     if order is None:
         raise NotFound(_("order %(id)s does not exist", id=order_id))
     # Held by the session's memo (no table forgets it): also what keeps it in the identity map, so a row's
