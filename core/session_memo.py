@@ -43,12 +43,18 @@ _WROTE = "ordo.wrote"
 _commits = 0
 
 
-def remembered(key: Hashable, load: Callable[[], T], *, tables: Collection[str] | None = None) -> T:
+def remembered(key: Hashable, load: Callable[[], T], *, tables: Collection[str] | None = None,
+               autoflush: bool = False) -> T:
     """``load()``, or what it returned earlier in this session since the session last wrote.
 
     With ``tables`` (the names of the tables ``load`` reads), only a write to one of them forgets it.
+    ``autoflush`` first flushes what the session holds unwritten, as the query would: for an answer that rows
+    added in this unit of work change (what was paid of an order), not for settings read before any change.
     """
-    memo: dict[Hashable, tuple[Any, frozenset[str] | None]] = db.session.info.setdefault(_KEY, {})
+    session = db.session()
+    if autoflush and session.autoflush and (session.new or session.dirty or session.deleted):
+        session.flush()
+    memo: dict[Hashable, tuple[Any, frozenset[str] | None]] = session.info.setdefault(_KEY, {})
     try:
         return memo[key][0]
     except KeyError:
