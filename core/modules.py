@@ -7,6 +7,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, case, exists, false, func, literal, select, union_all
+from sqlalchemy.orm import InstrumentedAttribute
 
 from core import audit
 from core.companies import seed_roles
@@ -155,7 +156,7 @@ class ModuleColumns:
     open order of the company pins it: a request that reads its user with these knows its modules too.
     """
 
-    def __init__(self, company_id: ColumnElement[int]) -> None:
+    def __init__(self, company_id: ColumnElement[int] | InstrumentedAttribute[int]) -> None:
         self.optional = [m.name for m in registry().manifests.values() if not m.required]
         flag = case((ModuleSetting.enabled, "1"), else_="0")
         settings = (select(func.aggregate_strings(ModuleSetting.module + ":" + flag, ","))
@@ -172,11 +173,12 @@ class ModuleColumns:
                            frozenset(m.name for m in registry().modules if chosen.get(m.name, m.default_enabled)),
                            tables=(ModuleSetting.__tablename__,))
         return remember(("modules.in_use", company_id),
-                        _in_use(enabled, (name for name, pinned in zip(self.optional, pins) if pinned)),
+                        _in_use(enabled, (name for name, pinned in zip(self.optional, pins, strict=True) if pinned)),
                         tables=IN_USE_TABLES)
 
 
-def _pinned_on_open_order(company_id: int | ColumnElement[int], name: str) -> ColumnElement[bool]:
+def _pinned_on_open_order(company_id: int | ColumnElement[int] | InstrumentedAttribute[int],
+                          name: str) -> ColumnElement[bool]:
     return exists().where(OrderModule.module == name, OrderModule.order_id == Order.id,
                           Order.company_id == company_id, Order.status.in_(OPEN_STATUSES))
 

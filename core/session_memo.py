@@ -133,5 +133,6 @@ def _after_rollback(session: Session, _previous: Any) -> None:
 @event.listens_for(Session, "do_orm_execute")
 def _on_write(state: ORMExecuteState) -> None:
     if not state.is_select:
-        table = getattr(state.statement, "table", None)
-        _wrote(state.session, {table.name} if getattr(table, "name", None) else None)
+        # An INSERT, UPDATE or DELETE names its table; anything else written forgets everything.
+        name = getattr(getattr(state.statement, "table", None), "name", None)
+        _wrote(state.session, {name} if isinstance(name, str) else None)
