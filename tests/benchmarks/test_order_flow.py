@@ -13,9 +13,9 @@ from benchmarks import order_flow
 # several rows of one table in one statement where SQLite, without a sentinel column, sends one each.
 STATEMENTS = {
     "sqlite": {"create": 10, "submit": 37, "review": 84, "plan": 38, "execute": 117, "ship": 37, "accept": 45,
-               "pay": 36, "invoice": 9},
+               "pay": 36, "invoice": 8},
     "postgresql": {"create": 10, "submit": 35, "review": 82, "plan": 38, "execute": 117, "ship": 37, "accept": 45,
-                   "pay": 36, "invoice": 9},
+                   "pay": 36, "invoice": 8},
 }
 
 
