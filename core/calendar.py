@@ -135,7 +135,8 @@ def calendar_for(company_id: int) -> Calendar:
 
     Read once per unit of work (core.session_memo): every deadline and time-left of a page uses it.
     """
-    return remembered(("calendar", company_id), lambda: _read_calendar(company_id))
+    return remembered(("calendar", company_id), lambda: _read_calendar(company_id),
+                      tables=(Company.__tablename__, Holiday.__tablename__, WorkingCalendar.__tablename__))
 
 
 def _read_calendar(company_id: int) -> Calendar:

@@ -1,11 +1,13 @@
 """Per-company module settings: which plugins are switched on, changed at run time."""
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, exists, false, literal, select, union_all
+from sqlalchemy import ColumnElement, case, exists, false, func, literal, select, union_all
+from sqlalchemy.orm import InstrumentedAttribute
 
 from core import audit
 from core.companies import seed_roles
@@ -14,7 +16,7 @@ from core.errors import NotFound, ValidationError
 from core.extensions import db
 from core.models import Company, ModuleSetting, Order, OrderModule, OrderStatus, User
 from core.plugins import HookSubset, Manifest, registry
-from core.session_memo import remembered
+from core.session_memo import recalled, remember, remembered
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,8 @@ def _chosen(company_id: int) -> dict[str, bool]:
 
 def _enabled(company_id: int) -> frozenset[str]:
     # Asked by every hook call of a page: read once per unit of work (core.session_memo).
-    return remembered(("modules.enabled", company_id), lambda: _read_enabled(company_id))
+    return remembered(("modules.enabled", company_id), lambda: _read_enabled(company_id),
+                      tables=(ModuleSetting.__tablename__,))
 
 
 def _read_enabled(company_id: int) -> frozenset[str]:
@@ -111,33 +114,80 @@ def pin_modules(order: Order, modules: Iterable[str]) -> None:
     ]
 
 
+# What the modules in use are read from: a write to any of them forgets them.
+IN_USE_TABLES = (ModuleSetting.__tablename__, OrderModule.__tablename__, Order.__tablename__)
+
+
 def modules_in_use(company_id: int) -> frozenset[str]:
     """The company's active modules plus those pinned on its orders still in flight.
 
     A module switched off keeps its pages, API and inbox tasks until the last
-    order that started with it is finished, so no order is stranded. Only the
-    modules switched off are looked for among the open orders' pinned sets
-    (none while every module is on), in one query; once per unit of work
-    (``core.session_memo``): every page's inbox count, and the plugins it
-    calls, share the answer until something is written.
+    order that started with it is finished, so no order is stranded. Read
+    with the request's user (``ModuleColumns``), or else in one query; once per
+    unit of work (``core.session_memo``): every page's inbox count, and the
+    plugins it calls, share the answer until the module settings, an order or
+    its pinned modules are written.
     """
-    return remembered(("modules.in_use", company_id), lambda: _read_in_use(company_id))
+    return remembered(("modules.in_use", company_id), lambda: _read_in_use(company_id), tables=IN_USE_TABLES)
 
 
 def _read_in_use(company_id: int) -> frozenset[str]:
-    active = active_modules(company_id)
-    switched_off = [name for name in registry().manifests if name not in active]
+    known = recalled(("modules.enabled", company_id))
+    if known is not None:
+        active = registry().effective(known)
+        switched_off = [name for name in registry().manifests if name not in active]
+        return _in_use(known, _pinned_on_open_orders(company_id, switched_off))
+    # Neither known yet: the company's choices and, for every module that may be switched off, whether an open
+    # order pins it, in one statement (the same columns the signed-in user is read with, ``ModuleColumns``).
+    columns = ModuleColumns(literal(company_id))
+    return columns.remember(company_id, db.session.execute(select(*columns.columns)).one())
+
+
+def _in_use(enabled: frozenset[str], pinned: Iterable[str]) -> frozenset[str]:
+    active = registry().effective(enabled)
     # An order pins the modules active at its submission, their dependencies with them.
-    return active | registry().effective(active | _pinned_on_open_orders(company_id, switched_off))
+    return active | registry().effective(active | {name for name in pinned if name not in active})
+
+
+class ModuleColumns:
+    """What ``modules_in_use`` reads, as columns to select beside something else (the request's user).
+
+    The company's module settings as one string, then for each module that may be switched off whether an
+    open order of the company pins it: a request that reads its user with these knows its modules too.
+    """
+
+    def __init__(self, company_id: ColumnElement[int] | InstrumentedAttribute[int]) -> None:
+        self.optional = [m.name for m in registry().manifests.values() if not m.required]
+        flag = case((ModuleSetting.enabled, "1"), else_="0")
+        settings = (select(func.aggregate_strings(ModuleSetting.module + ":" + flag, ","))
+                    .where(ModuleSetting.company_id == company_id).scalar_subquery())
+        self.columns: list[ColumnElement[Any]] = [
+            settings, *(_pinned_on_open_order(company_id, name) for name in self.optional)]
+
+    def remember(self, company_id: int, values: Sequence[Any]) -> frozenset[str]:
+        """Keep what the columns said as the company's modules for this unit of work; the modules in use."""
+        written, *pins = values
+        chosen = {module: flag == "1" for module, _colon, flag in
+                  (item.partition(":") for item in (written.split(",") if written else ()))}
+        enabled = remember(("modules.enabled", company_id),
+                           frozenset(m.name for m in registry().modules if chosen.get(m.name, m.default_enabled)),
+                           tables=(ModuleSetting.__tablename__,))
+        return remember(("modules.in_use", company_id),
+                        _in_use(enabled, (name for name, pinned in zip(self.optional, pins, strict=True) if pinned)),
+                        tables=IN_USE_TABLES)
+
+
+def _pinned_on_open_order(company_id: int | ColumnElement[int] | InstrumentedAttribute[int],
+                          name: str) -> ColumnElement[bool]:
+    return exists().where(OrderModule.module == name, OrderModule.order_id == Order.id,
+                          Order.company_id == company_id, Order.status.in_(OPEN_STATUSES))
 
 
 def _pinned_on_open_orders(company_id: int, names: list[str]) -> set[str]:
     """Which of ``names`` some open order of the company has pinned: one EXISTS each, in one statement."""
     if not names:
         return set()
-    checks = [select(literal(name)).where(exists().where(
-        OrderModule.module == name, OrderModule.order_id == Order.id, Order.company_id == company_id,
-        Order.status.in_(OPEN_STATUSES))) for name in names]
+    checks = [select(literal(name)).where(_pinned_on_open_order(company_id, name)) for name in names]
     return set(db.session.execute(union_all(*checks) if len(checks) > 1 else checks[0]).scalars())
 
 

@@ -6,6 +6,7 @@ from contextlib import closing
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_user
+from sqlalchemy.orm import selectinload
 # types-WTForms describes WTForms 3.2, which had no SelectChoice (new in 3.3).
 from wtforms import SelectChoice  # type: ignore[attr-defined]
 
@@ -61,7 +62,8 @@ def users():
             if created is not None:
                 flash(_("User %(username)s created.", username=created.username), "success")
                 return redirect(url_for("admin.users"))
-    rows = db.session.execute(scoped(User, actor.company_id).order_by(User.username)).scalars().all()
+    rows = db.session.execute(scoped(User, actor.company_id).order_by(User.username)
+                              .options(selectinload(User.roles))).scalars().all()
     return render_template("admin/users.html", users=rows, form=form)
 
 

@@ -11,7 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.extensions import Model, db
 from core.models.types import UTCDateTime, utcnow
-from core.session_memo import forget_all, remembered
+from core.session_memo import forget_all, remember, remembered
 
 if TYPE_CHECKING:
     from core.models.company import Company
@@ -71,7 +71,10 @@ class User(Model):
     # Carried in every portal session (see get_id); moving it on ends them all.
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
-    roles: Mapped[list[Role]] = relationship(secondary=user_role, lazy="selectin")
+    # Loaded when asked for: a user comes along with most rows (a task's assignee, a decision's author) and
+    # only a few pages show roles; ``permissions`` reads the names in one narrow query without them. A list
+    # of users that shows or checks roles loads them with ``selectinload(User.roles)``.
+    roles: Mapped[list[Role]] = relationship(secondary=user_role, lazy="select")
     company: Mapped[Company] = relationship(lazy="joined")
     customer: Mapped[Customer | None] = relationship()
     superior: Mapped[User | None] = relationship(remote_side=[id])
@@ -114,7 +117,11 @@ class User(Model):
     def permissions(self) -> frozenset[str]:
         # Asked for every row a page or an answer shows (may this user see its price?): worked
         # out once per unit of work, see core.session_memo; a change of roles or grants forgets it.
-        return remembered(("permissions", self), self._permissions)
+        return remembered(("permissions", self), self._permissions, tables=PERMISSION_TABLES)
+
+    def know_permissions(self, names: frozenset[str]) -> None:
+        """Keep ``names`` as the user's permissions for this unit of work: read along with the user."""
+        remember(("permissions", self), names, tables=PERMISSION_TABLES)
 
     def _permissions(self) -> frozenset[str]:
         state = inspect(self)
@@ -185,6 +192,10 @@ class LoginThrottle(Model):
     blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Past this the row counts as new (and may be swept away).
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+# What a user's permissions are read from: a write to any of them forgets what was worked out.
+PERMISSION_TABLES = (User.__tablename__, user_role.name, Role.__tablename__, RolePermission.__tablename__)
 
 
 def _roles_changed(target: object, *_args: object) -> None:

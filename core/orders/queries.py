@@ -11,14 +11,15 @@ from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, Select, and_, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import ColumnElement, Select, and_, inspect, or_, select
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from core.db import is_id, page_of
 from core.errors import NotFound
 from core.extensions import db
 from core.keyset import Keyset, Kind
 from core.models import Customer, Order, OrderLine, OrderStatus, Product, User
+from core.session_memo import recalled, remember
 
 # The order list's order, newest first: the (company_id, created_at, id) index serves every page.
 NEWEST_FIRST = Keyset(Order.id, Order.created_at, Kind.DATETIME, descending=True)
@@ -49,14 +50,38 @@ def visible_orders(user: User) -> Select[Order]:
     return select(Order).where(visible_to(user))
 
 
+def may_see(user: User, order: Order) -> bool:
+    """``visible_to`` for an order in hand: the same rule, asked of a loaded order rather than in SQL."""
+    if order.company_id != user.company_id:
+        return False
+    if user.customer_id is None:
+        return True
+    submitted = order.submitted_at is not None and order.status != OrderStatus.DRAFT
+    return order.customer_id == user.customer_id and (submitted or order.created_by_id == user.id)
+
+
 def get_order(user: User, order_id: int) -> Order:
-    """One order the user may see, or NotFound (also for other companies' orders)."""
+    """One order the user may see, or NotFound (also for other companies' orders).
+
+    Loaded once per unit of work: the order a request works on is asked for by its handler, by the services
+    it calls and by their hooks; the first load is kept (``core.session_memo``, which drops it on commit or
+    rollback) and the next ones are answered from it, the same row the session holds.
+    """
     if not is_id(order_id):
         raise NotFound(_("order %(id)s does not exist", id=order_id))
-    order = db.session.execute(visible_orders(user).where(Order.id == order_id)).scalar_one_or_none()
+    held = recalled(("order", order_id))
+    if isinstance(held, Order) and not (state := inspect(held)).deleted and not state.detached:
+        if may_see(user, held):
+            return held
+        raise NotFound(_("order %(id)s does not exist", id=order_id))
+    # The lines when first asked for: many actions on an order (a review decision, a task) never read them.
+    order = db.session.execute(visible_orders(user).where(Order.id == order_id).options(lazyload(Order.lines))
+                               ).scalar_one_or_none()
     if order is None:
         raise NotFound(_("order %(id)s does not exist", id=order_id))
-    return order
+    # Held by the session's memo (no table forgets it): also what keeps it in the identity map, so a row's
+    # relationship to it (a task's, a step's) finds it there instead of loading it again.
+    return remember(("order", order_id), order, tables=())
 
 
 def search_orders(

@@ -28,7 +28,8 @@ def settings_for(company_id: int) -> IntakeSetting:
 
     Read once per unit of work (core.session_memo): entry, its checks and the pages ask often.
     """
-    return remembered(("intake.settings", company_id), lambda: _read_settings(company_id))
+    return remembered(("intake.settings", company_id), lambda: _read_settings(company_id),
+                      tables=(IntakeSetting.__tablename__,))
 
 
 def _read_settings(company_id: int) -> IntakeSetting:

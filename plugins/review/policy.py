@@ -50,7 +50,8 @@ def settings_for(company_id: int) -> ReviewSettings:
 
     Read once per unit of work (core.session_memo): a company without a row would ask the database each time.
     """
-    return remembered(("review.settings", company_id), lambda: _read_settings(company_id))
+    return remembered(("review.settings", company_id), lambda: _read_settings(company_id),
+                      tables=(ReviewSettings.__tablename__,))
 
 
 def _read_settings(company_id: int) -> ReviewSettings:

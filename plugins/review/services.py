@@ -13,15 +13,17 @@ step.
 """
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, Select, and_, case, cast, exists, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, cast, exists, false, func, inspect, or_, select
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Session, contains_eager, lazyload, scoped_session, selectinload
+from sqlalchemy.orm import Session, contains_eager, joinedload, lazyload, scoped_session, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core import audit
 from core.auth.context import check
@@ -144,7 +146,7 @@ def deciders(step: ReviewStep) -> list[User]:
     """Every active staff user of the company who may decide the step."""
     users = db.session.execute(
         select(User).where(User.company_id == step.company_id, User.active, User.customer_id.is_(None))
-        .order_by(User.id)).scalars()
+        .order_by(User.id).options(selectinload(User.roles))).scalars()
     return [user for user in users if may_decide(user, step)]
 
 
@@ -168,10 +170,12 @@ def current_round(order: Order) -> int:
 
 
 def _round_steps(order_id: int, number: int) -> list[ReviewStep]:
+    # Shaped for deciding: the steps' statuses, times and deciders; findings and decisions only if asked for.
     return list(db.session.execute(
         select(ReviewStep)
         .where(ReviewStep.order_id == order_id, ReviewStep.round == number)
         .order_by(ReviewStep.sequence, ReviewStep.id)
+        .options(lazyload(ReviewStep.findings), lazyload(ReviewStep.decisions))
     ).scalars())
 
 
@@ -493,20 +497,27 @@ def rounds(order: Order) -> list[Round]:
     by_number: dict[int, Round] = {}
     for record in db.session.execute(select(ReviewRound).where(ReviewRound.order_id == order.id)).scalars():
         by_number.setdefault(record.number, Round(record.number)).record = record
-    steps = db.session.execute(
+    steps = list(db.session.execute(
         select(ReviewStep).where(ReviewStep.order_id == order.id)
         .order_by(ReviewStep.round, ReviewStep.sequence, ReviewStep.id)
-        # Who decided each step, for every step in one statement; their own permissions are not needed.
-        .options(selectinload(ReviewStep.decided_by).lazyload(User.roles))
-    ).scalars()
+        # Who decided each step joined in; the findings are the order's, read once below for every step.
+        .options(joinedload(ReviewStep.decided_by), lazyload(ReviewStep.findings))
+    ).scalars())
     for step in steps:
         by_number.setdefault(step.round, Round(step.round)).steps.append(step)
-    findings = db.session.execute(
+    findings = list(db.session.execute(
         select(ReviewFinding).where(ReviewFinding.order_id == order.id)
         .order_by(ReviewFinding.round, ReviewFinding.id)
-    ).scalars()
+    ).scalars())
+    by_step: dict[int, list[ReviewFinding]] = defaultdict(list)
     for finding in findings:
         by_number.setdefault(finding.round, Round(finding.round)).findings.append(finding)
+        if finding.step_id is not None:
+            by_step[finding.step_id].append(finding)
+    for step in steps:
+        if "findings" not in inspect(step).dict:
+            # The relationship's own order (by id): a step's findings are all of its round.
+            set_committed_value(step, "findings", by_step.get(step.id, []))
     return [by_number[number] for number in sorted(by_number)]
 
 

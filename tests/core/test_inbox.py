@@ -256,23 +256,27 @@ def test_the_inbox_pages_its_tasks_most_urgent_first_up_to_a_limit(busy):
 
 
 def test_the_modules_in_use_are_read_once_a_request(busy, monkeypatch):
-    """Every plugin's count asks which modules the company uses: the open orders are looked at once a request,
-    for the modules switched off (the orders in flight keep theirs), and not at all while every module is on."""
+    """Every plugin's count asks which modules the company uses: they are read once a request, with the
+    signed-in user (the settings, and which modules switched off the orders in flight keep)."""
     app, world, grow = busy
     portal = factories.portal_login(app, world.users["administrator"])
+    read: list[int] = []
+    remember = modules.ModuleColumns.remember
+    monkeypatch.setattr(modules.ModuleColumns, "remember", lambda self, company_id, values: (
+        read.append(company_id), remember(self, company_id, values))[1])
     looked: list[list[str]] = []
     look = modules._pinned_on_open_orders
     monkeypatch.setattr(modules, "_pinned_on_open_orders", lambda company_id, names: (
         looked.append(names), look(company_id, names))[1])
 
     assert portal.get("/inbox").status_code == 200
-    assert looked == [[]]
+    assert read == [world.company.id] and looked == []
     with app.app_context():
         set_enabled(world.company, "logistics", False, actor=None)
         commit()
-    looked.clear()
+    read.clear()
     page = portal.get("/inbox").get_data(as_text=True)
-    assert looked == [["logistics"]]
+    assert read == [world.company.id] and looked == []
     assert '<a href="/orders?status=approved">Orders to ship</a>' in page  # the orders in flight keep logistics
 
 

@@ -37,6 +37,7 @@ from core.models import Company, Customer, Order, OrderStatus, PaymentTerms, Use
 from core.orders import events
 from core.orders.queries import visible_to
 from core.orders.totals import LineAmounts, line_amounts, totals
+from core.session_memo import remembered
 from plugins.billing.receivables import open_items
 from plugins.billing.receivables.models import EntryKind
 from plugins.billing.dates import company_today, company_zone, end_of_following_month, local_date
@@ -70,10 +71,19 @@ def due_date(order: Order, issued_at: datetime, zone: ZoneInfo) -> date:
 
 
 def invoice_for(order: Order) -> Invoice | None:
-    """The order's invoice: its latest version, or None before it is invoiced."""
+    """The order's invoice: its latest version, or None before it is invoiced.
+
+    Read once per unit of work until an invoice is written (``core.session_memo``): the document's GET, a
+    payment and the answers that follow each ask it more than once.
+    """
+    return remembered(("billing.invoice", order.id), lambda: _latest_invoice(order.id), autoflush=True,
+                      tables=(Invoice.__tablename__,))
+
+
+def _latest_invoice(order_id: int) -> Invoice | None:
     # The order is at hand: joining it again would reload its lines.
     return db.session.execute(
-        select(Invoice).where(Invoice.order_id == order.id).order_by(Invoice.version.desc()).limit(1)
+        select(Invoice).where(Invoice.order_id == order_id).order_by(Invoice.version.desc()).limit(1)
         .options(lazyload(Invoice.order))
     ).scalar_one_or_none()
 

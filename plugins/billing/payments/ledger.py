@@ -21,6 +21,7 @@ from core.extensions import db
 from core.models import Order, OrderStatus, User
 from core.models.types import Money
 from core.orders import money
+from core.session_memo import remembered
 from plugins.billing.invoices.models import CreditNote, CreditReason, Invoice, InvoiceStatus
 from plugins.billing.payments.models import BillingPayment, PaymentAllocation
 
@@ -50,10 +51,16 @@ def allocated_to(order: Order) -> dict[int, Decimal]:
 
 
 def paid_totals(order_ids: Iterable[int]) -> dict[int, Decimal]:
-    """What payments not reversed paid of each order, in one query."""
-    ids = list(order_ids)
+    """What payments not reversed paid of each order, in one query; once per unit of work until an allocation
+    is written (``core.session_memo``): a payment, an invoice and their answers all ask."""
+    ids = tuple(sorted(set(order_ids)))
     if not ids:
         return {}
+    return dict(remembered(("billing.paid", ids), lambda: _paid_totals(ids), autoflush=True,
+                           tables=(PaymentAllocation.__tablename__,)))
+
+
+def _paid_totals(ids: tuple[int, ...]) -> dict[int, Decimal]:
     rows = db.session.execute(
         select(PaymentAllocation.order_id, func.sum(PaymentAllocation.amount))
         .where(PaymentAllocation.order_id.in_(ids), PaymentAllocation.reversed_at.is_(None))
@@ -68,10 +75,16 @@ def paid_total(order: Order) -> Decimal:
 
 def credited_totals(order_ids: Iterable[int]) -> dict[int, Decimal]:
     """What was credited back on each order's problem cases (credit notes that leave the order as it is),
-    in one query. A change's credit note is not counted: the order's total moved with it."""
-    ids = list(order_ids)
+    in one query. A change's credit note is not counted: the order's total moved with it. Once per unit of
+    work until a credit note is written."""
+    ids = tuple(sorted(set(order_ids)))
     if not ids:
         return {}
+    return dict(remembered(("billing.credited", ids), lambda: _credited_totals(ids), autoflush=True,
+                           tables=(CreditNote.__tablename__,)))
+
+
+def _credited_totals(ids: tuple[int, ...]) -> dict[int, Decimal]:
     rows = db.session.execute(
         select(CreditNote.order_id, func.sum(CreditNote.total))
         .where(CreditNote.order_id.in_(ids), CreditNote.reason == CreditReason.CASE_CREDIT)

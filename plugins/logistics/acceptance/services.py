@@ -47,7 +47,8 @@ ZERO = Decimal(0)
 
 def acceptance_settings(company_id: int) -> AcceptanceSetting:
     """The company's refusal reasons and reopen window; the defaults (not stored) when it has none."""
-    return remembered(("logistics.acceptance_settings", company_id), lambda: _read_settings(company_id))
+    return remembered(("logistics.acceptance_settings", company_id), lambda: _read_settings(company_id),
+                      tables=(AcceptanceSetting.__tablename__,))
 
 
 def _read_settings(company_id: int) -> AcceptanceSetting:

@@ -5,6 +5,7 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_babel import gettext as _
+from sqlalchemy.orm.util import identity_key
 
 from core.api import ApiBlueprint
 from core.auth.context import require_actor, requires
@@ -67,10 +68,14 @@ def task_payload(task: ExecutionTask, latest_start: Any = None, behind: bool = F
 
 def _people(ids: set[int | None]) -> dict[int | None, dict[str, Any]]:
     wanted = [ident for ident in ids if ident is not None]
-    if not wanted:
-        return {}
-    return {user.id: {"id": user.id, "name": user.name}
-            for user in db.session.execute(db.select(User).where(User.id.in_(wanted))).scalars()}
+    # Often the caller, whom the session holds already: only the others are read.
+    held = {ident: user for ident in wanted
+            if isinstance(user := db.session.identity_map.get(identity_key(User, ident)), User)}
+    missing = [ident for ident in wanted if ident not in held]
+    if missing:
+        held.update((user.id, user) for user in db.session.execute(db.select(User).where(User.id.in_(missing)))
+                    .scalars())
+    return {ident: {"id": user.id, "name": user.name} for ident, user in held.items()}
 
 
 def _plan(order_id: int) -> ExecutionPlan:

@@ -30,6 +30,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, case, func, insert, or_, select
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from core import audit
@@ -80,11 +81,18 @@ def visible_tasks(user: User) -> Select[Any]:
             .where(ExecutionTask.company_id == user.company_id, visible_to(user)))
 
 
+# What working on a task reads besides it: its plan with the order (whose status decides, lines not needed) and
+# the plan's other tasks (whether the plan is done), in the task's own statement and one more.
+_WORKED_ON = (joinedload(ExecutionTask.plan).joinedload(ExecutionPlan.order).lazyload(Order.lines),
+              joinedload(ExecutionTask.plan).selectinload(ExecutionPlan.tasks))
+
+
 def get_task(user: User, task_id: Any) -> ExecutionTask:
-    """One task (milestone) of the user's company, or NotFound."""
+    """One task (milestone) of the user's company, with its plan and order, or NotFound."""
     task = None
     if isinstance(task_id, int) and is_id(task_id):
-        task = db.session.execute(visible_tasks(user).where(ExecutionTask.id == task_id)).scalar_one_or_none()
+        task = db.session.execute(visible_tasks(user).where(ExecutionTask.id == task_id).options(*_WORKED_ON)
+                                  ).scalar_one_or_none()
     if task is None:
         raise NotFound(_("task %(id)s does not exist", id=task_id))
     return task

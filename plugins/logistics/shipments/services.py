@@ -123,7 +123,8 @@ SETTINGS_FIELDS = ("carriers", "partial_delivery", "check_mode")
 
 def settings_for(company_id: int) -> ShippingSetting:
     """The company's shipping settings; the defaults (not stored: a read never writes) when it has none."""
-    return remembered(("logistics.settings", company_id), lambda: _read_settings(company_id))
+    return remembered(("logistics.settings", company_id), lambda: _read_settings(company_id),
+                      tables=(ShippingSetting.__tablename__,))
 
 
 def _read_settings(company_id: int) -> ShippingSetting:
