@@ -57,10 +57,20 @@ class PricedSchema(ma.Schema):
             if not flag or data.get(key) is None:
                 continue
             if isinstance(flag, re.Pattern):
-                data[key] = {entry: HIDDEN if flag.search(entry) else value for entry, value in data[key].items()}
+                data[key] = _masked(data[key], flag)
             else:
                 data[key] = None
         return data
+
+
+def _masked(values: Any, keys: re.Pattern[str]) -> Any:
+    """``values`` with the value of every key ``keys`` matches hidden, at any depth (an event's payload kept
+    whole on its audit entry, under the event's name, carries its amounts one level down)."""
+    if isinstance(values, dict):
+        return {entry: HIDDEN if keys.search(entry) else _masked(value, keys) for entry, value in values.items()}
+    if isinstance(values, list):
+        return [_masked(value, keys) for value in values]
+    return values
 
 
 def response_schema(schema: type[ma.Schema]) -> type[ma.Schema]:
