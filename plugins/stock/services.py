@@ -97,7 +97,7 @@ def receive(actor: User, *, product_id: Any, quantity_received: Any, warehouse_i
     tracking = lots.tracking_of([product.id])[product.id]
     lots.checked_lot(product, tracking, name, amount)
     balance = ledger.balance_for(warehouse, product.id)
-    lot_balance = _lot_in(warehouse, product, tracking, name, amount)
+    lot_balance = lot_in(warehouse, product, tracking, name, amount)
     move = ledger.post(balance, MoveKind.RECEIPT, Effect(on_hand=amount), actor=actor, reference=reference,
                        lot=lot_balance)
     _audit(move, "stock_received", actor)
@@ -123,17 +123,17 @@ def adjust(actor: User, *, product_id: Any, change: Any, reason: Any, warehouse_
         raise ValidationError(_("%(product)s has %(on_hand)s on hand, %(reserved)s of it reserved: it cannot fall "
                                 "by %(change)s", product=product.code, on_hand=balance.on_hand,
                                 reserved=balance.reserved, change=-amount), field="quantity")
-    lot_balance = _lot_in(warehouse, product, tracking, name, amount)
+    lot_balance = lot_in(warehouse, product, tracking, name, amount)
     move = ledger.post(balance, MoveKind.ADJUSTMENT, Effect(on_hand=amount), actor=actor, reason=reason,
                        lot=lot_balance)
     _audit(move, "stock_adjusted", actor)
     return move
 
 
-def _lot_in(warehouse: StockWarehouse, product: Product, tracking: Tracking, name: str | None,
+def lot_in(warehouse: StockWarehouse, product: Product, tracking: Tracking, name: str | None,
             amount: Decimal) -> StockLotBalance | None:
     """The locked balance of the lot a move names (None for an untracked product), refusing a serial in stock
-    twice and a lot falling below nothing."""
+    twice and a lot falling below nothing (each a ValidationError naming ``lot`` or ``quantity``)."""
     if tracking == Tracking.NONE or name is None:
         return None
     lot = lots.lot_for(product, name, make=amount > 0)

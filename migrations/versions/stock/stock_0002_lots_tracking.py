@@ -1,5 +1,10 @@
 """stock lots: a product's tracking (none, lot, serial), its lots, the lot of a move, the balance per lot
 
+And the permission to create and rename warehouses (``stock.warehouse``): a company
+that switched stock on before it existed gets it on the roles that may move stock
+(administrator, logistics), as switching stock on grants it now, unless some role
+of the company holds it already.
+
 Revision ID: stock_0002
 Revises: stock_0001
 Create Date: 2026-12-07 20:45:00.000000
@@ -64,6 +69,14 @@ def upgrade():
     )
     op.create_index(op.f('ix_stock_lot_balance_lot_id'), 'stock_lot_balance', ['lot_id'])
 
+    op.execute(sa.text(
+        "INSERT INTO role_permission (role_id, permission) "
+        "SELECT role.id, 'stock.warehouse' FROM role WHERE role.name IN ('administrator', 'logistics') "
+        "AND EXISTS (SELECT 1 FROM role_permission moving WHERE moving.role_id = role.id "
+        "            AND moving.permission = 'stock.move') "
+        "AND NOT EXISTS (SELECT 1 FROM role_permission held JOIN role other ON other.id = held.role_id "
+        "                WHERE other.company_id = role.company_id AND held.permission = 'stock.warehouse')"))
+
     with op.batch_alter_table('stock_move', schema=None) as batch_op:
         batch_op.add_column(sa.Column('lot_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key(batch_op.f('fk_stock_move_lot_id_stock_lot'), 'stock_lot', ['lot_id'], ['id'])
@@ -71,6 +84,7 @@ def upgrade():
 
 
 def downgrade():
+    op.execute(sa.text("DELETE FROM role_permission WHERE permission = 'stock.warehouse'"))
     with op.batch_alter_table('stock_move', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_stock_move_lot_id'))
         batch_op.drop_constraint(batch_op.f('fk_stock_move_lot_id_stock_lot'), type_='foreignkey')
