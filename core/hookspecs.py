@@ -20,8 +20,8 @@ if TYPE_CHECKING:
 
     from core.contracts import (
         Credit, CustomerView, Decision, Delivery, DocumentKind, Finding, Gate, GoodsDispatched, GoodsReturned, Job,
-        LineLots, MenuItem, OrderAction, OrderChange, Payment, PaymentReversal, Permission, Panel, Receivables, ReviewOverdue,
-        ReviewStepSpec, RoleSpec, Settlement, StockAvailability, StockLine, Task, TaskCount,
+        LineLots, MenuItem, OrderAction, OrderChange, Payment, PaymentReversal, Permission, Panel, Receivables,
+        ReviewOverdue, ReviewStepSpec, RoleSpec, Settlement, StockAvailability, StockLine, Task, TaskCount,
     )
     from flask_babel.speaklater import LazyString
     from sqlalchemy import ColumnElement

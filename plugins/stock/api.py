@@ -6,7 +6,7 @@ from flask.views import MethodView
 from core.api import ApiBlueprint
 from core.api.problems import PROBLEM_JSON
 from core.auth.context import require_actor, requires
-from plugins.stock import imports, lots, services, warehouses
+from plugins.stock import imports, services, warehouses
 from plugins.stock.schemas import (
     AdjustmentRequestSchema, AvailabilitySchema, LotPageSchema, LotQuerySchema, ReceiptRequestSchema,
     StockImportProblemSchema, StockImportSchema, StockImportUploadSchema, StockMovePageSchema, StockMoveQuerySchema,

@@ -64,7 +64,8 @@ def post(balance: StockBalance, kind: MoveKind, effect: Effect, *, actor: User |
     """Write one move and apply its effect to its (locked) balance, and to its lot's (locked) balance when it
     moves a lot, in the same flush. A lot holds on hand and quarantine; reservations are the product's."""
     move = StockMove(company_id=balance.company_id, warehouse_id=balance.warehouse_id,
-                     product_id=balance.product_id, lot_id=lot.lot_id if lot is not None else None, kind=kind, on_hand=effect.on_hand, reserved=effect.reserved,
+                     product_id=balance.product_id, lot_id=lot.lot_id if lot is not None else None, kind=kind,
+                     on_hand=effect.on_hand, reserved=effect.reserved,
                      quarantine=effect.quarantine, order_id=order_id, order_line_id=order_line_id, reason=reason,
                      reference=reference, at=utcnow(), actor_id=actor.id if actor is not None else None)
     balance.on_hand += effect.on_hand

@@ -23,7 +23,9 @@ from core.keyset import Keyset, Kind
 from core.models import Product, User
 from plugins.stock import ledger, lots
 from plugins.stock.ledger import Effect
-from plugins.stock.models import ZERO, MoveKind, StockBalance, StockLot, StockLotBalance, StockMove, StockWarehouse, Tracking
+from plugins.stock.models import (
+    ZERO, MoveKind, StockBalance, StockLot, StockLotBalance, StockMove, StockWarehouse, Tracking,
+)
 from plugins.stock.warehouses import warehouse_for
 
 VIEW = "stock.view"
