@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
@@ -211,9 +211,12 @@ def new_warehouse() -> Any:
 
 
 @bp.route("/stock/warehouses/<id:warehouse_id>", methods=["GET", "POST"])
-@requires(WAREHOUSE)
+@requires(VIEW)
 def warehouse(warehouse_id: int) -> Any:
+    """A warehouse: read by whoever sees stock (the list links every code here), renamed by who keeps them."""
     actor = require_actor()
+    if request.method == "POST" and not actor.can(WAREHOUSE):
+        abort(403)
     found = warehouses.warehouse_for(actor.company_id, warehouse_id, field="id")
     form = WarehouseForm(obj=found) if request.method == "GET" else WarehouseForm()
     status = 200
@@ -225,7 +228,8 @@ def warehouse(warehouse_id: int) -> Any:
                                                                    name=form.name.data))) is not None:
             flash(_("Warehouse %(code)s is saved.", code=saved.code), "success")
             return redirect(url_for("stock.warehouse_list"))
-    return render_template("stock/warehouse.html", form=form, warehouse=found), status
+    return render_template("stock/warehouse.html", form=form, warehouse=found,
+                           may_edit=actor.can(WAREHOUSE)), status
 
 
 @bp.route("/stock/tracking", methods=["POST"])
