@@ -547,6 +547,22 @@ class StockLine:
 
 
 @dataclass(frozen=True)
+class LotQuantity:
+    """A quantity of one lot (or one serial number) of a product."""
+
+    lot: str  # the lot's or serial's number, as received
+    quantity: Decimal
+
+
+@dataclass(frozen=True)
+class LineLots:
+    """The lots one order line's goods left stock in, with a shipment: answered by ``line_lots``."""
+
+    order_line_id: int
+    lots: tuple[LotQuantity, ...]
+
+
+@dataclass(frozen=True)
 class StockAvailability:
     """What is available (on hand less reserved) of each product asked about, answered by ``stock_available``."""
 

@@ -177,8 +177,11 @@ def _templates(api: DemoClient, products: dict[str, int]) -> None:
 
 # What the demo's warehouse holds when the stock module is installed: the standard parts, the pumps and actuators
 # being made to order. The gaskets (P004) are short: the order in review wants 50 of the 30 on hand, so its
-# production step shows a partly available line.
-STOCK = (("P001", "120"), ("P002", "2000"), ("P004", "30"), ("P006", "80"))
+# production step shows a partly available line. The ball valves (P001) are tracked by lot (their heat
+# numbers): a dispatch takes the older lot first, and the certificate of conformity lists the lots that left.
+STOCK = (("P001", "80", "L2026-11"), ("P001", "40", "L2026-12"), ("P002", "2000", None), ("P004", "30", None),
+         ("P006", "80", None))
+TRACKED_BY_LOT = ("P001",)
 
 
 def _stock(api: dict[str, DemoClient], products: dict[str, int]) -> None:
@@ -186,9 +189,13 @@ def _stock(api: dict[str, DemoClient], products: dict[str, int]) -> None:
     if "stock" not in registry().manifests:
         return
     api["administrator"].call("PUT", "/modules/stock", {"enabled": True})
-    for code, quantity in STOCK:
+    for code in TRACKED_BY_LOT:
+        api["logistics"].call("PUT", f"/stock/products/{products[code]}/tracking", {"tracking": "lot"})
+    for code, quantity, lot in STOCK:
         api["logistics"].call("POST", "/stock/receipts", {"product_id": products[code], "quantity": quantity,
-                                                          "reference": "期初库存"})
+                                                          "reference": "期初库存", "lot": lot})
+    # A second warehouse, empty: the main one is made by the first receipt.
+    api["logistics"].call("POST", "/stock/warehouses", {"code": "WH2", "name": "二号仓库"})
 
 
 def _history_stock(api: dict[str, DemoClient]) -> None:

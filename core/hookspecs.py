@@ -21,9 +21,10 @@ if TYPE_CHECKING:
     from datetime import date, datetime
 
     from core.contracts import (
-        CaseOpened, CaseResolved, Credit, CustomerView, Decision, Delivery, DocumentKind, Finding, Gate, GoodsDispatched, GoodsReturned, InvoiceIssued, Job,
-        MenuItem, OrderAction, OrderChange, Payment, PaymentReversal, Permission, Panel, Receivables, ReviewOverdue,
-        ReviewStepSpec, RoleSpec, Settlement, StockAvailability, StockLine, Task, TaskCompleted, TaskCount,
+        CaseOpened, CaseResolved, Credit, CustomerView, Decision, Delivery, DocumentKind, Finding, Gate,
+        GoodsDispatched, GoodsReturned, InvoiceIssued, Job, LineLots, MenuItem, OrderAction, OrderChange, Payment,
+        PaymentReversal, Permission, Panel, Receivables, ReviewOverdue, ReviewStepSpec, RoleSpec, Settlement,
+        StockAvailability, StockLine, Task, TaskCompleted, TaskCount,
     )
     from flask_babel.speaklater import LazyString
     from sqlalchemy import ColumnElement
@@ -752,6 +753,25 @@ def line_stock(order: Order) -> list[StockLine] | None:
 
     Return a list of :class:`~core.contracts.StockLine`, one per line, or
     ``None``. Stops at the first non-None result.
+    """
+
+
+@hookspec(firstresult=True)
+def line_lots(order: Order, shipment_number: str) -> list[LineLots] | None:
+    """Say which lots (or serial numbers) each line's goods left stock in with a shipment.
+
+    Called by logistics, on the plugins pinned on the order, when it renders a
+    shipment's certificate of conformity, so the certificate names the lots that
+    went out as the dispatch took them (first received, first issued) beside the
+    numbers its pre-dispatch check recorded. A read: it writes nothing. Without a
+    stock module pinned nobody answers and the certificate shows the check's numbers.
+
+    :param order: the order the shipment belongs to.
+    :param shipment_number: the shipment's number, as ``goods_dispatched`` gave it.
+
+    Return a list of :class:`~core.contracts.LineLots`, one per line that took
+    lots out (a line without lots is left out), or ``None``. Stops at the first
+    non-None result.
     """
 
 

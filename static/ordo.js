@@ -484,3 +484,30 @@ document.addEventListener("input", (event) => {
     clearErrors(holder);
   }
 });
+
+// --- Fields shown for some values of another (data-shown-for) ---------------------------------
+// An element marked data-shown-for="<field name>" data-values="<value> <value> ..." is shown only while
+// that field of its form holds one of the values (stock's lot field: only for a product tracked by lot
+// or serial). Without scripts it is always shown, and the server says when it is not wanted.
+function showDependents(form) {
+  for (const dependent of form.querySelectorAll("[data-shown-for]")) {
+    const field = form.elements.namedItem(dependent.dataset.shownFor);
+    const value = field && "value" in field ? field.value : "";
+    dependent.hidden = !(dependent.dataset.values || "").split(" ").includes(value);
+  }
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  for (const form of document.querySelectorAll("form")) {
+    if (form.querySelector("[data-shown-for]")) {
+      showDependents(form);
+    }
+  }
+});
+
+document.addEventListener("change", (event) => {
+  const form = event.target instanceof HTMLElement ? event.target.closest("form") : null;
+  if (form && form.querySelector("[data-shown-for]")) {
+    showDependents(form);
+  }
+});

@@ -39,6 +39,8 @@ from plugins.logistics.execution.models import ExecutionTemplate
 from plugins.logistics.shipments.models import Shipment
 from plugins.review.change_models import ChangeRequest
 from plugins.review.models import ReviewStep
+from plugins.stock.models import StockWarehouse
+from plugins.stock.warehouses import default_warehouse
 from tests import factories
 from tests.core.images import image
 from tests.flows import Flow
@@ -72,9 +74,11 @@ def scene(app):
     attachment = AcceptanceAttachment(company_id=world.company.id, shipment_id=shipment_id, filename="photo.png",
                                       content_type="image/png", size=8, sha256="0" * 64, content=image("PNG"))
     db.session.add(attachment)
+    warehouse = default_warehouse(world.company.id)
     commit()
     ids = {
         "attachment_id": attachment.id,
+        "warehouse_id": warehouse.id,
         "order_id": done["id"],
         "step_id": db.session.execute(select(ReviewStep.id).where(ReviewStep.order_id == done["id"])).scalars().first(),
         "shipment_id": db.session.execute(select(Shipment.id).where(Shipment.order_id == done["id"])).scalar_one(),
@@ -300,6 +304,8 @@ def demo_urls(app, company) -> list[str]:
                                         .where(StatementAttachment.company_id == company.id))),
         "report_id": list(db.session.execute(
             select(ViolationReport.id).where(ViolationReport.company_id == company.id)).scalars()),
+        "warehouse_id": list(db.session.execute(
+            select(StockWarehouse.id).where(StockWarehouse.company_id == company.id)).scalars()),
     }
     urls = []
     for rule in app.url_map.iter_rules():
@@ -308,7 +314,8 @@ def demo_urls(app, company) -> list[str]:
         params = set(rule.arguments)
         assert params <= {"order_id", "item_id", "kind", "user_id", "change_id", "import_id", "step_id",
                           "message_id", "template_id", "shipment_id", "attachment_id", "customer_id", "invoice_id",
-                          "credit_note_id", "statement_id", "copy_id", "product_id", "report_id", "monthly_id"}, \
+                          "credit_note_id", "statement_id", "copy_id", "product_id", "report_id", "monthly_id",
+                          "warehouse_id"}, \
             f"{rule.rule}: say which demo ids it takes"
         choices: list[dict] = [{}]
         if "change_id" in params:
@@ -337,6 +344,8 @@ def demo_urls(app, company) -> list[str]:
             choices = [{"statement_id": statement, "copy_id": i} for statement, i in ids["copy"]]
         if "report_id" in params:
             choices = [{"report_id": i} for i in ids["report_id"]]
+        if "warehouse_id" in params:
+            choices = [{"warehouse_id": i} for i in ids["warehouse_id"]]
         if "monthly_id" in params:
             choices = []  # the demo has no monthly report; they print the figures a supervisor may see anyway
         if "item_id" in params:

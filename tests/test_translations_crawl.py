@@ -42,7 +42,7 @@ from plugins.logistics.execution.models import ExecutionTask, ExecutionTemplate,
 from plugins.logistics.shipments.models import Shipment
 from plugins.review.change_models import ChangeRequest
 from plugins.review.models import ReviewStep
-from plugins.stock.models import StockMove, StockWarehouse
+from plugins.stock.models import StockLot, StockMove, StockWarehouse
 
 ROOT = Path(__file__).resolve().parents[1]
 CHINESE_CATALOGUE = ROOT / "translations" / "zh_Hans_CN" / "LC_MESSAGES" / "messages.po"
@@ -227,8 +227,8 @@ def typed_texts() -> list[str]:
         # Execution templates and the plans drafted from them: the names and notes their people typed.
         ExecutionTemplate.code, ExecutionTemplate.name, TemplateTask.key, TemplateTask.name,
         ExecutionTask.group_name, ExecutionTask.name, ExecutionTask.note,
-        # Warehouses as the company named them, and what people wrote on a receipt or an adjustment.
-        StockWarehouse.code, StockWarehouse.name, StockMove.reference, StockMove.reason,
+        # Warehouses as the company named them, and what people wrote on a receipt or an adjustment (its lot).
+        StockWarehouse.code, StockWarehouse.name, StockMove.reference, StockMove.reason, StockLot.name,
         # An email as it was sent: in its customer's language, whoever reads the outbox.
         OutboxMessage.recipient, OutboxMessage.subject, OutboxMessage.body,
     ]

@@ -22,7 +22,8 @@ def check_command() -> None:
     for company in db.session.execute(select(Company).order_by(Company.id)).scalars():
         for found in ledger.mismatches(company.id):
             wrong += 1
-            click.echo(f"{company.code}: warehouse {found.warehouse_id}, product {found.product_id}: "
+            lot = f", lot {found.lot_id}" if found.lot_id is not None else ""
+            click.echo(f"{company.code}: warehouse {found.warehouse_id}, product {found.product_id}{lot}: "
                        f"balance (on hand, reserved, quarantine) {_three(found.balance)}, "
                        f"moves {_three(found.ledger)}")
     if wrong:

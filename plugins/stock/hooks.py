@@ -11,15 +11,16 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from core.contracts import (
-    MENU_ORDERS, Decision, Delivery, Finding, GoodsDispatched, GoodsReturned, MenuItem, OrderChange, Outcome, Permission,
-    StockAvailability, StockLine,
+    MENU_ORDERS, Decision, Delivery, Finding, GoodsDispatched, GoodsReturned, LineLots, MenuItem, OrderChange, Outcome,
+    Permission, StockAvailability, StockLine,
 )
 from core.extensions import db
 from core.hookspecs import hookimpl
 from core.models import Company, Order, OrderLine, OrderStatus, User
-from plugins.stock import reservations, rules
+from plugins.stock import lots, reservations, rules
 from plugins.stock.labels import LABELS
 from plugins.stock.services import MOVE, VIEW, available_by_product
+from plugins.stock.warehouses import WAREHOUSE
 
 HOLDING = (OrderStatus.APPROVED, OrderStatus.IN_PRODUCTION, OrderStatus.SHIPPED)
 
@@ -83,6 +84,11 @@ def line_stock(order: Order) -> list[StockLine]:
     return reservations.line_stock(order)
 
 
+@hookimpl
+def line_lots(order: Order, shipment_number: str) -> list[LineLots]:
+    return lots.line_lots(order, shipment_number)
+
+
 # -- access, navigation, labels -------------------------------------------------------
 
 
@@ -92,6 +98,7 @@ def ordo_permissions() -> list[Permission]:
         Permission(VIEW, _l("See stock"), ("administrator", "manager", "supervisor", "sales", "production",
                                            "logistics", "customer_service")),
         Permission(MOVE, _l("Receive and adjust stock"), ("administrator", "logistics")),
+        Permission(WAREHOUSE, _l("Create and rename warehouses"), ("administrator", "logistics")),
     ]
 
 

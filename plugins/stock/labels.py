@@ -7,7 +7,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from plugins.stock import rules
-from plugins.stock.models import MoveKind
+from plugins.stock.models import MoveKind, Tracking
 
 LABELS: Mapping[str, Mapping[str, Any]] = {
     "stock.move_kind": {
@@ -17,6 +17,11 @@ LABELS: Mapping[str, Mapping[str, Any]] = {
         MoveKind.RELEASE: _l("Release"),
         MoveKind.ISSUE: _l("Issue"),
         MoveKind.RETURN: _l("Return"),
+    },
+    "stock.tracking": {
+        Tracking.NONE: _l("Not tracked"),
+        Tracking.LOT: _l("Tracked by lot"),
+        Tracking.SERIAL: _l("One serial number per unit"),
     },
     "rule": {rules.RULE: _l("Stock availability")},
     "reason": {
@@ -28,5 +33,8 @@ LABELS: Mapping[str, Mapping[str, Any]] = {
         "stock_received": _l("Stock received"),
         "stock_adjusted": _l("Stock adjusted"),
         "stock_reserved": _l("Stock reserved"),
+        "stock_tracking_set": _l("Stock tracking set"),
+        "stock_warehouse_created": _l("Warehouse created"),
+        "stock_warehouse_renamed": _l("Warehouse renamed"),
     },
 }

@@ -18,7 +18,7 @@ from core.db import flush
 from core.extensions import db
 from core.models import User
 from core.models.types import utcnow
-from plugins.stock.models import ZERO, MoveKind, StockBalance, StockMove, StockWarehouse
+from plugins.stock.models import ZERO, MoveKind, StockBalance, StockLotBalance, StockMove, StockWarehouse
 
 
 @dataclass(frozen=True)
@@ -60,15 +60,20 @@ def balance_for(warehouse: StockWarehouse, product_id: int) -> StockBalance:
 
 def post(balance: StockBalance, kind: MoveKind, effect: Effect, *, actor: User | None,
          order_id: int | None = None, order_line_id: int | None = None, reason: str | None = None,
-         reference: str | None = None) -> StockMove:
-    """Write one move and apply its effect to its (locked) balance, in the same flush."""
+         reference: str | None = None, lot: StockLotBalance | None = None) -> StockMove:
+    """Write one move and apply its effect to its (locked) balance, and to its lot's (locked) balance when it
+    moves a lot, in the same flush. A lot holds on hand and quarantine; reservations are the product's."""
     move = StockMove(company_id=balance.company_id, warehouse_id=balance.warehouse_id,
-                     product_id=balance.product_id, kind=kind, on_hand=effect.on_hand, reserved=effect.reserved,
+                     product_id=balance.product_id, lot_id=lot.lot_id if lot is not None else None, kind=kind,
+                     on_hand=effect.on_hand, reserved=effect.reserved,
                      quarantine=effect.quarantine, order_id=order_id, order_line_id=order_line_id, reason=reason,
                      reference=reference, at=utcnow(), actor_id=actor.id if actor is not None else None)
     balance.on_hand += effect.on_hand
     balance.reserved += effect.reserved
     balance.quarantine += effect.quarantine
+    if lot is not None:
+        lot.on_hand += effect.on_hand
+        lot.quarantine += effect.quarantine
     db.session.add(move)
     flush()
     return move
@@ -76,16 +81,18 @@ def post(balance: StockBalance, kind: MoveKind, effect: Effect, *, actor: User |
 
 @dataclass(frozen=True)
 class Mismatch:
-    """A balance that does not equal the sum of its moves."""
+    """A balance (of a product, or of one of its lots) that does not equal the sum of its moves."""
 
     warehouse_id: int
     product_id: int
     balance: tuple[Decimal, Decimal, Decimal]  # on hand, reserved, quarantine as the row holds them
     ledger: tuple[Decimal, Decimal, Decimal]  # the same, summed from the moves
+    lot_id: int | None = None  # a lot's balance: its reserved is always 0 (reservations are per product)
 
 
 def mismatches(company_id: int | None = None) -> list[Mismatch]:
-    """Every balance (of one company, or all) that its moves do not add up to: two queries, however many."""
+    """Every balance (of one company, or all) that its moves do not add up to, the products' then the lots':
+    four queries, however many."""
     sums = select(StockMove.warehouse_id, StockMove.product_id, func.sum(StockMove.on_hand),
                   func.sum(StockMove.reserved), func.sum(StockMove.quarantine)).group_by(
         StockMove.warehouse_id, StockMove.product_id)
@@ -97,7 +104,26 @@ def mismatches(company_id: int | None = None) -> list[Mismatch]:
     ledger = {(w, p): (_dec(a), _dec(b), _dec(c)) for w, p, a, b, c in db.session.execute(sums)}
     kept = {(w, p): (_dec(a), _dec(b), _dec(c)) for w, p, a, b, c in db.session.execute(rows)}
     nothing = (ZERO, ZERO, ZERO)
-    return [Mismatch(key[0], key[1], kept.get(key, nothing), ledger.get(key, nothing))
+    found = [Mismatch(key[0], key[1], kept.get(key, nothing), ledger.get(key, nothing))
+             for key in sorted(set(ledger) | set(kept)) if kept.get(key, nothing) != ledger.get(key, nothing)]
+    return found + _lot_mismatches(company_id)
+
+
+def _lot_mismatches(company_id: int | None) -> list[Mismatch]:
+    sums = select(StockMove.warehouse_id, StockMove.product_id, StockMove.lot_id, func.sum(StockMove.on_hand),
+                  func.sum(StockMove.quarantine)).where(StockMove.lot_id.is_not(None)).group_by(
+        StockMove.warehouse_id, StockMove.product_id, StockMove.lot_id)
+    rows = select(StockLotBalance.warehouse_id, StockLotBalance.product_id, StockLotBalance.lot_id,
+                  StockLotBalance.on_hand, StockLotBalance.quarantine)
+    if company_id is not None:
+        sums = sums.where(StockMove.company_id == company_id)
+        rows = rows.where(StockLotBalance.company_id == company_id)
+    ledger: dict[tuple[int, int, int | None], tuple[Decimal, Decimal, Decimal]] = {
+        (w, p, lot): (_dec(a), ZERO, _dec(c)) for w, p, lot, a, c in db.session.execute(sums)}
+    kept: dict[tuple[int, int, int | None], tuple[Decimal, Decimal, Decimal]] = {
+        (w, p, lot): (_dec(a), ZERO, _dec(c)) for w, p, lot, a, c in db.session.execute(rows)}
+    nothing = (ZERO, ZERO, ZERO)
+    return [Mismatch(key[0], key[1], kept.get(key, nothing), ledger.get(key, nothing), lot_id=key[2])
             for key in sorted(set(ledger) | set(kept)) if kept.get(key, nothing) != ledger.get(key, nothing)]
 
 

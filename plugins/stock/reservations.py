@@ -16,7 +16,7 @@ from decimal import Decimal
 from core import audit
 from core.contracts import StockLine
 from core.models import Order, OrderLine, User
-from plugins.stock import ledger
+from plugins.stock import ledger, lots
 from plugins.stock.ledger import Effect
 from plugins.stock.models import ZERO, MoveKind, StockBalance
 from plugins.stock.services import available_by_product
@@ -89,7 +89,9 @@ def issue(order: Order, lines: Iterable[tuple[int, Decimal]], actor: User | None
     """Goods left with a shipment: per line, what was reserved for it leaves stock, up to the quantity shipped.
 
     What a line ships beyond its reservation was made for the order and never
-    entered stock: it moves nothing here.
+    entered stock: it moves nothing here. A product's lots go first received,
+    first issued: one issue move per lot, and one without a lot for what no
+    lot covers.
     """
     shipped = {line_id: quantity for line_id, quantity in lines if quantity > 0}
     held = {key: quantity for key, quantity in ledger.reserved_per_line(order.id).items() if key[0] in shipped}
@@ -98,19 +100,37 @@ def issue(order: Order, lines: Iterable[tuple[int, Decimal]], actor: User | None
     balances = _keyed(ledger.locked_balances(order.company_id, {product for _l, _w, product in held}))
     for (line_id, warehouse_id, product_id), quantity in sorted(held.items()):
         out = min(quantity, shipped[line_id])
+        if out <= 0:
+            continue
+        shipped[line_id] -= out
+        balance = balances[(warehouse_id, product_id)]
+        for lot, taken in lots.pick(order.company_id, warehouse_id, product_id, out):
+            ledger.post(balance, MoveKind.ISSUE, Effect(on_hand=-taken, reserved=-taken), actor=actor,
+                        order_id=order.id, order_line_id=line_id, reference=reference, lot=lot)
+            out -= taken
         if out > 0:
-            shipped[line_id] -= out
-            ledger.post(balances[(warehouse_id, product_id)], MoveKind.ISSUE, Effect(on_hand=-out, reserved=-out),
+            ledger.post(balance, MoveKind.ISSUE, Effect(on_hand=-out, reserved=-out),
                         actor=actor, order_id=order.id, order_line_id=line_id, reference=reference)
 
 
 def take_back(order: Order, line: OrderLine, quantity: Decimal, *, sound: bool, actor: User | None,
               reference: str | None) -> None:
-    """Returned goods come back to the default warehouse: on hand when sound, quarantine when their check failed."""
-    from_default = ledger.balance_for(default_warehouse(order.company_id), line.product_id)
-    effect = Effect(on_hand=quantity) if sound else Effect(quarantine=quantity)
-    ledger.post(from_default, MoveKind.RETURN, effect, actor=actor, order_id=order.id, order_line_id=line.id,
-                reference=reference)
+    """Returned goods come back to the default warehouse: on hand when sound, quarantine when their check failed;
+    into the lots the line's goods left in (what no lot covers, without one)."""
+    warehouse = default_warehouse(order.company_id)
+    from_default = ledger.balance_for(warehouse, line.product_id)
+
+    def effect(amount: Decimal) -> Effect:
+        return Effect(on_hand=amount) if sound else Effect(quarantine=amount)
+
+    left = quantity
+    for lot, amount in lots.returned_lots(line.id, quantity):
+        ledger.post(from_default, MoveKind.RETURN, effect(amount), actor=actor, order_id=order.id,
+                    order_line_id=line.id, reference=reference, lot=lots.lot_balance_for(warehouse, lot))
+        left -= amount
+    if left > 0:
+        ledger.post(from_default, MoveKind.RETURN, effect(left), actor=actor, order_id=order.id,
+                    order_line_id=line.id, reference=reference)
 
 
 def line_stock(order: Order) -> list[StockLine]:

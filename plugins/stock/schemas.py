@@ -10,8 +10,10 @@ from core.api import ProblemSchema
 from core.api.fields import IdField, QuantityField, UploadField
 from core.api.schemas import PageArgsSchema, page_schema
 from core.tabular import MAX_BYTES
-from plugins.stock.models import MoveKind
+from plugins.stock.lots import LOT_MAX
+from plugins.stock.models import MoveKind, Tracking
 from plugins.stock.services import REASON_MAX, REFERENCE_MAX
+from plugins.stock.warehouses import CODE_MAX, NAME_MAX
 
 SEARCH_MAX = 100
 
@@ -20,6 +22,11 @@ class WarehouseRefSchema(ma.Schema):
     id = ma.fields.Integer()
     code = ma.fields.String()
     name = ma.fields.String()
+
+
+class LotRefSchema(ma.Schema):
+    id = ma.fields.Integer()
+    name = ma.fields.String(metadata={"description": "the lot's or serial's number"})
 
 
 class ProductRefSchema(ma.Schema):
@@ -63,6 +70,8 @@ class StockMoveSchema(ma.Schema):
     kind = ma.fields.Enum(MoveKind, by_value=True)
     product = ma.fields.Nested(ProductRefSchema)
     warehouse = ma.fields.Nested(WarehouseRefSchema)
+    lot = ma.fields.Nested(LotRefSchema, allow_none=True, metadata={
+        "description": "the lot or serial number moved, for a product tracked that way"})
     on_hand = QuantityField(metadata={"description": "change of the quantity on hand"})
     reserved = QuantityField(metadata={"description": "change of the quantity reserved"})
     quarantine = QuantityField(metadata={"description": "change of the quantity in quarantine"})
@@ -83,6 +92,9 @@ class ReceiptRequestSchema(ma.Schema):
     warehouse_id = IdField(load_default=None, metadata={"description": "omitted: the default warehouse"})
     reference = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(max=REFERENCE_MAX),
                                  metadata={"description": "the supplier's delivery note, say"})
+    lot = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(max=LOT_MAX), metadata={
+        "description": "the lot or serial number: required for a product tracked by lot or serial (a serial moves "
+                       "one unit), refused for one that is not"})
 
 
 class AdjustmentRequestSchema(ma.Schema):
@@ -91,6 +103,9 @@ class AdjustmentRequestSchema(ma.Schema):
         "description": "the change: positive adds, negative takes away; never below what is reserved"})
     reason = ma.fields.String(required=True, validate=validate.Length(min=1, max=REASON_MAX))
     warehouse_id = IdField(load_default=None, metadata={"description": "omitted: the default warehouse"})
+    lot = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(max=LOT_MAX), metadata={
+        "description": "the lot or serial number: required for a product tracked by lot or serial (a serial moves "
+                       "one unit), refused for one that is not"})
 
 
 class WarehouseStockSchema(ma.Schema):
@@ -133,3 +148,51 @@ class StockImportRowErrorSchema(ma.Schema):
 class StockImportProblemSchema(ProblemSchema):
     errors = ma.fields.List(ma.fields.Nested(StockImportRowErrorSchema), metadata={
         "description": "every error of every bad row; nothing was received"})
+
+
+class WarehouseSchema(ma.Schema):
+    id = ma.fields.Integer()
+    code = ma.fields.String()
+    name = ma.fields.String()
+    is_default = ma.fields.Boolean(metadata={"description": "used when a receipt, adjustment or return names none"})
+
+
+class WarehouseRequestSchema(ma.Schema):
+    code = ma.fields.String(required=True, validate=validate.Length(min=1, max=CODE_MAX), metadata={
+        "description": "unique in the company"})
+    name = ma.fields.String(required=True, validate=validate.Length(min=1, max=NAME_MAX))
+
+
+class WarehouseChangeSchema(ma.Schema):
+    code = ma.fields.String(validate=validate.Length(min=1, max=CODE_MAX), metadata={
+        "description": "unique in the company; omitted: unchanged"})
+    name = ma.fields.String(validate=validate.Length(min=1, max=NAME_MAX), metadata={
+        "description": "omitted: unchanged"})
+
+
+class LotQuerySchema(PageArgsSchema):
+    product_id = IdField(in_query=True)
+    q = ma.fields.String(validate=validate.Length(max=SEARCH_MAX), metadata={"description": "part of the lot's number"})
+
+
+class LotStockSchema(ma.Schema):
+    warehouse = ma.fields.Nested(WarehouseRefSchema)
+    on_hand = QuantityField()
+    quarantine = QuantityField()
+
+
+class LotSchema(ma.Schema):
+    id = ma.fields.Integer()
+    name = ma.fields.String(metadata={"description": "the lot's or serial's number"})
+    product = ma.fields.Nested(ProductRefSchema)
+    created_at = ma.fields.AwareDateTime(metadata={"description": "when it was first received"})
+    warehouses = ma.fields.List(ma.fields.Nested(LotStockSchema), attribute="balances")
+
+
+LotPageSchema = page_schema(LotSchema, "LotPageSchema")
+
+
+class TrackingSchema(ma.Schema):
+    product_id = ma.fields.Integer(dump_only=True)
+    tracking = ma.fields.Enum(Tracking, by_value=True, required=True, metadata={
+        "description": "none, lot (a lot number on each receipt) or serial (one number per unit)"})

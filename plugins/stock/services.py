@@ -21,9 +21,11 @@ from core.errors import NotFound, ValidationError
 from core.extensions import db
 from core.keyset import Keyset, Kind
 from core.models import Product, User
-from plugins.stock import ledger
+from plugins.stock import ledger, lots
 from plugins.stock.ledger import Effect
-from plugins.stock.models import ZERO, MoveKind, StockBalance, StockMove
+from plugins.stock.models import (
+    ZERO, MoveKind, StockBalance, StockLot, StockLotBalance, StockMove, StockWarehouse, Tracking,
+)
 from plugins.stock.warehouses import warehouse_for
 
 VIEW = "stock.view"
@@ -34,6 +36,7 @@ QUANTITY_PLACES = 3
 QUANTITY_MAX = Decimal("1000000000")
 
 BALANCES_BY_PRODUCT = Keyset(StockBalance.id)
+LOTS_IN_ORDER = Keyset(StockLot.id)
 NEWEST_MOVES_FIRST = Keyset(StockMove.id, StockMove.at, Kind.DATETIME, descending=True)
 
 
@@ -85,41 +88,95 @@ def product_for(company_id: int, product_id: Any) -> Product:
 
 
 def receive(actor: User, *, product_id: Any, quantity_received: Any, warehouse_id: Any = None,
-            reference: Any = None) -> StockMove:
-    """Goods came in: on hand rises by a quantity above zero."""
+            reference: Any = None, lot: Any = None) -> StockMove:
+    """Goods came in: on hand rises by a quantity above zero (of the lot named, for a tracked product)."""
     check(actor, MOVE)
     amount = quantity(quantity_received)
     reference = _text(reference, "reference", REFERENCE_MAX)
+    name = lots.lot_name(lot)
     product = product_for(actor.company_id, product_id)
     warehouse = warehouse_for(actor.company_id, warehouse_id)
+    tracking = lots.tracking_of([product.id])[product.id]
+    lots.checked_lot(product, tracking, name, amount)
     balance = ledger.balance_for(warehouse, product.id)
-    move = ledger.post(balance, MoveKind.RECEIPT, Effect(on_hand=amount), actor=actor, reference=reference)
+    lot_balance = lot_in(warehouse, product, tracking, name, amount)
+    move = ledger.post(balance, MoveKind.RECEIPT, Effect(on_hand=amount), actor=actor, reference=reference,
+                       lot=lot_balance)
     _audit(move, "stock_received", actor)
     return move
 
 
-def adjust(actor: User, *, product_id: Any, change: Any, reason: Any, warehouse_id: Any = None) -> StockMove:
-    """A count corrected, up or down, with the reason; never below what is reserved."""
+def adjust(actor: User, *, product_id: Any, change: Any, reason: Any, warehouse_id: Any = None,
+           lot: Any = None) -> StockMove:
+    """A count corrected, up or down, with the reason (of the lot named, for a tracked product); never below
+    what is reserved, nor a lot below nothing."""
     check(actor, MOVE)
     amount = quantity(change, signed=True)
     reason = _text(reason, "reason", REASON_MAX)
     if reason is None:
         raise ValidationError(_("say why the stock is adjusted"), field="reason")
+    name = lots.lot_name(lot)
     product = product_for(actor.company_id, product_id)
     warehouse = warehouse_for(actor.company_id, warehouse_id)
+    tracking = lots.tracking_of([product.id])[product.id]
+    lots.checked_lot(product, tracking, name, amount)
     balance = ledger.balance_for(warehouse, product.id)
     if balance.on_hand + amount < balance.reserved:
         raise ValidationError(_("%(product)s has %(on_hand)s on hand, %(reserved)s of it reserved: it cannot fall "
                                 "by %(change)s", product=product.code, on_hand=balance.on_hand,
                                 reserved=balance.reserved, change=-amount), field="quantity")
-    move = ledger.post(balance, MoveKind.ADJUSTMENT, Effect(on_hand=amount), actor=actor, reason=reason)
+    lot_balance = lot_in(warehouse, product, tracking, name, amount)
+    move = ledger.post(balance, MoveKind.ADJUSTMENT, Effect(on_hand=amount), actor=actor, reason=reason,
+                       lot=lot_balance)
     _audit(move, "stock_adjusted", actor)
     return move
+
+
+def lot_in(warehouse: StockWarehouse, product: Product, tracking: Tracking, name: str | None,
+            amount: Decimal) -> StockLotBalance | None:
+    """The locked balance of the lot a move names (None for an untracked product), refusing a serial in stock
+    twice and a lot falling below nothing (each a ValidationError naming ``lot`` or ``quantity``)."""
+    if tracking == Tracking.NONE or name is None:
+        return None
+    lot = lots.lot_for(product, name, make=amount > 0)
+    if lot is None:
+        raise ValidationError(_("%(product)s has no lot %(lot)s", product=product.code, lot=name), field="lot")
+    if tracking == Tracking.SERIAL and amount > 0 and lots.serial_in_stock(lot):
+        raise ValidationError(_("serial number %(lot)s of %(product)s is in stock already", lot=name,
+                                product=product.code), field="lot")
+    lot_balance = lots.lot_balance_for(warehouse, lot)
+    if lot_balance.on_hand + amount < 0:
+        raise ValidationError(_("lot %(lot)s has %(on_hand)s on hand in %(warehouse)s: it cannot fall by "
+                                "%(change)s", lot=name, on_hand=lot_balance.on_hand, warehouse=warehouse.code,
+                                change=-amount), field="quantity")
+    return lot_balance
+
+
+def set_tracking(actor: User, *, product_id: Any, tracking: Any) -> Tracking:
+    """Track a product by lot or serial number, or not at all."""
+    check(actor, MOVE)
+    return lots.set_tracking(actor, product_for(actor.company_id, product_id), tracking)
+
+
+def tracking(user: User, product_id: Any) -> dict[str, Any]:
+    check(user, VIEW)
+    product = product_for(user.company_id, product_id)
+    return {"product_id": product.id, "tracking": lots.tracking_of([product.id])[product.id]}
+
+
+def search_lots(user: User, *, page: int | None = None, per_page: int = 25, cursor: str | None = None,
+                product_id: int | None = None, q: str | None = None) -> dict[str, Any]:
+    check(user, VIEW)
+    if product_id is not None:
+        product_for(user.company_id, product_id)
+    return page_of(lots.lots_query(user.company_id, product_id=product_id, q=q), LOTS_IN_ORDER, page=page,
+                   per_page=per_page, cursor=cursor)
 
 
 def _audit(move: StockMove, action: str, actor: User) -> None:
     audit.record(company_id=move.company_id, entity="stock_move", entity_id=move.id, action=action, actor=actor,
                  after={"product": move.product.code, "warehouse": move.warehouse.code,
+                        "lot": move.lot.name if move.lot is not None else None,
                         "quantity": str(move.on_hand), "reason": move.reason, "reference": move.reference})
 
 

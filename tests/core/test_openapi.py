@@ -99,7 +99,7 @@ def test_every_operation_declares_its_errors_as_problem_json_and_nothing_else(do
 
 PAGED_LISTS = {"/api/v1/orders", "/api/v1/customers", "/api/v1/products", "/api/v1/outbox", "/api/v1/invoices",
                "/api/v1/imports", "/api/v1/statements", "/api/v1/dunning-notices", "/api/v1/stock",
-               "/api/v1/stock/moves"}
+               "/api/v1/stock/moves", "/api/v1/stock/lots"}
 # The inbox merges every plugin's tasks: numbered pages within its reach, no cursor (core.inbox).
 INBOX = "/api/v1/tasks"
 

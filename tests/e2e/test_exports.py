@@ -39,7 +39,7 @@ from plugins.billing.statements.views import STATEMENT_LIST
 from plugins.intake import import_jobs
 from plugins.intake.import_views import IMPORT_LIST
 from plugins.review.views import QUEUE as REVIEW_QUEUE
-from plugins.stock.views import MOVE_LIST, STOCK_LIST
+from plugins.stock.views import LOT_LIST, MOVE_LIST, STOCK_LIST, WAREHOUSE_LIST
 from plugins.logistics.execution.views import MY_TASKS, TEMPLATE_LIST
 from plugins.logistics.shipments.views import SHIPMENT_LIST
 
@@ -51,7 +51,8 @@ LISTS: dict[str, ListSpec] = {"/orders": ORDER_LIST, "/customers": CUSTOMER_LIST
                               "/imports": IMPORT_LIST, "/shipments": SHIPMENT_LIST, "/invoices": INVOICE_LIST,
                               "/admin/outbox": OUTBOX_LIST, "/my-tasks": MY_TASKS,
                               "/execution-templates": TEMPLATE_LIST, "/statements": STATEMENT_LIST,
-                              "/reviews": REVIEW_QUEUE, "/stock": STOCK_LIST, "/stock/moves": MOVE_LIST}
+                              "/reviews": REVIEW_QUEUE, "/stock": STOCK_LIST, "/stock/moves": MOVE_LIST,
+                              "/stock/lots": LOT_LIST, "/stock/warehouses": WAREHOUSE_LIST}
 PERSONAL = {"/my-tasks", "/reviews"}  # each user's own rows (their tasks, the steps they may decide)
 # Pages that export a table they compute, or a list built for the figure asked, not a fixed list: their own
 # tests check the export is what the page shows (tests/plugins/billing/test_receivables_views.py, and the

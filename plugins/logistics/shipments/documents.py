@@ -18,6 +18,7 @@ from core.documents import fingerprint, order_version
 from core.errors import Conflict, NotFound
 from core.extensions import db
 from core.models import Order, User
+from core.modules import hooks_for_order
 from plugins.logistics.shipments import services
 from plugins.logistics.shipments.models import CERTIFICATE, DELIVERY_NOTE, Shipment
 
@@ -35,8 +36,13 @@ def shipment_source(order: Order, shipment: Shipment) -> DocumentSource:
 
 
 def shipment_context(shipment: Shipment) -> dict[str, Any]:
+    """What the shipment's documents show: its lines with their check, who checked, and the lots each line's
+    goods left stock in (``line_lots``: answered where a stock module is pinned on the order, and once the
+    shipment has left)."""
+    taken = hooks_for_order(shipment.order).line_lots(order=shipment.order, shipment_number=shipment.number)
     return {"shipment": shipment, "lines": shipment.lines,
-            "checked_by": db.session.get(User, shipment.checked_by_id) if shipment.checked_by_id else None}
+            "checked_by": db.session.get(User, shipment.checked_by_id) if shipment.checked_by_id else None,
+            "stock_lots": {line.order_line_id: line.lots for line in taken or ()}}
 
 
 def kind_for(shipment: Shipment, name: str) -> DocumentKind:

@@ -93,5 +93,8 @@ def test_the_api_answers_404_where_stock_is_switched_off(app):
 def test_every_stock_operation_is_in_the_openapi_document(client):
     paths = client.get("/api/v1/openapi.json").get_json()["paths"]
     for path in ("/api/v1/stock", "/api/v1/stock/moves", "/api/v1/stock/receipts", "/api/v1/stock/adjustments",
-                 "/api/v1/products/{product_id}/availability"):
+                 "/api/v1/products/{product_id}/availability", "/api/v1/stock/lots", "/api/v1/stock/warehouses",
+                 "/api/v1/stock/warehouses/{warehouse_id}", "/api/v1/stock/products/{product_id}/tracking"):
         assert path in paths, path
+    receipt = paths["/api/v1/stock/receipts"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert receipt["$ref"].endswith("ReceiptRequest")

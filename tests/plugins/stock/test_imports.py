@@ -8,7 +8,8 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from core.extensions import db
-from plugins.stock.models import MoveKind, StockBalance, StockMove, StockWarehouse
+from plugins.stock import lots
+from plugins.stock.models import MoveKind, StockBalance, StockLotBalance, StockMove, StockWarehouse, Tracking
 from tests import factories
 from tests.core.test_queries import statements
 from tests.factories import portal_login
@@ -157,3 +158,27 @@ def test_an_import_costs_the_same_statements_with_3_products_and_moves_as_with_3
         flow.ok(flow.api["logistics"].post("/api/v1/stock/receipts", json={
             "product_id": product.id, "quantity": "1"}), 201)
     assert counted() == few
+
+
+def test_a_tracked_products_rows_name_their_lots_and_bad_lots_are_row_errors(flow, world):
+    actor = world.users["logistics"]
+    lots.set_tracking(actor, world.products[0], Tracking.LOT)
+    lots.set_tracking(actor, world.products[1], Tracking.SERIAL)
+    db.session.commit()
+    bad = upload(flow, csv_file([["product_code", "quantity", "批号"], ["P001", "2", ""], ["P002", "2", "SN-1"],
+                                 ["P002", "1", "SN-2"], ["P002", "1", "SN-2"]]))
+    assert bad.status_code == 422
+    assert [(error["row"], error["field"]) for error in bad.get_json()["errors"]] == [
+        (2, "批号"), (3, "quantity"), (5, "批号")]
+    assert moves() == 0
+    good = upload(flow, csv_file([["product_code", "quantity", "lot"], ["P001", "2", "L-1"], ["P001", "3", "L-1"],
+                                  ["P002", "1", "SN-1"]]))
+    assert flow.ok(good, 201)["received"] == 3
+    held = {row.lot.name: row.on_hand for row in db.session.execute(select(StockLotBalance)).scalars()}
+    assert held == {"L-1": Decimal(5), "SN-1": Decimal(1)}
+    again = upload(flow, csv_file([["product_code", "quantity", "lot"], ["P002", "1", "SN-1"]]))
+    assert again.status_code == 422 and again.get_json()["errors"][0]["field"] == "lot"
+    untracked = factories.product(world.company, "P900")
+    refused = upload(flow, csv_file([["product_code", "quantity", "lot"], [untracked.code, "1", "L-9"]]))
+    assert refused.status_code == 422 and refused.get_json()["errors"][0]["row"] == 2
+    assert moves() == 3

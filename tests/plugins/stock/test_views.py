@@ -59,3 +59,40 @@ def test_the_stock_list_costs_the_same_statements_for_3_products_as_for_30(app, 
     for product in products[3:]:
         staff.post("/stock/receipts", data={"product_id": str(product.id), "quantity": "1"})
     assert counted() == few
+
+
+def test_the_lot_field_is_offered_for_tracked_products_and_the_lots_show_in_the_moves_and_the_lots(app, world):
+    staff = portal_login(app, world.users["logistics"])
+    tracked, plain = world.products[0], world.products[1]
+    assert staff.post("/stock/tracking", data={"product_id": str(tracked.id), "tracking": "lot"}).status_code == 302
+    page = staff.get("/stock")
+    assert f'data-shown-for="product_id" data-values="{tracked.id}"'.encode() in page.data
+    assert b"Lot or serial number" in page.data
+    staff.post("/stock/receipts", data={"product_id": str(tracked.id), "quantity": "3", "lot": "L-9"})
+    staff.post("/stock/receipts", data={"product_id": str(plain.id), "quantity": "3", "lot": "L-9"})  # refused
+    staff.post("/stock/receipts", data={"product_id": str(tracked.id), "quantity": "3"})  # refused: no lot
+    assert [(b.product_id, b.on_hand) for b in db.session.query(StockBalance)] == [(tracked.id, Decimal(3))]
+    moves = staff.get("/stock/moves?q=L-9")
+    assert moves.status_code == 200 and b"L-9" in moves.data
+    lots = staff.get("/stock/lots")
+    assert lots.status_code == 200 and b"L-9" in lots.data and tracked.code.encode() in lots.data
+    assert "L-9" in staff.get("/stock/lots?format=csv").get_data(as_text=True)
+
+
+def test_the_lots_page_costs_the_same_statements_for_3_lots_as_for_30(app, world):
+    staff = portal_login(app, world.users["logistics"])
+    product = world.products[0]
+    staff.post("/stock/tracking", data={"product_id": str(product.id), "tracking": "lot"})
+
+    def counted() -> int:
+        db.session.expire_all()
+        with statements(db.engine) as seen:
+            assert staff.get("/stock/lots").status_code == 200
+        return len(seen)
+
+    for n in range(3):
+        staff.post("/stock/receipts", data={"product_id": str(product.id), "quantity": "1", "lot": f"L-{n:02}"})
+    few = counted()
+    for n in range(3, 30):
+        staff.post("/stock/receipts", data={"product_id": str(product.id), "quantity": "1", "lot": f"L-{n:02}"})
+    assert counted() == few
