@@ -205,9 +205,11 @@ def _history_stock(api: dict[str, DemoClient]) -> None:
         return
     products = {p["code"]: p["id"] for p in api["administrator"].call("GET", "/products?per_page=50")["items"]}
     shipped = demo_history.shipped_quantities()
-    for code, _quantity in STOCK:
+    # One receipt per stocked product, a tracked one's into its latest lot.
+    latest_lot = {code: lot for code, _quantity, lot in STOCK}
+    for code, lot in latest_lot.items():
         if code in shipped:
-            api["logistics"].call("POST", "/stock/receipts", {"product_id": products[code],
+            api["logistics"].call("POST", "/stock/receipts", {"product_id": products[code], "lot": lot,
                                                               "quantity": str(shipped[code]), "reference": "采购入库"})
 
 
