@@ -84,6 +84,7 @@ from plugins.logistics.execution.models import ExecutionTemplate  # noqa: E402
 from plugins.logistics.shipments.models import Shipment  # noqa: E402
 from plugins.review.change_models import ChangeRequest  # noqa: E402
 from plugins.review.models import ReviewStep, StepStatus  # noqa: E402
+from plugins.stock.models import StockWarehouse  # noqa: E402
 
 RESULTS = figures.LATEST
 # The production settings of docs/deploying.md (section 3).
@@ -195,6 +196,9 @@ def find_ids(app: Flask, company_id: int) -> Ids:
             select(Customer.id).where(Customer.company_id == company_id, Customer.code == "C002")).scalar()
         ids.values["product"] = session.execute(
             select(Product.id).where(Product.company_id == company_id).order_by(Product.id).limit(1)).scalar()
+        ids.values["warehouse"] = session.execute(
+            select(StockWarehouse.id).where(StockWarehouse.company_id == company_id)
+            .order_by(StockWarehouse.id).limit(1)).scalar()
         ids.values["user"] = session.execute(
             select(User.id).where(User.company_id == company_id, User.username == "sales")).scalar()
         orders = session.execute(select(func.count()).select_from(Order)
@@ -222,7 +226,8 @@ def _value(endpoint: str, argument: str, ids: Ids) -> Any:
     return {"change_id": ids.get("change"), "message_id": ids.get("message"), "step_id": ids.get("step"),
             "user_id": ids.get("user"), "import_id": ids.get("import"), "shipment_id": ids.get("shipment"),
             "template_id": ids.get("template"), "customer_id": ids.get("customer"), "invoice_id": ids.get("invoice"),
-            "credit_note_id": ids.get("credit_note"), "product_id": ids.get("product")}.get(argument)
+            "credit_note_id": ids.get("credit_note"), "product_id": ids.get("product"),
+            "warehouse_id": ids.get("warehouse")}.get(argument)
 
 
 def list_routes(app: Flask, ids: Ids, pattern: str | None) -> tuple[list[Route], list[tuple[str, str]]]:
