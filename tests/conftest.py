@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import sys
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -226,13 +227,61 @@ def make_app(app_pool: AppPool):
 
 
 @pytest.fixture(scope="module")
-def app_builders(app_pool: AppPool):
+def app_builders(app_pool: AppPool, tmp_path_factory: pytest.TempPathFactory):
     """For data that several tests of a module read and none changes (the demo), built once.
 
-    ``build, clean_up = app_builders()`` gives what ``make_app`` uses; the
-    caller (a module-scoped fixture) calls ``clean_up()`` when its tests are done.
+    ``build, clean_up = app_builders()`` gives what ``make_app`` uses, on a database of the
+    module's own with the schema made; the caller (a module-scoped fixture) calls ``clean_up()``
+    when its tests are done. Its own, because the workers steal each other's tests: between two
+    of the module's tests a worker may run another module's, whose clean-up empties the shared
+    test database under the module's data (the crawl then found no demo user to sign in).
     """
-    return lambda: _builder(app_pool)
+    def builders():
+        url = _module_database(app_pool.database_url, tmp_path_factory)
+        build, clean_up = _builder(app_pool)
+
+        def build_own(config: dict | None = None, **kwargs):
+            app = build({**(config or {}), "SQLALCHEMY_DATABASE_URI": url}, **kwargs)
+            with app.app_context():
+                db.create_all()
+            return app
+
+        def clean_up_own() -> None:
+            clean_up()
+            _drop_module_database(url)
+
+        return build_own, clean_up_own
+
+    return builders
+
+
+def _module_database(url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A new empty database beside ``url``'s: a file on SQLite, ``<name>_m<hex>`` on PostgreSQL."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('module-db') / 'ordo-module.sqlite'}"
+    name = f"{parsed.database}_m{uuid.uuid4().hex[:8]}"
+    server = create_engine(parsed.set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
+    try:
+        with server.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+            connection.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
+    finally:
+        server.dispose()
+    return parsed.set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_module_database(url: str) -> None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        return
+    server = create_engine(parsed.set(drivername="postgresql+psycopg", database="postgres"),
+                           isolation_level="AUTOCOMMIT")
+    try:
+        with server.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
+    finally:
+        server.dispose()
 
 
 @pytest.fixture
