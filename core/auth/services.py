@@ -11,7 +11,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import Engine, func, insert, or_, select, update
+from sqlalchemy import Engine, Select, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Load, joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -165,11 +165,8 @@ def _known_permissions(user: User, names: str | None) -> None:
 def active_user(user_id: int) -> User | None:
     """An active user with company, permissions and the company's modules in use, in one statement (the
     portal's session user)."""
-    modules = ModuleColumns(User.company_id)
-    found = db.session.execute(
-        select(User, _permission_names(User.id), *modules.columns).where(User.id == user_id)
-        .options(*_with_permissions(Load(User)))
-    ).one_or_none()
+    modules, statement = _statements()["session_user"]
+    found = db.session.execute(statement, {"user_id": user_id}).one_or_none()
     if found is None or not found[0].active:
         return None
     _known_permissions(found[0], found[1])
@@ -180,17 +177,37 @@ def active_user(user_id: int) -> User | None:
 def live_token(plain: str) -> ApiToken | None:
     """The unrevoked token of an active user that ``plain`` is, with the user, company, permissions and the
     company's modules in use, in one statement: what nearly every API request asks first."""
-    modules = ModuleColumns(ApiToken.company_id)
-    found = db.session.execute(
-        select(ApiToken, _permission_names(ApiToken.user_id), *modules.columns)
-        .where(ApiToken.digest == _digest(plain), ApiToken.revoked_at.is_(None))
-        .options(*_with_permissions(joinedload(ApiToken.user)))
-    ).one_or_none()
+    modules, statement = _statements()["token"]
+    found = db.session.execute(statement, {"digest": _digest(plain)}).one_or_none()
     if found is None or not found[0].user.active:
         return None
     _known_permissions(found[0].user, found[1])
     modules.remember(found[0].company_id, found[2:])
     return found[0]
+
+
+def _statements() -> dict[str, tuple[ModuleColumns, Select[Any]]]:
+    """The two statements every request starts with, built once per app with their parameters bound late.
+
+    Building them (a dozen subqueries) and working out their cache key took most of an authenticated
+    request's time; the same statement object keeps its cache key, so each request only executes it.
+    The modules they read are the app's plugins', fixed once the app is built.
+    """
+    built = current_app.extensions.get(_STATEMENTS)
+    if built is None:
+        by_user, by_token = ModuleColumns(User.company_id), ModuleColumns(ApiToken.company_id)
+        built = current_app.extensions[_STATEMENTS] = {
+            "session_user": (by_user, select(User, _permission_names(User.id), *by_user.columns)
+                             .where(User.id == bindparam("user_id"))
+                             .options(*_with_permissions(Load(User)))),
+            "token": (by_token, select(ApiToken, _permission_names(ApiToken.user_id), *by_token.columns)
+                      .where(ApiToken.digest == bindparam("digest"), ApiToken.revoked_at.is_(None))
+                      .options(*_with_permissions(joinedload(ApiToken.user)))),
+        }
+    return built
+
+
+_STATEMENTS = "ordo.auth.statements"
 
 
 def use_is_due(token: ApiToken, now: datetime, every: timedelta) -> bool:

@@ -10,10 +10,11 @@ from sqlalchemy import event, select, update
 from werkzeug.security import check_password_hash
 
 from core.auth import services as auth_services
+from core.companies import set_role_permissions, update_user
 from core.db import commit
 from core.errors import AuthenticationFailed
 from core.extensions import db
-from core.models import ApiToken
+from core.models import ApiToken, User
 from core.models import users as users_module
 from tests import factories
 
@@ -319,3 +320,102 @@ def test_both_login_paths_check_one_password_hash_for_an_unknown_user_and_a_know
             response = client.post(path, **{send: {"username": username, "password": "nope"}})
             assert response.status_code == 401, (username, path)
             assert checked == ["nope"], (username, path)
+
+
+# --- what a token may do is read afresh by every request -------------------------------------------------
+# Every API request reads its token, user, roles' permissions and company in one statement built once per app
+# (``core.auth.services``); nothing of what it read is kept for the next request, so whatever an administrator
+# changes applies from the next request on, in every worker. Each request here runs outside the test's
+# application context, with a session of its own, as served; each change is made in a unit of work of its own.
+
+
+@pytest.fixture
+def served(make_app):
+    """An app, its world, and the sales clerk's token client, used outside any application context."""
+    app = make_app()
+    with app.app_context():
+        world = factories.build_world(app)
+        api = factories.ApiClient(app, world.users["sales"])
+        sales_id = world.users["sales"].id
+    return app, api, sales_id
+
+
+def _status(api, path: str) -> tuple[int, dict]:
+    response = api.get(path)
+    response.close()  # as a server does once the body is sent
+    return response.status_code, response.get_json()
+
+
+def _changed(app, change) -> None:
+    """``change(sales clerk)`` made and committed by someone else's unit of work."""
+    with app.app_context():
+        change()
+        commit()
+
+
+def _sales(sales_id: int) -> User:
+    return db.session.get_one(User, sales_id)
+
+
+def test_a_revoked_token_is_refused_from_the_next_request_on(served):
+    app, api, sales_id = served
+    assert _status(api, "/api/v1/orders")[0] == 200
+
+    def revoke() -> None:
+        token_id = db.session.execute(select(ApiToken.id).where(ApiToken.user_id == sales_id)).scalar_one()
+        auth_services.revoke_token(_sales(sales_id), token_id)
+
+    _changed(app, revoke)
+    assert _status(api, "/api/v1/orders")[0] == 401
+
+
+def test_a_role_taken_away_takes_its_permissions_with_it_from_the_next_request_on(served):
+    app, api, sales_id = served
+    status, me = _status(api, "/api/v1/me")
+    assert status == 200 and me["roles"] == ["sales"] and "order.view" in me["permissions"]
+    assert _status(api, "/api/v1/orders")[0] == 200
+
+    def take_the_role() -> None:
+        clerk = _sales(sales_id)
+        update_user(clerk, roles=[], active=True, name=clerk.name, email=clerk.email,
+                    superior_id=clerk.superior_id, actor=None)
+
+    _changed(app, take_the_role)
+    status, me = _status(api, "/api/v1/me")
+    assert status == 200 and me["roles"] == [] and me["permissions"] == []
+    status, problem = _status(api, "/api/v1/orders")
+    assert status == 403 and problem["permissions"] == ["order.view"]
+
+
+def test_a_permission_withdrawn_from_a_role_is_refused_from_the_next_request_on(served):
+    app, api, sales_id = served
+    assert _status(api, "/api/v1/orders")[0] == 200
+
+    def withdraw() -> None:
+        [role] = _sales(sales_id).roles
+        set_role_permissions(role, role.permissions - {"order.view"}, actor=None)
+
+    _changed(app, withdraw)
+    status, me = _status(api, "/api/v1/me")
+    assert status == 200 and "order.view" not in me["permissions"] and me["roles"] == ["sales"]
+    assert _status(api, "/api/v1/orders")[0] == 403
+
+    def grant_again() -> None:
+        [role] = _sales(sales_id).roles
+        set_role_permissions(role, role.permissions | {"order.view"}, actor=None)
+
+    _changed(app, grant_again)
+    assert _status(api, "/api/v1/orders")[0] == 200
+
+
+def test_a_deactivated_users_token_is_refused_from_the_next_request_on(served):
+    app, api, sales_id = served
+    assert _status(api, "/api/v1/me")[0] == 200
+
+    def deactivate() -> None:
+        clerk = _sales(sales_id)
+        update_user(clerk, roles=clerk.role_names, active=False, name=clerk.name, email=clerk.email,
+                    superior_id=clerk.superior_id, actor=None)
+
+    _changed(app, deactivate)
+    assert _status(api, "/api/v1/me")[0] == 401
