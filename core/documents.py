@@ -33,7 +33,7 @@ from typing import Any
 from flask import Response, current_app, request
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
-from sqlalchemy import delete, inspect, select
+from sqlalchemy import bindparam, delete, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -184,17 +184,28 @@ def _stored(order: Order, kind: DocumentKind, show_prices: bool) -> Document:
             "entity_id": order.id if source.entity_id is None else source.entity_id,
             "version": source.version, "variant": document_variant,
         }
-        row = db.session.execute(select(StoredDocument).filter_by(**address)).scalar_one_or_none()
+        found = db.session.execute(_STORED_ROW, address).one_or_none()
         filename = f"{kind.name}-{order.display_number}.pdf"
-        if row is None:
-            with force_locale(language):
-                content = _render(kind, order, show_prices)
-            if _holds_sqlite_write_lock():
-                # Storing would wait for the caller's own lock: serve this rendering unstored,
-                # and leave the store to the next request that has written nothing.
-                return Document(filename, content, _hash(content), source.version, address["variant"], utcnow(), None)
-            row = _store(address, content)
+        if found is not None:
+            return Document(filename, found.content, found.content_hash, source.version, document_variant,
+                            found.created_at, found.id)
+        with force_locale(language):
+            content = _render(kind, order, show_prices)
+        if _holds_sqlite_write_lock():
+            # Storing would wait for the caller's own lock: serve this rendering unstored,
+            # and leave the store to the next request that has written nothing.
+            return Document(filename, content, _hash(content), source.version, document_variant, utcnow(), None)
+        row = _store(address, content)
     return Document(filename, row.content, row.content_hash, row.version, row.variant, row.created_at, row.id)
+
+
+# A stored rendering by its address: only what is served, read as a plain row (the row is never changed, so
+# the session has no use for it as an object), by one statement built once, whose cache key is then known.
+_STORED_TABLE = StoredDocument.__table__
+_STORED_ROW = (select(_STORED_TABLE.c.id, _STORED_TABLE.c.content, _STORED_TABLE.c.content_hash,
+                      _STORED_TABLE.c.created_at)
+               .where(*(_STORED_TABLE.c[name] == bindparam(name) for name in (
+                   "company_id", "order_id", "kind", "entity", "entity_id", "version", "variant"))))
 
 
 def document_response(document: Document) -> Response:

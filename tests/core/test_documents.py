@@ -8,21 +8,24 @@ from __future__ import annotations
 
 import hashlib
 import subprocess
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from core.db import commit
-from core.documents import document_kinds, stored_document
+from core.documents import document_kinds, render_due, stored_document
 from core.extensions import db
-from core.models import AppendOnlyError, LoginAttempt, StoredDocument
+from core.models import AppendOnlyError, LoginAttempt, StoredDocument, utcnow
 from core.modules import set_enabled
 from plugins.intake import services as intake
 from plugins.intake.manifest import MANIFEST as INTAKE
 from tests import factories, orders
 from tests.core.samples.inspection import services as inspection
 from tests.core.samples.inspection.manifest import MANIFEST as INSPECTION
+from tests.core.test_queries import WRITES, statements
+from tests.flows import Flow
 from tests.plugins.intake.helpers import draft
 
 
@@ -286,6 +289,44 @@ def test_a_stored_document_is_never_changed(app, world):
     with pytest.raises(AppendOnlyError):
         db.session.flush()
     db.session.rollback()
+
+
+def test_a_stored_documents_get_sends_as_many_statements_for_50_lines_as_for_one(make_app):
+    """The order's confirmation and its invoice, stored, served to their API callers: the token, the order,
+    the version of what the document shows and the stored row, whatever the order holds; and nothing written.
+
+    Each GET runs outside the test's application context, with a session of its own, as served."""
+    app = make_app()
+    with app.app_context():
+        world = factories.build_world(app)
+        world.products += [factories.product(world.company, f"Q{n:03d}", f"零件 {n}", list_price=Decimal("3.00"),
+                                             floor_price=Decimal("1.00")) for n in range(48)]
+        flow = Flow(app, world)
+        built = {}
+        for lines in (1, 50):
+            order = orders.submitted(world, lines=[(product, "2", None) for product in world.products[:lines]])
+            commit()
+            flow.approve_review({"id": order.id})
+            flow.deliver({"id": order.id}, logistics=True)  # invoiced on delivery
+            built[lines] = order.id
+        render_due(utcnow())  # the worker renders the invoices made due
+        commit()
+        api = factories.ApiClient(app, world.users["administrator"])
+        engine = db.engine
+    api.get("/api/v1/me").close()  # the token's use is recorded once, after this response
+    counts: dict[str, dict[int, int]] = {}
+    for kind in ("confirmation", "invoice"):
+        for lines, order_id in built.items():
+            path = f"/api/v1/orders/{order_id}/documents/{kind}"
+            api.get(path).close()  # the confirmation's first GET renders and stores it
+            with statements(engine) as seen:
+                response = api.get(path)
+                response.close()  # as a server does once the body is sent
+            assert response.status_code == 200 and response.data.startswith(b"%PDF-"), (kind, lines)
+            assert not [s for s in seen if s.lstrip().upper().startswith(WRITES)], (kind, seen)
+            assert len([s for s in seen if "FROM stored_document" in s]) == 1, (kind, seen)
+            counts.setdefault(kind, {})[lines] = len(seen)
+    assert all(len(set(by_lines.values())) == 1 for by_lines in counts.values()), counts
 
 
 def pdf_text(pdf: bytes, tmp_path: Path) -> str:
