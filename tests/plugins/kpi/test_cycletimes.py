@@ -60,6 +60,19 @@ def test_each_stage_has_its_median_and_90th_percentile_by_nearest_rank(world, ma
     ]
 
 
+def test_the_90th_percentile_of_70_durations_is_the_63rd(world):
+    """ceil(0.9 x 70) is 63; 0.9 x 70 in floating point is 63.00000000000001, whose ceiling is 64."""
+    order = submit_order(world)
+    db.session.execute(insert(cast(Table, KpiTask.__table__)),
+                       _tasks(world, order.id, TaskStage.REVIEW, "finance", list(range(70, 0, -1))))
+    commit()
+
+    times = services.cycle_times(world.company.id, period_of(world.company.id, date(2026, 3, 1), date(2026, 3, 31)))
+
+    (finance,) = [time for time in times if time.department == "finance"]
+    assert (finance.count, finance.median_seconds, finance.p90_seconds) == (70, 35, 63)
+
+
 @pytest.mark.parametrize("facts", [100, 10_000])
 def test_the_cycle_times_take_one_statement_whatever_the_number_of_facts(world, facts):
     order = submit_order(world)
