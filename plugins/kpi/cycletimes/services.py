@@ -80,8 +80,10 @@ def _ranked(company_id: int, span: Period) -> list[tuple[Any, ...]]:
             picked = at.subquery()
             picks.append(select(literal(index).label("grp"), literal(which).label("which"), picked.c.seconds))
     found = {(grp, which): seconds for grp, which, seconds in db.session.execute(union_all(*picks))}
+    # A stage whose facts were deleted between the two statements (a rebuild committing) has no rank to show.
     return [(stage, department, count, found[(index, 0)], found[(index, 1)], total)
-            for index, (stage, department, count, total) in enumerate(groups)]
+            for index, (stage, department, count, total) in enumerate(groups)
+            if (index, 0) in found and (index, 1) in found]
 
 
 def cycle_times(company_id: int, span: Period) -> list[CycleTime]:
