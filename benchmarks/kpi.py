@@ -8,7 +8,8 @@ would have recorded: an intake task, three review steps (sales, finance, product
 by rules), a delivered order (some corrected, some with a refused or reserved line, most rated), the total
 falling due and, for most, a payment (a few reversed). Everything is bulk-inserted with SQLAlchemy Core (ids
 given, no ``RETURNING``), or copied into PostgreSQL from the SQLite file a first run made (``--copy-from``).
-Then, alternating, it times each of these against its hand-written query:
+Then, alternating, it times each of these against its hand-written query (``--stuck URL`` instead times the
+stuck orders' list on a ``flow_data.py`` database against the GROUP BY it used before):
 
 - ``dashboard``: the four indicators for the company over the last twelve months (the indicators page's
   cards and ``GET /api/v1/kpi``'s company figures); the SQL: a scalar subquery per indicator;
@@ -16,7 +17,8 @@ Then, alternating, it times each of these against its hand-written query:
   the targets and flags); the SQL groups the same facts by month;
 - ``regions``: orders and amounts by province and city, this year's and the year before's;
 - ``customers``: RFM segments at the company's medians, as the page shows them by default (the service
-  finds the medians itself: three more statements); the SQL segments at those thresholds;
+  finds the medians itself, over the per-customer rows it reads in its one statement); the SQL segments at
+  those thresholds;
 - ``months``: orders, customers and amount per month of the year; ``mix``: the products (the largest 200)
   and the channels of the year's orders (the trends page's three tables: months, products, channels);
 - ``cycle times``: each stage's count, median, 90th percentile and average duration over the year.
@@ -63,12 +65,18 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--orders", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=21)
     parser.add_argument("--cases", nargs="+", choices=CASES, default=list(CASES), help="time these only")
+    parser.add_argument("--stuck", metavar="DATABASE_URL", default=None,
+                        help="instead: the stuck orders' list (its count and first page) on a flow_data.py database, "
+                             "against the GROUP BY over every audit entry it used before")
     bench_db.add_arguments(parser)
     return parser.parse_args()
 
 
 def main() -> None:
     args = parse_args()
+    if args.stuck:
+        stuck(args.stuck, args.rounds)
+        return
     from sqlalchemy import select
 
     from core.extensions import db
@@ -79,6 +87,7 @@ def main() -> None:
     with app.app_context():
         bench_db.prepare(url, counted=KpiOrder, size=args.orders, reuse=args.reuse, copy_from=args.copy_from,
                          generate=lambda: generate(app, args.orders, args.seed), what="orders with their facts")
+        add_missing_indexes()
         person = db.session.execute(select(User.id).where(User.username == "bench-sales-0")
                                     .order_by(User.id).limit(1)).scalar_one()
         manager = db.session.execute(select(User.id).where(User.username.like("%-manager"))
@@ -86,6 +95,81 @@ def main() -> None:
         database = db.engine.dialect.name
         db.session.remove()
     run(app, manager, person, args.rounds, Results("kpi", database=database, orders=args.orders), args.cases)
+
+
+def stuck(url: str, rounds: int) -> None:
+    """``/supervision/stuck``'s statements (the count and the first page at 7 days) against the same list with
+    each order's last step from a GROUP BY over all the company's audit entries (the page's query before
+    issue 16), alternating; the same orders checked."""
+    from sqlalchemy import func, select
+
+    from core.app import create_app
+    from core.extensions import db
+    from core.models import AuditEntry, Company, Customer, Order, User
+    from plugins.kpi.supervision.stuck import OPEN, STEPS, Stuck, stuck_spec
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url}, instance_path=str(Path(url.split("///")[-1]).parent))
+    with app.app_context():
+        company = db.session.execute(select(Company).order_by(Company.id).limit(1)).scalar_one()
+        user = db.session.execute(select(User).where(User.company_id == company.id).limit(1)).scalar_one()
+        asked = Stuck(company.today(), 7)
+        cutoff = asked.cutoff(company)
+        spec = stuck_spec(company, asked)
+        since = next(column.expr for column in spec.columns if column.key == "since")
+
+        def service() -> Any:
+            return spec.source(user).with_only_columns(Order.id, since), since
+
+        def grouped() -> Any:
+            last = (select(AuditEntry.order_id.label("order_id"), func.max(AuditEntry.at).label("since"))
+                    .where(AuditEntry.company_id == company.id, AuditEntry.entity == "order",
+                           AuditEntry.action.in_(STEPS)).group_by(AuditEntry.order_id).subquery())
+            old_since = func.coalesce(last.c.since, Order.submitted_at)
+            return (select(Order.id, old_since).join(Customer, Customer.id == Order.customer_id)
+                    .outerjoin(last, last.c.order_id == Order.id)
+                    .where(Order.company_id == company.id, Order.status.in_(OPEN), old_since < cutoff)), old_since
+
+        times: dict[str, list[float]] = defaultdict(list)
+        found: dict[str, Any] = {}
+        for round_ in range(rounds + 1):
+            for name, make in (("service", service), ("group by", grouped)):
+                statement, moment = make()
+                started = time.perf_counter()
+                count = db.session.execute(select(func.count()).select_from(statement.subquery())).scalar_one()
+                page = db.session.execute(statement.order_by(moment, Order.id).limit(51)).scalars().all()
+                elapsed = time.perf_counter() - started
+                if round_:
+                    times[name].append(elapsed)
+                found[name] = (count, page)
+                print(f"round {round_}: {name:<9} {elapsed * 1000:9.1f} ms ({count:,} stuck)", flush=True)
+        if found["service"] != found["group by"]:
+            raise SystemExit("the stuck orders differ")
+        entries = db.session.execute(select(func.count()).select_from(AuditEntry)).scalar_one()
+        medians = {name: statistics.median(values) * 1000 for name, values in times.items()}
+        print(f"stuck orders: {found['service'][0]:,} of {entries:,} audit entries; service "
+              f"{medians['service']:.1f} ms, group by {medians['group by']:.1f} ms, "
+              f"service / group by {medians['service'] / medians['group by']:.2f}")
+
+
+def add_missing_indexes() -> None:
+    """The indexes the models declare that reused (or copied) data lacks: ``create_all`` adds missing tables, not
+    the indexes added to existing ones since (the kpi migrations' ``ix_kpi_task_durations``, ...); the planner's
+    statistics are brought up to date again when one was made."""
+    from sqlalchemy import inspect, text
+
+    from core.extensions import db
+
+    made = []
+    for table in db.metadata.sorted_tables:
+        present = {index["name"] for index in inspect(db.engine).get_indexes(table.name)}
+        for index in table.indexes:
+            if index.name not in present:
+                index.create(db.engine)
+                made.append(index.name)
+    if made:
+        print(f"made the indexes the data lacked: {', '.join(sorted(str(name) for name in made))}", flush=True)
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("VACUUM ANALYZE" if connection.dialect.name == "postgresql" else "ANALYZE"))
 
 
 def generate(app: Any, count: int, seed: int) -> None:

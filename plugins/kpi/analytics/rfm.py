@@ -2,10 +2,11 @@
 frequency (orders) and monetary value (amount) against the company's medians or thresholds given, and the
 eight customary segments by their codes (R, F, M in that order: ``HLH`` is recent, seldom, large).
 
-The medians are read in SQL (the middle row of the per-customer figures, ORDER BY … LIMIT … OFFSET, the
-same on SQLite and PostgreSQL), and the segments are one GROUP BY over a CASE: the statements are the same
-for ten customers as for a hundred thousand. "High" is at the median or better: a last order on or after
-the median's, as many orders as the median or more, as large an amount or larger.
+The per-customer figures (one GROUP BY over the period's orders) are read once, in one statement; the
+medians (the middle row, as ORDER BY sorts them) and the segments are counted over those rows, one per
+customer who ordered, whatever the number of orders. The customers of a segment (its list, the orders behind
+it) are chosen in SQL by the same rule (:func:`segment_code`). "High" is at the median or better: a last
+order on or after the median's, as many orders as the median or more, as large an amount or larger.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, Select, Subquery, func, select, case
+from sqlalchemy import ColumnElement, Subquery, case, func, select
 
 from core.errors import ValidationError
 from core.extensions import db
@@ -117,36 +118,67 @@ def per_customer(company: Company, period: Period) -> Subquery:
             .where(counted(company, period.start, period.end)).group_by(Order.customer_id).subquery("rfm"))
 
 
-def _median(figures: Subquery, column: Any, count: int) -> list[Any]:
-    """The middle value (two, for an even count) of ``column`` over the per-customer rows."""
-    middle: Select[Any] = (select(column).select_from(figures).order_by(column)
-                           .limit(2 - count % 2).offset((count - 1) // 2))
-    return list(db.session.execute(middle).scalars())
+@dataclass(frozen=True)
+class CustomerFigures:
+    """One customer's row of the period: last order, orders, amount."""
+
+    customer_id: int
+    last_at: datetime
+    frequency: int
+    monetary: Decimal
 
 
-def thresholds(company: Company, period: Period, asked: AskedThresholds, figures: Subquery) -> tuple[Thresholds, int]:
-    """The thresholds in force (the medians where none was given) and the number of customers segmented."""
-    count = db.session.execute(select(func.count()).select_from(figures)).scalar_one()
+def customer_rows(figures: Subquery) -> list[CustomerFigures]:
+    """The per-customer rows, read once (one row per customer who ordered, however many orders)."""
+    return [CustomerFigures(customer_id, last_at, int(frequency), amount(monetary)) for customer_id, last_at,
+            frequency, monetary in db.session.execute(select(figures.c.customer_id, figures.c.last_at,
+                                                             figures.c.frequency, figures.c.monetary))]
+
+
+def _middle(values: list[Any]) -> list[Any]:
+    """The middle value (two, for an even count) of ``values`` in ascending order, as ORDER BY sorts them."""
+    ordered = sorted(values)
+    count = len(ordered)
+    return ordered[(count - 1) // 2:(count - 1) // 2 + 2 - count % 2]
+
+
+def thresholds_of(period: Period, asked: AskedThresholds, rows: list[CustomerFigures]) -> Thresholds:
+    """The thresholds in force over ``rows``: the medians where none was given."""
     given = frozenset(key for key in asked.params())
     recent_since: datetime | None = None
     frequency: Decimal | None = Decimal(asked.frequency) if asked.frequency is not None else None
     monetary = asked.monetary
     if asked.recency_days is not None:
         recent_since = period.end - timedelta(days=asked.recency_days)
-    if count:
+    if rows:
         if recent_since is None:
-            last = _median(figures, figures.c.last_at, count)
+            last = _middle([row.last_at for row in rows])
             recent_since = last[0] + (last[-1] - last[0]) / 2
         if frequency is None:
-            middle = _median(figures, figures.c.frequency, count)
-            frequency = Decimal(sum(int(value) for value in middle)) / len(middle)
+            middle = _middle([row.frequency for row in rows])
+            frequency = Decimal(sum(middle)) / len(middle)
         if monetary is None:
-            middle = _median(figures, figures.c.monetary, count)
-            monetary = amount(sum((amount(value) for value in middle), ZERO) / len(middle))
+            middle = _middle([row.monetary for row in rows])
+            monetary = amount(sum(middle, ZERO) / len(middle))
     days = asked.recency_days
     if days is None and recent_since is not None:
         days = (period.end - recent_since).days
-    return Thresholds(recent_since, frequency, monetary, days, given), count
+    return Thresholds(recent_since, frequency, monetary, days, given)
+
+
+def thresholds(company: Company, period: Period, asked: AskedThresholds, figures: Subquery) -> tuple[Thresholds, int]:
+    """The thresholds in force (the medians where none was given) and the number of customers segmented: one
+    statement reading the per-customer rows."""
+    rows = customer_rows(figures)
+    return thresholds_of(period, asked, rows), len(rows)
+
+
+def code_of(row: CustomerFigures, found: Thresholds) -> str:
+    """A customer's segment code, as :func:`segment_code` computes it in SQL."""
+    assert found.recent_since is not None and found.frequency is not None and found.monetary is not None
+    return "".join("H" if high else "L" for high in (row.last_at >= found.recent_since,
+                                                      row.frequency >= found.frequency,
+                                                      row.monetary >= found.monetary))
 
 
 def segment_code(figures: Subquery, found: Thresholds) -> ColumnElement[str]:
@@ -160,18 +192,16 @@ def segment_code(figures: Subquery, found: Thresholds) -> ColumnElement[str]:
 
 
 def rfm(company: Company, period: Period, asked: AskedThresholds) -> RfmReport:
-    """Customers, orders and amount per segment: five statements whatever the data's size."""
-    figures = per_customer(company, period)
-    found, count = thresholds(company, period, asked, figures)
+    """Customers, orders and amount per segment: one statement whatever the data's size (the per-customer rows,
+    then the medians and the segments counted over them)."""
+    rows = customer_rows(per_customer(company, period))
+    found = thresholds_of(period, asked, rows)
     cells: dict[str, tuple[int, int, Decimal]] = {}
-    if count:
-        code = segment_code(figures, found).label("code")
-        for segment, customers, orders, sold in db.session.execute(
-                select(code, func.count(), func.sum(figures.c.frequency), func.sum(figures.c.monetary))
-                .group_by(code)):
-            cells[segment] = (int(customers), int(orders or 0), amount(sold))
+    for row in rows:
+        customers, orders, sold = cells.get(code := code_of(row, found), (0, 0, ZERO))
+        cells[code] = (customers + 1, orders + row.frequency, sold + row.monetary)
     segments = [SegmentFigures(segment, *cells.get(segment.value, (0, 0, ZERO))) for segment in Segment]
-    return RfmReport(period, found, count, segments)
+    return RfmReport(period, found, len(rows), segments)
 
 
 def parse_segment(given: str | None) -> Segment | None:

@@ -5,19 +5,20 @@ its decision) and the order's lead time (its submission to its delivery). Each p
 rank: the smallest duration at least ``p`` of the durations do not exceed, the ``ceil(p x n)``-th in
 ascending order (PostgreSQL's ``percentile_disc``).
 
-It is computed in one SQL statement that works the same on SQLite, which has no percentile function: a
-window numbers each group's durations in order (``row_number``) and counts them (``count(*) over``), and
-the outer ``GROUP BY`` keeps, per group, the duration whose number is ``ceil(n / 2)`` (``(n + 1) / 2`` in
-integer arithmetic) and ``ceil(9n / 10)`` (``(9n + 9) / 10``). The database sorts within the groups
-(the index on the company and the moment narrows the rows to the period); one row per stage comes back,
-whatever the number of facts.
+Two statements, the same whatever the number of facts, one row per stage coming back: the first counts each
+stage's durations in the period, the second reads each stage's ``ceil(n / 2)``-th (``(n + 1) / 2`` in integer
+arithmetic) and ``ceil(9n / 10)``-th (``(9n + 9) / 10``) at their offsets in the durations as an index holds
+them in order, the 90th percentile counted back from the longest (a tenth of the rows read, not nine tenths).
+Nothing is sorted: a window numbering every row of the period (the portable one-statement way) sorted them
+all, and PostgreSQL's ordered aggregates (``percentile_disc``, an ordered ``array_agg``) sort each stage's rows
+too. ``percentile_disc(0.9)`` would also compute its rank in floating point and take the 64th of 70.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, and_, case, func, literal, select, type_coerce, union_all
+from sqlalchemy import String, func, literal, select, type_coerce, union_all
 
 from core.extensions import db
 from plugins.kpi.facts.models import KpiOrder, KpiTask, TaskStage
@@ -36,29 +37,59 @@ class CycleTime:
     average_seconds: int
 
 
-def _ranked(stage: Any, department: Any, seconds: Any, source: Any, where: ColumnElement[bool]) -> Select[Any]:
-    partition = (stage, department)
-    return select(stage.label("stage"), department.label("department"), seconds.label("seconds"),
-                  func.row_number().over(partition_by=partition, order_by=seconds).label("rank"),
-                  func.count().over(partition_by=partition).label("n")).select_from(source).where(where)
+def _durations(company_id: int, span: Period) -> Any:
+    """SQL: every duration of the period with its stage and department: the tasks done, the orders delivered."""
+    tasks = select(type_coerce(KpiTask.stage, String).label("stage"), KpiTask.department.label("department"),
+                   KpiTask.seconds.label("seconds")).where(
+        KpiTask.company_id == company_id, KpiTask.done_at >= span.start, KpiTask.done_at < span.end)
+    orders = select(literal(LEAD_TIME, String).label("stage"), literal(None, String).label("department"),
+                    KpiOrder.lead_seconds.label("seconds")).where(
+        KpiOrder.company_id == company_id, KpiOrder.lead_seconds.is_not(None),
+        KpiOrder.delivered_at >= span.start, KpiOrder.delivered_at < span.end)
+    return union_all(tasks, orders).subquery("durations")
+
+
+def _ranked(company_id: int, span: Period) -> list[tuple[Any, ...]]:
+    """Each group's count and sum (one GROUP BY), then every group's two ranks in one statement, each the row at
+    its offset in the group's durations read in order from an index (``ix_kpi_task_durations``,
+    ``ix_kpi_order_lead``), from the nearer end: nothing sorted. Two statements, whatever the number of facts."""
+    durations = _durations(company_id, span)
+    groups = db.session.execute(
+        select(durations.c.stage, durations.c.department, func.count(), func.sum(durations.c.seconds))
+        .group_by(durations.c.stage, durations.c.department)).all()
+    if not groups:
+        return []
+    picks = []
+    for index, (stage, department, count, _total) in enumerate(groups):
+        if stage == LEAD_TIME:
+            seconds: Any = KpiOrder.lead_seconds
+            durations_of = select(seconds.label("seconds")).where(
+                KpiOrder.company_id == company_id, seconds.is_not(None), KpiOrder.delivered_at >= span.start,
+                KpiOrder.delivered_at < span.end)
+        else:
+            seconds = KpiTask.seconds
+            durations_of = select(seconds.label("seconds")).where(
+                KpiTask.company_id == company_id, KpiTask.stage == TaskStage(stage), KpiTask.department == department,
+                KpiTask.done_at >= span.start, KpiTask.done_at < span.end)
+        for which, rank in ((0, (count + 1) // 2), (1, (9 * count + 9) // 10)):
+            # From whichever end is nearer: the 90th percentile is the (n - rank + 1)-th from the longest.
+            if rank - 1 <= count - rank:
+                at = durations_of.order_by(seconds).limit(1).offset(rank - 1)
+            else:
+                at = durations_of.order_by(seconds.desc()).limit(1).offset(count - rank)
+            picked = at.subquery()
+            picks.append(select(literal(index).label("grp"), literal(which).label("which"), picked.c.seconds))
+    found = {(grp, which): seconds for grp, which, seconds in db.session.execute(union_all(*picks))}
+    # A stage whose facts were deleted between the two statements (a rebuild committing) has no rank to show.
+    return [(stage, department, count, found[(index, 0)], found[(index, 1)], total)
+            for index, (stage, department, count, total) in enumerate(groups)
+            if (index, 0) in found and (index, 1) in found]
 
 
 def cycle_times(company_id: int, span: Period) -> list[CycleTime]:
     """The cycle time of every stage with work done in the period: intake, review steps, execution tasks and
-    problem cases (per department), then the orders' lead time."""
-    tasks = _ranked(type_coerce(KpiTask.stage, String), KpiTask.department, KpiTask.seconds, KpiTask,
-                    and_(KpiTask.company_id == company_id, KpiTask.done_at >= span.start, KpiTask.done_at < span.end))
-    orders = _ranked(literal(LEAD_TIME, String), literal(None, String), KpiOrder.lead_seconds, KpiOrder,
-                     and_(KpiOrder.company_id == company_id, KpiOrder.lead_seconds.is_not(None),
-                          KpiOrder.delivered_at >= span.start, KpiOrder.delivered_at < span.end))
-    ranked = union_all(tasks, orders).subquery()
-    n, rank, seconds = ranked.c.n, ranked.c.rank, ranked.c.seconds
-    rows = db.session.execute(
-        select(ranked.c.stage, ranked.c.department, func.max(n),
-               func.max(case((rank == (n + 1) // 2, seconds))), func.max(case((rank == (9 * n + 9) // 10, seconds))),
-               func.sum(seconds))
-        .group_by(ranked.c.stage, ranked.c.department)
-    ).all()
+    problem cases (per department), then the orders' lead time. Two statements."""
+    rows = _ranked(company_id, span)
     found = [CycleTime(stage, department, count, median, p90, round(total / count))
              for stage, department, count, median, p90, total in rows]
     order = {TaskStage.INTAKE.value: 0, TaskStage.REVIEW.value: 1, TaskStage.EXECUTION.value: 2,

@@ -87,6 +87,45 @@ def test_an_order_waiting_longer_than_the_days_given_is_stuck(app, world):
     assert supervisor.get("/supervision/stuck?days=0").status_code == 400
 
 
+def test_an_order_waits_from_its_latest_status_event_not_from_its_submission(app, world):
+    fresh = order_for(world, world.customers[0].id, 5, utcnow().date())
+    [waiting, moved] = clone_order(fresh.id, 2, vary={
+        "order": lambda n, row: {**row, "submitted_at": utcnow() - timedelta(days=12)}})
+    # The second was decided 3 days ago (its status event), the first only submitted 12 days ago; an entry of
+    # another kind (a note on the order) does not move the order on.
+    audit.record_many([{**audit.values(company_id=world.company.id, entity="order", entity_id=order_id,
+                                       action=action, actor=world.users["manager"], order_id=order_id),
+                        "at": utcnow() - timedelta(days=3)}
+                       for order_id, action in ((moved, "review_decided"), (waiting, "review_step_escalated"))])
+    commit()
+    numbers = {order_id: db.session.get(Order, order_id).number for order_id in (waiting, moved)}
+
+    page = portal_login(app, world.users["supervisor"]).get("/supervision/stuck?days=7").get_data(as_text=True)
+
+    assert f">{numbers[waiting]}<" in page and f">{numbers[moved]}<" not in page
+
+
+def test_the_stuck_orders_cost_the_same_statements_for_100_orders_as_for_5000(app, world):
+    template = order_for(world, world.customers[0].id, 5, utcnow().date())
+    supervisor = portal_login(app, world.users["supervisor"])
+    supervisor.get("/supervision/stuck")
+    counts = []
+    for more in (100, 4_900):
+        ids = clone_order(template.id, more, vary={
+            "order": lambda n, row: {**row, "submitted_at": utcnow() - timedelta(days=20 + n % 300)}})
+        audit.record_many([{**audit.values(company_id=world.company.id, entity="order", entity_id=order_id,
+                                           action="review_decided", actor=None, order_id=order_id),
+                            "at": utcnow() - timedelta(days=10 + n % 200)} for n, order_id in enumerate(ids)])
+        commit()
+        with statements(db.engine) as seen:
+            first = supervisor.get("/supervision/stuck?days=7")
+        following = re.search(r'href="([^"]*after=[^"]+)"', first.get_data(as_text=True)).group(1)
+        with statements(db.engine) as seen_next:
+            assert supervisor.get(following.replace("&amp;", "&")).status_code == 200
+        counts.append((len(seen), len(seen_next)))
+    assert counts[0] == counts[1]
+
+
 @pytest.mark.parametrize("role", [role for role in OTHERS if role != "administrator"])
 def test_supervision_pages_are_the_supervisors_and_the_administrators(app, world, role):
     client = portal_login(app, world.users[role])
