@@ -110,7 +110,11 @@ class ReverseRequestSchema(ma.Schema):
 
 
 class AccountQuerySchema(PageArgsSchema):
-    """Which page of the account's open invoices (``core.db.page_of``)."""
+    """Which page of the account's open invoices (``core.db.page_of``): the first, or the one after a cursor
+    (``next``); no page numbers, as the account is not one of the numbered lists."""
+
+    class Meta:
+        exclude = ("page",)
 
     per_page = ma.fields.Integer(load_default=LISTED, validate=validate.Range(min=1, max=200))
 

@@ -373,6 +373,6 @@ def test_the_balance_sums_and_pages_3_open_invoices_as_60_in_the_same_statements
     assert rest["totals"] == first["totals"]
     small = api("finance").get(f"{url}?per_page=7").get_json()
     assert len(small["invoices"]) == 7 and small["next"].startswith(url)
-    for bad in ("per_page=0", "per_page=500", "cursor=nonsense.token", "page=0"):
+    for bad in ("per_page=0", "per_page=500", "cursor=nonsense.token", "cursor="):
         refused = api("finance").get(f"{url}?{bad}")
         assert refused.status_code == 400, (bad, refused.get_json())
