@@ -18,8 +18,8 @@ from plugins.billing.payments import account, ledger, services
 from plugins.billing.payments.allocations import unallocated
 from plugins.billing.payments.models import BillingPayment
 from plugins.billing.payments.schemas import (
-    AccountQuerySchema, CustomerBalanceSchema, OrderPaymentsSchema, PaymentRequestSchema, PaymentResultSchema, PrepaymentShareRequestSchema,
-    PrepaymentShareSchema, ReverseRequestSchema,
+    AccountQuerySchema, CustomerBalanceSchema, OrderPaymentsSchema, PaymentRequestSchema, PaymentResultSchema,
+    PrepaymentShareRequestSchema, PrepaymentShareSchema, ReverseRequestSchema,
 )
 
 blp = ApiBlueprint("billing_payments_api", __name__, description="Payments received from customers")

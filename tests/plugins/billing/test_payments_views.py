@@ -204,6 +204,11 @@ def test_the_account_page_sums_and_pages_3_open_invoices_as_60_in_the_same_state
     assert rest.count(f'name="{ALLOCATE}') == 10 and f'name="{ALLOCATE}{by_due[50].invoice_id}"' in rest
     overdue_only = finance.get(f"{url}?overdue=1").get_data(as_text=True)
     assert overdue_only.count(f'name="{ALLOCATE}') == 20
+    exported = finance.get(f"{url}?format=csv&sort=-due_date")
+    assert exported.status_code == 200 and exported.mimetype == "text/csv"
+    lines = exported.get_data(as_text=True).splitlines()
+    assert len(lines) == 61 and "AG-" in lines[1] and "Outstanding" in lines[0]
+    assert finance.get(f"{url}?sort=customer").status_code == 400
 
 
 @pytest.mark.usefixtures("hand_built_open_items")
