@@ -9,7 +9,6 @@ list (the portal's list view, the API's ``page_of``), never loaded whole. Nothin
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -17,8 +16,9 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, Subquery, func, select
-from sqlalchemy.orm import contains_eager, lazyload, selectinload
+from sqlalchemy.orm import lazyload, selectinload
 
+from core.db import page_of
 from core.errors import NotFound
 from core.extensions import db
 from core.keyset import Keyset, Kind
@@ -26,7 +26,7 @@ from core.models import Customer, Order, User
 from core.orders import money
 from plugins.billing.dates import company_today
 from plugins.billing.invoices.models import Invoice
-from plugins.billing.payments.allocations import taken_of_payment, unallocated
+from plugins.billing.payments.allocations import invoices_by_id, taken_of_payment, unallocated
 from plugins.billing.payments.ledger import ZERO
 from plugins.billing.payments.models import BillingPayment
 from plugins.billing.receivables.ageing import bucket_of
@@ -35,8 +35,6 @@ from plugins.billing.receivables.open_items import open_invoices, open_sums
 
 # The account lists the latest payments up to this many; the credit covers them all.
 LISTED = 50
-# The API's page of open invoices: oldest due first, then by id (``core.db.page_of``).
-OLDEST_DUE_FIRST = Keyset(Invoice.id, Invoice.due_date, Kind.DATE)
 
 
 @dataclass
@@ -145,24 +143,49 @@ def owing_of(customer: Customer) -> Subquery:
     return open_invoices(customer.company_id, customer_id=customer.id)
 
 
-def open_invoice_rows(customer: Customer, owing: Subquery | None = None) -> Select[Any]:
-    """SQL: the customer's open invoices joined to their orders and to what each owes (``owing``), for a
-    list to select its columns from and page."""
-    owing = owing_of(customer) if owing is None else owing
-    return (select(Invoice).join(owing, owing.c.invoice_id == Invoice.id)
-            .join(Order, Order.id == Invoice.order_id)
-            .where(Invoice.company_id == customer.company_id))
+class OpenInvoiceColumns:
+    """SQL of the account's list of open invoices, over the open items alone (``owing``): what the invoice
+    and its order add (number, status, total, the order's number) are scalar subqueries by primary key.
+
+    The list is sorted and cut to its page on the open items' own columns (due date, invoice id), and the
+    database looks up the invoice and the order for the rows of the page only: joined, each of the
+    customer's thousands of open invoices was read with its order before the sort.
+    """
+
+    def __init__(self, customer: Customer) -> None:
+        self.owing = owing = owing_of(customer)
+
+        def of_invoice(column: Any) -> Any:
+            return select(column).where(Invoice.id == owing.c.invoice_id).scalar_subquery()
+
+        def of_order(column: Any) -> Any:
+            return (select(column).join(Invoice, Invoice.order_id == Order.id)
+                    .where(Invoice.id == owing.c.invoice_id).scalar_subquery())
+
+        self.id = owing.c.invoice_id
+        self.due_date = owing.c.due_date
+        self.open = owing.c.open
+        self.currency = owing.c.currency
+        self.number = of_invoice(Invoice.number)
+        self.status = of_invoice(Invoice.status)
+        self.total = of_invoice(Invoice.total)
+        self.issued_at = of_invoice(Invoice.issued_at)
+        self.order_id = of_invoice(Invoice.order_id)
+        self.order_number = of_order(Order.number)
+        self.customer_reference = of_order(Order.customer_reference)
+        self.oldest_due_first = Keyset(self.id, self.due_date, Kind.DATE)
+
+    def rows(self) -> Select[Any]:
+        """The open invoices, for a list to select its columns from and page (``core.listview``)."""
+        return select(self.id).select_from(self.owing)
 
 
-def open_invoices_query(customer: Customer) -> Select[Any]:
-    """The customer's open invoices as entities, each with its order's number in the same statement (not
-    its lines), for the API's page (``core.db.page_of`` orders and pages it)."""
-    order = contains_eager(Invoice.order)
-    return open_invoice_rows(customer).options(
-        order.load_only(Order.id, Order.number, Order.customer_id), order.lazyload(Order.lines),
-        order.lazyload(Order.module_rows), order.lazyload(Order.customer))
-
-
-def owed_on_invoices(invoices: Iterable[Invoice]) -> dict[int, Decimal]:
-    """What each of ``invoices`` still owes by its open items, in one query."""
-    return open_sums(invoice.id for invoice in invoices)
+def open_invoices_page(customer: Customer, **paging: Any) -> dict[str, Any]:
+    """A page of the customer's open invoices, oldest due first (``core.db.page_of``: ``per_page``,
+    ``cursor``), as ``(invoice with its order, what it owes)`` in ``items``: three queries and the count."""
+    columns = OpenInvoiceColumns(customer)
+    page = page_of(columns.rows(), columns.oldest_due_first, **paging)
+    ids = list(page["items"])
+    invoices = invoices_by_id(customer.company_id, ids)
+    owed = open_sums(ids)
+    return {**page, "items": [(invoices[invoice_id], owed.get(invoice_id, ZERO)) for invoice_id in ids]}

@@ -8,7 +8,6 @@ from flask.views import MethodView
 
 from core.api import ApiBlueprint
 from core.auth.context import require_actor, requires
-from core.db import page_of
 from core.errors import NotFound
 from core.orders.queries import get_order
 from plugins.billing.dates import company_today
@@ -132,8 +131,7 @@ class CustomerBalance(MethodView):
         users read their own."""
         customer = account.get_account_customer(require_actor(), customer_id)
         found = account.customer_account(customer)
-        page = page_of(account.open_invoices_query(customer), account.OLDEST_DUE_FIRST, **args)
-        owed = account.owed_on_invoices(page["items"])
+        page = account.open_invoices_page(customer, **args)
         return {
             **page,
             "customer_id": customer.id, "customer_name": customer.name, "as_of": found.today,
@@ -145,9 +143,9 @@ class CustomerBalance(MethodView):
                        for t in found.totals],
             "invoices": [{"id": invoice.id, "number": invoice.number, "order_id": invoice.order_id,
                           "order_number": invoice.order.number, "currency": invoice.currency,
-                          "total": invoice.total, "outstanding": owed.get(invoice.id, ledger.ZERO),
-                          "due_date": invoice.due_date, "status": invoice.status}
-                         for invoice in page["items"]],
+                          "total": invoice.total, "outstanding": owed, "due_date": invoice.due_date,
+                          "status": invoice.status}
+                         for invoice, owed in page["items"]],
             "payments": [payment_payload(payment, left) for payment, left in found.payments],
         }
 

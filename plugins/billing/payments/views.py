@@ -3,6 +3,7 @@ customer's account (allocated across their invoices), reverses a wrong one; the 
 customer's invoices, payments, credit and balance to staff and to the customer's own users."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -15,7 +16,7 @@ from core.auth.context import require_actor, requires, sees_prices
 from core.formatting import money
 from core.labels import choices
 from core.listview import Column, Filter, FilterKind, Kind, ListSpec, export_format, list_response, order_column
-from core.models import Customer, Order, User
+from core.models import Customer, User
 from core.orders.queries import get_order
 from core.portal import order_url
 from core.web import attempt, flash_form_errors, required
@@ -23,7 +24,6 @@ from plugins.billing.collection import follow_ups, hold
 from plugins.billing.collection import services as collection
 from plugins.billing.collection.models import FollowUpKind
 from plugins.billing.dates import company_today, company_zone
-from plugins.billing.invoices.models import Invoice
 from plugins.billing.payments import account, services
 from plugins.billing.payments.forms import PaymentForm, ReverseForm
 from plugins.billing.payments.models import PaymentMethod
@@ -85,27 +85,27 @@ def _staff(user: User) -> bool:
 def _open_invoices_spec(customer: Customer) -> ListSpec:
     """The customer's open invoices as the account lists them: oldest due first, what each still owes by its
     open items; keyset-paged and exported by the list view, the same statements on any page."""
-    owing = account.owing_of(customer)
+    found = account.OpenInvoiceColumns(customer)
     return ListSpec(
         name=f"account-{customer.id}-open-invoices",
-        source=lambda _user: account.open_invoice_rows(customer, owing),
-        id=Invoice.id,
+        source=lambda _user: found.rows(),
+        id=found.id,
         columns=(
-            Column("number", _l("Invoice"), Invoice.number, sortable=True, href=_invoice_document, when=_staff),
-            Column("number", _l("Invoice"), Invoice.number, sortable=True, when=lambda user: not _staff(user)),
-            order_column(),
-            Column("issued_at", _l("Issued"), Invoice.issued_at, Kind.DATETIME),
-            Column("due_date", _l("Due"), Invoice.due_date, Kind.DATE, sortable=True),
-            Column("status", _l("Status"), Invoice.status, Kind.CODE, badge=True),
-            Column("total", _l("Invoice total"), Invoice.total, Kind.MONEY),
-            Column("outstanding", _l("Outstanding"), owing.c.open, Kind.MONEY),
-            Column("currency", _l("Currency"), Invoice.currency),
+            Column("number", _l("Invoice"), found.number, sortable=True, href=_invoice_document, when=_staff),
+            Column("number", _l("Invoice"), found.number, sortable=True, when=lambda user: not _staff(user)),
+            replace(order_column(), expr=found.order_number),
+            Column("issued_at", _l("Issued"), found.issued_at, Kind.DATETIME),
+            Column("due_date", _l("Due"), found.due_date, Kind.DATE, sortable=True),
+            Column("status", _l("Status"), found.status, Kind.CODE, badge=True),
+            Column("total", _l("Invoice total"), found.total, Kind.MONEY),
+            Column("outstanding", _l("Outstanding"), found.open, Kind.MONEY),
+            Column("currency", _l("Currency"), found.currency),
         ),
-        search=(Invoice.number, Order.number, Order.customer_reference),
+        search=(found.number, found.order_number, found.customer_reference),
         filters=(Filter("overdue", _l("Overdue only"), None, FilterKind.FLAG,
-                        condition=lambda user: Invoice.due_date < company_today(user.company_id)),),
+                        condition=lambda user: found.due_date < company_today(user.company_id)),),
         default_sort="due_date",
-        carry={"order_id": Invoice.order_id},
+        carry={"order_id": found.order_id},
     )
 
 
