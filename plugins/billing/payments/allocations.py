@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, Select, func, select, type_coerce
+from sqlalchemy import ColumnElement, Select, func, literal, select, tuple_, type_coerce
 from sqlalchemy.orm import contains_eager, lazyload
 
 from core.extensions import db
@@ -27,6 +27,8 @@ from plugins.billing.payments.models import BillingPayment, PaymentAllocation
 # An order takes a payment from approval until it is settled.
 PAYABLE = frozenset({OrderStatus.APPROVED, OrderStatus.IN_PRODUCTION, OrderStatus.SHIPPED, OrderStatus.DELIVERED})
 CLOSED = frozenset({InvoiceStatus.CANCELLED, InvoiceStatus.CREDITED})
+# Open invoices the suggestion reads at a time, oldest due first, until the payment is taken.
+SUGGEST_CHUNK = 50
 
 
 @dataclass(frozen=True)
@@ -75,14 +77,28 @@ def invoices_by_id(company_id: int, invoice_ids: Iterable[int]) -> dict[int, Inv
     return {invoice.id: invoice for invoice in found}
 
 
-def open_invoices(customer: Customer, currency: str) -> list[Owed]:
-    """The customer's invoices still owing in ``currency``, oldest due first (then oldest issued): what the
-    suggestion pays first. Two queries however many there are."""
-    invoices = list(db.session.execute(_with_orders(select(Invoice)).where(
+def open_invoices(customer: Customer, currency: str, amount: Decimal) -> list[Owed]:
+    """The customer's invoices still owing in ``currency``, oldest due first (then oldest issued), as many as
+    ``amount`` pays: what the suggestion pays first. Read SUGGEST_CHUNK at a time (two queries a chunk), so a
+    payment costs what the invoices it pays cost, not every open invoice of a long account."""
+    oldest_first = (Invoice.due_date, Invoice.issued_at, Invoice.id)
+    query = _with_orders(select(Invoice)).where(
         Invoice.company_id == customer.company_id, Order.customer_id == customer.id,
         Invoice.currency == currency, Invoice.status == InvoiceStatus.ISSUED, Order.status.in_(PAYABLE))
-        .order_by(Invoice.due_date, Invoice.issued_at, Invoice.id)).scalars())
-    return [row for row in owed_on(invoices) if row.owed > ZERO]
+    owing: list[Owed] = []
+    left = amount
+    while left > ZERO:
+        chunk = list(db.session.execute(query.order_by(*oldest_first).limit(SUGGEST_CHUNK)).scalars())
+        rows = [row for row in owed_on(chunk) if row.owed > ZERO]
+        owing += rows
+        left -= sum((row.owed for row in rows), ZERO)
+        if len(chunk) < SUGGEST_CHUNK:
+            break
+        last = chunk[-1]
+        query = query.where(tuple_(*oldest_first) > tuple_(
+            literal(last.due_date, Invoice.due_date.type), literal(last.issued_at, Invoice.issued_at.type),
+            literal(last.id, Invoice.id.type)))
+    return owing
 
 
 def suggest(amount: Decimal, owing: list[Owed]) -> list[tuple[Invoice, Decimal]]:

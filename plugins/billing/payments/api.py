@@ -17,8 +17,8 @@ from plugins.billing.payments import account, ledger, services
 from plugins.billing.payments.allocations import unallocated
 from plugins.billing.payments.models import BillingPayment
 from plugins.billing.payments.schemas import (
-    CustomerBalanceSchema, OrderPaymentsSchema, PaymentRequestSchema, PaymentResultSchema, PrepaymentShareRequestSchema,
-    PrepaymentShareSchema, ReverseRequestSchema,
+    AccountQuerySchema, CustomerBalanceSchema, OrderPaymentsSchema, PaymentRequestSchema, PaymentResultSchema,
+    PrepaymentShareRequestSchema, PrepaymentShareSchema, ReverseRequestSchema,
 )
 
 blp = ApiBlueprint("billing_payments_api", __name__, description="Payments received from customers")
@@ -122,20 +122,30 @@ class OrderPayments(MethodView):
 @blp.route("/customers/<id:customer_id>/balance")
 class CustomerBalance(MethodView):
     @requires("billing.account.view")
+    @blp.arguments(AccountQuerySchema, location="query")
     @blp.response(200, CustomerBalanceSchema)
-    def get(self, customer_id):
-        """A customer's account: per currency what their open invoices owe, their credit (what of their
-        payments no allocation takes) and the balance; their open invoices and the latest others, and
-        their latest payments. A customer's own users read their own."""
-        found = account.customer_account(account.get_account_customer(require_actor(), customer_id))
+    def get(self, args, customer_id):
+        """A customer's account: per currency what their open invoices owe (of it overdue, and by days past
+        due), their credit (what of their payments no allocation takes) and the balance; a page of their
+        open invoices, oldest due first (follow ``next`` for more); their latest payments. A customer's own
+        users read their own."""
+        customer = account.get_account_customer(require_actor(), customer_id)
+        found = account.customer_account(customer)
+        page = account.open_invoices_page(customer, **args)
         return {
-            "customer_id": found.customer.id, "customer_name": found.customer.name,
+            **page,
+            "customer_id": customer.id, "customer_name": customer.name, "as_of": found.today,
             "totals": [{"currency": t.currency, "outstanding": t.outstanding, "credit": t.credit,
-                        "balance": t.balance} for t in found.totals],
-            "invoices": [{"id": row.invoice.id, "number": row.invoice.number, "order_id": row.invoice.order_id,
-                          "currency": row.invoice.currency, "total": row.invoice.total, "outstanding": row.owed,
-                          "due_date": row.invoice.due_date, "status": row.invoice.status}
-                         for row in found.invoices],
+                        "balance": t.balance, "open_count": t.open_count, "overdue": t.overdue,
+                        "overdue_count": t.overdue_count,
+                        "ageing": [{"bucket": bucket.key, "label": str(bucket.label), "amount": amount}
+                                   for bucket, amount in t.aged]}
+                       for t in found.totals],
+            "invoices": [{"id": invoice.id, "number": invoice.number, "order_id": invoice.order_id,
+                          "order_number": invoice.order.number, "currency": invoice.currency,
+                          "total": invoice.total, "outstanding": owed, "due_date": invoice.due_date,
+                          "status": invoice.status}
+                         for invoice, owed in page["items"]],
             "payments": [payment_payload(payment, left) for payment, left in found.payments],
         }
 

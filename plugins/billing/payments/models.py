@@ -13,7 +13,7 @@ import enum
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Numeric, String
+from sqlalchemy import ForeignKey, Index, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import Model
@@ -38,6 +38,8 @@ class BillingPayment(Model):
     """
 
     __tablename__ = "billing_payment"
+    # A customer's latest payments (their account): the newest first from the index, not sorted out of all.
+    __table_args__ = (Index("ix_billing_payment_customer_received", "company_id", "customer_id", "received_at", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("company.id"), index=True)

@@ -9,10 +9,11 @@ from flask_babel import gettext as _
 from marshmallow import validate
 
 from core.api.fields import MONEY_FLAG, IdField, MoneyField
-from core.api.schemas import PricedSchema
+from core.api.schemas import PageArgsSchema, PageSchema, PricedSchema
 from core.models import OrderStatus
 from plugins.billing.invoices.models import InvoiceStatus
 from plugins.billing.invoices.schemas import Amount, InvoiceSchema
+from plugins.billing.payments.account import LISTED
 from plugins.billing.payments.models import PaymentMethod
 
 
@@ -108,15 +109,34 @@ class ReverseRequestSchema(ma.Schema):
                               metadata={"description": "why the payment was wrong, kept with it"})
 
 
+class AccountQuerySchema(PageArgsSchema):
+    """Which page of the account's open invoices (``core.db.page_of``): the first, or the one after a cursor
+    (``next``); no page numbers, as the account is not one of the numbered lists."""
+
+    class Meta:
+        exclude = ("page",)
+
+    per_page = ma.fields.Integer(load_default=LISTED, validate=validate.Range(min=1, max=200))
+
+
 class AccountInvoiceSchema(PricedSchema):
     id = ma.fields.Integer()
     number = ma.fields.String()
     order_id = ma.fields.Integer()
+    order_number = ma.fields.String(allow_none=True)
     currency = ma.fields.String()
     total = Amount()
-    outstanding = Amount()
+    outstanding = Amount(metadata={"description": "what the invoice still owes"})
     due_date = ma.fields.Date()
     status = ma.fields.Enum(InvoiceStatus, by_value=True)
+
+
+class AgeingAmountSchema(PricedSchema):
+    bucket = ma.fields.String(metadata={"description": "the bucket's key: ``not_due``, ``1_30``, ... ``over_180`` "
+                                                       "(the company's ageing buckets in days)",
+                                        "example": "1_30"})
+    label = ma.fields.String(metadata={"description": "the bucket's name in the reader's language"})
+    amount = Amount(metadata={"description": "owed on the open invoices as many days past due as the bucket says"})
 
 
 class AccountTotalsSchema(PricedSchema):
@@ -124,14 +144,24 @@ class AccountTotalsSchema(PricedSchema):
     outstanding = Amount(metadata={"description": "owed on the customer's open invoices"})
     credit = Amount(metadata={"description": "what of their payments no allocation takes"})
     balance = Amount(metadata={"description": "outstanding less credit; negative when the company owes them"})
+    open_count = ma.fields.Integer(metadata={"description": "how many open invoices owe the outstanding amount"})
+    overdue = Amount(metadata={"description": "of the outstanding amount, what is owed past its due date"})
+    overdue_count = ma.fields.Integer(metadata={"description": "how many open invoices are past their due date"})
+    ageing = ma.fields.List(ma.fields.Nested(AgeingAmountSchema), metadata={
+        "description": "the outstanding amount by days past due, one figure per bucket, in the buckets' order"})
 
 
-class CustomerBalanceSchema(PricedSchema):
+class CustomerBalanceSchema(PageSchema):
+    """The account, with a page of its open invoices: ``total``, ``next_cursor`` and ``next`` are that list's."""
+
     customer_id = ma.fields.Integer()
     customer_name = ma.fields.String()
+    as_of = ma.fields.Date(metadata={"description": "the company's today, which overdue and the ageing count from"})
     totals = ma.fields.List(ma.fields.Nested(AccountTotalsSchema))
-    invoices = ma.fields.List(ma.fields.Nested(AccountInvoiceSchema))
-    payments = ma.fields.List(ma.fields.Nested(PaymentSchema))
+    invoices = ma.fields.List(ma.fields.Nested(AccountInvoiceSchema), metadata={
+        "description": "a page of the customer's open invoices, oldest due first; follow ``next`` for the rest"})
+    payments = ma.fields.List(ma.fields.Nested(PaymentSchema), metadata={
+        "description": f"the customer's latest {LISTED} payments, newest first"})
 
 
 class OrderPaymentsSchema(PricedSchema):

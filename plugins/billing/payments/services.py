@@ -155,7 +155,8 @@ def _plan(customer: Customer, value: Decimal, currency: str, shares: list[Share]
         invoice = invoice_for(order)
         return [(order, invoice if invoice is not None and invoice.status not in CLOSED else None, value)]
     if shares is None:
-        return [(invoice.order, invoice, share) for invoice, share in suggest(value, open_invoices(customer, currency))]
+        return [(invoice.order, invoice, share)
+                for invoice, share in suggest(value, open_invoices(customer, currency, value))]
     invoices = invoices_by_id(customer.company_id, (share.invoice_id for share in shares))
     left_on = {row.invoice.id: row.owed for row in owed_on(list(invoices.values()))}
     plan: list[tuple[Order, Invoice | None, Decimal]] = []

@@ -3,21 +3,27 @@ customer's account (allocated across their invoices), reverses a wrong one; the 
 customer's invoices, payments, credit and balance to staff and to the customer's own users."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Row
 
 from core.auth.context import require_actor, requires, sees_prices
 from core.formatting import money
 from core.labels import choices
+from core.listview import Column, Filter, FilterKind, Kind, ListSpec, export_format, list_response, order_column
+from core.models import Customer, User
 from core.orders.queries import get_order
 from core.portal import order_url
 from core.web import attempt, flash_form_errors, required
 from plugins.billing.collection import follow_ups, hold
 from plugins.billing.collection import services as collection
 from plugins.billing.collection.models import FollowUpKind
-from plugins.billing.dates import company_zone
+from plugins.billing.dates import company_today, company_zone
 from plugins.billing.payments import account, services
 from plugins.billing.payments.forms import PaymentForm, ReverseForm
 from plugins.billing.payments.models import PaymentMethod
@@ -68,22 +74,62 @@ def own_account():
     return redirect(url_for("billing_payments.customer_account", customer_id=actor.customer_id))
 
 
+def _invoice_document(row: Row[Any]) -> str:
+    return url_for("billing.invoice_document", invoice_id=row.id)
+
+
+def _staff(user: User) -> bool:
+    return user.customer_id is None
+
+
+def _open_invoices_spec(customer: Customer) -> ListSpec:
+    """The customer's open invoices as the account lists them: oldest due first, what each still owes by its
+    open items; keyset-paged and exported by the list view, the same statements on any page."""
+    found = account.OpenInvoiceColumns(customer)
+    return ListSpec(
+        name=f"account-{customer.id}-open-invoices",
+        source=lambda _user: found.rows(),
+        id=found.id,
+        columns=(
+            Column("number", _l("Invoice"), found.number, sortable=True, href=_invoice_document, when=_staff),
+            Column("number", _l("Invoice"), found.number, sortable=True, when=lambda user: not _staff(user)),
+            replace(order_column(), expr=found.order_number),
+            Column("issued_at", _l("Issued"), found.issued_at, Kind.DATETIME),
+            Column("due_date", _l("Due"), found.due_date, Kind.DATE, sortable=True),
+            Column("status", _l("Status"), found.status, Kind.CODE, badge=True),
+            Column("total", _l("Invoice total"), found.total, Kind.MONEY),
+            Column("outstanding", _l("Outstanding"), found.open, Kind.MONEY),
+            Column("currency", _l("Currency"), found.currency),
+        ),
+        search=(found.number, found.order_number, found.customer_reference),
+        filters=(Filter("overdue", _l("Overdue only"), None, FilterKind.FLAG,
+                        condition=lambda user: found.due_date < company_today(user.company_id)),),
+        default_sort="due_date",
+        carry={"order_id": found.order_id},
+    )
+
+
 @bp.route("/customers/<id:customer_id>/account")
 @requires("billing.account.view")
 def customer_account(customer_id: int):
+    """The account: its totals, a page of its open invoices (the list view: search, overdue only, sort,
+    pages, export), the payment form allocating across the page's invoices, the latest payments."""
     actor = require_actor()
-    found = account.customer_account(account.get_account_customer(actor, customer_id))
-    can_record = (actor.customer_id is None and actor.can("billing.payment.record") and sees_prices(actor))
-    staff = actor.customer_id is None
-    return render_template("billing/payments/account.html", account=found, can_record=can_record,
-                           collection=collection.customer_collection(found.customer) if staff else None,
-                           can_follow_up=staff and actor.can(follow_ups.FOLLOW_UP),
-                           can_hold=staff and actor.can(hold.PLACE), can_release=staff and actor.can(hold.RELEASE),
-                           follow_up_kinds=choices(FollowUpKind),
-                           methods=choices(PaymentMethod), allocate=ALLOCATE,
-                           staff=actor.customer_id is None,
-                           share=services.customer_prepayment_percent(found.customer),
-                           can_agree=actor.customer_id is None and actor.can("customer.manage"))
+    customer = account.get_account_customer(actor, customer_id)
+    spec = _open_invoices_spec(customer)
+    if export_format() is not None:  # the open invoices' file alone
+        return list_response(spec, actor, "billing/payments/account.html")
+    found = account.customer_account(customer)
+    staff = _staff(actor)
+    can_record = staff and actor.can("billing.payment.record") and sees_prices(actor)
+    return list_response(spec, actor, "billing/payments/account.html", account=found, can_record=can_record,
+                         collection=collection.customer_collection(customer) if staff else None,
+                         can_follow_up=staff and actor.can(follow_ups.FOLLOW_UP),
+                         can_hold=staff and actor.can(hold.PLACE), can_release=staff and actor.can(hold.RELEASE),
+                         follow_up_kinds=choices(FollowUpKind),
+                         methods=choices(PaymentMethod), allocate=ALLOCATE, staff=staff,
+                         share=services.customer_prepayment_percent(customer),
+                         can_agree=staff and actor.can("customer.manage"))
 
 
 @bp.route("/customers/<id:customer_id>/prepayment-share", methods=["POST"])

@@ -46,6 +46,10 @@ class OpenItemEntry(Model):
         # it is read from the index alone.
         Index("ix_billing_open_item_ageing", "company_id", "settled_on", "invoice_id", "customer_id",
               "salesperson_id", "currency", "due_date", "posted_on", "amount"),
+        # A customer's open invoices and what they owe (their account, ``open_invoices(customer_id=...)``):
+        # the same columns led by the customer, so the range read is their open items alone, covering.
+        Index("ix_billing_open_item_customer_open", "company_id", "customer_id", "settled_on", "invoice_id",
+              "salesperson_id", "currency", "due_date", "posted_on", "amount"),
         # A customer's receivables (review's credit check, credit hold) and the drill-down.
         Index("ix_billing_open_item_company_customer", "company_id", "customer_id", "invoice_id"),
         Index("ix_billing_open_item_invoice", "invoice_id"),

@@ -196,3 +196,24 @@ def test_recording_a_payment_across_20_invoices_costs_billing_the_statements_of_
         db.session.flush()
     commit()
     assert counts[1] - counts[0] == 18 * len(one_event), (counts, len(one_event))
+
+
+def test_the_suggestion_reads_the_oldest_invoices_a_chunk_at_a_time_until_the_payment_is_taken(
+        world, delivered_orders, monkeypatch):
+    """With chunks of two, a payment of one invoice reads one chunk whether the customer owes on 3 invoices or
+    on 7; one of three and a half invoices reads two chunks and pays them oldest first."""
+    monkeypatch.setattr(allocations, "SUGGEST_CHUNK", 2)
+    orders = delivered_orders(3)
+    with statements(db.engine) as few:
+        assert [row.invoice.order_id for row in allocations.open_invoices(world.customers[0], "CNY", TOTAL)] == [
+            orders[0].id, orders[1].id]
+    orders += delivered_orders(4)
+    with statements(db.engine) as many:
+        assert len(allocations.open_invoices(world.customers[0], "CNY", TOTAL)) == 2
+    assert len(few) == len(many) == 3  # the chunk, what its invoices were paid, what was credited back
+
+    pay(world, f"{TOTAL * 3 + 100}")
+    assert [owed(order) for order in orders[:5]] == [Decimal("0.00")] * 3 + [TOTAL - 100, TOTAL]
+    everything = allocations.open_invoices(world.customers[0], "CNY", TOTAL * 10)
+    assert [(row.invoice.order_id, row.owed) for row in everything] == [
+        (orders[3].id, TOTAL - 100), *((order.id, TOTAL) for order in orders[4:])]

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import select
 
 from core.companies import set_role_permissions
@@ -11,10 +12,13 @@ from core.db import commit
 from core.extensions import db
 from core.models import AuditEntry, OrderStatus, PaymentTerms, Role
 from core.modules import set_enabled
+from plugins.billing.dates import company_today
 from plugins.billing.invoices.models import Invoice, InvoiceStatus
 from plugins.billing.payments.models import BillingPayment
 from tests import factories
+from tests.core.test_queries import statements
 from tests.plugins.billing import listener
+from tests.plugins.billing.account_rows import owing_invoices
 from tests.plugins.billing.conftest import fresh, invoice_number
 
 TOTAL = "2316.50"
@@ -206,10 +210,12 @@ def test_a_payment_across_invoices_with_allocations_and_the_customers_balance(ap
     balance = api("finance").get(f"/api/v1/customers/{world.customers[0].id}/balance")
     assert balance.status_code == 200 and balance.headers["Content-Type"] == "application/json"
     account = balance.get_json()
-    assert account["totals"] == [{"currency": "CNY", "outstanding": "1816.50", "credit": "183.50",
-                                  "balance": "1633.00"}]
-    assert [(i["id"], i["outstanding"]) for i in account["invoices"]] == [(first_invoice, "1816.50"),
-                                                                          (second_invoice, "0.00")]
+    (totals,) = account["totals"]
+    assert {key: totals[key] for key in ("currency", "outstanding", "credit", "balance", "open_count")} == {
+        "currency": "CNY", "outstanding": "1816.50", "credit": "183.50", "balance": "1633.00", "open_count": 1}
+    # The open invoices only (the paid one is settled), a page of them with the list's paging fields.
+    assert [(i["id"], i["outstanding"]) for i in account["invoices"]] == [(first_invoice, "1816.50")]
+    assert (account["total"], account["next_cursor"], account["next"]) == (1, None, None)
     assert [p["id"] for p in account["payments"]] == [body["id"]]
 
     # The customer reads their own account, not another customer's.
@@ -329,3 +335,44 @@ def test_sales_agree_a_prepayment_share_for_a_customer_and_for_one_order(api, wo
         assert refused.status_code == 400 and refused.get_json()["errors"][0]["field"] == "percent", bad
     assert api("finance").put(f"/api/v1/customers/{customer}/prepayment-share",
                               json={"percent": "10"}).status_code == 403
+
+
+@pytest.mark.usefixtures("hand_built_open_items")
+def test_the_balance_sums_and_pages_3_open_invoices_as_60_in_the_same_statements(app, api, world):
+    """The totals are sums in the database, the open invoices a page followed by ``next``: 60 cost what 3 do."""
+    url = f"/api/v1/customers/{world.customers[0].id}/balance"
+    today = company_today(world.company.id)
+    api("finance")  # its token, made on first use, before the statements are counted
+    counts, owing = [], []
+    for more in (3, 57):
+        owing += owing_invoices(world, more, start=len(owing))
+        with statements(db.engine) as seen:
+            response = api("finance").get(url)
+        assert response.status_code == 200, response.get_json()
+        counts.append(len(seen))
+        (totals,) = response.get_json()["totals"]
+        outstanding = sum((row.owed for row in owing), Decimal("0.00"))
+        overdue = [row for row in owing if row.due_date < today]
+        assert (totals["outstanding"], totals["balance"], totals["credit"], totals["open_count"]) == (
+            f"{outstanding:.2f}", f"{outstanding:.2f}", "0.00", len(owing))
+        assert (totals["overdue"], totals["overdue_count"]) == (
+            f"{sum((row.owed for row in overdue), Decimal('0.00')):.2f}", len(overdue))
+        assert sum(Decimal(bucket["amount"]) for bucket in totals["ageing"]) == outstanding
+        assert totals["ageing"][0]["bucket"] == "not_due" and Decimal(totals["ageing"][0]["amount"]) == sum(
+            (row.owed for row in owing if row.due_date >= today), Decimal("0.00"))
+    assert counts[0] == counts[1], counts
+
+    # The open invoices, oldest due first, 50 to a page; ``next`` has the other 10, then none.
+    by_due = sorted(owing, key=lambda row: (row.due_date, row.invoice_id))
+    first = api("finance").get(url).get_json()
+    assert first["total"] == 60 and first["per_page"] == 50
+    assert [(i["id"], i["outstanding"]) for i in first["invoices"]] == [
+        (row.invoice_id, f"{row.owed:.2f}") for row in by_due[:50]]
+    rest = api("finance").get(first["next"]).get_json()
+    assert [i["id"] for i in rest["invoices"]] == [row.invoice_id for row in by_due[50:]] and rest["next"] is None
+    assert rest["totals"] == first["totals"]
+    small = api("finance").get(f"{url}?per_page=7").get_json()
+    assert len(small["invoices"]) == 7 and small["next"].startswith(url)
+    for bad in ("per_page=0", "per_page=500", "cursor=nonsense.token", "cursor="):
+        refused = api("finance").get(f"{url}?{bad}")
+        assert refused.status_code == 400, (bad, refused.get_json())

@@ -1,15 +1,23 @@
-"""Payments' portal pages: the payment form in the order page's billing section."""
+"""Payments' portal pages: the payment form in the order page's billing section, a customer's account."""
 from __future__ import annotations
 
+import re
+from decimal import Decimal
 
+import pytest
 from sqlalchemy import select
 
+from core.companies import set_role_permissions
+from core.db import commit
 from core.extensions import db
-from core.models import OrderStatus, PaymentTerms
+from core.models import OrderStatus, PaymentTerms, Role
+from plugins.billing.dates import company_today
 from plugins.billing.invoices.models import Invoice
 from plugins.billing.payments.models import BillingPayment, PaymentMethod
+from plugins.billing.payments.views import ALLOCATE
 from tests.core.test_queries import statements
 from tests.factories import ApiClient, portal_login
+from tests.plugins.billing.account_rows import owing_invoices
 from tests.plugins.billing.conftest import fresh, invoice_number
 
 
@@ -159,3 +167,58 @@ def test_sales_agree_a_customers_prepayment_share_on_their_account(app, world):
     assert "at most 100" in sales.get(url).get_data(as_text=True)
     assert portal_login(app, world.users["finance"]).post(
         f"/customers/{world.customers[0].id}/prepayment-share", data={"percent": "10"}).status_code == 403
+
+
+def _figure(amount) -> str:
+    return f"{amount:,.2f}"
+
+
+@pytest.mark.usefixtures("hand_built_open_items")
+def test_the_account_page_sums_and_pages_3_open_invoices_as_60_in_the_same_statements(app, world):
+    """The totals are sums in the database, the open invoices a keyset-paged list: 60 cost what 3 do."""
+    finance = portal_login(app, world.users["finance"])
+    url = f"/customers/{world.customers[0].id}/account"
+    today = company_today(world.company.id)
+    counts, owing = [], []
+    for more in (3, 57):
+        owing += owing_invoices(world, more, start=len(owing))
+        with statements(db.engine) as seen:
+            page = finance.get(url)
+        assert page.status_code == 200
+        counts.append(len(seen))
+        text = page.get_data(as_text=True)
+        outstanding = sum((row.owed for row in owing), Decimal("0.00"))
+        overdue = sum((row.owed for row in owing if row.due_date < today), Decimal("0.00"))
+        assert _figure(outstanding) in text and _figure(overdue) in text, (outstanding, overdue)
+        assert f"{len(owing)} open invoices" in text
+        assert f"{sum(row.due_date < today for row in owing)} overdue invoices" in text
+    assert counts[0] == counts[1], counts
+
+    # The first page: the 50 due first, each with its allocation field; the next page the other 10.
+    by_due = sorted(owing, key=lambda row: (row.due_date, row.invoice_id))
+    text = finance.get(url).get_data(as_text=True)
+    assert text.count(f'name="{ALLOCATE}') == 50
+    assert f'name="{ALLOCATE}{by_due[49].invoice_id}"' in text and f"{ALLOCATE}{by_due[50].invoice_id}" not in text
+    after = re.search(r'href="([^"]*after=[^"]*)" rel="next"', text).group(1).replace("&amp;", "&")
+    rest = finance.get(after).get_data(as_text=True)
+    assert rest.count(f'name="{ALLOCATE}') == 10 and f'name="{ALLOCATE}{by_due[50].invoice_id}"' in rest
+    overdue_only = finance.get(f"{url}?overdue=1").get_data(as_text=True)
+    assert overdue_only.count(f'name="{ALLOCATE}') == 20
+    exported = finance.get(f"{url}?format=csv&sort=-due_date")
+    assert exported.status_code == 200 and exported.mimetype == "text/csv"
+    lines = exported.get_data(as_text=True).splitlines()
+    assert len(lines) == 61 and "AG-" in lines[1] and "Outstanding" in lines[0]
+    assert finance.get(f"{url}?sort=customer").status_code == 400
+
+
+@pytest.mark.usefixtures("hand_built_open_items")
+def test_the_account_without_prices_lists_the_open_invoices_without_amounts(app, world):
+    owing_invoices(world, 3)
+    role = db.session.execute(select(Role).where(Role.company_id == world.company.id,
+                                                 Role.name == "production")).scalar_one()
+    set_role_permissions(role, [*role.permissions, "billing.account.view"], actor=None)
+    commit()
+    text = portal_login(app, world.users["production"]).get(
+        f"/customers/{world.customers[0].id}/account").get_data(as_text=True)
+    assert "Open invoices" in text and "AG-" in text
+    assert "Outstanding" not in text and "Invoice total" not in text and ALLOCATE not in text
