@@ -468,7 +468,7 @@ def existing(app: Flask, orders: int) -> Dataset | None:
         with contextlib.redirect_stderr(io.StringIO()):
             migrate_upgrade(str(MIGRATIONS), "heads")
         if _revisions() != applied:  # the new indexes' statistics, as autovacuum would leave them
-            analyse(db.engine)
+            cloning.analyse(db.engine)
         db.session.remove()
     return Dataset(url=app.config["SQLALCHEMY_DATABASE_URI"], orders=orders, company_id=company_id, templates={},
                    reused=True)
