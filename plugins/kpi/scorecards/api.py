@@ -26,7 +26,7 @@ def _card(card: Scorecard) -> dict[str, Any]:
         "penalty_below": line.target.penalty_below if line.target else None,
         "trend": [{"period": period, "value": value} for period, value in line.trend],
         "proposed": line.proposed, "confirmed": line.confirmed.flag if line.confirmed else None,
-        "confirmed_by": line.confirmed.confirmed_by.name if line.confirmed else None,
+        "confirmed_by": line.confirmed.confirmed_by if line.confirmed else None,
         "confirmed_at": line.confirmed.confirmed_at if line.confirmed else None} for line in card.lines]}
 
 

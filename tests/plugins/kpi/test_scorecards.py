@@ -156,9 +156,9 @@ def test_the_scorecard_api_answers_the_lines_and_names_a_bad_field(app, world, f
 
 
 @pytest.mark.parametrize("orders", [10, 1_000])
-def test_a_scorecard_takes_three_statements_whatever_the_number_of_facts(world, orders):
-    """Tasks, deliveries and money over the three months of the trend; all the lines' months come in one
-    query."""
+def test_a_scorecard_takes_one_statement_whatever_the_number_of_facts(world, orders):
+    """Tasks, deliveries and money over the three months of the trend, a target and a confirmed flag; all the
+    lines' months, the targets and the flags come in one query."""
     person, company = world.users["sales"].id, world.company.id
     ids = orders_.bulk(world, orders)
     moments = [datetime(2026, month, 10, tzinfo=world.company.zone) for month in (1, 2, 3)]
@@ -177,6 +177,12 @@ def test_a_scorecard_takes_three_statements_whatever_the_number_of_facts(world, 
          "at": moments[n % 3],
          "kind": MoneyKind.DUE if n % 2 else MoneyKind.COLLECTED, "amount": Decimal("10.00")}
         for n in range(orders)])
+    targets(world)
+    supervisor = world.users["supervisor"]
+    db.session.add(KpiFlag(company_id=company, subject=f"person:{person}", indicator=Indicator.COLLECTION,
+                           period_kind=PeriodKind.MONTH, period_start=MARCH.start, flag=Flag.PENALTY,
+                           value=Decimal("0.4000"), target=Decimal("0.8000"), confirmed_by_id=supervisor.id,
+                           confirmed_at=datetime(2026, 4, 2, 9, tzinfo=world.company.zone)))
     commit()
     subject = Subject(services.Dimension.PERSON, person)
     services.scorecard(company, subject, MARCH)  # the company's zone, loaded once
@@ -186,10 +192,18 @@ def test_a_scorecard_takes_three_statements_whatever_the_number_of_facts(world, 
     with statements(db.engine) as seen_department:
         services.scorecard(company, Subject.parse("department:sales"), MARCH)
 
-    assert len(seen) == 3  # targets, flags, then every line over its three months in one query
-    assert len(seen_department) == 3
+    assert len(seen) == 1  # every line over its three months, the targets and the flags in one query
+    assert len(seen_department) == 1
     assert [len(line.trend) for line in card.lines] == [3, 3, 3, 3]
     assert all(value is not None for line in card.lines for _month, value in line.trend)
+    by_indicator = {line.indicator: line for line in card.lines}
+    assert by_indicator[Indicator.TIMELINESS].target == services.Target(Decimal("0.9000"), Decimal("0.7000"))
+    assert by_indicator[Indicator.SATISFACTION].target == services.Target(Decimal("3.5000"), None)
+    assert by_indicator[Indicator.ACCURACY].target is None
+    assert by_indicator[Indicator.COLLECTION].confirmed == services.Confirmed(
+        Flag.PENALTY, Decimal("0.4000"), Decimal("0.8000"), supervisor.name,
+        datetime(2026, 4, 2, 9, tzinfo=world.company.zone))
+    assert [line.confirmed for line in card.lines if line.indicator != Indicator.COLLECTION] == [None] * 3
 
 
 def test_the_targets_page_sets_each_indicators_target_and_refuses_one_out_of_range(app, world):
