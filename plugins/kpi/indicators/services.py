@@ -36,6 +36,7 @@ from sqlalchemy import (ColumnElement, CompoundSelect, Select, String, and_, bin
 from core.extensions import db
 from core.models import Customer, User
 from plugins.kpi.dashboard.services import company_zone, period
+from plugins.kpi.facts.collection import CollectionKind, KpiCollection
 from plugins.kpi.facts.models import KpiMoney, KpiOrder, KpiTask, MoneyKind
 
 RATE_PLACES = Decimal("0.0001")
@@ -409,6 +410,31 @@ def _collection_figures(rows: Iterable[Any], spans: Sequence[Period], outstandin
 
 def _cents(value: Any) -> Decimal:
     return Decimal(value).quantize(CENTS, rounding=ROUND_HALF_UP)
+
+
+# The breakdowns of collection that show what collecting took beside the rates (``facts.collection``).
+CHASED_BY = {Dimension.CUSTOMER: KpiCollection.customer_id, Dimension.SALESPERSON: KpiCollection.salesperson_id}
+
+
+@dataclass(frozen=True)
+class Chased:
+    """Beside a customer's or salesperson's collection rate: the dunning notices sent in the period (for the
+    customer, or for the orders the salesperson entered) and the promises to pay found broken in it."""
+
+    notices: int = 0
+    broken: int = 0
+
+
+def chased(company_id: int, span: Period, by: Dimension) -> dict[int | None, Chased]:
+    """Per customer or salesperson (``CHASED_BY``), the notices and broken promises of the period: one query."""
+    column = CHASED_BY[by]
+    rows = db.session.execute(
+        select(column, func.count(case((KpiCollection.kind == CollectionKind.DUNNING, 1))),
+               func.count(case((KpiCollection.kind == CollectionKind.BROKEN, 1))))
+        .where(KpiCollection.company_id == company_id, KpiCollection.at >= span.start, KpiCollection.at < span.end,
+               KpiCollection.kind.in_((CollectionKind.DUNNING, CollectionKind.BROKEN)))
+        .group_by(column))
+    return {key: Chased(int(notices), int(broken)) for key, notices, broken in rows}
 
 
 COMPUTE: dict[Indicator, Callable[[int, Period, Dimension, int | str | None], list[Any]]] = {

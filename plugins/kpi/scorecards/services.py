@@ -18,13 +18,14 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import CompoundSelect, Select, bindparam, cast, literal_column, null, select, union_all
+from sqlalchemy import CompoundSelect, Select, bindparam, cast, func, literal_column, null, select, union_all
 
 from core import audit
 from core.errors import Conflict, ValidationError
 from core.extensions import db
 from core.models import Company, Order, User, utcnow
 from core.models.types import UTCDateTime, enum_column
+from plugins.kpi.facts.collection import CollectionKind, KpiCollection
 from plugins.kpi.facts.models import KpiMoney, KpiOrder, KpiTask
 from plugins.kpi.indicators import services as indicators
 from plugins.kpi.indicators.services import Dimension, Indicator, Period, Satisfaction
@@ -203,6 +204,17 @@ def propose(value: Decimal | None, target: Target | KpiTarget | None) -> Flag | 
     return None
 
 
+@dataclass(frozen=True)
+class Chasing:
+    """What collecting took in the period, beside a person's collection rate: the dunning notices sent for the
+    orders they entered, and the promises to pay they took and, of those whose date passed, kept and broken."""
+
+    notices: int = 0
+    promised: int = 0
+    kept: int = 0
+    broken: int = 0
+
+
 @dataclass
 class Line:
     indicator: Indicator
@@ -212,6 +224,7 @@ class Line:
     trend: list[tuple[str, Decimal | None]] = field(default_factory=list)  # oldest first, this period last
     proposed: Flag | None = None
     confirmed: Confirmed | None = None
+    chasing: Chasing | None = None  # a person's collection line only
 
 
 @dataclass
@@ -229,11 +242,16 @@ class Scorecard:
 FLAG_COLUMNS = (cast(null(), enum_column(Flag)), cast(null(), UTCDateTime()), cast(null(), TargetValue),
                 cast(null(), TargetValue))
 SUBJECT, PERIOD_KIND, PERIOD_START = "subject", "period_kind", "period_start"
+# A person's scorecard counts their collection facts (``facts.collection``) in the period, by kind, in one more part.
+PERSON, CHASED_FROM, CHASED_TO = "person", "chased_from", "chased_to"
+CHASING_FIELDS = {CollectionKind.DUNNING: "notices", CollectionKind.PROMISED: "promised",
+                  CollectionKind.KEPT: "kept", CollectionKind.BROKEN: "broken"}
 
 
 @cache
 def _statement(kind: Dimension, periods: int) -> CompoundSelect:
-    """Every line of a ``kind`` subject's scorecard over ``periods``, its targets and flags: built once."""
+    """Every line of a ``kind`` subject's scorecard over ``periods``, its targets and flags, and a person's
+    collection facts in the period: built once."""
     shape = tuple((indicator, by, True) for indicator, by in LINES[kind])  # each line keeps the subject's facts
     lines = indicators.several_parts(shape, periods, outstanding=False, extra=FLAG_COLUMNS)
     width = len(lines[0].selected_columns) - len(FLAG_COLUMNS) - 1  # the period, the key and the figures
@@ -248,25 +266,35 @@ def _statement(kind: Dimension, periods: int) -> CompoundSelect:
                          KpiFlag.value, KpiFlag.target)).join(User, User.id == KpiFlag.confirmed_by_id).where(
         KpiFlag.company_id == bindparam(indicators.COMPANY), KpiFlag.subject == bindparam(SUBJECT),
         KpiFlag.period_kind == bindparam(PERIOD_KIND), KpiFlag.period_start == bindparam(PERIOD_START))
-    return union_all(*lines, targets, flags)
+    if kind != Dimension.PERSON:
+        return union_all(*lines, targets, flags)
+    # The kind as the key's code, how many as the first figure.
+    chased = select(null(), null(), KpiCollection.kind, null(), func.count(), *empty[1:],
+                    *[null()] * len(FLAG_COLUMNS), literal_column(str(len(shape) + 2)).label("place")).where(
+        KpiCollection.company_id == bindparam(indicators.COMPANY), KpiCollection.salesperson_id == bindparam(PERSON),
+        KpiCollection.at >= bindparam(CHASED_FROM), KpiCollection.at < bindparam(CHASED_TO)
+    ).group_by(KpiCollection.kind)
+    return union_all(*lines, targets, flags, chased)
 
 
 def scorecard(company_id: int, subject: Subject, period: ScorePeriod) -> Scorecard:
-    """The subject's lines over the period and the two before, with the company's targets and the flags
-    confirmed on the scorecard: one statement."""
+    """The subject's lines over the period and the two before, with the company's targets, the flags confirmed
+    on the scorecard and, for a person, what collecting took in the period: one statement."""
     _company = db.session.get_one(Company, company_id)  # held: each period's span reads its zone
     periods = [period.shifted(-back) for back in range(TREND_PERIODS - 1, -1, -1)]
     spans = [earlier.span(company_id) for earlier in periods]
     asked = [(indicator, by, subject.key) for indicator, by in LINES[subject.kind]]
     values = {**indicators.several_values(company_id, spans, asked), SUBJECT: subject.code,
-              PERIOD_KIND: period.kind, PERIOD_START: period.start}
-    parts: list[list[Any]] = [[] for _part in range(len(asked) + 2)]
+              PERIOD_KIND: period.kind, PERIOD_START: period.start, PERSON: subject.key,
+              CHASED_FROM: spans[-1].start, CHASED_TO: spans[-1].end}
+    parts: list[list[Any]] = [[] for _part in range(len(asked) + 3)]
     for row in db.session.execute(_statement(subject.kind, len(spans)), values):
         parts[row[-1]].append(row)
     # The targets' and flags' rows: the indicator, the name; the flag, when, and two numbers, before the place.
     targets = {Indicator(row[2]): Target(row[-3], row[-2]) for row in parts[len(asked)]}
     confirmed = {Indicator(row[2]): Confirmed(Flag(row[-5]), row[-3], row[-2], row[3], row[-4])
                  for row in parts[len(asked) + 1]}
+    chasing = Chasing(**{CHASING_FIELDS[CollectionKind(row[2])]: int(row[4]) for row in parts[len(asked) + 2]})
     # Collection's rates alone: its outstanding would read all the money before the periods.
     found = indicators.several_figures(asked, parts[:len(asked)], spans, outstanding=False)
     lines = []
@@ -275,7 +303,8 @@ def scorecard(company_id: int, subject: Subject, period: ScorePeriod) -> Scoreca
         trend = [(earlier.code, value_of(figure)) for earlier, figure in zip(periods, figures, strict=True)]
         value = trend[-1][1]
         lines.append(Line(indicator, value, figures[-1], targets.get(indicator), trend,
-                          propose(value, targets.get(indicator)), confirmed.get(indicator)))
+                          propose(value, targets.get(indicator)), confirmed.get(indicator),
+                          chasing if indicator == Indicator.COLLECTION and subject.kind == Dimension.PERSON else None))
     return Scorecard(subject, period, lines)
 
 

@@ -12,6 +12,7 @@ from core.db import commit
 from core.errors import Conflict, ValidationError
 from core.extensions import db
 from core.models import AuditEntry
+from plugins.kpi.facts.collection import CollectionKind, KpiCollection
 from plugins.kpi.facts.models import KpiMoney, KpiOrder, KpiTask, MoneyKind, TaskStage
 from plugins.kpi.indicators.services import Indicator
 from plugins.kpi.scorecards import services
@@ -151,6 +152,8 @@ def test_the_scorecard_api_answers_the_lines_and_names_a_bad_field(app, world, f
     assert (lines["timeliness"]["value"], lines["timeliness"]["target"], lines["timeliness"]["proposed"]) == (
         "0.6667", "0.9000", "penalty")
     assert [t["period"] for t in lines["collection"]["trend"]] == ["2026-01", "2026-02", "2026-03"]
+    assert lines["collection"]["chasing"] == {"notices": 0, "promised": 0, "kept": 0, "broken": 0}
+    assert lines["timeliness"]["chasing"] is None
     bad = client.get("/api/v1/kpi/scorecards?subject=person:1&period=2026-3")
     assert bad.status_code == 400 and [e["field"] for e in bad.get_json()["errors"]] == ["period"]
 
@@ -176,6 +179,11 @@ def test_a_scorecard_takes_one_statement_whatever_the_number_of_facts(world, ord
         {**common, "order_id": ids[n], "customer_id": world.customers[0].id, "salesperson_id": person,
          "at": moments[n % 3],
          "kind": MoneyKind.DUE if n % 2 else MoneyKind.COLLECTED, "amount": Decimal("10.00")}
+        for n in range(orders)])
+    kinds = list(CollectionKind)  # dunning, promised, kept, broken, in turn; one month in three is March
+    db.session.execute(insert(cast(Table, KpiCollection.__table__)), [
+        {**common, "customer_id": world.customers[0].id, "salesperson_id": person, "order_id": ids[n],
+         "kind": kinds[n % 4], "level": 1, "amount": Decimal("10.00"), "currency": "CNY", "at": moments[n % 3]}
         for n in range(orders)])
     targets(world)
     supervisor = world.users["supervisor"]
@@ -204,6 +212,9 @@ def test_a_scorecard_takes_one_statement_whatever_the_number_of_facts(world, ord
         Flag.PENALTY, Decimal("0.4000"), Decimal("0.8000"), supervisor.name,
         datetime(2026, 4, 2, 9, tzinfo=world.company.zone))
     assert [line.confirmed for line in card.lines if line.indicator != Indicator.COLLECTION] == [None] * 3
+    in_march = [kinds[n % 4] for n in range(orders) if n % 3 == 2]
+    assert by_indicator[Indicator.COLLECTION].chasing == services.Chasing(*(in_march.count(kind) for kind in kinds))
+    assert [line.chasing for line in card.lines if line.indicator != Indicator.COLLECTION] == [None] * 3
 
 
 def test_the_targets_page_sets_each_indicators_target_and_refuses_one_out_of_range(app, world):
