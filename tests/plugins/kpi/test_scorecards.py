@@ -142,6 +142,26 @@ def test_targets_are_set_and_read_through_the_api_and_bad_values_name_their_fiel
         == 403
 
 
+def test_a_persons_collection_line_says_what_collecting_took_in_the_period(app, world, facts):
+    """The notices sent for the orders they entered and the promises they took in March, under the line."""
+    zone = world.company.zone
+    db.session.add_all([KpiCollection(company_id=world.company.id, customer_id=facts["c1"],
+                                      salesperson_id=facts["sales"], kind=kind, currency="CNY",
+                                      at=datetime(2026, month, 12, 10, tzinfo=zone))
+                        for kind, month in ((CollectionKind.DUNNING, 3), (CollectionKind.DUNNING, 3),
+                                            (CollectionKind.PROMISED, 3), (CollectionKind.BROKEN, 3),
+                                            (CollectionKind.DUNNING, 2))])
+    commit()
+
+    html = portal_login(app, world.users["supervisor"]).get(
+        f"/kpi/scorecards?subject=person:{facts['sales']}&period=2026-03",
+        headers={"Accept-Language": "en"}).get_data(as_text=True)
+
+    assert ("In 2026-03: 2 dunning notices for their orders; 1 promises to pay taken, 0 kept, 1 broken"
+            in html)
+    assert html.count('class="chasing"') == 1  # the collection line only
+
+
 def test_the_scorecard_api_answers_the_lines_and_names_a_bad_field(app, world, facts):
     targets(world)
     client = ApiClient(app, world.users["supervisor"])
