@@ -13,8 +13,8 @@ stuck orders' list on a ``flow_data.py`` database against the GROUP BY it used b
 
 - ``dashboard``: the four indicators for the company over the last twelve months (the indicators page's
   cards and ``GET /api/v1/kpi``'s company figures); the SQL: a scalar subquery per indicator;
-- ``scorecard``: a salesperson's scorecard for the last full month (four lines, each over three months, and
-  the targets and flags); the SQL groups the same facts by month;
+- ``scorecard``: a salesperson's scorecard for the last full month (four lines, each over three months, the
+  targets and flags, and the dunning notices and promises of the month); the SQL groups the same facts by month;
 - ``regions``: orders and amounts by province and city, this year's and the year before's;
 - ``customers``: RFM segments at the company's medians, as the page shows them by default (the service
   finds the medians itself, over the per-customer rows it reads in its one statement); the SQL segments at
@@ -397,12 +397,14 @@ def scorecard(company_id: int, person_id: int, month: Any) -> tuple:
     from plugins.kpi.scorecards import services as scorecards
 
     card = scorecards.scorecard(company_id, scorecards.Subject(scorecards.Dimension.PERSON, person_id), month)
-    return tuple((line.indicator.value, tuple(value for _period, value in line.trend)) for line in card.lines)
+    chasing = next(line.chasing for line in card.lines if line.chasing is not None)
+    return (*((line.indicator.value, tuple(value for _period, value in line.trend)) for line in card.lines),
+            ("chasing", (chasing.notices, chasing.promised, chasing.kept, chasing.broken)))
 
 
 def scorecard_sql(db: Any, company_id: int, person_id: int, month: Any) -> tuple:
     """The four lines over three months in one query: each fact table's rows of the person in the three
-    months, grouped by month."""
+    months, grouped by month; and the person's collection facts of the last month, by kind."""
     from sqlalchemy import text
 
     from plugins.kpi.indicators.services import ratio
@@ -426,7 +428,10 @@ def scorecard_sql(db: Any, company_id: int, person_id: int, month: Any) -> tuple
         SELECT 'money', {bucket.format(c='at')}, sum(CASE WHEN kind = 'collected' THEN amount ELSE 0 END),
                sum(CASE WHEN kind = 'due' THEN amount ELSE 0 END), 0
           FROM kpi_money WHERE company_id = :company AND salesperson_id = :person AND at >= :b0 AND at < :b3
-          GROUP BY 2""").bindparams(
+          GROUP BY 2
+        UNION ALL
+        SELECT kind, 2, count(*), 0, 0 FROM kpi_collection
+         WHERE company_id = :company AND salesperson_id = :person AND at >= :b2 AND at < :b3 GROUP BY kind""").bindparams(
         *_moments(b0=spans[0].start, b1=spans[1].start, b2=spans[2].start, b3=spans[2].end),
         company=company_id, person=person_id)
     found: dict[tuple[str, int], tuple[Any, Any]] = {
@@ -441,8 +446,9 @@ def scorecard_sql(db: Any, company_id: int, person_id: int, month: Any) -> tuple
                                 Decimal(places)))
         return tuple(values)
 
+    chasing = tuple(int(found.get((kind, 2), (0, 0))[0]) for kind in ("dunning", "promised", "kept", "broken"))
     return (("timeliness", line("timeliness")), ("accuracy", line("orders")), ("satisfaction", line("rating", "0.01")),
-            ("collection", line("money")))
+            ("collection", line("money")), ("chasing", chasing))
 
 
 def _counted(alias: str = "o") -> str:

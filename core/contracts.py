@@ -531,6 +531,78 @@ class InvoiceIssued(_Recorded):
     replaces: str | None = None  # the number of the version it replaces
 
 
+# --- collection work notified by billing ---------------------------------------
+#
+# Dunning and promises to pay are the customer's, not an order's: billing tells the plugins switched on for the
+# company (not those pinned on an order), after its own writes, and keeps each payload on its audit entry under
+# the hook's name as the notifications above do.
+
+
+@dataclass(frozen=True)
+class DunningLevelReached(_Recorded):
+    """An overdue invoice reached a dunning level and its notice went out (or its call was given to the
+    salesperson); the notices of one dunning run are passed together to ``dunning_level_reached``."""
+
+    hook: ClassVar[str] = "dunning_level_reached"
+    audit_actions: ClassVar[tuple[str, ...]] = ("dunning_notice_sent",)
+    _moments: ClassVar[frozenset[str]] = frozenset({"sent_at"})
+    _amounts: ClassVar[frozenset[str]] = frozenset({"owed"})
+
+    customer_id: int
+    order_id: int  # the order the invoice is of
+    invoice_number: str
+    level: int  # 1, 2, ... of the company's dunning levels
+    channel: str  # email, letter or call
+    days_overdue: int
+    owed: Decimal  # what the invoice still owed when the notice went out
+    currency: str
+    sent_at: datetime  # the run's as-of moment
+
+
+@dataclass(frozen=True)
+class PaymentPromised(_Recorded):
+    """A customer's promise to pay an amount by a date, of one invoice or of their account, passed to
+    ``payment_promised``."""
+
+    hook: ClassVar[str] = "payment_promised"
+    audit_actions: ClassVar[tuple[str, ...]] = ("payment_promised",)
+    _moments: ClassVar[frozenset[str]] = frozenset({"made_at"})
+    _days: ClassVar[frozenset[str]] = frozenset({"promised_for"})
+    _amounts: ClassVar[frozenset[str]] = frozenset({"amount"})
+
+    promise_id: int
+    customer_id: int
+    amount: Decimal
+    currency: str
+    promised_for: date
+    made_by_id: int  # who took the promise
+    made_at: datetime
+    invoice_number: str | None = None  # None: a promise of the customer's account
+    order_id: int | None = None  # the order of the invoice promised, if one was
+
+
+@dataclass(frozen=True)
+class PromiseSettled(_Recorded):
+    """A promise to pay whose date passed, found kept (what it covered went down by its amount) or broken; the
+    promises one dunning run settles are passed together to ``payment_promises_settled``."""
+
+    hook: ClassVar[str] = "payment_promises_settled"
+    audit_actions: ClassVar[tuple[str, ...]] = ("payment_promise_kept", "payment_promise_broken")
+    _moments: ClassVar[frozenset[str]] = frozenset({"settled_at"})
+    _days: ClassVar[frozenset[str]] = frozenset({"promised_for"})
+    _amounts: ClassVar[frozenset[str]] = frozenset({"amount", "owed"})
+
+    promise_id: int
+    customer_id: int
+    kept: bool
+    amount: Decimal  # what was promised
+    currency: str
+    promised_for: date
+    owed: Decimal  # what the promise covered still owed when it was settled
+    made_by_id: int  # who took the promise: told when it is broken
+    settled_at: datetime  # the run's as-of moment
+
+
 @dataclass(frozen=True)
 class StockLine:
     """What stock holds for one order line, answered by ``line_stock``."""

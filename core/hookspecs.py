@@ -21,10 +21,11 @@ if TYPE_CHECKING:
     from datetime import date, datetime
 
     from core.contracts import (
-        CaseOpened, CaseResolved, Credit, CustomerView, Decision, Delivery, DocumentKind, Finding, Gate,
-        GoodsDispatched, GoodsReturned, InvoiceIssued, Job, LineLots, MenuItem, OrderAction, OrderChange, Payment,
-        PaymentReversal, Permission, Panel, Receivables, ReviewOverdue, ReviewStepSpec, RoleSpec, Settlement,
-        StockAvailability, StockLine, Task, TaskCompleted, TaskCount,
+        CaseOpened, CaseResolved, Credit, CustomerView, Decision, Delivery, DocumentKind, DunningLevelReached,
+        Finding, Gate, GoodsDispatched, GoodsReturned, InvoiceIssued, Job, LineLots, MenuItem, OrderAction,
+        OrderChange, Payment, PaymentPromised, PaymentReversal, Permission, Panel, PromiseSettled, Receivables,
+        ReviewOverdue, ReviewStepSpec, RoleSpec, Settlement, StockAvailability, StockLine, Task, TaskCompleted,
+        TaskCount,
     )
     from flask_babel.speaklater import LazyString
     from sqlalchemy import ColumnElement
@@ -143,8 +144,10 @@ def delivered(order: Order, delivery: Delivery) -> None:
 def credit_granted(order: Order, credit: Credit) -> None:
     """React to money granted back to the customer on a problem case.
 
-    Fired by logistics, on the plugins pinned on the order, when a case is
-    resolved by a credit that someone with ``logistics.credit`` approved. A
+    Fired by logistics through ``core.orders.events.notify`` (on the plugins
+    pinned on the order, never inside an event's hooks: queued after them),
+    after ``problem_case_resolved``, when a case is resolved by a credit that
+    someone with ``logistics.credit`` approved. A
     plugin that keeps the order's accounts answers with a credit note of
     ``credit.amount`` referring to ``credit.case_number``; logistics never
     knows which plugin that is (or whether one is on: the credit stays recorded
@@ -277,9 +280,11 @@ def order_changed(order: Order, change: OrderChange) -> None:
 def goods_dispatched(order: Order, dispatch: GoodsDispatched) -> None:
     """React to a shipment leaving, line by line: every dispatch, the first and the later ones.
 
-    Fired by logistics, on the plugins pinned on the order, each time it
-    dispatches a shipment (``plugins.logistics.shipments.services.dispatch``),
-    after ``shipped`` when the shipment is the order's first. ``shipped`` says
+    Fired by logistics through ``core.orders.events.notify`` (on the plugins
+    pinned on the order, never inside an event's hooks: queued after them),
+    each time it dispatches a shipment
+    (``plugins.logistics.shipments.services.dispatch``), after ``shipped``
+    when the shipment is the order's first. ``shipped`` says
     the order left; this says what left of each line. Stock issues here what
     it had reserved for the lines.
 
@@ -294,8 +299,10 @@ def goods_dispatched(order: Order, dispatch: GoodsDispatched) -> None:
 def goods_returned(order: Order, returned: GoodsReturned) -> None:
     """React to goods coming back: a problem case resolved by a return.
 
-    Fired by logistics, on the plugins pinned on the order, when a case on a
-    line with a quantity is resolved by ``return``. Goods from a quality or
+    Fired by logistics through ``core.orders.events.notify`` (on the plugins
+    pinned on the order, never inside an event's hooks: queued after them),
+    after ``problem_case_resolved`` and any ``credit_granted``, when a case on
+    a line with a quantity is resolved by ``return``. Goods from a quality or
     damage case failed their check (``returned.sound`` is false): stock takes
     them into quarantine rather than back on hand.
 
@@ -388,6 +395,70 @@ def invoice_issued(order: Order, invoice: InvoiceIssued) -> None:
         was issued and when it falls due.
 
     The return value is ignored. Raising rolls the issue back.
+    """
+
+
+# -------------------------------------------------------------------------
+# Collection: the customer's dunning and promises, notified by billing
+# -------------------------------------------------------------------------
+
+
+@hookspec
+def dunning_level_reached(company: Company, notices: tuple[DunningLevelReached, ...]) -> None:
+    """React to overdue invoices reaching a dunning level: the notices one dunning run sent.
+
+    Called by billing's dunning run (``plugins.billing.collection.dunning.run_dunning``,
+    the ``billing.dunning`` job and ``ordo billing dunning``), on the plugins
+    switched on for the company (dunning is the customer's, not an order's
+    event: no order's pinned set applies, and no status changes), once per run
+    that sent notices, after it stored them, queued the emails and wrote their
+    audit entries; a dry run never calls it. KPIs count the notices per
+    customer and salesperson. Billing keeps each payload on the invoice's
+    ``dunning_notice_sent`` audit entry, under this hook's name, from which
+    ``ordo kpi rebuild`` reads it back.
+
+    :param company: the company whose invoices are overdue.
+    :param notices: each notice: the customer, the invoice and its order, the
+        level and channel, the days overdue, what it owed and when.
+
+    The return value is ignored. Raising rolls the run back.
+    """
+
+
+@hookspec
+def payment_promised(company: Company, promise: PaymentPromised) -> None:
+    """React to a customer's promise to pay an amount by a date, recorded by a salesperson.
+
+    Called by billing (``plugins.billing.collection.promises.make_promise``), on
+    the plugins switched on for the company, after it stored the promise and
+    its ``payment_promised`` audit entry (which keeps the payload under this
+    hook's name). Until its date the promise pauses the dunning of what it
+    covers. KPIs count promises per customer and salesperson.
+
+    :param company: the customer's company.
+    :param promise: the promise, the customer, the invoice (or none: the
+        account), the amount, its date, who took it and when.
+
+    The return value is ignored. Raising rolls the promise back.
+    """
+
+
+@hookspec
+def payment_promises_settled(company: Company, promises: tuple[PromiseSettled, ...]) -> None:
+    """React to promises to pay whose date passed, found kept or broken.
+
+    Called by billing's dunning run (``promises.settle_due``), on the plugins
+    switched on for the company, once per run that settled promises, after it
+    marked them and wrote each one's ``payment_promise_kept`` or
+    ``payment_promise_broken`` audit entry (which keeps the payload under this
+    hook's name) and queued the email telling the salesperson of a broken one.
+    KPIs count kept and broken promises per customer and salesperson.
+
+    :param company: the customer's company.
+    :param promises: each promise settled: kept or not, what was promised and
+        by when, what it still owed, who took it and when it was settled.
+
+    The return value is ignored. Raising rolls the run back.
     """
 
 

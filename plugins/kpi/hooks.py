@@ -15,8 +15,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from core.contracts import (
-    MENU_SETTINGS, CaseOpened, CaseResolved, Decision, Delivery, InvoiceIssued, Job, MenuItem, OrderChange,
-    Payment, PaymentReversal, Permission, ReviewOverdue, Settlement, TaskCompleted,
+    MENU_SETTINGS, CaseOpened, CaseResolved, Decision, Delivery, DunningLevelReached, InvoiceIssued, Job, MenuItem,
+    OrderChange, Payment, PaymentPromised, PaymentReversal, Permission, PromiseSettled, ReviewOverdue, Settlement,
+    TaskCompleted,
 )
 from core.extensions import db
 from core.hookspecs import hookimpl
@@ -25,7 +26,7 @@ from core.models import Company, Order, User
 from core.orders.events import REVIEW_FACTS, event_moment
 from core.roles import STAFF
 from plugins.kpi.analytics.labels import LABELS as ANALYTICS_LABELS
-from plugins.kpi.facts import recording
+from plugins.kpi.facts import collection, recording
 from plugins.kpi.facts.models import KpiCase, KpiEvent, KpiEventKind
 from plugins.kpi.facts.recording import OrderRef
 from plugins.kpi.labels import DEPARTMENT_NAMESPACE, DEPARTMENTS, FLAGS
@@ -151,6 +152,26 @@ def problem_case_resolved(order: Order, case: CaseResolved) -> None:
 @hookimpl
 def invoice_issued(order: Order, invoice: InvoiceIssued) -> None:
     recording.add(recording.invoice_issued_facts(OrderRef.of(order), invoice))
+
+
+# -- the customer's dunning and promises, notified by billing --------------------
+
+
+@hookimpl
+def dunning_level_reached(company: Company, notices: tuple[DunningLevelReached, ...]) -> None:
+    # Counted for whoever entered each invoiced order: one query for the run's notices.
+    collection.add(collection.dunning_facts(company.id, notices,
+                                            collection.salespeople_of(notice.order_id for notice in notices)))
+
+
+@hookimpl
+def payment_promised(company: Company, promise: PaymentPromised) -> None:
+    collection.add(collection.promised_facts(company.id, promise))
+
+
+@hookimpl
+def payment_promises_settled(company: Company, promises: tuple[PromiseSettled, ...]) -> None:
+    collection.add(collection.settled_facts(company.id, promises))
 
 
 # -- access and navigation ---------------------------------------------------

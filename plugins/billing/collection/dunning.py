@@ -32,8 +32,10 @@ from sqlalchemy import and_, func, or_, select
 
 from core import audit, outbox
 from core.extensions import db
+from core.contracts import DunningLevelReached
 from core.jobs import INSERT_IGNORING_DUPLICATES
 from core.models import Company, Customer, Order, utcnow
+from core.modules import hooks_for_company
 from plugins.billing.collection import hold, levels as dunning_levels, promises
 from plugins.billing.collection.letters import LETTER
 from plugins.billing.collection.models import (
@@ -228,12 +230,19 @@ def run_dunning(company: Company, as_of: datetime | None = None, *, dry_run: boo
         grouped[(plan.customer_id, plan.level.level)].append(plan)
     for (customer_id, _level), notices in sorted(grouped.items()):
         _send(company, customers[customer_id], notices, orders)
+    reached = {plan.invoice_id: DunningLevelReached(
+        customer_id=plan.customer_id, order_id=plan.order_id, invoice_number=plan.invoice_number,
+        level=plan.level.level, channel=plan.level.channel.value, days_overdue=plan.days_overdue, owed=plan.owed,
+        currency=plan.currency, sent_at=as_of) for plan in sent}
     audit.record_many([audit.values(
         company_id=company.id, entity="invoice", entity_id=plan.invoice_id, order_id=plan.order_id,
         action="dunning_notice_sent", actor=None,
         after={"level": plan.level.level, "channel": plan.level.channel.value, "days_overdue": plan.days_overdue,
-               "owed": str(plan.owed)}) for plan in sent])
+               "owed": str(plan.owed), DunningLevelReached.hook: reached[plan.invoice_id].as_record()})
+        for plan in sent])
     held = _place_holds(customers, [plan for plan in sent if plan.level.holds_credit], as_of)
+    # The customer's, not an order's: the plugins switched on for the company hear of it, once for the run.
+    hooks_for_company(company.id).dunning_level_reached(company=company, notices=tuple(reached.values()))
     return Outcome(sent, held, lifted, kept, broken)
 
 

@@ -17,9 +17,11 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, case, func, select
 
 from core import audit, outbox
+from core.contracts import PaymentPromised, PromiseSettled
 from core.errors import ValidationError
 from core.extensions import db
 from core.models import Company, Customer, Order, User
+from core.modules import hooks_for_company
 from core.orders import money
 from plugins.billing.collection.models import FollowUp, PaymentPromise, PromiseStatus
 from plugins.billing.invoices.models import Invoice, InvoiceStatus
@@ -77,10 +79,17 @@ def make_promise(customer: Customer, *, amount: Decimal, promised_for: date, act
                              made_by_id=actor.id, status=PromiseStatus.OPEN)
     db.session.add(promise)
     db.session.flush()
+    promised = PaymentPromised(promise_id=promise.id, customer_id=customer.id, amount=amount,
+                               currency=promise.currency, promised_for=promised_for, made_by_id=actor.id,
+                               made_at=promise.made_at, invoice_number=invoice.number if invoice is not None else None,
+                               order_id=invoice.order_id if invoice is not None else None)
     audit.record(company_id=customer.company_id, entity="customer", entity_id=customer.id,
                  action="payment_promised", actor=actor,
                  after={"promise": promise.id, "invoice": invoice.number if invoice is not None else None,
-                        "amount": str(amount), "promised_for": promised_for.isoformat()})
+                        "amount": str(amount), "promised_for": promised_for.isoformat(),
+                        PaymentPromised.hook: promised.as_record()})
+    # The customer's, not an order's: the plugins switched on for the company hear of it.
+    hooks_for_company(company.id).payment_promised(company=company, promise=promised)
     return promise
 
 
@@ -96,6 +105,7 @@ def settle_due(company: Company, today: date, at: datetime) -> tuple[int, int]:
     by_invoice = invoice_owed([p.invoice_id for p in due if p.invoice_id is not None])
     by_customer = customer_owed(company.id, [p.customer_id for p in due if p.invoice_id is None])
     kept = broken = 0
+    settled = []
     for promise in due:
         owed = (by_invoice.get(promise.invoice_id, ZERO) if promise.invoice_id is not None
                 else by_customer.get(promise.customer_id, ZERO))
@@ -107,9 +117,15 @@ def settle_due(company: Company, today: date, at: datetime) -> tuple[int, int]:
             promise.status = PromiseStatus.BROKEN
             broken += 1
             _tell_salesperson(promise, company, owed)
+        settled.append(PromiseSettled(
+            promise_id=promise.id, customer_id=promise.customer_id, kept=promise.status == PromiseStatus.KEPT,
+            amount=promise.amount, currency=promise.currency, promised_for=promise.promised_for, owed=owed,
+            made_by_id=promise.made_by_id, settled_at=at))
         audit.record(company_id=company.id, entity="customer", entity_id=promise.customer_id,
                      action=f"payment_promise_{promise.status.value}", actor=None,
-                     after={"promise": promise.id, "owed": str(owed)})
+                     after={"promise": promise.id, "owed": str(owed), PromiseSettled.hook: settled[-1].as_record()})
+    # The customer's, not an order's: the plugins switched on for the company hear of them, once for the run.
+    hooks_for_company(company.id).payment_promises_settled(company=company, promises=tuple(settled))
     return kept, broken
 
 

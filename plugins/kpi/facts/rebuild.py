@@ -26,7 +26,7 @@ from core.contracts import CaseOpened, CaseResolved, InvoiceIssued, Outcome, Ste
 from core.extensions import Model, db
 from core.models import AuditEntry, Company, Order
 from core.orders.events import EVENTS, REVIEW_FACTS, OrderEvent
-from plugins.kpi.facts import recording
+from plugins.kpi.facts import collection, recording
 from plugins.kpi.facts.models import KpiCase, KpiEvent, KpiEventKind, KpiInvoice, KpiMoney, KpiOrder, KpiTask
 from plugins.kpi.facts.recording import OrderRef, Row
 
@@ -160,6 +160,11 @@ def rebuild(company_id: int, as_of: datetime) -> RebuildResult:
     opened = select(func.count()).where(KpiCase.order_id == KpiOrder.order_id).scalar_subquery()
     db.session.execute(update(KpiOrder).where(KpiOrder.company_id == company_id, KpiOrder.cases != opened)
                        .values(cases=opened, accurate=False), execution_options={"synchronize_session": False})
+    # The customer's dunning and promises, from billing's own entries (``facts.collection``).
+    entries, written = collection.rebuild(company_id, as_of)
+    result.entries += entries
+    if written:
+        result.facts[collection.KpiCollection.__tablename__] = written
     return result
 
 

@@ -2,7 +2,7 @@
 share (a figure's key named in the reader's language, rates as percentages)."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from core.keyset import Kind
 from core.listview import Column
 from plugins.kpi.indicators.services import (
-    Accuracy, Collection, Dimension, Indicator, Key, Satisfaction, Timeliness,
+    CHASED_BY, Accuracy, Chased, Collection, Dimension, Indicator, Key, Satisfaction, Timeliness,
 )
 from plugins.kpi.labels import STAGES, department
 
@@ -77,14 +77,18 @@ def columns(indicator: Indicator, by: Dimension) -> list[Column]:
         return [*first, Column("rated", _l("Ratings"), None, Kind.INT),
                 Column("average", _l("Average rating"), None, Kind.NUMBER),
                 Column("high_share", _l("Rated 4 or 5 (%)"), None, Kind.NUMBER)]
+    chased = [Column("notices", _l("Dunning notices"), None, Kind.INT),
+              Column("broken", _l("Promises broken"), None, Kind.INT)] if by in CHASED_BY else []
     return [*first, Column("due", _l("Due in the period"), None, Kind.MONEY),
             Column("collected", _l("Collected in the period"), None, Kind.MONEY),
             Column("outstanding", _l("Outstanding at the end"), None, Kind.MONEY),
-            Column("rate", _l("Rate (%)"), None, Kind.NUMBER), Column("dso", _l("DSO (days)"), None, Kind.NUMBER)]
+            Column("rate", _l("Rate (%)"), None, Kind.NUMBER), Column("dso", _l("DSO (days)"), None, Kind.NUMBER),
+            *chased]
 
 
-def row(figure: Any, by: Dimension) -> dict[str, Any]:
-    """One figure as the table's cells, keyed as :func:`columns` names them."""
+def row(figure: Any, by: Dimension, chased: Mapping[int | None, Chased] | None = None) -> dict[str, Any]:
+    """One figure as the table's cells, keyed as :func:`columns` names them (``chased``: what collecting took,
+    per key, beside collection's figures)."""
     cells: dict[str, Any] = {"name": key_name(figure.key, by), "key": figure.key}
     if isinstance(figure, Timeliness):
         cells.update(done=figure.done, timed=figure.timed, on_time=figure.on_time, rate=percent(figure.rate))
@@ -95,11 +99,15 @@ def row(figure: Any, by: Dimension) -> dict[str, Any]:
     elif isinstance(figure, Collection):
         cells.update(due=figure.due, collected=figure.collected, outstanding=figure.outstanding,
                      rate=percent(figure.rate), dso=figure.dso)
+        if chased is not None:
+            taken = chased.get(figure.key.id, Chased())
+            cells.update(notices=taken.notices, broken=taken.broken)
     return cells
 
 
-def rows(figures: Sequence[Any], by: Dimension) -> list[dict[str, Any]]:
-    return [row(figure, by) for figure in figures]
+def rows(figures: Sequence[Any], by: Dimension,
+         chased: Mapping[int | None, Chased] | None = None) -> list[dict[str, Any]]:
+    return [row(figure, by, chased) for figure in figures]
 
 
 def headline(figure: Any | None) -> Decimal | None:

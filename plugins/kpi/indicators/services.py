@@ -24,17 +24,19 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from functools import cache
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import (ColumnElement, Select, String, and_, case, func, literal, literal_column, null, select,
-                        type_coerce, union_all)
+from sqlalchemy import (ColumnElement, CompoundSelect, Select, String, and_, bindparam, case, func, literal,
+                        literal_column, null, select, type_coerce, union_all)
 
 from core.extensions import db
 from core.models import Customer, User
 from plugins.kpi.dashboard.services import company_zone, period
+from plugins.kpi.facts.collection import CollectionKind, KpiCollection
 from plugins.kpi.facts.models import KpiMoney, KpiOrder, KpiTask, MoneyKind
 
 RATE_PLACES = Decimal("0.0001")
@@ -174,14 +176,18 @@ class DimensionError(ValueError):
 
 
 def _keyed(by: Dimension, department: Any, person: Any, customer: Any, salesperson: Any,
-           only: int | str | None, stage: Any = None) -> tuple[list[Any], list[Any], Any, ColumnElement[bool] | None]:
+           only: str | None, stage: Any = None) -> tuple[list[Any], list[Any], Any, ColumnElement[bool] | None]:
     """The key columns of a breakdown, what to group by, the join that names them (or None), and the
-    condition keeping one key's facts (``only``: a department's or stage's code or an id), if asked."""
+    condition keeping one key's facts (``only``: the name of the parameter that gives a department's or
+    stage's code or an id), if asked. The one key kept is not named: its asker knows whom it asked for, and
+    joining the names cost the scorecard a third of its time."""
     column = {Dimension.DEPARTMENT: department, Dimension.PERSON: person, Dimension.CUSTOMER: customer,
               Dimension.SALESPERSON: salesperson, Dimension.STAGE: stage}.get(by)
-    condition = None if only is None or column is None else column == only
+    condition = None if only is None or column is None else column == bindparam(only)
     if by == Dimension.COMPANY:
         return [literal(None), literal(None), literal(None)], [], None, condition
+    if condition is not None and by not in (Dimension.DEPARTMENT, Dimension.STAGE):
+        return [column, literal(None), literal(None)], [column], None, condition
     if by in (Dimension.DEPARTMENT, Dimension.STAGE):
         return [literal(None), column, literal(None)], [column], None, condition
     if by in (Dimension.PERSON, Dimension.SALESPERSON):
@@ -203,17 +209,40 @@ def _grouped(columns: list[Any], keyed: tuple[list[Any], list[Any], Any, ColumnE
 
 ONE_PERIOD: ColumnElement[int] = literal_column("0")  # the facts of one period need no grouping by it
 
+# The queries are built once per shape (indicator, breakdown, number of periods, whether one key is kept) and
+# reused: what varies from call to call (the company, the periods' bounds, the key kept) are named parameters,
+# given when the query runs (:func:`_values`). Building the expressions anew each time cost more than the
+# database took to answer a scorecard.
+COMPANY, START = "company", "start"
 
-def _bucket(moment: Any, spans: Sequence[Period], before: bool = False) -> Any:
+
+def _end(index: int) -> str:
+    return f"end{index}"
+
+
+def _only(place: int) -> str:
+    return f"only{place}"
+
+
+def _bucket(moment: Any, periods: int, before: bool = False) -> Any:
     """The index of the period a fact's moment falls in (the facts are those from the first period's start,
     or, ``before``, -1 for those before it, to the last's end)."""
+    if periods == 1 and not before:
+        return ONE_PERIOD
+    return case(*([(moment < bindparam(START), literal_column("-1"))] if before else []),
+                *((moment < bindparam(_end(index)), literal_column(str(index))) for index in range(periods)),
+                else_=literal_column(str(periods)))
+
+
+def _values(company_id: int, spans: Sequence[Period], only: Sequence[int | str | None] = ()) -> dict[str, Any]:
+    """The parameters of a query over ``spans``: the company, the first period's start, each period's end, and
+    the key each part keeps (``only``, by its place)."""
     if any(earlier.end != later.start for earlier, later in zip(spans, spans[1:], strict=False)):
         raise ValueError("the periods of a trend follow one another")
-    if len(spans) == 1 and not before:
-        return ONE_PERIOD
-    return case(*([(moment < spans[0].start, literal_column("-1"))] if before else []),
-                *((moment < span.end, literal_column(str(index))) for index, span in enumerate(spans)),
-                else_=literal_column(str(len(spans))))
+    values: dict[str, Any] = {COMPANY: company_id, START: spans[0].start}
+    values.update((_end(index), span.end) for index, span in enumerate(spans))
+    values.update((_only(place), key) for place, key in enumerate(only) if key is not None)
+    return values
 
 
 def _per_period(spans: Sequence[Period]) -> list[list[Any]]:
@@ -225,6 +254,14 @@ def _check(indicator: Indicator, by: Dimension) -> None:
         raise DimensionError(f"{indicator.value} is not broken down by {by.value}")
 
 
+def _run(indicator: Indicator, company_id: int, spans: Sequence[Period], by: Dimension, only: int | str | None,
+         outstanding: bool = True) -> list[list[Any]]:
+    """One indicator's figures over the consecutive periods: its query (built once for its shape) run."""
+    build, figures_of = PARTS[indicator]
+    query = build(len(spans), by, None if only is None else _only(0), outstanding)
+    return figures_of(db.session.execute(query, _values(company_id, spans, (only,))), spans, outstanding)
+
+
 def timeliness(company_id: int, span: Period, by: Dimension = Dimension.COMPANY,
                only: int | str | None = None) -> list[Timeliness]:
     """Tasks done in the period (intake, review steps, execution tasks, problem cases), on time over those with a
@@ -234,21 +271,21 @@ def timeliness(company_id: int, span: Period, by: Dimension = Dimension.COMPANY,
 
 def timeliness_over(company_id: int, spans: Sequence[Period], by: Dimension = Dimension.COMPANY,
                     only: int | str | None = None) -> list[list[Timeliness]]:
-    return _timeliness_figures(db.session.execute(_timeliness_query(company_id, spans, by, only)), spans)
+    return _run(Indicator.TIMELINESS, company_id, spans, by, only)
 
 
-def _timeliness_query(company_id: int, spans: Sequence[Period], by: Dimension, only: int | str | None,
-                      outstanding: bool = True) -> Select[Any]:
+@cache
+def _timeliness_query(periods: int, by: Dimension, only: str | None, outstanding: bool = True) -> Select[Any]:
     _check(Indicator.TIMELINESS, by)
     keyed = _keyed(by, KpiTask.department, KpiTask.person_id, None, None, only,
                    stage=type_coerce(KpiTask.stage, String))
-    query = _grouped(
+    return _grouped(
         [func.count(), func.count(KpiTask.on_time),
          func.coalesce(func.sum(case((KpiTask.on_time.is_(True), 1), else_=0)), 0)],
         keyed, KpiTask,
-        and_(KpiTask.company_id == company_id, KpiTask.done_at >= spans[0].start, KpiTask.done_at < spans[-1].end),
-        _bucket(KpiTask.done_at, spans))
-    return query
+        and_(KpiTask.company_id == bindparam(COMPANY), KpiTask.done_at >= bindparam(START),
+             KpiTask.done_at < bindparam(_end(periods - 1))),
+        _bucket(KpiTask.done_at, periods))
 
 
 def _timeliness_figures(rows: Iterable[Any], spans: Sequence[Period], outstanding: bool = True
@@ -269,19 +306,18 @@ def accuracy(company_id: int, span: Period, by: Dimension = Dimension.COMPANY,
 
 def accuracy_over(company_id: int, spans: Sequence[Period], by: Dimension = Dimension.COMPANY,
                   only: int | str | None = None) -> list[list[Accuracy]]:
-    return _accuracy_figures(db.session.execute(_accuracy_query(company_id, spans, by, only)), spans)
+    return _run(Indicator.ACCURACY, company_id, spans, by, only)
 
 
-def _accuracy_query(company_id: int, spans: Sequence[Period], by: Dimension, only: int | str | None,
-                    outstanding: bool = True) -> Select[Any]:
+@cache
+def _accuracy_query(periods: int, by: Dimension, only: str | None, outstanding: bool = True) -> Select[Any]:
     _check(Indicator.ACCURACY, by)
     keyed = _keyed(by, None, None, KpiOrder.customer_id, KpiOrder.salesperson_id, only)
-    query = _grouped(
+    return _grouped(
         [func.count(), func.coalesce(func.sum(case((KpiOrder.accurate.is_(True), 1), else_=0)), 0)], keyed, KpiOrder,
-        and_(KpiOrder.company_id == company_id, KpiOrder.delivered_at >= spans[0].start,
-             KpiOrder.delivered_at < spans[-1].end),
-        _bucket(KpiOrder.delivered_at, spans))
-    return query
+        and_(KpiOrder.company_id == bindparam(COMPANY), KpiOrder.delivered_at >= bindparam(START),
+             KpiOrder.delivered_at < bindparam(_end(periods - 1))),
+        _bucket(KpiOrder.delivered_at, periods))
 
 
 def _accuracy_figures(rows: Iterable[Any], spans: Sequence[Period], outstanding: bool = True) -> list[list[Accuracy]]:
@@ -300,20 +336,19 @@ def satisfaction(company_id: int, span: Period, by: Dimension = Dimension.COMPAN
 
 def satisfaction_over(company_id: int, spans: Sequence[Period], by: Dimension = Dimension.COMPANY,
                       only: int | str | None = None) -> list[list[Satisfaction]]:
-    return _satisfaction_figures(db.session.execute(_satisfaction_query(company_id, spans, by, only)), spans)
+    return _run(Indicator.SATISFACTION, company_id, spans, by, only)
 
 
-def _satisfaction_query(company_id: int, spans: Sequence[Period], by: Dimension, only: int | str | None,
-                        outstanding: bool = True) -> Select[Any]:
+@cache
+def _satisfaction_query(periods: int, by: Dimension, only: str | None, outstanding: bool = True) -> Select[Any]:
     _check(Indicator.SATISFACTION, by)
     keyed = _keyed(by, None, None, KpiOrder.customer_id, KpiOrder.salesperson_id, only)
-    query = _grouped(
+    return _grouped(
         [func.count(), func.coalesce(func.sum(KpiOrder.rating), 0),
          func.coalesce(func.sum(case((KpiOrder.rating >= HIGH_RATING, 1), else_=0)), 0)], keyed, KpiOrder,
-        and_(KpiOrder.company_id == company_id, KpiOrder.rating.is_not(None),
-             KpiOrder.delivered_at >= spans[0].start, KpiOrder.delivered_at < spans[-1].end),
-        _bucket(KpiOrder.delivered_at, spans))
-    return query
+        and_(KpiOrder.company_id == bindparam(COMPANY), KpiOrder.rating.is_not(None),
+             KpiOrder.delivered_at >= bindparam(START), KpiOrder.delivered_at < bindparam(_end(periods - 1))),
+        _bucket(KpiOrder.delivered_at, periods))
 
 
 def _satisfaction_figures(rows: Iterable[Any], spans: Sequence[Period], outstanding: bool = True
@@ -336,12 +371,11 @@ def collection_over(company_id: int, spans: Sequence[Period], by: Dimension = Di
     """Each period's figures from the money due and collected in each, and in all the periods before (the
     outstanding at a period's end is all due up to it less all collected up to it). Without ``outstanding``
     (the rates alone) only the periods' money is read, and the figures' outstanding is None."""
-    return _collection_figures(db.session.execute(_collection_query(company_id, spans, by, only, outstanding)), spans,
-                               outstanding)
+    return _run(Indicator.COLLECTION, company_id, spans, by, only, outstanding)
 
 
-def _collection_query(company_id: int, spans: Sequence[Period], by: Dimension, only: int | str | None,
-                      outstanding: bool = True) -> Select[Any]:
+@cache
+def _collection_query(periods: int, by: Dimension, only: str | None, outstanding: bool = True) -> Select[Any]:
     _check(Indicator.COLLECTION, by)
     keyed = _keyed(by, None, None, KpiMoney.customer_id, KpiMoney.salesperson_id, only)
     due, collected = KpiMoney.kind == MoneyKind.DUE, KpiMoney.kind == MoneyKind.COLLECTED
@@ -349,11 +383,10 @@ def _collection_query(company_id: int, spans: Sequence[Period], by: Dimension, o
     def total(condition: ColumnElement[bool]) -> Any:
         return func.coalesce(func.sum(case((condition, KpiMoney.amount), else_=0)), 0)
 
-    where = and_(KpiMoney.company_id == company_id, KpiMoney.at < spans[-1].end)
-    query = _grouped([total(due), total(collected)], keyed, KpiMoney,
-                     where if outstanding else and_(where, KpiMoney.at >= spans[0].start),
-                     _bucket(KpiMoney.at, spans, before=outstanding))
-    return query
+    where = and_(KpiMoney.company_id == bindparam(COMPANY), KpiMoney.at < bindparam(_end(periods - 1)))
+    return _grouped([total(due), total(collected)], keyed, KpiMoney,
+                    where if outstanding else and_(where, KpiMoney.at >= bindparam(START)),
+                    _bucket(KpiMoney.at, periods, before=outstanding))
 
 
 def _collection_figures(rows: Iterable[Any], spans: Sequence[Period], outstanding: bool = True
@@ -379,6 +412,31 @@ def _cents(value: Any) -> Decimal:
     return Decimal(value).quantize(CENTS, rounding=ROUND_HALF_UP)
 
 
+# The breakdowns of collection that show what collecting took beside the rates (``facts.collection``).
+CHASED_BY = {Dimension.CUSTOMER: KpiCollection.customer_id, Dimension.SALESPERSON: KpiCollection.salesperson_id}
+
+
+@dataclass(frozen=True)
+class Chased:
+    """Beside a customer's or salesperson's collection rate: the dunning notices sent in the period (for the
+    customer, or for the orders the salesperson entered) and the promises to pay found broken in it."""
+
+    notices: int = 0
+    broken: int = 0
+
+
+def chased(company_id: int, span: Period, by: Dimension) -> dict[int | None, Chased]:
+    """Per customer or salesperson (``CHASED_BY``), the notices and broken promises of the period: one query."""
+    column = CHASED_BY[by]
+    rows = db.session.execute(
+        select(column, func.count(case((KpiCollection.kind == CollectionKind.DUNNING, 1))),
+               func.count(case((KpiCollection.kind == CollectionKind.BROKEN, 1))))
+        .where(KpiCollection.company_id == company_id, KpiCollection.at >= span.start, KpiCollection.at < span.end,
+               KpiCollection.kind.in_((CollectionKind.DUNNING, CollectionKind.BROKEN)))
+        .group_by(column))
+    return {key: Chased(int(notices), int(broken)) for key, notices, broken in rows}
+
+
 COMPUTE: dict[Indicator, Callable[[int, Period, Dimension, int | str | None], list[Any]]] = {
     Indicator.TIMELINESS: timeliness, Indicator.ACCURACY: accuracy, Indicator.SATISFACTION: satisfaction,
     Indicator.COLLECTION: collection,
@@ -394,7 +452,7 @@ COMPUTE_OVER: dict[Indicator, Callable[[int, Sequence[Period], Dimension, int | 
 def figures(company_id: int, indicator: Indicator, span: Period, by: Dimension = Dimension.COMPANY,
             only: int | str | None = None) -> list[Any]:
     """The indicator's figures over the period, one per key of the breakdown (one for the company); ``only``
-    keeps one key's (a department's code, a person's or customer's id)."""
+    keeps one key's (a department's code, a person's or customer's id; its key then carries no name)."""
     return COMPUTE[indicator](company_id, span, by, only)
 
 
@@ -412,20 +470,54 @@ PARTS: dict[Indicator, tuple[Callable[..., Select[Any]], Callable[..., list[list
 }
 
 
-def several_over(company_id: int, asked: Sequence[tuple[Indicator, Dimension, int | str | None]],
-                 spans: Sequence[Period], outstanding: bool = True) -> list[list[list[Any]]]:
+Asked = Sequence[tuple[Indicator, Dimension, int | str | None]]  # each indicator, its breakdown, the key kept
+
+
+def several_over(company_id: int, asked: Asked, spans: Sequence[Period],
+                 outstanding: bool = True) -> list[list[list[Any]]]:
     """Several indicators' figures over the consecutive periods in one statement: each one's query in a
     ``UNION ALL``, its rows padded to the widest and tagged with its place in ``asked`` (``outstanding``:
     as :func:`collection_over`)."""
-    queries = [PARTS[indicator][0](company_id, spans, by, only, outstanding) for indicator, by, only in asked]
-    if not queries:
+    if not asked:
         return []
+    statement = _several_query(shape_of(asked), len(spans), outstanding)
+    parts: list[list[Any]] = [[] for _asked in asked]
+    for row in db.session.execute(statement, several_values(company_id, spans, asked)):
+        parts[row[-1]].append(row)
+    return several_figures(asked, parts, spans, outstanding)
+
+
+def shape_of(asked: Asked) -> tuple[tuple[Indicator, Dimension, bool], ...]:
+    """What the statement of ``asked`` is built from: each indicator, its breakdown and whether one key is kept."""
+    return tuple((indicator, by, only is not None) for indicator, by, only in asked)
+
+
+def several_parts(shape: tuple[tuple[Indicator, Dimension, bool], ...], periods: int, outstanding: bool,
+                  extra: Sequence[Any] = ()) -> list[Select[Any]]:
+    """The queries of ``shape`` as the parts of a ``UNION ALL``: each padded with nulls to the widest, then the
+    ``extra`` columns (a caller's own parts fill them), then its place in ``shape`` (the last column)."""
+    queries = [PARTS[indicator][0](periods, by, _only(place) if kept else None, outstanding)
+               for place, (indicator, by, kept) in enumerate(shape)]
     width = max(len(query.selected_columns) for query in queries)
-    statement = union_all(*(query.add_columns(*[null()] * (width - len(query.selected_columns)),
-                                              literal_column(str(place)).label("place"))
-                            for place, query in enumerate(queries)))
-    rows: list[list[Any]] = [[] for _query in queries]
-    for row in db.session.execute(statement):
-        rows[row[-1]].append(row)
-    return [PARTS[indicator][1](part, spans, outstanding)
-            for (indicator, _by, _only), part in zip(asked, rows, strict=True)]
+    return [query.add_columns(*[null()] * (width - len(query.selected_columns)), *extra,
+                              literal_column(str(place)).label("place"))
+            for place, query in enumerate(queries)]
+
+
+@cache
+def _several_query(shape: tuple[tuple[Indicator, Dimension, bool], ...], periods: int,
+                   outstanding: bool) -> CompoundSelect:
+    """The ``UNION ALL`` of the queries of ``shape``, built once."""
+    return union_all(*several_parts(shape, periods, outstanding))
+
+
+def several_values(company_id: int, spans: Sequence[Period], asked: Asked) -> dict[str, Any]:
+    """The parameters of the statement of ``asked`` over ``spans``."""
+    return _values(company_id, spans, [only for _indicator, _by, only in asked])
+
+
+def several_figures(asked: Asked, parts: Sequence[Iterable[Any]], spans: Sequence[Period],
+                    outstanding: bool = True) -> list[list[list[Any]]]:
+    """The figures of each indicator asked, from the rows of its part (``parts``, in the order asked)."""
+    return [PARTS[indicator][1](rows, spans, outstanding)
+            for (indicator, _by, _only), rows in zip(asked, parts, strict=True)]

@@ -37,20 +37,30 @@ def indicators():
         figures = services.figures(user.company_id, indicator, span, shown)
         name = f"{indicator.value}-{shown.value}-{span.date_from.isoformat()}-{span.date_to.isoformat()}"
         return table_export_response(name, presentation.columns(indicator, shown),
-                                     presentation.rows(figures, shown), user, format_)
+                                     presentation.rows(figures, shown, _chased(user.company_id, indicator, span,
+                                                                               shown)), user, format_)
     company = {indicator: next(iter(services.figures(user.company_id, indicator, span)), None)
                for indicator in Indicator}
     tables = []
     for indicator in Indicator:
         if by == Dimension.COMPANY or by not in DIMENSIONS[indicator]:
             continue
-        rows = presentation.rows(services.figures(user.company_id, indicator, span, by), by)
+        rows = presentation.rows(services.figures(user.company_id, indicator, span, by), by,
+                                 _chased(user.company_id, indicator, span, by))
         columns = [column for column in presentation.columns(indicator, by)
                    if column.kind != Kind.MONEY or sees_prices(user)]
         tables.append((indicator, columns, rows, _chart(indicator, by, rows)))
     return render_template("kpi/indicators.html", form=form, span=span, by=by, company=company, tables=tables,
                            names=presentation.NAMES, formulas=presentation.FORMULAS,
                            headline=presentation.headline, prices=sees_prices(user))
+
+
+def _chased(company_id: int, indicator: Indicator, span: services.Period,
+            by: Dimension) -> dict[int | None, services.Chased] | None:
+    """Beside collection per customer or salesperson, the dunning notices and broken promises of each."""
+    if indicator != Indicator.COLLECTION or by not in services.CHASED_BY:
+        return None
+    return services.chased(company_id, span, by)
 
 
 def _indicator(value: str | None) -> Indicator:

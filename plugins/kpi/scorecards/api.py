@@ -1,6 +1,7 @@
 """API of the scorecards and targets: ``GET /api/v1/kpi/scorecards``, ``GET`` and ``PUT /api/v1/kpi/targets``."""
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from flask.views import MethodView
@@ -26,8 +27,9 @@ def _card(card: Scorecard) -> dict[str, Any]:
         "penalty_below": line.target.penalty_below if line.target else None,
         "trend": [{"period": period, "value": value} for period, value in line.trend],
         "proposed": line.proposed, "confirmed": line.confirmed.flag if line.confirmed else None,
-        "confirmed_by": line.confirmed.confirmed_by.name if line.confirmed else None,
-        "confirmed_at": line.confirmed.confirmed_at if line.confirmed else None} for line in card.lines]}
+        "confirmed_by": line.confirmed.confirmed_by if line.confirmed else None,
+        "confirmed_at": line.confirmed.confirmed_at if line.confirmed else None,
+        "chasing": asdict(line.chasing) if line.chasing else None} for line in card.lines]}
 
 
 def _targets(rows: dict[Any, KpiTarget]) -> dict[str, Any]:

@@ -24,6 +24,14 @@ class TrendSchema(ma.Schema):
     value = ma.fields.Decimal(places=4, as_string=True, allow_none=True, metadata=TARGET)
 
 
+class ChasingSchema(ma.Schema):
+    notices = ma.fields.Integer(metadata={"description": "Dunning notices sent in the period for the orders the "
+                                                         "person entered."})
+    promised = ma.fields.Integer(metadata={"description": "Promises to pay the person took in the period."})
+    kept = ma.fields.Integer(metadata={"description": "Promises of theirs found kept in the period."})
+    broken = ma.fields.Integer(metadata={"description": "Promises of theirs found broken in the period."})
+
+
 class LineSchema(ma.Schema):
     indicator = ma.fields.Enum(Indicator, by_value=True)
     value = ma.fields.Decimal(places=4, as_string=True, allow_none=True, metadata={
@@ -37,6 +45,8 @@ class LineSchema(ma.Schema):
     confirmed = ma.fields.Enum(Flag, by_value=True, allow_none=True)
     confirmed_by = ma.fields.String(allow_none=True)
     confirmed_at = ma.fields.DateTime(allow_none=True)
+    chasing = ma.fields.Nested(ChasingSchema, allow_none=True, metadata={
+        "description": "A person's collection line only: what collecting took in the period."})
 
 
 class ScorecardSchema(ma.Schema):

@@ -5,28 +5,31 @@ values of the two periods before (the trend), the flag the rule proposes (a rewa
 the target, a penalty under ``penalty_below``) and, once a supervisor confirmed it, who did and when. A
 department is measured by its tasks' timeliness; a person by the timeliness of the tasks they did and by
 the accuracy, satisfaction and collection of the orders they entered. The figures come from the indicator
-queries restricted to the subject, grouped by period as well, all the lines in one statement (``UNION ALL``):
-three statements (the targets, the flags and the lines), whatever the facts.
+queries restricted to the subject, grouped by period as well; the lines, the company's targets and the flags
+confirmed on the scorecard come in one statement (``UNION ALL``), whatever the facts.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from functools import cache
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, select
+from sqlalchemy import CompoundSelect, Select, bindparam, cast, func, literal_column, null, select, union_all
 
 from core import audit
 from core.errors import Conflict, ValidationError
 from core.extensions import db
 from core.models import Company, Order, User, utcnow
+from core.models.types import UTCDateTime, enum_column
+from plugins.kpi.facts.collection import CollectionKind, KpiCollection
 from plugins.kpi.facts.models import KpiMoney, KpiOrder, KpiTask
 from plugins.kpi.indicators import services as indicators
 from plugins.kpi.indicators.services import Dimension, Indicator, Period, Satisfaction
-from plugins.kpi.scorecards.models import Flag, KpiFlag, KpiTarget, PeriodKind
+from plugins.kpi.scorecards.models import Flag, KpiFlag, KpiTarget, PeriodKind, TargetValue
 
 TREND_PERIODS = 3  # the period and the two before it
 DRILL_LIMIT = 500  # orders listed behind a figure, the latest first
@@ -171,7 +174,26 @@ def value_of(figure: Any | None) -> Decimal | None:
     return figure.average if isinstance(figure, Satisfaction) else figure.rate
 
 
-def propose(value: Decimal | None, target: KpiTarget | None) -> Flag | None:
+@dataclass(frozen=True)
+class Target:
+    """What a line is judged against: the company's target of its indicator and the penalty threshold."""
+
+    target: Decimal
+    penalty_below: Decimal | None
+
+
+@dataclass(frozen=True)
+class Confirmed:
+    """The flag a supervisor confirmed on a line: who and when, and the value and target it was judged on."""
+
+    flag: Flag
+    value: Decimal
+    target: Decimal
+    confirmed_by: str  # their name
+    confirmed_at: datetime
+
+
+def propose(value: Decimal | None, target: Target | KpiTarget | None) -> Flag | None:
     """The rule: a reward when the value reaches the target, a penalty under the penalty threshold."""
     if value is None or target is None:
         return None
@@ -182,15 +204,27 @@ def propose(value: Decimal | None, target: KpiTarget | None) -> Flag | None:
     return None
 
 
+@dataclass(frozen=True)
+class Chasing:
+    """What collecting took in the period, beside a person's collection rate: the dunning notices sent for the
+    orders they entered, and the promises to pay they took and, of those whose date passed, kept and broken."""
+
+    notices: int = 0
+    promised: int = 0
+    kept: int = 0
+    broken: int = 0
+
+
 @dataclass
 class Line:
     indicator: Indicator
     value: Decimal | None
     figure: Any | None  # the indicator's figure of the subject (counts, amounts)
-    target: KpiTarget | None
+    target: Target | None
     trend: list[tuple[str, Decimal | None]] = field(default_factory=list)  # oldest first, this period last
     proposed: Flag | None = None
-    confirmed: KpiFlag | None = None
+    confirmed: Confirmed | None = None
+    chasing: Chasing | None = None  # a person's collection line only
 
 
 @dataclass
@@ -200,26 +234,77 @@ class Scorecard:
     lines: list[Line]
 
 
+# A scorecard's one statement: the lines' parts (``indicators.several_parts``), then the company's targets and
+# the flags confirmed on the scorecard as two parts of the same ``UNION ALL``. Those fill the columns a line's
+# part leaves empty: the indicator as the key's code, the confirming person's name as the key's name, and four
+# columns of their own after the figures, cast on the lines' parts, which come first: PostgreSQL would take two
+# untyped nulls for text, and SQLite's answers are read by the first part's types.
+FLAG_COLUMNS = (cast(null(), enum_column(Flag)), cast(null(), UTCDateTime()), cast(null(), TargetValue),
+                cast(null(), TargetValue))
+SUBJECT, PERIOD_KIND, PERIOD_START = "subject", "period_kind", "period_start"
+# A person's scorecard counts their collection facts (``facts.collection``) in the period, by kind, in one more part.
+PERSON, CHASED_FROM, CHASED_TO = "person", "chased_from", "chased_to"
+CHASING_FIELDS = {CollectionKind.DUNNING: "notices", CollectionKind.PROMISED: "promised",
+                  CollectionKind.KEPT: "kept", CollectionKind.BROKEN: "broken"}
+
+
+@cache
+def _statement(kind: Dimension, periods: int) -> CompoundSelect:
+    """Every line of a ``kind`` subject's scorecard over ``periods``, its targets and flags, and a person's
+    collection facts in the period: built once."""
+    shape = tuple((indicator, by, True) for indicator, by in LINES[kind])  # each line keeps the subject's facts
+    lines = indicators.several_parts(shape, periods, outstanding=False, extra=FLAG_COLUMNS)
+    width = len(lines[0].selected_columns) - len(FLAG_COLUMNS) - 1  # the period, the key and the figures
+    empty = [null()] * (width - 4)
+
+    def part(place: int, *columns: Any) -> Any:
+        return [null(), null(), *columns[:2], *empty, *columns[2:], literal_column(str(place)).label("place")]
+
+    targets = select(*part(len(shape), KpiTarget.indicator, null(), null(), null(), KpiTarget.target,
+                           KpiTarget.penalty_below)).where(KpiTarget.company_id == bindparam(indicators.COMPANY))
+    flags = select(*part(len(shape) + 1, KpiFlag.indicator, User.name, KpiFlag.flag, KpiFlag.confirmed_at,
+                         KpiFlag.value, KpiFlag.target)).join(User, User.id == KpiFlag.confirmed_by_id).where(
+        KpiFlag.company_id == bindparam(indicators.COMPANY), KpiFlag.subject == bindparam(SUBJECT),
+        KpiFlag.period_kind == bindparam(PERIOD_KIND), KpiFlag.period_start == bindparam(PERIOD_START))
+    if kind != Dimension.PERSON:
+        return union_all(*lines, targets, flags)
+    # The kind as the key's code, how many as the first figure.
+    chased = select(null(), null(), KpiCollection.kind, null(), func.count(), *empty[1:],
+                    *[null()] * len(FLAG_COLUMNS), literal_column(str(len(shape) + 2)).label("place")).where(
+        KpiCollection.company_id == bindparam(indicators.COMPANY), KpiCollection.salesperson_id == bindparam(PERSON),
+        KpiCollection.at >= bindparam(CHASED_FROM), KpiCollection.at < bindparam(CHASED_TO)
+    ).group_by(KpiCollection.kind)
+    return union_all(*lines, targets, flags, chased)
+
+
 def scorecard(company_id: int, subject: Subject, period: ScorePeriod) -> Scorecard:
-    """The subject's lines over the period and the two before, all in one query."""
+    """The subject's lines over the period and the two before, with the company's targets, the flags confirmed
+    on the scorecard and, for a person, what collecting took in the period: one statement."""
     _company = db.session.get_one(Company, company_id)  # held: each period's span reads its zone
-    targets = company_targets(company_id)
-    confirmed = {flag.indicator: flag for flag in db.session.execute(
-        select(KpiFlag).where(KpiFlag.company_id == company_id, KpiFlag.subject == subject.code,
-                              KpiFlag.period_kind == period.kind, KpiFlag.period_start == period.start)).scalars()}
     periods = [period.shifted(-back) for back in range(TREND_PERIODS - 1, -1, -1)]
     spans = [earlier.span(company_id) for earlier in periods]
+    asked = [(indicator, by, subject.key) for indicator, by in LINES[subject.kind]]
+    values = {**indicators.several_values(company_id, spans, asked), SUBJECT: subject.code,
+              PERIOD_KIND: period.kind, PERIOD_START: period.start, PERSON: subject.key,
+              CHASED_FROM: spans[-1].start, CHASED_TO: spans[-1].end}
+    parts: list[list[Any]] = [[] for _part in range(len(asked) + 3)]
+    for row in db.session.execute(_statement(subject.kind, len(spans)), values):
+        parts[row[-1]].append(row)
+    # The targets' and flags' rows: the indicator, the name; the flag, when, and two numbers, before the place.
+    targets = {Indicator(row[2]): Target(row[-3], row[-2]) for row in parts[len(asked)]}
+    confirmed = {Indicator(row[2]): Confirmed(Flag(row[-5]), row[-3], row[-2], row[3], row[-4])
+                 for row in parts[len(asked) + 1]}
+    chasing = Chasing(**{CHASING_FIELDS[CollectionKind(row[2])]: int(row[4]) for row in parts[len(asked) + 2]})
+    # Collection's rates alone: its outstanding would read all the money before the periods.
+    found = indicators.several_figures(asked, parts[:len(asked)], spans, outstanding=False)
     lines = []
-    # Every line's periods in one statement; collection's rates alone (its outstanding would read all the money
-    # before the periods).
-    found = indicators.several_over(company_id, [(indicator, by, subject.key) for indicator, by in LINES[subject.kind]],
-                                    spans, outstanding=False)
     for (indicator, _by), per_period in zip(LINES[subject.kind], found, strict=True):
         figures = [next(iter(figures_of), None) for figures_of in per_period]
         trend = [(earlier.code, value_of(figure)) for earlier, figure in zip(periods, figures, strict=True)]
         value = trend[-1][1]
         lines.append(Line(indicator, value, figures[-1], targets.get(indicator), trend,
-                          propose(value, targets.get(indicator)), confirmed.get(indicator)))
+                          propose(value, targets.get(indicator)), confirmed.get(indicator),
+                          chasing if indicator == Indicator.COLLECTION and subject.kind == Dimension.PERSON else None))
     return Scorecard(subject, period, lines)
 
 

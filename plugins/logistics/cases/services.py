@@ -30,7 +30,6 @@ from core.extensions import db
 from core.labels import label
 from core.models import Company, Order, OrderStatus, User, utcnow
 from core.models.types import Money
-from core.modules import hooks_for_order
 from core.orders import events
 from core.orders.queries import get_order, visible_to
 from plugins.logistics.acceptance.models import DEFAULT_REOPEN_DAYS, AcceptanceSetting, LineAcceptance, Verdict
@@ -265,12 +264,12 @@ def resolve(case: ProblemCase, actor: User, resolution: Any, *, note: str | None
     _audit(case, "case_resolved", actor, resolved)
     events.notify(order, CaseResolved.hook, case=resolved)
     if credit is not None:
-        hooks_for_order(order).credit_granted(order=order, credit=Credit(
+        events.notify(order, "credit_granted", credit=Credit(
             amount=credit, reason=note or label(case.case_type), granted_at=now, case_id=case.id,
             case_number=case.number, order_line_id=case.order_line_id, granted_by_id=actor.id))
     if how == Resolution.RETURN and case.order_line_id is not None and case.quantity:
         # Goods with a quality or damage problem failed their check: whoever keeps stock holds them apart.
-        hooks_for_order(order).goods_returned(order=order, returned=GoodsReturned(
+        events.notify(order, "goods_returned", returned=GoodsReturned(
             case_number=case.number, order_line_id=case.order_line_id, quantity=case.quantity, returned_at=now,
             sound=case.case_type not in UNSOUND))
     if case.source == CaseSource.REFUSAL and how != Resolution.REPLACE:

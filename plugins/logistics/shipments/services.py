@@ -573,7 +573,7 @@ def dispatch(shipment: Shipment, actor: User, carrier: str | None = None,
     _audit(shipment, "shipment_dispatched", actor, before=before)
     if order.status in SHIPPABLE:
         events.ship(order, actor=actor, note="shipment_dispatched", shipment=shipment.number)
-    hooks_for_order(order).goods_dispatched(order=order, dispatch=GoodsDispatched(
+    events.notify(order, "goods_dispatched", dispatch=GoodsDispatched(
         shipment_number=shipment.number, dispatched_at=now,
         lines=tuple(DispatchedLine(line.order_line_id, line.quantity) for line in shipment.lines)))
     # The papers that go with the goods: rendered by the worker, not by the dispatch.

@@ -36,6 +36,7 @@ def invoice_number(order: Order) -> str:
 def app(make_app):
     app = make_app(plugins=[INTAKE, BILLING, listener.MANIFEST])
     listener.RECEIVED.clear()
+    listener.COLLECTION.clear()
     with app.app_context():
         yield app
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select, update
 
+from core.contracts import PaymentPromised, PromiseSettled
 from core.db import commit
 from core.extensions import db
 from core.models import AuditEntry, Company, Order, OutboxMessage, utcnow
@@ -15,6 +16,7 @@ from core.modules import hooks_for_company, hooks_for_order
 from plugins.billing.collection import hold
 from plugins.billing.collection import inbox as collection_inbox
 from plugins.billing.collection.models import CreditHold, FollowUp, PaymentPromise, PromiseStatus
+from tests.plugins.billing import listener
 from tests.plugins.billing.collection_helpers import dun, dunning_emails, falls_due, invoice_of, notices
 from tests.plugins.billing.statements_helpers import pay
 from tests.plugins.billing.test_statements_api import problem
@@ -95,6 +97,64 @@ def test_a_promise_pauses_dunning_until_its_date_and_a_broken_one_resumes_it(api
     api("sales").post(f"/api/v1/customers/{world.customers[0].id}/follow-ups",
                       json={"kind": "called", "outcome": "答应下周付清"})
     assert not [c for c in collection_inbox.counts(sales, utcnow()) if c.kind == "promise_broken"]
+
+
+def test_hook_payment_promised(api, world, place_order, deliver):
+    """The plugins switched on for the company hear of each promise taken, after it was stored: the customer,
+    the invoice and its order (none for the account), the amount, the date, who took it and when; its audit
+    entry keeps the payload."""
+    order = overdue_order(world, place_order, deliver)
+    promised_for = today(world) + timedelta(days=3)
+    for body in ({"invoice_id": invoice_of(order).id, "amount": "2000.00"}, {"amount": "100.00"}):
+        response = api("sales").post(f"/api/v1/customers/{world.customers[0].id}/promises",
+                                     json={**body, "promised_for": promised_for.isoformat()})
+        assert response.status_code == 201, response.get_json()
+
+    heard = [(hook, company_id, promise) for hook, company_id, promise in listener.COLLECTION]
+    rows = db.session.execute(select(PaymentPromise).order_by(PaymentPromise.id)).scalars().all()
+    assert heard == [("payment_promised", world.company.id, PaymentPromised(
+        promise_id=row.id, customer_id=world.customers[0].id, amount=row.amount, currency=row.currency,
+        promised_for=promised_for, made_by_id=world.users["sales"].id, made_at=row.made_at,
+        invoice_number=invoice_of(order).number if row.invoice_id else None,
+        order_id=order.id if row.invoice_id else None)) for row in rows]
+    assert [row.amount for row in rows] == [Decimal("2000.00"), Decimal("100.00")]
+    kept = db.session.execute(select(AuditEntry.after).where(AuditEntry.action == "payment_promised")
+                              .order_by(AuditEntry.id)).scalars().all()
+    assert [PaymentPromised.from_record(after[PaymentPromised.hook]) for after in kept] == [
+        promise for _hook, _company, promise in heard]
+
+
+def test_hook_payment_promises_settled(api, world, place_order, deliver):
+    """The plugins switched on for the company hear once per run of the promises it settled, kept or broken,
+    after the promises were marked: what was promised and by when, what it still owed, who took it and when it
+    was settled; each promise's audit entry keeps its payload."""
+    kept_order = overdue_order(world, place_order, deliver)
+    broken_order = overdue_order(world, place_order, deliver, customer=1)
+    promised_for = today(world) + timedelta(days=2)
+    for order in (kept_order, broken_order):
+        api("sales").post(f"/api/v1/customers/{order.customer_id}/promises", json={
+            "invoice_id": invoice_of(order).id, "amount": "2316.50", "promised_for": promised_for.isoformat()})
+    pay(kept_order, "2316.50", utcnow(), world.users["finance"])
+    listener.COLLECTION.clear()
+    moment = utcnow() + timedelta(days=3)
+
+    outcome = dun(world.company, moment)
+
+    assert (outcome.kept, outcome.broken) == (1, 1)
+    settling = [entry for entry in listener.COLLECTION if entry[0] == "payment_promises_settled"]
+    (hook, company_id, heard), = settling
+    rows = db.session.execute(select(PaymentPromise).order_by(PaymentPromise.id)).scalars().all()
+    assert list(heard) == [PromiseSettled(
+        promise_id=row.id, customer_id=row.customer_id, kept=row.status == PromiseStatus.KEPT,
+        amount=Decimal("2316.50"), currency=row.currency, promised_for=promised_for,
+        owed=Decimal("0.00") if row.status == PromiseStatus.KEPT else Decimal("2316.50"),
+        made_by_id=world.users["sales"].id, settled_at=moment) for row in rows]
+    assert [promise.kept for promise in heard] == [True, False]
+    kept = db.session.execute(select(AuditEntry.after).where(AuditEntry.action.in_(PromiseSettled.audit_actions))
+                              .order_by(AuditEntry.id)).scalars().all()
+    assert [PromiseSettled.from_record(after[PromiseSettled.hook]) for after in kept] == list(heard)
+    assert dun(world.company, moment) is not None and len(
+        [entry for entry in listener.COLLECTION if entry[0] == "payment_promises_settled"]) == 1  # settled once
 
 
 def test_a_promise_kept_by_its_date_ends_without_a_notice(api, world, place_order, deliver):

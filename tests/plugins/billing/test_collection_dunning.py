@@ -13,12 +13,14 @@ from sqlalchemy import func, select
 from core.db import commit
 from core.extensions import db
 from core.jobs import Worker, collect_jobs
-from core.models import Company, Order, OutboxMessage
+from core.contracts import DunningLevelReached
+from core.models import AuditEntry, Company, Order, OutboxMessage
 from plugins.billing.collection import dunning, hold
 from plugins.billing.collection.letters import LETTER
 from plugins.billing.collection.models import DunningChannel, DunningNotice
 from plugins.billing.invoices.models import INVOICE_DOCUMENT as INVOICE  # the kind dunning attaches
 from tests.concurrency import all_at_once
+from tests.plugins.billing import listener
 from tests.core.test_queries import statements
 from tests.plugins.billing.collection_helpers import (
     attached_orders, dun, dunning_emails, falls_due, invoice_of, notices,
@@ -58,6 +60,31 @@ def test_an_overdue_invoice_climbs_one_level_per_run_once_each_threshold_is_reac
     assert invoice.number in reminder_mail.body and "2,316.50" in reminder_mail.body
     assert attached_orders(letter_mail) == [(order.id, INVOICE), (order.id, LETTER)]
     assert attached_orders(final_mail) == [(order.id, INVOICE)]
+
+
+def test_hook_dunning_level_reached(world, place_order, deliver):
+    """The plugins switched on for the company hear of a run's notices once, after they were stored, with the
+    customer, the invoice and its order, the level, the days and what it owed; the invoice's audit entry keeps
+    each payload; a run that sends nothing, or a dry run, says nothing."""
+    first = falls_due(deliver(place_order()), NEW_YEAR)
+    second = falls_due(deliver(place_order(customer=1)), NEW_YEAR)
+    moment = at("2026-01-08 09:00")
+    dun(world.company, moment, dry_run=True)
+    assert listener.COLLECTION == []
+
+    dun(world.company, moment)
+    dun(world.company, at("2026-01-08 10:00"))  # nothing more to send
+
+    (hook, company_id, heard), = listener.COLLECTION
+    assert (hook, company_id) == ("dunning_level_reached", world.company.id)
+    assert sorted(heard, key=lambda notice: notice.order_id) == [
+        DunningLevelReached(customer_id=order.customer_id, order_id=order.id,
+                            invoice_number=invoice_of(order).number, level=1, channel="email", days_overdue=7,
+                            owed=TOTAL, currency=world.company.currency, sent_at=moment) for order in (first, second)]
+    kept = db.session.execute(select(AuditEntry.after).where(AuditEntry.action == "dunning_notice_sent")
+                              .order_by(AuditEntry.order_id)).scalars().all()
+    assert [DunningLevelReached.from_record(after[DunningLevelReached.hook]) for after in kept] == sorted(
+        heard, key=lambda notice: notice.order_id)
 
 
 def test_the_customer_reads_the_notice_in_their_language_with_the_sellers_name(world, place_order, deliver):

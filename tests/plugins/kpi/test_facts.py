@@ -6,21 +6,24 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from core.contracts import Delivery, Payment, PaymentReversal
 from core.db import commit
 from core.extensions import Model, db
-from core.models import Order, utcnow
+from core.models import Company, Customer, Order, utcnow
 from core.modules import set_enabled
 from core.orders import events
 from core.orders.actions import mark_delivered
 from plugins.billing.manifest import MANIFEST as BILLING
 from plugins.intake.manifest import MANIFEST as INTAKE
 from plugins.kpi.facts import rebuild
+from plugins.kpi.facts.collection import CollectionKind, KpiCollection
 from plugins.kpi.facts.models import KpiCase, KpiInvoice, KpiMoney, KpiOrder, KpiTask, MoneyKind, TaskStage
 from plugins.kpi.facts.rebuild import FACT_MODELS
 from plugins.kpi.manifest import MANIFEST as KPI
+from plugins.billing.collection import dunning, promises
+from plugins.billing.collection.models import DunningNotice
 from plugins.billing.invoices.models import Invoice
 from plugins.logistics.cases.models import CaseSource, ProblemCase
 from plugins.logistics.execution import services as execution_services
@@ -156,7 +159,7 @@ def test_with_kpi_switched_off_no_fact_is_recorded(world):
 def snapshot() -> dict[str, list[tuple]]:
     """Every fact of every table, without its id, in a stable order."""
     found = {}
-    for model in FACT_MODELS:
+    for model in (*FACT_MODELS, KpiCollection):
         table = model.__table__  # type: ignore[attr-defined]
         columns = [column for column in table.columns if column.name != "id"]
         found[table.name] = sorted(
@@ -200,9 +203,9 @@ def a_quarter_of_work(desk: Desk) -> list[int]:
 def test_the_rebuild_from_the_audit_log_gives_the_facts_live_recording_gave(desk):
     a_quarter_of_work(desk)
     live = snapshot()
-    # Every table has facts to compare; problem cases and invoices are logistics' and billing's (the same check
-    # with them, below).
-    assert all(facts for name, facts in live.items() if name not in ("kpi_case", "kpi_invoice"))
+    # Every table has facts to compare; problem cases, invoices, dunning and promises are logistics' and billing's
+    # (the same check with them, below).
+    assert all(facts for name, facts in live.items() if name not in ("kpi_case", "kpi_invoice", "kpi_collection"))
 
     result = rebuild.rebuild(desk.world.company.id, utcnow())
     commit()
@@ -335,11 +338,56 @@ def test_each_invoice_issued_is_recorded_with_its_amount_and_due_date(shop):
     assert (invoice.customer_id, invoice.salesperson_id) == (order.customer_id, world.users["sales"].id)
 
 
-def test_the_rebuild_gives_the_execution_case_and_invoice_facts_live_recording_gave(shop):
+def dunned_and_promised(world, order: Order) -> None:
+    """The order's invoice fell due ten days ago: the dunning run sends its first notice; the customer then
+    promises part of it for today and pays nothing, and the run two days later finds the promise broken."""
+    db.session.execute(update(Invoice).where(Invoice.order_id == order.id)
+                       .values(due_date=world.company.today() - timedelta(days=10)))
+    company = db.session.get_one(Company, world.company.id)
+    dunning.run_dunning(company, utcnow())
+    commit()
+    promises.make_promise(db.session.get_one(Customer, order.customer_id), amount=Decimal("10.00"),
+                          promised_for=world.company.today(), actor=world.users["manager"])
+    commit()
+    dunning.run_dunning(company, utcnow() + timedelta(days=2))
+    commit()
+
+
+def test_dunning_notices_and_promises_count_for_the_customer_and_who_entered_or_took_them(shop):
+    app, world = shop
+    order, _case = refused_and_credited(app, world)
+
+    dunned_and_promised(world, order)
+
+    facts = [(fact.kind, fact.customer_id, fact.salesperson_id, fact.order_id, fact.level, fact.amount)
+             for fact in rows(KpiCollection)]
+    invoiced = db.session.execute(select(Invoice).where(Invoice.order_id == order.id)
+                                  .order_by(Invoice.version.desc()).limit(1)).scalar_one()
+    assert facts[0][:5] == (CollectionKind.DUNNING, order.customer_id, world.users["sales"].id, order.id, 1)
+    assert rows(KpiCollection)[0].invoice_number == invoiced.number
+    assert facts[1:] == [
+        (CollectionKind.PROMISED, order.customer_id, world.users["manager"].id, None, None, Decimal("10.00")),
+        (CollectionKind.BROKEN, order.customer_id, world.users["manager"].id, None, None, Decimal("10.00"))]
+
+
+def test_with_kpi_switched_off_no_dunning_or_promise_is_recorded(shop):
+    app, world = shop
+    order, _case = refused_and_credited(app, world)
+    set_enabled(world.company, "kpi", False, actor=None)
+    commit()
+
+    dunned_and_promised(world, order)
+
+    assert db.session.execute(select(func.count()).select_from(DunningNotice)).scalar_one() == 1
+    assert rows(KpiCollection) == []
+
+
+def test_the_rebuild_gives_the_execution_case_invoice_and_collection_facts_live_recording_gave(shop):
     app, world = shop
     execution.template(world)
     planned_and_done(world)
-    refused_and_credited(app, world)
+    order, _case = refused_and_credited(app, world)
+    dunned_and_promised(world, order)
     live = snapshot()
     assert all(live.values())  # every table has facts to compare
     assert {TaskStage.EXECUTION, TaskStage.CASE} <= {task.stage for task in rows(KpiTask)}

@@ -17,6 +17,7 @@ from core.db import commit
 from core.extensions import db
 from core.models import Order, Role, RolePermission
 from plugins.kpi.facts import recording
+from plugins.kpi.facts.collection import CollectionKind, KpiCollection
 from plugins.kpi.facts.models import KpiMoney, KpiOrder, KpiTask, MoneyKind, TaskStage
 from plugins.kpi.facts.recording import OrderRef
 from plugins.kpi.indicators import services
@@ -277,6 +278,37 @@ def test_the_export_is_the_table_shown_cell_for_cell(app, world, facts):
     by_name = {row[0].split(" ")[0]: row[1:6] for row in values[1:]}
     assert [Decimal(str(value)) for value in by_name["C001"]] == [
         Decimal("3000"), Decimal("2500"), Decimal("1300"), Decimal("83.33"), Decimal("13.4")]
+
+
+def test_collection_per_customer_and_salesperson_shows_the_dunning_notices_and_broken_promises(app, world, facts):
+    """March's notices and broken promises beside each customer's and salesperson's collection rate; February's,
+    promises taken and kept are not counted."""
+    zone = world.company.zone
+
+    def chased(kind: CollectionKind, customer: int, day: int, month: int = 3) -> KpiCollection:
+        return KpiCollection(company_id=world.company.id, customer_id=customer, salesperson_id=facts["sales"],
+                             kind=kind, currency="CNY", at=datetime(2026, month, day, 10, tzinfo=zone))
+
+    db.session.add_all([chased(CollectionKind.DUNNING, facts["c1"], 2), chased(CollectionKind.DUNNING, facts["c1"], 9),
+                        chased(CollectionKind.DUNNING, facts["c2"], 9), chased(CollectionKind.BROKEN, facts["c1"], 12),
+                        chased(CollectionKind.PROMISED, facts["c1"], 3), chased(CollectionKind.KEPT, facts["c2"], 4),
+                        chased(CollectionKind.DUNNING, facts["c1"], 20, month=2)])
+    commit()
+    client = portal_login(app, world.users["manager"])
+
+    def exported(by: str) -> dict[str, list]:
+        response = client.get(f"/kpi/indicators?date_from=2026-03-01&date_to=2026-03-31&by={by}&indicator=collection"
+                              "&format=xlsx", headers=ENGLISH)
+        values = [[cell.value for cell in row] for row in openpyxl.load_workbook(io.BytesIO(response.data)).active
+                  .iter_rows()]
+        assert values[0][-2:] == ["Dunning notices", "Promises broken"]
+        return {row[0].split(" ")[0]: row[-2:] for row in values[1:]}
+
+    assert exported("customer") == {"C001": [2, 1], "C002": [1, 0]}
+    assert list(exported("salesperson").values()) == [[3, 1]]
+    html = client.get("/kpi/indicators?date_from=2026-03-01&date_to=2026-03-31&by=customer",
+                      headers=ENGLISH).get_data(as_text=True)
+    assert "Dunning notices" in html and "Promises broken" in html
 
 
 def test_without_prices_the_page_and_its_export_leave_the_amounts_out(app, world, facts):

@@ -12,6 +12,7 @@ from core.db import commit
 from core.errors import Conflict, ValidationError
 from core.extensions import db
 from core.models import AuditEntry
+from plugins.kpi.facts.collection import CollectionKind, KpiCollection
 from plugins.kpi.facts.models import KpiMoney, KpiOrder, KpiTask, MoneyKind, TaskStage
 from plugins.kpi.indicators.services import Indicator
 from plugins.kpi.scorecards import services
@@ -141,6 +142,26 @@ def test_targets_are_set_and_read_through_the_api_and_bad_values_name_their_fiel
         == 403
 
 
+def test_a_persons_collection_line_says_what_collecting_took_in_the_period(app, world, facts):
+    """The notices sent for the orders they entered and the promises they took in March, under the line."""
+    zone = world.company.zone
+    db.session.add_all([KpiCollection(company_id=world.company.id, customer_id=facts["c1"],
+                                      salesperson_id=facts["sales"], kind=kind, currency="CNY",
+                                      at=datetime(2026, month, 12, 10, tzinfo=zone))
+                        for kind, month in ((CollectionKind.DUNNING, 3), (CollectionKind.DUNNING, 3),
+                                            (CollectionKind.PROMISED, 3), (CollectionKind.BROKEN, 3),
+                                            (CollectionKind.DUNNING, 2))])
+    commit()
+
+    html = portal_login(app, world.users["supervisor"]).get(
+        f"/kpi/scorecards?subject=person:{facts['sales']}&period=2026-03",
+        headers={"Accept-Language": "en"}).get_data(as_text=True)
+
+    assert ("In 2026-03: 2 dunning notices for their orders; 1 promises to pay taken, 0 kept, 1 broken"
+            in html)
+    assert html.count('class="chasing"') == 1  # the collection line only
+
+
 def test_the_scorecard_api_answers_the_lines_and_names_a_bad_field(app, world, facts):
     targets(world)
     client = ApiClient(app, world.users["supervisor"])
@@ -151,14 +172,16 @@ def test_the_scorecard_api_answers_the_lines_and_names_a_bad_field(app, world, f
     assert (lines["timeliness"]["value"], lines["timeliness"]["target"], lines["timeliness"]["proposed"]) == (
         "0.6667", "0.9000", "penalty")
     assert [t["period"] for t in lines["collection"]["trend"]] == ["2026-01", "2026-02", "2026-03"]
+    assert lines["collection"]["chasing"] == {"notices": 0, "promised": 0, "kept": 0, "broken": 0}
+    assert lines["timeliness"]["chasing"] is None
     bad = client.get("/api/v1/kpi/scorecards?subject=person:1&period=2026-3")
     assert bad.status_code == 400 and [e["field"] for e in bad.get_json()["errors"]] == ["period"]
 
 
 @pytest.mark.parametrize("orders", [10, 1_000])
-def test_a_scorecard_takes_three_statements_whatever_the_number_of_facts(world, orders):
-    """Tasks, deliveries and money over the three months of the trend; all the lines' months come in one
-    query."""
+def test_a_scorecard_takes_one_statement_whatever_the_number_of_facts(world, orders):
+    """Tasks, deliveries and money over the three months of the trend, a target and a confirmed flag; all the
+    lines' months, the targets and the flags come in one query."""
     person, company = world.users["sales"].id, world.company.id
     ids = orders_.bulk(world, orders)
     moments = [datetime(2026, month, 10, tzinfo=world.company.zone) for month in (1, 2, 3)]
@@ -177,6 +200,17 @@ def test_a_scorecard_takes_three_statements_whatever_the_number_of_facts(world, 
          "at": moments[n % 3],
          "kind": MoneyKind.DUE if n % 2 else MoneyKind.COLLECTED, "amount": Decimal("10.00")}
         for n in range(orders)])
+    kinds = list(CollectionKind)  # dunning, promised, kept, broken, in turn; one month in three is March
+    db.session.execute(insert(cast(Table, KpiCollection.__table__)), [
+        {**common, "customer_id": world.customers[0].id, "salesperson_id": person, "order_id": ids[n],
+         "kind": kinds[n % 4], "level": 1, "amount": Decimal("10.00"), "currency": "CNY", "at": moments[n % 3]}
+        for n in range(orders)])
+    targets(world)
+    supervisor = world.users["supervisor"]
+    db.session.add(KpiFlag(company_id=company, subject=f"person:{person}", indicator=Indicator.COLLECTION,
+                           period_kind=PeriodKind.MONTH, period_start=MARCH.start, flag=Flag.PENALTY,
+                           value=Decimal("0.4000"), target=Decimal("0.8000"), confirmed_by_id=supervisor.id,
+                           confirmed_at=datetime(2026, 4, 2, 9, tzinfo=world.company.zone)))
     commit()
     subject = Subject(services.Dimension.PERSON, person)
     services.scorecard(company, subject, MARCH)  # the company's zone, loaded once
@@ -186,10 +220,21 @@ def test_a_scorecard_takes_three_statements_whatever_the_number_of_facts(world, 
     with statements(db.engine) as seen_department:
         services.scorecard(company, Subject.parse("department:sales"), MARCH)
 
-    assert len(seen) == 3  # targets, flags, then every line over its three months in one query
-    assert len(seen_department) == 3
+    assert len(seen) == 1  # every line over its three months, the targets and the flags in one query
+    assert len(seen_department) == 1
     assert [len(line.trend) for line in card.lines] == [3, 3, 3, 3]
     assert all(value is not None for line in card.lines for _month, value in line.trend)
+    by_indicator = {line.indicator: line for line in card.lines}
+    assert by_indicator[Indicator.TIMELINESS].target == services.Target(Decimal("0.9000"), Decimal("0.7000"))
+    assert by_indicator[Indicator.SATISFACTION].target == services.Target(Decimal("3.5000"), None)
+    assert by_indicator[Indicator.ACCURACY].target is None
+    assert by_indicator[Indicator.COLLECTION].confirmed == services.Confirmed(
+        Flag.PENALTY, Decimal("0.4000"), Decimal("0.8000"), supervisor.name,
+        datetime(2026, 4, 2, 9, tzinfo=world.company.zone))
+    assert [line.confirmed for line in card.lines if line.indicator != Indicator.COLLECTION] == [None] * 3
+    in_march = [kinds[n % 4] for n in range(orders) if n % 3 == 2]
+    assert by_indicator[Indicator.COLLECTION].chasing == services.Chasing(*(in_march.count(kind) for kind in kinds))
+    assert [line.chasing for line in card.lines if line.indicator != Indicator.COLLECTION] == [None] * 3
 
 
 def test_the_targets_page_sets_each_indicators_target_and_refuses_one_out_of_range(app, world):
