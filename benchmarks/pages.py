@@ -585,31 +585,11 @@ def statement_counts(app: Flask, company_id: int, wanted: list[tuple[Route, str]
 # ---------------------------------------------------------------------------------------------- memory
 
 
-def _arenas_mb() -> float:
-    """The memory Python's small-object allocator holds from the system (its arenas), whether used or not."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with tempfile.TemporaryFile() as stats:  # the statistics go to the C library's stderr
-        os.dup2(stats.fileno(), 2)
-        try:
-            sys._debugmallocstats()
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-        stats.seek(0)
-        text = stats.read().decode("ascii", "replace")
-    found = re.search(r"# arenas allocated current\s*=\s*([\d,]+)", text)
-    size = re.search(r"arenas \* ([\d,]+) bytes/arena", text)
-    if found is None or size is None:
-        return 0.0
-    return int(found.group(1).replace(",", "")) * int(size.group(1).replace(",", "")) / 2**20
-
-
 def memory_probe(app: Flask, company_id: int, routes: list[Route], roles: list[str], tokens: dict[str, str]) -> None:
     """Each route once per user, in this process, by route group (the path's first segment, the API's first
-    two): the RSS after the group and its growth, Python's arenas, what tracemalloc sees still alive of what the
-    group allocated, and the route that grew the RSS most. Memory the allocators hold for no live object is
-    RSS growth that tracemalloc does not see."""
+    two): the RSS after the group and its growth, what tracemalloc sees still alive of what the group allocated,
+    and the route that grew the RSS most. The growth that is not alive is what the allocators hold for no live
+    object (their free pages, or arenas a few objects pin)."""
     portals = {}
     for role in roles:
         portals[role] = app.test_client()
@@ -620,7 +600,7 @@ def memory_probe(app: Flask, company_id: int, routes: list[Route], roles: list[s
         parts = route.path.split("?")[0].strip("/").split("/")
         groups.setdefault("/" + "/".join(parts[:3] if parts[0] == "api" else parts[:1]), []).append(route)
     tracemalloc.start()
-    print(f"{'routes':36} {'RSS MB':>7} {'grew':>7} {'arenas':>7} {'alive':>7}  the route that grew it most")
+    print(f"{'routes':36} {'RSS MB':>7} {'grew':>7} {'alive':>7}  the route that grew it most")
     for group, members in groups.items():
         gc.collect()
         before, snapshot = rss_mb(os.getpid()) or 0.0, tracemalloc.take_snapshot()
@@ -640,7 +620,7 @@ def memory_probe(app: Flask, company_id: int, routes: list[Route], roles: list[s
         gc.collect()
         after = rss_mb(os.getpid()) or 0.0
         alive = sum(stat.size_diff for stat in tracemalloc.take_snapshot().compare_to(snapshot, "filename")) / 2**20
-        print(f"{group[:36]:36} {after:7.0f} {after - before:+7.1f} {_arenas_mb():7.0f} {alive:+7.1f}  "
+        print(f"{group[:36]:36} {after:7.0f} {after - before:+7.1f} {alive:+7.1f}  "
               f"{f'{worst[1]} +{worst[0]:.1f} MB' if worst[0] >= 1 else ''}", flush=True)
     tracemalloc.stop()
 
