@@ -4,19 +4,20 @@ gunicorn reads this file from the working directory on its own; ``scripts/serve-
 unit of the deploying guide and ``benchmarks/pages.py`` name it with ``--config``. What the command line
 gives wins over it (the bind address, the application).
 
-Memory. A request that reads many rows (an account of 40,000 orders, a large export) raises a worker's
-heap for as long as the worker lives: Python's allocator and glibc's keep what they were given, and only a
-few objects made meanwhile (a compiled statement in SQLAlchemy's cache, a template) are enough to pin the
-freed pages. Three bounds, measured with ``benchmarks/pages.py`` (benchmarks/README.md, issue 16):
+Memory. A request that reads many rows (an account of 40,000 orders) raises a worker's heap for as long as
+the worker lives: Python's allocator and glibc's keep what they were given, and a few objects made meanwhile
+(a compiled statement in SQLAlchemy's cache, a template) pin the freed pages. The page is what to fix; these
+bound what is left (measured in docs/deploying.md, "Memory bounds"):
 
-- glibc gives each thread that allocates its own heap (an *arena*), up to eight per core, and a freed page
-  goes back to the arena that gave it: with four threads a worker keeps up to four peaks. Two arenas are
-  shared by all threads instead (``MALLOC_ARENA_MAX=2``, set in the master, which the workers inherit).
-- After a request, a worker whose resident memory is over ``ORDO_TRIM_ABOVE_MB`` (150) gives glibc's free
-  pages back to the system (``malloc_trim``), at most once every ``ORDO_TRIM_EVERY_SECONDS`` (10).
 - A worker is replaced after ``max_requests`` requests (2,000, and up to 200 more so that the workers do
   not restart together): whatever a worker holds, it holds only for a while. A request in progress
-  finishes first (``graceful_timeout``).
+  finishes first. The only bound that returns Python's own arenas.
+- After a request, a worker whose resident memory is over ``ORDO_TRIM_ABOVE_MB`` (150) gives glibc's free
+  pages back to the system (``malloc_trim``), at most once every ``ORDO_TRIM_EVERY_SECONDS`` (10); with
+  ``PYTHONMALLOC=malloc`` in the environment that includes Python's small objects.
+- glibc gives each thread that allocates a heap of its own (an *arena*), up to eight per core, and a freed
+  page goes back to the arena that gave it: two arenas are shared by the threads instead
+  (``MALLOC_ARENA_MAX=2``, set in the master, which the workers inherit; the environment's setting wins).
 
 On a system without glibc (musl, macOS) the first two do nothing.
 """
