@@ -42,6 +42,7 @@ figure (``--output`` to change).
 from __future__ import annotations
 
 import argparse
+import gc
 import http.client
 import math
 import os
@@ -54,6 +55,7 @@ import sys
 import tempfile
 import threading
 import time
+import tracemalloc
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -87,8 +89,9 @@ from plugins.review.models import ReviewStep, StepStatus  # noqa: E402
 from plugins.stock.models import StockWarehouse  # noqa: E402
 
 RESULTS = figures.LATEST
-# The production settings of docs/deploying.md (section 3).
-GUNICORN = ["--worker-class", "gthread", "--limit-request-line", "8190"]
+# The production settings of docs/deploying.md (section 3): the worker class, the request-line limit and the
+# bounds on memory are in the configuration; the workers and threads are the run's own.
+GUNICORN_CONFIG = ROOT / "gunicorn.conf.py"
 # Who signs in: role -> (username, password).
 USERS = {"administrator": ("admin", "ordo-admin"), "sales": ("sales", "ordo-sales"),
          "customer": flow_data.PLATFORM_USER[:2]}
@@ -127,6 +130,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds a client waits for one answer")
     parser.add_argument("--statements", choices=("heaviest", "all", "none"), default="heaviest")
+    parser.add_argument("--memory", action="store_true",
+                        help="instead of timing: each route once per user in this process (Werkzeug's test client), "
+                             "and by route group what the process's RSS grew by and what of it is still alive "
+                             "(tracemalloc) or only held by the allocator")
+    parser.add_argument("--gunicorn-config", default=str(GUNICORN_CONFIG),
+                        help="gunicorn's settings for both servers (default: the production file, gunicorn.conf.py)")
     parser.add_argument("--output", default=str(RESULTS))
     return parser.parse_args(argv)
 
@@ -291,7 +300,8 @@ def start_server(name: str, target: str, args: argparse.Namespace, folder: Path,
                  ready_path: str) -> Server:
     port = free_port()
     command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers),
-               "--threads", str(args.threads), *GUNICORN, "--access-logfile", str(folder / f"{name}-access.log"),
+               "--threads", str(args.threads), "--config", args.gunicorn_config,
+               "--access-logfile", str(folder / f"{name}-access.log"),
                "--error-logfile", str(folder / f"{name}-error.log"), "--timeout", str(int(args.timeout)),
                "--graceful-timeout", "5", target]  # how long a stopping worker may finish: the run's end only
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -572,6 +582,49 @@ def statement_counts(app: Flask, company_id: int, wanted: list[tuple[Route, str]
     return counts
 
 
+# ---------------------------------------------------------------------------------------------- memory
+
+
+def memory_probe(app: Flask, company_id: int, routes: list[Route], roles: list[str], tokens: dict[str, str]) -> None:
+    """Each route once per user, in this process, by route group (the path's first segment, the API's first
+    two): the RSS after the group and its growth, what tracemalloc sees still alive of what the group allocated,
+    and the route that grew the RSS most. The growth that is not alive is what the allocators hold for no live
+    object (their free pages, or arenas a few objects pin)."""
+    portals = {}
+    for role in roles:
+        portals[role] = app.test_client()
+        flow_data.portal_sign_in(portals[role], *USERS[role])
+    api = app.test_client()
+    groups: dict[str, list[Route]] = {}
+    for route in routes:
+        parts = route.path.split("?")[0].strip("/").split("/")
+        groups.setdefault("/" + "/".join(parts[:3] if parts[0] == "api" else parts[:1]), []).append(route)
+    tracemalloc.start()
+    print(f"{'routes':36} {'RSS MB':>7} {'grew':>7} {'alive':>7}  the route that grew it most")
+    for group, members in groups.items():
+        gc.collect()
+        before, snapshot = rss_mb(os.getpid()) or 0.0, tracemalloc.take_snapshot()
+        worst = (0.0, "")
+        for route in members:
+            for role in roles:
+                began = rss_mb(os.getpid()) or 0.0
+                if route.api:
+                    response = api.get(route.path, headers={"Authorization": f"Bearer {tokens[role]}",
+                                                            "Accept": "application/json"})
+                else:
+                    response = portals[role].get(route.path)
+                response.close()
+                grew = (rss_mb(os.getpid()) or 0.0) - began
+                if grew > worst[0]:
+                    worst = (grew, f"{route.path} as {role} ({response.status_code})")
+        gc.collect()
+        after = rss_mb(os.getpid()) or 0.0
+        alive = sum(stat.size_diff for stat in tracemalloc.take_snapshot().compare_to(snapshot, "filename")) / 2**20
+        print(f"{group[:36]:36} {after:7.0f} {after - before:+7.1f} {alive:+7.1f}  "
+              f"{f'{worst[1]} +{worst[0]:.1f} MB' if worst[0] >= 1 else ''}", flush=True)
+    tracemalloc.stop()
+
+
 # ---------------------------------------------------------------------------------------------- the run
 
 
@@ -680,6 +733,10 @@ def main(argv: list[str] | None = None) -> int:
         db.session.remove()
         db.engine.dispose()
 
+    if args.memory:
+        memory_probe(app, dataset.company_id, routes, roles, tokens)
+        return 0
+
     env = {**os.environ, "ORDO_DATABASE_URL": url, "ORDO_INSTANCE_PATH": str(folder / "instance"),
            "ORDO_SECRET_KEY": secret}
     ordo = start_server("ordo", "core.app:create_app()", args, folder, env, "/api/v1/openapi.json")
@@ -692,7 +749,7 @@ def main(argv: list[str] | None = None) -> int:
     watch.sample()
     watch.start()
     server = (f"gunicorn gthread, {args.workers} workers x {args.threads} threads, "
-              f"--limit-request-line 8190, access log")
+              f"{Path(args.gunicorn_config).name}, access log")
     run = datetime.now(timezone.utc).isoformat(timespec="seconds")
     results = Results("pages", Path(args.output), run=run, database=dialect, orders=args.orders, server=server,
                       load_average=round(os.getloadavg()[0], 1))

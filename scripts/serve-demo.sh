@@ -22,10 +22,9 @@ echo "The emails it sends are kept in $ORDO_INSTANCE_PATH/mail/ (one .eml file e
 sink=$!
 .venv/bin/ordo worker &
 worker=$!
-# --limit-request-line 8190 (gunicorn's largest) lets URLs over Ordo's own limit
-# (ORDO_MAX_URL_LENGTH, 4096) reach the app, which refuses them with problem+json.
-.venv/bin/gunicorn --bind "127.0.0.1:${PORT:-5000}" --workers 2 --threads 4 --worker-class gthread \
-    --limit-request-line 8190 "core.app:create_app()" &
+# gunicorn.conf.py: 2 gthread workers x 4 threads, the request-line limit and the bounds on each
+# worker's memory (docs/deploying.md, section 3).
+.venv/bin/gunicorn --config gunicorn.conf.py --bind "127.0.0.1:${PORT:-5000}" "core.app:create_app()" &
 web=$!
 # Whichever way this script ends, the worker and the mail sink stop with gunicorn (the worker
 # finishes a running job first).
