@@ -172,6 +172,8 @@ def current_round(order: Order) -> int:
 
 # The steps of one round of an order, as ``step_for`` read them with the step to decide.
 _ROUND_STEPS = ("review.round_steps",)
+# A round's record, read with them (held here: the session's identity map keeps no row nothing refers to).
+_ROUND_RECORD = ("review.round_record",)
 
 
 def _round_steps(order_id: int, number: int) -> list[ReviewStep]:
@@ -326,7 +328,10 @@ def _reject_by_rules(order: Order, record: ReviewRound, steps: list[ReviewStep],
 
 
 def _round_record(step: ReviewStep) -> ReviewRound | None:
-    return db.session.get(ReviewRound, step.round_id) if step.round_id else None
+    if not step.round_id:
+        return None
+    held = recalled(_ROUND_RECORD + (step.round_id,))
+    return held if isinstance(held, ReviewRound) else db.session.get(ReviewRound, step.round_id)
 
 
 def _check_reason(step: ReviewStep, decision: StepDecision, reason_code: str | None,
@@ -656,19 +661,29 @@ def _json_holds(column: Any, values: Iterable[int | str]) -> ColumnElement[bool]
 
 def step_for(user: User, step_id: int) -> ReviewStep:
     """A review step of an order ``user`` may see, or NotFound."""
-    # With what deciding reads in one statement: the other steps of its round, which a decision moves on, and
-    # each step's decisions and findings (a few rows each). The round's steps are kept for the unit of work.
+    # With what deciding reads in one statement: the other steps of its round, which a decision moves on, each
+    # step's decisions and findings (a few rows each), the round's record and the change request it decides.
+    # The round's steps and its change request are kept for the unit of work; the record is the session's.
     asked = (select(ReviewStep.order_id, ReviewStep.round)
              .where(ReviewStep.company_id == user.company_id, ReviewStep.id == step_id).subquery())
-    steps = list(db.session.execute(
-        select(ReviewStep).join(asked, and_(ReviewStep.order_id == asked.c.order_id, ReviewStep.round == asked.c.round))
+    rows = db.session.execute(
+        select(ReviewStep, ReviewRound, ChangeRequest)
+        .join(asked, and_(ReviewStep.order_id == asked.c.order_id, ReviewStep.round == asked.c.round))
+        .outerjoin(ReviewRound, ReviewRound.id == ReviewStep.round_id)
+        .outerjoin(ChangeRequest, and_(ChangeRequest.order_id == ReviewStep.order_id,
+                                       ChangeRequest.round == ReviewStep.round))
         .order_by(ReviewStep.sequence, ReviewStep.id)
         .options(joinedload(ReviewStep.decisions), joinedload(ReviewStep.findings))
-    ).unique().scalars()) if is_id(step_id) else []
+    ).unique().all() if is_id(step_id) else []
+    steps = [row[0] for row in rows]
     step = next((each for each in steps if each.id == step_id), None)
     if step is None:
         raise NotFound(_("%(what)s %(id)s does not exist", what=_("review step"), id=step_id))
     remember(_ROUND_STEPS + (step.order_id, step.round), steps, tables=())
+    remember(change_rounds.of_round_key(step.order_id, step.round), rows[0][2],
+             tables=(ChangeRequest.__tablename__,))
+    if rows[0][1] is not None:
+        remember(_ROUND_RECORD + (rows[0][1].id,), rows[0][1], tables=())
     try:
         get_order(user, step.order_id)
     except NotFound:
