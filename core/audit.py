@@ -100,7 +100,10 @@ def write_pending(session: Session) -> None:
 
 @event.listens_for(Session, "before_commit")
 def _before_commit(session: Session) -> None:
-    write_pending(session)
+    if session.info.get(_PENDING):
+        # The commit's own flush first: what a flush's listener records then goes in with the rest.
+        session.flush()
+        write_pending(session)
 
 
 @event.listens_for(Session, "do_orm_execute")
