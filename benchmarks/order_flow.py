@@ -56,6 +56,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
@@ -90,6 +91,9 @@ def parse_args() -> argparse.Namespace:
                         help="switch the kpi module off before every other order (an order pinned without it records "
                              "no fact) and print an order's time with kpi and without, and kpi's overhead")
     parser.add_argument("--output", default=str(RESULTS), help="where the JSON result is written, as printed last")
+    parser.add_argument("--dump-statements", metavar="FILE", default=None,
+                        help="write every SQL statement the last measured order sends, under its step, to FILE "
+                             "(the statements' text, without parameters): what a step's count is made of")
     return parser.parse_args()
 
 
@@ -143,9 +147,14 @@ def run_ordo(args: argparse.Namespace) -> dict:
 
     # Every SQL statement the flow sends (the API's token look-ups included), counted per step.
     sent = [0]
+    # --dump-statements: each statement of the order being measured, under the step that sent it.
+    dumped: list[tuple[str, str, str]] = []
+    current = [""]
 
-    def count(*_: object) -> None:
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
         sent[0] += 1
+        if current[0]:
+            dumped.append((current[0], origin(), statement))
 
     event.listen(engine, "before_cursor_execute", count)
 
@@ -158,14 +167,17 @@ def run_ordo(args: argparse.Namespace) -> dict:
     class Steps:
         """The time and the statements of each step, summed over the orders."""
 
-        def __init__(self) -> None:
+        def __init__(self, dump: bool = False) -> None:
+            self.dump = dump
             self.seconds = dict.fromkeys(STEPS + AFTER, 0.0)
             self.statements = dict.fromkeys(STEPS + AFTER, 0)
 
         @contextmanager
         def step(self, name: str) -> Iterator[None]:
             began, before = time.perf_counter(), sent[0]
+            current[0] = name if self.dump else ""
             yield
+            current[0] = ""
             self.seconds[name] += time.perf_counter() - began
             self.statements[name] += sent[0] - before
 
@@ -253,7 +265,9 @@ def run_ordo(args: argparse.Namespace) -> dict:
                 commit()
             switching += time.perf_counter() - began
         before, began = sent[0], time.perf_counter()
+        steps.dump = bool(getattr(args, "dump_statements", None)) and index == args.orders - 1
         ids.append(one_order(args.warmup + index, steps))
+        steps.dump = False
         with_kpi[kpi_on].append(time.perf_counter() - began)
         per_order.append(sent[0] - before)
     wall = time.perf_counter() - start - switching
@@ -263,6 +277,9 @@ def run_ordo(args: argparse.Namespace) -> dict:
             pdf = call("finance", "GET", f"/orders/{order_id}/documents/invoice")
             assert pdf[:5] == b"%PDF-"
     event.remove(engine, "before_cursor_execute", count)
+
+    if getattr(args, "dump_statements", None):
+        write_statements(Path(args.dump_statements), dumped)
 
     problems = [problem for order_id in ids for problem in verify(call, order_id)]
     if args.kpi_alternate:  # facts for the orders made with kpi, none for the others
@@ -289,6 +306,24 @@ def run_ordo(args: argparse.Namespace) -> dict:
         "tasks_per_order": tasks[0], "db": uri.split(":", 1)[0],
         **({"kpi": kpi_overhead(with_kpi)} if args.kpi_alternate else {}),
     }
+
+
+def origin() -> str:
+    """Where in Ordo's code the statement being sent was asked for: the innermost frames of the project's own."""
+    frames = [frame for frame in traceback.extract_stack()
+              if frame.filename.startswith(str(ROOT)) and "/.venv/" not in frame.filename
+              and not frame.filename.startswith(str(ROOT / "benchmarks"))]
+    return " < ".join(f"{Path(frame.filename).relative_to(ROOT)}:{frame.lineno}" for frame in reversed(frames[-3:]))
+
+
+def write_statements(path: Path, dumped: list[tuple[str, str, str]]) -> None:
+    """One order's statements, numbered within their step, each on one tab-separated line: the step, the number,
+    where the code asked for it (a flush's statement names the code whose query or commit flushed), the SQL."""
+    counted: dict[str, int] = {}
+    with path.open("w") as out:
+        for step, where, statement in dumped:
+            counted[step] = counted.get(step, 0) + 1
+            out.write(f"{step}\t{counted[step]}\t{where}\t{' '.join(statement.split())}\n")
 
 
 def kpi_overhead(with_kpi: dict[bool, list[float]]) -> dict[str, float]:

@@ -142,9 +142,14 @@ def calendar_for(company_id: int) -> Calendar:
 def _read_calendar(company_id: int) -> Calendar:
     company = db.session.get(Company, company_id)
     zone = company.zone if company is not None else ZoneInfo("UTC")
-    holidays = frozenset(db.session.execute(
-        select(Holiday.day).where(Holiday.company_id == company_id)).scalars())
-    row = db.session.get(WorkingCalendar, company_id)
+    # The working days and hours and the holidays in one statement: the calendar's row on each holiday's.
+    rows = db.session.execute(
+        select(WorkingCalendar, Holiday.day).select_from(Company)
+        .outerjoin(WorkingCalendar, WorkingCalendar.company_id == Company.id)
+        .outerjoin(Holiday, Holiday.company_id == Company.id)
+        .where(Company.id == company_id)).all()
+    holidays = frozenset(day for _row, day in rows if day is not None)
+    row = rows[0][0] if rows else None
     if row is None:
         return Calendar(zone, holidays=holidays)
     end = None if row.day_end == time(0, 0) else row.day_end

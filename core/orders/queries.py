@@ -74,9 +74,11 @@ def get_order(user: User, order_id: int) -> Order:
         if may_see(user, held):
             return held
         raise NotFound(_("order %(id)s does not exist", id=order_id))
-    # The lines when first asked for: many actions on an order (a review decision, a task) never read them.
-    order = db.session.execute(visible_orders(user).where(Order.id == order_id).options(lazyload(Order.lines))
-                               ).scalar_one_or_none()
+    # The lines when first asked for: many actions on an order (a review decision, a task) never read them. The
+    # pinned modules, which every stage's hook asks about, in the same statement (a few rows of one order).
+    order = db.session.execute(visible_orders(user).where(Order.id == order_id)
+                               .options(lazyload(Order.lines), joinedload(Order.module_rows))
+                               ).unique().scalar_one_or_none()
     if order is None:
         raise NotFound(_("order %(id)s does not exist", id=order_id))
     # Held by the session's memo (no table forgets it): also what keeps it in the identity map, so a row's

@@ -23,7 +23,7 @@ class OrderReviews(MethodView):
     def get(self, order_id):
         """The review steps of every round of the order, oldest first, each with the rules' findings."""
         order = get_order(require_actor(), order_id)
-        return [step for review_round in services.rounds(order) for step in review_round.steps]
+        return services.steps_of(order)
 
 
 @blp.route("/orders/<id:order_id>/review-preview")

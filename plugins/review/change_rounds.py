@@ -24,9 +24,10 @@ from core.models import Order, PaymentTerms, User, utcnow
 from core.models.order import DeliveryMethod
 from core.orders import events
 from core.orders.revisions import CHANGEABLE_STATUSES
+from core.session_memo import remembered
 from plugins.review.change_models import ChangeRequest, ChangeStatus
 
-__all__ = ["CHANGEABLE_STATUSES", "approved", "link", "of_round", "refused", "to_contract"]
+__all__ = ["CHANGEABLE_STATUSES", "approved", "link", "of_round", "of_round_key", "refused", "to_contract"]
 
 _REFUSED = {Outcome.REJECTED: ChangeStatus.REJECTED, Outcome.SENT_BACK: ChangeStatus.SENT_BACK}
 
@@ -40,10 +41,18 @@ def link(change: OrderChange, number: int) -> None:
 
 
 def of_round(order: Order, number: int) -> ChangeRequest | None:
-    """The change request review round ``number`` of the order decides, or None for the order's own review."""
-    return db.session.execute(
+    """The change request review round ``number`` of the order decides, or None for the order's own review.
+
+    Read once per unit of work (``core.session_memo``), or given by what read the round's steps with it.
+    """
+    return remembered(of_round_key(order.id, number), lambda: db.session.execute(
         select(ChangeRequest).where(ChangeRequest.order_id == order.id, ChangeRequest.round == number)
-    ).scalar_one_or_none()
+    ).scalar_one_or_none(), tables=(ChangeRequest.__tablename__,))
+
+
+def of_round_key(order_id: int, number: int) -> tuple[str, int, int]:
+    """What :func:`of_round`'s answer is remembered as: for a reader that had it joined in (a step to decide)."""
+    return ("review.change_of_round", order_id, number)
 
 
 def approved(order: Order, number: int, *, actor: User | None) -> None:

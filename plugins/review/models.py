@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from core.contracts import OverdueKind, Severity, StepPolicy, Verdict
 from core.extensions import Model
 from core.models import Order, User
-from core.models.types import Quantity, UTCDateTime, enum_column, utcnow
+from core.models.types import Quantity, UTCDateTime, enum_column, insert_sentinel, utcnow
 
 
 class StepStatus(enum.StrEnum):
@@ -134,6 +134,8 @@ class ReviewStep(Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Lets SQLite insert a round's steps in one INSERT ... RETURNING (see ``core.models.types.insert_sentinel``).
+    _sentinel: Mapped[int | None] = insert_sentinel()
     company_id: Mapped[int] = mapped_column(ForeignKey("company.id"), index=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("order.id"), index=True)
     round: Mapped[int]  # a sent-back order that is resubmitted is reviewed in a new round

@@ -232,8 +232,10 @@ def save_reasons(company_id: int, reasons: list[Reason], *, actor: User) -> list
 
 
 def capacity_lines(company_id: int) -> list[CapacityLine]:
-    return list(db.session.execute(
-        select(CapacityLine).where(CapacityLine.company_id == company_id).order_by(CapacityLine.code)).scalars())
+    """The company's product lines, by code: read once per unit of work (the lead-time and capacity rules ask)."""
+    return list(remembered(("review.capacity_lines", company_id), lambda: tuple(db.session.execute(
+        select(CapacityLine).where(CapacityLine.company_id == company_id).order_by(CapacityLine.code)).scalars()),
+        tables=(CapacityLine.__tablename__,)))
 
 
 def save_capacity_line(company_id: int, *, code: str, label_: str, products: list[str], units_per_day: Decimal,

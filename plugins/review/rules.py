@@ -8,6 +8,7 @@ and returns at most one finding; a check with nothing to say returns None.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -83,13 +84,34 @@ def discount(order: Order) -> Finding | None:
                    department="finance", params={"products": ", ".join(codes)})
 
 
+@dataclass(frozen=True)
+class _OtherOrders:
+    """The customer's other orders as two rules see them: what is open (credit) and how earlier ones ended."""
+
+    open_total: Decimal
+    submitted: dict[OrderStatus, int]
+
+
+def _other_orders(order: Order) -> _OtherOrders:
+    """Read once per unit of work, in one statement: the credit limit and the history rules both ask."""
+    def ask() -> _OtherOrders:
+        submitted = Order.submitted_at.is_not(None).label("submitted")
+        rows = db.session.execute(
+            select(Order.status, submitted, func.count(), func.coalesce(func.sum(Order.total), 0))
+            .where(Order.company_id == order.company_id, Order.customer_id == order.customer_id,
+                   Order.id != order.id)
+            .group_by(Order.status, submitted)).all()
+        counts: dict[OrderStatus, int] = {}
+        for status, was_submitted, count, _total in rows:
+            if was_submitted:
+                counts[status] = counts.get(status, 0) + count
+        return _OtherOrders(sum((Decimal(total) for status, _s, _c, total in rows if status in EXPOSED_STATUSES),
+                                Decimal(0)), counts)
+    return remembered(("review.other_orders", order.id), ask, tables=(Order.__tablename__,))
+
+
 def _open_orders_total(order: Order) -> Decimal:
-    total = db.session.execute(
-        select(func.coalesce(func.sum(Order.total), 0)).where(
-            Order.company_id == order.company_id, Order.customer_id == order.customer_id,
-            Order.id != order.id, Order.status.in_(EXPOSED_STATUSES))
-    ).scalar_one()
-    return Decimal(total)
+    return _other_orders(order).open_total
 
 
 def credit_limit(order: Order) -> Finding | None:
@@ -131,10 +153,7 @@ def overdue_receivables(order: Order) -> Finding | None:
 
 def history(order: Order) -> Finding | None:
     """Sales sees a new customer, or one whose earlier orders were refused or paid late."""
-    counts = dict(db.session.execute(
-        select(Order.status, func.count()).where(
-            Order.company_id == order.company_id, Order.customer_id == order.customer_id, Order.id != order.id,
-            Order.submitted_at.is_not(None)).group_by(Order.status)).all())
+    counts = _other_orders(order).submitted
     placed = sum(counts.values())
     refused = counts.get(OrderStatus.REJECTED, 0)
     owed = receivables(order)

@@ -31,7 +31,7 @@ from core.calendar import add_working_hours
 from core.contracts import (
     Decision, Finding, OrderChange, Outcome, ReviewStepSpec, Severity, StepPolicy, StepTime, Verdict,
 )
-from core.db import flush, get_scoped
+from core.db import flush, get_scoped, is_id
 from core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from core.extensions import db
 from core.labels import label
@@ -39,6 +39,7 @@ from core.models import Order, OrderStatus, User, utcnow
 from core.modules import hooks_for_order
 from core.orders import events
 from core.orders.queries import get_order, visible_to
+from core.session_memo import recalled, remember
 from plugins.review import change_rounds, labels, policy
 from plugins.review.change_models import ChangeRequest
 from plugins.review.models import (
@@ -169,6 +170,12 @@ def current_round(order: Order) -> int:
     return latest or 0
 
 
+# The steps of one round of an order, as ``step_for`` read them with the step to decide.
+_ROUND_STEPS = ("review.round_steps",)
+# A round's record, read with them (held here: the session's identity map keeps no row nothing refers to).
+_ROUND_RECORD = ("review.round_record",)
+
+
 def _round_steps(order_id: int, number: int) -> list[ReviewStep]:
     # Shaped for deciding: the steps' statuses, times and deciders; findings and decisions only if asked for.
     return list(db.session.execute(
@@ -211,6 +218,11 @@ def open_round(session: Session | scoped_session[Any], order: Order, *,
     ``reject`` finding rejects its step in the rule's name and ends the round
     as rejected before anyone is asked.
     """
+    return _open_round(session, order, change=change)[0]
+
+
+def _open_round(session: Session | scoped_session[Any], order: Order, *,
+                change: OrderChange | None = None) -> tuple[ReviewRound, list[ReviewStep]]:
     planned = plan(order, change)
     number = current_round(order) + 1
     if change is not None:
@@ -223,12 +235,18 @@ def open_round(session: Session | scoped_session[Any], order: Order, *,
         ReviewStep(company_id=order.company_id, order_id=order.id, round=number, round_id=record.id,
                    department=spec.department, label=str(spec.label), permission=spec.permission,
                    sequence=spec.sequence, hours=spec.hours, policy=spec.policy, quorum=spec.quorum,
-                   roles=list(spec.roles), users=list(spec.users), status=StepStatus.WAITING)
+                   roles=list(spec.roles), users=list(spec.users), status=StepStatus.WAITING,
+                   # What opening sets, given on each: the steps of one set of columns go in as one INSERT.
+                   required=1, opened_at=None, due_at=None)
         for spec in planned.steps
     ]
     session.add_all(steps)
-    flush()
     filed = [(finding, _step_of(finding, steps)) for finding in planned.findings]
+    rejections = [(finding, step) for finding, step in filed if finding.verdict == Verdict.REJECT]
+    if steps and not rejections:
+        # Opened before they are inserted: each step goes in open or waiting, not waiting and then updated.
+        _open_next_group(steps, now)
+    flush()
     for finding, step in filed:
         session.add(ReviewFinding(
             company_id=order.company_id, order_id=order.id, round=number, step_id=step.id if step else None,
@@ -242,26 +260,23 @@ def open_round(session: Session | scoped_session[Any], order: Order, *,
                "findings": [{"rule": f.rule, "verdict": f.verdict.value, "severity": f.severity.value,
                              "reason_codes": list(f.reason_codes)} for f in planned.findings]},
     )
-    rejections = [(finding, step) for finding, step in filed if finding.verdict == Verdict.REJECT]
     if rejections:
         _reject_by_rules(order, record, steps, rejections)
-    elif steps:
-        _open_next_group(steps, now)
-        flush()
-    elif change is not None:
+    elif not steps and change is not None:
         _end_round(record, Outcome.APPROVED, now)
         change_rounds.approved(order, number, actor=None)
-    else:
+    elif not steps:
         # No plugin asked for a step: nothing stands between the order and approval.
         _end_round(record, Outcome.APPROVED, now)
         events.decide_review(order, Decision(Outcome.APPROVED), actor=None, note="no_review_step")
-    return record
+    return record, steps
 
 
 def open_review(order: Order) -> list[ReviewStep]:
     """Start a review round for a newly submitted order; returns its steps."""
-    record = open_round(db.session, order)
-    return _round_steps(order.id, record.number)
+    _record, steps = _open_round(db.session, order)
+    # The steps just inserted, in the order a read gives them (sequence, then id), not read again.
+    return sorted(steps, key=lambda step: (step.sequence, step.id))
 
 
 def _step_of(finding: Finding, steps: list[ReviewStep]) -> ReviewStep | None:
@@ -313,7 +328,10 @@ def _reject_by_rules(order: Order, record: ReviewRound, steps: list[ReviewStep],
 
 
 def _round_record(step: ReviewStep) -> ReviewRound | None:
-    return db.session.get(ReviewRound, step.round_id) if step.round_id else None
+    if not step.round_id:
+        return None
+    held = recalled(_ROUND_RECORD + (step.round_id,))
+    return held if isinstance(held, ReviewRound) else db.session.get(ReviewRound, step.round_id)
 
 
 def _check_reason(step: ReviewStep, decision: StepDecision, reason_code: str | None,
@@ -413,15 +431,15 @@ def decide(
     if not settled:
         return step
 
-    steps = _round_steps(order.id, step.round)
-    record = _round_record(step)
+    # The round's steps as step_for read them with this one (the same rows the session holds), else read now.
+    steps = recalled(_ROUND_STEPS + (order.id, step.round)) or _round_steps(order.id, step.round)
     if decision == StepDecision.APPROVE:
         if any(s.status == StepStatus.OPEN for s in steps):
             return step  # the rest of the group is still deciding
         if _open_next_group(steps, now):
             flush()
             return step
-        _end_round(record, Outcome.APPROVED, now)
+        _end_round(_round_record(step), Outcome.APPROVED, now)
         if change is not None:
             change_rounds.approved(order, step.round, actor=actor)
             return step
@@ -431,7 +449,7 @@ def decide(
         return step
 
     _close_waiting(steps)
-    _end_round(record, _OUTCOME[decision], now)
+    _end_round(_round_record(step), _OUTCOME[decision], now)
     if change is not None:
         change_rounds.refused(order, step.round, _OUTCOME[decision], tuple(r for r in (reason_code, reason) if r),
                               actor=actor)
@@ -501,8 +519,8 @@ def rounds(order: Order) -> list[Round]:
         select(ReviewStep).where(ReviewStep.order_id == order.id)
         .order_by(ReviewStep.round, ReviewStep.sequence, ReviewStep.id)
         # Who decided each step joined in; the findings are the order's, read once below for every step.
-        .options(joinedload(ReviewStep.decided_by), lazyload(ReviewStep.findings))
-    ).scalars())
+        .options(joinedload(ReviewStep.decided_by), joinedload(ReviewStep.decisions), lazyload(ReviewStep.findings))
+    ).unique().scalars())
     for step in steps:
         by_number.setdefault(step.round, Round(step.round)).steps.append(step)
     findings = list(db.session.execute(
@@ -519,6 +537,20 @@ def rounds(order: Order) -> list[Round]:
             # The relationship's own order (by id): a step's findings are all of its round.
             set_committed_value(step, "findings", by_step.get(step.id, []))
     return [by_number[number] for number in sorted(by_number)]
+
+
+def steps_of(order: Order) -> list[ReviewStep]:
+    """Every review step of the order, oldest round first, each with its decisions and findings.
+
+    What the API lists: one statement, where :func:`rounds` also reads the rounds and the findings filed under
+    no step (a step's findings and decisions are a few rows each, joined in).
+    """
+    return list(db.session.execute(
+        select(ReviewStep).where(ReviewStep.order_id == order.id)
+        .order_by(ReviewStep.round, ReviewStep.sequence, ReviewStep.id)
+        .options(joinedload(ReviewStep.decided_by), joinedload(ReviewStep.decisions),
+                 joinedload(ReviewStep.findings))
+    ).unique().scalars())
 
 
 def open_steps(order: Order) -> list[ReviewStep]:
@@ -629,7 +661,29 @@ def _json_holds(column: Any, values: Iterable[int | str]) -> ColumnElement[bool]
 
 def step_for(user: User, step_id: int) -> ReviewStep:
     """A review step of an order ``user`` may see, or NotFound."""
-    step = get_scoped(ReviewStep, user.company_id, step_id, what=_("review step"))
+    # With what deciding reads in one statement: the other steps of its round, which a decision moves on, each
+    # step's decisions and findings (a few rows each), the round's record and the change request it decides.
+    # The round's steps and its change request are kept for the unit of work; the record is the session's.
+    asked = (select(ReviewStep.order_id, ReviewStep.round)
+             .where(ReviewStep.company_id == user.company_id, ReviewStep.id == step_id).subquery())
+    rows = db.session.execute(
+        select(ReviewStep, ReviewRound, ChangeRequest)
+        .join(asked, and_(ReviewStep.order_id == asked.c.order_id, ReviewStep.round == asked.c.round))
+        .outerjoin(ReviewRound, ReviewRound.id == ReviewStep.round_id)
+        .outerjoin(ChangeRequest, and_(ChangeRequest.order_id == ReviewStep.order_id,
+                                       ChangeRequest.round == ReviewStep.round))
+        .order_by(ReviewStep.sequence, ReviewStep.id)
+        .options(joinedload(ReviewStep.decisions), joinedload(ReviewStep.findings))
+    ).unique().all() if is_id(step_id) else []
+    steps = [row[0] for row in rows]
+    step = next((each for each in steps if each.id == step_id), None)
+    if step is None:
+        raise NotFound(_("%(what)s %(id)s does not exist", what=_("review step"), id=step_id))
+    remember(_ROUND_STEPS + (step.order_id, step.round), steps, tables=())
+    remember(change_rounds.of_round_key(step.order_id, step.round), rows[0][2],
+             tables=(ChangeRequest.__tablename__,))
+    if rows[0][1] is not None:
+        remember(_ROUND_RECORD + (rows[0][1].id,), rows[0][1], tables=())
     try:
         get_order(user, step.order_id)
     except NotFound:
