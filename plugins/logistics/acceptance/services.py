@@ -134,7 +134,6 @@ def accept_lines(shipment: Shipment, actor: User, lines: Sequence[Mapping[str, A
         raise ValidationError(_("judge at least one line"), field="lines")
     judged = verdicts_of(shipment)
     by_id = {line.id: line for line in shipment.lines}
-    reasons = refusal_reasons(shipment.company_id)
     now = utcnow()
     rows: list[LineAcceptance] = []  # checked whole before anything is written
     seen: set[int] = set()
@@ -168,6 +167,7 @@ def accept_lines(shipment: Shipment, actor: User, lines: Sequence[Mapping[str, A
                                         quantity=shipments._plain(refused), shipped=shipments._plain(line.quantity)),
                                       field=f"{where}.refused_quantity")
             reason = entry.get("reason")
+            reasons = refusal_reasons(shipment.company_id)  # read when a line is refused (kept for the next)
             if reason not in reasons:
                 raise ValidationError(_("the reason is one of: %(reasons)s", reasons=", ".join(reasons)),
                                       field=f"{where}.reason")
