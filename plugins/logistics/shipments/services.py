@@ -420,7 +420,8 @@ def create_shipment(order: Order, actor: User, carrier: str | None = None,
     if not any(left.values()):
         raise Conflict(_("order %(number)s has nothing left to ship", number=order.display_number))
     wanted = _wanted_lines(order, lines, left)
-    if not partial_allowed(order) and any(wanted.get(line_id, ZERO) != qty for line_id, qty in left.items()):
+    # Whether the order may leave in parts is asked only of a shipment that leaves something behind.
+    if any(wanted.get(line_id, ZERO) != qty for line_id, qty in left.items()) and not partial_allowed(order):
         raise ValidationError(_("order %(number)s is delivered whole: ship everything that remains",
                                 number=order.display_number), field="lines")
     count = db.session.execute(select(Shipment.id).where(Shipment.order_id == order.id)).all()
