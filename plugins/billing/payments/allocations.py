@@ -135,6 +135,15 @@ def unallocated(payment_ids: Iterable[int]) -> dict[int, Decimal]:
     return {payment_id: money(Decimal(left)) for payment_id, left in rows if money(Decimal(left)) > ZERO}
 
 
+def unallocated_of(payment: BillingPayment) -> Decimal:
+    """``unallocated`` of a payment in hand, from its allocations (loaded, and listed by whoever asks): zero when
+    it is reversed or fully allocated."""
+    if payment.reversed_at is not None:
+        return ZERO
+    left = payment.amount - sum((row.amount for row in payment.allocations if row.reversed_at is None), ZERO)
+    return left if left > ZERO else ZERO
+
+
 def credit_payments(customer: Customer, currency: str) -> list[tuple[BillingPayment, Decimal]]:
     """The customer's payments in ``currency`` with something left to allocate, oldest first, and what."""
     taken = taken_of_payment()

@@ -14,7 +14,7 @@ from plugins.billing.dates import company_today
 from plugins.billing.invoices.api import invoice_payload
 from plugins.billing.invoices.services import balances, invoice_for
 from plugins.billing.payments import account, ledger, services
-from plugins.billing.payments.allocations import unallocated
+from plugins.billing.payments.allocations import unallocated, unallocated_of
 from plugins.billing.payments.models import BillingPayment
 from plugins.billing.payments.schemas import (
     AccountQuerySchema, CustomerBalanceSchema, OrderPaymentsSchema, PaymentRequestSchema, PaymentResultSchema,
@@ -40,7 +40,7 @@ def payment_payload(payment: BillingPayment, left: Any = None) -> dict[str, Any]
 
 
 def _result(payment: BillingPayment) -> dict[str, Any]:
-    left = unallocated([payment.id]).get(payment.id, ledger.ZERO)
+    left = unallocated_of(payment)  # from the allocations the answer lists: not asked of the database again
     body = {**payment_payload(payment, left), "order_status": None, "fully_paid": None, "outstanding": None}
     if payment.order_id is not None:
         order = get_order(require_actor(), payment.order_id)

@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, Select, and_, case, func, insert, literal, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, insert, inspect, literal, or_, select
 from sqlalchemy.orm import lazyload
 
 from core import audit, formatting
@@ -51,6 +51,8 @@ LARGEST_AMOUNT = MONEY.largest
 FUTURE_TOLERANCE = timedelta(minutes=5)  # clocks of the payer's bank and ours differ a little
 REASON_MAX = 500
 HUNDRED = Decimal("100")
+# What a payment reads again of its order under the customer's lock: the row, not the relationships.
+ORDER_COLUMNS = [attribute.key for attribute in inspect(Order).column_attrs]
 
 
 # --- checking what was entered -------------------------------------------------------
@@ -232,7 +234,9 @@ def record_payment(
     currency = _valid_currency(currency, order.currency if order is not None else None, actor)
     _lock(customer)
     if order is not None:
-        db.session.refresh(order)
+        # Its row as the lock leaves it (status, totals, version), not its lines and modules, which a payment
+        # does not change.
+        db.session.refresh(order, ORDER_COLUMNS)
         if order.status not in PAYABLE:
             raise TransitionError(_("order %(number)s is %(status)s; it cannot take a payment",
                                     number=order.display_number, status=label(order.status)))

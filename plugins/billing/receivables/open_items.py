@@ -27,6 +27,7 @@ from sqlalchemy import (
     ColumnElement, Select, Subquery, Table, and_, bindparam, case, func, insert, or_, select, type_coerce,
     union_all, update,
 )
+from sqlalchemy.orm import lazyload
 
 from core.extensions import db
 from core.models import Order, utcnow
@@ -66,8 +67,10 @@ def post(orders: Iterable[Order], kind: EntryKind, at: datetime | None = None) -
     if not by_id:
         return
     db.session.flush()
+    # The orders are at hand: joining them again would load their lines and pinned modules once more.
     invoices = list(db.session.execute(
-        select(Invoice).where(Invoice.order_id.in_(by_id)).order_by(Invoice.id)).scalars())
+        select(Invoice).where(Invoice.order_id.in_(by_id)).order_by(Invoice.id).options(lazyload(Invoice.order))
+    ).scalars())
     if not invoices:
         return
     paid = paid_totals(by_id)

@@ -23,7 +23,6 @@ from core.db import flush
 from core.errors import Conflict, NotFound, ValidationError
 from core.extensions import db
 from core.models import Company, User, utcnow
-from core.orders.queries import get_order
 from core.session_memo import remembered
 from plugins.logistics.acceptance.models import (
     DEFAULT_REFUSAL_REASONS, DEFAULT_REOPEN_DAYS, AcceptanceAttachment, AcceptanceSetting, DeliveryFeedback, LineAcceptance, Verdict,
@@ -123,7 +122,7 @@ def accept_lines(shipment: Shipment, actor: User, lines: Sequence[Mapping[str, A
     (the whole line when left out) and ``reason`` (one of the company's refusal reasons).
     """
     check(actor, "logistics.accept")
-    order = get_order(actor, shipment.order_id)  # a customer judges only their own orders' goods
+    order = shipments.own_order(shipment, actor)  # a customer judges only their own orders' goods
     as_ = shipments.recorded_as(actor, on_behalf)
     signed = shipments._text(signed_by, "signed_by", shipments.SIGNED_BY_MAX) or actor.name
     if rating is not None and (isinstance(rating, bool) or not isinstance(rating, int)
@@ -135,7 +134,6 @@ def accept_lines(shipment: Shipment, actor: User, lines: Sequence[Mapping[str, A
         raise ValidationError(_("judge at least one line"), field="lines")
     judged = verdicts_of(shipment)
     by_id = {line.id: line for line in shipment.lines}
-    reasons = refusal_reasons(shipment.company_id)
     now = utcnow()
     rows: list[LineAcceptance] = []  # checked whole before anything is written
     seen: set[int] = set()
@@ -169,6 +167,7 @@ def accept_lines(shipment: Shipment, actor: User, lines: Sequence[Mapping[str, A
                                         quantity=shipments._plain(refused), shipped=shipments._plain(line.quantity)),
                                       field=f"{where}.refused_quantity")
             reason = entry.get("reason")
+            reasons = refusal_reasons(shipment.company_id)  # read when a line is refused (kept for the next)
             if reason not in reasons:
                 raise ValidationError(_("the reason is one of: %(reasons)s", reasons=", ".join(reasons)),
                                       field=f"{where}.reason")
@@ -184,7 +183,9 @@ def accept_lines(shipment: Shipment, actor: User, lines: Sequence[Mapping[str, A
     insert_verdicts(rows)
     cases.open_for_verdicts(shipment, rows, actor, now)
     if rating is not None or comment is not None:
-        feedback = feedback_of(shipment) or DeliveryFeedback(shipment_id=shipment.id, company_id=shipment.company_id)
+        # Only this judging writes the feedback: before the shipment's first verdict there is none to read.
+        feedback = ((feedback_of(shipment) if judged else None)
+                    or DeliveryFeedback(shipment_id=shipment.id, company_id=shipment.company_id))
         feedback.rating, feedback.comment = rating, comment
         db.session.add(feedback)
     flush()
@@ -224,7 +225,7 @@ def attach(shipment: Shipment, actor: User, filename: str | None, content: bytes
     The type is read from the content, not from the name or the client's word.
     """
     check(actor, "logistics.accept")
-    get_order(actor, shipment.order_id)  # a customer attaches only to their own orders' deliveries
+    shipments.own_order(shipment, actor)  # a customer attaches only to their own orders' deliveries
     name, kind = attachments.checked_attachment(filename, content, unnamed="attachment", max_bytes=ATTACHMENT_MAX_BYTES)
     row = AcceptanceAttachment(company_id=shipment.company_id, shipment_id=shipment.id, filename=name,
                                content_type=kind, size=len(content), sha256=hashlib.sha256(content).hexdigest(),

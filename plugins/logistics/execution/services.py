@@ -29,8 +29,8 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, case, func, insert, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import Select, String, case, cast, func, insert, or_, select
+from sqlalchemy.orm import joinedload, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from core import audit
@@ -69,10 +69,32 @@ UNSET: Any = object()
 
 
 def plan_of(order: Order) -> ExecutionPlan | None:
-    """The order's plan, with its tasks and their dependencies, or None when it has none."""
-    return db.session.execute(
+    """The order's plan, with its tasks and what each waits for, or None when it has none: two statements, however
+    many tasks the plan has (the order is the one given, not read again)."""
+    plan = db.session.execute(
         select(ExecutionPlan).where(ExecutionPlan.company_id == order.company_id, ExecutionPlan.order_id == order.id)
+        .options(lazyload(ExecutionPlan.order), lazyload(ExecutionPlan.tasks))
     ).scalar_one_or_none()
+    if plan is None:
+        return None
+    set_committed_value(plan, "order", order)
+    _hold_tasks(plan, db.session.execute(
+        select(ExecutionTask, _prerequisite_ids()).where(ExecutionTask.plan_id == plan.id)
+        .options(lazyload(ExecutionTask.plan), lazyload(ExecutionTask.depends_on))
+        .order_by(ExecutionTask.position)).all())
+    return plan
+
+
+def _hold_tasks(plan: ExecutionPlan, rows: Sequence[Any]) -> None:
+    """Make ``plan.tasks`` read the tasks of ``rows`` (a task and its prerequisites' ids, in position order), and
+    each task's ``depends_on`` the tasks those ids name."""
+    by_id = {task.id: task for task, _prerequisites in rows}
+    for task, prerequisites in rows:
+        set_committed_value(task, "depends_on", sorted(
+            (by_id[int(ident)] for ident in (prerequisites or "").split(",") if ident),
+            key=lambda prerequisite: prerequisite.position))
+        set_committed_value(task, "plan", plan)
+    set_committed_value(plan, "tasks", list(by_id.values()))
 
 
 def visible_tasks(user: User) -> Select[Any]:
@@ -81,20 +103,34 @@ def visible_tasks(user: User) -> Select[Any]:
             .where(ExecutionTask.company_id == user.company_id, visible_to(user)))
 
 
-# What working on a task reads besides it: its plan with the order (whose status decides, lines not needed) and
-# the plan's other tasks (whether the plan is done), in the task's own statement and one more.
-_WORKED_ON = (joinedload(ExecutionTask.plan).joinedload(ExecutionPlan.order).lazyload(Order.lines),
-              joinedload(ExecutionTask.plan).selectinload(ExecutionPlan.tasks))
+# What working on a task reads besides it: its plan with the order (whose status decides, and whose pinned modules
+# answer its hooks; lines not needed), each task of the plan a row of the same statement (whether the plan is done)
+# and each task's prerequisites as a list of ids in its row: the tasks are all there to be pointed at.
+_WORKED_ON = (joinedload(ExecutionTask.plan).options(
+    lazyload(ExecutionPlan.tasks),
+    joinedload(ExecutionPlan.order).options(lazyload(Order.lines), joinedload(Order.module_rows))),
+    lazyload(ExecutionTask.depends_on))
+
+
+def _prerequisite_ids() -> Any:
+    """A task's prerequisites' ids, comma-separated (None when it waits for nothing): a column of its own row."""
+    return (select(func.aggregate_strings(cast(TaskDependency.depends_on_id, String), ","))
+            .where(TaskDependency.task_id == ExecutionTask.id).correlate(ExecutionTask).scalar_subquery())
 
 
 def get_task(user: User, task_id: Any) -> ExecutionTask:
-    """One task (milestone) of the user's company, with its plan and order, or NotFound."""
-    task = None
+    """One task (milestone) of the user's company, with its plan, order and the plan's other tasks and what each
+    waits for, or NotFound: one statement, however many tasks the plan has."""
+    rows: list[Any] = []
     if isinstance(task_id, int) and is_id(task_id):
-        task = db.session.execute(visible_tasks(user).where(ExecutionTask.id == task_id).options(*_WORKED_ON)
-                                  ).scalar_one_or_none()
+        plan_id = select(ExecutionTask.plan_id).where(ExecutionTask.id == task_id).scalar_subquery()
+        rows = list(db.session.execute(
+            visible_tasks(user).add_columns(_prerequisite_ids()).where(ExecutionTask.plan_id == plan_id)
+            .options(*_WORKED_ON).order_by(ExecutionTask.position)).unique())
+    task = next((task for task, _prerequisites in rows if task.id == task_id), None)
     if task is None:
         raise NotFound(_("task %(id)s does not exist", id=task_id))
+    _hold_tasks(task.plan, rows)
     return task
 
 

@@ -20,8 +20,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, Select, and_, case, exists, false, func, insert, or_, select, union_all
-from sqlalchemy.orm import contains_eager, lazyload
+from sqlalchemy import ColumnElement, Select, and_, case, exists, false, func, insert, null, or_, select, union_all
+from sqlalchemy.orm import contains_eager, joinedload, lazyload
 
 from core import audit, documents, outbox
 from core.auth.context import check
@@ -33,7 +33,7 @@ from core.labels import label
 from core.models import Company, DeliveryMethod, Order, OrderLine, OrderStatus, User, utcnow
 from core.modules import hooks_for_order, modules_in_use, order_has_stage, pinned
 from core.plugins import registry
-from core.orders.queries import get_order, visible_orders, visible_to
+from core.orders.queries import may_see, visible_orders, visible_to
 from core.orders import events
 from core.session_memo import remembered
 from plugins.logistics.acceptance.models import LineAcceptance, RecordedAs, Verdict
@@ -84,9 +84,12 @@ def visible_shipments(user: User) -> Select[Shipment]:
 
 def get_shipment(user: User, shipment_id: int) -> Shipment:
     """One shipment the user may see, or NotFound (also for another company's or customer's)."""
+    # Its order in the same statement with the modules pinned on it (its hooks are asked), not its lines: checking,
+    # dispatching and accepting read the shipment's own lines, each joined to its order line.
     shipment = db.session.execute(
         visible_shipments(user).where(Shipment.id == shipment_id)
-    ).scalar_one_or_none()
+        .options(joinedload(Shipment.order).options(lazyload(Order.lines), joinedload(Order.module_rows)))
+    ).unique().scalar_one_or_none()
     if shipment is None:
         raise NotFound(_("shipment %(id)s does not exist", id=shipment_id))
     return shipment
@@ -248,24 +251,20 @@ def set_tracking(product_id: int, company_id: int, tracking: Tracking) -> Produc
 def shipped_quantities(order: Order) -> dict[int, Decimal]:
     """What the order's shipments carry of each of its lines (prepared, dispatched or signed for),
     less what the customer refused: refused quantity is to ship again."""
-    rows = db.session.execute(
-        select(ShipmentLine.order_line_id, ShipmentLine.quantity, LineAcceptance.refused_quantity)
-        .join(Shipment, ShipmentLine.shipment_id == Shipment.id)
-        .outerjoin(LineAcceptance, LineAcceptance.shipment_line_id == ShipmentLine.id)
-        .where(Shipment.order_id == order.id)
-    )
+    # A refusal that a case settled otherwise than by a replacement (a credit, a return...) is owed no more: its
+    # quantity counts as shipped. Both in one statement.
+    carried = (select(ShipmentLine.order_line_id, ShipmentLine.quantity, LineAcceptance.refused_quantity)
+               .join(Shipment, ShipmentLine.shipment_id == Shipment.id)
+               .outerjoin(LineAcceptance, LineAcceptance.shipment_line_id == ShipmentLine.id)
+               .where(Shipment.order_id == order.id))
+    settled = select(ProblemCase.order_line_id, ProblemCase.quantity, null()).where(
+        ProblemCase.order_id == order.id, ProblemCase.source == CaseSource.REFUSAL,
+        ProblemCase.status == CaseStatus.RESOLVED, ProblemCase.resolution != Resolution.REPLACE,
+        ProblemCase.order_line_id.is_not(None), ProblemCase.quantity.is_not(None))
     shipped: dict[int, Decimal] = {}
+    rows: Sequence[Any] = db.session.execute(union_all(carried, settled)).all()
     for line_id, quantity, refused in rows:
         shipped[line_id] = shipped.get(line_id, ZERO) + quantity - (refused or ZERO)
-    # A refusal that a case settled otherwise than by a replacement (a credit, a return...) is owed no more.
-    settled = db.session.execute(
-        select(ProblemCase.order_line_id, ProblemCase.quantity).where(
-            ProblemCase.order_id == order.id, ProblemCase.source == CaseSource.REFUSAL,
-            ProblemCase.status == CaseStatus.RESOLVED, ProblemCase.resolution != Resolution.REPLACE,
-            ProblemCase.order_line_id.is_not(None), ProblemCase.quantity.is_not(None)))
-    for settled_line, settled_quantity in settled:
-        if settled_line is not None and settled_quantity is not None:
-            shipped[settled_line] = shipped.get(settled_line, ZERO) + settled_quantity
     return shipped
 
 
@@ -421,7 +420,8 @@ def create_shipment(order: Order, actor: User, carrier: str | None = None,
     if not any(left.values()):
         raise Conflict(_("order %(number)s has nothing left to ship", number=order.display_number))
     wanted = _wanted_lines(order, lines, left)
-    if not partial_allowed(order) and any(wanted.get(line_id, ZERO) != qty for line_id, qty in left.items()):
+    # Whether the order may leave in parts is asked only of a shipment that leaves something behind.
+    if any(wanted.get(line_id, ZERO) != qty for line_id, qty in left.items()) and not partial_allowed(order):
         raise ValidationError(_("order %(number)s is delivered whole: ship everything that remains",
                                 number=order.display_number), field="lines")
     count = db.session.execute(select(Shipment.id).where(Shipment.order_id == order.id)).all()
@@ -591,7 +591,7 @@ def record_acceptance(shipment: Shipment, actor: User, signed_by: str | None,
     the order is delivered when nothing is left to ship and every shipment is signed for.
     """
     check(actor, "logistics.accept")
-    order = get_order(actor, shipment.order_id)  # a customer signs only for their own orders
+    order = own_order(shipment, actor)  # a customer signs only for their own orders
     signed_by = _text(signed_by, "signed_by", SIGNED_BY_MAX)
     if signed_by is None:
         raise ValidationError(_("say who signed for the goods"), field="signed_by")
@@ -671,35 +671,46 @@ def deliver_when_done(order: Order, actor: User, *, signed_by: str, signed_at: d
                                   Shipment.status != ShipmentStatus.ACCEPTED).limit(1)).first()
     if others_open is not None or not fully_shipped(order):
         return False
-    refused, reserved, rating = acceptance_outcome(order)
-    delivery = Delivery(signed_by=signed_by, signed_at=signed_at, reservations=order_reservations(order),
-                        shipment_id=shipment_id, rating=rating, refused_lines=refused, reserved_lines=reserved)
+    outcome = acceptance_outcome(order)
+    delivery = Delivery(signed_by=signed_by, signed_at=signed_at, reservations=outcome.reservations,
+                        shipment_id=shipment_id, rating=outcome.rating, refused_lines=outcome.refused,
+                        reserved_lines=outcome.reserved)
     events.deliver(order, delivery, actor=actor)
     return True
 
 
-def acceptance_outcome(order: Order) -> tuple[int, int, int | None]:
-    """How many line acceptances refused something and how many had reservations, and the customer's
-    last rating of a shipment: what ``delivered`` tells the listeners that measure accuracy and satisfaction."""
-    refused, reserved = db.session.execute(
-        select(func.count().filter(LineAcceptance.verdict == Verdict.REFUSED),
-               func.count().filter(LineAcceptance.verdict == Verdict.RESERVED))
-        .where(LineAcceptance.order_id == order.id)).one()
-    rating = db.session.execute(
-        select(Shipment.rating).where(Shipment.order_id == order.id, Shipment.rating.is_not(None))
-        .order_by(Shipment.accepted_at.desc(), Shipment.id.desc()).limit(1)).scalar_one_or_none()
-    return refused, reserved, rating
+@dataclass(frozen=True)
+class AcceptanceOutcome:
+    """What ``delivered`` tells the listeners that measure accuracy and satisfaction: how many line acceptances
+    refused something and how many had reservations, the reservations, and the customer's last rating."""
+
+    refused: int
+    reserved: int
+    reservations: str | None
+    rating: int | None
 
 
-def order_reservations(order: Order) -> str | None:
-    """The reservations of all the order's accepted lines, one per line, for ``delivered``'s payload."""
+def acceptance_outcome(order: Order) -> AcceptanceOutcome:
+    """The order's acceptance as ``delivered`` carries it: every verdict of its lines, each with the last rating
+    of a shipment beside it, in one statement."""
+    rating = (select(Shipment.rating).where(Shipment.order_id == order.id, Shipment.rating.is_not(None))
+              .order_by(Shipment.accepted_at.desc(), Shipment.id.desc()).limit(1).scalar_subquery())
     rows = db.session.execute(
-        select(OrderLine.line_no, LineAcceptance.note).join(OrderLine, LineAcceptance.order_line_id == OrderLine.id)
-        .where(LineAcceptance.order_id == order.id, LineAcceptance.verdict == Verdict.RESERVED,
-               LineAcceptance.note.is_not(None))
-        .order_by(OrderLine.line_no, LineAcceptance.id)).all()
+        select(LineAcceptance.verdict, OrderLine.line_no, LineAcceptance.note, rating)
+        .join(OrderLine, LineAcceptance.order_line_id == OrderLine.id)
+        .where(LineAcceptance.order_id == order.id).order_by(OrderLine.line_no, LineAcceptance.id)).all()
+    reserved = [(line_no, note) for verdict, line_no, note, _rating in rows if verdict == Verdict.RESERVED]
+    return AcceptanceOutcome(
+        refused=sum(1 for verdict, *_rest in rows if verdict == Verdict.REFUSED), reserved=len(reserved),
+        reservations=_reservations(reserved),
+        # No verdict (nothing shipped was judged line by line): the rating alone.
+        rating=rows[0][3] if rows else db.session.execute(select(rating)).scalar_one_or_none())
+
+
+def _reservations(reserved: Sequence[tuple[int, str | None]]) -> str | None:
+    """The reservations of the order's accepted lines, one per line, for ``delivered``'s payload."""
     notes: dict[str, list[int]] = {}
-    for line_no, note in rows:
+    for line_no, note in reserved:
         if note:
             notes.setdefault(note, []).append(line_no)
     if len(notes) <= 1:  # one reservation (a whole shipment's sign-off): as it was given
@@ -708,6 +719,14 @@ def order_reservations(order: Order) -> str | None:
 
 
 # --- helpers -------------------------------------------------------------------
+
+
+def own_order(shipment: Shipment, actor: User) -> Order:
+    """The shipment's order when ``actor`` may see it (a customer: their own), else NotFound: asked of the order the
+    shipment holds, not read again."""
+    if not may_see(actor, shipment.order):
+        raise NotFound(_("order %(id)s does not exist", id=shipment.order_id))
+    return shipment.order
 
 
 def _same_company(order: Order, actor: User) -> None:

@@ -401,6 +401,37 @@ def test_completing_a_task_takes_as_many_statements_in_a_plan_of_30_tasks_as_of_
     assert len(few) == len(many), (few, many)
 
 
+def _reading(app, code: str, tasks: int) -> tuple[list[str], list[str]]:
+    """The statements that read a task to work on, then those that read its order's plan, everything they hold
+    looked at: each task's prerequisites, the plan's order and the modules pinned on it."""
+    world = factories.build_world(app, code)
+    execution.template(world, execution.tasks_in_a_chain(tasks))
+    order = approved(world)
+    task_id = confirmed(order, world).tasks[-1].id
+    db.session.expire_all()
+    worker = db.session.get(User, world.users["production"].id)
+    with execution.statements() as working:
+        task = services.get_task(worker, task_id)
+        looked_at = [(other.status, [before.id for before in other.depends_on]) for other in task.plan.tasks]
+        pinned = task.plan.order.pinned_modules
+    assert len(looked_at) == tasks and looked_at[-1][1] == [task.plan.tasks[-2].id] and "logistics" in pinned
+    db.session.expire_all()
+    order = db.session.get(type(order), order.id)
+    with execution.statements() as planning:
+        plan = services.plan_of(order)
+        waits = [[before.id for before in other.depends_on] for other in plan.tasks]
+    assert plan.order is order and waits[0] == [] and waits[1] == [plan.tasks[0].id]
+    return working, planning
+
+
+def test_a_task_is_read_to_be_worked_on_with_its_plan_s_tasks_in_one_statement_and_a_plan_in_two(app):
+    few, many = _reading(app, "FEW", 3), _reading(app, "MANY", 30)
+    # The task, its plan, order and pinned modules, and every task of the plan with what it waits for.
+    assert len(few[0]) == len(many[0]) == 1, (few[0], many[0])
+    # The plan, then its tasks with what each waits for: never a statement per task.
+    assert len(few[1]) == len(many[1]) == 2, (few[1], many[1])
+
+
 def test_hook_execution_task_completed(make_app):
     """Listeners pinned on the order hear of each task done: its department and person, when it could be
     worked (its plan confirmed, then what it waits for done), its due time and when it was done; the audit
