@@ -56,8 +56,11 @@ class Shipment(Model):
     __table_args__ = (
         UniqueConstraint("company_id", "number"),
         CheckConstraint("rating IS NULL OR (rating >= 1 AND rating <= 5)", name="logistics_shipment_rating"),
-        # The inbox's shipments to dispatch and sign-offs to record: the company's prepared and dispatched ones.
-        Index("ix_logistics_shipment_company_status", "company_id", "status"),
+        # The inbox's shipments to dispatch and sign-offs to record (the company's prepared and dispatched ones,
+        # by either index's lead), the sign-offs in the order they have waited: dispatched ones since their
+        # dispatch, pickups ready since they were prepared.
+        Index("ix_logistics_shipment_dispatched", "company_id", "status", "dispatched_at", "id"),
+        Index("ix_logistics_shipment_pickup", "company_id", "status", "delivery_method", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

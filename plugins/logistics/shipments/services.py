@@ -358,9 +358,35 @@ def shipments_to_dispatch(user: User, limit: int | None = None) -> list[Shipment
     return _shipments(user, _to_dispatch(), limit)
 
 
+def waiting_since() -> ColumnElement[datetime]:
+    """SQL: since when a shipment has waited for its sign-off: dispatched, since its dispatch; a pickup ready
+    for the customer, since it was prepared (it is never dispatched)."""
+    return func.coalesce(Shipment.dispatched_at, Shipment.created_at)
+
+
 def shipments_awaiting_acceptance(user: User, limit: int | None = None) -> list[Shipment]:
-    """Dispatched shipments, and prepared pickups, waiting for the customer's sign-off; the ``limit`` due first."""
-    return _shipments(user, _awaiting_acceptance(), limit)
+    """Dispatched shipments, and prepared pickups, waiting for the customer's sign-off; the ``limit`` that have
+    waited longest first (since dispatched, or since prepared for pickup), then by number of creation.
+
+    Waiting longest, not due first: a sign-off is owed once the goods reached the customer, whatever day the
+    order was due, and its task carries no due time. And it is what an index on the shipment gives: each kind's
+    first ``limit`` read in order from ``ix_logistics_shipment_dispatched`` and ``ix_logistics_shipment_pickup``
+    and merged; by the order's due day, every shipment awaiting its sign-off (6,250 at 100,000 orders) was read
+    with its order and sorted for a page of ten."""
+    dispatched = (visible_shipments(user).where(Shipment.status == ShipmentStatus.DISPATCHED)
+                  .with_only_columns(Shipment.id, Shipment.dispatched_at.label("since"))
+                  .order_by(Shipment.dispatched_at, Shipment.id).limit(limit).subquery())
+    pickups = (visible_shipments(user).where(Shipment.status == ShipmentStatus.PREPARED,
+                                             Shipment.delivery_method == DeliveryMethod.PICKUP)
+               .with_only_columns(Shipment.id, Shipment.created_at.label("since"))
+               .order_by(Shipment.created_at, Shipment.id).limit(limit).subquery())
+    merged = union_all(select(dispatched.c.id, dispatched.c.since), select(pickups.c.id, pickups.c.since)).subquery()
+    chosen = select(merged.c.id).order_by(merged.c.since, merged.c.id).limit(limit)
+    return list(db.session.execute(
+        visible_shipments(user).where(Shipment.id.in_(chosen)).order_by(waiting_since(), Shipment.id)
+        .options(lazyload(Shipment.lines),  # the task names the shipment and its order, not its lines
+                 contains_eager(Shipment.order).options(lazyload(Order.lines), lazyload(Order.module_rows)))
+    ).scalars())
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,14 @@ from core.models import Company, Order, OutboxAttachment, OutboxMessage
 from plugins.billing.collection import dunning
 from plugins.billing.collection.models import DunningNotice
 from plugins.billing.invoices.models import Invoice
+from plugins.billing.receivables.models import OpenItemEntry
 
 
 def falls_due(order: Order, day: date) -> Order:
-    """The order's invoice falls (fell) due on ``day``."""
+    """The order's invoice falls (fell) due on ``day``: the invoice and its open items, which carry it too
+    (billing never moves a due date after issue; the tests' way to make it overdue without waiting)."""
     db.session.execute(update(Invoice).where(Invoice.order_id == order.id).values(due_date=day))
+    db.session.execute(update(OpenItemEntry).where(OpenItemEntry.order_id == order.id).values(due_date=day))
     commit()
     return order
 

@@ -11,13 +11,19 @@ from sqlalchemy import func, select, update
 from core.contracts import PaymentPromised, PromiseSettled
 from core.db import commit
 from core.extensions import db
-from core.models import AuditEntry, Company, Order, OutboxMessage, utcnow
+from core.models import AuditEntry, Company, Order, OutboxMessage, User, utcnow
 from core.modules import hooks_for_company, hooks_for_order
+from plugins.billing import hooks as billing_hooks
 from plugins.billing.collection import hold
 from plugins.billing.collection import inbox as collection_inbox
+from plugins.billing.collection.follow_ups import overdue_customers
 from plugins.billing.collection.models import CreditHold, FollowUp, PaymentPromise, PromiseStatus
+from plugins.billing.invoices.models import Invoice
+from tests.clones import clone_order
+from tests.inbox_answers import answer, check_counts_agree
 from tests.plugins.billing import listener
 from tests.plugins.billing.collection_helpers import dun, dunning_emails, falls_due, invoice_of, notices
+from tests.plugins.billing.open_item_rows import post_missing
 from tests.plugins.billing.statements_helpers import pay
 from tests.plugins.billing.test_statements_api import problem
 from tests.plugins.intake.helpers import api_body
@@ -287,3 +293,48 @@ def test_a_managers_hold_and_the_runs_own_hold_lifting_once_nothing_is_overdue(a
     assert hold.active_hold(customer.id) is not None  # a decision is not the run's to lift
     assert db.session.execute(select(func.count(CreditHold.id))).scalar_one() == 2
     assert Decimal(len(dunning_emails())) == 3
+
+
+def test_the_customers_with_overdue_invoices_are_listed_overdue_longest_first(app, world, place_order, deliver):
+    """One task per customer who owes overdue invoices, with their count and total, the customer overdue
+    longest first; an invoice not yet due, or paid, counts for nothing. Among 10 overdue invoices or 1,000,
+    the same customers in the same order, in the same statements."""
+    longest = overdue_order(world, place_order, deliver, days=40, customer=1)
+    owing = overdue_order(world, place_order, deliver, days=10)
+    paid = overdue_order(world, place_order, deliver, days=60)
+    pay(paid, "2316.50", utcnow(), world.users["finance"], reference="ALL")
+    falls_due(deliver(place_order()), today(world) + timedelta(days=5))  # not due yet
+    commit()
+    now = utcnow()
+    finance = world.users["finance"].id
+
+    def grow(copies: int) -> None:
+        clone_order(owing.id, copies, [Invoice])
+        post_missing(world.company.id, today(world))  # the copies' open items, as their issue posts them
+        commit()
+
+    def chased(listed):
+        return [(task.url.split("/")[-2], task.title) for task in listed if task.kind == "overdue_customer"]
+
+    grow(8)
+    small = answer(app, billing_hooks, finance, now)
+    grow(990)
+    large = answer(app, billing_hooks, finance, now)
+
+    first, second = world.customers[1], world.customers[0]
+    # The page is due first among all of billing's tasks (an invoice to collect per order too): each list whole.
+    assert [customer for customer, _ in chased(small.tasks)] == [customer for customer, _ in chased(large.tasks)]
+    assert chased(small.tasks) == [
+        (str(first.id), f"Chase {first.name}: 1 overdue invoice(s), 2,316.50, oldest 40 days past due"),
+        (str(second.id), f"Chase {second.name}: 9 overdue invoice(s), 20,848.50, oldest 10 days past due")]
+    assert chased(large.tasks)[1][1] == (
+        f"Chase {second.name}: 999 overdue invoice(s), 2,314,183.50, oldest 10 days past due")
+    assert small.counts["overdue_customer"].total == large.counts["overdue_customer"].total == 2
+    with app.test_request_context():  # the first customer alone when one is asked for
+        assert [row.customer_id for row in overdue_customers(db.session.get_one(User, finance), today(world), 1)] == [
+            first.id]
+    check_counts_agree(small, now)
+    check_counts_agree(large, now)
+    assert (small.count_statements, small.all_statements) == (large.count_statements, large.all_statements)
+    # The first page reads billing's receivables not invoiced yet only when the invoiced ones do not fill it.
+    assert large.list_statements <= small.list_statements

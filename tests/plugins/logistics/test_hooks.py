@@ -19,7 +19,7 @@ from core.extensions import db
 from core.models import StoredDocument
 
 
-from core.models import OrderStatus, utcnow
+from core.models import DeliveryMethod, OrderStatus, utcnow
 from core.modules import hooks_for_company, hooks_for_order, set_enabled
 from core.portal import navigation
 from plugins.intake.manifest import MANIFEST as INTAKE
@@ -306,3 +306,46 @@ def test_hook_delivered(make_app):
     assert by_core.status == OrderStatus.DELIVERED
     assert by_core.payload["delivery"].signed_by == "王海" and by_core.payload["delivery"].shipment_id is None
     assert by_core.payload["delivery"].signed_at.tzinfo is not None
+
+
+def test_sign_offs_to_record_are_listed_waiting_longest_first(app, world):
+    """Dispatched shipments since their dispatch, pickups ready since they were prepared, the longest waiting
+    first; among 10 or 1,000 of them, the same first page in the same statements."""
+    logistics = world.users["logistics"]
+    dispatched = submitted_order(world)
+    services.dispatch(services.create_shipment(dispatched, logistics), logistics)
+    pickup = submitted_order(world, delivery_method=DeliveryMethod.PICKUP)
+    services.create_shipment(pickup, logistics)
+    commit()
+    start = utcnow() - timedelta(days=30)
+    # The dispatched copies waited since minute 2n (copy 0 longest), the pickups since minute 2n + 1: interleaved.
+    since = {"logistics_shipment": lambda n, row: {**row, "dispatched_at": start + timedelta(minutes=2 * n)}}
+    prepared = {"logistics_shipment": lambda n, row: {**row, "created_at": start + timedelta(minutes=2 * n + 1)}}
+
+    def grow(copies: int, after: int) -> None:
+        later = {table: (lambda n, row, f=f: f(n + after, row)) for table, f in since.items()}
+        clone_order(dispatched.id, copies, [Shipment], vary=later)
+        later = {table: (lambda n, row, f=f: f(n + after, row)) for table, f in prepared.items()}
+        clone_order(pickup.id, copies, [Shipment], vary=later)
+        commit()
+
+    grow(4, 0)  # 10 awaiting: the two made now (waiting least) and four copies of each
+    small = answer(app, hooks, logistics.id, utcnow())
+    grow(495, 4)  # 1,000: the copies added waited less than the first ones
+    large = answer(app, hooks, logistics.id, utcnow())
+
+    def sign_offs(tasks):
+        return [task.title for task in tasks if task.kind == "logistics.accept"]
+
+    assert small.counts["logistics.accept"].total == 10 and large.counts["logistics.accept"].total == 1000
+    # The eight copies waiting longest lead the page, before the many that waited less and the two made now.
+    assert sign_offs(large.page)[:8] == sign_offs(small.page)[:8]
+    assert sign_offs(small.page)[8:] == [sign_offs(large.tasks)[-2], sign_offs(large.tasks)[-1]]
+    assert small.costs == large.costs, (small.costs, large.costs)
+    listed = services.shipments_awaiting_acceptance(logistics, 8)
+    waited = [shipment.dispatched_at or shipment.created_at for shipment in listed]
+    assert waited == sorted(waited) == [start + timedelta(minutes=minute) for minute in range(8)]
+    assert [shipment.delivery_method == DeliveryMethod.PICKUP for shipment in listed] == [False, True] * 4
+    # The two made now waited least: last of every sign-off listed.
+    everything = services.shipments_awaiting_acceptance(logistics)
+    assert len(everything) == 1000 and {s.order_id for s in everything[-2:]} == {dispatched.id, pickup.id}
