@@ -9,7 +9,8 @@ by rules), a delivered order (some corrected, some with a refused or reserved li
 falling due and, for most, a payment (a few reversed). Everything is bulk-inserted with SQLAlchemy Core (ids
 given, no ``RETURNING``), or copied into PostgreSQL from the SQLite file a first run made (``--copy-from``).
 Then, alternating, it times each of these against its hand-written query (``--stuck URL`` instead times the
-stuck orders' list on a ``flow_data.py`` database against the GROUP BY it used before):
+stuck orders' list on a ``flow_data.py`` database against a GROUP BY of each order's latest status change over
+the audit log, as the page read it before issue 16):
 
 - ``dashboard``: the four indicators for the company over the last twelve months (the indicators page's
   cards and ``GET /api/v1/kpi``'s company figures); the SQL: a scalar subquery per indicator;
@@ -99,14 +100,19 @@ def main() -> None:
 
 def stuck(url: str, rounds: int) -> None:
     """``/supervision/stuck``'s statements (the count and the first page at 7 days) against the same list with
-    each order's last step from a GROUP BY over all the company's audit entries (the page's query before
-    issue 16), alternating; the same orders checked."""
+    each order's latest status change from a GROUP BY over all the company's audit entries (the page's query
+    before issue 16, with the events that change the status), alternating; the same orders checked. The
+    database is upgraded first (``flask db upgrade``: core_0021 gives its orders ``status_changed_at``)."""
     from sqlalchemy import func, select
 
     from core.app import create_app
     from core.extensions import db
     from core.models import AuditEntry, Company, Customer, Order, User
-    from plugins.kpi.supervision.stuck import OPEN, STEPS, Stuck, stuck_spec
+    from core.orders.events import OrderEvent
+    from plugins.kpi.supervision.stuck import OPEN, Stuck, stuck_spec
+
+    changes = tuple(event.value for event in (OrderEvent.SUBMIT, OrderEvent.REVIEW_DECIDED,
+                                              OrderEvent.START_PRODUCTION, OrderEvent.SHIP, OrderEvent.DELIVER))
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url}, instance_path=str(Path(url.split("///")[-1]).parent))
     with app.app_context():
@@ -123,7 +129,7 @@ def stuck(url: str, rounds: int) -> None:
         def grouped() -> Any:
             last = (select(AuditEntry.order_id.label("order_id"), func.max(AuditEntry.at).label("since"))
                     .where(AuditEntry.company_id == company.id, AuditEntry.entity == "order",
-                           AuditEntry.action.in_(STEPS)).group_by(AuditEntry.order_id).subquery())
+                           AuditEntry.action.in_(changes)).group_by(AuditEntry.order_id).subquery())
             old_since = func.coalesce(last.c.since, Order.submitted_at)
             return (select(Order.id, old_since).join(Customer, Customer.id == Order.customer_id)
                     .outerjoin(last, last.c.order_id == Order.id)

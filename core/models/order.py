@@ -58,6 +58,8 @@ class Order(Model):
         Index("ix_order_company_status_created_at_id", "company_id", "status", "created_at", "id"),
         # By the day they should leave by, the promised else the requested one (logistics' orders to ship, each
         # status's first): those promised by the promised date, the others by the requested one.
+        # The orders waiting longest in a status (supervision's stuck orders), from the index alone.
+        Index("ix_order_company_status_status_changed_at", "company_id", "status", "status_changed_at", "id"),
         Index("ix_order_company_status_promised_requested", "company_id", "status", "promised_date", "requested_date",
               "id"),
         # The order list's keyset pages (core.listview): one per sortable column, ending in the tiebreaker.
@@ -114,6 +116,9 @@ class Order(Model):
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     paid_in_full_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the order took its current status: set by the event that changed it (core.orders.events), else when
+    # it was created (a draft).
+    status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # Row version: concurrent writers of the same order resolve to one winner.
     version: Mapped[int] = mapped_column(default=1)
 

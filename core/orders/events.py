@@ -444,6 +444,8 @@ def _dispatch(dispatcher: _Dispatcher, pending: _Pending) -> None:
     pending.at = utcnow()
     with db.session.no_autoflush:  # flush once, below, where a lost race becomes a Conflict
         order.status = pending.apply(order, pending)
+        if order.status != before:
+            order.status_changed_at = pending.at
         audit.record(
             company_id=order.company_id,
             order_id=order.id,

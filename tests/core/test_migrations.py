@@ -2,17 +2,20 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
 from core import audit, companies
 from core.extensions import db
+from core.models import Channel, DeliveryMethod, Order, OrderStatus, utcnow
+from tests import factories
 
 
 @pytest.fixture
@@ -123,5 +126,47 @@ def test_core_0016_grants_company_permissions_to_administrators_of_companies_tha
 
         holders = db.session.execute(held, {"permission": permission}).all()
         assert [tuple(row) for row in holders] == [(acme.id, "administrator"), (other.id, "supervisor")]
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_core_0021_dates_each_order_s_status_from_its_latest_status_change_else_its_submission_or_creation(
+        make_app, empty_database_url):
+    app = make_app({"SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        assert app.test_cli_runner().invoke(args=["db", "upgrade"]).exit_code == 0
+        company = companies.create_company("ACME", "Acme")
+        customer = factories.customer(company)
+        now = utcnow()
+        days = {n: now - timedelta(days=n) for n in (1, 3, 12, 20)}
+
+        def order(number: str, status: OrderStatus, submitted_at: datetime | None) -> Order:
+            made = Order(company_id=company.id, number=number, status=status, channel=Channel.PHONE,
+                         customer_id=customer.id, requested_date=now.date(), payment_terms=customer.payment_terms,
+                         delivery_method=DeliveryMethod.FREIGHT, created_at=days[20], submitted_at=submitted_at,
+                         status_changed_at=now)
+            db.session.add(made)
+            return made
+
+        moved = order("SO-1", OrderStatus.IN_PRODUCTION, days[12])
+        waiting = order("SO-2", OrderStatus.SUBMITTED, days[12])
+        draft = order("SO-3", OrderStatus.DRAFT, None)
+        db.session.commit()
+        ids = {name: made.id for name, made in (("moved", moved), ("waiting", waiting), ("draft", draft))}
+        result = app.test_cli_runner().invoke(args=["db", "downgrade", "core_0020"])
+        assert result.exit_code == 0, result.output
+        # The first went into production 3 days ago; a payment and an applied change after it left its status.
+        audit.record_many([{**audit.values(company_id=company.id, entity="order", entity_id=ids["moved"],
+                                           action=action, actor=None, order_id=ids["moved"]), "at": at}
+                           for action, at in (("submit", days[12]), ("review_decided", days[12]),
+                                              ("production_started", days[3]), ("pay", days[1]),
+                                              ("change_applied", days[1]))])
+        db.session.commit()
+
+        assert app.test_cli_runner().invoke(args=["db", "upgrade"]).exit_code == 0
+
+        db.session.expire_all()
+        since = {row.id: row.status_changed_at for row in db.session.execute(select(Order.id, Order.status_changed_at))}
+        assert (since[ids["moved"]], since[ids["waiting"]], since[ids["draft"]]) == (days[3], days[12], days[20])
         db.session.remove()
         db.engine.dispose()

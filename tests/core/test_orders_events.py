@@ -1,12 +1,15 @@
 """The order's events: one place changes status, audits it and fires the hook; events never nest."""
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import select, text
 
-from core.contracts import Decision, Delivery, Outcome, Payment, PaymentReversal, Settlement
+from core.contracts import (
+    Decision, Delivery, OrderChange, Outcome, OverdueKind, Payment, PaymentReversal, ReviewOverdue, Settlement,
+)
 from core.db import commit
 from core.errors import Conflict, TransitionError, ValidationError
 from core.extensions import db
@@ -22,6 +25,8 @@ RECORDER = Manifest(name="recorder", version="1", hooks="tests.core.samples.reco
 FAILING = Manifest(name="failing", version="1", hooks="tests.core.samples.failing_listener", default_enabled=True)
 WITNESS = Manifest(name="witness", version="1", hooks="tests.core.samples.status_witness", default_enabled=True)
 NOTIFIER = Manifest(name="notifier", version="1", hooks="tests.core.samples.notifier", default_enabled=True)
+# The audit actions of the events that change an order's status.
+STATUS_CHANGES = ("submit", "review_decided", "production_started", "ship", "deliver", "complete", "cancel")
 FAILING_FOLLOW_UP = Manifest(name="failing_follow_up", version="1", hooks="tests.core.samples.failing_follow_up",
                              default_enabled=True)
 
@@ -285,3 +290,41 @@ def test_an_order_in_production_ships_is_paid_changed_and_cancelled_like_an_appr
         "change_applied"]
     events.ship(order, actor=None)
     assert order.status == OrderStatus.SHIPPED
+
+
+def test_each_status_change_stamps_the_order_with_its_moment_and_other_events_leave_it(core_only):
+    def last_change(order) -> object:
+        return db.session.execute(select(AuditEntry.at).where(
+            AuditEntry.order_id == order.id, AuditEntry.action.in_(STATUS_CHANGES))
+            .order_by(AuditEntry.id.desc()).limit(1)).scalar_one()
+
+    draft = orders.draft(core_only)
+    db.session.flush()
+    assert draft.status_changed_at is not None  # a draft: since it was made
+    order = orders.submitted(core_only)  # submitted, then approved at once (review is off)
+    assert order.status == OrderStatus.APPROVED and order.status_changed_at == last_change(order)
+    approved_at = order.status_changed_at
+
+    # A payment, an overdue review, a change (applied at once: review is off): the order stays approved, and
+    # since when.
+    events.record_payment(order, Payment(amount=Decimal("1.00"), received_at=utcnow(), is_prepayment=True,
+                                         fully_paid=False), actor=None)
+    events.review_overdue(order, ReviewOverdue(step_id=1, department="finance", kind=OverdueKind.ESCALATION,
+                                               level=1, due_at=utcnow(), new_due_at=None))
+    change = OrderChange(None, 2, requested_date=order.requested_date + timedelta(days=7))
+    events.request_change(order, change, actor=None)
+    assert audit_actions(order)[-2:] == ["change_requested", "change_applied"]
+    assert (order.status, order.status_changed_at) == (OrderStatus.APPROVED, approved_at)
+
+    for step, status in ((lambda: events.start_production(order, actor=None), OrderStatus.IN_PRODUCTION),
+                         (lambda: events.ship(order, actor=None), OrderStatus.SHIPPED),
+                         (lambda: events.deliver(order, Delivery(signed_by="张三", signed_at=utcnow()), actor=None),
+                          OrderStatus.COMPLETED)):  # delivered, then completed: billing is off
+        before = order.status_changed_at
+        step()
+        assert order.status == status
+        assert order.status_changed_at == last_change(order) and order.status_changed_at > before
+
+    cancelled = orders.submitted(core_only)
+    events.cancel(cancelled, "客户取消", actor=None)
+    assert (cancelled.status, cancelled.status_changed_at) == (OrderStatus.CANCELLED, last_change(cancelled))

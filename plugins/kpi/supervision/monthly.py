@@ -23,6 +23,7 @@ from core.jobs import INSERT_IGNORING_DUPLICATES
 from core.languages import LOCALES, user_language
 from core.labels import label
 from core.models import AuditEntry, Company, Order, Role, User, user_role, utcnow
+from core.orders.events import OrderEvent
 from core.outbox import OwnedDocumentRef, Recipient, send_email
 from core.pdf import render_pdf
 from plugins.kpi.analytics import mix
@@ -32,13 +33,17 @@ from plugins.kpi.analytics.regions import RegionReport, regions
 from plugins.kpi.analytics.rfm import AskedThresholds, RfmReport, rfm
 from plugins.kpi.supervision.audit_lists import CHANGES, ESCALATIONS
 from plugins.kpi.supervision.models import MonthlyReport, ViolationReport
-from plugins.kpi.supervision.stuck import OPEN, STEPS, DEFAULT_DAYS
+from plugins.kpi.supervision.stuck import OPEN, DEFAULT_DAYS
 from plugins.kpi.supervision.svg import data_uri
 
 SUPERVISOR = "supervisor"
 TEMPLATE = "kpi/monthly_report.html"
 # The report as an email attachment: the outbox asks kpi for it by this kind (``outbox_document``).
 OUTBOX_KIND = "kpi.monthly_report"
+# The events after which an order waits in a new status: the month's stuck orders are counted at its end, from
+# the audit log (an order's ``status_changed_at`` may be after it).
+STEPS = tuple(event.value for event in (OrderEvent.SUBMIT, OrderEvent.REVIEW_DECIDED, OrderEvent.START_PRODUCTION,
+                                        OrderEvent.SHIP, OrderEvent.DELIVER, OrderEvent.APPLY_CHANGE))
 
 
 def last_month(company: Company, now: datetime) -> date:

@@ -1,9 +1,8 @@
-"""Orders stuck in a status: open orders whose last step (the latest of their status events in the audit
-log, else their submission) is more than ``days`` days before ``as_of``'s end. One list query.
+"""Orders stuck in a status: open orders that took their status (``Order.status_changed_at``, set by the
+event that changed it) more than ``days`` days before ``as_of``'s end. One list query.
 
-Each open order's last step is a correlated ``max`` over its own audit entries, read from an index on
-(order, entity, action, moment) (``supervision.models.AUDIT_ORDER_STEP``): the work grows with the open
-orders, not with every order's audit history."""
+The list walks the index of each status's orders by that moment (company, status, moment, id) from the
+oldest: a page reads its rows and stops, whatever the number of orders or of their audit entries."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -12,19 +11,15 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 
 from core.errors import ValidationError
 from core.keyset import Kind
 from core.listview import Column, Filter, FilterKind, ListSpec, order_column
-from core.models import AuditEntry, Company, Customer, Order, OrderStatus, User
-from core.orders.events import OrderEvent
+from core.models import Company, Customer, Order, OrderStatus, User
 
 OPEN = (OrderStatus.SUBMITTED, OrderStatus.APPROVED, OrderStatus.IN_PRODUCTION, OrderStatus.SHIPPED,
         OrderStatus.DELIVERED)
-# The events after which an order waits in a new status.
-STEPS = tuple(event.value for event in (OrderEvent.SUBMIT, OrderEvent.REVIEW_DECIDED, OrderEvent.START_PRODUCTION,
-                                        OrderEvent.SHIP, OrderEvent.DELIVER, OrderEvent.APPLY_CHANGE))
 DEFAULT_DAYS = 7
 MAX_DAYS = 3650
 
@@ -62,10 +57,7 @@ def parse_stuck(company: Company, as_of: str | None, days: str | None) -> Stuck:
 
 
 def stuck_spec(company: Company, asked: Stuck) -> ListSpec:
-    last_step = (select(func.max(AuditEntry.at))
-                 .where(AuditEntry.order_id == Order.id, AuditEntry.entity == "order", AuditEntry.action.in_(STEPS))
-                 .correlate(Order).scalar_subquery())
-    since = func.coalesce(last_step, Order.submitted_at)
+    since = Order.status_changed_at
 
     def source(user: User) -> Select[Any]:
         return (select(Order).join(Customer, Customer.id == Order.customer_id)

@@ -48,7 +48,8 @@ def at_noon(day: date) -> datetime:
 
 
 def order_for(world: World, customer_id: int, quantity: int, day: date, channel: Channel = Channel.PHONE) -> Order:
-    """An order of ``quantity`` P001 entered and submitted through the core, then dated ``day`` at noon."""
+    """An order of ``quantity`` P001 entered and submitted through the core, then dated ``day`` at noon (its
+    submission and its status since)."""
     product = world.products[0]
     order = Order(company_id=world.company.id, number=f"SO-AN-{next(_numbers):05d}", channel=channel,
                   customer_id=customer_id,
@@ -62,7 +63,8 @@ def order_for(world: World, customer_id: int, quantity: int, day: date, channel:
     flush()
     events.submit(order, actor=world.users["sales"])
     flush()
-    db.session.execute(update(Order).where(Order.id == order.id).values(submitted_at=at_noon(day)))
+    db.session.execute(update(Order).where(Order.id == order.id).values(submitted_at=at_noon(day),
+                                                                        status_changed_at=at_noon(day)))
     commit()
     return order
 

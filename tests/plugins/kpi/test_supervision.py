@@ -12,9 +12,11 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from core import audit, companies
+from core.contracts import OverdueKind, ReviewOverdue
 from core.db import commit
 from core.extensions import db
 from core.models import AuditEntry, Order, utcnow
+from core.orders import events
 from plugins.kpi.supervision import violations
 from plugins.kpi.supervision.models import ViolationReport, ViolationStatus
 from tests.clones import clone_order
@@ -71,11 +73,15 @@ def test_escalations_and_changes_show_only_their_entries_with_the_reasons(app, w
     assert "customer's request" in changed and "26 hours late" not in changed
 
 
+def _waiting_since(days: int):
+    """A copy's ``vary``: the order submitted and in its status since ``days`` days ago."""
+    return lambda n, row: {**row, "submitted_at": utcnow() - timedelta(days=days),
+                           "status_changed_at": utcnow() - timedelta(days=days)}
+
+
 def test_an_order_waiting_longer_than_the_days_given_is_stuck(app, world):
-    fresh = order_for(world, world.customers[0].id, 5, utcnow().date())  # its submission's entry: now
-    # A copy has no audit entry of its own: it waits from its submission, 12 days ago.
-    [old_id] = clone_order(fresh.id, 1, vary={
-        "order": lambda n, row: {**row, "submitted_at": utcnow() - timedelta(days=12)}})
+    fresh = order_for(world, world.customers[0].id, 5, utcnow().date())  # submitted today
+    [old_id] = clone_order(fresh.id, 1, vary={"order": _waiting_since(12)})
     commit()
     old = db.session.get(Order, old_id)
     supervisor = portal_login(app, world.users["supervisor"])
@@ -87,22 +93,22 @@ def test_an_order_waiting_longer_than_the_days_given_is_stuck(app, world):
     assert supervisor.get("/supervision/stuck?days=0").status_code == 400
 
 
-def test_an_order_waits_from_its_latest_status_event_not_from_its_submission(app, world):
+def test_an_order_waits_from_its_latest_status_change_not_from_its_submission(app, world):
     fresh = order_for(world, world.customers[0].id, 5, utcnow().date())
-    [waiting, moved] = clone_order(fresh.id, 2, vary={
-        "order": lambda n, row: {**row, "submitted_at": utcnow() - timedelta(days=12)}})
-    # The second was decided 3 days ago (its status event), the first only submitted 12 days ago; an entry of
-    # another kind (a note on the order) does not move the order on.
-    audit.record_many([{**audit.values(company_id=world.company.id, entity="order", entity_id=order_id,
-                                       action=action, actor=world.users["manager"], order_id=order_id),
-                        "at": utcnow() - timedelta(days=3)}
-                       for order_id, action in ((moved, "review_decided"), (waiting, "review_step_escalated"))])
+    [waiting, moved, noted] = clone_order(fresh.id, 3, vary={"order": _waiting_since(12)})
+    # All three were submitted and approved 12 days ago. The second went into production just now (a status
+    # change); the third had a step run late (an event that leaves the status) and a note: it waits still.
+    events.start_production(db.session.get(Order, moved), actor=world.users["manager"])
+    events.review_overdue(db.session.get(Order, noted), ReviewOverdue(
+        step_id=1, department="finance", kind=OverdueKind.ESCALATION, level=1, due_at=utcnow(), new_due_at=None))
+    _entry(world, "review_step_escalated", "finance step 26 hours late", noted)
     commit()
-    numbers = {order_id: db.session.get(Order, order_id).number for order_id in (waiting, moved)}
+    numbers = {order_id: db.session.get(Order, order_id).number for order_id in (waiting, moved, noted)}
 
     page = portal_login(app, world.users["supervisor"]).get("/supervision/stuck?days=7").get_data(as_text=True)
 
-    assert f">{numbers[waiting]}<" in page and f">{numbers[moved]}<" not in page
+    assert f">{numbers[waiting]}<" in page and f">{numbers[noted]}<" in page
+    assert f">{numbers[moved]}<" not in page
 
 
 def test_the_stuck_orders_cost_the_same_statements_for_100_orders_as_for_5000(app, world):
@@ -111,11 +117,9 @@ def test_the_stuck_orders_cost_the_same_statements_for_100_orders_as_for_5000(ap
     supervisor.get("/supervision/stuck")
     counts = []
     for more in (100, 4_900):
-        ids = clone_order(template.id, more, vary={
-            "order": lambda n, row: {**row, "submitted_at": utcnow() - timedelta(days=20 + n % 300)}})
-        audit.record_many([{**audit.values(company_id=world.company.id, entity="order", entity_id=order_id,
-                                           action="review_decided", actor=None, order_id=order_id),
-                            "at": utcnow() - timedelta(days=10 + n % 200)} for n, order_id in enumerate(ids)])
+        clone_order(template.id, more, vary={"order": lambda n, row: {
+            **row, "submitted_at": utcnow() - timedelta(days=20 + n % 300),
+            "status_changed_at": utcnow() - timedelta(days=10 + n % 200)}})
         commit()
         with statements(db.engine) as seen:
             first = supervisor.get("/supervision/stuck?days=7")
