@@ -151,8 +151,11 @@ def test_core_0021_dates_each_order_s_status_from_its_latest_status_change_else_
         moved = order("SO-1", OrderStatus.IN_PRODUCTION, days[12])
         waiting = order("SO-2", OrderStatus.SUBMITTED, days[12])
         draft = order("SO-3", OrderStatus.DRAFT, None)
-        db.session.commit()
+        db.session.flush()
         ids = {name: made.id for name, made in (("moved", moved), ("waiting", waiting), ("draft", draft))}
+        # Committed with nothing read after it: a session left in a transaction (reading an expired order)
+        # holds a lock on the table that the downgrade's DROP INDEX waits for, forever, on PostgreSQL.
+        db.session.commit()
         result = app.test_cli_runner().invoke(args=["db", "downgrade", "core_0020"])
         assert result.exit_code == 0, result.output
         # The first went into production 3 days ago; a payment and an applied change after it left its status.
