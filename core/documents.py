@@ -54,7 +54,7 @@ LOG = logging.getLogger(__name__)
 # so a status change alone makes no new version of the order's documents.
 LIFECYCLE_COLUMNS = frozenset({
     "status", "version", "created_by_id", "created_at", "submitted_at", "decided_at",
-    "delivered_at", "paid_in_full_at", "completed_at",
+    "delivered_at", "paid_in_full_at", "completed_at", "status_changed_at",
 })
 
 

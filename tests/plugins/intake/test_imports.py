@@ -276,9 +276,10 @@ def test_an_imported_order_is_stored_field_by_field_as_the_same_order_entered_by
         {"product_id": seal.id, "quantity": Decimal("7.5"), "unit_price": Decimal("8.33")}],
         requested_date=when, **header)
 
-    moments = {"id", "created_at", "received_at"}
+    moments = {"id", "created_at", "received_at", "status_changed_at"}
     assert columns_of(imported_order, moments) == columns_of(by_hand, moments)
     assert started <= imported_order.received_at <= imported_order.created_at <= utcnow()
+    assert started <= imported_order.status_changed_at <= utcnow()
     assert imported_order.payment_terms == PaymentTerms.MONTHLY and imported_order.number is None
     assert imported_order.delivery_method == DeliveryMethod.FREIGHT  # the customer's, as on entry
     assert (imported_order.contact, imported_order.phone) == ((contact[0], contact[1]) if given else
