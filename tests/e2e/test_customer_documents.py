@@ -68,7 +68,9 @@ def test_documents_speak_the_customers_language_and_carry_the_sellers_profile(po
     admin.get_by_label("Logo (PNG or JPEG, at most 512 KB)").set_input_files(str(logo))
     admin.get_by_role("button", name="Save", exact=True).click()
     assert "The company profile is saved" in admin.locator("main").inner_text()
-    assert admin.locator("img[alt='Logo']").evaluate("img => img.naturalWidth") == 120
+    # The page is shown before its image has loaded: wait for the load, or the width reads 0.
+    assert admin.locator("img[alt='Logo']").evaluate(
+        "img => img.decode().then(() => img.naturalWidth)") == 120
     admin.screenshot(path=str(screenshots / "company-profile.png"), full_page=True)
     tour_shot(admin, "company-profile")
 
