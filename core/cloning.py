@@ -177,6 +177,9 @@ class Template:
     marked: dict[str, list[tuple[int, list[str]]]] = field(default_factory=dict)
     # per table: rows' JSON columns holding a date or a time (an event's payload in the audit log), moved too
     dated: dict[str, list[tuple[int, list[str]]]] = field(default_factory=dict)
+    # per table: rows' JSON columns naming the order or its customer by id (``order_id``, ``customer_id``: an
+    # event's payload in the audit log, which ``ordo kpi rebuild`` reads), given the clone's
+    ided: dict[str, list[tuple[int, list[str]]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -289,7 +292,7 @@ def _mark(templates: Sequence[Template], plans: Sequence[TablePlan], people: Dir
     for template in templates:
         tokens = _tokens(template, people)
         for plan in plans:
-            marked, dated = [], []
+            marked, dated, ided = [], [], []
             for index, row in enumerate(template.rows.get(plan.table.name, [])):
                 columns = [c for c in plan.texts if isinstance(row[c], str) and any(t in row[c] for t in tokens)]
                 columns += [c for c in plan.jsons if row[c] is not None
@@ -299,8 +302,12 @@ def _mark(templates: Sequence[Template], plans: Sequence[TablePlan], people: Dir
                 moments = [c for c in plan.jsons if _has_moment(row[c])]
                 if moments:
                     dated.append((index, moments))
+                named = [c for c in plan.jsons if _names_ids(row[c])]
+                if named:
+                    ided.append((index, named))
             template.marked[plan.table.name] = marked
             template.dated[plan.table.name] = dated
+            template.ided[plan.table.name] = ided
 
 
 def _has_moment(value: Any) -> bool:
@@ -311,6 +318,27 @@ def _has_moment(value: Any) -> bool:
     if isinstance(value, dict):
         return any(_has_moment(item) for item in value.values())
     return False
+
+
+ID_KEYS = ("order_id", "customer_id")  # the ids a clone's JSON names anew
+
+
+def _names_ids(value: Any) -> bool:
+    if isinstance(value, list):
+        return any(_names_ids(item) for item in value)
+    if isinstance(value, dict):
+        return any(key in ID_KEYS for key in value) or any(_names_ids(item) for item in value.values())
+    return False
+
+
+def _map_ids(value: Any, ids: dict[str, dict[int, int]]) -> Any:
+    """``value`` with each ``order_id`` and ``customer_id`` of the template's given the clone's."""
+    if isinstance(value, list):
+        return [_map_ids(item, ids) for item in value]
+    if isinstance(value, dict):
+        return {key: ids[key].get(item, item) if key in ids and isinstance(item, int) else _map_ids(item, ids)
+                for key, item in value.items()}
+    return value
 
 
 def _shift_json(value: Any, shift: timedelta, days: timedelta) -> Any:
@@ -398,6 +426,7 @@ def _clone_one(item: Clone, number: str | None, plans: Sequence[TablePlan], enti
             start = next_id[plan.table.name]
             ids[plan.table.name] = {row[plan.key]: start + n for n, row in enumerate(rows)}
             next_id[plan.table.name] = start + len(rows)
+    named_ids = {"order_id": ids["order"], "customer_id": {template.customer_id: item.customer_id}}
     for plan in plans:
         rows = template.rows.get(plan.table.name)
         if not rows:
@@ -412,6 +441,10 @@ def _clone_one(item: Clone, number: str | None, plans: Sequence[TablePlan], enti
             copy = copies[index]
             for column in columns:
                 copy[column] = _shift_json(copy[column], shift, days)
+        for index, columns in template.ided.get(name, []):
+            copy = copies[index]
+            for column in columns:
+                copy[column] = _map_ids(copy[column], named_ids)
         for index, copy in enumerate(copies):
             if plan.key:
                 copy[plan.key] = ids[name][copy[plan.key]]
@@ -433,6 +466,8 @@ def _clone_one(item: Clone, number: str | None, plans: Sequence[TablePlan], enti
                 named = entities.get(copy["entity"])
                 if named is not None and named in ids:
                     copy["entity_id"] = ids[named].get(copy["entity_id"], copy["entity_id"])
+                elif copy["entity"] == "customer" and copy["entity_id"] == template.customer_id:
+                    copy["entity_id"] = item.customer_id  # the customer's entry (a promise to pay): the clone's
             for column in plan.uniques:
                 if copy[column] is not None and copy[column] == rows[index][column]:
                     copy[column] = _uniquify(copy[column], f"c{ids['order'][template.order_id]}")

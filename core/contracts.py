@@ -601,6 +601,7 @@ class PromiseSettled(_Recorded):
     owed: Decimal  # what the promise covered still owed when it was settled
     made_by_id: int  # who took the promise: told when it is broken
     settled_at: datetime  # the run's as-of moment
+    order_id: int | None = None  # the order of the invoice promised; None: a promise of the account
 
 
 @dataclass(frozen=True)

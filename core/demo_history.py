@@ -18,7 +18,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -27,10 +27,13 @@ from sqlalchemy import select
 
 from core import cloning, companies, masterdata
 from core.db import unit_of_work
+from core.jobs import PerCompany, collect_jobs
 from core.demo_client import DemoClient
 from core.extensions import db
 from core.models import Company, Customer, DeliveryMethod, InvoiceType, Order, PaymentTerms, User, utcnow
+from core.models.types import clock_set_back
 from core.orders import actions
+from core.plugins import registry
 
 # Customers of the history beside the demo's five, in more provinces: code, name, province, city, terms, limit.
 CUSTOMERS = (
@@ -70,6 +73,9 @@ class Outcome:
     max_days: int | None = None
     entered_after: timedelta | None = None  # received this long before the clerk entered it (intake's limit: a day)
     requested_days: int = 21  # the delivery date the customer asks for, in days from entry
+    # Walked this many days before today, the core's clock set back (``clock_set_back``) and the jobs run as of
+    # the moments the flow reaches; its clones lie at least as far back, so that all they hold is past.
+    back_days: int = 0
 
 
 OUTCOMES = (
@@ -87,7 +93,20 @@ OUTCOMES = (
     Outcome("cancelled", PaymentTerms.MONTHLY, (("P003", "1"),), 0.3),
     Outcome("sent_back", PaymentTerms.CASH_ON_DELIVERY, (("P004", "60"), ("P006", "6")), 0.5,
             entered_after=timedelta(hours=30)),
+    # The sales step runs past its limit, is escalated twice by the review sweep, and is approved late.
+    Outcome("late_review", PaymentTerms.CASH_ON_DELIVERY, (("P002", "200"), ("P006", "4")), 0.8, back_days=8),
+    # An invoice unpaid past its due date: reminded, then a formal letter; a promise to pay, kept.
+    Outcome("dunned_promise_kept", PaymentTerms.MONTHLY, (("P001", "10"), ("P004", "60")), 0.6, back_days=110),
+    # Reminded, a formal letter, a promise broken, the final notice and the call that holds credit; then paid,
+    # and the hold lifted.
+    Outcome("dunned_promise_broken", PaymentTerms.MONTHLY, (("P003", "1"), ("P002", "100")), 0.4, back_days=135),
 )
+# Dunning runs of the dunned flows, in days after the invoice's due date, each as of that day's morning; the
+# promise to pay is taken the day after the formal letter, and the invoice paid as the flow says.
+DUNNING_RUNS = {"dunned_promise_kept": (7, 30, 39), "dunned_promise_broken": (7, 30, 36, 45, 60, 63)}
+PROMISE = {"dunned_promise_kept": (31, 38), "dunned_promise_broken": (31, 35)}  # taken, promised for
+PAID = {"dunned_promise_kept": 36, "dunned_promise_broken": 62}
+MORNING = time(9, 30)
 
 
 UNSHIPPED = ("rejected", "cancelled")  # the outcomes whose goods never leave
@@ -132,7 +151,10 @@ def add_people(company: Company) -> list[tuple[str, str, str]]:
 
 def make_history(company_id: int, api: dict[str, DemoClient], roles: dict[int, str], history: History) -> int:
     """Walk the template flows, then clone them over the months before today; the orders made."""
-    templates = _flows(api, roles)
+    with unit_of_work():
+        company = db.session.get_one(Company, company_id)
+        walk = _Walk(api, roles, company)
+    templates = _flows(walk)
     if history.progress is not None:
         history.progress(len(templates))
     count = max(history.orders - len(templates), 0)
@@ -174,9 +196,14 @@ def _spread(templates: Sequence[cloning.Template], outcomes: Sequence[Outcome], 
     sales_ids = [people.user(name) for name, _share in SALES_SHARES]
     sales_weights = [share for _name, share in SALES_SHARES]
     clones = []
-    picks = rng.choices(list(zip(templates, outcomes, strict=True)), [outcome.weight for outcome in outcomes], k=count)
-    for template, outcome in picks:
-        day = _working_day(today, min(outcome.max_days or span, span), rng)
+    # A template walked days ago ran up to today: its clones lie at least as far back, or their last steps would
+    # be still to come. Those that cannot fit in the history are left out.
+    least = [max((today - template.created_at.astimezone(zone).date()).days, 1) for template in templates]
+    weights = [outcome.weight if least[n] < min(outcome.max_days or span, span) else 0
+               for n, outcome in enumerate(outcomes)]
+    picks = rng.choices(list(zip(templates, outcomes, least, strict=True)), weights, k=count)
+    for template, outcome, fewest in picks:
+        day = _working_day(today, min(outcome.max_days or span, span), rng, fewest)
         customers = by_terms[template.rows["order"][0]["payment_terms"]]
         clones.append(cloning.Clone(template=template,
                                     shift=timedelta(days=(day - template.created_at.astimezone(zone).date()).days),
@@ -186,10 +213,10 @@ def _spread(templates: Sequence[cloning.Template], outcomes: Sequence[Outcome], 
     return clones
 
 
-def _working_day(today: date, days: int, rng: random.Random) -> date:
-    """A Monday to Friday between ``days`` days ago and yesterday, the recent ones likelier (the business grows)."""
+def _working_day(today: date, days: int, rng: random.Random, least: int = 1) -> date:
+    """A Monday to Friday between ``days`` and ``least`` days ago, the recent ones likelier (the business grows)."""
     while True:
-        back = rng.randint(1, days)
+        back = rng.randint(least, days)
         recent = 1 - back / days
         if rng.random() * (1 + GROWTH) > 1 + GROWTH * recent:
             continue
@@ -198,32 +225,65 @@ def _working_day(today: date, days: int, rng: random.Random) -> date:
             return day
 
 
-def _flows(api: dict[str, DemoClient], roles: dict[int, str]) -> list[tuple[int, Outcome]]:
-    """The template orders, walked through the API today: (order id, its outcome)."""
+def _flows(walk: _Walk) -> list[tuple[int, Outcome]]:
+    """The template orders, walked through the API today, or from days before today with the clock set back:
+    (order id, its outcome)."""
+    api = walk.api
     customers = {c["code"]: c for c in api["administrator"].call("GET", "/customers?per_page=100")["items"]}
     products = {p["code"]: p["id"] for p in api["administrator"].call("GET", "/products?per_page=100")["items"]}
-    walk = _Walk(api, roles)
     made = []
-    for outcome in OUTCOMES:
-        customer = customers[TEMPLATE_CUSTOMER[outcome.terms]]
-        received = {"received_at": (utcnow() - outcome.entered_after).isoformat()} if outcome.entered_after else {}
-        order = api["sales"].call("POST", "/orders", {
-            "customer_id": customer["id"], "channel": "phone", **received,
-            "requested_date": (date.today() + timedelta(days=outcome.requested_days)).isoformat(),
-            "payment_terms": outcome.terms.value,
-            "lines": [{"product_id": products[code], "quantity": quantity} for code, quantity in outcome.lines]})
-        walk.through(outcome, order)
-        made.append((order["id"], outcome))
+    with clock_set_back() as set_clock:
+        walk.set_clock = set_clock
+        for outcome in OUTCOMES:
+            if outcome.back_days:
+                walk.at(_morning(walk.today() - timedelta(days=outcome.back_days), walk.zone))
+            customer = customers[TEMPLATE_CUSTOMER[outcome.terms]]
+            now = utcnow()
+            received = {"received_at": (now - outcome.entered_after).isoformat()} if outcome.entered_after else {}
+            order = api["sales"].call("POST", "/orders", {
+                "customer_id": customer["id"], "channel": "phone", **received,
+                "requested_date": (walk.today() + timedelta(days=outcome.requested_days)).isoformat(),
+                "payment_terms": outcome.terms.value,
+                "lines": [{"product_id": products[code], "quantity": quantity} for code, quantity in outcome.lines]})
+            walk.through(outcome, order)
+            made.append((order["id"], outcome))
+            set_clock(None)  # the next flow starts from the time again
     return made
 
 
+def _morning(day: date, zone: ZoneInfo) -> datetime:
+    """Half past nine on ``day`` where the company is, or on the Monday after when it is a weekend."""
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return datetime.combine(day, MORNING, zone)
+
+
 class _Walk:
-    """The steps of the template flows, each as the person whose work it is."""
+    """The steps of the template flows, each as the person whose work it is, and the jobs that run between them."""
 
     deciders = {"sales": "administrator", "finance": "finance", "production": "production", "manager": "manager"}
 
-    def __init__(self, api: dict[str, DemoClient], roles: dict[int, str]) -> None:
-        self.api, self.roles = api, roles
+    def __init__(self, api: dict[str, DemoClient], roles: dict[int, str], company: Company) -> None:
+        self.api, self.roles, self.company_id = api, roles, company.id
+        self.zone = ZoneInfo(company.timezone)
+        self.set_clock: Callable[[datetime | None], None] | None = None
+        self.jobs = collect_jobs(registry())
+
+    def today(self) -> date:
+        return utcnow().astimezone(self.zone).date()
+
+    def at(self, moment: datetime) -> None:
+        """Set the clock back to ``moment``: what follows happens then."""
+        assert self.set_clock is not None
+        self.set_clock(moment)
+
+    def run_job(self, name: str, moment: datetime) -> None:
+        """Run a job as of ``moment``, the clock set to it, for the demo's company only."""
+        self.at(moment)
+        run = self.jobs[name].run
+        assert isinstance(run, PerCompany)
+        with unit_of_work():
+            run.for_company(db.session.get_one(Company, self.company_id), utcnow())
 
     def through(self, outcome: Outcome, order: dict[str, Any]) -> None:
         name = outcome.name
@@ -234,6 +294,8 @@ class _Walk:
         if name == "sent_back":
             self.decide(order, "send_back", reason="请补充安装现场信息", code="missing_information")
             self.submit(order)
+        if name == "late_review":
+            self.late_step(order)
         self.approve(order)
         if name == "cancelled":
             service = next(user_id for user_id, role in self.roles.items() if role == "customer_service")
@@ -268,8 +330,42 @@ class _Walk:
         if name == "late_part_paid":
             total = Decimal(self.api["finance"].call("GET", f"/orders/{order['id']}")["total"])
             self.pay(order, str((total / 2).quantize(Decimal("0.01"))))
+        elif name in DUNNING_RUNS:
+            self.dun(order, name)
         elif name != "invoice_open" and outcome.terms is not PaymentTerms.PREPAYMENT:
             self.pay(order)
+
+    def late_step(self, order: dict[str, Any]) -> None:
+        """The first step runs past its limit: the sweep escalates it to the reviewers' superiors, then, its new
+        limit past too, one level further up; it is decided two hours after that."""
+        for _level in (1, 2):
+            due = datetime.fromisoformat(self.open_steps(order)[0]["due_at"])
+            self.run_job("review.sweep", due + timedelta(hours=1))
+        due = datetime.fromisoformat(self.open_steps(order)[0]["due_at"])
+        self.at(due + timedelta(hours=2))
+        self.decide(order, "approve", reason="核实客户资信后同意，处理超时")
+
+    def dun(self, order: dict[str, Any], name: str) -> None:
+        """The invoice goes unpaid past its due date: the dunning runs of its flow, as of their mornings, the
+        promise to pay that finance takes on the phone, and the payment."""
+        invoice = self.api["finance"].call("GET", f"/invoices?order_id={order['id']}")["items"][0]
+        due = date.fromisoformat(invoice["due_date"])
+        taken, promised_for = PROMISE[name]
+        steps: list[tuple[int, str]] = [(day, "dun") for day in DUNNING_RUNS[name]]
+        steps += [(taken, "promise"), (PAID[name], "pay")]
+        for day, what in sorted(steps):
+            moment = datetime.combine(due + timedelta(days=day), MORNING, self.zone)
+            if what == "dun":
+                self.run_job("billing.dunning", moment)
+                continue
+            self.at(moment + timedelta(hours=1))
+            if what == "pay":
+                self.pay(order)
+                continue
+            self.api["finance"].call("POST", f"/customers/{invoice['customer_id']}/promises", {
+                "invoice_id": invoice["id"], "amount": invoice["outstanding"],
+                "promised_for": (due + timedelta(days=promised_for)).isoformat(),
+                "note": "客户财务电话承诺付款"})
 
     def submit(self, order: dict[str, Any]) -> None:
         self.api["sales"].call("POST", f"/orders/{order['id']}/submit", {"confirm_warnings": True})

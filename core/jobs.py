@@ -96,22 +96,32 @@ def companies_using(plugin: str) -> list[Company]:
     return [company for company in companies if plugin in modules_in_use(company.id)]
 
 
-def per_company(plugin: str, work: Callable[[Company, datetime], str | None]) -> Callable[[datetime], str | None]:
+class PerCompany:
     """A job's ``run`` that does ``work`` for each company using ``plugin`` and says what it did for each.
 
     ``work(company, now)`` returns what it did for that company, or ``None``
-    when there was nothing to do there.
+    when there was nothing to do there. :meth:`for_company` runs it for one
+    company only (the demo's history runs the jobs as of past moments for its own company, and no other).
     """
 
-    def run(now: datetime) -> str | None:
+    def __init__(self, plugin: str, work: Callable[[Company, datetime], str | None]) -> None:
+        self.plugin, self.work = plugin, work
+
+    def __call__(self, now: datetime) -> str | None:
         done = []
-        for company in companies_using(plugin):
-            result = work(company, now)
+        for company in companies_using(self.plugin):
+            result = self.work(company, now)
             if result:
                 done.append(f"{company.code}: {result}")
         return "; ".join(done) or None
 
-    return run
+    def for_company(self, company: Company, now: datetime) -> str | None:
+        return self.work(company, now) if self.plugin in modules_in_use(company.id) else None
+
+
+def per_company(plugin: str, work: Callable[[Company, datetime], str | None]) -> PerCompany:
+    """A job's ``run`` that does ``work`` for each company using ``plugin`` (:class:`PerCompany`)."""
+    return PerCompany(plugin, work)
 
 
 # --- the worker ---------------------------------------------------------------

@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime, timezone
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import DateTime, Enum, Numeric, TypeDecorator
@@ -13,8 +16,33 @@ from core.figures import MONEY, QUANTITY, RATE
 MONEY_PLACES = MONEY.step
 
 
+# How far behind the time the core's clock runs: nothing, but inside ``clock_set_back`` (the demo's history).
+_BEHIND: ContextVar[timedelta] = ContextVar("ordo_clock_behind", default=timedelta(0))
+
+
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    """The core's one clock: the time now, or inside :func:`clock_set_back` the moment it was set to, running on."""
+    return datetime.now(timezone.utc) - _BEHIND.get()
+
+
+@contextmanager
+def clock_set_back() -> Iterator[Callable[[datetime | None], None]]:
+    """Within the block, ``set_to(moment)`` sets the clock back to a past moment, from which it runs on: every
+    service then records what it does as of that moment, as it would have had it run then; ``set_to(None)``
+    sets it to the time again, as leaving the block does. The demo walks the flows of its history this way;
+    nothing else should."""
+    token = _BEHIND.set(timedelta(0))
+
+    def set_to(moment: datetime | None) -> None:
+        behind = timedelta(0) if moment is None else datetime.now(timezone.utc) - moment
+        if behind < timedelta(0):
+            raise ValueError(f"the clock is only set back, not ahead: {moment}")
+        _BEHIND.set(behind)
+
+    try:
+        yield set_to
+    finally:
+        _BEHIND.reset(token)
 
 
 class UTCDateTime(TypeDecorator):

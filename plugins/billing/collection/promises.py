@@ -84,7 +84,7 @@ def make_promise(customer: Customer, *, amount: Decimal, promised_for: date, act
                                made_at=promise.made_at, invoice_number=invoice.number if invoice is not None else None,
                                order_id=invoice.order_id if invoice is not None else None)
     audit.record(company_id=customer.company_id, entity="customer", entity_id=customer.id,
-                 action="payment_promised", actor=actor,
+                 order_id=invoice.order_id if invoice is not None else None, action="payment_promised", actor=actor,
                  after={"promise": promise.id, "invoice": invoice.number if invoice is not None else None,
                         "amount": str(amount), "promised_for": promised_for.isoformat(),
                         PaymentPromised.hook: promised.as_record()})
@@ -120,9 +120,10 @@ def settle_due(company: Company, today: date, at: datetime) -> tuple[int, int]:
         settled.append(PromiseSettled(
             promise_id=promise.id, customer_id=promise.customer_id, kept=promise.status == PromiseStatus.KEPT,
             amount=promise.amount, currency=promise.currency, promised_for=promise.promised_for, owed=owed,
-            made_by_id=promise.made_by_id, settled_at=at))
+            made_by_id=promise.made_by_id, settled_at=at,
+            order_id=promise.invoice.order_id if promise.invoice is not None else None))
         audit.record(company_id=company.id, entity="customer", entity_id=promise.customer_id,
-                     action=f"payment_promise_{promise.status.value}", actor=None,
+                     order_id=settled[-1].order_id, action=f"payment_promise_{promise.status.value}", actor=None,
                      after={"promise": promise.id, "owed": str(owed), PromiseSettled.hook: settled[-1].as_record()})
     # The customer's, not an order's: the plugins switched on for the company hear of them, once for the run.
     hooks_for_company(company.id).payment_promises_settled(company=company, promises=tuple(settled))

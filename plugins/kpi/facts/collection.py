@@ -81,7 +81,7 @@ def promised_facts(company_id: int, promise: PaymentPromised) -> list[Values]:
 
 def settled_facts(company_id: int, promises: Iterable[PromiseSettled]) -> list[Values]:
     """Each promise kept or broken, at its settling, counted for who took it."""
-    return [{"company_id": company_id, "customer_id": promise.customer_id, "order_id": None,
+    return [{"company_id": company_id, "customer_id": promise.customer_id, "order_id": promise.order_id,
              "salesperson_id": promise.made_by_id,
              "kind": CollectionKind.KEPT if promise.kept else CollectionKind.BROKEN, "invoice_number": None,
              "promise_id": promise.promise_id, "level": None, "amount": promise.amount,
