@@ -456,7 +456,9 @@ def payment_promises_settled(company: Company, promises: tuple[PromiseSettled, .
 
     :param company: the customer's company.
     :param promises: each promise settled: kept or not, what was promised and
-        by when, what it still owed, who took it and when it was settled.
+        by when, what it still owed, who took it, when it was settled, and the
+        order of the invoice promised (none for a promise of the account; the
+        audit entry is then on that order too).
 
     The return value is ignored. Raising rolls the run back.
     """
@@ -878,7 +880,8 @@ def ordo_jobs() -> list[Job]:
     A job runs once for the whole installation, not per company: do the work
     through ``core.jobs.per_company(plugin, work)``, which calls ``work`` for
     each company whose modules include the plugin, so the job never asks
-    whether it is switched on. The core contributes ``outbox.send`` and ``documents.render``.
+    whether it is switched on (and whose ``for_company(company, now)`` runs it
+    for one company: the demo runs jobs so for its history). The core contributes ``outbox.send`` and ``documents.render``.
 
     Return a list of :class:`~core.contracts.Job`; each name is unique across
     plugins. The worker runs a job when it is due (``every`` after its last

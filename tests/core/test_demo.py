@@ -155,6 +155,13 @@ def test_the_demo_with_history_has_months_of_orders_whose_facts_receivables_and_
     rows = _cells(page.get_data(as_text=True), "chart-over-time")
     months = [row[0] for row in rows[1:] if any(cell not in ("", "0") for cell in row[1:])]
     assert len(months) >= MONTHS and all(re.fullmatch(r"\d{4}-\d{2}", month) for month in months)
+    # The supervision's late steps and escalations list the sweep's escalations, the latest first.
+    escalated = db.session.execute(select(Order.number).join(AuditEntry, AuditEntry.order_id == Order.id).where(
+        AuditEntry.company_id == company.id, AuditEntry.action == "review_step_escalated")
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())).scalars().all()
+    assert len(escalated) == 2 * len(set(escalated))
+    page = client.get("/supervision/escalations?action=review_step_escalated")
+    assert page.status_code == 200 and escalated[0] in page.get_data(as_text=True)
 
 
 def _late_steps_and_escalations(company: Company) -> None:

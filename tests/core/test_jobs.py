@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from core.contracts import Job
 from core.errors import PluginError
 from core.extensions import db
-from core.jobs import Worker, collect_jobs, lease_of
+from core.jobs import PerCompany, Worker, collect_jobs, lease_of
 from core.models import AuditEntry, Company, JobOutcome
 from core.plugins import Manifest, PluginRegistry, registry
 from tests import factories
@@ -69,6 +69,23 @@ def test_hook_ordo_jobs(chores_app, companies):
     lease = lease_of("chores.tidy")
     assert (lease.last_outcome, lease.last_result) == (JobOutcome.SUCCEEDED, "ACME: tidied")
     assert lease.last_started_at == T0 and lease.leased_until is None
+
+
+def test_a_per_company_job_runs_for_one_company_as_of_a_moment_when_asked(chores_app, companies):
+    """``for_company`` does the job's work for the company named only, and nothing for one not using the plugin
+    (the demo runs the jobs so, as of past moments, for its own company)."""
+    acme, beta = companies
+    gamma = factories.company("GAMMA", "Gamma 有限公司")
+    run = collect_jobs(registry())["chores.tidy"].run
+    assert isinstance(run, PerCompany)
+
+    assert run.for_company(gamma, T0) == "tidied"
+    assert run.for_company(beta, T0) is None
+
+    tidied = db.session.execute(select(AuditEntry.company_id, AuditEntry.after).where(
+        AuditEntry.action == "chores_tidied")).all()
+    assert tidied == [(gamma.id, {"at": T0.isoformat()})]
+    assert audit_count(acme, "chores_tidied") == 0
 
 
 def test_the_core_contributes_its_outbox_and_documents_jobs_beside_the_plugins_jobs(chores_app):

@@ -132,8 +132,9 @@ def test_hook_payment_promised(api, world, place_order, deliver):
 
 def test_hook_payment_promises_settled(api, world, place_order, deliver):
     """The plugins switched on for the company hear once per run of the promises it settled, kept or broken,
-    after the promises were marked: what was promised and by when, what it still owed, who took it and when it
-    was settled; each promise's audit entry keeps its payload."""
+    after the promises were marked: what was promised and by when, what it still owed, who took it, when it
+    was settled and the order of the invoice promised; each promise's audit entry keeps its payload, on that
+    order."""
     kept_order = overdue_order(world, place_order, deliver)
     broken_order = overdue_order(world, place_order, deliver, customer=1)
     promised_for = today(world) + timedelta(days=2)
@@ -154,11 +155,14 @@ def test_hook_payment_promises_settled(api, world, place_order, deliver):
         promise_id=row.id, customer_id=row.customer_id, kept=row.status == PromiseStatus.KEPT,
         amount=Decimal("2316.50"), currency=row.currency, promised_for=promised_for,
         owed=Decimal("0.00") if row.status == PromiseStatus.KEPT else Decimal("2316.50"),
-        made_by_id=world.users["sales"].id, settled_at=moment) for row in rows]
+        made_by_id=world.users["sales"].id, settled_at=moment, order_id=row.invoice.order_id) for row in rows]
+    assert [promise.order_id for promise in heard] == [kept_order.id, broken_order.id]
     assert [promise.kept for promise in heard] == [True, False]
     kept = db.session.execute(select(AuditEntry.after).where(AuditEntry.action.in_(PromiseSettled.audit_actions))
                               .order_by(AuditEntry.id)).scalars().all()
     assert [PromiseSettled.from_record(after[PromiseSettled.hook]) for after in kept] == list(heard)
+    assert db.session.execute(select(AuditEntry.order_id).where(AuditEntry.action.in_(PromiseSettled.audit_actions))
+                              .order_by(AuditEntry.id)).scalars().all() == [kept_order.id, broken_order.id]
     assert dun(world.company, moment) is not None and len(
         [entry for entry in listener.COLLECTION if entry[0] == "payment_promises_settled"]) == 1  # settled once
 
