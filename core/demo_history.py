@@ -1,14 +1,21 @@
 """The demo's year of history: a few thousand orders over the months before today, behind today's orders.
 
-A handful of template orders are walked through the JSON API today, each ending in one of the outcomes a
-year of work holds (paid on time, paid after delivery on monthly terms, an invoice still open, a line
-refused at acceptance, a problem case, a delivery late after an incident and half paid, rejected by review,
-cancelled after approval, sent back and resubmitted). Each is then cloned (``core.cloning``) onto working
-days of the past months, for customers of its payment terms in several provinces and by
-several salespeople, more of them in the recent months than in the early ones. A clone carries every row its
-template has (audit entries, review steps, KPI facts, shipments, invoices and their open items, payments),
-moved in time as one, so the facts, statements and ageing read the clones as they read a real order: an
-invoice due months ago and unpaid is overdue.
+A handful of template orders are walked through the JSON API, each ending in one of the outcomes a year of work
+holds (paid on time, paid after delivery on monthly terms, an invoice still open, a line refused at acceptance,
+a problem case, a delivery late after an incident and half paid, rejected by review, cancelled after approval,
+sent back and resubmitted, a review step run late and escalated, an invoice dunned and a promise to pay kept or
+broken). Most are walked today. Those whose story takes days or months are walked from that long before today
+with the core's clock set back (``clock_set_back``): the review sweep and the dunning run are the real jobs, run
+for the demo's company as of the moments the flow reaches, and every service records what it does as of the
+clock, so a step is decided after its limit, a promise is kept or broken on its date, as they would have been.
+Each template is then cloned (``core.cloning``) onto working days of the past months (a template walked from
+days before today, at least that far back, so that all its clones hold is past), for customers of its payment
+terms in several provinces and by several salespeople, more of them in the recent months than in the early
+ones. A clone carries every row its template has (audit entries, review steps and notices, KPI facts,
+shipments, invoices and their open items, payments, dunning notices and promises), moved in time as one, so the
+facts, statements and ageing read the clones as they read a real order: an invoice due months ago and unpaid is
+overdue. The credit hold the last dunning level places is the customer's, not an order's: the template's
+customer had one, placed and lifted; the clones' customers have none.
 
 The stock ledger is not cloned: its balances are per product, not per order, and a copied issue would leave
 them short of their moves; the history's goods left a warehouse the demo does not keep.
