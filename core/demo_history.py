@@ -344,13 +344,15 @@ class _Walk:
 
     def late_step(self, order: dict[str, Any]) -> None:
         """The first step runs past its limit: the sweep escalates it to the reviewers' superiors, then, its new
-        limit past too, one level further up; it is decided two hours after that."""
+        limit past too, one level further up; the manager decides it two hours after that."""
         for _level in (1, 2):
             due = datetime.fromisoformat(self.open_steps(order)[0]["due_at"])
             self.run_job("review.sweep", due + timedelta(hours=1))
-        due = datetime.fromisoformat(self.open_steps(order)[0]["due_at"])
-        self.at(due + timedelta(hours=2))
-        self.decide(order, "approve", reason="核实客户资信后同意，处理超时")
+        step = self.open_steps(order)[0]
+        self.at(datetime.fromisoformat(step["due_at"]) + timedelta(hours=2))
+        # The manager it was escalated to decides it.
+        self.api["manager"].call("POST", f"/reviews/{step['id']}/decision",
+                                 {"decision": "approve", "reason": "核实客户资信后同意，处理超时"})
 
     def dun(self, order: dict[str, Any], name: str) -> None:
         """The invoice goes unpaid past its due date: the dunning runs of its flow, as of their mornings, the

@@ -189,6 +189,12 @@ def _late_steps_and_escalations(company: Company) -> None:
         KpiTask.company_id == company.id, KpiTask.stage == TaskStage.REVIEW, KpiTask.due_at.is_not(None),
         KpiTask.done_at >= span.start, KpiTask.done_at < span.end)).scalar_one()
     assert (review.timed, review.timed - review.on_time) == (decided, late)
+    # The manager they were escalated to decided them: their own timeliness shows each late.
+    manager = db.session.execute(select(User).where(User.company_id == company.id,
+                                                    User.username == "manager")).scalar_one()
+    theirs = next(f for f in indicators.timeliness(company.id, span, indicators.Dimension.PERSON)
+                  if f.key.id == manager.id)
+    assert theirs.timed - theirs.on_time == late
 
 
 def _dunning_and_promises(company: Company) -> None:
