@@ -366,7 +366,8 @@ def run(args: argparse.Namespace) -> dict:
     changed = [write.rowcount for write in captured.writes if write.rowcount >= 0]
     if flow_rows != floor_rows or floor_rows != {t: float(n) for t, n in captured.rows_added.items()}:
         problems.append(f"rows added per order: flow {flow_rows}, floor {floor_rows}")
-    if floor.changed_rows != changed * floor.replayed:
+    floor_changed = [floor.changed_rows[n * len(changed):(n + 1) * len(changed)] for n in range(floor.replayed)]
+    if floor_changed != [changed] * floor.replayed:
         problems.append(f"rows changed by the captured UPDATEs {changed}, by the floor's "
                         f"{floor.changed_rows[:len(changed)]}")
     floor.close()
@@ -389,6 +390,10 @@ def run(args: argparse.Namespace) -> dict:
         "writes_per_order": len(writes), "transactions_per_order": len(captured.transactions),
         "rows_added_per_order": sum(captured.rows_added.values()), "rows_changed_per_order": sum(changed),
         "rows_added_by_table": captured.rows_added,
+        # What the check above compared: per table, the rows an order added in the flow and in the floor; the
+        # rows each UPDATE of an order changed, in the flow and in each replayed order.
+        "flow_rows_per_order": flow_rows, "floor_rows_per_order": floor_rows,
+        "flow_rows_changed": changed, "floor_rows_changed": floor_changed,
     }
 
 
