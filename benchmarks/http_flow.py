@@ -35,6 +35,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks import order_flow, pages  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
 from core.db import commit  # noqa: E402
 from core.extensions import db  # noqa: E402
 from core.models import Customer  # noqa: E402
@@ -106,9 +109,25 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, int(round(fraction * len(ordered))) - 1))]
 
 
+def create_database(uri: str) -> None:
+    """A PostgreSQL database that does not exist yet is created (the flow then empties it, as any other)."""
+    url = make_url(uri)
+    if url.get_backend_name() != "postgresql":
+        return
+    server = create_engine(url.set(drivername="postgresql+psycopg", database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with server.connect() as connection:
+            if connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                  {"name": url.database}).scalar() is None:
+                connection.execute(text(f'CREATE DATABASE "{url.database}"'))
+    finally:
+        server.dispose()
+
+
 def run_database(uri: str, args: argparse.Namespace) -> dict:
 
     folder = Path(tempfile.mkdtemp(prefix="ordo-http-"))
+    create_database(uri)
     app, world = order_flow.build_world(uri, str(folder))
     with app.app_context():
         # The clients' orders are open at once: a credit limit that covers all of them, so that none needs the
