@@ -228,9 +228,9 @@ class Floor:
                                for index, value in enumerate(ids)}
         # Per write, what each parameter becomes: ("id", table) for a key the order inserted, ("unique",) for a
         # string kept unique (not in an upsert, whose conflict is the point), else None.
-        self.plans: list[list[tuple[str, str] | tuple[str] | None]] = []
+        self.plans: list[list[tuple[int, tuple[str, ...]]]] = []
         for write in captured.writes:
-            plan: list[tuple[str, str] | tuple[str] | None] = []
+            plan: list[tuple[str, ...] | None] = []
             for position, column in enumerate(write.columns):
                 target = targets.get((write.table, column)) if column else None
                 sample = write.params[0][position]
@@ -241,7 +241,8 @@ class Floor:
                     plan.append(("unique",))
                 else:
                     plan.append(None)
-            self.plans.append(plan)
+            # Kept: the positions to change and how (empty: the parameters go as captured).
+            self.plans.append([(position, action) for position, action in enumerate(plan) if action is not None])
         self.tops = {table: self.connection.execute(f'SELECT coalesce(max(id), 0) FROM "{table}"').fetchone()[0]
                      for table in captured.new_ids}
         self.replayed = 0
@@ -258,7 +259,8 @@ class Floor:
             cursor.execute("BEGIN")
             for write in transaction:
                 plan = next(plans)
-                params = [self.shifted(row, plan, ids, suffix) for row in write.params]
+                # Only the parameters that change from order to order are touched: the floor's own work is sqlite3's.
+                params = [self.shifted(row, plan, ids, suffix) for row in write.params] if plan else write.params
                 if write.many:
                     cursor.executemany(write.sql, params)
                 else:
@@ -283,9 +285,9 @@ class Floor:
 
     def shifted(self, row: tuple, plan: list, ids: dict[str, list[int]], suffix: str) -> tuple:
         values = list(row)
-        for position, action in enumerate(plan):
+        for position, action in plan:
             value = values[position]
-            if action is None or value is None:
+            if value is None:
                 continue
             if action[0] == "id":
                 index = self.captured_index.get((action[1], value))
