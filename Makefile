@@ -7,7 +7,9 @@
 #
 # Every benchmark given DATABASE_URL empties that database first: name one of its own.
 # Without it the page and list benchmarks share one SQLite file per size ($(BENCH_DB)),
-# generated once (benchmarks/flow_data.py) and kept for the next run (--reuse).
+# generated once (benchmarks/flow_data.py) and kept for the next run (--reuse); kpi.py and ageing.py
+# keep theirs ($(KPI_ORDERS) orders, $(AGEING_INVOICES) invoices) in <tmp>/ordo-bench-kpi/ and -ageing/ the same way.
+# The HTTP flow runs on SQLite and on PostgreSQL at once: $(HTTP_PG), or DATABASE_URL if it is PostgreSQL.
 
 PY ?= .venv/bin/python
 ORDERS ?= 100000
@@ -67,7 +69,7 @@ bench-pages:
 
 # The KPI pages and the ageing report against hand-written SQL; their data is generated once per size and kept.
 bench-kpi:
-	$(PY) benchmarks/kpi.py --orders $(KPI_ORDERS) --reuse $(if $(DATABASE_URL),--database-url $(DATABASE_URL))
+	$(PY) benchmarks/kpi.py --orders $(KPI_ORDERS) --rounds 3 --reuse $(if $(DATABASE_URL),--database-url $(DATABASE_URL))
 
 bench-ageing:
-	$(PY) benchmarks/ageing.py --invoices $(AGEING_INVOICES) --reuse $(if $(DATABASE_URL),--database-url $(DATABASE_URL))
+	$(PY) benchmarks/ageing.py --invoices $(AGEING_INVOICES) --rounds 3 --reuse $(if $(DATABASE_URL),--database-url $(DATABASE_URL))
