@@ -59,12 +59,15 @@ import time
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from flask import Flask  # noqa: E402
 
 from benchmarks.results import Results  # noqa: E402
 
@@ -97,23 +100,32 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def run_ordo(args: argparse.Namespace) -> dict:
-    from sqlalchemy import event, select
+# call(role, method, path, body=None, status=200): one API request as that role, its JSON (or bytes) answered;
+# in process (``in_process``) or over HTTP (benchmarks/http_flow.py): the flow does not know which.
+Call = Callable[..., Any]
 
+
+@dataclass
+class World:
+    """What every order of the flow is made of: the customer, the products, each role's bearer token."""
+
+    company_id: int
+    customer_id: int
+    product_ids: list[int]
+    roles: dict[int, str]  # a user's id -> the role the flow calls as (who does a task)
+    tokens: dict[str, str]  # role -> its plain bearer token
+
+
+def build_world(uri: str, workdir: str, lines: int = 3) -> tuple[Flask, World]:
+    """A fresh database (every table dropped) with the company, its people and their tokens, the products, the
+    company's "block" check mode and the demo's execution templates."""
     from core.app import create_app
     from core.db import commit
     from core.demo import EXECUTION_TEMPLATES
-    from core.documents import render_due
-    from core.models import Company
-    from core.modules import set_enabled
-    from plugins.kpi.facts.models import KpiOrder
-    from core.models import utcnow
     from core.extensions import db
     from plugins.logistics.shipments import services as shipping
     from tests import factories
 
-    workdir = tempfile.mkdtemp(prefix="ordo-bench-")
-    uri = args.db_uri or f"sqlite:///{workdir}/ordo.sqlite"
     app = create_app({"SQLALCHEMY_DATABASE_URI": uri, "ORDO_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"},
                      instance_path=workdir)
     with app.app_context():
@@ -126,131 +138,173 @@ def run_ordo(args: argparse.Namespace) -> dict:
         # More lines than three: more seals of other sizes, which the demo's stock template covers by its code.
         products += [factories.product(world.company, f"S{n:03d}", f"密封圈 {n} 号", list_price=Decimal("8.50"),
                                        floor_price=Decimal("7.00"), tax_rate=Decimal("0.13"))
-                     for n in range(1, getattr(args, "lines", 3) - 2)]
+                     for n in range(1, lines - 2)]
         commit()
         # In "block" mode a line not checked, or failed, holds the dispatch back: the check is part of the flow.
         shipping.update_settings(world.company, {"check_mode": "block"}, world.users["administrator"])
         commit()
-        api = {role: factories.ApiClient(app, user) for role, user in world.users.items()}
-        roles = {user.id: role for role, user in world.users.items()}
-        customer_id, company_id = world.customers[0].id, world.company.id
-        product_ids = [p.id for p in products]
+        tokens = {role: factories.token_for(user) for role, user in world.users.items()}
+        flow = World(company_id=world.company.id, customer_id=world.customers[0].id,
+                     product_ids=[p.id for p in products], roles={user.id: role for role, user in world.users.items()},
+                     tokens=tokens)
         codes = {p.code: p.id for p in products}
-        # The demo's execution templates: the pump made to order (material, assembly, test, packing,
-        # dispatch), the valve and the seals from stock (picking, check, packing), eight tasks an order.
-        for template in EXECUTION_TEMPLATES:
-            body = {key: value for key, value in template.items() if key != "products"}
-            made = api["administrator"]._call("POST", "/api/v1/execution-templates", json={
-                **body, "product_ids": [codes[code] for code in template["products"] if code in codes]})
-            assert made.status_code == 201, made.get_data(as_text=True)
-        engine = db.engine
+    call = in_process(app, tokens)
+    # The demo's execution templates: the pump made to order (material, assembly, test, packing,
+    # dispatch), the valve and the seals from stock (picking, check, packing), eight tasks an order.
+    for template in EXECUTION_TEMPLATES:
+        body = {key: value for key, value in template.items() if key != "products"}
+        call("administrator", "POST", "/execution-templates",
+             {**body, "product_ids": [codes[code] for code in template["products"] if code in codes]}, 201)
+    return app, flow
 
-    # Every SQL statement the flow sends (the API's token look-ups included), counted per step.
-    sent = [0]
-    # --dump-statements: each statement of the order being measured, under the step that sent it.
-    dumped: list[tuple[str, str, str]] = []
-    current = [""]
 
-    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
-        sent[0] += 1
-        if current[0]:
-            dumped.append((current[0], origin(), statement))
+def in_process(app: Flask, tokens: dict[str, str]) -> Call:
+    """The flow's requests through Werkzeug's test client in this process, each role with its bearer token."""
+    clients = {role: (app.test_client(), {"Authorization": f"Bearer {token}"}) for role, token in tokens.items()}
 
-    event.listen(engine, "before_cursor_execute", count)
-
-    def call(role: str, method: str, path: str, body: dict | None = None, status: int = 200):
-        response = api[role]._call(method, f"/api/v1{path}", json=body)
+    def call(role: str, method: str, path: str, body: dict | None = None, status: int = 200) -> Any:
+        client, headers = clients[role]
+        response = client.open(f"/api/v1{path}", method=method, json=body, headers=headers)
         if response.status_code != status:
             raise SystemExit(f"{method} {path}: {response.status_code} {response.get_data(as_text=True)[:300]}")
         return response.get_json() if response.mimetype.endswith("json") else response.data
 
-    class Steps:
-        """The time and the statements of each step, summed over the orders."""
+    return call
 
-        def __init__(self, dump: bool = False) -> None:
-            self.dump = dump
-            self.seconds = dict.fromkeys(STEPS + AFTER, 0.0)
-            self.statements = dict.fromkeys(STEPS + AFTER, 0)
 
-        @contextmanager
-        def step(self, name: str) -> Iterator[None]:
-            began, before = time.perf_counter(), sent[0]
-            current[0] = name if self.dump else ""
-            yield
-            current[0] = ""
-            self.seconds[name] += time.perf_counter() - began
-            self.statements[name] += sent[0] - before
+class Counter:
+    """Every SQL statement an engine sends (``before_cursor_execute``); with ``step`` set, each one's text too."""
 
-    tasks = [0]
+    def __init__(self) -> None:
+        self.sent = 0
+        self.step = ""
+        self.dumped: list[tuple[str, str, str]] = []
 
-    def one_order(index: int, steps: Steps) -> int:
-        with steps.step("create"):
-            order = call("sales", "POST", "/orders", {
-                "customer_id": customer_id, "channel": "api", "requested_date": "2030-01-31",
-                "delivery_method": "freight", "payment_terms": "cash_on_delivery",
-                # Quantities that differ from order to order: the same lines again would be a possible duplicate.
-                "lines": [{"product_id": pid, "quantity": str(2 + index + n)} for n, pid in enumerate(product_ids)],
-            }, 201)
-        with steps.step("submit"):
-            call("sales", "POST", f"/orders/{order['id']}/submit")
-        with steps.step("review"):
-            for department in ("sales", "finance", "production"):
-                reviews = call("administrator", "GET", f"/orders/{order['id']}/reviews")
-                step = next(s for s in reviews if s["status"] == "open")
-                assert step["department"] == department, step
-                # The clerk who entered the order may not approve its sales step: the administrator does.
-                decider = "administrator" if department == "sales" else department
-                # The last approval drafts the execution plan (the review_decided hook), inside this request.
-                call(decider, "POST", f"/reviews/{step['id']}/decision", {"decision": "approve"})
-        with steps.step("plan"):
-            plan = call("production", "GET", f"/orders/{order['id']}/execution")
-            assert plan["status"] == "draft" and plan["on_time"], plan
-            plan = call("production", "POST", f"/orders/{order['id']}/execution/confirm", {"accept_late": False})
-            tasks[0] = len(plan["tasks"])
-        with steps.step("execute"):
-            # Each task started and completed by its person, in the order the template lists them (a task
-            # after the ones it waits for); the first production task puts the order into production.
-            for task in plan["tasks"]:
-                worker = roles[task["assignee"]["id"]]
-                call(worker, "POST", f"/milestones/{task['id']}/start", {})
-                call(worker, "POST", f"/milestones/{task['id']}/complete",
-                     {"note": "按计划完成", "quantity_done": "1"})
-        with steps.step("ship"):
-            lines = [{"order_line_id": line["id"], "quantity": line["quantity"]} for line in order["lines"]]
-            shipment = call("logistics", "POST", f"/orders/{order['id']}/shipments", {
-                "lines": lines, "carrier": "德邦物流", "vehicle": "沪A·12345", "driver_name": "张师傅",
-                "driver_phone": "13800000000", "waybill_number": f"DB{index:08d}"}, 201)
-            call("logistics", "POST", f"/shipments/{shipment['id']}/check", {"lines": [
-                {"order_line_id": line["order_line_id"], "confirmed_quantity": line["quantity"], "result": "pass"}
-                for line in lines]})
-            shipment = call("logistics", "POST", f"/shipments/{shipment['id']}/dispatch", {})
-            assert shipment["order_status"] == "shipped", shipment
-        with steps.step("accept"):
-            # The customer's own user judges each line and rates the delivery.
-            accepted = call("customer", "POST", f"/shipments/{shipment['id']}/acceptance", {
-                "lines": [{"shipment_line_id": line["id"], "verdict": "accepted"} for line in shipment["lines"]],
-                "rating": 5, "comment": "包装完好"})
-            assert accepted["order_status"] == "delivered", accepted
-        with steps.step("pay"):
-            total = call("finance", "GET", f"/orders/{order['id']}")["total"]
-            call("finance", "POST", "/payments", {"order_id": order["id"], "amount": total}, 201)
-        return order["id"]
+    def __call__(self, _conn: object, _cursor: object, statement: str, *_: object) -> None:
+        self.sent += 1
+        if self.step:
+            self.dumped.append((self.step, origin(), statement))
 
-    def render_documents(steps: Steps) -> int:
-        """What the worker's ``documents.render`` job does after the flow's commits, until nothing is due."""
-        rendered = 0
-        with steps.step("documents"), app.app_context():
-            while True:
-                stored = render_due(utcnow())
-                commit()
-                if not stored:
-                    return rendered
-                rendered += stored
+
+class Steps:
+    """The time (and, given the engine's counter, the statements) of each step, summed over the orders."""
+
+    def __init__(self, counter: Counter | None = None, dump: bool = False) -> None:
+        self.counter = counter
+        self.dump = dump
+        self.seconds = dict.fromkeys(STEPS + AFTER, 0.0)
+        self.statements = dict.fromkeys(STEPS + AFTER, 0)
+        self.tasks = 0
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        counter = self.counter
+        began, before = time.perf_counter(), counter.sent if counter else 0
+        if counter:
+            counter.step = name if self.dump else ""
+        yield
+        self.seconds[name] += time.perf_counter() - began
+        if counter:
+            counter.step = ""
+            self.statements[name] += counter.sent - before
+
+
+def one_order(call: Call, world: World, index: int, steps: Steps) -> int:
+    """One order through the whole procedure, each request as the role whose work it is; its id."""
+    with steps.step("create"):
+        order = call("sales", "POST", "/orders", {
+            "customer_id": world.customer_id, "channel": "api", "requested_date": "2030-01-31",
+            "delivery_method": "freight", "payment_terms": "cash_on_delivery",
+            # Quantities that differ from order to order: the same lines again would be a possible duplicate.
+            "lines": [{"product_id": pid, "quantity": str(2 + index + n)} for n, pid in enumerate(world.product_ids)],
+        }, 201)
+    with steps.step("submit"):
+        call("sales", "POST", f"/orders/{order['id']}/submit")
+    with steps.step("review"):
+        for department in ("sales", "finance", "production"):
+            reviews = call("administrator", "GET", f"/orders/{order['id']}/reviews")
+            step = next(s for s in reviews if s["status"] == "open")
+            assert step["department"] == department, step
+            # The clerk who entered the order may not approve its sales step: the administrator does.
+            decider = "administrator" if department == "sales" else department
+            # The last approval drafts the execution plan (the review_decided hook), inside this request.
+            call(decider, "POST", f"/reviews/{step['id']}/decision", {"decision": "approve"})
+    with steps.step("plan"):
+        plan = call("production", "GET", f"/orders/{order['id']}/execution")
+        assert plan["status"] == "draft" and plan["on_time"], plan
+        plan = call("production", "POST", f"/orders/{order['id']}/execution/confirm", {"accept_late": False})
+        steps.tasks = len(plan["tasks"])
+    with steps.step("execute"):
+        # Each task started and completed by its person, in the order the template lists them (a task
+        # after the ones it waits for); the first production task puts the order into production.
+        for task in plan["tasks"]:
+            worker = world.roles[task["assignee"]["id"]]
+            call(worker, "POST", f"/milestones/{task['id']}/start", {})
+            call(worker, "POST", f"/milestones/{task['id']}/complete",
+                 {"note": "按计划完成", "quantity_done": "1"})
+    with steps.step("ship"):
+        lines = [{"order_line_id": line["id"], "quantity": line["quantity"]} for line in order["lines"]]
+        shipment = call("logistics", "POST", f"/orders/{order['id']}/shipments", {
+            "lines": lines, "carrier": "德邦物流", "vehicle": "沪A·12345", "driver_name": "张师傅",
+            "driver_phone": "13800000000", "waybill_number": f"DB{index:08d}"}, 201)
+        call("logistics", "POST", f"/shipments/{shipment['id']}/check", {"lines": [
+            {"order_line_id": line["order_line_id"], "confirmed_quantity": line["quantity"], "result": "pass"}
+            for line in lines]})
+        shipment = call("logistics", "POST", f"/shipments/{shipment['id']}/dispatch", {})
+        assert shipment["order_status"] == "shipped", shipment
+    with steps.step("accept"):
+        # The customer's own user judges each line and rates the delivery.
+        accepted = call("customer", "POST", f"/shipments/{shipment['id']}/acceptance", {
+            "lines": [{"shipment_line_id": line["id"], "verdict": "accepted"} for line in shipment["lines"]],
+            "rating": 5, "comment": "包装完好"})
+        assert accepted["order_status"] == "delivered", accepted
+    with steps.step("pay"):
+        total = call("finance", "GET", f"/orders/{order['id']}")["total"]
+        call("finance", "POST", "/payments", {"order_id": order["id"], "amount": total}, 201)
+    return int(order["id"])
+
+
+def render_documents(app: Flask, steps: Steps) -> int:
+    """What the worker's ``documents.render`` job does after the flow's commits, until nothing is due."""
+    from core.db import commit
+    from core.documents import render_due
+    from core.models import utcnow
+
+    rendered = 0
+    with steps.step("documents"), app.app_context():
+        while True:
+            stored = render_due(utcnow())
+            commit()
+            if not stored:
+                return rendered
+            rendered += stored
+
+
+def run_ordo(args: argparse.Namespace) -> dict:
+    from sqlalchemy import event, select
+
+    from core.db import commit
+    from core.models import Company
+    from core.modules import set_enabled
+    from plugins.kpi.facts.models import KpiOrder
+    from core.extensions import db
+
+    workdir = tempfile.mkdtemp(prefix="ordo-bench-")
+    uri = args.db_uri or f"sqlite:///{workdir}/ordo.sqlite"
+    app, world = build_world(uri, workdir, getattr(args, "lines", 3))
+    call = in_process(app, world.tokens)
+    with app.app_context():
+        engine = db.engine
+
+    # Every SQL statement the flow sends (the API's token look-ups included), counted per step;
+    # --dump-statements: each statement of the order being measured, under the step that sent it.
+    counter = Counter()
+    event.listen(engine, "before_cursor_execute", counter)
 
     for index in range(args.warmup):
-        one_order(index, Steps())
-    render_documents(Steps())
-    steps = Steps()
+        one_order(call, world, index, Steps(counter))
+    render_documents(app, Steps(counter))
+    steps = Steps(counter)
     ids, per_order = [], []
     # --kpi-alternate: each order's time, with kpi (True) and without; switching the module is not timed.
     with_kpi: dict[bool, list[float]] = {True: [], False: []}
@@ -261,25 +315,25 @@ def run_ordo(args: argparse.Namespace) -> dict:
         if args.kpi_alternate:
             began = time.perf_counter()
             with app.app_context():
-                set_enabled(db.session.get_one(Company, company_id), "kpi", kpi_on, actor=None)
+                set_enabled(db.session.get_one(Company, world.company_id), "kpi", kpi_on, actor=None)
                 commit()
             switching += time.perf_counter() - began
-        before, began = sent[0], time.perf_counter()
+        before, began = counter.sent, time.perf_counter()
         steps.dump = bool(getattr(args, "dump_statements", None)) and index == args.orders - 1
-        ids.append(one_order(args.warmup + index, steps))
+        ids.append(one_order(call, world, args.warmup + index, steps))
         steps.dump = False
         with_kpi[kpi_on].append(time.perf_counter() - began)
-        per_order.append(sent[0] - before)
+        per_order.append(counter.sent - before)
     wall = time.perf_counter() - start - switching
-    documents = render_documents(steps)
+    documents = render_documents(app, steps)
     for order_id in ids:
         with steps.step("invoice"):
             pdf = call("finance", "GET", f"/orders/{order_id}/documents/invoice")
             assert pdf[:5] == b"%PDF-"
-    event.remove(engine, "before_cursor_execute", count)
+    event.remove(engine, "before_cursor_execute", counter)
 
     if getattr(args, "dump_statements", None):
-        write_statements(Path(args.dump_statements), dumped)
+        write_statements(Path(args.dump_statements), counter.dumped)
 
     problems = [problem for order_id in ids for problem in verify(call, order_id)]
     if args.kpi_alternate:  # facts for the orders made with kpi, none for the others
@@ -303,7 +357,7 @@ def run_ordo(args: argparse.Namespace) -> dict:
                                  "total": round(sum(steps.statements[s] for s in STEPS) / args.orders, 1)},
         # The fewest and the most of one order: the same when no step's statements grow with the data.
         "statements_range": [min(per_order), max(per_order)],
-        "tasks_per_order": tasks[0], "db": uri.split(":", 1)[0],
+        "tasks_per_order": steps.tasks, "db": uri.split(":", 1)[0],
         **({"kpi": kpi_overhead(with_kpi)} if args.kpi_alternate else {}),
     }
 

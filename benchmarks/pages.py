@@ -312,10 +312,12 @@ def start_server(name: str, target: str, args: argparse.Namespace, folder: Path,
             raise SystemExit(f"{name} server exited; see {folder / f'{name}-error.log'}")
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            connection.request("GET", ready_path)
-            if connection.getresponse().status == 200 and len(server.workers()) >= args.workers:
+            try:
+                connection.request("GET", ready_path)
+                if connection.getresponse().status == 200 and len(server.workers()) >= args.workers:
+                    return server
+            finally:  # also while the workers are still starting: no socket left to the garbage collector
                 connection.close()
-                return server
         except OSError:
             pass
         time.sleep(0.3)
