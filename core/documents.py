@@ -236,21 +236,21 @@ def address_tag(address: dict[str, Any]) -> str:
 
 def _served(order: Order, kind: DocumentKind, show_prices: bool, address: dict[str, Any], language: str) -> Document:
     """The stored rendering at ``address``, rendered and stored first if there is none."""
-    tag = address_tag(address)
     found = db.session.execute(_STORED_ROW, address).one_or_none()
     filename = f"{kind.name}-{order.display_number}.pdf"
     if found is not None:
         return Document(filename, found.content, found.content_hash, address["version"], address["variant"],
-                        found.created_at, found.id, tag)
+                        found.created_at, found.id, address_tag(address))
     with force_locale(language):
         content = _render(kind, order, show_prices)
     if _holds_sqlite_write_lock():
-        # Storing would wait for the caller's own lock: serve this rendering unstored,
-        # and leave the store to the next request that has written nothing.
-        return Document(filename, content, _hash(content), address["version"], address["variant"], utcnow(),
-                        None, tag)
+        # Storing would wait for the caller's own lock: serve this rendering unstored, and leave the store to
+        # the next request that has written nothing. Its ETag is its bytes' hash: the address's tag names the
+        # bytes stored there, which this rendering may not be to the byte.
+        return Document(filename, content, _hash(content), address["version"], address["variant"], utcnow(), None)
     row = _store(address, content)
-    return Document(filename, row.content, row.content_hash, row.version, row.variant, row.created_at, row.id, tag)
+    return Document(filename, row.content, row.content_hash, row.version, row.variant, row.created_at, row.id,
+                    address_tag(address))
 
 
 # A stored rendering by its address: only what is served, read as a plain row (the row is never changed, so
