@@ -69,6 +69,12 @@ class Document:
     variant: str
     created_at: datetime
     stored_id: int | None = None  # the StoredDocument row; None for a rendering served unstored
+    tag: str | None = None  # the ETag, when it names the document's address (``address_tag``)
+
+    @property
+    def etag(self) -> str:
+        """The ETag it is served with: the tag of its address, or else the hash of its bytes."""
+        return self.tag or self.content_hash
 
 
 def document_kinds(order: Order) -> dict[str, DocumentKind]:
@@ -100,20 +106,49 @@ def stored_document(order: Order, kind_name: str, user: User) -> Document:
     yet; PermissionDenied when ``user`` may not open it (``may_open``). Call it
     where the document's source is committed (a GET, a job), never inside a write.
     """
-    kind = document_kinds(order).get(kind_name)
-    if kind is None:
-        raise NotFound(_("no document kind %(kind)s for this order", kind=repr(kind_name)), field="kind")
-    if not may_open(user, order, kind):
-        check(user, "order.view" if user.customer_id is not None and kind.customer_copy else kind.permission)
+    kind = _openable(order, kind_name, user)
     return _stored(order, kind, sees_prices(user))
 
 
 def stored_kind_document(order: Order, kind: DocumentKind, user: User) -> Document:
     """A document of ``kind``, one a plugin builds for a part of the order (a shipment's delivery note),
     as ``user`` sees it: rendered and stored once per version of its source like every document."""
+    _check_may_open(user, order, kind)
+    return _stored(order, kind, sees_prices(user))
+
+
+def order_document_response(order: Order, kind_name: str, user: User) -> Response:
+    """The GET of the order's document ``kind_name`` as ``user`` sees it (``stored_document``), as a response.
+
+    The ETag names the document's version and variant (``address_tag``), so a client that has it gets its 304
+    once the version is known, before the stored bytes are read.
+    """
+    return kind_document_response(order, _openable(order, kind_name, user), user)
+
+
+def kind_document_response(order: Order, kind: DocumentKind, user: User) -> Response:
+    """The GET of a document of ``kind`` (``stored_kind_document``), as a response; 304 as for an order's."""
+    _check_may_open(user, order, kind)
+    show_prices = sees_prices(user)
+    with db.session.no_autoflush:
+        address, language = _address(order, kind, show_prices)
+        tag = address_tag(address)
+        if request.if_none_match.contains_weak(tag):
+            return _not_modified(tag)
+        return document_response(_served(order, kind, show_prices, address, language))
+
+
+def _openable(order: Order, kind_name: str, user: User) -> DocumentKind:
+    kind = document_kinds(order).get(kind_name)
+    if kind is None:
+        raise NotFound(_("no document kind %(kind)s for this order", kind=repr(kind_name)), field="kind")
+    _check_may_open(user, order, kind)
+    return kind
+
+
+def _check_may_open(user: User, order: Order, kind: DocumentKind) -> None:
     if not may_open(user, order, kind):
         check(user, "order.view" if user.customer_id is not None and kind.customer_copy else kind.permission)
-    return _stored(order, kind, sees_prices(user))
 
 
 def issued_document(order: Order, kind_name: str) -> Document:
@@ -168,35 +203,54 @@ def render_due(now: datetime, *, limit: int = 50) -> int:
 
 
 def _stored(order: Order, kind: DocumentKind, show_prices: bool) -> Document:
-    kind_name = kind.name
     # Reading the source flushes none of the caller's pending changes: a GET stays a read, and
     # on SQLite the write lock stays free for the store's own transaction.
     with db.session.no_autoflush:
-        if not kind.available(order):
-            raise NotFound(_("order %(number)s has no %(kind)s yet", number=order.display_number, kind=kind_name),
-                           field="kind")
-        source = kind.source(order) if kind.source is not None else DocumentSource(order_version(order))
-        language = customer_language(order.customer)
-        with force_locale(language):
-            document_variant = variant(show_prices)
-        address: dict[str, Any] = {
-            "company_id": order.company_id, "order_id": order.id, "kind": kind.name, "entity": source.entity,
+        address, language = _address(order, kind, show_prices)
+        return _served(order, kind, show_prices, address, language)
+
+
+def _address(order: Order, kind: DocumentKind, show_prices: bool) -> tuple[dict[str, Any], str]:
+    """Where the current version of the document is stored (or is to be), and the customer's language."""
+    if not kind.available(order):
+        raise NotFound(_("order %(number)s has no %(kind)s yet", number=order.display_number, kind=kind.name),
+                       field="kind")
+    source = kind.source(order) if kind.source is not None else DocumentSource(order_version(order))
+    language = customer_language(order.customer)
+    with force_locale(language):
+        document_variant = variant(show_prices)
+    return {"company_id": order.company_id, "order_id": order.id, "kind": kind.name, "entity": source.entity,
             "entity_id": order.id if source.entity_id is None else source.entity_id,
-            "version": source.version, "variant": document_variant,
-        }
-        found = db.session.execute(_STORED_ROW, address).one_or_none()
-        filename = f"{kind.name}-{order.display_number}.pdf"
-        if found is not None:
-            return Document(filename, found.content, found.content_hash, source.version, document_variant,
-                            found.created_at, found.id)
-        with force_locale(language):
-            content = _render(kind, order, show_prices)
-        if _holds_sqlite_write_lock():
-            # Storing would wait for the caller's own lock: serve this rendering unstored,
-            # and leave the store to the next request that has written nothing.
-            return Document(filename, content, _hash(content), source.version, document_variant, utcnow(), None)
-        row = _store(address, content)
-    return Document(filename, row.content, row.content_hash, row.version, row.variant, row.created_at, row.id)
+            "version": source.version, "variant": document_variant}, language
+
+
+def address_tag(address: dict[str, Any]) -> str:
+    """The ETag of the document stored at ``address``: a digest of its kind, entity, version and variant.
+
+    One address holds one stored rendering, written once and never changed, so the tag names its bytes
+    and a client's If-None-Match is answered without reading them.
+    """
+    return hashlib.sha256("\x00".join(str(address[name]) for name in (
+        "kind", "entity", "entity_id", "version", "variant")).encode()).hexdigest()[:32]
+
+
+def _served(order: Order, kind: DocumentKind, show_prices: bool, address: dict[str, Any], language: str) -> Document:
+    """The stored rendering at ``address``, rendered and stored first if there is none."""
+    found = db.session.execute(_STORED_ROW, address).one_or_none()
+    filename = f"{kind.name}-{order.display_number}.pdf"
+    if found is not None:
+        return Document(filename, found.content, found.content_hash, address["version"], address["variant"],
+                        found.created_at, found.id, address_tag(address))
+    with force_locale(language):
+        content = _render(kind, order, show_prices)
+    if _holds_sqlite_write_lock():
+        # Storing would wait for the caller's own lock: serve this rendering unstored, and leave the store to
+        # the next request that has written nothing. Its ETag is its bytes' hash: the address's tag names the
+        # bytes stored there, which this rendering may not be to the byte.
+        return Document(filename, content, _hash(content), address["version"], address["variant"], utcnow(), None)
+    row = _store(address, content)
+    return Document(filename, row.content, row.content_hash, row.version, row.variant, row.created_at, row.id,
+                    address_tag(address))
 
 
 # A stored rendering by its address: only what is served, read as a plain row (the row is never changed, so
@@ -209,12 +263,20 @@ _STORED_ROW = (select(_STORED_TABLE.c.id, _STORED_TABLE.c.content, _STORED_TABLE
 
 
 def document_response(document: Document) -> Response:
-    """The document as an inline PDF with its content hash as ETag; 304 to a client that has it already."""
-    has_it = request.if_none_match.contains_weak(document.content_hash)
-    response = Response(status=304) if has_it else Response(
-        document.content, mimetype="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{document.filename}"'})
-    response.set_etag(document.content_hash)
+    """The document as an inline PDF with its ETag (``Document.etag``); 304 to a client that has it already."""
+    if request.if_none_match.contains_weak(document.etag):
+        return _not_modified(document.etag)
+    response = Response(document.content, mimetype="application/pdf",
+                        headers={"Content-Disposition": f'inline; filename="{document.filename}"'})
+    return _cached_privately(response, document.etag)
+
+
+def _not_modified(etag: str) -> Response:
+    return _cached_privately(Response(status=304), etag)
+
+
+def _cached_privately(response: Response, etag: str) -> Response:
+    response.set_etag(etag)
     # For the user who asked only; and asked again every time, since a new version may replace it.
     response.cache_control.private = True
     response.cache_control.no_cache = True

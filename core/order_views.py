@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, Length
 
 from core.auth.context import require_actor, requires
 from core.contracts import OrderAction, Panel
-from core.documents import available_documents, document_response, stored_document
+from core.documents import available_documents, order_document_response
 from core.listview import list_response
 from core.models import Order, User
 from core.order_list import ORDER_LIST
@@ -101,7 +101,7 @@ def cancel(order_id: int) -> Any:
 @requires("order.view")
 def document(order_id: int, kind: str) -> Any:
     user = require_actor()
-    return document_response(stored_document(get_order(user, order_id), kind, user))
+    return order_document_response(get_order(user, order_id), kind, user)
 
 
 def _panels(order: Order, user: User) -> list[tuple[Panel, Markup]]:

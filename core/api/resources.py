@@ -17,7 +17,7 @@ from core.api.schemas import (
 from core.auth import services as auth_services
 from core.auth.context import VIEW_PRICES, check, require_actor, requires
 from core.db import get_scoped, page_of
-from core.documents import document_response, stored_document
+from core.documents import order_document_response
 from core.inbox import page_for as inbox_page
 from core.keyset import Keyset, Kind
 from core.models import Customer, Product, utcnow
@@ -191,7 +191,7 @@ class OrderDocument(MethodView):
     def get(self, order_id, kind):
         """A PDF document of the order; ``kind`` is one the enabled plugins offer."""
         actor = require_actor()
-        return document_response(stored_document(get_order(actor, order_id), kind, actor))
+        return order_document_response(get_order(actor, order_id), kind, actor)
 
 
 @blp.route("/tasks")

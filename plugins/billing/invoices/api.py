@@ -8,7 +8,7 @@ from flask.views import MethodView
 
 from core.api import ApiBlueprint
 from core.auth.context import require_actor, requires
-from core.documents import document_response, stored_kind_document
+from core.documents import kind_document_response
 from core.orders.queries import get_order
 from plugins.billing.dates import company_today
 from plugins.billing.invoices import credit_notes, documents, fapiao, services
@@ -115,7 +115,7 @@ class InvoiceDocument(MethodView):
         """This invoice version as it was issued, a PDF in the customer's language, with an ETag."""
         actor = require_actor()
         invoice = services.get_invoice(actor, invoice_id)
-        return document_response(stored_kind_document(invoice.order, documents.version_kind(invoice), actor))
+        return kind_document_response(invoice.order, documents.version_kind(invoice), actor)
 
 
 @blp.route("/credit-notes/<id:credit_note_id>/document")
@@ -129,4 +129,4 @@ class CreditNoteDocument(MethodView):
         actor = require_actor()
         credit_note = credit_notes.get_credit_note(actor, credit_note_id)
         order = get_order(actor, credit_note.order_id)
-        return document_response(stored_kind_document(order, documents.credit_note_kind(credit_note), actor))
+        return kind_document_response(order, documents.credit_note_kind(credit_note), actor)

@@ -11,20 +11,26 @@ was sent, whatever the order became since.
 """
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.engine import Row
 
 from core.contracts import DocumentKind, DocumentSource
 from core.documents import fingerprint
 from core.errors import NotFound
 from core.extensions import db
 from core.models import Company, InvoiceType, Order, PaymentTerms
+from core.orders import money
+from core.session_memo import remembered
 from plugins.billing.invoices.credit_notes import credit_notes_of
-from plugins.billing.invoices.models import INVOICE_DOCUMENT, CreditNote, Invoice
+from plugins.billing.invoices.models import INVOICE_DOCUMENT, CreditNote, CreditReason, Invoice
 from plugins.billing.invoices.services import BUYER_FIELDS, CLOSED, buyer_of, invoice_for
 from plugins.billing.payments.ledger import ZERO, balance, credited_total, paid_total
+from plugins.billing.payments.models import PaymentAllocation
 
 INVOICE_VERSION = "invoice_version"
 CREDIT_NOTE = "credit_note"
@@ -68,17 +74,54 @@ def invoice_document(order: Order) -> dict[str, Any]:
     }
 
 
-def _version(invoice: Invoice, *live: Any) -> str:
+def _version(invoice: Invoice | Row[*tuple[Any, ...]], *live: Any, lines: tuple[Any, ...] = ()) -> str:
     company = db.session.get_one(Company, invoice.company_id)
     return f"v{invoice.version}-" + fingerprint(invoice.number, invoice.issued_at, invoice.due_date, invoice.buyer,
                                                 invoice.subtotal, invoice.tax_total, invoice.total,
-                                                *invoice.lines, company, *live)
+                                                *lines, company, *live)
+
+
+# The order's current invoice as its PDF's version reads it: the invoice's row with what was paid and credited of
+# the order, in one statement built once, as a plain row. An invoice's row and lines are never edited after issue
+# (``models``): the invoice's id, the stored document's entity, stands for its lines, and what can change is the
+# invoice's status and what was paid and credited, which the statement reads each time.
+_INVOICE = Invoice.__table__
+_ALLOCATION = PaymentAllocation.__table__
+_CREDIT_NOTE = CreditNote.__table__
+_CURRENT_INVOICE = (
+    select(_INVOICE.c.id, _INVOICE.c.company_id, _INVOICE.c.version, _INVOICE.c.number, _INVOICE.c.issued_at,
+           _INVOICE.c.due_date, _INVOICE.c.buyer, _INVOICE.c.subtotal, _INVOICE.c.tax_total, _INVOICE.c.total,
+           _INVOICE.c.status,
+           select(func.sum(_ALLOCATION.c.amount))
+           .where(_ALLOCATION.c.order_id == bindparam("order_id"), _ALLOCATION.c.reversed_at.is_(None))
+           .scalar_subquery().label("paid"),
+           select(func.sum(_CREDIT_NOTE.c.total))
+           .where(_CREDIT_NOTE.c.order_id == bindparam("order_id"),
+                  _CREDIT_NOTE.c.reason == CreditReason.CASE_CREDIT)
+           .scalar_subquery().label("credited"))
+    .where(_INVOICE.c.order_id == bindparam("order_id")).order_by(_INVOICE.c.version.desc()).limit(1))
+
+
+def _current_invoice(order: Order) -> Row[*tuple[Any, ...]] | None:
+    """The order's current invoice with what was paid and credited of the order, or None before it is invoiced;
+    read once per unit of work until one of those is written (``core.session_memo``)."""
+    return remembered(("billing.invoice_version", order.id),
+                      lambda: db.session.execute(_CURRENT_INVOICE, {"order_id": order.id}).one_or_none(),
+                      autoflush=True, tables=(Invoice.__tablename__, PaymentAllocation.__tablename__,
+                                              CreditNote.__tablename__))
+
+
+def _sum(value: Any) -> Decimal:
+    return ZERO if value is None else money(Decimal(value))
 
 
 def invoice_source(order: Order) -> DocumentSource:
-    """The version of the order's invoice PDF: the invoice version, its status and what was paid against it."""
-    invoice = _invoice_of(order)
-    return DocumentSource(_version(invoice, invoice.status, paid_total(order), credited_total(order)),
+    """The version of the order's invoice PDF: the invoice version, its status and what was paid and credited
+    of the order, read by one statement."""
+    invoice = _current_invoice(order)
+    if invoice is None:
+        raise NotFound(_("order %(number)s has no invoice yet", number=order.display_number), field="kind")
+    return DocumentSource(_version(invoice, invoice.status, _sum(invoice.paid), _sum(invoice.credited)),
                           entity="invoice", entity_id=invoice.id)
 
 
@@ -93,7 +136,7 @@ def order_kinds() -> list[DocumentKind]:
     """The order's invoice and its latest credit note. The customer's own copies: a customer user opens them
     without seeing billing's pages."""
     return [DocumentKind(INVOICE_DOCUMENT, _l("Invoice"), "invoice.html", "billing.view", invoice_document,
-                         available=lambda order: invoice_for(order) is not None,
+                         available=lambda order: _current_invoice(order) is not None,
                          source=invoice_source, customer_copy=True),
             DocumentKind(CREDIT_NOTE, _l("Credit note"), "credit_note.html", "billing.view",
                          context=lambda order: credit_note_context(_latest_credit_note(order), order),
@@ -105,7 +148,8 @@ def version_kind(invoice: Invoice) -> DocumentKind:
     """One version of an invoice as it was issued, old or current."""
     return DocumentKind(INVOICE_VERSION, _l("Invoice"), "invoice.html", "billing.view",
                         context=lambda order: version_context(invoice, order),
-                        source=lambda order: DocumentSource(_version(invoice), entity="invoice_version",
+                        source=lambda order: DocumentSource(_version(invoice, lines=tuple(invoice.lines)),
+                                                            entity="invoice_version",
                                                             entity_id=invoice.id),
                         customer_copy=True)
 

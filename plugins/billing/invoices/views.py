@@ -11,7 +11,7 @@ from flask_babel import lazy_pgettext
 from sqlalchemy import Select
 
 from core.auth.context import require_actor, requires
-from core.documents import document_response, stored_kind_document
+from core.documents import kind_document_response
 from core.formatting import money
 from core.listview import Column, Filter, FilterKind, GroupBy, Kind, ListSpec, list_response, order_column
 from core.models import Customer, Order, User
@@ -108,7 +108,7 @@ def _credited_version(invoice: Invoice, credit_note_id: int) -> Invoice:
 def invoice_document(invoice_id: int):
     actor = require_actor()
     invoice = services.get_invoice(actor, invoice_id)
-    return document_response(stored_kind_document(invoice.order, documents.version_kind(invoice), actor))
+    return kind_document_response(invoice.order, documents.version_kind(invoice), actor)
 
 
 @bp.route("/credit-notes/<id:credit_note_id>/document")
@@ -117,4 +117,4 @@ def credit_note_document(credit_note_id: int):
     actor = require_actor()
     credit_note = credit_notes.get_credit_note(actor, credit_note_id)
     order = get_order(actor, credit_note.order_id)
-    return document_response(stored_kind_document(order, documents.credit_note_kind(credit_note), actor))
+    return kind_document_response(order, documents.credit_note_kind(credit_note), actor)

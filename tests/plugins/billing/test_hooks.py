@@ -38,6 +38,7 @@ from tests.clones import clone_order
 from tests.flows import Flow
 from tests.inbox_answers import answer, check_counts_agree
 from tests.plugins.billing.conftest import fresh, invoice_number
+from tests.plugins.billing.test_invoices_credit_notes import case_credit
 from tests.plugins.billing.open_item_rows import falls_due, post_missing
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -265,6 +266,32 @@ def test_a_payment_makes_a_new_version_of_the_invoice_and_the_one_sent_stays_as_
     assert {(row.entity, row.entity_id) for row in rows} == {("invoice", invoice.id)} and len(rows) == 2
     assert "2,316.50" in pdf_text(sent.content, tmp_path, "sent.pdf").split("Outstanding")[1]
     assert "1,316.50" in pdf_text(later.content, tmp_path, "later.pdf").split("Outstanding")[1]
+
+
+def test_a_reversed_payment_and_a_case_credit_each_make_a_new_version_of_the_invoice(
+        world, api, place_order, deliver, tmp_path):
+    """The version reads the invoice's status and what was paid and credited of the order in one statement: each
+    change of those is a new version, and the version before it stays stored as it was."""
+    order = deliver(place_order())  # 2,316.50, invoiced on delivery
+    finance = world.users["finance"]
+    paid = api("finance").post("/api/v1/payments", json={"order_id": order.id, "amount": "1000.00"})
+    with_payment = stored_document(fresh(order.id), "invoice", finance)
+
+    reversed_ = api("finance").post(f"/api/v1/payments/{paid.get_json()['id']}/reverse",
+                                    json={"reason": "付款人错误"})
+    without_payment = stored_document(fresh(order.id), "invoice", finance)
+    order = fresh(order.id)
+    hooks_for_order(order).credit_granted(order=order, credit=case_credit(order, "113.00"))
+    commit()
+    credited = stored_document(fresh(order.id), "invoice", finance)
+
+    assert paid.status_code == 201 and reversed_.status_code == 200, (paid.get_json(), reversed_.get_json())
+    assert len({with_payment.version, without_payment.version, credited.version}) == 3
+    assert len({with_payment.etag, without_payment.etag, credited.etag}) == 3
+    assert "1,316.50" in pdf_text(with_payment.content, tmp_path, "paid.pdf").split("Outstanding")[1]
+    assert "2,316.50" in pdf_text(without_payment.content, tmp_path, "reversed.pdf").split("Outstanding")[1]
+    assert "2,203.50" in pdf_text(credited.content, tmp_path, "credited.pdf").split("Outstanding")[1]
+    assert stored_document(fresh(order.id), "invoice", finance).stored_id == credited.stored_id
 
 
 def _pay(flow: Flow, order: dict, amount: str) -> dict:
