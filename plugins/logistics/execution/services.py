@@ -46,7 +46,8 @@ from core.models import Order, OrderLine, OrderStatus, Role, User, utcnow
 from core.models.users import user_role
 from core.modules import hooks_for_order
 from core.orders import events
-from core.orders.queries import visible_to
+from core.orders.queries import ORDER_AS_GOT, get_order, hold_order, visible_to
+from core.session_memo import remember, remembered
 from plugins.logistics.execution.models import (
     OPEN_TASKS, ExecutionPlan, ExecutionTask, ExecutionTemplate, PlanStatus, TaskDependency, TaskKind, TaskStatus,
     TemplateProduct, TemplateTask,
@@ -54,6 +55,7 @@ from plugins.logistics.execution.models import (
 from plugins.logistics.execution.schedule import (
     Cycle, Step, deadline_of, due_dates, earliest_finish, first_day_after, latest_start, ordered,
 )
+from plugins.logistics.incidents.models import PlanRisk
 
 PLAN = "logistics.plan"
 WORK = "logistics.task"
@@ -68,6 +70,12 @@ UNSET: Any = object()
 # --- reading ---------------------------------------------------------------------
 
 
+_RISK = ("logistics.plan_risk",)
+# A plan as plan_of reads it: its tasks (a row each, with their prerequisites' ids) in the plan's statement.
+_PLAN_READ = (lazyload(ExecutionPlan.order), lazyload(ExecutionPlan.tasks), lazyload(ExecutionTask.plan),
+              lazyload(ExecutionTask.depends_on))
+
+
 def plan_of(order: Order) -> ExecutionPlan | None:
     """The order's plan, with its tasks and what each waits for, or None when it has none: one statement (a row a
     task, each with its plan), however many tasks the plan has (the order is the one given, not read again)."""
@@ -75,14 +83,42 @@ def plan_of(order: Order) -> ExecutionPlan | None:
         select(ExecutionPlan, ExecutionTask, _prerequisite_ids())
         .outerjoin(ExecutionTask, ExecutionTask.plan_id == ExecutionPlan.id)
         .where(ExecutionPlan.company_id == order.company_id, ExecutionPlan.order_id == order.id)
-        .options(lazyload(ExecutionPlan.order), lazyload(ExecutionPlan.tasks), lazyload(ExecutionTask.plan),
-                 lazyload(ExecutionTask.depends_on))
-        .order_by(ExecutionTask.position)).all()
+        .options(*_PLAN_READ).order_by(ExecutionTask.position)).all()
+    return _held_plan(order, rows[0][0], [(task, waits) for _plan, task, waits in rows]) if rows else None
+
+
+def order_and_plan(user: User, order_id: int) -> tuple[Order, ExecutionPlan | None]:
+    """The order ``user`` asks for (NotFound as get_order says it, and kept as its answer) and its :func:`plan_of`,
+    both in one statement."""
+    rows = db.session.execute(
+        select(Order, ExecutionPlan, PlanRisk, ExecutionTask, _prerequisite_ids())
+        .outerjoin(ExecutionPlan, and_(ExecutionPlan.order_id == Order.id,
+                                       ExecutionPlan.company_id == Order.company_id))
+        .outerjoin(PlanRisk, PlanRisk.plan_id == ExecutionPlan.id)
+        .outerjoin(ExecutionTask, ExecutionTask.plan_id == ExecutionPlan.id)
+        .where(Order.id == order_id, visible_to(user))
+        .options(*ORDER_AS_GOT, *_PLAN_READ).order_by(ExecutionTask.position)).unique().all() if is_id(order_id) else []
     if not rows:
-        return None
-    plan = rows[0][0]
+        return get_order(user, order_id), None  # it raises the order's NotFound
+    order = hold_order(rows[0][0])
+    plan = rows[0][1]
+    if plan is None:
+        return order, None
+    remember(_RISK + (plan.id,), rows[0][2], tables=(PlanRisk.__tablename__,))  # risk_of's answer, read with it
+    return order, _held_plan(order, plan, [(task, waits) for _order, _plan, _risk, task, waits in rows])
+
+
+def risk_of(plan: ExecutionPlan) -> PlanRisk | None:
+    """The plan's risk record of the last sweep, or None: once per unit of work until a risk record is written
+    (an API request reads it with the plan, see :func:`order_and_plan`)."""
+    return remembered(_RISK + (plan.id,), lambda: db.session.execute(
+        select(PlanRisk).where(PlanRisk.plan_id == plan.id)).scalar_one_or_none(),
+        tables=(PlanRisk.__tablename__,), autoflush=True)
+
+
+def _held_plan(order: Order, plan: ExecutionPlan, rows: Sequence[tuple[ExecutionTask | None, Any]]) -> ExecutionPlan:
     set_committed_value(plan, "order", order)
-    _hold_tasks(plan, [(task, prerequisites) for _plan, task, prerequisites in rows if task is not None])
+    _hold_tasks(plan, [(task, waits) for task, waits in rows if task is not None])
     return plan
 
 
