@@ -165,15 +165,20 @@ def issued_document(order: Order, kind_name: str) -> Document:
     return _stored(order, kind, True)
 
 
-def render_soon(order: Order, kind_name: str) -> None:
-    """Have the worker render and store the customer's copy of the order's document ``kind_name`` now due.
+def render_soon(order: Order, *kind_names: str) -> None:
+    """Have the worker render and store the customer's copies of the order's documents ``kind_names`` now due.
 
-    Called by the step that makes it due, in that step's transaction: one insert, ignored when the
-    document already waits (the worker renders the version current when it runs).
+    Called by the step that makes them due, in that step's transaction: one insert for all the kinds (the
+    delivery note and the certificate of a dispatch), each row ignored when its document already waits (the
+    worker renders the version current when it runs).
     """
+    if not kind_names:
+        return
     insert = INSERT_IGNORING_DUPLICATES[db.session.get_bind().dialect.name]
-    db.session.execute(insert(DocumentDue).values(company_id=order.company_id, order_id=order.id, kind=kind_name,
-                                                  due_at=utcnow()).on_conflict_do_nothing())
+    now = utcnow()
+    db.session.execute(insert(DocumentDue).values([
+        {"company_id": order.company_id, "order_id": order.id, "kind": kind_name, "due_at": now}
+        for kind_name in dict.fromkeys(kind_names)]).on_conflict_do_nothing())
 
 
 def render_due(now: datetime, *, limit: int = 50) -> int:

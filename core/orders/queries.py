@@ -76,14 +76,24 @@ def get_order(user: User, order_id: int) -> Order:
         raise NotFound(_("order %(id)s does not exist", id=order_id))
     # The lines when first asked for: many actions on an order (a review decision, a task) never read them. The
     # pinned modules, which every stage's hook asks about, in the same statement (a few rows of one order).
-    order = db.session.execute(visible_orders(user).where(Order.id == order_id)
-                               .options(lazyload(Order.lines), joinedload(Order.module_rows))
+    order = db.session.execute(visible_orders(user).where(Order.id == order_id).options(*ORDER_AS_GOT)
                                ).unique().scalar_one_or_none()
     if order is None:
         raise NotFound(_("order %(id)s does not exist", id=order_id))
     # Held by the session's memo (no table forgets it): also what keeps it in the identity map, so a row's
     # relationship to it (a task's, a step's) finds it there instead of loading it again.
-    return remember(("order", order_id), order, tables=())
+    return hold_order(order)
+
+
+# What get_order reads with the order, for a query that reads the order joined to a row of its own (a review step):
+# the pinned modules, not the lines.
+ORDER_AS_GOT = (lazyload(Order.lines), joinedload(Order.module_rows))
+
+
+def hold_order(order: Order) -> Order:
+    """Keep ``order`` as :func:`get_order`'s answer for this unit of work: an order read along with another row, in
+    the same statement, under ``visible_to`` of the user who asks, and with ``ORDER_AS_GOT``."""
+    return remember(("order", order.id), order, tables=())
 
 
 def search_orders(

@@ -22,8 +22,7 @@ class OrderReviews(MethodView):
     @blp.response(200, StepSchema(many=True))
     def get(self, order_id):
         """The review steps of every round of the order, oldest first, each with the rules' findings."""
-        order = get_order(require_actor(), order_id)
-        return services.steps_of(order)
+        return services.order_steps(require_actor(), order_id)
 
 
 @blp.route("/orders/<id:order_id>/review-preview")

@@ -38,7 +38,7 @@ from core.labels import label
 from core.models import Order, OrderStatus, User, utcnow
 from core.modules import hooks_for_order
 from core.orders import events
-from core.orders.queries import get_order, visible_to
+from core.orders.queries import ORDER_AS_GOT, get_order, hold_order, visible_to
 from core.session_memo import recalled, remember
 from plugins.review import change_rounds, labels, policy
 from plugins.review.change_models import ChangeRequest
@@ -539,6 +539,9 @@ def rounds(order: Order) -> list[Round]:
     return [by_number[number] for number in sorted(by_number)]
 
 
+_STEP_LISTED = (joinedload(ReviewStep.decided_by), joinedload(ReviewStep.decisions), joinedload(ReviewStep.findings))
+
+
 def steps_of(order: Order) -> list[ReviewStep]:
     """Every review step of the order, oldest round first, each with its decisions and findings.
 
@@ -547,10 +550,24 @@ def steps_of(order: Order) -> list[ReviewStep]:
     """
     return list(db.session.execute(
         select(ReviewStep).where(ReviewStep.order_id == order.id)
-        .order_by(ReviewStep.round, ReviewStep.sequence, ReviewStep.id)
-        .options(joinedload(ReviewStep.decided_by), joinedload(ReviewStep.decisions),
-                 joinedload(ReviewStep.findings))
+        .order_by(ReviewStep.round, ReviewStep.sequence, ReviewStep.id).options(*_STEP_LISTED)
     ).unique().scalars())
+
+
+def order_steps(user: User, order_id: int) -> list[ReviewStep]:
+    """:func:`steps_of` the order ``user`` asks for (NotFound as :func:`get_order` says it), with the order read in
+    the same statement and kept as get_order's answer: one statement for the API's list of an order's steps."""
+    if not is_id(order_id):
+        return steps_of(get_order(user, order_id))  # it raises the order's NotFound
+    rows = db.session.execute(
+        select(Order, ReviewStep).outerjoin(ReviewStep, ReviewStep.order_id == Order.id)
+        .where(Order.id == order_id, visible_to(user))
+        .order_by(ReviewStep.round, ReviewStep.sequence, ReviewStep.id).options(*ORDER_AS_GOT, *_STEP_LISTED)
+    ).unique().all()
+    if not rows:
+        return steps_of(get_order(user, order_id))  # it raises the order's NotFound
+    hold_order(rows[0][0])
+    return [step for _order, step in rows if step is not None]
 
 
 def open_steps(order: Order) -> list[ReviewStep]:
@@ -663,31 +680,31 @@ def step_for(user: User, step_id: int) -> ReviewStep:
     """A review step of an order ``user`` may see, or NotFound."""
     # With what deciding reads in one statement: the other steps of its round, which a decision moves on, each
     # step's decisions and findings (a few rows each), the round's record and the change request it decides.
-    # The round's steps and its change request are kept for the unit of work; the record is the session's.
+    # The round's steps and its change request are kept for the unit of work; the record is the session's. The
+    # order, which the user must be allowed to see, is joined in and kept as get_order's answer: not read again.
     asked = (select(ReviewStep.order_id, ReviewStep.round)
              .where(ReviewStep.company_id == user.company_id, ReviewStep.id == step_id).subquery())
     rows = db.session.execute(
-        select(ReviewStep, ReviewRound, ChangeRequest)
+        select(ReviewStep, ReviewRound, ChangeRequest, Order)
         .join(asked, and_(ReviewStep.order_id == asked.c.order_id, ReviewStep.round == asked.c.round))
+        .join(Order, and_(Order.id == ReviewStep.order_id, visible_to(user)))
         .outerjoin(ReviewRound, ReviewRound.id == ReviewStep.round_id)
         .outerjoin(ChangeRequest, and_(ChangeRequest.order_id == ReviewStep.order_id,
                                        ChangeRequest.round == ReviewStep.round))
         .order_by(ReviewStep.sequence, ReviewStep.id)
-        .options(joinedload(ReviewStep.decisions), joinedload(ReviewStep.findings))
+        .options(joinedload(ReviewStep.decisions), joinedload(ReviewStep.findings), *ORDER_AS_GOT)
     ).unique().all() if is_id(step_id) else []
     steps = [row[0] for row in rows]
     step = next((each for each in steps if each.id == step_id), None)
     if step is None:
+        # Also a step of an order the user may not see: its existence is not told either.
         raise NotFound(_("%(what)s %(id)s does not exist", what=_("review step"), id=step_id))
     remember(_ROUND_STEPS + (step.order_id, step.round), steps, tables=())
     remember(change_rounds.of_round_key(step.order_id, step.round), rows[0][2],
              tables=(ChangeRequest.__tablename__,))
     if rows[0][1] is not None:
         remember(_ROUND_RECORD + (rows[0][1].id,), rows[0][1], tables=())
-    try:
-        get_order(user, step.order_id)
-    except NotFound:
-        raise NotFound(_("review step %(id)s does not exist", id=step_id)) from None
+    hold_order(rows[0][3])
     return step
 
 

@@ -10,7 +10,7 @@ import logging
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from core.db import commit
 from core.documents import render_due, render_soon
@@ -110,6 +110,25 @@ def test_the_documents_due_at_a_time_are_the_ones_queued_by_then_oldest_first(ap
 
     assert due_rows() == [(first.id, "confirmation")] and stored_kinds(first) == []
     assert stored_kinds(second) == [("confirmation", "en:prices")]
+
+
+def test_the_documents_a_step_makes_due_are_queued_in_one_statement_a_waiting_one_once(app, world):
+    order = orders.draft(world)
+    render_soon(order, "confirmation")
+    sent: list[str] = []
+
+    def listen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        sent.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        render_soon(order, "delivery_note", "confirmation", "certificate")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listen)
+    commit()
+
+    assert len(sent) == 1 and sent[0].startswith("INSERT")
+    assert due_rows() == [(order.id, "confirmation"), (order.id, "delivery_note"), (order.id, "certificate")]
 
 
 def test_a_kind_the_order_does_not_offer_is_dropped_from_the_queue(app, world, renders, caplog):

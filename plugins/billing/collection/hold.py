@@ -19,6 +19,7 @@ from core.errors import Conflict, PermissionDenied, ValidationError
 from core.extensions import db
 from core.models import Customer, Order, User, utcnow
 from core.modules import pinned
+from core.session_memo import remembered
 from plugins.billing.collection.models import CreditHold, HoldSource
 
 PLACE = "billing.credit_hold.place"
@@ -28,10 +29,12 @@ GATE = "credit_hold"
 
 
 def active_hold(customer_id: int) -> CreditHold | None:
-    """The customer's hold in force, or None: one query."""
-    return db.session.execute(select(CreditHold).where(CreditHold.customer_id == customer_id,
-                                                       CreditHold.released_at.is_(None))
-                              .order_by(CreditHold.id).limit(1)).scalar_one_or_none()
+    """The customer's hold in force, or None: one query, once per unit of work until a hold is written (intake's
+    warning, review's finding and the execution gates all ask at a submission)."""
+    return remembered(("billing.hold", customer_id), lambda: db.session.execute(
+        select(CreditHold).where(CreditHold.customer_id == customer_id, CreditHold.released_at.is_(None))
+        .order_by(CreditHold.id).limit(1)).scalar_one_or_none(),
+        tables=(CreditHold.__tablename__,), autoflush=True)
 
 
 def reason_of(hold: CreditHold, customer: Customer) -> str:

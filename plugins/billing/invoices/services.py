@@ -157,7 +157,8 @@ def issue_version(order: Order, *, replaces: Invoice | None = None, actor: User 
     if rows:
         db.session.execute(insert(InvoiceLine), [{**row, "invoice_id": invoice.id} for row in rows])
     attach_earlier_payments(order, invoice)
-    open_items.post([order], EntryKind.ISSUED, issued_at)
+    # Without ``replaces`` (``issue_invoice``: the order has no invoice yet), this is the order's first invoice.
+    open_items.post([order], EntryKind.ISSUED, issued_at, first=invoice if replaces is None else None)
     issued = InvoiceIssued(number=invoice.number, version=invoice.version, amount=invoice.total,
                            currency=invoice.currency, issued_at=issued_at, due_date=invoice.due_date,
                            replaces=replaces.number if replaces else None)

@@ -11,7 +11,7 @@ before an invoice (or its version) existed under it.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select, type_coerce
@@ -21,7 +21,7 @@ from core.extensions import db
 from core.models import Order, OrderStatus, User
 from core.models.types import Money
 from core.orders import money
-from core.session_memo import remembered
+from core.session_memo import remember, remembered
 from plugins.billing.invoices.models import CreditNote, CreditReason, Invoice, InvoiceStatus
 from plugins.billing.payments.models import BillingPayment, PaymentAllocation
 
@@ -58,6 +58,16 @@ def paid_totals(order_ids: Iterable[int]) -> dict[int, Decimal]:
         return {}
     return dict(remembered(("billing.paid", ids), lambda: _paid_totals(ids), autoflush=True,
                            tables=(PaymentAllocation.__tablename__,)))
+
+
+def paid_with(before: Mapping[int, Decimal], added: Mapping[int, Decimal]) -> None:
+    """Keep as ``paid_totals`` of the orders of ``added`` what they were paid ``before`` (``paid_totals`` of the
+    same orders, asked just before) with the allocations just written, ``added`` of each: the answer a read
+    would give, known without it. Any later write of an allocation forgets it, as it does a read answer."""
+    ids = tuple(sorted(set(added)))
+    if ids:
+        remember(("billing.paid", ids), {order_id: money(before.get(order_id, ZERO) + added[order_id])
+                                         for order_id in ids}, tables=(PaymentAllocation.__tablename__,))
 
 
 def _paid_totals(ids: tuple[int, ...]) -> dict[int, Decimal]:
@@ -112,6 +122,8 @@ def attach_earlier_payments(order: Order, invoice: Invoice) -> None:
     """File what was paid of the order before this invoice under it: payments taken before the order was
     invoiced, and those of a version credited since. What they paid beyond what this version bills is
     given back to their payments, the customer's credit (``allocations.apply_credit`` takes it further)."""
+    if order.id not in paid_totals([order.id]):
+        return  # no allocation to the order stands (what was paid of it, asked already this unit of work)
     closed = select(Invoice.id).where(Invoice.order_id == order.id,
                                       Invoice.status.in_((InvoiceStatus.CANCELLED, InvoiceStatus.CREDITED)))
     earlier = list(db.session.execute(

@@ -56,15 +56,15 @@ def customer_receivables(company: Company, customer: Customer) -> CustomerReceiv
     today = company.today()
     owing = open_invoices(company.id, customer_id=customer.id)
     overdue = owing.c.due_date < today
-    total, late_total, late = db.session.execute(
-        select(func.sum(owing.c.open), func.sum(case((overdue, owing.c.open), else_=ZERO)),
-               func.sum(case((overdue, 1), else_=0)))).one()
     last_paid = (select(OpenItemEntry.invoice_id, func.max(OpenItemEntry.posted_on).label("paid_on"))
                  .where(OpenItemEntry.company_id == company.id, OpenItemEntry.customer_id == customer.id,
                         OpenItemEntry.kind == EntryKind.PAYMENT)
                  .group_by(OpenItemEntry.invoice_id).subquery())
-    paid_late = db.session.execute(
-        select(func.count()).select_from(Invoice).join(last_paid, last_paid.c.invoice_id == Invoice.id)
-        .where(Invoice.status == InvoiceStatus.PAID, last_paid.c.paid_on > Invoice.due_date)).scalar_one()
+    paid_late_count = (select(func.count()).select_from(Invoice).join(last_paid, last_paid.c.invoice_id == Invoice.id)
+                       .where(Invoice.status == InvoiceStatus.PAID, last_paid.c.paid_on > Invoice.due_date))
+    # One statement: the open invoices' sums, and the count of those paid late a column of the same row.
+    total, late_total, late, paid_late = db.session.execute(
+        select(func.sum(owing.c.open), func.sum(case((overdue, owing.c.open), else_=ZERO)),
+               func.sum(case((overdue, 1), else_=0)), paid_late_count.scalar_subquery())).one()
     return CustomerReceivables(outstanding=_amount(total), overdue=_amount(late_total),
-                               late_payments=int(late or 0) + paid_late, currency=company.currency)
+                               late_payments=int(late or 0) + int(paid_late), currency=company.currency)

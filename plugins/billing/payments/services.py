@@ -19,6 +19,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select, and_, case, func, insert, inspect, literal, or_, select
 from sqlalchemy.orm import lazyload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core import audit, formatting
 from core.auth.context import VIEW_PRICES, check
@@ -41,7 +42,7 @@ from plugins.billing.payments.allocations import (
 )
 from plugins.billing.payments.ledger import (
     HALF_CENT, UNSETTLED, ZERO, balance, credited_on_order, credited_total, credited_totals, outstanding, owing,
-    paid_on, paid_totals,
+    paid_on, paid_totals, paid_with,
 )
 from plugins.billing.receivables import open_items
 from plugins.billing.receivables.models import EntryKind
@@ -272,10 +273,17 @@ def _allocate(payment: BillingPayment, plan: list[tuple[Order, Invoice | None, D
     if not plan:
         return
     now = utcnow()
-    db.session.execute(insert(PaymentAllocation), [
+    added: dict[int, Decimal] = {}
+    for paid_order, _invoice, share in plan:
+        added[paid_order.id] = added.get(paid_order.id, ZERO) + share
+    paid_before = paid_totals(added)  # asked already when the payment was checked against what the orders owe
+    # Returned by their INSERT: the payment's allocations as its answer lists them, not read back.
+    made = db.session.scalars(insert(PaymentAllocation).returning(PaymentAllocation), [
         {"company_id": payment.company_id, "payment_id": payment.id, "order_id": paid_order.id,
          "invoice_id": invoice.id if invoice is not None else None, "amount": share, "created_at": now}
-        for paid_order, invoice, share in plan])
+        for paid_order, invoice, share in plan]).all()
+    set_committed_value(payment, "allocations", sorted(made, key=lambda allocation: allocation.id))
+    paid_with(paid_before, added)  # what the orders are paid now: not read again
     invoices = [invoice for _order, invoice, _share in plan if invoice is not None]
     for row in owed_on(invoices):
         if row.owed <= ZERO:

@@ -59,23 +59,30 @@ def _ledgers(invoice_ids: Iterable[int]) -> dict[int, tuple[Decimal, date]]:
     return {invoice_id: (money(Decimal(total)), last) for invoice_id, total, last in rows}
 
 
-def post(orders: Iterable[Order], kind: EntryKind, at: datetime | None = None) -> None:
+def post(orders: Iterable[Order], kind: EntryKind, at: datetime | None = None, *,
+         first: Invoice | None = None) -> None:
     """Append, for each invoice version of ``orders`` whose balance moved, a row of the change, posted on
     ``at``'s day (default now) in the company's zone. A closed version's last row is ``CLOSED``.
-    A few statements for any number of orders."""
+    A few statements for any number of orders.
+
+    ``first``: the first invoice of the one order given, just issued: then its only version, with no rows yet,
+    so neither its versions nor their rows are read."""
     by_id = {order.id: order for order in orders}
     if not by_id:
         return
     db.session.flush()
-    # The orders are at hand: joining them again would load their lines and pinned modules once more.
-    invoices = list(db.session.execute(
-        select(Invoice).where(Invoice.order_id.in_(by_id)).order_by(Invoice.id).options(lazyload(Invoice.order))
-    ).scalars())
+    if first is not None:
+        invoices = [first]
+    else:
+        # The orders are at hand: joining them again would load their lines and pinned modules once more.
+        invoices = list(db.session.execute(
+            select(Invoice).where(Invoice.order_id.in_(by_id)).order_by(Invoice.id).options(lazyload(Invoice.order))
+        ).scalars())
     if not invoices:
         return
     paid = paid_totals(by_id)
     credited = credited_totals(by_id)
-    ledgers = _ledgers(invoice.id for invoice in invoices)
+    ledgers = {} if first is not None else _ledgers(invoice.id for invoice in invoices)
     moment = at or utcnow()
     rows = []
     settled: list[dict[str, object]] = []
@@ -88,17 +95,21 @@ def post(orders: Iterable[Order], kind: EntryKind, at: datetime | None = None) -
         if abs(change) < HALF_CENT:
             continue
         day = local_date(moment, company_zone(invoice.company_id))
+        settled_on = (max(day, last) if last else day) if owed < HALF_CENT else None
         rows.append({
             "company_id": invoice.company_id, "customer_id": order.customer_id,
             "salesperson_id": order.created_by_id, "order_id": order.id, "invoice_id": invoice.id,
             "currency": invoice.currency, "due_date": invoice.due_date, "posted_on": day,
             "kind": EntryKind.CLOSED if invoice.status in CLOSED else kind, "amount": money(change),
+            "settled_on": settled_on,
         })
-        settled.append({"invoice": invoice.id,
-                        "settled": (max(day, last) if last else day) if owed < HALF_CENT else None})
+        if last is not None:  # rows posted before: settled with the new one, or open again
+            settled.append({"invoice": invoice.id, "settled": settled_on})
     if rows:
+        # A new row is written settled on its last row's day if its invoice owes nothing now.
         db.session.execute(insert(OpenItemEntry), rows)
-        # Each posted invoice's rows, the new one too: settled on its last row's day if it owes nothing now.
+    if settled:
+        # Each posted invoice's earlier rows the same: an invoice's first row (its issue) has none to update.
         # (The table's UPDATE, not the model's: one executemany by invoice, not the ORM's update by key.)
         table = cast(Table, OpenItemEntry.__table__)
         db.session.execute(update(table).where(table.c.invoice_id == bindparam("invoice"))

@@ -12,7 +12,6 @@ from core.auth.context import require_actor, requires
 from core.errors import NotFound
 from core.extensions import db
 from core.models import User, utcnow
-from core.orders.queries import get_order
 from plugins.logistics.execution import catalog, services
 from plugins.logistics.execution.models import ExecutionPlan, ExecutionTask, ExecutionTemplate
 from plugins.logistics.execution.panels import READERS
@@ -21,7 +20,6 @@ from plugins.logistics.execution.schemas import (
     ExecutionTemplateSchema, MilestoneAdjustSchema, MilestoneCompleteSchema, MilestoneSchema, MilestoneStartSchema,
 )
 from plugins.logistics.execution.services import PLAN, WORK
-from plugins.logistics.incidents.sweep import risk_of
 
 blp = ApiBlueprint("logistics_execution_api", __name__,
                    description="Execution plans: tasks with people, due dates and dependencies; templates")
@@ -34,7 +32,7 @@ def execution(plan: ExecutionPlan) -> dict[str, Any]:
     assessment = services.assess(plan, utcnow())
     people = _people({task.completed_by_id for task in plan.tasks} | {plan.confirmed_by_id})
     behind = {task.id for task in assessment.behind}
-    risk = risk_of(plan)
+    risk = services.risk_of(plan)
     return {
         "id": plan.id, "order_id": plan.order_id, "order_number": plan.order.number,
         "order_status": plan.order.status.value, "status": plan.status, "revision": plan.revision,
@@ -79,8 +77,7 @@ def _people(ids: set[int | None]) -> dict[int | None, dict[str, Any]]:
 
 
 def _plan(order_id: int) -> ExecutionPlan:
-    order = get_order(require_actor(), order_id)
-    plan = services.plan_of(order)
+    order, plan = services.order_and_plan(require_actor(), order_id)
     if plan is None:
         raise NotFound(_("order %(number)s has no execution plan", number=order.display_number))
     return plan

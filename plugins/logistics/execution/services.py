@@ -29,7 +29,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, String, case, cast, func, insert, or_, select
+from sqlalchemy import Select, String, and_, case, cast, func, insert, or_, select
 from sqlalchemy.orm import joinedload, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -46,7 +46,8 @@ from core.models import Order, OrderLine, OrderStatus, Role, User, utcnow
 from core.models.users import user_role
 from core.modules import hooks_for_order
 from core.orders import events
-from core.orders.queries import visible_to
+from core.orders.queries import ORDER_AS_GOT, get_order, hold_order, visible_to
+from core.session_memo import remember, remembered
 from plugins.logistics.execution.models import (
     OPEN_TASKS, ExecutionPlan, ExecutionTask, ExecutionTemplate, PlanStatus, TaskDependency, TaskKind, TaskStatus,
     TemplateProduct, TemplateTask,
@@ -54,6 +55,7 @@ from plugins.logistics.execution.models import (
 from plugins.logistics.execution.schedule import (
     Cycle, Step, deadline_of, due_dates, earliest_finish, first_day_after, latest_start, ordered,
 )
+from plugins.logistics.incidents.models import PlanRisk
 
 PLAN = "logistics.plan"
 WORK = "logistics.task"
@@ -68,20 +70,55 @@ UNSET: Any = object()
 # --- reading ---------------------------------------------------------------------
 
 
+_RISK = ("logistics.plan_risk",)
+# A plan as plan_of reads it: its tasks (a row each, with their prerequisites' ids) in the plan's statement.
+_PLAN_READ = (lazyload(ExecutionPlan.order), lazyload(ExecutionPlan.tasks), lazyload(ExecutionTask.plan),
+              lazyload(ExecutionTask.depends_on))
+
+
 def plan_of(order: Order) -> ExecutionPlan | None:
-    """The order's plan, with its tasks and what each waits for, or None when it has none: two statements, however
-    many tasks the plan has (the order is the one given, not read again)."""
-    plan = db.session.execute(
-        select(ExecutionPlan).where(ExecutionPlan.company_id == order.company_id, ExecutionPlan.order_id == order.id)
-        .options(lazyload(ExecutionPlan.order), lazyload(ExecutionPlan.tasks))
-    ).scalar_one_or_none()
+    """The order's plan, with its tasks and what each waits for, or None when it has none: one statement (a row a
+    task, each with its plan), however many tasks the plan has (the order is the one given, not read again)."""
+    rows = db.session.execute(
+        select(ExecutionPlan, ExecutionTask, _prerequisite_ids())
+        .outerjoin(ExecutionTask, ExecutionTask.plan_id == ExecutionPlan.id)
+        .where(ExecutionPlan.company_id == order.company_id, ExecutionPlan.order_id == order.id)
+        .options(*_PLAN_READ).order_by(ExecutionTask.position)).all()
+    return _held_plan(order, rows[0][0], [(task, waits) for _plan, task, waits in rows]) if rows else None
+
+
+def order_and_plan(user: User, order_id: int) -> tuple[Order, ExecutionPlan | None]:
+    """The order ``user`` asks for (NotFound as get_order says it, and kept as its answer) and its :func:`plan_of`,
+    both in one statement."""
+    rows = db.session.execute(
+        select(Order, ExecutionPlan, PlanRisk, ExecutionTask, _prerequisite_ids())
+        .outerjoin(ExecutionPlan, and_(ExecutionPlan.order_id == Order.id,
+                                       ExecutionPlan.company_id == Order.company_id))
+        .outerjoin(PlanRisk, PlanRisk.plan_id == ExecutionPlan.id)
+        .outerjoin(ExecutionTask, ExecutionTask.plan_id == ExecutionPlan.id)
+        .where(Order.id == order_id, visible_to(user))
+        .options(*ORDER_AS_GOT, *_PLAN_READ).order_by(ExecutionTask.position)).unique().all() if is_id(order_id) else []
+    if not rows:
+        return get_order(user, order_id), None  # it raises the order's NotFound
+    order = hold_order(rows[0][0])
+    plan = rows[0][1]
     if plan is None:
-        return None
+        return order, None
+    remember(_RISK + (plan.id,), rows[0][2], tables=(PlanRisk.__tablename__,))  # risk_of's answer, read with it
+    return order, _held_plan(order, plan, [(task, waits) for _order, _plan, _risk, task, waits in rows])
+
+
+def risk_of(plan: ExecutionPlan) -> PlanRisk | None:
+    """The plan's risk record of the last sweep, or None: once per unit of work until a risk record is written
+    (an API request reads it with the plan, see :func:`order_and_plan`)."""
+    return remembered(_RISK + (plan.id,), lambda: db.session.execute(
+        select(PlanRisk).where(PlanRisk.plan_id == plan.id)).scalar_one_or_none(),
+        tables=(PlanRisk.__tablename__,), autoflush=True)
+
+
+def _held_plan(order: Order, plan: ExecutionPlan, rows: Sequence[tuple[ExecutionTask | None, Any]]) -> ExecutionPlan:
     set_committed_value(plan, "order", order)
-    _hold_tasks(plan, db.session.execute(
-        select(ExecutionTask, _prerequisite_ids()).where(ExecutionTask.plan_id == plan.id)
-        .options(lazyload(ExecutionTask.plan), lazyload(ExecutionTask.depends_on))
-        .order_by(ExecutionTask.position)).all())
+    _hold_tasks(plan, [(task, waits) for task, waits in rows if task is not None])
     return plan
 
 
@@ -294,11 +331,18 @@ def line_groups(order: Order) -> list[_Group]:
     product_ids = {line.product_id for line in order.lines}
     listed = select(TemplateProduct.template_id).where(TemplateProduct.company_id == order.company_id,
                                                        TemplateProduct.product_id.in_(product_ids))
-    templates = list(db.session.execute(select(ExecutionTemplate).where(
-        ExecutionTemplate.company_id == order.company_id, ExecutionTemplate.active.is_(True),
-        or_(ExecutionTemplate.is_default.is_(True), ExecutionTemplate.id.in_(listed)),
-    ).order_by(ExecutionTemplate.id)).scalars())
-    by_product = {row.product_id: template for template in templates for row in template.product_rows}
+    # Each template with the order's products it lists, a row each (or one row with none): not the template's
+    # whole list of products, which only these rows of it are looked up in.
+    rows = db.session.execute(
+        select(ExecutionTemplate, TemplateProduct.product_id)
+        .outerjoin(TemplateProduct, and_(TemplateProduct.template_id == ExecutionTemplate.id,
+                                         TemplateProduct.product_id.in_(product_ids)))
+        .where(ExecutionTemplate.company_id == order.company_id, ExecutionTemplate.active.is_(True),
+               or_(ExecutionTemplate.is_default.is_(True), ExecutionTemplate.id.in_(listed)))
+        .options(lazyload(ExecutionTemplate.product_rows))
+        .order_by(ExecutionTemplate.id, TemplateProduct.id)).all()
+    templates = list({template.id: template for template, _product_id in rows}.values())
+    by_product = {product_id: template for template, product_id in rows if product_id is not None}
     default = next((template for template in templates if template.is_default), None)
     groups: dict[int, _Group] = {}
     for line in order.lines:
@@ -326,6 +370,7 @@ def draft_plan(order: Order) -> ExecutionPlan | None:
                          drafted_at=utcnow())
     db.session.add(plan)
     flush()
+    set_committed_value(plan, "tasks", [])  # a plan just written has no tasks yet: not read to know it
     _add_groups(plan, groups, calendar)
     audit.record(company_id=plan.company_id, order_id=order.id, entity="execution_plan", entity_id=plan.id,
                  action="plan_drafted", actor=None, before=None, after=_plan_state(plan))
@@ -337,7 +382,7 @@ def _add_groups(plan: ExecutionPlan, groups: Sequence[_Group], calendar: Calenda
     due dates counted back from the deadline; else due at the deadline until the caller counts them.
 
     The tasks and their dependencies are written in one statement each (rows, not objects: the ORM
-    writes objects of a table that refers to itself one by one), then read back in one query, so
+    writes objects of a table that refers to itself one by one), the tasks returned by their INSERT, so
     drafting a plan of 30 tasks takes the statements one of 3 does.
     """
     people = _Assigner(plan.company_id, {task.role for group in groups for task in group.sources() if task.role})
@@ -367,9 +412,8 @@ def _add_groups(plan: ExecutionPlan, groups: Sequence[_Group], calendar: Calenda
                       tuple(before for after, before in edges if after == row["position"])) for row in rows]
         for ref, moment in due_dates(steps, plan.deadline, calendar).items():
             by_position[ref]["due_at"] = moment
-    db.session.execute(insert(ExecutionTask), rows)
-    made = {task.position: task for task in db.session.execute(select(ExecutionTask).where(
-        ExecutionTask.plan_id == plan.id, ExecutionTask.position.in_([row["position"] for row in rows]))).scalars()}
+    made = {task.position: task for task in db.session.scalars(
+        insert(ExecutionTask).returning(ExecutionTask), rows)}  # matched by position, in any order
     if edges:
         db.session.execute(insert(TaskDependency), [{"task_id": made[after].id, "depends_on_id": made[before].id}
                                                      for after, before in edges])

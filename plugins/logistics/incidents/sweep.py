@@ -130,10 +130,6 @@ def dependencies(plans: Sequence[ExecutionPlan]) -> dict[int, tuple[int, ...]]:
     return {task_id: tuple(refs) for task_id, refs in found.items()}
 
 
-def risk_of(plan: ExecutionPlan) -> PlanRisk | None:
-    return db.session.execute(select(PlanRisk).where(PlanRisk.plan_id == plan.id)).scalar_one_or_none()
-
-
 def open_incidents(order_ids: Sequence[int]) -> dict[int, list[Any]]:
     """The open incidents of the orders (order id, task id, kind, delay), by order, in one query."""
     found: dict[int, list[Any]] = defaultdict(list)

@@ -40,7 +40,7 @@ def panels(order: Order, user: User) -> list[Panel]:
         return []
     incidents = services.incidents_of(order)
     plan = execution.plan_of(order)
-    risk = sweep.risk_of(plan) if plan is not None else None
+    risk = execution.risk_of(plan) if plan is not None else None
     may_record = user.can(services.RECORD) and order.status in services.OPEN_ORDERS
     if not incidents and not may_record and not (risk and risk.at_risk):
         return []

@@ -85,10 +85,11 @@ def visible_shipments(user: User) -> Select[Shipment]:
 def get_shipment(user: User, shipment_id: int) -> Shipment:
     """One shipment the user may see, or NotFound (also for another company's or customer's)."""
     # Its order in the same statement with the modules pinned on it (its hooks are asked), not its lines: checking,
-    # dispatching and accepting read the shipment's own lines, each joined to its order line.
+    # dispatching and accepting read the shipment's own lines, each joined to its order line, also in it.
     shipment = db.session.execute(
         visible_shipments(user).where(Shipment.id == shipment_id)
-        .options(joinedload(Shipment.order).options(lazyload(Order.lines), joinedload(Order.module_rows)))
+        .options(joinedload(Shipment.order).options(lazyload(Order.lines), joinedload(Order.module_rows)),
+                 joinedload(Shipment.lines))
     ).unique().scalar_one_or_none()
     if shipment is None:
         raise NotFound(_("shipment %(id)s does not exist", id=shipment_id))
@@ -262,7 +263,10 @@ def shipped_quantities(order: Order) -> dict[int, Decimal]:
         ProblemCase.status == CaseStatus.RESOLVED, ProblemCase.resolution != Resolution.REPLACE,
         ProblemCase.order_line_id.is_not(None), ProblemCase.quantity.is_not(None))
     shipped: dict[int, Decimal] = {}
-    rows: Sequence[Any] = db.session.execute(union_all(carried, settled)).all()
+    # Selected from as a subquery: a statement that plainly reads these tables, so the audit entries the request
+    # keeps wait for its commit (a bare UNION is not known not to read the audit log, and would write them now).
+    both = union_all(carried, settled).subquery()
+    rows: Sequence[Any] = db.session.execute(select(both)).all()
     for line_id, quantity, refused in rows:
         shipped[line_id] = shipped.get(line_id, ZERO) + quantity - (refused or ZERO)
     return shipped
@@ -603,8 +607,7 @@ def dispatch(shipment: Shipment, actor: User, carrier: str | None = None,
         shipment_number=shipment.number, dispatched_at=now,
         lines=tuple(DispatchedLine(line.order_line_id, line.quantity) for line in shipment.lines)))
     # The papers that go with the goods: rendered by the worker, not by the dispatch.
-    documents.render_soon(order, DELIVERY_NOTE)
-    documents.render_soon(order, CERTIFICATE)
+    documents.render_soon(order, DELIVERY_NOTE, CERTIFICATE)
     _tell_customer(shipment)
     return shipment
 

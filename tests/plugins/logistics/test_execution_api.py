@@ -61,6 +61,10 @@ def test_who_reads_a_plan_and_an_order_without_one(app, world, api):
     assert customer.get(f"/api/v1/orders/{order.id}/execution").status_code == 403
     assert api["supervisor"].get(f"/api/v1/orders/{order.id}/execution").status_code == 200
     refused(api["logistics"].get(f"/api/v1/orders/{bare.id}/execution"), 404, "has no execution plan")
+    # The order is read with its plan: another company's is not found, nor is an order that does not exist.
+    outsider = factories.ApiClient(app, factories.build_world(app, code="XYZ").users["administrator"])
+    refused(outsider.get(f"/api/v1/orders/{order.id}/execution"), 404, f"order {order.id} does not exist")
+    refused(api["logistics"].get("/api/v1/orders/999999/execution"), 404, "order 999999 does not exist")
 
 
 def test_the_planner_confirms_a_late_plan_only_when_told_to(app, world, api):

@@ -424,12 +424,12 @@ def _reading(app, code: str, tasks: int) -> tuple[list[str], list[str]]:
     return working, planning
 
 
-def test_a_task_is_read_to_be_worked_on_with_its_plan_s_tasks_in_one_statement_and_a_plan_in_two(app):
+def test_a_task_is_read_to_be_worked_on_with_its_plan_s_tasks_in_one_statement_and_a_plan_in_one(app):
     few, many = _reading(app, "FEW", 3), _reading(app, "MANY", 30)
     # The task, its plan, order and pinned modules, and every task of the plan with what it waits for.
     assert len(few[0]) == len(many[0]) == 1, (few[0], many[0])
-    # The plan, then its tasks with what each waits for: never a statement per task.
-    assert len(few[1]) == len(many[1]) == 2, (few[1], many[1])
+    # The plan with its tasks, a row each with what it waits for: never a statement per task.
+    assert len(few[1]) == len(many[1]) == 1, (few[1], many[1])
 
 
 def test_hook_execution_task_completed(make_app):

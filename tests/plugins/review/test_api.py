@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from core.db import commit
 from core.extensions import db
@@ -49,6 +49,28 @@ def test_a_decision_answers_with_the_step_and_the_order_status(desk, world):
     assert body["decided_by"] == {"id": world.users["sales"].id, "name": world.users["sales"].name}
     assert body["order_status"] == "submitted"
     assert desk.step(order_id, "finance")["status"] == "open"
+
+
+def test_the_reviews_of_an_order_are_read_with_the_order_in_one_statement_and_a_draft_has_none(desk):
+    draft_id = desk.draft()
+    placed_id = desk.place()
+    sent: list[str] = []
+
+    def listen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        sent.append(statement)
+
+    desk.reviews(placed_id)  # the client's token is known from here on: its statement is the same each time
+    event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        assert desk.reviews(draft_id) == []
+        after_draft = len(sent)
+        assert [step["department"] for step in desk.reviews(placed_id)] == ["sales", "finance", "production"]
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listen)
+
+    # The token's statement and one for the order with its steps, their decisions and findings.
+    assert after_draft == 2 and len(sent) == 4
+    assert "review_step" in sent[1] and '"order"' in sent[1]
 
 
 def test_a_production_user_cannot_decide_the_finance_step(desk):
