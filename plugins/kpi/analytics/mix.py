@@ -47,39 +47,32 @@ class ChannelFigures:
 
 
 def months(company: Company, period: Period) -> list[MonthFigures]:
-    """Every month of the period, those without orders too: orders, customers who ordered, amount.
-
-    The orders are grouped by month and customer first (a row per customer who ordered in a month, however many
-    orders), then those rows by month: a month's customers are its rows. A ``count(DISTINCT customer)`` per
-    month sorted the year's orders (on PostgreSQL, on disk past its working memory)."""
+    """Every month of the period, those without orders too: orders, customers who ordered, amount."""
     bounds = period.month_bounds()
     bucket = case(*[(Order.submitted_at < end, index) for index, (_month, _start, end) in enumerate(bounds)],
                   else_=len(bounds)).label("bucket")
-    buyers = (select(bucket, func.count().label("orders"), func.sum(Order.total).label("sold"))
-              .where(counted(company, period.start, period.end)).group_by(bucket, Order.customer_id)
-              .subquery("buyers"))
     cells = {int(index): (int(orders), int(customers), amount(sold)) for index, orders, customers, sold in
-             db.session.execute(select(buyers.c.bucket, func.sum(buyers.c.orders), func.count(),
-                                       func.sum(buyers.c.sold)).group_by(buyers.c.bucket))}
+             db.session.execute(select(bucket, func.count(Order.id), func.count(Order.customer_id.distinct()),
+                                       func.sum(Order.total))
+                                .where(counted(company, period.start, period.end)).group_by(bucket))}
     return [MonthFigures(month, *cells.get(index, (0, 0, ZERO))) for index, (month, _s, _e) in enumerate(bounds)]
 
 
 def products(company: Company, period: Period) -> list[ProductFigures]:
     """The products ordered in the period, the largest amount first: orders, quantity, amount (with tax).
 
-    The lines are added up per order and product first (a row per product an order has, however many of its
-    lines), then those rows per product: a product's orders are its rows. A ``count(DISTINCT order)`` per
-    product sorted every line of the period's orders once more."""
-    per_order = (select(OrderLine.product_id.label("product_id"), func.sum(OrderLine.quantity).label("quantity"),
-                        func.sum(OrderLine.amount).label("sold"))
-                 .join(Order, Order.id == OrderLine.order_id).where(counted(company, period.start, period.end))
-                 .group_by(OrderLine.order_id, OrderLine.product_id).subquery("per_order"))
-    sold = func.sum(per_order.c.sold)
-    statement = (select(Product.id, Product.code, Product.name, Product.unit, func.count(),
-                        func.sum(per_order.c.quantity), sold)
-                 .select_from(per_order).join(Product, Product.id == per_order.c.product_id)
-                 .group_by(Product.id, Product.code, Product.name, Product.unit)
-                 .order_by(sold.desc(), Product.code).limit(PRODUCT_LIMIT))
+    The lines are added up per product id, the largest kept, and only those joined to their products' code,
+    name and unit: grouped by those too, every line of the period's orders was sorted with its product's
+    strings (at a million orders 11 s against 7 s on PostgreSQL)."""
+    sold = func.sum(OrderLine.amount).label("sold")
+    per_product = (select(OrderLine.product_id.label("product_id"), func.count(Order.id.distinct()).label("orders"),
+                          func.sum(OrderLine.quantity).label("quantity"), sold)
+                   .join(Order, Order.id == OrderLine.order_id).where(counted(company, period.start, period.end))
+                   .group_by(OrderLine.product_id).subquery("per_product"))
+    statement = (select(Product.id, Product.code, Product.name, Product.unit, per_product.c.orders,
+                        per_product.c.quantity, per_product.c.sold)
+                 .join(Product, Product.id == per_product.c.product_id)
+                 .order_by(per_product.c.sold.desc(), Product.code).limit(PRODUCT_LIMIT))
     return [ProductFigures(id_, code, name, unit, int(orders), _quantity(quantity),
                            amount(total))
             for id_, code, name, unit, orders, quantity, total in db.session.execute(statement)]
