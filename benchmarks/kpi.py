@@ -7,7 +7,9 @@ over the year before today, each with two lines of the world's products, a chann
 would have recorded: an intake task, three review steps (sales, finance, production; some late, some decided
 by rules), a delivered order (some corrected, some with a refused or reserved line, most rated), the total
 falling due and, for most, a payment (a few reversed). Everything is bulk-inserted with SQLAlchemy Core (ids
-given, no ``RETURNING``), or copied into PostgreSQL from the SQLite file a first run made (``--copy-from``).
+given, no ``RETURNING``) by ``--workers`` processes, a chunk of 20,000 orders at a time from the chunk's own
+seed, the five bulk tables' indexes made after the load; or copied into PostgreSQL from the SQLite file a first
+run made (``--copy-from``).
 Then, alternating, it times each of these against its hand-written query (``--stuck URL`` instead times the
 stuck orders' list on a ``flow_data.py`` database against a GROUP BY of each order's latest status change over
 the audit log, as the page read it before issue 16):
@@ -580,7 +582,7 @@ def customers_sql(db: Any, company_id: int, currency: str, period: Any, found: A
         SELECT code, count(*), sum(frequency), sum(monetary) FROM (
           SELECT CASE WHEN max(o.submitted_at) >= :recent THEN 'H' ELSE 'L' END
                  || CASE WHEN count(*) >= :frequency THEN 'H' ELSE 'L' END
-                 || CASE WHEN sum(o.total) >= :monetary THEN 'H' ELSE 'L' END AS code,
+                 || CASE WHEN round(sum(o.total), 2) >= :monetary THEN 'H' ELSE 'L' END AS code,
                  count(*) AS frequency, sum(o.total) AS monetary
             FROM "order" o WHERE {_counted()} GROUP BY o.customer_id) AS rfm
          GROUP BY code""").bindparams(
