@@ -7,9 +7,11 @@ to the user and to the numbers.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
@@ -90,12 +92,17 @@ def counts(company_id: int, date_from: date | None = None, date_to: date | None 
         .where(KpiEvent.company_id == company_id, KpiEvent.at >= start, KpiEvent.at < end)
         .group_by(KpiEvent.event)
     ).all()
+    return _summary(date_from, date_to, rows)
 
+
+def _summary(date_from: date, date_to: date, rows: Iterable[Sequence[Any]]) -> KpiSummary:
+    """The period's figures from its facts counted per kind, ``(kind, count, amount, hours, timed)`` rows; a kind
+    may come in several rows (one per bucket of the charts), which add up."""
     per_kind = {kind: 0 for kind in KpiEventKind}
     collected = ZERO
     decision_hours, timed_decisions = Decimal(0), 0
     for kind, count, amount, hours, timed in rows:
-        per_kind[kind] = count
+        per_kind[kind] += count
         if kind in COLLECTED_SIGN and amount is not None:
             collected += COLLECTED_SIGN[kind] * Decimal(amount)
         if kind in DECISION_KINDS and hours is not None:
@@ -162,13 +169,20 @@ def _next_bucket(start: date, granularity: Granularity) -> date:
 
 
 def over_time(company_id: int, date_from: date | None = None, date_to: date | None = None) -> KpiTimeline:
-    """The same facts as ``counts``, per day, month or year of the period (the dashboard's charts).
+    """The same facts as ``counts``, per day, month or year of the period (the dashboard's charts)."""
+    return dashboard(company_id, date_from, date_to)[1]
 
-    The facts are counted in the database, per bucket and kind, in one query: each
+
+def dashboard(company_id: int, date_from: date | None = None,
+              date_to: date | None = None) -> tuple[KpiSummary, KpiTimeline]:
+    """The dashboard's figures of the period (``counts``) and the same facts per day, month or year of it (its
+    charts), from one query: the page counted the period's facts twice, once for its cards and once per bucket.
+
+    The facts are counted in the database, per bucket and kind: each
     bucket is the span between two moments, the starts of its day, month or year in
     the company's zone, so a day means the same here as in ``counts`` (and a day of
-    a change of clocks has its own length). The buckets run from the first one
-    holding a fact to the last, every one between included even when empty. The
+    a change of clocks has its own length); the period's figures are the buckets' added up. The buckets run
+    from the first one holding a fact to the last, every one between included even when empty. The
     query's cost grows with the buckets (at most a few dozen), not with the facts.
     """
     date_from, date_to = period(company_id, date_from, date_to)
@@ -182,14 +196,17 @@ def over_time(company_id: int, date_from: date | None = None, date_to: date | No
     # Bucket n holds the facts before the start of bucket n + 1; the last, the rest of the period.
     bucket = case(*((KpiEvent.at < datetime.combine(following, time.min, tzinfo=zone), number)
                     for number, following in enumerate(starts[1:])), else_=len(starts) - 1)
-    facts = (select(bucket.label("bucket"), KpiEvent.event.label("event"), KpiEvent.amount.label("amount"))
+    facts = (select(bucket.label("bucket"), KpiEvent.event.label("event"), KpiEvent.amount.label("amount"),
+                    KpiEvent.hours_since_submission.label("hours"))
              .where(KpiEvent.company_id == company_id, KpiEvent.at >= start, KpiEvent.at < end).subquery())
     rows = db.session.execute(
-        select(facts.c.bucket, facts.c.event, func.count(), func.sum(facts.c.amount))
+        select(facts.c.bucket, facts.c.event, func.count(), func.sum(facts.c.amount), func.sum(facts.c.hours),
+               func.count(facts.c.hours))
         .group_by(facts.c.bucket, facts.c.event)
     ).all()
+    summary = _summary(date_from, date_to, (row[1:] for row in rows))
     per_bucket: dict[date, tuple[dict[KpiEventKind, int], Decimal]] = {}
-    for number, kind, count, amount in rows:
+    for number, kind, count, amount, _hours, _timed in rows:
         kinds, paid = per_bucket.setdefault(starts[number], ({k: 0 for k in KpiEventKind}, ZERO))
         kinds[kind] += count
         if kind in COLLECTED_SIGN and amount is not None:
@@ -201,4 +218,4 @@ def over_time(company_id: int, date_from: date | None = None, date_to: date | No
             kinds, paid = per_bucket.get(day, ({k: 0 for k in KpiEventKind}, ZERO))
             buckets.append(Bucket(day, kinds, paid.quantize(ZERO, rounding=ROUND_HALF_UP)))
             day = _next_bucket(day, granularity)
-    return KpiTimeline(granularity, buckets)
+    return summary, KpiTimeline(granularity, buckets)

@@ -39,16 +39,16 @@ KIND_LABELS = {
 def dashboard():
     user = require_actor()
     form = PeriodForm(request.args)
-    summary = None
+    found = None
     if not form.validate():
         flash_form_errors(form)
     else:
-        summary = attempt(lambda: services.counts(user.company_id, form.date_from.data, form.date_to.data))
-    if summary is None:  # a bad period shows the default one beside the message
-        summary = services.counts(user.company_id)
+        found = attempt(lambda: services.dashboard(user.company_id, form.date_from.data, form.date_to.data))
+    if found is None:  # a bad period shows the default one beside the message
+        found = services.dashboard(user.company_id)
+    summary, timeline = found
     # Fields left empty show the period actually counted; typed values stay as typed.
     form.date_from.data, form.date_to.data = summary.date_from, summary.date_to
-    timeline = services.over_time(user.company_id, summary.date_from, summary.date_to)
     return render_template("kpi/dashboard.html", form=form, summary=summary, kinds=KpiEventKind,
                            kind_labels=KIND_LABELS, charts=charts(user, summary, timeline))
 

@@ -178,3 +178,29 @@ def test_the_facts_over_time_are_counted_in_one_statement_however_many_there_are
     assert few[0] == many[0] <= 2  # the company's zone, then the facts
     assert few[1:] == (3, 3)
     assert many[1] == many[2] > 290  # as many as ``counts`` finds in the month (late facts of the 31st are April's)
+
+
+def test_the_dashboard_counts_its_cards_and_its_charts_in_one_statement(app, world):
+    """The period's figures are the buckets' added up: what ``counts`` finds, from the statement that counts the
+    charts (the page counted a busy month's 138,000 facts twice)."""
+    day = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
+    order = submit_order(world)
+    for n, (kind, hours) in enumerate(((K.APPROVED, 2), (K.APPROVED, 4), (K.REJECTED, 9), (K.SENT_BACK, None))):
+        fact = record(order, kind, at=day + timedelta(days=n))
+        fact.hours_since_submission = None if hours is None else Decimal(hours)
+    record(order, K.PAID, Decimal("300.50"), at=day)
+    record(order, K.PAID, Decimal("1055.50"), at=day + timedelta(days=3))
+    record(order, K.PAYMENT_REVERSED, Decimal("300.50"), at=day + timedelta(days=5))
+    commit()
+
+    with statements(db.engine) as seen:
+        summary, timeline = services.dashboard(world.company.id, date(2026, 3, 1), date(2026, 3, 31))
+
+    assert len(seen) == 2  # the company's zone, then the facts
+    assert summary == services.counts(world.company.id, date(2026, 3, 1), date(2026, 3, 31))
+    assert timeline == services.over_time(world.company.id, date(2026, 3, 1), date(2026, 3, 31))
+    assert summary.counts[K.APPROVED] == 2 and summary.decided == 4
+    assert summary.average_decision_hours == Decimal("5.00")  # (2 + 4 + 9) / 3: the one sent back had no time
+    assert summary.collected == Decimal("1055.50")
+    assert [bucket.collected for bucket in timeline.buckets] == [
+        Decimal("300.50"), *[Decimal("0.00")] * 2, Decimal("1055.50"), Decimal("0.00"), Decimal("-300.50")]
