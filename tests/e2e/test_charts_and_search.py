@@ -3,15 +3,14 @@ JavaScript error; the header's search box finds an order and leads to it."""
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 
 import pytest
-from werkzeug.serving import make_server
 
 from core.db import commit
 from tests import factories, orders
 from tests.e2e.browser import CHROMIUM, expect, signed_in, use_language
+from tests.e2e.server import serving
 from tests.e2e.test_phone_layout import PHONE, Console, page_width
 
 pytest.importorskip("playwright.sync_api")
@@ -29,14 +28,8 @@ def shop(make_app) -> Iterator[tuple[str, str]]:
         orders.submitted(world, customer=world.customers[1])
         commit()
         number = found.number
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", number
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
+    with serving(app) as base:
+        yield base, number
 
 
 def drawn(page, key: str) -> list[list[float]]:

@@ -7,13 +7,11 @@ With ``ORDO_SCREENSHOTS=docs/images`` the plan is saved as the README's tour sho
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from core.db import commit
 from core.demo import USERS, load_demo
@@ -21,6 +19,7 @@ from core.extensions import db
 from core.models import Order, OrderStatus
 from plugins.logistics.execution.models import ExecutionPlan, TaskStatus
 from tests.e2e.browser import CHROMIUM, Console, expect, signed_in, tour_shot
+from tests.e2e.server import serving
 
 pytest.importorskip("playwright.sync_api")
 
@@ -53,14 +52,8 @@ def demo(portal_app) -> Iterator[tuple[str, InProduction]]:
                              started.id)
         commit()
         db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", found
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
+    with serving(app) as base:
+        yield base, found
 
 
 def bars(page) -> list[list[float]]:

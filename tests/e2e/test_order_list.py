@@ -3,16 +3,15 @@ Excel, and the workbook holds exactly those orders; no page logs a JavaScript er
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 
 import pytest
 from openpyxl import load_workbook
-from werkzeug.serving import make_server
 
 from core.db import commit
 from tests import factories, orders
 from tests.e2e.browser import CHROMIUM, expect, signed_in
+from tests.e2e.server import serving
 
 pytest.importorskip("playwright.sync_api")
 
@@ -28,14 +27,8 @@ def stocked_portal(make_app) -> Iterator[tuple[str, list[tuple[str, str]]]]:
         placed = [orders.submitted(world, customer=world.customers[index % 2]) for index in range(5)]
         commit()
         found = [(order.number, str(order.total)) for order in placed if order.customer_id == world.customers[1].id]
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", found
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
+    with serving(app) as base:
+        yield base, found
 
 
 def test_a_clerk_searches_the_order_list_and_exports_it_to_excel(stocked_portal, browser, tmp_path):
