@@ -24,6 +24,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.pool import QueuePool
 
 from core.app import create_app
 from core.config import normalise_database_url
@@ -98,6 +99,20 @@ def _written(connection: Connection, tables: list[str]) -> list[str]:
     return [name for name in tables if name in found]
 
 
+def _dispose(app: Flask) -> None:
+    """Dispose of ``app``'s engine, once the test has given back every connection it took.
+
+    A connection still out (a thread, a server's request or a session that outlived the test) would go back,
+    later, to the pool disposed of here, which nobody closes: the garbage collector would close it whenever it
+    runs, and PostgreSQL's driver would warn on whichever test was running then. Here the test that kept it
+    is the one that fails, by name."""
+    with app.app_context():
+        pool = db.engine.pool
+        kept = pool.checkedout() if isinstance(pool, QueuePool) else 0
+        db.engine.dispose()
+    assert kept == 0, f"{kept} database connection(s) still taken when the test ended"
+
+
 def _empty_tables(app) -> None:
     with app.app_context():
         db.session.remove()
@@ -124,7 +139,7 @@ def _empty_tables(app) -> None:
             if postgresql and written:
                 # Ids start again at 1, as they do on SQLite once a table is empty.
                 connection.execute(text(RESTART_SEQUENCES), {"tables": written})
-        db.engine.dispose()
+    _dispose(app)
 
 
 def settings_url(url: str) -> str:
@@ -210,8 +225,7 @@ def _builder(pool: AppPool):
                     _empty_tables(app)
                     emptied = True
             else:  # an app on a database of its own (migration tests) is the test's to clean
-                with app.app_context():
-                    db.engine.dispose()
+                _dispose(app)
             pool.give_back(key, app, settings)
         built.clear()
 

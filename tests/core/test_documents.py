@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import subprocess
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -25,7 +24,7 @@ from tests import factories, orders
 from tests.core.samples.inspection import services as inspection
 from tests.core.samples.inspection.manifest import MANIFEST as INSPECTION
 from tests.core.test_queries import WRITES, statements
-from tests.flows import Flow
+from tests.flows import fifty_products
 from tests.plugins.intake.helpers import draft
 
 
@@ -319,10 +318,7 @@ def test_a_stored_documents_get_sends_as_many_statements_for_50_lines_as_for_one
     Each GET runs outside the test's application context, with a session of its own, as served."""
     app = make_app()
     with app.app_context():
-        world = factories.build_world(app)
-        world.products += [factories.product(world.company, f"Q{n:03d}", f"零件 {n}", list_price=Decimal("3.00"),
-                                             floor_price=Decimal("1.00")) for n in range(48)]
-        flow = Flow(app, world)
+        world, flow = fifty_products(app)
         built = {}
         for lines in (1, 50):
             order = orders.submitted(world, lines=[(product, "2", None) for product in world.products[:lines]])

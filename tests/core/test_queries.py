@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from decimal import Decimal
 
 import pytest
 from sqlalchemy import event
@@ -16,7 +15,7 @@ from core import audit
 from core.db import commit
 from core.extensions import db
 from tests import factories, orders
-from tests.flows import Flow
+from tests.flows import Flow, fifty_products
 
 WRITES = ("INSERT", "UPDATE", "DELETE")
 
@@ -60,10 +59,7 @@ def shop(make_app):
     """A company with 50 products, orders of 1 and 50 lines, with 1 and 100 audit entries."""
     app = make_app()
     with app.app_context():
-        world = factories.build_world(app)
-        world.products += [factories.product(world.company, f"Q{n:03d}", f"零件 {n}", list_price=Decimal("3.00"),
-                                             floor_price=Decimal("1.00")) for n in range(48)]
-        flow = Flow(app, world)
+        world, flow = fifty_products(app)
         built = {}
         for delivered in (False, True):
             for lines, entries in ((1, 1), (50, 1), (1, 100), (50, 100)):

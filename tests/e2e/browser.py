@@ -1,11 +1,22 @@
-"""What the browser tests share besides fixtures: where Chromium is, signing in."""
+"""What the browser tests share besides fixtures: where Chromium is, signing in, choosing a language, and
+Playwright's ``expect``.
+
+A page read right after a click or a key reads the page as it is then: the click's request may still be on
+its way, a script may not have run, an image may not have loaded. Every read of something an action changes
+goes through ``expect(...)``, which retries until the page shows it (or times out saying what it saw);
+a form sent to the address the page already has is waited for with ``page.expect_navigation()``, since
+``wait_for_url`` returns at once when the address already matches."""
 from __future__ import annotations
 
 import os
 import re
 from pathlib import Path
 
+import pytest
+
 from tests import factories
+
+expect = pytest.importorskip("playwright.sync_api").expect
 
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -20,6 +31,14 @@ def signed_in(browser, base: str, username: str, *, password: str = factories.PA
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(re.compile(r".*/inbox$"))
     return page
+
+
+def use_language(page, base: str, language: str) -> None:
+    """Choose the page's language on the account page, as a user does; back once the choice is saved."""
+    page.goto(f"{base}/account")
+    page.locator("#lang-locale").select_option(language)
+    with page.expect_navigation():  # the choice is saved before the next page is asked for
+        page.locator("#lang-locale").evaluate("field => field.form.requestSubmit()")
 
 
 class Console:
@@ -42,7 +61,7 @@ def pick(page, label: str, typed: str, option: str) -> None:
     for _ in range(options.index(next(text for text in options if option in text)) + 1):
         box.press("ArrowDown")
     box.press("Enter")
-    assert box.get_attribute("aria-expanded") == "false"
+    expect(box).to_have_attribute("aria-expanded", "false")
 
 
 def tour_shot(page, name: str, *, full_page: bool = True) -> None:

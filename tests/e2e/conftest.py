@@ -1,15 +1,14 @@
 """The browser tests' fixtures: the portal on a real HTTP server and Debian's Chromium."""
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from tests import factories
 from tests.e2e.browser import CHROMIUM
+from tests.e2e.server import serving
 
 
 @pytest.fixture
@@ -25,14 +24,8 @@ def portal(portal_app) -> Iterator[tuple[str, dict[str, int]]]:
     with app.app_context():
         world = factories.build_world(app)
         ids = {"customer": world.customers[0].id, "product": world.products[0].id}
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", ids
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
+    with serving(app) as base:
+        yield base, ids
 
 
 def pytest_addoption(parser) -> None:

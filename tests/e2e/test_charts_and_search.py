@@ -3,15 +3,14 @@ JavaScript error; the header's search box finds an order and leads to it."""
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 
 import pytest
-from werkzeug.serving import make_server
 
 from core.db import commit
 from tests import factories, orders
-from tests.e2e.browser import CHROMIUM, signed_in
+from tests.e2e.browser import CHROMIUM, expect, signed_in, use_language
+from tests.e2e.server import serving
 from tests.e2e.test_phone_layout import PHONE, Console, page_width
 
 pytest.importorskip("playwright.sync_api")
@@ -29,14 +28,8 @@ def shop(make_app) -> Iterator[tuple[str, str]]:
         orders.submitted(world, customer=world.customers[1])
         commit()
         number = found.number
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", number
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
+    with serving(app) as base:
+        yield base, number
 
 
 def drawn(page, key: str) -> list[list[float]]:
@@ -62,16 +55,13 @@ def test_the_kpi_page_draws_its_charts_from_its_tables(shop, browser, tmp_path, 
     base, _number = shop
     page = signed_in(browser, base, "acme-manager", **viewport)
     console = Console(page)
-    page.goto(f"{base}/account")  # the reader's language, chosen as a user would
-    page.locator("#lang-locale").select_option(language)
-    with page.expect_navigation():  # the choice is saved before the next page is asked for
-        page.locator("#lang-locale").evaluate("field => field.form.requestSubmit()")
-    page.goto(f"{base}/kpi", wait_until="networkidle")
-    assert page.locator("#chart-stage-events figcaption").inner_text() == (
+    use_language(page, base, language)  # the reader's language, chosen as a user would
+    page.goto(f"{base}/kpi")
+    expect(page.locator("#chart-stage-events figcaption")).to_have_text(
         "各环节事件" if language == "zh_CN" else "Stage events")
     for key in ("stage-events", "over-time", "collected"):
         canvas = page.locator(f"#chart-{key} .chart-canvas canvas")
-        assert canvas.count() == 1, key
+        expect(canvas).to_have_count(1)  # drawn by the page's script once ECharts has loaded
         box = canvas.bounding_box()
         assert box is not None and box["width"] > 200 and box["height"] > 200, key
         assert drawn(page, key) == table(page, key), key
@@ -95,12 +85,12 @@ def test_the_header_search_finds_an_order_by_its_customers_po_number(shop, brows
     box.fill("po-e2e")
     box.press("Enter")
     page.wait_for_url(re.compile(r".*/search\?q=po-e2e$"))
+    results = page.locator("#search-customer_reference")
+    expect(results.get_by_role("link")).to_have_text([number])
     page.screenshot(path=str(tmp_path / "search.png"), full_page=True)
     assert page_width(page) <= 390
-    results = page.locator("#search-customer_reference")
-    assert results.get_by_role("link").all_inner_texts() == [number]
 
     results.get_by_role("link", name=number).click()
     page.wait_for_url(re.compile(r".*/orders/\d+$"))
-    assert number in page.locator("h1").inner_text()
+    expect(page.locator("h1")).to_contain_text(number)
     assert console.problems == []

@@ -15,7 +15,7 @@ from core.models import AuditEntry, Company, Customer, Order, OrderStatus, Produ
 from plugins.logistics.acceptance.models import AcceptanceAttachment, LineAcceptance, Verdict
 from plugins.logistics.cases.models import CaseSource, CaseStatus, CaseType, ProblemCase
 from tests.core.images import image
-from tests.e2e.browser import CHROMIUM, Console, signed_in
+from tests.e2e.browser import CHROMIUM, Console, expect, signed_in
 from tests.e2e.test_phone_layout import PHONE, check
 from tests.factories import World
 from tests.flows import Flow
@@ -108,10 +108,9 @@ def test_the_customer_accepts_refuses_rates_attaches_and_reports_a_problem_on_a_
     page.get_by_label("Satisfaction").select_option("3")
     page.get_by_label("Comment (optional)").fill("司机准时，但包装太差")
     page.get_by_role("button", name="Record acceptance").click()
-    error = page.locator(".acceptance-lines .error")
-    assert "more than the 200 shipped" in error.inner_text()
-    assert page.get_by_label("Refused quantity of line 2").input_value() == "500"
-    assert page.get_by_label("Comment (optional)").input_value() == "司机准时，但包装太差"
+    expect(page.locator(".acceptance-lines .error")).to_contain_text("more than the 200 shipped")
+    expect(page.get_by_label("Refused quantity of line 2")).to_have_value("500")
+    expect(page.get_by_label("Comment (optional)")).to_have_value("司机准时，但包装太差")
     # The refused form is answered 422 on purpose, which Chromium logs; nothing else may be logged.
     assert console.problems == [REFUSED_FORM]
     console.problems.clear()
@@ -119,14 +118,14 @@ def test_the_customer_accepts_refuses_rates_attaches_and_reports_a_problem_on_a_
     assert stored(portal_app, order_id)["verdicts"] == {}
 
     page.get_by_label("Refused quantity of line 2").fill("5")
-    page.get_by_role("button", name="Record acceptance").click()
-    page.wait_for_url(re.compile(rf".*/shipments/{shipment_id}$"))
-    assert "The acceptance of" in page.locator("main").inner_text()
+    with page.expect_navigation(url=re.compile(rf".*/shipments/{shipment_id}$")):
+        page.get_by_role("button", name="Record acceptance").click()
+    expect(page.locator("main")).to_contain_text("The acceptance of")
     page.get_by_label("Photo or PDF (at most 5 MB)").set_input_files(str(photo))
-    page.get_by_role("button", name="Attach").click()
-    page.wait_for_url(re.compile(rf".*/shipments/{shipment_id}$"))
-    assert page.get_by_role("link", name="破损.png").is_visible()
-    assert page.locator(".rating").inner_text() == "3 / 5"
+    with page.expect_navigation(url=re.compile(rf".*/shipments/{shipment_id}$")):  # back to the same address
+        page.get_by_role("button", name="Attach").click()
+    expect(page.get_by_role("link", name="破损.png")).to_be_visible()
+    expect(page.locator(".rating")).to_have_text("3 / 5")
     check(page, console, "acceptance-recorded", screenshots)
 
     after = stored(portal_app, order_id)
@@ -158,6 +157,6 @@ def test_the_customer_accepts_refuses_rates_attaches_and_reports_a_problem_on_a_
     resolve(portal_app, reported[0], "repair", "上门更换阀芯")
     page.reload()
     cases = page.locator("#logistics-cases_panel")
-    assert "Repaired: 上门更换阀芯" in cases.inner_text()
-    assert "Returned: 五只密封圈退回" in cases.inner_text()
+    expect(cases).to_contain_text("Repaired: 上门更换阀芯")
+    expect(cases).to_contain_text("Returned: 五只密封圈退回")
     check(page, console, "case-resolved", screenshots)

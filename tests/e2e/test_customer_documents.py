@@ -14,10 +14,10 @@ from core.extensions import db
 from core.models import Company, Customer, Product, User
 from tests import orders
 from tests.core.images import image
-from tests.e2e.browser import CHROMIUM, signed_in, tour_shot
+from tests.e2e.browser import CHROMIUM, expect, signed_in, tour_shot, use_language
 from tests.factories import World
 
-playwright_api = pytest.importorskip("playwright.sync_api")
+pytest.importorskip("playwright.sync_api")
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
 
@@ -33,13 +33,6 @@ def drafts(app) -> dict[str, int]:
         made = {customer.code: orders.draft(world, customer=customer) for customer in world.customers}
         commit()
         return {code: order.id for code, order in made.items()}
-
-
-def choose_language(page, base: str, language: str) -> None:
-    page.goto(f"{base}/account")
-    page.locator("#lang-locale").select_option(language)
-    page.locator("#lang-locale").evaluate("field => field.form.requestSubmit()")
-    page.wait_for_load_state()
 
 
 def pdf_text(page, url: str, tmp_path: Path, name: str) -> str:
@@ -67,7 +60,7 @@ def test_documents_speak_the_customers_language_and_carry_the_sellers_profile(po
     admin.get_by_label("Account number").fill("1001 2345 6789 0123")
     admin.get_by_label("Logo (PNG or JPEG, at most 512 KB)").set_input_files(str(logo))
     admin.get_by_role("button", name="Save", exact=True).click()
-    assert "The company profile is saved" in admin.locator("main").inner_text()
+    expect(admin.locator("main")).to_contain_text("The company profile is saved")
     # The page is shown before its image has loaded: wait for the load, or the width reads 0.
     assert admin.locator("img[alt='Logo']").evaluate(
         "img => img.decode().then(() => img.naturalWidth)") == 120
@@ -77,10 +70,11 @@ def test_documents_speak_the_customers_language_and_carry_the_sellers_profile(po
     admin.goto(f"{base}/customers/{ids['customer']}")
     admin.get_by_label("Language of documents and emails").select_option("en")
     admin.get_by_role("button", name="Save", exact=True).click()
+    expect(admin.locator("main")).to_contain_text("Customer C001 saved.")  # before a clerk opens its documents
     made = drafts(portal_app)
 
     chinese_clerk = signed_in(browser, base, "acme-sales")
-    choose_language(chinese_clerk, base, "zh_CN")
+    use_language(chinese_clerk, base, "zh_CN")
     english = pdf_text(chinese_clerk, f"{base}/orders/{made['C001']}/documents/confirmation", tmp_path, "en.pdf")
     assert "Order confirmation" in english and "订单确认书" not in english
     for seller in ("Acme Trading Co., Ltd.", "91310115MA1K4B2C3J", "ICBC Shanghai Zhangjiang", "1001 2345 6789 0123"):
@@ -92,6 +86,7 @@ def test_documents_speak_the_customers_language_and_carry_the_sellers_profile(po
     admin.get_by_role("link", name="C002").click()
     admin.get_by_label("Language of documents and emails").select_option("zh_CN")
     admin.get_by_role("button", name="Save", exact=True).click()
+    expect(admin.locator("main")).to_contain_text("Customer C002 saved.")
     chinese = pdf_text(english_clerk, f"{base}/orders/{made['C002']}/documents/confirmation", tmp_path, "zh.pdf")
     assert "订单确认书" in chinese and "Order confirmation" not in chinese
     assert "Acme Trading Co., Ltd." in chinese and "C002" not in chinese

@@ -7,20 +7,19 @@ With ``ORDO_SCREENSHOTS=docs/images`` the plan is saved as the README's tour sho
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from core.db import commit
 from core.demo import USERS, load_demo
 from core.extensions import db
 from core.models import Order, OrderStatus
 from plugins.logistics.execution.models import ExecutionPlan, TaskStatus
-from tests.e2e.browser import CHROMIUM, Console, signed_in, tour_shot
+from tests.e2e.browser import CHROMIUM, Console, expect, signed_in, tour_shot
+from tests.e2e.server import serving
 
 pytest.importorskip("playwright.sync_api")
 
@@ -53,14 +52,8 @@ def demo(portal_app) -> Iterator[tuple[str, InProduction]]:
                              started.id)
         commit()
         db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", found
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
+    with serving(app) as base:
+        yield base, found
 
 
 def bars(page) -> list[list[float]]:
@@ -88,7 +81,8 @@ def test_the_planner_reads_the_plan_as_bars_against_the_promised_date_and_comple
                      viewport={"width": 1280, "height": 1020})
     console = Console(page)
     page.goto(f"{base}/orders/{order.order_id}/execution")
-    assert page.get_by_role("heading", level=1).inner_text().startswith(f"Execution plan of {order.number}")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        re.compile(rf"^Execution plan of {re.escape(order.number)}"))
 
     # Every task of the demo's drafted plan is a bar, drawn from the table beside the chart, and every one
     # ends by the promised date (the line at zero): the demo's plan is on time.
@@ -103,9 +97,10 @@ def test_the_planner_reads_the_plan_as_bars_against_the_promised_date_and_comple
     row.get_by_text("Complete", exact=True).click()
     row.get_by_label("Note").fill("两台装配完成")
     row.get_by_label("Quantity done").fill("2")
-    row.get_by_role("button", name="Mark done").click()
-    page.wait_for_url(re.compile(rf".*/orders/{order.order_id}/execution$"))
-    assert "Done" in page.locator(f"#task-{order.started_id}").inner_text()
+    # The page comes back at the address it has: wait for the new page, not for the address.
+    with page.expect_navigation(url=re.compile(rf".*/orders/{order.order_id}/execution$")):
+        row.get_by_role("button", name="Mark done").click()
+    expect(page.locator(f"#task-{order.started_id}")).to_contain_text("Done")
 
     # Its bar now ends when it was done, now: well before its due date and the promised date.
     rows = table(page)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -22,7 +21,6 @@ import pytest
 from flask import Flask
 from openpyxl import load_workbook
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from core.auth.context import sees_prices
 from core.db import commit
@@ -42,6 +40,7 @@ from plugins.review.views import QUEUE as REVIEW_QUEUE
 from plugins.stock.views import LOT_LIST, MOVE_LIST, STOCK_LIST, WAREHOUSE_LIST
 from plugins.logistics.execution.views import MY_TASKS, TEMPLATE_LIST
 from plugins.logistics.shipments.views import SHIPMENT_LIST
+from tests.e2e.server import serving
 
 IMPORTED = "order_ref,customer_code,product_code,quantity\nW-1,C001,P001,2\n"
 
@@ -99,14 +98,8 @@ def served(app_builders) -> Iterator[tuple[str, Flask]]:
             statement_run.make_statements(company, utcnow() + timedelta(days=40))  # the demo's first statements
             commit()
             db.session.remove()
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield f"http://127.0.0.1:{server.server_port}", app
-        finally:
-            server.shutdown()
-            thread.join(timeout=5)
+        with serving(app) as base:
+            yield base, app
     finally:
         clean_up()
 

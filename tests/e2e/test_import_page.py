@@ -8,7 +8,7 @@ import pytest
 
 from core.models import Company, utcnow
 from plugins.intake import import_jobs
-from tests.e2e.browser import CHROMIUM, Console, signed_in, tour_shot
+from tests.e2e.browser import CHROMIUM, Console, expect, signed_in, tour_shot
 from tests.plugins.intake.test_import_uploads import taobao_file
 
 pytest.importorskip("playwright.sync_api")
@@ -35,24 +35,26 @@ def test_a_clerk_uploads_previews_and_imports_and_the_page_follows_the_job(porta
     page.wait_for_url(re.compile(r".*/imports/\d+$"))
 
     table = page.locator("table.import-preview")
-    assert table.locator("tbody tr").count() == 3
-    assert "不锈钢阀门 DN50" in table.inner_text() and "→ Platform order number" in table.inner_text()
+    expect(table.locator("tbody tr")).to_have_count(3)
+    expect(table).to_contain_text("不锈钢阀门 DN50")
+    expect(table).to_contain_text("→ Platform order number")
     page.screenshot(path=str(screenshots / "import-preview.png"), full_page=True)
     tour_shot(page, "import-preview")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
-    page.get_by_role("button", name="Import", exact=True).click()
-    page.wait_for_url(re.compile(r".*/imports/\d+$"))
+    # The import's page comes back at the preview's address: wait for it, or the job may not be queued yet.
+    with page.expect_navigation(url=re.compile(r".*/imports/\d+$")):
+        page.get_by_role("button", name="Import", exact=True).click()
     status = page.locator("#import-status")
-    assert "Queued" in status.inner_text() and status.get_attribute("hx-trigger") == "every 3s"
+    expect(status).to_contain_text("Queued")
+    expect(status).to_have_attribute("hx-trigger", "every 3s")
 
     with portal_app.app_context():
         company = Company.query.filter_by(code="ACME").one()
         assert import_jobs.run_queued(company, utcnow()) == "1 import(s) run"
 
-    page.locator("#import-status .created-orders a").first.wait_for()  # the polling brought the results
-    assert page.locator("#import-status .created-orders a").count() == 3
-    assert "Imported" in page.locator("#import-status").inner_text()
-    assert page.locator("#import-status").get_attribute("hx-trigger") is None
+    expect(status.locator(".created-orders a")).to_have_count(3, timeout=15_000)  # the polling, every 3 s
+    expect(status).to_contain_text("Imported")
+    expect(status).not_to_have_attribute("hx-trigger", re.compile(".*"))  # and it stops polling
     page.screenshot(path=str(screenshots / "import-done.png"), full_page=True)
     assert console.problems == []

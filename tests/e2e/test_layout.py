@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.e2e.browser import CHROMIUM, Console, signed_in, tour_shot
+from tests.e2e.browser import CHROMIUM, Console, expect, signed_in, tour_shot, use_language
 
 pytest.importorskip("playwright.sync_api")
 
@@ -25,13 +25,6 @@ TOP_BAR_PARTS = """() => [...document.querySelectorAll(
 SIDEWAYS = """() => [...document.querySelectorAll('main *')].filter((box) =>
     box.scrollWidth > box.clientWidth + 1 && ['auto', 'scroll'].includes(getComputedStyle(box).overflowX))
     .map((box) => box.tagName + '.' + box.className)"""
-
-
-def use_language(page, base: str, language: str) -> None:
-    page.goto(f"{base}/account")
-    page.locator("#lang-locale").select_option(language)
-    with page.expect_navigation():
-        page.locator("#lang-locale").evaluate("field => field.form.requestSubmit()")
 
 
 def menu_pages(page) -> list[str]:
@@ -61,7 +54,7 @@ def test_the_administrators_navigation_is_one_line_at_1280_px_on_every_page(port
         assert max(top for top, _bottom in parts) < min(bottom for _top, bottom in parts), (path, parts)
         assert page.locator("header.topbar").bounding_box()["height"] < 64, path
         assert page_width(page) <= 1280, f"{path} is {page_width(page)} px wide"
-        assert page.locator(".topbar .menu-toggle").is_hidden()
+        expect(page.locator(".topbar .menu-toggle")).to_be_hidden()
     for path in ("/reviews/settings", "/intake/settings"):  # settings pages fit without a box scrolling sideways
         page.goto(f"{base}{path}")
         assert page.evaluate(SIDEWAYS) == [], path
@@ -77,31 +70,32 @@ def test_the_keyboard_opens_a_menu_group_follows_a_link_and_escape_closes_it(por
 
     summary.focus()
     page.keyboard.press("Enter")
-    assert settings.get_attribute("open") is not None
+    expect(settings).to_have_js_property("open", True)
     page.screenshot(path=str(screenshots / "settings-menu-open.png"))
     tour_shot(page, "navigation")
     page.keyboard.press("Tab")
-    assert page.evaluate("document.activeElement.textContent").strip() == "Users"
+    expect(page.locator(":focus")).to_have_text("Users")
     page.keyboard.press("Escape")
-    assert settings.get_attribute("open") is None
-    assert page.evaluate("document.activeElement.tagName") == "SUMMARY"
+    expect(settings).to_have_js_property("open", False)
+    expect(summary).to_be_focused()
 
     page.keyboard.press("Enter")  # one group open at a time: opening another closes it
     orders = page.locator(".topbar details.menu-group", has=page.locator("summary", has_text="Orders"))
     orders.locator("summary").click()
-    assert orders.get_attribute("open") is not None and settings.get_attribute("open") is None
+    expect(orders).to_have_js_property("open", True)
+    expect(settings).to_have_js_property("open", False)
     page.locator("main").click()  # a click elsewhere closes it
-    assert orders.get_attribute("open") is None
+    expect(orders).to_have_js_property("open", False)
 
     summary.focus()
     page.keyboard.press("Enter")
     for _link in ("Users", "Roles", "Modules", "Company profile", "Outgoing mail", "Review settings",
                   "Execution templates", "Intake settings"):
         page.keyboard.press("Tab")
-    assert page.evaluate("document.activeElement.textContent").strip() == "Intake settings"
+    expect(page.locator(":focus")).to_have_text("Intake settings")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r".*/intake/settings$"))
-    assert summary.get_attribute("class") == "current"  # the group says the page is one of its own
+    expect(summary).to_have_class("current")  # the group says the page is one of its own
     assert console.problems == []
 
 
@@ -113,19 +107,23 @@ def test_on_a_390_px_phone_the_menu_folds_behind_a_button_and_the_filters_under_
     toggle = page.get_by_role("button", name="Menu")
     nav = page.get_by_role("navigation", name="Main")
 
-    assert toggle.is_visible() and nav.is_hidden() and toggle.get_attribute("aria-expanded") == "false"
-    assert page.get_by_role("searchbox", name="Search orders").is_visible()  # the search stays in sight
+    expect(toggle).to_be_visible()
+    expect(nav).to_be_hidden()
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(page.get_by_role("searchbox", name="Search orders")).to_be_visible()  # the search stays in sight
     assert page.locator("header.topbar").bounding_box()["height"] < 120  # two lines: the bar, the search
     page.screenshot(path=str(screenshots / "phone-menu-closed.png"), full_page=True)
     toggle.click()
-    assert nav.is_visible() and toggle.get_attribute("aria-expanded") == "true"
+    expect(nav).to_be_visible()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
     page.locator(".topbar summary", has_text="Settings").click()
+    expect(page.get_by_role("link", name="Intake settings")).to_be_visible()
     page.screenshot(path=str(screenshots / "phone-menu-open.png"), full_page=True)
     assert page_width(page) <= 390
     pages = menu_pages(page)
     page.get_by_role("link", name="Intake settings").click()
     page.wait_for_url(re.compile(r".*/intake/settings$"))
-    assert nav.is_hidden()
+    expect(nav).to_be_hidden()
 
     for path in pages:
         page.goto(f"{base}{path}")
@@ -135,12 +133,12 @@ def test_on_a_390_px_phone_the_menu_folds_behind_a_button_and_the_filters_under_
 
     page.goto(f"{base}/orders")
     search = page.locator("#list-q")
-    assert search.is_hidden()  # the filters wait under "Filters"
+    expect(search).to_be_hidden()  # the filters wait under "Filters"
     page.locator("details.list-filters-fold > summary").click()
-    assert search.is_visible()
+    expect(search).to_be_visible()
     page.screenshot(path=str(screenshots / "phone-orders-filters-open.png"), full_page=True)
     search.fill("C002")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r".*q=C002"))
-    assert page.locator("details.list-filters-fold > summary .count").inner_text() == "1"
+    expect(page.locator("details.list-filters-fold > summary .count")).to_have_text("1")
     assert console.problems == []

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.e2e.browser import CHROMIUM, Console, pick, signed_in
+from tests.e2e.browser import CHROMIUM, Console, expect, pick, signed_in, use_language
 
 pytest.importorskip("playwright.sync_api")
 
@@ -31,10 +31,7 @@ def test_the_order_form_and_the_order_page_fit_a_390_px_phone(portal, browser, s
     base, _ids = portal
     page = signed_in(browser, base, "acme-sales", **PHONE)
     console = Console(page)
-    page.goto(f"{base}/account")  # Chinese labels are narrower but wrap differently: both are checked
-    page.locator("#lang-locale").select_option(language)
-    page.locator("#lang-locale").evaluate("field => field.form.requestSubmit()")
-    page.wait_for_load_state()
+    use_language(page, base, language)  # Chinese labels are narrower but wrap differently: both are checked
     check(page, console, f"account-{language}", screenshots)
 
     page.goto(f"{base}/orders/new")
@@ -48,11 +45,11 @@ def test_the_order_form_and_the_order_page_fit_a_390_px_phone(portal, browser, s
     page.locator("input[name='lines-0-quantity']").fill("10")
     page.locator("button.add-line").click()  # a second line, its type-ahead open: still no wider than the phone
     page.get_by_role("combobox", name=product_2, exact=True).fill("P00")
-    page.get_by_role("option", name=re.compile("P002")).wait_for()
+    expect(page.get_by_role("option", name=re.compile("P002"))).to_be_visible()
     check(page, console, f"order-form-two-lines-{language}", screenshots)
     pick(page, product_2, "P002", "P002")
     page.locator("input[name='lines-1-quantity']").fill("3")
-    page.locator("output[data-total=total]").filter(has_text=re.compile(r"\d")).wait_for()
+    expect(page.locator("output[data-total=total]")).to_have_text(re.compile(r"\d"))
     page.locator("form[method='post'] button[type='submit']").last.click()
     page.wait_for_url(re.compile(r".*/orders/\d+$"))
     check(page, console, f"draft-{language}", screenshots)
@@ -63,12 +60,13 @@ def test_the_order_form_and_the_order_page_fit_a_390_px_phone(portal, browser, s
     page.wait_for_url(re.compile(r".*/orders/\d+$"))
     # The status bar has moved on to review, and sales' own review step asks in a radio group with a legend.
     in_review, decision = {"en": ("In review", "Decision"), "zh_CN": ("审核中", "审核结论")}[language]
-    assert page.locator(".status-bar [aria-current='step']").inner_text() == in_review
-    assert page.locator("form.review-decision fieldset > legend").inner_text() == decision
-    assert page.locator(".status-bar .step-done").count() == 1
+    expect(page.locator(".status-bar [aria-current='step']")).to_have_text(in_review)
+    expect(page.locator("form.review-decision fieldset > legend")).to_have_text(decision)
+    expect(page.locator(".status-bar .step-done")).to_have_count(1)
     check(page, console, f"order-in-review-{language}", screenshots)
 
     page.locator("details.more-actions > summary").click()
+    expect(page.locator("details.more-actions")).to_have_js_property("open", True)
     check(page, console, f"order-more-actions-{language}", screenshots)
 
     for path in ("/orders", "/inbox"):
@@ -94,7 +92,7 @@ def test_cancelling_asks_for_confirmation_first(portal, browser, screenshots):
     page.wait_for_url(re.compile(r".*/orders/\d+/cancel$"))
     cancel_page = page.url
     page.get_by_label("Reason for cancelling").fill("客户撤单")
-    assert page.locator("input[name='confirm']").is_hidden()  # with scripts, a dialog asks instead of the box
+    expect(page.locator("input[name='confirm']")).to_be_hidden()  # with scripts, a dialog asks instead of the box
     asked: list[str] = []
 
     def dismiss(dialog) -> None:
@@ -102,11 +100,12 @@ def test_cancelling_asks_for_confirmation_first(portal, browser, screenshots):
         dialog.dismiss()
 
     page.once("dialog", dismiss)
-    page.get_by_role("button", name="Cancel the order").click()
+    with page.expect_event("dialog"):  # the dialog's question, seen before anything is read
+        page.get_by_role("button", name="Cancel the order").click()
     assert asked and asked[0].startswith("Cancel order #")
     assert page.url == cancel_page
     page.goto(order_page)
-    assert page.locator("h1 .status").inner_text() == "Draft"
+    expect(page.locator("h1 .status")).to_have_text("Draft")
 
     page.get_by_text("More actions").click()
     page.get_by_role("link", name="Cancel the order").click()
@@ -114,6 +113,6 @@ def test_cancelling_asks_for_confirmation_first(portal, browser, screenshots):
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Cancel the order").click()
     page.wait_for_url(order_page)
-    assert page.locator("h1 .status").inner_text() == "Cancelled"
-    assert page.locator(".status-bar .step-stopped").inner_text() == "Cancelled"
+    expect(page.locator("h1 .status")).to_have_text("Cancelled")
+    expect(page.locator(".status-bar .step-stopped")).to_have_text("Cancelled")
     check(page, console, "cancelled", screenshots)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from core.extensions import db
 from core.models import Order, OrderStatus
 from plugins.logistics.shipments.models import CheckResult, Shipment, ShipmentStatus
-from tests.e2e.browser import CHROMIUM, Console, signed_in
+from tests.e2e.browser import CHROMIUM, Console, expect, signed_in
 from tests.e2e.test_customer_acceptance import REFUSED_FORM, _flow
 from tests.e2e.test_phone_layout import PHONE, check
 
@@ -52,8 +52,8 @@ def test_logistics_prepares_part_of_an_order_checks_it_and_dispatches_it_on_a_39
     page.goto(f"{base}/orders/{order_id}")
     page.locator(".order-actions").get_by_role("link", name="Prepare shipment").click()
     page.wait_for_url(re.compile(rf".*/orders/{order_id}/shipments/new$"))
-    assert page.get_by_label("Vehicle").is_visible()  # the order's mode is freight
-    assert page.get_by_label("Tracking number").count() == 0
+    expect(page.get_by_label("Vehicle")).to_be_visible()  # the order's mode is freight
+    expect(page.get_by_label("Tracking number")).to_have_count(0)
     check(page, console, "prepare", screenshots)
 
     page.get_by_label("Quantity of line 1 to ship").fill("4")
@@ -68,11 +68,13 @@ def test_logistics_prepares_part_of_an_order_checks_it_and_dispatches_it_on_a_39
 
     page.get_by_label("Check result of line 1").select_option("fail")
     page.get_by_label("Reason line 1 fails").fill("外观划伤")
-    page.get_by_role("button", name="Record the check").click()
-    page.wait_for_url(re.compile(r".*/shipments/\d+$"))
-    blocked = page.locator("#dispatch .check-result").inner_text()
-    assert "cannot leave until its check passes" in blocked and "外观划伤" in blocked
-    assert page.get_by_role("button", name="Dispatch").is_disabled()
+    # Each form of the shipment's page comes back to the page's own address: wait for the page, not the address.
+    with page.expect_navigation(url=re.compile(r".*/shipments/\d+$")):
+        page.get_by_role("button", name="Record the check").click()
+    blocked = page.locator("#dispatch .check-result")
+    expect(blocked).to_contain_text("cannot leave until its check passes")
+    expect(blocked).to_contain_text("外观划伤")
+    expect(page.get_by_role("button", name="Dispatch")).to_be_disabled()
     check(page, console, "check-failed", screenshots)
     (prepared,) = shipments_of(portal_app, order_id)
     assert prepared == (ShipmentStatus.PREPARED, "德邦物流", "沪A12345", "DB-2026-1",
@@ -81,17 +83,17 @@ def test_logistics_prepares_part_of_an_order_checks_it_and_dispatches_it_on_a_39
     page.get_by_label("Check result of line 1").select_option("pass")
     page.get_by_label("Counted quantity of line 1").fill("3")  # a pass must count what the shipment carries
     page.get_by_role("button", name="Record the check").click()
-    assert "3 counted where the shipment carries 4" in page.locator(".check-lines .error").inner_text()
+    expect(page.locator(".check-lines .error")).to_contain_text("3 counted where the shipment carries 4")
     assert console.problems == [REFUSED_FORM]
     console.problems.clear()
     check(page, console, "check-refused", screenshots)
     page.get_by_label("Counted quantity of line 1").fill("4")
     page.get_by_label("Reason line 1 fails").fill("")
-    page.get_by_role("button", name="Record the check").click()
-    page.wait_for_url(re.compile(r".*/shipments/\d+$"))
-    assert "Every line passed its check." in page.locator("#dispatch").inner_text()
-    page.get_by_role("button", name="Dispatch").click()
-    page.wait_for_url(re.compile(r".*/shipments/\d+$"))
+    with page.expect_navigation(url=re.compile(r".*/shipments/\d+$")):
+        page.get_by_role("button", name="Record the check").click()
+    expect(page.locator("#dispatch")).to_contain_text("Every line passed its check.")
+    with page.expect_navigation(url=re.compile(r".*/shipments/\d+$")):
+        page.get_by_role("button", name="Dispatch").click()
     check(page, console, "dispatched", screenshots)
 
     (sent,) = shipments_of(portal_app, order_id)

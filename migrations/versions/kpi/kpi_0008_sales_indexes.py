@@ -6,7 +6,7 @@ total, id), and the product mix the orders' lines from one holding the line's or
 amount: at a million orders they read each order's row at a random place of the table (issue 21).
 
 Revision ID: kpi_0008
-Revises: kpi_0006
+Revises: kpi_0007
 Create Date: 2026-12-08 03:40:00.000000
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'kpi_0008'
-down_revision = 'kpi_0006'
+down_revision = 'kpi_0007'
 branch_labels = None
 depends_on = None
 

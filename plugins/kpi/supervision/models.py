@@ -11,7 +11,7 @@ from sqlalchemy import Date, ForeignKey, Index, LargeBinary, String, Text, Uniqu
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import Model
-from core.models import AuditEntry, Order, User
+from core.models import Order, User
 from core.models.types import UTCDateTime, enum_column, utcnow
 
 
@@ -78,9 +78,3 @@ class MonthlyReport(Model):
     sha256: Mapped[str] = mapped_column(String(64))
     content: Mapped[bytes] = mapped_column(LargeBinary)
 
-
-# The stuck orders' "since" (``supervision.stuck``): an order's latest status event, read per open order from
-# this index alone (a few entries each) instead of grouping every order's audit entries. It is kpi's, on the
-# core's table, because only this page asks it (migration kpi_0005).
-AUDIT_ORDER_STEP = Index("ix_kpi_audit_entry_order_step", AuditEntry.order_id, AuditEntry.entity,
-                         AuditEntry.action, AuditEntry.at)
