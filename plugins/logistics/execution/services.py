@@ -47,6 +47,7 @@ from core.models.users import user_role
 from core.modules import hooks_for_order
 from core.orders import events
 from core.orders.queries import visible_to
+from core.session_memo import remembered
 from plugins.logistics.execution.models import (
     OPEN_TASKS, ExecutionPlan, ExecutionTask, ExecutionTemplate, PlanStatus, TaskDependency, TaskKind, TaskStatus,
     TemplateProduct, TemplateTask,
@@ -70,7 +71,14 @@ UNSET: Any = object()
 
 def plan_of(order: Order) -> ExecutionPlan | None:
     """The order's plan, with its tasks and what each waits for, or None when it has none: two statements, however
-    many tasks the plan has (the order is the one given, not read again)."""
+    many tasks the plan has (the order is the one given, not read again). Read once per unit of work until a plan,
+    a task or a dependency is written (``core.session_memo``): the order page's actions and panels each ask."""
+    return remembered(("logistics.plan", order.id), lambda: _plan_of(order), autoflush=True,
+                      tables=(ExecutionPlan.__tablename__, ExecutionTask.__tablename__,
+                              TaskDependency.__tablename__))
+
+
+def _plan_of(order: Order) -> ExecutionPlan | None:
     plan = db.session.execute(
         select(ExecutionPlan).where(ExecutionPlan.company_id == order.company_id, ExecutionPlan.order_id == order.id)
         .options(lazyload(ExecutionPlan.order), lazyload(ExecutionPlan.tasks))
