@@ -4,6 +4,9 @@
 #   make bench-pages           every GET page and API resource at $(ORDERS) orders, against bare Flask
 #   make bench-pages ORDERS=10000 PAGES_ARGS="--routes ^/orders --requests 50"
 #   make bench DATABASE_URL=postgresql://postgres@127.0.0.1/ordo_bench    the same on PostgreSQL
+#   make bench-demo-pages      every GET page on the database `ordo demo` loaded (instance/ordo.sqlite, as
+#                              scripts/serve-demo.sh makes it; DEMO_DATABASE_URL=... for another): nothing emptied
+#   make bench-demo-pages PAGES_ARGS=--in-process    the same in this process, no server: each request's own time
 #
 # Every benchmark given DATABASE_URL empties that database first: name one of its own.
 # Without it the page and list benchmarks share one SQLite file per size ($(BENCH_DB)),
@@ -15,6 +18,7 @@ PY ?= .venv/bin/python
 ORDERS ?= 100000
 DATABASE_URL ?=
 PAGES_ARGS ?=
+DEMO_DATABASE_URL ?= sqlite:///$(CURDIR)/instance/ordo.sqlite
 BENCH_DB = $(or $(DATABASE_URL),sqlite:////tmp/ordo-bench-$(ORDERS).sqlite)
 DB_URI = $(if $(DATABASE_URL),--db-uri $(DATABASE_URL))
 # order_flow.py compares with the Tryton peer once ../shared/peers/tryton/setup.sh has made its venv.
@@ -25,7 +29,7 @@ KPI_ORDERS ?= 100000
 AGEING_INVOICES ?= 100000
 
 .PHONY: bench bench-clean bench-flow bench-floor bench-http bench-pdf bench-document bench-import bench-memory \
-	bench-duplicates bench-list bench-pages bench-kpi bench-ageing
+	bench-duplicates bench-list bench-pages bench-kpi bench-ageing bench-demo-pages
 
 bench: bench-clean bench-flow bench-floor bench-http bench-pdf bench-document bench-import bench-memory bench-duplicates \
 	bench-list bench-pages bench-kpi bench-ageing
@@ -73,3 +77,6 @@ bench-kpi:
 
 bench-ageing:
 	$(PY) benchmarks/ageing.py --invoices $(AGEING_INVOICES) --rounds 3 --reuse $(if $(DATABASE_URL),--database-url $(DATABASE_URL))
+
+bench-demo-pages:
+	$(PY) benchmarks/pages.py --demo --database-url $(DEMO_DATABASE_URL) $(PAGES_ARGS)

@@ -20,11 +20,23 @@ bound what is left (measured in docs/deploying.md, "Memory bounds"):
   (``MALLOC_ARENA_MAX=2``, set in the master, which the workers inherit; the environment's setting wins).
 
 On a system without glibc (musl, macOS) the first two do nothing.
+
+Garbage collection. A worker holds about 250,000 objects once the app is loaded (modules, the models'
+metadata, the URL map, the translations) and 80,000 more once its first pages have filled the template and
+statement caches; they live as long as the worker. Python's full collection walks every one of them each
+time, about 130 ms of CPU at the demo's size, every hundred requests or so: the slowest request of nearly
+every page (benchmarks/README.md, issue 16, "The demo's pages"). ``gc.freeze`` moves the objects alive at a
+moment out of the collector's sight: once the app is loaded (``post_worker_init``) and once more after the
+worker's first ``GC_SETTLE_AFTER_REQUESTS`` requests (50), each time after one full collection, so no
+garbage is frozen. What a request makes is collected as before. A frozen object that becomes garbage later
+in a reference cycle (a cache entry with a cycle, evicted) is not reclaimed until the worker is replaced
+(``max_requests`` above).
 """
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import gc
 import os
 import threading
 import time
@@ -43,6 +55,7 @@ M_ARENA_MAX = -8  # mallopt's parameter number (malloc.h)
 ARENAS = 2
 TRIM_ABOVE_MB = float(os.environ.get("ORDO_TRIM_ABOVE_MB", "150"))
 TRIM_EVERY_SECONDS = float(os.environ.get("ORDO_TRIM_EVERY_SECONDS", "10"))
+GC_SETTLE_AFTER_REQUESTS = 50
 
 
 def _glibc() -> Any:
@@ -61,6 +74,8 @@ if GLIBC is not None and "MALLOC_ARENA_MAX" not in os.environ:  # the environmen
 _PAGE_MB = os.sysconf("SC_PAGE_SIZE") / (1024 * 1024)
 _trimmed = [0.0]
 _trim_lock = threading.Lock()
+_settled = [False]
+_settle_lock = threading.Lock()
 
 
 def resident_mb() -> float:
@@ -72,8 +87,32 @@ def resident_mb() -> float:
         return 0.0
 
 
+def freeze_heap() -> None:
+    """Collect what is garbage now, then keep every object still alive out of later collections."""
+    gc.collect()
+    gc.freeze()
+
+
+def post_worker_init(worker: Any) -> None:
+    """The app is loaded: its objects live as long as the worker, and no collection need walk them."""
+    freeze_heap()
+
+
+def settle_heap(worker: Any) -> None:
+    """Once the worker has served its first requests (its caches warm), freeze what they left alive."""
+    if _settled[0] or getattr(worker, "nr", 0) < GC_SETTLE_AFTER_REQUESTS:
+        return
+    with _settle_lock:
+        if _settled[0]:
+            return
+        _settled[0] = True
+    freeze_heap()
+
+
 def post_request(worker: Any, req: Any, environ: Any, resp: Any) -> None:
-    """Give glibc's free pages back once a request has left the worker over its bound."""
+    """Freeze the warm worker's heap once; give glibc's free pages back once a request has left the worker over
+    its bound."""
+    settle_heap(worker)
     if GLIBC is None or resident_mb() <= TRIM_ABOVE_MB:
         return
     now = time.monotonic()

@@ -38,6 +38,11 @@ figure (``--output`` to change).
     .venv/bin/python benchmarks/pages.py                                   # 100,000 orders, SQLite
     .venv/bin/python benchmarks/pages.py --orders 2000 --routes '^/orders|/api/v1/orders' --requests 50
     .venv/bin/python benchmarks/pages.py --database-url postgresql://postgres@127.0.0.1/ordo_bench --reuse
+    .venv/bin/python benchmarks/pages.py --demo --database-url sqlite:////path/to/instance/ordo.sqlite
+
+``--demo`` times a database ``ordo demo`` loaded instead (its year of history; nothing generated, nothing
+emptied): the company ``DEMO``, signed in as ``admin``, ``sales`` and ``customer`` (the demo's passwords), the
+ids found among the demo's orders, its customer user's customer's first.
 """
 from __future__ import annotations
 
@@ -77,7 +82,7 @@ from core.auth.services import create_token  # noqa: E402
 from core.db import cursor_signer, unit_of_work  # noqa: E402
 from core.extensions import db  # noqa: E402
 from core.keyset import cursor_token  # noqa: E402
-from core.models import Customer, Order, OrderStatus, Product, User  # noqa: E402
+from core.models import Company, Customer, Order, OrderStatus, Product, User  # noqa: E402
 from core.orders.queries import NEWEST_FIRST  # noqa: E402
 from core.models.outbox import OutboxMessage  # noqa: E402
 from plugins.billing.invoices.models import CreditNote, Invoice  # noqa: E402
@@ -95,6 +100,9 @@ GUNICORN_CONFIG = ROOT / "gunicorn.conf.py"
 # Who signs in: role -> (username, password).
 USERS = {"administrator": ("admin", "ordo-admin"), "sales": ("sales", "ordo-sales"),
          "customer": flow_data.PLATFORM_USER[:2]}
+# With --demo: the logins ``ordo demo`` prints (core/demo.py), its customer user that of 上海华东机电 (C001).
+DEMO_USERS = {"administrator": ("admin", "ordo-admin"), "sales": ("sales", "ordo-sales"),
+              "customer": ("customer", "ordo-customer")}
 REFUSED = {401, 403, 404, 405}
 # An order page in this state, for the routes that act on one: the rest show a delivered order (shipped,
 # signed for, invoiced), the richest page.
@@ -115,6 +123,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="default: a SQLite file in the temporary folder, named by the number of orders")
     parser.add_argument("--reuse", action="store_true",
                         help="keep the database when it already holds the generated company with --orders orders")
+    parser.add_argument("--demo", action="store_true",
+                        help="time the database --database-url names as `ordo demo` loaded it (its year of history): "
+                             "nothing generated or emptied; users admin, sales and customer; --orders ignored")
     parser.add_argument("--routes", default=None, help="a regular expression: only routes whose rule or path match")
     parser.add_argument("--roles", default="administrator,sales,customer")
     parser.add_argument("--requests", type=int, default=200, help="requests per measurement, at most")
@@ -134,6 +145,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="instead of timing: each route once per user in this process (Werkzeug's test client), "
                              "and by route group what the process's RSS grew by and what of it is still alive "
                              "(tracemalloc) or only held by the allocator")
+    parser.add_argument("--in-process", action="store_true",
+                        help="instead of the servers: each route per user in this process (Werkzeug's test client), "
+                             "after a warm-up request, at most --requests or --budget seconds: p50/p99 of wall-clock "
+                             "and CPU time, and the SQL statements of one request (CPU time is what the machine's "
+                             "load distorts least)")
     parser.add_argument("--gunicorn-config", default=str(GUNICORN_CONFIG),
                         help="gunicorn's settings for both servers (default: the production file, gunicorn.conf.py)")
     parser.add_argument("--output", default=str(RESULTS))
@@ -164,29 +180,35 @@ class Ids:
         return self.values.get(name)
 
 
-def find_ids(app: Flask, company_id: int) -> Ids:
-    """An order of the platform customer in each state, and what hangs off it."""
+def find_ids(app: Flask, company_id: int, customer_user: str | None = None) -> Ids:
+    """An order of the platform customer (or of ``customer_user``'s customer) in each state, and what hangs off
+    it."""
     ids = Ids()
     with app.app_context():
         session = db.session
-        platform = session.execute(select(Customer.id).where(Customer.company_id == company_id,
-                                                             Customer.code == flow_data.PLATFORM["code"])).scalar()
+        if customer_user is None:
+            platform = session.execute(select(Customer.id).where(Customer.company_id == company_id,
+                                                                 Customer.code == flow_data.PLATFORM["code"])).scalar()
+        else:
+            platform = session.execute(select(User.customer_id).where(User.company_id == company_id,
+                                                                      User.username == customer_user)).scalar()
         for state in OrderStatus:  # the platform's newest order in each state, else anyone's
             ids.values[f"order:{state.value}"] = session.execute(
                 select(Order.id).where(Order.company_id == company_id, Order.status == state)
                 .order_by((Order.customer_id == platform).desc(), Order.id.desc()).limit(1)).scalar()
         delivered = ids.get("order:delivered")
+        # The platform's newest change request and open review step, else anyone's (the demo's customer has none).
         ids.values["change"] = session.execute(
             select(ChangeRequest.id).join(Order, Order.id == ChangeRequest.order_id)
-            .where(Order.company_id == company_id, Order.customer_id == platform)
-            .order_by(ChangeRequest.id.desc()).limit(1)).scalar()
+            .where(Order.company_id == company_id)
+            .order_by((Order.customer_id == platform).desc(), ChangeRequest.id.desc()).limit(1)).scalar()
         ids.values["message"] = session.execute(
             select(OutboxMessage.id).where(OutboxMessage.order_id == delivered).order_by(OutboxMessage.id.desc())
             .limit(1)).scalar()
         ids.values["step"] = session.execute(
             select(ReviewStep.id).join(Order, Order.id == ReviewStep.order_id)
-            .where(Order.company_id == company_id, Order.customer_id == platform,
-                   ReviewStep.status == StepStatus.OPEN).order_by(ReviewStep.id.desc()).limit(1)).scalar()
+            .where(Order.company_id == company_id, ReviewStep.status == StepStatus.OPEN)
+            .order_by((Order.customer_id == platform).desc(), ReviewStep.id.desc()).limit(1)).scalar()
         ids.values["shipment"] = session.execute(
             select(Shipment.id).where(Shipment.order_id == delivered).order_by(Shipment.id.desc()).limit(1)).scalar()
         ids.values["invoice"] = session.execute(
@@ -532,14 +554,15 @@ def _cookies(response: http.client.HTTPResponse) -> str:
     return "; ".join(header.split(";", 1)[0] for name, header in response.getheaders() if name.lower() == "set-cookie")
 
 
-def api_tokens(app: Flask, company_id: int, roles: list[str]) -> dict[str, str]:
+def api_tokens(app: Flask, company_id: int, roles: list[str],
+               users: dict[str, tuple[str, str]] = USERS) -> dict[str, str]:
     """A bearer token per role's user, made as ``ordo tokens create`` makes one."""
     tokens = {}
     with app.app_context():
         with unit_of_work():
             for role in roles:
                 user = db.session.execute(select(User).where(User.company_id == company_id,
-                                                             User.username == USERS[role][0])).scalar_one()
+                                                             User.username == users[role][0])).scalar_one()
                 tokens[role] = create_token(user, "pages benchmark")[0]
         db.session.remove()
     return tokens
@@ -564,9 +587,10 @@ def counting(app: Flask) -> Iterator[list[str]]:
         event.remove(engine, "before_cursor_execute", record)
 
 
-def statement_counts(app: Flask, company_id: int, wanted: list[tuple[Route, str]]) -> dict[tuple[str, str], int]:
+def statement_counts(app: Flask, company_id: int, wanted: list[tuple[Route, str]],
+                     users: dict[str, tuple[str, str]] = USERS) -> dict[tuple[str, str], int]:
     """The SQL statements of one request of each (route, role), in-process, after a warm-up request."""
-    tokens = api_tokens(app, company_id, sorted({role for _route, role in wanted}))
+    tokens = api_tokens(app, company_id, sorted({role for _route, role in wanted}), users)
     portals: dict[str, Any] = {}
     counts = {}
     for route, role in wanted:
@@ -575,7 +599,7 @@ def statement_counts(app: Flask, company_id: int, wanted: list[tuple[Route, str]
         else:
             if role not in portals:
                 portals[role] = app.test_client()
-                flow_data.portal_sign_in(portals[role], *USERS[role])
+                flow_data.portal_sign_in(portals[role], *users[role])
             client, headers = portals[role], {}
         client.get(route.path, headers=headers)
         with counting(app) as statements:
@@ -584,10 +608,65 @@ def statement_counts(app: Flask, company_id: int, wanted: list[tuple[Route, str]
     return counts
 
 
+# ---------------------------------------------------------------------------------------------- in-process
+
+
+def in_process(app: Flask, routes: list[Route], roles: list[str], tokens: dict[str, str],
+               users: dict[str, tuple[str, str]], args: argparse.Namespace) -> None:
+    """Each route per user in this process: no server, no network, so the figures are the request's own work.
+    Wall-clock and CPU time (``time.process_time``: this process's, the database server's aside) per request,
+    p50 and p99, and the statements of the last request. Every route is requested once first and the heap then
+    frozen, as a server's worker does once warm (``gunicorn.conf.py``)."""
+    portals = {}
+    for role in roles:
+        portals[role] = app.test_client()
+        flow_data.portal_sign_in(portals[role], *users[role])
+    api = app.test_client()
+
+    def request(route: Route, role: str) -> tuple[Any, dict[str, str]]:
+        if route.api:
+            return api, {"Authorization": f"Bearer {tokens[role]}", "Accept": "application/json"}
+        return portals[role], {}
+
+    statuses = {}
+    for route in routes:
+        for role in roles:
+            client, headers = request(route, role)
+            response = client.get(route.path, headers=headers)
+            response.close()
+            statuses[(route.path, role)] = response.status_code
+    gc.collect()
+    gc.freeze()
+    print(f"{'GET':{PATH_WIDTH}} {'as':8} {'st':>3} {'n':>4} {'wall p50':>8} {'p99':>7} {'CPU p50':>8} {'p99':>7} "
+          f"{'SQL':>5}   load average {os.getloadavg()[0]:.1f}")
+    for route in routes:
+        for role in roles:
+            client, headers = request(route, role)
+            status = statuses[(route.path, role)]
+            line = f"{route.path[:PATH_WIDTH]:{PATH_WIDTH}} {ROLE_NAMES.get(role, role)[:8]:8} {status:>3}"
+            if status in REFUSED or status >= 500:
+                print(line + (" refused" if status in REFUSED else " failed"), flush=True)
+                continue
+            wall, cpu = Sample(), Sample()
+            began = time.perf_counter()
+            statements: list[str] = []
+            for index in range(args.requests):
+                if index >= max(1, args.min_requests) and time.perf_counter() - began > args.budget:
+                    break
+                with counting(app) as statements:
+                    started, started_cpu = time.perf_counter(), time.process_time()
+                    client.get(route.path, headers=headers).close()
+                    wall.add(status, time.perf_counter() - started)
+                    cpu.add(status, time.process_time() - started_cpu)
+            print(f"{line} {len(wall.seconds):>4} {ms(wall.percentile(0.5)):>8} {ms(wall.percentile(0.99)):>7} "
+                  f"{ms(cpu.percentile(0.5)):>8} {ms(cpu.percentile(0.99)):>7} {len(statements):>5}", flush=True)
+
+
 # ---------------------------------------------------------------------------------------------- memory
 
 
-def memory_probe(app: Flask, company_id: int, routes: list[Route], roles: list[str], tokens: dict[str, str]) -> None:
+def memory_probe(app: Flask, company_id: int, routes: list[Route], roles: list[str], tokens: dict[str, str],
+                 users: dict[str, tuple[str, str]] = USERS) -> None:
     """Each route once per user, in this process, by route group (the path's first segment, the API's first
     two): the RSS after the group and its growth, what tracemalloc sees still alive of what the group allocated,
     and the route that grew the RSS most. The growth that is not alive is what the allocators hold for no live
@@ -595,7 +674,7 @@ def memory_probe(app: Flask, company_id: int, routes: list[Route], roles: list[s
     portals = {}
     for role in roles:
         portals[role] = app.test_client()
-        flow_data.portal_sign_in(portals[role], *USERS[role])
+        flow_data.portal_sign_in(portals[role], *users[role])
     api = app.test_client()
     groups: dict[str, list[Route]] = {}
     for route in routes:
@@ -625,6 +704,18 @@ def memory_probe(app: Flask, company_id: int, routes: list[Route], roles: list[s
         print(f"{group[:36]:36} {after:7.0f} {after - before:+7.1f} {alive:+7.1f}  "
               f"{f'{worst[1]} +{worst[0]:.1f} MB' if worst[0] >= 1 else ''}", flush=True)
     tracemalloc.stop()
+
+
+def demo_company(app: Flask) -> tuple[int, int]:
+    """The id of the company ``ordo demo`` loaded, and how many orders it holds."""
+    with app.app_context():
+        company_id = db.session.execute(select(Company.id).where(Company.code == flow_data.COMPANY)).scalar()
+        if company_id is None:
+            raise SystemExit(f"no demo company {flow_data.COMPANY} in this database: load it with `ordo demo`")
+        orders = db.session.execute(select(func.count()).select_from(Order)
+                                    .where(Order.company_id == company_id)).scalar() or 0
+        db.session.remove()
+    return company_id, orders
 
 
 # ---------------------------------------------------------------------------------------------- the run
@@ -718,25 +809,37 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _interrupted)
     roles = [role.strip() for role in args.roles.split(",") if role.strip()]
     concurrency = ([int(c) for c in args.concurrency.split(",")] if args.concurrency else [1, args.clients])
-    url = args.database_url or f"sqlite:///{Path(tempfile.gettempdir()) / f'ordo-bench-{args.orders}.sqlite'}"
     began = time.perf_counter()
-    dataset = flow_data.generate(url, args.orders, reuse=args.reuse, progress=True)
-    how = "kept" if dataset.reused else f"generated in {time.perf_counter() - began:.0f} s"
-    print(f"{args.orders:,} orders made by flows ({how}) in {url.split('@')[-1]}", flush=True)
-
     folder = Path(tempfile.mkdtemp(prefix="ordo-pages-"))
     secret = secrets.token_hex(32)  # the server's, and this process's app's: the list cursors it signs work there
-    app = flow_data.make_app(url, folder / "instance", SECRET_KEY=secret)
-    ids = find_ids(app, dataset.company_id)
+    if args.demo:
+        if not args.database_url:
+            raise SystemExit("--demo needs --database-url: the database `ordo demo` loaded")
+        url, users = args.database_url, DEMO_USERS
+        app = flow_data.make_app(url, folder / "instance", SECRET_KEY=secret)
+        company_id, args.orders = demo_company(app)
+        print(f"the demo's {args.orders:,} orders in {url.split('@')[-1]}", flush=True)
+    else:
+        url = args.database_url or f"sqlite:///{Path(tempfile.gettempdir()) / f'ordo-bench-{args.orders}.sqlite'}"
+        users = USERS
+        dataset = flow_data.generate(url, args.orders, reuse=args.reuse, progress=True)
+        how = "kept" if dataset.reused else f"generated in {time.perf_counter() - began:.0f} s"
+        print(f"{args.orders:,} orders made by flows ({how}) in {url.split('@')[-1]}", flush=True)
+        app = flow_data.make_app(url, folder / "instance", SECRET_KEY=secret)
+        company_id = dataset.company_id
+    ids = find_ids(app, company_id, users["customer"][0] if args.demo else None)
     routes, skipped = list_routes(app, ids, args.routes)
-    tokens = api_tokens(app, dataset.company_id, roles)
+    tokens = api_tokens(app, company_id, roles, users)
     with app.app_context():
         dialect = db.engine.dialect.name
         db.session.remove()
         db.engine.dispose()
 
     if args.memory:
-        memory_probe(app, dataset.company_id, routes, roles, tokens)
+        memory_probe(app, company_id, routes, roles, tokens, users)
+        return 0
+    if args.in_process:
+        in_process(app, routes, roles, tokens, users, args)
         return 0
 
     env = {**os.environ, "ORDO_DATABASE_URL": url, "ORDO_INSTANCE_PATH": str(folder / "instance"),
@@ -764,7 +867,7 @@ def main(argv: list[str] | None = None) -> int:
 
     rows: list[Row] = []
     try:
-        cookies = {role: portal_cookie(ordo.port, *USERS[role]) for role in roles}
+        cookies = {role: portal_cookie(ordo.port, *users[role]) for role in roles}
         print_header(concurrency)
         for number, route in enumerate(routes):
             for role in roles:
@@ -790,7 +893,7 @@ def main(argv: list[str] | None = None) -> int:
         wanted = [(row.route, row.role) for row in timed] if args.statements == "all" else [(slowest.route,
                                                                                              slowest.role)]
         app = flow_data.make_app(url, folder / "instance", SECRET_KEY=secret)
-        counts = statement_counts(app, dataset.company_id, wanted)
+        counts = statement_counts(app, company_id, wanted, users)
         for (path, role), count in counts.items():
             results.figure("statements", count, route=path, role=role, clients=1, side="ordo")
             if args.statements == "all":

@@ -2,8 +2,10 @@
 worker's memory (docs/deploying.md, section 3)."""
 from __future__ import annotations
 
+import gc
 import runpy
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from gunicorn.config import Config
@@ -36,6 +38,36 @@ def test_gunicorn_reads_the_production_settings_from_the_file():
     # Recycled after 2,000 requests, not all workers at once.
     assert (config.max_requests, config.max_requests_jitter) == (2000, 200)
     assert config.post_request.__name__ == "post_request"
+    assert config.post_worker_init.__name__ == "post_worker_init"
+
+
+def test_a_loaded_worker_keeps_its_objects_out_of_later_collections():
+    conf = settings()
+    gc.collect()
+    alive = len(gc.get_objects())
+    try:
+        conf["post_worker_init"](None)
+        # What was alive is frozen: a full collection walks only what was made since.
+        assert gc.get_freeze_count() > alive // 2
+        assert len(gc.get_objects()) < gc.get_freeze_count() // 10
+    finally:
+        gc.unfreeze()
+
+
+def test_a_warm_worker_freezes_its_heap_once(monkeypatch):
+    conf = settings()
+    hook = conf["post_request"]
+    frozen = []
+    monkeypatch.setitem(hook.__globals__, "GLIBC", None)
+    monkeypatch.setitem(hook.__globals__, "freeze_heap", lambda: frozen.append(True))
+    worker = SimpleNamespace(nr=conf["GC_SETTLE_AFTER_REQUESTS"] - 1)
+    hook(worker, None, {}, None)
+    assert frozen == []  # its caches still filling
+    worker.nr += 1
+    hook(worker, None, {}, None)
+    worker.nr += 1
+    hook(worker, None, {}, None)
+    assert frozen == [True]  # once in the worker's life
 
 
 def test_a_worker_over_its_bound_gives_free_pages_back_at_most_once_in_a_while(monkeypatch):

@@ -8,6 +8,7 @@ from typing import Any
 from core.auth.context import sees_prices
 from core.labels import choices
 from core.models import Order, OrderStatus, User
+from core.session_memo import remembered
 from plugins.billing.invoices.credit_notes import credit_notes_of
 from plugins.billing.invoices.fapiao import RECORD_PERMISSION, recorded_against
 from plugins.billing.invoices.models import FapiaoType, InvoiceStatus
@@ -20,7 +21,15 @@ TEMPLATE = "billing/order_panel.html"
 
 
 def order_billing(order: Order, user: User) -> dict[str, Any] | None:
-    """What the order page shows of billing: invoice, payments, balance, and whether to offer the form."""
+    """What the order page shows of billing: invoice, payments, balance, and whether to offer the form.
+
+    Read once per unit of work until something is written (``core.session_memo``): the page's action and its
+    panel both ask."""
+    return remembered(("billing.order_panel", order.id, user.id), lambda: _order_billing(order, user),
+                      autoflush=True)
+
+
+def _order_billing(order: Order, user: User) -> dict[str, Any] | None:
     if order.status in {OrderStatus.DRAFT, OrderStatus.SUBMITTED, OrderStatus.REJECTED}:
         return None
     payments = payments_for(order)

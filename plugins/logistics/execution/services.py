@@ -78,7 +78,15 @@ _PLAN_READ = (lazyload(ExecutionPlan.order), lazyload(ExecutionPlan.tasks), lazy
 
 def plan_of(order: Order) -> ExecutionPlan | None:
     """The order's plan, with its tasks and what each waits for, or None when it has none: one statement (a row a
-    task, each with its plan), however many tasks the plan has (the order is the one given, not read again)."""
+    task, each with its plan), however many tasks the plan has (the order is the one given, not read again). Read
+    once per unit of work until a plan, a task or a dependency is written (``core.session_memo``): the order page's
+    actions and panels each ask."""
+    return remembered(("logistics.plan", order.id), lambda: _plan_of(order), autoflush=True,
+                      tables=(ExecutionPlan.__tablename__, ExecutionTask.__tablename__,
+                              TaskDependency.__tablename__))
+
+
+def _plan_of(order: Order) -> ExecutionPlan | None:
     rows = db.session.execute(
         select(ExecutionPlan, ExecutionTask, _prerequisite_ids())
         .outerjoin(ExecutionTask, ExecutionTask.plan_id == ExecutionPlan.id)

@@ -97,8 +97,15 @@ def get_shipment(user: User, shipment_id: int) -> Shipment:
 
 
 def shipments_of(order: Order) -> list[Shipment]:
+    """The order's shipments, the first first; read once per unit of work until a shipment or its lines are
+    written (``core.session_memo``): the order page's actions, panels, timeline and documents each ask."""
+    return list(remembered(("logistics.shipments", order.id), lambda: _shipments_of(order), autoflush=True,
+                           tables=(Shipment.__tablename__, ShipmentLine.__tablename__)))
+
+
+def _shipments_of(order: Order) -> tuple[Shipment, ...]:
     # The order is at hand: joining it again would reload its lines.
-    return list(db.session.execute(
+    return tuple(db.session.execute(
         select(Shipment).where(Shipment.company_id == order.company_id, Shipment.order_id == order.id)
         .order_by(Shipment.id).options(lazyload(Shipment.order))
     ).scalars())

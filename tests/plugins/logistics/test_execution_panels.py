@@ -81,3 +81,16 @@ def test_the_order_page_shows_the_plan_and_the_next_task_of_its_person(app, worl
     assert "Execution plan" in html and "Work on 包装" in html and "Open the plan" in html
     customer = factories.portal_login(app, world.customer_user).get(f"/orders/{order.id}")
     assert "Execution plan" not in customer.get_data(as_text=True)
+
+
+def test_the_order_page_reads_the_plan_and_the_shipments_once_for_its_actions_and_panels(app, world):
+    # The page's actions, the plan's panel, the incidents' panel and the shipments' panel each ask for the plan
+    # or the shipments: read once per request (core.session_memo), not once per asker.
+    execution.template(world)
+    order, _plan = confirmed_order(world)
+    portal = factories.portal_login(app, world.users["logistics"])
+    with execution.statements() as sent:
+        page = portal.get(f"/orders/{order.id}")
+    assert page.status_code == 200 and "Execution plan" in page.get_data(as_text=True)
+    assert len([s for s in sent if s.startswith("SELECT logistics_plan.id")]) == 1
+    assert len([s for s in sent if s.startswith("SELECT logistics_shipment.id")]) == 1
