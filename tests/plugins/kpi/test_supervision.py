@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from core import audit, companies
 from core.contracts import OverdueKind, ReviewOverdue
@@ -18,6 +18,7 @@ from core.extensions import db
 from core.models import AuditEntry, Order, utcnow
 from core.orders import events
 from plugins.kpi.supervision import violations
+from plugins.kpi.supervision.audit_lists import ESCALATIONS, audit_spec
 from plugins.kpi.supervision.models import ViolationReport, ViolationStatus
 from tests.clones import clone_order
 from tests.core.test_queries import statements
@@ -153,6 +154,23 @@ def test_the_audit_browser_costs_the_same_statements_for_100_entries_as_for_5000
             assert supervisor.get(following.replace("&amp;", "&")).status_code == 200
         counts.append((len(seen), len(seen_next)))
     assert counts[0] == counts[1]
+
+
+def test_sqlite_reads_the_escalations_off_the_action_index_not_the_whole_log_by_id(app, world):
+    """Among thousands of other entries, the escalations' first page is read from (company, action, id) and
+    sorted, not found by walking every entry newest first: SQLite's averages make every action look common."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL's statistics know which actions are rare")
+    audit.record_many([audit.values(company_id=world.company.id, entity="order", entity_id=None, action=f"noted_{n % 40}",
+                                    actor=world.users["sales"], note=f"call {n}") for n in range(4_000)])
+    commit()
+    db.session.execute(text("ANALYZE"))
+    page = (audit_spec("audit-escalations", ESCALATIONS, {}).source(world.users["supervisor"])
+            .order_by(AuditEntry.id.desc()).limit(51))
+    compiled = page.compile(dialect=db.engine.dialect, compile_kwargs={"render_postcompile": True})
+    plan = " ".join(row[3] for row in db.session.connection().exec_driver_sql(
+        f"EXPLAIN QUERY PLAN {compiled}", tuple(compiled.params[name] for name in compiled.positiontup or ())))
+    assert "ix_audit_entry_company_action_id (company_id=? AND action=?)" in plan, plan
 
 
 # --- the confidential channel ------------------------------------------------------------
