@@ -65,6 +65,9 @@ class Order(Model):
         # The order list's keyset pages (core.listview): one per sortable column, ending in the tiebreaker.
         *(Index(f"ix_order_company_{column}_id", "company_id", column, "id")
           for column in ORDER_LIST_SORTS),
+        # A customer's other orders by status, with their totals (review's credit limit and history rules), from
+        # the index alone: the platform customer's 40,000 orders are not read row by row.
+        Index("ix_order_company_customer_status", "company_id", "customer_id", "status", "submitted_at", "total"),
         # Duplicates and re-imports are found by the channel's own reference.
         Index("ix_order_company_source_reference", "company_id", "source_reference"),
     )

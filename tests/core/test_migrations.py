@@ -173,3 +173,27 @@ def test_core_0021_dates_each_order_s_status_from_its_latest_status_change_else_
         assert (since[ids["moved"]], since[ids["waiting"]], since[ids["draft"]]) == (days[3], days[12], days[20])
         db.session.remove()
         db.engine.dispose()
+
+
+def test_core_0022_indexes_a_customer_s_orders_by_status_and_its_downgrade_drops_the_index(
+        make_app, empty_database_url):
+    app = make_app({"SQLALCHEMY_DATABASE_URI": empty_database_url})
+
+    def indexed() -> dict[str, list[str | None]]:
+        with db.engine.connect() as connection:
+            return {index["name"]: index["column_names"] for index in inspect(connection).get_indexes("order")
+                    if index["name"] == "ix_order_company_customer_status"}
+
+    with app.app_context():
+        assert app.test_cli_runner().invoke(args=["db", "upgrade"]).exit_code == 0
+        assert indexed() == {"ix_order_company_customer_status": [
+            "company_id", "customer_id", "status", "submitted_at", "total"]}
+
+        result = app.test_cli_runner().invoke(args=["db", "downgrade", "core_0021"])
+        assert result.exit_code == 0, result.output
+        assert indexed() == {}
+
+        assert app.test_cli_runner().invoke(args=["db", "upgrade"]).exit_code == 0
+        assert list(indexed()) == ["ix_order_company_customer_status"]
+        db.session.remove()
+        db.engine.dispose()

@@ -1,15 +1,18 @@
-"""Database connections: SQLite's pragmas, and foreign keys enforced on every database."""
+"""Database connections: SQLite's pragmas, and foreign keys enforced on every database; ``rarely``, a hint to
+SQLite's planner that other databases do without."""
 from __future__ import annotations
 
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import column, select, table, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from core.db import commit
 from core.extensions import db
 from core.models import OrderLine
+from core.sqlite import rarely
 from tests import orders
 
 
@@ -42,3 +45,13 @@ def test_deleting_an_order_deletes_its_lines_as_the_schema_says(app, world):
         connection.execute(text('DELETE FROM "order" WHERE id = :id'), {"id": order.id})
         left = connection.execute(text("SELECT count(*) FROM order_line")).scalar_one()
     assert left == 0  # order_line.order_id is ON DELETE CASCADE, on SQLite too
+
+
+def test_rarely_is_a_likelihood_on_sqlite_and_the_condition_itself_elsewhere():
+    entries = table("audit_entry", column("id"), column("action"))
+    statement = select(entries.c.id).where(rarely(entries.c.action.in_(["order_at_risk", "case_escalated"])))
+    on = lambda dialect: " ".join(str(statement.compile(  # noqa: E731
+        dialect=dialect, compile_kwargs={"literal_binds": True})).split())
+    assert on(sqlite.dialect()).endswith(
+        "WHERE likelihood(audit_entry.action IN ('order_at_risk', 'case_escalated'), 0.001)")
+    assert on(postgresql.dialect()).endswith("WHERE audit_entry.action IN ('order_at_risk', 'case_escalated')")

@@ -50,6 +50,10 @@ class OpenItemEntry(Model):
         # the same columns led by the customer, so the range read is their open items alone, covering.
         Index("ix_billing_open_item_customer_open", "company_id", "customer_id", "settled_on", "invoice_id",
               "salesperson_id", "currency", "due_date", "posted_on", "amount"),
+        # The overdue lists (collection's inbox): the open rows due before a day, in due date then customer
+        # order, so the first customers by their oldest due date are read off its start; covering.
+        Index("ix_billing_open_item_overdue", "company_id", "settled_on", "due_date", "customer_id",
+              "salesperson_id", "invoice_id", "amount"),
         # A customer's receivables (review's credit check, credit hold) and the drill-down.
         Index("ix_billing_open_item_company_customer", "company_id", "customer_id", "invoice_id"),
         Index("ix_billing_open_item_invoice", "invoice_id"),

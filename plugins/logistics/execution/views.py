@@ -19,6 +19,7 @@ from core.extensions import db
 from core.labels import choices, label
 from core.listview import Column, Filter, GroupBy, Kind, ListSpec, list_response, order_column
 from core.models import Company, Customer, Order, User, utcnow
+from core.sqlite import rarely
 from core.orders.queries import get_order
 from core.web import attempt, flash_form_errors
 from plugins.logistics.execution import catalog, services
@@ -40,8 +41,10 @@ HOUR = Decimal(3600)
 
 
 def _my_tasks(user: User) -> Select[Any]:
+    # One person's share of the company's tasks: SQLite's averages (two assignees with 128,000 tasks each in the
+    # benchmark's data) would have it count the page by walking every order instead of the assignee's index.
     return (services.visible_tasks(user).join(Customer, Order.customer_id == Customer.id)
-            .where(ExecutionTask.assignee_id == user.id))
+            .where(rarely(ExecutionTask.assignee_id == user.id)))
 
 
 MY_TASKS = ListSpec(

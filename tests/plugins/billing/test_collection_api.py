@@ -19,7 +19,9 @@ from plugins.billing.collection import inbox as collection_inbox
 from plugins.billing.collection.follow_ups import overdue_customers
 from plugins.billing.collection.models import CreditHold, FollowUp, PaymentPromise, PromiseStatus
 from plugins.billing.invoices.models import Invoice
+from tests import factories
 from tests.clones import clone_order
+from tests.core.test_queries import statements
 from tests.inbox_answers import answer, check_counts_agree
 from tests.plugins.billing import listener
 from tests.plugins.billing.collection_helpers import dun, dunning_emails, falls_due, invoice_of, notices
@@ -342,3 +344,44 @@ def test_the_customers_with_overdue_invoices_are_listed_overdue_longest_first(ap
     assert (small.count_statements, small.all_statements) == (large.count_statements, large.all_statements)
     # The first page reads billing's receivables not invoiced yet only when the invoiced ones do not fill it.
     assert large.list_statements <= small.list_statements
+
+
+def test_the_first_customers_overdue_longest_are_read_in_the_same_statements_for_3_customers_or_40(
+        app, world, place_order, deliver):
+    """The inbox's page of customers with overdue invoices reads the customers overdue longest off the ledger
+    and sums their own overdue invoices, not those of every customer: the same statements whether 3 customers
+    owe overdue invoices or 40, and the same first customers, each with all of their overdue invoices."""
+    first = world.customers[1]
+    overdue_order(world, place_order, deliver, days=50, customer=1)
+    overdue_order(world, place_order, deliver, days=5, customer=1)  # counted with the first customer's oldest
+    owing = overdue_order(world, place_order, deliver, days=30)
+    day = today(world)
+    others = [factories.customer(world.company, f"M{n:03}", f"客户{n:03}").id for n in range(40)]
+
+    def grow(customers: list[int]) -> None:
+        """One overdue invoice for each customer, due after the first customer's oldest (1 to 29 days ago)."""
+        clone_order(owing.id, len(customers), [Invoice], vary={
+            "order": lambda n, row: {**row, "customer_id": customers[n]},
+            "billing_invoice": lambda n, row: {**row, "due_date": day - timedelta(days=1 + n % 29)}})
+        post_missing(world.company.id, day)
+        commit()
+
+    def asked(limit: int | None) -> tuple[list[tuple[int, int, Decimal, int]], int]:
+        with app.test_request_context():
+            finance = db.session.get_one(User, world.users["finance"].id)
+            finance.permissions  # noqa: B018 - loaded before counting, as the request's sign-in loads them
+            with statements(db.engine) as seen:
+                listed = [(row.customer_id, row.count, row.owed, row.days(day))
+                          for row in overdue_customers(finance, day, limit)]
+        return listed, len(seen)
+
+    grow(others[:1])
+    small, small_statements = asked(2)
+    grow(others[1:])
+    large, large_statements = asked(2)
+
+    assert small == large == [(first.id, 2, Decimal("4633.00"), 50), (world.customers[0].id, 1, Decimal("2316.50"), 30)]
+    assert small_statements == large_statements == 2
+    every, _ = asked(None)
+    assert len(every) == 42 and every[:2] == large
+    assert [row[3] for row in every] == sorted((row[3] for row in every), reverse=True)

@@ -1,9 +1,10 @@
-"""Billing's migrations: an invoice issued before invoices kept their lines gets its order's lines."""
+"""Billing's migrations: an invoice issued before invoices kept their lines gets its order's lines; the overdue
+lists' index comes and goes with billing_0013."""
 from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
 from core.db import commit
 from core.extensions import db
@@ -42,5 +43,30 @@ def test_billing_0003_gives_invoices_issued_before_it_their_orders_lines(make_ap
             (line.line_no, line.quantity, line.amount) for line in order.lines]
         assert db.session.execute(text("SELECT version FROM billing_invoice WHERE id = :invoice"),
                                   {"invoice": invoice_id}).scalar_one() == 1
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_billing_0013_indexes_the_open_items_by_due_date_and_its_downgrade_drops_the_index(
+        make_app, empty_database_url):  # noqa: F811
+    app = make_app({"SQLALCHEMY_DATABASE_URI": empty_database_url}, plugins=[INTAKE, BILLING])
+
+    def indexed() -> dict[str, list[str | None]]:
+        with db.engine.connect() as connection:
+            return {index["name"]: index["column_names"] for index in inspect(connection).get_indexes(
+                "billing_open_item") if index["name"] == "ix_billing_open_item_overdue"}
+
+    with app.app_context():
+        assert app.test_cli_runner().invoke(args=["db", "upgrade"]).exit_code == 0
+        assert indexed() == {"ix_billing_open_item_overdue": [
+            "company_id", "settled_on", "due_date", "customer_id", "salesperson_id", "invoice_id", "amount"]}
+
+        result = app.test_cli_runner().invoke(args=["db", "downgrade", "billing_0012"])
+        assert result.exit_code == 0, result.output
+        assert indexed() == {}
+
+        result = app.test_cli_runner().invoke(args=["db", "upgrade"])
+        assert result.exit_code == 0, result.output
+        assert list(indexed()) == ["ix_billing_open_item_overdue"]
         db.session.remove()
         db.engine.dispose()
